@@ -1,0 +1,277 @@
+"""charnames: the app's core from the command line (train, sample, evaluate, split, bench)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import torch
+
+from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, load_model, save_model
+from charnames_gui.core.data import SPLITS, Dataset, boundary_note
+from charnames_gui.core.errors import CharnamesError, ConfigError, TrainingDiverged
+from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
+from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
+from charnames_gui.core.training import SCHEDULES, Trainer, TrainConfig
+from charnames_gui.resources import bundled_dataset_path
+
+EXIT_BAD_INPUT = 2
+
+
+class ProgressBar:
+    """A one-line progress bar with steps/s, redrawn at most 10 times a second."""
+
+    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = enabled
+        self._last_draw = 0.0
+
+    def update(self, step: int, seconds: float, loss: float, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (not force and now - self._last_draw < 0.1):
+            return
+        self._last_draw = now
+        width = 30
+        filled = int(width * step / max(self.total, 1))
+        rate = step / seconds if seconds > 0 else 0.0
+        left = (self.total - step) / rate if rate > 0 else math.inf
+        eta = f"{left:4.0f}s left" if math.isfinite(left) else "   ? left"
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {step:>9,}/{self.total:,} "
+            f"{rate:7,.0f} steps/s  loss {loss:6.3f}  {eta}"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _load_dataset(path: str | None, split_seed: int, vocab: object = None) -> Dataset:
+    data_path = Path(path) if path else bundled_dataset_path()
+    return Dataset.from_file(data_path, split_seed=split_seed, vocab=vocab)  # type: ignore[arg-type]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    dataset = _load_dataset(args.data, args.split_seed)
+    note = boundary_note(dataset.vocab)
+    if note:
+        print(note, file=sys.stderr)
+    model_config = ModelConfig(args.block_size, args.embedding, args.hidden, dataset.vocab.size)
+    train_config = TrainConfig(
+        batch_size=args.batch_size,
+        steps=args.steps,
+        lr=args.lr,
+        schedule="step" if args.lr_decay_at is not None and args.lr_decay_at > 0 else "constant",
+        lr_decay_at=args.lr_decay_at or 0,
+        lr_after=args.lr_after,
+        init=args.init,
+        seed=args.seed,
+        engine=args.engine,
+    )
+    if args.schedule:
+        train_config = train_config.replace(schedule=args.schedule)
+    model_config.validate()
+    train_config.validate()
+    if args.out:
+        out = Path(args.out)
+        if out.is_dir() or not (out.parent if str(out.parent) else Path(".")).is_dir():
+            raise ConfigError(f"Cannot save to {out}: choose a file in an existing folder")
+    model = MLP.init(model_config, train_config.init, train_config.seed)
+    trainer = Trainer(model, dataset.examples(model_config.block_size), train_config)
+    if not args.json:
+        print(
+            f"{dataset.name}: {len(dataset.words):,} names, vocabulary {dataset.vocab.size}; "
+            f"model {model.parameter_count():,} parameters; engine {train_config.engine}",
+            file=sys.stderr,
+        )
+    bar = ProgressBar(train_config.steps, sys.stderr, enabled=sys.stderr.isatty())
+    last_loss = math.nan
+    interrupted = False
+    try:
+        while not trainer.done:
+            losses = trainer.run(train_config.steps, time_budget=0.1)
+            if len(losses):
+                last_loss = float(losses[-1])
+            bar.update(trainer.step, trainer.seconds, last_loss)
+    except KeyboardInterrupt:
+        interrupted = True
+    except TrainingDiverged:
+        bar.close()
+        raise
+    bar.update(trainer.step, trainer.seconds, last_loss, force=True)
+    bar.close()
+    if interrupted:
+        print(f"Interrupted at step {trainer.step:,}; evaluating what was trained.", file=sys.stderr)
+    train_loss = trainer.evaluate("train")
+    dev_loss = trainer.evaluate("dev")
+    summary = TrainingSummary(
+        steps=trainer.step,
+        seconds=trainer.seconds,
+        train_loss=train_loss,
+        dev_loss=dev_loss,
+        train_config=train_config.to_dict(),
+        dataset_name=dataset.name,
+        dataset_hash=dataset.content_hash(),
+    )
+    if args.out:
+        save_model(args.out, ModelFile(model, dataset.vocab, dataset.split_seed, summary))
+    result = {
+        "steps": trainer.step,
+        "seconds": round(trainer.seconds, 3),
+        "steps_per_second": round(trainer.step / trainer.seconds, 1) if trainer.seconds else None,
+        "train_loss": round(train_loss, 4),
+        "dev_loss": round(dev_loss, 4),
+        "parameters": model.parameter_count(),
+        "engine": train_config.engine,
+        "model_file": str(args.out) if args.out else None,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(
+            f"steps {trainer.step:,} in {trainer.seconds:.1f} s "
+            f"({result['steps_per_second']:,} steps/s)\n"
+            f"train loss {train_loss:.4f}\ndev loss   {dev_loss:.4f}"
+        )
+        if args.out:
+            print(f"saved {args.out}")
+    return 130 if interrupted else 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    model_file = load_model(args.model)
+    sampler = Sampler.from_model(model_file.model, model_file.vocab)
+    for name in sampler.sample_names(args.count, args.seed, args.temperature):
+        print(name)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    model_file = load_model(args.model)
+    dataset = _load_dataset(args.data, model_file.split_seed, vocab=model_file.vocab)
+    X, Y = dataset.examples(model_file.model.config.block_size).tensors[args.split]
+    loss = model_file.model.loss(X, Y)
+    if args.json:
+        print(json.dumps({"split": args.split, "loss": round(loss, 4), "examples": len(Y)}))
+    else:
+        print(f"{args.split} loss {loss:.4f} ({len(Y):,} examples of {dataset.name})")
+    return 0
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    dataset = _load_dataset(args.data, args.split_seed)
+    if not 1 <= args.block_size <= 32:
+        raise ConfigError(f"block size must be between 1 and 32, not {args.block_size}")
+    examples = dataset.examples(args.block_size)
+    counts = {
+        split: {"words": len(getattr(dataset.split, split)), "examples": len(examples.Y(split))}
+        for split in SPLITS
+    }
+    result = {
+        "dataset": dataset.name,
+        "words": len(dataset.words),
+        "vocab_size": dataset.vocab.size,
+        "boundary": dataset.vocab.boundary,
+        "block_size": args.block_size,
+        "split_seed": args.split_seed,
+        "splits": counts,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for split, c in counts.items():
+            print(f"{split:5} {c['words']:>8,} words {c['examples']:>10,} examples")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from charnames_gui.core import bench
+
+    return bench.main(args.bench_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="charnames",
+        description="Train, sample and evaluate the lecture's character-level MLP on names.",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for PyTorch (1)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    d = TrainConfig()
+    m = ModelConfig()
+    train = sub.add_parser("train", help="train a model (defaults: the lecture's final run)")
+    train.add_argument("data", nargs="?", help="text file, one name per line (default: bundled)")
+    train.add_argument("--block-size", type=int, default=m.block_size)
+    train.add_argument("--embedding", type=int, default=m.n_embd, help="n_embd")
+    train.add_argument("--hidden", type=int, default=m.n_hidden, help="n_hidden")
+    train.add_argument("--batch-size", type=int, default=d.batch_size)
+    train.add_argument("--steps", type=int, default=d.steps)
+    train.add_argument("--lr", type=float, default=d.lr)
+    train.add_argument(
+        "--lr-decay-at", type=int, default=d.lr_decay_at, help="0 for a constant learning rate"
+    )
+    train.add_argument("--lr-after", type=float, default=d.lr_after)
+    train.add_argument("--schedule", choices=list(SCHEDULES), help="overrides --lr-decay-at")
+    train.add_argument("--init", choices=INIT_SCHEMES, default=d.init)
+    train.add_argument("--seed", type=int, default=d.seed)
+    train.add_argument("--split-seed", type=int, default=42)
+    train.add_argument("--engine", choices=["fast", "autograd"], default=d.engine)
+    train.add_argument("--out", help="save the model to this .safetensors file")
+    train.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    train.set_defaults(func=cmd_train)
+
+    sample = sub.add_parser("sample", help="sample names from a model file")
+    sample.add_argument("model")
+    sample.add_argument("--count", type=int, default=20)
+    sample.add_argument("--seed", type=int, default=DEFAULT_SAMPLE_SEED)
+    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.set_defaults(func=cmd_sample)
+
+    evaluate = sub.add_parser("evaluate", help="loss of a model file on a split")
+    evaluate.add_argument("model")
+    evaluate.add_argument("--data", help="text file, one name per line (default: bundled)")
+    evaluate.add_argument("--split", choices=list(SPLITS), default="dev")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    split = sub.add_parser("split", help="word and example counts of the 80/10/10 split")
+    split.add_argument("data", nargs="?", help="text file, one name per line (default: bundled)")
+    split.add_argument("--block-size", type=int, default=m.block_size)
+    split.add_argument("--split-seed", type=int, default=42)
+    split.add_argument("--json", action="store_true")
+    split.set_defaults(func=cmd_split)
+
+    bench = sub.add_parser(
+        "bench", help="training throughput: autograd loop vs the app's trainer", add_help=False
+    )
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not 1 <= args.threads <= 256:
+        parser.error(f"--threads must be between 1 and 256, not {args.threads}")
+    # Small minibatches run fastest on one thread: more threads only add synchronisation.
+    torch.set_num_threads(args.threads)
+    try:
+        return int(args.func(args))
+    except CharnamesError as exc:
+        print(f"charnames: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

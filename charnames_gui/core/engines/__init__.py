@@ -1,0 +1,27 @@
+"""Training engines: 'autograd' (the lecture's loop) and 'fast' (the same maths by hand)."""
+
+from __future__ import annotations
+
+import torch
+
+from charnames_gui.core.engines.autograd import AutogradEngine
+from charnames_gui.core.engines.base import Engine
+from charnames_gui.core.errors import ConfigError
+from charnames_gui.core.model import MLP
+
+ENGINES = ("fast", "autograd")
+DEFAULT_ENGINE = "fast"
+
+
+def make_engine(name: str, model: MLP, X: torch.Tensor, Y: torch.Tensor) -> Engine:
+    """An engine training model on the examples (X, Y)."""
+    if name == "autograd":
+        return AutogradEngine(model, X, Y)
+    if name == "fast":
+        from charnames_gui.core.engines.fast import FastEngine
+
+        return FastEngine(model, X, Y)
+    raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {name!r}")
+
+
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "AutogradEngine", "Engine", "make_engine"]

@@ -1,0 +1,29 @@
+"""Errors the core raises for bad input. Each carries a one-line message meant for the user."""
+
+
+class CharnamesError(Exception):
+    """Base class: the message is a complete sentence a learner can act on."""
+
+
+class DatasetError(CharnamesError, ValueError):
+    """The file is not a usable list of names."""
+
+
+class ConfigError(CharnamesError, ValueError):
+    """A hyperparameter is out of range."""
+
+
+class ModelFileError(CharnamesError):
+    """The file is not a model file this version of the app can load."""
+
+
+class TrainingDiverged(CharnamesError):
+    """The loss became NaN or infinite; the parameters are those of the last finite step."""
+
+    def __init__(self, step: int, loss: float) -> None:
+        self.step = step
+        self.loss = loss
+        super().__init__(
+            f"Training diverged at step {step:,}: the loss became {loss}. "
+            "The learning rate is probably too high; lower it and start again."
+        )

@@ -1,0 +1,180 @@
+"""The MLP of Bengio et al. (2003), with the lecture's parameter names.
+
+emb    = C[X]                              # (B, block_size, n_embd)
+h      = tanh(emb.view(B, -1) @ W1 + b1)   # (B, n_hidden)
+logits = h @ W2 + b2                       # (B, vocab_size)
+loss   = cross_entropy(logits, Y)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from charnames_gui.core.errors import ConfigError
+
+InitScheme = Literal["lecture", "scaled"]
+INIT_SCHEMES: tuple[str, ...] = ("lecture", "scaled")
+PARAMETER_NAMES = ("C", "W1", "b1", "W2", "b2")
+DEFAULT_INIT_SEED = 2147483647  # the lecture's torch.Generator().manual_seed(2147483647)
+
+# Upper bounds that keep a run on a laptop CPU: beyond them a single step takes seconds or
+# the parameters do not fit in memory. The lecture's largest model uses 3, 10 and 200.
+LIMITS = {
+    "block_size": (1, 32),
+    "n_embd": (1, 256),
+    "n_hidden": (1, 4096),
+    "vocab_size": (2, 200),
+}
+MAX_PARAMETERS = 20_000_000
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    block_size: int = 3  # how many previous characters the model sees
+    n_embd: int = 10  # size of each character's embedding vector (a row of C)
+    n_hidden: int = 200  # neurons in the tanh hidden layer
+    vocab_size: int = 27  # characters + the boundary token
+
+    def validate(self) -> None:
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{name} must be a whole number, not {value!r}")
+            if not low <= value <= high:
+                raise ConfigError(f"{name} must be between {low} and {high:,}, not {value:,}")
+        if parameter_count(self) > MAX_PARAMETERS:
+            raise ConfigError(
+                f"This model would have {parameter_count(self):,} parameters; "
+                f"at most {MAX_PARAMETERS:,} are allowed"
+            )
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def parameter_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Shapes in the lecture's order of creation (the order the generator is drawn in)."""
+    return {
+        "C": (config.vocab_size, config.n_embd),
+        "W1": (config.block_size * config.n_embd, config.n_hidden),
+        "b1": (config.n_hidden,),
+        "W2": (config.n_hidden, config.vocab_size),
+        "b2": (config.vocab_size,),
+    }
+
+
+def parameter_count(config: ModelConfig) -> int:
+    """3,481 for the lecture's first model (block 3, embd 2, hidden 100), 11,897 for 10/200."""
+    return sum(math.prod(shape) for shape in parameter_shapes(config).values())
+
+
+class MLP:
+    """The parameters C, W1, b1, W2, b2 as plain float32 tensors, and the forward pass.
+
+    Parameters are kept without requires_grad so that NumPy views of them share memory with
+    the fast engine; the autograd engine turns gradients on while it trains.
+    """
+
+    def __init__(self, config: ModelConfig, params: dict[str, torch.Tensor]) -> None:
+        config.validate()
+        shapes = parameter_shapes(config)
+        for name in PARAMETER_NAMES:
+            if name not in params:
+                raise ConfigError(f"Missing parameter {name}")
+            if tuple(params[name].shape) != shapes[name]:
+                raise ConfigError(
+                    f"Parameter {name} has shape {tuple(params[name].shape)}, "
+                    f"expected {shapes[name]}"
+                )
+        self.config = config
+        self.params = {
+            name: params[name].detach().to(torch.float32).contiguous() for name in PARAMETER_NAMES
+        }
+
+    @classmethod
+    def init(
+        cls, config: ModelConfig, scheme: str = "lecture", seed: int = DEFAULT_INIT_SEED
+    ) -> MLP:
+        """Random parameters, drawn from one generator in the lecture's order C, W1, b1, W2, b2.
+
+        lecture: plain torch.randn, as in "makemore part 2".
+        scaled:  the fixes of "makemore part 3": W1 scaled by (5/3)/sqrt(fan_in) so tanh is
+                 not saturated, small b1, and a small output layer so the first loss is
+                 close to ln(vocab_size) instead of ~27.
+        """
+        config.validate()
+        if scheme not in INIT_SCHEMES:
+            raise ConfigError(f"init must be one of {', '.join(INIT_SCHEMES)}, not {scheme!r}")
+        g = torch.Generator().manual_seed(seed)
+        params = {
+            name: torch.randn(shape, generator=g)
+            for name, shape in parameter_shapes(config).items()
+        }
+        if scheme == "scaled":
+            fan_in = config.block_size * config.n_embd
+            params["W1"] *= (5 / 3) / fan_in**0.5
+            params["b1"] *= 0.01
+            params["W2"] *= 0.01
+            params["b2"] *= 0
+        return cls(config, params)
+
+    # -- lecture names as attributes, for learners reading along ---------------------------
+    @property
+    def C(self) -> torch.Tensor:
+        return self.params["C"]
+
+    @property
+    def W1(self) -> torch.Tensor:
+        return self.params["W1"]
+
+    @property
+    def b1(self) -> torch.Tensor:
+        return self.params["b1"]
+
+    @property
+    def W2(self) -> torch.Tensor:
+        return self.params["W2"]
+
+    @property
+    def b2(self) -> torch.Tensor:
+        return self.params["b2"]
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [self.params[name] for name in PARAMETER_NAMES]
+
+    def parameter_count(self) -> int:
+        return parameter_count(self.config)
+
+    def logits(self, X: torch.Tensor) -> torch.Tensor:
+        """X (B, block_size) int64 -> logits (B, vocab_size)."""
+        emb = self.C[X]  # (B, block_size, n_embd)
+        h = torch.tanh(emb.view(emb.shape[0], -1) @ self.W1 + self.b1)  # (B, n_hidden)
+        return h @ self.W2 + self.b2  # (B, vocab_size)
+
+    @torch.no_grad()
+    def loss(self, X: torch.Tensor, Y: torch.Tensor, batch: int = 65536) -> float:
+        """Mean cross-entropy over all of (X, Y), in slices so a big split stays small in
+        memory."""
+        if X.shape[0] == 0:
+            return float("nan")
+        total = 0.0
+        for start in range(0, X.shape[0], batch):
+            logits = self.logits(X[start : start + batch])
+            total += F.cross_entropy(logits, Y[start : start + batch], reduction="sum").item()
+        return total / X.shape[0]
+
+    def copy(self) -> MLP:
+        return MLP(self.config, {k: v.clone() for k, v in self.params.items()})
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """A copy of the parameters as NumPy arrays: safe to hand to another thread."""
+        return {name: t.detach().numpy().copy() for name, t in self.params.items()}
+
+    def is_finite(self) -> bool:
+        return all(bool(torch.isfinite(t).all()) for t in self.params.values())

@@ -1,0 +1,256 @@
+"""Minibatch SGD on the MLP, advanced in chunks of steps so a GUI or CLI can watch it.
+
+The lecture's loop, with its knobs as a TrainConfig:
+
+    for i in range(200000):
+        ix = torch.randint(0, Xtr.shape[0], (32,))
+        ... forward, backward ...
+        lr = 0.1 if i < 100000 else 0.01
+        for p in parameters: p.data += -lr * p.grad
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+import numpy as np
+import torch
+
+from charnames_gui.core.data import SplitTensors
+from charnames_gui.core.engines import DEFAULT_ENGINE, ENGINES, Engine, make_engine
+from charnames_gui.core.errors import ConfigError, TrainingDiverged
+from charnames_gui.core.model import DEFAULT_INIT_SEED, INIT_SCHEMES, MLP
+
+ScheduleKind = Literal["constant", "step", "cosine"]
+SCHEDULES: dict[str, str] = {
+    "constant": "the same learning rate for every step",
+    "step": "the lecture's decay: lr until 'decay at', then 'lr after'",
+    "cosine": "a smooth cosine curve from lr down to 'lr after' at the last step",
+}
+MAX_STEPS = 100_000_000
+MAX_BATCH_SIZE = 65_536
+MAX_LR = 100.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    batch_size: int = 32  # examples per step; the gradient is averaged over them
+    steps: int = 200_000  # total optimisation steps of the run
+    lr: float = 0.1  # learning rate (for 'step': before the decay)
+    schedule: ScheduleKind = "step"  # how the learning rate changes over the run
+    lr_decay_at: int = 100_000  # 'step' schedule: the step at which lr becomes lr_after
+    lr_after: float = 0.01  # learning rate after the decay (or at the end, for 'cosine')
+    init: str = "lecture"  # parameter initialisation: 'lecture' or 'scaled'
+    seed: int = DEFAULT_INIT_SEED  # seeds the initial parameters and the minibatches
+    engine: str = DEFAULT_ENGINE  # 'fast' (hand-derived backward) or 'autograd'
+
+    def validate(self) -> None:
+        def whole(name: str, low: int, high: int) -> None:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"{name} must be a whole number, not {value!r}")
+            if not low <= value <= high:
+                raise ConfigError(f"{name} must be between {low:,} and {high:,}, not {value:,}")
+
+        whole("batch_size", 1, MAX_BATCH_SIZE)
+        whole("steps", 1, MAX_STEPS)
+        whole("lr_decay_at", 0, MAX_STEPS)
+        whole("seed", 0, 2**63 - 1)
+        for name in ("lr", "lr_after"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"{name} must be a number greater than 0, not {value!r}")
+            if value > MAX_LR:
+                raise ConfigError(f"{name} of {value:g} is absurd; at most {MAX_LR:g} is allowed")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(
+                f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
+            )
+        if self.init not in INIT_SCHEMES:
+            raise ConfigError(f"init must be one of {', '.join(INIT_SCHEMES)}, not {self.init!r}")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+
+    def lr_at(self, step: int) -> float:
+        """Learning rate of 0-based step `step`."""
+        if self.schedule == "constant":
+            return self.lr
+        if self.schedule == "step":
+            return self.lr if step < self.lr_decay_at else self.lr_after
+        progress = min(step / max(self.steps - 1, 1), 1.0)
+        return self.lr_after + 0.5 * (self.lr - self.lr_after) * (1 + math.cos(math.pi * progress))
+
+    def decay_steps(self) -> list[int]:
+        """Steps where the learning rate jumps (to mark them on a loss plot)."""
+        if self.schedule == "step" and 0 < self.lr_decay_at < self.steps:
+            return [self.lr_decay_at]
+        return []
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def replace(self, **changes: object) -> TrainConfig:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+class BatchSampler:
+    """Minibatch row indices from a seeded torch.Generator.
+
+    Indices are drawn in fixed blocks of steps, so the sequence of minibatches depends only on
+    the seed, never on how the caller chunks the run: the same config gives the same curve.
+    """
+
+    def __init__(self, n_examples: int, batch_size: int, seed: int) -> None:
+        self.n_examples = n_examples
+        self.batch_size = batch_size
+        self.generator = torch.Generator().manual_seed(seed + 1)  # + 1: not init's stream
+        self.block_steps = max(1, 2**18 // batch_size)  # ~2 MB of indices per block
+        self._block = np.empty((0, batch_size), dtype=np.int64)
+        self._next = 0
+
+    def next(self) -> np.ndarray:
+        if self._next == len(self._block):
+            self._block = torch.randint(
+                0, self.n_examples, (self.block_steps, self.batch_size), generator=self.generator
+            ).numpy()
+            self._next = 0
+        ix = self._block[self._next]
+        self._next += 1
+        return ix
+
+
+class Trainer:
+    """Drives SGD on a model in chunks of steps.
+
+    run() hands back the per-step training losses of each chunk; the caller decides how often
+    to look (the CLI for its progress bar, the GUI worker between signals) and can stop between
+    any two steps with should_stop.
+    """
+
+    def __init__(self, model: MLP, examples: SplitTensors, config: TrainConfig) -> None:
+        config.validate()
+        if examples.block_size != model.config.block_size:
+            raise ConfigError("The examples were built for another block size than the model's")
+        X, Y = examples.tensors["train"]
+        if X.shape[0] == 0:
+            raise ConfigError("The training split has no examples")
+        self.model = model
+        self.examples = examples
+        self.config = config
+        self.step = 0  # steps done so far
+        self.engine: Engine = make_engine(config.engine, model, X, Y)
+        self.batches = BatchSampler(X.shape[0], config.batch_size, config.seed)
+        self.seconds = 0.0  # time spent inside run(): the training loop only
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.config.steps
+
+    def set_config(self, config: TrainConfig) -> None:
+        """Continue with new learning rates or step count (same model, same minibatch stream).
+
+        A new batch size or seed starts a new minibatch stream (seeded with seed + step, so a
+        resumed run is still reproducible); a new engine trains the same tensors."""
+        config.validate()
+        old = self.config
+        self.config = config
+        if config.engine != old.engine:
+            X, Y = self.examples.tensors["train"]
+            self.engine = make_engine(config.engine, self.model, X, Y)
+        if config.batch_size != old.batch_size or config.seed != old.seed:
+            self.batches = BatchSampler(
+                self.examples.X("train").shape[0], config.batch_size, config.seed + self.step
+            )
+
+    def run(
+        self,
+        max_steps: int,
+        should_stop: Callable[[], bool] | None = None,
+        time_budget: float | None = None,
+    ) -> np.ndarray:
+        """Advance up to max_steps (never past config.steps) and return their losses.
+
+        Stops early, between two steps, when should_stop() is true or time_budget seconds have
+        passed. Raises TrainingDiverged, before updating, if a loss is NaN or infinite; the
+        losses of the steps done before it are in the exception's `losses`.
+        """
+        n = max(0, min(max_steps, self.config.steps - self.step))
+        losses = np.empty(n, dtype=np.float32)
+        engine, batches, lr_at = self.engine, self.batches, self.config.lr_at
+        start = time.perf_counter()
+        deadline = start + time_budget if time_budget is not None else math.inf
+        done = 0
+        try:
+            while done < n:
+                loss = engine.forward_backward(batches.next())
+                if not math.isfinite(loss):
+                    error = TrainingDiverged(self.step + 1, loss)
+                    error.losses = losses[:done].copy()  # type: ignore[attr-defined]
+                    raise error
+                engine.update(lr_at(self.step))
+                losses[done] = loss
+                done += 1
+                self.step += 1
+                if (should_stop is not None and should_stop()) or time.perf_counter() > deadline:
+                    break
+        finally:
+            self.seconds += time.perf_counter() - start
+        return losses[:done]
+
+    def evaluate(self, split: str) -> float:
+        """Mean loss over a whole split (the lecture's 'evaluate on all of Xdev')."""
+        X, Y = self.examples.tensors[split]
+        return self.model.loss(X, Y)
+
+
+def lr_sweep_steps(
+    model: MLP,
+    examples: SplitTensors,
+    batch_size: int = 32,
+    n: int = 1000,
+    low_exponent: float = -3.0,
+    high_exponent: float = 0.0,
+    seed: int = DEFAULT_INIT_SEED,
+    engine: str = DEFAULT_ENGINE,
+) -> Iterator[tuple[float, float]]:
+    """The lecture's learning-rate sweep, one (lr, loss) per step:
+
+        lre = torch.linspace(-3, 0, 1000); lrs = 10**lre
+        for i in range(1000): ...one step with lr = lrs[i]...; record (lrs[i], loss)
+
+    It trains a copy of the model, so the caller's model is untouched. The sweep ends early
+    once the loss is NaN/inf: past that point every lr is too large.
+    """
+    if not 1 <= n <= 100_000:
+        raise ConfigError(f"The sweep needs between 1 and 100,000 steps, not {n:,}")
+    work = model.copy()
+    X, Y = examples.tensors["train"]
+    eng = make_engine(engine, work, X, Y)
+    batches = BatchSampler(X.shape[0], batch_size, seed)
+    lrs = (10 ** torch.linspace(low_exponent, high_exponent, n)).tolist()
+    for lr in lrs:
+        loss = eng.forward_backward(batches.next())
+        if not math.isfinite(loss):
+            return
+        eng.update(lr)
+        yield lr, loss
+
+
+def lr_sweep(model: MLP, examples: SplitTensors, **kwargs: object) -> list[tuple[float, float]]:
+    """All (lr, loss) pairs of lr_sweep_steps."""
+    return list(lr_sweep_steps(model, examples, **kwargs))  # type: ignore[arg-type]
+
+
+def suggest_lr(pairs: list[tuple[float, float]], window: int = 50) -> float | None:
+    """The lecture's reading of the sweep: the lr where the (smoothed) loss is lowest."""
+    if len(pairs) < 3:
+        return None
+    losses = np.array([loss for _, loss in pairs], dtype=np.float64)
+    w = max(1, min(window, len(losses) // 5))
+    smoothed = np.convolve(losses, np.ones(w) / w, mode="valid")  # (len - w + 1,)
+    best = int(np.argmin(smoothed)) + w // 2
+    return float(pairs[best][0])
