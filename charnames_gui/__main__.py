@@ -1,0 +1,7 @@
+"""python -m charnames_gui: the desktop app (the CLI is python -m charnames_gui.cli)."""
+
+import sys
+
+from charnames_gui.app import main
+
+sys.exit(main())

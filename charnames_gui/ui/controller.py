@@ -1,0 +1,453 @@
+"""The controller: owns the dataset, the model, the trainer and the training worker's thread.
+
+Views never train or load anything themselves: they call the controller's methods (intent)
+and render what its signals carry (state). All core objects are used on the GUI thread
+except the Trainer, which only the worker touches while a run is in progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
+
+from charnames_gui.core.checkpoint import (
+    ModelFile,
+    TestEvaluations,
+    TrainingSummary,
+    load_model,
+    save_model,
+)
+from charnames_gui.core.data import Dataset, Vocabulary, boundary_note
+from charnames_gui.core.errors import CharnamesError, ConfigError
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.ui.loss_buffer import DecimatingBuffer
+from charnames_gui.ui.training_worker import (
+    EvalPoint,
+    LossChunk,
+    RunEnded,
+    SweepEnded,
+    SweepJob,
+    TrainingWorker,
+    TrainJob,
+)
+
+WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its current chunk
+
+
+class TrainingState(Enum):
+    NO_MODEL = "no model"  # nothing to train (no dataset, or a model without its dataset)
+    READY = "ready"  # a model that can be trained; not running
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"  # all configured steps done (raise steps to continue)
+    SWEEPING = "sweeping"  # the learning-rate finder runs
+
+
+@dataclass
+class ModelInfo:
+    """What views need to know about the current model."""
+
+    config: ModelConfig
+    vocab: Vocabulary
+    train_config: TrainConfig
+    split_seed: int
+    step: int = 0
+    from_file: bool = False
+
+
+@dataclass
+class RunLog:
+    """The current model's curve, kept small for the run history."""
+
+    curve: DecimatingBuffer = field(default_factory=lambda: DecimatingBuffer(2000))
+    evals: list[EvalPoint] = field(default_factory=list)
+    start_step: int = 0  # model step when this run started
+
+
+class Controller(QObject):
+    datasetChanged = Signal(object)  # Dataset | None
+    modelReset = Signal(object)  # ModelInfo: a different model (new or loaded)
+    trainingConfigChanged = Signal(object)  # TrainConfig applied to the current model
+    stateChanged = Signal(object)  # TrainingState
+    documentChanged = Signal()  # file path or modified flag
+    lossesReady = Signal(object)  # LossChunk
+    evalReady = Signal(object)  # EvalPoint
+    snapshotReady = Signal(object)  # Snapshot
+    progress = Signal(object)  # Progress
+    runEnded = Signal(object)  # RunEnded (with the full train/dev loss when evaluated)
+    sweepPoints = Signal(object)  # list[(lr, loss)]
+    sweepEnded = Signal(object)  # SweepEnded
+    errorOccurred = Signal(str, str)  # title, message in plain words
+    statusMessage = Signal(str)
+
+    _requestTrain = Signal(object)  # to the worker's thread
+    _requestSweep = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.dataset: Dataset | None = None
+        self.model: MLP | None = None
+        self.vocab: Vocabulary | None = None
+        self.trainer: Trainer | None = None
+        self.train_config = TrainConfig()
+        self.split_seed = 42
+        self.summary = TrainingSummary()
+        self.test_evaluations = TestEvaluations()
+        self.path: Path | None = None
+        self.modified = False
+        self.state = TrainingState.NO_MODEL
+        self.run_log = RunLog()
+        self.last_outcome: RunEnded | None = None
+
+        self._thread = QThread()
+        self._thread.setObjectName("training-worker")
+        self.worker = TrainingWorker()
+        self.worker.moveToThread(self._thread)
+        self._requestTrain.connect(self.worker.train)
+        self._requestSweep.connect(self.worker.sweep)
+        self.worker.lossesReady.connect(self._on_losses)
+        self.worker.evalReady.connect(self._on_eval)
+        self.worker.snapshotReady.connect(self.snapshotReady)
+        self.worker.progress.connect(self.progress)
+        self.worker.runEnded.connect(self._on_run_ended)
+        self.worker.sweepPoints.connect(self.sweepPoints)
+        self.worker.sweepEnded.connect(self._on_sweep_ended)
+        self._thread.start()
+
+    # -- dataset --------------------------------------------------------------------------
+    def open_dataset(self, path: str | Path) -> bool:
+        """Load a dataset file; on success a new model is made for it."""
+        try:
+            dataset = Dataset.from_file(path, split_seed=self.split_seed)
+        except CharnamesError as exc:
+            self.errorOccurred.emit("Cannot open dataset", str(exc))
+            return False
+        self.set_dataset(dataset)
+        return True
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        self._require_idle()
+        self.dataset = dataset
+        self.datasetChanged.emit(dataset)
+        note = boundary_note(dataset.vocab) if dataset.vocab else None
+        self.statusMessage.emit(
+            f"{dataset.name}: {len(dataset.words):,} names, {dataset.vocab.size} symbols"
+            + (f". {note}" if note else "")
+        )
+
+    # -- models ---------------------------------------------------------------------------
+    def new_model(self, config: ModelConfig, train_config: TrainConfig, split_seed: int) -> bool:
+        """A freshly initialised model for the current dataset (vocab size from the data)."""
+        self._require_idle()
+        if self.dataset is None:
+            self.errorOccurred.emit("No dataset", "Open a dataset of names first.")
+            return False
+        dataset = self.dataset
+        if split_seed != dataset.split_seed:
+            dataset = dataset.with_split_seed(split_seed)
+            self.dataset = dataset
+            self.datasetChanged.emit(dataset)
+        assert dataset.vocab is not None
+        config = ModelConfig(config.block_size, config.n_embd, config.n_hidden, dataset.vocab.size)
+        try:
+            config.validate()
+            train_config.validate()
+            model = MLP.init(config, train_config.init, train_config.seed)
+            trainer = Trainer(model, dataset.examples(config.block_size), train_config)
+        except CharnamesError as exc:
+            self.errorOccurred.emit("Cannot create the model", str(exc))
+            return False
+        self.model, self.vocab, self.trainer = model, dataset.vocab, trainer
+        self.train_config = train_config
+        self.split_seed = split_seed
+        self.summary = TrainingSummary(
+            train_config=train_config.to_dict(),
+            dataset_name=dataset.name,
+            dataset_hash=dataset.content_hash(),
+        )
+        self.test_evaluations = TestEvaluations()
+        self.path = None
+        self.modified = False
+        self.run_log = RunLog()
+        self.last_outcome = None
+        self.modelReset.emit(self.model_info())
+        self.documentChanged.emit()
+        self._set_state(TrainingState.READY)
+        return True
+
+    def model_info(self) -> ModelInfo | None:
+        if self.model is None or self.vocab is None:
+            return None
+        return ModelInfo(
+            self.model.config,
+            self.vocab,
+            self.train_config,
+            self.split_seed,
+            self.trainer.step if self.trainer else self.summary.steps,
+            from_file=self.path is not None,
+        )
+
+    def apply_train_config(self, train_config: TrainConfig) -> bool:
+        """New learning rate, schedule, steps... for the current model: it keeps training."""
+        if self.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
+            return False
+        try:
+            train_config.validate()
+        except ConfigError as exc:
+            self.errorOccurred.emit("Invalid setting", str(exc))
+            return False
+        init_changed = (train_config.init, train_config.seed) != (
+            self.train_config.init,
+            self.train_config.seed,
+        )
+        self.train_config = train_config
+        if self.trainer is not None:
+            # the init scheme and seed only matter for a new model; keep the model's own
+            self.trainer.set_config(
+                train_config.replace(init=self.trainer.config.init, seed=self.trainer.config.seed)
+                if init_changed
+                else train_config
+            )
+            self.summary.train_config = self.trainer.config.to_dict()
+            self._set_state(TrainingState.FINISHED if self.trainer.done else self._idle_state())
+        self.trainingConfigChanged.emit(train_config)
+        return True
+
+    def _idle_state(self) -> TrainingState:
+        if self.trainer is None:
+            return TrainingState.NO_MODEL
+        if self.trainer.done:
+            return TrainingState.FINISHED
+        return TrainingState.PAUSED if self.state == TrainingState.PAUSED else TrainingState.READY
+
+    # -- training ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start, resume or continue training the current model."""
+        if self.trainer is None or self.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
+            return
+        if self.trainer.done:
+            self.statusMessage.emit(
+                f"All {self.trainer.config.steps:,} steps are done: raise 'Steps' to continue"
+            )
+            return
+        if self.state != TrainingState.PAUSED:
+            self.run_log.start_step = self.trainer.step
+        steps = self.trainer.config.steps
+        self.worker.idle.clear()
+        self._set_state(TrainingState.RUNNING)
+        self._requestTrain.emit(TrainJob(self.trainer, eval_every=max(200, steps // 50)))
+
+    def pause(self) -> None:
+        if self.state == TrainingState.RUNNING:
+            self.worker.request_pause()
+
+    def stop(self) -> None:
+        """End the run: the worker stops within a chunk (~20 ms) and evaluates the losses."""
+        if self.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
+            self.worker.request_stop()
+        elif self.state == TrainingState.PAUSED and self.trainer is not None:
+            # nothing runs: the worker only evaluates, off the GUI thread
+            self.worker.idle.clear()
+            self._set_state(TrainingState.RUNNING)
+            self._requestTrain.emit(TrainJob(self.trainer, eval_every=1, end_now=True))
+
+    def toggle(self) -> None:
+        """Space bar: start, pause or resume."""
+        if self.state == TrainingState.RUNNING:
+            self.pause()
+        elif self.state in (TrainingState.READY, TrainingState.PAUSED):
+            self.start()
+
+    def wait_until_idle(self, timeout: float = WORKER_IDLE_TIMEOUT) -> bool:
+        """Pause a run and block until the worker has let go of the model (for saving)."""
+        if self.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
+            self.worker.request_pause()
+        idle = self.worker.idle.wait(timeout)
+        # deliver the worker's queued signals now, so the state is current when we return
+        QCoreApplication.sendPostedEvents(self)
+        return idle
+
+    def _on_losses(self, chunk: LossChunk) -> None:
+        self.run_log.curve.extend(chunk.start_step, chunk.losses)
+        if len(chunk.losses):
+            self._mark_modified()
+        self.lossesReady.emit(chunk)
+
+    def _on_eval(self, point: EvalPoint) -> None:
+        self.run_log.evals.append(point)
+        self.evalReady.emit(point)
+
+    def _on_run_ended(self, outcome: RunEnded) -> None:
+        self.last_outcome = outcome
+        if self.trainer is not None:
+            self.summary.steps = self.trainer.step
+            self.summary.seconds = self.trainer.seconds
+            self.summary.train_config = self.trainer.config.to_dict()
+        if outcome.train_loss is not None:
+            self.summary.train_loss = outcome.train_loss
+            self.summary.dev_loss = outcome.dev_loss
+        if outcome.status == "paused":
+            self._set_state(TrainingState.PAUSED)
+        elif outcome.status == "diverged":
+            self.errorOccurred.emit("Training diverged", outcome.message)
+            self._set_state(self._idle_state())
+        elif outcome.status == "failed":
+            self.errorOccurred.emit("Training failed", outcome.message)
+            self._set_state(self._idle_state())
+        else:
+            self._set_state(self._idle_state())
+        self.runEnded.emit(outcome)
+
+    # -- learning-rate finder -------------------------------------------------------------
+    def start_lr_sweep(self, n: int = 1000) -> bool:
+        """The lecture's sweep on a copy of the current model, in the worker."""
+        if (
+            self.model is None
+            or self.dataset is None
+            or self.state
+            not in (
+                TrainingState.READY,
+                TrainingState.PAUSED,
+                TrainingState.FINISHED,
+            )
+        ):
+            return False
+        assert self.trainer is not None
+        self._state_before_sweep = self.state
+        self.worker.idle.clear()
+        self._set_state(TrainingState.SWEEPING)
+        self._requestSweep.emit(
+            SweepJob(
+                self.model,
+                self.trainer.examples,
+                self.train_config.batch_size,
+                n,
+                self.train_config.seed,
+                self.train_config.engine,
+            )
+        )
+        return True
+
+    def _on_sweep_ended(self, ended: SweepEnded) -> None:
+        self._set_state(getattr(self, "_state_before_sweep", self._idle_state()))
+        if ended.message:
+            self.statusMessage.emit(ended.message)
+        self.sweepEnded.emit(ended)
+
+    # -- model files ----------------------------------------------------------------------------
+    def model_file(self) -> ModelFile:
+        assert self.model is not None and self.vocab is not None
+        if self.trainer is not None:
+            self.summary.steps = self.trainer.step
+            self.summary.seconds = self.trainer.seconds
+        return ModelFile(
+            self.model, self.vocab, self.split_seed, self.summary, self.test_evaluations
+        )
+
+    def save(self, path: str | Path) -> bool:
+        if self.model is None:
+            return False
+        if not self.wait_until_idle():
+            self.errorOccurred.emit("Cannot save", "Training did not pause in time; try again.")
+            return False
+        try:
+            save_model(path, self.model_file())
+        except (CharnamesError, OSError) as exc:
+            self.errorOccurred.emit("Cannot save the model", str(exc))
+            return False
+        self.path = Path(path)
+        self.modified = False
+        self.documentChanged.emit()
+        self.statusMessage.emit(f"Saved {self.path.name}")
+        return True
+
+    def open_model(self, path: str | Path) -> bool:
+        self._require_idle()
+        try:
+            model_file = load_model(path)
+        except CharnamesError as exc:
+            self.errorOccurred.emit("Cannot open model", str(exc))
+            return False
+        self.model = model_file.model
+        self.vocab = model_file.vocab
+        self.split_seed = model_file.split_seed
+        self.summary = model_file.training
+        self.test_evaluations = model_file.test_evaluations
+        self.path = Path(path)
+        self.modified = False
+        self.run_log = RunLog()
+        self.last_outcome = None
+        try:
+            saved = TrainConfig(**model_file.training.train_config)
+            saved.validate()
+        except (TypeError, CharnamesError):
+            saved = TrainConfig()
+        self.train_config = saved.replace(steps=max(saved.steps, model_file.training.steps, 1))
+        self.trainer = None
+        message = self._attach_dataset()
+        self.modelReset.emit(self.model_info())
+        self.documentChanged.emit()
+        self._set_state(self._idle_state())
+        self.statusMessage.emit(f"Opened {self.path.name}" + (f". {message}" if message else ""))
+        return True
+
+    def _attach_dataset(self) -> str:
+        """Make a trainer for the loaded model if the open dataset fits its vocabulary."""
+        assert self.model is not None and self.vocab is not None
+        if self.dataset is None:
+            return "No dataset is open: open one to continue training"
+        try:
+            dataset = Dataset(
+                self.dataset.words,
+                name=self.dataset.name,
+                split_seed=self.split_seed,
+                path=self.dataset.path,
+                vocab=self.vocab,
+            )
+        except CharnamesError as exc:
+            self.dataset = None
+            self.datasetChanged.emit(None)
+            return (
+                f"The open dataset does not fit this model ({exc}); open the one it was trained on"
+            )
+        self.dataset = dataset
+        self.datasetChanged.emit(dataset)
+        self.trainer = Trainer(
+            self.model, dataset.examples(self.model.config.block_size), self.train_config
+        )
+        self.trainer.step = self.summary.steps
+        self.trainer.seconds = self.summary.seconds
+        if self.summary.dataset_hash and self.summary.dataset_hash != dataset.content_hash():
+            trained_on = self.summary.dataset_name or "another dataset"
+            return f"It was trained on {trained_on}, not {dataset.name}"
+        return ""
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _mark_modified(self) -> None:
+        if not self.modified:
+            self.modified = True
+            self.documentChanged.emit()
+
+    def _set_state(self, state: TrainingState) -> None:
+        if state != self.state:
+            self.state = state
+            self.stateChanged.emit(state)
+
+    def _require_idle(self) -> None:
+        """Pause whatever runs and process its last signals, before the model is replaced."""
+        if self.is_busy():
+            self.wait_until_idle()
+
+    def is_busy(self) -> bool:
+        return self.state in (TrainingState.RUNNING, TrainingState.SWEEPING)
+
+    def shutdown(self) -> None:
+        """Pause any run and end the worker's thread (closing the window). No evaluation:
+        the worker returns within one chunk (~20 ms), then the thread's event loop ends."""
+        self.worker.request_pause()
+        self._thread.quit()
+        self._thread.wait()

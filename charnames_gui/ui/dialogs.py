@@ -1,0 +1,62 @@
+"""Every modal question the main window asks, in one replaceable object.
+
+Tests swap in a scripted version, so no test ever blocks on a real dialog."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from charnames_gui.core.checkpoint import MODEL_SUFFIX
+
+MODEL_FILTER = f"Charnames models (*{MODEL_SUFFIX});;All files (*)"
+DATASET_FILTER = "Text files, one name per line (*.txt *.csv *.tsv);;All files (*)"
+
+
+class SaveChoice(Enum):
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+class Dialogs:
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+
+    def error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self.parent, title, message)
+
+    def info(self, title: str, message: str) -> None:
+        QMessageBox.information(self.parent, title, message)
+
+    def confirm(self, title: str, message: str, yes_text: str = "OK") -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, message, parent=self.parent)
+        yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is yes
+
+    def ask_save(self, title: str, message: str) -> SaveChoice:
+        answer = QMessageBox.question(
+            self.parent,
+            title,
+            message,
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return SaveChoice.SAVE
+        if answer == QMessageBox.StandardButton.Discard:
+            return SaveChoice.DISCARD
+        return SaveChoice.CANCEL
+
+    def open_path(self, title: str, file_filter: str, folder: str = "") -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self.parent, title, folder, file_filter)
+        return path or None
+
+    def save_path(self, title: str, file_filter: str, suggested: str = "") -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self.parent, title, suggested, file_filter)
+        return path or None

@@ -1,0 +1,361 @@
+"""The live loss plot: every step's minibatch loss drawn faintly, the lecture's bucket means
+over it, dev-loss points, the learning-rate decay and the loss of uniform guessing.
+
+Items are created once; new losses go into bounded buffers and a timer redraws at most
+15 times a second, whatever the rate at which chunks arrive.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
+from charnames_gui.ui.training_worker import EvalPoint, LossChunk
+
+REDRAW_INTERVAL_MS = 66  # ~15 Hz
+RAW_COLOUR = QColor(70, 110, 180, 70)
+SMOOTH_COLOUR = QColor(30, 70, 160)
+DEV_COLOUR = QColor(230, 120, 20)
+TRAIN_EST_COLOUR = QColor(40, 150, 90)
+REFERENCE_COLOUR = QColor(120, 120, 120)
+
+
+@dataclass(frozen=True)
+class OverlayCurve:
+    """A recorded run drawn for comparison."""
+
+    key: object  # stable id (e.g. the run id)
+    label: str
+    colour: QColor
+    steps: np.ndarray  # (n,)
+    losses: np.ndarray  # (n,) loss values (not log10)
+
+
+def smoothing_bucket(total_steps: int) -> int:
+    """The lecture averages 1,000-step buckets of a 200,000-step run: 200 points per curve."""
+    return max(10, total_steps // 200)
+
+
+class LossPlot(QWidget):
+    hovered = Signal(str)  # "step 1,234: loss 2.31" for the status bar
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._log10 = True
+        self._raw = DecimatingBuffer()
+        self._smooth = BucketMeans(smoothing_bucket(200_000))
+        self._evals: list[EvalPoint] = []
+        self._dirty = False
+        self._vocab_size: int | None = None
+        self._references: dict[str, float] = {}
+        self._decay_steps: list[int] = []
+        self._overlays: dict[object, tuple[pg.PlotDataItem, OverlayCurve]] = {}
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setAccessibleName("Loss plot")
+        self.plot_widget.setToolTip(
+            "Training loss per step (faint), averaged per bucket of steps (dark), and the loss "
+            "on the dev split (orange dots). Scroll to zoom, drag to pan, right-click for more; "
+            "the 'A' button in the corner fits everything again."
+        )
+        self.plot_widget.setBackground("w")
+        item = self.plot_widget.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setLabel("bottom", "step")
+        item.setClipToView(True)
+        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        self.raw_curve = item.plot(pen=pg.mkPen(RAW_COLOUR, width=1), name="minibatch loss")
+        self.raw_curve.setDownsampling(auto=True, method="peak")
+        self.raw_curve.setClipToView(True)
+        self.smooth_curve = item.plot(
+            pen=pg.mkPen(SMOOTH_COLOUR, width=2.5), name="mean per bucket"
+        )
+        self.train_points = item.plot(
+            pen=pg.mkPen(TRAIN_EST_COLOUR, width=1, style=Qt.PenStyle.DashLine),
+            symbol="t",
+            symbolSize=7,
+            symbolBrush=TRAIN_EST_COLOUR,
+            symbolPen=None,
+            name="train (20k-example sample)",
+        )
+        self.dev_points = item.plot(
+            pen=pg.mkPen(DEV_COLOUR, width=1.5),
+            symbol="o",
+            symbolSize=7,
+            symbolBrush=DEV_COLOUR,
+            symbolPen="w",
+            name="dev loss",
+        )
+        self.uniform_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen(REFERENCE_COLOUR, width=1, style=Qt.PenStyle.DashLine),
+            label="",
+            labelOpts={"position": 0.02, "color": REFERENCE_COLOUR, "anchors": [(0, 1), (0, 1)]},
+        )
+        self.bigram_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen(QColor(150, 60, 150), width=1, style=Qt.PenStyle.DotLine),
+            label="",
+            labelOpts={
+                "position": 0.02,
+                "color": QColor(150, 60, 150),
+                "anchors": [(0, 0), (0, 0)],
+            },
+        )
+        self.decay_line = pg.InfiniteLine(
+            angle=90,
+            pen=pg.mkPen(QColor(200, 40, 40), width=1, style=Qt.PenStyle.DashLine),
+            label="",
+            labelOpts={"position": 0.92, "color": QColor(200, 40, 40), "anchors": [(0, 0), (0, 0)]},
+        )
+        for line in (self.uniform_line, self.bigram_line, self.decay_line):
+            line.setVisible(False)
+            item.addItem(line, ignoreBounds=True)
+        self.hover_label = pg.TextItem(
+            color=(20, 20, 20), anchor=(0, 1), fill=QColor(255, 255, 225, 220)
+        )
+        self.hover_label.setZValue(100)
+        self.hover_label.setVisible(False)
+        item.addItem(self.hover_label, ignoreBounds=True)
+        self._mouse_proxy = pg.SignalProxy(
+            self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
+        )
+
+        self.log_toggle = QCheckBox("log10(loss)")
+        self.log_toggle.setChecked(True)
+        self.log_toggle.setAccessibleName("Plot log10 of the loss")
+        self.log_toggle.setToolTip(
+            "Plot log10(loss), as the lecture does, so the fast early drop and the slow late "
+            "progress both stay visible. Untick to plot the loss itself."
+        )
+        self.log_toggle.toggled.connect(self._set_log10)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet("color: #555;")
+
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.log_toggle)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.plot_widget, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self._redraw)
+        self._timer.start()
+        self._update_axis_label()
+        self._update_caption()
+
+    # -- feeding data --------------------------------------------------------------------
+    def reset(self, total_steps: int, vocab_size: int, decay_steps: list[int]) -> None:
+        """A new model: forget the curves."""
+        self._raw.clear()
+        self._smooth = BucketMeans(smoothing_bucket(total_steps))
+        self._evals.clear()
+        self._vocab_size = vocab_size
+        self._decay_steps = list(decay_steps)
+        self._update_references()
+        self._update_caption()
+        self._dirty = True
+        self._redraw()
+        self.plot_widget.getPlotItem().enableAutoRange()
+
+    def set_schedule(self, total_steps: int, decay_steps: list[int]) -> None:
+        """The same model continues with other steps / decay (the curves are kept)."""
+        self._decay_steps = list(decay_steps)
+        self._update_references()
+
+    def append_losses(self, chunk: LossChunk) -> None:
+        self._raw.extend(chunk.start_step, chunk.losses)
+        self._smooth.extend(chunk.start_step, chunk.losses)
+        self._dirty = True
+
+    def add_eval_point(self, point: EvalPoint) -> None:
+        self._evals.append(point)
+        self._dirty = True
+
+    def set_reference(self, name: str, value: float | None) -> None:
+        """'bigram': the bigram model's dev loss, drawn for comparison."""
+        if value is None or not math.isfinite(value):
+            self._references.pop(name, None)
+        else:
+            self._references[name] = value
+        self._update_references()
+
+    def set_overlays(self, curves: list[OverlayCurve]) -> None:
+        """Draw these recorded runs (and remove overlays not in the list)."""
+        item = self.plot_widget.getPlotItem()
+        wanted = {c.key: c for c in curves}
+        for key in list(self._overlays):
+            if key not in wanted:
+                curve_item, _ = self._overlays.pop(key)
+                item.removeItem(curve_item)
+                self.legend.removeItem(curve_item)
+        for key, curve in wanted.items():
+            if key in self._overlays:
+                curve_item, _ = self._overlays[key]
+            else:
+                curve_item = item.plot(pen=pg.mkPen(curve.colour, width=2), name=curve.label)
+                curve_item.setZValue(-1)
+            self._overlays[key] = (curve_item, curve)
+            curve_item.setData(curve.steps, self._y(curve.losses))
+
+    # -- reading back ---------------------------------------------------------------------
+    def raw_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, loss) as stored (each point the mean of `stride` steps)."""
+        return self._raw.data()
+
+    def smooth_data(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._smooth.data()
+
+    def eval_points(self) -> list[EvalPoint]:
+        return list(self._evals)
+
+    @property
+    def stride(self) -> int:
+        return self._raw.stride
+
+    def export_png(self, path: str | Path, width: int = 1600) -> None:
+        from pyqtgraph.exporters import ImageExporter
+
+        self._redraw()
+        exporter = ImageExporter(self.plot_widget.getPlotItem())
+        exporter.parameters()["width"] = width
+        exporter.export(str(path))
+
+    def export_csv(self, path: str | Path) -> None:
+        """step, loss (and log10) of every stored point, then the dev-loss points."""
+        steps, losses = self._raw.data()
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["kind", "step", "loss", "log10_loss", "steps_averaged"])
+            for s, v in zip(steps, losses, strict=True):
+                writer.writerow(
+                    ["minibatch", f"{s:g}", f"{v:.6f}", f"{math.log10(v):.6f}", self.stride]
+                )
+            for p in self._evals:
+                writer.writerow(
+                    ["dev", p.step, f"{p.dev_loss:.6f}", f"{math.log10(p.dev_loss):.6f}", ""]
+                )
+                writer.writerow(
+                    [
+                        "train_sample",
+                        p.step,
+                        f"{p.train_loss:.6f}",
+                        f"{math.log10(p.train_loss):.6f}",
+                        "",
+                    ]
+                )
+
+    # -- drawing ------------------------------------------------------------------------------
+    def _y(self, losses: np.ndarray) -> np.ndarray:
+        values = np.asarray(losses, dtype=np.float64)
+        return np.log10(np.maximum(values, 1e-12)) if self._log10 else values
+
+    def _redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        steps, losses = self._raw.data()
+        self.raw_curve.setData(steps, self._y(losses))
+        centres, means = self._smooth.data()
+        self.smooth_curve.setData(centres, self._y(means))
+        if self._evals:
+            at = np.array([p.step for p in self._evals], dtype=np.float64)
+            self.dev_points.setData(at, self._y(np.array([p.dev_loss for p in self._evals])))
+            self.train_points.setData(at, self._y(np.array([p.train_loss for p in self._evals])))
+        else:
+            self.dev_points.setData([], [])
+            self.train_points.setData([], [])
+
+    def _set_log10(self, on: bool) -> None:
+        self._log10 = on
+        self._update_axis_label()
+        self._update_references()
+        for curve_item, curve in self._overlays.values():
+            curve_item.setData(curve.steps, self._y(curve.losses))
+        self._dirty = True
+        self._redraw()
+        self.plot_widget.getPlotItem().enableAutoRange()
+
+    def _update_axis_label(self) -> None:
+        self.plot_widget.getPlotItem().setLabel("left", "log10(loss)" if self._log10 else "loss")
+
+    def _update_caption(self) -> None:
+        bucket = self._smooth.size
+        self.caption.setText(
+            f"Faint: the loss of each minibatch. Dark: its mean over {bucket:,} steps (the "
+            f"lecture's lossi.view(-1, {bucket}).mean(1)). Dots: the loss on the whole dev split."
+        )
+
+    def _update_references(self) -> None:
+        if self._vocab_size:
+            uniform = math.log(self._vocab_size)
+            self.uniform_line.setPos(float(self._y(np.array([uniform]))[0]))
+            self.uniform_line.label.setFormat(
+                f"uniform guessing: ln({self._vocab_size}) = {uniform:.2f}"
+            )
+            self.uniform_line.setVisible(True)
+        else:
+            self.uniform_line.setVisible(False)
+        bigram = self._references.get("bigram")
+        self.bigram_line.setVisible(bigram is not None)
+        if bigram is not None:
+            self.bigram_line.setPos(float(self._y(np.array([bigram]))[0]))
+            self.bigram_line.label.setFormat(f"bigram model (dev): {bigram:.3f}")
+        self.decay_line.setVisible(bool(self._decay_steps))
+        if self._decay_steps:
+            self.decay_line.setPos(self._decay_steps[0])
+            self.decay_line.label.setFormat(f"lr decay at {self._decay_steps[0]:,}")
+
+    def _on_mouse_moved(self, event: tuple[QPointF]) -> None:
+        pos = event[0]
+        item = self.plot_widget.getPlotItem()
+        if not item.sceneBoundingRect().contains(pos):
+            self.hover_label.setVisible(False)
+            return
+        point = item.vb.mapSceneToView(pos)
+        text = self._describe(point.x())
+        if not text:
+            self.hover_label.setVisible(False)
+            return
+        self.hover_label.setText(text)
+        self.hover_label.setPos(point)
+        self.hover_label.setVisible(True)
+        self.hovered.emit(text.replace("\n", "   "))
+
+    def _describe(self, step: float) -> str:
+        """What the curves say at this step (nearest stored points)."""
+        lines = []
+        centres, means = self._smooth.data()
+        steps, losses = self._raw.data()
+        if len(steps) == 0:
+            return ""
+        i = int(np.clip(np.searchsorted(steps, step), 0, len(steps) - 1))
+        lines.append(f"step {steps[i]:,.0f}: minibatch loss {losses[i]:.3f}")
+        if len(centres):
+            j = int(np.clip(np.searchsorted(centres, step), 0, len(centres) - 1))
+            lines.append(f"mean of steps near {centres[j]:,.0f}: {means[j]:.3f}")
+        if self._evals:
+            nearest = min(self._evals, key=lambda p: abs(p.step - step))
+            lines.append(f"dev loss at step {nearest.step:,}: {nearest.dev_loss:.3f}")
+        for _, curve in self._overlays.values():
+            if len(curve.steps):
+                k = int(np.clip(np.searchsorted(curve.steps, step), 0, len(curve.steps) - 1))
+                lines.append(f"{curve.label}: {curve.losses[k]:.3f}")
+        return "\n".join(lines)
+
+    def closeEvent(self, event: object) -> None:  # type: ignore[override]
+        self._timer.stop()
+        super().closeEvent(event)  # type: ignore[arg-type]

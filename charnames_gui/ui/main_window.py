@@ -1,0 +1,508 @@
+"""The main window: menus, docks and status bar, wiring the views to the controller."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from charnames_gui.core.checkpoint import MODEL_SUFFIX
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.errors import CharnamesError
+from charnames_gui.resources import bundled_dataset_path, resource_path
+from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
+from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
+from charnames_gui.ui.hyperparameters import HyperparameterPanel
+from charnames_gui.ui.loss_plot import LossPlot
+from charnames_gui.ui.training_controls import TrainingControls
+from charnames_gui.ui.training_worker import RunEnded
+
+APP_NAME = "Charnames"
+MAX_RECENT = 8
+SETTINGS_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, load_bundled: bool = True) -> None:
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.dialogs = Dialogs(self)
+        self.controller = Controller(self)
+        self._syncing_panel = False
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(f"[*]{APP_NAME}")
+        icon_path = resource_path("icon.png")
+        if icon_path.is_file():
+            self.setWindowIcon(QIcon(str(icon_path)))
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+
+        # -- views ---------------------------------------------------------------------------
+        self.panel = HyperparameterPanel()
+        self.controls = TrainingControls()
+        self.loss_plot = LossPlot()
+        self.setCentralWidget(self.loss_plot)
+        self.dataset_label = QLabel()
+        self.dataset_label.setWordWrap(True)
+        self.dataset_label.setAccessibleName("Dataset")
+        self.dataset_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(6, 6, 6, 6)
+        side_layout.addWidget(self.dataset_label)
+        side_layout.addWidget(self.controls)
+        side_layout.addWidget(self.panel)
+        side_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.train_dock = self._add_dock("Training", "TrainingDock", scroll,
+                                         Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
+        self.train_dock.setMinimumWidth(290)
+
+        self._build_menus()
+        self._connect()
+        self.status_state = QLabel()
+        self.statusBar().addPermanentWidget(self.status_state)
+        self._restore_settings()
+        self._update_title()
+        self._on_state_changed(self.controller.state)
+        if load_bundled:
+            QTimer.singleShot(0, self._load_initial_dataset)
+
+    # -- construction ------------------------------------------------------------------------
+    def _add_dock(
+        self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
+    ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState() needs a name per dock
+        dock.setWidget(widget)
+        dock.setAccessibleName(f"{title} panel")
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
+                tip: str = "") -> QAction:  # fmt: skip
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_action = self._action(
+            "&New model", self.new_model, QKeySequence.StandardKey.New,
+            "Start again with freshly initialised weights",
+        )  # fmt: skip
+        self.open_dataset_action = self._action(
+            "Open &dataset...", self.open_dataset_dialog, "Ctrl+Shift+O",
+            "Open a text file with one name per line",
+        )  # fmt: skip
+        self.open_model_action = self._action(
+            "&Open model...", self.open_model_dialog, QKeySequence.StandardKey.Open,
+            "Open a saved model (.safetensors)",
+        )  # fmt: skip
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.save_action = self._action(
+            "&Save model", self.save_model, QKeySequence.StandardKey.Save, "Save the model"
+        )
+        self.save_as_action = self._action(
+            "Save model &as...", self.save_model_as, QKeySequence.StandardKey.SaveAs,
+            "Save the model to a new file",
+        )  # fmt: skip
+        file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_dataset_action)
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_model_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        self.export_menu = file_menu.addMenu("&Export")
+        self.export_plot_action = self._action(
+            "Plot as &PNG...", self.export_plot_png, None, "Save the loss plot as an image"
+        )
+        self.export_csv_action = self._action(
+            "Losses as &CSV...", self.export_losses_csv, None, "Save every loss value as CSV"
+        )
+        self.export_menu.addAction(self.export_plot_action)
+        self.export_menu.addAction(self.export_csv_action)
+        file_menu.addSeparator()
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        file_menu.addAction(self.quit_action)
+
+        train_menu = bar.addMenu("&Training")
+        self.start_pause_action = self._action(
+            "Start / &Pause", self.controller.toggle, Qt.Key.Key_Space,
+            "Start, pause or resume training",
+        )  # fmt: skip
+        self.stop_action = self._action(
+            "S&top", self.controller.stop, "Ctrl+.", "End the run and evaluate it"
+        )
+        train_menu.addAction(self.start_pause_action)
+        train_menu.addAction(self.stop_action)
+        self.train_menu = train_menu
+
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.train_dock.toggleViewAction())
+        self.reset_layout_action = self._action(
+            "&Reset layout", self.reset_layout, None, "Put every panel back in its place"
+        )
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.reset_layout_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About Charnames", self.show_about))
+        help_menu.addAction(
+            self._action(
+                "The &lecture (makemore part 2)",
+                lambda: QDesktopServices.openUrl(
+                    QUrl("https://www.youtube.com/watch?v=TCH_1BHY58I")
+                ),
+            )
+        )
+        self._rebuild_recent_menu()
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.datasetChanged.connect(self._on_dataset_changed)
+        c.modelReset.connect(self._on_model_reset)
+        c.stateChanged.connect(self._on_state_changed)
+        c.documentChanged.connect(self._update_title)
+        c.lossesReady.connect(self.loss_plot.append_losses)
+        c.evalReady.connect(self.loss_plot.add_eval_point)
+        c.progress.connect(self.controls.show_progress)
+        c.runEnded.connect(self._on_run_ended)
+        c.errorOccurred.connect(self.dialogs_error)
+        c.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        c.trainingConfigChanged.connect(
+            lambda tc: self.loss_plot.set_schedule(tc.steps, tc.decay_steps())
+        )
+        self.loss_plot.hovered.connect(lambda text: self.statusBar().showMessage(text, 3000))
+        self.controls.startClicked.connect(c.start)
+        self.controls.pauseClicked.connect(c.pause)
+        self.controls.stopClicked.connect(c.stop)
+        self.panel.modelShapeChanged.connect(self._on_shape_edited)
+        self.panel.trainingChanged.connect(self._on_training_edited)
+
+    # -- datasets and models ---------------------------------------------------------------
+    def _load_initial_dataset(self) -> None:
+        try:
+            path = bundled_dataset_path()
+        except CharnamesError as exc:
+            self.dialogs_error("Bundled dataset missing", str(exc))
+            return
+        if self.controller.open_dataset(path):
+            self.new_model(ask=False)
+
+    def dialogs_error(self, title: str, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        self.dialogs.error(title, message)
+
+    def open_dataset_dialog(self) -> None:
+        path = self.dialogs.open_path("Open dataset", DATASET_FILTER, self._last_folder())
+        if path:
+            self.open_dataset(path)
+
+    def open_dataset(self, path: str | Path) -> bool:
+        if not self._may_discard("Opening a dataset starts a new model."):
+            return False
+        if not self.controller.open_dataset(path):
+            return False
+        self._add_recent(path)
+        return self.new_model(ask=False)
+
+    def open_model_dialog(self) -> None:
+        path = self.dialogs.open_path("Open model", MODEL_FILTER, self._last_folder())
+        if path:
+            self.open_model(path)
+
+    def open_model(self, path: str | Path) -> bool:
+        if not self._may_discard("Opening a model replaces the current one."):
+            return False
+        if not self.controller.open_model(path):
+            return False
+        self._add_recent(path)
+        return True
+
+    def new_model(self, ask: bool = True) -> bool:
+        if ask and not self._may_discard("A new model starts from random weights."):
+            return False
+        return self.controller.new_model(
+            self.panel.model_config(), self.panel.train_config(), self.panel.split_seed_value()
+        )
+
+    def save_model(self) -> bool:
+        if self.controller.path is None:
+            return self.save_model_as()
+        return self.controller.save(self.controller.path)
+
+    def save_model_as(self) -> bool:
+        if self.controller.model is None:
+            return False
+        suggested = str(self.controller.path or Path(self._last_folder()) / f"model{MODEL_SUFFIX}")
+        path = self.dialogs.save_path("Save model", MODEL_FILTER, suggested)
+        if not path:
+            return False
+        if not path.endswith(MODEL_SUFFIX):
+            path += MODEL_SUFFIX
+        if self.controller.save(path):
+            self._add_recent(path)
+            return True
+        return False
+
+    def _may_discard(self, why: str) -> bool:
+        """Ask before unsaved training is thrown away. False: the user cancelled."""
+        if not self.controller.modified:
+            return True
+        name = self.controller.path.name if self.controller.path else "The current model"
+        choice = self.dialogs.ask_save(
+            "Unsaved training",
+            f"{name} has training that is not saved. {why}\n\nSave it first?",
+        )
+        if choice == SaveChoice.CANCEL:
+            return False
+        if choice == SaveChoice.SAVE:
+            return self.save_model()
+        return True
+
+    def _on_shape_edited(self) -> None:
+        if self._syncing_panel:
+            return
+        self.panel.set_vocab_size(
+            self.controller.dataset.vocab.size
+            if self.controller.dataset and self.controller.dataset.vocab
+            else self.panel.model_config().vocab_size
+        )
+        if self.controller.dataset is None:
+            return
+        if self._may_discard("New sizes, init or seeds need a new model."):
+            self.new_model(ask=False)
+        else:
+            self._show_model_in_panel()
+
+    def _on_training_edited(self) -> None:
+        if self._syncing_panel:
+            return
+        self.controller.apply_train_config(self.panel.train_config())
+
+    def _show_model_in_panel(self) -> None:
+        info = self.controller.model_info()
+        if info is None:
+            return
+        self._syncing_panel = True
+        try:
+            self.panel.set_values(info.config, info.train_config, info.split_seed)
+        finally:
+            self._syncing_panel = False
+
+    # -- controller signals --------------------------------------------------------------------
+    def _on_dataset_changed(self, dataset: Dataset | None) -> None:
+        if dataset is None:
+            self.dataset_label.setText("<b>No dataset</b>: open one to train (File menu).")
+            return
+        split = dataset.split
+        self.dataset_label.setText(
+            f"<b>{dataset.name}</b>: {len(dataset.words):,} names, "
+            f"{dataset.vocab.size if dataset.vocab else 0} symbols<br>"
+            f"split {len(split.train):,} train / {len(split.dev):,} dev / "
+            f"{len(split.test):,} test"
+        )
+        self.dataset_label.setToolTip(
+            "The names are shuffled with the split seed, then split 80/10/10: train is what "
+            "the network learns from; dev is for choosing hyperparameters; test is looked at "
+            "rarely, at the very end, for an honest final number."
+        )
+        if dataset.vocab:
+            self.panel.set_vocab_size(dataset.vocab.size)
+
+    def _on_model_reset(self, info: ModelInfo) -> None:
+        self._show_model_in_panel()
+        self.loss_plot.reset(info.train_config.steps, info.vocab.size,
+                             info.train_config.decay_steps())  # fmt: skip
+        self.controls.set_step(info.step, info.train_config.steps)
+        summary = self.controller.summary
+        if info.from_file and summary.dev_loss is not None and summary.train_loss is not None:
+            self.controls.show_message(
+                f"Opened a model trained for {summary.steps:,} steps.<br>"
+                f"train loss <b>{summary.train_loss:.4f}</b>, dev loss "
+                f"<b>{summary.dev_loss:.4f}</b>"
+            )
+        else:
+            self.controls.show_message(
+                f"A new model with {self.controller.model.parameter_count():,} parameters. "
+                "Press <b>Start</b> (or Space) to train it."
+                if self.controller.model
+                else ""
+            )
+
+    def _on_state_changed(self, state: TrainingState) -> None:
+        trainer = self.controller.trainer
+        step = trainer.step if trainer else 0
+        total = trainer.config.steps if trainer else self.panel.train_config().steps
+        self.controls.set_state(state, step, total)
+        busy = state in (TrainingState.RUNNING, TrainingState.SWEEPING)
+        self.panel.setEnabled(not busy)
+        for action in (self.new_action, self.open_dataset_action, self.open_model_action):
+            action.setEnabled(not busy)
+        self.recent_menu.setEnabled(not busy)
+        has_model = self.controller.model is not None
+        self.save_action.setEnabled(has_model)
+        self.save_as_action.setEnabled(has_model)
+        self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
+        self.status_state.setText(state.value)
+
+    def _on_run_ended(self, outcome: RunEnded) -> None:
+        self.controls.show_outcome(outcome)
+        trainer = self.controller.trainer
+        if trainer is not None:
+            self.controls.set_state(self.controller.state, trainer.step, trainer.config.steps)
+
+    # -- exports -------------------------------------------------------------------------------
+    def export_plot_png(self) -> None:
+        path = self.dialogs.save_path("Export plot", "PNG images (*.png)", "loss.png")
+        if path:
+            try:
+                self.loss_plot.export_png(path)
+            except OSError as exc:
+                self.dialogs_error("Cannot export", f"Could not write {path}: {exc}")
+
+    def export_losses_csv(self) -> None:
+        path = self.dialogs.save_path("Export losses", "CSV files (*.csv)", "losses.csv")
+        if path:
+            try:
+                self.loss_plot.export_csv(path)
+            except OSError as exc:
+                self.dialogs_error("Cannot export", f"Could not write {path}: {exc}")
+
+    # -- window title, recent files, settings ---------------------------------------------------
+    def _update_title(self) -> None:
+        path = self.controller.path
+        name = path.name if path else ("untitled model" if self.controller.model else "")
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)
+        self.setWindowModified(self.controller.modified)
+        self.setWindowFilePath(str(path) if path else "")
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: str | Path) -> None:
+        text = str(Path(path).resolve())
+        recent = [text] + [p for p in self._recent() if p != text]
+        self.settings.setValue("recent_files", recent[:MAX_RECENT])
+        self.settings.setValue("last_folder", str(Path(text).parent))
+        self._rebuild_recent_menu()
+
+    def _last_folder(self) -> str:
+        return str(self.settings.value("last_folder", str(Path.home())))
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self._recent()
+        for i, path in enumerate(recent, start=1):
+            action = self.recent_menu.addAction(f"&{i} {Path(path).name}")
+            action.setToolTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if not recent:
+            none = self.recent_menu.addAction("(no recent files)")
+            none.setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            clear = self.recent_menu.addAction("Clear list")
+            clear.triggered.connect(self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.setValue("recent_files", [])
+        self._rebuild_recent_menu()
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a model file (by its .safetensors suffix) or a dataset."""
+        if Path(path).suffix.lower() == MODEL_SUFFIX:
+            return self.open_model(path)
+        return self.open_dataset(path)
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        self._default_state = self.saveState(SETTINGS_VERSION)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state, SETTINGS_VERSION)
+        hyper = self.settings.value("hyperparameters")
+        if isinstance(hyper, str):
+            try:
+                self._syncing_panel = True
+                self.panel.restore_settings(json.loads(hyper))
+            except (ValueError, TypeError):
+                pass
+            finally:
+                self._syncing_panel = False
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(SETTINGS_VERSION))
+        self.settings.setValue("hyperparameters", json.dumps(self.panel.to_settings()))
+        self.settings.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, SETTINGS_VERSION)
+        for dock in self.findChildren(QDockWidget):
+            dock.setVisible(True)
+
+    def show_about(self) -> None:
+        self.dialogs.info(
+            f"About {APP_NAME}",
+            "Charnames trains the character-level MLP of Bengio et al. (2003), as taught in "
+            "Andrej Karpathy's 'makemore part 2', and lets you watch it learn to invent names.",
+        )
+
+    # -- drag and drop, closing -------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile() and not self.controller.is_busy():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            path = urls[0].toLocalFile()
+            QTimer.singleShot(0, lambda: self.open_path(path))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_discard("Closing the window discards it."):
+            event.ignore()
+            return
+        self.controller.shutdown()
+        self.save_settings()
+        event.accept()

@@ -1,0 +1,157 @@
+"""Start / Pause / Stop, the progress of the run, and its result."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.training_worker import Progress, RunEnded
+
+
+def format_duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "–"
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+class TrainingControls(QWidget):
+    startClicked = Signal()
+    pauseClicked = Signal()
+    stopClicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.start_button = QPushButton("Start")
+        self.start_button.setAccessibleName("Start training")
+        self.start_button.setToolTip("Start training the model (Space)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setAccessibleName("Pause training")
+        self.pause_button.setToolTip("Pause: keep the model and continue later (Space)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setAccessibleName("Stop training")
+        self.stop_button.setToolTip(
+            "Stop: end the run now and measure the loss on the whole train and dev splits"
+        )
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            button.setMinimumHeight(30)
+        self.start_button.setStyleSheet("QPushButton:enabled { font-weight: bold; }")
+        self.start_button.clicked.connect(self.startClicked)
+        self.pause_button.clicked.connect(self.pauseClicked)
+        self.stop_button.clicked.connect(self.stopClicked)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setAccessibleName("Training progress")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setFormat("%p%")
+
+        self.step_label = QLabel("–")
+        self.rate_label = QLabel("–")
+        self.elapsed_label = QLabel("–")
+        self.left_label = QLabel("–")
+        self.result_label = QLabel("Press Start to train.")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        self.result_label.setAccessibleName("Result of the last run")
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label, name in (
+            (self.step_label, "Step"),
+            (self.rate_label, "Steps per second"),
+            (self.elapsed_label, "Elapsed time"),
+            (self.left_label, "Time left"),
+        ):
+            label.setAccessibleName(name)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button, 2)
+        buttons.addWidget(self.pause_button, 1)
+        buttons.addWidget(self.stop_button, 1)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Step"), 0, 0)
+        grid.addWidget(self.step_label, 0, 1)
+        grid.addWidget(QLabel("Speed"), 1, 0)
+        grid.addWidget(self.rate_label, 1, 1)
+        grid.addWidget(QLabel("Elapsed"), 2, 0)
+        grid.addWidget(self.elapsed_label, 2, 1)
+        grid.addWidget(QLabel("Time left"), 3, 0)
+        grid.addWidget(self.left_label, 3, 1)
+
+        box = QGroupBox("Run")
+        inner = QVBoxLayout(box)
+        inner.addLayout(buttons)
+        inner.addWidget(self.progress_bar)
+        inner.addLayout(grid)
+        inner.addWidget(self.result_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(box)
+        self.set_state(TrainingState.NO_MODEL, 0, 1)
+
+    def set_state(self, state: TrainingState, step: int, total: int) -> None:
+        running = state == TrainingState.RUNNING
+        self.start_button.setEnabled(state in (TrainingState.READY, TrainingState.PAUSED))
+        self.start_button.setText(
+            "Resume" if state == TrainingState.PAUSED else ("Continue" if step > 0 else "Start")
+        )
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED,
+                                              TrainingState.SWEEPING))  # fmt: skip
+        self.set_step(step, total)
+        if state == TrainingState.FINISHED:
+            self.left_label.setText("done")
+
+    def set_step(self, step: int, total: int) -> None:
+        self.progress_bar.setValue(int(1000 * min(step, total) / max(total, 1)))
+        self.step_label.setText(f"{step:,} / {total:,}")
+
+    def show_progress(self, progress: Progress) -> None:
+        self.set_step(progress.step, progress.total)
+        rate = progress.steps_per_second
+        self.rate_label.setText(f"{rate:,.0f} steps/s" if rate > 0 else "–")
+        self.elapsed_label.setText(format_duration(progress.run_seconds))
+        left = (progress.total - progress.step) / rate if rate > 0 else math.inf
+        self.left_label.setText(format_duration(left))
+
+    def show_outcome(self, outcome: RunEnded) -> None:
+        words = {
+            "finished": "Finished",
+            "stopped": "Stopped",
+            "paused": "Paused",
+            "diverged": "Diverged",
+            "failed": "Failed",
+        }[outcome.status]
+        if outcome.train_loss is not None and outcome.dev_loss is not None:
+            self.result_label.setText(
+                f"<b>{words}</b> at step {outcome.step:,} after "
+                f"{format_duration(outcome.seconds)} of training.<br>"
+                f"Loss on the whole <b>train</b> split: <b>{outcome.train_loss:.4f}</b><br>"
+                f"Loss on the whole <b>dev</b> split: <b>{outcome.dev_loss:.4f}</b>"
+            )
+        elif outcome.status == "paused":
+            self.result_label.setText(f"<b>Paused</b> at step {outcome.step:,}.")
+        else:
+            self.result_label.setText(f"<b>{words}</b> at step {outcome.step:,}. {outcome.message}")
+
+    def show_message(self, html: str) -> None:
+        self.result_label.setText(html)

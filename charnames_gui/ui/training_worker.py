@@ -1,0 +1,272 @@
+"""The training worker: a QObject living on a QThread that drives core.training.Trainer.
+
+The GUI thread never trains. It asks the worker to run a job with a queued signal, and the
+worker reports back with queued signals at a bounded rate:
+
+    lossesReady     ~20 per second  a LossChunk: every step's loss since the last signal
+    evalReady       every eval_every steps: the full dev loss (and a train estimate)
+    snapshotReady   ~5 per second   NumPy copies of the parameters (embedding, sampling)
+    progress        with each LossChunk
+    runEnded        once: how the run ended, with the full train and dev loss
+
+Stopping (or pausing) is a threading.Event the training loop checks between steps; a Qt slot
+could not run while the loop holds the worker's thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, Signal, Slot
+
+from charnames_gui.core.data import SplitTensors
+from charnames_gui.core.errors import CharnamesError, TrainingDiverged
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import Trainer, lr_sweep_steps, suggest_lr
+
+LOSS_INTERVAL = 0.05  # seconds between loss signals: 20 Hz
+SNAPSHOT_INTERVAL = 0.2  # seconds between parameter snapshots: 5 Hz
+CHUNK_SECONDS = 0.02  # the trainer checks the clock and the stop flag inside each chunk
+TRAIN_ESTIMATE_EXAMPLES = 20_000  # a fixed random subset of train, the size of dev
+
+RunStatus = Literal["finished", "stopped", "paused", "diverged", "failed"]
+
+
+@dataclass(frozen=True)
+class LossChunk:
+    start_step: int  # 1-based number of the first step in `losses`
+    losses: np.ndarray  # (n,) float32 minibatch loss of each step
+    lr: float  # learning rate of the last step
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int  # steps done by the model
+    total: int  # steps of the run
+    run_seconds: float  # wall time of this run (since Start, pauses excluded)
+    steps_per_second: float  # recent rate
+
+
+@dataclass(frozen=True)
+class EvalPoint:
+    step: int
+    dev_loss: float  # full dev split
+    train_loss: float  # a fixed subset of the train split (an honest estimate, cheap)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int
+    weights: dict[str, np.ndarray]  # copies: safe to keep and read on the GUI thread
+
+
+@dataclass(frozen=True)
+class RunEnded:
+    status: RunStatus
+    step: int
+    seconds: float  # training-loop seconds of the whole model so far
+    train_loss: float | None = None  # full train split, when finished or stopped
+    dev_loss: float | None = None  # full dev split, when finished or stopped
+    message: str = ""
+    eval_points: list[EvalPoint] = field(default_factory=list)
+
+
+@dataclass
+class TrainJob:
+    trainer: Trainer
+    eval_every: int  # steps between dev-loss points on the plot
+    end_now: bool = False  # do not train: end the (paused) run with its evaluation
+
+
+@dataclass
+class SweepJob:
+    model: MLP  # the sweep trains a copy; this model is not changed
+    examples: SplitTensors
+    batch_size: int
+    n: int
+    seed: int
+    engine: str
+
+
+@dataclass(frozen=True)
+class SweepEnded:
+    suggested_lr: float | None
+    points: int
+    message: str = ""
+
+
+class TrainingWorker(QObject):
+    lossesReady = Signal(object)  # LossChunk
+    evalReady = Signal(object)  # EvalPoint
+    snapshotReady = Signal(object)  # Snapshot
+    progress = Signal(object)  # Progress
+    runEnded = Signal(object)  # RunEnded
+    sweepPoints = Signal(object)  # list[tuple[float, float]]: (lr, loss)
+    sweepEnded = Signal(object)  # SweepEnded: the suggested learning rate
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stop = threading.Event()
+        self._pause = threading.Event()
+        # Set while no job runs. The controller clears it before queueing a job, so waiting
+        # on it (e.g. before saving) cannot miss a job that has not started yet.
+        self.idle = threading.Event()
+        self.idle.set()
+
+    # -- called from the GUI thread: plain flags, no queued calls needed -----------------
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def request_pause(self) -> None:
+        self._pause.set()
+
+    def _interrupted(self) -> bool:
+        return self._stop.is_set() or self._pause.is_set()
+
+    # -- run on the worker thread ----------------------------------------------------------
+    @Slot(object)
+    def train(self, job: TrainJob) -> None:
+        try:
+            self._train(job)
+        finally:
+            self.idle.set()
+
+    def _train(self, job: TrainJob) -> None:
+        self._stop.clear()
+        self._pause.clear()
+        trainer = job.trainer
+        try:
+            if job.end_now:  # a paused run is stopped: only its final evaluation is left
+                status, message = "stopped", ""
+            else:
+                status, message = self._train_loop(job)
+        except TrainingDiverged as exc:
+            status, message = "diverged", str(exc)
+        except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
+            status, message = "failed", f"Training failed: {exc}"
+        self.snapshotReady.emit(Snapshot(trainer.step, trainer.model.snapshot()))
+        train_loss = dev_loss = None
+        if status in ("finished", "stopped"):
+            train_loss = trainer.evaluate("train")
+            dev_loss = trainer.evaluate("dev")
+        self.runEnded.emit(
+            RunEnded(status, trainer.step, trainer.seconds, train_loss, dev_loss, message)
+        )
+
+    def _train_loop(self, job: TrainJob) -> tuple[RunStatus, str]:
+        trainer = job.trainer
+        pending: list[np.ndarray] = []
+        pending_start = trainer.step + 1
+        run_start = time.perf_counter()
+        last_loss_emit = last_snapshot = run_start
+        rate_mark = (run_start, trainer.step)
+        rate = 0.0
+        train_subset = self._train_subset(trainer)
+        next_eval = (trainer.step // job.eval_every + 1) * job.eval_every
+
+        def flush(now: float) -> None:
+            nonlocal pending, pending_start, rate, rate_mark
+            if pending:
+                losses = np.concatenate(pending)
+                self.lossesReady.emit(
+                    LossChunk(pending_start, losses, trainer.config.lr_at(trainer.step - 1))
+                )
+                pending = []
+                pending_start = trainer.step + 1
+            if now > rate_mark[0]:
+                rate = (trainer.step - rate_mark[1]) / (now - rate_mark[0])
+            if now - rate_mark[0] > 1.0:
+                rate_mark = (now, trainer.step)
+            self.progress.emit(Progress(trainer.step, trainer.config.steps, now - run_start, rate))
+
+        try:
+            while not trainer.done and not self._interrupted():
+                until_eval = next_eval - trainer.step
+                losses = trainer.run(until_eval, self._interrupted, CHUNK_SECONDS)
+                pending.append(losses)
+                now = time.perf_counter()
+                if trainer.step >= next_eval:
+                    flush(now)
+                    last_loss_emit = now
+                    self.evalReady.emit(self._evaluate(trainer, train_subset))
+                    next_eval += job.eval_every
+                elif now - last_loss_emit >= LOSS_INTERVAL:
+                    flush(now)
+                    last_loss_emit = now
+                if now - last_snapshot >= SNAPSHOT_INTERVAL:
+                    self.snapshotReady.emit(Snapshot(trainer.step, trainer.model.snapshot()))
+                    last_snapshot = now
+        except TrainingDiverged as exc:
+            if len(getattr(exc, "losses", ())):
+                pending.append(exc.losses)  # type: ignore[attr-defined]
+            flush(time.perf_counter())
+            raise
+        flush(time.perf_counter())
+        if trainer.done:
+            return "finished", ""
+        if self._stop.is_set():
+            return "stopped", ""
+        return "paused", ""
+
+    @staticmethod
+    def _train_subset(trainer: Trainer) -> tuple[torch.Tensor, torch.Tensor]:
+        X, Y = trainer.examples.tensors["train"]
+        if X.shape[0] <= TRAIN_ESTIMATE_EXAMPLES:
+            return X, Y
+        g = torch.Generator().manual_seed(0)  # the same subset at every point of the run
+        ix = torch.randperm(X.shape[0], generator=g)[:TRAIN_ESTIMATE_EXAMPLES]
+        return X[ix], Y[ix]
+
+    @staticmethod
+    def _evaluate(trainer: Trainer, train_subset: tuple[torch.Tensor, torch.Tensor]) -> EvalPoint:
+        return EvalPoint(trainer.step, trainer.evaluate("dev"), trainer.model.loss(*train_subset))
+
+    @Slot(object)
+    def sweep(self, job: SweepJob) -> None:
+        """The lecture's learning-rate sweep on a copy of the model; points in batches."""
+        try:
+            self._sweep(job)
+        finally:
+            self.idle.set()
+
+    def _sweep(self, job: SweepJob) -> None:
+        self._stop.clear()
+        self._pause.clear()
+        pairs: list[tuple[float, float]] = []
+        batch: list[tuple[float, float]] = []
+        last_emit = time.perf_counter()
+        try:
+            for pair in lr_sweep_steps(
+                job.model,
+                job.examples,
+                batch_size=job.batch_size,
+                n=job.n,
+                seed=job.seed,
+                engine=job.engine,
+            ):
+                pairs.append(pair)
+                batch.append(pair)
+                now = time.perf_counter()
+                if now - last_emit >= LOSS_INTERVAL:
+                    self.sweepPoints.emit(batch)
+                    batch = []
+                    last_emit = now
+                if self._interrupted():
+                    break
+        except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
+            if batch:
+                self.sweepPoints.emit(batch)
+            self.sweepEnded.emit(SweepEnded(None, len(pairs), f"The sweep failed: {exc}"))
+            return
+        if batch:
+            self.sweepPoints.emit(batch)
+        complete = len(pairs) == job.n
+        message = "" if complete else f"The sweep ended after {len(pairs):,} of {job.n:,} steps"
+        if not complete and not self._stop.is_set() and pairs:
+            message += ": the loss became NaN or infinite, the learning rate was too large"
+        self.sweepEnded.emit(SweepEnded(suggest_lr(pairs), len(pairs), message))

@@ -1,0 +1,96 @@
+"""Shared fixtures: Qt on the offscreen platform, isolated settings, no leaked threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_NAMES = REPO_ROOT.parent / "shared" / "data" / "names.txt"
+
+# Fifty short names: enough for an 80/10/10 split (40/5/5) and a vocabulary of a few letters.
+SMALL_WORDS = [
+    "emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn",
+    "abigail", "emily", "ella", "elizabeth", "camila", "luna", "sofia", "avery", "mila",
+    "aria", "scarlett", "penelope", "layla", "chloe", "victoria", "madison", "eleanor",
+    "grace", "nora", "riley", "zoey", "hannah", "hazel", "lily", "ellie", "violet", "lillian",
+    "zoe", "stella", "aurora", "natalie", "emilia", "everly", "leah", "aubrey", "willow",
+    "addison", "lucy", "audrey", "bella", "nova",
+]  # fmt: skip
+
+
+@pytest.fixture
+def small_words() -> list[str]:
+    return list(SMALL_WORDS)
+
+
+@pytest.fixture
+def small_dataset_file(tmp_path: Path) -> Path:
+    path = tmp_path / "small.txt"
+    path.write_text("\n".join(SMALL_WORDS) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def shared_names() -> Path:
+    if not SHARED_NAMES.is_file():
+        pytest.skip(f"the lecture's dataset is not at {SHARED_NAMES}")
+    return SHARED_NAMES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_qt_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """QSettings and QStandardPaths point into a temporary folder, never the user's own."""
+    try:
+        from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
+    except ImportError:  # core-only environments
+        yield
+        return
+    settings_dir = tmp_path_factory.mktemp("qsettings")
+    QStandardPaths.setTestModeEnabled(True)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
+    QCoreApplication.setOrganizationName("charnames-gui-tests")
+    QCoreApplication.setApplicationName("charnames-gui-tests")
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test that leaves a QThread or a Python thread running."""
+    started: list[object] = []
+    try:
+        from PySide6.QtCore import QThread
+    except ImportError:
+        QThread = None  # type: ignore[assignment,misc]
+    if QThread is not None:
+        original_start = QThread.start
+
+        def recording_start(self: QThread, *args: object) -> None:
+            started.append(self)
+            original_start(self, *args)
+
+        monkeypatch.setattr(QThread, "start", recording_start)
+    before = set(threading.enumerate())
+    yield
+    running = []
+    for thread in started:
+        try:
+            if thread.isRunning():  # type: ignore[attr-defined]
+                running.append(thread)
+        except RuntimeError:  # the C++ object is gone: it was deleted, so it is not running
+            pass
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    if running:
+        for thread in running:  # stop them so later tests are not disturbed
+            thread.quit()  # type: ignore[attr-defined]
+            thread.wait(5000)  # type: ignore[attr-defined]
+        pytest.fail(f"{len(running)} QThread(s) still running after the test")
+    if leaked:
+        pytest.fail(f"Python thread(s) still running after the test: {leaked}")
