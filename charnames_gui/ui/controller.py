@@ -98,7 +98,8 @@ class Controller(QObject):
         self.summary = TrainingSummary()
         self.test_evaluations = TestEvaluations()
         self.path: Path | None = None
-        self.modified = False
+        self._saved_step = 0  # the model's step when it was created, loaded or saved
+        self._notified_modified = False
         self.state = TrainingState.NO_MODEL
         self.run_log = RunLog()
         self.last_outcome: RunEnded | None = None
@@ -171,7 +172,7 @@ class Controller(QObject):
         )
         self.test_evaluations = TestEvaluations()
         self.path = None
-        self.modified = False
+        self._mark_clean(0)
         self.run_log = RunLog()
         self.last_outcome = None
         self.modelReset.emit(self.model_info())
@@ -360,7 +361,7 @@ class Controller(QObject):
             self.errorOccurred.emit("Cannot save the model", str(exc))
             return False
         self.path = Path(path)
-        self.modified = False
+        self._mark_clean(self.summary.steps)
         self.documentChanged.emit()
         self.statusMessage.emit(f"Saved {self.path.name}")
         return True
@@ -378,7 +379,7 @@ class Controller(QObject):
         self.summary = model_file.training
         self.test_evaluations = model_file.test_evaluations
         self.path = Path(path)
-        self.modified = False
+        self._mark_clean(model_file.training.steps)
         self.run_log = RunLog()
         self.last_outcome = None
         try:
@@ -427,9 +428,20 @@ class Controller(QObject):
         return ""
 
     # -- helpers ----------------------------------------------------------------------------
+    @property
+    def modified(self) -> bool:
+        """True when the model has training that is not in its file. Read from the trainer's
+        step counter, so it is right even before the worker's signals have arrived."""
+        step = self.trainer.step if self.trainer is not None else self._saved_step
+        return step != self._saved_step
+
+    def _mark_clean(self, step: int) -> None:
+        self._saved_step = step
+        self._notified_modified = False
+
     def _mark_modified(self) -> None:
-        if not self.modified:
-            self.modified = True
+        if not self._notified_modified and self.modified:
+            self._notified_modified = True
             self.documentChanged.emit()
 
     def _set_state(self, state: TrainingState) -> None:

@@ -1,0 +1,40 @@
+"""Test doubles for the GUI: dialogs that answer from a script instead of blocking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from charnames_gui.ui.dialogs import SaveChoice
+
+
+@dataclass
+class ScriptedDialogs:
+    """Records every message; answers questions from its fields."""
+
+    save_choice: SaveChoice = SaveChoice.DISCARD
+    confirm_answer: bool = True
+    open_paths: list[str] = field(default_factory=list)  # returned in order by open_path
+    save_paths: list[str] = field(default_factory=list)  # returned in order by save_path
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    infos: list[tuple[str, str]] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+    def error(self, title: str, message: str) -> None:
+        self.errors.append((title, message))
+
+    def info(self, title: str, message: str) -> None:
+        self.infos.append((title, message))
+
+    def confirm(self, title: str, message: str, yes_text: str = "OK") -> bool:
+        self.questions.append(message)
+        return self.confirm_answer
+
+    def ask_save(self, title: str, message: str) -> SaveChoice:
+        self.questions.append(message)
+        return self.save_choice
+
+    def open_path(self, title: str, file_filter: str, folder: str = "") -> str | None:
+        return self.open_paths.pop(0) if self.open_paths else None
+
+    def save_path(self, title: str, file_filter: str, suggested: str = "") -> str | None:
+        return self.save_paths.pop(0) if self.save_paths else None

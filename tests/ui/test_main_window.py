@@ -1,0 +1,271 @@
+"""Drive the main window as a learner would: open data, train, pause, stop, save, load, close."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import ScriptedDialogs
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.training import TrainConfig
+from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.dialogs import SaveChoice
+from charnames_gui.ui.main_window import MainWindow
+
+STEPS = 400_000  # long enough that a run never ends by itself during a test
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings: QSettings, small_dataset_file: Path):  # type: ignore[no-untyped-def]
+    win = MainWindow(settings=settings, load_bundled=False)
+    win.dialogs = ScriptedDialogs()  # type: ignore[assignment]
+    qtbot.addWidget(win)
+    win.show()
+    win.panel.set_values(train=TrainConfig(steps=STEPS, lr_decay_at=STEPS // 2))
+    assert win.open_dataset(small_dataset_file)
+    yield win
+    win.controller.shutdown()
+
+
+def _train_until(qtbot, win: MainWindow, steps: int) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: win.controller.trainer.step >= steps, timeout=20_000)
+
+
+def test_start_shows_losses_then_pause_resume_stop(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    c = window.controller
+    assert c.state == TrainingState.READY
+    with qtbot.waitSignal(c.lossesReady, timeout=10_000):
+        window.controls.start_button.click()
+    assert c.state == TrainingState.RUNNING
+    assert not window.panel.isEnabled()  # no edits while the worker trains
+    qtbot.waitUntil(lambda: len(window.loss_plot.raw_data()[0]) > 50, timeout=10_000)
+    steps, losses = window.loss_plot.raw_data()
+    assert np.all(np.diff(steps) > 0) and np.all(np.isfinite(losses))
+
+    with qtbot.waitSignal(c.runEnded, timeout=5_000) as paused:
+        window.controls.pause_button.click()
+    assert paused.args[0].status == "paused"
+    assert c.state == TrainingState.PAUSED
+    assert window.controls.start_button.text() == "Resume"
+    step_at_pause = c.trainer.step
+
+    with qtbot.waitSignal(c.lossesReady, timeout=10_000):
+        window.controls.start_button.click()  # resume
+    qtbot.waitUntil(lambda: c.trainer.step > step_at_pause + 100, timeout=10_000)
+
+    with qtbot.waitSignal(c.runEnded, timeout=10_000) as stopped:
+        window.controls.stop_button.click()
+    outcome = stopped.args[0]
+    assert outcome.status == "stopped"
+    assert math.isfinite(outcome.train_loss) and math.isfinite(outcome.dev_loss)
+    assert "dev" in window.controls.result_label.text()
+    assert window.isWindowModified()
+
+
+def test_stop_takes_effect_quickly(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    c = window.controller
+    c.start()
+    _train_until(qtbot, window, 200)
+    c.worker.request_pause()
+    assert c.worker.idle.wait(0.1 + 0.05)  # the loop checks the flag between steps
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=2_000)
+
+
+def test_space_toggles_training(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    c = window.controller
+    window.loss_plot.setFocus()
+    with qtbot.waitSignal(c.lossesReady, timeout=10_000):
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    with qtbot.waitSignal(c.runEnded, timeout=5_000):
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert c.state == TrainingState.PAUSED
+
+
+def test_dev_points_and_finish_evaluate(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.panel.steps.setValue(1_000)  # continue with fewer steps: the run finishes
+    c = window.controller
+    assert c.trainer.config.steps == 1_000
+    with qtbot.waitSignal(c.runEnded, timeout=30_000) as ended:
+        c.start()
+    assert ended.args[0].status == "finished"
+    assert c.state == TrainingState.FINISHED
+    points = window.loss_plot.eval_points()
+    assert points and points[-1].step == 1_000
+    assert all(math.isfinite(p.dev_loss) for p in points)
+    # raising the steps continues the same model
+    window.panel.steps.setValue(1_500)
+    assert c.state == TrainingState.READY
+    assert window.controls.start_button.text() == "Continue"
+    with qtbot.waitSignal(c.runEnded, timeout=30_000):
+        c.start()
+    assert c.trainer.step == 1_500
+
+
+def test_save_and_open_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    c = window.controller
+    c.start()
+    _train_until(qtbot, window, 300)
+    target = tmp_path / "trained"
+    window.dialogs.save_paths.append(str(target))
+    assert window.save_model_as()  # pauses the worker, then saves
+    saved = target.with_suffix(".safetensors")
+    assert saved.is_file()
+    assert not window.isWindowModified()
+    assert saved.name in window.windowTitle()
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=5_000)
+    weights = {k: v.clone() for k, v in c.model.params.items()}
+    assert load_model(saved).training.steps == c.trainer.step
+
+    window.new_model(ask=False)
+    assert c.path is None
+    assert window.open_model(saved)
+    for name, tensor in weights.items():
+        assert bool((c.model.params[name] == tensor).all())
+    assert c.trainer is not None and c.trainer.step == load_model(saved).training.steps
+    assert window.panel.model_config() == c.model.config
+
+
+def test_unsaved_training_asks_before_new_model(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    c = window.controller
+    c.start()
+    _train_until(qtbot, window, 100)
+    c.wait_until_idle()
+    model_before = c.model
+    window.dialogs.save_choice = SaveChoice.CANCEL
+    window.panel.n_hidden.setValue(50)  # a new size needs a new model: asks, user cancels
+    assert window.dialogs.questions
+    assert c.model is model_before
+    assert window.panel.n_hidden.value() == model_before.config.n_hidden  # reverted
+    window.dialogs.save_choice = SaveChoice.DISCARD
+    window.panel.n_hidden.setValue(50)
+    assert c.model is not model_before and c.model.config.n_hidden == 50
+
+
+def test_bad_dataset_and_bad_model_show_a_message(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    model_before = window.controller.model
+    assert not window.open_dataset(empty)
+    assert "empty" in window.dialogs.errors[-1][1]
+    hostile = tmp_path / "evil.safetensors"
+    hostile.write_bytes(b"\x80\x04\x95" + b"cos\nsystem\n" + b"\x00" * 20)
+    assert not window.open_model(hostile)
+    assert "pickle" in window.dialogs.errors[-1][1]
+    assert window.controller.model is model_before  # the app keeps working
+    assert window.controller.state == TrainingState.READY
+
+
+def test_divergence_is_reported_and_app_keeps_working(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    c = window.controller
+    c.model.params["W2"][0, 0] = float("nan")  # the next loss is NaN
+    with qtbot.waitSignal(c.runEnded, timeout=10_000) as ended:
+        c.start()
+    assert ended.args[0].status == "diverged"
+    assert window.dialogs.errors and "diverged" in window.dialogs.errors[-1][1]
+    window.new_model(ask=False)
+    with qtbot.waitSignal(c.lossesReady, timeout=10_000):
+        c.start()
+    c.wait_until_idle()
+
+
+def test_close_during_training_stops_the_worker(
+    qtbot, settings: QSettings, small_dataset_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    win = MainWindow(settings=settings, load_bundled=False)
+    win.dialogs = ScriptedDialogs(save_choice=SaveChoice.DISCARD)  # type: ignore[assignment]
+    win.show()
+    win.panel.set_values(train=TrainConfig(steps=STEPS))
+    assert win.open_dataset(small_dataset_file)
+    win.controller.start()
+    qtbot.waitUntil(lambda: win.controller.trainer.step > 100, timeout=10_000)
+    assert win.close()
+    assert win.dialogs.questions  # it asked about the unsaved training
+    assert not win.controller._thread.isRunning()
+
+
+def test_close_can_be_cancelled(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    c = window.controller
+    c.start()
+    _train_until(qtbot, window, 50)
+    window.dialogs.save_choice = SaveChoice.CANCEL
+    assert not window.close()
+    assert c._thread.isRunning()
+    c.wait_until_idle()
+
+
+def test_settings_persist_hyperparameters_and_geometry(qtbot, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow(settings=settings, load_bundled=False)
+    first.dialogs = ScriptedDialogs()  # type: ignore[assignment]
+    first.resize(760, 560)  # fits the offscreen screen (800 x 600)
+    first.panel.n_hidden.setValue(123)
+    first.panel.lr.setValue(0.05)
+    first.close()
+    second = MainWindow(settings=settings, load_bundled=False)
+    qtbot.addWidget(second)
+    assert second.panel.n_hidden.value() == 123
+    assert second.panel.lr.value() == pytest.approx(0.05)
+    assert (second.size().width(), second.size().height()) == (760, 560)
+    second.controller.shutdown()
+
+
+def test_drop_a_dataset_file(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    other = tmp_path / "other.txt"
+    other.write_text("\n".join(f"name{c}" for c in "abcdefghijkl"), encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(other))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dropEvent(drop)
+    qtbot.waitUntil(lambda: window.controller.dataset.name == "other.txt", timeout=5_000)
+    assert "other.txt" in window.dataset_label.text()
+
+
+def test_export_plot_and_csv(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    c = window.controller
+    c.start()
+    _train_until(qtbot, window, 300)
+    c.wait_until_idle()
+    window.loss_plot._redraw()
+    png, csv_path = tmp_path / "loss.png", tmp_path / "loss.csv"
+    window.dialogs.save_paths += [str(png), str(csv_path)]
+    window.export_plot_png()
+    window.export_losses_csv()
+    assert png.stat().st_size > 1000
+    rows = csv_path.read_text().splitlines()
+    assert rows[0].startswith("kind,step,loss")
+    assert len(rows) > 300
+
+
+def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
+
+    controls = (
+        window.findChildren(QAbstractSpinBox)
+        + window.findChildren(QComboBox)
+        + window.findChildren(QAbstractButton)
+    )
+    controls = [w for w in controls if not w.objectName().startswith("qt_")]  # Qt's own
+    assert len(controls) > 15
+    # a button's text is its accessible name; everything else needs one set explicitly
+    unnamed = [
+        w
+        for w in controls
+        if not w.accessibleName() and not (isinstance(w, QAbstractButton) and w.text())
+    ]
+    assert not unnamed, [type(w).__name__ for w in unnamed]
