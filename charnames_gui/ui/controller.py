@@ -7,6 +7,9 @@ except the Trainer, which only the worker touches while a run is in progress.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import weakref
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -34,6 +37,18 @@ from charnames_gui.ui.training_worker import (
     TrainingWorker,
     TrainJob,
 )
+
+_live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_live_controllers() -> None:
+    """A script that exits without closing its window still stops the worker threads, so Qt
+    never destroys a running QThread (which aborts the process)."""
+    for controller in list(_live_controllers):
+        with contextlib.suppress(RuntimeError):  # the C++ side may already be gone
+            controller.shutdown()
+
 
 WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its current chunk
 
@@ -118,6 +133,11 @@ class Controller(QObject):
         self.worker.sweepPoints.connect(self.sweepPoints)
         self.worker.sweepEnded.connect(self._on_sweep_ended)
         self._thread.start()
+        # However the app ends, the thread is stopped before Qt destroys it.
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        _live_controllers.add(self)
 
     # -- dataset --------------------------------------------------------------------------
     def open_dataset(self, path: str | Path) -> bool:
@@ -459,7 +479,8 @@ class Controller(QObject):
 
     def shutdown(self) -> None:
         """Pause any run and end the worker's thread (closing the window). No evaluation:
-        the worker returns within one chunk (~20 ms), then the thread's event loop ends."""
+        the worker returns within one chunk (~20 ms), then the thread's event loop ends.
+        Safe to call more than once."""
         self.worker.request_pause()
         self._thread.quit()
         self._thread.wait()

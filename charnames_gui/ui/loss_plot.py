@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.training_worker import EvalPoint, LossChunk
 
-REDRAW_INTERVAL_MS = 66  # ~15 Hz
+REDRAW_INTERVAL_MS = 100  # 10 Hz
 RAW_COLOUR = QColor(70, 110, 180, 70)
 SMOOTH_COLOUR = QColor(30, 70, 160)
 DEV_COLOUR = QColor(230, 120, 20)
@@ -59,6 +59,7 @@ class LossPlot(QWidget):
         self._references: dict[str, float] = {}
         self._decay_steps: list[int] = []
         self._overlays: dict[object, tuple[pg.PlotDataItem, OverlayCurve]] = {}
+        self._total_steps = 0
 
         self.plot_widget = pg.PlotWidget()
         self.plot_widget.setAccessibleName("Loss plot")
@@ -169,12 +170,21 @@ class LossPlot(QWidget):
         self._update_caption()
         self._dirty = True
         self._redraw()
-        self.plot_widget.getPlotItem().enableAutoRange()
+        self._show_whole_run(total_steps)
 
     def set_schedule(self, total_steps: int, decay_steps: list[int]) -> None:
         """The same model continues with other steps / decay (the curves are kept)."""
         self._decay_steps = list(decay_steps)
         self._update_references()
+        self._show_whole_run(total_steps)
+
+    def _show_whole_run(self, total_steps: int) -> None:
+        """The x axis spans the whole run from the start: the learner sees how far along it
+        is, and the axis is not re-laid out at every redraw (which costs GUI time)."""
+        self._total_steps = total_steps
+        item = self.plot_widget.getPlotItem()
+        item.enableAutoRange(x=False, y=True)
+        item.setXRange(0, total_steps, padding=0.01)
 
     def append_losses(self, chunk: LossChunk) -> None:
         self._raw.extend(chunk.start_step, chunk.losses)
@@ -287,7 +297,7 @@ class LossPlot(QWidget):
             curve_item.setData(curve.steps, self._y(curve.losses))
         self._dirty = True
         self._redraw()
-        self.plot_widget.getPlotItem().enableAutoRange()
+        self.plot_widget.getPlotItem().enableAutoRange(y=True)
 
     def _update_axis_label(self) -> None:
         self.plot_widget.getPlotItem().setLabel("left", "log10(loss)" if self._log10 else "loss")
