@@ -18,7 +18,7 @@ from charnames_gui.core.data import SPLITS, Dataset, boundary_note
 from charnames_gui.core.errors import CharnamesError, ConfigError, TrainingDiverged
 from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
-from charnames_gui.core.training import SCHEDULES, Trainer, TrainConfig
+from charnames_gui.core.training import SCHEDULES, TrainConfig, Trainer
 from charnames_gui.resources import bundled_dataset_path
 
 EXIT_BAD_INPUT = 2
@@ -110,7 +110,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     bar.update(trainer.step, trainer.seconds, last_loss, force=True)
     bar.close()
     if interrupted:
-        print(f"Interrupted at step {trainer.step:,}; evaluating what was trained.", file=sys.stderr)
+        print(
+            f"Interrupted at step {trainer.step:,}; evaluating what was trained.", file=sys.stderr
+        )
     train_loss = trainer.evaluate("train")
     dev_loss = trainer.evaluate("dev")
     summary = TrainingSummary(
@@ -127,7 +129,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     result = {
         "steps": trainer.step,
         "seconds": round(trainer.seconds, 3),
-        "steps_per_second": round(trainer.step / trainer.seconds, 1) if trainer.seconds else None,
+        "steps_per_second": round(trainer.step / trainer.seconds, 1) if trainer.seconds else 0.0,
         "train_loss": round(train_loss, 4),
         "dev_loss": round(dev_loss, 4),
         "parameters": model.parameter_count(),

@@ -92,6 +92,10 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
     A failure at any point leaves an existing file at `path` untouched."""
     target = Path(path)
     mf = model_file
+    if not mf.model.is_finite():  # load_model would refuse the file: do not write it
+        raise ModelFileError(
+            f"Cannot save {target.name}: the weights contain NaN or infinite values"
+        )
     tensors = {name: t.detach().contiguous().clone() for name, t in mf.model.params.items()}
     metadata = {
         "format": FORMAT_NAME,
@@ -106,9 +110,13 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"Cannot save: the folder {folder} does not exist")
+    # mkstemp makes the file private (0600); a model file is an ordinary document, so keep the
+    # mode of the file it replaces, or the usual rw-r--r--.
+    mode = target.stat().st_mode & 0o777 if target.is_file() else 0o644
     tmp_path: str | None = None
     try:
         fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        os.chmod(tmp_path, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
@@ -144,7 +152,11 @@ def load_model(path: str | Path) -> ModelFile:
 
 
 def model_from_bytes(raw: bytes, name: str = "model file") -> ModelFile:
-    _reject_known_foreign_formats(raw, name)
+    # A safetensors file starts with its header's length (8 bytes, little-endian), then "{".
+    # Only bytes without that shape are checked for pickles and zips: a header length such
+    # as 384 = b"\x80\x01..." looks like a pickle's first two bytes.
+    if raw[8:9] != b"{":
+        _reject_known_foreign_formats(raw, name)
     if len(raw) < 8:
         raise ModelFileError(f"{name} is not a model file (only {len(raw)} bytes)")
     header_len = int.from_bytes(raw[:8], "little")
@@ -161,7 +173,7 @@ def model_from_bytes(raw: bytes, name: str = "model file") -> ModelFile:
         raise ModelFileError(f"{name} is a safetensors file but not a charnames model file")
     try:
         version = int(meta.get("format_version", ""))
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # TypeError: not a string in a hand-made header
         raise ModelFileError(f"{name} has no readable format version") from exc
     if version > FORMAT_VERSION:
         raise ModelFileError(
@@ -176,9 +188,8 @@ def model_from_bytes(raw: bytes, name: str = "model file") -> ModelFile:
         raise ModelFileError(f"{name} is corrupt or truncated ({_first_line(exc)})") from exc
     try:
         return _model_file_from_parts(tensors, meta, version)
-    except ModelFileError:
-        raise
-    except (CharnamesError, ValueError, TypeError, KeyError, json.JSONDecodeError) as exc:
+    except (CharnamesError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        # CharnamesError includes the ModelFileErrors below, whose reasons need the file's name
         raise ModelFileError(f"{name} has inconsistent contents: {_first_line(exc)}") from exc
 
 

@@ -54,14 +54,23 @@ def read_words(path: str | Path) -> list[str]:
     size = p.stat().st_size
     if size > MAX_DATASET_BYTES:
         raise DatasetError(
-            f"{p.name} is {size / 1e6:.0f} MB; a dataset of names may be at most "
-            f"{MAX_DATASET_BYTES // (1024 * 1024)} MB"
+            f"{p.name} is {format_size(size)}; a dataset of names may be at most "
+            f"{format_size(MAX_DATASET_BYTES)}"
         )
     try:
         raw = p.read_bytes()
     except OSError as exc:
         raise DatasetError(f"Cannot read {p}: {exc.strerror or exc}") from exc
     return words_from_bytes(raw, name=p.name)
+
+
+def format_size(n_bytes: int) -> str:
+    """1,000 bytes, 3.5 KB, 50 MB: sizes in the units a file manager shows."""
+    if n_bytes < 1024:
+        return f"{n_bytes:,} bytes"
+    if n_bytes < 1024 * 1024:
+        return f"{n_bytes / 1024:.3g} KB"
+    return f"{n_bytes / (1024 * 1024):.3g} MB"
 
 
 def words_from_bytes(raw: bytes, name: str = "dataset") -> list[str]:

@@ -96,10 +96,8 @@ class Sampler:
             raise ConfigError(
                 f"The vocabulary has {vocab.size} symbols but the model expects {config.vocab_size}"
             )
-        # torch.tensor copies: later changes to the source never reach this sampler.
-        self.model = MLP(
-            config, {name: torch.tensor(np.asarray(weights[name])) for name in PARAMETER_NAMES}
-        )
+        # Copies: later changes to the source (a trainer's tensors) never reach this sampler.
+        self.model = MLP(config, {name: _copy(weights[name]) for name in PARAMETER_NAMES})
         self.vocab = vocab
 
     @classmethod
@@ -193,6 +191,12 @@ class Sampler:
             nll += -math.log(p) if p > 0 else math.inf
             context = context[1:] + [ix]
         return scores, nll
+
+
+def _copy(weight: np.ndarray | torch.Tensor) -> torch.Tensor:
+    if isinstance(weight, torch.Tensor):
+        return weight.detach().clone()  # may require grad while the autograd engine trains
+    return torch.tensor(np.asarray(weight))
 
 
 def _check_temperature(temperature: float) -> None:

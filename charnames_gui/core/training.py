@@ -62,7 +62,12 @@ class TrainConfig:
         whole("seed", 0, 2**63 - 1)
         for name in ("lr", "lr_after"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
                 raise ConfigError(f"{name} must be a number greater than 0, not {value!r}")
             if value > MAX_LR:
                 raise ConfigError(f"{name} of {value:g} is absurd; at most {MAX_LR:g} is allowed")
@@ -227,6 +232,10 @@ def lr_sweep_steps(
     """
     if not 1 <= n <= 100_000:
         raise ConfigError(f"The sweep needs between 1 and 100,000 steps, not {n:,}")
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ConfigError(
+            f"batch_size must be between 1 and {MAX_BATCH_SIZE:,}, not {batch_size:,}"
+        )
     work = model.copy()
     X, Y = examples.tensors["train"]
     eng = make_engine(engine, work, X, Y)

@@ -1,0 +1,569 @@
+"""core.checkpoint: model files round-trip, load in one line, never run code, save atomically."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save, save_file
+
+from charnames_gui.core import checkpoint
+from charnames_gui.core.checkpoint import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    ModelFile,
+    TestEvaluations,
+    TrainingSummary,
+    load_model,
+    model_from_bytes,
+    save_model,
+)
+from charnames_gui.core.data import Dataset, Vocabulary
+from charnames_gui.core.errors import ModelFileError
+from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.training import TrainConfig, Trainer
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread() -> Iterator[None]:
+    """Tiny matrices train fastest on one thread (and other test runs may share the CPU)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def model_file(small_words: list[str]) -> ModelFile:
+    """A model trained a few steps with autograd (its tensors require grad), fully described."""
+    dataset = Dataset(small_words, name="small.txt", split_seed=7)
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size), "scaled", seed=11)
+    config = TrainConfig(batch_size=8, steps=20, schedule="constant", engine="autograd")
+    trainer = Trainer(model, dataset.examples(3), config)
+    trainer.run(20)
+    summary = TrainingSummary(
+        steps=trainer.step,
+        seconds=trainer.seconds,
+        train_loss=trainer.evaluate("train"),
+        dev_loss=trainer.evaluate("dev"),
+        train_config=config.to_dict(),
+        dataset_name=dataset.name,
+        dataset_hash=dataset.content_hash(),
+    )
+    tests = TestEvaluations()
+    tests.record(dataset.content_hash(), 2.5)
+    tests.record(dataset.content_hash(), 2.25)
+    tests.record("another-dataset", 3.0)
+    return ModelFile(model, dataset.vocab, dataset.split_seed, summary, tests)
+
+
+@pytest.fixture
+def saved(tmp_path: Path, model_file: ModelFile) -> Path:
+    path = tmp_path / "model.safetensors"
+    save_model(path, model_file)
+    return path
+
+
+def metadata_of(path: Path) -> dict[str, str]:
+    with safe_open(str(path), framework="pt") as f:
+        return dict(f.metadata())
+
+
+def tensors_of(model_file: ModelFile) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in model_file.model.params.items()}
+
+
+def write_model_like(
+    path: Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None
+) -> Path:
+    save_file(tensors, str(path), metadata=metadata)
+    return path
+
+
+def expect_error(path: Path, *fragments: str) -> str:
+    with pytest.raises(ModelFileError) as exc_info:
+        load_model(path)
+    message = str(exc_info.value)
+    assert message and "\n" not in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+# -- round trip -------------------------------------------------------------------------------
+
+
+def test_round_trip_keeps_everything(saved: Path, model_file: ModelFile) -> None:
+    loaded = load_model(saved)
+    for name in PARAMETER_NAMES:
+        original = model_file.model.params[name].detach()
+        assert loaded.model.params[name].dtype == torch.float32
+        assert torch.equal(loaded.model.params[name], original), name  # bit-identical
+    assert loaded.model.config == model_file.model.config
+    assert loaded.vocab == model_file.vocab
+    assert loaded.vocab.itos == model_file.vocab.itos
+    assert loaded.split_seed == 7
+    assert loaded.training == model_file.training
+    assert loaded.test_evaluations == model_file.test_evaluations
+    assert loaded.test_evaluations.count(model_file.training.dataset_hash) == 2
+    assert loaded.test_evaluations.last_loss[model_file.training.dataset_hash] == 2.25
+    assert loaded.test_evaluations.count("unknown") == 0
+    assert loaded.format_version == FORMAT_VERSION
+    assert loaded.training.train_config["engine"] == "autograd"
+
+
+def test_round_trip_of_a_fresh_model_with_an_unusual_vocabulary(tmp_path: Path) -> None:
+    vocab = Vocabulary.from_words(["zoë", "j.r.", "åsa", "日本"])
+    assert vocab.boundary != "."
+    model = MLP.init(ModelConfig(1, 2, 3, vocab.size))
+    path = tmp_path / "fresh.safetensors"
+    save_model(path, ModelFile(model, vocab))
+    loaded = load_model(path)
+    assert loaded.vocab.itos == vocab.itos
+    assert loaded.training == TrainingSummary()
+    assert loaded.training.train_loss is None
+    assert loaded.test_evaluations == TestEvaluations()
+    assert loaded.split_seed == 42
+
+
+def test_non_finite_summary_losses_survive(tmp_path: Path, model_file: ModelFile) -> None:
+    model_file.training.dev_loss = math.nan
+    path = tmp_path / "nan-loss.safetensors"
+    save_model(path, model_file)
+    assert math.isnan(load_model(path).training.dev_loss)  # type: ignore[arg-type]
+
+
+def test_saving_again_overwrites(saved: Path, model_file: ModelFile) -> None:
+    model_file.model.params["b2"].data += 1.0
+    model_file.training.steps = 999
+    save_model(saved, model_file)
+    loaded = load_model(saved)
+    assert loaded.training.steps == 999
+    assert torch.equal(loaded.model.b2, model_file.model.b2.detach())
+
+
+def test_a_notebook_loads_the_weights_in_one_line(saved: Path, model_file: ModelFile) -> None:
+    p = load_file(saved)
+    assert sorted(p) == sorted(PARAMETER_NAMES)
+    for name in PARAMETER_NAMES:
+        assert torch.equal(p[name], model_file.model.params[name].detach())
+    C, W1, b1, W2, b2 = (p[n] for n in PARAMETER_NAMES)
+    X = torch.tensor([[0, 0, 0]])
+    logits = torch.tanh(C[X].view(1, -1) @ W1 + b1) @ W2 + b2
+    assert torch.allclose(logits, model_file.model.logits(X).detach())
+
+
+@pytest.mark.parametrize("first_bytes", [b"\x80\x05", b"PK"], ids=["pickle", "zip"])
+def test_a_header_length_that_starts_like_a_pickle_or_zip_still_loads(
+    tmp_path: Path, model_file: ModelFile, first_bytes: bytes
+) -> None:
+    """The header's length comes first: 1,408 bytes is b"\x80\x05...", the start of a
+    pickle; 19,280 is b"PK...", the start of a zip. Real model files have ~1,400-byte headers."""
+    path = tmp_path / "model.safetensors"
+    target = int.from_bytes(first_bytes, "little")
+    model_file.training.dataset_name = ""
+    save_model(path, model_file)
+    shortest = int.from_bytes(path.read_bytes()[:8], "little")
+    assert shortest < target
+    # safetensors pads the header to a multiple of 8 bytes, so pad the name to land on target
+    for extra in range(target - shortest - 8, target - shortest + 1):
+        model_file.training.dataset_name = "x" * extra
+        save_model(path, model_file)
+        if path.read_bytes()[:2] == first_bytes:
+            break
+    raw = path.read_bytes()
+    assert raw[:2] == first_bytes
+    with pytest.raises(ModelFileError):  # what the loader used to conclude from the first bytes
+        checkpoint._reject_known_foreign_formats(raw, path.name)
+    loaded = load_model(path)
+    assert loaded.training.dataset_name == model_file.training.dataset_name
+
+
+def test_the_metadata_is_plain_json(saved: Path, model_file: ModelFile) -> None:
+    meta = metadata_of(saved)
+    assert meta["format"] == FORMAT_NAME
+    assert meta["format_version"] == str(FORMAT_VERSION)
+    assert json.loads(meta["config"]) == model_file.model.config.to_dict()
+    assert json.loads(meta["vocab"]) == list(model_file.vocab.itos)
+    assert meta["split_seed"] == "7"
+    assert json.loads(meta["training"])["steps"] == 20
+    assert json.loads(meta["test_evaluations"])["counts"]["another-dataset"] == 1
+
+
+# -- bad files --------------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    expect_error(tmp_path / "nope.safetensors", "not found")
+
+
+def test_directory(tmp_path: Path) -> None:
+    expect_error(tmp_path, "folder")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.safetensors"
+    path.write_bytes(b"")
+    expect_error(path, "empty.safetensors", "not a model file")
+
+
+def test_text_file(tmp_path: Path) -> None:
+    path = tmp_path / "names.txt"
+    path.write_text("emma\nolivia\nava\n" * 10)
+    expect_error(path, "names.txt", "not a charnames model file")
+
+
+def test_random_bytes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        path = tmp_path / f"random{i}.bin"
+        path.write_bytes(rng.bytes(int(rng.integers(1, 5000))))
+        expect_error(path, f"random{i}.bin")
+
+
+def test_truncated_file(saved: Path) -> None:
+    raw = saved.read_bytes()
+    for cut in (len(raw) // 2, len(raw) - 1, 100, 9, 5):
+        saved.write_bytes(raw[:cut])
+        expect_error(saved, "model.safetensors")
+
+
+def test_corrupt_header(saved: Path) -> None:
+    raw = saved.read_bytes()
+    header_len = int.from_bytes(raw[:8], "little")
+    bad = bytearray(raw)
+    bad[8 + header_len // 2 : 8 + header_len // 2 + 4] = b"\xff\x00\xfe\x01"
+    saved.write_bytes(bytes(bad))
+    expect_error(saved, "unreadable header")
+
+
+def test_corrupt_header_length(saved: Path) -> None:
+    raw = saved.read_bytes()
+    saved.write_bytes((2**62).to_bytes(8, "little") + raw[8:])
+    expect_error(saved, "truncated")
+    saved.write_bytes((0).to_bytes(8, "little") + raw[8:])
+    expect_error(saved, "model.safetensors")
+
+
+def test_corrupt_data_offsets(saved: Path) -> None:
+    """A header that is valid JSON but whose offsets lie: safetensors refuses it."""
+    raw = saved.read_bytes()
+    header_len = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + header_len])
+    header["W1"]["data_offsets"][1] += 4
+    text = json.dumps(header).encode()
+    saved.write_bytes(len(text).to_bytes(8, "little") + text + raw[8 + header_len :])
+    expect_error(saved, "corrupt or truncated")
+
+
+def test_a_safetensors_file_without_our_metadata(tmp_path: Path, model_file: ModelFile) -> None:
+    plain = write_model_like(tmp_path / "plain.safetensors", tensors_of(model_file), None)
+    expect_error(plain, "not a charnames model file")
+    other = write_model_like(
+        tmp_path / "other.safetensors", tensors_of(model_file), {"format": "pt"}
+    )
+    expect_error(other, "not a charnames model file")
+
+
+def rewrite_metadata(path: Path, **changes: str) -> None:
+    tensors = load_file(path)
+    meta = metadata_of(path)
+    meta.update(changes)
+    save_file(tensors, str(path), metadata=meta)
+
+
+def test_a_newer_format_version(saved: Path) -> None:
+    rewrite_metadata(saved, format_version="99")
+    message = expect_error(saved, "newer version", "99")
+    assert str(FORMAT_VERSION) in message
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"format_version": "abc"}, "format version"),
+        ({"format_version": "0"}, "unknown format version"),
+        ({"format_version": "-3"}, "unknown format version"),
+        ({"config": "{not json"}, "inconsistent"),
+        ({"config": "[1, 2]"}, "configuration"),
+        ({"config": json.dumps({"block_size": 3})}, "inconsistent"),
+        ({"config": {"block_size": 4}}, "W1"),
+        ({"config": {"n_hidden": 17}}, "W1"),
+        ({"config": {"block_size": 0}}, "block_size"),
+        ({"config": {"n_embd": 2.5}}, "n_embd"),
+        ({"config": {"vocab_size": 20}}, "vocabulary has"),
+        ({"vocab": json.dumps(list(".ab"))}, "vocabulary"),
+        ({"vocab": json.dumps("abc")}, "vocabulary"),
+        ({"vocab": json.dumps([".", "a", "a"] + list("bcdefghijklmnopqr"))}, "distinct"),
+        ({"split_seed": "forty-two"}, "inconsistent"),
+        ({"training": "{"}, "inconsistent"),
+        ({"test_evaluations": "[1, 2, 3]"}, "inconsistent"),
+        ({"test_evaluations": json.dumps({"counts": {"a": "many"}})}, "inconsistent"),
+    ],
+)  # fmt: skip
+def test_inconsistent_metadata(saved: Path, changes: dict[str, Any], fragment: str) -> None:
+    if isinstance(changes.get("config"), dict):  # a change to some fields of the config
+        config = json.loads(metadata_of(saved)["config"])
+        changes = {"config": json.dumps({**config, **changes["config"]})}
+    rewrite_metadata(saved, **changes)
+    expect_error(saved, "model.safetensors", fragment)
+
+
+def test_wrong_shapes_for_the_config(tmp_path: Path, saved: Path) -> None:
+    tensors = load_file(saved)
+    tensors["W2"] = torch.zeros(17, tensors["W2"].shape[1])
+    path = write_model_like(tmp_path / "shapes.safetensors", tensors, metadata_of(saved))
+    expect_error(path, "W2", "shape")
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_weights(tmp_path: Path, saved: Path, bad: float) -> None:
+    tensors = load_file(saved)
+    tensors["W1"][0, 0] = bad
+    path = write_model_like(tmp_path / "nan.safetensors", tensors, metadata_of(saved))
+    expect_error(path, "W1", "NaN or infinite")
+
+
+def test_missing_extra_and_wrongly_typed_tensors(tmp_path: Path, saved: Path) -> None:
+    tensors, meta = load_file(saved), metadata_of(saved)
+    missing = {k: v for k, v in tensors.items() if k != "b1"}
+    expect_error(write_model_like(tmp_path / "m.safetensors", missing, meta), "b1", "missing")
+    extra = {**tensors, "W3": torch.zeros(2)}
+    expect_error(write_model_like(tmp_path / "e.safetensors", extra, meta), "W3")
+    doubles = {**tensors, "C": tensors["C"].double()}
+    expect_error(write_model_like(tmp_path / "d.safetensors", doubles, meta), "C", "float32")
+
+
+def test_a_non_string_format_version_in_a_hand_made_header(tmp_path: Path) -> None:
+    header = {"__metadata__": {"format": FORMAT_NAME, "format_version": [1]}}
+    text = json.dumps(header).encode()
+    path = tmp_path / "handmade.safetensors"
+    path.write_bytes(len(text).to_bytes(8, "little") + text)
+    expect_error(path, "format version")
+    for meta in ([1, 2], "text", None):
+        text = json.dumps({"__metadata__": meta}).encode()
+        path.write_bytes(len(text).to_bytes(8, "little") + text)
+        expect_error(path, "not a charnames model file")
+    text = json.dumps([1, 2, 3]).encode()
+    path.write_bytes(len(text).to_bytes(8, "little") + text)
+    expect_error(path, "unreadable header")
+
+
+def test_a_file_too_large_to_be_a_model(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checkpoint, "MAX_MODEL_FILE_BYTES", 1024)
+    expect_error(saved, "larger than any model")
+
+
+def test_an_unreadable_file(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", fail)
+    expect_error(saved, "Permission denied")
+
+
+# -- pickles are never loaded -----------------------------------------------------------------
+
+
+class RunsCode:
+    """A pickle of this runs `touch marker` when unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_torch_save_file_is_refused(tmp_path: Path, model_file: ModelFile) -> None:
+    marker = tmp_path / "ran.txt"
+    path = tmp_path / "model.pt"
+    torch.save({**tensors_of(model_file), "evil": RunsCode(marker)}, path)
+    assert path.read_bytes()[:2] == b"PK"  # a zip with a pickle inside
+    expect_error(path, "model.pt", "pickle")
+    assert not marker.exists()
+
+
+def test_a_legacy_torch_save_file_is_refused(tmp_path: Path, model_file: ModelFile) -> None:
+    marker = tmp_path / "ran.txt"
+    path = tmp_path / "legacy.pt"
+    torch.save(
+        {**tensors_of(model_file), "evil": RunsCode(marker)},
+        path,
+        _use_new_zipfile_serialization=False,
+    )
+    expect_error(path, "legacy.pt")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_a_pickle_that_would_run_code_is_never_unpickled(tmp_path: Path, protocol: int) -> None:
+    marker = tmp_path / "ran.txt"
+    payload = pickle.dumps(RunsCode(marker), protocol=protocol)
+    # the payload is real: unpickling it would create the marker (checked in a dry run below)
+    assert b"system" in payload
+    for name in ("evil.pkl", "evil.safetensors"):
+        path = tmp_path / name
+        path.write_bytes(payload)
+        expect_error(path, name)
+        assert not marker.exists()
+    with pytest.raises(ModelFileError):
+        model_from_bytes(payload)
+    assert not marker.exists()
+
+
+def test_the_evil_pickle_really_would_run_code(tmp_path: Path) -> None:
+    """Guards the test above: if this stops creating the marker, that test proves nothing."""
+    marker = tmp_path / "ran.txt"
+    pickle.loads(pickle.dumps(RunsCode(marker)))
+    assert marker.exists()
+
+
+def test_loading_never_calls_pickle(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the loader unpickled something")
+
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(pickle, "Unpickler", forbidden)
+    monkeypatch.setattr(torch, "load", forbidden)
+    assert load_model(saved).model.parameter_count() > 0
+
+
+# -- atomic save ------------------------------------------------------------------------------
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_failed_rename_leaves_the_old_file_and_no_temporary_file(
+    saved: Path, model_file: ModelFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = saved.read_bytes()
+    listing = files_in(saved.parent)
+
+    def no_rename(src: object, dst: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(checkpoint.os, "replace", no_rename)
+    model_file.model.params["b2"].data += 1.0
+    with pytest.raises(ModelFileError) as exc_info:
+        save_model(saved, model_file)
+    assert "Input/output error" in str(exc_info.value)
+    assert saved.read_bytes() == before
+    assert files_in(saved.parent) == listing
+
+
+def test_a_write_failing_half_way_leaves_the_old_file(
+    saved: Path, model_file: ModelFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = saved.read_bytes()
+    listing = files_in(saved.parent)
+    real_fdopen = os.fdopen
+
+    class DiskFull(io.RawIOBase):
+        def __init__(self, fd: int) -> None:
+            self.fh = real_fdopen(fd, "wb")
+
+        def write(self, data: object) -> int:
+            self.fh.write(bytes(data)[: len(bytes(data)) // 2])  # type: ignore[call-overload]
+            self.fh.flush()
+            raise OSError(28, "No space left on device")
+
+        def fileno(self) -> int:
+            return self.fh.fileno()
+
+        def close(self) -> None:
+            self.fh.close()
+            super().close()
+
+    monkeypatch.setattr(checkpoint.os, "fdopen", lambda fd, mode: DiskFull(fd))
+    with pytest.raises(ModelFileError) as exc_info:
+        save_model(saved, model_file)
+    assert "No space left on device" in str(exc_info.value)
+    assert "\n" not in str(exc_info.value)
+    assert saved.read_bytes() == before
+    assert files_in(saved.parent) == listing
+    monkeypatch.undo()
+    assert load_model(saved).training == model_file.training
+
+
+def test_a_failed_first_save_leaves_nothing(
+    tmp_path: Path, model_file: ModelFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(checkpoint.os, "fsync", no_fsync)
+    with pytest.raises(ModelFileError):
+        save_model(tmp_path / "new.safetensors", model_file)
+    assert files_in(tmp_path) == []
+
+
+def test_saving_into_a_missing_folder(tmp_path: Path, model_file: ModelFile) -> None:
+    with pytest.raises(ModelFileError) as exc_info:
+        save_model(tmp_path / "no" / "such" / "model.safetensors", model_file)
+    assert "does not exist" in str(exc_info.value)
+    assert files_in(tmp_path) == []
+
+
+def test_saving_onto_a_folder(tmp_path: Path, model_file: ModelFile) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    with pytest.raises(ModelFileError):
+        save_model(folder, model_file)
+    assert files_in(tmp_path) == ["a-folder"]
+    assert files_in(folder) == []
+
+
+def test_non_finite_weights_are_not_saved(saved: Path, model_file: ModelFile) -> None:
+    before = saved.read_bytes()
+    model_file.model.params["W2"].data[0, 0] = float("nan")
+    with pytest.raises(ModelFileError, match="NaN or infinite"):
+        save_model(saved, model_file)
+    assert saved.read_bytes() == before
+    assert files_in(saved.parent) == ["model.safetensors"]
+
+
+def test_saving_in_the_current_folder(
+    tmp_path: Path, model_file: ModelFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    save_model("here.safetensors", model_file)
+    assert files_in(tmp_path) == ["here.safetensors"]
+    assert load_model("here.safetensors").split_seed == 7
+
+
+def test_test_evaluations_count_per_dataset() -> None:
+    tests = TestEvaluations()
+    assert tests.record("a", 2.0) == 1
+    assert tests.record("a", 1.5) == 2
+    assert tests.record("b", 3.0) == 1
+    assert (tests.count("a"), tests.count("b"), tests.count("c")) == (2, 1, 0)
+    assert tests.last_loss == {"a": 1.5, "b": 3.0}
+
+
+def test_training_summary_ignores_unknown_keys() -> None:
+    summary = TrainingSummary.from_dict({"steps": 5, "from_the_future": True})
+    assert summary == TrainingSummary(steps=5)
+
+
+def test_model_from_bytes_of_saved_bytes(saved: Path) -> None:
+    assert model_from_bytes(saved.read_bytes()).split_seed == 7
+    for size in (1, 2, 3):
+        bad = save(
+            {"C": torch.zeros(size)}, metadata={"format": FORMAT_NAME, "format_version": "1"}
+        )
+        with pytest.raises(ModelFileError, match="bad has inconsistent contents"):
+            model_from_bytes(bad, "bad")

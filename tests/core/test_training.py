@@ -1,0 +1,444 @@
+"""core.training: reproducible SGD in chunks, schedules, validation, divergence, LR sweep."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import math
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from charnames_gui.core.data import Dataset, SplitTensors
+from charnames_gui.core.errors import ConfigError, TrainingDiverged
+from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.training import (
+    MAX_BATCH_SIZE,
+    MAX_LR,
+    MAX_STEPS,
+    BatchSampler,
+    TrainConfig,
+    Trainer,
+    lr_sweep,
+    lr_sweep_steps,
+    suggest_lr,
+)
+
+# The fast engine is written separately; every engine that exists is tested here.
+ENGINES = ["autograd"] + (
+    ["fast"] if importlib.util.find_spec("charnames_gui.core.engines.fast") else []
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread() -> Iterator[None]:
+    """Tiny matrices train fastest on one thread (and other test runs may share the CPU)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def dataset(small_words: list[str]) -> Dataset:
+    return Dataset(small_words)
+
+
+@pytest.fixture
+def examples(dataset: Dataset) -> SplitTensors:
+    return dataset.examples(3)
+
+
+def make_trainer(
+    dataset: Dataset, engine: str = "autograd", init: str = "scaled", **changes: object
+) -> Trainer:
+    config = TrainConfig(
+        batch_size=16, steps=100, lr=0.1, schedule="constant", init=init, seed=3, engine=engine
+    ).replace(**changes)
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size), config.init, config.seed)
+    return Trainer(model, dataset.examples(3), config)
+
+
+def params_of(trainer: Trainer) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in trainer.model.params.items()}
+
+
+def assert_same_params(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> None:
+    for name in PARAMETER_NAMES:
+        assert torch.equal(a[name], b[name]), name
+
+
+# -- reproducibility --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_same_config_and_seed_give_the_same_curve(dataset: Dataset, engine: str) -> None:
+    a, b = make_trainer(dataset, engine), make_trainer(dataset, engine)
+    curve_a, curve_b = a.run(100), b.run(100)
+    assert curve_a.dtype == np.float32 and curve_a.shape == (100,)
+    assert np.array_equal(curve_a, curve_b)
+    assert_same_params(params_of(a), params_of(b))
+    other = make_trainer(dataset, engine, seed=4)
+    assert not np.array_equal(other.run(100), curve_a)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_chunking_does_not_change_the_curve(dataset: Dataset, engine: str) -> None:
+    whole = make_trainer(dataset, engine)
+    reference = whole.run(100)
+    in_tens = make_trainer(dataset, engine)
+    chunks = [in_tens.run(10) for _ in range(10)]
+    assert all(len(c) == 10 for c in chunks)
+    assert np.array_equal(np.concatenate(chunks), reference)
+    assert_same_params(params_of(in_tens), params_of(whole))
+    # time_budget=0 stops after every single step: a hundred chunks of one step
+    timed = make_trainer(dataset, engine)
+    pieces = []
+    while not timed.done:
+        pieces.append(timed.run(100, time_budget=0.0))
+    assert all(len(p) >= 1 for p in pieces) and len(pieces) > 1
+    assert np.array_equal(np.concatenate(pieces), reference)
+    assert_same_params(params_of(timed), params_of(whole))
+
+
+def test_the_batch_stream_depends_only_on_the_seed() -> None:
+    a = BatchSampler(1000, 32, seed=5)
+    b = BatchSampler(1000, 32, seed=5)
+    b.block_steps = 3  # blocks of another size draw the same indices
+    first = np.stack([a.next() for _ in range(10)])
+    assert np.array_equal(first, np.stack([b.next() for _ in range(10)]))
+    assert first.shape == (10, 32) and first.min() >= 0 and first.max() < 1000
+    assert not np.array_equal(
+        first, np.stack([BatchSampler(1000, 32, 6).next() for _ in range(10)])
+    )
+
+
+def test_the_autograd_trainer_is_the_lectures_loop(dataset: Dataset) -> None:
+    """The lecture's training loop, written out, on the same minibatches, step decay included."""
+    trainer = make_trainer(dataset, "autograd", init="lecture", schedule="step", lr_decay_at=15)
+    config = trainer.config
+    model = MLP.init(trainer.model.config, "lecture", config.seed)
+    parameters = [p.clone().requires_grad_(True) for p in model.parameters()]
+    C, W1, b1, W2, b2 = parameters
+    Xtr, Ytr = dataset.examples(3).tensors["train"]
+    batches = BatchSampler(len(Xtr), config.batch_size, config.seed)
+    expected = []
+    for i in range(30):
+        ix = torch.from_numpy(batches.next())
+        emb = C[Xtr[ix]]
+        h = torch.tanh(emb.view(-1, 12) @ W1 + b1)
+        logits = h @ W2 + b2
+        loss = F.cross_entropy(logits, Ytr[ix])
+        for p in parameters:
+            p.grad = None
+        loss.backward()
+        lr = 0.1 if i < 15 else 0.01
+        for p in parameters:
+            p.data += -lr * p.grad
+        expected.append(loss.item())
+    losses = trainer.run(30)
+    assert np.array_equal(losses, np.array(expected, dtype=np.float32))
+    for name, p in zip(PARAMETER_NAMES, parameters, strict=True):
+        assert torch.equal(trainer.model.params[name].detach(), p.detach()), name
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_training_learns(dataset: Dataset, engine: str) -> None:
+    trainer = make_trainer(dataset, engine, steps=400, lr=0.3)
+    before = trainer.evaluate("train")
+    losses = trainer.run(400)
+    after = trainer.evaluate("train")
+    assert math.isfinite(after) and after < before - 0.5
+    assert losses[-50:].mean() < losses[:50].mean()
+    assert trainer.step == 400 and trainer.done
+    assert trainer.seconds > 0
+
+
+def test_run_never_goes_past_the_configured_steps(dataset: Dataset) -> None:
+    trainer = make_trainer(dataset, steps=25)
+    assert len(trainer.run(10)) == 10
+    assert len(trainer.run(100)) == 15
+    assert trainer.done
+    assert len(trainer.run(100)) == 0
+    assert trainer.step == 25
+
+
+def test_a_new_step_count_continues_the_same_curve(dataset: Dataset) -> None:
+    reference = make_trainer(dataset).run(100)
+    trainer = make_trainer(dataset, steps=50)
+    first = trainer.run(1000)
+    trainer.set_config(trainer.config.replace(steps=100))
+    second = trainer.run(1000)
+    assert np.array_equal(np.concatenate([first, second]), reference)
+    with pytest.raises(ConfigError):
+        trainer.set_config(trainer.config.replace(lr=-1.0))
+
+
+def test_evaluate_is_the_full_loss_of_a_split(dataset: Dataset) -> None:
+    trainer = make_trainer(dataset)
+    trainer.run(50)
+    for split in ("train", "dev", "test"):
+        X, Y = dataset.examples(3).tensors[split]
+        loss = trainer.evaluate(split)
+        assert math.isfinite(loss)
+        assert loss == pytest.approx(F.cross_entropy(trainer.model.logits(X), Y).item(), rel=1e-5)
+
+
+def test_examples_of_another_block_size_are_refused(dataset: Dataset) -> None:
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size))
+    with pytest.raises(ConfigError, match="block size"):
+        Trainer(model, dataset.examples(2), TrainConfig(engine="autograd"))
+
+
+# -- stopping ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_should_stop_stops_between_steps(dataset: Dataset, engine: str) -> None:
+    reference = make_trainer(dataset, engine).run(100)
+    trainer = make_trainer(dataset, engine)
+    calls = []
+
+    def should_stop() -> bool:
+        calls.append(trainer.step)
+        return len(calls) == 7
+
+    losses = trainer.run(100, should_stop=should_stop)
+    assert len(losses) == 7 and trainer.step == 7
+    assert calls == [1, 2, 3, 4, 5, 6, 7]  # asked after every step
+    rest = trainer.run(100)  # carrying on gives the uninterrupted curve
+    assert np.array_equal(np.concatenate([losses, rest]), reference)
+
+
+# -- schedules --------------------------------------------------------------------------------
+
+
+def test_the_default_config_is_the_lectures_final_run() -> None:
+    config = TrainConfig()
+    assert (config.batch_size, config.steps, config.lr) == (32, 200_000, 0.1)
+    assert (config.schedule, config.lr_decay_at, config.lr_after) == ("step", 100_000, 0.01)
+    assert (config.init, config.seed) == ("lecture", 2147483647)
+
+
+def test_step_schedule_is_the_lectures_decay() -> None:
+    config = TrainConfig()  # lr = 0.1 if i < 100000 else 0.01
+    assert config.lr_at(0) == 0.1
+    assert config.lr_at(99_999) == 0.1
+    assert config.lr_at(100_000) == 0.01
+    assert config.lr_at(199_999) == 0.01
+    assert config.decay_steps() == [100_000]
+    assert TrainConfig(steps=100, lr_decay_at=100).decay_steps() == []
+
+
+def test_constant_schedule() -> None:
+    config = TrainConfig(schedule="constant", lr=0.05, steps=1000)
+    assert {config.lr_at(i) for i in (0, 1, 500, 999, 5000)} == {0.05}
+    assert config.decay_steps() == []
+
+
+def test_cosine_schedule_runs_from_lr_to_lr_after() -> None:
+    config = TrainConfig(schedule="cosine", lr=0.2, lr_after=0.02, steps=1001)
+    assert config.lr_at(0) == pytest.approx(0.2)
+    assert config.lr_at(500) == pytest.approx(0.11)  # halfway: the mean
+    assert config.lr_at(1000) == pytest.approx(0.02)
+    assert config.lr_at(5000) == pytest.approx(0.02)  # past the end: stays at lr_after
+    lrs = [config.lr_at(i) for i in range(1001)]
+    assert all(a >= b for a, b in itertools.pairwise(lrs))
+    assert TrainConfig(schedule="cosine", steps=1).lr_at(0) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_trainer_uses_the_schedule(dataset: Dataset, engine: str) -> None:
+    """After the decay step, each update is lr_after times the gradient."""
+    trainer = make_trainer(dataset, engine, schedule="step", lr=0.5, lr_decay_at=3, lr_after=0.001)
+    used: list[float] = []
+    original = trainer.engine.update
+
+    def recording_update(lr: float) -> None:
+        used.append(lr)
+        original(lr)
+
+    trainer.engine.update = recording_update  # type: ignore[method-assign]
+    trainer.run(6)
+    assert used == [0.5, 0.5, 0.5, 0.001, 0.001, 0.001]
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("batch_size", 0),
+        ("batch_size", -32),
+        ("batch_size", MAX_BATCH_SIZE + 1),
+        ("batch_size", 32.0),
+        ("batch_size", True),
+        ("steps", 0),
+        ("steps", -1),
+        ("steps", MAX_STEPS + 1),
+        ("steps", 1.5),
+        ("lr", 0.0),
+        ("lr", -0.1),
+        ("lr", math.nan),
+        ("lr", math.inf),
+        ("lr", MAX_LR * 10),
+        ("lr", "0.1"),
+        ("lr", True),
+        ("lr_after", 0.0),
+        ("lr_after", -0.01),
+        ("lr_after", math.nan),
+        ("lr_after", -math.inf),
+        ("lr_after", 1e9),
+        ("lr_decay_at", -1),
+        ("seed", -1),
+        ("schedule", "exponential"),
+        ("init", "xavier"),
+        ("engine", "gpu"),
+    ],
+)
+def test_invalid_train_configs_raise_config_error(
+    dataset: Dataset, field: str, value: object
+) -> None:
+    config = TrainConfig(engine="autograd").replace(**{field: value})
+    with pytest.raises(ConfigError) as exc_info:
+        config.validate()
+    message = str(exc_info.value)
+    assert field in message and "\n" not in message
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size))
+    with pytest.raises(ConfigError):
+        Trainer(model, dataset.examples(3), config)
+
+
+def test_integer_learning_rates_are_fine() -> None:
+    TrainConfig(lr=1, lr_after=1, engine="autograd").validate()
+
+
+# -- divergence -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_nan_loss_stops_the_run_with_the_last_finite_parameters(
+    dataset: Dataset, engine: str
+) -> None:
+    reference = make_trainer(dataset, engine)
+    reference_losses = reference.run(6)
+    trainer = make_trainer(dataset, engine)
+    original = trainer.engine.forward_backward
+    calls = [0]
+
+    def nan_at_step_7(ix: np.ndarray) -> float:
+        calls[0] += 1
+        loss = original(ix)
+        return math.nan if calls[0] == 7 else loss
+
+    trainer.engine.forward_backward = nan_at_step_7  # type: ignore[method-assign]
+    with pytest.raises(TrainingDiverged) as exc_info:
+        trainer.run(100)
+    error = exc_info.value
+    assert error.step == 7 and math.isnan(error.loss)
+    assert "step 7" in str(error) and "\n" not in str(error)
+    assert np.array_equal(error.losses, reference_losses)  # type: ignore[attr-defined]
+    assert trainer.step == 6
+    assert trainer.model.is_finite()
+    assert_same_params(params_of(trainer), params_of(reference))
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid:RuntimeWarning")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_overflowing_logits_stop_the_run_before_any_update(dataset: Dataset, engine: str) -> None:
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size), "lecture")
+    # finite weights whose logits overflow float32: the loss is NaN or inf
+    model.params["W2"].copy_(torch.sign(model.W2) * 3e38)
+    before = {name: p.clone() for name, p in model.params.items()}
+    config = TrainConfig(batch_size=16, steps=10, schedule="constant", engine=engine)
+    trainer = Trainer(model, dataset.examples(3), config)
+    with pytest.raises(TrainingDiverged) as exc_info:
+        trainer.run(10)
+    assert exc_info.value.step == 1
+    assert not math.isfinite(exc_info.value.loss)
+    assert len(exc_info.value.losses) == 0  # type: ignore[attr-defined]
+    assert trainer.step == 0
+    assert model.is_finite()
+    assert_same_params({n: p.detach() for n, p in model.params.items()}, before)
+
+
+def test_a_nan_parameter_stops_the_run_at_the_first_step(dataset: Dataset) -> None:
+    trainer = make_trainer(dataset)
+    trainer.model.params["W2"].data[0, 0] = float("nan")
+    C_before = trainer.model.C.detach().clone()
+    with pytest.raises(TrainingDiverged) as exc_info:
+        trainer.run(10)
+    assert exc_info.value.step == 1 and math.isnan(exc_info.value.loss)
+    assert torch.equal(trainer.model.C.detach(), C_before)  # no update was applied
+    assert trainer.step == 0
+
+
+# -- learning-rate sweep ----------------------------------------------------------------------
+
+
+def test_lr_sweep_is_the_lectures(dataset: Dataset, examples: SplitTensors) -> None:
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size))
+    before = {name: p.clone() for name, p in model.params.items()}
+    pairs = lr_sweep(model, examples, n=60, engine="autograd")
+    assert len(pairs) == 60
+    lrs = [lr for lr, _ in pairs]
+    assert lrs == pytest.approx((10 ** torch.linspace(-3, 0, 60)).tolist())
+    assert lrs[0] == pytest.approx(0.001) and lrs[-1] == pytest.approx(1.0)
+    assert all(math.isfinite(loss) for _, loss in pairs)
+    assert_same_params(model.params, before)  # the caller's model is untouched
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_lr_sweep_defaults_to_the_lectures_thousand_steps(
+    dataset: Dataset, examples: SplitTensors
+) -> None:
+    model = MLP.init(ModelConfig(3, 2, 8, dataset.vocab.size))
+    pairs = list(lr_sweep_steps(model, examples, engine="autograd"))
+    assert len(pairs) == 1000
+    assert [lr for lr, _ in pairs] == (10 ** torch.linspace(-3, 0, 1000)).tolist()
+
+
+def test_lr_sweep_is_seeded(dataset: Dataset, examples: SplitTensors) -> None:
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size))
+    a = lr_sweep(model, examples, n=20, engine="autograd", seed=1)
+    assert a == lr_sweep(model, examples, n=20, engine="autograd", seed=1)
+    assert a != lr_sweep(model, examples, n=20, engine="autograd", seed=2)
+
+
+def test_lr_sweep_stops_at_a_non_finite_loss(dataset: Dataset, examples: SplitTensors) -> None:
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size))
+    model.params["W2"][0, 0] = float("nan")
+    assert lr_sweep(model, examples, n=20, engine="autograd") == []
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"n": 0}, {"n": -5}, {"n": 10**7}, {"batch_size": 0}, {"batch_size": -1}],
+)
+def test_lr_sweep_rejects_bad_arguments(
+    dataset: Dataset, examples: SplitTensors, kwargs: dict[str, int]
+) -> None:
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size))
+    with pytest.raises(ConfigError):
+        lr_sweep(model, examples, engine="autograd", **kwargs)
+
+
+def test_suggest_lr_finds_the_valley() -> None:
+    lrs = (10 ** np.linspace(-3, 0, 1000)).tolist()
+    valley = [(lr, (math.log10(lr) + 1) ** 2 + 2.0) for lr in lrs]  # lowest at lr = 0.1
+    suggestion = suggest_lr(valley)
+    assert suggestion is not None and 0.08 < suggestion < 0.125
+    assert suggest_lr(valley[:2]) is None
+    assert suggest_lr([]) is None
+
+
+def test_suggest_lr_on_a_real_sweep(dataset: Dataset, examples: SplitTensors) -> None:
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size), "scaled")
+    pairs = lr_sweep(model, examples, n=300, engine="autograd")
+    suggestion = suggest_lr(pairs)
+    assert suggestion is not None and 1e-3 <= suggestion <= 1.0
+    assert suggestion in [lr for lr, _ in pairs]
