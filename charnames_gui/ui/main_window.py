@@ -32,8 +32,9 @@ from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
 from charnames_gui.ui.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.loss_plot import LossPlot
+from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
-from charnames_gui.ui.training_worker import RunEnded
+from charnames_gui.ui.training_worker import RunEnded, Snapshot
 
 APP_NAME = "Charnames"
 MAX_RECENT = 8
@@ -79,6 +80,9 @@ class MainWindow(QMainWindow):
         self.train_dock = self._add_dock("Training", "TrainingDock", scroll,
                                          Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
         self.train_dock.setMinimumWidth(290)
+        self.sampling_panel = SamplingPanel()
+        self.sampling_dock = self._add_dock("Sampling", "SamplingDock", self.sampling_panel,
+                                            Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
 
         self._build_menus()
         self._connect()
@@ -168,7 +172,8 @@ class MainWindow(QMainWindow):
         self.train_menu = train_menu
 
         self.view_menu = bar.addMenu("&View")
-        self.view_menu.addAction(self.train_dock.toggleViewAction())
+        for dock in (self.train_dock, self.sampling_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
         self.reset_layout_action = self._action(
             "&Reset layout", self.reset_layout, None, "Put every panel back in its place"
         )
@@ -203,6 +208,10 @@ class MainWindow(QMainWindow):
             lambda tc: self.loss_plot.set_schedule(tc.steps, tc.decay_steps())
         )
         self.loss_plot.hovered.connect(lambda text: self.statusBar().showMessage(text, 3000))
+        c.snapshotReady.connect(self._on_snapshot)
+        self.sampling_panel.statusMessage.connect(
+            lambda text: self.statusBar().showMessage(text, 5000)
+        )
         self.controls.startClicked.connect(c.start)
         self.controls.pauseClicked.connect(c.pause)
         self.controls.stopClicked.connect(c.stop)
@@ -322,6 +331,7 @@ class MainWindow(QMainWindow):
 
     # -- controller signals --------------------------------------------------------------------
     def _on_dataset_changed(self, dataset: Dataset | None) -> None:
+        self.sampling_panel.set_word_split(dataset.split if dataset is not None else None)
         if dataset is None:
             self.dataset_label.setText("<b>No dataset</b>: open one to train (File menu).")
             return
@@ -342,6 +352,12 @@ class MainWindow(QMainWindow):
 
     def _on_model_reset(self, info: ModelInfo) -> None:
         self._show_model_in_panel()
+        model = self.controller.model
+        if model is not None:  # the worker is idle: reading the weights is safe
+            self.sampling_panel.set_model(info.config, model.snapshot(), info.vocab,
+                                          same_model=False)  # fmt: skip
+        else:
+            self.sampling_panel.clear_model()
         self.loss_plot.reset(info.train_config.steps, info.vocab.size,
                              info.train_config.decay_steps())  # fmt: skip
         self.controls.set_step(info.step, info.train_config.steps)
@@ -375,6 +391,13 @@ class MainWindow(QMainWindow):
         self.save_as_action.setEnabled(has_model)
         self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
         self.status_state.setText(state.value)
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        """Fresh weights from the worker (~5 per second while training)."""
+        info = self.controller.model_info()
+        if info is not None:
+            self.sampling_panel.set_model(info.config, snapshot.weights, info.vocab,
+                                          same_model=True)  # fmt: skip
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         self.controls.show_outcome(outcome)

@@ -1,0 +1,381 @@
+"""The two views of one sampling step: the context window the model sees, and the bar chart
+of the probability of every next character.
+
+One bar per vocabulary entry, labelled with its character. The bar of the character that was
+drawn (or that the learner chose) is highlighted; clicking a bar, or its label, asks for that
+character instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
+
+# Colours readable on white and distinguishable for the common colour-vision deficiencies.
+BAR_COLOR = QColor("#4c72b0")  # every character
+BOUNDARY_COLOR = QColor("#8c8c8c")  # the boundary token: "the name ends here"
+SAMPLED_COLOR = QColor("#dd8452")  # the character that was drawn
+FORCED_COLOR = QColor("#8e44ad")  # the character the learner chose instead
+AXIS_COLOR = QColor("#333333")
+TICK_POINT_SIZES = (11, 10, 9)  # tick label fonts, largest first
+
+
+def display_char(ch: str) -> str:
+    """How a vocabulary character is written on screen: a space as '␣', control characters
+    as '□' so that every label is visible."""
+    if ch == " ":
+        return "␣"
+    return ch if ch.isprintable() else "□"
+
+
+def format_probability(p: float) -> str:
+    """0.312, or 4.2e-05 for a probability too small for three decimals."""
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+
+
+class ProbabilityBars(pg.PlotWidget):
+    """Bars of a (vocab_size,) distribution, alphabetical or most likely first.
+
+    Emits barClicked(index) with the vocabulary index of the bar (or tick label) clicked.
+    """
+
+    barClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w")
+        self._labels: list[str] = []  # on-screen label of each vocabulary index
+        self._probs = np.zeros(0)  # (vocab_size,) the distribution shown
+        self._order = np.zeros(0, dtype=np.int64)  # bar slot -> vocabulary index
+        self._chosen: int | None = None
+        self._forced = False
+        self._by_probability = False
+        self._label_rows = 0  # tick labels on one row, or staggered on two (0: not yet set)
+
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)  # a click chooses a character, it never pans
+        plot.showGrid(y=True, alpha=0.25)
+        plot.setLabel("left", "probability")
+        plot.setLabel("bottom", "next character")
+        self._tick_font = QFont()
+        self._tick_font.setPointSize(TICK_POINT_SIZES[0])
+        bottom = plot.getAxis("bottom")
+        bottom.setStyle(tickFont=self._tick_font, tickLength=0)
+        left = plot.getAxis("left")
+        left.setWidth(48)
+        for axis in (bottom, left):  # probabilities read as 0.3, never as "300 (x0.001)"
+            axis.enableAutoSIPrefix(False)
+        for axis in (bottom, left):
+            axis.setPen(AXIS_COLOR)
+            axis.setTextPen(AXIS_COLOR)
+
+        # Created once and updated in place with setOpts.
+        self._bars = pg.BarGraphItem(x=[], height=[], width=0.8, pen=None, brush=BAR_COLOR)
+        plot.addItem(self._bars)
+        # A pale band behind the chosen bar's column: visible even when its bar is tiny.
+        self._column = pg.BarGraphItem(x=[0], height=[0], width=0.96, pen=None)
+        self._column.setZValue(-10)
+        plot.addItem(self._column)
+        self._value = pg.TextItem(anchor=(0.5, 0.0), color=(40, 40, 40))
+        plot.addItem(self._value)
+
+        self.setToolTip(
+            "The probability the model gives each possible next character, after the "
+            "temperature: the distribution the next character is drawn from. Click a bar "
+            "(or its label) to use that character instead."
+        )
+        self.setAccessibleName("Next-character probabilities")
+        plot.vb.sigResized.connect(self._update_ticks)  # labels per bar depend on the width
+        self.scene().sigMouseClicked.connect(self._on_click)
+        self.scene().sigMouseMoved.connect(self._on_hover)
+
+    # -- state ------------------------------------------------------------------------------
+    def set_vocabulary(self, itos: Sequence[str]) -> None:
+        self._labels = [display_char(ch) for ch in itos]
+        self._probs = np.zeros(len(itos))
+        self._chosen = None
+        self._update()
+
+    def set_distribution(
+        self, probs: np.ndarray, chosen: int | None = None, forced: bool = False
+    ) -> None:
+        """Show `probs` (vocab_size,), with `chosen` highlighted (drawn, or chosen by the
+        learner if `forced`)."""
+        if probs.shape != (len(self._labels),):
+            raise ValueError(f"expected {len(self._labels)} probabilities, got {probs.shape}")
+        self._probs = np.asarray(probs, dtype=np.float64)
+        self._chosen = chosen
+        self._forced = forced
+        self._update()
+
+    def clear_bars(self) -> None:
+        self._labels = []
+        self._probs = np.zeros(0)
+        self._chosen = None
+        self._update()
+
+    def set_by_probability(self, by_probability: bool) -> None:
+        """Most likely first (True) or in vocabulary order: the boundary token, then
+        alphabetical (False)."""
+        self._by_probability = by_probability
+        self._update()
+
+    # -- read back (tests, accessibility) ---------------------------------------------------
+    def bar_order(self) -> list[int]:
+        """The vocabulary index of each bar, left to right."""
+        return [int(i) for i in self._order]
+
+    def bar_heights(self) -> np.ndarray:
+        return np.asarray(self._bars.opts["height"], dtype=np.float64)
+
+    def tick_labels(self) -> list[str]:
+        """The character under each bar, left to right."""
+        return [self._labels[i] for i in self._order]
+
+    def shown_tick_labels(self) -> list[str]:
+        """The labels actually drawn under the axis (some are skipped when too narrow)."""
+        ticks = self.getPlotItem().getAxis("bottom")._tickLevels or [[]]
+        return [label.strip() for _, label in ticks[0]]
+
+    def bar_center(self, index: int) -> QPointF:
+        """Where the bar of vocabulary index `index` is, in widget coordinates (half-way up,
+        or just above the axis for a tiny bar)."""
+        slot = int(np.flatnonzero(self._order == index)[0])
+        top = float(self._probs[index])
+        view_point = QPointF(slot, max(top / 2, 0.0))
+        scene_point = self.getPlotItem().vb.mapViewToScene(view_point)
+        return QPointF(self.mapFromScene(scene_point))
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _update(self) -> None:
+        n = len(self._labels)
+        probs = self._probs
+        if self._by_probability:
+            self._order = np.argsort(-probs, kind="stable")
+        else:
+            self._order = np.arange(n)
+        heights = probs[self._order]
+        brushes = []
+        for i in self._order:
+            if i == self._chosen:
+                brushes.append(FORCED_COLOR if self._forced else SAMPLED_COLOR)
+            elif i == 0:
+                brushes.append(BOUNDARY_COLOR)
+            else:
+                brushes.append(BAR_COLOR)
+        self._bars.setOpts(x=np.arange(n), height=heights, width=0.8, brushes=brushes)
+
+        plot = self.getPlotItem()
+        top = float(heights.max()) if n else 1.0
+        y_top = max(top * 1.25, 0.02)  # headroom for the chosen bar's value above the bars
+        plot.setYRange(0.0, y_top, padding=0)
+        plot.setXRange(-0.6, max(n, 1) - 0.4, padding=0)
+        self._update_ticks()
+
+        if self._chosen is not None and n:
+            slot = int(np.flatnonzero(self._order == self._chosen)[0])
+            p = float(probs[self._chosen])
+            color = FORCED_COLOR if self._forced else SAMPLED_COLOR
+            self._value.setText(format_probability(p))
+            self._value.setColor(color if self._forced else color.darker(130))
+            band = QColor(color)
+            band.setAlpha(45)
+            self._column.setOpts(x=[slot], height=[y_top], brush=band)
+            self._column.setVisible(True)
+            # centred over its bar, but kept inside the plot at either end
+            if slot == 0:
+                self._value.setAnchor((0.0, 0.0))
+                self._value.setPos(slot - 0.4, y_top)
+            elif slot == n - 1:
+                self._value.setAnchor((1.0, 0.0))
+                self._value.setPos(slot + 0.4, y_top)
+            else:
+                self._value.setAnchor((0.5, 0.0))
+                self._value.setPos(slot, y_top)
+            self._value.setVisible(True)
+        else:
+            self._value.setVisible(False)
+            self._column.setVisible(False)
+
+    def _update_ticks(self, *_: object) -> None:
+        """Label every bar when the labels fit; else on two staggered rows (a leading newline
+        moves every other label down a line); else every k-th label (hovering names each)."""
+        n = len(self._labels)
+        axis = self.getPlotItem().getAxis("bottom")
+        if n == 0:
+            axis.setTicks([[]])
+            return
+        per_bar = max(self.getPlotItem().vb.width(), 1.0) / n
+        for point_size in TICK_POINT_SIZES:  # the largest font that labels every bar
+            self._tick_font.setPointSize(point_size)
+            metrics = QFontMetrics(self._tick_font)
+            label_width = max(metrics.horizontalAdvance(label) for label in self._labels) + 2
+            rows = 1 if label_width <= per_bar else 2
+            stride = max(1, math.ceil(label_width / (rows * per_bar)))
+            if stride == 1:
+                break
+        axis.setStyle(tickFont=self._tick_font)
+        ticks = []
+        for slot, i in enumerate(self._order):
+            if slot % stride == 0:
+                lower = rows == 2 and (slot // stride) % 2 == 1
+                ticks.append((slot, ("\n" if lower else "") + self._labels[i]))
+        axis.setTicks([ticks])
+        if rows != self._label_rows:  # room for the label rows and the axis title
+            self._label_rows = rows
+            title = axis.label.boundingRect().height() * 0.8
+            axis.setHeight(round(metrics.lineSpacing() * rows + 6 + title))
+
+    # -- mouse ------------------------------------------------------------------------------
+    def _slot_at(self, scene_pos: QPointF) -> int | None:
+        """The bar under a scene position: anywhere in its column, or on its label."""
+        plot = self.getPlotItem()
+        vb = plot.vb
+        column = vb.sceneBoundingRect().united(plot.getAxis("bottom").sceneBoundingRect())
+        if not column.contains(scene_pos) or not len(self._order):
+            return None
+        slot = round(vb.mapSceneToView(scene_pos).x())
+        return slot if 0 <= slot < len(self._order) else None
+
+    def _on_click(self, event: object) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        slot = self._slot_at(event.scenePos())  # type: ignore[attr-defined]
+        if slot is not None:
+            self.barClicked.emit(int(self._order[slot]))
+
+    def _on_hover(self, scene_pos: QPointF) -> None:
+        slot = self._slot_at(scene_pos)
+        if slot is None:
+            return
+        i = int(self._order[slot])
+        text = f"'{self._labels[i]}': probability {self._probs[i]:.4f}"
+        if i == 0:
+            text += " (the name ends here)"
+        QToolTip.showText(QCursor.pos(), text + "\nClick to use this character.", self)
+
+
+BOX_STYLES = {
+    "boundary": "background:#eeeeee; color:#8c8c8c; border:1px solid #bbbbbb;",
+    "char": "background:#ffffff; color:#222222; border:1px solid #4c72b0;",
+    "empty": "background:#ffffff; color:#999999; border:1px dashed #999999;",
+}
+
+
+def _box_metrics(block_size: int) -> tuple[int, int]:
+    """(box side in px, font size in pt): readable up to 8 boxes, smaller for longer windows
+    (the scroll area takes over beyond the panel's width)."""
+    if block_size <= 8:
+        return 32, 15
+    if block_size <= 16:
+        return 26, 12
+    return 21, 10
+
+
+class ContextWindow(QWidget):
+    """block_size boxes with the characters the model sees, an arrow, and the character that
+    came next."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._boxes: list[QLabel] = []
+        self._strip = QWidget()
+        self._row = QHBoxLayout(self._strip)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.setSpacing(3)
+        self._scroll = QScrollArea()
+        self._scroll.setWidget(self._strip)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # A long window keeps its newest characters (the right end) in view.
+        bar = self._scroll.horizontalScrollBar()
+        bar.rangeChanged.connect(lambda _low, high: bar.setValue(high))
+        self._arrow = QLabel("→")
+        self._next = QLabel()
+        self._next.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self._caption = QLabel("context")
+        self._caption.setStyleSheet("color:#555555;")
+        layout.addWidget(self._caption)
+        layout.addWidget(self._scroll)
+        layout.addWidget(self._arrow)
+        layout.addWidget(self._next)
+        self.setAccessibleName("Context window")
+        self.setToolTip(
+            "The context: the block_size characters the model sees to predict the next one. "
+            "A name starts as all boundary tokens; each new character enters on the right and "
+            "the oldest drops off the left. The box after the arrow is the character that "
+            "came next."
+        )
+
+    def _rebuild(self, block_size: int) -> None:
+        for box in self._boxes:
+            box.deleteLater()
+        side, point_size = _box_metrics(block_size)
+        self._boxes = []
+        for _ in range(block_size):
+            box = QLabel()
+            box.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.setFixedSize(side, side)
+            self._row.addWidget(box)
+            self._boxes.append(box)
+        self._font_css = f"font-size:{point_size}pt; font-family:monospace;"
+        self._next.setFixedSize(side + 4, side + 4)
+        self._arrow.setStyleSheet(f"font-size:{point_size}pt; color:#555555;")
+        width = max(block_size * side + (block_size - 1) * 3, 0)
+        self._strip.setFixedSize(width, side)
+        self._scroll.setMaximumWidth(width + 2)
+        # Up to 8 boxes always fit; longer windows scroll when the panel is narrow.
+        self._scroll.setMinimumWidth(min(width, 8 * (side + 3)) + 2)
+        # Room for a horizontal scroll bar only when the window may not fit beside the name.
+        bar = self._scroll.horizontalScrollBar().sizeHint().height() if width > 300 else 0
+        self._scroll.setFixedHeight(side + bar + 2)
+
+    def set_window(
+        self, chars: list[str], boundary: str, nxt: str | None, forced: bool = False
+    ) -> None:
+        """Show `chars` (block_size,) and the character `nxt` that followed them (None: not
+        drawn yet); `forced` when the learner chose it."""
+        if len(chars) != len(self._boxes):
+            self._rebuild(len(chars))
+        for widget in (self._caption, self._arrow, self._next):
+            widget.setVisible(True)
+        for box, ch in zip(self._boxes, chars, strict=True):
+            box.setText(display_char(ch))
+            kind = "boundary" if ch == boundary else "char"
+            box.setStyleSheet(BOX_STYLES[kind] + self._font_css + "border-radius:3px;")
+        if nxt is None:
+            self._next.setText("?")
+            self._next.setStyleSheet(BOX_STYLES["empty"] + self._font_css + "border-radius:3px;")
+        else:
+            color = (FORCED_COLOR if forced else SAMPLED_COLOR).name()
+            self._next.setText(display_char(nxt))
+            self._next.setStyleSheet(
+                f"background:#ffffff; color:{color}; border:2px solid {color}; "
+                f"font-weight:bold; border-radius:3px;" + self._font_css
+            )
+        bar = self._scroll.horizontalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def clear(self) -> None:
+        """No model: no boxes."""
+        self._rebuild(0)
+        for widget in (self._caption, self._arrow, self._next):
+            widget.setVisible(False)
+
+    def texts(self) -> list[str]:
+        """The characters shown in the boxes, left to right."""
+        return [box.text() for box in self._boxes]
+
+    def next_text(self) -> str:
+        return self._next.text()

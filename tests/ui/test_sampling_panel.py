@@ -1,0 +1,469 @@
+"""The step-by-step sampling panel: what it shows, and that it samples the lecture's names."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import string
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from charnames_gui.core.data import Dataset, Vocabulary, split_words
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, MAX_NAME_LENGTH, Sampler
+from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.ui.sampling_bars import FORCED_COLOR, SAMPLED_COLOR
+from charnames_gui.ui.sampling_panel import NO_MODEL, SamplingPanel
+
+
+@contextlib.contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    """Tiny models train ~20x faster on one thread when the test machine is busy."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@functools.cache
+def _trained(words: tuple[str, ...], block_size: int) -> tuple[ModelConfig, dict, Vocabulary]:
+    """A tiny model trained a few hundred steps: it ends its names, unlike random weights."""
+    dataset = Dataset(list(words))
+    config = ModelConfig(block_size, 4, 32, dataset.vocab.size)
+    model = MLP.init(config, "scaled")
+    trainer = Trainer(
+        model, dataset.examples(block_size), TrainConfig(steps=400, lr=0.3, engine="autograd")
+    )
+    with _one_torch_thread():
+        trainer.run(400)
+    return config, model.snapshot(), dataset.vocab
+
+
+@pytest.fixture
+def trained(small_words: list[str]) -> tuple[ModelConfig, dict, Vocabulary]:
+    config, weights, vocab = _trained(tuple(small_words), 3)
+    return config, {k: v.copy() for k, v in weights.items()}, vocab
+
+
+@pytest.fixture
+def panel(qtbot) -> SamplingPanel:
+    widget = SamplingPanel()
+    qtbot.addWidget(widget)
+    widget.resize(700, 560)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def _random_model(words: list[str], block_size: int) -> tuple[ModelConfig, dict, Vocabulary]:
+    vocab = Vocabulary.from_words(words)
+    config = ModelConfig(block_size, 5, 24, vocab.size)
+    return config, MLP.init(config, "scaled", seed=block_size).snapshot(), vocab
+
+
+def _lecture_names(
+    weights: dict, block_size: int, itos: tuple[str, ...], seed: int, count: int
+) -> list[str]:
+    """The lecture's sampling cell, verbatim apart from the names of the weights."""
+    C, W1, b1, W2, b2 = (torch.tensor(weights[k]) for k in ("C", "W1", "b1", "W2", "b2"))
+    g = torch.Generator().manual_seed(seed)
+    names = []
+    for _ in range(count):
+        out = []
+        context = [0] * block_size
+        while True:
+            emb = C[torch.tensor([context])]  # (1, block_size, n_embd)
+            h = torch.tanh(emb.view(1, -1) @ W1 + b1)
+            logits = h @ W2 + b2
+            probs = F.softmax(logits, dim=1)
+            ix = torch.multinomial(probs, num_samples=1, generator=g).item()
+            context = context[1:] + [ix]
+            out.append(ix)
+            if ix == 0:
+                break
+            assert len(out) < MAX_NAME_LENGTH, "the test model should end its names"
+        names.append("".join(itos[i] for i in out[:-1]))
+    return names
+
+
+def _type_name(panel: SamplingPanel, word: str) -> None:
+    """Make the panel produce `word` by forcing each character and the end."""
+    panel.new_name()
+    for ix in panel.sampler.vocab.encode(word) + [0]:
+        panel.force_next(ix)
+
+
+def test_without_a_model_the_controls_are_off_and_say_why(panel: SamplingPanel) -> None:
+    assert not panel._step.isEnabled()
+    assert not panel._finish.isEnabled()
+    assert not panel._sample.isEnabled()
+    assert not panel._bars.isEnabled()
+    assert panel._notice.text() == NO_MODEL
+    assert panel.state is None
+    panel.step()  # the shortcut path: nothing happens, nothing breaks
+    panel.finish_name()
+    assert panel._names.names() == []
+
+
+@pytest.mark.parametrize("block_size", [2, 8])
+@pytest.mark.parametrize("by_probability", [False, True])
+def test_stepping_shows_the_context_and_the_distribution_it_was_drawn_from(
+    panel: SamplingPanel, qtbot, small_words: list[str], block_size: int, by_probability: bool
+) -> None:
+    config, weights, vocab = _random_model(small_words, block_size)
+    contexts: list[list[int]] = []
+    panel.contextChanged.connect(contexts.append)
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel._sorted.setChecked(by_probability)
+    sampler = Sampler(config, weights, vocab)
+
+    assert panel._window.texts() == ["."] * block_size
+    assert panel._window.next_text() == "?"
+    assert contexts == [[0] * block_size]
+    for _ in range(5):
+        panel.step()
+        state = panel.state
+        context = ([0] * block_size + state.chosen)[len(state.chosen) - 1 : -1]
+        assert panel.shown_context() == context
+        assert panel._window.texts() == [vocab.itos[i] for i in context]
+        assert panel._window.next_text() == vocab.itos[state.chosen[-1]]
+        assert contexts[-1] == context
+        expected = sampler.distribution(context)
+        order = panel._bars.bar_order()
+        if by_probability:
+            assert np.all(np.diff(expected[order]) <= 0)
+        else:
+            assert order == list(range(vocab.size))
+        np.testing.assert_allclose(panel._bars.bar_heights(), expected[order], rtol=1e-6)
+        assert panel._bars.tick_labels() == [vocab.itos[i] for i in order]
+        # the drawn character is highlighted and its probability is the bar's height
+        slot = order.index(state.chosen[-1])
+        assert panel._bars._bars.opts["brushes"][slot] == SAMPLED_COLOR
+        assert state.probabilities[-1] == pytest.approx(expected[state.chosen[-1]], rel=1e-6)
+        if state.finished:
+            break
+
+
+def test_a_bar_click_puts_that_character_instead_and_back_undoes(
+    panel: SamplingPanel, qtbot, trained
+) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.step()
+    drawn = panel.state.chosen[-1]
+    target = vocab.stoi["z"] if drawn != vocab.stoi["z"] else vocab.stoi["y"]
+    panel._sorted.setChecked(True)  # the click must find the bar wherever it is
+
+    point = panel._bars.bar_center(target).toPoint()
+    qtbot.mouseClick(panel._bars.viewport(), Qt.MouseButton.LeftButton, pos=point)
+
+    state = panel.state
+    assert state.chosen == [target]
+    assert panel._forced == [True]
+    expected = Sampler(config, weights, vocab).distribution([0] * config.block_size)
+    assert state.probabilities == [pytest.approx(expected[target], rel=1e-6)]
+    slot = panel._bars.bar_order().index(target)
+    assert panel._bars._bars.opts["brushes"][slot] == FORCED_COLOR
+    assert panel._window.next_text() == vocab.itos[target]
+
+    panel.step()
+    assert len(panel.state.chosen) == 2
+    panel.back()
+    assert panel.state.chosen == [target]
+    panel.back()
+    assert panel.state.chosen == []
+    assert not panel._back.isEnabled()
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        panel.back()
+    assert "Nothing to take back" in message.args[0]
+
+
+def test_finish_name_again_and_again_gives_the_lecture_names(panel: SamplingPanel, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    expected = _lecture_names(weights, config.block_size, vocab.itos, DEFAULT_SAMPLE_SEED, 30)
+
+    got = []
+    for _ in range(10):
+        panel.finish_name()
+        got.append(vocab.decode(panel.state.chosen[:-1]))
+    assert got == expected[:10]
+    # stepping continues with the same generator, name after name
+    while len(got) < 13:
+        panel.step()
+        if panel.state.finished:
+            got.append(vocab.decode(panel.state.chosen[:-1]))
+    assert got == expected[:13]
+    assert panel._names.names() == expected[:13]
+
+    panel.reset_generator()  # from the first name again; Sample 20 is the lecture's last cell
+    panel._sample.click()
+    assert panel._names.names()[13:] == expected[:20]
+
+
+def test_a_new_seed_reseeds_the_generator(panel: SamplingPanel, qtbot, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel._seed_edit.clear()
+    qtbot.keyClicks(panel._seed_edit, "42")
+    qtbot.keyClick(panel._seed_edit, Qt.Key.Key_Return)
+    panel.finish_name()
+    panel.finish_name()
+    assert panel._names.names() == _lecture_names(weights, config.block_size, vocab.itos, 42, 2)
+
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        panel._seed_edit.setText("9999999999999999999")  # > 2**63 - 1
+        panel._apply_seed()
+    assert "seed must be" in message.args[0]
+    assert panel._seed_edit.text() == "42"
+
+
+def test_other_vocabulary_and_block_size(panel: SamplingPanel, small_words: list[str]) -> None:
+    rng = np.random.default_rng(0)
+    alphabet = list(string.ascii_letters + string.digits)
+    words = ["".join(rng.choice(alphabet, 5)) for _ in range(100)]
+    config, weights, vocab = _random_model(words, 8)
+    assert vocab.size > 50
+    panel.resize(1000, 600)
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.step()
+    sampler = Sampler(config, weights, vocab)
+    np.testing.assert_allclose(
+        panel._bars.bar_heights(), sampler.distribution(panel.shown_context()), rtol=1e-6
+    )
+    assert len(panel._window.texts()) == 8
+    assert panel._bars.shown_tick_labels() == list(vocab.itos)  # every bar is labelled
+
+    # a different model resets the name in progress and the list
+    panel.finish_name()
+    small = _random_model(small_words, 2)
+    panel.set_model(*small, same_model=False)
+    assert panel.state.chosen == []
+    assert panel._names.names() == []
+    assert len(panel._window.texts()) == 2
+    assert len(panel._bars.bar_heights()) == small[2].size
+
+
+def test_names_are_marked_train_dev_test_new_or_unknown(
+    panel: SamplingPanel, trained, small_words: list[str]
+) -> None:
+    config, weights, vocab = trained
+    split = split_words(small_words)
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.set_word_split(split)
+    for word in (split.train[0], split.dev[0], split.test[0], "zzemma"):
+        _type_name(panel, word)
+    assert panel._names.names() == [split.train[0], split.dev[0], split.test[0], "zzemma"]
+    assert panel._names.marks() == ["train", "dev/test", "dev/test", "new"]
+    assert all(entry.edited for entry in panel._names.entries())
+    assert panel._names._table.item(3, 1).text() == "new · edited"
+    assert "1 in train, 2 in dev/test, 1 new" in panel._names._summary.text()
+
+    panel.set_word_split(None)  # a model file loaded without its dataset
+    assert panel._names.marks() == ["dataset unknown"] * 4
+    assert "dataset unknown" in panel._names._table.item(0, 1).text()
+
+
+def test_the_name_list_nll_is_the_sum_of_minus_log_p(panel: SamplingPanel, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.finish_name()
+    state = panel.state
+    entry = panel._names.entries()[-1]
+    assert entry.nll == pytest.approx(-sum(math.log(p) for p in state.probabilities))
+    assert entry.predictions == len(state.chosen)
+    assert f"{entry.nll:.2f}" in panel._stats.text()
+
+
+def test_score_a_name(panel: SamplingPanel, qtbot, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    qtbot.keyClicks(panel._score._edit, "emma")
+    scores, nll = Sampler(config, weights, vocab).score("emma")
+    rows = panel._score.rows()
+    assert [r[1] for r in rows] == ["e", "m", "m", "a", ".  (end)"]
+    assert [r[0] for r in rows] == ["...", "..e", ".em", "emm", "mma"]
+    assert [r[2] for r in rows] == pytest.approx([s.probability for s in scores])
+    assert f"{nll:.2f}" in panel._score.result_text()
+
+    panel._score.set_name("Emma!")
+    assert panel._score.rows() == []
+    assert "Not in the vocabulary" in panel._score.result_text()
+    assert "'!'" in panel._score.result_text()
+
+    # a double-click on a generated name scores it
+    panel.finish_name()
+    name = panel._names.names()[-1]
+    panel._names._activate_row(0, 0)
+    assert panel._score._edit.text() == name
+    assert panel._tabs.currentIndex() == 1
+
+
+def test_a_new_snapshot_of_the_same_model_keeps_the_name(panel: SamplingPanel, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.finish_name()
+    panel.back()  # a name in progress, several characters long
+    chosen = list(panel.state.chosen)
+    listed = panel._names.names()
+    assert len(chosen) >= 1 and listed
+
+    newer = {k: v * 0.5 for k, v in weights.items()}  # "training went on"
+    panel.set_model(config, newer, vocab, same_model=True)
+    assert panel.state.chosen == chosen
+    assert panel._names.names() == listed
+    expected = Sampler(config, newer, vocab).distribution(panel.shown_context())
+    np.testing.assert_allclose(panel._bars.bar_heights(), expected, rtol=1e-6)
+    newer["W2"][:] = 0  # the panel sampled from its own copy
+    np.testing.assert_allclose(panel._bars.bar_heights(), expected, rtol=1e-6)
+    panel.step()  # the name continues where it was, with the new weights
+    assert panel.state.chosen[:-1] == chosen
+    drawn_from = Sampler(config, {k: v * 0.5 for k, v in weights.items()}, vocab)
+    p = drawn_from.distribution(panel.shown_context())[panel.state.chosen[-1]]
+    assert panel.state.probabilities[-1] == pytest.approx(p, rel=1e-6)
+
+
+def test_sampling_while_a_trainer_changes_the_model(
+    panel: SamplingPanel, small_words: list[str]
+) -> None:
+    """The controller's pattern: train a chunk, hand the panel a snapshot, keep stepping."""
+    dataset = Dataset(small_words)
+    config = ModelConfig(3, 4, 32, dataset.vocab.size)
+    model = MLP.init(config, "scaled")
+    trainer = Trainer(model, dataset.examples(3), TrainConfig(steps=200, engine="autograd"))
+    panel.set_model(config, model.snapshot(), dataset.vocab, same_model=False)
+    steps = 0
+    while not trainer.done:
+        with _one_torch_thread():
+            trainer.run(40)
+        snapshot = model.snapshot()
+        panel.set_model(config, snapshot, dataset.vocab, same_model=True)
+        before = list(panel.state.chosen) if not panel.state.finished else []
+        panel.step()
+        steps += 1
+        assert panel.state.chosen[: len(before)] == before
+        with _one_torch_thread():
+            trainer.run(1)  # the live tensors change; the panel keeps the snapshot's weights
+        expected = Sampler(config, snapshot, dataset.vocab).distribution(panel.shown_context())
+        np.testing.assert_allclose(panel._bars.bar_heights(), expected, rtol=1e-6)
+        shown = panel.sampler.distribution(panel.shown_context())
+        np.testing.assert_allclose(shown, expected, rtol=1e-6)
+    assert steps >= 4
+
+
+def test_temperature_rescales_the_bars(panel: SamplingPanel, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.step()
+    panel._temperature.setValue(0.5)
+    model = MLP(config, {k: torch.tensor(v) for k, v in weights.items()})
+    logits = model.logits(torch.tensor([panel.shown_context()]))
+    expected = F.softmax(logits / 0.5, dim=1)[0].numpy()
+    np.testing.assert_allclose(panel._bars.bar_heights(), expected, rtol=1e-5)
+    panel.step()
+    assert panel.state.probabilities[-1] == pytest.approx(
+        Sampler(config, weights, vocab).distribution(panel.shown_context(), 0.5)[
+            panel.state.chosen[-1]
+        ],
+        rel=1e-6,
+    )
+
+
+def test_auto_play_finishes_a_name(panel: SamplingPanel, qtbot, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel._speed.setValue(30)
+    panel._play.click()
+    assert panel._play.text() == "Stop"
+    qtbot.waitUntil(lambda: len(panel._names.names()) >= 1, timeout=10_000)
+    panel._play.click()
+    assert not panel._timer.isActive()
+    expected = _lecture_names(weights, config.block_size, vocab.itos, DEFAULT_SAMPLE_SEED, 1)
+    assert panel._names.names()[0] == expected[0]
+
+
+def test_keyboard_shortcuts(panel: SamplingPanel, qtbot, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.activateWindow()
+    panel._step.setFocus()
+    qtbot.waitUntil(panel._step.hasFocus)
+    qtbot.keyClick(panel._step, Qt.Key.Key_S)
+    assert len(panel.state.chosen) == 1
+    qtbot.keyClick(panel._step, Qt.Key.Key_Right)
+    assert len(panel.state.chosen) in (1, 2)  # 1 if the first step had ended the name
+    panel.new_name()
+    qtbot.keyClick(panel._step, Qt.Key.Key_S)
+    qtbot.keyClick(panel._step, Qt.Key.Key_Backspace)
+    assert panel.state.chosen == []
+    qtbot.keyClick(panel._step, Qt.Key.Key_F)
+    assert panel.state.finished
+    qtbot.keyClick(panel._step, Qt.Key.Key_R)
+    assert panel.state.chosen == []
+    # a text field keeps its letters: typing a name to score does not step
+    panel._tabs.setCurrentIndex(1)
+    panel._score._edit.setFocus()
+    qtbot.waitUntil(panel._score._edit.hasFocus)
+    qtbot.keyClicks(panel._score._edit, "sofia")
+    assert panel._score._edit.text() == "sofia"
+    assert panel.state.chosen == []
+    panel.step()
+    qtbot.keyClick(panel._score._edit, Qt.Key.Key_Backspace)
+    qtbot.keyClick(panel._score._edit, Qt.Key.Key_Left)
+    assert panel._score._edit.text() == "sofi"
+    assert len(panel.state.chosen) == 1
+
+
+def test_a_name_without_an_end_is_cut(panel: SamplingPanel, qtbot, trained) -> None:
+    config, weights, vocab = trained
+    weights["b2"][0] = -1e4  # this model never draws the boundary token
+    panel.set_model(config, weights, vocab, same_model=False)
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        panel.finish_name()
+    assert str(MAX_NAME_LENGTH) in message.args[0]
+    assert len(panel.state.chosen) == MAX_NAME_LENGTH
+    entry = panel._names.entries()[-1]
+    assert entry.cut and len(entry.text) == MAX_NAME_LENGTH
+    panel.step()  # a new name starts
+    assert len(panel.state.chosen) == 1
+
+
+def test_copy_and_export(panel: SamplingPanel, qtbot, trained, tmp_path: Path) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    assert not panel._export.isEnabled()
+    panel.sample_batch(5)
+    names = panel._names.names()
+    assert len(names) == 5
+    panel.copy_names()
+    assert QGuiApplication.clipboard().text() == "\n".join(names) + "\n"
+    path = tmp_path / "names.txt"
+    assert panel.export_names(path)
+    assert path.read_text(encoding="utf-8").splitlines() == names
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        assert not panel.export_names(tmp_path)  # a folder: a message, no crash
+    assert "Could not save" in message.args[0]
+
+
+def test_clear_model_and_a_mismatched_model(panel: SamplingPanel, qtbot, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.step()
+    with qtbot.waitSignal(panel.contextChanged) as changed:
+        panel.clear_model()
+    assert changed.args[0] == []
+    assert not panel._step.isEnabled()
+    wrong = ModelConfig(config.block_size, config.n_embd, config.n_hidden, vocab.size + 1)
+    panel.set_model(wrong, weights, vocab, same_model=False)
+    assert "Cannot sample from this model" in panel._notice.text()
+    assert not panel._step.isEnabled()
