@@ -27,14 +27,8 @@ from charnames_gui.core.training import MAX_BATCH_SIZE, MAX_LR, MAX_STEPS, SCHED
 
 INT32_MAX = 2**31 - 1  # QSpinBox holds a C int; the lecture's seed 2147483647 is exactly this
 
-ENGINE_LABELS = {
-    "fast": "fast (hand-derived backward pass)",
-    "autograd": "autograd (the lecture's loop)",
-}
-INIT_LABELS = {
-    "lecture": "lecture (plain randn)",
-    "scaled": "scaled (makemore part 3)",
-}
+ENGINE_LABELS = {"fast": "fast", "autograd": "autograd (lecture)"}
+INIT_LABELS = {"lecture": "lecture (randn)", "scaled": "scaled (part 3)"}
 
 
 def _spin(low: int, high: int, value: int, tip: str, name: str, step: int = 1) -> QSpinBox:

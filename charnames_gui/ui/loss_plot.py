@@ -27,6 +27,7 @@ SMOOTH_COLOUR = QColor(30, 70, 160)
 DEV_COLOUR = QColor(230, 120, 20)
 TRAIN_EST_COLOUR = QColor(40, 150, 90)
 REFERENCE_COLOUR = QColor(120, 120, 120)
+LABEL_FILL = QColor(255, 255, 255, 200)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ class OverlayCurve:
     colour: QColor
     steps: np.ndarray  # (n,)
     losses: np.ndarray  # (n,) loss values (not log10)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5 x 10^k that is >= value."""
+    exponent = math.floor(math.log10(value))
+    for mantissa in (1, 2, 5, 10):
+        if mantissa * 10**exponent >= value:
+            return float(mantissa * 10**exponent)
+    return float(10 ** (exponent + 1))
 
 
 def smoothing_bucket(total_steps: int) -> int:
@@ -60,6 +70,8 @@ class LossPlot(QWidget):
         self._decay_steps: list[int] = []
         self._overlays: dict[object, tuple[pg.PlotDataItem, OverlayCurve]] = {}
         self._total_steps = 0
+        self._follow = True  # the x axis follows the run until the user zooms or pans
+        self._x_max = 0.0
 
         self.plot_widget = pg.PlotWidget()
         self.plot_widget.setAccessibleName("Loss plot")
@@ -72,6 +84,8 @@ class LossPlot(QWidget):
         item = self.plot_widget.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setLabel("bottom", "step")
+        item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on log10 values
+        item.getAxis("bottom").enableAutoSIPrefix(False)
         item.setClipToView(True)
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="9pt")
         self.raw_curve = item.plot(pen=pg.mkPen(RAW_COLOUR, width=1), name="minibatch loss")
@@ -100,7 +114,12 @@ class LossPlot(QWidget):
             angle=0,
             pen=pg.mkPen(REFERENCE_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             label="",
-            labelOpts={"position": 0.02, "color": REFERENCE_COLOUR, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={
+                "position": 0.02,
+                "color": REFERENCE_COLOUR,
+                "anchors": [(0, 1), (0, 1)],
+                "fill": LABEL_FILL,
+            },
         )
         self.bigram_line = pg.InfiniteLine(
             angle=0,
@@ -116,10 +135,16 @@ class LossPlot(QWidget):
             angle=90,
             pen=pg.mkPen(QColor(200, 40, 40), width=1, style=Qt.PenStyle.DashLine),
             label="",
-            labelOpts={"position": 0.92, "color": QColor(200, 40, 40), "anchors": [(0, 0), (0, 0)]},
+            labelOpts={
+                "position": 0.97,
+                "color": QColor(200, 40, 40),
+                "anchors": [(1, 0), (1, 0)],
+                "fill": LABEL_FILL,
+            },
         )
         for line in (self.uniform_line, self.bigram_line, self.decay_line):
             line.setVisible(False)
+            line.setZValue(20)  # labels above the curves
             item.addItem(line, ignoreBounds=True)
         self.hover_label = pg.TextItem(
             color=(20, 20, 20), anchor=(0, 1), fill=QColor(255, 255, 225, 220)
@@ -127,6 +152,8 @@ class LossPlot(QWidget):
         self.hover_label.setZValue(100)
         self.hover_label.setVisible(False)
         item.addItem(self.hover_label, ignoreBounds=True)
+        item.vb.sigRangeChangedManually.connect(self._on_user_range)
+        item.autoBtn.clicked.connect(self._on_auto_button)
         self._mouse_proxy = pg.SignalProxy(
             self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
         )
@@ -179,12 +206,33 @@ class LossPlot(QWidget):
         self._show_whole_run(total_steps)
 
     def _show_whole_run(self, total_steps: int) -> None:
-        """The x axis spans the whole run from the start: the learner sees how far along it
-        is, and the axis is not re-laid out at every redraw (which costs GUI time)."""
         self._total_steps = total_steps
-        item = self.plot_widget.getPlotItem()
-        item.enableAutoRange(x=False, y=True)
-        item.setXRange(0, total_steps, padding=0.01)
+        self._follow = True
+        self.plot_widget.getPlotItem().enableAutoRange(x=False, y=True)
+        self._x_max = 0.0
+        self._follow_x(0)
+
+    def _follow_x(self, last_step: float) -> None:
+        """Grow the x axis in 1-2-5 jumps (1,000, 2,000, 5,000, ...) up to the run's length:
+        the early curve is not squeezed against the left edge, and the axis is re-laid out
+        only a dozen times per run instead of at every redraw (which costs GUI time)."""
+        if not self._follow:
+            return
+        wanted = _nice_ceiling(max(last_step * 1.05, 1_000))
+        if self._total_steps:
+            wanted = min(wanted, self._total_steps)
+        if wanted != self._x_max:
+            self._x_max = wanted
+            self.plot_widget.getPlotItem().setXRange(0, wanted, padding=0.01)
+
+    def _on_user_range(self, *_: object) -> None:
+        self._follow = False  # the learner zoomed or panned: leave the view alone
+
+    def _on_auto_button(self) -> None:
+        self._follow = True
+        self._x_max = 0.0
+        steps, _ = self._raw.data()
+        self._follow_x(float(steps[-1]) if len(steps) else 0.0)
 
     def append_losses(self, chunk: LossChunk) -> None:
         self._raw.extend(chunk.start_step, chunk.losses)
@@ -279,6 +327,8 @@ class LossPlot(QWidget):
         self._dirty = False
         steps, losses = self._raw.data()
         self.raw_curve.setData(steps, self._y(losses))
+        if len(steps):
+            self._follow_x(float(steps[-1]))
         centres, means = self._smooth.data()
         self.smooth_curve.setData(centres, self._y(means))
         if self._evals:

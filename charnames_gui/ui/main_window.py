@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
@@ -30,6 +31,7 @@ from charnames_gui.core.errors import CharnamesError
 from charnames_gui.resources import bundled_dataset_path, resource_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
+from charnames_gui.ui.embedding_view import EmbeddingView
 from charnames_gui.ui.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.loss_plot import LossPlot
 from charnames_gui.ui.sampling_panel import SamplingPanel
@@ -39,6 +41,7 @@ from charnames_gui.ui.training_worker import RunEnded, Snapshot
 APP_NAME = "Charnames"
 MAX_RECENT = 8
 SETTINGS_VERSION = 1
+SAMPLING_REFRESH_SECONDS = 0.5
 
 
 class MainWindow(QMainWindow):
@@ -79,10 +82,22 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.train_dock = self._add_dock("Training", "TrainingDock", scroll,
                                          Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
-        self.train_dock.setMinimumWidth(290)
+        # wide enough for the panel's fields: never a horizontal scroll bar
+        scroll.setMinimumWidth(
+            side.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
+        )
+        self.embedding_view = EmbeddingView()
+        self.embedding_dock = self._add_dock("Embedding", "EmbeddingDock", self.embedding_view,
+                                             Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
         self.sampling_panel = SamplingPanel()
         self.sampling_dock = self._add_dock("Sampling", "SamplingDock", self.sampling_panel,
                                             Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        # the training panel runs the full height; the bottom docks span plot and embedding
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._last_sampling_refresh = 0.0
 
         self._build_menus()
         self._connect()
@@ -153,8 +168,13 @@ class MainWindow(QMainWindow):
         self.export_csv_action = self._action(
             "Losses as &CSV...", self.export_losses_csv, None, "Save every loss value as CSV"
         )
+        self.export_embedding_action = self._action(
+            "&Embedding as PNG...", self.export_embedding_png, None,
+            "Save the embedding scatter as an image",
+        )  # fmt: skip
         self.export_menu.addAction(self.export_plot_action)
         self.export_menu.addAction(self.export_csv_action)
+        self.export_menu.addAction(self.export_embedding_action)
         file_menu.addSeparator()
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         file_menu.addAction(self.quit_action)
@@ -172,7 +192,7 @@ class MainWindow(QMainWindow):
         self.train_menu = train_menu
 
         self.view_menu = bar.addMenu("&View")
-        for dock in (self.train_dock, self.sampling_dock):
+        for dock in (self.train_dock, self.embedding_dock, self.sampling_dock):
             self.view_menu.addAction(dock.toggleViewAction())
         self.reset_layout_action = self._action(
             "&Reset layout", self.reset_layout, None, "Put every panel back in its place"
@@ -209,6 +229,7 @@ class MainWindow(QMainWindow):
         )
         self.loss_plot.hovered.connect(lambda text: self.statusBar().showMessage(text, 3000))
         c.snapshotReady.connect(self._on_snapshot)
+        self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
         )
@@ -354,10 +375,12 @@ class MainWindow(QMainWindow):
         self._show_model_in_panel()
         model = self.controller.model
         if model is not None:  # the worker is idle: reading the weights is safe
-            self.sampling_panel.set_model(info.config, model.snapshot(), info.vocab,
-                                          same_model=False)  # fmt: skip
+            weights = model.snapshot()
+            self.sampling_panel.set_model(info.config, weights, info.vocab, same_model=False)
+            self.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
         else:
             self.sampling_panel.clear_model()
+            self.embedding_view.clear()
         self.loss_plot.reset(info.train_config.steps, info.vocab.size,
                              info.train_config.decay_steps())  # fmt: skip
         self.controls.set_step(info.step, info.train_config.steps)
@@ -393,14 +416,34 @@ class MainWindow(QMainWindow):
         self.status_state.setText(state.value)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        """Fresh weights from the worker (~5 per second while training)."""
+        """Fresh weights from the worker (~5 per second while training): the embedding moves
+        at that rate; the sampling bars, slower to draw, twice a second and only when seen."""
         info = self.controller.model_info()
-        if info is not None:
+        if info is None:
+            return
+        self.embedding_view.set_embedding(snapshot.weights["C"], info.vocab.itos,
+                                          step=snapshot.step)  # fmt: skip
+        now = time.monotonic()
+        if now - self._last_sampling_refresh >= SAMPLING_REFRESH_SECONDS and not (
+            self.sampling_dock.visibleRegion().isEmpty()
+        ):
+            self._last_sampling_refresh = now
             self.sampling_panel.set_model(info.config, snapshot.weights, info.vocab,
                                           same_model=True)  # fmt: skip
 
+    def _refresh_weights_views(self) -> None:
+        """The worker is idle: show the model's final weights everywhere."""
+        info = self.controller.model_info()
+        model = self.controller.model
+        if info is None or model is None:
+            return
+        weights = model.snapshot()
+        self.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
+        self.sampling_panel.set_model(info.config, weights, info.vocab, same_model=True)
+
     def _on_run_ended(self, outcome: RunEnded) -> None:
         self.controls.show_outcome(outcome)
+        self._refresh_weights_views()
         trainer = self.controller.trainer
         if trainer is not None:
             self.controls.set_state(self.controller.state, trainer.step, trainer.config.steps)
@@ -413,6 +456,14 @@ class MainWindow(QMainWindow):
                 self.loss_plot.export_png(path)
             except OSError as exc:
                 self.dialogs_error("Cannot export", f"Could not write {path}: {exc}")
+
+    def export_embedding_png(self) -> None:
+        path = self.dialogs.save_path("Export embedding", "PNG images (*.png)", "embedding.png")
+        if path:
+            try:
+                self.embedding_view.export_png(path)
+            except OSError as exc:
+                self.dialogs_error("Cannot export", str(exc))
 
     def export_losses_csv(self) -> None:
         path = self.dialogs.save_path("Export losses", "CSV files (*.csv)", "losses.csv")
@@ -471,12 +522,20 @@ class MainWindow(QMainWindow):
             return self.open_model(path)
         return self.open_dataset(path)
 
+    def _default_layout(self) -> None:
+        """Sizes for a 1280 x 800 window: training panel left, loss plot and embedding on
+        top, the sampling and experiment panels below them."""
+        self.resizeDocks([self.train_dock, self.embedding_dock], [330, 400],
+                         Qt.Orientation.Horizontal)  # fmt: skip
+        self.resizeDocks([self.sampling_dock], [330], Qt.Orientation.Vertical)
+
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        self._default_layout()
         self._default_state = self.saveState(SETTINGS_VERSION)
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
@@ -500,7 +559,9 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, SETTINGS_VERSION)
         for dock in self.findChildren(QDockWidget):
+            dock.setFloating(False)
             dock.setVisible(True)
+        self._default_layout()
 
     def show_about(self) -> None:
         self.dialogs.info(

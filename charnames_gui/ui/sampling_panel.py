@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QShortcut
+from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -330,6 +330,16 @@ class SamplingPanel(QWidget):
             self._shortcuts.append(shortcut)
 
     # -- public interface -------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Wide and low (a bottom dock): names beside the chart; otherwise below it."""
+        super().resizeEvent(event)
+        wide = event.size().width() > 1.6 * event.size().height()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self._splitter.orientation() != orientation:
+            self._splitter.setOrientation(orientation)
+            total = self._splitter.width() if wide else self._splitter.height()
+            self._splitter.setSizes([int(total * 0.64), int(total * 0.36)])
+
     def set_model(
         self,
         config: ModelConfig,

@@ -120,6 +120,12 @@ class TrainingControls(QWidget):
         self.set_step(step, total)
         if state == TrainingState.FINISHED:
             self.left_label.setText("done")
+        if running:
+            self.result_label.setText(
+                "Training... <b>Pause</b> (Space) keeps the model to continue later; "
+                "<b>Stop</b> ends the run and measures the loss on the whole train and dev "
+                "splits."
+            )
 
     def set_step(self, step: int, total: int) -> None:
         self.progress_bar.setValue(int(1000 * min(step, total) / max(total, 1)))

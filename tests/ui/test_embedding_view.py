@@ -1,0 +1,336 @@
+"""The embedding view: what is drawn where, the projection selector, highlights, following."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from charnames_gui.core.projection import pca_basis
+from charnames_gui.ui.embedding_view import (
+    EMPTY_HINT,
+    MODE_DIMENSIONS,
+    MODE_PCA,
+    NOT_FINITE_HINT,
+    EmbeddingView,
+)
+
+ITOS = tuple(".abcdefghijklmnopqrstuvwxyz")
+
+
+def _table(vocab_size: int = 27, n_embd: int = 10, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(vocab_size, n_embd)) * np.linspace(2.0, 0.5, n_embd)).astype(
+        np.float32
+    )
+
+
+@pytest.fixture
+def view(qtbot) -> EmbeddingView:
+    widget = EmbeddingView()
+    qtbot.addWidget(widget)
+    widget.resize(600, 450)
+    return widget
+
+
+def _drawn(item) -> np.ndarray:
+    x, y = item.getData()
+    return np.column_stack([x, y])
+
+
+def test_default_shows_columns_0_and_1_like_the_lecture(view: EmbeddingView) -> None:
+    C = _table()
+    view.set_embedding(C, ITOS, step=1000)
+    np.testing.assert_allclose(_drawn(view.scatter), C[:, :2], rtol=1e-6)
+    np.testing.assert_allclose(_drawn(view.labels), C[:, :2], rtol=1e-6)
+    assert view.projection() == (MODE_DIMENSIONS, 0, 1)
+    assert view.axis_labels() == ("C[:, 0]", "C[:, 1]")
+    assert view.plot_item.getAxis("bottom").labelText == "C[:, 0]"
+    assert "1,000" in view.status_label.text()
+    assert not view.hint.isVisible()
+
+
+def test_chosen_dimensions_are_drawn(view: EmbeddingView) -> None:
+    C = _table()
+    view.set_embedding(C, ITOS)
+    view.x_combo.setCurrentIndex(3)
+    view.y_combo.setCurrentIndex(7)
+    np.testing.assert_allclose(_drawn(view.scatter), C[:, [3, 7]], rtol=1e-6)
+    assert view.axis_labels() == ("C[:, 3]", "C[:, 7]")
+    view.set_projection(MODE_DIMENSIONS, 9, 2)
+    np.testing.assert_allclose(view.points(), C[:, [9, 2]], rtol=1e-6)
+    assert view.x_combo.currentIndex() == 9
+    assert view.y_combo.currentIndex() == 2
+
+
+def test_pca_mode_matches_the_core_projection_and_labels_the_variance(
+    view: EmbeddingView,
+) -> None:
+    C = _table()
+    view.set_embedding(C, ITOS)
+    view.mode_combo.setCurrentIndex(view.mode_combo.findData(MODE_PCA))
+    basis = pca_basis(C)
+    np.testing.assert_allclose(_drawn(view.scatter), basis.project(C), atol=1e-5)
+    bottom, left = view.axis_labels()
+    assert re.fullmatch(r"PCA component 1 \(\d+% of the variance\)", bottom)
+    assert f"({100 * basis.explained[0]:.0f}%" in bottom
+    assert f"({100 * basis.explained[1]:.0f}%" in left
+    assert not view.x_combo.isEnabled() and not view.y_combo.isEnabled()
+
+
+def test_pca_does_not_mirror_between_training_frames(view: EmbeddingView) -> None:
+    rng = np.random.default_rng(3)
+    C = _table()
+    view.set_projection(MODE_PCA)
+    view.set_embedding(C, ITOS)
+    previous = view.points()
+    for _ in range(10):
+        C = C + rng.normal(scale=0.01, size=C.shape).astype(np.float32)
+        view.set_embedding(C, ITOS)
+        assert np.max(np.abs(view.points() - previous)) < 0.3
+        previous = view.points()
+
+
+def test_one_dimension_is_a_strip_against_zero(view: EmbeddingView) -> None:
+    C = _table(n_embd=1)
+    view.set_projection(MODE_PCA)  # not possible with one column: columns are shown instead
+    view.set_embedding(C, ITOS)
+    np.testing.assert_allclose(view.points()[:, 0], C[:, 0], rtol=1e-6)
+    np.testing.assert_array_equal(view.points()[:, 1], np.zeros(27))
+    assert view.projection() == (MODE_DIMENSIONS, 0, None)
+    bottom, left = view.axis_labels()
+    assert bottom == "C[:, 0]"
+    assert left == "0 (C has one column)"
+    assert view.plot_item.getAxis("left")._tickLevels == [[(0.0, "0")]]
+    assert not view.mode_combo.model().item(1).isEnabled()  # PCA needs two dimensions
+    assert not view.y_combo.isEnabled()
+
+
+def test_two_dimensions_offer_both_columns_and_pca(view: EmbeddingView) -> None:
+    C = _table(n_embd=2)
+    view.set_embedding(_table(n_embd=1), ITOS)
+    view.set_embedding(C, ITOS)
+    assert view.plot_item.getAxis("left")._tickLevels is None  # back to a numbered axis
+    assert view.x_combo.count() == 2 and view.y_combo.count() == 2
+    assert view.mode_combo.model().item(1).isEnabled()
+    np.testing.assert_allclose(view.points(), C, rtol=1e-6)
+
+
+def test_a_smaller_embedding_keeps_the_choice_where_it_fits(view: EmbeddingView) -> None:
+    view.set_embedding(_table(n_embd=10), ITOS)
+    view.set_projection(MODE_DIMENSIONS, 5, 8)
+    C = _table(n_embd=4)
+    view.set_embedding(C, ITOS)  # columns 5 and 8 do not exist: back to 0 and 1
+    assert view.projection() == (MODE_DIMENSIONS, 0, 1)
+    assert view.x_combo.count() == 4
+    view.set_embedding(_table(n_embd=10), ITOS)  # and the learner's choice comes back
+    assert view.projection() == (MODE_DIMENSIONS, 5, 8)
+
+
+def test_updates_move_the_same_items(view: EmbeddingView) -> None:
+    view.set_embedding(_table(seed=1), ITOS)
+    items = (view.scatter, view.rings, view.labels)
+    count = len(view.plot_item.items)
+    C = _table(seed=2)
+    view.set_embedding(C, ITOS)
+    assert (view.scatter, view.rings, view.labels) == items
+    assert len(view.plot_item.items) == count
+    np.testing.assert_allclose(_drawn(view.scatter), C[:, :2], rtol=1e-6)
+
+
+def test_the_view_keeps_its_own_copy(view: EmbeddingView) -> None:
+    C = _table()
+    expected = C[:, :2].copy()
+    view.set_embedding(C, ITOS)
+    C[:] = 0  # the trainer writes on
+    view.set_projection(MODE_DIMENSIONS, 0, 1)  # a redraw from the stored copy
+    np.testing.assert_allclose(view.points(), expected, rtol=1e-6)
+
+
+def test_a_new_vocabulary_rebuilds_the_labels(view: EmbeddingView) -> None:
+    view.set_embedding(_table(), ITOS)
+    view.highlight([1, 2])
+    itos = tuple(".abcxyz")
+    view.set_embedding(_table(vocab_size=7), itos)
+    assert len(view.labels.data) == len(itos) == len(view.scatter.data)
+    assert list(view.labels.data["symbol"]) == [view._glyph(ch) for ch in itos]
+    assert view.highlighted() == []  # indices of the old vocabulary mean nothing now
+    assert view.scatter.opts["tip"](x=0.0, y=0.0, data=6).startswith("'z'")
+
+
+def test_the_boundary_token_has_its_own_colour(view: EmbeddingView) -> None:
+    view.set_embedding(_table(), ITOS)
+    brushes = [b.color().name() for b in view.scatter.data["brush"]]
+    assert brushes[0] != brushes[1]
+    assert len(set(brushes[1:])) == 1
+
+
+def test_highlight_marks_exactly_the_given_characters(view: EmbeddingView) -> None:
+    C = _table()
+    view.set_embedding(C, ITOS)
+    plain = view.scatter.data["brush"][1].color().name()
+    view.highlight([0, 0, 5, 13])  # a context like '..e' repeats the boundary token
+    assert view.highlighted() == [0, 5, 13]
+    marked = [i for i, b in enumerate(view.scatter.data["brush"]) if b.color().name() != plain]
+    assert marked == [0, 5, 13]
+    np.testing.assert_allclose(_drawn(view.rings), C[[0, 5, 13], :2], rtol=1e-6)
+    view.set_embedding(C * 2, ITOS)  # the rings follow the characters, the colours stay
+    np.testing.assert_allclose(_drawn(view.rings), 2 * C[[0, 5, 13], :2], rtol=1e-6)
+    np.testing.assert_allclose(_drawn(view.scatter), 2 * C[:, :2], rtol=1e-6)
+    moved = [i for i, b in enumerate(view.scatter.data["brush"]) if b.color().name() != plain]
+    assert moved == [0, 5, 13]
+    view.highlight([99, -1, 2])  # out of range: ignored
+    assert view.highlighted() == [2]
+    view.highlight([])
+    assert len(view.rings.data) == 0
+    assert {b.color().name() for b in view.scatter.data["brush"][1:]} == {plain}
+
+
+def test_clear_shows_the_hint_and_no_points(view: EmbeddingView) -> None:
+    assert view.hint.isVisible()
+    assert view.hint.textItem.toPlainText() == EMPTY_HINT
+    view.set_embedding(_table(), ITOS)
+    view.clear()
+    assert view.hint.isVisible()
+    assert len(view.scatter.data) == 0 and len(view.labels.data) == 0
+    assert view.points().shape == (0, 2)
+    assert view.status_label.text() == ""
+
+
+def test_non_finite_values_show_a_message_instead_of_points(view: EmbeddingView) -> None:
+    C = _table()
+    C[4, 1] = np.nan
+    view.set_projection(MODE_PCA)
+    view.set_embedding(C, ITOS)
+    assert view.hint.isVisible()
+    assert view.hint.textItem.toPlainText() == NOT_FINITE_HINT
+    assert len(view.scatter.data) == 0
+    view.set_embedding(_table(), ITOS)
+    assert not view.hint.isVisible()
+    assert len(view.scatter.data) == 27
+
+
+def test_a_table_that_does_not_match_the_vocabulary_is_refused(view: EmbeddingView) -> None:
+    with pytest.raises(ValueError, match="one row per character"):
+        view.set_embedding(_table(vocab_size=5), ITOS)
+    with pytest.raises(ValueError):
+        view.set_projection("tsne")
+
+
+def _points_inside_view(view: EmbeddingView) -> bool:
+    rect = view.view_box.viewRect()
+    lo, hi = view.points().min(axis=0), view.points().max(axis=0)
+    return (
+        rect.left() < lo[0]
+        and hi[0] < rect.right()
+        and rect.top() < lo[1]
+        and hi[1] < rect.bottom()
+    )
+
+
+def _wheel(view: EmbeddingView, steps: int = 1) -> None:
+    """A real mouse-wheel turn over the middle of the plot."""
+    viewport = view.plot_widget.viewport()
+    centre = QPointF(viewport.width() / 2, viewport.height() / 2)
+    event = QWheelEvent(
+        centre,
+        viewport.mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, event)
+
+
+def test_the_view_follows_the_characters_without_swimming(qtbot, view: EmbeddingView) -> None:
+    view.show()
+    qtbot.waitExposed(view)
+    C = _table()
+    view.set_embedding(C, ITOS)
+    assert view.following() and _points_inside_view(view)
+    frame = view.view_box.viewRange()
+    view.set_embedding(C * 1.02, ITOS)  # a training step nudges the points: the frame stays
+    assert view.view_box.viewRange() == frame
+    view.set_embedding(C * 3, ITOS)  # they spread out: the frame grows to keep them all
+    assert view.view_box.viewRange() != frame and _points_inside_view(view)
+    view.set_embedding(C * 0.3, ITOS)  # they huddle in a corner of the view: zoom in again
+    rect = view.view_box.viewRect()
+    assert (
+        np.ptp(view.points()[:, 0]) > 0.4 * rect.width()
+        or np.ptp(view.points()[:, 1]) > 0.4 * rect.height()
+    )
+
+
+def test_zooming_stops_following_until_fit(qtbot, view: EmbeddingView) -> None:
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_embedding(_table(), ITOS)
+    before = view.view_box.viewRect().width()
+    _wheel(view, 2)
+    assert view.view_box.viewRect().width() < before  # zoomed in
+    assert not view.following()
+    zoomed = view.view_box.viewRange()
+    view.set_embedding(_table(seed=4) * 5, ITOS)  # training goes on: the learner's zoom stays
+    assert view.view_box.viewRange() == zoomed
+    view.fit_button.click()
+    assert view.following() and _points_inside_view(view)
+    _wheel(view)
+    view.fit()  # what a double-click does
+    assert view.following() and _points_inside_view(view)
+
+
+def test_back_from_the_divergence_message_the_points_are_in_view(view: EmbeddingView) -> None:
+    bad = _table()
+    bad[0, 0] = np.inf
+    view.set_embedding(bad, ITOS)
+    view.set_embedding(_table() * 10, ITOS)
+    assert _points_inside_view(view)
+    assert view.view_box.state["mouseEnabled"] == [True, True]
+
+
+def test_tooltip_names_the_character_and_its_coordinates(view: EmbeddingView) -> None:
+    view.set_embedding(_table(), ITOS)
+    view.set_projection(MODE_DIMENSIONS, 2, 5)
+    tip = view.scatter.opts["tip"](x=0.25, y=-1.5, data=1)
+    assert tip.splitlines() == ["'a': row 1 of C", "C[1, 2] = 0.250", "C[1, 5] = -1.500"]
+    assert "boundary" in view.scatter.opts["tip"](x=0.0, y=0.0, data=0)
+
+
+def test_hovering_a_circle_shows_its_tooltip(qtbot, view: EmbeddingView) -> None:
+    view.show()
+    qtbot.waitExposed(view)
+    C = _table(seed=5)
+    view.set_embedding(C, ITOS)
+    viewport = view.plot_widget.viewport()
+    scene_point = view.view_box.mapViewToScene(QPointF(*view.points()[5]))
+    point = view.plot_widget.mapFromScene(scene_point)
+    QTest.mouseMove(viewport, point + QPoint(1, 0))
+    QTest.mouseMove(viewport, point)
+    qtbot.waitUntil(lambda: view.view_box.toolTip().startswith("'e': row 5 of C"))
+    assert f"C[5, 0] = {C[5, 0]:.3f}" in view.view_box.toolTip()
+
+
+def test_controls_are_named_and_explained(view: EmbeddingView) -> None:
+    for control in (view.mode_combo, view.x_combo, view.y_combo, view.fit_button):
+        assert control.accessibleName()
+        assert control.toolTip()
+
+
+def test_export_png_writes_the_plot(view: EmbeddingView, tmp_path: Path) -> None:
+    view.set_embedding(_table(), ITOS)
+    path = tmp_path / "embedding.png"
+    view.export_png(str(path))
+    image = QImage(str(path))
+    assert not image.isNull()
+    assert image.width() == view.plot_widget.width()
+    with pytest.raises(OSError, match="Could not write"):
+        view.export_png(str(tmp_path / "missing-folder" / "x.png"))
