@@ -29,6 +29,7 @@ from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.training import TrainConfig, Trainer
 from charnames_gui.ui.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.training_worker import (
+    EvalJob,
     EvalPoint,
     LossChunk,
     RunEnded,
@@ -60,6 +61,7 @@ class TrainingState(Enum):
     PAUSED = "paused"
     FINISHED = "finished"  # all configured steps done (raise steps to continue)
     SWEEPING = "sweeping"  # the learning-rate finder runs
+    EVALUATING = "evaluating"  # the worker measures the loss of a whole split
 
 
 @dataclass
@@ -96,11 +98,13 @@ class Controller(QObject):
     runEnded = Signal(object)  # RunEnded (with the full train/dev loss when evaluated)
     sweepPoints = Signal(object)  # list[(lr, loss)]
     sweepEnded = Signal(object)  # SweepEnded
+    splitEvaluated = Signal(str, float)  # split, loss (asked for with evaluate_split)
     errorOccurred = Signal(str, str)  # title, message in plain words
     statusMessage = Signal(str)
 
     _requestTrain = Signal(object)  # to the worker's thread
     _requestSweep = Signal(object)
+    _requestEval = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -115,6 +119,7 @@ class Controller(QObject):
         self.path: Path | None = None
         self._saved_step = 0  # the model's step when it was created, loaded or saved
         self._notified_modified = False
+        self._metadata_changed = False
         self.state = TrainingState.NO_MODEL
         self.run_log = RunLog()
         self.last_outcome: RunEnded | None = None
@@ -125,6 +130,8 @@ class Controller(QObject):
         self.worker.moveToThread(self._thread)
         self._requestTrain.connect(self.worker.train)
         self._requestSweep.connect(self.worker.sweep)
+        self._requestEval.connect(self.worker.evaluate)
+        self.worker.splitEvaluated.connect(self._on_split_evaluated)
         self.worker.lossesReady.connect(self._on_losses)
         self.worker.evalReady.connect(self._on_eval)
         self.worker.snapshotReady.connect(self.snapshotReady)
@@ -214,7 +221,7 @@ class Controller(QObject):
 
     def apply_train_config(self, train_config: TrainConfig) -> bool:
         """New learning rate, schedule, steps... for the current model: it keeps training."""
-        if self.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
+        if self.is_busy():
             return False
         try:
             train_config.validate()
@@ -248,7 +255,7 @@ class Controller(QObject):
     # -- training ---------------------------------------------------------------------------
     def start(self) -> None:
         """Start, resume or continue training the current model."""
-        if self.trainer is None or self.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
+        if self.trainer is None or self.is_busy():
             return
         if self.trainer.done:
             self.statusMessage.emit(
@@ -285,7 +292,7 @@ class Controller(QObject):
 
     def wait_until_idle(self, timeout: float = WORKER_IDLE_TIMEOUT) -> bool:
         """Pause a run and block until the worker has let go of the model (for saving)."""
-        if self.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
+        if self.is_busy():
             self.worker.request_pause()
         idle = self.worker.idle.wait(timeout)
         # deliver the worker's queued signals now, so the state is current when we return
@@ -322,6 +329,32 @@ class Controller(QObject):
         else:
             self._set_state(self._idle_state())
         self.runEnded.emit(outcome)
+
+    # -- evaluating a split ---------------------------------------------------------------
+    def evaluate_split(self, split: str) -> bool:
+        """Measure the full loss of a split in the worker; splitEvaluated carries it."""
+        if self.trainer is None or self.is_busy():
+            return False
+        self._state_before_eval = self.state
+        self.worker.idle.clear()
+        self._set_state(TrainingState.EVALUATING)
+        self._requestEval.emit(EvalJob(self.trainer, split))
+        return True
+
+    def _on_split_evaluated(self, split: str, loss: float) -> None:
+        self._set_state(getattr(self, "_state_before_eval", self._idle_state()))
+        self.splitEvaluated.emit(split, loss)
+
+    def record_test_evaluation(self, loss: float) -> int:
+        """Count a look at the test split (saved in the model file); returns the count."""
+        dataset_hash = self.dataset.content_hash() if self.dataset else ""
+        count = self.test_evaluations.record(dataset_hash, loss)
+        self._metadata_changed = True
+        self.documentChanged.emit()
+        return count
+
+    def test_evaluation_count(self) -> int:
+        return self.test_evaluations.count(self.dataset.content_hash() if self.dataset else "")
 
     # -- learning-rate finder -------------------------------------------------------------
     def start_lr_sweep(self, n: int = 1000) -> bool:
@@ -453,10 +486,11 @@ class Controller(QObject):
         """True when the model has training that is not in its file. Read from the trainer's
         step counter, so it is right even before the worker's signals have arrived."""
         step = self.trainer.step if self.trainer is not None else self._saved_step
-        return step != self._saved_step
+        return step != self._saved_step or self._metadata_changed
 
     def _mark_clean(self, step: int) -> None:
         self._saved_step = step
+        self._metadata_changed = False  # e.g. a test-set evaluation counted since saving
         self._notified_modified = False
 
     def _mark_modified(self) -> None:
@@ -475,7 +509,11 @@ class Controller(QObject):
             self.wait_until_idle()
 
     def is_busy(self) -> bool:
-        return self.state in (TrainingState.RUNNING, TrainingState.SWEEPING)
+        return self.state in (
+            TrainingState.RUNNING,
+            TrainingState.SWEEPING,
+            TrainingState.EVALUATING,
+        )
 
     def shutdown(self) -> None:
         """Pause any run and end the worker's thread (closing the window). No evaluation:

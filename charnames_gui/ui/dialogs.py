@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from charnames_gui.core.checkpoint import MODEL_SUFFIX
 
@@ -60,3 +60,7 @@ class Dialogs:
     def save_path(self, title: str, file_filter: str, suggested: str = "") -> str | None:
         path, _ = QFileDialog.getSaveFileName(self.parent, title, suggested, file_filter)
         return path or None
+
+    def get_int(self, title: str, label: str, value: int, minimum: int, maximum: int) -> int | None:
+        number, ok = QInputDialog.getInt(self.parent, title, label, value, minimum, maximum)
+        return number if ok else None

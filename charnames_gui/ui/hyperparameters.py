@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.core.model import LIMITS, ModelConfig, parameter_count
+from charnames_gui.core.model import LIMITS, MAX_PARAMETERS, ModelConfig, parameter_count
+from charnames_gui.core.presets import PRESETS, Preset
 from charnames_gui.core.training import MAX_BATCH_SIZE, MAX_LR, MAX_STEPS, SCHEDULES, TrainConfig
 
 INT32_MAX = 2**31 - 1  # QSpinBox holds a C int; the lecture's seed 2147483647 is exactly this
@@ -182,6 +183,26 @@ class HyperparameterPanel(QWidget):
         )
         self.parameter_count.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        self.preset = QComboBox()
+        self.preset.addItem("Custom settings", None)
+        for preset in PRESETS:
+            self.preset.addItem(preset.name, preset.name)
+        self.preset.setAccessibleName("Preset")
+        self.preset.setToolTip(
+            "One-click settings that reproduce the lecture's experiments, in its order: "
+            "first model, larger hidden layer, larger embedding, final run, improved init."
+        )
+        self.preset_description = QLabel()
+        self.preset_description.setWordWrap(True)
+        self.preset_description.setStyleSheet("color: #444;")
+        self.preset_description.setAccessibleName("What the preset tests")
+        self.preset_description.setVisible(False)
+        self.preset.activated.connect(self._on_preset_chosen)
+        preset_box = QGroupBox("Experiment")
+        preset_layout = QVBoxLayout(preset_box)
+        preset_layout.addWidget(self.preset)
+        preset_layout.addWidget(self.preset_description)
+
         model_box = QGroupBox("Model")
         model_form = QFormLayout(model_box)
         model_form.addRow("Block size", self.block_size)
@@ -204,6 +225,7 @@ class HyperparameterPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(preset_box)
         layout.addWidget(model_box)
         layout.addWidget(train_box)
 
@@ -278,6 +300,7 @@ class HyperparameterPanel(QWidget):
             self._loading = False
         self._update_schedule_fields()
         self._update_parameter_count()
+        self._forget_preset_if_edited()
         shape_after = (self.model_config(), self.train_config().init, self.seed.value(),
                        self.split_seed.value())  # fmt: skip
         if shape_after != shape_before:
@@ -304,15 +327,49 @@ class HyperparameterPanel(QWidget):
             return
         self.set_values(model, train, split_seed)
 
+    # -- presets ------------------------------------------------------------------------------
+    def _on_preset_chosen(self, index: int) -> None:
+        name = self.preset.itemData(index)
+        preset = next((p for p in PRESETS if p.name == name), None)
+        if preset is None:
+            self.preset_description.setVisible(False)
+            return
+        self.apply_preset(preset)
+
+    def apply_preset(self, preset: Preset) -> None:
+        """Show the preset's values (one change signal) and say what it tests."""
+        self.preset.setCurrentIndex(max(0, self.preset.findData(preset.name)))
+        self.preset_description.setText(preset.description)
+        self.preset_description.setVisible(True)
+        train = preset.train.replace(engine=self.engine.currentData())  # keep the engine choice
+        self._chosen_preset = preset
+        self.set_values(preset.model.config(self._vocab_size), train, None)
+
+    def _matches_chosen_preset(self) -> bool:
+        preset = getattr(self, "_chosen_preset", None)
+        if preset is None:
+            return False
+        train = self.train_config()
+        return self.model_config() == preset.model.config(self._vocab_size) and (
+            train.replace(engine=preset.train.engine) == preset.train
+        )
+
+    def _forget_preset_if_edited(self) -> None:
+        if self.preset.currentIndex() > 0 and not self._matches_chosen_preset():
+            self.preset.setCurrentIndex(0)
+            self.preset_description.setVisible(False)
+
     # -- reacting to edits ------------------------------------------------------------------
     def _on_shape_changed(self) -> None:
         self._update_parameter_count()
         if not self._loading:
+            self._forget_preset_if_edited()
             self.modelShapeChanged.emit()
 
     def _on_training_changed(self) -> None:
         self._update_schedule_fields()
         if not self._loading:
+            self._forget_preset_if_edited()
             self.trainingChanged.emit()
 
     def _update_schedule_fields(self) -> None:
@@ -324,7 +381,12 @@ class HyperparameterPanel(QWidget):
         config = self.model_config()
         count = parameter_count(config)
         c = config
-        self.parameter_count.setText(f"<b>{count:,}</b>")
+        if count > MAX_PARAMETERS:
+            self.parameter_count.setText(
+                f"<b style='color:#b00'>{count:,}: too many (at most {MAX_PARAMETERS:,})</b>"
+            )
+        else:
+            self.parameter_count.setText(f"<b>{count:,}</b>")
         self.parameter_count.setToolTip(
             "Number of learned numbers:\n"
             f"C  {c.vocab_size} x {c.n_embd} = {c.vocab_size * c.n_embd:,}\n"

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -28,28 +28,47 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.checkpoint import MODEL_SUFFIX
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.runs import RunRecord, RunStore, default_runs_path
+from charnames_gui.core.stats import SeedStats
 from charnames_gui.resources import bundled_dataset_path, resource_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
 from charnames_gui.ui.embedding_view import EmbeddingView
+from charnames_gui.ui.experiments import MAX_REPEATS, Experiments
 from charnames_gui.ui.hyperparameters import HyperparameterPanel
-from charnames_gui.ui.loss_plot import LossPlot
+from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
+from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
+from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
-from charnames_gui.ui.training_worker import RunEnded, Snapshot
+from charnames_gui.ui.training_worker import RunEnded, Snapshot, SweepEnded
 
 APP_NAME = "Charnames"
+
+
+def _app_data_dir() -> Path:
+    """Where the run history lives (per user, per app; a test location in test mode)."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
 MAX_RECENT = 8
 SETTINGS_VERSION = 1
 SAMPLING_REFRESH_SECONDS = 0.5
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: QSettings | None = None, load_bundled: bool = True) -> None:
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        load_bundled: bool = True,
+        runs_path: Path | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings or QSettings()
         self.dialogs = Dialogs(self)
         self.controller = Controller(self)
+        self.runs_store = RunStore(runs_path or default_runs_path(_app_data_dir()))
+        self.experiments = Experiments(self.controller, self.runs_store)
         self._syncing_panel = False
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
@@ -92,6 +111,16 @@ class MainWindow(QMainWindow):
         self.sampling_panel = SamplingPanel()
         self.sampling_dock = self._add_dock("Sampling", "SamplingDock", self.sampling_panel,
                                             Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.runs_view = RunsView()
+        self.runs_view.set_store(self.runs_store)
+        self.runs_dock = self._add_dock("Runs", "RunsDock", self.runs_view,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.lr_finder = LrFinderView()
+        self.lr_dock = self._add_dock("Learning-rate finder", "LrFinderDock", self.lr_finder,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(self.sampling_dock, self.runs_dock)
+        self.tabifyDockWidget(self.runs_dock, self.lr_dock)
+        self.sampling_dock.raise_()
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -106,6 +135,9 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._update_title()
         self._on_state_changed(self.controller.state)
+        if self.runs_store.recovery_message:
+            message = self.runs_store.recovery_message
+            QTimer.singleShot(0, lambda: self.dialogs_error("Run history", message))
         if load_bundled:
             QTimer.singleShot(0, self._load_initial_dataset)
 
@@ -175,6 +207,10 @@ class MainWindow(QMainWindow):
         self.export_menu.addAction(self.export_plot_action)
         self.export_menu.addAction(self.export_csv_action)
         self.export_menu.addAction(self.export_embedding_action)
+        self.export_runs_action = self._action(
+            "&Runs table as CSV...", self.export_runs_csv, None, "Save the run history as CSV"
+        )
+        self.export_menu.addAction(self.export_runs_action)
         file_menu.addSeparator()
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         file_menu.addAction(self.quit_action)
@@ -189,10 +225,28 @@ class MainWindow(QMainWindow):
         )
         train_menu.addAction(self.start_pause_action)
         train_menu.addAction(self.stop_action)
+        train_menu.addSeparator()
+        self.lr_sweep_action = self._action(
+            "Find a &learning rate", lambda: self.start_lr_sweep(), "Ctrl+L",
+            "The lecture's sweep: one step at each of 1,000 growing learning rates",
+        )  # fmt: skip
+        self.repeat_action = self._action(
+            "&Repeat with several seeds...", self.repeat_with_seeds, None,
+            "Train this configuration with K seeds and report the dev loss as mean ± std",
+        )  # fmt: skip
+        self.test_action = self._action(
+            "Evaluate on &test set...", self.evaluate_on_test_set, None,
+            "Measure the loss on the held-out test split (do this rarely)",
+        )  # fmt: skip
+        train_menu.addAction(self.lr_sweep_action)
+        train_menu.addAction(self.repeat_action)
+        train_menu.addSeparator()
+        train_menu.addAction(self.test_action)
         self.train_menu = train_menu
 
         self.view_menu = bar.addMenu("&View")
-        for dock in (self.train_dock, self.embedding_dock, self.sampling_dock):
+        for dock in (self.train_dock, self.embedding_dock, self.sampling_dock, self.runs_dock,
+                     self.lr_dock):  # fmt: skip
             self.view_menu.addAction(dock.toggleViewAction())
         self.reset_layout_action = self._action(
             "&Reset layout", self.reset_layout, None, "Put every panel back in its place"
@@ -229,6 +283,19 @@ class MainWindow(QMainWindow):
         )
         self.loss_plot.hovered.connect(lambda text: self.statusBar().showMessage(text, 3000))
         c.snapshotReady.connect(self._on_snapshot)
+        c.sweepPoints.connect(self.lr_finder.append)
+        c.sweepEnded.connect(self._on_sweep_ended)
+        self.lr_finder.sweepRequested.connect(self.start_lr_sweep)
+        self.lr_finder.lrChosen.connect(self._use_learning_rate)
+        x = self.experiments
+        x.runRecorded.connect(self.runs_view.add_run)
+        x.referencesChanged.connect(self._on_references)
+        x.repeatProgress.connect(lambda text: self.statusBar().showMessage(f"Repeat: {text}"))
+        x.repeatFinished.connect(self._on_repeat_finished)
+        x.testEvaluated.connect(self._on_test_evaluated)
+        x.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.runs_view.overlayChanged.connect(self._on_overlay_changed)
+        self.runs_view.statusMessage.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
@@ -404,12 +471,17 @@ class MainWindow(QMainWindow):
         step = trainer.step if trainer else 0
         total = trainer.config.steps if trainer else self.panel.train_config().steps
         self.controls.set_state(state, step, total)
-        busy = state in (TrainingState.RUNNING, TrainingState.SWEEPING)
+        busy = self.controller.is_busy()
         self.panel.setEnabled(not busy)
         for action in (self.new_action, self.open_dataset_action, self.open_model_action):
             action.setEnabled(not busy)
         self.recent_menu.setEnabled(not busy)
         has_model = self.controller.model is not None
+        idle_with_model = has_model and not busy and self.controller.trainer is not None
+        self.lr_sweep_action.setEnabled(idle_with_model)
+        self.lr_finder.run_button.setEnabled(idle_with_model)
+        self.repeat_action.setEnabled(idle_with_model)
+        self.test_action.setEnabled(idle_with_model)
         self.save_action.setEnabled(has_model)
         self.save_as_action.setEnabled(has_model)
         self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
@@ -447,6 +519,83 @@ class MainWindow(QMainWindow):
         trainer = self.controller.trainer
         if trainer is not None:
             self.controls.set_state(self.controller.state, trainer.step, trainer.config.steps)
+
+    # -- experiments -----------------------------------------------------------------------------
+    def _on_references(self, uniform: float, bigram: float | None) -> None:
+        self.loss_plot.set_reference("bigram", bigram)
+        dataset = self.controller.dataset
+        self.runs_view.set_references(uniform, bigram,
+                                      dataset.content_hash() if dataset else None)  # fmt: skip
+
+    def _on_overlay_changed(self, records: list[RunRecord]) -> None:
+        curves = []
+        for r in records:
+            label = f"run #{r.id}" + (f" (dev {r.dev_loss:.3f})" if r.dev_loss else "")
+            curves.append(
+                OverlayCurve(r.id, label, run_colour(r.id or 0), r.curve_steps, r.curve_loss)
+            )
+        self.loss_plot.set_overlays(curves)
+
+    def start_lr_sweep(self, n: int = SWEEP_STEPS) -> None:
+        if self.controller.start_lr_sweep(n):
+            self.lr_dock.raise_()
+            self.lr_finder.start(n)
+
+    def _on_sweep_ended(self, ended: SweepEnded) -> None:
+        self.lr_finder.finish(ended.suggested_lr)
+
+    def _use_learning_rate(self, lr: float) -> None:
+        self.panel.lr.setValue(lr)  # continues the current model with it (trainingChanged)
+        self.statusBar().showMessage(f"Learning rate set to {lr:g}", 5000)
+
+    def repeat_with_seeds(self) -> None:
+        k = self.dialogs.get_int(
+            "Repeat with several seeds",
+            "Train this configuration again with K different seeds (the first is the current "
+            "seed). Each run starts from new random weights and minibatches; the spread of "
+            "their dev losses shows how much one number can be trusted.\n\nK:",
+            5, 2, MAX_REPEATS,
+        )  # fmt: skip
+        if k is None or not self._may_discard("The repeats train new models."):
+            return
+        self.runs_dock.raise_()
+        self.experiments.start_repeat(k)
+
+    def _on_repeat_finished(self, stats: SeedStats) -> None:
+        text = self.experiments.describe(stats)
+        # after the last run's own result has been shown (same signal, later slot)
+        html = f"<b>Repeat finished</b>: {text}.<br>Each seed is a row in the Runs panel."
+        QTimer.singleShot(0, lambda: self.controls.show_message(html))
+        self.statusBar().showMessage(f"Repeat finished: {text}", 15000)
+
+    def evaluate_on_test_set(self) -> None:
+        if not self.settings.value("test_set_explained", False, type=bool):
+            if not self.dialogs.confirm(
+                "Evaluate on the test set",
+                "The test split is kept apart for one honest number at the very end. Each "
+                "time you look at it and then change something, a little of the test set "
+                "leaks into your choices, and its loss stops being an honest estimate.\n\n"
+                "Choose hyperparameters with the dev loss; look at the test loss rarely. "
+                "The app counts how often you do, for each model and dataset.",
+                "Evaluate on test",
+            ):
+                return
+            self.settings.setValue("test_set_explained", True)
+        self.experiments.evaluate_test()
+
+    def _on_test_evaluated(self, loss: float, count: int) -> None:
+        times = "once" if count == 1 else f"{count} times"
+        self.controls.show_test_loss(loss, count)
+        self.statusBar().showMessage(f"test loss {loss:.4f}, evaluated {times}", 10000)
+        self.runs_view.refresh()
+
+    def export_runs_csv(self) -> None:
+        path = self.dialogs.save_path("Export runs", "CSV files (*.csv)", "runs.csv")
+        if path:
+            try:
+                self.runs_view.export_csv(path)
+            except (OSError, CharnamesError) as exc:
+                self.dialogs_error("Cannot export", str(exc))
 
     # -- exports -------------------------------------------------------------------------------
     def export_plot_png(self) -> None:
@@ -528,6 +677,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.train_dock, self.embedding_dock], [330, 400],
                          Qt.Orientation.Horizontal)  # fmt: skip
         self.resizeDocks([self.sampling_dock], [330], Qt.Orientation.Vertical)
+        self.sampling_dock.raise_()
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -587,6 +737,8 @@ class MainWindow(QMainWindow):
         if not self._may_discard("Closing the window discards it."):
             event.ignore()
             return
+        self.experiments.cancel_repeat()
         self.controller.shutdown()
         self.save_settings()
+        self.runs_store.close()
         event.accept()

@@ -74,6 +74,13 @@ class TrainingControls(QWidget):
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.result_label.setAccessibleName("Result of the last run")
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.test_label = QLabel("Test split: not looked at yet.")
+        self.test_label.setAccessibleName("Test loss and how often it was evaluated")
+        self.test_label.setToolTip(
+            "The test split is for one honest number at the end. Every look at it leaks a "
+            "little into your choices, so the app counts the looks (saved in the model file)."
+        )
+        self.test_label.setTextFormat(Qt.TextFormat.RichText)
         for label, name in (
             (self.step_label, "Step"),
             (self.rate_label, "Steps per second"),
@@ -103,6 +110,7 @@ class TrainingControls(QWidget):
         inner.addWidget(self.progress_bar)
         inner.addLayout(grid)
         inner.addWidget(self.result_label)
+        inner.addWidget(self.test_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(box)
@@ -161,3 +169,14 @@ class TrainingControls(QWidget):
 
     def show_message(self, html: str) -> None:
         self.result_label.setText(html)
+
+    def show_test_loss(self, loss: float | None, count: int) -> None:
+        """The test loss, always with how often it was looked at."""
+        if loss is None or count == 0:
+            self.test_label.setText("Test split: not looked at yet.")
+            return
+        times = "once" if count == 1 else f"{count} times"
+        warn = " color:#b00;" if count > 3 else ""
+        self.test_label.setText(
+            f"<span style='{warn}'>test <b>{loss:.4f}</b>, evaluated {times}</span>"
+        )

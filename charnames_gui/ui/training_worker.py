@@ -93,6 +93,12 @@ class SweepJob:
     engine: str
 
 
+@dataclass
+class EvalJob:
+    trainer: Trainer
+    split: str
+
+
 @dataclass(frozen=True)
 class SweepEnded:
     suggested_lr: float | None
@@ -108,6 +114,7 @@ class TrainingWorker(QObject):
     runEnded = Signal(object)  # RunEnded
     sweepPoints = Signal(object)  # list[tuple[float, float]]: (lr, loss)
     sweepEnded = Signal(object)  # SweepEnded: the suggested learning rate
+    splitEvaluated = Signal(str, float)  # split name, mean loss over the whole split
 
     def __init__(self) -> None:
         super().__init__()
@@ -225,6 +232,17 @@ class TrainingWorker(QObject):
     @staticmethod
     def _evaluate(trainer: Trainer, train_subset: tuple[torch.Tensor, torch.Tensor]) -> EvalPoint:
         return EvalPoint(trainer.step, trainer.evaluate("dev"), trainer.model.loss(*train_subset))
+
+    @Slot(object)
+    def evaluate(self, job: EvalJob) -> None:
+        """The full loss of one split (e.g. test), off the GUI thread."""
+        try:
+            loss = job.trainer.evaluate(job.split)
+        except (RuntimeError, ValueError, MemoryError):
+            loss = float("nan")
+        finally:
+            self.idle.set()
+        self.splitEvaluated.emit(job.split, loss)
 
     @Slot(object)
     def sweep(self, job: SweepJob) -> None:

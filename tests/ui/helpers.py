@@ -18,6 +18,7 @@ class ScriptedDialogs:
     errors: list[tuple[str, str]] = field(default_factory=list)
     infos: list[tuple[str, str]] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    int_answer: int | None = None  # what get_int returns (None: cancelled)
 
     def error(self, title: str, message: str) -> None:
         self.errors.append((title, message))
@@ -38,3 +39,7 @@ class ScriptedDialogs:
 
     def save_path(self, title: str, file_filter: str, suggested: str = "") -> str | None:
         return self.save_paths.pop(0) if self.save_paths else None
+
+    def get_int(self, title: str, label: str, value: int, minimum: int, maximum: int) -> int | None:
+        self.questions.append(label)
+        return self.int_answer

@@ -8,33 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import ScriptedDialogs
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from charnames_gui.core.checkpoint import load_model
-from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.dialogs import SaveChoice
 from charnames_gui.ui.main_window import MainWindow
-
-STEPS = 400_000  # long enough that a run never ends by itself during a test
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, settings: QSettings, small_dataset_file: Path):  # type: ignore[no-untyped-def]
-    win = MainWindow(settings=settings, load_bundled=False)
-    win.dialogs = ScriptedDialogs()  # type: ignore[assignment]
-    qtbot.addWidget(win)
-    win.show()
-    win.panel.set_values(train=TrainConfig(steps=STEPS, lr_decay_at=STEPS // 2))
-    assert win.open_dataset(small_dataset_file)
-    yield win
-    win.controller.shutdown()
 
 
 def _train_until(qtbot, win: MainWindow, steps: int) -> None:  # type: ignore[no-untyped-def]
@@ -180,14 +160,8 @@ def test_divergence_is_reported_and_app_keeps_working(qtbot, window: MainWindow)
     c.wait_until_idle()
 
 
-def test_close_during_training_stops_the_worker(
-    qtbot, settings: QSettings, small_dataset_file: Path
-) -> None:  # type: ignore[no-untyped-def]
-    win = MainWindow(settings=settings, load_bundled=False)
-    win.dialogs = ScriptedDialogs(save_choice=SaveChoice.DISCARD)  # type: ignore[assignment]
-    win.show()
-    win.panel.set_values(train=TrainConfig(steps=STEPS))
-    assert win.open_dataset(small_dataset_file)
+def test_close_during_training_stops_the_worker(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    win = make_window(dialogs=ScriptedDialogs(save_choice=SaveChoice.DISCARD))
     win.controller.start()
     qtbot.waitUntil(lambda: win.controller.trainer.step > 100, timeout=10_000)
     assert win.close()
@@ -205,19 +179,18 @@ def test_close_can_be_cancelled(qtbot, window: MainWindow) -> None:  # type: ign
     c.wait_until_idle()
 
 
-def test_settings_persist_hyperparameters_and_geometry(qtbot, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    first = MainWindow(settings=settings, load_bundled=False)
-    first.dialogs = ScriptedDialogs()  # type: ignore[assignment]
-    first.resize(760, 560)  # fits the offscreen screen (800 x 600)
+def test_settings_persist_hyperparameters_and_geometry(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    first = make_window(open_data=False)
+    # the offscreen screen is 800 x 600: restoring clamps wider windows to their minimum
+    first.resize(first.minimumSizeHint().width(), 560)
+    size = first.size()
     first.panel.n_hidden.setValue(123)
     first.panel.lr.setValue(0.05)
     first.close()
-    second = MainWindow(settings=settings, load_bundled=False)
-    qtbot.addWidget(second)
+    second = make_window(open_data=False, steps=None)
     assert second.panel.n_hidden.value() == 123
     assert second.panel.lr.value() == pytest.approx(0.05)
-    assert (second.size().width(), second.size().height()) == (760, 560)
-    second.controller.shutdown()
+    assert second.size() == size
 
 
 def test_drop_a_dataset_file(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,585 @@
+"""The history of experiments: one record per training run, kept in a SQLite file.
+
+The lecture is a sequence of runs compared by their dev loss ("bigger hidden layer: 2.23;
+bigger embedding: 2.17"). A RunRecord keeps what is needed to compare and repeat a run: the
+dataset (name and content hash), every hyperparameter, the seeds, how long it trained, the
+final losses and a downsampled loss curve.
+
+RunStore keeps the records in one SQLite database (stdlib sqlite3, WAL journal, a commit per
+write, so a crash loses at most the run being recorded). A file that is not a database, is
+damaged or has another schema is never fatal: it is moved aside (runs.db.damaged-<time>),
+a new empty history is started and `recovery_message` says so in plain words.
+
+Thread-safety: a RunStore belongs to the thread that created it (the GUI thread). sqlite3
+enforces this: calling it from another thread raises an error instead of corrupting the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from charnames_gui.core.data import DEFAULT_SPLIT_SEED, Dataset
+from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.model import ModelConfig, parameter_count
+from charnames_gui.core.training import TrainConfig
+
+RunStatus = Literal["finished", "stopped", "diverged"]
+RUN_STATUSES: tuple[str, ...] = ("finished", "stopped", "diverged")
+RUNS_FILENAME = "runs.db"
+SCHEMA_VERSION = 1  # PRAGMA user_version of the database; bump it with a migration
+# A curve of at most this many points: ~16 KB per run as float32, and more points than a
+# plot a few hundred pixels wide can show.
+MAX_CURVE_POINTS = 2000
+
+
+class RunStoreError(CharnamesError):
+    """Reading or writing the run history failed (disk full, file locked, ...)."""
+
+
+def default_runs_path(data_dir: Path) -> Path:
+    """Where the run history lives inside the app's data folder (the Qt layer passes
+    QStandardPaths.AppDataLocation)."""
+    return Path(data_dir) / RUNS_FILENAME
+
+
+def downsample_curve(
+    losses: np.ndarray, max_points: int = MAX_CURVE_POINTS, first_step: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """A per-step loss curve reduced to at most max_points (steps, losses), both float32.
+
+    Step numbers are 1-based by default (step 1 is the first update). A curve that is short
+    enough is kept exactly. A longer one is cut into max_points runs of consecutive steps
+    (their sizes differ by at most one); each becomes one point: the mean step and the mean
+    loss of its run. The mean is what the eye reads from the noisy minibatch curve, and it
+    keeps the curve's level honest: no point is picked for being low or high.
+    """
+    if max_points < 1:
+        raise ValueError("max_points must be at least 1")
+    values = np.asarray(losses, dtype=np.float64).ravel()
+    n = len(values)
+    steps = np.arange(first_step, first_step + n, dtype=np.float64)
+    if n <= max_points:
+        return steps.astype(np.float32), values.astype(np.float32)
+    edges = np.linspace(0, n, max_points + 1).round().astype(np.int64)  # bucket boundaries
+    starts, counts = edges[:-1], np.diff(edges)  # every count >= 1 since n > max_points
+    mean_loss = np.add.reduceat(values, starts) / counts
+    mean_step = first_step + (starts + edges[1:] - 1) / 2.0  # middle of each bucket
+    return mean_step.astype(np.float32), mean_loss.astype(np.float32)
+
+
+def _empty_curve() -> np.ndarray:
+    return np.empty(0, dtype=np.float32)
+
+
+@dataclass(eq=False)  # eq=False: the curves are arrays, compare records field by field
+class RunRecord:
+    """One training run, as the runs table shows it and the database stores it."""
+
+    dataset_name: str
+    dataset_hash: str  # Dataset.content_hash(): runs on the same words compare
+    model: ModelConfig
+    train: TrainConfig
+    split_seed: int = DEFAULT_SPLIT_SEED  # the 80/10/10 shuffle: dev losses compare within one
+    steps_done: int = 0  # optimisation steps actually done (fewer than train.steps if stopped)
+    seconds: float = 0.0  # time spent in the training loop
+    train_loss: float | None = None  # full train split after the last step
+    dev_loss: float | None = None  # full dev split after the last step
+    test_loss: float | None = None  # only once the user asked for it
+    status: RunStatus = "finished"
+    group_id: str | None = None  # the same id for the K-seed repeats of one configuration
+    group_index: int | None = None  # 1-based position in the group
+    group_size: int | None = None  # K
+    note: str = ""
+    curve_steps: np.ndarray = field(default_factory=_empty_curve)  # (n,) float32 step numbers
+    curve_loss: np.ndarray = field(default_factory=_empty_curve)  # (n,) float32 mean loss
+    id: int | None = None  # set by RunStore.add
+    created: str = ""  # ISO 8601 local time; set by RunStore.add when empty
+
+    @classmethod
+    def from_training(
+        cls,
+        dataset: Dataset,
+        model: ModelConfig,
+        train: TrainConfig,
+        losses: np.ndarray,
+        *,
+        seconds: float,
+        train_loss: float | None,
+        dev_loss: float | None,
+        status: RunStatus = "finished",
+        steps_done: int | None = None,
+        group_id: str | None = None,
+        group_index: int | None = None,
+        group_size: int | None = None,
+        note: str = "",
+    ) -> RunRecord:
+        """A record of a run from its per-step losses (steps 1..n, downsampled here)."""
+        curve_steps, curve_loss = downsample_curve(losses)
+        return cls(
+            dataset_name=dataset.name,
+            dataset_hash=dataset.content_hash(),
+            model=model,
+            train=train,
+            split_seed=dataset.split_seed,
+            steps_done=len(losses) if steps_done is None else steps_done,
+            seconds=seconds,
+            train_loss=train_loss,
+            dev_loss=dev_loss,
+            status=status,
+            group_id=group_id,
+            group_index=group_index,
+            group_size=group_size,
+            note=note,
+            curve_steps=curve_steps,
+            curve_loss=curve_loss,
+        )
+
+    @property
+    def parameters(self) -> int:
+        return parameter_count(self.model)
+
+    @property
+    def group_label(self) -> str:
+        """'2 of 5' for the second of five seed repeats; '' for a single run."""
+        if self.group_id is None or self.group_index is None or self.group_size is None:
+            return ""
+        return f"{self.group_index} of {self.group_size}"
+
+
+# -- the database ---------------------------------------------------------------------------
+
+MODEL_COLUMNS = ("block_size", "n_embd", "n_hidden", "vocab_size")
+TRAIN_COLUMNS = (
+    "batch_size",
+    "steps",
+    "lr",
+    "schedule",
+    "lr_decay_at",
+    "lr_after",
+    "init",
+    "seed",
+    "engine",
+)
+RESULT_COLUMNS = (
+    "steps_done",
+    "seconds",
+    "train_loss",
+    "dev_loss",
+    "test_loss",
+    "status",
+    "group_id",
+    "group_index",
+    "group_size",
+    "note",
+)
+# The columns of the CSV export: everything except the curve, plus the parameter count.
+CSV_COLUMNS = (
+    "id",
+    "created",
+    "dataset_name",
+    "dataset_hash",
+    "split_seed",
+    *MODEL_COLUMNS,
+    "parameters",
+    *TRAIN_COLUMNS,
+    *RESULT_COLUMNS,
+)
+
+_SCHEMA = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    dataset_name TEXT NOT NULL,
+    dataset_hash TEXT NOT NULL,
+    split_seed INTEGER NOT NULL,
+    block_size INTEGER NOT NULL,
+    n_embd INTEGER NOT NULL,
+    n_hidden INTEGER NOT NULL,
+    vocab_size INTEGER NOT NULL,
+    batch_size INTEGER NOT NULL,
+    steps INTEGER NOT NULL,
+    lr REAL NOT NULL,
+    schedule TEXT NOT NULL,
+    lr_decay_at INTEGER NOT NULL,
+    lr_after REAL NOT NULL,
+    init TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    engine TEXT NOT NULL,
+    steps_done INTEGER NOT NULL,
+    seconds REAL NOT NULL,
+    train_loss REAL,
+    dev_loss REAL,
+    test_loss REAL,
+    status TEXT NOT NULL,
+    group_id TEXT,
+    group_index INTEGER,
+    group_size INTEGER,
+    note TEXT NOT NULL DEFAULT '',
+    curve_steps BLOB NOT NULL,  -- float32 little-endian, (n,)
+    curve_loss BLOB NOT NULL    -- float32 little-endian, (n,)
+);
+CREATE INDEX runs_group ON runs (group_id);
+"""
+_ALL_COLUMNS = (
+    "id",
+    "created",
+    "dataset_name",
+    "dataset_hash",
+    "split_seed",
+    *MODEL_COLUMNS,
+    *TRAIN_COLUMNS,
+    *RESULT_COLUMNS,
+    "curve_steps",
+    "curve_loss",
+)
+_SORTABLE = frozenset(c for c in _ALL_COLUMNS if not c.startswith("curve_"))
+
+# Every TrainConfig field needs a column: a new field means a new SCHEMA_VERSION and a
+# migration (tests/core/test_runs.py checks this, so no field is silently left out).
+
+
+class _Damaged(Exception):
+    """The file at the store's path is not a usable run history; the message says why."""
+
+
+def _curve_blob(values: np.ndarray) -> bytes:
+    return np.ascontiguousarray(values, dtype="<f4").tobytes()
+
+
+def _curve_from_blob(blob: bytes | None) -> np.ndarray:
+    if not blob or len(blob) % 4:
+        return _empty_curve()
+    return np.frombuffer(blob, dtype="<f4").astype(np.float32)  # a writable copy
+
+
+def _real(value: float | None) -> float | None:
+    """A float for SQLite (which stores NaN as NULL anyway)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _record_from_row(row: sqlite3.Row) -> RunRecord:
+    model = ModelConfig(**{c: int(row[c]) for c in MODEL_COLUMNS})
+    train = TrainConfig(
+        batch_size=int(row["batch_size"]),
+        steps=int(row["steps"]),
+        lr=float(row["lr"]),
+        schedule=row["schedule"],
+        lr_decay_at=int(row["lr_decay_at"]),
+        lr_after=float(row["lr_after"]),
+        init=row["init"],
+        seed=int(row["seed"]),
+        engine=row["engine"],
+    )
+    steps, losses = _curve_from_blob(row["curve_steps"]), _curve_from_blob(row["curve_loss"])
+    if len(steps) != len(losses):  # a row written by hand or damaged: drop the curve only
+        steps, losses = _empty_curve(), _empty_curve()
+    return RunRecord(
+        dataset_name=row["dataset_name"],
+        dataset_hash=row["dataset_hash"],
+        model=model,
+        train=train,
+        split_seed=int(row["split_seed"]),
+        steps_done=int(row["steps_done"]),
+        seconds=float(row["seconds"]),
+        train_loss=row["train_loss"],
+        dev_loss=row["dev_loss"],
+        test_loss=row["test_loss"],
+        status=row["status"],
+        group_id=row["group_id"],
+        group_index=row["group_index"],
+        group_size=row["group_size"],
+        note=row["note"] or "",
+        curve_steps=steps,
+        curve_loss=losses,
+        id=int(row["id"]),
+        created=row["created"],
+    )
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)  # full precision: the CSV is for analysis
+    return str(value)
+
+
+class RunStore:
+    """Run records in a SQLite file; see the module docstring for recovery and threads.
+
+    Attributes for the caller:
+        recovery_message  a sentence for the user when the file was damaged or could not be
+                          opened, else None
+        created_new       True when the history was started empty by this open
+        persistent        False when the file could not be created at all: the records then
+                          live in memory for this session only (recovery_message says so)
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.recovery_message: str | None = None
+        self.created_new = False
+        self.persistent = True
+        self._conn = self._open_or_recover()
+
+    # -- opening ---------------------------------------------------------------------------
+    def _open_or_recover(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return self._in_memory(f"its folder cannot be created ({exc.strerror or exc})")
+        try:
+            return self._open_checked()
+        except _Damaged as damage:
+            reason = str(damage)
+        try:
+            aside = self._move_aside()
+        except OSError as exc:
+            return self._in_memory(
+                f"it is damaged ({reason}) and cannot be moved aside ({exc.strerror or exc})"
+            )
+        try:
+            conn = self._open_checked()
+        except _Damaged as damage:
+            return self._in_memory(f"a new file cannot be created there ({damage})")
+        self.recovery_message = (
+            f"The run history {self.path} could not be read ({reason}). It was kept as "
+            f"{aside.name} and a new, empty history was started."
+        )
+        return conn
+
+    def _open_checked(self) -> sqlite3.Connection:
+        """Open the file, creating the schema if it is new; _Damaged if it is not ours."""
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            conn = sqlite3.connect(self.path)
+        except sqlite3.Error as exc:
+            raise _Damaged(str(exc)) from exc
+        try:
+            conn.row_factory = sqlite3.Row
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise _Damaged(f"integrity check failed: {check}")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            }
+            if version == 0 and not tables:
+                with conn:
+                    conn.executescript(_SCHEMA)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self.created_new = True
+            elif version > SCHEMA_VERSION:
+                raise _Damaged(f"it was made by a newer version of the app (schema {version})")
+            elif version != SCHEMA_VERSION or "runs" not in tables:
+                raise _Damaged("it is not a charnames-gui run history")
+            else:
+                columns = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+                if columns != set(_ALL_COLUMNS):
+                    raise _Damaged("its table of runs has unexpected columns")
+            # WAL: a crash mid-write leaves the last committed state intact. Some file systems
+            # (network drives) cannot do WAL; the default journal is still safe there.
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise _Damaged(str(exc)) from exc
+        except _Damaged:
+            conn.close()
+            raise
+        if not existed:
+            self.created_new = True
+        return conn
+
+    def _move_aside(self) -> Path:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{n}")
+        # The journal files belong to the damaged file: keep them with it, or SQLite would
+        # replay them into the new database.
+        for suffix in ("-wal", "-shm", "-journal"):
+            extra = self.path.with_name(self.path.name + suffix)
+            if extra.exists():
+                os.replace(extra, aside.with_name(aside.name + suffix))
+        if self.path.exists():
+            os.replace(self.path, aside)
+        return aside
+
+    def _in_memory(self, reason: str) -> sqlite3.Connection:
+        self.persistent = False
+        self.created_new = True
+        self.recovery_message = (
+            f"The run history {self.path} cannot be used: {reason}. Runs of this session are "
+            "kept in memory only and will be lost when the app closes."
+        )
+        conn = sqlite3.connect(":memory:")
+        conn.row_factory = sqlite3.Row
+        conn.executescript(_SCHEMA)
+        return conn
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing: one transaction (one commit) per call -------------------------------------
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        try:
+            with self._conn:
+                return self._conn.execute(sql, tuple(params))
+        except sqlite3.Error as exc:
+            raise RunStoreError(f"Could not save to the run history {self.path}: {exc}") from exc
+
+    def add(self, record: RunRecord) -> RunRecord:
+        """Store a record; returns a copy with its new id (and creation time, if it had none)."""
+        if record.status not in RUN_STATUSES:
+            raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}")
+        if len(record.curve_steps) != len(record.curve_loss):
+            raise ValueError("curve_steps and curve_loss must have the same length")
+        created = record.created or datetime.now().astimezone().isoformat(timespec="seconds")
+        values: dict[str, Any] = {
+            "created": created,
+            "dataset_name": record.dataset_name,
+            "dataset_hash": record.dataset_hash,
+            "split_seed": int(record.split_seed),
+            **{c: int(getattr(record.model, c)) for c in MODEL_COLUMNS},
+            **{c: getattr(record.train, c) for c in TRAIN_COLUMNS},
+            "steps_done": int(record.steps_done),
+            "seconds": float(record.seconds),
+            "train_loss": _real(record.train_loss),
+            "dev_loss": _real(record.dev_loss),
+            "test_loss": _real(record.test_loss),
+            "status": record.status,
+            "group_id": record.group_id,
+            "group_index": record.group_index,
+            "group_size": record.group_size,
+            "note": record.note,
+            "curve_steps": _curve_blob(record.curve_steps),
+            "curve_loss": _curve_blob(record.curve_loss),
+        }
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cursor = self._write(f"INSERT INTO runs ({names}) VALUES ({marks})", values.values())
+        stored = self.get(int(cursor.lastrowid or 0))
+        if stored is None:  # pragma: no cover - the insert just succeeded
+            raise RunStoreError("The run was saved but cannot be read back")
+        return stored
+
+    def delete(self, run_ids: Iterable[int]) -> int:
+        """Delete runs by id; returns how many were deleted."""
+        ids = [int(i) for i in run_ids]
+        if not ids:
+            return 0
+        marks = ", ".join("?" for _ in ids)
+        return self._write(f"DELETE FROM runs WHERE id IN ({marks})", ids).rowcount
+
+    def update_note(self, run_id: int, note: str) -> None:
+        self._write("UPDATE runs SET note = ? WHERE id = ?", (str(note), int(run_id)))
+
+    def set_test_loss(self, run_id: int, loss: float | None) -> None:
+        self._write("UPDATE runs SET test_loss = ? WHERE id = ?", (_real(loss), int(run_id)))
+
+    # -- reading ---------------------------------------------------------------------------
+    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.Error as exc:
+            raise RunStoreError(f"Could not read the run history {self.path}: {exc}") from exc
+
+    def get(self, run_id: int) -> RunRecord | None:
+        rows = self._read("SELECT * FROM runs WHERE id = ?", (int(run_id),))
+        return _record_from_row(rows[0]) if rows else None
+
+    def __len__(self) -> int:
+        return int(self._read("SELECT COUNT(*) FROM runs")[0][0])
+
+    def export_csv(self, path: str | Path, ids: Iterable[int] | None = None) -> int:
+        """Write the runs (all, or those with the given ids) as CSV, without curves.
+
+        Columns are CSV_COLUMNS; missing values are empty cells. The file is written to a
+        temporary name and then renamed, so a failed export never leaves half a file.
+        Returns the number of rows written."""
+        records = self.list()
+        if ids is not None:
+            wanted = {int(i) for i in ids}
+            records = [r for r in records if r.id in wanted]
+        target = Path(path)
+        tmp_name = None
+        try:
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+            )
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(CSV_COLUMNS)
+                for r in records:
+                    row = {
+                        "id": r.id,
+                        "created": r.created,
+                        "dataset_name": r.dataset_name,
+                        "dataset_hash": r.dataset_hash,
+                        "split_seed": r.split_seed,
+                        **{c: getattr(r.model, c) for c in MODEL_COLUMNS},
+                        "parameters": r.parameters,
+                        **{c: getattr(r.train, c) for c in TRAIN_COLUMNS},
+                        **{c: getattr(r, c) for c in RESULT_COLUMNS},
+                    }
+                    writer.writerow([_csv_value(row[c]) for c in CSV_COLUMNS])
+            os.replace(tmp_name, target)
+        except OSError as exc:
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+            raise RunStoreError(f"Could not write {target}: {exc.strerror or exc}") from exc
+        return len(records)
+
+    def list(
+        self,
+        order_by: str = "id",
+        descending: bool = False,
+        dataset_hash: str | None = None,
+        group_id: str | None = None,
+    ) -> list[RunRecord]:
+        """Runs sorted by a column (any stored column but the curves), optionally only those
+        of one dataset or one K-seed group. Missing values (NULL) sort first."""
+        if order_by not in _SORTABLE:
+            raise ValueError(f"cannot sort runs by {order_by!r}")
+        where, params = [], []
+        if dataset_hash is not None:
+            where.append("dataset_hash = ?")
+            params.append(dataset_hash)
+        if group_id is not None:
+            where.append("group_id = ?")
+            params.append(group_id)
+        sql = "SELECT * FROM runs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        direction = "DESC" if descending else "ASC"
+        sql += f" ORDER BY {order_by} {direction}, id {direction}"
+        return [_record_from_row(row) for row in self._read(sql, params)]

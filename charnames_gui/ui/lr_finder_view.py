@@ -1,0 +1,328 @@
+"""The learning-rate finder: the lecture's sweep drawn live, and a learning rate to pick.
+
+    lre = torch.linspace(-3, 0, 1000); lrs = 10**lre   # one step at each, on a fresh model
+    plt.plot(lri, lossi)                               # loss against log10(lr)
+
+The worker sends (lr, loss) pairs in batches; they go into a growing NumPy buffer and one
+curve is updated in place. When the sweep ends, the suggested point is marked and a movable
+vertical line (or the spin box, from the keyboard) picks the learning rate to use.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from charnames_gui.core.training import MAX_LR
+
+RAW_COLOUR = QColor(70, 110, 180, 110)
+SMOOTH_COLOUR = QColor(30, 70, 160)
+SUGGESTED_COLOUR = QColor(230, 120, 20)
+CHOSEN_COLOUR = QColor(200, 40, 40)
+MIN_LR = 0.00001  # the smallest the spin box can show with 5 decimals
+
+EXPLANATION = (
+    "The sweep trains a fresh copy of the model for one step at each learning rate, from "
+    "10<sup>-3</sup> (left) to 10<sup>0</sup> = 1 (right), and plots each step's loss. "
+    "Too small a rate barely moves the loss; too large a one makes it jump and blow up. "
+    "The lecture read the plot by looking for the valley: the lowest loss just before it "
+    "becomes unstable, around log10(lr) = -1, so lr = 0.1."
+)
+
+
+def round_lr(lr: float) -> float:
+    """Two significant digits (0.0912 -> 0.091): the sweep cannot tell finer than that."""
+    if lr <= 0 or not math.isfinite(lr):
+        return lr
+    return float(f"{lr:.2g}")
+
+
+def moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    """Centered mean over `window` points (shorter at the ends), for reading the trend."""
+    if len(values) == 0 or window <= 1:
+        return values.astype(np.float64)
+    kernel = np.ones(window)
+    sums = np.convolve(values, kernel, mode="same")
+    counts = np.convolve(np.ones(len(values)), kernel, mode="same")
+    return sums / counts
+
+
+class _LrSpinBox(QDoubleSpinBox):
+    """Shows 0.15 rather than 0.15000, and a dash while there is nothing to choose."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.5f}".rstrip("0").rstrip(".")
+
+
+SWEEP_STEPS = 1000  # the lecture's torch.linspace(-3, 0, 1000)
+
+
+class LrFinderView(QWidget):
+    lrChosen = Signal(float)  # "Use this learning rate"
+    sweepRequested = Signal(int)  # "Run the sweep" with this many steps
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Learning-rate finder")
+        self._x = np.empty(0, dtype=np.float64)  # log10(lr) of each point
+        self._y = np.empty(0, dtype=np.float64)  # loss of each point
+        self._n = 0
+        self._expected = 0
+        self._suggested: float | None = None
+        self._finished = False
+        self._syncing = False
+
+        self.explanation = QLabel(EXPLANATION)
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.RichText)
+        self.explanation.setAccessibleName("What the learning-rate sweep is")
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setAccessibleName("Loss against learning rate")
+        self.plot_widget.setToolTip(
+            "Each point is one training step at a learning rate 10^x. Click the plot or drag "
+            "the red line to choose a learning rate; scroll to zoom."
+        )
+        self.plot_widget.setBackground("w")
+        item = self.plot_widget.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setLabel("bottom", "log10(learning rate)")
+        item.setLabel("left", "loss")
+        item.setMenuEnabled(False)
+        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        self.raw_curve = item.plot(pen=pg.mkPen(RAW_COLOUR, width=1), name="loss of each step")
+        self.smooth_curve = item.plot(pen=pg.mkPen(SMOOTH_COLOUR, width=2), name="moving average")
+        self.suggested_marker = pg.ScatterPlotItem(
+            size=12, pen=pg.mkPen("k", width=1), brush=pg.mkBrush(SUGGESTED_COLOUR)
+        )
+        item.addItem(self.suggested_marker)
+        self.line = pg.InfiniteLine(
+            angle=90, movable=True, pen=pg.mkPen(CHOSEN_COLOUR, width=2), label=None
+        )
+        self.line.setHoverPen(pg.mkPen(CHOSEN_COLOUR, width=4))
+        self.line.setVisible(False)
+        self.line.setZValue(10)
+        item.addItem(self.line)
+        self.line.sigPositionChanged.connect(self._line_moved)
+        self.plot_widget.scene().sigMouseClicked.connect(self._plot_clicked)
+
+        self.status = QLabel()
+        self.status.setAccessibleName("Sweep status")
+        self.status.setWordWrap(True)
+
+        self.lr_box = _LrSpinBox()
+        self.lr_box.setDecimals(5)
+        self.lr_box.setSpecialValueText("–")  # shown at the minimum: before a sweep ends
+        self.lr_box.setRange(MIN_LR, MAX_LR)
+        self.lr_box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr_box.setKeyboardTracking(False)
+        self.lr_box.setAccessibleName("Chosen learning rate")
+        self.lr_box.setToolTip(
+            "The learning rate to use: pick it on the plot (in the valley, before the loss "
+            "blows up) or type it here."
+        )
+        self.lr_box.valueChanged.connect(self._box_changed)
+        lr_label = QLabel("Chosen &learning rate:")
+        lr_label.setBuddy(self.lr_box)
+        self.use_button = QPushButton("Use this learning rate")
+        self.use_button.setAccessibleName("Use this learning rate")
+        self.use_button.setToolTip("Put the chosen learning rate into the training settings.")
+        self.use_button.clicked.connect(self._use_clicked)
+
+        self.run_button = QPushButton("Run the sweep")
+        self.run_button.setAccessibleName("Run the learning-rate sweep")
+        self.run_button.setToolTip(
+            "Train a copy of the current model for 1,000 steps, each with a larger learning "
+            "rate from 0.001 to 1, and plot the loss of each step. The model itself is not "
+            "changed."
+        )
+        self.run_button.clicked.connect(lambda: self.sweepRequested.emit(SWEEP_STEPS))
+
+        controls = QHBoxLayout()
+        controls.addWidget(self.run_button)
+        controls.addSpacing(12)
+        controls.addWidget(lr_label)
+        controls.addWidget(self.lr_box)
+        controls.addWidget(self.use_button)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(controls)
+        self.setTabOrder(self.run_button, self.lr_box)
+        self.setTabOrder(self.lr_box, self.use_button)
+        self.clear()
+
+    # -- public API ------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget the sweep: an empty plot, nothing to choose."""
+        self._n = 0
+        self._expected = 0
+        self._suggested = None
+        self._finished = False
+        self.raw_curve.setData([], [])
+        self.smooth_curve.setData([], [])
+        self.suggested_marker.setData([], [])
+        self.legend.removeItem(self.suggested_marker)
+        self.line.setVisible(False)
+        self._syncing = True
+        try:
+            self.lr_box.setValue(self.lr_box.minimum())  # shows the dash
+        finally:
+            self._syncing = False
+        self.lr_box.setEnabled(False)
+        self.use_button.setEnabled(False)
+        self.status.setText(
+            "Run the learning-rate sweep to see how the loss depends on the learning rate."
+        )
+
+    def start(self, n_steps: int, low_exponent: float = -3.0, high_exponent: float = 0.0) -> None:
+        """A new sweep of n_steps over lr = 10**linspace(low_exponent, high_exponent)."""
+        self.clear()
+        self._expected = max(0, int(n_steps))
+        self._x = np.empty(max(self._expected, 16), dtype=np.float64)
+        self._y = np.empty_like(self._x)
+        self.plot_widget.setXRange(low_exponent, high_exponent, padding=0.02)
+        self.plot_widget.enableAutoRange(axis="y")
+        self.status.setText(f"Sweeping: 0 of {self._expected:,} steps…")
+
+    def append(self, pairs: list[tuple[float, float]]) -> None:
+        """Add (lr, loss) points of the sweep and redraw (called ~20 times a second)."""
+        points = [(lr, loss) for lr, loss in pairs if lr > 0 and math.isfinite(loss)]
+        if not points:
+            return
+        needed = self._n + len(points)
+        if needed > len(self._x):  # more points than announced: grow the buffers
+            size = max(needed, 2 * len(self._x))
+            self._x = np.resize(self._x, size)
+            self._y = np.resize(self._y, size)
+        new = np.asarray(points, dtype=np.float64)  # (k, 2)
+        self._x[self._n : needed] = np.log10(new[:, 0])
+        self._y[self._n : needed] = new[:, 1]
+        self._n = needed
+        self._redraw()
+        self.status.setText(f"Sweeping: {self._n:,} of {self._expected:,} steps…")
+
+    def finish(self, suggested_lr: float | None) -> None:
+        """The sweep ended: mark the suggestion (core.training.suggest_lr) and let the user
+        choose, starting from it."""
+        self._finished = True
+        self._suggested = suggested_lr
+        x, y = self.points()
+        if len(x) == 0:
+            self.status.setText("The sweep produced no finite loss: nothing to choose from.")
+            return
+        low, high = float(x.min()), float(x.max())
+        self.line.setBounds((low, high))
+        if suggested_lr is not None and suggested_lr > 0:
+            sx = math.log10(suggested_lr)
+            nearest = int(np.argmin(np.abs(x - sx)))
+            smoothed = moving_average(y, self._window())
+            self.suggested_marker.setData([sx], [smoothed[nearest]])
+            self.legend.addItem(self.suggested_marker, "suggested")
+            start = sx
+        else:
+            start = float(x[int(np.argmin(moving_average(y, self._window())))])
+        self.line.setVisible(True)
+        self.lr_box.setEnabled(True)
+        self.use_button.setEnabled(True)
+        self._set_chosen_x(start)
+        parts = [f"Sweep done: {len(x):,} steps."]
+        if len(x) < self._expected:
+            parts.append(
+                f"It stopped early at lr {10**high:.3g}: beyond it the loss was not finite."
+            )
+        if suggested_lr is not None:
+            parts.append(
+                f"Suggested lr {round_lr(suggested_lr):g} (log10 = {math.log10(suggested_lr):.2f}"
+                "): the lowest point of the moving average."
+            )
+        parts.append("Drag the red line or click the plot to choose another.")
+        self.status.setText(" ".join(parts))
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """(log10(lr), loss) of the points so far: copies."""
+        return self._x[: self._n].copy(), self._y[: self._n].copy()
+
+    def suggested_lr(self) -> float | None:
+        return self._suggested
+
+    def chosen_lr(self) -> float | None:
+        """The learning rate that "Use" would emit (the line's, to two significant digits,
+        or one typed in the box); None before finish()."""
+        if not self._finished or not self.lr_box.isEnabled():
+            return None
+        return float(self.lr_box.value())
+
+    def set_chosen_lr(self, lr: float) -> None:
+        if lr > 0 and self._finished:
+            self._set_chosen_x(math.log10(lr))
+
+    # -- internals -------------------------------------------------------------------------
+    def _window(self) -> int:
+        # the same width as core.training.suggest_lr's smoothing
+        return max(1, min(50, self._n // 5))
+
+    def _redraw(self) -> None:
+        x, y = self._x[: self._n], self._y[: self._n]
+        self.raw_curve.setData(x, y)
+        self.smooth_curve.setData(x, moving_average(y, self._window()))
+        # the first steps (lecture init) and the blow-up can be far above the valley: keep
+        # the valley readable by not letting a few huge values set the y range
+        if self._n >= 20:
+            top = float(np.percentile(y, 95))
+            bottom = float(y.min())
+            margin = 0.05 * max(top - bottom, 0.1)
+            self.plot_widget.setYRange(bottom - margin, top + margin, padding=0)
+
+    def _set_chosen_x(self, x: float) -> None:
+        self.line.setValue(x)  # clamped to the bounds; _line_moved updates the box
+        self._line_moved()
+
+    def _line_moved(self, *args: object) -> None:
+        if self._syncing or not self.line.isVisible():
+            return
+        lr = round_lr(10 ** float(self.line.value()))
+        self._syncing = True
+        try:
+            self.lr_box.setValue(lr)
+        finally:
+            self._syncing = False
+
+    def _box_changed(self, value: float) -> None:
+        if self._syncing or value <= 0:
+            return
+        self._syncing = True
+        try:
+            self.line.setValue(math.log10(value))
+        finally:
+            self._syncing = False
+
+    def _plot_clicked(self, event: object) -> None:
+        if not self._finished or not self.line.isVisible():
+            return
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        view = self.plot_widget.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(pos):
+            return
+        self._set_chosen_x(view.mapSceneToView(pos).x())
+
+    def _use_clicked(self) -> None:
+        lr = self.chosen_lr()
+        if lr is not None:
+            self.lrChosen.emit(lr)

@@ -1,0 +1,78 @@
+"""The bigram baseline: counts on train (+1 smoothing), mean NLL on another split."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from charnames_gui.core.bigram import (
+    bigram_counts,
+    bigram_dev_loss,
+    bigram_loss,
+    bigram_nll,
+    bigram_train_loss,
+    uniform_loss,
+)
+from charnames_gui.core.data import Dataset, Vocabulary
+
+VOCAB = Vocabulary((".", "a", "b"))
+
+
+def test_counts_by_hand() -> None:
+    # .ab. and .a. -> pairs .a ab b. .a a.
+    N = bigram_counts(["ab", "a"], VOCAB)
+    np.testing.assert_array_equal(N, [[0, 2, 0], [1, 0, 1], [1, 0, 0]])
+
+
+def test_nll_by_hand() -> None:
+    # smoothed rows: '.' -> [1, 3, 1] / 5, 'a' -> [2, 1, 2] / 5, 'b' -> [2, 1, 1] / 4
+    # evaluating "a": pairs .a (3/5) and a. (2/5)
+    expected = -(math.log(3 / 5) + math.log(2 / 5)) / 2
+    assert bigram_nll(["ab", "a"], ["a"], VOCAB) == pytest.approx(expected)
+    # "b" was never first in training: .b gets 1/5 thanks to the +1
+    expected_b = -(math.log(1 / 5) + math.log(2 / 4)) / 2
+    assert bigram_nll(["ab", "a"], ["b"], VOCAB) == pytest.approx(expected_b)
+
+
+def test_without_smoothing_an_unseen_pair_is_infinitely_surprising() -> None:
+    assert bigram_nll(["ab", "a"], ["b"], VOCAB, smoothing=0) == math.inf
+    assert math.isnan(bigram_nll(["ab"], [], VOCAB))
+
+
+def test_dataset_losses_use_train_counts(small_words: list[str]) -> None:
+    dataset = Dataset(small_words)
+    split = dataset.split
+    dev = bigram_dev_loss(dataset)
+    assert dev == pytest.approx(bigram_nll(split.train, split.dev, dataset.vocab))
+    assert bigram_train_loss(dataset) == pytest.approx(
+        bigram_nll(split.train, split.train, dataset.vocab)
+    )
+    assert bigram_loss(dataset, "test") == pytest.approx(
+        bigram_nll(split.train, split.test, dataset.vocab)
+    )
+    # counting fits train better than dev, and both beat guessing uniformly
+    assert bigram_train_loss(dataset) < dev < uniform_loss(dataset.vocab.size)
+
+
+def test_any_vocabulary_including_a_replaced_boundary() -> None:
+    words = ["a.b", "b.c", "ü", "cab", "a", "bb", "c.", "ab", "ca", "üa", "b", "c"]
+    dataset = Dataset(words)
+    assert dataset.vocab.boundary != "."
+    assert math.isfinite(bigram_dev_loss(dataset))
+
+
+def test_uniform_loss() -> None:
+    assert uniform_loss(27) == pytest.approx(3.2958, abs=1e-4)
+
+
+@pytest.mark.slow
+def test_lecture_number_on_names_txt(shared_names: Path) -> None:
+    dataset = Dataset.from_file(shared_names)
+    # makemore part 1: counts and evaluation on all 32,033 names give 2.4544
+    assert bigram_nll(dataset.words, dataset.words, dataset.vocab) == pytest.approx(
+        2.4544, abs=2e-4
+    )
+    assert bigram_dev_loss(dataset) == pytest.approx(2.4533, abs=1e-3)

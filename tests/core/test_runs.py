@@ -1,0 +1,352 @@
+"""The run history: recording, reading back, surviving restarts and damaged files."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.model import ModelConfig
+from charnames_gui.core.runs import (
+    CSV_COLUMNS,
+    MAX_CURVE_POINTS,
+    SCHEMA_VERSION,
+    TRAIN_COLUMNS,
+    RunRecord,
+    RunStore,
+    default_runs_path,
+    downsample_curve,
+)
+from charnames_gui.core.training import TrainConfig
+
+
+def make_record(dev_loss: float = 2.2, **changes: object) -> RunRecord:
+    losses = np.linspace(3.3, 2.1, 5000).astype(np.float32)
+    steps, curve = downsample_curve(losses)
+    values: dict[str, object] = {
+        "dataset_name": "names.txt",
+        "dataset_hash": "ab" * 32,
+        "model": ModelConfig(3, 10, 200, 27),
+        "train": TrainConfig(steps=5000, lr=0.2, lr_decay_at=2500, lr_after=0.02, seed=7),
+        "split_seed": 42,
+        "steps_done": 5000,
+        "seconds": 12.5,
+        "train_loss": 2.1,
+        "dev_loss": dev_loss,
+        "status": "finished",
+        "note": "first try",
+        "curve_steps": steps,
+        "curve_loss": curve,
+    }
+    values.update(changes)
+    return RunRecord(**values)  # type: ignore[arg-type]
+
+
+def assert_same_run(a: RunRecord, b: RunRecord) -> None:
+    for f in fields(RunRecord):
+        if f.name in ("id", "created"):
+            continue
+        va, vb = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(va, np.ndarray):
+            assert vb.dtype == np.float32
+            np.testing.assert_array_equal(va, vb)
+        else:
+            assert va == vb, f.name
+
+
+def test_record_and_read_back_every_field(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.db")
+    assert store.recovery_message is None
+    assert store.created_new
+    record = make_record(test_loss=2.25, group_id="g1", group_index=2, group_size=5)
+    stored = store.add(record)
+    assert stored.id is not None
+    assert stored.created  # ISO time set by add
+    assert stored.created[:4].isdigit() and "T" in stored.created
+    assert_same_run(record, stored)
+    assert_same_run(record, store.get(stored.id))  # type: ignore[arg-type]
+    assert stored.parameters == 11_897
+    assert stored.group_label == "2 of 5"
+    assert store.get(stored.id + 100) is None
+    store.close()
+
+
+def test_restored_after_restart(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    first = RunStore(path)
+    ids = [first.add(make_record(dev_loss=2.0 + i / 10)).id for i in range(3)]
+    first.close()
+    again = RunStore(path)  # a new store on the same file: the app restarted
+    assert again.recovery_message is None
+    assert not again.created_new
+    runs = again.list()
+    assert [r.id for r in runs] == ids
+    assert [r.dev_loss for r in runs] == pytest.approx([2.0, 2.1, 2.2])
+    assert_same_run(make_record(dev_loss=2.0), runs[0])
+    again.close()
+
+
+def test_committed_without_close(tmp_path: Path) -> None:
+    """A crash after add() (no close) loses nothing: every write is committed."""
+    path = tmp_path / "runs.db"
+    store = RunStore(path)
+    store.add(make_record())
+    other = RunStore(path)  # a second connection sees the committed row
+    assert len(other) == 1
+    other.close()
+    store.close()
+
+
+def test_missing_folder_is_created(tmp_path: Path) -> None:
+    path = default_runs_path(tmp_path / "a" / "b")
+    assert path.name == "runs.db"
+    store = RunStore(path)
+    assert path.exists()
+    assert store.persistent and store.recovery_message is None
+    store.close()
+
+
+def test_garbage_file_is_moved_aside_and_recreated(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    garbage = bytes(range(256)) * 40
+    path.write_bytes(garbage)
+    store = RunStore(path)
+    assert store.recovery_message is not None
+    assert "new, empty history" in store.recovery_message
+    assert store.persistent
+    aside = list(tmp_path.glob("runs.db.damaged-*"))
+    assert len(aside) == 1
+    assert aside[0].read_bytes() == garbage  # the user's file is kept, not deleted
+    assert aside[0].name in store.recovery_message
+    assert len(store) == 0
+    store.add(make_record())
+    store.close()
+    again = RunStore(path)
+    assert again.recovery_message is None and len(again) == 1
+    again.close()
+
+
+def test_truncated_database_is_recovered(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    store = RunStore(path)
+    for i in range(30):
+        store.add(make_record(dev_loss=2 + i / 100))
+    store.close()
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) // 3])
+    for extra in tmp_path.glob("runs.db-*"):  # no WAL left to repair the cut file
+        extra.unlink()
+    recovered = RunStore(path)
+    assert recovered.recovery_message is not None
+    assert len(recovered) == 0
+    recovered.add(make_record())
+    assert len(recovered) == 1
+    recovered.close()
+
+
+def test_wrong_schema_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE people (name TEXT)")
+    conn.execute("INSERT INTO people VALUES ('emma')")
+    conn.commit()
+    conn.close()
+    store = RunStore(path)
+    assert store.recovery_message is not None
+    assert "not a charnames-gui run history" in store.recovery_message
+    store.add(make_record())
+    assert len(store) == 1
+    store.close()
+    (aside,) = tmp_path.glob("runs.db.damaged-*")
+    kept = sqlite3.connect(aside)
+    assert kept.execute("SELECT name FROM people").fetchall() == [("emma",)]
+    kept.close()
+
+
+def test_runs_table_with_other_columns_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, loss REAL)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.commit()
+    conn.close()
+    store = RunStore(path)
+    assert store.recovery_message is not None
+    assert "unexpected columns" in store.recovery_message
+    store.close()
+
+
+def test_newer_schema_is_kept_aside(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    store = RunStore(path)
+    assert store.recovery_message is not None
+    assert "newer version" in store.recovery_message
+    store.close()
+
+
+def test_unusable_folder_falls_back_to_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = RunStore(blocker / "runs.db")  # its parent is a file: it cannot be created
+    assert not store.persistent
+    assert store.recovery_message is not None
+    assert "memory only" in store.recovery_message
+    stored = store.add(make_record())
+    assert store.get(stored.id) is not None  # type: ignore[arg-type]
+    store.close()
+
+
+def test_delete_note_and_test_loss(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    store = RunStore(path)
+    a, b, c = (store.add(make_record(dev_loss=x)) for x in (2.3, 2.2, 2.1))
+    assert store.delete([a.id, c.id]) == 2  # type: ignore[list-item]
+    assert [r.id for r in store.list()] == [b.id]
+    assert store.delete([]) == 0
+    store.update_note(b.id, "bigger embedding, 'quoted', ünïcode")  # type: ignore[arg-type]
+    store.set_test_loss(b.id, 2.19)  # type: ignore[arg-type]
+    store.close()
+    again = RunStore(path)
+    got = again.get(b.id)  # type: ignore[arg-type]
+    assert got is not None
+    assert got.note == "bigger embedding, 'quoted', ünïcode"
+    assert got.test_loss == pytest.approx(2.19)
+    again.close()
+
+
+def test_list_sorts_and_filters(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.db")
+    store.add(make_record(dev_loss=2.3))
+    store.add(make_record(dev_loss=2.1, group_id="g"))
+    store.add(make_record(dev_loss=2.2, dataset_hash="cd" * 32, group_id="g"))
+    assert [r.dev_loss for r in store.list("dev_loss")] == [2.1, 2.2, 2.3]
+    assert [r.dev_loss for r in store.list("dev_loss", descending=True)] == [2.3, 2.2, 2.1]
+    assert [r.dev_loss for r in store.list(dataset_hash="cd" * 32)] == [2.2]
+    assert [r.dev_loss for r in store.list("dev_loss", group_id="g")] == [2.1, 2.2]
+    with pytest.raises(ValueError):
+        store.list("dev_loss; DROP TABLE runs")
+    store.close()
+
+
+def test_nan_loss_of_a_diverged_run_reads_back_as_missing(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.db")
+    stored = store.add(make_record(status="diverged", train_loss=float("nan"), dev_loss=None))
+    assert stored.status == "diverged"
+    assert stored.train_loss is None and stored.dev_loss is None
+    with pytest.raises(ValueError):
+        store.add(make_record(status="exploded"))
+    store.close()
+
+
+def test_export_csv(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.db")
+    a = store.add(make_record(dev_loss=2.25, note='a "note", with comma'))
+    b = store.add(make_record(dev_loss=2.125, test_loss=2.2))
+    out = tmp_path / "runs.csv"
+    assert store.export_csv(out) == 2
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert [int(r["id"]) for r in rows] == [a.id, b.id]
+    assert rows[0]["note"] == 'a "note", with comma'
+    assert float(rows[1]["dev_loss"]) == 2.125
+    assert rows[0]["test_loss"] == ""  # never evaluated on test: an empty cell
+    assert rows[0]["parameters"] == "11897"
+    assert rows[0]["lr"] == "0.2" and rows[0]["schedule"] == "step"
+    assert rows[0]["seed"] == "7" and rows[0]["status"] == "finished"
+    assert store.export_csv(out, ids=[b.id]) == 1  # type: ignore[list-item]
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+    assert not list(tmp_path.glob(".runs.csv.*"))  # no temporary file left behind
+    store.close()
+
+
+def test_every_train_config_field_is_stored() -> None:
+    """A new TrainConfig field needs a column (and a new SCHEMA_VERSION)."""
+    assert {f.name for f in fields(TrainConfig)} == set(TRAIN_COLUMNS)
+
+
+def test_downsample_keeps_short_curves_exactly() -> None:
+    losses = np.array([3.0, 2.5, 2.0], dtype=np.float32)
+    steps, values = downsample_curve(losses)
+    np.testing.assert_array_equal(steps, [1, 2, 3])
+    np.testing.assert_array_equal(values, losses)
+    assert steps.dtype == values.dtype == np.float32
+
+
+def test_downsample_takes_bucket_means() -> None:
+    losses = np.arange(10, dtype=np.float32)  # 0..9 at steps 1..10
+    steps, values = downsample_curve(losses, max_points=5)
+    np.testing.assert_allclose(values, [0.5, 2.5, 4.5, 6.5, 8.5])
+    np.testing.assert_allclose(steps, [1.5, 3.5, 5.5, 7.5, 9.5])
+    long = np.random.default_rng(0).normal(2.5, 0.3, 200_000)
+    steps, values = downsample_curve(long)
+    assert len(steps) == MAX_CURVE_POINTS
+    assert steps[0] == pytest.approx(50.5) and steps[-1] == pytest.approx(199_950.5)
+    assert values.mean() == pytest.approx(long.mean(), abs=1e-4)  # the level is kept
+
+
+def test_record_from_training(small_words: list[str]) -> None:
+    dataset = Dataset(small_words, name="small.txt", split_seed=3)
+    losses = np.linspace(3, 2, 4000)
+    record = RunRecord.from_training(
+        dataset,
+        ModelConfig(3, 2, 10, dataset.vocab.size),
+        TrainConfig(steps=4000),
+        losses,
+        seconds=1.5,
+        train_loss=2.0,
+        dev_loss=2.4,
+    )
+    assert record.dataset_hash == dataset.content_hash()
+    assert record.split_seed == 3 and record.steps_done == 4000
+    assert len(record.curve_loss) == MAX_CURVE_POINTS
+
+
+# -- K-seed statistics (core.stats): how much a dev loss means ------------------------------
+
+
+def test_seed_stats_mean_and_sample_std() -> None:
+    from charnames_gui.core.stats import seed_stats
+
+    stats = seed_stats([2.17, 2.16, 2.18, 2.17, 2.17])
+    assert stats.n == 5 and stats.skipped == 0
+    assert stats.mean == pytest.approx(2.17)
+    # sample std by hand: deviations 0, -.01, .01, 0, 0 -> sqrt(0.0002 / 4)
+    assert stats.std == pytest.approx((0.0002 / 4) ** 0.5)
+    assert stats.format() == "2.170 ± 0.007 (5 seeds)"
+
+
+def test_seed_stats_skip_missing_and_format_edge_cases() -> None:
+    from charnames_gui.core.stats import format_mean_std, seed_stats
+
+    stats = seed_stats([2.2, None, float("nan"), float("inf"), 2.4])
+    assert stats.values == (2.2, 2.4) and stats.skipped == 3
+    assert stats.format(2) == "2.30 ± 0.14 (2 seeds), 3 without a loss"
+    assert format_mean_std([2.1234]) == "2.123 (1 seed)"
+    assert format_mean_std([]) == "no finished runs"
+    assert np.isnan(seed_stats([2.0]).std)
+
+
+def test_repeat_seeds_are_deterministic_and_distinct() -> None:
+    from charnames_gui.core.stats import SEED_LIMIT, repeat_seeds
+
+    seeds = repeat_seeds(2147483647, 5)
+    assert seeds[0] == 2147483647  # repeat 1 is the run the user already has
+    assert seeds == repeat_seeds(2147483647, 5)
+    assert repeat_seeds(2147483647, 3) == seeds[:3]  # more repeats extend, not reshuffle
+    assert len(set(seeds)) == 5
+    assert all(0 <= s < SEED_LIMIT for s in seeds[1:])
+    assert all(abs(a - b) > 1 for a in seeds for b in seeds if a != b)  # never neighbours
+    assert repeat_seeds(1, 5) != seeds
+    with pytest.raises(ValueError):
+        repeat_seeds(1, 0)

@@ -1,0 +1,54 @@
+"""Fixtures for driving the main window: isolated settings and run history, scripted dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from helpers import ScriptedDialogs
+from PySide6.QtCore import QSettings
+
+from charnames_gui.core.training import TrainConfig
+from charnames_gui.ui.main_window import MainWindow
+
+STEPS = 400_000  # long enough that a run never ends by itself during a test
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(
+    qtbot, settings: QSettings, tmp_path: Path, small_dataset_file: Path
+) -> Iterator[Callable[..., MainWindow]]:  # type: ignore[no-untyped-def]
+    """make_window(open_data=True, steps=STEPS): a shown window with the small dataset open
+    and runs of `steps` steps (None: the restored settings).
+    Every window made is shut down at the end of the test."""
+    made: list[MainWindow] = []
+
+    def make(
+        open_data: bool = True, steps: int | None = STEPS, dialogs: ScriptedDialogs | None = None
+    ) -> MainWindow:
+        win = MainWindow(settings=settings, load_bundled=False, runs_path=tmp_path / "runs.db")
+        win.dialogs = dialogs or ScriptedDialogs()  # type: ignore[assignment]
+        made.append(win)
+        win.show()
+        if steps is not None:  # None: keep what the settings restored
+            win.panel.set_values(train=TrainConfig(steps=steps, lr_decay_at=steps // 2))
+        if open_data:
+            assert win.open_dataset(small_dataset_file)
+        return win
+
+    yield make
+    for win in made:
+        win.controller.shutdown()
+        win.runs_store.close()
+        win.deleteLater()
+
+
+@pytest.fixture
+def window(make_window: Callable[..., MainWindow]) -> MainWindow:
+    return make_window()

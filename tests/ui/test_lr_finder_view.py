@@ -1,0 +1,127 @@
+"""The learning-rate finder view: a growing curve, the suggestion, and the user's choice."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from charnames_gui.ui.lr_finder_view import LrFinderView, round_lr
+
+
+def sweep(n: int = 200) -> list[tuple[float, float]]:
+    """A made-up sweep: lr 1e-3..1, the loss lowest near lr 0.1 and rising after it."""
+    lre = np.linspace(-3, 0, n)
+    loss = 2.5 + (lre + 1) ** 2
+    return list(zip((10**lre).tolist(), loss.tolist(), strict=True))
+
+
+@pytest.fixture
+def view(qtbot) -> LrFinderView:
+    v = LrFinderView()
+    qtbot.addWidget(v)
+    return v
+
+
+def test_appended_points_become_the_curve(view: LrFinderView) -> None:
+    pairs = sweep(200)
+    view.start(200)
+    view.append(pairs[:120])
+    view.append(pairs[120:])
+    x, y = view.raw_curve.getData()
+    np.testing.assert_allclose(x, np.log10([lr for lr, _ in pairs]))
+    np.testing.assert_allclose(y, [loss for _, loss in pairs])
+    sx, sy = view.smooth_curve.getData()
+    assert len(sx) == 200 and sy.min() < sy[0]  # the moving average follows the valley
+    assert "200 of 200" in view.status.text()
+    assert not view.use_button.isEnabled()  # nothing to choose before the end
+
+
+def test_more_points_than_announced_and_bad_points(view: LrFinderView) -> None:
+    view.start(10)
+    view.append(sweep(30))
+    view.append([(0.5, math.nan), (0.6, math.inf)])  # non-finite losses are not drawn
+    x, _ = view.points()
+    assert len(x) == 30
+
+
+def test_finish_marks_the_suggestion(view: LrFinderView) -> None:
+    view.start(200)
+    view.append(sweep(200))
+    view.finish(0.1)
+    mx, _ = view.suggested_marker.getData()
+    assert mx == pytest.approx([-1.0])
+    assert view.line.isVisible() and view.line.value() == pytest.approx(-1.0)
+    assert view.chosen_lr() == pytest.approx(0.1)
+    assert view.lr_box.value() == pytest.approx(0.1)
+    assert view.use_button.isEnabled()
+    assert "Suggested lr 0.1" in view.status.text()
+
+
+def test_choosing_emits_lr_chosen(qtbot, view: LrFinderView) -> None:
+    view.start(200)
+    view.append(sweep(200))
+    view.finish(0.1)
+    view.line.setValue(-1.5)  # what dragging the line does
+    assert view.lr_box.value() == pytest.approx(round_lr(10**-1.5))  # 0.032
+    with qtbot.waitSignal(view.lrChosen, timeout=1000) as blocker:
+        view.use_button.click()
+    assert blocker.args == [pytest.approx(0.032)]
+    view.lr_box.setValue(0.05)  # from the keyboard
+    assert view.line.value() == pytest.approx(math.log10(0.05))
+    with qtbot.waitSignal(view.lrChosen, timeout=1000) as blocker:
+        view.use_button.click()
+    assert blocker.args == [pytest.approx(0.05)]
+
+
+def test_finish_without_suggestion_starts_at_the_lowest_point(view: LrFinderView) -> None:
+    view.start(200)
+    view.append(sweep(200))
+    view.finish(None)
+    assert view.line.value() == pytest.approx(-1.0, abs=0.05)
+    assert len(view.suggested_marker.getData()[0]) == 0
+
+
+def test_early_stop_and_empty_sweep(view: LrFinderView) -> None:
+    view.start(200)
+    view.append(sweep(200)[:150])  # the sweep stopped: the loss became infinite
+    view.finish(0.1)
+    assert "stopped early" in view.status.text()
+    view.start(100)
+    view.finish(None)
+    assert not view.use_button.isEnabled()
+    assert view.chosen_lr() is None
+
+
+def test_clear(view: LrFinderView) -> None:
+    view.start(200)
+    view.append(sweep(200))
+    view.finish(0.1)
+    view.clear()
+    x, _ = view.raw_curve.getData()
+    assert x is None or len(x) == 0
+    assert not view.line.isVisible() and not view.use_button.isEnabled()
+    assert view.chosen_lr() is None
+
+
+def test_round_lr() -> None:
+    assert round_lr(0.09123) == 0.091
+    assert round_lr(0.14831) == 0.15
+
+
+def test_clicking_the_plot_moves_the_choice(qtbot, view: LrFinderView) -> None:
+    from PySide6.QtCore import QPointF, Qt
+
+    view.resize(640, 450)
+    view.show()
+    qtbot.waitExposed(view)
+    view.start(200)
+    view.append(sweep(200))
+    view.finish(0.1)
+    box = view.plot_widget.getPlotItem().getViewBox()
+    scene_pos = box.mapViewToScene(QPointF(-2.0, 3.0))
+    pos = view.plot_widget.mapFromScene(scene_pos)
+    qtbot.mouseClick(view.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert view.line.value() == pytest.approx(-2.0, abs=0.02)
+    assert view.chosen_lr() == pytest.approx(0.01, rel=0.06)
