@@ -24,10 +24,10 @@ from charnames_gui.ui.training_worker import EvalPoint, LossChunk
 REDRAW_INTERVAL_MS = 100  # 10 Hz
 RAW_COLOUR = QColor(70, 110, 180, 70)
 SMOOTH_COLOUR = QColor(30, 70, 160)
-DEV_COLOUR = QColor(230, 120, 20)
+DEV_COLOUR = QColor(25, 25, 25)  # black: distinct from the run overlays (tab10)
 TRAIN_EST_COLOUR = QColor(40, 150, 90)
 REFERENCE_COLOUR = QColor(120, 120, 120)
-LABEL_FILL = QColor(255, 255, 255, 200)
+BIGRAM_COLOUR = QColor(150, 60, 150)
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class LossPlot(QWidget):
         self.plot_widget.setAccessibleName("Loss plot")
         self.plot_widget.setToolTip(
             "Training loss per step (faint), averaged per bucket of steps (dark), and the loss "
-            "on the dev split (orange dots). Scroll to zoom, drag to pan, right-click for more; "
+            "on the dev split (black dots). Scroll to zoom, drag to pan, right-click for more; "
             "the 'A' button in the corner fits everything again."
         )
         self.plot_widget.setBackground("w")
@@ -110,27 +110,14 @@ class LossPlot(QWidget):
             symbolPen="w",
             name="dev loss",
         )
-        self.uniform_line = pg.InfiniteLine(
-            angle=0,
-            pen=pg.mkPen(REFERENCE_COLOUR, width=1, style=Qt.PenStyle.DashLine),
-            label="",
-            labelOpts={
-                "position": 0.02,
-                "color": REFERENCE_COLOUR,
-                "anchors": [(0, 1), (0, 1)],
-                "fill": LABEL_FILL,
-            },
-        )
-        self.bigram_line = pg.InfiniteLine(
-            angle=0,
-            pen=pg.mkPen(QColor(150, 60, 150), width=1, style=Qt.PenStyle.DotLine),
-            label="",
-            labelOpts={
-                "position": 0.02,
-                "color": QColor(150, 60, 150),
-                "anchors": [(0, 0), (0, 0)],
-            },
-        )
+        # Horizontal references are named in the legend (a label on the line would sit on
+        # the curves): a sample item with the line's pen stands for each.
+        uniform_pen = pg.mkPen(REFERENCE_COLOUR, width=1.5, style=Qt.PenStyle.DashLine)
+        bigram_pen = pg.mkPen(BIGRAM_COLOUR, width=1.5, style=Qt.PenStyle.DotLine)
+        self.uniform_line = pg.InfiniteLine(angle=0, pen=uniform_pen)
+        self.bigram_line = pg.InfiniteLine(angle=0, pen=bigram_pen)
+        self._uniform_sample = pg.PlotDataItem(pen=uniform_pen)
+        self._bigram_sample = pg.PlotDataItem(pen=bigram_pen)
         self.decay_line = pg.InfiniteLine(
             angle=90,
             pen=pg.mkPen(QColor(200, 40, 40), width=1, style=Qt.PenStyle.DashLine),
@@ -139,7 +126,6 @@ class LossPlot(QWidget):
                 "position": 0.97,
                 "color": QColor(200, 40, 40),
                 "anchors": [(1, 0), (1, 0)],
-                "fill": LABEL_FILL,
             },
         )
         for line in (self.uniform_line, self.bigram_line, self.decay_line):
@@ -360,24 +346,33 @@ class LossPlot(QWidget):
         )
 
     def _update_references(self) -> None:
-        if self._vocab_size:
-            uniform = math.log(self._vocab_size)
-            self.uniform_line.setPos(float(self._y(np.array([uniform]))[0]))
-            self.uniform_line.label.setFormat(
-                f"uniform guessing: ln({self._vocab_size}) = {uniform:.2f}"
-            )
-            self.uniform_line.setVisible(True)
-        else:
-            self.uniform_line.setVisible(False)
+        uniform = math.log(self._vocab_size) if self._vocab_size else None
+        self._show_reference(
+            self.uniform_line,
+            self._uniform_sample,
+            uniform,
+            f"uniform guessing: ln({self._vocab_size}) = {uniform:.2f}" if uniform else "",
+        )
         bigram = self._references.get("bigram")
-        self.bigram_line.setVisible(bigram is not None)
-        if bigram is not None:
-            self.bigram_line.setPos(float(self._y(np.array([bigram]))[0]))
-            self.bigram_line.label.setFormat(f"bigram model (dev): {bigram:.3f}")
+        self._show_reference(
+            self.bigram_line,
+            self._bigram_sample,
+            bigram,
+            f"bigram model, dev: {bigram:.3f}" if bigram is not None else "",
+        )
         self.decay_line.setVisible(bool(self._decay_steps))
         if self._decay_steps:
             self.decay_line.setPos(self._decay_steps[0])
             self.decay_line.label.setFormat(f"lr decay at {self._decay_steps[0]:,}")
+
+    def _show_reference(
+        self, line: pg.InfiniteLine, sample: pg.PlotDataItem, value: float | None, text: str
+    ) -> None:
+        self.legend.removeItem(sample)
+        line.setVisible(value is not None)
+        if value is not None:
+            line.setPos(float(self._y(np.array([value]))[0]))
+            self.legend.addItem(sample, text)
 
     def _on_mouse_moved(self, event: tuple[QPointF]) -> None:
         pos = event[0]
