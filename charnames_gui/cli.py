@@ -15,6 +15,7 @@ import torch
 
 from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, load_model, save_model
 from charnames_gui.core.data import SPLITS, Dataset, boundary_note
+from charnames_gui.core.engines.fast import set_blas_threads
 from charnames_gui.core.errors import CharnamesError, ConfigError, TrainingDiverged
 from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
@@ -128,7 +129,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         save_model(args.out, ModelFile(model, dataset.vocab, dataset.split_seed, summary))
     result = {
         "steps": trainer.step,
-        "seconds": round(trainer.seconds, 3),
+        "seconds": round(trainer.seconds, 6),
         "steps_per_second": round(trainer.step / trainer.seconds, 1) if trainer.seconds else 0.0,
         "train_loss": round(train_loss, 4),
         "dev_loss": round(dev_loss, 4),
@@ -196,7 +197,7 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from charnames_gui.core import bench
+    from charnames_gui import bench
 
     return bench.main(args.bench_args)
 
@@ -256,18 +257,22 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser(
         "bench", help="training throughput: autograd loop vs the app's trainer", add_help=False
     )
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `bench` has its own options (see charnames_gui/bench.py): hand them over untouched
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.bench_args = extra
     if not 1 <= args.threads <= 256:
         parser.error(f"--threads must be between 1 and 256, not {args.threads}")
     # Small minibatches run fastest on one thread: more threads only add synchronisation.
     torch.set_num_threads(args.threads)
+    set_blas_threads(args.threads)
     try:
         return int(args.func(args))
     except CharnamesError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from small_data import SMALL_WORDS
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tiny models train fastest on one thread, and the app trains on one; two threads on a busy
@@ -17,16 +18,6 @@ torch.set_num_threads(1)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_NAMES = REPO_ROOT.parent / "shared" / "data" / "names.txt"
-
-# Fifty short names: enough for an 80/10/10 split (40/5/5) and a vocabulary of a few letters.
-SMALL_WORDS = [
-    "emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn",
-    "abigail", "emily", "ella", "elizabeth", "camila", "luna", "sofia", "avery", "mila",
-    "aria", "scarlett", "penelope", "layla", "chloe", "victoria", "madison", "eleanor",
-    "grace", "nora", "riley", "zoey", "hannah", "hazel", "lily", "ellie", "violet", "lillian",
-    "zoe", "stella", "aurora", "natalie", "emilia", "everly", "leah", "aubrey", "willow",
-    "addison", "lucy", "audrey", "bella", "nova",
-]  # fmt: skip
 
 
 @pytest.fixture

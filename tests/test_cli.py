@@ -60,7 +60,7 @@ def assert_bad_input(code: int, err: str, *fragments: str) -> str:
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(model file, its data): trained once through the CLI for the tests that read it."""
-    from conftest import SMALL_WORDS
+    from small_data import SMALL_WORDS
 
     folder = tmp_path_factory.mktemp("cli-model")
     data_file = folder / "small.txt"

@@ -93,9 +93,17 @@ class MLP:
                     f"expected {shapes[name]}"
                 )
         self.config = config
-        self.params = {
-            name: params[name].detach().to(torch.float32).contiguous() for name in PARAMETER_NAMES
-        }
+        # All five live in one flat float32 buffer, as views of it: the fast engine then adds
+        # b1 inside the W1 matmul and updates every parameter with one operation.
+        flat = torch.cat(
+            [params[name].detach().to(torch.float32).reshape(-1) for name in PARAMETER_NAMES]
+        )  # (parameter_count,)
+        self.params: dict[str, torch.Tensor] = {}
+        start = 0
+        for name in PARAMETER_NAMES:
+            size = math.prod(shapes[name])
+            self.params[name] = flat[start : start + size].view(shapes[name])
+            start += size
 
     @classmethod
     def init(

@@ -70,8 +70,9 @@ class LossPlot(QWidget):
         self._decay_steps: list[int] = []
         self._overlays: dict[object, tuple[pg.PlotDataItem, OverlayCurve]] = {}
         self._total_steps = 0
-        self._follow = True  # the x axis follows the run until the user zooms or pans
+        self._follow = True  # the axes follow the run until the user zooms or pans
         self._x_max = 0.0
+        self._y_range = (0.0, 0.0)
 
         self.plot_widget = pg.PlotWidget()
         self.plot_widget.setAccessibleName("Loss plot")
@@ -88,7 +89,10 @@ class LossPlot(QWidget):
         item.getAxis("bottom").enableAutoSIPrefix(False)
         item.setClipToView(True)
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="9pt")
-        self.raw_curve = item.plot(pen=pg.mkPen(RAW_COLOUR, width=1), name="minibatch loss")
+        # thousands of faint segments: antialiasing them costs more than it shows
+        self.raw_curve = item.plot(
+            pen=pg.mkPen(RAW_COLOUR, width=1), name="minibatch loss", antialias=False
+        )
         self.raw_curve.setDownsampling(auto=True, method="peak")
         self.raw_curve.setClipToView(True)
         self.smooth_curve = item.plot(
@@ -194,8 +198,9 @@ class LossPlot(QWidget):
     def _show_whole_run(self, total_steps: int) -> None:
         self._total_steps = total_steps
         self._follow = True
-        self.plot_widget.getPlotItem().enableAutoRange(x=False, y=True)
+        self.plot_widget.getPlotItem().disableAutoRange()
         self._x_max = 0.0
+        self._y_range = (0.0, 0.0)
         self._follow_x(0)
 
     def _follow_x(self, last_step: float) -> None:
@@ -205,11 +210,30 @@ class LossPlot(QWidget):
         if not self._follow:
             return
         wanted = _nice_ceiling(max(last_step * 1.05, 1_000))
-        if self._total_steps:
+        if self._total_steps and last_step <= self._total_steps:
             wanted = min(wanted, self._total_steps)
         if wanted != self._x_max:
             self._x_max = wanted
             self.plot_widget.getPlotItem().setXRange(0, wanted, padding=0.01)
+
+    def _follow_y(self) -> None:
+        """Fit the y axis to all the curves, in steps of a round number: the range (and the
+        axis, whose re-layout is the costliest part of a redraw) changes only now and then."""
+        if not self._follow:
+            return
+        values = [self._y(self._raw.data()[1])]
+        values += [self._y(curve.losses) for _, curve in self._overlays.values()]
+        values = [v[np.isfinite(v)] for v in values if len(v)]
+        values = [v for v in values if len(v)]
+        if not values:
+            return
+        low = min(float(v.min()) for v in values)
+        high = max(float(v.max()) for v in values)
+        step = _nice_ceiling(max(high - low, 1e-3) / 8)
+        wanted = (math.floor(low / step) * step, math.ceil(high / step) * step)
+        if wanted != self._y_range:
+            self._y_range = wanted
+            self.plot_widget.getPlotItem().setYRange(*wanted, padding=0.02)
 
     def _on_user_range(self, *_: object) -> None:
         self._follow = False  # the learner zoomed or panned: leave the view alone
@@ -217,8 +241,9 @@ class LossPlot(QWidget):
     def _on_auto_button(self) -> None:
         self._follow = True
         self._x_max = 0.0
-        steps, _ = self._raw.data()
-        self._follow_x(float(steps[-1]) if len(steps) else 0.0)
+        self._y_range = (0.0, 0.0)
+        self._follow_x(self._x_extent())
+        self._follow_y()
 
     def append_losses(self, chunk: LossChunk) -> None:
         self._raw.extend(chunk.start_step, chunk.losses)
@@ -254,6 +279,15 @@ class LossPlot(QWidget):
                 curve_item.setZValue(-1)
             self._overlays[key] = (curve_item, curve)
             curve_item.setData(curve.steps, self._y(curve.losses))
+        self._follow_x(self._x_extent())
+        self._follow_y()
+
+    def _x_extent(self) -> float:
+        """The last step of the run or of any overlaid run."""
+        steps, _ = self._raw.data()
+        ends = [float(steps[-1])] if len(steps) else [0.0]
+        ends += [float(c.steps[-1]) for _, c in self._overlays.values() if len(c.steps)]
+        return max(ends)
 
     # -- reading back ---------------------------------------------------------------------
     def raw_data(self) -> tuple[np.ndarray, np.ndarray]:
@@ -314,7 +348,8 @@ class LossPlot(QWidget):
         steps, losses = self._raw.data()
         self.raw_curve.setData(steps, self._y(losses))
         if len(steps):
-            self._follow_x(float(steps[-1]))
+            self._follow_x(self._x_extent())
+            self._follow_y()
         centres, means = self._smooth.data()
         self.smooth_curve.setData(centres, self._y(means))
         if self._evals:
@@ -333,7 +368,8 @@ class LossPlot(QWidget):
             curve_item.setData(curve.steps, self._y(curve.losses))
         self._dirty = True
         self._redraw()
-        self.plot_widget.getPlotItem().enableAutoRange(y=True)
+        self._y_range = (0.0, 0.0)
+        self._follow_y()
 
     def _update_axis_label(self) -> None:
         self.plot_widget.getPlotItem().setLabel("left", "log10(loss)" if self._log10 else "loss")

@@ -35,7 +35,7 @@ def _one_thread() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def trained() -> tuple[MLP, Vocabulary]:
     """A model trained a few hundred steps on the small names, with the autograd engine."""
-    from conftest import SMALL_WORDS
+    from small_data import SMALL_WORDS
 
     dataset = Dataset(list(SMALL_WORDS))
     model = MLP.init(ModelConfig(3, 5, 32, dataset.vocab.size), "scaled", seed=7)

@@ -20,7 +20,12 @@ def make_engine(name: str, model: MLP, X: torch.Tensor, Y: torch.Tensor) -> Engi
     if name == "fast":
         from charnames_gui.core.engines.fast import FastEngine
 
-        return FastEngine(model, X, Y)
+        try:
+            return FastEngine(model, X, Y)
+        except ConfigError as exc:  # say why, and train with the reference engine instead
+            engine = AutogradEngine(model, X, Y)
+            engine.note = f"The fast engine cannot train this model ({exc}); using autograd."
+            return engine
     raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {name!r}")
 
 

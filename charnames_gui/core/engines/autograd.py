@@ -22,6 +22,7 @@ from charnames_gui.core.model import MLP, PARAMETER_NAMES
 
 class AutogradEngine:
     name = "autograd"
+    note = ""  # why this engine was used when the fast one was asked for (else empty)
 
     def __init__(self, model: MLP, X: torch.Tensor, Y: torch.Tensor) -> None:
         self.model = model

@@ -1,0 +1,295 @@
+"""core.engines.fast: the hand-derived backward pass gives autograd's gradients and losses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.engines import make_engine
+from charnames_gui.core.engines.autograd import AutogradEngine
+from charnames_gui.core.engines.fast import FastEngine, packed_parameters
+from charnames_gui.core.errors import ConfigError
+from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.training import BatchSampler, TrainConfig, Trainer
+
+# Gradients smaller than this are zero for float32 purposes (a saturated tanh gives exact 0s).
+TINY = 1e-12
+GRAD_RTOL = 1e-5
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def rel_error(a: np.ndarray, b: np.ndarray) -> float:
+    """max|a - b| / max|b| over a whole parameter (b is the reference)."""
+    return float(np.abs(a - b).max() / max(float(np.abs(b).max()), TINY))
+
+
+def random_examples(
+    config: ModelConfig, n: int = 400, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(n, block) contexts and (n,) targets, with some contexts of one repeated character."""
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randint(0, config.vocab_size, (n, config.block_size), generator=g)
+    Y = torch.randint(0, config.vocab_size, (n,), generator=g)
+    X[0] = 0  # '...': the boundary token three times
+    X[1] = 1  # 'aaa'
+    X[2, ::2] = 1  # 'a.a'-like: a character twice in one context
+    return X, Y
+
+
+def packed(model: MLP) -> MLP:
+    """The same model with its parameters back to back in one buffer (C, W1, b1, W2, b2)."""
+    flat = torch.cat([t.detach().reshape(-1) for t in model.parameters()])  # (n_parameters,)
+    views, start = {}, 0
+    for name, t in model.params.items():
+        views[name] = flat[start : start + t.numel()].view(t.shape)
+        start += t.numel()
+    result = MLP(model.config, views)
+    assert packed_parameters(result.parameters()) is not None
+    return result
+
+
+def separate(model: MLP) -> MLP:
+    """The same model with each parameter in a tensor of its own."""
+    result = model.copy()
+    result.params = {name: t.detach().clone() for name, t in model.params.items()}
+    assert packed_parameters(result.parameters()) is None
+    return result
+
+
+def both_engines(
+    config: ModelConfig, scheme: str, X: torch.Tensor, Y: torch.Tensor, pack: bool = False
+) -> tuple[AutogradEngine, FastEngine, MLP, MLP]:
+    """Autograd on one model, the fast engine on a copy (packed or not) of it."""
+    reference = MLP.init(config, scheme)
+    model = packed(reference) if pack else separate(reference)
+    return AutogradEngine(reference, X, Y), FastEngine(model, X, Y), reference, model
+
+
+def assert_same_step(
+    auto: AutogradEngine, fast: FastEngine, ix: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One forward_backward of each engine on the batch ix: equal losses and gradients."""
+    loss_a = auto.forward_backward(ix)
+    loss_f = fast.forward_backward(ix)
+    assert abs(loss_f - loss_a) <= GRAD_RTOL * abs(loss_a)
+    grads_a, grads_f = auto.gradients(), fast.gradients()
+    assert list(grads_f) == list(PARAMETER_NAMES)
+    for name in PARAMETER_NAMES:
+        assert grads_f[name].shape == grads_a[name].shape
+        assert grads_f[name].dtype == np.float32
+        error = rel_error(grads_f[name], grads_a[name])
+        assert error < GRAD_RTOL, f"d{name}: relative error {error:.2e}"
+    return grads_a, grads_f
+
+
+SHAPES = [
+    # block, embd, hidden, vocab, batch
+    (3, 10, 200, 27, 32),  # the lecture's model
+    (3, 2, 100, 27, 32),  # the lecture's first model
+    (3, 10, 200, 27, 1),
+    (1, 1, 1, 2, 1),  # the smallest model
+    (1, 4, 16, 27, 5),
+    (8, 5, 33, 40, 7),
+    (8, 24, 64, 27, 64),
+    (32, 8, 16, 200, 3),  # the largest block and vocabulary
+    (2, 256, 8, 50, 4),  # the widest embedding
+    (1, 1, 4096, 2, 2),  # the widest hidden layer
+    (3, 10, 200, 27, 500),
+]
+
+
+@pytest.mark.parametrize("pack", [False, True], ids=["separate", "packed"])
+@pytest.mark.parametrize("scheme", ["lecture", "scaled"])
+@pytest.mark.parametrize(("block", "embd", "hidden", "vocab", "batch"), SHAPES)
+def test_gradients_and_loss_equal_autograd(
+    block: int, embd: int, hidden: int, vocab: int, batch: int, scheme: str, pack: bool
+) -> None:
+    config = ModelConfig(block, embd, hidden, vocab)
+    X, Y = random_examples(config)
+    auto, fast, _, _ = both_engines(config, scheme, X, Y, pack)
+    assert (fast._flat_params is not None) == pack
+    ix = np.random.default_rng(batch).integers(0, X.shape[0], batch)
+    assert_same_step(auto, fast, ix)
+
+
+@pytest.mark.parametrize("block", [1, 3, 8])
+def test_repeated_characters_add_up_in_dC(block: int) -> None:
+    """All-boundary contexts, one character repeated, and the same example twice."""
+    config = ModelConfig(block, 6, 20, 27)
+    X, Y = random_examples(config)
+    auto, fast, _, _ = both_engines(config, "scaled", X, Y)
+    for ix in ([0], [1], [2], [0, 0, 1, 1, 2], [0, 1, 2, 3, 0, 1, 2, 3]):
+        assert_same_step(auto, fast, np.array(ix, dtype=np.int64))
+    fast.forward_backward(np.array([0, 0], dtype=np.int64))  # '...' twice
+    dC = fast.gradients()["C"]
+    assert np.any(dC[0] != 0) and np.all(dC[1:] == 0)  # only the boundary token's row
+
+
+def test_index_add_path_for_large_one_hot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ONE_HOT_LIMIT, dC is scattered by index_add_ (float64, in chunks of rows)."""
+    monkeypatch.setattr(FastEngine, "ONE_HOT_LIMIT", 0)
+    monkeypatch.setattr(FastEngine, "SCATTER_CHUNK", 7)  # several chunks per batch
+    for block in (1, 3, 8):
+        config = ModelConfig(block, 5, 30, 27)
+        X, Y = random_examples(config)
+        auto, fast, _, _ = both_engines(config, "lecture", X, Y)
+        for ix in ([0, 0, 1, 2], np.arange(64)):
+            assert_same_step(auto, fast, np.asarray(ix, dtype=np.int64))
+        assert not fast._use_onehot
+
+
+def float64_gradients(
+    model: MLP, X: torch.Tensor, Y: torch.Tensor, ix: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The exact gradients (to float64 precision) of the lecture's loss, by autograd."""
+    p = {name: t.detach().double().requires_grad_(True) for name, t in model.params.items()}
+    Xb, Yb = X[torch.from_numpy(ix)], Y[torch.from_numpy(ix)]
+    h = torch.tanh(p["C"][Xb].view(len(ix), -1) @ p["W1"] + p["b1"])  # (B, n_hidden)
+    F.cross_entropy(h @ p["W2"] + p["b2"], Yb).backward()
+    return {name: t.grad.numpy() for name, t in p.items()}  # type: ignore[union-attr]
+
+
+def test_largest_batch() -> None:
+    """At batch 65,536 float32 sums of 65,536 terms are off by ~1e-5 in autograd itself
+    (torch's matmul adds them in one long run), so the fast engine is compared with float64
+    gradients, and with autograd allowing for autograd's own error."""
+    config = ModelConfig(4, 3, 8, 5)
+    X, Y = random_examples(config, n=70_000)
+    auto, fast, reference, _ = both_engines(config, "scaled", X, Y)
+    ix = np.arange(65_536, dtype=np.int64)
+    exact = float64_gradients(reference, X, Y, ix)
+    loss_a, loss_f = auto.forward_backward(ix), fast.forward_backward(ix)
+    assert loss_f == pytest.approx(loss_a, rel=GRAD_RTOL)
+    grads_a, grads_f = auto.gradients(), fast.gradients()
+    for name in PARAMETER_NAMES:
+        assert rel_error(grads_f[name], exact[name]) < GRAD_RTOL
+        own_error = rel_error(grads_a[name], exact[name])
+        assert rel_error(grads_f[name], grads_a[name]) < GRAD_RTOL + own_error
+
+
+def test_real_words_and_a_changing_batch_size(small_words: list[str]) -> None:
+    examples = Dataset(small_words).examples(3)
+    X, Y = examples.tensors["train"]
+    config = ModelConfig(3, 10, 200, Dataset(small_words).vocab.size)
+    auto, fast, _, _ = both_engines(config, "lecture", X, Y)
+    for batch in (32, 1, 7, 32, X.shape[0]):
+        ix = BatchSampler(X.shape[0], batch, seed=batch).next()
+        assert_same_step(auto, fast, ix)
+
+
+@pytest.mark.parametrize("pack", [False, True], ids=["separate", "packed"])
+def test_update_trains_the_models_own_tensors(pack: bool) -> None:
+    config = ModelConfig(3, 4, 16, 27)
+    X, Y = random_examples(config)
+    model = (packed if pack else separate)(MLP.init(config, "scaled"))
+    tensors = dict(model.params)
+    before = {name: t.clone() for name, t in tensors.items()}
+    fast = FastEngine(model, X, Y)
+    fast.forward_backward(np.arange(16, dtype=np.int64))
+    grads = fast.gradients()
+    unchanged = all(torch.equal(model.params[n], before[n]) for n in PARAMETER_NAMES)
+    assert unchanged, "forward_backward must not change the parameters"
+    fast.update(0.1)
+    for name in PARAMETER_NAMES:
+        assert model.params[name] is tensors[name]  # the same tensor, changed in place
+        expected = before[name] + (-0.1 * torch.from_numpy(grads[name]))  # autograd's update
+        assert torch.equal(model.params[name], expected)
+    # gradients() hands out copies
+    fast.gradients()["W1"][:] = 123.0
+    assert not np.any(fast.gradients()["W1"] == 123.0)
+
+
+def test_works_on_tensors_that_require_grad() -> None:
+    """The engines can take turns on one model (Trainer.set_config switches them)."""
+    config = ModelConfig(3, 4, 16, 27)
+    X, Y = random_examples(config)
+    model = MLP.init(config)
+    auto = AutogradEngine(model, X, Y)  # turns requires_grad on
+    auto.forward_backward(np.arange(8, dtype=np.int64))
+    auto.update(0.1)
+    assert model.W1.requires_grad
+    fast = FastEngine(model, X, Y)
+    before = model.W1.detach().clone()
+    fast.forward_backward(np.arange(8, dtype=np.int64))
+    fast.update(0.1)
+    assert not torch.equal(model.W1.detach(), before)
+
+
+def test_update_needs_a_step_first_and_bad_data_is_refused() -> None:
+    config = ModelConfig(3, 4, 16, 27)
+    X, Y = random_examples(config)
+    fast = FastEngine(MLP.init(config), X, Y)
+    with pytest.raises(RuntimeError):
+        fast.update(0.1)
+    with pytest.raises(ValueError):
+        fast.forward_backward(np.array([], dtype=np.int64))
+    with pytest.raises(ConfigError):
+        FastEngine(MLP.init(config), X, torch.full_like(Y, 27))  # a character past the vocab
+    with pytest.raises(ConfigError):
+        FastEngine(MLP.init(config), X[:, :2], Y)  # another block size
+
+
+def test_packed_parameters_only_when_back_to_back() -> None:
+    model = MLP.init(ModelConfig(3, 4, 16, 27))
+    assert packed_parameters(separate(model).parameters()) is None  # five separate tensors
+    flat = packed_parameters(packed(model).parameters())
+    assert flat is not None and flat.shape == (model.parameter_count(),)
+    swapped = packed(model).parameters()
+    swapped[1], swapped[2] = swapped[2], swapped[1]
+    assert packed_parameters(swapped) is None  # not in the order C, W1, b1, W2, b2
+
+
+def test_the_factory_makes_it() -> None:
+    config = ModelConfig(3, 4, 16, 27)
+    X, Y = random_examples(config)
+    engine = make_engine("fast", MLP.init(config), X, Y)
+    assert isinstance(engine, FastEngine) and engine.name == "fast"
+
+
+# The lecture's init starts at a loss near 27 where float32 rounding differences grow fast
+# (~1e-3 after 50 steps); the scaled init starts near ln(27) and stays within 1e-6.
+@pytest.mark.parametrize("pack", [False, True], ids=["separate", "packed"])
+@pytest.mark.parametrize(("init", "steps"), [("lecture", 20), ("scaled", 300)])
+def test_trainer_runs_match_autograd(
+    small_words: list[str], init: str, steps: int, pack: bool
+) -> None:
+    """The same seed gives the same losses and parameters with either engine."""
+    dataset = Dataset(small_words)
+    examples = dataset.examples(3)
+    config = ModelConfig(3, 10, 200, dataset.vocab.size)
+    runs = {}
+    for engine in ("autograd", "fast"):
+        train = TrainConfig(
+            batch_size=32,
+            steps=steps,
+            lr=0.1,
+            lr_decay_at=steps // 2,
+            init=init,
+            seed=5,
+            engine=engine,
+        )
+        model = MLP.init(config, init, seed=5)
+        if engine == "fast":
+            model = packed(model) if pack else separate(model)
+        trainer = Trainer(model, examples, train)
+        losses = np.concatenate([trainer.run(steps // 3), trainer.run(steps)])
+        runs[engine] = (losses, trainer.model.snapshot(), trainer.evaluate("dev"))
+    losses_a, params_a, dev_a = runs["autograd"]
+    losses_f, params_f, dev_f = runs["fast"]
+    assert len(losses_f) == len(losses_a) == steps
+    np.testing.assert_allclose(losses_f, losses_a, rtol=1e-4, atol=1e-4)
+    for name in PARAMETER_NAMES:
+        np.testing.assert_allclose(params_f[name], params_a[name], rtol=1e-4, atol=1e-4)
+    assert dev_f == pytest.approx(dev_a, abs=1e-4)
