@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_state)
         self._restore_settings()
         self._update_title()
+        self._on_dataset_changed(None)
         self._on_state_changed(self.controller.state)
         if self.runs_store.recovery_message:
             message = self.runs_store.recovery_message
