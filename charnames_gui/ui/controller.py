@@ -51,7 +51,15 @@ def _shutdown_live_controllers() -> None:
             controller.shutdown()
 
 
-WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its current chunk
+WORKER_IDLE_TIMEOUT = 10.0
+DEV_POINTS_PER_RUN = 25  # each costs a pass over the whole dev split (~3% of a run in all)
+
+
+def eval_interval(steps: int) -> int:
+    """Steps between the dev-loss points of a run of `steps` steps."""
+    return max(
+        200, steps // DEV_POINTS_PER_RUN
+    )  # seconds to wait for the worker to finish its current chunk
 
 
 class TrainingState(Enum):
@@ -267,7 +275,7 @@ class Controller(QObject):
         steps = self.trainer.config.steps
         self.worker.idle.clear()
         self._set_state(TrainingState.RUNNING)
-        self._requestTrain.emit(TrainJob(self.trainer, eval_every=max(200, steps // 50)))
+        self._requestTrain.emit(TrainJob(self.trainer, eval_every=eval_interval(steps)))
 
     def pause(self) -> None:
         if self.state == TrainingState.RUNNING:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.core.projection import PCAProjector, select_dimensions
+from charnames_gui.ui.plot_style import cache_axes
 
 MODE_DIMENSIONS = "dimensions"
 MODE_PCA = "pca"
@@ -175,6 +176,7 @@ class EmbeddingView(QWidget):
             "pan; Fit or a double-click shows all the characters again."
         )
         self.plot_item = self.plot_widget.getPlotItem()
+        cache_axes(self.plot_item)
         self.plot_item.showGrid(x=True, y=True, alpha=0.25)
         self.plot_item.setMenuEnabled(True)
         self.plot_item.hideButtons()  # the Fit button and a double-click do what 'A' would

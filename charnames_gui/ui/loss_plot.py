@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
+from charnames_gui.ui.plot_style import cache_axes
 from charnames_gui.ui.training_worker import EvalPoint, LossChunk
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
@@ -58,7 +59,8 @@ def smoothing_bucket(total_steps: int) -> int:
 class LossPlot(QWidget):
     hovered = Signal(str)  # "step 1,234: loss 2.31" for the status bar
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, own_timer: bool = True) -> None:
+        """own_timer=False: the owner calls redraw() from its own frame clock instead."""
         super().__init__(parent)
         self._log10 = True
         self._raw = DecimatingBuffer()
@@ -83,6 +85,7 @@ class LossPlot(QWidget):
         )
         self.plot_widget.setBackground("w")
         item = self.plot_widget.getPlotItem()
+        cache_axes(item)
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setLabel("bottom", "step")
         item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on log10 values
@@ -104,7 +107,7 @@ class LossPlot(QWidget):
             symbolSize=7,
             symbolBrush=TRAIN_EST_COLOUR,
             symbolPen=None,
-            name="train (20k-example sample)",
+            name="train (10k-example sample)",
         )
         self.dev_points = item.plot(
             pen=pg.mkPen(DEV_COLOUR, width=1.5),
@@ -170,8 +173,9 @@ class LossPlot(QWidget):
 
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_INTERVAL_MS)
-        self._timer.timeout.connect(self._redraw)
-        self._timer.start()
+        self._timer.timeout.connect(self.redraw)
+        if own_timer:
+            self._timer.start()
         self._update_axis_label()
         self._update_caption()
 
@@ -186,7 +190,7 @@ class LossPlot(QWidget):
         self._update_references()
         self._update_caption()
         self._dirty = True
-        self._redraw()
+        self.redraw()
         self._show_whole_run(total_steps)
 
     def set_schedule(self, total_steps: int, decay_steps: list[int]) -> None:
@@ -307,7 +311,7 @@ class LossPlot(QWidget):
     def export_png(self, path: str | Path, width: int = 1600) -> None:
         from pyqtgraph.exporters import ImageExporter
 
-        self._redraw()
+        self.redraw()
         exporter = ImageExporter(self.plot_widget.getPlotItem())
         exporter.parameters()["width"] = width
         exporter.export(str(path))
@@ -341,7 +345,8 @@ class LossPlot(QWidget):
         values = np.asarray(losses, dtype=np.float64)
         return np.log10(np.maximum(values, 1e-12)) if self._log10 else values
 
-    def _redraw(self) -> None:
+    def redraw(self) -> None:
+        """Draw what arrived since the last redraw (nothing if nothing did)."""
         if not self._dirty:
             return
         self._dirty = False
@@ -367,7 +372,7 @@ class LossPlot(QWidget):
         for curve_item, curve in self._overlays.values():
             curve_item.setData(curve.steps, self._y(curve.losses))
         self._dirty = True
-        self._redraw()
+        self.redraw()
         self._y_range = (0.0, 0.0)
         self._follow_y()
 

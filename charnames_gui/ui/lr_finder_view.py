@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.core.training import MAX_LR
+from charnames_gui.ui.plot_style import cache_axes
 
 RAW_COLOUR = QColor(70, 110, 180, 110)
 SMOOTH_COLOUR = QColor(30, 70, 160)
@@ -98,6 +99,7 @@ class LrFinderView(QWidget):
         )
         self.plot_widget.setBackground("w")
         item = self.plot_widget.getPlotItem()
+        cache_axes(item)
         item.showGrid(x=True, y=True, alpha=0.25)
         item.setLabel("bottom", "log10(learning rate)")
         item.setLabel("left", "loss")

@@ -41,7 +41,7 @@ from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
 from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
-from charnames_gui.ui.training_worker import RunEnded, Snapshot, SweepEnded
+from charnames_gui.ui.training_worker import Progress, RunEnded, Snapshot, SweepEnded
 
 APP_NAME = "Charnames"
 
@@ -53,7 +53,9 @@ def _app_data_dir() -> Path:
 
 MAX_RECENT = 8
 SETTINGS_VERSION = 1
-SAMPLING_REFRESH_SECONDS = 0.5
+FRAME_INTERVAL_MS = 100  # the live views' frame clock: 10 Hz
+EMBEDDING_REFRESH_SECONDS = 0.25
+SAMPLING_REFRESH_SECONDS = 1.0
 
 
 class MainWindow(QMainWindow):
@@ -81,7 +83,7 @@ class MainWindow(QMainWindow):
         # -- views ---------------------------------------------------------------------------
         self.panel = HyperparameterPanel()
         self.controls = TrainingControls()
-        self.loss_plot = LossPlot()
+        self.loss_plot = LossPlot(own_timer=False)  # drawn by the window's frame clock
         self.setCentralWidget(self.loss_plot)
         self.dataset_label = QLabel()
         self.dataset_label.setWordWrap(True)
@@ -127,6 +129,15 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._last_sampling_refresh = 0.0
+        self._last_embedding_refresh = 0.0
+        self._pending_progress: Progress | None = None
+        self._pending_snapshot: Snapshot | None = None
+        # One clock for every live view: all of a frame's changes are painted in one pass
+        # (one repaint of the window, not one per signal), 10 times a second.
+        self._frame_clock = QTimer(self)
+        self._frame_clock.setInterval(FRAME_INTERVAL_MS)
+        self._frame_clock.timeout.connect(self._on_frame)
+        self._frame_clock.start()
 
         self._build_menus()
         self._connect()
@@ -275,7 +286,7 @@ class MainWindow(QMainWindow):
         c.documentChanged.connect(self._update_title)
         c.lossesReady.connect(self.loss_plot.append_losses)
         c.evalReady.connect(self.loss_plot.add_eval_point)
-        c.progress.connect(self.controls.show_progress)
+        c.progress.connect(self._on_progress)
         c.runEnded.connect(self._on_run_ended)
         c.errorOccurred.connect(self.dialogs_error)
         c.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -488,15 +499,29 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
         self.status_state.setText(state.value)
 
+    def _on_progress(self, progress: Progress) -> None:
+        self._pending_progress = progress  # shown at the next frame
+
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        """Fresh weights from the worker (~5 per second while training): the embedding moves
-        at that rate; the sampling bars, slower to draw, twice a second and only when seen."""
+        self._pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
+
+    def _on_frame(self) -> None:
+        """Apply what the worker sent since the last frame. Every live view shares this tick
+        so Qt paints the window once per frame; the slower views update less often: the
+        embedding 4 times a second, the sampling bars once a second and only when seen."""
+        self.loss_plot.redraw()
+        if self._pending_progress is not None:
+            self.controls.show_progress(self._pending_progress)
+            self._pending_progress = None
+        snapshot = self._pending_snapshot
         info = self.controller.model_info()
-        if info is None:
+        if snapshot is None or info is None:
             return
-        self.embedding_view.set_embedding(snapshot.weights["C"], info.vocab.itos,
-                                          step=snapshot.step)  # fmt: skip
         now = time.monotonic()
+        if now - self._last_embedding_refresh >= EMBEDDING_REFRESH_SECONDS:
+            self._last_embedding_refresh = now
+            self.embedding_view.set_embedding(snapshot.weights["C"], info.vocab.itos,
+                                              step=snapshot.step)  # fmt: skip
         if now - self._last_sampling_refresh >= SAMPLING_REFRESH_SECONDS and not (
             self.sampling_dock.visibleRegion().isEmpty()
         ):
@@ -510,6 +535,7 @@ class MainWindow(QMainWindow):
         model = self.controller.model
         if info is None or model is None:
             return
+        self._pending_snapshot = None
         weights = model.snapshot()
         self.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
         self.sampling_panel.set_model(info.config, weights, info.vocab, same_model=True)

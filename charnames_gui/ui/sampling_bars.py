@@ -17,6 +17,8 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
+from charnames_gui.ui.plot_style import cache_axes
+
 # Colours readable on white and distinguishable for the common colour-vision deficiencies.
 BAR_COLOR = QColor("#4c72b0")  # every character
 BOUNDARY_COLOR = QColor("#8c8c8c")  # the boundary token: "the name ends here"
@@ -58,6 +60,7 @@ class ProbabilityBars(pg.PlotWidget):
         self._label_rows = 0  # tick labels on one row, or staggered on two (0: not yet set)
 
         plot = self.getPlotItem()
+        cache_axes(plot)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.setMouseEnabled(x=False, y=False)  # a click chooses a character, it never pans

@@ -214,7 +214,7 @@ def test_export_plot_and_csv(qtbot, window: MainWindow, tmp_path: Path) -> None:
     c.start()
     _train_until(qtbot, window, 300)
     c.wait_until_idle()
-    window.loss_plot._redraw()
+    window.loss_plot.redraw()
     png, csv_path = tmp_path / "loss.png", tmp_path / "loss.csv"
     window.dialogs.save_paths += [str(png), str(csv_path)]
     window.export_plot_png()
