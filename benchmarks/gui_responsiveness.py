@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     QCoreApplication.setApplicationName("charnames-gui-bench")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from charnames_gui.ui.main_window import MainWindow
+    from charnames_gui.ui.plot_style import configure_pyqtgraph
+
+    configure_pyqtgraph()  # as the app does
 
     settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "charnames-bench")
     settings.clear()

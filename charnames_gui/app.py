@@ -13,7 +13,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Small minibatches train fastest on one thread; the GUI keeps the other core.
     torch.set_num_threads(1)
 
-    import pyqtgraph as pg
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
@@ -21,6 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from charnames_gui import __version__
     from charnames_gui.resources import resource_path
     from charnames_gui.ui.main_window import MainWindow
+    from charnames_gui.ui.plot_style import configure_pyqtgraph
 
     QCoreApplication.setOrganizationName("charnames-gui")
     QCoreApplication.setApplicationName("charnames-gui")
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     QGuiApplication.setApplicationDisplayName("Charnames")
     QGuiApplication.setDesktopFileName("charnames-gui")
     app.setWindowIcon(QIcon(str(resource_path("icon.png"))))
-    pg.setConfigOptions(antialias=True, foreground="k", background="w")
+    configure_pyqtgraph()
 
     files = [a for a in args[1:] if not a.startswith("-")]
     window = MainWindow(load_bundled=not files)

@@ -202,6 +202,7 @@ class EmbeddingView(QWidget):
             hoverable=True,
             hoverPen=pg.mkPen(20, 20, 20, width=2),
             tip=self._tip,
+            antialias=True,  # symbols are drawn once into an atlas: smooth costs nothing
         )
         self.rings = pg.ScatterPlotItem(
             pxMode=True,
@@ -209,9 +210,14 @@ class EmbeddingView(QWidget):
             symbol="o",
             pen=pg.mkPen(RING_COLOUR, width=3),
             brush=None,
+            antialias=True,
         )
         self.labels = pg.ScatterPlotItem(
-            pxMode=True, size=CIRCLE_PX, pen=None, brush=pg.mkBrush(LETTER_COLOUR)
+            pxMode=True,
+            size=CIRCLE_PX,
+            pen=None,
+            brush=pg.mkBrush(LETTER_COLOUR),
+            antialias=True,
         )
         for z, item in enumerate((self.scatter, self.rings, self.labels)):
             item.setZValue(z)

@@ -16,7 +16,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.plot_style import cache_axes
@@ -92,6 +99,9 @@ class LossPlot(QWidget):
         item.getAxis("bottom").enableAutoSIPrefix(False)
         item.setClipToView(True)
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        # the legend's text changes rarely: keep it as a pixmap instead of re-laying out its
+        # text at every frame
+        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # thousands of faint segments: antialiasing them costs more than it shows
         self.raw_curve = item.plot(
             pen=pg.mkPen(RAW_COLOUR, width=1), name="minibatch loss", antialias=False
@@ -99,7 +109,7 @@ class LossPlot(QWidget):
         self.raw_curve.setDownsampling(auto=True, method="peak")
         self.raw_curve.setClipToView(True)
         self.smooth_curve = item.plot(
-            pen=pg.mkPen(SMOOTH_COLOUR, width=2.5), name="mean per bucket"
+            pen=pg.mkPen(SMOOTH_COLOUR, width=2.5), name="mean per bucket", antialias=True
         )
         self.train_points = item.plot(
             pen=pg.mkPen(TRAIN_EST_COLOUR, width=1, style=Qt.PenStyle.DashLine),

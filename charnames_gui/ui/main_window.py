@@ -6,7 +6,16 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QEvent,
+    QSettings,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    QUrl,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -55,6 +64,7 @@ MAX_RECENT = 8
 SETTINGS_VERSION = 1
 FRAME_INTERVAL_MS = 100  # the live views' frame clock: 10 Hz
 EMBEDDING_REFRESH_SECONDS = 0.25
+PROGRESS_REFRESH_SECONDS = 0.25  # step count, speed and times: readable, not a blur
 SAMPLING_REFRESH_SECONDS = 1.0
 
 
@@ -130,6 +140,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._last_sampling_refresh = 0.0
         self._last_embedding_refresh = 0.0
+        self._last_progress_refresh = 0.0
         self._pending_progress: Progress | None = None
         self._pending_snapshot: Snapshot | None = None
         # One clock for every live view: all of a frame's changes are painted in one pass
@@ -506,18 +517,38 @@ class MainWindow(QMainWindow):
         self._pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
 
     def _on_frame(self) -> None:
-        """Apply what the worker sent since the last frame. Every live view shares this tick
-        so Qt paints the window once per frame; the slower views update less often: the
-        embedding 4 times a second, the sampling bars once a second and only when seen."""
+        """Apply what the worker sent since the last frame, and paint it right away.
+
+        Every live view shares this tick, so the window is painted once per frame; the slower
+        views update less often: the progress and the embedding 4 times a second, the
+        sampling bars once a second and only when seen. While the frame is drawn the worker
+        waits between two steps (worker.gui_idle): the two threads share one interpreter
+        lock, and painting while the worker trains made every frame take several times longer
+        and cost the worker more than the frame itself."""
+        gui_idle = self.controller.worker.gui_idle
+        gui_idle.clear()
+        try:
+            self._update_live_views()
+            # paint now, not at some later turn of the event loop: scenes first process
+            # their changed items (posted calls), which post the window's paint request
+            QCoreApplication.sendPostedEvents()
+            QCoreApplication.sendPostedEvents(self, QEvent.Type.UpdateRequest)
+        finally:
+            gui_idle.set()
+
+    def _update_live_views(self) -> None:
         self.loss_plot.redraw()
-        if self._pending_progress is not None:
+        now = time.monotonic()
+        if self._pending_progress is not None and (
+            now - self._last_progress_refresh >= PROGRESS_REFRESH_SECONDS
+        ):
+            self._last_progress_refresh = now
             self.controls.show_progress(self._pending_progress)
             self._pending_progress = None
         snapshot = self._pending_snapshot
         info = self.controller.model_info()
         if snapshot is None or info is None:
             return
-        now = time.monotonic()
         if now - self._last_embedding_refresh >= EMBEDDING_REFRESH_SECONDS:
             self._last_embedding_refresh = now
             self.embedding_view.set_embedding(snapshot.weights["C"], info.vocab.itos,

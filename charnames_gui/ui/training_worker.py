@@ -31,6 +31,7 @@ from charnames_gui.core.training import Trainer, lr_sweep_steps, suggest_lr
 
 LOSS_INTERVAL = 0.05  # seconds between loss signals: 20 Hz
 SNAPSHOT_INTERVAL = 0.25  # seconds between parameter snapshots: 4 Hz
+FRAME_WAIT = 0.05  # longest the worker waits for a GUI frame to be drawn
 CHUNK_SECONDS = 0.02  # the trainer checks the clock and the stop flag inside each chunk
 # The train points use a fixed random sample of the train split: the full split is 8x the
 # dev split and would make every point 5x as costly; 10,000 examples estimate its loss to
@@ -127,6 +128,12 @@ class TrainingWorker(QObject):
         # on it (e.g. before saving) cannot miss a job that has not started yet.
         self.idle = threading.Event()
         self.idle.set()
+        # Cleared by the GUI thread while it draws a frame. The worker and the GUI share one
+        # interpreter lock; if both run Python at once, each waits on the other at every
+        # hand-over and a 5 ms frame takes 20. So the worker steps aside for the frame (at
+        # most FRAME_WAIT seconds) and both go at full speed, one after the other.
+        self.gui_idle = threading.Event()
+        self.gui_idle.set()
 
     # -- called from the GUI thread: plain flags, no queued calls needed -----------------
     def request_stop(self) -> None:
@@ -136,6 +143,8 @@ class TrainingWorker(QObject):
         self._pause.set()
 
     def _interrupted(self) -> bool:
+        """Checked between two steps: stop or pause now? (And let a GUI frame finish.)"""
+        self.gui_idle.wait(FRAME_WAIT)
         return self._stop.is_set() or self._pause.is_set()
 
     # -- run on the worker thread ----------------------------------------------------------
