@@ -213,7 +213,7 @@ def full_run(examples: SplitTensors, config: ModelConfig, engine: str) -> dict[s
 # -- command line -------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="train_throughput",
+        prog="charnames bench",
         description="Steps per second of the lecture's autograd loop and the app's fast trainer.",
     )
     parser.add_argument("--data", type=Path, default=None, help="a names file (one per line)")

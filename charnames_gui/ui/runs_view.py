@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.runs import RunRecord, RunStore
 from charnames_gui.core.stats import seed_stats
+from charnames_gui.ui.training_controls import format_duration
 
 SORT_ROLE = Qt.ItemDataRole.UserRole  # numbers for numeric columns, folded text otherwise
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's RunRecord (any column)
@@ -88,16 +89,6 @@ def _swatch(colour: QColor, size: int = 12) -> QIcon:
     for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected, QIcon.Mode.Active):
         icon.addPixmap(pixmap, mode)
     return icon
-
-
-def format_duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def format_lr(record: RunRecord) -> str:

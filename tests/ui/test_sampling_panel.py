@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from small_data import lecture_sample
 
 from charnames_gui.core.data import Dataset, Vocabulary, split_words
 from charnames_gui.core.model import MLP, ModelConfig
@@ -69,31 +70,6 @@ def _random_model(words: list[str], block_size: int) -> tuple[ModelConfig, dict,
     vocab = Vocabulary.from_words(words)
     config = ModelConfig(block_size, 5, 24, vocab.size)
     return config, MLP.init(config, "scaled", seed=block_size).snapshot(), vocab
-
-
-def _lecture_names(
-    weights: dict, block_size: int, itos: tuple[str, ...], seed: int, count: int
-) -> list[str]:
-    """The lecture's sampling cell, verbatim apart from the names of the weights."""
-    C, W1, b1, W2, b2 = (torch.tensor(weights[k]) for k in ("C", "W1", "b1", "W2", "b2"))
-    g = torch.Generator().manual_seed(seed)
-    names = []
-    for _ in range(count):
-        out = []
-        context = [0] * block_size
-        while True:
-            emb = C[torch.tensor([context])]  # (1, block_size, n_embd)
-            h = torch.tanh(emb.view(1, -1) @ W1 + b1)
-            logits = h @ W2 + b2
-            probs = F.softmax(logits, dim=1)
-            ix = torch.multinomial(probs, num_samples=1, generator=g).item()
-            context = context[1:] + [ix]
-            out.append(ix)
-            if ix == 0:
-                break
-            assert len(out) < MAX_NAME_LENGTH, "the test model should end its names"
-        names.append("".join(itos[i] for i in out[:-1]))
-    return names
 
 
 def _type_name(panel: SamplingPanel, word: str) -> None:
@@ -188,10 +164,10 @@ def test_a_bar_click_puts_that_character_instead_and_back_undoes(
     assert "Nothing to take back" in message.args[0]
 
 
-def test_finish_name_again_and_again_gives_the_lecture_names(panel: SamplingPanel, trained) -> None:
+def test_finish_name_again_and_again_gives_thelecture_sample(panel: SamplingPanel, trained) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    expected = _lecture_names(weights, config.block_size, vocab.itos, DEFAULT_SAMPLE_SEED, 30)
+    expected = lecture_sample(weights, config.block_size, vocab.itos, DEFAULT_SAMPLE_SEED, 30)
 
     got = []
     for _ in range(10):
@@ -219,7 +195,7 @@ def test_a_new_seed_reseeds_the_generator(panel: SamplingPanel, qtbot, trained) 
     qtbot.keyClick(panel._seed_edit, Qt.Key.Key_Return)
     panel.finish_name()
     panel.finish_name()
-    assert panel._names.names() == _lecture_names(weights, config.block_size, vocab.itos, 42, 2)
+    assert panel._names.names() == lecture_sample(weights, config.block_size, vocab.itos, 42, 2)
 
     with qtbot.waitSignal(panel.statusMessage) as message:
         panel._seed_edit.setText("9999999999999999999")  # > 2**63 - 1
@@ -388,7 +364,7 @@ def test_auto_play_finishes_a_name(panel: SamplingPanel, qtbot, trained) -> None
     qtbot.waitUntil(lambda: len(panel._names.names()) >= 1, timeout=10_000)
     panel._play.click()
     assert not panel._timer.isActive()
-    expected = _lecture_names(weights, config.block_size, vocab.itos, DEFAULT_SAMPLE_SEED, 1)
+    expected = lecture_sample(weights, config.block_size, vocab.itos, DEFAULT_SAMPLE_SEED, 1)
     assert panel._names.names()[0] == expected[0]
 
 
