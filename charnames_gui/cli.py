@@ -88,6 +88,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise ConfigError(f"Cannot save to {out}: choose a file in an existing folder")
     model = MLP.init(model_config, train_config.init, train_config.seed)
     trainer = Trainer(model, dataset.examples(model_config.block_size), train_config)
+    if trainer.engine_note:
+        print(trainer.engine_note, file=sys.stderr)
     if not args.json:
         print(
             f"{dataset.name}: {len(dataset.words):,} names, vocabulary {dataset.vocab.size}; "

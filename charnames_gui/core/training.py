@@ -152,6 +152,11 @@ class Trainer:
         self.seconds = 0.0  # time spent inside run(): the training loop only
 
     @property
+    def engine_note(self) -> str:
+        """Why another engine than the configured one trains (empty when it is the one)."""
+        return getattr(self.engine, "note", "")
+
+    @property
     def done(self) -> bool:
         return self.step >= self.config.steps
 

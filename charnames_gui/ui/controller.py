@@ -213,6 +213,8 @@ class Controller(QObject):
         self.modelReset.emit(self.model_info())
         self.documentChanged.emit()
         self._set_state(TrainingState.READY)
+        if trainer.engine_note:
+            self.statusMessage.emit(trainer.engine_note)
         return True
 
     def model_info(self) -> ModelInfo | None:

@@ -293,3 +293,22 @@ def test_trainer_runs_match_autograd(
     for name in PARAMETER_NAMES:
         np.testing.assert_allclose(params_f[name], params_a[name], rtol=1e-4, atol=1e-4)
     assert dev_f == pytest.approx(dev_a, abs=1e-4)
+
+
+def test_a_model_the_fast_engine_refuses_falls_back_to_autograd_and_says_so(
+    small_words: list[str],
+) -> None:
+    from charnames_gui.core.data import Dataset
+    from charnames_gui.core.engines import AutogradEngine, make_engine
+    from charnames_gui.core.training import TrainConfig, Trainer
+
+    dataset = Dataset(small_words)
+    model = MLP.init(ModelConfig(3, 4, 8, dataset.vocab.size))
+    X, Y = dataset.examples(3).tensors["train"]
+    bad_Y = Y.clone()
+    bad_Y[0] = dataset.vocab.size + 5  # an index the model's softmax does not have
+    engine = make_engine("fast", model, X, bad_Y)
+    assert isinstance(engine, AutogradEngine)
+    assert "fast engine cannot train" in engine.note
+    trainer = Trainer(model, dataset.examples(3), TrainConfig(steps=10))
+    assert trainer.engine.name == "fast" and trainer.engine_note == ""
