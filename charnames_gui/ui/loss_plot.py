@@ -18,7 +18,6 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
-    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QVBoxLayout,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
-from charnames_gui.ui.plot_style import cache_axes
+from charnames_gui.ui.plot_style import cache_axes, cache_legend
 from charnames_gui.ui.training_worker import EvalPoint, LossChunk
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
@@ -79,6 +78,8 @@ class LossPlot(QWidget):
         self._decay_steps: list[int] = []
         self._overlays: dict[object, tuple[pg.PlotDataItem, OverlayCurve]] = {}
         self._total_steps = 0
+        self._drawn_buckets = -1  # what the bucket-mean and dev curves show (-1: redraw)
+        self._drawn_evals = -1
         self._follow = True  # the axes follow the run until the user zooms or pans
         self._x_max = 0.0
         self._y_range = (0.0, 0.0)
@@ -99,12 +100,15 @@ class LossPlot(QWidget):
         item.getAxis("bottom").enableAutoSIPrefix(False)
         item.setClipToView(True)
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="9pt")
-        # the legend's text changes rarely: keep it as a pixmap instead of re-laying out its
-        # text at every frame
-        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        cache_legend(self.legend)
         # thousands of faint segments: antialiasing them costs more than it shows
         self.raw_curve = item.plot(
-            pen=pg.mkPen(RAW_COLOUR, width=1), name="minibatch loss", antialias=False
+            pen=pg.mkPen(RAW_COLOUR, width=1),
+            name="minibatch loss",
+            antialias=False,
+            # 'peak' downsampling keeps each pixel column's min and max: the band looks the
+            # same with ~2 points per pixel as with thousands (and draws several times faster)
+            autoDownsampleFactor=1.0,
         )
         self.raw_curve.setDownsampling(auto=True, method="peak")
         self.raw_curve.setClipToView(True)
@@ -199,8 +203,7 @@ class LossPlot(QWidget):
         self._decay_steps = list(decay_steps)
         self._update_references()
         self._update_caption()
-        self._dirty = True
-        self.redraw()
+        self._invalidate()
         self._show_whole_run(total_steps)
 
     def set_schedule(self, total_steps: int, decay_steps: list[int]) -> None:
@@ -230,13 +233,15 @@ class LossPlot(QWidget):
             self._x_max = wanted
             self.plot_widget.getPlotItem().setXRange(0, wanted, padding=0.01)
 
-    def _follow_y(self) -> None:
+    def _follow_y(self, raw_y: np.ndarray | None = None) -> None:
         """Fit the y axis to all the curves, in steps of a round number: the range (and the
-        axis, whose re-layout is the costliest part of a redraw) changes only now and then."""
+        axis, whose re-layout is the costliest part of a redraw) changes only now and then.
+        raw_y: the plotted values of the per-step curve, when the caller has them."""
         if not self._follow:
             return
-        values = [self._y(self._raw.data()[1])]
-        values += [self._y(curve.losses) for _, curve in self._overlays.values()]
+        if raw_y is None:
+            raw_y = self._y(self._raw.data()[1])
+        values = [raw_y] + [self._y(curve.losses) for _, curve in self._overlays.values()]
         values = [v[np.isfinite(v)] for v in values if len(v)]
         values = [v for v in values if len(v)]
         if not values:
@@ -293,6 +298,7 @@ class LossPlot(QWidget):
                 curve_item.setZValue(-1)
             self._overlays[key] = (curve_item, curve)
             curve_item.setData(curve.steps, self._y(curve.losses))
+        cache_legend(self.legend)
         self._follow_x(self._x_extent())
         self._follow_y()
 
@@ -355,25 +361,33 @@ class LossPlot(QWidget):
         values = np.asarray(losses, dtype=np.float64)
         return np.log10(np.maximum(values, 1e-12)) if self._log10 else values
 
+    def _invalidate(self) -> None:
+        """Redraw every curve now (new model, or values shown on another scale)."""
+        self._drawn_buckets = self._drawn_evals = -1
+        self._dirty = True
+        self.redraw()
+
     def redraw(self) -> None:
-        """Draw what arrived since the last redraw (nothing if nothing did)."""
+        """Draw what arrived since the last redraw (nothing if nothing did). Only the items
+        whose data changed get new data: the bucket means and the dev points change rarely."""
         if not self._dirty:
             return
         self._dirty = False
         steps, losses = self._raw.data()
-        self.raw_curve.setData(steps, self._y(losses))
+        y = self._y(losses)
+        self.raw_curve.setData(steps, y)
         if len(steps):
             self._follow_x(self._x_extent())
-            self._follow_y()
+            self._follow_y(y)
         centres, means = self._smooth.data()
-        self.smooth_curve.setData(centres, self._y(means))
-        if self._evals:
+        if len(centres) != self._drawn_buckets:
+            self._drawn_buckets = len(centres)
+            self.smooth_curve.setData(centres, self._y(means))
+        if len(self._evals) != self._drawn_evals:
+            self._drawn_evals = len(self._evals)
             at = np.array([p.step for p in self._evals], dtype=np.float64)
             self.dev_points.setData(at, self._y(np.array([p.dev_loss for p in self._evals])))
             self.train_points.setData(at, self._y(np.array([p.train_loss for p in self._evals])))
-        else:
-            self.dev_points.setData([], [])
-            self.train_points.setData([], [])
 
     def _set_log10(self, on: bool) -> None:
         self._log10 = on
@@ -381,8 +395,7 @@ class LossPlot(QWidget):
         self._update_references()
         for curve_item, curve in self._overlays.values():
             curve_item.setData(curve.steps, self._y(curve.losses))
-        self._dirty = True
-        self.redraw()
+        self._invalidate()
         self._y_range = (0.0, 0.0)
         self._follow_y()
 
@@ -424,6 +437,7 @@ class LossPlot(QWidget):
         if value is not None:
             line.setPos(float(self._y(np.array([value]))[0]))
             self.legend.addItem(sample, text)
+            cache_legend(self.legend)
 
     def _on_mouse_moved(self, event: tuple[QPointF]) -> None:
         pos = event[0]

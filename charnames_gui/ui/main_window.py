@@ -65,7 +65,7 @@ SETTINGS_VERSION = 1
 FRAME_INTERVAL_MS = 100  # the live views' frame clock: 10 Hz
 EMBEDDING_REFRESH_SECONDS = 0.25
 PROGRESS_REFRESH_SECONDS = 0.25  # step count, speed and times: readable, not a blur
-SAMPLING_REFRESH_SECONDS = 1.0
+SAMPLING_REFRESH_SECONDS = 2.0
 
 
 class MainWindow(QMainWindow):

@@ -25,3 +25,15 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
     for name in ("left", "bottom", "right", "top"):
         axis = plot_item.getAxis(name)
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def cache_legend(legend: pg.LegendItem) -> None:
+    """Keep the legend and each of its entries (sample line, text) as cached pixmaps.
+
+    Caching is per item, and an entry's text is a child item of its own: uncached, every
+    frame that changes a curve under the legend re-lays out all its text (~5 ms a frame).
+    Call again after entries are added."""
+    legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    for sample, label in legend.items:
+        sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
