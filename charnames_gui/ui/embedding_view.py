@@ -148,6 +148,9 @@ class EmbeddingView(QWidget):
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Embedding size and training step")
         self.status_label.setToolTip("The training step of this snapshot of C, and its shape.")
+        # Its text changes at every update during training: with a size of its own it would
+        # re-lay out the panel (resizing and repainting the plot) each time.
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
         x_label, y_label = QLabel("x:"), QLabel("y:")
         x_label.setBuddy(self.x_combo)

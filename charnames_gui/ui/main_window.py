@@ -521,7 +521,7 @@ class MainWindow(QMainWindow):
 
         Every live view shares this tick, so the window is painted once per frame; the slower
         views update less often: the progress and the embedding 4 times a second, the
-        sampling bars once a second and only when seen. While the frame is drawn the worker
+        sampling bars every 2 seconds and only when seen. While the frame is drawn the worker
         waits between two steps (worker.gui_idle): the two threads share one interpreter
         lock, and painting while the worker trains made every frame take several times longer
         and cost the worker more than the frame itself."""
