@@ -99,7 +99,9 @@ class LossPlot(QWidget):
         item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on log10 values
         item.getAxis("bottom").enableAutoSIPrefix(False)
         item.setClipToView(True)
-        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        self.legend = item.addLegend(
+            offset=(-10, 10), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 210)
+        )
         cache_legend(self.legend)
         # thousands of faint segments: antialiasing them costs more than it shows
         self.raw_curve = item.plot(

@@ -32,7 +32,11 @@ def cache_legend(legend: pg.LegendItem) -> None:
 
     Caching is per item, and an entry's text is a child item of its own: uncached, every
     frame that changes a curve under the legend re-lays out all its text (~5 ms a frame).
-    Call again after entries are added."""
+    Call again after entries are added. Past six entries the legend gets two columns, so
+    it does not run off the bottom of a small plot."""
+    columns = 2 if len(legend.items) > 6 else 1
+    if legend.columnCount != columns:
+        legend.setColumnCount(columns)
     legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     for sample, label in legend.items:
         sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

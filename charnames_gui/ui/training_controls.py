@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -90,11 +89,6 @@ class TrainingControls(QWidget):
         ):
             label.setAccessibleName(name)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            # a fixed width: a changing number must not re-lay out (and repaint) the window
-            label.setMinimumWidth(
-                label.fontMetrics().horizontalAdvance("100,000,000 / 100,000,000")
-            )
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button, 2)
