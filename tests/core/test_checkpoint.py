@@ -7,7 +7,6 @@ import json
 import math
 import os
 import pickle
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,6 @@ from charnames_gui.core.data import Dataset, Vocabulary
 from charnames_gui.core.errors import ModelFileError
 from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
 from charnames_gui.core.training import TrainConfig, Trainer
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    """Tiny matrices train fastest on one thread (and other test runs may share the CPU)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -20,14 +18,6 @@ from charnames_gui.core.training import BatchSampler, TrainConfig, Trainer
 # Gradients smaller than this are zero for float32 purposes (a saturated tanh gives exact 0s).
 TINY = 1e-12
 GRAD_RTOL = 1e-5
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:

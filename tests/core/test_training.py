@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -31,15 +30,6 @@ from charnames_gui.core.training import (
 ENGINES = ["autograd"] + (
     ["fast"] if importlib.util.find_spec("charnames_gui.core.engines.fast") else []
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    """Tiny matrices train fastest on one thread (and other test runs may share the CPU)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture
