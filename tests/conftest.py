@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
@@ -57,8 +58,10 @@ def _isolated_qt_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(autouse=True)
-def _no_leaked_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fail any test that leaves a QThread or a Python thread running."""
+def _no_leaked_threads(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """Fail any test that leaves a QThread, a Python thread or a training process running."""
     started: list[object] = []
     try:
         from PySide6.QtCore import QThread
@@ -82,6 +85,7 @@ def _no_leaked_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         except RuntimeError:  # the C++ object is gone: it was deleted, so it is not running
             pass
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    children = [p for p in multiprocessing.active_children() if p.name == "charnames-trainer"]
     if running:
         for thread in running:  # stop them so later tests are not disturbed
             thread.quit()  # type: ignore[attr-defined]
@@ -89,3 +93,7 @@ def _no_leaked_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         pytest.fail(f"{len(running)} QThread(s) still running after the test")
     if leaked:
         pytest.fail(f"Python thread(s) still running after the test: {leaked}")
+    if children and request.node.get_closest_marker("keeps_trainer_process") is None:
+        for child in children:
+            child.terminate()
+        pytest.fail(f"{len(children)} training process(es) still running after the test")

@@ -151,6 +151,19 @@ class Trainer:
         self.batches = BatchSampler(X.shape[0], config.batch_size, config.seed)
         self.seconds = 0.0  # time spent inside run(): the training loop only
 
+    runs_in_process = True  # (a RemoteTrainer runs its steps in a child process)
+
+    def begin(self) -> None:
+        """Before a run: nothing to do here (a RemoteTrainer sends its state)."""
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Copies of the weights."""
+        return self.model.snapshot()
+
+    def loss_on(self, X: torch.Tensor, Y: torch.Tensor) -> float:
+        """Mean loss of the model on (X, Y)."""
+        return self.model.loss(X, Y)
+
     @property
     def engine_note(self) -> str:
         """Why another engine than the configured one trains (empty when it is the one)."""

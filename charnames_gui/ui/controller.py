@@ -23,9 +23,10 @@ from charnames_gui.core.checkpoint import (
     load_model,
     save_model,
 )
-from charnames_gui.core.data import Dataset, Vocabulary, boundary_note
+from charnames_gui.core.data import Dataset, SplitTensors, Vocabulary, boundary_note
 from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.trainer_process import RemoteTrainer, TrainerProcess
 from charnames_gui.core.training import TrainConfig, Trainer
 from charnames_gui.ui.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.training_worker import (
@@ -114,12 +115,15 @@ class Controller(QObject):
     _requestSweep = Signal(object)
     _requestEval = Signal(object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, train_in_process: bool = True) -> None:
+        """train_in_process: run the steps in a child process (the app's default); False
+        runs them on the worker thread itself."""
         super().__init__(parent)
+        self.process = TrainerProcess() if train_in_process else None
         self.dataset: Dataset | None = None
         self.model: MLP | None = None
         self.vocab: Vocabulary | None = None
-        self.trainer: Trainer | None = None
+        self.trainer: Trainer | RemoteTrainer | None = None
         self.train_config = TrainConfig()
         self.split_seed = 42
         self.summary = TrainingSummary()
@@ -193,7 +197,7 @@ class Controller(QObject):
             config.validate()
             train_config.validate()
             model = MLP.init(config, train_config.init, train_config.seed)
-            trainer = Trainer(model, dataset.examples(config.block_size), train_config)
+            trainer = self._make_trainer(model, dataset.examples(config.block_size), train_config)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot create the model", str(exc))
             return False
@@ -480,7 +484,7 @@ class Controller(QObject):
             )
         self.dataset = dataset
         self.datasetChanged.emit(dataset)
-        self.trainer = Trainer(
+        self.trainer = self._make_trainer(
             self.model, dataset.examples(self.model.config.block_size), self.train_config
         )
         self.trainer.step = self.summary.steps
@@ -491,6 +495,15 @@ class Controller(QObject):
         return ""
 
     # -- helpers ----------------------------------------------------------------------------
+    def _make_trainer(
+        self, model: MLP, examples: SplitTensors, config: TrainConfig
+    ) -> Trainer | RemoteTrainer:
+        """Steps run in the training process when there is one (see core/trainer_process.py),
+        so that painting and training do not wait on each other for Python's lock."""
+        if self.process is not None:
+            return RemoteTrainer(self.process, model, examples, config)
+        return Trainer(model, examples, config)
+
     @property
     def modified(self) -> bool:
         """True when the model has training that is not in its file. Read from the trainer's
@@ -532,3 +545,5 @@ class Controller(QObject):
         self.worker.request_pause()
         self._thread.quit()
         self._thread.wait()
+        if self.process is not None:
+            self.process.close()

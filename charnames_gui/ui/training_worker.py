@@ -134,6 +134,7 @@ class TrainingWorker(QObject):
         # most FRAME_WAIT seconds) and both go at full speed, one after the other.
         self.gui_idle = threading.Event()
         self.gui_idle.set()
+        self._yield_to_gui = True
 
     # -- called from the GUI thread: plain flags, no queued calls needed -----------------
     def request_stop(self) -> None:
@@ -144,7 +145,8 @@ class TrainingWorker(QObject):
 
     def _interrupted(self) -> bool:
         """Checked between two steps: stop or pause now? (And let a GUI frame finish.)"""
-        self.gui_idle.wait(FRAME_WAIT)
+        if self._yield_to_gui:
+            self.gui_idle.wait(FRAME_WAIT)
         return self._stop.is_set() or self._pause.is_set()
 
     # -- run on the worker thread ----------------------------------------------------------
@@ -159,7 +161,10 @@ class TrainingWorker(QObject):
         self._stop.clear()
         self._pause.clear()
         trainer = job.trainer
+        # Stepping aside for GUI frames only matters when the steps run in this process.
+        self._yield_to_gui = trainer.runs_in_process
         try:
+            trainer.begin()
             if job.end_now:  # a paused run is stopped: only its final evaluation is left
                 status, message = "stopped", ""
             else:
@@ -168,11 +173,20 @@ class TrainingWorker(QObject):
             status, message = "diverged", str(exc)
         except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
             status, message = "failed", f"Training failed: {exc}"
-        self.snapshotReady.emit(Snapshot(trainer.step, trainer.model.snapshot()))
+        try:
+            weights = trainer.snapshot()  # (for a RemoteTrainer: also updates its model)
+        except CharnamesError as exc:
+            status, message = "failed", f"Training failed: {exc}"
+            weights = trainer.model.snapshot()
+        self.snapshotReady.emit(Snapshot(trainer.step, weights))
         train_loss = dev_loss = None
         if status in ("finished", "stopped"):
-            train_loss = trainer.evaluate("train")
-            dev_loss = trainer.evaluate("dev")
+            try:
+                train_loss = trainer.evaluate("train")
+                dev_loss = trainer.evaluate("dev")
+            except CharnamesError as exc:
+                status, message = "failed", f"Training failed: {exc}"
+                train_loss = dev_loss = None
         self.runEnded.emit(
             RunEnded(status, trainer.step, trainer.seconds, train_loss, dev_loss, message)
         )
@@ -218,7 +232,7 @@ class TrainingWorker(QObject):
                     flush(now)
                     last_loss_emit = now
                 if now - last_snapshot >= SNAPSHOT_INTERVAL:
-                    self.snapshotReady.emit(Snapshot(trainer.step, trainer.model.snapshot()))
+                    self.snapshotReady.emit(Snapshot(trainer.step, trainer.snapshot()))
                     last_snapshot = now
         except TrainingDiverged as exc:
             if len(getattr(exc, "losses", ())):
@@ -243,14 +257,14 @@ class TrainingWorker(QObject):
 
     @staticmethod
     def _evaluate(trainer: Trainer, train_subset: tuple[torch.Tensor, torch.Tensor]) -> EvalPoint:
-        return EvalPoint(trainer.step, trainer.evaluate("dev"), trainer.model.loss(*train_subset))
+        return EvalPoint(trainer.step, trainer.evaluate("dev"), trainer.loss_on(*train_subset))
 
     @Slot(object)
     def evaluate(self, job: EvalJob) -> None:
         """The full loss of one split (e.g. test), off the GUI thread."""
         try:
             loss = job.trainer.evaluate(job.split)
-        except (RuntimeError, ValueError, MemoryError):
+        except (CharnamesError, RuntimeError, ValueError, MemoryError):
             loss = float("nan")
         finally:
             self.idle.set()

@@ -1,0 +1,300 @@
+"""Training in a child process, behind the Trainer's interface.
+
+Python runs one thread at a time (the GIL). When the GUI paints while a worker thread trains
+in the same process, each waits for the other: painting made training ~25% slower, and
+training made frames late. A RemoteTrainer keeps the same interface as Trainer, but the steps
+run in a child process on the other core; the worker thread that drives it spends its time
+waiting on a pipe, which holds no lock.
+
+    process = TrainerProcess()                       # one child, started on first use
+    trainer = RemoteTrainer(process, model, examples, config)
+    trainer.begin()                                  # send the weights, step and config
+    losses = trainer.run(1000, time_budget=0.04)     # steps run in the child
+    trainer.snapshot()                               # weights back into trainer.model
+
+The child runs the very same core Trainer, so a run gives the same numbers as in-process.
+`model` is a mirror of the child's weights, brought up to date by snapshot(); edits made to
+it between runs are sent by begin().
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+import torch
+
+from charnames_gui.core.data import SplitTensors
+from charnames_gui.core.errors import CharnamesError, TrainingDiverged
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.training import TrainConfig, Trainer
+
+START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
+
+
+class TrainerProcessError(CharnamesError):
+    """The training process failed or could not be started."""
+
+
+def serve(conn: Connection) -> None:
+    """The child's loop: one request, one reply, until "quit" or the pipe closes."""
+    torch.set_num_threads(1)
+    trainer: Trainer | None = None
+    key: int | None = None
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        command, args = request[0], request[1:]
+        try:
+            if command == "quit":
+                conn.send(("ok",))
+                return
+            if command == "load":
+                trainer, key = _load(trainer, key, *args)
+                conn.send(("ok", trainer.engine_note))
+                continue
+            if trainer is None or args[0] != key:
+                raise TrainerProcessError("This model has not been sent to the training process")
+            args = args[1:]  # after the model's key
+            if command == "run":
+                n, budget = args
+                try:
+                    losses = trainer.run(n, None, budget)
+                except TrainingDiverged as exc:
+                    lost = getattr(exc, "losses", np.empty(0, np.float32))
+                    conn.send(("diverged", exc.step, exc.loss, lost, trainer.step, trainer.seconds))
+                    continue
+                conn.send(("ok", losses, trainer.step, trainer.seconds))
+            elif command == "weights":
+                conn.send(("ok", trainer.model.snapshot()))
+            elif command == "evaluate":
+                conn.send(("ok", trainer.evaluate(args[0])))
+            elif command == "loss":
+                X, Y = args
+                conn.send(("ok", trainer.model.loss(torch.from_numpy(X), torch.from_numpy(Y))))
+            else:
+                raise TrainerProcessError(f"Unknown request {command!r}")
+        except Exception as exc:  # reported to the parent, which raises it there
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _load(
+    trainer: Trainer | None,
+    key: int | None,
+    new_key: int,
+    config: ModelConfig,
+    params: dict[str, np.ndarray] | None,
+    examples: dict[str, tuple[np.ndarray, np.ndarray]] | None,
+    train_config: TrainConfig,
+    step: int,
+    seconds: float,
+) -> tuple[Trainer, int]:
+    """A new trainer for a new model (examples given), or the same one brought up to date
+    (weights, config, step): its minibatch stream goes on, as in one process."""
+    if examples is None and trainer is not None and key == new_key:
+        if params is not None:  # None: the child's weights are the newer ones
+            with torch.no_grad():
+                for name, value in params.items():
+                    trainer.model.params[name].copy_(torch.from_numpy(value))
+        trainer.set_config(train_config)
+    else:
+        if examples is None:
+            raise TrainerProcessError("The training process lost this model's examples")
+        tensors = {s: (torch.from_numpy(X), torch.from_numpy(Y)) for s, (X, Y) in examples.items()}
+        split_tensors = SplitTensors(config.block_size, tensors)
+        model = MLP(config, {name: torch.from_numpy(v) for name, v in params.items()})
+        trainer = Trainer(model, split_tensors, train_config)
+    trainer.step = step
+    trainer.seconds = seconds
+    return trainer, new_key
+
+
+class TrainerProcess:
+    """The child process and the pipe to it. Requests are serialised with a lock, so the GUI
+    thread and the worker thread may both use it (never at once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        self.loaded_key: int | None = None  # whose examples the child holds
+
+    def call(self, *request: Any) -> tuple[Any, ...]:
+        with self._lock:
+            conn = self._connection()
+            try:
+                conn.send(request)
+                if not conn.poll(START_TIMEOUT if request[0] == "load" else None):
+                    raise TrainerProcessError("The training process does not answer")
+                reply = conn.recv()
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                self._forget()
+                raise TrainerProcessError(f"The training process stopped ({exc})") from exc
+        if reply[0] == "error":
+            raise TrainerProcessError(f"Training failed: {reply[1]}")
+        return reply
+
+    def _connection(self) -> Connection:
+        if self._process is not None and not self._process.is_alive():
+            code = self._process.exitcode
+            self._forget()  # the next request starts a new child
+            raise TrainerProcessError(f"The training process stopped unexpectedly (exit {code})")
+        if self._conn is None or self._process is None:
+            context = multiprocessing.get_context("spawn")  # no fork of a threaded Qt app
+            parent_end, child_end = context.Pipe()
+            process = context.Process(target=serve, args=(child_end,), daemon=True,
+                                      name="charnames-trainer")  # fmt: skip
+            process.start()
+            child_end.close()
+            self._process, self._conn = process, parent_end
+        return self._conn
+
+    def _forget(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join(2)
+        self._process = self._conn = None
+        self.loaded_key = None
+
+    def close(self) -> None:
+        """End the child (it finishes its current request first, ~40 ms at most)."""
+        with self._lock:
+            if self._conn is not None and self._process is not None and self._process.is_alive():
+                try:
+                    self._conn.send(("quit",))
+                    if self._conn.poll(5):
+                        self._conn.recv()
+                except (EOFError, OSError, BrokenPipeError):
+                    pass
+                self._process.join(5)
+            self._forget()
+
+
+_keys = itertools.count(1)
+
+
+class RemoteTrainer:
+    """A Trainer whose steps run in a TrainerProcess (see the module's docstring)."""
+
+    runs_in_process = False
+
+    def __init__(
+        self, process: TrainerProcess, model: MLP, examples: SplitTensors, config: TrainConfig
+    ) -> None:
+        # A local Trainer checks the config, holds the examples and the model's mirror; it
+        # never steps.
+        self.local = Trainer(model, examples, config)
+        self.process = process
+        self.key = next(_keys)
+        self._mirror_behind = False  # the child has trained since the mirror was updated
+
+    # -- the Trainer's attributes, kept on the local mirror ---------------------------------
+    @property
+    def model(self) -> MLP:
+        return self.local.model
+
+    @property
+    def examples(self) -> SplitTensors:
+        return self.local.examples
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.local.config
+
+    @property
+    def step(self) -> int:
+        return self.local.step
+
+    @step.setter
+    def step(self, value: int) -> None:
+        self.local.step = value
+
+    @property
+    def seconds(self) -> float:
+        return self.local.seconds
+
+    @seconds.setter
+    def seconds(self, value: float) -> None:
+        self.local.seconds = value
+
+    @property
+    def done(self) -> bool:
+        return self.local.done
+
+    @property
+    def engine_note(self) -> str:
+        return self.local.engine_note
+
+    def set_config(self, config: TrainConfig) -> None:
+        self.local.set_config(config)  # sent with the next begin()
+
+    # -- what runs in the child --------------------------------------------------------------
+    def begin(self) -> None:
+        """Send the config, the step and the mirror's weights (the examples too, the first
+        time). Weights the child has trained further than the mirror are kept."""
+        first = self.process.loaded_key != self.key
+        examples = (
+            {s: (X.numpy(), Y.numpy()) for s, (X, Y) in self.examples.tensors.items()}
+            if first
+            else None
+        )
+        params = None if self._mirror_behind and not first else self.model.snapshot()
+        self.process.call(
+            "load", self.key, self.model.config, params, examples,
+            self.config, self.step, self.seconds,
+        )  # fmt: skip
+        self.process.loaded_key = self.key
+
+    def run(
+        self,
+        max_steps: int,
+        should_stop: Callable[[], bool] | None = None,
+        time_budget: float | None = None,
+    ) -> np.ndarray:
+        """Up to max_steps steps in the child, for at most time_budget seconds (should_stop
+        is checked by the caller between calls: the child cannot see it)."""
+        n = max(0, min(max_steps, self.config.steps - self.step))
+        if n == 0:
+            return np.empty(0, dtype=np.float32)
+        self._ensure_loaded()
+        reply = self.process.call("run", self.key, n, time_budget if time_budget else 0.05)
+        if reply[0] == "diverged":
+            _, step, loss, losses, done_step, seconds = reply
+            self.local.step, self.local.seconds = done_step, seconds
+            self.snapshot()  # the last finite weights
+            error = TrainingDiverged(step, loss)
+            error.losses = losses  # type: ignore[attr-defined]
+            raise error
+        _, losses, step, seconds = reply
+        self.local.step, self.local.seconds = step, seconds
+        self._mirror_behind = True
+        return losses
+
+    def _ensure_loaded(self) -> None:
+        if self.process.loaded_key != self.key:
+            self.begin()
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """The child's weights: copied into the mirror model, and returned."""
+        self._ensure_loaded()
+        weights: dict[str, np.ndarray] = self.process.call("weights", self.key)[1]
+        with torch.no_grad():
+            for name, value in weights.items():
+                self.model.params[name].copy_(torch.from_numpy(value))
+        self._mirror_behind = False
+        return weights
+
+    def evaluate(self, split: str) -> float:
+        self._ensure_loaded()
+        return float(self.process.call("evaluate", self.key, split)[1])
+
+    def loss_on(self, X: torch.Tensor, Y: torch.Tensor) -> float:
+        self._ensure_loaded()
+        return float(self.process.call("loss", self.key, X.numpy(), Y.numpy())[1])

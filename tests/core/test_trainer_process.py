@@ -1,0 +1,111 @@
+"""Training in a child process gives the same numbers as training in this one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.errors import TrainingDiverged
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.trainer_process import RemoteTrainer, TrainerProcess, TrainerProcessError
+from charnames_gui.core.training import TrainConfig, Trainer
+
+# The tests share one child process (starting one imports torch, ~2 s); it ends with the module.
+pytestmark = pytest.mark.keeps_trainer_process
+
+
+@pytest.fixture(scope="module")
+def process() -> Iterator[TrainerProcess]:
+    child = TrainerProcess()  # one child for the module: starting one imports torch (~2 s)
+    yield child
+    child.close()
+
+
+@pytest.fixture
+def dataset(small_words: list[str]) -> Dataset:
+    return Dataset(small_words)
+
+
+def _pair(
+    dataset: Dataset, process: TrainerProcess, config: TrainConfig
+) -> tuple[Trainer, RemoteTrainer]:
+    model_config = ModelConfig(3, 5, 24, dataset.vocab.size)
+    local = Trainer(MLP.init(model_config, config.init, config.seed), dataset.examples(3), config)
+    remote = RemoteTrainer(
+        process, MLP.init(model_config, config.init, config.seed), dataset.examples(3), config
+    )
+    return local, remote
+
+
+@pytest.mark.parametrize("engine", ["fast", "autograd"])
+def test_the_same_losses_and_weights_as_in_process(
+    dataset: Dataset, process: TrainerProcess, engine: str
+) -> None:
+    config = TrainConfig(steps=600, lr=0.2, lr_decay_at=300, engine=engine)
+    local, remote = _pair(dataset, process, config)
+    expected = local.run(600)
+    remote.begin()
+    got = [remote.run(170), remote.run(30)]
+    remote.begin()  # a pause and a resume: the minibatch stream goes on in the child
+    got += [remote.run(1000, time_budget=5.0)]
+    np.testing.assert_array_equal(np.concatenate(got), expected)
+    assert remote.step == local.step == 600 and remote.done
+    remote.snapshot()
+    for name, tensor in local.model.params.items():
+        assert torch.equal(remote.model.params[name], tensor)
+    assert remote.evaluate("dev") == pytest.approx(local.evaluate("dev"), abs=1e-6)
+    X, Y = dataset.examples(3).tensors["train"]
+    assert remote.loss_on(X, Y) == pytest.approx(local.loss_on(X, Y), abs=1e-6)
+
+
+def test_more_steps_and_a_new_learning_rate_continue(
+    dataset: Dataset, process: TrainerProcess
+) -> None:
+    config = TrainConfig(steps=200, lr=0.1, schedule="constant")
+    local, remote = _pair(dataset, process, config)
+    remote.begin()
+    remote.run(500)
+    assert remote.step == 200
+    more = config.replace(steps=400, lr=0.05)
+    local.run(200)
+    local.set_config(more)
+    remote.set_config(more)
+    remote.begin()
+    np.testing.assert_array_equal(remote.run(500), local.run(500))
+
+
+def test_edits_to_the_model_reach_the_child_and_divergence_comes_back(
+    dataset: Dataset, process: TrainerProcess
+) -> None:
+    _, remote = _pair(dataset, process, TrainConfig(steps=100))
+    remote.begin()
+    remote.run(10)
+    remote.snapshot()
+    remote.model.params["W2"][0, 0] = float("nan")  # as a test or a learner might
+    remote.begin()
+    with pytest.raises(TrainingDiverged) as caught:
+        remote.run(10)
+    assert caught.value.step == 11
+    assert remote.step == 10
+
+
+def test_a_dead_child_is_reported_then_replaced(dataset: Dataset) -> None:
+    process = TrainerProcess()
+    try:
+        _, remote = _pair(dataset, process, TrainConfig(steps=50))
+        remote.begin()
+        remote.run(5)
+        assert process._process is not None
+        process._process.kill()
+        process._process.join(5)
+        with pytest.raises(TrainerProcessError, match="stopped"):
+            remote.run(5)
+        remote.begin()  # a new child, sent the model again
+        assert len(remote.run(5)) == 5
+    finally:
+        process.close()
+    assert process._process is None
