@@ -19,10 +19,11 @@ it between runs are sent by begin().
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -32,7 +33,7 @@ import torch
 from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.errors import CharnamesError, TrainingDiverged
 from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.training import TrainConfig, Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
 
@@ -56,6 +57,8 @@ def serve(conn: Connection) -> None:
             if command == "quit":
                 conn.send(("ok",))
                 return
+            if command == "stop":  # arrived after a stream had ended by itself: nothing to do
+                continue
             if command == "load":
                 trainer, key = _load(trainer, key, *args)
                 conn.send(("ok", trainer.engine_note))
@@ -72,6 +75,8 @@ def serve(conn: Connection) -> None:
                     conn.send(("diverged", exc.step, exc.loss, lost, trainer.step, trainer.seconds))
                     continue
                 conn.send(("ok", losses, trainer.step, trainer.seconds))
+            elif command == "stream":
+                _stream(conn, trainer, *args)
             elif command == "weights":
                 conn.send(("ok", trainer.model.snapshot()))
             elif command == "evaluate":
@@ -83,6 +88,40 @@ def serve(conn: Connection) -> None:
                 raise TrainerProcessError(f"Unknown request {command!r}")
         except Exception as exc:  # reported to the parent, which raises it there
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _stream(
+    conn: Connection,
+    trainer: Trainer,
+    eval_every: int,
+    eval_subset: tuple[np.ndarray, np.ndarray],
+    chunk_seconds: float,
+    snapshot_seconds: float,
+) -> None:
+    """Train without waiting for the parent between chunks: send each event as it happens,
+    and stop when a ("stop",) arrives. Always ends with ("end", step, seconds)."""
+    stopped = False
+
+    def should_stop() -> bool:
+        nonlocal stopped
+        if not stopped and conn.poll():
+            conn.recv()  # ("stop",)
+            stopped = True
+        return stopped
+
+    subset = (torch.from_numpy(eval_subset[0]), torch.from_numpy(eval_subset[1]))
+    events = train_stream(trainer, eval_every, subset, should_stop, chunk_seconds,
+                          snapshot_seconds)  # fmt: skip
+    try:
+        for event in events:
+            if event[0] == "chunk":
+                conn.send(("chunk", event[1], trainer.step, trainer.seconds))
+            else:
+                conn.send(event)
+    except TrainingDiverged as exc:
+        lost = getattr(exc, "losses", np.empty(0, np.float32))
+        conn.send(("diverged", exc.step, exc.loss, lost))
+    conn.send(("end", trainer.step, trainer.seconds))
 
 
 def _load(
@@ -137,6 +176,26 @@ class TrainerProcess:
             except (EOFError, OSError, BrokenPipeError) as exc:
                 self._forget()
                 raise TrainerProcessError(f"The training process stopped ({exc})") from exc
+        if reply[0] == "error":
+            raise TrainerProcessError(f"Training failed: {reply[1]}")
+        return reply
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Connection]:
+        """The pipe, for a conversation longer than one request (a stream)."""
+        with self._lock:
+            try:
+                yield self._connection()
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                self._forget()
+                raise TrainerProcessError(f"The training process stopped ({exc})") from exc
+
+    def receive(self, conn: Connection) -> tuple[Any, ...]:
+        """The next message of a session; an error in the child is raised here."""
+        while not conn.poll(1.0):
+            if self._process is None or not self._process.is_alive():
+                raise EOFError("the training process ended")
+        reply = conn.recv()
         if reply[0] == "error":
             raise TrainerProcessError(f"Training failed: {reply[1]}")
         return reply
@@ -276,6 +335,49 @@ class RemoteTrainer:
         self.local.step, self.local.seconds = step, seconds
         self._mirror_behind = True
         return losses
+
+    def stream(
+        self,
+        eval_every: int,
+        eval_subset: tuple[torch.Tensor, torch.Tensor],
+        should_stop: Callable[[], bool],
+        chunk_seconds: float = 0.05,
+        snapshot_seconds: float = 0.25,
+    ) -> Iterator[tuple]:
+        """Trainer.stream, run by the child: the same events, while the child trains on
+        without waiting for this side (should_stop is checked as each event arrives, and a
+        stop reaches the child between two of its steps)."""
+        self._ensure_loaded()
+        diverged: tuple[Any, ...] | None = None
+        X, Y = eval_subset
+        with self.process.session() as conn:
+            conn.send(("stream", self.key, eval_every, (X.numpy(), Y.numpy()), chunk_seconds,
+                       snapshot_seconds))  # fmt: skip
+            stop_sent = False
+            while True:
+                if not stop_sent and should_stop():
+                    conn.send(("stop",))
+                    stop_sent = True
+                event = self.process.receive(conn)
+                kind = event[0]
+                if kind == "chunk":
+                    _, losses, step, seconds = event
+                    self.local.step, self.local.seconds = step, seconds
+                    self._mirror_behind = True
+                    yield ("chunk", losses)
+                elif kind in ("eval", "weights"):
+                    yield event
+                elif kind == "diverged":
+                    diverged = event
+                elif kind == "end":
+                    self.local.step, self.local.seconds = event[1], event[2]
+                    break
+        if diverged is not None:
+            _, step, loss, losses = diverged
+            self.snapshot()  # the last finite weights
+            error = TrainingDiverged(step, loss)
+            error.losses = losses  # type: ignore[attr-defined]
+            raise error
 
     def _ensure_loaded(self) -> None:
         if self.process.loaded_key != self.key:

@@ -229,6 +229,53 @@ class Trainer:
         X, Y = self.examples.tensors[split]
         return self.model.loss(X, Y)
 
+    def stream(
+        self,
+        eval_every: int,
+        eval_subset: tuple[torch.Tensor, torch.Tensor],
+        should_stop: Callable[[], bool],
+        chunk_seconds: float = 0.05,
+        snapshot_seconds: float = 0.25,
+    ) -> Iterator[tuple]:
+        """Train until done or should_stop(), telling what happens as it goes (see
+        train_stream)."""
+        return train_stream(
+            self, eval_every, eval_subset, should_stop, chunk_seconds, snapshot_seconds
+        )
+
+
+def train_stream(
+    trainer: Trainer,
+    eval_every: int,
+    eval_subset: tuple[torch.Tensor, torch.Tensor],
+    should_stop: Callable[[], bool],
+    chunk_seconds: float = 0.05,
+    snapshot_seconds: float = 0.25,
+) -> Iterator[tuple]:
+    """A run as a stream of events, for whoever watches it (the GUI's worker):
+
+        ("chunk", losses)                  the per-step losses of about chunk_seconds of steps
+        ("eval", step, dev_loss, loss)     every eval_every steps: the whole dev split, and the
+                                           loss on eval_subset (a sample of train)
+        ("weights", step, weights)         every snapshot_seconds: copies of the parameters
+
+    It ends when the run is done or should_stop() is true (checked between any two steps);
+    TrainingDiverged propagates as from run().
+    """
+    next_eval = (trainer.step // eval_every + 1) * eval_every
+    last_snapshot = time.perf_counter()
+    while not trainer.done and not should_stop():
+        losses = trainer.run(next_eval - trainer.step, should_stop, chunk_seconds)
+        yield ("chunk", losses)
+        if trainer.step >= next_eval:
+            dev = trainer.evaluate("dev")
+            yield ("eval", trainer.step, dev, trainer.model.loss(*eval_subset))
+            next_eval += eval_every
+        now = time.perf_counter()
+        if now - last_snapshot >= snapshot_seconds:
+            yield ("weights", trainer.step, trainer.model.snapshot())
+            last_snapshot = now
+
 
 def lr_sweep_steps(
     model: MLP,

@@ -32,7 +32,7 @@ from charnames_gui.core.training import Trainer, lr_sweep_steps, suggest_lr
 LOSS_INTERVAL = 0.05  # seconds between loss signals: 20 Hz
 SNAPSHOT_INTERVAL = 0.25  # seconds between parameter snapshots: 4 Hz
 FRAME_WAIT = 0.05  # longest the worker waits for a GUI frame to be drawn
-CHUNK_SECONDS = 0.02  # the trainer checks the clock and the stop flag inside each chunk
+CHUNK_SECONDS = 0.05  # the trainer checks the clock and the stop flag inside each chunk
 # The train points use a fixed random sample of the train split: the full split is 8x the
 # dev split and would make every point 5x as costly; 10,000 examples estimate its loss to
 # about +-0.01, enough to see the gap between train and dev open up.
@@ -196,11 +196,9 @@ class TrainingWorker(QObject):
         pending: list[np.ndarray] = []
         pending_start = trainer.step + 1
         run_start = time.perf_counter()
-        last_loss_emit = last_snapshot = run_start
+        last_loss_emit = run_start
         rate_mark = (run_start, trainer.step)
         rate = 0.0
-        train_subset = self._train_subset(trainer)
-        next_eval = (trainer.step // job.eval_every + 1) * job.eval_every
 
         def flush(now: float) -> None:
             nonlocal pending, pending_start, rate, rate_mark
@@ -217,23 +215,22 @@ class TrainingWorker(QObject):
                 rate_mark = (now, trainer.step)
             self.progress.emit(Progress(trainer.step, trainer.config.steps, now - run_start, rate))
 
+        events = trainer.stream(job.eval_every, self._train_subset(trainer), self._interrupted,
+                                CHUNK_SECONDS, SNAPSHOT_INTERVAL)  # fmt: skip
         try:
-            while not trainer.done and not self._interrupted():
-                until_eval = next_eval - trainer.step
-                losses = trainer.run(until_eval, self._interrupted, CHUNK_SECONDS)
-                pending.append(losses)
+            for event in events:
                 now = time.perf_counter()
-                if trainer.step >= next_eval:
+                if event[0] == "chunk":
+                    pending.append(event[1])
+                    if now - last_loss_emit >= LOSS_INTERVAL:
+                        flush(now)
+                        last_loss_emit = now
+                elif event[0] == "eval":
                     flush(now)
                     last_loss_emit = now
-                    self.evalReady.emit(self._evaluate(trainer, train_subset))
-                    next_eval += job.eval_every
-                elif now - last_loss_emit >= LOSS_INTERVAL:
-                    flush(now)
-                    last_loss_emit = now
-                if now - last_snapshot >= SNAPSHOT_INTERVAL:
-                    self.snapshotReady.emit(Snapshot(trainer.step, trainer.snapshot()))
-                    last_snapshot = now
+                    self.evalReady.emit(EvalPoint(*event[1:]))
+                elif event[0] == "weights":
+                    self.snapshotReady.emit(Snapshot(event[1], event[2]))
         except TrainingDiverged as exc:
             if len(getattr(exc, "losses", ())):
                 pending.append(exc.losses)  # type: ignore[attr-defined]
@@ -254,10 +251,6 @@ class TrainingWorker(QObject):
         g = torch.Generator().manual_seed(0)  # the same subset at every point of the run
         ix = torch.randperm(X.shape[0], generator=g)[:TRAIN_ESTIMATE_EXAMPLES]
         return X[ix], Y[ix]
-
-    @staticmethod
-    def _evaluate(trainer: Trainer, train_subset: tuple[torch.Tensor, torch.Tensor]) -> EvalPoint:
-        return EvalPoint(trainer.step, trainer.evaluate("dev"), trainer.loss_on(*train_subset))
 
     @Slot(object)
     def evaluate(self, job: EvalJob) -> None:

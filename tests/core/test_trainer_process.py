@@ -109,3 +109,45 @@ def test_a_dead_child_is_reported_then_replaced(dataset: Dataset) -> None:
     finally:
         process.close()
     assert process._process is None
+
+
+def test_a_stream_gives_the_same_events_as_in_process(
+    dataset: Dataset, process: TrainerProcess
+) -> None:
+    config = TrainConfig(steps=900, lr=0.2, schedule="constant")
+    local, remote = _pair(dataset, process, config)
+    X, Y = dataset.examples(3).tensors["train"]
+    subset = (X[:100], Y[:100])
+
+    def collect(trainer: Trainer | RemoteTrainer) -> tuple[np.ndarray, list]:
+        losses, evals = [], []
+        for event in trainer.stream(300, subset, lambda: False, 0.01, 3600.0):
+            if event[0] == "chunk":
+                losses.append(event[1])
+            elif event[0] == "eval":
+                evals.append(event[1:])
+        return np.concatenate(losses), evals
+
+    remote.begin()
+    remote_losses, remote_evals = collect(remote)
+    local_losses, local_evals = collect(local)
+    np.testing.assert_array_equal(remote_losses, local_losses)
+    assert [e[0] for e in remote_evals] == [300, 600, 900]
+    np.testing.assert_allclose(remote_evals, local_evals, atol=1e-6)
+    assert remote.step == 900
+
+
+def test_a_stream_stops_between_two_steps_when_asked(
+    dataset: Dataset, process: TrainerProcess
+) -> None:
+    _, remote = _pair(dataset, process, TrainConfig(steps=10_000_000))
+    X, Y = dataset.examples(3).tensors["train"]
+    remote.begin()
+    chunks: list[np.ndarray] = []
+    stop = lambda: len(chunks) >= 3  # noqa: E731
+    for event in remote.stream(10_000_000, (X[:10], Y[:10]), stop, 0.01, 3600.0):
+        if event[0] == "chunk":
+            chunks.append(event[1])
+    assert 0 < remote.step < 10_000_000
+    remote.begin()  # the pipe is clean: the next request works
+    assert len(remote.run(5)) == 5
