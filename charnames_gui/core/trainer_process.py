@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import multiprocessing
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -86,8 +87,13 @@ def serve(conn: Connection) -> None:
                 conn.send(("ok", trainer.model.loss(torch.from_numpy(X), torch.from_numpy(Y))))
             else:
                 raise TrainerProcessError(f"Unknown request {command!r}")
+        except (EOFError, OSError):  # the app is gone (closed or killed): end quietly
+            return
         except Exception as exc:  # reported to the parent, which raises it there
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            try:
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            except OSError:
+                return
 
 
 def _stream(
@@ -210,7 +216,8 @@ class TrainerProcess:
             parent_end, child_end = context.Pipe()
             process = context.Process(target=serve, args=(child_end,), daemon=True,
                                       name="charnames-trainer")  # fmt: skip
-            process.start()
+            with _main_module_hidden():
+                process.start()
             child_end.close()
             self._process, self._conn = process, parent_end
         return self._conn
@@ -234,6 +241,32 @@ class TrainerProcess:
                     pass
                 self._process.join(5)
             self._forget()
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a child without it importing the parent's __main__.
+
+    A "spawn" child re-imports the script that started the parent, to find functions
+    defined there; a script without an `if __name__ == "__main__":` guard (a learner's
+    notebook export, `python -m charnames_gui`, a test driver) would then start a second app
+    in the child. The child needs nothing from __main__ (serve lives in this module), so
+    while it starts, __main__ shows spawn no file and no module name to import."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {
+        name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__
+    }
+    for name in saved:
+        del main.__dict__[name]
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        del main.__dict__["__spec__"]
+        main.__dict__.update(saved)
 
 
 _keys = itertools.count(1)

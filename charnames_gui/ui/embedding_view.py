@@ -428,7 +428,7 @@ class EmbeddingView(QWidget):
         assert self._C is not None
         vocab_size, n_embd = self._C.shape
         columns = "1 column" if n_embd == 1 else f"{n_embd} columns"
-        shape = f"C has {vocab_size} rows (characters) × {columns} (dimensions)"
+        shape = f"C: {vocab_size} characters × {columns}"
         self.status_label.setText(shape if self._step is None else f"Step {self._step:,} · {shape}")
 
     # -- vocabulary and styles ---------------------------------------------------------------

@@ -146,9 +146,9 @@ class LossPlot(QWidget):
             pen=pg.mkPen(QColor(200, 40, 40), width=1, style=Qt.PenStyle.DashLine),
             label="",
             labelOpts={
-                "position": 0.97,
+                "position": 0.06,  # low on the line: the legend sits at the top
                 "color": QColor(200, 40, 40),
-                "anchors": [(1, 0), (1, 0)],
+                "anchors": [(1, 1), (1, 1)],
             },
         )
         for line in (self.uniform_line, self.bigram_line, self.decay_line):
