@@ -20,7 +20,15 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QTransform
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainterPath,
+    QResizeEvent,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -120,6 +128,12 @@ class EmbeddingView(QWidget):
         layout.addWidget(caption)
         self.clear()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        margins = self.layout().contentsMargins()
+        self.status_label.setFixedWidth(max(1, event.size().width() - margins.left()
+                                            - margins.right()))  # fmt: skip
+
     # -- construction ------------------------------------------------------------------------
     def _build_controls(self) -> None:
         self.mode_combo = QComboBox()
@@ -148,9 +162,11 @@ class EmbeddingView(QWidget):
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Embedding size and training step")
         self.status_label.setToolTip("The training step of this snapshot of C, and its shape.")
-        # Its text changes at every update during training: with a size of its own it would
-        # re-lay out the panel (resizing and repainting the plot) each time.
+        # Its text changes at every update during training. Qt re-lays out the whole window
+        # when a widget's size hint changes, unless the widget has a fixed size: so it gets
+        # one (its width follows the view in resizeEvent).
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.status_label.setFixedHeight(self.status_label.fontMetrics().height() + 4)
 
         x_label, y_label = QLabel("x:"), QLabel("y:")
         x_label.setBuddy(self.x_combo)

@@ -553,8 +553,14 @@ class MainWindow(QMainWindow):
             self._last_embedding_refresh = now
             self.embedding_view.set_embedding(snapshot.weights["C"], info.vocab.itos,
                                               step=snapshot.step)  # fmt: skip
-        if now - self._last_sampling_refresh >= SAMPLING_REFRESH_SECONDS and not (
-            self.sampling_dock.visibleRegion().isEmpty()
+        state = self.sampling_panel.state
+        mid_name = state is not None and bool(state.chosen) and not state.finished
+        # A name in progress keeps the weights it was drawn with: its bars and the "drew 'x'
+        # with p = ..." beside them stay consistent; the next name gets the latest weights.
+        if (
+            now - self._last_sampling_refresh >= SAMPLING_REFRESH_SECONDS
+            and not mid_name
+            and not self.sampling_dock.visibleRegion().isEmpty()
         ):
             self._last_sampling_refresh = now
             self.sampling_panel.set_model(info.config, snapshot.weights, info.vocab,

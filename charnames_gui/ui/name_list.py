@@ -80,7 +80,7 @@ class GeneratedNames(QWidget):
     """
 
     nameActivated = Signal(str)
-    COLUMNS = ("name", "in the dataset?", "NLL", "NLL / char")
+    COLUMNS = ("name", "split", "NLL", "NLL / char")  # split: train, dev/test, new
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

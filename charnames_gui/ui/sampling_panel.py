@@ -338,7 +338,7 @@ class SamplingPanel(QWidget):
         if self._splitter.orientation() != orientation:
             self._splitter.setOrientation(orientation)
             total = self._splitter.width() if wide else self._splitter.height()
-            self._splitter.setSizes([int(total * 0.64), int(total * 0.36)])
+            self._splitter.setSizes([int(total * 0.58), int(total * 0.42)])
 
     def set_model(
         self,

@@ -89,6 +89,11 @@ class TrainingControls(QWidget):
         ):
             label.setAccessibleName(name)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            # These change several times a second. Qt re-lays out the whole window when a
+            # widget's size hint changes, unless the widget has a fixed size: so they get one.
+            metrics = label.fontMetrics()
+            label.setFixedSize(metrics.horizontalAdvance("10,000,000 / 10,000,000"),
+                               metrics.height() + 2)  # fmt: skip
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button, 2)
