@@ -247,3 +247,45 @@ def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
         if not w.accessibleName() and not (isinstance(w, QAbstractButton) and w.text())
     ]
     assert not unnamed, [type(w).__name__ for w in unnamed]
+
+
+def test_a_frame_repaints_at_most_one_costly_view(window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The loss plot with moved axes, the embedding and the sampling bars each take 10-20 ms
+    to repaint: painted in the same frame they held the GUI thread for 50-70 ms. A frame
+    paints one of them; the others wait for the next frame."""
+    from charnames_gui.ui.training_worker import Snapshot
+
+    window._frame_clock.stop()  # the test plays the frames
+    assert window.controller.model is not None
+    painted: list[str] = []
+    monkeypatch.setattr(
+        window.embedding_view, "set_embedding", lambda *a, **k: painted.append("embedding")
+    )
+    monkeypatch.setattr(
+        window.sampling_panel, "set_model", lambda *a, **k: painted.append("sampling")
+    )
+    window._on_snapshot(Snapshot(step=10, weights=window.controller.model.snapshot()))
+
+    monkeypatch.setattr(window.loss_plot, "redraw", lambda: True)  # its axes moved
+    window._update_live_views()
+    assert painted == []
+    monkeypatch.setattr(window.loss_plot, "redraw", lambda: False)
+    window._update_live_views()
+    assert painted == ["sampling"]  # both are due: one per frame
+    window._update_live_views()
+    assert painted == ["sampling", "embedding"]
+    window._update_live_views()  # neither is due again yet
+    assert painted == ["sampling", "embedding"]
+
+
+def test_the_loss_plot_reports_when_its_axes_move(window: MainWindow) -> None:
+    from charnames_gui.ui.training_worker import LossChunk
+
+    plot = window.loss_plot
+    assert plot.redraw() is False  # nothing new
+    plot.append_losses(LossChunk(start_step=1, losses=np.full(100, 3.0), lr=0.1))
+    assert plot.redraw() is True  # the first losses set the ranges
+    plot.append_losses(LossChunk(start_step=101, losses=np.full(100, 3.0), lr=0.1))
+    assert plot.redraw() is False  # more of the same: the axes stay
+    plot.append_losses(LossChunk(start_step=201, losses=np.full(900, 3.0), lr=0.1))
+    assert plot.redraw() is True  # past 1,000 steps the x axis grows to 2,000

@@ -1,0 +1,73 @@
+"""The probability bars and the context window redraw only what changed."""
+
+from __future__ import annotations
+
+import math
+import string
+
+import numpy as np
+import pytest
+
+from charnames_gui.ui.sampling_bars import ContextWindow, ProbabilityBars, _round_up
+
+ITOS = (".", *string.ascii_lowercase)
+
+
+@pytest.mark.parametrize(
+    ("value", "top"),
+    [(0.0, 0.02), (0.013, 0.02), (0.11, 0.12), (0.12, 0.12), (0.2, 0.2), (0.21, 0.25),
+     (0.5, 0.5), (0.93, 1.0), (1.25, 1.3), (math.nan, 1.0), (math.inf, 1.0)],
+)  # fmt: skip
+def test_the_probability_axis_tops_at_round_values(value: float, top: float) -> None:
+    assert _round_up(value) == pytest.approx(top)
+    assert _round_up(value) >= min(value, 1.0) or not math.isfinite(value)
+
+
+def _distribution(seed: int) -> np.ndarray:
+    probs = np.random.default_rng(seed).uniform(0.9, 1.1, len(ITOS))
+    return probs / probs.sum()
+
+
+def test_a_slightly_different_distribution_keeps_the_axes(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """While a model trains the bars get a new distribution every 2 s; an axis given new
+    ticks or a new range is drawn afresh, so they are set only when they change."""
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.resize(800, 300)
+    bars.show()
+    bars.set_vocabulary(ITOS)
+    bars.set_distribution(_distribution(0), chosen=3)
+    plot = bars.getPlotItem()
+    calls: list[str] = []
+    axis = plot.getAxis("bottom")
+    monkeypatch.setattr(axis, "setTicks", lambda *a: calls.append("ticks"))
+    monkeypatch.setattr(axis, "setStyle", lambda **k: calls.append("style"))
+    monkeypatch.setattr(plot, "setYRange", lambda *a, **k: calls.append("y range"))
+
+    bars.set_distribution(_distribution(1), chosen=5)
+    assert calls == []
+    np.testing.assert_allclose(bars.bar_heights(), _distribution(1))
+    assert bars.tick_labels() == list(ITOS)
+
+    bars.set_by_probability(True)  # the bars change places: the labels follow them
+    assert calls == ["ticks"]
+    peaked = np.full(len(ITOS), 0.5 / (len(ITOS) - 1))
+    peaked[4] = 0.5
+    bars.set_distribution(peaked)
+    assert "y range" in calls
+
+
+def test_the_context_window_restyles_only_changed_boxes(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    window = ContextWindow()
+    qtbot.addWidget(window)
+    window.set_window([".", ".", "a"], ".", "b")
+    assert window.texts() == [".", ".", "a"]
+    assert window.next_text() == "b"
+    restyled: list[str] = []
+    for label in window.findChildren(type(window._next)):
+        was = label.text()
+        monkeypatch.setattr(label, "setStyleSheet", lambda _style, was=was: restyled.append(was))
+    window.set_window([".", "a", "b"], ".", "c")  # the middle box turns from boundary to char
+    assert window.texts() == [".", "a", "b"]
+    assert window.next_text() == "c"
+    assert restyled == ["."]
