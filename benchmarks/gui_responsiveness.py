@@ -7,9 +7,12 @@ the same process, alternates:
     QTimer on the GUI thread records how late each of its ticks arrives.
 
 Prints the longest and the 99th-percentile tick delay (goals: < 50 ms and < 20 ms) and the
-app's steps/s divided by the headless steps/s (goal: >= 0.9). Usage:
+app's steps/s divided by the headless steps/s (goal: >= 0.9): the median over rounds, each of
+which compares two segments next to each other in time. --calibrate adds a second headless
+segment to each round, to show how much the same ratio moves on this machine by itself.
+Usage:
 
-    python benchmarks/gui_responsiveness.py [--seconds 8] [--rounds 3] [--engine fast] [--json]
+    python benchmarks/gui_responsiveness.py [--seconds 3] [--rounds 10] [--calibrate] [--json]
 """
 
 from __future__ import annotations
@@ -53,6 +56,21 @@ def wait(ms: int) -> None:
     loop.exec()
 
 
+def warm_up(window: object) -> None:
+    """Train until the first steps arrive, unmeasured: the first run starts the training
+    process (which imports torch, ~2 s) and sends it the examples."""
+    from charnames_gui.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    controller = window.controller
+    controller.start()
+    deadline = time.monotonic() + 60
+    while controller.trainer.step < 1000 and time.monotonic() < deadline:
+        wait(50)
+    controller.stop()
+    controller.wait_until_idle()
+
+
 def app_round(window: object, seconds: float) -> tuple[float, float, list[float]]:
     """Train in the window for `seconds`; return steps/s over the wall clock, steps/s of the
     training loop alone (without the dev-loss points), and the GUI tick delays (ms)."""
@@ -89,11 +107,22 @@ def app_round(window: object, seconds: float) -> tuple[float, float, list[float]
     return steps / elapsed, loop_steps / loop_seconds, delays[1:]
 
 
+def _quartiles(values: list[float]) -> tuple[float, float, float]:
+    q1, q2, q3 = np.percentile(values, [25, 50, 75])
+    return round(float(q1), 3), round(float(q2), 3), round(float(q3), 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each segment")
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--engine", choices=["fast", "autograd"], default="fast")
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="also pair headless segments with each other: the spread of that ratio is the "
+        "machine's own noise",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -116,14 +145,34 @@ def main(argv: list[str] | None = None) -> int:
     window.panel.set_values(train=config)
     assert window.open_dataset(bundled_dataset_path())
 
-    headless, in_app, in_app_loop, all_delays = [], [], [], []
-    for _ in range(args.rounds):
-        headless.append(headless_rate(dataset, config, args.seconds))
-        rate, loop_rate, delays = app_round(window, args.seconds)
-        in_app.append(rate)
-        in_app_loop.append(loop_rate)
-        all_delays += delays
-        app.processEvents()
+    # This VM's speed drifts by tens of percent within seconds, so each round compares two
+    # segments next to each other in time, in alternating order (headless first, then the
+    # app first), and the figure is the median of the rounds' ratios.
+    warm_up(window)
+    ratios, loop_ratios, noise, all_delays = [], [], [], []
+    headless, in_app = [], []
+    for r in range(args.rounds):
+        measured: dict[str, float] = {}
+        order = ["headless", "app"] if r % 2 == 0 else ["app", "headless"]
+        if args.calibrate:
+            order.insert(1, "headless again")
+        for segment in order:
+            if segment == "app":
+                rate, loop_rate, delays = app_round(window, args.seconds)
+                measured["app"], measured["loop"] = rate, loop_rate
+                all_delays += delays
+            else:
+                measured[segment] = headless_rate(dataset, config, args.seconds)
+            app.processEvents()
+        headless.append(measured["headless"])
+        in_app.append(measured["app"])
+        ratios.append(measured["app"] / measured["headless"])
+        loop_ratios.append(measured["loop"] / measured["headless"])
+        if args.calibrate:
+            noise.append(measured["headless again"] / measured["headless"])
+        if os.environ.get("BENCH_VERBOSE"):
+            print(f"round {r}: " + ", ".join(f"{k} {v:,.0f}" for k, v in measured.items())
+                  + f": ratio {ratios[-1]:.3f}", file=sys.stderr)  # fmt: skip
     window.controller.shutdown()
     window.hide()
 
@@ -131,21 +180,21 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "engine": args.engine,
         "rounds": args.rounds,
-        "seconds_per_round": args.seconds,
+        "seconds_per_segment": args.seconds,
         "tick_delay_max_ms": round(float(delays_ms.max()), 1),
         "tick_delay_p99_ms": round(float(np.percentile(delays_ms, 99)), 1),
         "tick_delay_median_ms": round(float(np.median(delays_ms)), 2),
         "ticks": len(delays_ms),
         "headless_steps_per_s": round(statistics.median(headless), 1),
         "app_steps_per_s": round(statistics.median(in_app), 1),
-        "app_over_headless": round(statistics.median(in_app) / statistics.median(headless), 3),
-        "app_loop_steps_per_s": round(statistics.median(in_app_loop), 1),
-        "app_loop_over_headless": round(
-            statistics.median(in_app_loop) / statistics.median(headless), 3
-        ),
+        "app_over_headless_quartiles": _quartiles(ratios),
+        "app_over_headless": _quartiles(ratios)[1],
+        "app_loop_over_headless": _quartiles(loop_ratios)[1],
         "platform": os.environ.get("QT_QPA_PLATFORM", ""),
         "machine": f"{platform.machine()} {os.cpu_count()} cpus, torch {torch.__version__}",
     }
+    if noise:
+        result["headless_over_headless_quartiles"] = _quartiles(noise)
     if args.json:
         print(json.dumps(result))
     else:
@@ -155,14 +204,19 @@ def main(argv: list[str] | None = None) -> int:
             f"p99 {r['tick_delay_p99_ms']} ms (goal < 20), "
             f"median {r['tick_delay_median_ms']} ms over {r['ticks']} ticks"
         )
+        q1, q2, q3 = r["app_over_headless_quartiles"]
         print(
-            f"steps/s: headless {r['headless_steps_per_s']:,}, in the app "
-            f"{r['app_steps_per_s']:,}: ratio {r['app_over_headless']} (goal >= 0.9)"
+            f"steps/s in the app / headless, median of {args.rounds} rounds: {q2} "
+            f"(quartiles {q1}-{q3}; goal >= 0.9). Medians: headless "
+            f"{r['headless_steps_per_s']:,}, app {r['app_steps_per_s']:,} steps/s"
         )
         print(
-            f"training loop alone in the app (dev-loss points excluded): "
-            f"{r['app_loop_steps_per_s']:,} steps/s, ratio {r['app_loop_over_headless']}"
+            f"the same, training loop alone (dev-loss points excluded): "
+            f"{r['app_loop_over_headless']}"
         )
+        if noise:
+            q1, q2, q3 = r["headless_over_headless_quartiles"]
+            print(f"headless / headless (the machine's noise): {q2} (quartiles {q1}-{q3})")
     return 0
 
 

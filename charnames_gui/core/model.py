@@ -9,6 +9,7 @@ loss   = cross_entropy(logits, Y)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -166,13 +167,22 @@ class MLP:
         return h @ self.W2 + self.b2  # (B, vocab_size)
 
     @torch.no_grad()
-    def loss(self, X: torch.Tensor, Y: torch.Tensor, batch: int = 65536) -> float:
-        """Mean cross-entropy over all of (X, Y), in slices so a big split stays small in
-        memory."""
+    def loss(
+        self,
+        X: torch.Tensor,
+        Y: torch.Tensor,
+        batch: int = 65536,
+        between: Callable[[], object] | None = None,
+    ) -> float:
+        """Mean cross-entropy over all of (X, Y), in slices of `batch` rows so a big split
+        stays small in memory. between() is called before each slice (a thread sharing its
+        core with the GUI waits there for a frame to be drawn)."""
         if X.shape[0] == 0:
             return float("nan")
         total = 0.0
         for start in range(0, X.shape[0], batch):
+            if between is not None:
+                between()
             logits = self.logits(X[start : start + batch])
             total += F.cross_entropy(logits, Y[start : start + batch], reduction="sum").item()
         return total / X.shape[0]

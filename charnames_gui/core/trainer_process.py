@@ -19,6 +19,7 @@ it between runs are sent by begin().
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import multiprocessing
@@ -38,6 +39,7 @@ from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.training import TrainConfig, Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
+EVAL_SLICE = 2048  # rows per slice of a dev-loss point measured on the app's side (~1 ms)
 
 
 class TrainerProcessError(CharnamesError):
@@ -97,16 +99,21 @@ def serve(conn: Connection) -> None:
                 return
 
 
+_NO_SUBSET = (torch.empty(0, dtype=torch.int64), torch.empty(0, dtype=torch.int64))
+
+
 def _stream(
     conn: Connection,
     trainer: Trainer,
     eval_every: int,
-    eval_subset: tuple[np.ndarray, np.ndarray],
     chunk_seconds: float,
     snapshot_seconds: float,
 ) -> None:
     """Train without waiting for the parent between chunks: send each event as it happens,
-    and stop when a ("stop",) arrives. Always ends with ("end", step, seconds)."""
+    and stop when a ("stop",) arrives. Always ends with ("end", step, seconds).
+
+    The dev-loss points are measured by the parent from the weights sent at their step: it
+    has a core to spare, and here they would hold up the steps."""
     stopped = False
     next_look = 0.0
 
@@ -122,9 +129,8 @@ def _stream(
                 stopped = True
         return stopped
 
-    subset = (torch.from_numpy(eval_subset[0]), torch.from_numpy(eval_subset[1]))
-    events = train_stream(trainer, eval_every, subset, should_stop, chunk_seconds,
-                          snapshot_seconds)  # fmt: skip
+    events = train_stream(trainer, eval_every, _NO_SUBSET, should_stop, chunk_seconds,
+                          snapshot_seconds, evaluate=False)  # fmt: skip
     try:
         for event in events:
             if event[0] == "chunk":
@@ -389,23 +395,38 @@ class RemoteTrainer:
         stop reaches the child between two of its steps)."""
         self._ensure_loaded()
         diverged: tuple[Any, ...] | None = None
-        X, Y = eval_subset
+        # Events read off the pipe while a dev-loss point was measured: the pipe is kept
+        # empty, so the child never waits to send (a full pipe would hold up its steps).
+        arrived: collections.deque[tuple[Any, ...]] = collections.deque()
         with self.process.session() as conn:
-            conn.send(("stream", self.key, eval_every, (X.numpy(), Y.numpy()), chunk_seconds,
-                       snapshot_seconds))  # fmt: skip
+            conn.send(("stream", self.key, eval_every, chunk_seconds, snapshot_seconds))
             stop_sent = False
             while True:
                 if not stop_sent and should_stop():
                     conn.send(("stop",))
                     stop_sent = True
-                event = self.process.receive(conn)
+                event = arrived.popleft() if arrived else self.process.receive(conn)
                 kind = event[0]
                 if kind == "chunk":
                     _, losses, step, seconds = event
                     self.local.step, self.local.seconds = step, seconds
                     self._mirror_behind = True
                     yield ("chunk", losses)
-                elif kind in ("eval", "weights"):
+                elif kind == "eval_due":  # measured here, while the child trains on
+                    _, step, weights = event
+
+                    def between_slices() -> None:
+                        # should_stop() waits for a GUI frame to be drawn (the two would
+                        # share a core); a stop asked for meanwhile is passed on at once
+                        nonlocal stop_sent
+                        if should_stop() and not stop_sent:
+                            conn.send(("stop",))
+                            stop_sent = True
+                        while conn.poll():
+                            arrived.append(self.process.receive(conn))
+
+                    yield ("eval", step, *self._losses_of(weights, eval_subset, between_slices))
+                elif kind == "weights":
                     yield event
                 elif kind == "diverged":
                     diverged = event
@@ -418,6 +439,22 @@ class RemoteTrainer:
             error = TrainingDiverged(step, loss)
             error.losses = losses  # type: ignore[attr-defined]
             raise error
+
+    def _losses_of(
+        self,
+        weights: dict[str, np.ndarray],
+        subset: tuple[torch.Tensor, torch.Tensor],
+        between: Callable[[], object] | None = None,
+    ) -> tuple[float, float]:
+        """(dev loss, loss on subset) of these weights: what Trainer.evaluate("dev") and
+        model.loss(*subset) give in the child (equal to ~1e-7: the sums are made in slices of
+        EVAL_SLICE rows, with between() called before each, ~1 ms apart)."""
+        model = MLP(self.model.config, {k: torch.from_numpy(v) for k, v in weights.items()})
+        X, Y = self.examples.tensors["dev"]
+        return (
+            model.loss(X, Y, EVAL_SLICE, between),
+            model.loss(*subset, EVAL_SLICE, between),
+        )
 
     def _ensure_loaded(self) -> None:
         if self.process.loaded_key != self.key:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 import torch
 
+from charnames_gui.core import trainer_process
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import TrainingDiverged
 from charnames_gui.core.model import MLP, ModelConfig
@@ -135,6 +137,59 @@ def test_a_stream_gives_the_same_events_as_in_process(
     assert [e[0] for e in remote_evals] == [300, 600, 900]
     np.testing.assert_allclose(remote_evals, local_evals, atol=1e-6)
     assert remote.step == 900
+
+
+def test_the_child_leaves_the_dev_points_to_the_app(
+    dataset: Dataset, process: TrainerProcess, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The child sends the weights at each dev point and trains on; this side measures the
+    losses in slices, asking should_stop() (which waits for a GUI frame) before each."""
+    monkeypatch.setattr(trainer_process, "EVAL_SLICE", 16)
+    config = TrainConfig(steps=600, lr=0.2, schedule="constant")
+    _, remote = _pair(dataset, process, config)
+    X, Y = dataset.examples(3).tensors["train"]
+    subset = (X[:100], Y[:100])
+    asked = [0]
+
+    def should_stop() -> bool:
+        asked[0] += 1
+        return False
+
+    remote.begin()
+    events = list(remote.stream(200, subset, should_stop, 0.01, 3600.0))
+    evals = [e[1:] for e in events if e[0] == "eval"]
+    assert [step for step, *_ in evals] == [200, 400, 600]
+    dev_rows = dataset.examples(3).tensors["dev"][0].shape[0]
+    slices = math.ceil(dev_rows / 16) + math.ceil(100 / 16)
+    assert asked[0] >= 3 * slices
+    remote.snapshot()  # the weights at step 600 into the mirror
+    dev_X, dev_Y = dataset.examples(3).tensors["dev"]
+    assert evals[-1][1] == pytest.approx(remote.model.loss(dev_X, dev_Y), abs=1e-6)
+    assert evals[-1][2] == pytest.approx(remote.model.loss(*subset), abs=1e-6)
+
+
+def test_a_stop_asked_during_a_dev_point_reaches_the_child(
+    dataset: Dataset, process: TrainerProcess, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(trainer_process, "EVAL_SLICE", 16)
+    config = TrainConfig(steps=100_000, lr=0.1, schedule="constant")
+    _, remote = _pair(dataset, process, config)
+    X, Y = dataset.examples(3).tensors["train"]
+    measuring = [False]
+    losses_of = remote._losses_of
+
+    def spy(*args: object) -> tuple[float, float]:
+        measuring[0] = True
+        return losses_of(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(remote, "_losses_of", spy)
+    remote.begin()
+    events = list(remote.stream(200, (X[:100], Y[:100]), lambda: measuring[0], 0.01, 3600.0))
+    evals = [e for e in events if e[0] == "eval"]
+    assert evals[0][1] == 200
+    # stopped while the first point was measured: the child had sent one more at most
+    assert len(evals) <= 2
+    assert remote.step < 100_000
 
 
 def test_a_stream_stops_between_two_steps_when_asked(

@@ -24,6 +24,7 @@ from charnames_gui.core.training import (
     lr_sweep,
     lr_sweep_steps,
     suggest_lr,
+    train_stream,
 )
 
 # The fast engine is written separately; every engine that exists is tested here.
@@ -175,6 +176,24 @@ def test_evaluate_is_the_full_loss_of_a_split(dataset: Dataset) -> None:
         loss = trainer.evaluate(split)
         assert math.isfinite(loss)
         assert loss == pytest.approx(F.cross_entropy(trainer.model.logits(X), Y).item(), rel=1e-5)
+
+
+def test_a_stream_can_leave_the_dev_points_to_its_watcher(dataset: Dataset) -> None:
+    """evaluate=False gives the weights at each dev point instead of the losses (the training
+    process sends them to the app): the losses of those weights are the "eval" event's."""
+    X, Y = dataset.examples(3).tensors["train"]
+    subset = (X[:50], Y[:50])
+    measured = make_trainer(dataset, steps=60)
+    evals = [e[1:] for e in train_stream(measured, 20, subset, lambda: False) if e[0] == "eval"]
+    left = make_trainer(dataset, steps=60)
+    due = [e[1:] for e in train_stream(left, 20, subset, lambda: False, evaluate=False)
+           if e[0] == "eval_due"]  # fmt: skip
+    assert [step for step, *_ in evals] == [step for step, _ in due] == [20, 40, 60]
+    dev_X, dev_Y = dataset.examples(3).tensors["dev"]
+    for (_, dev, sub), (_, weights) in zip(evals, due, strict=True):
+        model = MLP(left.model.config, {k: torch.from_numpy(v) for k, v in weights.items()})
+        assert model.loss(dev_X, dev_Y) == dev
+        assert model.loss(*subset) == sub
 
 
 def test_examples_of_another_block_size_are_refused(dataset: Dataset) -> None:
