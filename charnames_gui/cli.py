@@ -126,6 +126,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_config=train_config.to_dict(),
         dataset_name=dataset.name,
         dataset_hash=dataset.content_hash(),
+        batch_stream=trainer.batch_stream,
     )
     if args.out:
         save_model(args.out, ModelFile(model, dataset.vocab, dataset.split_seed, summary))

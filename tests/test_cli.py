@@ -180,6 +180,7 @@ def test_train_out_saves_everything(
     assert loaded.training.train_config["init"] == "scaled"
     assert loaded.training.train_config["schedule"] == "step"
     assert loaded.training.train_config["lr_decay_at"] == 30
+    assert loaded.training.batch_stream == (loaded.training.train_config["seed"], 0)
     assert loaded.training.train_loss == pytest.approx(result["train_loss"], abs=1e-4)
     ds = Dataset.from_file(small_dataset_file, split_seed=5)
     assert loaded.training.dataset_hash == ds.content_hash()

@@ -47,10 +47,24 @@ class TrainingSummary:
     train_config: dict[str, Any] = field(default_factory=dict)  # TrainConfig.to_dict()
     dataset_name: str = ""
     dataset_hash: str = ""  # Dataset.content_hash()
+    # Trainer.batch_stream: (seed, start step) of the minibatch stream, so that training
+    # resumed from the file goes on with the minibatches it would have had. None: an older
+    # file (the config's seed from step 0 is then assumed).
+    batch_stream: tuple[int, int] | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingSummary:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        stream = known.get("batch_stream")
+        if stream is not None:
+            if (
+                not isinstance(stream, list)
+                or len(stream) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in stream)
+                or not 0 <= stream[1] <= int(known.get("steps", 0))
+            ):
+                raise ModelFileError("the minibatch stream of its training is not readable")
+            known["batch_stream"] = (stream[0], stream[1])
         return cls(**known)
 
 

@@ -153,9 +153,11 @@ def _load(
     train_config: TrainConfig,
     step: int,
     seconds: float,
+    batch_stream: tuple[int, int] | None,
 ) -> tuple[Trainer, int]:
     """A new trainer for a new model (examples given), or the same one brought up to date
-    (weights, config, step): its minibatch stream goes on, as in one process."""
+    (weights, config, step): its minibatch stream goes on, as in one process. batch_stream:
+    the minibatch stream to resume at `step` (sent for a new trainer, or after a resume)."""
     if examples is None and trainer is not None and key == new_key:
         if params is not None:  # None: the child's weights are the newer ones
             with torch.no_grad():
@@ -169,8 +171,10 @@ def _load(
         split_tensors = SplitTensors(config.block_size, tensors)
         model = MLP(config, {name: torch.from_numpy(v) for name, v in params.items()})
         trainer = Trainer(model, split_tensors, train_config)
-    trainer.step = step
-    trainer.seconds = seconds
+    if batch_stream is not None:
+        trainer.resume(step, seconds, batch_stream)
+    else:
+        trainer.step, trainer.seconds = step, seconds
     return trainer, new_key
 
 
@@ -299,6 +303,7 @@ class RemoteTrainer:
         self.process = process
         self.key = next(_keys)
         self._mirror_behind = False  # the child has trained since the mirror was updated
+        self._resumed = False  # resume() was called: the child's stream must follow
 
     # -- the Trainer's attributes, kept on the local mirror ---------------------------------
     @property
@@ -337,8 +342,19 @@ class RemoteTrainer:
     def engine_note(self) -> str:
         return self.local.engine_note
 
+    @property
+    def batch_stream(self) -> tuple[int, int]:
+        return self.local.batch_stream
+
     def set_config(self, config: TrainConfig) -> None:
         self.local.set_config(config)  # sent with the next begin()
+
+    def resume(
+        self, step: int, seconds: float, batch_stream: tuple[int, int] | None = None
+    ) -> None:
+        """Trainer.resume, passed on to the child with the next begin()."""
+        self.local.resume(step, seconds, batch_stream)
+        self._resumed = True
 
     # -- what runs in the child --------------------------------------------------------------
     def begin(self) -> None:
@@ -351,11 +367,13 @@ class RemoteTrainer:
             else None
         )
         params = None if self._mirror_behind and not first else self.model.snapshot()
+        stream = self.local.batch_stream if first or self._resumed else None
         self.process.call(
             "load", self.key, self.model.config, params, examples,
-            self.config, self.step, self.seconds,
+            self.config, self.step, self.seconds, stream,
         )  # fmt: skip
         self.process.loaded_key = self.key
+        self._resumed = False
 
     def run(
         self,

@@ -107,6 +107,8 @@ class BatchSampler:
 
     Indices are drawn in fixed blocks of steps, so the sequence of minibatches depends only on
     the seed, never on how the caller chunks the run: the same config gives the same curve.
+    skip(n) moves on n minibatches (when they are next needed), so a model resumed at step n
+    gets the minibatches it would have had without the break.
     """
 
     def __init__(self, n_examples: int, batch_size: int, seed: int) -> None:
@@ -116,16 +118,30 @@ class BatchSampler:
         self.block_steps = max(1, 2**18 // batch_size)  # ~2 MB of indices per block
         self._block = np.empty((0, batch_size), dtype=np.int64)
         self._next = 0
+        self._to_skip = 0  # done at the next draw: never on the GUI thread
+
+    def skip(self, n: int) -> None:
+        self._to_skip += n
 
     def next(self) -> np.ndarray:
+        while self._to_skip:
+            if self._next == len(self._block):
+                self._new_block()
+            skipped = min(self._to_skip, len(self._block) - self._next)
+            self._next += skipped
+            self._to_skip -= skipped
         if self._next == len(self._block):
-            self._block = torch.randint(
-                0, self.n_examples, (self.block_steps, self.batch_size), generator=self.generator
-            ).numpy()
-            self._next = 0
+            self._new_block()
         ix = self._block[self._next]
         self._next += 1
         return ix
+
+    def _new_block(self) -> None:
+        # (block_steps, batch_size): the rows of the next block_steps minibatches
+        self._block = torch.randint(
+            0, self.n_examples, (self.block_steps, self.batch_size), generator=self.generator
+        ).numpy()
+        self._next = 0
 
 
 class Trainer:
@@ -148,6 +164,9 @@ class Trainer:
         self.config = config
         self.step = 0  # steps done so far
         self.engine: Engine = make_engine(config.engine, model, X, Y)
+        # The minibatch stream: (its seed, the step it started at). A new batch size or seed
+        # starts a new one; a model file keeps it, so a resumed run goes on with it.
+        self.batch_stream = (config.seed, 0)
         self.batches = BatchSampler(X.shape[0], config.batch_size, config.seed)
         self.seconds = 0.0  # time spent inside run(): the training loop only
 
@@ -176,8 +195,9 @@ class Trainer:
     def set_config(self, config: TrainConfig) -> None:
         """Continue with new learning rates or step count (same model, same minibatch stream).
 
-        A new batch size or seed starts a new minibatch stream (seeded with seed + step, so a
-        resumed run is still reproducible); a new engine trains the same tensors."""
+        A new batch size or seed starts a new minibatch stream, seeded with seed + step and
+        recorded in batch_stream (model files keep it for resume()); a new engine trains the
+        same tensors."""
         config.validate()
         old = self.config
         self.config = config
@@ -185,9 +205,24 @@ class Trainer:
             X, Y = self.examples.tensors["train"]
             self.engine = make_engine(config.engine, self.model, X, Y)
         if config.batch_size != old.batch_size or config.seed != old.seed:
+            self.batch_stream = (config.seed + self.step, self.step)
             self.batches = BatchSampler(
                 self.examples.X("train").shape[0], config.batch_size, config.seed + self.step
             )
+
+    def resume(
+        self, step: int, seconds: float, batch_stream: tuple[int, int] | None = None
+    ) -> None:
+        """Go on from `step` (a model file's): the schedule from that step, and the minibatch
+        stream `batch_stream` (seed, start step) at that step. A file without one had the
+        config's seed from step 0, unless its batch size or seed changed on the way."""
+        seed, start = batch_stream if batch_stream is not None else (self.config.seed, 0)
+        if not 0 <= start <= step:
+            raise ConfigError(f"A minibatch stream from step {start:,} cannot be at step {step:,}")
+        self.step, self.seconds = step, seconds
+        self.batch_stream = (seed, start)
+        self.batches = BatchSampler(self.examples.X("train").shape[0], self.config.batch_size, seed)
+        self.batches.skip(step - start)
 
     def run(
         self,

@@ -328,6 +328,7 @@ class Controller(QObject):
         if self.trainer is not None:
             self.summary.steps = self.trainer.step
             self.summary.seconds = self.trainer.seconds
+            self.summary.batch_stream = self.trainer.batch_stream
             self.summary.train_config = self.trainer.config.to_dict()
         if outcome.train_loss is not None:
             self.summary.train_loss = outcome.train_loss
@@ -412,6 +413,7 @@ class Controller(QObject):
         if self.trainer is not None:
             self.summary.steps = self.trainer.step
             self.summary.seconds = self.trainer.seconds
+            self.summary.batch_stream = self.trainer.batch_stream
         return ModelFile(
             self.model, self.vocab, self.split_seed, self.summary, self.test_evaluations
         )
@@ -487,8 +489,7 @@ class Controller(QObject):
         self.trainer = self._make_trainer(
             self.model, dataset.examples(self.model.config.block_size), self.train_config
         )
-        self.trainer.step = self.summary.steps
-        self.trainer.seconds = self.summary.seconds
+        self.trainer.resume(self.summary.steps, self.summary.seconds, self.summary.batch_stream)
         if self.summary.dataset_hash and self.summary.dataset_hash != dataset.content_hash():
             trained_on = self.summary.dataset_name or "another dataset"
             return f"It was trained on {trained_on}, not {dataset.name}"

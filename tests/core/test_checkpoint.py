@@ -49,6 +49,7 @@ def model_file(small_words: list[str]) -> ModelFile:
         train_config=config.to_dict(),
         dataset_name=dataset.name,
         dataset_hash=dataset.content_hash(),
+        batch_stream=trainer.batch_stream,
     )
     tests = TestEvaluations()
     tests.record(dataset.content_hash(), 2.5)
@@ -110,6 +111,7 @@ def test_round_trip_keeps_everything(saved: Path, model_file: ModelFile) -> None
     assert loaded.test_evaluations.count("unknown") == 0
     assert loaded.format_version == FORMAT_VERSION
     assert loaded.training.train_config["engine"] == "autograd"
+    assert loaded.training.batch_stream == (model_file.training.train_config["seed"], 0)
 
 
 def test_round_trip_of_a_fresh_model_with_an_unusual_vocabulary(tmp_path: Path) -> None:
@@ -297,6 +299,12 @@ def test_a_newer_format_version(saved: Path) -> None:
         ({"vocab": json.dumps([".", "a", "a"] + list("bcdefghijklmnopqr"))}, "distinct"),
         ({"split_seed": "forty-two"}, "inconsistent"),
         ({"training": "{"}, "inconsistent"),
+        ({"training": json.dumps({"steps": 20, "batch_stream": "x"})}, "minibatch stream"),
+        ({"training": json.dumps({"steps": 20, "batch_stream": [1]})}, "minibatch stream"),
+        ({"training": json.dumps({"steps": 20, "batch_stream": [1, 21]})}, "minibatch stream"),
+        ({"training": json.dumps({"steps": 20, "batch_stream": [1, -1]})}, "minibatch stream"),
+        ({"training": json.dumps({"steps": 20, "batch_stream": [1.5, 0]})}, "minibatch stream"),
+        ({"training": json.dumps({"steps": 20, "batch_stream": [True, 0]})}, "minibatch stream"),
         ({"test_evaluations": "[1, 2, 3]"}, "inconsistent"),
         ({"test_evaluations": json.dumps({"counts": {"a": "many"}})}, "inconsistent"),
     ],

@@ -206,3 +206,22 @@ def test_a_stream_stops_between_two_steps_when_asked(
     assert 0 < remote.step < 10_000_000
     remote.begin()  # the pipe is clean: the next request works
     assert len(remote.run(5)) == 5
+
+
+def test_a_resumed_model_goes_on_with_its_minibatches_in_the_child(
+    dataset: Dataset, process: TrainerProcess
+) -> None:
+    """A model file's step and minibatch stream reach the child: it trains on as the model
+    would have without the break (here: a stream started by a batch-size change)."""
+    config = TrainConfig(steps=200, lr=0.1, schedule="constant")
+    local, _ = _pair(dataset, process, config)
+    local.run(30)
+    local.set_config(config.replace(batch_size=8))
+    local.run(40)
+    saved_weights = local.model.copy()
+    expected = local.run(50)
+
+    remote = RemoteTrainer(process, saved_weights, dataset.examples(3), local.config)
+    remote.resume(70, 1.5, local.batch_stream)
+    assert (remote.step, remote.seconds, remote.batch_stream) == (70, 1.5, (config.seed + 30, 30))
+    np.testing.assert_array_equal(remote.run(50), expected)

@@ -107,6 +107,52 @@ def test_the_batch_stream_depends_only_on_the_seed() -> None:
     )
 
 
+def test_skip_moves_the_stream_on_across_blocks() -> None:
+    straight = BatchSampler(1000, 8, seed=5)
+    straight.block_steps = 3
+    expected = np.stack([straight.next() for _ in range(11)])
+    skipping = BatchSampler(1000, 8, seed=5)
+    skipping.block_steps = 3
+    skipping.skip(4)
+    skipping.skip(3)  # skips add up, and happen only at the next draw
+    assert np.array_equal(np.stack([skipping.next() for _ in range(4)]), expected[7:])
+
+
+def _resumed_copy(trainer: Trainer, dataset: Dataset, stream: tuple[int, int] | None) -> Trainer:
+    """A new Trainer from trainer's weights, config and step, as if read from a model file."""
+    copy = Trainer(trainer.model.copy(), dataset.examples(3), trainer.config)
+    copy.resume(trainer.step, trainer.seconds, stream)
+    return copy
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_resumed_trainer_goes_on_with_the_same_minibatches(dataset: Dataset, engine: str) -> None:
+    """Saved at step 40 and opened again, a model trains on exactly as without the break."""
+    trainer = make_trainer(dataset, engine, steps=100)
+    trainer.run(40)
+    resumed = _resumed_copy(trainer, dataset, trainer.batch_stream)
+    older_file = _resumed_copy(trainer, dataset, None)  # no stream saved: (seed, 0) assumed
+    expected = trainer.run(60)
+    assert np.array_equal(resumed.run(60), expected)
+    assert np.array_equal(older_file.run(60), expected)
+    assert_same_params(params_of(resumed), params_of(trainer))
+
+
+def test_a_resumed_trainer_keeps_a_stream_started_mid_run(dataset: Dataset) -> None:
+    """A new batch size at step 30 starts a new stream (seed + 30); resumed at step 50, the
+    model goes on with that stream, not the config seed's."""
+    trainer = make_trainer(dataset, steps=100)
+    trainer.run(30)
+    trainer.set_config(trainer.config.replace(batch_size=8))
+    assert trainer.batch_stream == (trainer.config.seed + 30, 30)
+    trainer.run(20)
+    resumed = _resumed_copy(trainer, dataset, trainer.batch_stream)
+    expected = trainer.run(50)
+    assert np.array_equal(resumed.run(50), expected)
+    with pytest.raises(ConfigError, match="minibatch stream"):
+        resumed.resume(10, 0.0, (3, 20))  # a stream cannot start after the step
+
+
 def test_the_autograd_trainer_is_the_lectures_loop(dataset: Dataset) -> None:
     """The lecture's training loop, written out, on the same minibatches, step decay included."""
     trainer = make_trainer(dataset, "autograd", init="lecture", schedule="step", lr_decay_at=15)

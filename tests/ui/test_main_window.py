@@ -12,6 +12,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import Trainer
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.dialogs import SaveChoice
 from charnames_gui.ui.main_window import MainWindow
@@ -113,6 +115,22 @@ def test_save_and_open_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> 
         assert bool((c.model.params[name] == tensor).all())
     assert c.trainer is not None and c.trainer.step == load_model(saved).training.steps
     assert window.panel.model_config() == c.model.config
+
+    # Continued, the model trains on exactly as it would have without the break: the same
+    # minibatches from the saved step on.
+    saved_step = c.trainer.step
+    c.start()
+    _train_until(qtbot, window, saved_step + 200)
+    c.pause()
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=5_000)
+    steps, losses = window.loss_plot.raw_data()
+    assert window.loss_plot.stride == 1
+    after = steps > saved_step
+    tc = c.trainer.config
+    reference = Trainer(MLP.init(c.model.config, tc.init, tc.seed),
+                        c.dataset.examples(c.model.config.block_size), tc)  # fmt: skip
+    expected = reference.run(int(steps[after][-1]))
+    np.testing.assert_array_equal(losses[after], expected[saved_step:])
 
 
 def test_unsaved_training_asks_before_new_model(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
