@@ -200,11 +200,14 @@ class HyperparameterPanel(QWidget):
         self.preset.activated.connect(self._on_preset_chosen)
         preset_box = QGroupBox("Experiment")
         preset_layout = QVBoxLayout(preset_box)
+        preset_layout.setContentsMargins(8, 6, 8, 6)
         preset_layout.addWidget(self.preset)
         preset_layout.addWidget(self.preset_description)
 
         model_box = QGroupBox("Model")
         model_form = QFormLayout(model_box)
+        model_form.setVerticalSpacing(3)  # compact: the panel fits a 1280 x 800 screen
+        model_form.setContentsMargins(8, 6, 8, 6)
         model_form.addRow("Block size", self.block_size)
         model_form.addRow("Embedding size", self.n_embd)
         model_form.addRow("Hidden units", self.n_hidden)
@@ -215,6 +218,8 @@ class HyperparameterPanel(QWidget):
 
         train_box = QGroupBox("Training")
         train_form = QFormLayout(train_box)
+        train_form.setVerticalSpacing(3)
+        train_form.setContentsMargins(8, 6, 8, 6)
         train_form.addRow("Batch size", self.batch_size)
         train_form.addRow("Steps", self.steps)
         train_form.addRow("Learning rate", self.lr)
@@ -225,6 +230,7 @@ class HyperparameterPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addWidget(preset_box)
         layout.addWidget(model_box)
         layout.addWidget(train_box)

@@ -52,6 +52,7 @@ from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
 from charnames_gui.ui.training_worker import Progress, RunEnded, Snapshot, SweepEnded
+from charnames_gui.ui.wheel_guard import guard_fields
 
 APP_NAME = "Charnames"
 
@@ -103,7 +104,8 @@ class MainWindow(QMainWindow):
 
         side = QWidget()
         side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(6, 6, 6, 6)
+        side_layout.setContentsMargins(6, 4, 6, 4)
+        side_layout.setSpacing(4)
         side_layout.addWidget(self.dataset_label)
         side_layout.addWidget(self.controls)
         side_layout.addWidget(self.panel)
@@ -112,6 +114,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        guard_fields(scroll)  # the wheel scrolls the panel, not the field under the pointer
         self.train_dock = self._add_dock("Training", "TrainingDock", scroll,
                                          Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
         # wide enough for the panel's fields: never a horizontal scroll bar

@@ -63,9 +63,8 @@ class TrainingControls(QWidget):
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.progress_bar.setTextVisible(True)
-        self.progress_bar.setFormat("%p%")
+        self.progress_bar.setFormat("")  # set_step writes the step count
 
-        self.step_label = QLabel("–")
         self.rate_label = QLabel("–")
         self.elapsed_label = QLabel("–")
         self.left_label = QLabel("–")
@@ -81,8 +80,12 @@ class TrainingControls(QWidget):
             "little into your choices, so the app counts the looks (saved in the model file)."
         )
         self.test_label.setTextFormat(Qt.TextFormat.RichText)
+        widest = {  # the longest text each shows, for its fixed size
+            self.rate_label: "888,888 steps/s",
+            self.elapsed_label: "88 min 88 s",
+            self.left_label: "88 min 88 s",
+        }
         for label, name in (
-            (self.step_label, "Step"),
             (self.rate_label, "Steps per second"),
             (self.elapsed_label, "Elapsed time"),
             (self.left_label, "Time left"),
@@ -92,25 +95,29 @@ class TrainingControls(QWidget):
             # These change several times a second. Qt re-lays out the whole window when a
             # widget's size hint changes, unless the widget has a fixed size: so they get one.
             metrics = label.fontMetrics()
-            label.setFixedSize(metrics.horizontalAdvance("10,000,000 / 10,000,000"),
-                               metrics.height() + 2)  # fmt: skip
+            label.setFixedSize(metrics.horizontalAdvance(widest[label]) + 4, metrics.height() + 2)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button, 2)
         buttons.addWidget(self.pause_button, 1)
         buttons.addWidget(self.stop_button, 1)
+        # Two rows for the three figures (the step count is in the progress bar): the panel
+        # then fits a 1280 x 800 screen without scrolling.
         grid = QGridLayout()
-        grid.addWidget(QLabel("Step"), 0, 0)
-        grid.addWidget(self.step_label, 0, 1)
-        grid.addWidget(QLabel("Speed"), 1, 0)
-        grid.addWidget(self.rate_label, 1, 1)
-        grid.addWidget(QLabel("Elapsed"), 2, 0)
-        grid.addWidget(self.elapsed_label, 2, 1)
-        grid.addWidget(QLabel("Time left"), 3, 0)
-        grid.addWidget(self.left_label, 3, 1)
+        grid.setVerticalSpacing(2)
+        grid.setHorizontalSpacing(6)
+        grid.addWidget(QLabel("Speed"), 0, 0)
+        grid.addWidget(self.rate_label, 0, 1)
+        grid.addWidget(QLabel("Elapsed"), 0, 3)
+        grid.addWidget(self.elapsed_label, 0, 4)
+        grid.addWidget(QLabel("Time left"), 1, 3)
+        grid.addWidget(self.left_label, 1, 4)
+        grid.setColumnStretch(2, 1)
 
         box = QGroupBox("Run")
         inner = QVBoxLayout(box)
+        inner.setSpacing(4)
+        inner.setContentsMargins(8, 6, 8, 6)
         inner.addLayout(buttons)
         inner.addWidget(self.progress_bar)
         inner.addLayout(grid)
@@ -141,8 +148,13 @@ class TrainingControls(QWidget):
             )
 
     def set_step(self, step: int, total: int) -> None:
-        self.progress_bar.setValue(int(1000 * min(step, total) / max(total, 1)))
-        self.step_label.setText(f"{step:,} / {total:,}")
+        permille = int(1000 * min(step, total) / max(total, 1))
+        self.progress_bar.setValue(permille)
+        self.progress_bar.setFormat(f"step {step:,} / {total:,} ({permille // 10}%)")
+
+    def step_text(self) -> str:
+        """What the progress bar says: "step 36,202 / 200,000 (18%)"."""
+        return self.progress_bar.format()
 
     def show_progress(self, progress: Progress) -> None:
         self.set_step(progress.step, progress.total)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
 from charnames_gui.ui.dialogs import SaveChoice
 
 
@@ -43,3 +47,14 @@ class ScriptedDialogs:
     def get_int(self, title: str, label: str, value: int, minimum: int, maximum: int) -> int | None:
         self.questions.append(label)
         return self.int_answer
+
+
+def wheel_down(widget: QWidget) -> None:
+    """One notch of the mouse wheel, downwards, over the middle of widget."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0), QPoint(0, -120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )  # fmt: skip
+    QApplication.sendEvent(widget, event)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ScriptedDialogs
+from helpers import ScriptedDialogs, wheel_down
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
@@ -311,3 +311,28 @@ def test_the_loss_plot_reports_when_its_axes_move(window: MainWindow) -> None:
     assert plot.redraw() is False  # more of the same: the axes stay
     plot.append_losses(LossChunk(start_step=201, losses=np.full(900, 3.0), lr=0.1))
     assert plot.redraw() is True  # past 1,000 steps the x axis grows to 2,000
+
+
+def test_the_wheel_over_the_training_panel_scrolls_it(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Scrolling down the panel must not change (and so reset) the model on the way."""
+    window.resize(1280, 800)
+    hidden = window.panel.n_hidden
+    before = hidden.value()
+    model = window.controller.model
+    wheel_down(hidden)
+    assert hidden.value() == before
+    assert window.controller.model is model
+
+
+def test_the_training_panel_fits_a_1280_by_800_screen(window: MainWindow) -> None:
+    """Every field reachable without scrolling, even with a finished run's four-line result."""
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    from charnames_gui.ui.training_worker import RunEnded
+
+    window.resize(1280, 800)
+    window.controls.show_outcome(RunEnded("finished", 200_000, 31.5, 2.1010, 2.1642))
+    QApplication.processEvents()
+    scroll = window.train_dock.widget()
+    assert isinstance(scroll, QScrollArea)
+    assert scroll.widget().sizeHint().height() <= scroll.viewport().height()

@@ -1,0 +1,40 @@
+"""The run panel: buttons by state, the step count in the progress bar, fixed-size figures."""
+
+from __future__ import annotations
+
+import math
+
+from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.training_controls import TrainingControls, format_duration
+from charnames_gui.ui.training_worker import Progress
+
+
+def test_progress_shows_the_step_count_and_the_figures(qtbot) -> None:  # type: ignore[no-untyped-def]
+    controls = TrainingControls()
+    qtbot.addWidget(controls)
+    controls.set_state(TrainingState.READY, 0, 200_000)
+    assert controls.step_text() == "step 0 / 200,000 (0%)"
+    assert controls.start_button.text() == "Start"
+    sizes = {label: label.size() for label in
+             (controls.rate_label, controls.elapsed_label, controls.left_label)}  # fmt: skip
+    controls.show_progress(Progress(36_202, 200_000, 5.3, 8_090.0))
+    assert controls.step_text() == "step 36,202 / 200,000 (18%)"
+    assert controls.progress_bar.value() == 181
+    assert controls.rate_label.text() == "8,090 steps/s"
+    assert controls.elapsed_label.text() == "5.3 s"
+    assert controls.left_label.text() == format_duration((200_000 - 36_202) / 8_090.0)
+    # the longest texts fit, and new numbers never resize the labels (no window re-layout)
+    controls.show_progress(Progress(9_999_999, 10_000_000, 3599.0, 999_999.0))
+    for label, size in sizes.items():
+        assert label.size() == size
+        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    controls.set_state(TrainingState.FINISHED, 200_000, 200_000)
+    assert controls.step_text() == "step 200,000 / 200,000 (100%)"
+    assert controls.left_label.text() == "done"
+
+
+def test_format_duration() -> None:
+    assert format_duration(5.25) == "5.2 s"
+    assert format_duration(61) == "1 min 01 s"
+    assert format_duration(3 * 3600 + 125) == "3 h 02 min"
+    assert format_duration(math.inf) == "–"
