@@ -222,44 +222,39 @@ class LossPlot(QWidget):
         self._y_range = (0.0, 0.0)
         self._follow_x(0)
 
-    def _follow_x(self, last_step: float) -> bool:
+    def _follow_x(self, last_step: float) -> None:
         """Grow the x axis in 1-2-5 jumps (1,000, 2,000, 5,000, ...) up to the run's length:
         the early curve is not squeezed against the left edge, and the axis is re-laid out
         only a dozen times per run instead of at every redraw (which costs GUI time)."""
         if not self._follow:
-            return False
+            return
         wanted = _nice_ceiling(max(last_step * 1.05, 1_000))
         if self._total_steps and last_step <= self._total_steps:
             wanted = min(wanted, self._total_steps)
-        if wanted == self._x_max:
-            return False
-        self._x_max = wanted
-        self.plot_widget.getPlotItem().setXRange(0, wanted, padding=0.01)
-        return True
+        if wanted != self._x_max:
+            self._x_max = wanted
+            self.plot_widget.getPlotItem().setXRange(0, wanted, padding=0.01)
 
-    def _follow_y(self, raw_y: np.ndarray | None = None) -> bool:
+    def _follow_y(self, raw_y: np.ndarray | None = None) -> None:
         """Fit the y axis to all the curves, in steps of a round number: the range (and the
         axis, whose re-layout is the costliest part of a redraw) changes only now and then.
-        raw_y: the plotted values of the per-step curve, when the caller has them.
-        Returns whether the range changed."""
+        raw_y: the plotted values of the per-step curve, when the caller has them."""
         if not self._follow:
-            return False
+            return
         if raw_y is None:
             raw_y = self._y(self._raw.data()[1])
         values = [raw_y] + [self._y(curve.losses) for _, curve in self._overlays.values()]
         values = [v[np.isfinite(v)] for v in values if len(v)]
         values = [v for v in values if len(v)]
         if not values:
-            return False
+            return
         low = min(float(v.min()) for v in values)
         high = max(float(v.max()) for v in values)
         step = _nice_ceiling(max(high - low, 1e-3) / 8)
         wanted = (math.floor(low / step) * step, math.ceil(high / step) * step)
-        if wanted == self._y_range:
-            return False
-        self._y_range = wanted
-        self.plot_widget.getPlotItem().setYRange(*wanted, padding=0.02)
-        return True
+        if wanted != self._y_range:
+            self._y_range = wanted
+            self.plot_widget.getPlotItem().setYRange(*wanted, padding=0.02)
 
     def _on_user_range(self, *_: object) -> None:
         self._follow = False  # the learner zoomed or panned: leave the view alone
@@ -374,22 +369,18 @@ class LossPlot(QWidget):
         self._dirty = True
         self.redraw()
 
-    def redraw(self) -> bool:
+    def redraw(self) -> None:
         """Draw what arrived since the last redraw (nothing if nothing did). Only the items
-        whose data changed get new data: the bucket means and the dev points change rarely.
-
-        Returns whether an axis range changed: then the next repaint draws the axes, grid
-        and curves afresh, which costs several times an ordinary one."""
+        whose data changed get new data: the bucket means and the dev points change rarely."""
         if not self._dirty:
-            return False
+            return
         self._dirty = False
         steps, losses = self._raw.data()
         y = self._y(losses)
         self.raw_curve.setData(steps, y)
-        moved = False
         if len(steps):
-            moved = self._follow_x(self._x_extent())
-            moved = self._follow_y(y) or moved
+            self._follow_x(self._x_extent())
+            self._follow_y(y)
         centres, means = self._smooth.data()
         if len(centres) != self._drawn_buckets:
             self._drawn_buckets = len(centres)
@@ -399,7 +390,6 @@ class LossPlot(QWidget):
             at = np.array([p.step for p in self._evals], dtype=np.float64)
             self.dev_points.setData(at, self._y(np.array([p.dev_loss for p in self._evals])))
             self.train_points.setData(at, self._y(np.array([p.train_loss for p in self._evals])))
-        return moved
 
     def _set_log10(self, on: bool) -> None:
         self._log10 = on

@@ -80,10 +80,11 @@ class TrainingControls(QWidget):
             "little into your choices, so the app counts the looks (saved in the model file)."
         )
         self.test_label.setTextFormat(Qt.TextFormat.RichText)
-        widest = {  # the longest text each shows, for its fixed size
-            self.rate_label: "888,888 steps/s",
-            self.elapsed_label: "88 min 88 s",
-            self.left_label: "88 min 88 s",
+        durations = ("88 min 88 s", "888 h 88 min")  # format_duration's longest texts
+        widest = {  # the longest texts each shows, for its fixed size
+            self.rate_label: ("888,888 steps/s",),
+            self.elapsed_label: durations,
+            self.left_label: durations,
         }
         for label, name in (
             (self.rate_label, "Steps per second"),
@@ -95,7 +96,8 @@ class TrainingControls(QWidget):
             # These change several times a second. Qt re-lays out the whole window when a
             # widget's size hint changes, unless the widget has a fixed size: so they get one.
             metrics = label.fontMetrics()
-            label.setFixedSize(metrics.horizontalAdvance(widest[label]) + 4, metrics.height() + 2)
+            width = max(metrics.horizontalAdvance(text) for text in widest[label])
+            label.setFixedSize(width + 4, metrics.height() + 2)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button, 2)

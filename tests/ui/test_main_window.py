@@ -300,19 +300,6 @@ def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # 
     assert painted == ["loss plot"]
 
 
-def test_the_loss_plot_reports_when_its_axes_move(window: MainWindow) -> None:
-    from charnames_gui.ui.training_worker import LossChunk
-
-    plot = window.loss_plot
-    assert plot.redraw() is False  # nothing new
-    plot.append_losses(LossChunk(start_step=1, losses=np.full(100, 3.0), lr=0.1))
-    assert plot.redraw() is True  # the first losses set the ranges
-    plot.append_losses(LossChunk(start_step=101, losses=np.full(100, 3.0), lr=0.1))
-    assert plot.redraw() is False  # more of the same: the axes stay
-    plot.append_losses(LossChunk(start_step=201, losses=np.full(900, 3.0), lr=0.1))
-    assert plot.redraw() is True  # past 1,000 steps the x axis grows to 2,000
-
-
 def test_the_wheel_over_the_training_panel_scrolls_it(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Scrolling down the panel must not change (and so reset) the model on the way."""
     window.resize(1280, 800)

@@ -24,10 +24,12 @@ def test_progress_shows_the_step_count_and_the_figures(qtbot) -> None:  # type: 
     assert controls.elapsed_label.text() == "5.3 s"
     assert controls.left_label.text() == format_duration((200_000 - 36_202) / 8_090.0)
     # the longest texts fit, and new numbers never resize the labels (no window re-layout)
-    controls.show_progress(Progress(9_999_999, 10_000_000, 3599.0, 999_999.0))
-    for label, size in sizes.items():
-        assert label.size() == size
-        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    for progress in (Progress(9_999_999, 10_000_000, 3599.0, 999_999.0),
+                     Progress(1, 10_000_000, 500_000.0, 20.0)):  # fmt: skip
+        controls.show_progress(progress)  # 59 min 59 s; 138 h 53 min
+        for label, size in sizes.items():
+            assert label.size() == size
+            assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
     controls.set_state(TrainingState.FINISHED, 200_000, 200_000)
     assert controls.step_text() == "step 200,000 / 200,000 (100%)"
     assert controls.left_label.text() == "done"
