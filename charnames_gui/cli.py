@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -18,6 +19,7 @@ from charnames_gui.core.data import SPLITS, Dataset, boundary_note
 from charnames_gui.core.engines.fast import set_blas_threads
 from charnames_gui.core.errors import CharnamesError, ConfigError, TrainingDiverged
 from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
+from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
 from charnames_gui.core.training import SCHEDULES, TrainConfig, Trainer
 from charnames_gui.resources import bundled_dataset_path
@@ -61,25 +63,43 @@ def _load_dataset(path: str | None, split_seed: int, vocab: object = None) -> Da
     return Dataset.from_file(data_path, split_seed=split_seed, vocab=vocab)  # type: ignore[arg-type]
 
 
+def _train_configs(args: argparse.Namespace, vocab_size: int) -> tuple[ModelConfig, TrainConfig]:
+    """The lecture's final run, or --preset's configs, changed by the flags that were given
+    (a flag left out is None)."""
+    if args.preset:
+        try:
+            preset = preset_by_name(args.preset)
+        except KeyError:
+            names = ", ".join(f"'{p.name}'" for p in PRESETS)
+            raise ConfigError(
+                f"There is no preset {args.preset!r}; the presets are {names}"
+            ) from None
+        model_config, train_config = preset.model_config(vocab_size), preset.train
+    else:
+        model_config, train_config = ModelConfig(vocab_size=vocab_size), TrainConfig()
+    shape = {"block_size": args.block_size, "n_embd": args.embedding, "n_hidden": args.hidden}
+    model_config = dataclasses.replace(
+        model_config, **{k: v for k, v in shape.items() if v is not None}
+    )
+    changes = {
+        name: getattr(args, name)
+        for name in ("batch_size", "steps", "lr", "lr_after", "init", "seed", "engine")
+        if getattr(args, name) is not None
+    }
+    if args.lr_decay_at is not None:
+        changes["schedule"] = "step" if args.lr_decay_at > 0 else "constant"
+        changes["lr_decay_at"] = args.lr_decay_at
+    if args.schedule:
+        changes["schedule"] = args.schedule
+    return model_config, train_config.replace(**changes)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     dataset = _load_dataset(args.data, args.split_seed)
     note = boundary_note(dataset.vocab)
     if note:
         print(note, file=sys.stderr)
-    model_config = ModelConfig(args.block_size, args.embedding, args.hidden, dataset.vocab.size)
-    train_config = TrainConfig(
-        batch_size=args.batch_size,
-        steps=args.steps,
-        lr=args.lr,
-        schedule="step" if args.lr_decay_at is not None and args.lr_decay_at > 0 else "constant",
-        lr_decay_at=args.lr_decay_at or 0,
-        lr_after=args.lr_after,
-        init=args.init,
-        seed=args.seed,
-        engine=args.engine,
-    )
-    if args.schedule:
-        train_config = train_config.replace(schedule=args.schedule)
+    model_config, train_config = _train_configs(args, dataset.vocab.size)
     model_config.validate()
     train_config.validate()
     if args.out:
@@ -217,21 +237,28 @@ def build_parser() -> argparse.ArgumentParser:
     m = ModelConfig()
     train = sub.add_parser("train", help="train a model (defaults: the lecture's final run)")
     train.add_argument("data", nargs="?", help="text file, one name per line (default: bundled)")
-    train.add_argument("--block-size", type=int, default=m.block_size)
-    train.add_argument("--embedding", type=int, default=m.n_embd, help="n_embd")
-    train.add_argument("--hidden", type=int, default=m.n_hidden, help="n_hidden")
-    train.add_argument("--batch-size", type=int, default=d.batch_size)
-    train.add_argument("--steps", type=int, default=d.steps)
-    train.add_argument("--lr", type=float, default=d.lr)
     train.add_argument(
-        "--lr-decay-at", type=int, default=d.lr_decay_at, help="0 for a constant learning rate"
+        "--preset",
+        help="start from one of the app's experiments instead of the final run: "
+        + ", ".join(f"'{p.name}'" for p in PRESETS)
+        + " (the other flags change it)",
     )
-    train.add_argument("--lr-after", type=float, default=d.lr_after)
+    # Left out, a flag keeps the preset's value (or the final run's, shown as the default).
+    train.add_argument("--block-size", type=int, help=f"default {m.block_size}")
+    train.add_argument("--embedding", type=int, help=f"n_embd, default {m.n_embd}")
+    train.add_argument("--hidden", type=int, help=f"n_hidden, default {m.n_hidden}")
+    train.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
+    train.add_argument("--steps", type=int, help=f"default {d.steps}")
+    train.add_argument("--lr", type=float, help=f"default {d.lr}")
+    train.add_argument(
+        "--lr-decay-at", type=int, help=f"0 for a constant learning rate; default {d.lr_decay_at}"
+    )
+    train.add_argument("--lr-after", type=float, help=f"default {d.lr_after}")
     train.add_argument("--schedule", choices=list(SCHEDULES), help="overrides --lr-decay-at")
-    train.add_argument("--init", choices=INIT_SCHEMES, default=d.init)
-    train.add_argument("--seed", type=int, default=d.seed)
+    train.add_argument("--init", choices=INIT_SCHEMES, help=f"default {d.init}")
+    train.add_argument("--seed", type=int, help=f"default {d.seed}")
     train.add_argument("--split-seed", type=int, default=42)
-    train.add_argument("--engine", choices=["fast", "autograd"], default=d.engine)
+    train.add_argument("--engine", choices=["fast", "autograd"], help=f"default {d.engine}")
     train.add_argument("--out", help="save the model to this .safetensors file")
     train.add_argument("--json", action="store_true", help="print one JSON object at the end")
     train.set_defaults(func=cmd_train)

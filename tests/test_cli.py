@@ -21,6 +21,7 @@ from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.model import MLP, ModelConfig, parameter_count
+from charnames_gui.core.presets import preset_by_name
 from charnames_gui.core.sampling import Sampler
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -78,10 +79,11 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_the_defaults_are_the_lectures_final_run() -> None:
     args = cli.build_parser().parse_args(["train"])
-    assert (args.block_size, args.embedding, args.hidden) == (3, 10, 200)
-    assert (args.batch_size, args.steps, args.lr) == (32, 200_000, 0.1)
-    assert (args.lr_decay_at, args.lr_after) == (100_000, 0.01)
-    assert (args.init, args.seed, args.split_seed) == ("lecture", 2147483647, 42)
+    model, train = cli._train_configs(args, 27)
+    assert model == ModelConfig(3, 10, 200, 27)
+    assert (train.batch_size, train.steps, train.lr) == (32, 200_000, 0.1)
+    assert (train.schedule, train.lr_decay_at, train.lr_after) == ("step", 100_000, 0.01)
+    assert (train.init, train.seed, args.split_seed) == ("lecture", 2147483647, 42)
     assert args.data is None and args.out is None and not args.json
     sample = cli.build_parser().parse_args(["sample", "m.safetensors"])
     assert (sample.count, sample.seed, sample.temperature) == (20, 2147483657, 1.0)
@@ -89,6 +91,27 @@ def test_the_defaults_are_the_lectures_final_run() -> None:
     assert evaluate.split == "dev" and evaluate.data is None
     split = cli.build_parser().parse_args(["split"])
     assert (split.block_size, split.split_seed) == (3, 42)
+
+
+def test_a_preset_changed_by_the_flags_given() -> None:
+    args = cli.build_parser().parse_args(["train", "--preset", "larger HIDDEN layer"])
+    model, train = cli._train_configs(args, 27)
+    preset = preset_by_name("Larger hidden layer")
+    assert (model, train) == (preset.model_config(27), preset.train)
+    args = cli.build_parser().parse_args(
+        ["train", "--preset", "Final run", "--steps", "5000", "--lr-decay-at", "0", "--hidden", "7"]
+    )
+    model, train = cli._train_configs(args, 27)
+    final = preset_by_name("Final run")
+    assert model == ModelConfig(final.model.block_size, final.model.n_embd, 7, 27)
+    assert train == final.train.replace(steps=5000, schedule="constant", lr_decay_at=0)
+
+
+def test_an_unknown_preset_names_the_presets(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["train", "--preset", "Bigger"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no preset 'Bigger'" in err and "'Fast to 2.20'" in err
 
 
 class Captured(Exception):
