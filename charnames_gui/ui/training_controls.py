@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.events import Progress, RunEnded
 from charnames_gui.ui.controller import TrainingState
-from charnames_gui.ui.training_worker import Progress, RunEnded
 
 
 def format_duration(seconds: float) -> str:

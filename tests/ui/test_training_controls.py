@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
+from charnames_gui.core.events import Progress
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.training_controls import TrainingControls, format_duration
-from charnames_gui.ui.training_worker import Progress
 
 
 def test_progress_shows_the_step_count_and_the_figures(qtbot) -> None:  # type: ignore[no-untyped-def]
