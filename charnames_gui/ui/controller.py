@@ -381,8 +381,8 @@ class Controller(QObject):
 
     def _reset_figures(self) -> None:
         """A new or opened model: no speed, elapsed time or time left yet."""
-        if self.trainer is not None:
-            self.progress.emit(Progress(self.trainer.step, self.trainer.config.steps, 0.0, 0.0))
+        step = self.trainer.step if self.trainer is not None else self.summary.steps
+        self.progress.emit(Progress(step, self.train_config.steps, 0.0, 0.0))
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         if self.state == TrainingState.RUNNING:
