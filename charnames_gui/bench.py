@@ -38,18 +38,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.bundled import BUNDLED_DATASET, CHECKOUT_RESOURCES, resource_path
 from charnames_gui.core.data import Dataset, SplitTensors
-from charnames_gui.core.engines.fast import set_blas_threads
 from charnames_gui.core.model import DEFAULT_INIT_SEED, MLP, ModelConfig
+from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import TrainConfig, Trainer
-from charnames_gui.resources import RESOURCES_DIR
 
 LR = 0.1  # the lecture's learning rate (before its decay)
 
 
 def default_data() -> Path:
-    bundled = RESOURCES_DIR / "names.txt"
-    return bundled if bundled.is_file() else RESOURCES_DIR.parent.parent / "shared/data/names.txt"
+    bundled = resource_path(BUNDLED_DATASET)
+    lecture = CHECKOUT_RESOURCES.parent.parent / "shared/data/names.txt"
+    return bundled if bundled.is_file() else lecture
 
 
 # -- the three loops: each is run(n) -> None, doing n more training steps -----------------------
@@ -267,8 +268,7 @@ def print_report(report: dict[str, object]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    blas_limited = set_blas_threads(args.threads)
+    blas_limited = limit_threads(args.threads)
     data = args.data if args.data is not None else default_data()
     dataset = Dataset.from_file(data)
     config = ModelConfig(args.block_size, args.embedding, args.hidden, dataset.vocab.size)

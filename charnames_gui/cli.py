@@ -12,17 +12,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-import torch
-
+from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, load_model, save_model
 from charnames_gui.core.data import SPLITS, Dataset, boundary_note
-from charnames_gui.core.engines.fast import set_blas_threads
 from charnames_gui.core.errors import CharnamesError, ConfigError, TrainingDiverged
 from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
 from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
+from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import SCHEDULES, TrainConfig, Trainer
-from charnames_gui.resources import bundled_dataset_path
 
 EXIT_BAD_INPUT = 2
 
@@ -301,8 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 1 <= args.threads <= 256:
         parser.error(f"--threads must be between 1 and 256, not {args.threads}")
     # Small minibatches run fastest on one thread: more threads only add synchronisation.
-    torch.set_num_threads(args.threads)
-    set_blas_threads(args.threads)
+    limit_threads(args.threads)
     try:
         return int(args.func(args))
     except CharnamesError as exc:

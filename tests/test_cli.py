@@ -368,7 +368,7 @@ def test_split_of_the_bundled_dataset(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(capsys, "split", "--json")
     assert code == 0
     result = json.loads(out)
-    assert result["dataset"] == "names.txt" and result["vocab_size"] == 27
+    assert result["dataset"] == "us_first_names_2013_2015.txt" and result["vocab_size"] == 27
     assert result["words"] > 30_000
 
 

@@ -36,6 +36,7 @@ import torch
 from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.errors import CharnamesError, TrainingDiverged
 from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import TrainConfig, Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
@@ -48,7 +49,7 @@ class TrainerProcessError(CharnamesError):
 
 def serve(conn: Connection) -> None:
     """The child's loop: one request, one reply, until "quit" or the pipe closes."""
-    torch.set_num_threads(1)
+    limit_threads(1)
     trainer: Trainer | None = None
     key: int | None = None
     while True:

@@ -35,12 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.checkpoint import MODEL_SUFFIX
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.runs import RunRecord, RunStore, default_runs_path
 from charnames_gui.core.stats import SeedStats
-from charnames_gui.resources import bundled_dataset_path, resource_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
 from charnames_gui.ui.embedding_view import EmbeddingView
