@@ -83,7 +83,7 @@ def loading_window(settings: QSettings) -> QMainWindow:
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     window.setCentralWidget(label)
     geometry = settings.value("window/geometry")
-    if geometry is None or not window.restoreGeometry(geometry):  # type: ignore[arg-type]
+    if geometry is None or not window.restoreGeometry(geometry):
         window.resize(1280, 800)
     return window
 
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(args)
     QGuiApplication.setApplicationDisplayName(APP_NAME)
     QGuiApplication.setDesktopFileName("charnames-gui")
-    app.setWindowIcon(QIcon(str(resource_path("icon.png"))))  # type: ignore[attr-defined]
+    QApplication.setWindowIcon(QIcon(str(resource_path("icon.png"))))
     startup = Startup([a for a in args[1:] if not a.startswith("-")])
     startup.start()
     return app.exec()

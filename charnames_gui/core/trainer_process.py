@@ -166,7 +166,7 @@ def _load(
                     trainer.model.params[name].copy_(torch.from_numpy(value))
         trainer.set_config(train_config)
     else:
-        if examples is None:
+        if examples is None or params is None:
             raise TrainerProcessError("The training process lost this model's examples")
         tensors = {s: (torch.from_numpy(X), torch.from_numpy(Y)) for s, (X, Y) in examples.items()}
         split_tensors = SplitTensors(config.block_size, tensors)
@@ -274,7 +274,7 @@ def _main_module_hidden() -> Iterator[None]:
     if main is None:
         yield
         return
-    saved = {
+    saved: dict[str, Any] = {
         name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__
     }
     for name in saved:

@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.errors import CharnamesError, TrainingDiverged
 from charnames_gui.core.model import MLP
+from charnames_gui.core.trainer_process import RemoteTrainer
 from charnames_gui.core.training import Trainer, lr_sweep_steps, suggest_lr
 
 LOSS_INTERVAL = 0.05  # seconds between loss signals: 20 Hz
@@ -82,7 +83,7 @@ class RunEnded:
 
 @dataclass
 class TrainJob:
-    trainer: Trainer
+    trainer: Trainer | RemoteTrainer
     eval_every: int  # steps between dev-loss points on the plot
     end_now: bool = False  # do not train: end the (paused) run with its evaluation
 
@@ -99,7 +100,7 @@ class SweepJob:
 
 @dataclass
 class EvalJob:
-    trainer: Trainer
+    trainer: Trainer | RemoteTrainer
     split: str
 
 
@@ -163,6 +164,7 @@ class TrainingWorker(QObject):
         trainer = job.trainer
         # Stepping aside for GUI frames only matters when the steps run in this process.
         self._yield_to_gui = trainer.runs_in_process
+        status: RunStatus
         try:
             trainer.begin()
             if job.end_now:  # a paused run is stopped: only its final evaluation is left
@@ -244,7 +246,7 @@ class TrainingWorker(QObject):
         return "paused", ""
 
     @staticmethod
-    def _train_subset(trainer: Trainer) -> tuple[torch.Tensor, torch.Tensor]:
+    def _train_subset(trainer: Trainer | RemoteTrainer) -> tuple[torch.Tensor, torch.Tensor]:
         X, Y = trainer.examples.tensors["train"]
         if X.shape[0] <= TRAIN_ESTIMATE_EXAMPLES:
             return X, Y
