@@ -226,12 +226,12 @@ class RunWriter:
             try:
                 self._do(store, job)
             except RunStoreBusy:
-                self._set_busy(True)
                 for waiting in self._waiting:  # show the runs that wait, once
                     if waiting.kind == "add" and not waiting.queued_shown:
                         waiting.queued_shown = True
                         assert waiting.record is not None
                         self._emit(Queued(waiting.token, waiting.record))
+                self._set_busy(True)
                 return False
             self._waiting.popleft()
             if job.kind == "add":
@@ -326,13 +326,10 @@ class RunWriter:
 
 
 def _same_run(a: RunRecord, b: RunRecord) -> bool:
-    return (a.created, a.seconds, a.steps_done, a.train.seed, a.dataset_hash) == (
-        b.created,
-        b.seconds,
-        b.steps_done,
-        b.train.seed,
-        b.dataset_hash,
-    )
+    def key(r: RunRecord) -> tuple[object, ...]:
+        return (r.created, r.seconds, r.steps_done, r.train, r.dataset_hash, r.dev_loss, r.note)
+
+    return key(a) == key(b)
 
 
 def _now() -> str:
