@@ -45,7 +45,7 @@ def make_window(
     yield make
     for win in made:
         win.controller.shutdown()
-        win.runs_store.close()
+        win.run_history.close()
         win.deleteLater()
 
 
