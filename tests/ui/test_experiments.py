@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.events import RunEnded
 from charnames_gui.core.model import ModelConfig
 from charnames_gui.core.presets import PRESETS
 from charnames_gui.core.runs import RunRecord, RunStore
@@ -18,7 +19,6 @@ from charnames_gui.ui.dialogs import int_dialog
 from charnames_gui.ui.experiments import MAX_REPEATS
 from charnames_gui.ui.main_window import MainWindow
 from charnames_gui.ui.runs_table_model import COLUMN_INDEX
-from charnames_gui.ui.training_worker import RunEnded
 
 
 def stored(win: MainWindow) -> list[RunRecord]:
