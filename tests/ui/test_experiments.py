@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
+
 from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.events import RunEnded
 from charnames_gui.core.model import ModelConfig
@@ -299,3 +301,39 @@ def _a_record() -> RunRecord:
         steps_done=1000,
         dev_loss=2.2,
     )
+
+
+def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
+    qtbot, window: MainWindow
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10, 3: the run ends while another program write-locks runs.db; the window keeps
+    running (a timer keeps ticking), and the run lands once the lock goes."""
+    c, view = window.controller, window.runs_view
+    qtbot.waitUntil(lambda: window.run_history.is_open, timeout=10_000)
+    holder = sqlite3.connect(window.run_history.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    try:
+        c.start()
+        qtbot.waitUntil(lambda: c.trainer.step >= 200, timeout=20_000)
+        with qtbot.waitSignal(window.run_history.queued, timeout=20_000):
+            c.stop()
+        assert c.state != TrainingState.RUNNING
+        qtbot.waitUntil(lambda: "busy" in view.history_state.text(), timeout=10_000)
+        assert [view.model.is_waiting(r) for r in view.model.runs()] == [True]
+        before = len(ticks)
+        qtbot.waitUntil(lambda: len(ticks) > before + 3, timeout=10_000)
+        assert stored(window) == []  # nothing stored while locked, nothing lost either
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with qtbot.waitSignal(window.experiments.runRecorded, timeout=20_000) as recorded:
+        pass
+    timer.stop()
+    assert recorded.args[0].id is not None and recorded.args[0].status == "stopped"
+    qtbot.waitUntil(lambda: view.history_state.isHidden(), timeout=10_000)
+    assert [r.id for r in view.model.runs()] == [recorded.args[0].id]
+    assert [r.id for r in stored(window)] == [recorded.args[0].id]
