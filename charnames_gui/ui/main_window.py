@@ -719,7 +719,9 @@ class MainWindow(QMainWindow):
         value = self.settings.value("recent_files", [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in (value or [])]
+        if not isinstance(value, list):  # untrusted: a hand-edited file may hold anything
+            return []
+        return [str(v) for v in value]
 
     def _add_recent(self, path: str | Path) -> None:
         text = str(Path(path).resolve())
@@ -780,7 +782,7 @@ class MainWindow(QMainWindow):
             try:
                 self._syncing_panel = True
                 self.panel.restore_settings(json.loads(hyper))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):  # untrusted: keep the defaults
                 pass
             finally:
                 self._syncing_panel = False
