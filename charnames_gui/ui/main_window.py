@@ -645,7 +645,7 @@ class MainWindow(QMainWindow):
             try:
                 self._syncing_panel = True
                 self.panel.restore_settings(json.loads(hyper))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):  # untrusted: keep the defaults
                 pass
             finally:
                 self._syncing_panel = False
