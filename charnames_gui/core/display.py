@@ -42,3 +42,11 @@ def display_text(text: str) -> str:
 def is_shown_as_is(ch: str) -> bool:
     """True when display_char leaves `ch` unchanged (so quoting it as 'x' is unambiguous)."""
     return display_char(ch) == ch
+
+
+def format_probability(p: float, decimals: int = 3) -> str:
+    """0.312 (`decimals` places), or 4.2e-05 for a probability that would round to 0.000:
+    one rule for the bar labels, the header above them and the score table."""
+    if p != 0 and abs(p) < 0.5 * 10.0**-decimals:
+        return f"{p:.1e}"
+    return f"{p:.{decimals}f}"
