@@ -134,7 +134,7 @@ class Sampler:
 
     def distribution(self, context: list[int], temperature: float = 1.0) -> np.ndarray:
         """(vocab_size,) probability of each next character after `context`."""
-        _check_temperature(temperature)
+        check_temperature(temperature)
         if len(context) != self.block_size:
             raise ConfigError(f"The context must hold {self.block_size} characters")
         return self._probs(context, temperature)[0].numpy().astype(np.float64)
@@ -148,7 +148,7 @@ class Sampler:
     ) -> StepResult:
         """Append one character to `state`: drawn with torch.multinomial from `generator`, or
         the `forced` index. A forced choice draws nothing, so the generator is untouched."""
-        _check_temperature(temperature)
+        check_temperature(temperature)
         if state.finished:
             raise ConfigError("This name is already complete")
         probs = self._probs(state.context, temperature)
@@ -229,7 +229,7 @@ def _copy(weight: np.ndarray | torch.Tensor) -> torch.Tensor:
     return torch.tensor(np.asarray(weight))
 
 
-def _check_temperature(temperature: float) -> None:
+def check_temperature(temperature: float) -> None:
     if not (math.isfinite(temperature) and MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE):
         raise ConfigError(
             f"temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}, "

@@ -30,7 +30,7 @@ from charnames_gui.core.sampling import (
     MAX_NAME_LENGTH,
     Sampler,
     SampleState,
-    _check_temperature,
+    check_temperature,
     make_generator,
 )
 
@@ -129,7 +129,7 @@ class SamplingSession:
 
     def __post_init__(self) -> None:
         _check_seed(self.seed)
-        _check_temperature(self.temperature)
+        check_temperature(self.temperature)
         self._generator = make_generator(self.seed)
         self._start_name()
 
@@ -166,7 +166,7 @@ class SamplingSession:
 
     # -- settings ---------------------------------------------------------------------------
     def set_temperature(self, temperature: float) -> None:
-        _check_temperature(temperature)
+        check_temperature(temperature)
         self.temperature = float(temperature)
 
     def set_seed(self, seed: int) -> None:
