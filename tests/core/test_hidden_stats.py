@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -103,8 +104,7 @@ def test_lecture_init_saturates_most_units_and_the_scaled_init_few(
 
 @pytest.fixture
 def shared_names_or_small(small_words: list[str]) -> Dataset:
-    from conftest import SHARED_NAMES
-
-    if SHARED_NAMES.is_file():
-        return Dataset(read_words(SHARED_NAMES))
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "names.txt"
+    if shared.is_file():  # the lecture's names
+        return Dataset(read_words(shared))
     return Dataset(small_words)
