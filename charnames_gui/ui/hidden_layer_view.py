@@ -20,7 +20,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from charnames_gui.core.hidden_stats import (
     SATURATION,
@@ -137,11 +137,19 @@ class HiddenLayerView(QWidget):
         grid.addWidget(self._h_plot, 0, 1)
         grid.addWidget(self._sat_plot, 1, 0)
         grid.addWidget(self._ud_plot, 1, 1)
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(6, 6, 6, 6)
+        inner.addWidget(self._summary)
+        inner.addLayout(grid, 1)
+        inner.addWidget(self._guide)
+        scroll = QScrollArea()  # a narrow dock scrolls rather than squeezing the plots
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self._summary)
-        layout.addLayout(grid, 1)
-        layout.addWidget(self._guide)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
         self.setAccessibleName("Hidden layer")
 
     # -- input ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QKeySequence,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -351,6 +352,8 @@ class SamplingPanel(QWidget):
         self._splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        # the panel's minimum is minimumSizeHint() below, not the splitter's arrangement
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addWidget(self._splitter)
 
         self._model_controls: list[QWidget | QAction] = [
@@ -368,10 +371,28 @@ class SamplingPanel(QWidget):
             shortcut.activated.connect(lambda a=action: a.isEnabled() and a.trigger())
 
     # -- public interface -------------------------------------------------------------------
+    def minimumSizeHint(self) -> QSize:
+        """The minimum of the stacked arrangement, whichever is shown: side by side is only
+        chosen when there is room for it (resizeEvent), so it never makes a dock wider."""
+        hint = super().minimumSizeHint()
+        if self._splitter.orientation() == Qt.Orientation.Horizontal:
+            margins = self.layout().contentsMargins()
+            widest = max(w.minimumSizeHint().width() for w in self._splitter_parts())
+            hint.setWidth(widest + margins.left() + margins.right())
+        return hint
+
+    def _splitter_parts(self) -> list[QWidget]:
+        return [self._splitter.widget(i) for i in range(self._splitter.count())]
+
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Wide and low (a bottom dock): names beside the chart; otherwise below it."""
+        """Wide and low (a bottom dock): names beside the chart, if they fit; otherwise below
+        it."""
         super().resizeEvent(event)
-        wide = event.size().width() > 1.6 * event.size().height()
+        side_by_side = sum(w.minimumSizeHint().width() for w in self._splitter_parts()) + 20
+        wide = (
+            event.size().width() > 1.6 * event.size().height()
+            and event.size().width() >= side_by_side
+        )
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self._splitter.orientation() != orientation:
             self._splitter.setOrientation(orientation)
