@@ -56,6 +56,10 @@ def _format_nll(value: float) -> str:
     return "∞" if math.isinf(value) else f"{value:.2f}"
 
 
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""
+
+
 def _read_only(text: str, align_right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled)
@@ -147,11 +151,12 @@ class GeneratedNames(QWidget):
 
     def row_texts(self, row: int) -> list[str]:
         """What each column of `row` shows (name, split, NLL, NLL / char)."""
-        return [self._table.item(row, c).text() for c in range(self._table.columnCount())]
+        return [_text(self._table.item(row, c)) for c in range(self._table.columnCount())]
 
     def row_tooltip(self, row: int) -> str:
         """The tooltip of the name in `row`: the whole name, and how it came."""
-        return self._table.item(row, 0).toolTip()
+        item = self._table.item(row, 0)
+        return item.toolTip() if item is not None else ""
 
     def elide_mode(self) -> Qt.TextElideMode:
         return self._table.textElideMode()
@@ -320,7 +325,7 @@ class ScoreBox(QWidget):
 
     def shown_probabilities(self) -> list[str]:
         """The probability column as written."""
-        return [self._table.item(r, 2).text() for r in range(self._table.rowCount())]
+        return [_text(self._table.item(r, 2)) for r in range(self._table.rowCount())]
 
     def _rescore(self) -> None:
         name = self._edit.text()

@@ -345,12 +345,13 @@ class SamplingPanel(QWidget):
         self._tabs.setAccessibleName("Generated names and scoring")
 
         self._splitter = QSplitter(Qt.Orientation.Vertical)
+        self._stepper = stepper
         self._splitter.addWidget(stepper)
         self._splitter.addWidget(self._tabs)
         self._splitter.setChildrenCollapsible(False)
         self._splitter.setStretchFactor(0, 2)  # the chart is the point of the panel
         self._splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         # the panel's minimum is minimumSizeHint() below, not the splitter's arrangement
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
@@ -376,13 +377,13 @@ class SamplingPanel(QWidget):
         chosen when there is room for it (resizeEvent), so it never makes a dock wider."""
         hint = super().minimumSizeHint()
         if self._splitter.orientation() == Qt.Orientation.Horizontal:
-            margins = self.layout().contentsMargins()
+            margins = self._layout.contentsMargins()
             widest = max(w.minimumSizeHint().width() for w in self._splitter_parts())
             hint.setWidth(widest + margins.left() + margins.right())
         return hint
 
     def _splitter_parts(self) -> list[QWidget]:
-        return [self._splitter.widget(i) for i in range(self._splitter.count())]
+        return [self._stepper, self._tabs]
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Wide and low (a bottom dock): names beside the chart, if they fit; otherwise below
