@@ -7,19 +7,20 @@ core.hidden_stats on a fixed sample of training examples.
 
 A snapshot costs 5 ms (the lecture's model) to 200 ms (hidden 4,096) to analyse, so the work
 runs on a thread of the view's own pool, at most REFRESH_HZ times a second, only while the view
-is visible, and never more than one at a time: snapshots that arrive meanwhile replace each
-other and only the newest is analysed.
+is visible, never more than one at a time (snapshots that arrive meanwhile replace each other
+and only the newest is analysed), and taking at most MAX_DUTY of a core: training goes first.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from charnames_gui.core.hidden_stats import (
@@ -35,6 +36,7 @@ from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig
 from charnames_gui.ui.plot_style import cache_axes
 
 REFRESH_HZ = 4
+MAX_DUTY = 0.2  # at most this share of one core: a big model's analysis waits longer between
 GUIDE = (
     "What to look for. <b>h</b>: with the lecture's randn initialisation most values pile up "
     "at -1 and +1 and the saturation image is mostly white: tanh is flat there, so those "
@@ -79,6 +81,8 @@ class HiddenLayerView(QWidget):
         self._lr_at: Callable[[int], float] = lambda _step: 0.1
         self._pending: tuple[int, Mapping[str, np.ndarray]] | None = None
         self._busy = False
+        self._started = 0.0  # time.monotonic() of the analysis under way
+        self._next_start = 0.0  # no analysis starts before this time
         self._stats: HiddenStats | None = None
         self.history = UpdateRatioHistory()
         self._pool = QThreadPool(self)
@@ -101,29 +105,40 @@ class HiddenLayerView(QWidget):
         item.setMenuEnabled(False)
         item.hideButtons()
         item.setMouseEnabled(x=False, y=False)
-        plot.setMinimumSize(180, 140)
+        plot.setMinimumSize(160, 170)
         return plot
 
     def _build(self) -> None:
         self._summary = QLabel(NO_DATA)
         self._summary.setWordWrap(True)
         self._summary.setAccessibleName("Hidden layer summary")
-        self._hp_plot = self._plot("hpreact = embcat @ W1 + b1", "count", "value")
-        self._h_plot = self._plot("h = torch.tanh(hpreact)", "count", "value")
+        self._hp_plot = self._plot("hpreact", "count", "hpreact = embcat @ W1 + b1")
+        self._h_plot = self._plot("h", "count", "h = torch.tanh(hpreact)")
+        self._h_plot.getPlotItem().setXRange(-1.05, 1.05, padding=0)
         self._hp_curve = self._hp_plot.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                             brush="#4c72b0", pen=None)  # fmt: skip
         self._h_curve = self._h_plot.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                           brush="#dd8452", pen=None)  # fmt: skip
         self._sat_plot = self._plot(f"|h| > {SATURATION}: white", "example", "hidden unit")
+        self._sat_plot.setMinimumHeight(220)
         self._sat_image = pg.ImageItem(axisOrder="row-major")
         self._sat_image.setAutoDownsample(True)
         self._sat_plot.getPlotItem().addItem(self._sat_image)
         self._sat_plot.getPlotItem().invertY(True)  # example 0 at the top, as plt.imshow
-        self._ud_plot = self._plot("update-to-data ratio", "log10(lr·grad.std / param.std)",
+        self._ud_plot = self._plot("update-to-data ratio", "log10(lr·grad.std/p.std)",
                                    "step")  # fmt: skip
         self._ud_plot.getPlotItem().addLegend(offset=(-4, 4), labelTextSize="8pt")
         self._ud_curves = {
-            name: self._ud_plot.plot([], [], name=name, pen=pg.mkPen(PARAM_COLORS[name], width=2))
+            name: self._ud_plot.plot(
+                [],
+                [],
+                name=name,
+                pen=pg.mkPen(PARAM_COLORS[name], width=2),
+                symbol="o",
+                symbolSize=4,
+                symbolPen=None,
+                symbolBrush=PARAM_COLORS[name],
+            )
             for name in PARAMETER_NAMES
         }
         guide = pg.InfiniteLine(pos=UD_GUIDE, angle=0,
@@ -132,11 +147,9 @@ class HiddenLayerView(QWidget):
         self._guide = QLabel(GUIDE)
         self._guide.setWordWrap(True)
         self._guide.setStyleSheet("color:#444444;")
-        grid = QGridLayout()
-        grid.addWidget(self._hp_plot, 0, 0)
-        grid.addWidget(self._h_plot, 0, 1)
-        grid.addWidget(self._sat_plot, 1, 0)
-        grid.addWidget(self._ud_plot, 1, 1)
+        self._grid = grid = QGridLayout()
+        self._columns = 0
+        self._arrange(1)
         content = QWidget()
         inner = QVBoxLayout(content)
         inner.setContentsMargins(6, 6, 6, 6)
@@ -151,6 +164,20 @@ class HiddenLayerView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
         self.setAccessibleName("Hidden layer")
+
+    def _arrange(self, columns: int) -> None:
+        """The four plots in one column (a narrow dock, scrolling) or two."""
+        if columns == self._columns:
+            return
+        self._columns = columns
+        plots = (self._hp_plot, self._h_plot, self._sat_plot, self._ud_plot)
+        for k, plot in enumerate(plots):
+            self._grid.removeWidget(plot)
+            self._grid.addWidget(plot, *divmod(k, columns))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(2 if event.size().width() >= 720 else 1)
 
     # -- input ------------------------------------------------------------------------------
     def set_model(
@@ -217,7 +244,7 @@ class HiddenLayerView(QWidget):
         if self._pending is None or not self.isVisible():
             self._timer.stop()  # nothing to do, or no one to see it: showEvent restarts
             return
-        if self._busy:
+        if self._busy or time.monotonic() < self._next_start:
             return
         config, sample = self._config, self._sample
         if config is None or sample is None:
@@ -226,11 +253,14 @@ class HiddenLayerView(QWidget):
         self._pending = None
         lr = self._lr_at(step)
         self._busy = True
+        self._started = time.monotonic()
         job = _Job(lambda: hidden_stats(weights, config, sample, lr, step), self._signals)
         self._pool.start(job)
 
     def _on_done(self, result: object) -> None:
         self._busy = False
+        took = time.monotonic() - self._started
+        self._next_start = time.monotonic() + took * (1 / MAX_DUTY - 1)  # training goes first
         if isinstance(result, Exception):
             self._summary.setText(f"Could not analyse these weights: {result}")
             return
