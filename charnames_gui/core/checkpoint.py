@@ -125,7 +125,9 @@ class TrainingSummary:
         return cls(**known)
 
     def train_config_or_none(self) -> TrainConfig | None:
-        """The run's TrainConfig when the file's is complete and valid."""
+        """The run's TrainConfig when the file records a valid one (bare weights: none)."""
+        if not self.train_config:
+            return None
         try:
             config = TrainConfig(**self.train_config)
             config.validate()
