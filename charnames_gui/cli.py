@@ -265,9 +265,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         write_export,
     )
 
+    model_file, _ = _open_model(args)
     if not args.script and not args.notebook:
         raise ConfigError("Say what to write: --script FILE.py and/or --notebook FILE.ipynb")
-    model_file, _ = _open_model(args)
     dataset = _dataset_of(args, model_file)
     spec = run_spec(model_file, dataset, title=Path(args.model).name)
     for note in spec.notes:

@@ -145,5 +145,5 @@ def vocabulary_for(vocab_size: int, dataset_vocab: Vocabulary | None, name: str)
     )
     raise ModelFileError(
         f"{name} has {vocab_size} rows in C, so {vocab_size} symbols, but does not say which; "
-        f"{have}. Open the dataset it was trained on first"
+        f"{have}. Open the dataset it was trained on first (charnames: --data FILE)"
     )
