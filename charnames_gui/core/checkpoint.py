@@ -51,6 +51,8 @@ from charnames_gui.core.training import MAX_STEPS, TrainConfig
 FORMAT_NAME = "charnames-gui model"
 FORMAT_VERSION = 1
 MODEL_SUFFIX = ".safetensors"
+# What File > Open model accepts: the app's files and a learner's own (torch.save) weights.
+OPENABLE_SUFFIXES = (MODEL_SUFFIX, ".pt", ".pth")
 # The largest model the app allows (core.model.MAX_PARAMETERS float32) plus a generous header.
 MAX_MODEL_FILE_BYTES = 100 * 1024 * 1024
 # Config, a vocabulary of at most 200 symbols and a training summary: a few KB. A header

@@ -39,8 +39,8 @@ def tensors_from_torch_save(raw: bytes, name: str) -> dict[str, torch.Tensor]:
             obj = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise ModelFileError(
-            f"{name} holds something other than tensors (it would run code or build Python "
-            "objects when loaded), so it was not loaded. Save only the five tensors: "
+            f"{name} is a pickle that holds something other than tensors (loading it could "
+            "run code), so it was not loaded. Save only the five tensors: "
             "torch.save([C, W1, b1, W2, b2], path)"
         ) from exc
     except (RuntimeError, ValueError, EOFError, OSError, KeyError, IndexError) as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from html import escape as escape_html
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.core.checkpoint import MODEL_SUFFIX
+from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.runs import RunRecord, RunStore, default_runs_path
@@ -239,6 +240,17 @@ class MainWindow(QMainWindow):
             "&Runs table as CSV...", self.export_runs_csv, None, "Save the run history as CSV"
         )
         self.export_menu.addAction(self.export_runs_action)
+        self.export_menu.addSeparator()
+        self.export_script_action = self._action(
+            "Python &script...", self.export_script, None,
+            "The run as the lecture's code: a standalone script that needs only torch",
+        )  # fmt: skip
+        self.export_notebook_action = self._action(
+            "&Jupyter notebook...", self.export_notebook, None,
+            "The run as the lecture's notebook: build_dataset, the loop, sampling",
+        )  # fmt: skip
+        self.export_menu.addAction(self.export_script_action)
+        self.export_menu.addAction(self.export_notebook_action)
         file_menu.addSeparator()
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         file_menu.addAction(self.quit_action)
@@ -354,6 +366,9 @@ class MainWindow(QMainWindow):
             self.open_dataset(path)
 
     def open_dataset(self, path: str | Path) -> bool:
+        if self.controller.use_models_dataset(path):  # the model's own dataset: the model stays
+            self._add_recent(path)
+            return True
         if not self._may_discard("Opening a dataset starts a new model."):
             return False
         if not self.controller.open_dataset(path):
@@ -367,9 +382,14 @@ class MainWindow(QMainWindow):
             self.open_model(path)
 
     def open_model(self, path: str | Path) -> bool:
+        # check the file fully first: no question about unsaved training for a file that
+        # cannot be opened anyway
+        model_file = self.controller.read_model_file(path)
+        if model_file is None:
+            return False
         if not self._may_discard("Opening a model replaces the current one."):
             return False
-        if not self.controller.open_model(path):
+        if not self.controller.apply_model_file(model_file, path):
             return False
         self._add_recent(path)
         return True
@@ -382,14 +402,19 @@ class MainWindow(QMainWindow):
         )
 
     def save_model(self) -> bool:
-        if self.controller.path is None:
-            return self.save_model_as()
+        if self.controller.path is None or self.controller.path.suffix != MODEL_SUFFIX:
+            return self.save_model_as()  # a learner's .pt weights are never overwritten
         return self.controller.save(self.controller.path)
 
     def save_model_as(self) -> bool:
         if self.controller.model is None:
             return False
-        suggested = str(self.controller.path or Path(self._last_folder()) / f"model{MODEL_SUFFIX}")
+        current = self.controller.path
+        suggested = str(
+            current.with_suffix(MODEL_SUFFIX)
+            if current
+            else Path(self._last_folder()) / f"model{MODEL_SUFFIX}"
+        )
         path = self.dialogs.save_path("Save model", MODEL_FILTER, suggested)
         if not path:
             return False
@@ -480,11 +505,17 @@ class MainWindow(QMainWindow):
                              info.train_config.decay_steps())  # fmt: skip
         self.controls.set_step(info.step, info.train_config.steps)
         summary = self.controller.summary
+        match = self.controller.dataset_match()
         if info.from_file and summary.dev_loss is not None and summary.train_loss is not None:
+            where = (
+                ""
+                if match is None or match.same
+                else f"<br><i>(measured on its own dataset: {escape_html(match.message)})</i>"
+            )
             self.controls.show_message(
                 f"Opened a model trained for {summary.steps:,} steps.<br>"
                 f"train loss <b>{summary.train_loss:.4f}</b>, dev loss "
-                f"<b>{summary.dev_loss:.4f}</b>"
+                f"<b>{summary.dev_loss:.4f}</b>{where}"
             )
         else:
             self.controls.show_message(
@@ -496,8 +527,13 @@ class MainWindow(QMainWindow):
 
     def _on_state_changed(self, state: TrainingState) -> None:
         trainer = self.controller.trainer
-        step = trainer.step if trainer else 0
-        total = trainer.config.steps if trainer else self.panel.train_config().steps
+        info = self.controller.model_info()  # a model without its dataset still has a step
+        step = trainer.step if trainer else (info.step if info else 0)
+        total = (
+            trainer.config.steps
+            if trainer
+            else (info.train_config.steps if info else self.panel.train_config().steps)
+        )
         self.controls.set_state(state, step, total)
         busy = self.controller.is_busy()
         self.panel.setEnabled(not busy)
@@ -512,6 +548,8 @@ class MainWindow(QMainWindow):
         self.test_action.setEnabled(idle_with_model)
         self.save_action.setEnabled(has_model)
         self.save_as_action.setEnabled(has_model)
+        self.export_script_action.setEnabled(has_model and not busy)
+        self.export_notebook_action.setEnabled(has_model and not busy)
         self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
         self.status_state.setText(state.value)
 
@@ -600,6 +638,12 @@ class MainWindow(QMainWindow):
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         self.controls.show_outcome(outcome)
+        match = self.controller.dataset_match()
+        if match is not None and not match.same:  # figures of another dataset, said so
+            self.controls.show_message(
+                f"{self.controls.result_label.text()}<br><i>Measured on another dataset than "
+                f"the model's: {escape_html(match.message)}</i>"
+            )
         self._refresh_weights_views()
         trainer = self.controller.trainer
         if trainer is not None:
@@ -699,6 +743,24 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 self.dialogs_error("Cannot export", str(exc))
 
+    def export_script(self) -> None:
+        self._export_code("script", "Python scripts (*.py)", ".py")
+
+    def export_notebook(self) -> None:
+        self._export_code("notebook", "Jupyter notebooks (*.ipynb)", ".ipynb")
+
+    def _export_code(self, kind: str, file_filter: str, suffix: str) -> None:
+        if self.controller.model is None or not self.controller.wait_until_idle():
+            return
+        stem = self.controller.path.stem if self.controller.path else "makemore_run"
+        path = self.dialogs.save_path(
+            f"Export as {kind}", file_filter, str(Path(self._last_folder()) / f"{stem}{suffix}")
+        )
+        if path:
+            if not path.endswith(suffix):
+                path += suffix
+            self.controller.export_code(path, kind)
+
     def export_losses_csv(self) -> None:
         path = self.dialogs.save_path("Export losses", "CSV files (*.csv)", "losses.csv")
         if path:
@@ -752,7 +814,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> bool:
         """Open a model file (by its .safetensors suffix) or a dataset."""
-        if Path(path).suffix.lower() == MODEL_SUFFIX:
+        if Path(path).suffix.lower() in OPENABLE_SUFFIXES:
             return self.open_model(path)
         return self.open_dataset(path)
 
