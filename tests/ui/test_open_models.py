@@ -54,10 +54,12 @@ def rewrite(path: Path, **changes: str) -> Path:
     return path
 
 
-def make_unsaved(window) -> None:  # type: ignore[no-untyped-def]
-    """A few trained steps that are not in any file."""
+def make_unsaved(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """A trained step that is not in any file."""
     c = window.controller
-    c.trainer.run(5)
+    with qtbot.waitSignal(c.stepDone, timeout=10_000):
+        assert c.step_once()
+    qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)
     assert c.modified
 
 
@@ -80,7 +82,7 @@ def test_a_bad_model_file_changes_nothing_and_asks_nothing(
     qtbot, window, tmp_path: Path, small_dataset_file: Path, field: str, value: str, fragment: str
 ) -> None:  # type: ignore[no-untyped-def]
     path = rewrite(trained_file(tmp_path, small_dataset_file), **{field: value})
-    make_unsaved(window)
+    make_unsaved(qtbot, window)
     c = window.controller
     before = (c.model, c.trainer, c.dataset, c.path, c.state, window.controls.step_text())
     assert not window.open_model(path)
@@ -95,7 +97,7 @@ def test_a_good_file_asks_after_checking_and_cancel_keeps_everything(
 ) -> None:  # type: ignore[no-untyped-def]
     window = make_window(dialogs=ScriptedDialogs(save_choice=SaveChoice.CANCEL))
     path = trained_file(tmp_path, small_dataset_file)
-    make_unsaved(window)
+    make_unsaved(qtbot, window)
     model_before = window.controller.model
     assert not window.open_model(path)
     assert len(window.dialogs.questions) == 1 and "not saved" in window.dialogs.questions[0]
