@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from html import escape as escape_html
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -36,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.bundled import bundled_dataset_path, resource_path
-from charnames_gui.core.checkpoint import MODEL_SUFFIX
+from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
@@ -51,7 +53,9 @@ from charnames_gui.ui.exports import (
     EMBEDDING_PNG,
     LOSS_PNG,
     LOSSES_CSV,
+    NOTEBOOK_IPYNB,
     RUNS_CSV,
+    SCRIPT_PY,
     ExportKind,
     export_file,
 )
@@ -95,6 +99,8 @@ class MainWindow(QMainWindow):
     export_csv_action: QAction
     export_embedding_action: QAction
     export_runs_action: QAction
+    export_script_action: QAction
+    export_notebook_action: QAction
     quit_action: QAction
     start_pause_action: QAction
     stop_action: QAction
@@ -297,6 +303,9 @@ class MainWindow(QMainWindow):
             self.open_dataset(path)
 
     def open_dataset(self, path: str | Path) -> bool:
+        if self.controller.use_models_dataset(path):  # the model's own dataset: the model stays
+            self.recent_files.add(path)
+            return True
         if not self._may_discard("Opening a dataset starts a new model."):
             return False
         if not self.controller.open_dataset(path):
@@ -310,9 +319,14 @@ class MainWindow(QMainWindow):
             self.open_model(path)
 
     def open_model(self, path: str | Path) -> bool:
+        # check the file fully first: no question about unsaved training for a file that
+        # cannot be opened anyway
+        model_file = self.controller.read_model_file(path)
+        if model_file is None:
+            return False
         if not self._may_discard("Opening a model replaces the current one."):
             return False
-        if not self.controller.open_model(path):
+        if not self.controller.apply_model_file(model_file, path):
             return False
         self.recent_files.add(path)
         return True
@@ -325,15 +339,18 @@ class MainWindow(QMainWindow):
         )
 
     def save_model(self) -> bool:
-        if self.controller.path is None:
-            return self.save_model_as()
+        if self.controller.path is None or self.controller.path.suffix != MODEL_SUFFIX:
+            return self.save_model_as()  # a learner's .pt weights are never overwritten
         return self.controller.save(self.controller.path)
 
     def save_model_as(self) -> bool:
         if self.controller.model is None:
             return False
         folder = Path(self.recent_files.last_folder())
-        suggested = str(self.controller.path or folder / f"model{MODEL_SUFFIX}")
+        current = self.controller.path
+        suggested = str(
+            current.with_suffix(MODEL_SUFFIX) if current else folder / f"model{MODEL_SUFFIX}"
+        )
         path = self.dialogs.save_path("Save model", MODEL_FILTER, suggested)
         if not path:
             return False
@@ -426,11 +443,17 @@ class MainWindow(QMainWindow):
                              info.train_config.decay_steps())  # fmt: skip
         self.controls.set_step(info.step, info.train_config.steps)
         summary = self.controller.summary
+        match = self.controller.dataset_match()
         if info.from_file and summary.dev_loss is not None and summary.train_loss is not None:
+            where = (
+                ""
+                if match is None or match.same
+                else f"<br><i>(measured on its own dataset: {escape_html(match.message)})</i>"
+            )
             self.controls.show_message(
                 f"Opened a model trained for {summary.steps:,} steps.<br>"
                 f"train loss <b>{summary.train_loss:.4f}</b>, dev loss "
-                f"<b>{summary.dev_loss:.4f}</b>"
+                f"<b>{summary.dev_loss:.4f}</b>{where}"
             )
         else:
             self.controls.show_message(
@@ -442,8 +465,13 @@ class MainWindow(QMainWindow):
 
     def _on_state_changed(self, state: TrainingState) -> None:
         trainer = self.controller.trainer
-        step = trainer.step if trainer else 0
-        total = trainer.config.steps if trainer else self.panel.train_config().steps
+        info = self.controller.model_info()  # a model without its dataset still has a step
+        step = trainer.step if trainer else (info.step if info else 0)
+        total = (
+            trainer.config.steps
+            if trainer
+            else (info.train_config.steps if info else self.panel.train_config().steps)
+        )
         self.controls.set_state(state, step, total)
         busy = self.controller.is_busy()
         self.panel.setEnabled(not busy)
@@ -458,6 +486,8 @@ class MainWindow(QMainWindow):
         self.test_action.setEnabled(idle_with_model)
         self.save_action.setEnabled(has_model)
         self.save_as_action.setEnabled(has_model)
+        self.export_script_action.setEnabled(has_model and not busy)
+        self.export_notebook_action.setEnabled(has_model and not busy)
         self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
         self.status_state.setText(state.value)
 
@@ -541,6 +571,12 @@ class MainWindow(QMainWindow):
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         self.controls.show_outcome(outcome)
+        match = self.controller.dataset_match()
+        if match is not None and not match.same:  # figures of another dataset, said so
+            self.controls.show_message(
+                f"{self.controls.result_label.text()}<br><i>Measured on another dataset than "
+                f"the model's: {escape_html(match.message)}</i>"
+            )
         self._refresh_weights_views()
         trainer = self.controller.trainer
         if trainer is not None:
@@ -630,6 +666,24 @@ class MainWindow(QMainWindow):
     def export_embedding_png(self) -> None:
         self._export(EMBEDDING_PNG, self.embedding_view.export_png)
 
+    def export_script(self) -> None:
+        self._export_code(SCRIPT_PY, "script")
+
+    def export_notebook(self) -> None:
+        self._export_code(NOTEBOOK_IPYNB, "notebook")
+
+    def _export_code(self, kind: ExportKind, code_kind: str) -> None:
+        """The run as the lecture's code (core/export_script.py), named after the model."""
+        if self.controller.model is None or not self.controller.wait_until_idle():
+            return
+        if self.controller.path is not None:
+            kind = dataclasses.replace(kind, suggested_name=self.controller.path.stem + kind.suffix)
+
+        def write(path: str) -> None:
+            self.statusBar().showMessage(self.controller.write_code(path, code_kind), 10000)
+
+        self._export(kind, write)
+
     def export_losses_csv(self) -> None:
         self._export(LOSSES_CSV, self.loss_plot.export_csv)
 
@@ -643,7 +697,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> bool:
         """Open a model file (by its .safetensors suffix) or a dataset."""
-        if Path(path).suffix.lower() == MODEL_SUFFIX:
+        if Path(path).suffix.lower() in OPENABLE_SUFFIXES:
             return self.open_model(path)
         return self.open_dataset(path)
 
