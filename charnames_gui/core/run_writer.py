@@ -162,13 +162,16 @@ class RunWriter:
 
     # -- the writer's thread ----------------------------------------------------------------
     def _run(self) -> None:
-        store = self._open()
-        if store is None:
-            return
+        store = None
         try:
-            self._loop(store)
+            store = self._open()
+            if store is not None:
+                self._loop(store)
+        except Exception as exc:  # a bug must not end the history silently
+            self._emit(Failed(f"The run history stopped working: {exc}"))
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
     def _open(self) -> RunStore | None:
         delay = FIRST_RETRY
@@ -181,7 +184,11 @@ class RunWriter:
                 delay = min(delay * 2, LAST_RETRY)
                 continue
             self._set_busy(False)
-            self._waiting.extend(self._read_pending(store))
+            pending = self._read_pending(store)
+            if store.persistent and not store.read_only:
+                self._waiting.extend(pending)
+            else:  # nowhere to store them now: they stay in the pending file for later
+                self._unsaved.extend(job.record for job in pending if job.record is not None)
             try:
                 runs = tuple(store.list())
             except RunStoreError as exc:  # locked between open and read: shown at reload
