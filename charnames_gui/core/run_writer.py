@@ -10,6 +10,10 @@ Nothing is lost while the file is locked:
 - a run to record is kept in memory and in `runs.db.pending.json` next to the database
   until it lands, so it survives a restart too; a locked write is retried with backoff;
 - a history that cannot be written at all (read-only) still shows the runs of the session.
+
+Known limit: the pending file is one per history, not per app. Two apps that both end runs
+while a third program holds the lock each keep their runs in memory, but the file holds
+only the last writer's; a crash of the other one then loses its waiting runs.
 """
 
 from __future__ import annotations
