@@ -226,9 +226,13 @@ def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: 
     with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as failed:
         c.runEnded.emit(RunEnded("failed", 0, 0.0, message="The training process stopped"))
     assert failed.args[0].status == "failed" and failed.args[0].id is not None
-    with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as lr100:
+    with (
+        qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as lr100,
+        qtbot.waitSignal(window.experiments.statusMessage, timeout=10_000) as told,
+    ):
         c.runEnded.emit(RunEnded("finished", 300, 1.0, uniform + 0.5, uniform + 0.6))
     assert lr100.args[0].status == "diverged"
+    assert "no better than uniform guessing" in told.args[0]
     assert [r.status for r in stored(window)] == ["failed", "diverged"]
     qtbot.waitUntil(lambda: window.runs_view.proxy.rowCount() == 2, timeout=5_000)
 
