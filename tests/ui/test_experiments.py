@@ -23,9 +23,9 @@ from charnames_gui.ui.main_window import MainWindow
 from charnames_gui.ui.runs_table_model import COLUMN_INDEX
 
 
-def stored(win: MainWindow) -> list[RunRecord]:
+def stored(win: MainWindow, timeout: float = 5.0) -> list[RunRecord]:
     """What the run history's database holds, read by a second connection."""
-    store = RunStore(win.run_history.path)
+    store = RunStore(win.run_history.path, timeout=timeout)
     try:
         return store.list()
     finally:
@@ -330,7 +330,7 @@ def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
         assert [view.model.is_waiting(r) for r in view.model.runs()] == [True]
         before = len(ticks)
         qtbot.waitUntil(lambda: len(ticks) > before + 3, timeout=10_000)
-        assert stored(window) == []  # nothing stored while locked, nothing lost either
+        assert stored(window, timeout=0.1) == []  # nothing stored while locked, none lost
     finally:
         holder.execute("ROLLBACK")
         holder.close()
