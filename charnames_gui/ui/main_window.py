@@ -55,7 +55,9 @@ from charnames_gui.ui.exports import (
     ExportKind,
     export_file,
 )
+from charnames_gui.ui.forward_view import ForwardView
 from charnames_gui.ui.frame_clock import FrameClock, LiveView
+from charnames_gui.ui.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
@@ -176,6 +178,14 @@ class MainWindow(QMainWindow):
                                       Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.tabifyDockWidget(self.sampling_dock, self.runs_dock)
         self.tabifyDockWidget(self.runs_dock, self.lr_dock)
+        # issue 12: the forward pass beside the sampling panel, the hidden layer in its tabs
+        self.forward_view, self.hidden_view = ForwardView(), HiddenLayerView()
+        self.forward_dock = self._add_dock("Forward pass", "ForwardDock", self.forward_view,
+                                           Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.hidden_dock = self._add_dock("Hidden layer", "HiddenLayerDock", self.hidden_view,
+                                          Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(self.forward_dock, self.hidden_dock)
+        self.forward_dock.raise_()
         self.sampling_dock.raise_()
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -255,6 +265,8 @@ class MainWindow(QMainWindow):
         self.runs_view.overlayChanged.connect(self._on_overlay_changed)
         self.runs_view.statusMessage.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
+        self.sampling_panel.stepShown.connect(self.forward_view.show_step)
+        self.addActions(self.sampling_panel.actions())  # S, F, Backspace, R, P window-wide
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
         )
@@ -401,6 +413,7 @@ class MainWindow(QMainWindow):
     def _on_model_reset(self, info: ModelInfo) -> None:
         if not self.experiments.making_repeat_model:  # a repeat's seed leaves the panel alone
             self._show_model_in_panel()
+        self._reset_hidden_view(info)
         model = self.controller.model
         if model is not None:  # the worker is idle: reading the weights is safe
             weights = model.snapshot()
@@ -453,6 +466,7 @@ class MainWindow(QMainWindow):
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self._pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
+        self.hidden_view.offer(snapshot.step, snapshot.weights)  # analysed at most 4 Hz
 
     @contextmanager
     def _frame(self) -> Iterator[None]:
@@ -512,6 +526,18 @@ class MainWindow(QMainWindow):
         weights = model.snapshot()
         self.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
         self.sampling_panel.set_model(info.config, weights, info.vocab, same_model=True)
+        self.hidden_view.offer(info.step, weights)
+
+    def _reset_hidden_view(self, info: ModelInfo) -> None:
+        """The hidden-layer view's sample (training examples) and learning rate per step."""
+        c = self.controller
+        data = c.dataset if c.dataset is not None and c.dataset.vocab == info.vocab else None
+        examples = data.examples(info.config.block_size).tensors["train"] if data else None
+        self.hidden_view.set_model(
+            info.config, examples, lambda step: (c.model_info() or info).train_config.lr_at(step)
+        )
+        if c.model is not None:  # the worker is idle: reading the weights is safe
+            self.hidden_view.offer(info.step, c.model.snapshot())
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         self.controls.show_outcome(outcome)
@@ -645,7 +671,7 @@ class MainWindow(QMainWindow):
             try:
                 self._syncing_panel = True
                 self.panel.restore_settings(json.loads(hyper))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):  # untrusted: keep the defaults
                 pass
             finally:
                 self._syncing_panel = False
