@@ -10,7 +10,7 @@ import pytest
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.hidden_stats import example_sample, hidden_stats
 from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.ui.hidden_layer_view import HiddenLayerView
+from charnames_gui.ui.hidden_layer_view import SHOWN_EXAMPLES, HiddenLayerView
 
 
 @pytest.fixture
@@ -42,7 +42,8 @@ def test_draws_the_stats_of_the_newest_snapshot(qtbot, view: HiddenLayerView, se
     expected = hidden_stats(weights, config, example_sample(*examples), 0.1, 0)
     assert stats.saturated_fraction == pytest.approx(expected.saturated_fraction)
     assert stats.saturated_fraction > 0.5  # the lecture's init
-    np.testing.assert_array_equal(view.saturation_image(), expected.saturated.astype(np.float32))
+    shown = expected.saturated[:SHOWN_EXAMPLES].astype(np.float32)
+    np.testing.assert_array_equal(view.saturation_image(), shown)
     edges, counts = view.histogram("h")
     np.testing.assert_array_equal(counts, expected.h_counts)
     np.testing.assert_allclose(edges, expected.h_edges)
@@ -90,3 +91,17 @@ def test_without_a_dataset_it_says_so(view: HiddenLayerView, setup) -> None:  # 
     view.offer(0, MLP.init(config).snapshot())
     assert view.stats() is None
     assert "dataset" in view.summary_text()
+
+
+def test_paced_by_a_frame_clock_it_draws_only_when_asked(qtbot, view, setup) -> None:  # type: ignore[no-untyped-def]
+    config, examples = setup
+    view.paced = True  # the main window's frame clock calls show_ready
+    view.set_model(config, examples, lambda step: 0.1)
+    view.show()
+    qtbot.waitExposed(view)
+    view.offer(3, MLP.init(config).snapshot())
+    qtbot.waitUntil(view.has_ready, timeout=10_000)
+    assert view.stats() is None  # analysed, not drawn yet
+    with qtbot.waitSignal(view.statsShown):
+        view.show_ready()
+    assert view.stats().step == 3 and not view.has_ready()
