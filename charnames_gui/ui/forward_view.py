@@ -110,7 +110,7 @@ class ForwardCanvas(QWidget):
         self._label_font = QFont(self.font())
         self._label_font.setPointSizeF(max(self.font().pointSizeF() - 1, 7))
         self.setMouseTracking(True)
-        self.setMinimumWidth(260)
+        self.setMinimumWidth(120)  # the scroll area only scrolls vertically: follow its width
 
     def set_forward(self, forward: ForwardPass | None, message: str = "") -> None:
         self.forward = forward
@@ -133,9 +133,8 @@ class ForwardCanvas(QWidget):
         code = QFontMetrics(self._code_font)
         width = max(self.width() - 2 * MARGIN, 100)
         y = MARGIN
-        wrapped = fm.boundingRect(QRect(0, 0, width, 1000), Qt.TextFlag.TextWordWrap, TITLE)
         self._lines.append((y, TITLE, False))
-        y += wrapped.height() + 6
+        y += _text_height(fm, TITLE, width) + 6
         fp = self.forward
         if fp is None:
             self._lines.append((y, self.message, False))
@@ -145,10 +144,10 @@ class ForwardCanvas(QWidget):
         label_h = QFontMetrics(self._label_font).height()
         for stage in fp.stages():
             self._lines.append((y, stage.line, True))
-            y += code.height() + 2
+            y += _text_height(code, stage.line, width) + 2  # a narrow view wraps the line
             if stage.name == "probs":
                 self._lines.append((y, PROBS_NOTE, False))
-                y += fm.height() + 4
+                y += _text_height(fm, PROBS_NOTE, width) + 4
                 continue
             if stage.name == "context":
                 chars = [display_char(ch) for ch in fp.context_chars]
@@ -369,6 +368,11 @@ class ForwardCanvas(QWidget):
         if name == "h":
             text += f"\n{int(fp.saturated[first:last].sum())} of {last - first} saturated"
         return text
+
+
+def _text_height(metrics: QFontMetrics, text: str, width: int) -> int:
+    """The height of `text` word-wrapped to `width` px."""
+    return metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
 
 
 def _group_mean(values: np.ndarray, group: int) -> np.ndarray:
