@@ -47,7 +47,8 @@ MAX_RATE_HZ = 10  # auto-play may step 30 times a second; the view follows at mo
 MARGIN = 8
 TITLE = (
     "The forward pass of the step shown in the Sampling panel. Red cells are positive, blue "
-    "negative; hover a cell for its value."
+    "negative; a black bar under a unit of h: saturated (|h| > 0.97), tanh is flat there. "
+    "Hover a cell for its value."
 )
 PROBS_NOTE = "probs are the bars of the Sampling panel."
 NO_STEP = "No sampling step to show: create or load a model."
@@ -157,6 +158,10 @@ class ForwardCanvas(QWidget):
                 strip = self._strip("context", np.zeros(c.block_size), y, width, 1.0,
                                     cell=cell, labels=labels, label_inside=True)  # fmt: skip
             elif stage.name == "emb":
+                rows = ", ".join(f"C[{i}]" for i in fp.context)
+                note = f"the rows {rows} of C, one per context position (orange in Embedding)"
+                self._lines.append((y, note, False))
+                y += _text_height(fm, note, width) + 2
                 strip = self._grid("emb", fp.emb, y, width)
             elif stage.name in ("hpreact", "h"):
                 marks = fp.saturated.astype(np.float64) if stage.name == "h" else None
