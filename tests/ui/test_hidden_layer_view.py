@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.hidden_stats import example_sample, hidden_stats
@@ -105,3 +106,30 @@ def test_paced_by_a_frame_clock_it_draws_only_when_asked(qtbot, view, setup) -> 
     with qtbot.waitSignal(view.statsShown):
         view.show_ready()
     assert view.stats().step == 3 and not view.has_ready()
+
+
+def test_in_the_window_it_follows_training(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The main window feeds the view its snapshots; the forward pass follows the panel."""
+    window.hidden_dock.setFloating(True)  # visible next to the sampling panel
+    window.hidden_dock.show()
+    qtbot.waitExposed(window.hidden_dock)
+    qtbot.waitUntil(lambda: window.hidden_view.stats() is not None, timeout=10_000)
+    assert window.hidden_view.stats().step == 0  # the new model, before training
+    c = window.controller
+    c.start()
+    qtbot.waitUntil(
+        lambda: window.hidden_view.stats() is not None and window.hidden_view.stats().step > 0,
+        timeout=20_000,
+    )
+    with qtbot.waitSignal(c.runEnded, timeout=10_000):
+        c.pause()
+    c.wait_until_idle()
+    assert window.hidden_view.wait_idle()
+    assert len(window.hidden_view.history.steps) >= 2
+
+    panel, forward = window.sampling_panel, window.forward_view
+    window.controls.setFocus()  # the sampling keys work from anywhere in the window
+    qtbot.keyClick(window.controls, Qt.Key.Key_S)
+    assert len(panel.state.chosen) == 1
+    qtbot.waitUntil(lambda: forward.forward() is not None
+                    and forward.forward().context == tuple(panel.shown_context()))  # fmt: skip
