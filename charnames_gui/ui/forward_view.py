@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QScrollArea, QToolTip, QVBoxLayout, QWidget
 from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.forward import SATURATED, ForwardPass, inspect_forward
+from charnames_gui.core.session import ShownStep
 
 MIN_CELL = 3  # px: narrower cells are averaged in groups
 CELL = 14  # px: the preferred side of a cell
@@ -270,8 +271,8 @@ class ForwardCanvas(QWidget):
 
     # -- hover ------------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            help_event = QHelpEvent(event)  # type: ignore[call-overload]
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            help_event = event
             text = self.tooltip_at(help_event.pos())
             if text:
                 QToolTip.showText(help_event.globalPos(), text, self)
@@ -404,7 +405,7 @@ class ForwardView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
         self.setAccessibleName("Forward pass")
-        self._pending: object | None = None  # ShownStep | None waiting to be shown
+        self._pending: ShownStep | None = None  # waiting to be shown
         self._dirty = False
         self._shown: tuple[object, ...] | None = None  # (sampler, context, temperature)
         self._last_render = -math.inf
@@ -413,8 +414,8 @@ class ForwardView(QWidget):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._render)
 
-    def show_step(self, step: object | None) -> None:
-        """Show the forward pass of `step` (a sampling_panel.ShownStep; None: nothing)."""
+    def show_step(self, step: ShownStep | None) -> None:
+        """Show the forward pass of `step` (None: nothing to show)."""
         self._pending = step
         self._dirty = True
         if not self.isVisible():
@@ -443,8 +444,8 @@ class ForwardView(QWidget):
             self._shown = None
             self.canvas.set_forward(None)
             return
-        sampler = step.sampler  # type: ignore[attr-defined]
-        key = (step.context, step.temperature)  # type: ignore[attr-defined]
+        sampler = step.sampler
+        key = (step.context, step.temperature)
         if self._shown is not None and self._shown[0] is sampler and self._shown[1:] == key:
             return  # the same weights, context and temperature: nothing to recompute
         self._shown = (sampler, *key)
@@ -452,7 +453,7 @@ class ForwardView(QWidget):
         try:
             forward = inspect_forward(
                 model.params, model.config, sampler.vocab.itos,
-                list(step.context), step.temperature,  # type: ignore[attr-defined]
+                list(step.context), step.temperature,
             )  # fmt: skip
         except CharnamesError as exc:
             self.canvas.set_forward(None, str(exc))
