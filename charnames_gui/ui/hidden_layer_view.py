@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -34,6 +35,9 @@ from charnames_gui.core.hidden_stats import (
 )
 from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig
 from charnames_gui.ui.plot_style import cache_axes
+
+if TYPE_CHECKING:
+    import torch
 
 REFRESH_HZ = 4
 SHOWN_EXAMPLES = 200  # rows of the saturation image: enough to see the pattern, cheap to paint
@@ -186,13 +190,13 @@ class HiddenLayerView(QWidget):
     def set_model(
         self,
         config: ModelConfig | None,
-        examples: tuple[object, object] | None,
+        examples: tuple[torch.Tensor, torch.Tensor] | None,
         lr_at: Callable[[int], float],
     ) -> None:
         """A new model: its configuration, the training (X, Y) to draw the fixed sample from
         (None: no dataset), and the learning rate of each step."""
         self._config = config
-        self._sample = example_sample(*examples) if config and examples else None  # type: ignore[arg-type]
+        self._sample = example_sample(*examples) if config and examples else None
         self._lr_at = lr_at
         self._pending = None
         self._stats = None
