@@ -40,7 +40,8 @@ from charnames_gui.core.checkpoint import MODEL_SUFFIX
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
-from charnames_gui.core.runs import RunRecord, RunStore, default_runs_path
+from charnames_gui.core.run_writer import Opened
+from charnames_gui.core.runs import RunRecord, default_runs_path
 from charnames_gui.core.stats import SeedStats
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
@@ -62,6 +63,7 @@ from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
 from charnames_gui.ui.menus import build_menus
 from charnames_gui.ui.recent_files import RecentFiles
+from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
@@ -120,8 +122,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.dialogs = Dialogs(self)
         self.controller = Controller(self)
-        self.runs_store = RunStore(runs_path or default_runs_path(_app_data_dir()))
-        self.experiments = Experiments(self.controller, self.runs_store)
+        # opened, read and written on its own thread: a locked history never freezes the window
+        self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
+        self.experiments = Experiments(self.controller, self.run_history)
         self._syncing_panel = False
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
@@ -167,7 +170,7 @@ class MainWindow(QMainWindow):
         self.sampling_dock = self._add_dock("Sampling", "SamplingDock", self.sampling_panel,
                                             Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.runs_view = RunsView()
-        self.runs_view.set_store(self.runs_store)
+        self.runs_view.set_history(self.run_history)
         self.runs_dock = self._add_dock("Runs", "RunsDock", self.runs_view,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.lr_finder = LrFinderView()
@@ -215,11 +218,13 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._on_dataset_changed(None)
         self._on_state_changed(self.controller.state)
-        if self.runs_store.recovery_message:
-            message = self.runs_store.recovery_message
-            QTimer.singleShot(0, lambda: self.dialogs_error("Run history", message))
+        self.run_history.opened.connect(self._on_history_opened)
         if load_bundled:
             QTimer.singleShot(0, self._load_initial_dataset)
+
+    def _on_history_opened(self, opened: Opened) -> None:
+        if opened.message:  # damaged and moved aside, read-only, or in memory only
+            self.dialogs_error("Run history", opened.message)
 
     # -- construction ------------------------------------------------------------------------
     def _add_dock(
@@ -254,10 +259,10 @@ class MainWindow(QMainWindow):
         self.lr_finder.sweepRequested.connect(self.start_lr_sweep)
         self.lr_finder.lrChosen.connect(self._use_learning_rate)
         x = self.experiments
-        x.runRecorded.connect(self.runs_view.add_run)
         x.referencesChanged.connect(self._on_references)
         x.repeatProgress.connect(lambda text: self.statusBar().showMessage(f"Repeat: {text}"))
         x.repeatFinished.connect(self._on_repeat_finished)
+        x.repeatCancelled.connect(lambda text: self.statusBar().showMessage(text, 15000))
         x.testEvaluated.connect(self._on_test_evaluated)
         x.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.runs_view.overlayChanged.connect(self._on_overlay_changed)
@@ -409,7 +414,8 @@ class MainWindow(QMainWindow):
             self.panel.set_vocab_size(dataset.vocab.size)
 
     def _on_model_reset(self, info: ModelInfo) -> None:
-        self._show_model_in_panel()
+        if not self.experiments.making_repeat_model:  # a repeat's seed leaves the panel alone
+            self._show_model_in_panel()
         self._reset_hidden_view(info)
         model = self.controller.model
         if model is not None:  # the worker is idle: reading the weights is safe
@@ -582,12 +588,15 @@ class MainWindow(QMainWindow):
         if k is None or not self._may_discard("The repeats train new models."):
             return
         self.runs_dock.raise_()
-        self.experiments.start_repeat(k)
+        self.experiments.start_repeat(k, base_seed=self.panel.train_config().seed)
 
     def _on_repeat_finished(self, stats: SeedStats) -> None:
         text = self.experiments.describe(stats)
         # after the last run's own result has been shown (same signal, later slot)
-        html = f"<b>Repeat finished</b>: {text}.<br>Each seed is a row in the Runs panel."
+        html = (
+            f"<b>Repeat finished</b>: {text}.<br>Each seed is a row in the Runs panel, and "
+            "their mean ± std is the row marked 'mean'."
+        )
         QTimer.singleShot(0, lambda: self.controls.show_message(html))
         self.statusBar().showMessage(f"Repeat finished: {text}", 15000)
 
@@ -610,7 +619,6 @@ class MainWindow(QMainWindow):
         times = "once" if count == 1 else f"{count} times"
         self.controls.show_test_loss(loss, count)
         self.statusBar().showMessage(f"test loss {loss:.4f}, evaluated {times}", 10000)
-        self.runs_view.refresh()
 
     # -- exports -------------------------------------------------------------------------------
     def _export(self, kind: ExportKind, write: Callable[[str], object]) -> Path | None:
@@ -666,7 +674,7 @@ class MainWindow(QMainWindow):
             try:
                 self._syncing_panel = True
                 self.panel.restore_settings(json.loads(hyper))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):  # untrusted: keep the defaults
                 pass
             finally:
                 self._syncing_panel = False
@@ -715,5 +723,5 @@ class MainWindow(QMainWindow):
         self.frame_clock.stop()
         self.controller.shutdown()
         self.save_settings()
-        self.runs_store.close()
+        self.run_history.close()
         event.accept()
