@@ -323,7 +323,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         for stage in fp.stages():
             print()
             print(stage.line)
-            print(stage.values)
+            if stage.name != "context":  # the context's indices are in its line already
+                print(stage.values)
     saturated = int(fp.saturated.sum())
     print(f"\nsaturated hidden units (|h| > 0.97): {saturated} of {c.n_hidden}")
     top = np.argsort(-fp.probs, kind="stable")[:5]

@@ -211,6 +211,9 @@ class MainWindow(QMainWindow):
         self.frame_clock.add_view(LiveView("sampling", SAMPLING_REFRESH_SECONDS,
                                            self._sampling_has_news,
                                            self._show_pending_sampling))  # fmt: skip
+        self.hidden_view.paced = True  # its analyses are drawn in a frame of their own
+        self.frame_clock.add_view(LiveView("hidden layer", 0.25, self.hidden_view.has_ready,
+                                           self.hidden_view.show_ready))  # fmt: skip
         self.frame_clock.start()
 
         build_menus(self)
