@@ -62,7 +62,8 @@ ANSWER_TIMEOUT = 10.0  # seconds for a running child to answer a request
 STOP_TIMEOUT = 2.0  # seconds for a stream to end after a stop (at least: see stream())
 SILENCE_TIMEOUT = 60.0  # seconds without any message while a stream runs: the child is stuck
 CLOSE_TIMEOUT = 1.0  # seconds for each step of closing: quit, terminate, kill
-POLL = 0.05  # seconds between two looks at the pipe while waiting
+POLL = 0.05  # seconds between two looks at the pipe while waiting for a reply
+STREAM_POLL = 0.01  # ... and during a stream, where should_stop() is asked between looks
 EVAL_SLICE = 2048  # rows per slice of a dev-loss point measured on the app's side (~1 ms)
 
 
@@ -74,11 +75,20 @@ class TrainerNotAnswering(TrainerProcessError):
     """The training process is alive but silent (stopped, or stuck); it has been ended."""
 
 
+class CallGivenUp(Exception):
+    """The caller gave up waiting for a reply (its give_up() became true); the reply is
+    read and dropped before the next request."""
+
+
 def serve(conn: Connection) -> None:
     """The child's loop: one request, one reply (a stream: many), until "quit" or EOF."""
     torch.set_num_threads(1)
     trainer: Trainer | None = None
     key: int | None = None
+    try:
+        conn.send(("ready",))  # torch is imported: the app may send (it never blocks on us)
+    except OSError:
+        return
     while True:
         try:
             request = conn.recv()
@@ -210,6 +220,8 @@ class TrainingProcess:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
         self.loaded_key: int | None = None  # whose examples the child holds
+        self._unanswered = 0  # replies still to come for requests whose wait was given up
+        self._answered = False  # the child has answered once: it has imported torch
 
     @property
     def pid(self) -> int | None:
@@ -220,29 +232,63 @@ class TrainingProcess:
     def call(
         self, *request: Any, timeout: float, give_up: Callable[[], bool] | None = None
     ) -> tuple[Any, ...]:
-        """Send a request and wait for its reply, at most `timeout` seconds, and at most
-        STOP_TIMEOUT more once give_up() is true. A child that does not answer is ended."""
+        """Send a request and wait for its reply, at most `timeout` seconds (START_TIMEOUT
+        while a new child imports torch); a child that does not answer by then is ended.
+        Raises CallGivenUp as soon as give_up() is true (the child is left to answer)."""
         with self._lock:
-            conn, started = self._connection()
+            conn, _ = self._connection()
             try:
-                conn.send(request)
-                reply = self._wait(conn, START_TIMEOUT if started else timeout, give_up)
+                if not self._answered:  # a new child says hello once it has imported torch
+                    self._wait(conn, START_TIMEOUT, give_up)
+                    self._answered = True
+                while self._unanswered:  # replies to requests given up earlier
+                    self._wait(conn, timeout, give_up)
+                    self._unanswered -= 1
+                self._send(conn, request, timeout)
+                self._unanswered += 1
+                reply = self._wait(conn, timeout, give_up)
+                self._unanswered -= 1
             except (EOFError, OSError) as exc:
                 raise self._lost(exc) from exc
         if reply[0] == "error":
             raise TrainerProcessError(f"Training failed: {reply[1]}")
         return reply
 
+    def _send(self, conn: Connection, request: tuple[Any, ...], timeout: float) -> None:
+        """conn.send(request), at most `timeout` seconds: a big request (the examples, the
+        weights of a big model) fills the pipe, and a child that does not read it (stopped)
+        would hold the send for ever. Sent from a helper thread; a child that has not read
+        it all in time is ended, which ends the send."""
+        errors: list[BaseException] = []
+        # (an Event, not Thread.join: join() from a QThread registers it with `threading`)
+        sent = threading.Event()
+
+        def send() -> None:
+            try:
+                conn.send(request)
+            except BaseException as exc:  # handed to the caller's thread
+                errors.append(exc)
+            finally:
+                sent.set()
+
+        threading.Thread(target=send, name="charnames-send", daemon=True).start()
+        if not sent.wait(timeout):
+            self.abandon()  # the pipe breaks: the send ends with an error
+            sent.wait()
+            raise TrainerNotAnswering(
+                f"The training process does not answer (for {timeout:.0f} s); it was ended"
+            )
+        if errors:
+            raise errors[0]
+
     def _wait(
         self, conn: Connection, timeout: float, give_up: Callable[[], bool] | None
     ) -> tuple[Any, ...]:
         deadline = time.perf_counter() + timeout
         while not conn.poll(POLL):
-            now = time.perf_counter()
             if give_up is not None and give_up():
-                deadline = min(deadline, now + STOP_TIMEOUT)
-                give_up = None
-            if now > deadline:
+                raise CallGivenUp
+            if time.perf_counter() > deadline:
                 self.abandon()
                 raise TrainerNotAnswering(
                     f"The training process does not answer (for {timeout:.0f} s); it was ended"
@@ -269,6 +315,9 @@ class TrainingProcess:
         reply = conn.recv()
         if isinstance(reply, tuple) and reply[0] == "error":
             raise TrainerProcessError(f"Training failed: {reply[1]}")
+        if reply == ("ready",):  # the hello of a child that replaced a dead one
+            self._answered = True
+            return None
         return reply
 
     def _lost(self, exc: BaseException) -> TrainerProcessError:
@@ -301,6 +350,7 @@ class TrainingProcess:
         process = self._process
         self._process = self._conn = None
         self.loaded_key = None
+        self._unanswered, self._answered = 0, False
         if process is not None and process.is_alive():
             process.terminate()  # a stopped (SIGSTOP) child only gets this when continued
             process.join(CLOSE_TIMEOUT)
@@ -449,7 +499,7 @@ class ProcessTrainer:
         self.process.call(
             "load", self.key, self.model.config, self.model.snapshot(), examples,
             self.config, self.step, self.seconds, stream,
-            timeout=ANSWER_TIMEOUT, give_up=give_up,
+            timeout=START_TIMEOUT if first else ANSWER_TIMEOUT, give_up=give_up,
         )  # fmt: skip
         self.process.loaded_key = self.key
         self._send_batch_stream = False
@@ -470,7 +520,10 @@ class ProcessTrainer:
         back at the last weights received (the message says so)."""
         held = self.snapshot()  # the last weights received: these, at the start
         try:
-            self._load(should_stop)
+            try:
+                self._load(should_stop)
+            except CallGivenUp:  # paused or stopped while the child started: nothing ran
+                return
             self._local_batches_in_step = False
             for event in self._events(eval_every, eval_subset, should_stop, chunk_seconds,
                                       snapshot_seconds):  # fmt: skip
@@ -533,7 +586,7 @@ class ProcessTrainer:
 
             while True:
                 check_stop()
-                event = arrived.popleft() if arrived else self.process.receive(conn, POLL)
+                event = arrived.popleft() if arrived else self.process.receive(conn, STREAM_POLL)
                 now = time.perf_counter()
                 if event is None:  # silence: how long may it last?
                     if stop_sent_at is None:

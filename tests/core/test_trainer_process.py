@@ -314,3 +314,16 @@ def test_a_stopped_child_is_ended_after_a_bounded_wait(dataset: Dataset) -> None
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
         process.close()
+
+
+def test_a_pause_while_the_child_starts_is_not_held_up(dataset: Dataset) -> None:
+    """Stopped while a new child still imports torch: the stream ends at once with nothing
+    run; the child is left to start, and the next stream reads its late reply first."""
+    process = TrainingProcess()
+    try:
+        local, remote = _pair(dataset, process, TrainConfig(steps=200, schedule="constant"))
+        assert list(remote.stream(100, _subset(dataset), lambda: True, 0.01, 3600.0)) == []
+        assert remote.step == 0 and process.pid is not None  # still starting, not ended
+        np.testing.assert_array_equal(_losses(remote, dataset), local.run(200))
+    finally:
+        process.close()
