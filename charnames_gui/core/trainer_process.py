@@ -35,7 +35,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -484,13 +484,13 @@ class ProcessTrainer:
         """Mean loss over a split, measured on this side from the weights it holds."""
         return self.local.evaluate(split)
 
-    def step_once(self) -> OneStep:
+    def step_once(self, probe: Sequence[int] | None = None) -> OneStep:
         """One step of the run, taken on this side (the weights are here between runs); the
         child gets the new weights and the minibatch stream's place with the next run."""
         if not self._local_batches_in_step:  # runs in the child moved the step on
             self.local.resume(self.local.step, self.local.seconds, self.local.batch_stream)
             self._local_batches_in_step = True
-        result = self.local.step_once()
+        result = self.local.step_once(probe)
         self._send_batch_stream = True
         return result
 

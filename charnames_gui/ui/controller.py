@@ -346,9 +346,10 @@ class Controller(QObject):
         QCoreApplication.sendPostedEvents(self)
         return idle
 
-    def step_once(self) -> bool:
+    def step_once(self, probe: list[int] | None = None) -> bool:
         """Take exactly one step of the current run (the next minibatch of its stream), off
-        the GUI thread; stepDone carries what it did. Only between runs."""
+        the GUI thread; stepDone carries what it did, with how the distribution after the
+        context `probe` moved (None: the start of a name). Only between runs."""
         if self.trainer is None or self.state not in (TrainingState.READY, TrainingState.PAUSED):
             if self.trainer is not None and self.trainer.done:
                 self.statusMessage.emit(
@@ -358,7 +359,9 @@ class Controller(QObject):
         self._state_before_step = self.state
         self.worker.idle.clear()
         self._set_state(TrainingState.STEPPING)
-        self._requestStep.emit(StepJob(self.trainer))
+        if probe is not None and (self.model is None or len(probe) != self.model.config.block_size):
+            probe = None  # a context from another model: compare the start of a name
+        self._requestStep.emit(StepJob(self.trainer, probe))
         return True
 
     def _on_step_done(self, result: OneStep | str) -> None:

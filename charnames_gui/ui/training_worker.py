@@ -79,6 +79,7 @@ class EvalJob:
 @dataclass
 class StepJob:
     trainer: TrainerLike
+    probe: list[int] | None = None  # the context whose distribution is compared (None: start)
 
 
 class TrainingWorker(QObject):
@@ -247,7 +248,7 @@ class TrainingWorker(QObject):
     def step_once(self, job: StepJob) -> None:
         """One step of the current run, on its own (issue 12: train one step and watch)."""
         try:
-            result: object = job.trainer.step_once()
+            result: object = job.trainer.step_once(job.probe)
         except TrainingDiverged as exc:
             result = str(exc)
         except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
