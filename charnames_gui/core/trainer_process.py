@@ -21,8 +21,10 @@ as in-process. This side never waits on the child for anything it already has:
   weights received, and `step` goes back to their step: the step shown, the weights and a
   saved file always agree. The next run starts a new child from there, with the minibatches
   the model would have had.
-- Every wait on the child has a limit: a stop is answered within STOP_TIMEOUT seconds (or a
-  few times the longest gap seen between two of its messages), else the child is ended.
+- Every wait on the child has a limit. A training child sends a heartbeat every HEARTBEAT
+  seconds, even in the middle of a long step; one silent for STOP_TIMEOUT seconds after a
+  stop (SILENCE_TIMEOUT while it runs) is stopped or frozen, and is ended (terminated, then
+  killed). Requests and big sends have time limits too; closing never waits on the child.
 """
 
 from __future__ import annotations
@@ -60,8 +62,13 @@ from charnames_gui.core.training import TrainConfig, Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
 ANSWER_TIMEOUT = 10.0  # seconds for a running child to answer a request
-STOP_TIMEOUT = 2.0  # seconds for a stream to end after a stop (at least: see stream())
-SILENCE_TIMEOUT = 60.0  # seconds without any message while a stream runs: the child is stuck
+HEARTBEAT = 0.25  # seconds between the "alive" messages of a child that trains
+# Seconds without any message (events or heartbeats) after which a training child is taken
+# for stuck (stopped, or frozen) and ended: after a stop was sent, and while it runs. A
+# healthy child beats even during a step that takes minutes (the largest models).
+STOP_TIMEOUT = 2.0
+SILENCE_TIMEOUT = 10.0
+ALIVE = ("alive",)
 CLOSE_TIMEOUT = 1.0  # seconds for each step of closing: quit, terminate, kill
 POLL = 0.05  # seconds between two looks at the pipe while waiting for a reply
 STREAM_POLL = 0.01  # ... and during a stream, where should_stop() is asked between looks
@@ -139,6 +146,19 @@ def _stream(
     (EvalDue): it has a core to spare, and here they would hold up the steps."""
     stopped = False
     next_look = 0.0
+    send_lock = threading.Lock()  # the heartbeat thread sends too: one message at a time
+    done = threading.Event()
+
+    def send(message: object) -> None:
+        with send_lock:
+            conn.send(message)
+
+    def heartbeat() -> None:
+        while not done.wait(HEARTBEAT):
+            try:
+                send(ALIVE)
+            except OSError:
+                return
 
     def should_stop() -> bool:
         # A look at the pipe is a system call: every 5 ms is often enough (a step takes
@@ -154,9 +174,15 @@ def _stream(
 
     events = train_stream(trainer, eval_every, _NO_SUBSET, should_stop, chunk_seconds,
                           snapshot_seconds, evaluate=False)  # fmt: skip
-    for event in events:
-        conn.send(event)
-    conn.send(trainer.snapshot())  # the app keeps these; it never has to ask for them
+    beat = threading.Thread(target=heartbeat, name="heartbeat", daemon=True)
+    beat.start()
+    try:
+        for event in events:
+            send(event)
+        send(trainer.snapshot())  # the app keeps these; it never has to ask for them
+    finally:
+        done.set()
+        beat.join()  # no heartbeat after the end: the pipe is clean for the next request
     conn.send(StreamEnded(trainer.step, trainer.seconds))
 
 
@@ -577,7 +603,6 @@ class ProcessTrainer:
             conn.send(("stream", self.key, eval_every, chunk_seconds, snapshot_seconds))
             stop_sent_at: float | None = None
             last_message = time.perf_counter()
-            longest_gap = 0.0
 
             def check_stop() -> None:
                 nonlocal stop_sent_at
@@ -596,21 +621,18 @@ class ProcessTrainer:
                 check_stop()
                 event = arrived.popleft() if arrived else self.process.receive(conn, STREAM_POLL)
                 now = time.perf_counter()
-                if event is None:  # silence: how long may it last?
-                    if stop_sent_at is None:
-                        since, limit = last_message, SILENCE_TIMEOUT
-                    else:  # a stop ends the stream within a step; a big model's step is long
-                        since, limit = max(last_message, stop_sent_at), STOP_TIMEOUT
-                        limit = max(limit, 3 * longest_gap)
-                    if now - since > limit:
+                if event is None:  # silence: a child that trains beats every HEARTBEAT s
+                    limit = SILENCE_TIMEOUT if stop_sent_at is None else STOP_TIMEOUT
+                    if now - max(last_message, stop_sent_at or 0.0) > limit:
                         self.process.abandon()
                         raise TrainerNotAnswering(
                             f"The training process does not answer (silent for {limit:.0f} s); "
                             "it was ended"
                         )
                     continue
-                longest_gap = max(longest_gap, now - last_message)
                 last_message = now
+                if event == ALIVE:
+                    continue
                 if isinstance(event, EvalDue):  # measured here, while the child trains on
                     losses = self._losses_of(event.weights, eval_subset, pending)
                     yield EvalPoint(event.step, *losses)
