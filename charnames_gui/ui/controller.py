@@ -425,6 +425,8 @@ class Controller(QObject):
             self._set_state(self._idle_state())
         else:
             self._set_state(self._idle_state())
+            if outcome.message:  # e.g. stopped, with a training process that did not answer
+                self.statusMessage.emit(outcome.message)
         self.runEnded.emit(outcome)
 
     # -- evaluating a split ---------------------------------------------------------------
