@@ -25,11 +25,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
+from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
 from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
-from charnames_gui.resources import bundled_dataset_path
 from charnames_gui.ui.training_worker import TrainingWorker, TrainJob
 
 RATE_GOAL = (5.0, 30.0)  # lossesReady per second
@@ -56,7 +56,7 @@ def measure(app: QCoreApplication, trainer: TrainerLike, seconds: float) -> tupl
     worker.lossesReady.connect(lambda chunk: signals.append(time.perf_counter()))
     thread.start()
     try:
-        worker.idle.clear()
+        worker.job_queued()
         requests.train.emit(TrainJob(trainer, eval_every=10_000_000))
         _process_events_for(app, 1.0)  # warm-up (the training process starts)
         start, first = time.perf_counter(), len(signals)

@@ -306,7 +306,7 @@ class Controller(QObject):
             self.run_log.start_step = self.trainer.step
             self.run_log.start_seconds = self.trainer.seconds
         steps = self.trainer.config.steps
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.RUNNING)
         self._requestTrain.emit(
             TrainJob(
@@ -326,7 +326,7 @@ class Controller(QObject):
             self.worker.request_stop()
         elif self.state == TrainingState.PAUSED and self.trainer is not None:
             # nothing runs: the worker only evaluates, off the GUI thread
-            self.worker.idle.clear()
+            self.worker.job_queued()
             self._set_state(TrainingState.RUNNING)
             self._requestTrain.emit(TrainJob(self.trainer, eval_every=1, end_now=True))
 
@@ -357,7 +357,7 @@ class Controller(QObject):
                 )
             return False
         self._state_before_step = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.STEPPING)
         if probe is not None and (self.model is None or len(probe) != self.model.config.block_size):
             probe = None  # a context from another model: compare the start of a name
@@ -435,7 +435,7 @@ class Controller(QObject):
         if self.trainer is None or self.is_busy():
             return False
         self._state_before_eval = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.EVALUATING)
         self._requestEval.emit(EvalJob(self.trainer, split))
         return True
@@ -473,7 +473,7 @@ class Controller(QObject):
             return False
         assert self.trainer is not None
         self._state_before_sweep = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.SWEEPING)
         fresh = MLP.init(self.model.config, self.train_config.init, self.train_config.seed)
         self._requestSweep.emit(

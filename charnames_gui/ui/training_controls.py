@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 from PySide6.QtCore import Qt, Signal
@@ -200,9 +201,11 @@ class TrainingControls(QWidget):
                 f"Loss on the whole <b>dev</b> split: <b>{outcome.dev_loss:.4f}</b>"
             )
         elif outcome.status == "paused":
-            self.result_label.setText(f"<b>Paused</b> at step {outcome.step:,}.")
+            note = f" {html.escape(outcome.message)}" if outcome.message else ""
+            self.result_label.setText(f"<b>Paused</b> at step {outcome.step:,}.{note}")
         else:
-            self.result_label.setText(f"<b>{words}</b> at step {outcome.step:,}. {outcome.message}")
+            message = html.escape(outcome.message)
+            self.result_label.setText(f"<b>{words}</b> at step {outcome.step:,}. {message}")
 
     def show_step(self, step: OneStep, itos: tuple[str, ...] | list[str]) -> None:
         """A single step was taken: show it in the step window, and its step count here."""

@@ -110,6 +110,13 @@ class TrainingWorker(QObject):
         self._yield_to_gui = True
 
     # -- called from the GUI thread: plain flags, no queued calls needed -----------------
+    def job_queued(self) -> None:
+        """Before a job is queued: not idle, and no stop or pause asked for yet. (Cleared
+        here, not when the job starts: a pause asked for in between must not be lost.)"""
+        self._stop.clear()
+        self._pause.clear()
+        self.idle.clear()
+
     def request_stop(self) -> None:
         self._stop.set()
 
@@ -131,8 +138,6 @@ class TrainingWorker(QObject):
             self.idle.set()
 
     def _train(self, job: TrainJob) -> None:
-        self._stop.clear()
-        self._pause.clear()
         trainer = job.trainer
         # Stepping aside for GUI frames only matters when the steps run in this process.
         self._yield_to_gui = not isinstance(trainer, ProcessTrainer)
@@ -266,8 +271,6 @@ class TrainingWorker(QObject):
             self.idle.set()
 
     def _sweep(self, job: SweepJob) -> None:
-        self._stop.clear()
-        self._pause.clear()
         pairs: list[tuple[float, float]] = []
         batch: list[tuple[float, float]] = []
         last_emit = time.perf_counter()

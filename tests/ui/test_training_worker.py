@@ -48,7 +48,7 @@ def start_worker(qtbot) -> Iterator[Callable[..., TrainingWorker]]:  # type: ign
         requests.train.connect(worker.train)
         thread.start()
         started.append((worker, thread, requests))
-        worker.idle.clear()
+        worker.job_queued()
         requests.train.emit(job)
         return worker
 
