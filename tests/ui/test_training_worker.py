@@ -204,3 +204,15 @@ def test_the_train_estimate_is_a_fixed_sample(trainer: Trainer) -> None:
     b, _ = TrainingWorker._train_subset(trainer)
     assert torch.equal(a, b)
     assert a.shape[0] == min(X.shape[0], training_worker.TRAIN_ESTIMATE_EXAMPLES)
+
+
+def test_a_pause_asked_before_the_job_starts_is_kept(qtbot, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+    """Start then Pause at once: the pause may come before the worker's thread picks the
+    job up. It must not be lost (the run would train on, unasked)."""
+    worker = TrainingWorker()
+    worker.job_queued()
+    worker.request_pause()  # before the job starts
+    with qtbot.waitSignal(worker.runEnded, timeout=30_000) as ended:
+        worker.train(TrainJob(trainer, eval_every=10_000))  # here, on this thread
+    assert ended.args[0].status == "paused"
+    assert trainer.step <= 1 and worker.idle.is_set()
