@@ -210,6 +210,40 @@ def cmd_split(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Every stage of the forward pass for one context (issue 12): the lecture's lines of
+    code with their shapes and values; --json gives the numbers."""
+    import numpy as np
+
+    from charnames_gui.core.display import display_text
+    from charnames_gui.core.forward import context_from_text, inspect_forward
+
+    model_file = load_model(args.model)
+    model, vocab = model_file.model, model_file.vocab
+    context = context_from_text(args.context, vocab, model.config.block_size)
+    fp = inspect_forward(model.snapshot(), model.config, vocab.itos, context, args.temperature)
+    if args.json:
+        print(json.dumps(fp.to_dict()))
+        return 0
+    c = model.config
+    print(
+        f"model: block_size {c.block_size}, n_embd {c.n_embd}, n_hidden {c.n_hidden}, "
+        f"vocab_size {c.vocab_size}"
+    )
+    print(f"context '{display_text(''.join(fp.context_chars))}' (last {c.block_size} characters)")
+    with np.printoptions(precision=4, suppress=True, linewidth=100, threshold=1_000_000):
+        for stage in fp.stages():
+            print()
+            print(stage.line)
+            print(stage.values)
+    saturated = int(fp.saturated.sum())
+    print(f"\nsaturated hidden units (|h| > 0.97): {saturated} of {c.n_hidden}")
+    top = np.argsort(-fp.probs, kind="stable")[:5]
+    shown = ", ".join(f"'{display_text(vocab.itos[i])}' {fp.probs[i]:.4f}" for i in top)
+    print(f"most likely next characters: {shown}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from charnames_gui import bench
 
@@ -274,6 +308,20 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--split-seed", type=int, default=42)
     split.add_argument("--json", action="store_true")
     split.set_defaults(func=cmd_split)
+
+    inspect = sub.add_parser(
+        "inspect", help="every stage of the forward pass for one context of a model file"
+    )
+    inspect.add_argument("model")
+    inspect.add_argument(
+        "--context",
+        default="",
+        help="text before the next character; its last block_size characters are used, "
+        "padded with the boundary token (default: the start of a name)",
+    )
+    inspect.add_argument("--temperature", type=float, default=1.0)
+    inspect.add_argument("--json", action="store_true", help="the stages as JSON numbers")
+    inspect.set_defaults(func=cmd_inspect)
 
     bench = sub.add_parser(
         "bench", help="training throughput: autograd loop vs the app's trainer", add_help=False
