@@ -33,6 +33,7 @@ import collections
 import contextlib
 import itertools
 import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -386,7 +387,11 @@ class TrainingProcess:
         self.loaded_key = None
         self._unanswered, self._answered = 0, False
         if process is not None and process.is_alive():
-            process.terminate()  # a stopped (SIGSTOP) child only gets this when continued
+            process.terminate()
+            if process.pid is not None and hasattr(signal, "SIGCONT"):
+                # a stopped (SIGSTOP) child acts on SIGTERM only once continued
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGCONT)
             process.join(CLOSE_TIMEOUT)
             if process.is_alive():
                 process.kill()

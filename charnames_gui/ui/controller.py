@@ -64,7 +64,7 @@ WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its curre
 # Save pauses the run and waits this long for it; a training process that has not paused by
 # then is not waited for: the last weights received are saved (they are ~0.25 s old).
 SAVE_PAUSE_WAIT = 0.5
-SHUTDOWN_WAIT = 2.0  # seconds for the worker to end at close before the child is ended
+SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 # Each point is a pass over the whole dev split (~0.1 s on the lecture's data), measured by the
 # app from the weights at that step while the training process trains on.
 DEV_POINTS_PER_RUN = 25
