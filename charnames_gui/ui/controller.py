@@ -356,7 +356,9 @@ class Controller(QObject):
                     f"All {self.trainer.config.steps:,} steps are done: raise 'Steps' to go on"
                 )
             return False
-        self._state_before_step = self.state
+        if self.state == TrainingState.READY:  # the first step of a run: the run begins
+            self.run_log.start_step = self.trainer.step
+            self.run_log.start_seconds = self.trainer.seconds
         self.worker.job_queued()
         self._set_state(TrainingState.STEPPING)
         if probe is not None and (self.model is None or len(probe) != self.model.config.block_size):
@@ -366,8 +368,8 @@ class Controller(QObject):
 
     def _on_step_done(self, result: OneStep | str) -> None:
         assert self.trainer is not None
-        state = getattr(self, "_state_before_step", TrainingState.READY)
-        self._set_state(TrainingState.FINISHED if self.trainer.done else state)
+        # a run taken a step at a time is under way: Start resumes it (and Stop ends it)
+        self._set_state(TrainingState.FINISHED if self.trainer.done else TrainingState.PAUSED)
         if isinstance(result, str):
             self.errorOccurred.emit("One training step", result)
             return

@@ -22,7 +22,7 @@ def test_the_one_step_button_trains_the_runs_next_step_and_shows_it(
     for n in range(1, 4):
         with qtbot.waitSignal(c.stepDone, timeout=30_000):
             qtbot.mouseClick(controls.step_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: c.state == TrainingState.READY, timeout=10_000)
+        qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
         assert c.trainer is not None and c.trainer.step == n
     view = controls.step_view
     assert view.isVisible()
