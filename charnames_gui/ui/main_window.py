@@ -282,6 +282,11 @@ class MainWindow(QMainWindow):
         self.controls.startClicked.connect(c.start)
         self.controls.pauseClicked.connect(c.pause)
         self.controls.stopClicked.connect(c.stop)
+        # one step: compare the bars of the sampling panel's context (or a name's start)
+        self.controls.stepClicked.connect(
+            lambda: c.step_once(self.sampling_panel.shown_context() or None)
+        )
+        c.stepDone.connect(lambda one: self.controls.show_step(one, c.vocab.itos))  # type: ignore[union-attr]
         self.panel.modelShapeChanged.connect(self._on_shape_edited)
         self.panel.trainingChanged.connect(self._on_training_edited)
 
