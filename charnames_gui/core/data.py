@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -317,3 +318,25 @@ class Dataset:
         return Dataset(
             self.words, name=self.name, split_seed=split_seed, path=self.path, vocab=self.vocab
         )
+
+
+# Bidirectional overrides and isolates reorder the rest of a terminal line (U+202A-E, 2066-9).
+_BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
+
+
+def printable_name(name: str) -> str:
+    """A name as text that is safe to print on a terminal: control characters (C0 such as
+    ESC, BS and newline, DEL, C1), lone surrogates, line separators and bidi overrides are
+    written as escapes (\\x1b, \\n, \\u2028); a backslash is doubled so escapes stay
+    unambiguous. Any other character, 'é' or 'и', is printed as it is."""
+    out: list[str] = []
+    for ch in name:
+        if ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        elif ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
