@@ -180,7 +180,7 @@ def test_train_is_reproducible(
 
 
 def test_train_human_output(capsys: pytest.CaptureFixture[str], small_dataset_file: Path) -> None:
-    code, _, err = run(capsys, "train", small_dataset_file, *FAST)
+    code, out, err = run(capsys, "train", small_dataset_file, *FAST)
     assert code == 0
     assert "train loss" in out and "dev loss" in out and "steps/s" in out
     assert "small.txt: 50 names" in err and "parameters" in err
@@ -272,7 +272,7 @@ def test_an_interrupt_before_the_first_step(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli.Trainer, "run", interrupt)
-    code, _, err = run(capsys, "train", small_dataset_file, *FAST)
+    code, out, err = run(capsys, "train", small_dataset_file, *FAST)
     assert code == 130 and "Traceback" not in err
     assert "steps 0 in 0.0 s (0.0 steps/s)" in out
 
@@ -799,7 +799,7 @@ def test_huge_seeds_exit_2_with_a_message(
 def test_a_number_thousands_of_digits_long_is_not_a_traceback(
     capsys: pytest.CaptureFixture[str], model_path: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    code, out, err = run(capsys, "sample", model_path[0], "--seed", "9" * 5000)
+    code, _, err = run(capsys, "sample", model_path[0], "--seed", "9" * 5000)
     assert code == 2 and "Traceback" not in err and "not a whole number" in err
     assert "set_int_max_str_digits" not in err and len(err) < 1000
     huge = rewrite_metadata(model_path[0], tmp_path / "huge.safetensors", split_seed="9" * 5000)
@@ -841,7 +841,7 @@ def test_evaluate_refuses_a_non_finite_loss(
             t.fill_(3e38)  # finite weights, but the logits overflow to inf
     huge = tmp_path / "huge.safetensors"
     save_model(huge, model_file)
-    code, _, err = run(capsys, "evaluate", huge, "--data", model_path[1])
+    code, out, err = run(capsys, "evaluate", huge, "--data", model_path[1])
     assert_bad_input(code, err, "huge.safetensors", "too large")
     assert out == ""
 
