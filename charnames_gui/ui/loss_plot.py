@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QCloseEvent, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.events import EvalPoint, LossChunk
 from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.plot_style import cache_axes, cache_legend
-from charnames_gui.ui.training_worker import EvalPoint, LossChunk
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
 RAW_COLOUR = QColor(70, 110, 180, 70)
@@ -478,6 +478,6 @@ class LossPlot(QWidget):
                 lines.append(f"{curve.label}: {curve.losses[k]:.3f}")
         return "\n".join(lines)
 
-    def closeEvent(self, event: object) -> None:  # type: ignore[override]
+    def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)
