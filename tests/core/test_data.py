@@ -338,6 +338,16 @@ def test_build_examples_with_an_unsorted_given_vocabulary() -> None:
         build_examples(["emma", "quinn"], vocab, 3)
 
 
+def test_build_examples_of_empty_words_and_characters_outside_the_vocabulary() -> None:
+    vocab = Vocabulary(tuple(LECTURE_ALPHABET))
+    X_expected, Y_expected = lecture_build_dataset(["", "ab", ""], vocab.stoi, 2)
+    X, Y = build_examples(["", "ab", ""], vocab, 2)
+    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+    for odd in ("\x00", "\ue000", "é", "."):  # separators, other scripts, the boundary
+        with pytest.raises(DatasetError, match="Not in the vocabulary"):
+            build_examples(["emma", f"a{odd}b"], Vocabulary(tuple("#abem")), 3)
+
+
 def test_build_examples_memory_is_proportional_to_the_examples() -> None:
     """No Python list per example: the lecture's lists cost over 100 bytes an example; the
     tensors cost 8 * (block_size + 1). tracemalloc sees numpy's and Python's allocations."""
