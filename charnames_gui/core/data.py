@@ -147,7 +147,9 @@ def boundary_note(vocab: Vocabulary) -> str | None:
     )
 
 
-def encode_words(words: list[str], vocab: Vocabulary, block_size: int) -> np.ndarray:
+def encode_words(
+    words: list[str], vocab: Vocabulary, block_size: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The words laid out for the lecture's sliding context, as vocabulary indices:
 
         [0]*block_size + word 1 + [0] + [0]*block_size + word 2 + [0] + ...
@@ -212,8 +214,8 @@ def build_examples(
     n_words = len(words)
     n_examples = int(lengths.sum()) + n_words
     # example e, in word w, has its window start e + w*block tokens into padded
-    index_type = np.int32 if len(padded) < 2**31 else np.int64
-    starts = np.arange(n_examples, dtype=index_type)
+    index_type: type[np.signedinteger] = np.int32 if len(padded) < 2**31 else np.int64
+    starts: np.ndarray = np.arange(n_examples, dtype=index_type)
     starts += np.repeat(np.arange(n_words, dtype=index_type) * block_size, lengths + 1)
     del lengths
     windows = np.lib.stride_tricks.sliding_window_view(padded, block_size)  # a view, no copy
