@@ -8,9 +8,12 @@ from enum import Enum
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
-from charnames_gui.core.checkpoint import MODEL_SUFFIX
+from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
 
-MODEL_FILTER = f"Charnames models (*{MODEL_SUFFIX});;All files (*)"
+MODEL_FILTER = (
+    f"Models and weights ({' '.join('*' + s for s in OPENABLE_SUFFIXES)});;"
+    f"Charnames models (*{MODEL_SUFFIX});;All files (*)"
+)
 DATASET_FILTER = "Text files, one name per line (*.txt *.csv *.tsv);;All files (*)"
 
 
