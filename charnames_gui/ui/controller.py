@@ -12,6 +12,7 @@ import contextlib
 import sys
 import traceback
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -27,7 +28,13 @@ from charnames_gui.core.checkpoint import (
     load_model,
     save_model,
 )
-from charnames_gui.core.data import Dataset, SplitTensors, Vocabulary, boundary_note
+from charnames_gui.core.data import (
+    MAX_DATASET_BYTES,
+    Dataset,
+    SplitTensors,
+    Vocabulary,
+    boundary_note,
+)
 from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.events import (
     EvalPoint,
@@ -40,8 +47,10 @@ from charnames_gui.core.events import (
 )
 from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.model_dataset import Match, compare, label_of, trained_on_label
+from charnames_gui.core.safe_files import check_regular_file, format_size
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
 from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
+from charnames_gui.ui.dataset_loader import DatasetLoader
 from charnames_gui.ui.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.training_worker import (
     EvalJob,
@@ -71,6 +80,9 @@ SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child i
 # Each point is a pass over the whole dev split (~0.1 s on the lecture's data), measured by the
 # app from the weights at that step while the training process trains on.
 DEV_POINTS_PER_RUN = 25
+# Larger dataset files are opened on a worker thread (~100,000 names; the lecture's 228 KB
+# opens in ~50 ms on the GUI thread, which keeps opening it simple and synchronous).
+LOAD_IN_BACKGROUND_BYTES = 1024 * 1024
 
 
 def _one(loss: float) -> np.ndarray:
@@ -162,6 +174,9 @@ class Controller(QObject):
         self.run_log = RunLog()
         self.last_outcome: RunEnded | None = None
 
+        self.dataset_loader = DatasetLoader(self)
+        self.dataset_loader.loaded.connect(self._on_dataset_loaded)
+        self.dataset_loader.failed.connect(self._on_dataset_failed)
         self._thread = QThread()
         self._thread.setObjectName("training-worker")
         self.worker = TrainingWorker()
@@ -187,15 +202,46 @@ class Controller(QObject):
         _live_controllers.add(self)
 
     # -- dataset --------------------------------------------------------------------------
-    def open_dataset(self, path: str | Path) -> bool:
-        """Load a dataset file; on success a new model is made for it."""
+    def open_dataset(
+        self,
+        path: str | Path,
+        then: Callable[[], object] | None = None,
+        block_size: int | None = None,
+    ) -> bool:
+        """Open a dataset file, then call then() (the caller makes a new model for it).
+
+        A small file (the lecture's 228 KB) is read at once and then() runs before this
+        returns, with its result returned. A larger one is read, split and turned into
+        examples for block_size on a worker thread, so the window keeps drawing; True means
+        it is loading, and then() runs when it is set. False: the file cannot be opened, or
+        another dataset is still loading."""
+        if self.dataset_loader.busy:
+            self.statusMessage.emit(f"Still opening {self.dataset_loader.loading_name}...")
+            return False
+        try:  # a stat, no read: refuses FIFOs, devices, folders and oversize files at once
+            size = check_regular_file(path, "dataset", MAX_DATASET_BYTES).stat().st_size
+        except (CharnamesError, OSError) as exc:
+            self.errorOccurred.emit("Cannot open dataset", str(exc))
+            return False
+        if size > LOAD_IN_BACKGROUND_BYTES:
+            self.statusMessage.emit(f"Opening {Path(path).name} ({format_size(size)})...")
+            self.dataset_loader.load(Path(path), self.split_seed, block_size, then)
+            return True
         try:
             dataset = Dataset.from_file(path, split_seed=self.split_seed)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot open dataset", str(exc))
             return False
         self.set_dataset(dataset)
-        return True
+        return bool(then()) if then is not None else True
+
+    def _on_dataset_loaded(self, dataset: Dataset, then: Callable[[], object] | None) -> None:
+        self.set_dataset(dataset)
+        if then is not None:
+            then()
+
+    def _on_dataset_failed(self, name: str, message: str) -> None:
+        self.errorOccurred.emit("Cannot open dataset", message)
 
     def set_dataset(self, dataset: Dataset) -> None:
         self._require_idle()
@@ -788,6 +834,7 @@ class Controller(QObject):
         the worker returns within one chunk (~20 ms), then the thread's event loop ends. A
         training process that keeps the worker waiting longer than SHUTDOWN_WAIT is ended
         (terminated, then killed), which ends the worker's wait. Safe to call more than once."""
+        self.dataset_loader.wait()
         self.worker.request_pause()
         self._thread.quit()
         if not self._thread.wait(int(SHUTDOWN_WAIT * 1000)) and self.process is not None:

@@ -316,8 +316,14 @@ class MainWindow(QMainWindow):
             return True
         if not self._may_discard("Opening a dataset starts a new model."):
             return False
-        if not self.controller.open_dataset(path):
-            return False
+        # a large file loads on a worker thread: the new model is made when it is set
+        return self.controller.open_dataset(
+            path,
+            then=lambda: self._on_dataset_opened(path),
+            block_size=self.panel.model_config().block_size,
+        )
+
+    def _on_dataset_opened(self, path: str | Path) -> bool:
         self.recent_files.add(path)
         return self.new_model(ask=False)
 
