@@ -247,6 +247,13 @@ class TrainerProcess:
         self._process = self._conn = None
         self.loaded_key = None
 
+    def start_early(self) -> None:
+        """Start the child now, without waiting for it: it imports torch (~1.5 s) while the
+        learner looks at the window, and the first request finds it ready."""
+        # On failure, the first request starts another child and reports what fails.
+        with self._lock, contextlib.suppress(TrainerProcessError):
+            self._connection()
+
     def close(self) -> None:
         """End the child (it finishes its current request first, ~40 ms at most)."""
         with self._lock:
