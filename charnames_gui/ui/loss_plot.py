@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.events import EvalPoint, LossChunk
 from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.plot_style import cache_axes, cache_legend
-from charnames_gui.ui.training_worker import EvalPoint, LossChunk
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
 RAW_COLOUR = QColor(70, 110, 180, 70)

@@ -39,6 +39,7 @@ from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.checkpoint import MODEL_SUFFIX
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
 from charnames_gui.core.runs import RunRecord, RunStore, default_runs_path
 from charnames_gui.core.stats import SeedStats
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
@@ -51,7 +52,6 @@ from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
 from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
-from charnames_gui.ui.training_worker import Progress, RunEnded, Snapshot, SweepEnded
 from charnames_gui.ui.wheel_guard import guard_fields
 
 APP_NAME = "Charnames"

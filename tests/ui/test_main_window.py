@@ -271,7 +271,7 @@ def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # 
     """The loss plot, the embedding, the sampling bars and the progress each take 5-20 ms to
     repaint: painted in the same frame they held the GUI thread for 50-70 ms. The loss plot
     gets every other frame; the frames between go to the most overdue of the others."""
-    from charnames_gui.ui.training_worker import Progress, Snapshot
+    from charnames_gui.core.events import Progress, Snapshot
 
     window._frame_clock.stop()  # the test plays the frames
     assert window.controller.model is not None
@@ -315,7 +315,7 @@ def test_the_training_panel_fits_a_1280_by_800_screen(window: MainWindow) -> Non
     """Every field reachable without scrolling, even with a finished run's four-line result."""
     from PySide6.QtWidgets import QApplication, QScrollArea
 
-    from charnames_gui.ui.training_worker import RunEnded
+    from charnames_gui.core.events import RunEnded
 
     window.resize(1280, 800)
     window.controls.show_outcome(RunEnded("finished", 200_000, 31.5, 2.1010, 2.1642))
