@@ -131,7 +131,7 @@ class Startup(QObject):
         first.close()
         self.window = window
         if window.controller.process is not None:  # the training child loads torch meanwhile
-            QTimer.singleShot(0, window.controller.process.start_early)
+            QTimer.singleShot(0, window, window.controller.process.start_early)
         if self.files:
             path = self.files[0]
             QTimer.singleShot(0, lambda: window.open_path(path))

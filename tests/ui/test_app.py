@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,11 @@ def test_first_window_then_the_main_window_in_its_place(
         ]
         assert window.isVisible() and not first.isVisible()
         assert window.geometry() == first.geometry()
+        # The training process is started at once, so it imports torch before Start is pressed.
+        qtbot.waitUntil(
+            lambda: any(p.name == "charnames-trainer" for p in multiprocessing.active_children()),
+            timeout=30_000,
+        )
     finally:
         window.controller.shutdown()
         window.runs_store.close()
