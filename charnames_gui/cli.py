@@ -1,4 +1,5 @@
-"""charnames: the app's core from the command line (train, sample, evaluate, split, bench)."""
+"""charnames: the app's core from the command line (train, sample, evaluate, export, split,
+bench)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,17 @@ from typing import TextIO
 from tqdm import tqdm
 
 from charnames_gui.bundled import bundled_dataset_path
-from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, load_model, save_model
-from charnames_gui.core.data import SPLITS, Dataset, boundary_note
-from charnames_gui.core.errors import CharnamesError, ConfigError, TrainingDiverged
+from charnames_gui.core.checkpoint import (
+    MAX_SPLIT_SEED,
+    ModelFile,
+    TrainingSummary,
+    load_model,
+    save_model,
+)
+from charnames_gui.core.data import SPLITS, Dataset, Vocabulary, boundary_note, read_words
+from charnames_gui.core.errors import CharnamesError, ConfigError, DatasetError, TrainingDiverged
 from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
+from charnames_gui.core.model_dataset import compare, dataset_for_model, label_of, read_dataset_for
 from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
 from charnames_gui.core.threads import limit_threads
@@ -86,6 +94,12 @@ def _train_configs(args: argparse.Namespace, vocab_size: int) -> tuple[ModelConf
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if not 0 <= args.split_seed <= MAX_SPLIT_SEED:
+        raise ConfigError(f"--split-seed must be between 0 and {MAX_SPLIT_SEED:,}")
+    # --steps 0: save the initial model; the run's plan keeps the preset's or default steps
+    initial_only = args.steps == 0
+    if initial_only:
+        args.steps = None
     dataset = _load_dataset(args.data, args.split_seed)
     note = boundary_note(dataset.vocab)
     if note:
@@ -111,7 +125,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     last_loss = math.nan
     interrupted = False
     try:
-        while not trainer.done:
+        while not trainer.done and not initial_only:
             losses = trainer.run(train_config.steps, time_budget=0.1)
             if len(losses):
                 last_loss = float(losses[-1])
@@ -137,6 +151,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_config=train_config.to_dict(),
         dataset_name=dataset.name,
         dataset_hash=dataset.content_hash(),
+        dataset_path=str(dataset.path.resolve()) if dataset.path else "",
         batch_stream=trainer.batch_stream,
     )
     if args.out:
@@ -164,8 +179,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 130 if interrupted else 0
 
 
+def _open_model(args: argparse.Namespace) -> tuple[ModelFile, list[str] | None]:
+    """The model file, and the words of --data if given. A learner's bare weights whose C does
+    not have the lecture's 27 rows take their vocabulary from --data."""
+    words = read_words(args.data) if getattr(args, "data", None) else None
+    hint = Vocabulary.from_words(words) if words else None
+    return load_model(args.model, dataset_vocab=hint), words
+
+
+def _dataset_of(args: argparse.Namespace, model_file: ModelFile) -> Dataset:
+    """--data, or the dataset the model records (by content): never a guess."""
+    if getattr(args, "data", None):
+        return read_dataset_for(args.data, model_file)
+    bundled: Path | None
+    try:
+        bundled = bundled_dataset_path()
+    except DatasetError:
+        bundled = None
+    return dataset_for_model(model_file, Path(args.model).name, bundled)
+
+
+def _check_seed(seed: int) -> None:
+    if not 0 <= seed < 2**64:
+        raise ConfigError(f"--seed must be between 0 and {2**64 - 1:,}")
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
-    model_file = load_model(args.model)
+    _check_seed(args.seed)
+    model_file, _ = _open_model(args)
     sampler = Sampler.from_model(model_file.model, model_file.vocab)
     for name in sampler.sample_names(args.count, args.seed, args.temperature):
         print(name)
@@ -173,14 +214,61 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    model_file = load_model(args.model)
-    dataset = _load_dataset(args.data, model_file.split_seed, vocab=model_file.vocab)
+    model_file, _ = _open_model(args)
+    dataset = _dataset_of(args, model_file)
+    match = compare(model_file, dataset)
+    if not match.same:
+        if args.split == "test":
+            raise DatasetError(
+                f"{match.message} A test loss on it would not be the model's test loss, "
+                "so it is not measured"
+                if match.known
+                else f"{match.message}; a test loss needs the model's own test split"
+            )
+        print(f"Note: {match.message}", file=sys.stderr)
     X, Y = dataset.examples(model_file.model.config.block_size).tensors[args.split]
     loss = model_file.model.loss(X, Y)
+    if not math.isfinite(loss):
+        raise ConfigError(f"The {args.split} loss is {loss}: the model's outputs are not finite")
     if args.json:
-        print(json.dumps({"split": args.split, "loss": round(loss, 4), "examples": len(Y)}))
+        print(
+            json.dumps(
+                {
+                    "split": args.split,
+                    "loss": round(loss, 4),
+                    "examples": len(Y),
+                    "dataset": label_of(dataset),
+                    "models_dataset": match.same,
+                }
+            )
+        )
     else:
-        print(f"{args.split} loss {loss:.4f} ({len(Y):,} examples of {dataset.name})")
+        other = "" if match.same else ", not the model's dataset"
+        print(f"{args.split} loss {loss:.4f} ({len(Y):,} examples of {label_of(dataset)}{other})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from charnames_gui.core.export_script import (
+        notebook_text,
+        run_spec,
+        script_text,
+        write_export,
+    )
+
+    model_file, _ = _open_model(args)
+    if not args.script and not args.notebook:
+        raise ConfigError("Say what to write: --script FILE.py and/or --notebook FILE.ipynb")
+    dataset = _dataset_of(args, model_file)
+    spec = run_spec(model_file, dataset, title=Path(args.model).name)
+    for note in spec.notes:
+        print(f"Note: {note}", file=sys.stderr)
+    if args.script:
+        write_export(args.script, script_text(spec))
+        print(f"wrote {args.script} (run it with: python {args.script})")
+    if args.notebook:
+        write_export(args.notebook, notebook_text(spec))
+        print(f"wrote {args.notebook}")
     return 0
 
 
@@ -207,6 +295,40 @@ def cmd_split(args: argparse.Namespace) -> int:
     else:
         for split, c in counts.items():
             print(f"{split:5} {c['words']:>8,} words {c['examples']:>10,} examples")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Every stage of the forward pass for one context (issue 12): the lecture's lines of
+    code with their shapes and values; --json gives the numbers."""
+    import numpy as np
+
+    from charnames_gui.core.display import display_text
+    from charnames_gui.core.forward import context_from_text, inspect_forward
+
+    model_file = load_model(args.model)
+    model, vocab = model_file.model, model_file.vocab
+    context = context_from_text(args.context, vocab, model.config.block_size)
+    fp = inspect_forward(model.snapshot(), model.config, vocab.itos, context, args.temperature)
+    if args.json:
+        print(json.dumps(fp.to_dict()))
+        return 0
+    c = model.config
+    print(
+        f"model: block_size {c.block_size}, n_embd {c.n_embd}, n_hidden {c.n_hidden}, "
+        f"vocab_size {c.vocab_size}"
+    )
+    print(f"context '{display_text(''.join(fp.context_chars))}' (last {c.block_size} characters)")
+    with np.printoptions(precision=4, suppress=True, linewidth=100, threshold=1_000_000):
+        for stage in fp.stages():
+            print()
+            print(stage.line)
+            print(stage.values)
+    saturated = int(fp.saturated.sum())
+    print(f"\nsaturated hidden units (|h| > 0.97): {saturated} of {c.n_hidden}")
+    top = np.argsort(-fp.probs, kind="stable")[:5]
+    shown = ", ".join(f"'{display_text(vocab.itos[i])}' {fp.probs[i]:.4f}" for i in top)
+    print(f"most likely next characters: {shown}")
     return 0
 
 
@@ -255,18 +377,34 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
 
     sample = sub.add_parser("sample", help="sample names from a model file")
-    sample.add_argument("model")
+    sample.add_argument("model", help="a model file, or your own weights (.safetensors, .pt)")
+    sample.add_argument(
+        "--data", help="the dataset, for weights of your own whose vocabulary is not a-z"
+    )
     sample.add_argument("--count", type=int, default=20)
     sample.add_argument("--seed", type=int, default=DEFAULT_SAMPLE_SEED)
     sample.add_argument("--temperature", type=float, default=1.0)
     sample.set_defaults(func=cmd_sample)
 
     evaluate = sub.add_parser("evaluate", help="loss of a model file on a split")
-    evaluate.add_argument("model")
-    evaluate.add_argument("--data", help="text file, one name per line (default: bundled)")
+    evaluate.add_argument("model", help="a model file, or your own weights (.safetensors, .pt)")
+    evaluate.add_argument(
+        "--data", help="text file, one name per line (default: the model's own, found by content)"
+    )
     evaluate.add_argument("--split", choices=list(SPLITS), default="dev")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    export = sub.add_parser(
+        "export", help="write a model's run as the lecture's code: a script or a notebook"
+    )
+    export.add_argument("model")
+    export.add_argument("--script", help="write a standalone Python script (needs only torch)")
+    export.add_argument("--notebook", help="write a Jupyter notebook (.ipynb)")
+    export.add_argument(
+        "--data", help="the dataset file (default: the model's own, found by content)"
+    )
+    export.set_defaults(func=cmd_export)
 
     split = sub.add_parser("split", help="word and example counts of the 80/10/10 split")
     split.add_argument("data", nargs="?", help="text file, one name per line (default: bundled)")
@@ -274,6 +412,20 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--split-seed", type=int, default=42)
     split.add_argument("--json", action="store_true")
     split.set_defaults(func=cmd_split)
+
+    inspect = sub.add_parser(
+        "inspect", help="every stage of the forward pass for one context of a model file"
+    )
+    inspect.add_argument("model")
+    inspect.add_argument(
+        "--context",
+        default="",
+        help="text before the next character; its last block_size characters are used, "
+        "padded with the boundary token (default: the start of a name)",
+    )
+    inspect.add_argument("--temperature", type=float, default=1.0)
+    inspect.add_argument("--json", action="store_true", help="the stages as JSON numbers")
+    inspect.set_defaults(func=cmd_inspect)
 
     bench = sub.add_parser(
         "bench", help="training throughput: autograd loop vs the app's trainer", add_help=False
