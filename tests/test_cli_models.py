@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
-from charnames_gui.bundled import bundled_dataset_path
 from safetensors.torch import load_file, save_file
 from small_data import SMALL_WORDS, lecture_sample
 
 from charnames_gui import cli
+from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
