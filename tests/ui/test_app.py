@@ -45,9 +45,10 @@ def test_first_window_then_the_main_window_in_its_place(
             lambda: any(p.name == "charnames-trainer" for p in multiprocessing.active_children()),
             timeout=30_000,
         )
-    finally:
+    finally:  # as tests/ui/conftest.py's make_window ends its windows
+        window.frame_clock.stop()
         window.controller.shutdown()
-        window.runs_store.close()
+        window.run_history.close()
         window.deleteLater()
 
 
