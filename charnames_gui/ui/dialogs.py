@@ -6,12 +6,33 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from charnames_gui.core.checkpoint import MODEL_SUFFIX
 
 MODEL_FILTER = f"Charnames models (*{MODEL_SUFFIX});;All files (*)"
 DATASET_FILTER = "Text files, one name per line (*.txt *.csv *.tsv);;All files (*)"
+
+
+SCREEN_MARGIN = 40  # pixels left free around a dialog on the smallest screens
+
+
+def fit_to_screen(dialog: QDialog, preferred: QSize) -> None:
+    """Size a dialog to `preferred` (scaled with the text, 0 for "as its content needs"),
+    never larger than the free area of the screen it opens on; its labels wrap."""
+    for label in dialog.findChildren(QLabel):
+        label.setWordWrap(True)
+    parent = dialog.parentWidget()
+    screen = (parent.screen() if parent is not None else None) or dialog.screen()
+    free = screen.availableGeometry().size() if screen else QSize(1024, 600)
+    dialog.setMaximumSize(free.width() - SCREEN_MARGIN, free.height() - SCREEN_MARGIN)
+    scale = dialog.fontMetrics().height() / 16  # preferred sizes are for ~9-10 pt text
+    hint = dialog.sizeHint()
+    width = round(preferred.width() * scale) or hint.width()
+    height = round(preferred.height() * scale) or hint.height()
+    dialog.resize(min(width, free.width() - SCREEN_MARGIN),
+                  min(max(height, hint.height()), free.height() - SCREEN_MARGIN))  # fmt: skip
 
 
 class SaveChoice(Enum):
@@ -62,5 +83,12 @@ class Dialogs:
         return path or None
 
     def get_int(self, title: str, label: str, value: int, minimum: int, maximum: int) -> int | None:
-        number, ok = QInputDialog.getInt(self.parent, title, label, value, minimum, maximum)
-        return number if ok else None
+        dialog = QInputDialog(self.parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(minimum, maximum)
+        dialog.setIntValue(value)
+        fit_to_screen(dialog, QSize(460, 0))  # the long explanation wraps
+        ok = dialog.exec() == QDialog.DialogCode.Accepted
+        return dialog.intValue() if ok else None
