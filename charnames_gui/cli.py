@@ -7,55 +7,46 @@ import dataclasses
 import json
 import math
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-import torch
+from tqdm import tqdm
 
+from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, load_model, save_model
 from charnames_gui.core.data import SPLITS, Dataset, boundary_note
-from charnames_gui.core.engines.fast import set_blas_threads
 from charnames_gui.core.errors import CharnamesError, ConfigError, TrainingDiverged
 from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
 from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
+from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import SCHEDULES, TrainConfig, Trainer
-from charnames_gui.resources import bundled_dataset_path
 
 EXIT_BAD_INPUT = 2
 
 
+class _Tqdm(tqdm):
+    monitor_interval = 0  # no monitor thread: the bar is updated at least every 0.1 s anyway
+
+
 class ProgressBar:
-    """A one-line progress bar with steps/s, redrawn at most 10 times a second."""
+    """The training progress on one line (tqdm): steps, steps/s, time left and the last loss,
+    redrawn at most 10 times a second; nothing when disabled (output not a terminal)."""
 
     def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
-        self.total = total
-        self.stream = stream
-        self.enabled = enabled
-        self._last_draw = 0.0
+        self._bar = _Tqdm(
+            total=total, file=stream, disable=not enabled, unit=" steps", mininterval=0.1,
+            ncols=100, bar_format="{l_bar}{bar}| {n:,}/{total:,} [{elapsed}<{remaining}, "
+            "{rate_fmt}{postfix}]",
+        )  # fmt: skip
 
-    def update(self, step: int, seconds: float, loss: float, force: bool = False) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (not force and now - self._last_draw < 0.1):
-            return
-        self._last_draw = now
-        width = 30
-        filled = int(width * step / max(self.total, 1))
-        rate = step / seconds if seconds > 0 else 0.0
-        left = (self.total - step) / rate if rate > 0 else math.inf
-        eta = f"{left:4.0f}s left" if math.isfinite(left) else "   ? left"
-        self.stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {step:>9,}/{self.total:,} "
-            f"{rate:7,.0f} steps/s  loss {loss:6.3f}  {eta}"
-        )
-        self.stream.flush()
+    def update(self, step: int, loss: float) -> None:
+        self._bar.set_postfix_str(f"loss {loss:.3f}", refresh=False)
+        self._bar.update(step - self._bar.n)
 
     def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        self._bar.close()
 
 
 def _load_dataset(path: str | None, split_seed: int, vocab: object = None) -> Dataset:
@@ -124,13 +115,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             losses = trainer.run(train_config.steps, time_budget=0.1)
             if len(losses):
                 last_loss = float(losses[-1])
-            bar.update(trainer.step, trainer.seconds, last_loss)
+            bar.update(trainer.step, last_loss)
     except KeyboardInterrupt:
         interrupted = True
     except TrainingDiverged:
         bar.close()
         raise
-    bar.update(trainer.step, trainer.seconds, last_loss, force=True)
+    bar.update(trainer.step, last_loss)
     bar.close()
     if interrupted:
         print(
@@ -301,8 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 1 <= args.threads <= 256:
         parser.error(f"--threads must be between 1 and 256, not {args.threads}")
     # Small minibatches run fastest on one thread: more threads only add synchronisation.
-    torch.set_num_threads(args.threads)
-    set_blas_threads(args.threads)
+    limit_threads(args.threads)
     try:
         return int(args.func(args))
     except CharnamesError as exc:

@@ -241,7 +241,7 @@ class Dataset:
     name: str = "dataset"
     split_seed: int = DEFAULT_SPLIT_SEED
     path: Path | None = None
-    vocab: Vocabulary | None = None  # type: ignore[assignment]  # always set after __post_init__
+    vocab: Vocabulary = None  # type: ignore[assignment]  # None: built from the words
     split: WordSplit = field(init=False)
     _examples: dict[int, SplitTensors] = field(init=False, default_factory=dict, repr=False)
 
@@ -271,7 +271,13 @@ class Dataset:
         vocab: Vocabulary | None = None,
     ) -> Dataset:
         p = Path(path)
-        return cls(read_words(p), name=p.name, split_seed=split_seed, path=p, vocab=vocab)
+        return cls(
+            read_words(p),
+            name=p.name,
+            split_seed=split_seed,
+            path=p,
+            vocab=vocab,  # type: ignore[arg-type]  # None: built from the words
+        )
 
     def content_hash(self) -> str:
         """sha256 of the words (one per line), so runs on the same data can be compared."""

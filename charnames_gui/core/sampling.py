@@ -22,6 +22,7 @@ model's tensors.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,7 +91,10 @@ class Sampler:
     """Distribution, single steps and whole names from a snapshot of a model's weights."""
 
     def __init__(
-        self, config: ModelConfig, weights: dict[str, np.ndarray | torch.Tensor], vocab: Vocabulary
+        self,
+        config: ModelConfig,
+        weights: Mapping[str, np.ndarray | torch.Tensor],
+        vocab: Vocabulary,
     ) -> None:
         if vocab.size != config.vocab_size:
             raise ConfigError(

@@ -1,20 +1,28 @@
-"""Training in a child process, behind the Trainer's interface.
+"""Training in a child process, behind the trainer's interface (core.training.TrainerLike).
 
 Python runs one thread at a time (the GIL). When the GUI paints while a worker thread trains
 in the same process, each waits for the other: painting made training ~25% slower, and
-training made frames late. A RemoteTrainer keeps the same interface as Trainer, but the steps
-run in a child process on the other core; the worker thread that drives it spends its time
-waiting on a pipe, which holds no lock.
+training made frames late. A ProcessTrainer has the same interface as Trainer, but the steps
+of its runs go on in a child process on the other core; the worker thread that drives it
+spends its time waiting on a pipe, which holds no lock.
 
-    process = TrainerProcess()                       # one child, started on first use
-    trainer = RemoteTrainer(process, model, examples, config)
-    trainer.begin()                                  # send the weights, step and config
-    losses = trainer.run(1000, time_budget=0.04)     # steps run in the child
-    trainer.snapshot()                               # weights back into trainer.model
+    process = TrainingProcess()                      # one child, started on first use
+    trainer = ProcessTrainer(process, model, examples, config)
+    for event in trainer.stream(...):                # core.events, as the child sent them
+        ...
+    trainer.model                                    # the weights at trainer.step
 
-The child runs the very same core Trainer, so a run gives the same numbers as in-process.
-`model` is a mirror of the child's weights, brought up to date by snapshot(); edits made to
-it between runs are sent by begin().
+The child runs the very same core Trainer and train_stream, so a run gives the same numbers
+as in-process. This side never waits on the child for anything it already has:
+
+- `model` holds the last weights received. The child sends a Snapshot ~4 times a second
+  and at the end of every stream, so saving, sampling or evaluating never asks the child.
+- If the child dies (killed, out of memory) or stops answering, the run ends with the last
+  weights received, and `step` goes back to their step: the step shown, the weights and a
+  saved file always agree. The next run starts a new child from there, with the minibatches
+  the model would have had.
+- Every wait on the child has a limit: a stop is answered within STOP_TIMEOUT seconds (or a
+  few times the longest gap seen between two of its messages), else the child is ended.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import collections
 import contextlib
 import itertools
 import multiprocessing
+import signal
 import sys
 import threading
 import time
@@ -34,21 +43,41 @@ import numpy as np
 import torch
 
 from charnames_gui.core.data import SplitTensors
-from charnames_gui.core.errors import CharnamesError, TrainingDiverged
+from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.events import (
+    Diverged,
+    EvalDue,
+    EvalPoint,
+    LossChunk,
+    OneStep,
+    Snapshot,
+    StreamEnded,
+    StreamEvent,
+)
 from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import TrainConfig, Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
+ANSWER_TIMEOUT = 10.0  # seconds for a running child to answer a request
+STOP_TIMEOUT = 2.0  # seconds for a stream to end after a stop (at least: see stream())
+SILENCE_TIMEOUT = 60.0  # seconds without any message while a stream runs: the child is stuck
+CLOSE_TIMEOUT = 1.0  # seconds for each step of closing: quit, terminate, kill
+POLL = 0.05  # seconds between two looks at the pipe while waiting
 EVAL_SLICE = 2048  # rows per slice of a dev-loss point measured on the app's side (~1 ms)
 
 
 class TrainerProcessError(CharnamesError):
-    """The training process failed or could not be started."""
+    """The training process failed, could not be started, or stopped answering."""
+
+
+class TrainerNotAnswering(TrainerProcessError):
+    """The training process is alive but silent (stopped, or stuck); it has been ended."""
 
 
 def serve(conn: Connection) -> None:
-    """The child's loop: one request, one reply, until "quit" or the pipe closes."""
-    torch.set_num_threads(1)
+    """The child's loop: one request, one reply (a stream: many), until "quit" or EOF."""
+    limit_threads(1)
     trainer: Trainer | None = None
     key: int | None = None
     while True:
@@ -69,25 +98,8 @@ def serve(conn: Connection) -> None:
                 continue
             if trainer is None or args[0] != key:
                 raise TrainerProcessError("This model has not been sent to the training process")
-            args = args[1:]  # after the model's key
-            if command == "run":
-                n, budget = args
-                try:
-                    losses = trainer.run(n, None, budget)
-                except TrainingDiverged as exc:
-                    lost = getattr(exc, "losses", np.empty(0, np.float32))
-                    conn.send(("diverged", exc.step, exc.loss, lost, trainer.step, trainer.seconds))
-                    continue
-                conn.send(("ok", losses, trainer.step, trainer.seconds))
-            elif command == "stream":
-                _stream(conn, trainer, *args)
-            elif command == "weights":
-                conn.send(("ok", trainer.model.snapshot()))
-            elif command == "evaluate":
-                conn.send(("ok", trainer.evaluate(args[0])))
-            elif command == "loss":
-                X, Y = args
-                conn.send(("ok", trainer.model.loss(torch.from_numpy(X), torch.from_numpy(Y))))
+            if command == "stream":
+                _stream(conn, trainer, *args[1:])
             else:
                 raise TrainerProcessError(f"Unknown request {command!r}")
         except (EOFError, OSError):  # the app is gone (closed or killed): end quietly
@@ -110,10 +122,11 @@ def _stream(
     snapshot_seconds: float,
 ) -> None:
     """Train without waiting for the parent between chunks: send each event as it happens,
-    and stop when a ("stop",) arrives. Always ends with ("end", step, seconds).
+    and stop when a ("stop",) arrives. Always ends with the weights (a Snapshot), then a
+    StreamEnded.
 
-    The dev-loss points are measured by the parent from the weights sent at their step: it
-    has a core to spare, and here they would hold up the steps."""
+    The dev-loss points are measured by the parent from the weights sent at their step
+    (EvalDue): it has a core to spare, and here they would hold up the steps."""
     stopped = False
     next_look = 0.0
 
@@ -131,16 +144,10 @@ def _stream(
 
     events = train_stream(trainer, eval_every, _NO_SUBSET, should_stop, chunk_seconds,
                           snapshot_seconds, evaluate=False)  # fmt: skip
-    try:
-        for event in events:
-            if event[0] == "chunk":
-                conn.send(("chunk", event[1], trainer.step, trainer.seconds))
-            else:
-                conn.send(event)
-    except TrainingDiverged as exc:
-        lost = getattr(exc, "losses", np.empty(0, np.float32))
-        conn.send(("diverged", exc.step, exc.loss, lost))
-    conn.send(("end", trainer.step, trainer.seconds))
+    for event in events:
+        conn.send(event)
+    conn.send(trainer.snapshot())  # the app keeps these; it never has to ask for them
+    conn.send(StreamEnded(trainer.step, trainer.seconds))
 
 
 def _load(
@@ -148,7 +155,7 @@ def _load(
     key: int | None,
     new_key: int,
     config: ModelConfig,
-    params: dict[str, np.ndarray] | None,
+    params: dict[str, np.ndarray],
     examples: dict[str, tuple[np.ndarray, np.ndarray]] | None,
     train_config: TrainConfig,
     step: int,
@@ -157,15 +164,15 @@ def _load(
 ) -> tuple[Trainer, int]:
     """A new trainer for a new model (examples given), or the same one brought up to date
     (weights, config, step): its minibatch stream goes on, as in one process. batch_stream:
-    the minibatch stream to resume at `step` (sent for a new trainer, or after a resume)."""
+    the minibatch stream to resume at `step` (sent for a new trainer, or after the app
+    stepped or rolled the model back itself)."""
     if examples is None and trainer is not None and key == new_key:
-        if params is not None:  # None: the child's weights are the newer ones
-            with torch.no_grad():
-                for name, value in params.items():
-                    trainer.model.params[name].copy_(torch.from_numpy(value))
+        with torch.no_grad():
+            for name, value in params.items():
+                trainer.model.params[name].copy_(torch.from_numpy(value))
         trainer.set_config(train_config)
     else:
-        if examples is None:
+        if examples is None or params is None:
             raise TrainerProcessError("The training process lost this model's examples")
         tensors = {s: (torch.from_numpy(X), torch.from_numpy(Y)) for s, (X, Y) in examples.items()}
         split_tensors = SplitTensors(config.block_size, tensors)
@@ -178,7 +185,24 @@ def _load(
     return trainer, new_key
 
 
-class TrainerProcess:
+def _describe_end(process: multiprocessing.process.BaseProcess | None) -> str:
+    """How a child ended, in words: "killed by signal 9 (SIGKILL)", "exit code 1"."""
+    if process is None:
+        return "it was ended by the app"
+    process.join(0.5)  # the pipe closes a moment before the process can be reaped
+    code = process.exitcode
+    if code is None:
+        return "it does not answer"
+    if code < 0:
+        try:
+            name = f" ({signal.Signals(-code).name})"
+        except ValueError:
+            name = ""
+        return f"killed by signal {-code}{name}"
+    return f"exit code {code}"
+
+
+class TrainingProcess:
     """The child process and the pipe to it. Requests are serialised with a lock, so the GUI
     thread and the worker thread may both use it (never at once)."""
 
@@ -188,46 +212,78 @@ class TrainerProcess:
         self._conn: Connection | None = None
         self.loaded_key: int | None = None  # whose examples the child holds
 
-    def call(self, *request: Any) -> tuple[Any, ...]:
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before it is started or after it ended)."""
+        process = self._process
+        return process.pid if process is not None else None
+
+    def call(
+        self, *request: Any, timeout: float, give_up: Callable[[], bool] | None = None
+    ) -> tuple[Any, ...]:
+        """Send a request and wait for its reply, at most `timeout` seconds, and at most
+        STOP_TIMEOUT more once give_up() is true. A child that does not answer is ended."""
         with self._lock:
-            conn = self._connection()
+            conn, started = self._connection()
             try:
                 conn.send(request)
-                if not conn.poll(START_TIMEOUT if request[0] == "load" else None):
-                    raise TrainerProcessError("The training process does not answer")
-                reply = conn.recv()
-            except (EOFError, OSError, BrokenPipeError) as exc:
-                self._forget()
-                raise TrainerProcessError(f"The training process stopped ({exc})") from exc
+                reply = self._wait(conn, START_TIMEOUT if started else timeout, give_up)
+            except (EOFError, OSError) as exc:
+                raise self._lost(exc) from exc
         if reply[0] == "error":
             raise TrainerProcessError(f"Training failed: {reply[1]}")
         return reply
+
+    def _wait(
+        self, conn: Connection, timeout: float, give_up: Callable[[], bool] | None
+    ) -> tuple[Any, ...]:
+        deadline = time.perf_counter() + timeout
+        while not conn.poll(POLL):
+            now = time.perf_counter()
+            if give_up is not None and give_up():
+                deadline = min(deadline, now + STOP_TIMEOUT)
+                give_up = None
+            if now > deadline:
+                self.abandon()
+                raise TrainerNotAnswering(
+                    f"The training process does not answer (for {timeout:.0f} s); it was ended"
+                )
+        return conn.recv()
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Connection]:
         """The pipe, for a conversation longer than one request (a stream)."""
         with self._lock:
             try:
-                yield self._connection()
-            except (EOFError, OSError, BrokenPipeError) as exc:
-                self._forget()
-                raise TrainerProcessError(f"The training process stopped ({exc})") from exc
+                yield self._connection()[0]
+            except (EOFError, OSError) as exc:
+                raise self._lost(exc) from exc
 
-    def receive(self, conn: Connection) -> tuple[Any, ...]:
-        """The next message of a session; an error in the child is raised here."""
-        while not conn.poll(1.0):
-            if self._process is None or not self._process.is_alive():
+    def receive(self, conn: Connection, timeout: float) -> object | None:
+        """The next message of a session, or None after `timeout` seconds of silence from a
+        child that is still alive. An error in the child is raised here."""
+        if not conn.poll(timeout):
+            process = self._process
+            if process is None or not process.is_alive():
                 raise EOFError("the training process ended")
+            return None
         reply = conn.recv()
-        if reply[0] == "error":
+        if isinstance(reply, tuple) and reply[0] == "error":
             raise TrainerProcessError(f"Training failed: {reply[1]}")
         return reply
 
-    def _connection(self) -> Connection:
+    def _lost(self, exc: BaseException) -> TrainerProcessError:
+        """The error for a child that went away mid-request; it is forgotten (the next
+        request starts a new one)."""
+        how = _describe_end(self._process)
+        self.abandon()
+        return TrainerProcessError(f"The training process stopped unexpectedly ({how})")
+
+    def _connection(self) -> tuple[Connection, bool]:
+        """The pipe to a live child, and whether the child was started just now. A child that
+        died while idle lost nothing (this side has the weights): a new one replaces it."""
         if self._process is not None and not self._process.is_alive():
-            code = self._process.exitcode
-            self._forget()  # the next request starts a new child
-            raise TrainerProcessError(f"The training process stopped unexpectedly (exit {code})")
+            self.abandon()
         if self._conn is None or self._process is None:
             context = multiprocessing.get_context("spawn")  # no fork of a threaded Qt app
             parent_end, child_end = context.Pipe()
@@ -237,27 +293,50 @@ class TrainerProcess:
                 process.start()
             child_end.close()
             self._process, self._conn = process, parent_end
-        return self._conn
+            return parent_end, True
+        return self._conn, False
 
-    def _forget(self) -> None:
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
-            self._process.join(2)
+    def start_early(self) -> None:
+        """Start the child now, without waiting for it: it imports torch (~1.5 s) while the
+        learner looks at the window, and the first request finds it ready."""
+        # On failure, the first request starts another child and reports what fails.
+        with self._lock, contextlib.suppress(TrainerProcessError, OSError):
+            self._connection()
+
+    def abandon(self) -> None:
+        """End the child without asking it (terminate, then kill), and forget it. Safe from
+        any thread, with or without the lock; a thread waiting on the pipe sees it close."""
+        process = self._process
         self._process = self._conn = None
         self.loaded_key = None
+        if process is not None and process.is_alive():
+            process.terminate()  # a stopped (SIGSTOP) child only gets this when continued
+            process.join(CLOSE_TIMEOUT)
+            if process.is_alive():
+                process.kill()
+                process.join(CLOSE_TIMEOUT)
+        # (the pipe is left to be closed by whoever holds it: another thread may be reading
+        # it, and sees EOF once the child is gone)
 
     def close(self) -> None:
-        """End the child (it finishes its current request first, ~40 ms at most)."""
-        with self._lock:
-            if self._conn is not None and self._process is not None and self._process.is_alive():
-                try:
-                    self._conn.send(("quit",))
-                    if self._conn.poll(5):
-                        self._conn.recv()
-                except (EOFError, OSError, BrokenPipeError):
-                    pass
-                self._process.join(5)
-            self._forget()
+        """End the child: asked to quit, then terminated, then killed, ~1 s for each. A child
+        busy with a stream that does not end is not waited for."""
+        if self._lock.acquire(timeout=CLOSE_TIMEOUT):
+            try:
+                process, conn = self._process, self._conn
+                if conn is not None and process is not None and process.is_alive():
+                    try:
+                        conn.send(("quit",))
+                        if conn.poll(CLOSE_TIMEOUT):
+                            conn.recv()
+                            process.join(CLOSE_TIMEOUT)
+                    except (EOFError, OSError):
+                        pass
+                self.abandon()
+            finally:
+                self._lock.release()
+        else:  # a stream holds the pipe: ending the child ends the stream too
+            self.abandon()
 
 
 @contextlib.contextmanager
@@ -273,7 +352,7 @@ def _main_module_hidden() -> Iterator[None]:
     if main is None:
         yield
         return
-    saved = {
+    saved: dict[str, Any] = {
         name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__
     }
     for name in saved:
@@ -289,23 +368,21 @@ def _main_module_hidden() -> Iterator[None]:
 _keys = itertools.count(1)
 
 
-class RemoteTrainer:
-    """A Trainer whose steps run in a TrainerProcess (see the module's docstring)."""
-
-    runs_in_process = False
+class ProcessTrainer:
+    """A trainer whose runs go on in a TrainingProcess (see the module's docstring)."""
 
     def __init__(
-        self, process: TrainerProcess, model: MLP, examples: SplitTensors, config: TrainConfig
+        self, process: TrainingProcess, model: MLP, examples: SplitTensors, config: TrainConfig
     ) -> None:
-        # A local Trainer checks the config, holds the examples and the model's mirror; it
-        # never steps.
+        # A local Trainer checks the config and holds the examples and the weights this side
+        # has (the model); it steps only for step_once().
         self.local = Trainer(model, examples, config)
         self.process = process
         self.key = next(_keys)
-        self._mirror_behind = False  # the child has trained since the mirror was updated
-        self._resumed = False  # resume() was called: the child's stream must follow
+        self._send_batch_stream = False  # the child's minibatch stream must be set anew
+        self._local_batches_in_step = True  # local.batches is at local.step
 
-    # -- the Trainer's attributes, kept on the local mirror ---------------------------------
+    # -- the Trainer's attributes, kept on the local side ----------------------------------
     @property
     def model(self) -> MLP:
         return self.local.model
@@ -322,17 +399,9 @@ class RemoteTrainer:
     def step(self) -> int:
         return self.local.step
 
-    @step.setter
-    def step(self, value: int) -> None:
-        self.local.step = value
-
     @property
     def seconds(self) -> float:
         return self.local.seconds
-
-    @seconds.setter
-    def seconds(self, value: float) -> None:
-        self.local.seconds = value
 
     @property
     def done(self) -> bool:
@@ -347,58 +416,51 @@ class RemoteTrainer:
         return self.local.batch_stream
 
     def set_config(self, config: TrainConfig) -> None:
-        self.local.set_config(config)  # sent with the next begin()
+        self.local.set_config(config)  # sent with the next run
 
     def resume(
         self, step: int, seconds: float, batch_stream: tuple[int, int] | None = None
     ) -> None:
-        """Trainer.resume, passed on to the child with the next begin()."""
+        """Trainer.resume, passed on to the child with the next run."""
         self.local.resume(step, seconds, batch_stream)
-        self._resumed = True
+        self._send_batch_stream = True
+        self._local_batches_in_step = True
 
-    # -- what runs in the child --------------------------------------------------------------
-    def begin(self) -> None:
-        """Send the config, the step and the mirror's weights (the examples too, the first
-        time). Weights the child has trained further than the mirror are kept."""
+    def snapshot(self) -> Snapshot:
+        """The weights this side holds (never asks the child)."""
+        return self.local.snapshot()
+
+    def evaluate(self, split: str) -> float:
+        """Mean loss over a split, measured on this side from the weights it holds."""
+        return self.local.evaluate(split)
+
+    def step_once(self) -> OneStep:
+        """One step of the run, taken on this side (the weights are here between runs); the
+        child gets the new weights and the minibatch stream's place with the next run."""
+        if not self._local_batches_in_step:  # runs in the child moved the step on
+            self.local.resume(self.local.step, self.local.seconds, self.local.batch_stream)
+            self._local_batches_in_step = True
+        result = self.local.step_once()
+        self._send_batch_stream = True
+        return result
+
+    # -- what runs in the child ------------------------------------------------------------
+    def _load(self, give_up: Callable[[], bool]) -> None:
+        """Send the weights, config and step (the examples too, the first time)."""
         first = self.process.loaded_key != self.key
         examples = (
             {s: (X.numpy(), Y.numpy()) for s, (X, Y) in self.examples.tensors.items()}
             if first
             else None
         )
-        params = None if self._mirror_behind and not first else self.model.snapshot()
-        stream = self.local.batch_stream if first or self._resumed else None
+        stream = self.local.batch_stream if first or self._send_batch_stream else None
         self.process.call(
-            "load", self.key, self.model.config, params, examples,
+            "load", self.key, self.model.config, self.model.snapshot(), examples,
             self.config, self.step, self.seconds, stream,
+            timeout=ANSWER_TIMEOUT, give_up=give_up,
         )  # fmt: skip
         self.process.loaded_key = self.key
-        self._resumed = False
-
-    def run(
-        self,
-        max_steps: int,
-        should_stop: Callable[[], bool] | None = None,
-        time_budget: float | None = None,
-    ) -> np.ndarray:
-        """Up to max_steps steps in the child, for at most time_budget seconds (should_stop
-        is checked by the caller between calls: the child cannot see it)."""
-        n = max(0, min(max_steps, self.config.steps - self.step))
-        if n == 0:
-            return np.empty(0, dtype=np.float32)
-        self._ensure_loaded()
-        reply = self.process.call("run", self.key, n, time_budget if time_budget else 0.05)
-        if reply[0] == "diverged":
-            _, step, loss, losses, done_step, seconds = reply
-            self.local.step, self.local.seconds = done_step, seconds
-            self.snapshot()  # the last finite weights
-            error = TrainingDiverged(step, loss)
-            error.losses = losses  # type: ignore[attr-defined]
-            raise error
-        _, losses, step, seconds = reply
-        self.local.step, self.local.seconds = step, seconds
-        self._mirror_behind = True
-        return losses
+        self._send_batch_stream = False
 
     def stream(
         self,
@@ -407,56 +469,107 @@ class RemoteTrainer:
         should_stop: Callable[[], bool],
         chunk_seconds: float = 0.05,
         snapshot_seconds: float = 0.25,
-    ) -> Iterator[tuple]:
+    ) -> Iterator[StreamEvent]:
         """Trainer.stream, run by the child: the same events, while the child trains on
-        without waiting for this side (should_stop is checked as each event arrives, and a
-        stop reaches the child between two of its steps)."""
-        self._ensure_loaded()
-        diverged: tuple[Any, ...] | None = None
-        # Events read off the pipe while a dev-loss point was measured: the pipe is kept
+        without waiting for this side (should_stop is checked between two messages, and a
+        stop reaches the child between two of its steps).
+
+        Raises TrainerProcessError when the child dies or stops answering; the model is then
+        back at the last weights received (the message says so)."""
+        held = self.snapshot()  # the last weights received: these, at the start
+        try:
+            self._load(should_stop)
+            self._local_batches_in_step = False
+            for event in self._events(eval_every, eval_subset, should_stop, chunk_seconds,
+                                      snapshot_seconds):  # fmt: skip
+                if isinstance(event, LossChunk):
+                    self.local.step, self.local.seconds = event.end_step, event.seconds
+                elif isinstance(event, Snapshot):
+                    held = event
+                elif isinstance(event, StreamEnded):
+                    self.local.step, self.local.seconds = event.step, event.seconds
+                    continue  # this side's own business
+                yield event
+        except TrainerProcessError as exc:
+            lost = self.local.step - held.step
+            self._keep(held)
+            back = f"; the model is at step {held.step:,}, the last weights received"
+            if lost > 0:
+                back = back.replace("is at", "is back at") + f" ({lost:,} later steps lost)"
+            raise type(exc)(f"{exc}{back}") from exc
+        self._keep(held)
+
+    def _keep(self, held: Snapshot) -> None:
+        """Make `held` the model's weights and step (the child resumes from there)."""
+        with torch.no_grad():
+            for name, value in held.weights.items():
+                self.model.params[name].copy_(torch.from_numpy(value))
+        if held.step != self.local.step:  # rolled back: the minibatches must follow
+            self._send_batch_stream = True
+        self.local.step, self.local.seconds = held.step, held.seconds
+
+    def _events(
+        self,
+        eval_every: int,
+        eval_subset: tuple[torch.Tensor, torch.Tensor],
+        should_stop: Callable[[], bool],
+        chunk_seconds: float,
+        snapshot_seconds: float,
+    ) -> Iterator[StreamEvent]:
+        """The child's messages as they arrive, with the dev points measured here."""
+        # Messages read off the pipe while a dev-loss point was measured: the pipe is kept
         # empty, so the child never waits to send (a full pipe would hold up its steps).
-        arrived: collections.deque[tuple[Any, ...]] = collections.deque()
+        arrived: collections.deque[object] = collections.deque()
         with self.process.session() as conn:
             conn.send(("stream", self.key, eval_every, chunk_seconds, snapshot_seconds))
-            stop_sent = False
-            while True:
-                if not stop_sent and should_stop():
+            stop_sent_at: float | None = None
+            last_message = time.perf_counter()
+            longest_gap = 0.0
+
+            def check_stop() -> None:
+                nonlocal stop_sent_at
+                if stop_sent_at is None and should_stop():
                     conn.send(("stop",))
-                    stop_sent = True
-                event = arrived.popleft() if arrived else self.process.receive(conn)
-                kind = event[0]
-                if kind == "chunk":
-                    _, losses, step, seconds = event
-                    self.local.step, self.local.seconds = step, seconds
-                    self._mirror_behind = True
-                    yield ("chunk", losses)
-                elif kind == "eval_due":  # measured here, while the child trains on
-                    _, step, weights = event
+                    stop_sent_at = time.perf_counter()
 
-                    def between_slices() -> None:
-                        # should_stop() waits for a GUI frame to be drawn (the two would
-                        # share a core); a stop asked for meanwhile is passed on at once
-                        nonlocal stop_sent
-                        if should_stop() and not stop_sent:
-                            conn.send(("stop",))
-                            stop_sent = True
-                        while conn.poll():
-                            arrived.append(self.process.receive(conn))
+            def pending() -> None:
+                # called between the slices of a dev point: keep the pipe empty and a stop
+                # asked for meanwhile is passed on at once
+                check_stop()
+                while conn.poll():
+                    arrived.append(self.process.receive(conn, 0))
 
-                    yield ("eval", step, *self._losses_of(weights, eval_subset, between_slices))
-                elif kind == "weights":
+            while True:
+                check_stop()
+                event = arrived.popleft() if arrived else self.process.receive(conn, POLL)
+                now = time.perf_counter()
+                if event is None:  # silence: how long may it last?
+                    if stop_sent_at is None:
+                        since, limit = last_message, SILENCE_TIMEOUT
+                    else:  # a stop ends the stream within a step; a big model's step is long
+                        since, limit = max(last_message, stop_sent_at), STOP_TIMEOUT
+                        limit = max(limit, 3 * longest_gap)
+                    if now - since > limit:
+                        self.process.abandon()
+                        raise TrainerNotAnswering(
+                            f"The training process does not answer (silent for {limit:.0f} s); "
+                            "it was ended"
+                        )
+                    continue
+                longest_gap = max(longest_gap, now - last_message)
+                last_message = now
+                if isinstance(event, EvalDue):  # measured here, while the child trains on
+                    losses = self._losses_of(event.weights, eval_subset, pending)
+                    yield EvalPoint(event.step, *losses)
+                    yield Snapshot(event.step, event.weights, event.seconds)
+                    last_message = time.perf_counter()  # the measuring was this side's time
+                elif isinstance(event, LossChunk | Snapshot | Diverged):
                     yield event
-                elif kind == "diverged":
-                    diverged = event
-                elif kind == "end":
-                    self.local.step, self.local.seconds = event[1], event[2]
-                    break
-        if diverged is not None:
-            _, step, loss, losses = diverged
-            self.snapshot()  # the last finite weights
-            error = TrainingDiverged(step, loss)
-            error.losses = losses  # type: ignore[attr-defined]
-            raise error
+                elif isinstance(event, StreamEnded):
+                    yield event
+                    return
+                else:
+                    raise TrainerProcessError(f"Unexpected message from the child: {event!r}")
 
     def _losses_of(
         self,
@@ -473,25 +586,3 @@ class RemoteTrainer:
             model.loss(X, Y, EVAL_SLICE, between),
             model.loss(*subset, EVAL_SLICE, between),
         )
-
-    def _ensure_loaded(self) -> None:
-        if self.process.loaded_key != self.key:
-            self.begin()
-
-    def snapshot(self) -> dict[str, np.ndarray]:
-        """The child's weights: copied into the mirror model, and returned."""
-        self._ensure_loaded()
-        weights: dict[str, np.ndarray] = self.process.call("weights", self.key)[1]
-        with torch.no_grad():
-            for name, value in weights.items():
-                self.model.params[name].copy_(torch.from_numpy(value))
-        self._mirror_behind = False
-        return weights
-
-    def evaluate(self, split: str) -> float:
-        self._ensure_loaded()
-        return float(self.process.call("evaluate", self.key, split)[1])
-
-    def loss_on(self, X: torch.Tensor, Y: torch.Tensor) -> float:
-        self._ensure_loaded()
-        return float(self.process.call("loss", self.key, X.numpy(), Y.numpy())[1])

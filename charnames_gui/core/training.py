@@ -15,7 +15,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import torch
@@ -23,6 +23,15 @@ import torch
 from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.engines import DEFAULT_ENGINE, ENGINES, Engine, make_engine
 from charnames_gui.core.errors import ConfigError, TrainingDiverged
+from charnames_gui.core.events import (
+    Diverged,
+    EvalDue,
+    EvalPoint,
+    LossChunk,
+    OneStep,
+    Snapshot,
+    StreamEvent,
+)
 from charnames_gui.core.model import DEFAULT_INIT_SEED, INIT_SCHEMES, MLP
 
 ScheduleKind = Literal["constant", "step", "cosine"]
@@ -170,18 +179,9 @@ class Trainer:
         self.batches = BatchSampler(X.shape[0], config.batch_size, config.seed)
         self.seconds = 0.0  # time spent inside run(): the training loop only
 
-    runs_in_process = True  # (a RemoteTrainer runs its steps in a child process)
-
-    def begin(self) -> None:
-        """Before a run: nothing to do here (a RemoteTrainer sends its state)."""
-
-    def snapshot(self) -> dict[str, np.ndarray]:
-        """Copies of the weights."""
-        return self.model.snapshot()
-
-    def loss_on(self, X: torch.Tensor, Y: torch.Tensor) -> float:
-        """Mean loss of the model on (X, Y)."""
-        return self.model.loss(X, Y)
+    def snapshot(self) -> Snapshot:
+        """Copies of the weights, with the step they belong to."""
+        return Snapshot(self.step, self.model.snapshot(), self.seconds)
 
     @property
     def engine_note(self) -> str:
@@ -259,6 +259,30 @@ class Trainer:
             self.seconds += time.perf_counter() - start
         return losses[:done]
 
+    def step_once(self) -> OneStep:
+        """Exactly one step of the run, the very step run() would take next (the same
+        minibatch, the same learning rate), and what it did to its minibatch's loss.
+
+        Raises TrainingDiverged, before updating, if the loss is not finite."""
+        if self.done:
+            raise ConfigError(f"All {self.config.steps:,} steps are done: raise 'Steps' to go on")
+        X, Y = self.examples.tensors["train"]
+        ix = self.batches.next()  # (batch_size,) rows of the training split
+        lr = self.config.lr_at(self.step)
+        start = time.perf_counter()
+        try:
+            before = self.engine.forward_backward(ix)
+            if not math.isfinite(before):
+                raise TrainingDiverged(self.step + 1, before)
+            self.engine.update(lr)
+            self.step += 1
+        finally:
+            self.seconds += time.perf_counter() - start
+        rows = torch.from_numpy(ix)
+        Xb, Yb = X[rows], Y[rows]  # (batch_size, block_size), (batch_size,)
+        after = self.model.loss(Xb, Yb)
+        return OneStep(self.step, Xb.numpy().copy(), Yb.numpy().copy(), lr, before, after)
+
     def evaluate(self, split: str) -> float:
         """Mean loss over a whole split (the lecture's 'evaluate on all of Xdev')."""
         X, Y = self.examples.tensors[split]
@@ -271,7 +295,7 @@ class Trainer:
         should_stop: Callable[[], bool],
         chunk_seconds: float = 0.05,
         snapshot_seconds: float = 0.25,
-    ) -> Iterator[tuple]:
+    ) -> Iterator[StreamEvent]:
         """Train until done or should_stop(), telling what happens as it goes (see
         train_stream)."""
         return train_stream(
@@ -287,37 +311,90 @@ def train_stream(
     chunk_seconds: float = 0.05,
     snapshot_seconds: float = 0.25,
     evaluate: bool = True,
-) -> Iterator[tuple]:
-    """A run as a stream of events, for whoever watches it (the GUI's worker):
+) -> Iterator[StreamEvent]:
+    """A run as a stream of events (core/events.py), for whoever watches it:
 
-        ("chunk", losses)                  the per-step losses of about chunk_seconds of steps
-        ("eval", step, dev_loss, loss)     every eval_every steps: the whole dev split, and the
-                                           loss on eval_subset (a sample of train)
-        ("weights", step, weights)         every snapshot_seconds: copies of the parameters
+        LossChunk     the per-step losses of about chunk_seconds of steps
+        EvalPoint     every eval_every steps: the whole dev split, and the loss on
+                      eval_subset (a sample of train)
+        Snapshot      every snapshot_seconds: copies of the parameters
+        Diverged      the last event when a loss became NaN/inf (weights: the last finite)
 
-    evaluate=False: instead of "eval", ("eval_due", step, weights) with copies of the
-    parameters at that step, for the watcher to measure the two losses itself (the training
-    process leaves them to the app, on the other core: they cost ~7% of a run).
+    evaluate=False: instead of EvalPoint, EvalDue with copies of the parameters at that
+    step, for the watcher to measure the two losses itself (the training process leaves
+    them to the app, on the other core: they cost ~7% of a run).
 
-    It ends when the run is done or should_stop() is true (checked between any two steps);
-    TrainingDiverged propagates as from run().
+    It ends when the run is done, diverged or should_stop() is true (checked between any
+    two steps).
     """
     next_eval = (trainer.step // eval_every + 1) * eval_every
     last_snapshot = time.perf_counter()
     while not trainer.done and not should_stop():
-        losses = trainer.run(next_eval - trainer.step, should_stop, chunk_seconds)
-        yield ("chunk", losses)
+        start_step = trainer.step + 1
+        try:
+            losses = trainer.run(next_eval - trainer.step, should_stop, chunk_seconds)
+        except TrainingDiverged as exc:
+            done: np.ndarray = getattr(exc, "losses", np.empty(0, np.float32))
+            if len(done):
+                lr = trainer.config.lr_at(trainer.step - 1)
+                yield LossChunk(start_step, done, lr, trainer.seconds)
+            yield Diverged(exc.step, exc.loss, str(exc))
+            return
+        yield LossChunk(start_step, losses, trainer.config.lr_at(trainer.step - 1), trainer.seconds)
         if trainer.step >= next_eval:
             if evaluate:
                 dev = trainer.evaluate("dev")
-                yield ("eval", trainer.step, dev, trainer.model.loss(*eval_subset))
+                yield EvalPoint(trainer.step, dev, trainer.model.loss(*eval_subset))
             else:
-                yield ("eval_due", trainer.step, trainer.model.snapshot())
+                yield EvalDue(trainer.step, trainer.model.snapshot(), trainer.seconds)
             next_eval += eval_every
         now = time.perf_counter()
         if now - last_snapshot >= snapshot_seconds:
-            yield ("weights", trainer.step, trainer.model.snapshot())
+            yield trainer.snapshot()
             last_snapshot = now
+
+
+class TrainerLike(Protocol):
+    """What the app's worker and controller use of a trainer: the in-process Trainer, or
+    the ProcessTrainer whose steps run in a child process (core/trainer_process.py)."""
+
+    @property
+    def model(self) -> MLP: ...  # the weights (for a ProcessTrainer: the last received)
+    @property
+    def examples(self) -> SplitTensors: ...
+    @property
+    def config(self) -> TrainConfig: ...
+    @property
+    def step(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def engine_note(self) -> str: ...
+    @property
+    def batch_stream(self) -> tuple[int, int]: ...
+
+    def set_config(self, config: TrainConfig) -> None: ...
+
+    def resume(
+        self, step: int, seconds: float, batch_stream: tuple[int, int] | None = None
+    ) -> None: ...
+
+    def snapshot(self) -> Snapshot: ...
+
+    def evaluate(self, split: str) -> float: ...
+
+    def step_once(self) -> OneStep: ...
+
+    def stream(
+        self,
+        eval_every: int,
+        eval_subset: tuple[torch.Tensor, torch.Tensor],
+        should_stop: Callable[[], bool],
+        chunk_seconds: float = 0.05,
+        snapshot_seconds: float = 0.25,
+    ) -> Iterator[StreamEvent]: ...
 
 
 def lr_sweep_steps(
@@ -362,12 +439,31 @@ def lr_sweep(model: MLP, examples: SplitTensors, **kwargs: object) -> list[tuple
     return list(lr_sweep_steps(model, examples, **kwargs))  # type: ignore[arg-type]
 
 
-def suggest_lr(pairs: list[tuple[float, float]], window: int = 50) -> float | None:
-    """The lecture's reading of the sweep: the lr where the (smoothed) loss is lowest."""
+def sweep_window(n_points: int) -> int:
+    """Points in the moving average that reads a sweep of n_points: 50 for the lecture's
+    1,000, fewer for a short sweep (the view draws the same curve the suggestion reads)."""
+    return max(1, min(50, n_points // 5))
+
+
+def moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    """Centered mean over `window` points (shorter at the ends), for reading the trend."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) == 0 or window <= 1:
+        return values.copy()
+    kernel = np.ones(window)
+    sums = np.convolve(values, kernel, mode="same")
+    counts = np.convolve(np.ones(len(values)), kernel, mode="same")
+    return sums / counts
+
+
+def suggest_lr(pairs: list[tuple[float, float]]) -> float | None:
+    """The lecture's reading of the sweep: the lr where the (smoothed) loss is lowest.
+    Only points whose average has its full window count (the ends average fewer points)."""
     if len(pairs) < 3:
         return None
     losses = np.array([loss for _, loss in pairs], dtype=np.float64)
-    w = max(1, min(window, len(losses) // 5))
-    smoothed = np.convolve(losses, np.ones(w) / w, mode="valid")  # (len - w + 1,)
-    best = int(np.argmin(smoothed)) + w // 2
+    w = sweep_window(len(losses))
+    smoothed = moving_average(losses, w)  # (len,)
+    low, high = w // 2, len(losses) - 1 - (w - 1) // 2  # the full-window points
+    best = low + int(np.argmin(smoothed[low : high + 1]))
     return float(pairs[best][0])

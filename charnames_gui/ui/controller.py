@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+import numpy as np
+import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from charnames_gui.core.checkpoint import (
@@ -25,16 +27,23 @@ from charnames_gui.core.checkpoint import (
 )
 from charnames_gui.core.data import Dataset, SplitTensors, Vocabulary, boundary_note
 from charnames_gui.core.errors import CharnamesError, ConfigError
-from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.trainer_process import RemoteTrainer, TrainerProcess
-from charnames_gui.core.training import TrainConfig, Trainer
-from charnames_gui.ui.loss_buffer import DecimatingBuffer
-from charnames_gui.ui.training_worker import (
-    EvalJob,
+from charnames_gui.core.events import (
     EvalPoint,
     LossChunk,
+    OneStep,
+    Progress,
     RunEnded,
+    Snapshot,
     SweepEnded,
+)
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
+from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
+from charnames_gui.ui.loss_buffer import DecimatingBuffer
+from charnames_gui.ui.training_worker import (
+    TRAIN_ESTIMATE_EXAMPLES,
+    EvalJob,
+    StepJob,
     SweepJob,
     TrainingWorker,
     TrainJob,
@@ -53,9 +62,17 @@ def _shutdown_live_controllers() -> None:
 
 
 WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its current chunk
+# Save pauses the run and waits this long for it; a training process that has not paused by
+# then is not waited for: the last weights received are saved (they are ~0.25 s old).
+SAVE_PAUSE_WAIT = 0.5
+SHUTDOWN_WAIT = 2.0  # seconds for the worker to end at close before the child is ended
 # Each point is a pass over the whole dev split (~0.1 s on the lecture's data), measured by the
 # app from the weights at that step while the training process trains on.
 DEV_POINTS_PER_RUN = 25
+
+
+def _one(loss: float) -> np.ndarray:
+    return np.array([loss], dtype=np.float32)  # (1,): one step's loss, as a chunk holds it
 
 
 def eval_interval(steps: int) -> int:
@@ -71,6 +88,7 @@ class TrainingState(Enum):
     FINISHED = "finished"  # all configured steps done (raise steps to continue)
     SWEEPING = "sweeping"  # the learning-rate finder runs
     EVALUATING = "evaluating"  # the worker measures the loss of a whole split
+    STEPPING = "stepping"  # the worker takes a single step (step_once)
 
 
 @dataclass
@@ -92,6 +110,7 @@ class RunLog:
     curve: DecimatingBuffer = field(default_factory=lambda: DecimatingBuffer(2000))
     evals: list[EvalPoint] = field(default_factory=list)
     start_step: int = 0  # model step when this run started
+    start_seconds: float = 0.0  # the model's training seconds when this run started
 
 
 class Controller(QObject):
@@ -110,20 +129,24 @@ class Controller(QObject):
     splitEvaluated = Signal(str, float)  # split, loss (asked for with evaluate_split)
     errorOccurred = Signal(str, str)  # title, message in plain words
     statusMessage = Signal(str)
+    stepDone = Signal(object)  # OneStep: a single step taken with step_once()
 
     _requestTrain = Signal(object)  # to the worker's thread
     _requestSweep = Signal(object)
     _requestEval = Signal(object)
+    _requestStep = Signal(object)
 
-    def __init__(self, parent: QObject | None = None, train_in_process: bool = True) -> None:
-        """train_in_process: run the steps in a child process (the app's default); False
+    def __init__(self, parent: QObject | None = None, use_training_process: bool = True) -> None:
+        """use_training_process: run the steps in a child process (the app's default); False
         runs them on the worker thread itself."""
         super().__init__(parent)
-        self.process = TrainerProcess() if train_in_process else None
+        self.process = TrainingProcess() if use_training_process else None
         self.dataset: Dataset | None = None
         self.model: MLP | None = None
         self.vocab: Vocabulary | None = None
-        self.trainer: Trainer | RemoteTrainer | None = None
+        self.trainer: TrainerLike | None = None
+        # the last weights the worker sent during a run (saved when it does not pause in time)
+        self._held: Snapshot | None = None
         self.train_config = TrainConfig()
         self.split_seed = 42
         self.summary = TrainingSummary()
@@ -143,10 +166,12 @@ class Controller(QObject):
         self._requestTrain.connect(self.worker.train)
         self._requestSweep.connect(self.worker.sweep)
         self._requestEval.connect(self.worker.evaluate)
+        self._requestStep.connect(self.worker.step_once)
+        self.worker.stepDone.connect(self._on_step_done)
         self.worker.splitEvaluated.connect(self._on_split_evaluated)
         self.worker.lossesReady.connect(self._on_losses)
         self.worker.evalReady.connect(self._on_eval)
-        self.worker.snapshotReady.connect(self.snapshotReady)
+        self.worker.snapshotReady.connect(self._on_snapshot)
         self.worker.progress.connect(self.progress)
         self.worker.runEnded.connect(self._on_run_ended)
         self.worker.sweepPoints.connect(self.sweepPoints)
@@ -214,7 +239,9 @@ class Controller(QObject):
         self._mark_clean(0)
         self.run_log = RunLog()
         self.last_outcome = None
+        self._held = None
         self.modelReset.emit(self.model_info())
+        self._reset_figures()
         self.documentChanged.emit()
         self._set_state(TrainingState.READY)
         if trainer.engine_note:
@@ -232,6 +259,12 @@ class Controller(QObject):
             self.trainer.step if self.trainer else self.summary.steps,
             from_file=self.path is not None,
         )
+
+    def train_estimate_examples(self) -> int:
+        """How many training examples the train-loss estimate is measured on (0: no model)."""
+        if self.trainer is None:
+            return 0
+        return min(int(self.trainer.examples.X("train").shape[0]), TRAIN_ESTIMATE_EXAMPLES)
 
     def apply_train_config(self, train_config: TrainConfig) -> bool:
         """New learning rate, schedule, steps... for the current model: it keeps training."""
@@ -276,12 +309,19 @@ class Controller(QObject):
                 f"All {self.trainer.config.steps:,} steps are done: raise 'Steps' to continue"
             )
             return
-        if self.state != TrainingState.PAUSED:
+        if self.state != TrainingState.PAUSED:  # a new run (else: the paused one resumes)
             self.run_log.start_step = self.trainer.step
+            self.run_log.start_seconds = self.trainer.seconds
         steps = self.trainer.config.steps
         self.worker.idle.clear()
         self._set_state(TrainingState.RUNNING)
-        self._requestTrain.emit(TrainJob(self.trainer, eval_every=eval_interval(steps)))
+        self._requestTrain.emit(
+            TrainJob(
+                self.trainer,
+                eval_every=eval_interval(steps),
+                run_start_seconds=self.run_log.start_seconds,
+            )
+        )
 
     def pause(self) -> None:
         if self.state == TrainingState.RUNNING:
@@ -313,6 +353,49 @@ class Controller(QObject):
         QCoreApplication.sendPostedEvents(self)
         return idle
 
+    def step_once(self) -> bool:
+        """Take exactly one step of the current run (the next minibatch of its stream), off
+        the GUI thread; stepDone carries what it did. Only between runs."""
+        if self.trainer is None or self.state not in (TrainingState.READY, TrainingState.PAUSED):
+            if self.trainer is not None and self.trainer.done:
+                self.statusMessage.emit(
+                    f"All {self.trainer.config.steps:,} steps are done: raise 'Steps' to go on"
+                )
+            return False
+        self._state_before_step = self.state
+        self.worker.idle.clear()
+        self._set_state(TrainingState.STEPPING)
+        self._requestStep.emit(StepJob(self.trainer))
+        return True
+
+    def _on_step_done(self, result: OneStep | str) -> None:
+        assert self.trainer is not None
+        state = getattr(self, "_state_before_step", TrainingState.READY)
+        self._set_state(TrainingState.FINISHED if self.trainer.done else state)
+        if isinstance(result, str):
+            self.errorOccurred.emit("One training step", result)
+            return
+        self.summary.steps = self.trainer.step
+        self.summary.seconds = self.trainer.seconds
+        self.summary.batch_stream = self.trainer.batch_stream
+        self.run_log.curve.extend(result.step, _one(result.loss_before))
+        self._mark_modified()
+        self.lossesReady.emit(
+            LossChunk(result.step, _one(result.loss_before), result.lr, self.trainer.seconds)
+        )
+        self.snapshotReady.emit(self.trainer.snapshot())
+        self.stepDone.emit(result)
+
+    def _reset_figures(self) -> None:
+        """A new or opened model: no speed, elapsed time or time left yet."""
+        step = self.trainer.step if self.trainer is not None else self.summary.steps
+        self.progress.emit(Progress(step, self.train_config.steps, 0.0, 0.0))
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        if self.state == TrainingState.RUNNING:
+            self._held = snapshot
+        self.snapshotReady.emit(snapshot)
+
     def _on_losses(self, chunk: LossChunk) -> None:
         self.run_log.curve.extend(chunk.start_step, chunk.losses)
         if len(chunk.losses):
@@ -333,8 +416,11 @@ class Controller(QObject):
         if outcome.train_loss is not None:
             self.summary.train_loss = outcome.train_loss
             self.summary.dev_loss = outcome.dev_loss
+        self._held = None
         if outcome.status == "paused":
             self._set_state(TrainingState.PAUSED)
+            if outcome.message:  # e.g. a training process that did not answer the pause
+                self.statusMessage.emit(outcome.message)
         elif outcome.status == "diverged":
             self.errorOccurred.emit("Training diverged", outcome.message)
             self._set_state(self._idle_state())
@@ -373,7 +459,9 @@ class Controller(QObject):
 
     # -- learning-rate finder -------------------------------------------------------------
     def start_lr_sweep(self, n: int = 1000) -> bool:
-        """The lecture's sweep on a copy of the current model, in the worker."""
+        """The lecture's sweep, in the worker, on a fresh model of the current configuration:
+        new random weights from its init scheme and seed, as the lecture does (a trained
+        model would only show the flat end of the curve)."""
         if (
             self.model is None
             or self.dataset is None
@@ -389,9 +477,10 @@ class Controller(QObject):
         self._state_before_sweep = self.state
         self.worker.idle.clear()
         self._set_state(TrainingState.SWEEPING)
+        fresh = MLP.init(self.model.config, self.train_config.init, self.train_config.seed)
         self._requestSweep.emit(
             SweepJob(
-                self.model,
+                fresh,
                 self.trainer.examples,
                 self.train_config.batch_size,
                 n,
@@ -408,31 +497,53 @@ class Controller(QObject):
         self.sweepEnded.emit(ended)
 
     # -- model files ----------------------------------------------------------------------------
-    def model_file(self) -> ModelFile:
+    def model_file(self, held: Snapshot | None = None) -> ModelFile:
+        """The model as a file holds it; held: these weights (at their step) instead of the
+        model's, which a run may be changing."""
         assert self.model is not None and self.vocab is not None
-        if self.trainer is not None:
+        model = self.model
+        if held is not None:
+            weights = {k: torch.from_numpy(v) for k, v in held.weights.items()}
+            model = MLP(self.model.config, weights)
+            self.summary.steps, self.summary.seconds = held.step, held.seconds
+        elif self.trainer is not None:
             self.summary.steps = self.trainer.step
             self.summary.seconds = self.trainer.seconds
+        if self.trainer is not None:
             self.summary.batch_stream = self.trainer.batch_stream
-        return ModelFile(
-            self.model, self.vocab, self.split_seed, self.summary, self.test_evaluations
-        )
+        return ModelFile(model, self.vocab, self.split_seed, self.summary, self.test_evaluations)
 
     def save(self, path: str | Path) -> bool:
+        """Save the model. A run is paused first; if it does not pause within SAVE_PAUSE_WAIT
+        (a training process that does not answer), the last weights received are saved,
+        and the GUI does not wait for the child."""
         if self.model is None:
             return False
-        if not self.wait_until_idle():
-            self.errorOccurred.emit("Cannot save", "Training did not pause in time; try again.")
-            return False
+        held: Snapshot | None = None
+        if self.is_busy():
+            process_run = isinstance(self.trainer, ProcessTrainer)
+            if not self.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
+                held = self._held if process_run else None
+                if held is None:
+                    self.errorOccurred.emit(
+                        "Cannot save", "Training did not pause in time; try again."
+                    )
+                    return False
         try:
-            save_model(path, self.model_file())
+            save_model(path, self.model_file(held))
         except (CharnamesError, OSError) as exc:
             self.errorOccurred.emit("Cannot save the model", str(exc))
             return False
         self.path = Path(path)
         self._mark_clean(self.summary.steps)
         self.documentChanged.emit()
-        self.statusMessage.emit(f"Saved {self.path.name}")
+        if held is not None:
+            self.statusMessage.emit(
+                f"Saved {self.path.name} with the last weights received, at step "
+                f"{held.step:,} (training has not paused yet)"
+            )
+        else:
+            self.statusMessage.emit(f"Saved {self.path.name}")
         return True
 
     def open_model(self, path: str | Path) -> bool:
@@ -458,8 +569,10 @@ class Controller(QObject):
             saved = TrainConfig()
         self.train_config = saved.replace(steps=max(saved.steps, model_file.training.steps, 1))
         self.trainer = None
+        self._held = None
         message = self._attach_dataset()
         self.modelReset.emit(self.model_info())
+        self._reset_figures()
         self.documentChanged.emit()
         self._set_state(self._idle_state())
         self.statusMessage.emit(f"Opened {self.path.name}" + (f". {message}" if message else ""))
@@ -496,13 +609,11 @@ class Controller(QObject):
         return ""
 
     # -- helpers ----------------------------------------------------------------------------
-    def _make_trainer(
-        self, model: MLP, examples: SplitTensors, config: TrainConfig
-    ) -> Trainer | RemoteTrainer:
+    def _make_trainer(self, model: MLP, examples: SplitTensors, config: TrainConfig) -> TrainerLike:
         """Steps run in the training process when there is one (see core/trainer_process.py),
         so that painting and training do not wait on each other for Python's lock."""
         if self.process is not None:
-            return RemoteTrainer(self.process, model, examples, config)
+            return ProcessTrainer(self.process, model, examples, config)
         return Trainer(model, examples, config)
 
     @property
@@ -537,14 +648,18 @@ class Controller(QObject):
             TrainingState.RUNNING,
             TrainingState.SWEEPING,
             TrainingState.EVALUATING,
+            TrainingState.STEPPING,
         )
 
     def shutdown(self) -> None:
         """Pause any run and end the worker's thread (closing the window). No evaluation:
-        the worker returns within one chunk (~20 ms), then the thread's event loop ends.
-        Safe to call more than once."""
+        the worker returns within one chunk (~20 ms), then the thread's event loop ends. A
+        training process that keeps the worker waiting longer than SHUTDOWN_WAIT is ended
+        (terminated, then killed), which ends the worker's wait. Safe to call more than once."""
         self.worker.request_pause()
         self._thread.quit()
+        if not self._thread.wait(int(SHUTDOWN_WAIT * 1000)) and self.process is not None:
+            self.process.abandon()
         self._thread.wait()
         if self.process is not None:
             self.process.close()

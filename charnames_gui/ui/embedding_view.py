@@ -130,7 +130,9 @@ class EmbeddingView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        margins = self.layout().contentsMargins()
+        layout = self.layout()
+        assert layout is not None  # set in __init__
+        margins = layout.contentsMargins()
         self.status_label.setFixedWidth(max(1, event.size().width() - margins.left()
                                             - margins.right()))  # fmt: skip
 

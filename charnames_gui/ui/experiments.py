@@ -17,10 +17,10 @@ from PySide6.QtCore import QObject, Signal
 from charnames_gui.core.bigram import bigram_dev_loss, uniform_loss
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.events import RunEnded
 from charnames_gui.core.runs import RunRecord, RunStore
 from charnames_gui.core.stats import SeedStats, repeat_seeds, seed_stats
 from charnames_gui.ui.controller import Controller, ModelInfo
-from charnames_gui.ui.training_worker import RunEnded
 
 MAX_REPEATS = 50
 

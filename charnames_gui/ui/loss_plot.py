@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.events import EvalPoint, LossChunk
 from charnames_gui.ui.legend_row import LegendEntry, LegendRow, Mark
 from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.plot_style import (
@@ -32,10 +33,10 @@ from charnames_gui.ui.plot_style import (
     export_widgets_png,
     scale_plot_text,
 )
-from charnames_gui.ui.training_worker import TRAIN_ESTIMATE_EXAMPLES, EvalPoint, LossChunk
 from charnames_gui.ui.zoom import text_scale
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
+DEFAULT_TRAIN_SAMPLE = 10_000  # until the window says the real size (set_train_sample_size)
 PLOT_MIN_LINES = 5  # the plot's data area is never shorter than this many lines of text
 CAPTION_MIN_LINES = 24  # below this height (in lines of text) the caption is hidden
 RAW_COLOUR = QColor(70, 110, 180, 70)
@@ -112,7 +113,7 @@ class LossPlot(QWidget):
         # The legend is a row of text above the plot, never over the data; it wraps onto
         # more lines when the window is narrow or the text large.
         self.legend = LegendRow()
-        self._train_sample_size = TRAIN_ESTIMATE_EXAMPLES
+        self._train_sample_size = DEFAULT_TRAIN_SAMPLE
         # thousands of faint segments: antialiasing them costs more than it shows
         self.raw_curve = item.plot(
             pen=pg.mkPen(RAW_COLOUR, width=1),
@@ -544,6 +545,6 @@ class LossPlot(QWidget):
                 lines.append(f"{curve.label}: {curve.losses[k]:.3f}")
         return "\n".join(lines)
 
-    def closeEvent(self, event: object) -> None:  # type: ignore[override]
+    def closeEvent(self, event: QCloseEvent) -> None:
         self._timer.stop()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)

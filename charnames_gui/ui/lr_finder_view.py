@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.core.training import MAX_LR
+from charnames_gui.core.events import SweepPoints
+from charnames_gui.core.training import MAX_LR, moving_average, sweep_window
 from charnames_gui.ui.plot_style import cache_axes
 
 RAW_COLOUR = QColor(70, 110, 180, 110)
@@ -49,16 +50,6 @@ def round_lr(lr: float) -> float:
     if lr <= 0 or not math.isfinite(lr):
         return lr
     return float(f"{lr:.2g}")
-
-
-def moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    """Centered mean over `window` points (shorter at the ends), for reading the trend."""
-    if len(values) == 0 or window <= 1:
-        return values.astype(np.float64)
-    kernel = np.ones(window)
-    sums = np.convolve(values, kernel, mode="same")
-    counts = np.convolve(np.ones(len(values)), kernel, mode="same")
-    return sums / counts
 
 
 class _LrSpinBox(QDoubleSpinBox):
@@ -203,9 +194,9 @@ class LrFinderView(QWidget):
         self.plot_widget.enableAutoRange(axis="y")
         self.status.setText(f"Sweeping: 0 of {self._expected:,} steps…")
 
-    def append(self, pairs: list[tuple[float, float]]) -> None:
+    def append(self, batch: SweepPoints) -> None:
         """Add (lr, loss) points of the sweep and redraw (called ~20 times a second)."""
-        points = [(lr, loss) for lr, loss in pairs if lr > 0 and math.isfinite(loss)]
+        points = [(lr, loss) for lr, loss in batch.pairs if lr > 0 and math.isfinite(loss)]
         if not points:
             return
         needed = self._n + len(points)
@@ -277,8 +268,7 @@ class LrFinderView(QWidget):
 
     # -- internals -------------------------------------------------------------------------
     def _window(self) -> int:
-        # the same width as core.training.suggest_lr's smoothing
-        return max(1, min(50, self._n // 5))
+        return sweep_window(self._n)  # the smoothing core.training.suggest_lr reads
 
     def _redraw(self) -> None:
         x, y = self._x[: self._n], self._y[: self._n]

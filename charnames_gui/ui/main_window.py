@@ -37,13 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.checkpoint import MODEL_SUFFIX
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
 from charnames_gui.core.runs import RunRecord, RunStore, default_runs_path
 from charnames_gui.core.stats import SeedStats
 from charnames_gui.guide_text import LECTURE_URL
-from charnames_gui.resources import bundled_dataset_path, resource_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
 from charnames_gui.ui.embedding_view import EmbeddingView
@@ -72,13 +73,6 @@ from charnames_gui.ui.recent_files import RecentFiles
 from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
-from charnames_gui.ui.training_worker import (
-    TRAIN_ESTIMATE_EXAMPLES,
-    Progress,
-    RunEnded,
-    Snapshot,
-    SweepEnded,
-)
 from charnames_gui.ui.wheel_guard import guard_fields
 from charnames_gui.ui.window_layout import PanelScroll, default_dock_sizes
 from charnames_gui.ui.zoom import PRESENTATION_ZOOM, Zoom
@@ -441,10 +435,9 @@ class MainWindow(QMainWindow):
             self.embedding_view.clear()
         self.loss_plot.reset(info.train_config.steps, info.vocab.size,
                              info.train_config.decay_steps())  # fmt: skip
-        trainer = self.controller.trainer
-        if trainer is not None:  # the train-loss estimate's real sample size
-            train_examples = int(trainer.examples.tensors["train"][0].shape[0])
-            self.loss_plot.set_train_sample_size(min(train_examples, TRAIN_ESTIMATE_EXAMPLES))
+        sample = self.controller.train_estimate_examples()
+        if sample:  # the train-loss estimate's real sample size
+            self.loss_plot.set_train_sample_size(sample)
         self.controls.set_step(info.step, info.train_config.steps)
         summary = self.controller.summary
         if info.from_file and summary.dev_loss is not None and summary.train_loss is not None:
@@ -680,8 +673,7 @@ class MainWindow(QMainWindow):
             self.resize(self._first_size())
         size = self.size()
         self._default_layout()
-        self.layout().activate()
-        self.resize(size)  # the default layout may have widened the window on the way
+        self._keep_size(size)  # the default layout may have widened the window on the way
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, SETTINGS_VERSION)
@@ -694,6 +686,15 @@ class MainWindow(QMainWindow):
                 pass
             finally:
                 self._syncing_panel = False
+
+    def _keep_size(self, size: QSize) -> None:
+        """Back to size after docks were moved: while moving, docks side by side for a
+        moment widen the window. The layout is brought up to date first, so the window's
+        minimum is that of the final arrangement."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self.resize(size)
 
     def _first_size(self) -> QSize:
         """1280 x 800, or the screen's free area when it is smaller."""
@@ -723,8 +724,7 @@ class MainWindow(QMainWindow):
             dock.setVisible(True)
         self.resize(size)
         self._default_layout()
-        self.layout().activate()  # the minimum size of the final arrangement, not the one above
-        self.resize(size)
+        self._keep_size(size)
 
     def _on_zoom_changed(self, factor: float) -> None:
         self.statusBar().showMessage(f"Zoom {round(factor * 100)}%", 3000)

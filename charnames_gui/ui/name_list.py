@@ -275,13 +275,11 @@ class ScoreBox(QWidget):
 
     def rows(self) -> list[tuple[str, str, float]]:
         """(context, next character, probability) of each row shown."""
+        cells = [[self._table.item(r, c) for c in range(3)] for r in range(self._table.rowCount())]
         return [
-            (
-                self._table.item(r, 0).text(),
-                self._table.item(r, 1).text(),
-                float(self._table.item(r, 2).data(Qt.ItemDataRole.UserRole)),
-            )
-            for r in range(self._table.rowCount())
+            (context.text(), char.text(), float(prob.data(Qt.ItemDataRole.UserRole)))
+            for context, char, prob in cells
+            if context is not None and char is not None and prob is not None
         ]
 
     def result_text(self) -> str:

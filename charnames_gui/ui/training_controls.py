@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.events import Progress, RunEnded
 from charnames_gui.ui.controller import TrainingState
-from charnames_gui.ui.training_worker import Progress, RunEnded
 
 
 def format_duration(seconds: float) -> str:
@@ -181,7 +181,9 @@ class TrainingControls(QWidget):
         self.set_step(progress.step, progress.total)
         rate = progress.steps_per_second
         self.rate_label.setText(f"{rate:,.0f} steps/s" if rate > 0 else "–")
-        self.elapsed_label.setText(format_duration(progress.run_seconds))
+        # zero: a new or opened model, nothing trained in this run yet
+        elapsed = progress.run_seconds
+        self.elapsed_label.setText(format_duration(elapsed) if elapsed > 0 else "–")
         left = (progress.total - progress.step) / rate if rate > 0 else math.inf
         self.left_label.setText(format_duration(left))
 

@@ -1,13 +1,15 @@
-"""The training worker: a QObject living on a QThread that drives core.training.Trainer.
+"""The training worker: a QObject living on a QThread that drives a trainer (TrainerLike).
 
 The GUI thread never trains. It asks the worker to run a job with a queued signal, and the
-worker reports back with queued signals at a bounded rate:
+worker reports back with queued signals at a bounded rate. Each carries an event of
+core/events.py, as the trainer's stream made it (chunks are merged):
 
     lossesReady     ~20 per second  a LossChunk: every step's loss since the last signal
-    evalReady       every eval_every steps: the full dev loss (and a train estimate)
-    snapshotReady   ~4 per second   NumPy copies of the parameters (embedding, sampling)
-    progress        with each LossChunk
-    runEnded        once: how the run ended, with the full train and dev loss
+    evalReady       every eval_every steps: an EvalPoint (full dev loss, train estimate)
+    snapshotReady   ~4 per second   a Snapshot: NumPy copies of the weights and their step
+    progress        with each LossChunk: a Progress
+    runEnded        once: a RunEnded, how the run ended (with the full train and dev loss)
+    stepDone        a OneStep, for a single step taken on its own
 
 Stopping (or pausing) is a threading.Event the training loop checks between steps; a Qt slot
 could not run while the loop holds the worker's thread.
@@ -17,8 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -26,8 +27,20 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.errors import CharnamesError, TrainingDiverged
+from charnames_gui.core.events import (
+    Diverged,
+    EvalPoint,
+    LossChunk,
+    Progress,
+    RunEnded,
+    RunStatus,
+    Snapshot,
+    SweepEnded,
+    SweepPoints,
+)
 from charnames_gui.core.model import MLP
-from charnames_gui.core.training import Trainer, lr_sweep_steps, suggest_lr
+from charnames_gui.core.trainer_process import ProcessTrainer, TrainerNotAnswering
+from charnames_gui.core.training import TrainerLike, lr_sweep_steps, suggest_lr
 
 LOSS_INTERVAL = 0.05  # seconds between loss signals: 20 Hz
 SNAPSHOT_INTERVAL = 0.25  # seconds between parameter snapshots: 4 Hz
@@ -38,53 +51,13 @@ CHUNK_SECONDS = 0.05  # the trainer checks the clock and the stop flag inside ea
 # about +-0.01, enough to see the gap between train and dev open up.
 TRAIN_ESTIMATE_EXAMPLES = 10_000
 
-RunStatus = Literal["finished", "stopped", "paused", "diverged", "failed"]
-
-
-@dataclass(frozen=True)
-class LossChunk:
-    start_step: int  # 1-based number of the first step in `losses`
-    losses: np.ndarray  # (n,) float32 minibatch loss of each step
-    lr: float  # learning rate of the last step
-
-
-@dataclass(frozen=True)
-class Progress:
-    step: int  # steps done by the model
-    total: int  # steps of the run
-    run_seconds: float  # wall time of this run (since Start, pauses excluded)
-    steps_per_second: float  # recent rate
-
-
-@dataclass(frozen=True)
-class EvalPoint:
-    step: int
-    dev_loss: float  # full dev split
-    train_loss: float  # a fixed subset of the train split (an honest estimate, cheap)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    step: int
-    weights: dict[str, np.ndarray]  # copies: safe to keep and read on the GUI thread
-
-
-@dataclass(frozen=True)
-class RunEnded:
-    status: RunStatus
-    step: int
-    seconds: float  # training-loop seconds of the whole model so far
-    train_loss: float | None = None  # full train split, when finished or stopped
-    dev_loss: float | None = None  # full dev split, when finished or stopped
-    message: str = ""
-    eval_points: list[EvalPoint] = field(default_factory=list)
-
 
 @dataclass
 class TrainJob:
-    trainer: Trainer
+    trainer: TrainerLike
     eval_every: int  # steps between dev-loss points on the plot
     end_now: bool = False  # do not train: end the (paused) run with its evaluation
+    run_start_seconds: float = 0.0  # the model's training seconds when this run started
 
 
 @dataclass
@@ -99,15 +72,13 @@ class SweepJob:
 
 @dataclass
 class EvalJob:
-    trainer: Trainer
+    trainer: TrainerLike
     split: str
 
 
-@dataclass(frozen=True)
-class SweepEnded:
-    suggested_lr: float | None
-    points: int
-    message: str = ""
+@dataclass
+class StepJob:
+    trainer: TrainerLike
 
 
 class TrainingWorker(QObject):
@@ -116,9 +87,10 @@ class TrainingWorker(QObject):
     snapshotReady = Signal(object)  # Snapshot
     progress = Signal(object)  # Progress
     runEnded = Signal(object)  # RunEnded
-    sweepPoints = Signal(object)  # list[tuple[float, float]]: (lr, loss)
+    sweepPoints = Signal(object)  # SweepPoints: (lr, loss) pairs
     sweepEnded = Signal(object)  # SweepEnded: the suggested learning rate
     splitEvaluated = Signal(str, float)  # split name, mean loss over the whole split
+    stepDone = Signal(object)  # OneStep, or a str: why the step could not be taken
 
     def __init__(self) -> None:
         super().__init__()
@@ -162,29 +134,32 @@ class TrainingWorker(QObject):
         self._pause.clear()
         trainer = job.trainer
         # Stepping aside for GUI frames only matters when the steps run in this process.
-        self._yield_to_gui = trainer.runs_in_process
+        self._yield_to_gui = not isinstance(trainer, ProcessTrainer)
+        status: RunStatus
         try:
-            trainer.begin()
             if job.end_now:  # a paused run is stopped: only its final evaluation is left
                 status, message = "stopped", ""
             else:
                 status, message = self._train_loop(job)
-        except TrainingDiverged as exc:
-            status, message = "diverged", str(exc)
+        except TrainerNotAnswering as exc:
+            # this side ended the child: what the learner asked for, if they asked
+            if self._stop.is_set():
+                status = "stopped"
+            elif self._pause.is_set():
+                status = "paused"
+            else:
+                status = "failed"
+            message = str(exc)
         except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
-            status, message = "failed", f"Training failed: {exc}"
-        try:
-            weights = trainer.snapshot()  # (for a RemoteTrainer: also updates its model)
-        except CharnamesError as exc:
-            status, message = "failed", f"Training failed: {exc}"
-            weights = trainer.model.snapshot()
-        self.snapshotReady.emit(Snapshot(trainer.step, weights))
+            status, message = "failed", str(exc) or type(exc).__name__
+        # the weights the run ended with (a ProcessTrainer: the last it received)
+        self.snapshotReady.emit(trainer.snapshot())
         train_loss = dev_loss = None
         if status in ("finished", "stopped"):
             try:
                 train_loss = trainer.evaluate("train")
                 dev_loss = trainer.evaluate("dev")
-            except CharnamesError as exc:
+            except (CharnamesError, RuntimeError, MemoryError) as exc:
                 status, message = "failed", f"Training failed: {exc}"
                 train_loss = dev_loss = None
         self.runEnded.emit(
@@ -195,6 +170,7 @@ class TrainingWorker(QObject):
         trainer = job.trainer
         pending: list[np.ndarray] = []
         pending_start = trainer.step + 1
+        pending_lr = trainer.config.lr_at(trainer.step)
         run_start = time.perf_counter()
         last_loss_emit = run_start
         rate_mark = (run_start, trainer.step)
@@ -204,39 +180,43 @@ class TrainingWorker(QObject):
             nonlocal pending, pending_start, rate, rate_mark
             if pending:
                 losses = np.concatenate(pending)
-                self.lossesReady.emit(
-                    LossChunk(pending_start, losses, trainer.config.lr_at(trainer.step - 1))
-                )
+                chunk = LossChunk(pending_start, losses, pending_lr, trainer.seconds)
+                self.lossesReady.emit(chunk)
                 pending = []
-                pending_start = trainer.step + 1
+                pending_start = chunk.end_step + 1
             if now > rate_mark[0]:
                 rate = (trainer.step - rate_mark[1]) / (now - rate_mark[0])
             if now - rate_mark[0] > 1.0:
                 rate_mark = (now, trainer.step)
-            self.progress.emit(Progress(trainer.step, trainer.config.steps, now - run_start, rate))
+            elapsed = trainer.seconds - job.run_start_seconds  # across pauses
+            self.progress.emit(Progress(trainer.step, trainer.config.steps, elapsed, rate))
 
+        diverged: Diverged | None = None
         events = trainer.stream(job.eval_every, self._train_subset(trainer), self._interrupted,
                                 CHUNK_SECONDS, SNAPSHOT_INTERVAL)  # fmt: skip
         try:
             for event in events:
                 now = time.perf_counter()
-                if event[0] == "chunk":
-                    pending.append(event[1])
+                if isinstance(event, LossChunk):
+                    if not pending:
+                        pending_start = event.start_step
+                    pending.append(event.losses)
+                    pending_lr = event.lr
                     if now - last_loss_emit >= LOSS_INTERVAL:
                         flush(now)
                         last_loss_emit = now
-                elif event[0] == "eval":
+                elif isinstance(event, EvalPoint):
                     flush(now)
                     last_loss_emit = now
-                    self.evalReady.emit(EvalPoint(*event[1:]))
-                elif event[0] == "weights":
-                    self.snapshotReady.emit(Snapshot(event[1], event[2]))
-        except TrainingDiverged as exc:
-            if len(getattr(exc, "losses", ())):
-                pending.append(exc.losses)  # type: ignore[attr-defined]
+                    self.evalReady.emit(event)
+                elif isinstance(event, Snapshot):
+                    self.snapshotReady.emit(event)
+                elif isinstance(event, Diverged):
+                    diverged = event
+        finally:
             flush(time.perf_counter())
-            raise
-        flush(time.perf_counter())
+        if diverged is not None:
+            return "diverged", diverged.message
         if trainer.done:
             return "finished", ""
         if self._stop.is_set():
@@ -244,7 +224,7 @@ class TrainingWorker(QObject):
         return "paused", ""
 
     @staticmethod
-    def _train_subset(trainer: Trainer) -> tuple[torch.Tensor, torch.Tensor]:
+    def _train_subset(trainer: TrainerLike) -> tuple[torch.Tensor, torch.Tensor]:
         X, Y = trainer.examples.tensors["train"]
         if X.shape[0] <= TRAIN_ESTIMATE_EXAMPLES:
             return X, Y
@@ -262,6 +242,19 @@ class TrainingWorker(QObject):
         finally:
             self.idle.set()
         self.splitEvaluated.emit(job.split, loss)
+
+    @Slot(object)
+    def step_once(self, job: StepJob) -> None:
+        """One step of the current run, on its own (issue 12: train one step and watch)."""
+        try:
+            result: object = job.trainer.step_once()
+        except TrainingDiverged as exc:
+            result = str(exc)
+        except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
+            result = f"The step could not be taken: {exc}"
+        finally:
+            self.idle.set()
+        self.stepDone.emit(result)
 
     @Slot(object)
     def sweep(self, job: SweepJob) -> None:
@@ -290,18 +283,18 @@ class TrainingWorker(QObject):
                 batch.append(pair)
                 now = time.perf_counter()
                 if now - last_emit >= LOSS_INTERVAL:
-                    self.sweepPoints.emit(batch)
+                    self.sweepPoints.emit(SweepPoints(batch))
                     batch = []
                     last_emit = now
                 if self._interrupted():
                     break
         except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
             if batch:
-                self.sweepPoints.emit(batch)
+                self.sweepPoints.emit(SweepPoints(batch))
             self.sweepEnded.emit(SweepEnded(None, len(pairs), f"The sweep failed: {exc}"))
             return
         if batch:
-            self.sweepPoints.emit(batch)
+            self.sweepPoints.emit(SweepPoints(batch))
         complete = len(pairs) == job.n
         message = "" if complete else f"The sweep ended after {len(pairs):,} of {job.n:,} steps"
         if not complete and not self._stop.is_set() and pairs:

@@ -59,11 +59,11 @@ def separate(model: MLP) -> MLP:
 
 
 def both_engines(
-    config: ModelConfig, scheme: str, X: torch.Tensor, Y: torch.Tensor, pack: bool = False
+    config: ModelConfig, scheme: str, X: torch.Tensor, Y: torch.Tensor
 ) -> tuple[AutogradEngine, FastEngine, MLP, MLP]:
-    """Autograd on one model, the fast engine on a copy (packed or not) of it."""
+    """Autograd on one model, the fast engine on a copy of it."""
     reference = MLP.init(config, scheme)
-    model = packed(reference) if pack else separate(reference)
+    model = packed(reference)
     return AutogradEngine(reference, X, Y), FastEngine(model, X, Y), reference, model
 
 
@@ -100,16 +100,14 @@ SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("pack", [False, True], ids=["separate", "packed"])
 @pytest.mark.parametrize("scheme", ["lecture", "scaled"])
 @pytest.mark.parametrize(("block", "embd", "hidden", "vocab", "batch"), SHAPES)
 def test_gradients_and_loss_equal_autograd(
-    block: int, embd: int, hidden: int, vocab: int, batch: int, scheme: str, pack: bool
+    block: int, embd: int, hidden: int, vocab: int, batch: int, scheme: str
 ) -> None:
     config = ModelConfig(block, embd, hidden, vocab)
     X, Y = random_examples(config)
-    auto, fast, _, _ = both_engines(config, scheme, X, Y, pack)
-    assert (fast._flat_params is not None) == pack
+    auto, fast, _, _ = both_engines(config, scheme, X, Y)
     ix = np.random.default_rng(batch).integers(0, X.shape[0], batch)
     assert_same_step(auto, fast, ix)
 
@@ -179,11 +177,10 @@ def test_real_words_and_a_changing_batch_size(small_words: list[str]) -> None:
         assert_same_step(auto, fast, ix)
 
 
-@pytest.mark.parametrize("pack", [False, True], ids=["separate", "packed"])
-def test_update_trains_the_models_own_tensors(pack: bool) -> None:
+def test_update_trains_the_models_own_tensors() -> None:
     config = ModelConfig(3, 4, 16, 27)
     X, Y = random_examples(config)
-    model = (packed if pack else separate)(MLP.init(config, "scaled"))
+    model = MLP.init(config, "scaled")  # its parameters lie in one buffer
     tensors = dict(model.params)
     before = {name: t.clone() for name, t in tensors.items()}
     fast = FastEngine(model, X, Y)
@@ -229,6 +226,8 @@ def test_update_needs_a_step_first_and_bad_data_is_refused() -> None:
         FastEngine(MLP.init(config), X, torch.full_like(Y, 27))  # a character past the vocab
     with pytest.raises(ConfigError):
         FastEngine(MLP.init(config), X[:, :2], Y)  # another block size
+    with pytest.raises(ConfigError, match="one buffer"):
+        FastEngine(separate(MLP.init(config)), X, Y)  # parameters in five tensors
 
 
 def test_packed_parameters_only_when_back_to_back() -> None:
@@ -250,11 +249,8 @@ def test_the_factory_makes_it() -> None:
 
 # The lecture's init starts at a loss near 27 where float32 rounding differences grow fast
 # (~1e-3 after 50 steps); the scaled init starts near ln(27) and stays within 1e-6.
-@pytest.mark.parametrize("pack", [False, True], ids=["separate", "packed"])
 @pytest.mark.parametrize(("init", "steps"), [("lecture", 20), ("scaled", 300)])
-def test_trainer_runs_match_autograd(
-    small_words: list[str], init: str, steps: int, pack: bool
-) -> None:
+def test_trainer_runs_match_autograd(small_words: list[str], init: str, steps: int) -> None:
     """The same seed gives the same losses and parameters with either engine."""
     dataset = Dataset(small_words)
     examples = dataset.examples(3)
@@ -271,8 +267,6 @@ def test_trainer_runs_match_autograd(
             engine=engine,
         )
         model = MLP.init(config, init, seed=5)
-        if engine == "fast":
-            model = packed(model) if pack else separate(model)
         trainer = Trainer(model, examples, train)
         losses = np.concatenate([trainer.run(steps // 3), trainer.run(steps)])
         runs[engine] = (losses, trainer.model.snapshot(), trainer.evaluate("dev"))

@@ -1,9 +1,13 @@
-"""Training in a child process gives the same numbers as training in this one."""
+"""Training in a child process gives the same numbers as training in this one, and this side
+never loses the weights it received nor waits without end on the child."""
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Iterator
+import os
+import signal
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -11,18 +15,23 @@ import torch
 
 from charnames_gui.core import trainer_process
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.errors import TrainingDiverged
+from charnames_gui.core.events import Diverged, EvalPoint, LossChunk, Snapshot
 from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.trainer_process import RemoteTrainer, TrainerProcess, TrainerProcessError
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.trainer_process import (
+    ProcessTrainer,
+    TrainerNotAnswering,
+    TrainerProcessError,
+    TrainingProcess,
+)
+from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
 
 # The tests share one child process (starting one imports torch, ~2 s); it ends with the module.
 pytestmark = pytest.mark.keeps_trainer_process
 
 
 @pytest.fixture(scope="module")
-def process() -> Iterator[TrainerProcess]:
-    child = TrainerProcess()  # one child for the module: starting one imports torch (~2 s)
+def process() -> Iterator[TrainingProcess]:
+    child = TrainingProcess()  # one child for the module: starting one imports torch (~2 s)
     yield child
     child.close()
 
@@ -33,148 +42,162 @@ def dataset(small_words: list[str]) -> Dataset:
 
 
 def _pair(
-    dataset: Dataset, process: TrainerProcess, config: TrainConfig
-) -> tuple[Trainer, RemoteTrainer]:
+    dataset: Dataset, process: TrainingProcess, config: TrainConfig
+) -> tuple[Trainer, ProcessTrainer]:
     model_config = ModelConfig(3, 5, 24, dataset.vocab.size)
     local = Trainer(MLP.init(model_config, config.init, config.seed), dataset.examples(3), config)
-    remote = RemoteTrainer(
+    remote = ProcessTrainer(
         process, MLP.init(model_config, config.init, config.seed), dataset.examples(3), config
     )
     return local, remote
 
 
+def _subset(dataset: Dataset, n: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
+    X, Y = dataset.examples(3).tensors["train"]
+    return X[:n], Y[:n]
+
+
+def _losses(
+    trainer: TrainerLike,
+    dataset: Dataset,
+    should_stop: Callable[[], bool] = lambda: False,
+    eval_every: int = 10_000_000,
+) -> np.ndarray:
+    """The losses of a stream run to its end (or to should_stop)."""
+    chunks = [
+        e.losses
+        for e in trainer.stream(eval_every, _subset(dataset), should_stop, 0.01, 3600.0)
+        if isinstance(e, LossChunk)
+    ]
+    return np.concatenate(chunks) if chunks else np.empty(0, np.float32)
+
+
+def _same_weights(a: MLP, b: MLP | dict[str, np.ndarray]) -> bool:
+    other = b.snapshot() if isinstance(b, MLP) else b
+    mine = a.snapshot()
+    return all(np.array_equal(mine[n], other[n]) for n in mine)
+
+
 @pytest.mark.parametrize("engine", ["fast", "autograd"])
 def test_the_same_losses_and_weights_as_in_process(
-    dataset: Dataset, process: TrainerProcess, engine: str
+    dataset: Dataset, process: TrainingProcess, engine: str
 ) -> None:
     config = TrainConfig(steps=600, lr=0.2, lr_decay_at=300, engine=engine)
     local, remote = _pair(dataset, process, config)
     expected = local.run(600)
-    remote.begin()
-    got = [remote.run(170), remote.run(30)]
-    remote.begin()  # a pause and a resume: the minibatch stream goes on in the child
-    got += [remote.run(1000, time_budget=5.0)]
-    np.testing.assert_array_equal(np.concatenate(got), expected)
+    first = _losses(remote, dataset, lambda: remote.step > 100)
+    assert 0 < remote.step < 600  # a pause ...
+    second = _losses(remote, dataset)  # ... and a resume: the minibatch stream goes on
+    np.testing.assert_array_equal(np.concatenate([first, second]), expected)
     assert remote.step == local.step == 600 and remote.done
-    remote.snapshot()
-    for name, tensor in local.model.params.items():
-        assert torch.equal(remote.model.params[name], tensor)
+    assert _same_weights(remote.model, local.model)  # the weights came back with the end
+    assert remote.snapshot().step == 600
     assert remote.evaluate("dev") == pytest.approx(local.evaluate("dev"), abs=1e-6)
-    X, Y = dataset.examples(3).tensors["train"]
-    assert remote.loss_on(X, Y) == pytest.approx(local.loss_on(X, Y), abs=1e-6)
 
 
 def test_more_steps_and_a_new_learning_rate_continue(
-    dataset: Dataset, process: TrainerProcess
+    dataset: Dataset, process: TrainingProcess
 ) -> None:
     config = TrainConfig(steps=200, lr=0.1, schedule="constant")
     local, remote = _pair(dataset, process, config)
-    remote.begin()
-    remote.run(500)
+    _losses(remote, dataset)
     assert remote.step == 200
     more = config.replace(steps=400, lr=0.05)
     local.run(200)
     local.set_config(more)
     remote.set_config(more)
-    remote.begin()
-    np.testing.assert_array_equal(remote.run(500), local.run(500))
+    np.testing.assert_array_equal(_losses(remote, dataset), local.run(500))
 
 
 def test_edits_to_the_model_reach_the_child_and_divergence_comes_back(
-    dataset: Dataset, process: TrainerProcess
+    dataset: Dataset, process: TrainingProcess
 ) -> None:
     _, remote = _pair(dataset, process, TrainConfig(steps=100))
-    remote.begin()
-    remote.run(10)
-    remote.snapshot()
+    remote.set_config(remote.config.replace(steps=10))
+    _losses(remote, dataset)
+    remote.set_config(remote.config.replace(steps=100))
     remote.model.params["W2"][0, 0] = float("nan")  # as a test or a learner might
-    remote.begin()
-    with pytest.raises(TrainingDiverged) as caught:
-        remote.run(10)
-    assert caught.value.step == 11
+    events = list(remote.stream(50, _subset(dataset), lambda: False, 0.01, 3600.0))
+    diverged = [e for e in events if isinstance(e, Diverged)]
+    assert len(diverged) == 1 and diverged[0].step == 11
     assert remote.step == 10
 
 
-def test_a_dead_child_is_reported_then_replaced(dataset: Dataset) -> None:
-    process = TrainerProcess()
-    try:
-        _, remote = _pair(dataset, process, TrainConfig(steps=50))
-        remote.begin()
-        remote.run(5)
-        assert process._process is not None
-        process._process.kill()
-        process._process.join(5)
-        with pytest.raises(TrainerProcessError, match="stopped"):
-            remote.run(5)
-        remote.begin()  # a new child, sent the model again
-        assert len(remote.run(5)) == 5
-    finally:
-        process.close()
-    assert process._process is None
+def test_single_steps_here_then_a_run_there_equal_one_run(
+    dataset: Dataset, process: TrainingProcess
+) -> None:
+    """step_once runs on this side, between runs; the child then goes on from that step with
+    the minibatches of one uninterrupted run."""
+    config = TrainConfig(steps=1_000_000, lr=0.05, schedule="constant")
+    local, remote = _pair(dataset, process, config)
+    got = [_losses(remote, dataset, lambda: remote.step >= 100)]  # paused after ~100 steps
+    got.append(np.float32([remote.step_once().loss_before for _ in range(5)]))
+    resumed_at = remote.step
+    got.append(_losses(remote, dataset, lambda: remote.step >= resumed_at + 200))
+    np.testing.assert_array_equal(np.concatenate(got), local.run(remote.step))
+    assert _same_weights(remote.model, local.model)
 
 
 def test_a_stream_gives_the_same_events_as_in_process(
-    dataset: Dataset, process: TrainerProcess
+    dataset: Dataset, process: TrainingProcess
 ) -> None:
     config = TrainConfig(steps=900, lr=0.2, schedule="constant")
     local, remote = _pair(dataset, process, config)
-    X, Y = dataset.examples(3).tensors["train"]
-    subset = (X[:100], Y[:100])
+    subset = _subset(dataset)
 
-    def collect(trainer: Trainer | RemoteTrainer) -> tuple[np.ndarray, list]:
+    def collect(trainer: TrainerLike) -> tuple[np.ndarray, list[EvalPoint]]:
         losses, evals = [], []
         for event in trainer.stream(300, subset, lambda: False, 0.01, 3600.0):
-            if event[0] == "chunk":
-                losses.append(event[1])
-            elif event[0] == "eval":
-                evals.append(event[1:])
+            if isinstance(event, LossChunk):
+                losses.append(event.losses)
+            elif isinstance(event, EvalPoint):
+                evals.append(event)
         return np.concatenate(losses), evals
 
-    remote.begin()
     remote_losses, remote_evals = collect(remote)
     local_losses, local_evals = collect(local)
     np.testing.assert_array_equal(remote_losses, local_losses)
-    assert [e[0] for e in remote_evals] == [300, 600, 900]
-    np.testing.assert_allclose(remote_evals, local_evals, atol=1e-6)
+    assert [e.step for e in remote_evals] == [e.step for e in local_evals] == [300, 600, 900]
+    for r, lo in zip(remote_evals, local_evals, strict=True):
+        assert r.dev_loss == pytest.approx(lo.dev_loss, abs=1e-6)
+        assert r.train_loss == pytest.approx(lo.train_loss, abs=1e-6)
     assert remote.step == 900
 
 
 def test_the_child_leaves_the_dev_points_to_the_app(
-    dataset: Dataset, process: TrainerProcess, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The child sends the weights at each dev point and trains on; this side measures the
-    losses in slices, asking should_stop() (which waits for a GUI frame) before each."""
+    losses in slices, asking should_stop() before each."""
     monkeypatch.setattr(trainer_process, "EVAL_SLICE", 16)
     config = TrainConfig(steps=600, lr=0.2, schedule="constant")
     _, remote = _pair(dataset, process, config)
-    X, Y = dataset.examples(3).tensors["train"]
-    subset = (X[:100], Y[:100])
+    subset = _subset(dataset)
     asked = [0]
 
     def should_stop() -> bool:
         asked[0] += 1
         return False
 
-    remote.begin()
     events = list(remote.stream(200, subset, should_stop, 0.01, 3600.0))
-    evals = [e[1:] for e in events if e[0] == "eval"]
-    assert [step for step, *_ in evals] == [200, 400, 600]
+    evals = [e for e in events if isinstance(e, EvalPoint)]
+    assert [e.step for e in evals] == [200, 400, 600]
+    # each dev point's weights come as a Snapshot too: this side holds them
+    assert [e.step for e in events if isinstance(e, Snapshot)][:3] == [200, 400, 600]
     dev_rows = dataset.examples(3).tensors["dev"][0].shape[0]
     slices = math.ceil(dev_rows / 16) + math.ceil(100 / 16)
     assert asked[0] >= 3 * slices
-    remote.snapshot()  # the weights at step 600 into the mirror
     dev_X, dev_Y = dataset.examples(3).tensors["dev"]
-    assert evals[-1][1] == pytest.approx(remote.model.loss(dev_X, dev_Y), abs=1e-6)
-    assert evals[-1][2] == pytest.approx(remote.model.loss(*subset), abs=1e-6)
+    assert evals[-1].dev_loss == pytest.approx(remote.model.loss(dev_X, dev_Y), abs=1e-6)
+    assert evals[-1].train_loss == pytest.approx(remote.model.loss(*subset), abs=1e-6)
 
 
 def test_a_stop_asked_during_a_dev_point_reaches_the_child(
-    dataset: Dataset, process: TrainerProcess, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(trainer_process, "EVAL_SLICE", 16)
     config = TrainConfig(steps=100_000, lr=0.1, schedule="constant")
     _, remote = _pair(dataset, process, config)
-    X, Y = dataset.examples(3).tensors["train"]
     measuring = [False]
     losses_of = remote._losses_of
 
@@ -183,33 +206,31 @@ def test_a_stop_asked_during_a_dev_point_reaches_the_child(
         return losses_of(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(remote, "_losses_of", spy)
-    remote.begin()
-    events = list(remote.stream(200, (X[:100], Y[:100]), lambda: measuring[0], 0.01, 3600.0))
-    evals = [e for e in events if e[0] == "eval"]
-    assert evals[0][1] == 200
+    events = list(remote.stream(200, _subset(dataset), lambda: measuring[0], 0.01, 3600.0))
+    evals = [e for e in events if isinstance(e, EvalPoint)]
+    assert evals[0].step == 200
     # stopped while the first point was measured: the child had sent one more at most
     assert len(evals) <= 2
     assert remote.step < 100_000
 
 
 def test_a_stream_stops_between_two_steps_when_asked(
-    dataset: Dataset, process: TrainerProcess
+    dataset: Dataset, process: TrainingProcess
 ) -> None:
     _, remote = _pair(dataset, process, TrainConfig(steps=10_000_000))
-    X, Y = dataset.examples(3).tensors["train"]
-    remote.begin()
     chunks: list[np.ndarray] = []
     stop = lambda: len(chunks) >= 3  # noqa: E731
-    for event in remote.stream(10_000_000, (X[:10], Y[:10]), stop, 0.01, 3600.0):
-        if event[0] == "chunk":
-            chunks.append(event[1])
+    for event in remote.stream(10_000_000, _subset(dataset, 10), stop, 0.01, 3600.0):
+        if isinstance(event, LossChunk):
+            chunks.append(event.losses)
     assert 0 < remote.step < 10_000_000
-    remote.begin()  # the pipe is clean: the next request works
-    assert len(remote.run(5)) == 5
+    step = remote.step
+    assert len(_losses(remote, dataset, lambda: remote.step > step + 50)) > 0
+    assert remote.step > step  # the pipe was clean: the next stream works
 
 
 def test_a_resumed_model_goes_on_with_its_minibatches_in_the_child(
-    dataset: Dataset, process: TrainerProcess
+    dataset: Dataset, process: TrainingProcess
 ) -> None:
     """A model file's step and minibatch stream reach the child: it trains on as the model
     would have without the break (here: a stream started by a batch-size change)."""
@@ -221,7 +242,75 @@ def test_a_resumed_model_goes_on_with_its_minibatches_in_the_child(
     saved_weights = local.model.copy()
     expected = local.run(50)
 
-    remote = RemoteTrainer(process, saved_weights, dataset.examples(3), local.config)
+    remote = ProcessTrainer(process, saved_weights, dataset.examples(3), local.config)
     remote.resume(70, 1.5, local.batch_stream)
     assert (remote.step, remote.seconds, remote.batch_stream) == (70, 1.5, (config.seed + 30, 30))
-    np.testing.assert_array_equal(remote.run(50), expected)
+    remote.set_config(remote.config.replace(steps=120))
+    np.testing.assert_array_equal(_losses(remote, dataset), expected)
+
+
+def test_a_killed_child_leaves_the_last_weights_received_and_their_step(
+    dataset: Dataset,
+) -> None:
+    """kill -9 mid-run: the trainer keeps the last Snapshot it received, goes back to its
+    step, says so, and a new child goes on from there exactly as an unbroken run."""
+    process = TrainingProcess()
+    try:
+        config = TrainConfig(steps=10_000_000, lr=0.05, schedule="constant")
+        local, remote = _pair(dataset, process, config)
+        snapshots: list[Snapshot] = []
+        with pytest.raises(TrainerProcessError) as caught:
+            for event in remote.stream(10_000_000, _subset(dataset), lambda: False, 0.01, 0.02):
+                if isinstance(event, Snapshot):
+                    snapshots.append(event)
+                if len(snapshots) == 3:
+                    assert process.pid is not None
+                    os.kill(process.pid, signal.SIGKILL)
+        last = snapshots[-1]
+        message = str(caught.value)
+        assert "stopped unexpectedly (killed by signal 9" in message
+        assert f"at step {last.step:,}, the last weights received" in message
+        assert remote.step == last.step and remote.seconds == last.seconds
+        assert _same_weights(remote.model, last.weights)
+        assert remote.snapshot().step == last.step
+        # a new child goes on from there, with the minibatches of an unbroken run
+        expected = local.run(last.step + 200)[last.step :]
+        remote.set_config(config.replace(steps=last.step + 200))
+        np.testing.assert_array_equal(_losses(remote, dataset), expected)
+        assert _same_weights(remote.model, local.model)
+    finally:
+        process.close()
+    assert process.pid is None
+
+
+def test_a_stopped_child_is_ended_after_a_bounded_wait(dataset: Dataset) -> None:
+    """SIGSTOP: the child is alive but silent. A stop is not answered, so this side ends
+    it (terminate, then kill) and keeps the last weights received."""
+    process = TrainingProcess()
+    stopped_pid: list[int] = []
+    try:
+        _, remote = _pair(dataset, process, TrainConfig(steps=10_000_000, schedule="constant"))
+        snapshots: list[Snapshot] = []
+
+        def should_stop() -> bool:
+            if len(snapshots) >= 2 and not stopped_pid:
+                assert process.pid is not None
+                os.kill(process.pid, signal.SIGSTOP)
+                stopped_pid.append(process.pid)
+            return bool(stopped_pid)
+
+        with pytest.raises(TrainerNotAnswering) as caught:
+            for event in remote.stream(10_000_000, _subset(dataset), should_stop, 0.01, 0.02):
+                if isinstance(event, Snapshot):
+                    snapshots.append(event)
+        assert "does not answer" in str(caught.value)
+        assert remote.step == snapshots[-1].step == remote.snapshot().step
+        assert _same_weights(remote.model, snapshots[-1].weights)
+        assert process.pid is None  # forgotten: the next run starts a new child
+        with pytest.raises(ProcessLookupError):
+            os.kill(stopped_pid[0], 0)  # the stopped child is gone (killed and reaped)
+    finally:
+        for pid in stopped_pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        process.close()

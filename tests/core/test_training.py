@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import torch.nn.functional as F
 
 from charnames_gui.core.data import Dataset, SplitTensors
 from charnames_gui.core.errors import ConfigError, TrainingDiverged
+from charnames_gui.core.events import Diverged, EvalDue, EvalPoint, LossChunk, Snapshot
 from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
 from charnames_gui.core.training import (
     MAX_BATCH_SIZE,
@@ -23,7 +25,9 @@ from charnames_gui.core.training import (
     Trainer,
     lr_sweep,
     lr_sweep_steps,
+    moving_average,
     suggest_lr,
+    sweep_window,
     train_stream,
 )
 
@@ -230,16 +234,93 @@ def test_a_stream_can_leave_the_dev_points_to_its_watcher(dataset: Dataset) -> N
     X, Y = dataset.examples(3).tensors["train"]
     subset = (X[:50], Y[:50])
     measured = make_trainer(dataset, steps=60)
-    evals = [e[1:] for e in train_stream(measured, 20, subset, lambda: False) if e[0] == "eval"]
+    evals = [e for e in train_stream(measured, 20, subset, lambda: False)
+             if isinstance(e, EvalPoint)]  # fmt: skip
     left = make_trainer(dataset, steps=60)
-    due = [e[1:] for e in train_stream(left, 20, subset, lambda: False, evaluate=False)
-           if e[0] == "eval_due"]  # fmt: skip
-    assert [step for step, *_ in evals] == [step for step, _ in due] == [20, 40, 60]
+    due = [e for e in train_stream(left, 20, subset, lambda: False, evaluate=False)
+           if isinstance(e, EvalDue)]  # fmt: skip
+    assert [e.step for e in evals] == [e.step for e in due] == [20, 40, 60]
     dev_X, dev_Y = dataset.examples(3).tensors["dev"]
-    for (_, dev, sub), (_, weights) in zip(evals, due, strict=True):
-        model = MLP(left.model.config, {k: torch.from_numpy(v) for k, v in weights.items()})
-        assert model.loss(dev_X, dev_Y) == dev
-        assert model.loss(*subset) == sub
+    for point, weights in zip(evals, due, strict=True):
+        model = MLP(left.model.config, {k: torch.from_numpy(v) for k, v in weights.weights.items()})
+        assert model.loss(dev_X, dev_Y) == point.dev_loss
+        assert model.loss(*subset) == point.train_loss
+
+
+def test_a_stream_yields_the_events_of_core_events(dataset: Dataset) -> None:
+    """Loss chunks tile the steps, each knows its lr and seconds; snapshots carry their step;
+    every event pickles (the training process sends them as they are)."""
+    X, Y = dataset.examples(3).tensors["train"]
+    trainer = make_trainer(dataset, steps=300, schedule="step", lr_decay_at=150)
+    events = list(train_stream(trainer, 100, (X[:20], Y[:20]), lambda: False, 0.001, 0.0))
+    chunks = [e for e in events if isinstance(e, LossChunk)]
+    assert chunks[0].start_step == 1 and chunks[-1].end_step == 300
+    assert all(b.start_step == a.end_step + 1 for a, b in itertools.pairwise(chunks))
+    assert all(c.lr == trainer.config.lr_at(c.end_step - 1) for c in chunks)
+    assert all(a.seconds <= b.seconds for a, b in itertools.pairwise(chunks))
+    snapshots = [e for e in events if isinstance(e, Snapshot)]
+    assert snapshots and all(isinstance(s.weights["W1"], np.ndarray) for s in snapshots)
+    ends = {c.end_step for c in chunks}
+    assert all(s.step in ends for s in snapshots)  # taken between two chunks, at a chunk's end
+    assert {type(e) for e in events} <= {LossChunk, EvalPoint, Snapshot}
+    for event in events[:5] + snapshots[-1:]:
+        again = pickle.loads(pickle.dumps(event))
+        assert type(again) is type(event) and getattr(again, "step", 0) == getattr(event, "step", 0)
+
+
+def test_a_diverging_stream_ends_with_a_diverged_event(dataset: Dataset) -> None:
+    trainer = make_trainer(dataset, steps=100)
+    with torch.no_grad():
+        trainer.model.W2[0, 0] = float("nan")
+    X, Y = dataset.examples(3).tensors["train"]
+    events = list(train_stream(trainer, 50, (X[:5], Y[:5]), lambda: False))
+    assert isinstance(events[-1], Diverged)
+    assert events[-1].step == 1 and "diverged" in events[-1].message
+    assert trainer.step == 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_single_steps_give_the_same_weights_as_one_run(dataset: Dataset, engine: str) -> None:
+    """step_once takes the very step run() would: N single steps, bit for bit the same model
+    as N steps in one go (same minibatches, same learning rates, across a decay)."""
+    in_one_go = make_trainer(dataset, engine=engine, steps=60, schedule="step", lr_decay_at=25)
+    expected = in_one_go.run(40)
+    stepped = make_trainer(dataset, engine=engine, steps=60, schedule="step", lr_decay_at=25)
+    results = [stepped.step_once() for _ in range(40)]
+    assert stepped.step == 40 and [r.step for r in results] == list(range(1, 41))
+    np.testing.assert_array_equal(np.float32([r.loss_before for r in results]), expected)
+    assert_same_params(params_of(stepped), params_of(in_one_go))
+    # and it goes on with the same minibatches as a run
+    np.testing.assert_array_equal(stepped.run(20), in_one_go.run(20))
+    assert_same_params(params_of(stepped), params_of(in_one_go))
+
+
+def test_a_single_step_shows_its_minibatch_and_what_it_did(dataset: Dataset) -> None:
+    trainer = make_trainer(dataset, batch_size=8, steps=10, lr=0.5)
+    X, Y = dataset.examples(3).tensors["train"]
+    ix = BatchSampler(X.shape[0], 8, trainer.config.seed).next()  # the first minibatch
+    before_model = trainer.model.copy()
+    result = trainer.step_once()
+    assert result.contexts.shape == (8, 3) and result.targets.shape == (8,)
+    np.testing.assert_array_equal(result.contexts, X[ix].numpy())
+    np.testing.assert_array_equal(result.targets, Y[ix].numpy())
+    rows_t = torch.from_numpy(ix)
+    assert result.loss_before == pytest.approx(before_model.loss(X[rows_t], Y[rows_t]), rel=1e-5)
+    assert result.loss_after == trainer.model.loss(X[rows_t], Y[rows_t])
+    assert result.loss_after < result.loss_before  # one SGD step helps its own minibatch
+    assert result.lr == 0.5
+    itos = dataset.vocab.itos
+    rows = result.rows(itos)
+    assert len(rows) == 8
+    first = "".join(itos[int(i)] for i in X[ix[0]]) + " → " + itos[int(Y[ix[0]])]
+    assert rows[0] == first
+
+
+def test_a_single_step_past_the_end_is_refused(dataset: Dataset) -> None:
+    trainer = make_trainer(dataset, steps=2)
+    trainer.run(2)
+    with pytest.raises(ConfigError, match="steps are done"):
+        trainer.step_once()
 
 
 def test_examples_of_another_block_size_are_refused(dataset: Dataset) -> None:
@@ -497,3 +578,22 @@ def test_suggest_lr_on_a_real_sweep(dataset: Dataset, examples: SplitTensors) ->
     suggestion = suggest_lr(pairs)
     assert suggestion is not None and 1e-3 <= suggestion <= 1.0
     assert suggestion in [lr for lr, _ in pairs]
+
+
+def test_the_suggestion_reads_the_curve_the_finder_draws() -> None:
+    """One smoothing (core.training.moving_average, sweep_window) for the suggestion and the
+    LR finder's curve: the suggested lr is where that curve is lowest (full-window points)."""
+    rng = np.random.default_rng(0)
+    lrs = (10 ** np.linspace(-3, 0, 1000)).tolist()
+    losses = [3.0 - math.log10(lr) * 0.0 + (math.log10(lr) + 1) ** 2 + float(rng.normal(0, 0.3))
+              for lr in lrs]  # fmt: skip
+    pairs = list(zip(lrs, losses, strict=True))
+    w = sweep_window(len(pairs))
+    assert w == 50
+    smoothed = moving_average(np.array(losses), w)
+    interior = slice(w // 2, len(losses) - (w - 1) // 2)
+    best = int(np.argmin(smoothed[interior])) + w // 2
+    assert suggest_lr(pairs) == lrs[best]
+    # the same as the plain sliding window of the lecture's reading
+    valid = np.convolve(losses, np.ones(w) / w, mode="valid")
+    assert lrs[int(np.argmin(valid)) + w // 2] == suggest_lr(pairs)

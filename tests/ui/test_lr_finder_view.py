@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from charnames_gui.core.events import SweepPoints
 from charnames_gui.ui.lr_finder_view import LrFinderView, round_lr
 
 
@@ -27,8 +28,8 @@ def view(qtbot) -> LrFinderView:
 def test_appended_points_become_the_curve(view: LrFinderView) -> None:
     pairs = sweep(200)
     view.start(200)
-    view.append(pairs[:120])
-    view.append(pairs[120:])
+    view.append(SweepPoints(pairs[:120]))
+    view.append(SweepPoints(pairs[120:]))
     x, y = view.raw_curve.getData()
     np.testing.assert_allclose(x, np.log10([lr for lr, _ in pairs]))
     np.testing.assert_allclose(y, [loss for _, loss in pairs])
@@ -40,15 +41,15 @@ def test_appended_points_become_the_curve(view: LrFinderView) -> None:
 
 def test_more_points_than_announced_and_bad_points(view: LrFinderView) -> None:
     view.start(10)
-    view.append(sweep(30))
-    view.append([(0.5, math.nan), (0.6, math.inf)])  # non-finite losses are not drawn
+    view.append(SweepPoints(sweep(30)))
+    view.append(SweepPoints([(0.5, math.nan), (0.6, math.inf)]))  # non-finite losses are not drawn
     x, _ = view.points()
     assert len(x) == 30
 
 
 def test_finish_marks_the_suggestion(view: LrFinderView) -> None:
     view.start(200)
-    view.append(sweep(200))
+    view.append(SweepPoints(sweep(200)))
     view.finish(0.1)
     mx, _ = view.suggested_marker.getData()
     assert mx == pytest.approx([-1.0])
@@ -61,7 +62,7 @@ def test_finish_marks_the_suggestion(view: LrFinderView) -> None:
 
 def test_choosing_emits_lr_chosen(qtbot, view: LrFinderView) -> None:
     view.start(200)
-    view.append(sweep(200))
+    view.append(SweepPoints(sweep(200)))
     view.finish(0.1)
     view.line.setValue(-1.5)  # what dragging the line does
     assert view.lr_box.value() == pytest.approx(round_lr(10**-1.5))  # 0.032
@@ -77,7 +78,7 @@ def test_choosing_emits_lr_chosen(qtbot, view: LrFinderView) -> None:
 
 def test_finish_without_suggestion_starts_at_the_lowest_point(view: LrFinderView) -> None:
     view.start(200)
-    view.append(sweep(200))
+    view.append(SweepPoints(sweep(200)))
     view.finish(None)
     assert view.line.value() == pytest.approx(-1.0, abs=0.05)
     assert len(view.suggested_marker.getData()[0]) == 0
@@ -85,7 +86,7 @@ def test_finish_without_suggestion_starts_at_the_lowest_point(view: LrFinderView
 
 def test_early_stop_and_empty_sweep(view: LrFinderView) -> None:
     view.start(200)
-    view.append(sweep(200)[:150])  # the sweep stopped: the loss became infinite
+    view.append(SweepPoints(sweep(200)[:150]))  # the sweep stopped: the loss became infinite
     view.finish(0.1)
     assert "stopped early" in view.status.text()
     view.start(100)
@@ -96,7 +97,7 @@ def test_early_stop_and_empty_sweep(view: LrFinderView) -> None:
 
 def test_clear(view: LrFinderView) -> None:
     view.start(200)
-    view.append(sweep(200))
+    view.append(SweepPoints(sweep(200)))
     view.finish(0.1)
     view.clear()
     x, _ = view.raw_curve.getData()
@@ -117,7 +118,7 @@ def test_clicking_the_plot_moves_the_choice(qtbot, view: LrFinderView) -> None:
     view.show()
     qtbot.waitExposed(view)
     view.start(200)
-    view.append(sweep(200))
+    view.append(SweepPoints(sweep(200)))
     view.finish(0.1)
     box = view.plot_widget.getPlotItem().getViewBox()
     scene_pos = box.mapViewToScene(QPointF(-2.0, 3.0))

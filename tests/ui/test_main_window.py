@@ -275,7 +275,7 @@ def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
 def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The window's live views share its frame clock (tests/ui/test_frame_clock.py): the loss
     plot on every other frame, one of the others in between."""
-    from charnames_gui.ui.training_worker import Progress, Snapshot
+    from charnames_gui.core.events import Progress, Snapshot
 
     window.frame_clock.stop()  # the test plays the frames
     assert window.controller.model is not None
@@ -310,7 +310,7 @@ def test_the_training_panel_fits_a_1280_by_800_screen(window: MainWindow) -> Non
     """Every field reachable without scrolling, even with a finished run's four-line result."""
     from PySide6.QtWidgets import QApplication, QScrollArea
 
-    from charnames_gui.ui.training_worker import RunEnded
+    from charnames_gui.core.events import RunEnded
 
     window.resize(1280, 800)
     window.controls.show_outcome(RunEnded("finished", 200_000, 31.5, 2.1010, 2.1642))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
+from charnames_gui.core.events import Progress
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.training_controls import TrainingControls, format_duration
-from charnames_gui.ui.training_worker import Progress
 
 
 def test_progress_shows_the_step_count_and_the_figures(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -40,3 +40,15 @@ def test_format_duration() -> None:
     assert format_duration(61) == "1 min 01 s"
     assert format_duration(3 * 3600 + 125) == "3 h 02 min"
     assert format_duration(math.inf) == "–"
+
+
+def test_the_figures_reset_for_a_new_model(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The controller sends a zero Progress for a new or opened model: no speed, elapsed time
+    or time left carried over from the previous one (issue 13, item 6)."""
+    controls = TrainingControls()
+    qtbot.addWidget(controls)
+    controls.show_progress(Progress(36_202, 200_000, 5.3, 8_090.0))
+    controls.show_progress(Progress(0, 200_000, 0.0, 0.0))
+    assert controls.step_text() == "step 0 / 200,000 (0%)"
+    texts = [controls.rate_label.text(), controls.elapsed_label.text(), controls.left_label.text()]
+    assert texts == ["–", "–", "–"]

@@ -27,8 +27,8 @@ operation writes into its buffer (np.dot(..., out=...)), and a few tricks save o
   so update() trains the model itself, and all gradients live in one flat buffer, so the
   -lr * grad of update() is one operation;
 - a column of ones after embcat: one matmul gives dW1 and db1 ([embcat | 1].T @ dhpre), and,
-  when the model keeps its parameters in one buffer, [embcat | 1] @ [W1; b1] adds b1 too
-  and update() is a single addition;
+  as the model keeps its parameters in one buffer (core/model.py), [embcat | 1] @ [W1; b1]
+  adds b1 too and update() is a single addition;
 - one-hot rows (taken from an identity matrix) turn the sums over a batch into matmuls:
   the target's logit is a dot product, and dC = onehot(Xb).T @ demb adds up the rows of a
   character that appears several times, in one context or in several.
@@ -40,10 +40,7 @@ measures both). What is left is mostly the six matmuls, tanh, and NumPy's ~1 us 
 
 from __future__ import annotations
 
-import ctypes
-import glob
 import math
-import os
 
 import numpy as np
 import torch
@@ -56,7 +53,8 @@ class FastEngine:
     """The Engine protocol (see engines/base.py) with the backward pass written by hand.
 
     It trains the model's own tensors, with or without requires_grad (the autograd engine
-    turns it on), through NumPy views of them. Any valid ModelConfig and batch size works.
+    turns it on), through NumPy views of them. Any valid ModelConfig and batch size works;
+    the parameters must lie back to back in one buffer, as an MLP keeps them.
     """
 
     name = "fast"
@@ -89,13 +87,15 @@ class FastEngine:
         self._W1_T, self._W2_T = self._params[1].T, self._params[3].T
         shapes = parameter_shapes(cfg)
         sizes = [math.prod(shapes[n]) for n in PARAMETER_NAMES]
-        # When the model keeps its parameters back to back in one buffer (C, W1, b1, W2, b2),
-        # [W1; b1] is one (block_size * n_embd + 1, n_hidden) matrix, so [embcat | 1] @ [W1; b1]
+        # The model keeps its parameters back to back in one buffer (C, W1, b1, W2, b2), so
+        # [W1; b1] is one (block_size * n_embd + 1, n_hidden) matrix: [embcat | 1] @ [W1; b1]
         # adds the bias inside the matmul, and update() is one addition over all parameters.
-        self._flat_params = packed_parameters(self._tensors)  # (n_parameters,) or None
-        if self._flat_params is not None:
-            start, stop = sizes[0], sizes[0] + sizes[1] + sizes[2]
-            self._W1b1 = self._flat_params[start:stop].reshape(self._TE + 1, self._H)
+        flat = packed_parameters(self._tensors)  # (n_parameters,)
+        if flat is None:
+            raise ConfigError("The fast engine needs the parameters in one buffer, as MLP has")
+        self._flat_params = flat
+        start, stop = sizes[0], sizes[0] + sizes[1] + sizes[2]
+        self._W1b1 = flat[start:stop].reshape(self._TE + 1, self._H)
 
         # All gradients in one flat buffer, in the same order; [dW1; db1] is one matrix too.
         self._grad = np.zeros(sum(sizes), dtype=np.float32)
@@ -103,10 +103,6 @@ class FastEngine:
         offsets = np.cumsum([0, *sizes])
         self._grads = [
             self._grad[offsets[i] : offsets[i + 1]].reshape(shapes[n])
-            for i, n in enumerate(PARAMETER_NAMES)
-        ]
-        self._scaled_views = [
-            self._scaled[offsets[i] : offsets[i + 1]].reshape(shapes[n])
             for i, n in enumerate(PARAMETER_NAMES)
         ]
         self._dC = self._grads[0]  # (vocab, embd)
@@ -163,10 +159,10 @@ class FastEngine:
         B = len(ix)
         if B != self._B:
             self._allocate(B)
-        C, W1, b1, W2, b2 = self._params
+        C, W2, b2 = self._params[0], self._params[3], self._params[4]
         W1_T, W2_T = self._W1_T, self._W2_T
         embcat1 = self._embcat1
-        xb, yb, emb, embcat, h = self._xb, self._yb, self._emb, self._embcat, self._h
+        xb, yb, emb, h = self._xb, self._yb, self._emb, self._h
         logits, rowmax, sumexp, lse = self._logits, self._rowmax, self._sumexp, self._lse
         onehot_y, dh, demb = self._onehot_y, self._dh, self._demb
 
@@ -176,11 +172,7 @@ class FastEngine:
         np.take(self._XY, ix, axis=0, out=self._xyb, mode="clip")  # (B, T + 1) [Xb | Yb]
         np.copyto(xb, self._xyb_x)  # (B, T)
         np.take(C, xb, axis=0, out=emb, mode="clip")  # (B, T, E)
-        if self._flat_params is not None:
-            np.dot(embcat1, self._W1b1, out=h)  # (B, H) [embcat | 1] @ [W1; b1]
-        else:
-            np.dot(embcat, W1, out=h)  # (B, H)
-            np.add(h, b1, out=h)
+        np.dot(embcat1, self._W1b1, out=h)  # (B, H) [embcat | 1] @ [W1; b1]
         np.tanh(h, out=h)
         np.dot(h, W2, out=logits)  # (B, V)
         np.add(logits, b2, out=logits)
@@ -230,11 +222,7 @@ class FastEngine:
         if not self._has_grad:
             raise RuntimeError("update() needs a forward_backward() first")
         np.multiply(self._grad, -lr, out=self._scaled)  # like autograd: p.data += -lr * grad
-        if self._flat_params is not None:
-            np.add(self._flat_params, self._scaled, out=self._flat_params)
-        else:
-            for p, s in zip(self._params, self._scaled_views, strict=True):
-                np.add(p, s, out=p)
+        np.add(self._flat_params, self._scaled, out=self._flat_params)  # every parameter
 
     def gradients(self) -> dict[str, np.ndarray]:
         return {name: g.copy() for name, g in zip(PARAMETER_NAMES, self._grads, strict=True)}
@@ -254,35 +242,3 @@ def packed_parameters(tensors: list[torch.Tensor]) -> np.ndarray | None:
         offset += t.numel()
     total = offset - first.storage_offset()
     return first.detach().as_strided((total,), (1,)).numpy()
-
-
-# -- BLAS threads ------------------------------------------------------------------------------
-_SET_THREADS_SYMBOLS = (
-    "scipy_openblas_set_num_threads64_",
-    "scipy_openblas_set_num_threads",
-    "openblas_set_num_threads64_",
-    "openblas_set_num_threads",
-    "MKL_Set_Num_Threads",
-)
-
-
-def set_blas_threads(n: int) -> bool:
-    """Limit the threads of NumPy's BLAS (which the fast engine's matmuls run in) to n.
-
-    torch.set_num_threads does not reach it. Returns False when NumPy's BLAS library was not
-    found; OPENBLAS_NUM_THREADS set before NumPy is imported does the same.
-    """
-    libs_dir = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    candidates = sorted(glob.glob(os.path.join(libs_dir, "*openblas*")))
-    candidates += sorted(glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs", "*")))
-    for path in candidates:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for symbol in _SET_THREADS_SYMBOLS:
-            fn = getattr(lib, symbol, None)
-            if fn is not None:
-                fn(ctypes.c_int(n))
-                return True
-    return False

@@ -1,0 +1,289 @@
+"""The controller with a training process that dies or stops answering, the run's figures, the
+learning-rate finder's fresh model, and one step at a time."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QTimer
+
+from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.events import OneStep, Progress, RunEnded, Snapshot, SweepPoints
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.training import TrainConfig, Trainer, lr_sweep
+from charnames_gui.ui.controller import Controller, TrainingState
+
+LONG = 10_000_000  # steps: a run that never ends by itself during a test
+
+
+@pytest.fixture
+def make_controller(qtbot, small_words: list[str]) -> Iterator[Callable[..., Controller]]:  # type: ignore[no-untyped-def]
+    """make_controller(use_training_process, steps=LONG): a controller with a small model
+    on the small dataset; every one made is shut down at the end."""
+    made: list[Controller] = []
+
+    def make(use_training_process: bool = True, **train: object) -> Controller:
+        controller = Controller(use_training_process=use_training_process)
+        made.append(controller)
+        controller.set_dataset(Dataset(small_words))
+        config = TrainConfig(steps=LONG, lr=0.05, schedule="constant", seed=7)
+        assert controller.new_model(ModelConfig(3, 4, 16), config.replace(**train), 42)
+        return controller
+
+    yield make
+    for controller in made:
+        controller.shutdown()
+
+
+def _snapshots(controller: Controller) -> list[Snapshot]:
+    received: list[Snapshot] = []
+    controller.snapshotReady.connect(received.append)
+    return received
+
+
+def _same(a: Snapshot, b: Snapshot) -> bool:
+    return all(np.array_equal(a.weights[k], b.weights[k]) for k in a.weights)
+
+
+def _weights_equal(model: MLP, weights: dict[str, np.ndarray]) -> bool:
+    mine = model.snapshot()
+    return all(np.array_equal(mine[name], weights[name]) for name in mine)
+
+
+@contextlib.contextmanager
+def _stopped(pid: int) -> Iterator[None]:
+    """The child SIGSTOPped for the block; continued (if still there) whatever happens."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+
+
+def _is_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_killed_training_process_leaves_the_last_weights_received(
+    qtbot,
+    make_controller: Callable[..., Controller],
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 10, item 1: kill -9 mid-run. The step shown, the weights and a saved file agree:
+    all are those of the last weights received, and the message says so."""
+    c = make_controller()
+    received = _snapshots(c)
+    errors: list[tuple[str, str]] = []
+    c.errorOccurred.connect(lambda title, message: errors.append((title, message)))
+    c.start()
+    qtbot.waitUntil(lambda: len(received) >= 3 and received[-1].step > 0, timeout=30_000)
+    assert c.process is not None and c.process.pid is not None
+    with qtbot.waitSignal(c.runEnded, timeout=30_000) as ended:
+        os.kill(c.process.pid, signal.SIGKILL)
+    outcome: RunEnded = ended.args[0]
+    assert outcome.status == "failed"
+    assert "stopped unexpectedly (killed by signal 9" in outcome.message
+    assert "the last weights received" in outcome.message
+    assert "()" not in outcome.message
+    assert errors and errors[-1][1] == outcome.message
+    # the run-end snapshot repeats the last weights received during the run
+    final = received[-1]
+    assert final.step > 0
+    assert any(
+        s.step == final.step
+        and all(np.array_equal(s.weights[k], final.weights[k]) for k in s.weights)
+        for s in received[:-1]
+    )
+    assert c.trainer is not None
+    assert c.trainer.step == outcome.step == final.step
+    assert _weights_equal(c.model, final.weights)  # type: ignore[arg-type]
+    assert c.model_info().step == final.step  # type: ignore[union-attr]
+    # a saved file says the same
+    path = tmp_path / "after-kill.safetensors"
+    assert c.save(path)
+    saved = load_model(path)
+    assert saved.training.steps == final.step
+    assert _weights_equal(saved.model, final.weights)
+    # and training goes on from there, in a new training process
+    with qtbot.waitSignal(c.lossesReady, timeout=30_000) as chunk:
+        c.start()
+    assert chunk.args[0].start_step == final.step + 1
+    c.pause()
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
+
+
+def test_pause_and_save_with_a_stopped_training_process(
+    qtbot,
+    make_controller: Callable[..., Controller],
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 10, item 7: SIGSTOP. Save writes the last weights received without waiting for
+    the child; Pause takes effect and says the training process does not answer."""
+    c = make_controller()
+    received = _snapshots(c)
+    messages: list[str] = []
+    c.statusMessage.connect(messages.append)
+    c.start()
+    qtbot.waitUntil(lambda: len(received) >= 2, timeout=30_000)
+    assert c.process is not None and c.process.pid is not None
+    pid = c.process.pid
+    with _stopped(pid):
+        qtbot.wait(100)  # the messages sent before the stop arrive
+        path = tmp_path / "stuck.safetensors"
+        assert c.save(path)  # the held weights: no call to the child
+        saved = load_model(path)
+        held = received[-1]
+        assert saved.training.steps == held.step
+        assert _weights_equal(saved.model, held.weights)
+        assert any("last weights received" in m for m in messages)
+        # the GUI's event loop runs on while the pause waits for the child
+        ticks: list[int] = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(1))
+        timer.start(10)
+        c.pause()
+        qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=15_000)
+        timer.stop()
+        assert len(ticks) > 5
+        assert any("does not answer" in m for m in messages)
+        assert _is_gone(pid)  # ended by the app (the process was reaped)
+    assert c.trainer is not None and c.trainer.step == received[-1].step
+    assert _weights_equal(c.model, received[-1].weights)  # type: ignore[arg-type]
+
+
+def test_closing_ends_a_stopped_training_process(
+    qtbot,
+    make_controller: Callable[..., Controller],  # type: ignore[no-untyped-def]
+) -> None:
+    """Closing while the child is SIGSTOPped: shutdown returns and the child is gone."""
+    c = make_controller()
+    received = _snapshots(c)
+    c.start()
+    qtbot.waitUntil(lambda: len(received) >= 1, timeout=30_000)
+    assert c.process is not None and c.process.pid is not None
+    pid = c.process.pid
+    with _stopped(pid):
+        c.shutdown()
+        assert _is_gone(pid)
+    assert c.process.pid is None
+
+
+def test_elapsed_counts_the_runs_training_time_across_pauses(
+    qtbot,
+    make_controller: Callable[..., Controller],  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 13, item 6: Elapsed does not restart at a resume; a new model starts at zero."""
+    c = make_controller(use_training_process=False)
+    figures: list[Progress] = []
+    c.progress.connect(figures.append)
+    c.start()
+    qtbot.waitUntil(lambda: len(figures) >= 3, timeout=30_000)
+    c.pause()
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
+    assert c.trainer is not None
+    at_pause = c.trainer.seconds
+    assert figures[-1].run_seconds == pytest.approx(at_pause, abs=1e-9)  # the run's own time
+    resumed_from = len(figures)
+    c.start()
+    qtbot.waitUntil(lambda: len(figures) > resumed_from + 2, timeout=30_000)
+    c.pause()
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
+    after = figures[resumed_from:]
+    assert all(p.run_seconds >= at_pause for p in after)  # it went on, it did not restart
+    assert after[-1].run_seconds == pytest.approx(c.trainer.seconds, abs=1e-9)
+    # a new model: no speed, no elapsed time, no time left
+    figures.clear()
+    assert c.new_model(ModelConfig(3, 4, 16), c.train_config, 42)
+    assert figures and figures[-1].run_seconds == 0.0 and figures[-1].steps_per_second == 0.0
+    assert figures[-1].step == 0
+
+
+def test_elapsed_starts_at_zero_for_a_new_run_of_a_trained_model(
+    qtbot,
+    make_controller: Callable[..., Controller],  # type: ignore[no-untyped-def]
+) -> None:
+    c = make_controller(use_training_process=False, steps=300)
+    with qtbot.waitSignal(c.runEnded, timeout=30_000):
+        c.start()
+    assert c.state == TrainingState.FINISHED
+    assert c.trainer is not None
+    before = c.trainer.seconds
+    assert c.apply_train_config(c.train_config.replace(steps=600))
+    figures: list[Progress] = []
+    c.progress.connect(figures.append)
+    with qtbot.waitSignal(c.runEnded, timeout=30_000):
+        c.start()
+    assert figures[-1].run_seconds == pytest.approx(c.trainer.seconds - before, abs=1e-9)
+
+
+def test_the_lr_finder_sweeps_a_fresh_model_not_the_trained_one(
+    qtbot,
+    make_controller: Callable[..., Controller],  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 13, item 9: after training, the sweep still starts from new random weights of the
+    current configuration (its init scheme and seed), as the lecture's does."""
+    c = make_controller(use_training_process=False, steps=500, lr=0.1)
+    with qtbot.waitSignal(c.runEnded, timeout=30_000):
+        c.start()
+    assert c.model is not None and c.trainer is not None
+    trained = c.model.snapshot()
+    batches: list[SweepPoints] = []
+    c.sweepPoints.connect(batches.append)
+    with qtbot.waitSignal(c.sweepEnded, timeout=30_000):
+        assert c.start_lr_sweep(60)
+    got = [pair for batch in batches for pair in batch.pairs]
+    tc = c.train_config
+    fresh = MLP.init(c.model.config, tc.init, tc.seed)
+    kwargs = {"batch_size": tc.batch_size, "n": 60, "seed": tc.seed, "engine": tc.engine}
+    assert got == lr_sweep(fresh, c.trainer.examples, **kwargs)
+    assert got != lr_sweep(c.model.copy(), c.trainer.examples, **kwargs)
+    assert _weights_equal(c.model, trained)  # the model itself is untouched
+
+
+@pytest.mark.parametrize("use_training_process", [True, False], ids=["process", "thread"])
+def test_single_steps_equal_the_same_run_in_one_go(
+    qtbot,
+    make_controller: Callable[..., Controller],
+    use_training_process: bool,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 12, item 3: N single steps, then a run, give bit for bit the weights of the same
+    run done in one go (the same minibatch stream)."""
+    c = make_controller(use_training_process=use_training_process, steps=400)
+    results: list[OneStep] = []
+    c.stepDone.connect(results.append)
+    for _ in range(7):
+        with qtbot.waitSignal(c.stepDone, timeout=30_000):
+            assert c.step_once()
+        assert c.state == TrainingState.READY
+    assert [r.step for r in results] == list(range(1, 8))
+    assert c.trainer is not None and c.trainer.step == 7
+    assert all(len(r.rows(c.vocab.itos)) == 32 for r in results)  # type: ignore[union-attr]
+    with qtbot.waitSignal(c.runEnded, timeout=60_000):
+        c.start()  # the rest of the run (in the training process, when there is one)
+    assert c.trainer.step == 400
+    tc = c.trainer.config
+    reference = Trainer(
+        MLP.init(c.model.config, tc.init, tc.seed),  # type: ignore[union-attr]
+        c.trainer.examples,
+        tc,
+    )
+    losses = reference.run(400)
+    np.testing.assert_array_equal(np.float32([r.loss_before for r in results]), losses[:7])
+    assert _weights_equal(c.model, reference.model.snapshot())  # type: ignore[arg-type]
+    # more single steps are refused at the end of the run, with a message
+    messages: list[str] = []
+    c.statusMessage.connect(messages.append)
+    assert not c.step_once()
+    assert messages and "steps are done" in messages[-1]
