@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.app import first_window_size
 from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.checkpoint import MODEL_SUFFIX
 from charnames_gui.core.data import Dataset
@@ -670,7 +671,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(self._first_size())
+            self.resize(first_window_size(self.screen()))
         size = self.size()
         self._default_layout()
         self._keep_size(size)  # the default layout may have widened the window on the way
@@ -695,12 +696,6 @@ class MainWindow(QMainWindow):
         if layout is not None:
             layout.activate()
         self.resize(size)
-
-    def _first_size(self) -> QSize:
-        """1280 x 800, or the screen's free area when it is smaller."""
-        screen = self.screen()
-        free = screen.availableGeometry().size() if screen else QSize(1280, 800)
-        return QSize(min(1280, free.width()), min(800, free.height()))
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

@@ -36,22 +36,6 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
     plot_item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
 
 
-def cache_legend(legend: pg.LegendItem) -> None:
-    """Keep the legend and each of its entries (sample line, text) as cached pixmaps.
-
-    Caching is per item, and an entry's text is a child item of its own: uncached, every
-    frame that changes a curve under the legend re-lays out all its text (~5 ms a frame).
-    Call again after entries are added. Past six entries the legend gets two columns, so
-    it does not run off the bottom of a small plot."""
-    columns = 2 if len(legend.items) > 6 else 1
-    if legend.columnCount != columns:
-        legend.setColumnCount(columns)
-    legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    for sample, label in legend.items:
-        sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-
 def scale_plot_text(plot_item: pg.PlotItem, font: QFont, scale: float) -> None:
     """Axis titles and tick labels in `font` (the widget's font, which follows the zoom),
     with the fixed left axis widened to match."""
@@ -73,7 +57,7 @@ def export_widgets_png(widgets: list[QWidget], path: str | Path, width: int = EX
     as on screen, scaled up: the text keeps its size relative to the plot, so a projector's
     or a paper's reader can read it (an exporter that only enlarges the plot leaves the text
     tiny)."""
-    shown = [w for w in widgets if w.isVisible() or w.parent() is None]
+    shown = [w for w in widgets if not w.isHidden()]  # (a widget hidden on purpose is left out)
     logical_width = max(w.width() for w in shown)
     height = sum(w.height() for w in shown)
     scale = max(1.0, width / max(logical_width, 1))
@@ -96,4 +80,4 @@ def export_widgets_png(widgets: list[QWidget], path: str | Path, width: int = EX
     finally:
         painter.end()
     if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
-        raise OSError(f"could not write the image to {path}")
+        raise OSError(f"Could not write the image to {path}")
