@@ -127,6 +127,7 @@ class EmbeddingView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(self._controls)
         layout.addWidget(self.plot_widget, 1)
+        layout.addLayout(self._view_buttons)
         layout.addWidget(self.status_label)
         layout.addWidget(caption)
         self.clear()
@@ -192,8 +193,13 @@ class EmbeddingView(QWidget):
         self._controls.addWidget(y_label)
         self._controls.addWidget(self.y_combo)
         self._controls.addStretch(1)
-        self._controls.addWidget(self.crowd_button)
-        self._controls.addWidget(self.fit_button)
+        # the view buttons get a row of their own under the plot: a narrow dock (a 1280 px
+        # screen, large text) then needs no horizontal scroll bar
+        self._view_buttons = QHBoxLayout()
+        self._view_buttons.setSpacing(6)
+        self._view_buttons.addWidget(self.crowd_button)
+        self._view_buttons.addWidget(self.fit_button)
+        self._view_buttons.addStretch(1)
 
         self.mode_combo.currentIndexChanged.connect(self._on_mode_chosen)
         self.x_combo.currentIndexChanged.connect(self._on_dimension_chosen)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QColor, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -211,6 +211,7 @@ class LossPlot(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_caption()
+        QTimer.singleShot(0, self, self._update_axis_label)  # once the plot has its size
 
     def _fit_caption(self) -> None:
         """On a short plot (a small screen, or large text) the caption gives its room to
@@ -225,6 +226,7 @@ class LossPlot(QWidget):
         scale = text_scale(self)
         item = self.plot_widget.getPlotItem()
         scale_plot_text(item, self.font(), scale)
+        self._update_axis_label()
         self.hover_label.textItem.setFont(self.font())
         self.decay_line.label.textItem.setFont(self.font())
         for curve, size in ((self.train_points, 7), (self.dev_points, 7)):
@@ -453,7 +455,18 @@ class LossPlot(QWidget):
         self._follow_y()
 
     def _update_axis_label(self) -> None:
-        self.plot_widget.getPlotItem().setLabel("left", "log10(loss)" if self._log10 else "loss")
+        """The left axis title, left out when the plot is too short for it (large text on a
+        small screen): a cut "log10(los" helps nobody, and the check box above says it."""
+        text = "log10(loss)" if self._log10 else "loss"
+        item = self.plot_widget.getPlotItem()
+        room = item.vb.sceneBoundingRect().height()
+        if room > 0 and QFontMetricsF(self.font()).horizontalAdvance(text) > room - 4:
+            text = ""
+        if item.getAxis("left").labelText != text:
+            item.setLabel("left", text)
+
+    def shown_axis_title(self) -> str:
+        return str(self.plot_widget.getPlotItem().getAxis("left").labelText)
 
     def _update_caption(self) -> None:
         bucket = self._smooth.size

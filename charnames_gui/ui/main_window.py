@@ -98,6 +98,7 @@ class _BeforePresentation:
 
     train_area: Qt.DockWidgetArea
     train_width: int
+    bottom_height: int
     window_state: Qt.WindowState
     zoom: float
 
@@ -723,6 +724,8 @@ class MainWindow(QMainWindow):
 
     def _on_zoom_changed(self, factor: float) -> None:
         self.statusBar().showMessage(f"Zoom {round(factor * 100)}%", 3000)
+        if self._presentation is None:  # larger text needs other dock sizes (or tabs)
+            self._default_layout()
 
     def is_presenting(self) -> bool:
         return self._presentation is not None
@@ -741,6 +744,7 @@ class MainWindow(QMainWindow):
         self._presentation = _BeforePresentation(
             self.dockWidgetArea(self.train_dock),
             self.train_dock.width(),
+            self.sampling_dock.height(),
             self.windowState(),
             self.zoom.factor,
         )
@@ -754,6 +758,13 @@ class MainWindow(QMainWindow):
         self.leave_presentation_action.setEnabled(True)
         self.presentation_action.setText("Leave &presentation mode")
         self.showFullScreen()
+        # the strip as high as the buttons and progress need: no scroll bar, no waste
+        side = self.train_dock.widget()
+        content = side.widget() if isinstance(side, QScrollArea) else None
+        if content is not None:
+            content.adjustSize()
+            self.resizeDocks([self.train_dock], [content.sizeHint().height() + 4],
+                             Qt.Orientation.Vertical)  # fmt: skip
         self.statusBar().showMessage("Presentation mode: F11 or Esc leaves it.", 8000)
 
     def leave_presentation(self) -> None:
@@ -767,7 +778,14 @@ class MainWindow(QMainWindow):
         self.zoom.set_factor(before.zoom, remember=False)
         self.setWindowState(before.window_state)
         self.addDockWidget(before.train_area, self.train_dock)
-        self.resizeDocks([self.train_dock], [before.train_width], Qt.Orientation.Horizontal)
+
+        def sizes_as_before() -> None:  # once the window is back to its size
+            self.resizeDocks([self.train_dock], [before.train_width], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.sampling_dock], [before.bottom_height],
+                             Qt.Orientation.Vertical)  # fmt: skip
+
+        sizes_as_before()
+        QTimer.singleShot(50, self, sizes_as_before)  # (not after the window is gone)
         self.leave_presentation_action.setEnabled(False)
         self.presentation_action.setText("&Presentation mode")
 

@@ -42,9 +42,11 @@ def scale_plot_text(plot_item: pg.PlotItem, font: QFont, scale: float) -> None:
     for name in ("left", "bottom"):
         axis = plot_item.getAxis(name)
         axis.setStyle(tickFont=font, tickTextOffset=max(2, round(3 * scale)))
-        if axis.labelText:  # the title: HTML with a CSS size (its own font is ignored)
-            style = {**axis.labelStyle, "font-size": f"{font.pointSizeF():.1f}pt"}
-            axis.setLabel(axis.labelText, axis.labelUnits or None, **style)
+        # the title is HTML with a CSS size (the item's own font is ignored); kept in the
+        # style for a title set later
+        axis.labelStyle = {**axis.labelStyle, "font-size": f"{font.pointSizeF():.1f}pt"}
+        if axis.labelText:
+            axis.setLabel(axis.labelText, axis.labelUnits or None, **axis.labelStyle)
     plot_item.getAxis("left").setWidth(round(LEFT_AXIS_WIDTH * scale))
     plot_item.getAxis("bottom").setHeight(round(QFontMetricsF(font).height() * 2.4 + 6))
 

@@ -143,6 +143,8 @@ class TrainingControls(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # the zoom changed
             self._fix_figure_sizes()
+            # a style sheet fixes the font when it is applied: apply it again
+            self.start_button.setStyleSheet(self.start_button.styleSheet())
 
     def set_compact(self, compact: bool) -> None:
         """Presentation mode: only the buttons and the progress bar."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 COMPACT_WIDTH = 1280  # below this (at 100% zoom) the embedding shares the bottom tabs
 MIN_PANEL_WIDTH = 220  # a dock never asks for more: its content scrolls instead
 MIN_PANEL_HEIGHT = 100
+KEEP_WIDTH_SHARE = 0.4  # the training panel's most of the window's width
 
 
 class PanelScroll(QScrollArea):
@@ -26,15 +27,17 @@ class PanelScroll(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._keep_width = keep_width
-        if keep_width:
-            self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def minimumSizeHint(self) -> QSize:
         content = self.widget()
         if self._keep_width and content is not None:
-            # follows the content (and so the zoom): never a horizontal scroll bar
+            # follows the content (and so the zoom): no horizontal scroll bar, unless that
+            # would take more than KEEP_WIDTH_SHARE of the window (large text on a small
+            # screen): then the panel scrolls sideways and the plots keep their room
             width = content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
-            return QSize(width + 2, MIN_PANEL_HEIGHT)
+            window = self.window()
+            cap = max(MIN_PANEL_WIDTH, int(window.width() * KEEP_WIDTH_SHARE))
+            return QSize(min(width + 2, cap), MIN_PANEL_HEIGHT)
         return QSize(MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT)
 
     def sizeHint(self) -> QSize:
