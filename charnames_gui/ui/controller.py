@@ -53,6 +53,7 @@ from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
 from charnames_gui.ui.dataset_loader import DatasetLoader
 from charnames_gui.ui.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.training_worker import (
+    TRAIN_ESTIMATE_EXAMPLES,
     EvalJob,
     StepJob,
     SweepJob,
@@ -309,6 +310,12 @@ class Controller(QObject):
             self.trainer.step if self.trainer else self.summary.steps,
             from_file=self.path is not None,
         )
+
+    def train_estimate_examples(self) -> int:
+        """How many training examples the train-loss estimate is measured on (0: no model)."""
+        if self.trainer is None:
+            return 0
+        return min(int(self.trainer.examples.X("train").shape[0]), TRAIN_ESTIMATE_EXAMPLES)
 
     def apply_train_config(self, train_config: TrainConfig) -> bool:
         """New learning rate, schedule, steps... for the current model: it keeps training."""
