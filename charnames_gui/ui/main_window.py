@@ -517,6 +517,17 @@ class MainWindow(QMainWindow):
                 f"train loss <b>{summary.train_loss:.4f}</b>, dev loss "
                 f"<b>{summary.dev_loss:.4f}</b>{where}"
             )
+        elif info.from_file and self.controller.model is not None:
+            trainable = self.controller.trainer is not None
+            self.controls.show_message(
+                f"Opened {self.controller.model.parameter_count():,} parameters "
+                f"({summary.steps:,} training steps on record). "
+                + (
+                    "Press <b>Start</b> (or Space) to train them further."
+                    if trainable
+                    else "Sampling works; open the dataset they were trained on to train."
+                )
+            )
         else:
             self.controls.show_message(
                 f"A new model with {self.controller.model.parameter_count():,} parameters. "
