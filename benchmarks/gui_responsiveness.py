@@ -32,10 +32,10 @@ import torch
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.training import TrainConfig, Trainer
-from charnames_gui.resources import bundled_dataset_path
 
 TICK_MS = 10
 

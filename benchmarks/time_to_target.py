@@ -22,11 +22,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # run as a script from a source checkout
     sys.path.insert(0, str(REPO_ROOT))
 
-import torch  # noqa: E402
 
 from charnames_gui.core.data import Dataset  # noqa: E402
-from charnames_gui.core.engines.fast import set_blas_threads  # noqa: E402
 from charnames_gui.core.model import MLP, ModelConfig  # noqa: E402
+from charnames_gui.core.threads import limit_threads  # noqa: E402
 from charnames_gui.core.training import TrainConfig, Trainer  # noqa: E402
 
 TARGET = 2.20
@@ -52,7 +51,7 @@ LECTURE_TRAIN = TrainConfig(engine="fast")  # 200,000 steps of 32, lr 0.1 then 0
 
 def default_data() -> Path:
     shared = REPO_ROOT.parent / "shared" / "data" / "names.txt"
-    return shared if shared.is_file() else REPO_ROOT / "resources" / "names.txt"
+    return shared if shared.is_file() else REPO_ROOT / "resources" / "us_first_names_2013_2015.txt"
 
 
 def run_once(dataset: Dataset, model_config: ModelConfig, train: TrainConfig) -> dict[str, float]:
@@ -90,8 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    torch.set_num_threads(args.threads)
-    set_blas_threads(args.threads)
+    limit_threads(args.threads)
     dataset = Dataset.from_file(args.data if args.data is not None else default_data())
     train = LECTURE_TRAIN if args.lecture else QUICK_TRAIN
     changes = {

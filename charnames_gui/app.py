@@ -1,43 +1,147 @@
-"""charnames-gui: start the desktop app."""
+"""charnames-gui: start the desktop app.
+
+PyTorch takes ~1.3 s to import, longer than everything else together. So the process first
+shows a window (the app's title, its last size and place, "Loading PyTorch…") and paints it,
+while a background thread imports torch and the Qt-free core and sets the thread limits; then
+the GUI thread builds the main window in the same place and closes the first one.
+
+CHARNAMES_STARTUP_MARKER=PATH appends one line per window to PATH when it is first painted:
+"window SECONDS" (the first window) and "main_window SECONDS" (the full one), SECONDS being
+time.time(). benchmarks/startup.py reads it.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 from collections.abc import Sequence
 
-import torch
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
+
+from charnames_gui import __version__
+from charnames_gui.bundled import resource_path
+
+APP_NAME = "Charnames"
+MARKER_ENV = "CHARNAMES_STARTUP_MARKER"
+
+
+class PaintMarker(QObject):
+    """Appends "LABEL time.time()" to the marker file at the watched widget's first paint."""
+
+    def __init__(self, widget: QWidget, label: str, path: str) -> None:
+        super().__init__(widget)
+        self.label, self.path = label, path
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(f"{self.label} {time.time():.6f}\n")
+        return False
+
+
+def mark_first_paint(widget: QWidget, label: str) -> None:
+    path = os.environ.get(MARKER_ENV)
+    if path:
+        PaintMarker(widget, label, path)
+
+
+class BackgroundImport(QObject):
+    """Imports torch and the core in a thread; `finished` carries "" or an error message."""
+
+    finished = Signal(str)
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="import-torch", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            from charnames_gui.core.threads import limit_threads
+
+            # Small minibatches train fastest on one thread; the GUI keeps the other core.
+            limit_threads(1)
+            # The Qt-free modules the main window needs (they import torch and numpy).
+            import charnames_gui.core.checkpoint
+            import charnames_gui.core.sampling
+            import charnames_gui.core.training  # noqa: F401
+        except Exception as exc:  # shown to the learner, then the app quits
+            self.finished.emit(f"PyTorch could not be loaded: {exc}")
+            return
+        self.finished.emit("")
+
+
+def loading_window(settings: QSettings) -> QMainWindow:
+    """The first window: where the main window will be, saying what it waits for."""
+    window = QMainWindow()
+    window.setWindowTitle(APP_NAME)
+    label = QLabel("Loading PyTorch…")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    window.setCentralWidget(label)
+    geometry = settings.value("window/geometry")
+    if geometry is None or not window.restoreGeometry(geometry):
+        window.resize(1280, 800)
+    return window
+
+
+class Startup(QObject):
+    """Shows the first window at once, then the main window when torch is loaded."""
+
+    def __init__(self, files: list[str]) -> None:
+        super().__init__()
+        self.files = files
+        self.window: QMainWindow = loading_window(QSettings())
+        mark_first_paint(self.window, "window")
+        self.loader = BackgroundImport()
+        # A slot of this object, which lives in the GUI thread: the signal, emitted by the
+        # import thread, is queued to the GUI thread.
+        self.loader.finished.connect(self.build_main_window)
+
+    def start(self) -> None:
+        self.window.show()
+        # Start once the event loop runs, so that the first window is painted without waiting.
+        QTimer.singleShot(0, self.loader.start)
+
+    @Slot(str)
+    def build_main_window(self, error: str) -> None:
+        first = self.window
+        if error:
+            QMessageBox.critical(first, APP_NAME, error)
+            QCoreApplication.exit(1)
+            return
+        from charnames_gui.ui.main_window import MainWindow
+        from charnames_gui.ui.plot_style import configure_pyqtgraph
+
+        configure_pyqtgraph()
+        window = MainWindow(load_bundled=not self.files)
+        mark_first_paint(window, "main_window")
+        window.setGeometry(first.geometry())
+        if first.isMaximized():
+            window.showMaximized()
+        else:
+            window.show()
+        first.close()
+        self.window = window
+        if self.files:
+            path = self.files[0]
+            QTimer.singleShot(0, lambda: window.open_path(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv if argv is None else argv)
-    # Small minibatches train fastest on one thread; the GUI keeps the other core.
-    torch.set_num_threads(1)
-
-    from PySide6.QtCore import QCoreApplication
-    from PySide6.QtGui import QGuiApplication, QIcon
-    from PySide6.QtWidgets import QApplication
-
-    from charnames_gui import __version__
-    from charnames_gui.resources import resource_path
-    from charnames_gui.ui.main_window import MainWindow
-    from charnames_gui.ui.plot_style import configure_pyqtgraph
-
     QCoreApplication.setOrganizationName("charnames-gui")
     QCoreApplication.setApplicationName("charnames-gui")
     QCoreApplication.setApplicationVersion(__version__)
     app = QApplication.instance() or QApplication(args)
-    QGuiApplication.setApplicationDisplayName("Charnames")
+    QGuiApplication.setApplicationDisplayName(APP_NAME)
     QGuiApplication.setDesktopFileName("charnames-gui")
-    app.setWindowIcon(QIcon(str(resource_path("icon.png"))))
-    configure_pyqtgraph()
-
-    files = [a for a in args[1:] if not a.startswith("-")]
-    window = MainWindow(load_bundled=not files)
-    window.show()
-    if files:
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(0, lambda: window.open_path(files[0]))
+    QApplication.setWindowIcon(QIcon(str(resource_path("icon.png"))))
+    startup = Startup([a for a in args[1:] if not a.startswith("-")])
+    startup.start()
     return app.exec()
 
 

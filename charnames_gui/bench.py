@@ -33,23 +33,25 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.bundled import BUNDLED_DATASET, CHECKOUT_RESOURCES, resource_path
 from charnames_gui.core.data import Dataset, SplitTensors
-from charnames_gui.core.engines.fast import set_blas_threads
 from charnames_gui.core.model import DEFAULT_INIT_SEED, MLP, ModelConfig
+from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import TrainConfig, Trainer
-from charnames_gui.resources import RESOURCES_DIR
 
 LR = 0.1  # the lecture's learning rate (before its decay)
 
 
 def default_data() -> Path:
-    bundled = RESOURCES_DIR / "names.txt"
-    return bundled if bundled.is_file() else RESOURCES_DIR.parent.parent / "shared/data/names.txt"
+    bundled = resource_path(BUNDLED_DATASET)
+    lecture = CHECKOUT_RESOURCES.parent.parent / "shared/data/names.txt"
+    return bundled if bundled.is_file() else lecture
 
 
 # -- the three loops: each is run(n) -> None, doing n more training steps -----------------------
@@ -90,7 +92,7 @@ def lecture_loop(
             loss.backward()
             # update
             for p in parameters:
-                p.data += -LR * p.grad
+                p.data += -LR * p.grad  # type: ignore[operator]  # the lecture's line, as is
             lossi.append(loss.item())  # the Trainer keeps every loss too
 
     return run
@@ -169,7 +171,7 @@ def throughput(
             loops[name](steps)
             wall[name].append(steps / (time.perf_counter() - wall0))
             cpu[name].append(steps / max(time.thread_time() - cpu0, 1e-9))
-    results = {
+    results: dict[str, dict[str, Any]] = {  # JSON for the report
         name: {
             "steps_per_s": statistics.median(wall[name]),
             "steps_per_cpu_s": statistics.median(cpu[name]),
@@ -236,7 +238,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def print_report(report: dict[str, object]) -> None:
+def print_report(report: dict[str, Any]) -> None:
     m, c, t = report["machine"], report["config"], report["throughput"]
     assert isinstance(m, dict) and isinstance(c, dict) and isinstance(t, dict)
     print(f"machine: {m['platform']}, {m['cpu_count']} CPUs, torch {m['torch']}, "
@@ -259,7 +261,7 @@ def print_report(report: dict[str, object]) -> None:
     print(f"trainer autograd / lecture loop: {t['ratio_trainer_autograd_vs_lecture']:.2f}x")
     if report["peak_rss_mb"] is not None:
         print(f"peak memory of the process (ru_maxrss): {report['peak_rss_mb']:.0f} MB")
-    for run in report.get("full", []):  # type: ignore[union-attr]
+    for run in report.get("full", []):
         print(f"200,000 steps, {run['engine']:8s}: train {run['train_loss']:.4f}, "
               f"dev {run['dev_loss']:.4f}, {run['seconds']:.1f} s "
               f"({run['cpu_seconds']:.1f} CPU s)")  # fmt: skip
@@ -267,8 +269,7 @@ def print_report(report: dict[str, object]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    blas_limited = set_blas_threads(args.threads)
+    blas_limited = limit_threads(args.threads)
     data = args.data if args.data is not None else default_data()
     dataset = Dataset.from_file(data)
     config = ModelConfig(args.block_size, args.embedding, args.hidden, dataset.vocab.size)

@@ -8,13 +8,13 @@ import dataclasses
 import json
 import math
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-import torch
+from tqdm import tqdm
 
+from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import (
     MAX_SPLIT_SEED,
     ModelFile,
@@ -23,47 +23,38 @@ from charnames_gui.core.checkpoint import (
     save_model,
 )
 from charnames_gui.core.data import SPLITS, Dataset, Vocabulary, boundary_note, read_words
-from charnames_gui.core.engines.fast import set_blas_threads
 from charnames_gui.core.errors import CharnamesError, ConfigError, DatasetError, TrainingDiverged
 from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
 from charnames_gui.core.model_dataset import compare, dataset_for_model, label_of, read_dataset_for
 from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
+from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import SCHEDULES, TrainConfig, Trainer
-from charnames_gui.resources import bundled_dataset_path
 
 EXIT_BAD_INPUT = 2
 
 
+class _Tqdm(tqdm):
+    monitor_interval = 0  # no monitor thread: the bar is updated at least every 0.1 s anyway
+
+
 class ProgressBar:
-    """A one-line progress bar with steps/s, redrawn at most 10 times a second."""
+    """The training progress on one line (tqdm): steps, steps/s, time left and the last loss,
+    redrawn at most 10 times a second; nothing when disabled (output not a terminal)."""
 
     def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
-        self.total = total
-        self.stream = stream
-        self.enabled = enabled
-        self._last_draw = 0.0
+        self._bar = _Tqdm(
+            total=total, file=stream, disable=not enabled, unit=" steps", mininterval=0.1,
+            ncols=100, bar_format="{l_bar}{bar}| {n:,}/{total:,} [{elapsed}<{remaining}, "
+            "{rate_fmt}{postfix}]",
+        )  # fmt: skip
 
-    def update(self, step: int, seconds: float, loss: float, force: bool = False) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (not force and now - self._last_draw < 0.1):
-            return
-        self._last_draw = now
-        width = 30
-        filled = int(width * step / max(self.total, 1))
-        rate = step / seconds if seconds > 0 else 0.0
-        left = (self.total - step) / rate if rate > 0 else math.inf
-        eta = f"{left:4.0f}s left" if math.isfinite(left) else "   ? left"
-        self.stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {step:>9,}/{self.total:,} "
-            f"{rate:7,.0f} steps/s  loss {loss:6.3f}  {eta}"
-        )
-        self.stream.flush()
+    def update(self, step: int, loss: float) -> None:
+        self._bar.set_postfix_str(f"loss {loss:.3f}", refresh=False)
+        self._bar.update(step - self._bar.n)
 
     def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        self._bar.close()
 
 
 def _load_dataset(path: str | None, split_seed: int, vocab: object = None) -> Dataset:
@@ -138,13 +129,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             losses = trainer.run(train_config.steps, time_budget=0.1)
             if len(losses):
                 last_loss = float(losses[-1])
-            bar.update(trainer.step, trainer.seconds, last_loss)
+            bar.update(trainer.step, last_loss)
     except KeyboardInterrupt:
         interrupted = True
     except TrainingDiverged:
         bar.close()
         raise
-    bar.update(trainer.step, trainer.seconds, last_loss, force=True)
+    bar.update(trainer.step, last_loss)
     bar.close()
     if interrupted:
         print(
@@ -307,6 +298,40 @@ def cmd_split(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Every stage of the forward pass for one context (issue 12): the lecture's lines of
+    code with their shapes and values; --json gives the numbers."""
+    import numpy as np
+
+    from charnames_gui.core.display import display_text
+    from charnames_gui.core.forward import context_from_text, inspect_forward
+
+    model_file = load_model(args.model)
+    model, vocab = model_file.model, model_file.vocab
+    context = context_from_text(args.context, vocab, model.config.block_size)
+    fp = inspect_forward(model.snapshot(), model.config, vocab.itos, context, args.temperature)
+    if args.json:
+        print(json.dumps(fp.to_dict()))
+        return 0
+    c = model.config
+    print(
+        f"model: block_size {c.block_size}, n_embd {c.n_embd}, n_hidden {c.n_hidden}, "
+        f"vocab_size {c.vocab_size}"
+    )
+    print(f"context '{display_text(''.join(fp.context_chars))}' (last {c.block_size} characters)")
+    with np.printoptions(precision=4, suppress=True, linewidth=100, threshold=1_000_000):
+        for stage in fp.stages():
+            print()
+            print(stage.line)
+            print(stage.values)
+    saturated = int(fp.saturated.sum())
+    print(f"\nsaturated hidden units (|h| > 0.97): {saturated} of {c.n_hidden}")
+    top = np.argsort(-fp.probs, kind="stable")[:5]
+    shown = ", ".join(f"'{display_text(vocab.itos[i])}' {fp.probs[i]:.4f}" for i in top)
+    print(f"most likely next characters: {shown}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from charnames_gui import bench
 
@@ -388,6 +413,20 @@ def build_parser() -> argparse.ArgumentParser:
     split.add_argument("--json", action="store_true")
     split.set_defaults(func=cmd_split)
 
+    inspect = sub.add_parser(
+        "inspect", help="every stage of the forward pass for one context of a model file"
+    )
+    inspect.add_argument("model")
+    inspect.add_argument(
+        "--context",
+        default="",
+        help="text before the next character; its last block_size characters are used, "
+        "padded with the boundary token (default: the start of a name)",
+    )
+    inspect.add_argument("--temperature", type=float, default=1.0)
+    inspect.add_argument("--json", action="store_true", help="the stages as JSON numbers")
+    inspect.set_defaults(func=cmd_inspect)
+
     bench = sub.add_parser(
         "bench", help="training throughput: autograd loop vs the app's trainer", add_help=False
     )
@@ -405,8 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 1 <= args.threads <= 256:
         parser.error(f"--threads must be between 1 and 256, not {args.threads}")
     # Small minibatches run fastest on one thread: more threads only add synchronisation.
-    torch.set_num_threads(args.threads)
-    set_blas_threads(args.threads)
+    limit_threads(args.threads)
     try:
         return int(args.func(args))
     except CharnamesError as exc:

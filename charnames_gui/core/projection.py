@@ -5,10 +5,15 @@ dimensions a learner can pick any two columns, or project the rows onto the two 
 along which they vary the most (PCA). Both live here, without Qt, so they can be checked
 against numpy.
 
-PCA has a sign ambiguity: v and -v are equally good components. Redrawn several times a second
-during training, an unfixed sign would mirror the picture from one frame to the next, so each
-new basis is oriented like the previous one (PCAProjector) or, with nothing to follow, so that
-the largest loading of each component is positive.
+PCA is the SVD of the centred table (numpy.linalg.svd). It has a sign ambiguity: v and -v are
+equally good components. The sign rule:
+
+- A table on its own (a model just made or opened, the first frame): each component's loading
+  of largest magnitude is positive. So the same model file always gives the same picture,
+  whatever was shown before it.
+- A training frame (the table moved less than PCAProjector.STEP_MAX of its spread since the
+  previous frame): each component points the way it did in the previous frame, so the picture
+  never mirrors from one frame to the next, even when the rule above would flip it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ _ALIGNMENT_MIN = 1e-3
 EXACT_PCA_MAX = 32
 _OVERSAMPLING = 6
 _FIRST_POWER_STEPS = 12
+# A frame continues the previous one when ||C - C_prev|| is at most this fraction of the
+# previous table's spread ||C_prev - mean||: a training step between two frames moves C much
+# less; two different models (even of the same shape) differ by about sqrt(2) of it.
+STEP_MAX = 0.5
 
 
 def select_dimensions(C: np.ndarray, x: int, y: int | None) -> np.ndarray:
@@ -91,22 +100,35 @@ class PCAProjector:
     converge to the exact components while C changes slowly under training.
     """
 
+    STEP_MAX = STEP_MAX
+
     def __init__(self, exact_max: int = EXACT_PCA_MAX, power_steps: int = 2) -> None:
         self.exact_max = exact_max
         self.power_steps = power_steps
         self.basis: PCABasis | None = None
         self._subspace: np.ndarray | None = None  # (n_embd, p) orthonormal columns, tracked
+        self._previous: np.ndarray | None = None  # the previous frame's C
 
     def reset(self) -> None:
         """Forget the orientation (a new model: nothing to stay continuous with)."""
         self.basis = None
         self._subspace = None
+        self._previous = None
+
+    def continues(self, C: np.ndarray) -> bool:
+        """Whether C is a training step away from the previous frame's table."""
+        prev = self._previous
+        if prev is None or prev.shape != C.shape:
+            return False
+        spread = float(np.linalg.norm(prev - prev.mean(axis=0)))
+        return float(np.linalg.norm(C - prev)) <= self.STEP_MAX * spread
 
     def project(self, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(vocab_size, 2) points and the (k,) explained-variance fractions."""
         C = _finite_table(C)
-        if self.basis is not None and self.basis.n_embd != C.shape[1]:
+        if not self.continues(C):  # another model: the fixed sign rule, from a fresh start
             self.reset()
+        self._previous = C.copy()
         if min(C.shape) <= self.exact_max:
             self._subspace = None
             self.basis = pca_basis(C, self.basis)
@@ -141,19 +163,12 @@ class PCAProjector:
 
 
 def _principal_directions(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The top k unit directions (k, n_embd) of centred rows X and their variances (k,)."""
-    n_rows, n_embd = X.shape
-    # Eigenvectors of the smaller Gram matrix: X^T X is (n_embd, n_embd), X X^T is
-    # (vocab_size, vocab_size); both give the same top variances.
-    if n_embd <= n_rows:
-        variances, vectors = np.linalg.eigh(X.T @ X)  # ascending
-        top = variances[::-1][:k]
-        components = vectors[:, ::-1][:, :k].T  # (k, n_embd)
-    else:
-        variances, vectors = np.linalg.eigh(X @ X.T)
-        top = variances[::-1][:k]
-        u = vectors[:, ::-1][:, :k]  # (vocab_size, k) left singular vectors
-        components = (X.T @ u).T  # (k, n_embd), each of length sqrt(variance)
+    """The top k unit directions (k, n_embd) of centred rows X and their sums of squares (k,)."""
+    n_embd = X.shape[1]
+    # X = U S Vt: the rows of Vt are the principal directions, S**2 the variance along each
+    # (times vocab_size, like the total vdot(X, X) it is divided by)
+    _, S, Vt = np.linalg.svd(X, full_matrices=False)  # S descending, Vt (min(V, E), n_embd)
+    top, components = S[:k] ** 2, Vt[:k]
     if len(top) < k:  # fewer rows than k: pad, _orthonormal_rows fills in directions
         top = np.concatenate([top, np.zeros(k - len(top))])
         components = np.vstack([components, np.zeros((k - len(components), n_embd))])

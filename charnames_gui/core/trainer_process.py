@@ -55,6 +55,7 @@ from charnames_gui.core.events import (
     StreamEvent,
 )
 from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import TrainConfig, Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
@@ -76,7 +77,7 @@ class TrainerNotAnswering(TrainerProcessError):
 
 def serve(conn: Connection) -> None:
     """The child's loop: one request, one reply (a stream: many), until "quit" or EOF."""
-    torch.set_num_threads(1)
+    limit_threads(1)
     trainer: Trainer | None = None
     key: int | None = None
     while True:
@@ -171,7 +172,7 @@ def _load(
                 trainer.model.params[name].copy_(torch.from_numpy(value))
         trainer.set_config(train_config)
     else:
-        if examples is None:
+        if examples is None or params is None:
             raise TrainerProcessError("The training process lost this model's examples")
         tensors = {s: (torch.from_numpy(X), torch.from_numpy(Y)) for s, (X, Y) in examples.items()}
         split_tensors = SplitTensors(config.block_size, tensors)
@@ -247,7 +248,7 @@ class TrainingProcess:
                 raise TrainerNotAnswering(
                     f"The training process does not answer (for {timeout:.0f} s); it was ended"
                 )
-        return conn.recv()  # type: ignore[no-any-return]
+        return conn.recv()
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Connection]:
@@ -294,6 +295,13 @@ class TrainingProcess:
             self._process, self._conn = process, parent_end
             return parent_end, True
         return self._conn, False
+
+    def start_early(self) -> None:
+        """Start the child now, without waiting for it: it imports torch (~1.5 s) while the
+        learner looks at the window, and the first request finds it ready."""
+        # On failure, the first request starts another child and reports what fails.
+        with self._lock, contextlib.suppress(TrainerProcessError, OSError):
+            self._connection()
 
     def abandon(self) -> None:
         """End the child without asking it (terminate, then kill), and forget it. Safe from
@@ -344,7 +352,7 @@ def _main_module_hidden() -> Iterator[None]:
     if main is None:
         yield
         return
-    saved = {
+    saved: dict[str, Any] = {
         name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__
     }
     for name in saved:

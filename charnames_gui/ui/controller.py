@@ -637,9 +637,9 @@ class Controller(QObject):
         self.statusMessage.emit(f"Opened {dataset.name}, the dataset this model was trained on")
         return True
 
-    def export_code(self, path: str | Path, kind: str) -> bool:
+    def write_code(self, path: str | Path, kind: str) -> None:
         """Write the current run as the lecture's code: kind 'script' (.py) or 'notebook'
-        (.ipynb). See core/export_script.py."""
+        (.ipynb), see core/export_script.py. CharnamesError (one line) if it cannot."""
         from charnames_gui.core.export_script import (
             notebook_text,
             run_spec,
@@ -648,20 +648,21 @@ class Controller(QObject):
         )
 
         if self.model is None or self.vocab is None:
-            return False
+            raise ConfigError("There is no model to export")
         if self.dataset is None:
-            self.errorOccurred.emit(
-                "Cannot export", "Open the dataset the model was trained on: the code reads it"
-            )
-            return False
+            raise ConfigError("Open the dataset the model was trained on: the code reads it")
+        spec = run_spec(self.model_file(), self.dataset, title=self._document_name())
+        write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
+        if spec.notes:
+            self.statusMessage.emit(f"Exported {Path(path).name}. Note: {' '.join(spec.notes)}")
+
+    def export_code(self, path: str | Path, kind: str) -> bool:
+        """write_code, with a failure reported through errorOccurred."""
         try:
-            spec = run_spec(self.model_file(), self.dataset, title=self._document_name())
-            write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
+            self.write_code(path, kind)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot export", str(exc))
             return False
-        notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
-        self.statusMessage.emit(f"Exported {Path(path).name}.{notes}")
         return True
 
     def _document_name(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
 
@@ -65,5 +65,29 @@ class Dialogs:
         return path or None
 
     def get_int(self, title: str, label: str, value: int, minimum: int, maximum: int) -> int | None:
-        number, ok = QInputDialog.getInt(self.parent, title, label, value, minimum, maximum)
+        dialog = int_dialog(self.parent, title, label, value, minimum, maximum)
+        ok = dialog.exec() == QDialog.DialogCode.Accepted
+        number = dialog.intValue()
+        dialog.deleteLater()
         return number if ok else None
+
+
+INT_DIALOG_TEXT_WIDTH = 460  # px: a long question wraps, so the dialog fits a 1024 px screen
+
+
+def int_dialog(
+    parent: QWidget | None, title: str, label: str, value: int, minimum: int, maximum: int
+) -> QInputDialog:
+    """QInputDialog.getInt's dialog with its question wrapped (QInputDialog does not wrap
+    its label: a paragraph made the repeat dialog 1336 px wide)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setInputMode(QInputDialog.InputMode.IntInput)
+    dialog.setIntRange(minimum, maximum)
+    dialog.setIntValue(value)
+    for text in dialog.findChildren(QLabel):
+        text.setWordWrap(True)
+        text.setMinimumWidth(min(INT_DIALOG_TEXT_WIDTH, text.sizeHint().width()))
+        text.setMaximumWidth(INT_DIALOG_TEXT_WIDTH)
+    return dialog

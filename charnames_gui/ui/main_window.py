@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html import escape as escape_html
 from pathlib import Path
 
@@ -25,31 +25,48 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
-from charnames_gui.core.runs import RunRecord, RunStore, default_runs_path
+from charnames_gui.core.run_writer import Opened
+from charnames_gui.core.runs import RunRecord, default_runs_path
 from charnames_gui.core.stats import SeedStats
-from charnames_gui.resources import bundled_dataset_path, resource_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
 from charnames_gui.ui.embedding_view import EmbeddingView
 from charnames_gui.ui.experiments import MAX_REPEATS, Experiments
+from charnames_gui.ui.exports import (
+    EMBEDDING_PNG,
+    JUPYTER_NOTEBOOK,
+    LOSS_PNG,
+    LOSSES_CSV,
+    PYTHON_SCRIPT,
+    RUNS_CSV,
+    ExportKind,
+    export_file,
+)
+from charnames_gui.ui.forward_view import ForwardView
+from charnames_gui.ui.frame_clock import FrameClock, LiveView
+from charnames_gui.ui.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
+from charnames_gui.ui.menus import build_menus
+from charnames_gui.ui.recent_files import RecentFiles
+from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
@@ -63,15 +80,41 @@ def _app_data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
-MAX_RECENT = 8
 SETTINGS_VERSION = 1
-FRAME_INTERVAL_MS = 50  # the live views' frame clock: 20 Hz, the loss plot on every other
+LECTURE_URL = "https://www.youtube.com/watch?v=TCH_1BHY58I"
 EMBEDDING_REFRESH_SECONDS = 0.25
 PROGRESS_REFRESH_SECONDS = 0.25  # step count, speed and times: readable, not a blur
 SAMPLING_REFRESH_SECONDS = 2.0
 
 
 class MainWindow(QMainWindow):
+    # made by menus.build_menus
+    new_action: QAction
+    open_dataset_action: QAction
+    open_model_action: QAction
+    save_action: QAction
+    save_as_action: QAction
+    export_plot_action: QAction
+    export_csv_action: QAction
+    export_embedding_action: QAction
+    export_runs_action: QAction
+    quit_action: QAction
+    start_pause_action: QAction
+    stop_action: QAction
+    lr_sweep_action: QAction
+    repeat_action: QAction
+    test_action: QAction
+    reset_layout_action: QAction
+    about_action: QAction
+    lecture_action: QAction
+    file_menu: QMenu
+    recent_menu: QMenu
+    export_menu: QMenu
+    train_menu: QMenu
+    view_menu: QMenu
+    help_menu: QMenu
+    recent_files: RecentFiles
+
     def __init__(
         self,
         settings: QSettings | None = None,
@@ -82,8 +125,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.dialogs = Dialogs(self)
         self.controller = Controller(self)
-        self.runs_store = RunStore(runs_path or default_runs_path(_app_data_dir()))
-        self.experiments = Experiments(self.controller, self.runs_store)
+        # opened, read and written on its own thread: a locked history never freezes the window
+        self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
+        self.experiments = Experiments(self.controller, self.run_history)
         self._syncing_panel = False
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
@@ -129,7 +173,7 @@ class MainWindow(QMainWindow):
         self.sampling_dock = self._add_dock("Sampling", "SamplingDock", self.sampling_panel,
                                             Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.runs_view = RunsView()
-        self.runs_view.set_store(self.runs_store)
+        self.runs_view.set_history(self.run_history)
         self.runs_dock = self._add_dock("Runs", "RunsDock", self.runs_view,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.lr_finder = LrFinderView()
@@ -137,26 +181,36 @@ class MainWindow(QMainWindow):
                                       Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.tabifyDockWidget(self.sampling_dock, self.runs_dock)
         self.tabifyDockWidget(self.runs_dock, self.lr_dock)
+        # issue 12: the forward pass beside the sampling panel, the hidden layer in its tabs
+        self.forward_view, self.hidden_view = ForwardView(), HiddenLayerView()
+        self.forward_dock = self._add_dock("Forward pass", "ForwardDock", self.forward_view,
+                                           Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.hidden_dock = self._add_dock("Hidden layer", "HiddenLayerDock", self.hidden_view,
+                                          Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(self.forward_dock, self.hidden_dock)
+        self.forward_dock.raise_()
         self.sampling_dock.raise_()
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._last_sampling_refresh = 0.0
-        self._last_embedding_refresh = 0.0
-        self._last_progress_refresh = 0.0
         self._pending_progress: Progress | None = None
         self._pending_snapshot: Snapshot | None = None
-        # One clock for every live view: a frame's changes are painted in one pass (one
-        # repaint of the window, not one per signal), 20 times a second.
-        self._loss_plot_turn = False
-        self._frame_clock = QTimer(self)
-        self._frame_clock.setInterval(FRAME_INTERVAL_MS)
-        self._frame_clock.timeout.connect(self._on_frame)
-        self._frame_clock.start()
+        # One clock for every live view: a frame paints one view (see frame_clock.py)
+        self.frame_clock = FrameClock(self.loss_plot.redraw, self, frame_guard=self._frame)
+        self.frame_clock.add_view(LiveView("progress", PROGRESS_REFRESH_SECONDS,
+                                           lambda: self._pending_progress is not None,
+                                           self._show_pending_progress))  # fmt: skip
+        self.frame_clock.add_view(LiveView("embedding", EMBEDDING_REFRESH_SECONDS,
+                                           self._embedding_has_news,
+                                           self._show_pending_embedding))  # fmt: skip
+        self.frame_clock.add_view(LiveView("sampling", SAMPLING_REFRESH_SECONDS,
+                                           self._sampling_has_news,
+                                           self._show_pending_sampling))  # fmt: skip
+        self.frame_clock.start()
 
-        self._build_menus()
+        build_menus(self)
         self._connect()
         self.status_state = QLabel()
         self.statusBar().addPermanentWidget(self.status_state)
@@ -164,11 +218,13 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._on_dataset_changed(None)
         self._on_state_changed(self.controller.state)
-        if self.runs_store.recovery_message:
-            message = self.runs_store.recovery_message
-            QTimer.singleShot(0, lambda: self.dialogs_error("Run history", message))
+        self.run_history.opened.connect(self._on_history_opened)
         if load_bundled:
             QTimer.singleShot(0, self._load_initial_dataset)
+
+    def _on_history_opened(self, opened: Opened) -> None:
+        if opened.message:  # damaged and moved aside, read-only, or in memory only
+            self.dialogs_error("Run history", opened.message)
 
     # -- construction ------------------------------------------------------------------------
     def _add_dock(
@@ -180,131 +236,6 @@ class MainWindow(QMainWindow):
         dock.setAccessibleName(f"{title} panel")
         self.addDockWidget(area, dock)
         return dock
-
-    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
-                tip: str = "") -> QAction:  # fmt: skip
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
-        self.addAction(action)  # shortcuts work even when the menu bar is hidden
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.new_action = self._action(
-            "&New model", self.new_model, QKeySequence.StandardKey.New,
-            "Start again with freshly initialised weights",
-        )  # fmt: skip
-        self.open_dataset_action = self._action(
-            "Open &dataset...", self.open_dataset_dialog, "Ctrl+Shift+O",
-            "Open a text file with one name per line",
-        )  # fmt: skip
-        self.open_model_action = self._action(
-            "&Open model...", self.open_model_dialog, QKeySequence.StandardKey.Open,
-            "Open a saved model (.safetensors)",
-        )  # fmt: skip
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.save_action = self._action(
-            "&Save model", self.save_model, QKeySequence.StandardKey.Save, "Save the model"
-        )
-        self.save_as_action = self._action(
-            "Save model &as...", self.save_model_as, QKeySequence.StandardKey.SaveAs,
-            "Save the model to a new file",
-        )  # fmt: skip
-        file_menu.insertAction(self.recent_menu.menuAction(), self.new_action)
-        file_menu.insertAction(self.recent_menu.menuAction(), self.open_dataset_action)
-        file_menu.insertAction(self.recent_menu.menuAction(), self.open_model_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.save_action)
-        file_menu.addAction(self.save_as_action)
-        self.export_menu = file_menu.addMenu("&Export")
-        self.export_plot_action = self._action(
-            "Plot as &PNG...", self.export_plot_png, None, "Save the loss plot as an image"
-        )
-        self.export_csv_action = self._action(
-            "Losses as &CSV...", self.export_losses_csv, None, "Save every loss value as CSV"
-        )
-        self.export_embedding_action = self._action(
-            "&Embedding as PNG...", self.export_embedding_png, None,
-            "Save the embedding scatter as an image",
-        )  # fmt: skip
-        self.export_menu.addAction(self.export_plot_action)
-        self.export_menu.addAction(self.export_csv_action)
-        self.export_menu.addAction(self.export_embedding_action)
-        self.export_runs_action = self._action(
-            "&Runs table as CSV...", self.export_runs_csv, None, "Save the run history as CSV"
-        )
-        self.export_menu.addAction(self.export_runs_action)
-        self.export_menu.addSeparator()
-        self.export_script_action = self._action(
-            "Python &script...", self.export_script, None,
-            "The run as the lecture's code: a standalone script that needs only torch",
-        )  # fmt: skip
-        self.export_notebook_action = self._action(
-            "&Jupyter notebook...", self.export_notebook, None,
-            "The run as the lecture's notebook: build_dataset, the loop, sampling",
-        )  # fmt: skip
-        self.export_menu.addAction(self.export_script_action)
-        self.export_menu.addAction(self.export_notebook_action)
-        file_menu.addSeparator()
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        file_menu.addAction(self.quit_action)
-
-        train_menu = bar.addMenu("&Training")
-        self.start_pause_action = self._action(
-            "Start / &Pause", self.controller.toggle, Qt.Key.Key_Space,
-            "Start, pause or resume training",
-        )  # fmt: skip
-        self.stop_action = self._action(
-            "S&top", self.controller.stop, "Ctrl+.", "End the run and evaluate it"
-        )
-        train_menu.addAction(self.start_pause_action)
-        train_menu.addAction(self.stop_action)
-        train_menu.addSeparator()
-        self.lr_sweep_action = self._action(
-            "Find a &learning rate", lambda: self.start_lr_sweep(), "Ctrl+L",
-            "The lecture's sweep: one step at each of 1,000 growing learning rates",
-        )  # fmt: skip
-        self.repeat_action = self._action(
-            "&Repeat with several seeds...", self.repeat_with_seeds, None,
-            "Train this configuration with K seeds and report the dev loss as mean ± std",
-        )  # fmt: skip
-        self.test_action = self._action(
-            "Evaluate on &test set...", self.evaluate_on_test_set, None,
-            "Measure the loss on the held-out test split (do this rarely)",
-        )  # fmt: skip
-        train_menu.addAction(self.lr_sweep_action)
-        train_menu.addAction(self.repeat_action)
-        train_menu.addSeparator()
-        train_menu.addAction(self.test_action)
-        self.train_menu = train_menu
-
-        self.view_menu = bar.addMenu("&View")
-        for dock in (self.train_dock, self.embedding_dock, self.sampling_dock, self.runs_dock,
-                     self.lr_dock):  # fmt: skip
-            self.view_menu.addAction(dock.toggleViewAction())
-        self.reset_layout_action = self._action(
-            "&Reset layout", self.reset_layout, None, "Put every panel back in its place"
-        )
-        self.view_menu.addSeparator()
-        self.view_menu.addAction(self.reset_layout_action)
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&About Charnames", self.show_about))
-        help_menu.addAction(
-            self._action(
-                "The &lecture (makemore part 2)",
-                lambda: QDesktopServices.openUrl(
-                    QUrl("https://www.youtube.com/watch?v=TCH_1BHY58I")
-                ),
-            )
-        )
-        self._rebuild_recent_menu()
 
     def _connect(self) -> None:
         c = self.controller
@@ -328,15 +259,17 @@ class MainWindow(QMainWindow):
         self.lr_finder.sweepRequested.connect(self.start_lr_sweep)
         self.lr_finder.lrChosen.connect(self._use_learning_rate)
         x = self.experiments
-        x.runRecorded.connect(self.runs_view.add_run)
         x.referencesChanged.connect(self._on_references)
         x.repeatProgress.connect(lambda text: self.statusBar().showMessage(f"Repeat: {text}"))
         x.repeatFinished.connect(self._on_repeat_finished)
+        x.repeatCancelled.connect(lambda text: self.statusBar().showMessage(text, 15000))
         x.testEvaluated.connect(self._on_test_evaluated)
         x.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.runs_view.overlayChanged.connect(self._on_overlay_changed)
         self.runs_view.statusMessage.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
+        self.sampling_panel.stepShown.connect(self.forward_view.show_step)
+        self.addActions(self.sampling_panel.actions())  # S, F, Backspace, R, P window-wide
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
         )
@@ -361,23 +294,24 @@ class MainWindow(QMainWindow):
         self.dialogs.error(title, message)
 
     def open_dataset_dialog(self) -> None:
-        path = self.dialogs.open_path("Open dataset", DATASET_FILTER, self._last_folder())
+        folder = self.recent_files.last_folder()
+        path = self.dialogs.open_path("Open dataset", DATASET_FILTER, folder)
         if path:
             self.open_dataset(path)
 
     def open_dataset(self, path: str | Path) -> bool:
         if self.controller.use_models_dataset(path):  # the model's own dataset: the model stays
-            self._add_recent(path)
+            self.recent_files.add(path)
             return True
         if not self._may_discard("Opening a dataset starts a new model."):
             return False
         if not self.controller.open_dataset(path):
             return False
-        self._add_recent(path)
+        self.recent_files.add(path)
         return self.new_model(ask=False)
 
     def open_model_dialog(self) -> None:
-        path = self.dialogs.open_path("Open model", MODEL_FILTER, self._last_folder())
+        path = self.dialogs.open_path("Open model", MODEL_FILTER, self.recent_files.last_folder())
         if path:
             self.open_model(path)
 
@@ -391,7 +325,7 @@ class MainWindow(QMainWindow):
             return False
         if not self.controller.apply_model_file(model_file, path):
             return False
-        self._add_recent(path)
+        self.recent_files.add(path)
         return True
 
     def new_model(self, ask: bool = True) -> bool:
@@ -409,11 +343,10 @@ class MainWindow(QMainWindow):
     def save_model_as(self) -> bool:
         if self.controller.model is None:
             return False
-        current = self.controller.path
+        folder = Path(self.recent_files.last_folder())
+        current = self.controller.path  # a learner's mine.pt is offered as mine.safetensors
         suggested = str(
-            current.with_suffix(MODEL_SUFFIX)
-            if current
-            else Path(self._last_folder()) / f"model{MODEL_SUFFIX}"
+            current.with_suffix(MODEL_SUFFIX) if current else folder / f"model{MODEL_SUFFIX}"
         )
         path = self.dialogs.save_path("Save model", MODEL_FILTER, suggested)
         if not path:
@@ -421,7 +354,7 @@ class MainWindow(QMainWindow):
         if not path.endswith(MODEL_SUFFIX):
             path += MODEL_SUFFIX
         if self.controller.save(path):
-            self._add_recent(path)
+            self.recent_files.add(path)
             return True
         return False
 
@@ -492,7 +425,9 @@ class MainWindow(QMainWindow):
             self.panel.set_vocab_size(dataset.vocab.size)
 
     def _on_model_reset(self, info: ModelInfo) -> None:
-        self._show_model_in_panel()
+        if not self.experiments.making_repeat_model:  # a repeat's seed leaves the panel alone
+            self._show_model_in_panel()
+        self._reset_hidden_view(info)
         model = self.controller.model
         if model is not None:  # the worker is idle: reading the weights is safe
             weights = model.snapshot()
@@ -569,20 +504,18 @@ class MainWindow(QMainWindow):
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self._pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
+        self.hidden_view.offer(snapshot.step, snapshot.weights)  # analysed at most 4 Hz
 
-    def _on_frame(self) -> None:
-        """Apply what the worker sent since the last frame, and paint it right away.
-
-        Every live view shares this tick, so the window is painted once per frame: the loss
-        plot 10 times a second, the progress and the embedding 4 times, the sampling bars
-        every 2 seconds and only when seen. While the frame is drawn the worker
-        waits between two steps (worker.gui_idle): the two threads share one interpreter
-        lock, and painting while the worker trains made every frame take several times longer
-        and cost the worker more than the frame itself."""
+    @contextmanager
+    def _frame(self) -> Iterator[None]:
+        """Around every frame: the worker waits between two steps while the frame is painted
+        (worker.gui_idle). The two threads share one interpreter lock, and painting while the
+        worker trains made every frame take several times longer and cost the worker more
+        than the frame itself."""
         gui_idle = self.controller.worker.gui_idle
         gui_idle.clear()
         try:
-            self._update_live_views()
+            yield
             # paint now, not at some later turn of the event loop: scenes first process
             # their changed items (posted calls), which post the window's paint request
             QCoreApplication.sendPostedEvents()
@@ -590,49 +523,34 @@ class MainWindow(QMainWindow):
         finally:
             gui_idle.set()
 
-    def _update_live_views(self) -> None:
-        """One view per frame: the loss plot on every other frame (10 Hz), and in between
-        whichever of the progress, the embedding and the sampling bars is the most overdue.
-        Each takes 5-20 ms to repaint; painted in the same frame, they held the GUI thread
-        for 50-70 ms. A view that is due waits a frame or two (50 ms each)."""
-        self._loss_plot_turn = not self._loss_plot_turn
-        if self._loss_plot_turn:
-            self.loss_plot.redraw()
-            return
-        now = time.monotonic()
-        due: list[tuple[float, Callable[[], None]]] = []  # (how overdue, update)
-        if self._pending_progress is not None:
-            due.append((now - self._last_progress_refresh - PROGRESS_REFRESH_SECONDS,
-                        self._show_pending_progress))  # fmt: skip
-        snapshot = self._pending_snapshot
-        info = self.controller.model_info()
-        if snapshot is not None and info is not None:
-            due.append((now - self._last_embedding_refresh - EMBEDDING_REFRESH_SECONDS,
-                        lambda: self._show_embedding(snapshot, info)))  # fmt: skip
-            state = self.sampling_panel.state
-            mid_name = state is not None and bool(state.chosen) and not state.finished
-            # A name in progress keeps the weights it was drawn with: its bars and the "drew
-            # 'x' with p = ..." beside them stay consistent; the next name gets the latest.
-            if not mid_name and not self.sampling_dock.visibleRegion().isEmpty():
-                due.append((now - self._last_sampling_refresh - SAMPLING_REFRESH_SECONDS,
-                            lambda: self._show_sampling(snapshot, info)))  # fmt: skip
-        overdue, update = max(due, key=lambda item: item[0], default=(-1.0, None))
-        if update is not None and overdue >= 0:
-            update()
-
     def _show_pending_progress(self) -> None:
         assert self._pending_progress is not None
-        self._last_progress_refresh = time.monotonic()
         self.controls.show_progress(self._pending_progress)
         self._pending_progress = None
 
-    def _show_embedding(self, snapshot: Snapshot, info: ModelInfo) -> None:
-        self._last_embedding_refresh = time.monotonic()
+    def _embedding_has_news(self) -> bool:
+        return self._pending_snapshot is not None and self.controller.model_info() is not None
+
+    def _show_pending_embedding(self) -> None:
+        snapshot, info = self._pending_snapshot, self.controller.model_info()
+        assert snapshot is not None and info is not None
         self.embedding_view.set_embedding(snapshot.weights["C"], info.vocab.itos,
                                           step=snapshot.step)  # fmt: skip
 
-    def _show_sampling(self, snapshot: Snapshot, info: ModelInfo) -> None:
-        self._last_sampling_refresh = time.monotonic()
+    def _sampling_has_news(self) -> bool:
+        state = self.sampling_panel.state
+        mid_name = state is not None and bool(state.chosen) and not state.finished
+        # A name in progress keeps the weights it was drawn with: its bars and the "drew
+        # 'x' with p = ..." beside them stay consistent; the next name gets the latest.
+        return (
+            self._embedding_has_news()
+            and not mid_name
+            and not self.sampling_dock.visibleRegion().isEmpty()
+        )
+
+    def _show_pending_sampling(self) -> None:
+        snapshot, info = self._pending_snapshot, self.controller.model_info()
+        assert snapshot is not None and info is not None
         self.sampling_panel.set_model(info.config, snapshot.weights, info.vocab,
                                       same_model=True)  # fmt: skip
 
@@ -646,6 +564,18 @@ class MainWindow(QMainWindow):
         weights = model.snapshot()
         self.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
         self.sampling_panel.set_model(info.config, weights, info.vocab, same_model=True)
+        self.hidden_view.offer(info.step, weights)
+
+    def _reset_hidden_view(self, info: ModelInfo) -> None:
+        """The hidden-layer view's sample (training examples) and learning rate per step."""
+        c = self.controller
+        data = c.dataset if c.dataset is not None and c.dataset.vocab == info.vocab else None
+        examples = data.examples(info.config.block_size).tensors["train"] if data else None
+        self.hidden_view.set_model(
+            info.config, examples, lambda step: (c.model_info() or info).train_config.lr_at(step)
+        )
+        if c.model is not None:  # the worker is idle: reading the weights is safe
+            self.hidden_view.offer(info.step, c.model.snapshot())
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         self.controls.show_outcome(outcome)
@@ -699,12 +629,15 @@ class MainWindow(QMainWindow):
         if k is None or not self._may_discard("The repeats train new models."):
             return
         self.runs_dock.raise_()
-        self.experiments.start_repeat(k)
+        self.experiments.start_repeat(k, base_seed=self.panel.train_config().seed)
 
     def _on_repeat_finished(self, stats: SeedStats) -> None:
         text = self.experiments.describe(stats)
         # after the last run's own result has been shown (same signal, later slot)
-        html = f"<b>Repeat finished</b>: {text}.<br>Each seed is a row in the Runs panel."
+        html = (
+            f"<b>Repeat finished</b>: {text}.<br>Each seed is a row in the Runs panel, and "
+            "their mean ± std is the row marked 'mean'."
+        )
         QTimer.singleShot(0, lambda: self.controls.show_message(html))
         self.statusBar().showMessage(f"Repeat finished: {text}", 15000)
 
@@ -727,58 +660,36 @@ class MainWindow(QMainWindow):
         times = "once" if count == 1 else f"{count} times"
         self.controls.show_test_loss(loss, count)
         self.statusBar().showMessage(f"test loss {loss:.4f}, evaluated {times}", 10000)
-        self.runs_view.refresh()
-
-    def export_runs_csv(self) -> None:
-        path = self.dialogs.save_path("Export runs", "CSV files (*.csv)", "runs.csv")
-        if path:
-            try:
-                self.runs_view.export_csv(path)
-            except (OSError, CharnamesError) as exc:
-                self.dialogs_error("Cannot export", str(exc))
 
     # -- exports -------------------------------------------------------------------------------
+    def _export(self, kind: ExportKind, write: Callable[[str], object]) -> Path | None:
+        return export_file(self.dialogs, self.settings, kind, write, self.dialogs_error)
+
+    def export_runs_csv(self) -> None:
+        self._export(RUNS_CSV, self.runs_view.export_csv)
+
     def export_plot_png(self) -> None:
-        path = self.dialogs.save_path("Export plot", "PNG images (*.png)", "loss.png")
-        if path:
-            try:
-                self.loss_plot.export_png(path)
-            except OSError as exc:
-                self.dialogs_error("Cannot export", f"Could not write {path}: {exc}")
+        self._export(LOSS_PNG, self.loss_plot.export_png)
 
     def export_embedding_png(self) -> None:
-        path = self.dialogs.save_path("Export embedding", "PNG images (*.png)", "embedding.png")
-        if path:
-            try:
-                self.embedding_view.export_png(path)
-            except OSError as exc:
-                self.dialogs_error("Cannot export", str(exc))
+        self._export(EMBEDDING_PNG, self.embedding_view.export_png)
 
     def export_script(self) -> None:
-        self._export_code("script", "Python scripts (*.py)", ".py")
+        self._export_code(PYTHON_SCRIPT, "script")
 
     def export_notebook(self) -> None:
-        self._export_code("notebook", "Jupyter notebooks (*.ipynb)", ".ipynb")
+        self._export_code(JUPYTER_NOTEBOOK, "notebook")
 
-    def _export_code(self, kind: str, file_filter: str, suffix: str) -> None:
+    def _export_code(self, kind: ExportKind, code: str) -> None:
+        """The run as the lecture's code (core/export_script.py)."""
         if self.controller.model is None or not self.controller.wait_until_idle():
             return
-        stem = self.controller.path.stem if self.controller.path else "makemore_run"
-        path = self.dialogs.save_path(
-            f"Export as {kind}", file_filter, str(Path(self._last_folder()) / f"{stem}{suffix}")
-        )
-        if path:
-            if not path.endswith(suffix):
-                path += suffix
-            self.controller.export_code(path, kind)
+        written = self._export(kind, lambda path: self.controller.write_code(path, code))
+        if written is not None:
+            self.statusBar().showMessage(f"Exported {written.name}", 10000)
 
     def export_losses_csv(self) -> None:
-        path = self.dialogs.save_path("Export losses", "CSV files (*.csv)", "losses.csv")
-        if path:
-            try:
-                self.loss_plot.export_csv(path)
-            except OSError as exc:
-                self.dialogs_error("Cannot export", f"Could not write {path}: {exc}")
+        self._export(LOSSES_CSV, self.loss_plot.export_csv)
 
     # -- window title, recent files, settings ---------------------------------------------------
     def _update_title(self) -> None:
@@ -787,41 +698,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)
         self.setWindowModified(self.controller.modified)
         self.setWindowFilePath(str(path) if path else "")
-
-    def _recent(self) -> list[str]:
-        value = self.settings.value("recent_files", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
-
-    def _add_recent(self, path: str | Path) -> None:
-        text = str(Path(path).resolve())
-        recent = [text] + [p for p in self._recent() if p != text]
-        self.settings.setValue("recent_files", recent[:MAX_RECENT])
-        self.settings.setValue("last_folder", str(Path(text).parent))
-        self._rebuild_recent_menu()
-
-    def _last_folder(self) -> str:
-        return str(self.settings.value("last_folder", str(Path.home())))
-
-    def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self._recent()
-        for i, path in enumerate(recent, start=1):
-            action = self.recent_menu.addAction(f"&{i} {Path(path).name}")
-            action.setToolTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
-        if not recent:
-            none = self.recent_menu.addAction("(no recent files)")
-            none.setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            clear = self.recent_menu.addAction("Clear list")
-            clear.triggered.connect(self._clear_recent)
-
-    def _clear_recent(self) -> None:
-        self.settings.setValue("recent_files", [])
-        self._rebuild_recent_menu()
 
     def open_path(self, path: str | Path) -> bool:
         """Open a model file (by its .safetensors suffix) or a dataset."""
@@ -853,7 +729,7 @@ class MainWindow(QMainWindow):
             try:
                 self._syncing_panel = True
                 self.panel.restore_settings(json.loads(hyper))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):  # untrusted: keep the defaults
                 pass
             finally:
                 self._syncing_panel = False
@@ -870,6 +746,9 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.setVisible(True)
         self._default_layout()
+
+    def open_lecture(self) -> None:
+        QDesktopServices.openUrl(QUrl(LECTURE_URL))
 
     def show_about(self) -> None:
         self.dialogs.info(
@@ -896,7 +775,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.experiments.cancel_repeat()
+        self.frame_clock.stop()
         self.controller.shutdown()
         self.save_settings()
-        self.runs_store.close()
+        self.run_history.close()
         event.accept()

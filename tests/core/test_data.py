@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from charnames_gui.core import data
+from charnames_gui.core import safe_files as data_safe_files
 from charnames_gui.core.data import (
     MAX_WORD_LENGTH,
     MIN_WORDS,
@@ -131,13 +133,30 @@ def test_read_words_file_too_large_with_a_tiny_limit_still_says_the_limit(
 def test_read_words_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_bytes(tmp_path, "\n".join(ten_names()).encode())
 
-    def fail(self: Path) -> bytes:
+    def fail(*args: object, **kwargs: object) -> int:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", fail)
+    monkeypatch.setattr(data_safe_files.os, "open", fail)
     with pytest.raises(DatasetError) as exc_info:
         read_words(path)
     assert "Permission denied" in one_line(exc_info)
+
+
+def test_a_fifo_dataset_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "names.txt"
+    os.mkfifo(fifo)  # nobody writes: a blocking open would wait forever
+    with pytest.raises(DatasetError) as exc_info:
+        Dataset.from_file(fifo)
+    assert "named pipe" in one_line(exc_info)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_link_to_a_device_is_refused_without_reading(tmp_path: Path, device: str) -> None:
+    link = tmp_path / "names.txt"
+    link.symlink_to(device)
+    with pytest.raises(DatasetError) as exc_info:
+        read_words(link)
+    assert "is a device, not a file" in one_line(exc_info)
 
 
 def test_a_file_of_prose_has_too_many_characters(tmp_path: Path) -> None:
@@ -278,6 +297,60 @@ def test_build_examples_equals_the_lectures_build_dataset(
     assert torch.equal(X, torch.tensor(X_expected))
     assert torch.equal(Y, torch.tensor(Y_expected))
     assert len(Y) == sum(len(w) + 1 for w in small_words)
+
+
+def lecture_build_dataset(
+    words: list[str], stoi: dict[str, int], block_size: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The lecture's build_dataset, verbatim."""
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + ".":
+            ix = stoi[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    return torch.tensor(X), torch.tensor(Y)
+
+
+@pytest.mark.parametrize("block_size", [1, 3, 8, 16])
+def test_build_examples_of_the_lectures_names_equals_the_lectures_build_dataset(
+    shared_names: Path, block_size: int
+) -> None:
+    words = read_words(shared_names)
+    vocab = Vocabulary.from_words(words)
+    X_expected, Y_expected = lecture_build_dataset(words, vocab.stoi, block_size)
+    X, Y = build_examples(words, vocab, block_size)
+    assert X.dtype == Y.dtype == torch.int64
+    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+
+
+def test_build_examples_with_an_unsorted_given_vocabulary() -> None:
+    # a loaded model's vocabulary need not be sorted; its order is the model's
+    vocab = Vocabulary(("#", "z", "o", "a", "é", "m", "e"))
+    words = ["emma", "zoé", "a"]
+    X_expected, Y_expected = lecture_build_dataset(words, {**vocab.stoi, ".": 0}, 4)
+    X, Y = build_examples(words, vocab, 4)
+    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+    with pytest.raises(DatasetError, match="'q'"):
+        build_examples(["emma", "quinn"], vocab, 3)
+
+
+def test_build_examples_memory_is_proportional_to_the_examples() -> None:
+    """No Python list per example: the lecture's lists cost over 100 bytes an example; the
+    tensors cost 8 * (block_size + 1). tracemalloc sees numpy's and Python's allocations."""
+    import tracemalloc
+
+    words = ["".join(random.Random(i).choices("abcdefghij", k=6)) for i in range(20_000)]
+    vocab = Vocabulary.from_words(words)
+    tracemalloc.start()
+    try:
+        X, _ = build_examples(words, vocab, 3)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak / len(X) < 40, f"{peak / len(X):.0f} bytes per example"
 
 
 def test_build_examples_of_no_words_is_empty() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import torch
+from safetensors.torch import load_file, save_file
 
 from charnames_gui.core.projection import PCAProjector, pca_basis, select_dimensions
 
@@ -173,3 +177,60 @@ def test_large_tables_are_tracked_and_small_ones_solved_exactly() -> None:
     projector.project(_table(200, 256))
     assert projector._subspace is not None and projector._subspace.shape == (256, 8)
     assert projector.basis is not None and projector.basis.components.shape == (2, 256)
+
+
+@pytest.mark.parametrize(("vocab_size", "n_embd"), [(27, 2), (27, 10), (5, 40)])
+def test_pca_matches_eigh_of_the_covariance_up_to_sign(vocab_size: int, n_embd: int) -> None:
+    """An independent reference: eigenvectors of the covariance matrix (np.cov, np.linalg.eigh)."""
+    C = _table(vocab_size, n_embd, seed=vocab_size + n_embd)
+    variances, vectors = np.linalg.eigh(np.cov(C, rowvar=False))  # ascending
+    reference = vectors[:, ::-1][:, :2].T  # (2, n_embd), by decreasing variance
+    basis = pca_basis(C)
+    for mine, ref in zip(basis.components, reference, strict=True):
+        assert abs(float(mine @ ref)) == pytest.approx(1.0, abs=1e-9)  # same line
+    np.testing.assert_allclose(
+        basis.explained, variances[::-1][:2] / variances.sum(), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_pca_sign_rule_makes_the_largest_loading_positive_for_flipped_data() -> None:
+    """-C has the same principal directions: the rule orients them the same way, so the
+    picture of -C is the mirror image of the picture of C, as the data is."""
+    C = _table(27, 10, seed=11)
+    basis, flipped = pca_basis(C), pca_basis(-C)
+    np.testing.assert_allclose(flipped.components, basis.components, atol=1e-12)
+    np.testing.assert_allclose(flipped.project(-C), -basis.project(C), atol=1e-12)
+
+
+def _save_and_load_twice(path: Path, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    save_file({"C": torch.from_numpy(C.astype(np.float32))}, str(path))
+    return load_file(str(path))["C"].numpy(), load_file(str(path))["C"].numpy()
+
+
+@pytest.mark.parametrize(("vocab_size", "n_embd"), [(27, 10), (60, 40)])  # exact and tracked
+def test_two_loads_of_one_model_file_give_the_same_picture(
+    tmp_path: Path, vocab_size: int, n_embd: int
+) -> None:
+    """Issue 13: PCA's orientation flipped between two openings of the same model file, because
+    it followed whatever model was shown before."""
+    C = _table(vocab_size, n_embd, seed=21)
+    first_load, second_load = _save_and_load_twice(tmp_path / "model.safetensors", C)
+    projector = PCAProjector()
+    first, _ = projector.project(first_load)
+    # Other models of the same shape in between, each one oriented by the rule ...
+    for seed in (22, 23):
+        projector.project(_table(vocab_size, n_embd, seed=seed))
+        projector.project(-_table(vocab_size, n_embd, seed=seed))
+    second, _ = projector.project(second_load)
+    np.testing.assert_array_equal(second, first)
+    # ... and a fresh projector, as in another session of the app, draws it the same way.
+    np.testing.assert_array_equal(PCAProjector().project(second_load)[0], first)
+
+
+def test_a_training_step_follows_the_previous_frame_and_a_new_model_does_not() -> None:
+    C = _table(27, 10, seed=31)
+    projector = PCAProjector()
+    projector.project(C)
+    assert projector.continues(C + 0.01 * _table(27, 10, seed=32))
+    assert not projector.continues(_table(27, 10, seed=33))
+    assert not projector.continues(_table(27, 11, seed=33))

@@ -44,8 +44,9 @@ def make_window(
 
     yield make
     for win in made:
+        win.frame_clock.stop()  # no frame between here and the deferred delete
         win.controller.shutdown()
-        win.runs_store.close()
+        win.run_history.close()
         win.deleteLater()
 
 

@@ -54,13 +54,18 @@ def test_start_shows_losses_then_pause_resume_stop(qtbot, window: MainWindow) ->
     assert window.isWindowModified()
 
 
-def test_stop_takes_effect_quickly(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_pause_is_checked_between_steps(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Pause is a flag the training loop reads between steps: once set, the worker goes idle
+    and the window says so (how quickly is measured in benchmarks/, not asserted here)."""
     c = window.controller
     c.start()
     _train_until(qtbot, window, 200)
     c.worker.request_pause()
-    assert c.worker.idle.wait(0.1 + 0.05)  # the loop checks the flag between steps
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=2_000)
+    qtbot.waitUntil(c.worker.idle.is_set, timeout=5_000)
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=5_000)
+    step = c.trainer.step
+    assert step >= 200
+    assert c.trainer.step == step  # no step after the pause
 
 
 def test_space_toggles_training(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -268,12 +273,11 @@ def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
 
 
 def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The loss plot, the embedding, the sampling bars and the progress each take 5-20 ms to
-    repaint: painted in the same frame they held the GUI thread for 50-70 ms. The loss plot
-    gets every other frame; the frames between go to the most overdue of the others."""
+    """The window's live views share its frame clock (tests/ui/test_frame_clock.py): the loss
+    plot on every other frame, one of the others in between."""
     from charnames_gui.core.events import Progress, Snapshot
 
-    window._frame_clock.stop()  # the test plays the frames
+    window.frame_clock.stop()  # the test plays the frames
     assert window.controller.model is not None
     painted: list[str] = []
     monkeypatch.setattr(
@@ -283,21 +287,12 @@ def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # 
         window.sampling_panel, "set_model", lambda *a, **k: painted.append("sampling")
     )
     monkeypatch.setattr(window.controls, "show_progress", lambda p: painted.append("progress"))
-    monkeypatch.setattr(window.loss_plot, "redraw", lambda: painted.append("loss plot"))
     window._on_snapshot(Snapshot(step=10, weights=window.controller.model.snapshot()))
     window._on_progress(Progress(step=10, total=100, run_seconds=1.0, steps_per_second=10.0))
-
-    window._loss_plot_turn = False  # the next frame is the loss plot's
-    for _frame in range(6):
-        before = len(painted)
-        window._update_live_views()
-        assert len(painted) == before + 1
-    assert painted[::2] == ["loss plot"] * 3  # every other frame, whatever else is due
-    assert sorted(painted[1::2]) == ["embedding", "progress", "sampling"]
-    painted.clear()
-    window._update_live_views()
-    window._update_live_views()  # none of the others is due again yet
-    assert painted == ["loss plot"]
+    names = [window.frame_clock.tick() for _ in range(6)]
+    assert names.count("primary") == 3
+    assert sorted(n for n in names if n != "primary") == ["embedding", "progress", "sampling"]
+    assert sorted(painted) == ["embedding", "progress", "sampling"]
 
 
 def test_the_wheel_over_the_training_panel_scrolls_it(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

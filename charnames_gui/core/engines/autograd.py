@@ -47,10 +47,10 @@ class AutogradEngine:
 
     def update(self, lr: float) -> None:
         for p in self.parameters:
-            p.data += -lr * p.grad
+            p.data += -lr * p.grad  # type: ignore[operator]  # set by loss.backward()
 
     def gradients(self) -> dict[str, np.ndarray]:
         return {
-            name: p.grad.detach().numpy().copy()
+            name: p.grad.detach().numpy().copy()  # type: ignore[union-attr]  # after backward
             for name, p in zip(PARAMETER_NAMES, self.parameters, strict=True)
         }

@@ -40,10 +40,7 @@ measures both). What is left is mostly the six matmuls, tanh, and NumPy's ~1 us 
 
 from __future__ import annotations
 
-import ctypes
-import glob
 import math
-import os
 
 import numpy as np
 import torch
@@ -245,35 +242,3 @@ def packed_parameters(tensors: list[torch.Tensor]) -> np.ndarray | None:
         offset += t.numel()
     total = offset - first.storage_offset()
     return first.detach().as_strided((total,), (1,)).numpy()
-
-
-# -- BLAS threads ------------------------------------------------------------------------------
-_SET_THREADS_SYMBOLS = (
-    "scipy_openblas_set_num_threads64_",
-    "scipy_openblas_set_num_threads",
-    "openblas_set_num_threads64_",
-    "openblas_set_num_threads",
-    "MKL_Set_Num_Threads",
-)
-
-
-def set_blas_threads(n: int) -> bool:
-    """Limit the threads of NumPy's BLAS (which the fast engine's matmuls run in) to n.
-
-    torch.set_num_threads does not reach it. Returns False when NumPy's BLAS library was not
-    found; OPENBLAS_NUM_THREADS set before NumPy is imported does the same.
-    """
-    libs_dir = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    candidates = sorted(glob.glob(os.path.join(libs_dir, "*openblas*")))
-    candidates += sorted(glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs", "*")))
-    for path in candidates:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for symbol in _SET_THREADS_SYMBOLS:
-            fn = getattr(lib, symbol, None)
-            if fn is not None:
-                fn(ctypes.c_int(n))
-                return True
-    return False

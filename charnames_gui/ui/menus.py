@@ -1,0 +1,151 @@
+"""The main window's menus and actions. Every action is also added to the window itself, so
+its shortcut works even when the menu bar is hidden (presentation mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+
+from charnames_gui.ui.recent_files import RecentFiles
+
+if TYPE_CHECKING:
+    from charnames_gui.ui.main_window import MainWindow
+
+Shortcut = QKeySequence | QKeySequence.StandardKey | Qt.Key | str | None
+
+
+def make_action(
+    window: QMainWindow,
+    text: str,
+    slot: Callable[[], object],
+    shortcut: Shortcut = None,
+    tip: str = "",
+) -> QAction:
+    action = QAction(text, window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    action.triggered.connect(lambda _checked=False: slot())
+    window.addAction(action)  # shortcuts work even when the menu bar is hidden
+    return action
+
+
+def build_menus(win: MainWindow) -> None:
+    """Create the menu bar and the window's actions (kept as attributes of the window)."""
+    bar = win.menuBar()
+
+    def act(
+        text: str, slot: Callable[[], object], shortcut: Shortcut = None, tip: str = ""
+    ) -> QAction:
+        return make_action(win, text, slot, shortcut, tip)
+
+    # -- File -----------------------------------------------------------------------------------
+    file_menu = bar.addMenu("&File")
+    win.file_menu = file_menu
+    win.new_action = act("&New model", win.new_model, QKeySequence.StandardKey.New,
+                         "Start again with freshly initialised weights")  # fmt: skip
+    win.open_dataset_action = act("Open &dataset...", win.open_dataset_dialog, "Ctrl+Shift+O",
+                                  "Open a text file with one name per line")  # fmt: skip
+    win.open_model_action = act("&Open model...", win.open_model_dialog,
+                                QKeySequence.StandardKey.Open,
+                                "Open a saved model (.safetensors), or your own weights "
+                                "(C, W1, b1, W2, b2: .safetensors or torch.save)")  # fmt: skip
+    file_menu.addAction(win.new_action)
+    file_menu.addAction(win.open_dataset_action)
+    file_menu.addAction(win.open_model_action)
+    win.recent_menu = file_menu.addMenu("Open &recent")
+    win.recent_files = RecentFiles(win.settings, win.recent_menu, win)
+    win.recent_files.openRequested.connect(win.open_path)
+    file_menu.addSeparator()
+    win.save_action = act("&Save model", win.save_model, QKeySequence.StandardKey.Save,
+                          "Save the model")  # fmt: skip
+    win.save_as_action = act("Save model &as...", win.save_model_as,
+                             QKeySequence.StandardKey.SaveAs,
+                             "Save the model to a new file")  # fmt: skip
+    file_menu.addAction(win.save_action)
+    file_menu.addAction(win.save_as_action)
+    win.export_menu = file_menu.addMenu("&Export")
+    win.export_plot_action = act("Plot as &PNG...", win.export_plot_png, None,
+                                 "Save the loss plot as an image")  # fmt: skip
+    win.export_csv_action = act("Losses as &CSV...", win.export_losses_csv, None,
+                                "Save every loss value as CSV")  # fmt: skip
+    win.export_embedding_action = act("&Embedding as PNG...", win.export_embedding_png, None,
+                                      "Save the embedding scatter as an image")  # fmt: skip
+    win.export_runs_action = act("&Runs table as CSV...", win.export_runs_csv, None,
+                                 "Save the run history as CSV")  # fmt: skip
+    for action in (win.export_plot_action, win.export_csv_action, win.export_embedding_action,
+                   win.export_runs_action):  # fmt: skip
+        win.export_menu.addAction(action)
+    win.export_menu.addSeparator()
+    win.export_script_action = act("Python &script...", win.export_script, None,
+                                   "The run as the lecture's code: a standalone script that "
+                                   "needs only torch")  # fmt: skip
+    win.export_notebook_action = act("&Jupyter notebook...", win.export_notebook, None,
+                                     "The run as the lecture's notebook: build_dataset, the "
+                                     "loop, the sampling cell")  # fmt: skip
+    win.export_menu.addAction(win.export_script_action)
+    win.export_menu.addAction(win.export_notebook_action)
+    file_menu.addSeparator()
+    win.quit_action = act("&Quit", win.close, QKeySequence.StandardKey.Quit)
+    file_menu.addAction(win.quit_action)
+
+    # -- Training -------------------------------------------------------------------------------
+    train_menu = bar.addMenu("&Training")
+    win.train_menu = train_menu
+    c = win.controller
+    win.start_pause_action = act("Start / &Pause", c.toggle, Qt.Key.Key_Space,
+                                 "Start, pause or resume training")  # fmt: skip
+    win.stop_action = act("&End the run", c.stop, "Ctrl+.",
+                          "End the run now and measure the loss on the whole train and dev "
+                          "splits")  # fmt: skip
+    train_menu.addAction(win.start_pause_action)
+    train_menu.addAction(win.stop_action)
+    train_menu.addSeparator()
+    win.lr_sweep_action = act("Find a &learning rate", win.start_lr_sweep, "Ctrl+L",
+                              "The lecture's sweep: one step at each of 1,000 growing "
+                              "learning rates")  # fmt: skip
+    win.repeat_action = act("&Repeat with several seeds...", win.repeat_with_seeds, None,
+                            "Train this configuration with K seeds and report the dev loss "
+                            "as mean ± std")  # fmt: skip
+    win.test_action = act("Evaluate on &test set...", win.evaluate_on_test_set, None,
+                          "Measure the loss on the held-out test split "
+                          "(do this rarely)")  # fmt: skip
+    train_menu.addAction(win.lr_sweep_action)
+    train_menu.addAction(win.repeat_action)
+    train_menu.addSeparator()
+    train_menu.addAction(win.test_action)
+
+    # -- View -----------------------------------------------------------------------------------
+    win.view_menu = bar.addMenu("&View")
+    for dock in win.findChildren(QDockWidget):  # in the order they were made
+        win.view_menu.addAction(dock.toggleViewAction())
+    win.view_menu.addSeparator()
+    win.reset_layout_action = act("&Reset layout", win.reset_layout, None,
+                                  "Put every panel back in its place")  # fmt: skip
+    win.view_menu.addAction(win.reset_layout_action)
+
+    # -- Help -----------------------------------------------------------------------------------
+    win.help_menu = bar.addMenu("&Help")
+    win.about_action = act("&About Charnames", win.show_about)
+    win.lecture_action = act("The &lecture (makemore part 2)", win.open_lecture)
+    win.help_menu.addAction(win.about_action)
+    win.help_menu.addAction(win.lecture_action)
+
+
+def menu_shortcuts(menu: QMenu) -> list[tuple[str, str]]:
+    """(text, shortcut) of every action in menu and its submenus that has a shortcut."""
+    rows: list[tuple[str, str]] = []
+    for action in menu.actions():
+        sub = action.menu()
+        if isinstance(sub, QMenu):
+            rows += menu_shortcuts(sub)
+        elif not action.shortcut().isEmpty():
+            rows.append((action.text(), action.shortcut().toString(
+                QKeySequence.SequenceFormat.NativeText)))  # fmt: skip
+    return rows

@@ -1,0 +1,86 @@
+"""Export dialogs: where they open, the extension, the file's permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from helpers import ScriptedDialogs
+from PySide6.QtCore import QSettings
+
+from charnames_gui.core.errors import CharnamesError
+from charnames_gui.ui import exports
+from charnames_gui.ui.exports import LOSS_PNG, RUNS_CSV, export_file, with_suffix
+
+
+class RecordingDialogs(ScriptedDialogs):
+    def __init__(self, answers: list[str]) -> None:
+        super().__init__(save_paths=answers)
+        self.suggested: list[str] = []
+
+    def save_path(self, title: str, file_filter: str, suggested: str = "") -> str | None:
+        self.suggested.append(suggested)
+        return super().save_path(title, file_filter, suggested)
+
+
+def _settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def test_first_export_opens_in_documents_then_in_the_last_folder(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setattr(exports, "documents_folder", lambda: documents)
+    chosen = tmp_path / "figures"
+    chosen.mkdir()
+    dialogs = RecordingDialogs([str(chosen / "a.png"), str(chosen / "b.png")])
+    settings = _settings(tmp_path)
+    export_file(dialogs, settings, LOSS_PNG, lambda p: Path(p).write_bytes(b"png"), print)
+    assert dialogs.suggested[0] == str(documents / "loss.png")  # never the working folder
+    export_file(dialogs, settings, LOSS_PNG, lambda p: Path(p).write_bytes(b"png"), print)
+    assert dialogs.suggested[1] == str(chosen / "loss.png")
+    # a CSV still starts in Documents: the folder is kept per kind of file
+    export_file(dialogs, settings, RUNS_CSV, lambda p: None, print)
+    assert dialogs.suggested[2] == str(documents / "runs.csv")
+
+
+def test_the_extension_is_added_when_missing(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dialogs = ScriptedDialogs(save_paths=[str(tmp_path / "my plot")])
+    written = export_file(dialogs, _settings(tmp_path), LOSS_PNG,
+                          lambda p: Path(p).write_bytes(b"png"), print)  # fmt: skip
+    assert written == tmp_path / "my plot.png" and written.is_file()
+    assert with_suffix("a.PNG", ".png").name == "a.PNG"
+    assert with_suffix("run.v2", ".csv").name == "run.v2.csv"
+
+
+def test_files_get_the_users_normal_permissions(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def write_private(path: str) -> None:  # as a write through mkstemp leaves it
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+    dialogs = ScriptedDialogs(save_paths=[str(tmp_path / "runs.csv")])
+    written = export_file(dialogs, _settings(tmp_path), RUNS_CSV, write_private, print)
+    assert written is not None
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~mask
+
+
+def test_a_failed_export_says_why(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    errors: list[tuple[str, str]] = []
+
+    def refuse(path: str) -> None:
+        raise CharnamesError("There is no run history to export.")
+
+    dialogs = ScriptedDialogs(save_paths=[str(tmp_path / "x.csv"), str(tmp_path / "no/x.csv")])
+    settings = _settings(tmp_path)
+    assert (
+        export_file(dialogs, settings, RUNS_CSV, refuse, lambda t, m: errors.append((t, m))) is None
+    )
+    assert errors[-1] == ("Cannot export", "There is no run history to export.")
+    assert export_file(dialogs, settings, RUNS_CSV, lambda p: Path(p).write_text(""),
+                       lambda t, m: errors.append((t, m))) is None  # fmt: skip
+    assert "Could not write" in errors[-1][1] and "x.csv" in errors[-1][1]
