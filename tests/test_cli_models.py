@@ -323,7 +323,7 @@ def test_a_fifo_or_a_device_link_as_a_model_is_refused_at_once(
     link.symlink_to("/dev/zero")
     for path in (fifo, link):
         code, _, err = run_within(capsys, command, path)
-        assert_bad_input(code, err, path.name, "not a regular file")
+        assert_bad_input(code, err, path.name, "not a file")
 
 
 def test_hostile_headers_and_weights_exit_2(

@@ -385,7 +385,7 @@ def test_a_non_string_format_version_in_a_hand_made_header(tmp_path: Path) -> No
 
 def test_a_file_too_large_to_be_a_model(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checkpoint, "MAX_MODEL_FILE_BYTES", 1024)
-    expect_error(saved, "larger than any model")
+    expect_error(saved, "model.safetensors", "may be at most")
 
 
 def test_an_unreadable_file(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -618,7 +618,7 @@ def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
     fifo = tmp_path / "model.safetensors"
     os.mkfifo(fifo)
     error = load_within(fifo)
-    assert isinstance(error, ModelFileError) and "not a regular file" in str(error)
+    assert isinstance(error, ModelFileError) and "not a file" in str(error)
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
@@ -626,7 +626,7 @@ def test_a_link_to_a_device_is_refused_without_reading_it(tmp_path: Path, device
     link = tmp_path / "model.safetensors"
     link.symlink_to(device)
     error = load_within(link)
-    assert isinstance(error, ModelFileError) and "not a regular file" in str(error)
+    assert isinstance(error, ModelFileError) and "not a file" in str(error)
 
 
 def test_a_header_nested_100000_deep_is_a_clear_error(tmp_path: Path) -> None:
