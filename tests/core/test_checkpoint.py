@@ -804,3 +804,22 @@ def test_a_hostile_pickle_beside_real_tensors_runs_nothing(tmp_path: Path) -> No
         torch.save([*lecture_tensors().values(), RunsCode(marker)], path, **kwargs)
         expect_error(path, f"{form}.pt", "something other than tensors", "not loaded")
         assert not marker.exists()
+
+
+ODD_JSON = ["[]", "{}", '"x"', "1.5", "-1", str(2**70), "null", "true", '{"a": [1, {"b": null}]}',
+            '["\\ud800"]', "1e999", "NaN", '{"steps": "5"}', '{"counts": {"a": -1}}']  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "key", ["format_version", "config", "vocab", "split_seed", "training", "test_evaluations"]
+)
+def test_any_odd_value_of_any_field_is_a_model_file_error(saved: Path, key: str) -> None:
+    """Whatever a hand-edited or hostile file holds, loading raises ModelFileError with one
+    line (no TypeError, AttributeError, RecursionError... escapes)."""
+    raw_meta = metadata_of(saved)
+    for value in ODD_JSON:
+        rewrite_metadata(saved, **{**raw_meta, key: value})
+        try:
+            load_model(saved)
+        except ModelFileError as exc:
+            assert "\n" not in str(exc) and "object has no attribute" not in str(exc)
