@@ -715,6 +715,8 @@ class Controller(QObject):
         )
         if summary.dataset_hash and not own_open and summary.dataset_path:
             with contextlib.suppress(CharnamesError, OSError):
+                if Path(summary.dataset_path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                    raise OSError("too large to read on the GUI thread: open it by hand")
                 recorded = Dataset.from_file(
                     summary.dataset_path, split_seed=model_file.split_seed, vocab=model_file.vocab
                 )
