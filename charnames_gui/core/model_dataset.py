@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from charnames_gui.core.checkpoint import ModelFile
-from charnames_gui.core.data import Dataset, Vocabulary, read_words
+from charnames_gui.core.data import Dataset, Vocabulary
 from charnames_gui.core.errors import DatasetError
 
 HASH_SHOWN = 8  # hex digits of a hash shown to a learner: enough to tell files apart
@@ -93,8 +93,6 @@ def read_dataset_for(
     path: str | Path, model_file: ModelFile | None, split_seed: int | None = None
 ) -> Dataset:
     """A dataset file read for a model: with the model's vocabulary and split seed."""
-    p = Path(path)
-    words = read_words(p)
     vocab: Vocabulary | None = model_file.vocab if model_file is not None else None
     seed = split_seed if split_seed is not None else (model_file.split_seed if model_file else 42)
-    return Dataset(words, name=p.name, split_seed=seed, path=p, vocab=vocab)
+    return Dataset.from_file(path, split_seed=seed, vocab=vocab)

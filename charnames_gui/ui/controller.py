@@ -643,9 +643,10 @@ class Controller(QObject):
         self.statusMessage.emit(f"Opened {dataset.name}, the dataset this model was trained on")
         return True
 
-    def write_code(self, path: str | Path, kind: str) -> None:
+    def write_code(self, path: str | Path, kind: str) -> str:
         """Write the current run as the lecture's code: kind 'script' (.py) or 'notebook'
-        (.ipynb), see core/export_script.py. CharnamesError (one line) if it cannot."""
+        (.ipynb), see core/export_script.py. Returns what to tell the learner; raises
+        CharnamesError when it cannot."""
         from charnames_gui.core.export_script import (
             notebook_text,
             run_spec,
@@ -654,21 +655,22 @@ class Controller(QObject):
         )
 
         if self.model is None or self.vocab is None:
-            raise ConfigError("There is no model to export")
+            raise CharnamesError("There is no model to export")
         if self.dataset is None:
-            raise ConfigError("Open the dataset the model was trained on: the code reads it")
+            raise CharnamesError("Open the dataset the model was trained on: the code reads it")
         spec = run_spec(self.model_file(), self.dataset, title=self._document_name())
         write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
-        if spec.notes:
-            self.statusMessage.emit(f"Exported {Path(path).name}. Note: {' '.join(spec.notes)}")
+        notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
+        return f"Exported {Path(path).name}.{notes}"
 
     def export_code(self, path: str | Path, kind: str) -> bool:
-        """write_code, with a failure reported through errorOccurred."""
+        """write_code, with its outcome told through the status and error signals."""
         try:
-            self.write_code(path, kind)
+            message = self.write_code(path, kind)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot export", str(exc))
             return False
+        self.statusMessage.emit(message)
         return True
 
     def _document_name(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,11 +51,11 @@ from charnames_gui.ui.embedding_view import EmbeddingView
 from charnames_gui.ui.experiments import MAX_REPEATS, Experiments
 from charnames_gui.ui.exports import (
     EMBEDDING_PNG,
-    JUPYTER_NOTEBOOK,
     LOSS_PNG,
     LOSSES_CSV,
-    PYTHON_SCRIPT,
+    NOTEBOOK_IPYNB,
     RUNS_CSV,
+    SCRIPT_PY,
     ExportKind,
     export_file,
 )
@@ -98,6 +99,8 @@ class MainWindow(QMainWindow):
     export_csv_action: QAction
     export_embedding_action: QAction
     export_runs_action: QAction
+    export_script_action: QAction
+    export_notebook_action: QAction
     quit_action: QAction
     start_pause_action: QAction
     stop_action: QAction
@@ -344,7 +347,7 @@ class MainWindow(QMainWindow):
         if self.controller.model is None:
             return False
         folder = Path(self.recent_files.last_folder())
-        current = self.controller.path  # a learner's mine.pt is offered as mine.safetensors
+        current = self.controller.path
         suggested = str(
             current.with_suffix(MODEL_SUFFIX) if current else folder / f"model{MODEL_SUFFIX}"
         )
@@ -686,18 +689,22 @@ class MainWindow(QMainWindow):
         self._export(EMBEDDING_PNG, self.embedding_view.export_png)
 
     def export_script(self) -> None:
-        self._export_code(PYTHON_SCRIPT, "script")
+        self._export_code(SCRIPT_PY, "script")
 
     def export_notebook(self) -> None:
-        self._export_code(JUPYTER_NOTEBOOK, "notebook")
+        self._export_code(NOTEBOOK_IPYNB, "notebook")
 
-    def _export_code(self, kind: ExportKind, code: str) -> None:
-        """The run as the lecture's code (core/export_script.py)."""
+    def _export_code(self, kind: ExportKind, code_kind: str) -> None:
+        """The run as the lecture's code (core/export_script.py), named after the model."""
         if self.controller.model is None or not self.controller.wait_until_idle():
             return
-        written = self._export(kind, lambda path: self.controller.write_code(path, code))
-        if written is not None:
-            self.statusBar().showMessage(f"Exported {written.name}", 10000)
+        if self.controller.path is not None:
+            kind = dataclasses.replace(kind, suggested_name=self.controller.path.stem + kind.suffix)
+
+        def write(path: str) -> None:
+            self.statusBar().showMessage(self.controller.write_code(path, code_kind), 10000)
+
+        self._export(kind, write)
 
     def export_losses_csv(self) -> None:
         self._export(LOSSES_CSV, self.loss_plot.export_csv)

@@ -83,12 +83,14 @@ def build_menus(win: MainWindow) -> None:
                    win.export_runs_action):  # fmt: skip
         win.export_menu.addAction(action)
     win.export_menu.addSeparator()
-    win.export_script_action = act("Python &script...", win.export_script, None,
-                                   "The run as the lecture's code: a standalone script that "
-                                   "needs only torch")  # fmt: skip
-    win.export_notebook_action = act("&Jupyter notebook...", win.export_notebook, None,
-                                     "The run as the lecture's notebook: build_dataset, the "
-                                     "loop, the sampling cell")  # fmt: skip
+    win.export_script_action = act(
+        "Python &script...", win.export_script, None,
+        "The run as the lecture's code: a standalone script that needs only torch",
+    )  # fmt: skip
+    win.export_notebook_action = act(
+        "&Jupyter notebook...", win.export_notebook, None,
+        "The run as the lecture's notebook: build_dataset, the loop, sampling",
+    )  # fmt: skip
     win.export_menu.addAction(win.export_script_action)
     win.export_menu.addAction(win.export_notebook_action)
     file_menu.addSeparator()
