@@ -61,6 +61,7 @@ from charnames_gui.ui.training_worker import (
     TrainJob,
 )
 
+MODELS_DATASET_READ_BYTES = 1024 * 1024  # see use_models_dataset
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
 
 
@@ -678,6 +679,11 @@ class Controller(QObject):
         changed; the caller opens it as a new dataset)."""
         if self.model is None or self.vocab is None or not self.summary.dataset_hash:
             return False
+        # read here, on the GUI thread, only a file small enough to read at once (names.txt
+        # is 228 KB); a larger one goes the way of any dataset (and starts a new model)
+        with contextlib.suppress(OSError):
+            if Path(path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                return False
         try:
             dataset = Dataset.from_file(path, split_seed=self.split_seed, vocab=self.vocab)
         except CharnamesError:
@@ -771,6 +777,8 @@ class Controller(QObject):
         )
         if summary.dataset_hash and not own_open and summary.dataset_path:
             with contextlib.suppress(CharnamesError, OSError):
+                if Path(summary.dataset_path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                    raise OSError("too large to read on the GUI thread: open it by hand")
                 recorded = Dataset.from_file(
                     summary.dataset_path, split_seed=model_file.split_seed, vocab=model_file.vocab
                 )

@@ -473,7 +473,18 @@ class MainWindow(QMainWindow):
         if dataset.vocab:
             self.panel.set_vocab_size(dataset.vocab.size)
 
+    def _mark_dataset_of_model(self) -> None:
+        """Names are marked train/dev/test only against the model's own dataset; another
+        dataset (same file name or not) is said to be another one."""
+        dataset, match = self.controller.dataset, self.controller.dataset_match()
+        same = dataset is not None and (match is None or match.same)
+        self.sampling_panel.set_word_split(dataset.split if same and dataset else None)
+        marker = "<br><i>Not the dataset this model was trained on.</i>"
+        text = self.dataset_label.text().replace(marker, "")
+        self.dataset_label.setText(text + ("" if same or dataset is None else marker))
+
     def _on_model_reset(self, info: ModelInfo) -> None:
+        self._mark_dataset_of_model()
         if not self.experiments.making_repeat_model:  # a repeat's seed leaves the panel alone
             self._show_model_in_panel()
         self._reset_hidden_view(info)
@@ -503,6 +514,17 @@ class MainWindow(QMainWindow):
                 f"Opened a model trained for {summary.steps:,} steps.<br>"
                 f"train loss <b>{summary.train_loss:.4f}</b>, dev loss "
                 f"<b>{summary.dev_loss:.4f}</b>{where}"
+            )
+        elif info.from_file and self.controller.model is not None:
+            trainable = self.controller.trainer is not None
+            self.controls.show_message(
+                f"Opened {self.controller.model.parameter_count():,} parameters "
+                f"({summary.steps:,} training steps on record). "
+                + (
+                    "Press <b>Start</b> (or Space) to train them further."
+                    if trainable
+                    else "Sampling works; open the dataset they were trained on to train."
+                )
             )
         else:
             self.controls.show_message(

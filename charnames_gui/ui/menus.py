@@ -54,7 +54,8 @@ def build_menus(win: MainWindow) -> None:
                                   "Open a text file with one name per line")  # fmt: skip
     win.open_model_action = act("&Open model...", win.open_model_dialog,
                                 QKeySequence.StandardKey.Open,
-                                "Open a saved model (.safetensors)")  # fmt: skip
+                                "Open a saved model (.safetensors), or your own weights "
+                                "(C, W1, b1, W2, b2: .safetensors or torch.save)")  # fmt: skip
     file_menu.addAction(win.new_action)
     file_menu.addAction(win.open_dataset_action)
     file_menu.addAction(win.open_model_action)
