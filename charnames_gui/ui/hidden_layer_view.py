@@ -51,6 +51,7 @@ GUIDE = (
     "a step is next to the parameter; the lecture aims for about -3 (1/1000). Far below, "
     "learning is slow; far above, the steps are too large."
 )
+SAT_TITLE = f"saturated: white where |h| > {SATURATION}"
 NO_DATA = "No model or no dataset: the hidden layer is shown on training examples."
 PARAM_COLORS = {"C": "#4c72b0", "W1": "#dd8452", "b1": "#55a868", "W2": "#c44e52",
                 "b2": "#8172b3"}  # fmt: skip
@@ -130,8 +131,7 @@ class HiddenLayerView(QWidget):
                                             brush="#4c72b0", pen=None)  # fmt: skip
         self._h_curve = self._h_plot.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                           brush="#dd8452", pen=None)  # fmt: skip
-        self._sat_plot = self._plot(f"saturated: white where |h| > {SATURATION}", "example",
-                                    "hidden unit")  # fmt: skip
+        self._sat_plot = self._plot(SAT_TITLE, "example", "hidden unit")
         self._sat_plot.setMinimumHeight(220)
         self._sat_image = pg.ImageItem(axisOrder="row-major")
         self._sat_image.setAutoDownsample(True)
@@ -211,6 +211,7 @@ class HiddenLayerView(QWidget):
         for curve in self._ud_curves.values():
             curve.setData([], [])
         self._summary.setText(NO_DATA if self._sample is None else "Waiting for the weights…")
+        self._sat_plot.getPlotItem().setTitle(SAT_TITLE, color="#333333")
 
     def offer(self, step: int, weights: Mapping[str, np.ndarray]) -> None:
         """The newest snapshot (copies of the weights). Analysed within 1/REFRESH_HZ s while
@@ -315,6 +316,9 @@ class HiddenLayerView(QWidget):
         # the first SHOWN_EXAMPLES examples (the fraction and dead units count all of them)
         shown = stats.saturated[:SHOWN_EXAMPLES].astype(np.float32)
         self._sat_image.setImage(shown, levels=(0.0, 1.0))
+        self._sat_plot.getPlotItem().setTitle(
+            f"{SAT_TITLE}: {stats.saturated_fraction:.1%}", color="#333333"
+        )
         self.history.add(stats)
         steps = np.asarray(self.history.steps, dtype=np.float64)
         for name, curve in self._ud_curves.items():
@@ -326,6 +330,9 @@ class HiddenLayerView(QWidget):
             ud.setXRange(max(0.0, steps[0] - 1000), steps[0] + 1000, padding=0)
         else:
             ud.enableAutoRange(axis="x")
+        finite = [v for values in self.history.ratios.values() for v in values if math.isfinite(v)]
+        low, high = min([*finite, UD_GUIDE]), max([*finite, UD_GUIDE])
+        ud.setYRange(low - 0.25, high + 0.25, padding=0)  # the guide line always in sight
         self._summary.setText(summary_html(stats))
         self.statsShown.emit(stats)
 
