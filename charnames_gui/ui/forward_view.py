@@ -47,9 +47,10 @@ MAX_STRIP_ROWS = 8  # a strip wraps onto at most this many rows before cells are
 MAX_RATE_HZ = 10  # auto-play may step 30 times a second; the view follows at most this often
 MARGIN = 8
 TITLE = (
-    "The forward pass of the step shown in the Sampling panel. Red cells are positive, blue "
-    "negative; a black bar under a unit of h: saturated (|h| > 0.97), tanh is flat there. "
-    "Hover a cell for its value."
+    "The forward pass of the step shown in the Sampling panel, one line of the lecture's code "
+    "per stage. Red is positive, blue negative, strongest at the stage's largest |value|; a "
+    "black bar under a unit of h: saturated (|h| > 0.97), tanh is flat there. Hover a cell for "
+    "its value."
 )
 PROBS_NOTE = "probs are the bars of the Sampling panel."
 NO_STEP = "No sampling step to show: create or load a model."

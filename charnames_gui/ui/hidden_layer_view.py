@@ -43,12 +43,13 @@ REFRESH_HZ = 4
 SHOWN_EXAMPLES = 200  # rows of the saturation image: enough to see the pattern, cheap to paint
 MAX_DUTY = 0.2  # at most this share of one core: a big model's analysis waits longer between
 GUIDE = (
-    "What to look for. <b>h</b>: with the lecture's randn initialisation most values pile up "
-    "at -1 and +1 and the saturation image is mostly white: tanh is flat there, so those "
-    "units pass almost no gradient, and a column white on every row is a dead unit that never "
-    "learns. The <i>Improved initialisation</i> experiment scales W1 so hpreact stays within "
-    "about ±2: h spreads over (-1, 1) and the image turns dark. <b>Update-to-data</b>: how big "
-    "a step is next to the parameter; the lecture aims for about -3 (1/1000). Far below, "
+    "What to look for. <b>The saturation image</b> is white where |h| > 0.99: tanh is flat "
+    "there and passes almost no gradient. With the lecture's randn initialisation it is mostly "
+    "white and h piles up at -1 and +1; a column white on every row is a dead unit that never "
+    "learns. <i>Improved initialisation</i> multiplies W1 by (5/3)/√fan_in, as in part 3: "
+    "hpreact stays mostly within ±3, h spreads over (-1, 1) and the image is mostly dark. "
+    "<b>Update-to-data</b>: how big a step is next to the parameter, "
+    "log10(lr · grad.std() / param.std()); the lecture aims for about -3 (1/1000). Far below, "
     "learning is slow; far above, the steps are too large."
 )
 SAT_TITLE = f"saturated: white where |h| > {SATURATION}"
