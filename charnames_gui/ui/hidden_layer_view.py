@@ -47,7 +47,7 @@ GUIDE = (
     "there and passes almost no gradient. With the lecture's randn initialisation it is mostly "
     "white and h piles up at -1 and +1; a column white on every row is a dead unit that never "
     "learns. <i>Improved initialisation</i> multiplies W1 by (5/3)/√fan_in, as in part 3: "
-    "hpreact stays mostly within ±3, h spreads over (-1, 1) and the image is mostly dark. "
+    "hpreact starts mostly within ±3, h spreads over (-1, 1) and the image is mostly dark. "
     "<b>Update-to-data</b>: how big a step is next to the parameter, "
     "log10(lr · grad.std() / param.std()); the lecture aims for about -3 (1/1000). Far below, "
     "learning is slow; far above, the steps are too large."
