@@ -328,7 +328,7 @@ class HiddenLayerView(QWidget):
             curve.setData(steps[keep], values[keep])
         ud = self._ud_plot.getPlotItem()
         if len(steps) == 1:  # one point: a range of steps around it, not -400 to 400
-            ud.setXRange(max(0.0, steps[0] - 1000), steps[0] + 1000, padding=0)
+            ud.setXRange(steps[0] - 1000, steps[0] + 1000, padding=0)
         else:
             ud.enableAutoRange(axis="x")
         finite = [v for values in self.history.ratios.values() for v in values if math.isfinite(v)]

@@ -160,6 +160,8 @@ def test_summary_counts_and_undefined_ratios(qtbot, view, setup) -> None:  # typ
     )
     low, high = view.plots()[3].getPlotItem().viewRange()[1]
     assert low < -3 < high  # the lecture's guide line is in sight whatever the ratios
+    left, right = view.plots()[3].getPlotItem().viewRange()[0]
+    assert left < 0 < right and right - left <= 2_100  # one point: in the middle, not on an edge
 
 
 def test_in_the_window_it_follows_training(qtbot, window) -> None:  # type: ignore[no-untyped-def]
