@@ -95,6 +95,6 @@ def test_inspect_weights_too_large(capsys: pytest.CaptureFixture[str], tmp_path:
     save_model(path, ModelFile(model, vocab))
     code, _, err = run(capsys, "inspect", path, "--json")
     assert code == 2
-    assert "not finite numbers (weights too large?)" in err
+    assert "too large" in err and "not finite" in err
     code, _, err = run(capsys, "sample", path)
     assert code == 2 and "not finite" in err

@@ -92,7 +92,7 @@ class CallGivenUp(Exception):
 
 def serve(conn: Connection) -> None:
     """The child's loop: one request, one reply (a stream: many), until "quit" or EOF."""
-    limit_threads(1)
+    limit_threads(1)  # torch's threads and NumPy's BLAS (the fast engine's matmuls)
     trainer: Trainer | None = None
     key: int | None = None
     try:
@@ -210,7 +210,7 @@ def _load(
                 trainer.model.params[name].copy_(torch.from_numpy(value))
         trainer.set_config(train_config)
     else:
-        if examples is None or params is None:
+        if examples is None:
             raise TrainerProcessError("The training process lost this model's examples")
         tensors = {s: (torch.from_numpy(X), torch.from_numpy(Y)) for s, (X, Y) in examples.items()}
         split_tensors = SplitTensors(config.block_size, tensors)
@@ -373,13 +373,6 @@ class TrainingProcess:
             return parent_end, True
         return self._conn, False
 
-    def start_early(self) -> None:
-        """Start the child now, without waiting for it: it imports torch (~1.5 s) while the
-        learner looks at the window, and the first request finds it ready."""
-        # On failure, the first request starts another child and reports what fails.
-        with self._lock, contextlib.suppress(TrainerProcessError, OSError):
-            self._connection()
-
     def abandon(self) -> None:
         """End the child without asking it (terminate, then kill), and forget it. Safe from
         any thread, with or without the lock; a thread waiting on the pipe sees it close."""
@@ -399,6 +392,13 @@ class TrainingProcess:
                 process.join(CLOSE_TIMEOUT)
         # (the pipe is left to be closed by whoever holds it: another thread may be reading
         # it, and sees EOF once the child is gone)
+
+    def start_early(self) -> None:
+        """Start the child now, without waiting for it: it imports torch (~1.5 s) while the
+        learner looks at the window, and the first request finds it ready."""
+        # On failure, the first request starts another child and reports what fails.
+        with self._lock, contextlib.suppress(OSError, CharnamesError):
+            self._connection()
 
     def close(self) -> None:
         """End the child: asked to quit, then terminated, then killed, ~1 s for each. A child
