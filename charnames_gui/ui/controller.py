@@ -474,6 +474,9 @@ class Controller(QObject):
             self.summary.train_loss = outcome.train_loss
             self.summary.dev_loss = outcome.dev_loss
         self._held = None
+        # back at the last weights received (a lost training process): forget what came after
+        self.run_log.evals = [p for p in self.run_log.evals if p.step <= outcome.step]
+        self.run_log.curve.truncate(outcome.step + 1)
         if outcome.status == "paused":
             self._set_state(TrainingState.PAUSED)
             if outcome.message:  # e.g. a training process that did not answer the pause
