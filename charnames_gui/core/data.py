@@ -263,11 +263,17 @@ class WordSplit:
     test: list[str]
 
     def which(self) -> dict[str, str]:
-        """word -> 'train' | 'dev' | 'test' (a word in several splits reports train first)."""
+        """word -> 'train' | 'dev' | 'test' (a word in several splits reports train first).
+        Built once and kept (a million names take a while): a loader thread builds it ahead
+        of the GUI. Read it, do not change it."""
+        cached: dict[str, str] | None = self.__dict__.get("_which")
+        if cached is not None:
+            return cached
         where: dict[str, str] = {}
         for name, words in (("test", self.test), ("dev", self.dev), ("train", self.train)):
             for w in words:
                 where[w] = name
+        object.__setattr__(self, "_which", where)  # frozen: the split itself never changes
         return where
 
 
@@ -313,6 +319,8 @@ class Dataset:
     vocab: Vocabulary = None  # type: ignore[assignment]  # None: built from the words
     split: WordSplit = field(init=False)
     _examples: dict[int, SplitTensors] = field(init=False, default_factory=dict, repr=False)
+    # figures computed once from the words (the bigram baseline...): keyed by what they are
+    derived: dict[str, float] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.words) < MIN_WORDS:
