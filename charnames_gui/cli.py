@@ -404,7 +404,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from charnames_gui.core.display import display_text
     from charnames_gui.core.forward import context_from_text, inspect_forward
 
-    model_file = load_model(args.model)
+    model_file, _ = _open_model(args)
     model, vocab = model_file.model, model_file.vocab
     context = context_from_text(args.context, vocab, model.config.block_size)
     fp = inspect_forward(model.snapshot(), model.config, vocab.itos, context, args.temperature)
@@ -421,7 +421,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         for stage in fp.stages():
             print()
             print(stage.line)
-            print(stage.values)
+            if stage.name != "context":  # the context's indices are in its line already
+                print(stage.values)
     saturated = int(fp.saturated.sum())
     print(f"\nsaturated hidden units (|h| > 0.97): {saturated} of {c.n_hidden}")
     top = np.argsort(-fp.probs, kind="stable")[:5]
@@ -518,7 +519,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = sub.add_parser(
         "inspect", help="every stage of the forward pass for one context of a model file"
     )
-    inspect.add_argument("model")
+    inspect.add_argument("model", help="a model file, or your own weights (.safetensors, .pt)")
+    inspect.add_argument(
+        "--data", help="the dataset, for weights of your own whose vocabulary is not a-z"
+    )
     inspect.add_argument(
         "--context",
         default="",

@@ -53,6 +53,7 @@ from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
 from charnames_gui.ui.dataset_loader import DatasetLoader
 from charnames_gui.ui.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.training_worker import (
+    TRAIN_ESTIMATE_EXAMPLES,
     EvalJob,
     StepJob,
     SweepJob,
@@ -60,6 +61,7 @@ from charnames_gui.ui.training_worker import (
     TrainJob,
 )
 
+MODELS_DATASET_READ_BYTES = 1024 * 1024  # see use_models_dataset
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
 
 
@@ -76,7 +78,7 @@ WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its curre
 # Save pauses the run and waits this long for it; a training process that has not paused by
 # then is not waited for: the last weights received are saved (they are ~0.25 s old).
 SAVE_PAUSE_WAIT = 0.5
-SHUTDOWN_WAIT = 2.0  # seconds for the worker to end at close before the child is ended
+SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 # Each point is a pass over the whole dev split (~0.1 s on the lecture's data), measured by the
 # app from the weights at that step while the training process trains on.
 DEV_POINTS_PER_RUN = 25
@@ -310,6 +312,12 @@ class Controller(QObject):
             from_file=self.path is not None,
         )
 
+    def train_estimate_examples(self) -> int:
+        """How many training examples the train-loss estimate is measured on (0: no model)."""
+        if self.trainer is None:
+            return 0
+        return min(int(self.trainer.examples.X("train").shape[0]), TRAIN_ESTIMATE_EXAMPLES)
+
     def apply_train_config(self, train_config: TrainConfig) -> bool:
         """New learning rate, schedule, steps... for the current model: it keeps training."""
         if self.is_busy():
@@ -357,7 +365,7 @@ class Controller(QObject):
             self.run_log.start_step = self.trainer.step
             self.run_log.start_seconds = self.trainer.seconds
         steps = self.trainer.config.steps
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.RUNNING)
         self._requestTrain.emit(
             TrainJob(
@@ -377,7 +385,7 @@ class Controller(QObject):
             self.worker.request_stop()
         elif self.state == TrainingState.PAUSED and self.trainer is not None:
             # nothing runs: the worker only evaluates, off the GUI thread
-            self.worker.idle.clear()
+            self.worker.job_queued()
             self._set_state(TrainingState.RUNNING)
             self._requestTrain.emit(TrainJob(self.trainer, eval_every=1, end_now=True))
 
@@ -397,25 +405,30 @@ class Controller(QObject):
         QCoreApplication.sendPostedEvents(self)
         return idle
 
-    def step_once(self) -> bool:
+    def step_once(self, probe: list[int] | None = None) -> bool:
         """Take exactly one step of the current run (the next minibatch of its stream), off
-        the GUI thread; stepDone carries what it did. Only between runs."""
+        the GUI thread; stepDone carries what it did, with how the distribution after the
+        context `probe` moved (None: the start of a name). Only between runs."""
         if self.trainer is None or self.state not in (TrainingState.READY, TrainingState.PAUSED):
             if self.trainer is not None and self.trainer.done:
                 self.statusMessage.emit(
                     f"All {self.trainer.config.steps:,} steps are done: raise 'Steps' to go on"
                 )
             return False
-        self._state_before_step = self.state
-        self.worker.idle.clear()
+        if self.state == TrainingState.READY:  # the first step of a run: the run begins
+            self.run_log.start_step = self.trainer.step
+            self.run_log.start_seconds = self.trainer.seconds
+        self.worker.job_queued()
         self._set_state(TrainingState.STEPPING)
-        self._requestStep.emit(StepJob(self.trainer))
+        if probe is not None and (self.model is None or len(probe) != self.model.config.block_size):
+            probe = None  # a context from another model: compare the start of a name
+        self._requestStep.emit(StepJob(self.trainer, probe))
         return True
 
     def _on_step_done(self, result: OneStep | str) -> None:
         assert self.trainer is not None
-        state = getattr(self, "_state_before_step", TrainingState.READY)
-        self._set_state(TrainingState.FINISHED if self.trainer.done else state)
+        # a run taken a step at a time is under way: Start resumes it (and Stop ends it)
+        self._set_state(TrainingState.FINISHED if self.trainer.done else TrainingState.PAUSED)
         if isinstance(result, str):
             self.errorOccurred.emit("One training step", result)
             return
@@ -473,6 +486,8 @@ class Controller(QObject):
             self._set_state(self._idle_state())
         else:
             self._set_state(self._idle_state())
+            if outcome.message:  # e.g. stopped, with a training process that did not answer
+                self.statusMessage.emit(outcome.message)
         self.runEnded.emit(outcome)
 
     # -- evaluating a split ---------------------------------------------------------------
@@ -489,7 +504,7 @@ class Controller(QObject):
             )
             return False
         self._state_before_eval = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.EVALUATING)
         self._requestEval.emit(EvalJob(self.trainer, split))
         return True
@@ -527,7 +542,7 @@ class Controller(QObject):
             return False
         assert self.trainer is not None
         self._state_before_sweep = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.SWEEPING)
         fresh = MLP.init(self.model.config, self.train_config.init, self.train_config.seed)
         self._requestSweep.emit(
@@ -664,6 +679,11 @@ class Controller(QObject):
         changed; the caller opens it as a new dataset)."""
         if self.model is None or self.vocab is None or not self.summary.dataset_hash:
             return False
+        # read here, on the GUI thread, only a file small enough to read at once (names.txt
+        # is 228 KB); a larger one goes the way of any dataset (and starts a new model)
+        with contextlib.suppress(OSError):
+            if Path(path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                return False
         try:
             dataset = Dataset.from_file(path, split_seed=self.split_seed, vocab=self.vocab)
         except CharnamesError:
@@ -757,6 +777,8 @@ class Controller(QObject):
         )
         if summary.dataset_hash and not own_open and summary.dataset_path:
             with contextlib.suppress(CharnamesError, OSError):
+                if Path(summary.dataset_path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                    raise OSError("too large to read on the GUI thread: open it by hand")
                 recorded = Dataset.from_file(
                     summary.dataset_path, split_seed=model_file.split_seed, vocab=model_file.vocab
                 )
