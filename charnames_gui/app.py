@@ -18,8 +18,18 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QGuiApplication, QIcon, QScreen
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
 from charnames_gui import __version__
@@ -89,6 +99,12 @@ class BackgroundImport(QObject):
         self.finished.emit("")
 
 
+def first_window_size(screen: QScreen | None) -> QSize:
+    """1280 x 800, or the screen's free area when it is smaller (a 1024 x 600 projector)."""
+    free = screen.availableGeometry().size() if screen is not None else QSize(1280, 800)
+    return QSize(min(1280, free.width()), min(800, free.height()))
+
+
 def loading_window(settings: QSettings) -> QMainWindow:
     """The first window: where the main window will be, saying what it waits for."""
     window = QMainWindow()
@@ -98,7 +114,7 @@ def loading_window(settings: QSettings) -> QMainWindow:
     window.setCentralWidget(label)
     geometry = settings.value("window/geometry")
     if geometry is None or not window.restoreGeometry(geometry):
-        window.resize(1280, 800)
+        window.resize(first_window_size(window.screen()))  # 1280 x 800, or the screen
     return window
 
 

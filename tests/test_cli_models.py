@@ -323,7 +323,7 @@ def test_a_fifo_or_a_device_link_as_a_model_is_refused_at_once(
     link.symlink_to("/dev/zero")
     for path in (fifo, link):
         code, _, err = run_within(capsys, command, path)
-        assert_bad_input(code, err, path.name, "not a regular file")
+        assert_bad_input(code, err, path.name, "not a file")
 
 
 def test_hostile_headers_and_weights_exit_2(
@@ -351,3 +351,22 @@ def test_seeds_out_of_range_exit_2(
     assert_bad_input(code, err, "--seed")
     code, _, err = run(capsys, "train", trained[1], *TINY, "--split-seed", "3000000000")
     assert_bad_input(code, err, "--split-seed", "2,147,483,647")
+
+
+def test_inspect_opens_own_weights(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "mine.pt"
+    tensors, _ = lecture_training(WORDS_27, steps=1)
+    torch.save(tensors, path)
+    code, out, err = run(capsys, "inspect", path, "--context", "em")
+    assert code == 0, err
+    assert "vocab_size 27" in out and "emb = C[" in out
+    data_file = write_words(tmp_path / "small.txt", SMALL_WORDS)
+    dataset = Dataset.from_file(data_file)
+    assert dataset.vocab is not None
+    model = MLP.init(ModelConfig(2, 3, 8, dataset.vocab.size))
+    small = tmp_path / "small.pt"
+    torch.save([model.params[k] for k in PARAMETER_NAMES], small)
+    code, _, err = run(capsys, "inspect", small)
+    assert_bad_input(code, err, "23 rows in C", "--data FILE")
+    code, out, err = run(capsys, "inspect", small, "--data", data_file, "--context", "em")
+    assert code == 0 and "vocab_size 23" in out, err

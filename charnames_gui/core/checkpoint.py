@@ -20,7 +20,6 @@ import contextlib
 import json
 import math
 import os
-import stat
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from charnames_gui.core.data import Vocabulary
-from charnames_gui.core.errors import CharnamesError, ModelFileError
+from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
 from charnames_gui.core.model import (
     MLP,
     PARAMETER_NAMES,
@@ -46,6 +45,7 @@ from charnames_gui.core.plain_weights import (
     tensors_from_torch_save,
     vocabulary_for,
 )
+from charnames_gui.core.safe_files import read_regular_bytes
 from charnames_gui.core.training import MAX_STEPS, TrainConfig
 
 FORMAT_NAME = "charnames-gui model"
@@ -281,40 +281,14 @@ def load_model(path: str | Path, dataset_vocab: Vocabulary | None = None) -> Mod
 
 
 def read_model_bytes(p: Path) -> bytes:
-    """The file's bytes, if it is a regular file of at most MAX_MODEL_FILE_BYTES. The type and
-    size are checked before opening, and the file is opened non-blocking, so a FIFO, a device
-    (or a link to /dev/zero) is refused at once instead of hanging or filling memory."""
+    """The file's bytes, if it is a regular file of at most MAX_MODEL_FILE_BYTES
+    (core.safe_files: the type and size are checked before opening, the file is opened
+    non-blocking and read with a cap), so a FIFO or a link to /dev/zero is refused at once
+    instead of hanging or filling memory."""
     try:
-        info = os.stat(p)  # follows links: what would be read
-    except FileNotFoundError:
-        raise ModelFileError(f"Model file not found: {p}") from None
-    except OSError as exc:
-        raise ModelFileError(f"Cannot read {p}: {exc.strerror or exc}") from exc
-    if stat.S_ISDIR(info.st_mode):
-        raise ModelFileError(f"{p} is a folder, not a model file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ModelFileError(
-            f"{p.name} is not a regular file (a pipe, device or socket); open a model file"
-        )
-    _check_size(p.name, info.st_size)
-    try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the stat
-                raise ModelFileError(f"{p.name} is not a regular file; open a model file")
-            raw = fh.read(MAX_MODEL_FILE_BYTES + 1)  # never more, whatever the file claims
-    except OSError as exc:
-        raise ModelFileError(f"Cannot read {p}: {exc.strerror or exc}") from exc
-    _check_size(p.name, len(raw))
-    return raw
-
-
-def _check_size(name: str, size: int) -> None:
-    if size > MAX_MODEL_FILE_BYTES:
-        raise ModelFileError(
-            f"{name} is {size / 1e6:.0f} MB, larger than any model this app makes "
-            f"(at most {MAX_MODEL_FILE_BYTES // (1024 * 1024)} MB)"
-        )
+        return read_regular_bytes(p, "model file", MAX_MODEL_FILE_BYTES)
+    except FileAccessError as exc:
+        raise ModelFileError(str(exc)) from None
 
 
 def model_from_bytes(

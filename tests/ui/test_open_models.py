@@ -175,6 +175,9 @@ def test_another_dataset_is_named_with_both_hashes_and_its_test_split_refused(
     assert own_hash in said and open_hash in said and str(own.parent) in said
     assert "splits are not the model's" in said
     assert "measured on its own dataset" in window.controls.result_label.text()
+    assert "Not the dataset this model was trained on" in window.dataset_label.text()
+    window.sampling_panel.sample_batch(3)  # names are not marked against the wrong split
+    assert window.sampling_panel._names.marks() == ["dataset unknown"] * 3
     assert not c.evaluate_split("test")
     title, message = window.dialogs.errors[-1]
     assert title == "Test set not evaluated" and "splits do not correspond" in message
@@ -204,6 +207,7 @@ def test_opening_the_models_dataset_keeps_the_model(
     assert c.model is model and c.trainer is not None and c.trainer.step == 300
     assert window.dialogs.questions == []
     assert c.dataset_match().same
+    assert "Not the dataset" not in window.dataset_label.text()
 
 
 # -- File > Export ---------------------------------------------------------------------------------
