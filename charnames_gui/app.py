@@ -66,8 +66,12 @@ class BackgroundImport(QObject):
 
     finished = Signal(str)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.import_thread = threading.Thread(target=self._run, name="import-torch", daemon=True)
+
     def start(self) -> None:
-        threading.Thread(target=self._run, name="import-torch", daemon=True).start()
+        self.import_thread.start()
 
     def _run(self) -> None:
         try:
@@ -145,6 +149,8 @@ class Startup(QObject):
             window.show()
         first.close()
         self.window = window
+        if window.controller.process is not None:  # the training child loads torch meanwhile
+            QTimer.singleShot(0, window, window.controller.process.start_early)
         if self.files:
             path = self.files[0]
             QTimer.singleShot(0, lambda: window.open_path(path))

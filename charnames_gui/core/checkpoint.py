@@ -8,12 +8,17 @@ In a notebook, one line gives the tensors:
 
 The metadata (all JSON strings) holds the format version, the ModelConfig, the vocabulary,
 the split seed, a training summary and the test-set evaluation counter.
+
+A learner's own weights open too (see core/plain_weights.py): a safetensors file of the five
+tensors without this metadata, or a torch.save of them, read only with weights_only=True.
+Every file is untrusted input: each field is checked and every problem is one clear line.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -26,14 +31,43 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from charnames_gui.core.data import Vocabulary
-from charnames_gui.core.errors import CharnamesError, ModelFileError
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig, parameter_count
+from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
+from charnames_gui.core.model import (
+    MLP,
+    PARAMETER_NAMES,
+    ModelConfig,
+    parameter_count,
+    parameter_shapes,
+)
+from charnames_gui.core.plain_weights import (
+    config_from_shapes,
+    float32_tensors,
+    tensors_from_torch_save,
+    vocabulary_for,
+)
+from charnames_gui.core.safe_files import read_regular_bytes
+from charnames_gui.core.training import MAX_STEPS, TrainConfig
 
 FORMAT_NAME = "charnames-gui model"
 FORMAT_VERSION = 1
 MODEL_SUFFIX = ".safetensors"
+# What File > Open model accepts: the app's files and a learner's own (torch.save) weights.
+OPENABLE_SUFFIXES = (MODEL_SUFFIX, ".pt", ".pth")
 # The largest model the app allows (core.model.MAX_PARAMETERS float32) plus a generous header.
 MAX_MODEL_FILE_BYTES = 100 * 1024 * 1024
+# Config, a vocabulary of at most 200 symbols and a training summary: a few KB. A header
+# length beyond this is a damaged or hostile file; it is refused before anything is parsed.
+MAX_HEADER_BYTES = 1024 * 1024
+# The app's split seeds are C ints (the GUI's spin box); random.seed(42) is the lecture's.
+MAX_SPLIT_SEED = 2**31 - 1
+MAX_SEED = 2**63 - 1  # torch.Generator().manual_seed takes 64 bits; BatchSampler adds 1
+# Logits beyond this are no longer numbers a softmax can use in float32 (max 3.4e38): a
+# file with such weights is refused at load, not when Sample or Step would meet inf.
+MAX_OUTPUT_BOUND = 1e30
+KINDS = ("charnames", "safetensors weights", "torch.save weights")
+# save_model writes ".<name>.<random>.tmp" next to the target, then renames it.
+TMP_PREFIX_FORMAT = ".{name}."
+TMP_SUFFIX = ".tmp"
 
 
 @dataclass
@@ -46,26 +80,62 @@ class TrainingSummary:
     dev_loss: float | None = None  # full loss on the dev split after the last step
     train_config: dict[str, Any] = field(default_factory=dict)  # TrainConfig.to_dict()
     dataset_name: str = ""
-    dataset_hash: str = ""  # Dataset.content_hash()
+    dataset_hash: str = ""  # Dataset.content_hash(): the dataset is known by its content
+    dataset_path: str = ""  # where it was read from (absolute), to find it again
     # Trainer.batch_stream: (seed, start step) of the minibatch stream, so that training
     # resumed from the file goes on with the minibatches it would have had. None: an older
     # file (the config's seed from step 0 is then assumed).
     batch_stream: tuple[int, int] | None = None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainingSummary:
+    def from_dict(cls, data: Any) -> TrainingSummary:
+        """Checked field by field: a hand-edited or hostile file gets one clear reason."""
+        if not isinstance(data, dict):
+            raise ModelFileError("its training record is not readable")
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        steps = known.get("steps", 0)
+        if not _is_int(steps) or not 0 <= steps <= MAX_STEPS:
+            raise ModelFileError(
+                f"its training record has {_short(steps)} steps; "
+                f"a number from 0 to {MAX_STEPS:,} is expected"
+            )
+        seconds = known.get("seconds", 0.0)
+        if not _is_number(seconds) or not (math.isfinite(seconds) and seconds >= 0):
+            raise ModelFileError(f"its training time {_short(seconds)} is not a duration")
+        for key in ("train_loss", "dev_loss"):
+            value = known.get(key)
+            if value is not None and not _is_number(value):
+                raise ModelFileError(f"its {key.replace('_', ' ')} {_short(value)} is not a number")
+            if value is not None:
+                known[key] = float(value)
+        if not isinstance(known.get("train_config", {}), dict):
+            raise ModelFileError("its training settings are not readable")
+        for key in ("dataset_name", "dataset_hash", "dataset_path"):
+            if not isinstance(known.get(key, ""), str):
+                raise ModelFileError(f"its {key.replace('_', ' ')} is not text")
         stream = known.get("batch_stream")
         if stream is not None:
             if (
                 not isinstance(stream, list)
                 or len(stream) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in stream)
-                or not 0 <= stream[1] <= int(known.get("steps", 0))
+                or not all(_is_int(v) for v in stream)
+                or not 0 <= stream[0] <= MAX_SEED
+                or not 0 <= stream[1] <= steps
             ):
                 raise ModelFileError("the minibatch stream of its training is not readable")
             known["batch_stream"] = (stream[0], stream[1])
         return cls(**known)
+
+    def train_config_or_none(self) -> TrainConfig | None:
+        """The run's TrainConfig when the file records a valid one (bare weights: none)."""
+        if not self.train_config:
+            return None
+        try:
+            config = TrainConfig(**self.train_config)
+            config.validate()
+        except (TypeError, CharnamesError):
+            return None
+        return config
 
 
 @dataclass
@@ -88,6 +158,22 @@ class TestEvaluations:
     def count(self, dataset_hash: str) -> int:
         return self.counts.get(dataset_hash, 0)
 
+    @classmethod
+    def from_dict(cls, data: Any) -> TestEvaluations:
+        if not isinstance(data, dict):
+            raise ModelFileError("its count of test-set evaluations is not readable")
+        counts, losses = data.get("counts", {}), data.get("last_loss", {})
+        if (
+            not isinstance(counts, dict)
+            or not isinstance(losses, dict)
+            or not all(_is_int(v) and 0 <= v < 2**63 for v in counts.values())
+            or not all(_is_number(v) for v in losses.values())
+        ):
+            raise ModelFileError("its count of test-set evaluations is not readable")
+        return cls(
+            {str(k): v for k, v in counts.items()}, {str(k): float(v) for k, v in losses.items()}
+        )
+
 
 @dataclass
 class ModelFile:
@@ -99,12 +185,27 @@ class ModelFile:
     training: TrainingSummary = field(default_factory=TrainingSummary)
     test_evaluations: TestEvaluations = field(default_factory=TestEvaluations)
     format_version: int = FORMAT_VERSION
+    # "charnames": the app's own file; otherwise a learner's bare weights (KINDS), which carry
+    # no split seed, training record or dataset: those fields then hold their defaults.
+    kind: str = "charnames"
+
+    @property
+    def is_plain(self) -> bool:
+        return self.kind != "charnames"
+
+
+# -- saving -------------------------------------------------------------------------------------
 
 
 def save_model(path: str | Path, model_file: ModelFile) -> None:
     """Write the model atomically: a temporary file in the same folder, fsync, then rename.
-    A failure at any point leaves an existing file at `path` untouched."""
+    A failure at any point leaves an existing file at `path` untouched.
+
+    Saving onto a symbolic link updates the file it points to (the link stays a link), and
+    temporary files left by an earlier save of the same file that was killed are removed."""
     target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))  # write next to the real file, rename over it
     mf = model_file
     if not mf.model.is_finite():  # load_model would refuse the file: do not write it
         raise ModelFileError(
@@ -124,12 +225,16 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"Cannot save: the folder {folder} does not exist")
+    if target.is_dir():
+        raise ModelFileError(f"Cannot save: {target} is a folder")
     # mkstemp makes the file private (0600); a model file is an ordinary document, so keep the
     # mode of the file it replaces, or the usual rw-r--r--.
     mode = target.stat().st_mode & 0o777 if target.is_file() else 0o644
+    prefix = TMP_PREFIX_FORMAT.format(name=target.name)
+    _remove_stale_temporary_files(folder, prefix)
     tmp_path: str | None = None
     try:
-        fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        fd, tmp_path = tempfile.mkstemp(prefix=prefix, suffix=TMP_SUFFIX, dir=folder)
         os.chmod(tmp_path, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -145,50 +250,95 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
                 os.unlink(tmp_path)
 
 
-def load_model(path: str | Path) -> ModelFile:
-    """Read and check a model file; raise ModelFileError with a one-line reason otherwise."""
+def _remove_stale_temporary_files(folder: Path, prefix: str) -> None:
+    """Remove ".<name>.XXXXXXXX.tmp" files a killed save of this very file left behind:
+    only regular files with mkstemp's 8-character middle, nothing else in the folder."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            middle = entry.name[len(prefix) : -len(TMP_SUFFIX)]
+            if (
+                entry.name.startswith(prefix)
+                and entry.name.endswith(TMP_SUFFIX)
+                and len(middle) == 8
+                and "." not in middle
+                and entry.is_file(follow_symlinks=False)
+            ):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+
+def load_model(path: str | Path, dataset_vocab: Vocabulary | None = None) -> ModelFile:
+    """Read and check a model file; raise ModelFileError with a one-line reason otherwise.
+
+    dataset_vocab: the open dataset's vocabulary, for a learner's bare weights whose C does
+    not have the lecture's 27 rows."""
     p = Path(path)
-    if not p.exists():
-        raise ModelFileError(f"Model file not found: {p}")
-    if p.is_dir():
-        raise ModelFileError(f"{p} is a folder, not a model file")
-    size = p.stat().st_size
-    if size > MAX_MODEL_FILE_BYTES:
-        raise ModelFileError(
-            f"{p.name} is {size / 1e6:.0f} MB, larger than any model this app makes "
-            f"(at most {MAX_MODEL_FILE_BYTES // (1024 * 1024)} MB)"
-        )
+    raw = read_model_bytes(p)
+    return model_from_bytes(raw, p.name, dataset_vocab)
+
+
+def read_model_bytes(p: Path) -> bytes:
+    """The file's bytes, if it is a regular file of at most MAX_MODEL_FILE_BYTES
+    (core.safe_files: the type and size are checked before opening, the file is opened
+    non-blocking and read with a cap), so a FIFO or a link to /dev/zero is refused at once
+    instead of hanging or filling memory."""
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"Cannot read {p}: {exc.strerror or exc}") from exc
-    return model_from_bytes(raw, p.name)
+        return read_regular_bytes(p, "model file", MAX_MODEL_FILE_BYTES)
+    except FileAccessError as exc:
+        raise ModelFileError(str(exc)) from None
 
 
-def model_from_bytes(raw: bytes, name: str = "model file") -> ModelFile:
+def model_from_bytes(
+    raw: bytes, name: str = "model file", dataset_vocab: Vocabulary | None = None
+) -> ModelFile:
+    """A ModelFile from the bytes of an app model file, a bare safetensors file of the five
+    tensors, or a torch.save of them."""
+    try:
+        return _model_from_bytes(raw, name, dataset_vocab)
+    except RecursionError:  # belt and braces: every JSON parse below already catches it
+        raise ModelFileError(
+            f"{name} is not a model file (its header is nested too deeply)"
+        ) from None
+    except MemoryError:
+        raise ModelFileError(f"{name} is too large to open in the memory available") from None
+
+
+def _model_from_bytes(raw: bytes, name: str, dataset_vocab: Vocabulary | None) -> ModelFile:
+    if len(raw) < 8:
+        raise ModelFileError(f"{name} is not a model file (only {len(raw)} bytes)")
     # A safetensors file starts with its header's length (8 bytes, little-endian), then "{".
     # Only bytes without that shape are checked for pickles and zips: a header length such
     # as 384 = b"\x80\x01..." looks like a pickle's first two bytes.
     if raw[8:9] != b"{":
-        _reject_known_foreign_formats(raw, name)
-    if len(raw) < 8:
-        raise ModelFileError(f"{name} is not a model file (only {len(raw)} bytes)")
+        if _is_torch_save(raw):
+            tensors = tensors_from_torch_save(raw, name)
+            return _plain_model_file(tensors, name, dataset_vocab, "torch.save weights")
+        raise ModelFileError(
+            f"{name} is not a model file: it is neither safetensors nor a torch.save of tensors"
+        )
     header_len = int.from_bytes(raw[:8], "little")
+    if header_len > MAX_HEADER_BYTES:
+        raise ModelFileError(f"{name} is not a model file (its header claims {header_len:,} bytes)")
     if header_len <= 0 or 8 + header_len > len(raw):
         raise ModelFileError(f"{name} is not a charnames model file, or it is truncated")
-    try:
-        header = json.loads(raw[8 : 8 + header_len].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{name} is not a charnames model file (unreadable header)") from exc
+    header = _parse_json(raw[8 : 8 + header_len], f"{name} is not a model file (unreadable header)")
     if not isinstance(header, dict):
         raise ModelFileError(f"{name} is not a charnames model file (unreadable header)")
     meta = header.get("__metadata__") or {}
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+    if not isinstance(meta, dict):
         raise ModelFileError(f"{name} is a safetensors file but not a charnames model file")
-    try:
-        version = int(meta.get("format_version", ""))
-    except (ValueError, TypeError) as exc:  # TypeError: not a string in a hand-made header
-        raise ModelFileError(f"{name} has no readable format version") from exc
+    if meta.get("format") != FORMAT_NAME:  # a learner's own weights (or another app's)
+        tensors = _safetensors(raw, name)
+        return _plain_model_file(tensors, name, dataset_vocab, "safetensors weights")
+    version_text = meta.get("format_version")
+    if not isinstance(version_text, str) or not version_text.strip("-").isdigit():
+        raise ModelFileError(f"{name} has no readable format version")
+    if len(version_text) > 6 or not all(isinstance(v, str) for v in meta.values()):
+        raise ModelFileError(f"{name} is a damaged charnames model file (unreadable metadata)")
+    version = int(version_text)
     if version > FORMAT_VERSION:
         raise ModelFileError(
             f"{name} was saved by a newer version of charnames-gui (format {version}; this "
@@ -196,28 +346,63 @@ def model_from_bytes(raw: bytes, name: str = "model file") -> ModelFile:
         )
     if version < 1:
         raise ModelFileError(f"{name} has an unknown format version {version}")
-    try:
-        tensors = load_safetensors_bytes(raw)
-    except (SafetensorError, ValueError, RuntimeError) as exc:
-        raise ModelFileError(f"{name} is corrupt or truncated ({_first_line(exc)})") from exc
+    tensors = _safetensors(raw, name)
     try:
         return _model_file_from_parts(tensors, meta, version)
-    except (CharnamesError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        # CharnamesError includes the ModelFileErrors below, whose reasons need the file's name
-        raise ModelFileError(f"{name} has inconsistent contents: {_first_line(exc)}") from exc
+    except ModelFileError as exc:
+        raise ModelFileError(f"Cannot open {name}: {exc}") from exc
+    except (CharnamesError, ValueError, TypeError) as exc:  # e.g. a Vocabulary's own check
+        raise ModelFileError(f"Cannot open {name}: {_first_line(exc)}") from exc
+
+
+def _is_torch_save(raw: bytes) -> bool:
+    """A zip (torch.save's format since 1.6) or a protocol-2+ pickle (its legacy format)."""
+    return raw[:4] == b"PK\x03\x04" or (raw[:1] == b"\x80" and 2 <= raw[1] <= 5)
+
+
+def _safetensors(raw: bytes, name: str) -> dict[str, torch.Tensor]:
+    try:
+        return load_safetensors_bytes(raw)
+    except (SafetensorError, ValueError, RuntimeError, TypeError) as exc:
+        raise ModelFileError(f"{name} is corrupt or truncated ({_first_line(exc)})") from exc
+
+
+def _plain_model_file(
+    tensors: dict[str, torch.Tensor], name: str, dataset_vocab: Vocabulary | None, kind: str
+) -> ModelFile:
+    """A learner's bare weights: config from the shapes, vocabulary by the rules of
+    plain_weights.vocabulary_for, no training record."""
+    missing = [k for k in PARAMETER_NAMES if k not in tensors]
+    extra = sorted(set(tensors) - set(PARAMETER_NAMES))
+    if missing or extra:
+        found = ", ".join(sorted(tensors)[:10]) or "no tensors"
+        raise ModelFileError(
+            f"{name} holds {found}; a model needs exactly the tensors {', '.join(PARAMETER_NAMES)}"
+        )
+    tensors = float32_tensors(tensors, name)
+    config = config_from_shapes(tensors, name)
+    vocab = vocabulary_for(config.vocab_size, dataset_vocab, name)
+    _check_weights(tensors, name)
+    return ModelFile(MLP(config, tensors), vocab, kind=kind)
 
 
 def _model_file_from_parts(
     tensors: dict[str, torch.Tensor], meta: dict[str, str], version: int
 ) -> ModelFile:
-    config_dict = json.loads(meta["config"])
+    """ModelFileErrors raised here say what is wrong; the caller names the file."""
+    config_dict = _parse_json(meta.get("config", ""), "the model file's config is not readable")
     if not isinstance(config_dict, dict):
-        raise ModelFileError("the model configuration is not readable")
-    config = ModelConfig(**{k: config_dict[k] for k in ModelConfig.__dataclass_fields__})
-    config.validate()
-    itos = json.loads(meta["vocab"])
+        raise ModelFileError("the model file's config is not readable")
+    for key, meaning in CONFIG_FIELDS.items():
+        if key not in config_dict:
+            raise ModelFileError(f"the model file's config has no {key} ({meaning})")
+    config = ModelConfig(**{k: config_dict[k] for k in CONFIG_FIELDS})
+    config.validate()  # ConfigError: "n_embd must be a whole number, not 2.5" and the like
+    itos = _parse_json(meta.get("vocab", ""), "the model file's vocabulary is not readable")
     if not isinstance(itos, list) or not all(isinstance(s, str) for s in itos):
-        raise ModelFileError("the vocabulary is not readable")
+        raise ModelFileError("the model file's vocabulary is not a list of characters")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for s in itos for ch in s):
+        raise ModelFileError("the model file's vocabulary has a character that is not valid text")
     vocab = Vocabulary(tuple(itos))
     if vocab.size != config.vocab_size:
         raise ModelFileError(
@@ -228,35 +413,89 @@ def _model_file_from_parts(
             raise ModelFileError(f"the parameter {name} is missing")
         if tensors[name].dtype != torch.float32:
             raise ModelFileError(f"the parameter {name} is {tensors[name].dtype}, not float32")
-        if not bool(torch.isfinite(tensors[name]).all()):
-            raise ModelFileError(f"the parameter {name} contains NaN or infinite values")
     extra = sorted(set(tensors) - set(PARAMETER_NAMES))
     if extra:
         raise ModelFileError(f"unexpected tensors {', '.join(extra)}")
-    model = MLP(config, tensors)  # checks every shape against the config
+    for name in PARAMETER_NAMES:
+        shape = tuple(tensors[name].shape)
+        expected = parameter_shapes(config)[name]
+        if shape != expected:
+            raise ModelFileError(
+                f"the parameter {name} has shape {shape}, but the config needs {expected}"
+            )
+    _check_weights(tensors, "")
+    model = MLP(config, tensors)
     assert model.parameter_count() == parameter_count(config)
-    training = TrainingSummary.from_dict(json.loads(meta.get("training", "{}")))
-    tests = json.loads(meta.get("test_evaluations", "{}"))
-    test_evaluations = TestEvaluations(
-        counts={str(k): int(v) for k, v in dict(tests.get("counts", {})).items()},
-        last_loss={str(k): float(v) for k, v in dict(tests.get("last_loss", {})).items()},
+    training = TrainingSummary.from_dict(
+        _parse_json(meta.get("training", "{}"), "its training record is not readable")
     )
-    split_seed = int(meta.get("split_seed", "42"))
+    test_evaluations = TestEvaluations.from_dict(
+        _parse_json(
+            meta.get("test_evaluations", "{}"), "its count of test-set evaluations is not readable"
+        )
+    )
+    split_seed_text = meta.get("split_seed", "42")
+    if not split_seed_text.isascii() or not split_seed_text.isdigit() or len(split_seed_text) > 12:
+        raise ModelFileError(f"its split seed {_short(split_seed_text)} is not a whole number")
+    split_seed = int(split_seed_text)
+    if split_seed > MAX_SPLIT_SEED:
+        raise ModelFileError(
+            f"its split seed {split_seed:,} is larger than the app's largest, {MAX_SPLIT_SEED:,}"
+        )
     return ModelFile(model, vocab, split_seed, training, test_evaluations, version)
 
 
-def _reject_known_foreign_formats(raw: bytes, name: str) -> None:
-    """Name the common wrong files plainly. Nothing here is ever unpickled."""
-    if raw[:2] == b"PK":
-        raise ModelFileError(
-            f"{name} is a PyTorch/zip file. For safety the app opens only .safetensors model "
-            "files, which cannot contain code; pickled files are never loaded"
-        )
-    if raw[:1] == b"\x80" and len(raw) > 1 and raw[1] <= 5:
-        raise ModelFileError(
-            f"{name} is a Python pickle, which could run code when loaded; "
-            "the app never loads pickles. Open a .safetensors model file instead"
-        )
+CONFIG_FIELDS = {
+    "block_size": "context length",
+    "n_embd": "embedding size",
+    "n_hidden": "hidden layer size",
+    "vocab_size": "vocabulary size",
+}
+
+
+def _check_weights(tensors: dict[str, torch.Tensor], name: str) -> None:
+    """Finite, and small enough that every output is finite: |h| <= 1 after tanh, so
+    |logits| <= sum |W2| + |b2| per column; the pre-activation likewise is bounded by
+    max|C| * sum |W1| + |b1|. Bounds in float64, so huge weights (3e38) are caught before a
+    matmul turns them into inf (or inf - inf into NaN)."""
+    where = f"{name}: " if name else ""
+    for key in PARAMETER_NAMES:
+        if not bool(torch.isfinite(tensors[key]).all()):
+            raise ModelFileError(f"{where}the parameter {key} contains NaN or infinite values")
+    t = {k: tensors[k].double().abs() for k in PARAMETER_NAMES}
+    pre = float((t["C"].max() * t["W1"].sum(0) + t["b1"]).max())
+    logits = float((t["W2"].sum(0) + t["b2"]).max())
+    if not (pre <= MAX_OUTPUT_BOUND and logits <= MAX_OUTPUT_BOUND):
+        raise ModelFileError(f"{where}weights too large: the model's outputs are not finite")
+
+
+def _parse_json(text: str | bytes, message: str) -> Any:
+    """json.loads, with every way it can fail (bad syntax or bytes, deep nesting) as one
+    ModelFileError."""
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return json.loads(text)
+    except (
+        UnicodeDecodeError,
+        ValueError,
+        RecursionError,
+    ) as exc:  # JSONDecodeError is a ValueError
+        raise ModelFileError(message) from exc
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _short(value: object) -> str:
+    """A value for a message: repr, cut to one short line."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _first_line(exc: BaseException) -> str:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from charnames_gui.core.errors import DatasetError
+from charnames_gui.core.errors import DatasetError, FileAccessError
+from charnames_gui.core.safe_files import read_regular_bytes
 
 # A dataset is a list of names, not a corpus: 50 MB is ~5 million names, far more than this
 # model can learn from in a session, and reading it stays fast.
@@ -44,33 +47,15 @@ def read_words(path: str | Path) -> list[str]:
 
     Surrounding whitespace is stripped, blank lines are skipped, CRLF and a UTF-8 BOM are
     accepted. Raises DatasetError with a one-line message for anything that is not a usable
-    list of names.
+    list of names: a FIFO, device or folder is refused before it is opened, and never more
+    than MAX_DATASET_BYTES are read (see core.safe_files).
     """
     p = Path(path)
-    if not p.exists():
-        raise DatasetError(f"Dataset not found: {p}")
-    if p.is_dir():
-        raise DatasetError(f"{p} is a folder, not a text file of names")
-    size = p.stat().st_size
-    if size > MAX_DATASET_BYTES:
-        raise DatasetError(
-            f"{p.name} is {format_size(size)}; a dataset of names may be at most "
-            f"{format_size(MAX_DATASET_BYTES)}"
-        )
     try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise DatasetError(f"Cannot read {p}: {exc.strerror or exc}") from exc
+        raw = read_regular_bytes(p, "dataset", MAX_DATASET_BYTES)
+    except FileAccessError as exc:
+        raise DatasetError(str(exc)) from None
     return words_from_bytes(raw, name=p.name)
-
-
-def format_size(n_bytes: int) -> str:
-    """1,000 bytes, 3.5 KB, 50 MB: sizes in the units a file manager shows."""
-    if n_bytes < 1024:
-        return f"{n_bytes:,} bytes"
-    if n_bytes < 1024 * 1024:
-        return f"{n_bytes / 1024:.3g} KB"
-    return f"{n_bytes / (1024 * 1024):.3g} MB"
 
 
 def words_from_bytes(raw: bytes, name: str = "dataset") -> list[str]:
@@ -162,6 +147,42 @@ def boundary_note(vocab: Vocabulary) -> str | None:
     )
 
 
+def encode_words(
+    words: list[str], vocab: Vocabulary, block_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The words laid out for the lecture's sliding context, as vocabulary indices:
+
+        [0]*block_size + word 1 + [0] + [0]*block_size + word 2 + [0] + ...
+
+    (padded, (n_chars + n_words * (block_size + 1),) uint8) and each word's length.
+    One join and one table lookup: a byte per character, no list per word or example.
+    """
+    # the words joined by a separator no word can contain (it is not in the vocabulary);
+    # an ASCII one ('\x00' in practice) keeps the join of ASCII names a plain copy
+    sep = next(chr(c) for c in range(0xF900) if chr(c) not in vocab.stoi)
+    points = np.frombuffer(sep.join(words).encode("utf-32-le"), dtype=np.uint32)  # (chars,)
+    index_type = np.uint8 if vocab.size < 255 else np.uint16
+    missing = np.iinfo(index_type).max
+    top = max(ord(sep), *(ord(ch) for ch in vocab.itos), int(points.max(initial=0)))
+    lookup = np.full(top + 1, missing, dtype=index_type)  # code point -> index (<= 1.1 M)
+    lookup[[ord(ch) for ch in vocab.itos]] = np.arange(vocab.size)
+    lookup[ord(sep)] = 0
+    codes = lookup[points]  # (chars,) vocabulary index of each character, 0 for separators
+    is_sep = points == ord(sep)
+    unknown = codes == missing
+    if unknown.any() or int(is_sep.sum()) != len(words) - 1:
+        shown = sorted(set(points[unknown | is_sep].tolist()) - {ord(sep)} or {ord(sep)})
+        raise DatasetError("Not in the vocabulary: " + " ".join(repr(chr(c)) for c in shown[:10]))
+    # each word's length: the gaps between separators
+    bounds = np.concatenate(([-1], np.flatnonzero(is_sep), [len(points)]))
+    lengths = np.diff(bounds) - 1
+    # a separator becomes the word's closing 0 and the next word's block_size leading 0s
+    body = np.repeat(codes, np.where(is_sep, block_size + 1, 1))
+    zeros = np.zeros(block_size, dtype=index_type)
+    padded = np.concatenate((zeros, body, zeros[:1]))
+    return padded, lengths
+
+
 def build_examples(
     words: list[str], vocab: Vocabulary, block_size: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -169,22 +190,39 @@ def build_examples(
 
     Returns X (N, block_size) int64 contexts and Y (N,) int64 next characters, where
     N = sum(len(w) + 1): each character and the closing boundary token is one example.
+
+    The lecture's loop, for reference (same X and Y, element for element):
+
+        for w in words:
+            context = [0] * block_size
+            for ch in w + '.':
+                ix = stoi[ch]
+                X.append(context); Y.append(ix)
+                context = context[1:] + [ix]  # crop and append
+
+    Here it is vectorised so that memory stays proportional to the data (no list per
+    example): each word is laid out as block_size boundary tokens, its characters and a
+    closing boundary token in one flat array (encode_words); the example at position t of a
+    word is the window of block_size tokens starting at t, and its target is the token
+    after the window.
     """
     if block_size < 1:
         raise ValueError("block_size must be at least 1")
-    contexts: list[list[int]] = []
-    targets: list[int] = []
-    stoi = vocab.stoi
-    for w in words:
-        context = [0] * block_size  # starts as all boundary tokens: '...'
-        for ch in w + vocab.boundary:
-            ix = stoi[ch]
-            contexts.append(context)
-            targets.append(ix)
-            context = context[1:] + [ix]  # crop and append: the window slides
-    X = torch.tensor(contexts, dtype=torch.int64).reshape(len(targets), block_size)
-    Y = torch.tensor(targets, dtype=torch.int64)
-    return X, Y
+    if not words:
+        return torch.zeros((0, block_size), dtype=torch.int64), torch.zeros(0, dtype=torch.int64)
+    padded, lengths = encode_words(words, vocab, block_size)
+    n_words = len(words)
+    n_examples = int(lengths.sum()) + n_words
+    # example e, in word w, has its window start e + w*block tokens into padded
+    index_type: type[np.signedinteger] = np.int32 if len(padded) < 2**31 else np.int64
+    starts: np.ndarray = np.arange(n_examples, dtype=index_type)
+    starts += np.repeat(np.arange(n_words, dtype=index_type) * block_size, lengths + 1)
+    del lengths
+    windows = np.lib.stride_tricks.sliding_window_view(padded, block_size)  # a view, no copy
+    X = torch.from_numpy(windows[starts]).to(torch.int64)  # (N, block_size)
+    starts += block_size  # in place: the target is the token after each window
+    Y = torch.from_numpy(padded[starts]).to(torch.int64)  # (N,)
+    return X.reshape(n_examples, block_size), Y
 
 
 @dataclass(frozen=True)
@@ -299,3 +337,25 @@ class Dataset:
         return Dataset(
             self.words, name=self.name, split_seed=split_seed, path=self.path, vocab=self.vocab
         )
+
+
+# Bidirectional overrides and isolates reorder the rest of a terminal line (U+202A-E, 2066-9).
+_BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
+
+
+def printable_name(name: str) -> str:
+    """A name as text that is safe to print on a terminal: control characters (C0 such as
+    ESC, BS and newline, DEL, C1), lone surrogates, line separators and bidi overrides are
+    written as escapes (\\x1b, \\n, \\u2028); a backslash is doubled so escapes stay
+    unambiguous. Any other character, 'é' or 'и', is printed as it is."""
+    out: list[str] = []
+    for ch in name:
+        if ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        elif ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)

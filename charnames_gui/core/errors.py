@@ -27,3 +27,7 @@ class TrainingDiverged(CharnamesError):
             f"Training diverged at step {step:,}: the loss became {loss}. "
             "The learning rate is probably too high; lower it and start again."
         )
+
+
+class FileAccessError(CharnamesError, ValueError):
+    """A file the app was handed is not a regular file it can read within its size limit."""

@@ -6,12 +6,22 @@ dataset (name and content hash), every hyperparameter, the seeds, how long it tr
 final losses and a downsampled loss curve.
 
 RunStore keeps the records in one SQLite database (stdlib sqlite3, WAL journal, a commit per
-write, so a crash loses at most the run being recorded). A file that is not a database, is
-damaged or has another schema is never fatal: it is moved aside (runs.db.damaged-<time>),
-a new empty history is started and `recovery_message` says so in plain words.
+write, so a crash loses at most the run being recorded). Opening tells three cases apart:
+- only a file SQLite calls corrupt ("file is not a database", "malformed") is moved aside
+  (runs.db.damaged-<time>) and a new empty history is started; a sound database with
+  another schema (another program's, a newer app's) is left as it is and this session's
+  runs are kept in memory;
+- a history another program holds locked is left alone: RunStoreBusy is raised after
+  `timeout` seconds, and the caller tries again later (core.run_writer does, off the GUI);
+- a read-only one (file mode, folder, read-only file system, WAL without a writable -shm)
+  is opened read-only: earlier runs are shown, writes raise RunStoreReadOnly.
+`recovery_message` says what happened in plain words. The schema is created inside one
+BEGIN IMMEDIATE transaction with CREATE TABLE IF NOT EXISTS, so two apps starting at once on
+a missing file both end up with the same, single history.
 
-Thread-safety: a RunStore belongs to the thread that created it (the GUI thread). sqlite3
-enforces this: calling it from another thread raises an error instead of corrupting the file.
+Thread-safety: a RunStore belongs to the thread that created it (core.run_writer's thread in
+the app). sqlite3 enforces this: calling it from another thread raises an error instead of
+corrupting the file.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ import math
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,53 +40,65 @@ from typing import Any, Literal
 
 import numpy as np
 
-from charnames_gui.core.data import DEFAULT_SPLIT_SEED, Dataset
+from charnames_gui.core.data import DEFAULT_SPLIT_SEED
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.model import ModelConfig, parameter_count
 from charnames_gui.core.training import TrainConfig
 
-RunStatus = Literal["finished", "stopped", "diverged"]
-RUN_STATUSES: tuple[str, ...] = ("finished", "stopped", "diverged")
+RunStatus = Literal["finished", "stopped", "diverged", "failed"]
+RUN_STATUSES: tuple[str, ...] = ("finished", "stopped", "diverged", "failed")
 RUNS_FILENAME = "runs.db"
 SCHEMA_VERSION = 1  # PRAGMA user_version of the database; bump it with a migration
 # A curve of at most this many points: ~16 KB per run as float32, and more points than a
 # plot a few hundred pixels wide can show.
 MAX_CURVE_POINTS = 2000
+OPEN_TIMEOUT = 5.0  # seconds SQLite waits for another program's lock before "busy"
+BUSY_MESSAGE = "The run history is busy (another Charnames is using it); it will be retried"
 
 
 class RunStoreError(CharnamesError):
     """Reading or writing the run history failed (disk full, file locked, ...)."""
 
 
+class RunStoreBusy(RunStoreError):
+    """Another program holds the history locked: nothing was changed; try again later."""
+
+
+class RunStoreReadOnly(RunStoreError):
+    """The history can be read but not written (file mode, folder or file system)."""
+
+
+def is_diverged(loss: float | None, vocab_size: int) -> bool:
+    """True when a final loss is no better than uniform guessing, ln(V), or not finite.
+
+    A run with lr 10 or 100 "finishes" with a loss far above ln(27) = 3.30: the network
+    learnt nothing a constant 1/V guess would not give, so it diverged. None (no loss was
+    measured) is not evidence of divergence."""
+    if loss is None:
+        return False
+    return not math.isfinite(loss) or loss > math.log(vocab_size)
+
+
+def recorded_status(
+    ended: str, train_loss: float | None, dev_loss: float | None, vocab_size: int
+) -> RunStatus:
+    """The status a run is recorded with, from how the training loop ended.
+
+    "finished" becomes "diverged" when the final loss (train split, or dev when the train
+    loss is missing) stays above ln(V); "stopped", "diverged" and "failed" are kept (a run
+    stopped early is usually above ln(V) with the lecture's init and is not a failure)."""
+    if ended == "finished":
+        final = train_loss if train_loss is not None else dev_loss
+        return "diverged" if is_diverged(final, vocab_size) else "finished"
+    if ended in ("stopped", "diverged", "failed"):
+        return ended  # type: ignore[return-value]
+    raise ValueError(f"a run that ended {ended!r} is not recorded")
+
+
 def default_runs_path(data_dir: Path) -> Path:
     """Where the run history lives inside the app's data folder (the Qt layer passes
     QStandardPaths.AppDataLocation)."""
     return Path(data_dir) / RUNS_FILENAME
-
-
-def downsample_curve(
-    losses: np.ndarray, max_points: int = MAX_CURVE_POINTS, first_step: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
-    """A per-step loss curve reduced to at most max_points (steps, losses), both float32.
-
-    Step numbers are 1-based by default (step 1 is the first update). A curve that is short
-    enough is kept exactly. A longer one is cut into max_points runs of consecutive steps
-    (their sizes differ by at most one); each becomes one point: the mean step and the mean
-    loss of its run. The mean is what the eye reads from the noisy minibatch curve, and it
-    keeps the curve's level honest: no point is picked for being low or high.
-    """
-    if max_points < 1:
-        raise ValueError("max_points must be at least 1")
-    values = np.asarray(losses, dtype=np.float64).ravel()
-    n = len(values)
-    steps = np.arange(first_step, first_step + n, dtype=np.float64)
-    if n <= max_points:
-        return steps.astype(np.float32), values.astype(np.float32)
-    edges = np.linspace(0, n, max_points + 1).round().astype(np.int64)  # bucket boundaries
-    starts, counts = edges[:-1], np.diff(edges)  # every count >= 1 since n > max_points
-    mean_loss = np.add.reduceat(values, starts) / counts
-    mean_step = first_step + (starts + edges[1:] - 1) / 2.0  # middle of each bucket
-    return mean_step.astype(np.float32), mean_loss.astype(np.float32)
 
 
 def _empty_curve() -> np.ndarray:
@@ -106,45 +128,6 @@ class RunRecord:
     curve_loss: np.ndarray = field(default_factory=_empty_curve)  # (n,) float32 mean loss
     id: int | None = None  # set by RunStore.add
     created: str = ""  # ISO 8601 local time; set by RunStore.add when empty
-
-    @classmethod
-    def from_training(
-        cls,
-        dataset: Dataset,
-        model: ModelConfig,
-        train: TrainConfig,
-        losses: np.ndarray,
-        *,
-        seconds: float,
-        train_loss: float | None,
-        dev_loss: float | None,
-        status: RunStatus = "finished",
-        steps_done: int | None = None,
-        group_id: str | None = None,
-        group_index: int | None = None,
-        group_size: int | None = None,
-        note: str = "",
-    ) -> RunRecord:
-        """A record of a run from its per-step losses (steps 1..n, downsampled here)."""
-        curve_steps, curve_loss = downsample_curve(losses)
-        return cls(
-            dataset_name=dataset.name,
-            dataset_hash=dataset.content_hash(),
-            model=model,
-            train=train,
-            split_seed=dataset.split_seed,
-            steps_done=len(losses) if steps_done is None else steps_done,
-            seconds=seconds,
-            train_loss=train_loss,
-            dev_loss=dev_loss,
-            status=status,
-            group_id=group_id,
-            group_index=group_index,
-            group_size=group_size,
-            note=note,
-            curve_steps=curve_steps,
-            curve_loss=curve_loss,
-        )
 
     @property
     def parameters(self) -> int:
@@ -197,8 +180,10 @@ CSV_COLUMNS = (
     *RESULT_COLUMNS,
 )
 
-_SCHEMA = """
-CREATE TABLE runs (
+# IF NOT EXISTS: two apps starting at once on a missing file must not fail on each other.
+_SCHEMA_STATEMENTS = (
+    """
+CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created TEXT NOT NULL,
     dataset_name TEXT NOT NULL,
@@ -229,9 +214,9 @@ CREATE TABLE runs (
     note TEXT NOT NULL DEFAULT '',
     curve_steps BLOB NOT NULL,  -- float32 little-endian, (n,)
     curve_loss BLOB NOT NULL    -- float32 little-endian, (n,)
-);
-CREATE INDEX runs_group ON runs (group_id);
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS runs_group ON runs (group_id)",
+)
 _ALL_COLUMNS = (
     "id",
     "created",
@@ -251,7 +236,55 @@ _SORTABLE = frozenset(c for c in _ALL_COLUMNS if not c.startswith("curve_"))
 
 
 class _Damaged(Exception):
-    """The file at the store's path is not a usable run history; the message says why."""
+    """SQLite calls the file corrupt (not a database, malformed): the message says why."""
+
+
+class _Foreign(Exception):
+    """A sound database that is not (this version's) run history: left as it is."""
+
+
+class _ReadOnly(Exception):
+    """The file can be read at most: SQLite refused a write (or creating -wal/-shm)."""
+
+
+class _Unusable(Exception):
+    """The file cannot be opened for another reason (no permission, I/O error): it is not
+    damaged, so it is left where it is."""
+
+
+def _kind(exc: sqlite3.Error) -> str:
+    """'busy', 'read_only', 'damaged' or 'other', from SQLite's extended error name."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
+        return "busy"
+    if name.startswith("SQLITE_READONLY") or "readonly database" in text:
+        return "read_only"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
+        "not a database" in text or "malformed" in text
+    ):
+        return "damaged"
+    return "other"
+
+
+def _schema_state(conn: sqlite3.Connection) -> tuple[int, set[str]]:
+    """(user_version, table names), read in one transaction: another app creating the
+    schema meanwhile must not be seen half done (version 0 but the tables there)."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+    finally:
+        if own:
+            conn.execute("COMMIT")
+    return version, tables
 
 
 def _curve_blob(values: np.ndarray) -> bytes:
@@ -319,22 +352,104 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
+def write_runs_csv(records: Sequence[RunRecord], path: str | Path) -> int:
+    """Write records as CSV, without curves; returns the number of rows written.
+
+    Columns are CSV_COLUMNS; missing values are empty cells. The file is written to a
+    temporary name and then renamed, so a failed export never leaves half a file."""
+    target = Path(path)
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(CSV_COLUMNS)
+            for r in records:
+                row = {
+                    "id": r.id,
+                    "created": r.created,
+                    "dataset_name": r.dataset_name,
+                    "dataset_hash": r.dataset_hash,
+                    "split_seed": r.split_seed,
+                    **{c: getattr(r.model, c) for c in MODEL_COLUMNS},
+                    "parameters": r.parameters,
+                    **{c: getattr(r.train, c) for c in TRAIN_COLUMNS},
+                    **{c: getattr(r, c) for c in RESULT_COLUMNS},
+                }
+                writer.writerow([_csv_value(row[c]) for c in CSV_COLUMNS])
+        os.replace(tmp_name, target)
+    except OSError as exc:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        raise RunStoreError(f"Could not write {target}: {exc.strerror or exc}") from exc
+    return len(records)
+
+
+def record_to_dict(record: RunRecord) -> dict[str, Any]:
+    """A record as JSON-ready values (curves as lists): for the writer's pending file."""
+    values = {f: getattr(record, f) for f in _PLAIN_FIELDS}
+    values["model"] = record.model.to_dict()
+    values["train"] = record.train.to_dict()
+    values["curve_steps"] = [float(v) for v in record.curve_steps]
+    values["curve_loss"] = [float(v) for v in record.curve_loss]
+    return values
+
+
+def record_from_dict(values: dict[str, Any]) -> RunRecord:
+    """The inverse of record_to_dict; ValueError/TypeError/KeyError on anything else."""
+    plain = {f: values[f] for f in _PLAIN_FIELDS if f in values}
+    record = RunRecord(
+        model=ModelConfig(**values["model"]),
+        train=TrainConfig(**values["train"]),
+        curve_steps=np.asarray(values.get("curve_steps", []), dtype=np.float32),
+        curve_loss=np.asarray(values.get("curve_loss", []), dtype=np.float32),
+        **plain,
+    )
+    if record.status not in RUN_STATUSES or len(record.curve_steps) != len(record.curve_loss):
+        raise ValueError("not a run record")
+    return record
+
+
+_PLAIN_FIELDS = (
+    "dataset_name",
+    "dataset_hash",
+    "split_seed",
+    "steps_done",
+    "seconds",
+    "train_loss",
+    "dev_loss",
+    "test_loss",
+    "status",
+    "group_id",
+    "group_index",
+    "group_size",
+    "note",
+    "id",
+    "created",
+)
+
+
 class RunStore:
     """Run records in a SQLite file; see the module docstring for recovery and threads.
 
-    Attributes for the caller:
-        recovery_message  a sentence for the user when the file was damaged or could not be
-                          opened, else None
+    Raises RunStoreBusy when another program keeps the file locked for `timeout` seconds
+    (nothing is renamed or created then). Attributes for the caller:
+        recovery_message  a sentence for the user when the file was damaged, read-only or
+                          could not be opened, else None
         created_new       True when the history was started empty by this open
-        persistent        False when the file could not be created at all: the records then
+        persistent        False when the file could not be used at all: the records then
                           live in memory for this session only (recovery_message says so)
+        read_only         True when earlier runs can be read but nothing can be written
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, timeout: float = OPEN_TIMEOUT) -> None:
         self.path = Path(path)
+        self.timeout = timeout
         self.recovery_message: str | None = None
         self.created_new = False
         self.persistent = True
+        self.read_only = False
         self._conn = self._open_or_recover()
 
     # -- opening ---------------------------------------------------------------------------
@@ -345,6 +460,12 @@ class RunStore:
             return self._in_memory(f"its folder cannot be created ({exc.strerror or exc})")
         try:
             return self._open_checked()
+        except _ReadOnly:
+            return self._open_read_only()
+        except _Unusable as exc:
+            return self._in_memory(f"it cannot be opened ({exc})")
+        except _Foreign as exc:  # sound, only not ours: never renamed
+            return self._in_memory(f"{exc}; it was left as it is")
         except _Damaged as damage:
             reason = str(damage)
         try:
@@ -355,60 +476,131 @@ class RunStore:
             )
         try:
             conn = self._open_checked()
-        except _Damaged as damage:
-            return self._in_memory(f"a new file cannot be created there ({damage})")
+        except (_Damaged, _Foreign, _ReadOnly, _Unusable) as exc:
+            return self._in_memory(f"a new file cannot be created there ({exc})")
         self.recovery_message = (
             f"The run history {self.path} could not be read ({reason}). It was kept as "
             f"{aside.name} and a new, empty history was started."
         )
         return conn
 
+    def _connect(self, target: str, uri: bool = False) -> sqlite3.Connection:
+        # isolation_level=None: no implicit transactions; every write below is one
+        # statement (its own transaction) and schema creation uses an explicit one.
+        conn = sqlite3.connect(target, timeout=self.timeout, isolation_level=None, uri=uri)
+        conn.row_factory = sqlite3.Row
+        return conn
+
     def _open_checked(self) -> sqlite3.Connection:
-        """Open the file, creating the schema if it is new; _Damaged if it is not ours."""
+        """Open the file, creating the schema if it is new.
+
+        RunStoreBusy: locked by another program; _ReadOnly: it cannot be written;
+        _Damaged: SQLite calls it corrupt; _Foreign: a sound database with another schema;
+        _Unusable: otherwise."""
         existed = self.path.exists() and self.path.stat().st_size > 0
         try:
-            conn = sqlite3.connect(self.path)
+            conn = self._connect(str(self.path))
         except sqlite3.Error as exc:
-            raise _Damaged(str(exc)) from exc
+            raise self._classified(exc) from exc
         try:
-            conn.row_factory = sqlite3.Row
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise _Damaged(f"integrity check failed: {check}")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%'"
-                )
-            }
-            if version == 0 and not tables:
-                with conn:
-                    conn.executescript(_SCHEMA)
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                self.created_new = True
-            elif version > SCHEMA_VERSION:
-                raise _Damaged(f"it was made by a newer version of the app (schema {version})")
-            elif version != SCHEMA_VERSION or "runs" not in tables:
-                raise _Damaged("it is not a charnames-gui run history")
-            else:
-                columns = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
-                if columns != set(_ALL_COLUMNS):
-                    raise _Damaged("its table of runs has unexpected columns")
+            self._check_schema(conn, may_create=True)
+            self._check_writable(conn)
             # WAL: a crash mid-write leaves the last committed state intact. Some file systems
             # (network drives) cannot do WAL; the default journal is still safe there.
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("PRAGMA journal_mode = WAL")
+            if not self.read_only:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA journal_mode = WAL")
         except sqlite3.Error as exc:
             conn.close()
-            raise _Damaged(str(exc)) from exc
-        except _Damaged:
+            raise self._classified(exc) from exc
+        except (_Damaged, _Foreign):
             conn.close()
             raise
         if not existed:
             self.created_new = True
         return conn
+
+    def _classified(self, exc: sqlite3.Error) -> Exception:
+        kind = _kind(exc)
+        if kind == "busy":
+            return RunStoreBusy(BUSY_MESSAGE)
+        if kind == "read_only":
+            return _ReadOnly(str(exc))
+        if kind == "damaged":
+            return _Damaged(str(exc))
+        return _Unusable(str(exc))
+
+    def _check_writable(self, conn: sqlite3.Connection) -> None:
+        """SQLite opens a file it cannot write read-only without a word; ask for the write
+        lock to find out now (read-only raises), not at the first run to record. A lock
+        held by another program says nothing about the file: the writes will wait."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:  # a write that changes nothing, rolled back (in WAL mode the lock alone
+                # can succeed on a read-only file)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            finally:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            if _kind(exc) != "busy":
+                raise
+
+    def _check_schema(self, conn: sqlite3.Connection, may_create: bool) -> None:
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise _Damaged(f"integrity check failed: {check}")
+        version, tables = _schema_state(conn)
+        if version == 0 and not tables and may_create:
+            # One transaction, taken with the write lock: another app starting at the same
+            # moment waits here, then finds the schema made and leaves it alone.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version, tables = _schema_state(conn)
+                if version == 0 and not tables:
+                    for statement in _SCHEMA_STATEMENTS:
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    self.created_new = True
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            version, tables = _schema_state(conn)
+        if version > SCHEMA_VERSION:
+            raise _Foreign(f"it was made by a newer version of the app (schema {version})")
+        if version != SCHEMA_VERSION or "runs" not in tables:
+            raise _Foreign("it is not a charnames-gui run history")
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+        if columns != set(_ALL_COLUMNS):
+            raise _Foreign("its table of runs has unexpected columns")
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """Read a history that cannot be written: mode=ro, or immutable=1 when even the WAL
+        index (-shm) cannot be made (a read-only folder or file system)."""
+        base = self.path.resolve().as_uri()
+        last: Exception | None = None
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                conn = self._connect(base + query, uri=True)
+            except sqlite3.Error as exc:
+                last = exc
+                continue
+            try:
+                self._check_schema(conn, may_create=False)
+            except (sqlite3.Error, _Damaged, _Foreign) as exc:
+                conn.close()
+                if isinstance(exc, sqlite3.Error) and _kind(exc) == "busy":
+                    raise RunStoreBusy(BUSY_MESSAGE) from exc
+                last = exc
+                continue
+            self.read_only = True
+            self.recovery_message = (
+                f"The run history {self.path} is read-only: earlier runs are shown, but new "
+                "runs are kept for this session only."
+            )
+            return conn
+        return self._in_memory(f"it is read-only and cannot be read ({last})")
 
     def _move_aside(self) -> Path:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -434,9 +626,10 @@ class RunStore:
             f"The run history {self.path} cannot be used: {reason}. Runs of this session are "
             "kept in memory only and will be lost when the app closes."
         )
-        conn = sqlite3.connect(":memory:")
+        conn = sqlite3.connect(":memory:", isolation_level=None)
         conn.row_factory = sqlite3.Row
-        conn.executescript(_SCHEMA)
+        for statement in _SCHEMA_STATEMENTS:
+            conn.execute(statement)
         return conn
 
     def close(self) -> None:
@@ -450,10 +643,18 @@ class RunStore:
 
     # -- writing: one transaction (one commit) per call -------------------------------------
     def _write(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        """One statement, committed on its own (autocommit). RunStoreBusy when another
+        program kept the file locked for `timeout` seconds: retry later."""
+        if self.read_only:
+            raise RunStoreReadOnly(f"The run history {self.path} is read-only")
         try:
-            with self._conn:
-                return self._conn.execute(sql, tuple(params))
+            return self._conn.execute(sql, tuple(params))
         except sqlite3.Error as exc:
+            kind = _kind(exc)
+            if kind == "busy":
+                raise RunStoreBusy(BUSY_MESSAGE) from exc
+            if kind == "read_only":
+                raise RunStoreReadOnly(f"The run history {self.path} is read-only") from exc
             raise RunStoreError(f"Could not save to the run history {self.path}: {exc}") from exc
 
     def add(self, record: RunRecord) -> RunRecord:
@@ -510,6 +711,8 @@ class RunStore:
         try:
             return self._conn.execute(sql, tuple(params)).fetchall()
         except sqlite3.Error as exc:
+            if _kind(exc) == "busy":
+                raise RunStoreBusy(BUSY_MESSAGE) from exc
             raise RunStoreError(f"Could not read the run history {self.path}: {exc}") from exc
 
     def get(self, run_id: int) -> RunRecord | None:
@@ -520,44 +723,12 @@ class RunStore:
         return int(self._read("SELECT COUNT(*) FROM runs")[0][0])
 
     def export_csv(self, path: str | Path, ids: Iterable[int] | None = None) -> int:
-        """Write the runs (all, or those with the given ids) as CSV, without curves.
-
-        Columns are CSV_COLUMNS; missing values are empty cells. The file is written to a
-        temporary name and then renamed, so a failed export never leaves half a file.
-        Returns the number of rows written."""
+        """Write the runs (all, or those with the given ids) as CSV; see write_runs_csv."""
         records = self.list()
         if ids is not None:
             wanted = {int(i) for i in ids}
             records = [r for r in records if r.id in wanted]
-        target = Path(path)
-        tmp_name = None
-        try:
-            fd, tmp_name = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-            )
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                writer = csv.writer(out)
-                writer.writerow(CSV_COLUMNS)
-                for r in records:
-                    row = {
-                        "id": r.id,
-                        "created": r.created,
-                        "dataset_name": r.dataset_name,
-                        "dataset_hash": r.dataset_hash,
-                        "split_seed": r.split_seed,
-                        **{c: getattr(r.model, c) for c in MODEL_COLUMNS},
-                        "parameters": r.parameters,
-                        **{c: getattr(r.train, c) for c in TRAIN_COLUMNS},
-                        **{c: getattr(r, c) for c in RESULT_COLUMNS},
-                    }
-                    writer.writerow([_csv_value(row[c]) for c in CSV_COLUMNS])
-            os.replace(tmp_name, target)
-        except OSError as exc:
-            if tmp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
-            raise RunStoreError(f"Could not write {target}: {exc.strerror or exc}") from exc
-        return len(records)
+        return write_runs_csv(records, path)
 
     def list(
         self,

@@ -30,13 +30,21 @@ import torch
 import torch.nn.functional as F
 
 from charnames_gui.core.data import Vocabulary
-from charnames_gui.core.errors import ConfigError, DatasetError
+from charnames_gui.core.errors import CharnamesError, ConfigError, DatasetError
 from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
 
 DEFAULT_SAMPLE_SEED = 2147483647 + 10  # the lecture's sampling generator
 MAX_NAME_LENGTH = 100  # a safety stop for an untrained model that never samples the boundary
 MIN_TEMPERATURE = 0.05
 MAX_TEMPERATURE = 10.0
+NOT_FINITE = "The model's outputs are not finite numbers (weights too large?)"
+
+
+class NotFiniteError(CharnamesError):
+    """The weights give logits or probabilities that are inf or NaN: nothing to sample."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_FINITE)
 
 
 def make_generator(seed: int = DEFAULT_SAMPLE_SEED) -> torch.Generator:
@@ -121,11 +129,16 @@ class Sampler:
         logits = self.model.logits(torch.tensor([context]))  # (1, vocab_size)
         if temperature != 1.0:
             logits = logits / temperature
-        return F.softmax(logits, dim=1)
+        probs = F.softmax(logits, dim=1)
+        # Huge weights (3e38) overflow the logits to inf, and softmax then gives NaN:
+        # multinomial would fail with a RuntimeError deep in torch.
+        if not bool(torch.isfinite(probs).all()):
+            raise NotFiniteError()
+        return probs
 
     def distribution(self, context: list[int], temperature: float = 1.0) -> np.ndarray:
         """(vocab_size,) probability of each next character after `context`."""
-        _check_temperature(temperature)
+        check_temperature(temperature)
         if len(context) != self.block_size:
             raise ConfigError(f"The context must hold {self.block_size} characters")
         return self._probs(context, temperature)[0].numpy().astype(np.float64)
@@ -139,7 +152,7 @@ class Sampler:
     ) -> StepResult:
         """Append one character to `state`: drawn with torch.multinomial from `generator`, or
         the `forced` index. A forced choice draws nothing, so the generator is untouched."""
-        _check_temperature(temperature)
+        check_temperature(temperature)
         if state.finished:
             raise ConfigError("This name is already complete")
         probs = self._probs(state.context, temperature)
@@ -179,8 +192,9 @@ class Sampler:
 
     def score(self, name: str) -> tuple[list[CharacterScore], float]:
         """The probability the model gives each character of `name` and its end, and the
-        name's total negative log-likelihood (nats)."""
-        name = name.strip()
+        name's total negative log-likelihood (nats). Capitals are lowercased when the
+        vocabulary has none (see name_to_score)."""
+        name, _ = name_to_score(self.vocab, name)
         if not name:
             raise DatasetError("Type a name to score")
         if self.vocab.boundary in name:
@@ -197,13 +211,29 @@ class Sampler:
         return scores, nll
 
 
+def name_to_score(vocab: Vocabulary, typed: str) -> tuple[str, str | None]:
+    """The name to score for what the learner typed, and a note when it was changed: "EMMA"
+    becomes "emma" when the vocabulary has no capitals (the lecture's names are lowercase)."""
+    name = typed.strip()
+    has_capitals = any(ch != ch.lower() for ch in vocab.itos[1:])
+    lowered = name.lower()
+    if (
+        not has_capitals
+        and lowered != name
+        and all(ch in vocab.stoi for ch in lowered)
+        and vocab.boundary not in lowered
+    ):
+        return lowered, f"Scored as '{lowered}': this model knows no capital letters"
+    return name, None
+
+
 def _copy(weight: np.ndarray | torch.Tensor) -> torch.Tensor:
     if isinstance(weight, torch.Tensor):
         return weight.detach().clone()  # may require grad while the autograd engine trains
     return torch.tensor(np.asarray(weight))
 
 
-def _check_temperature(temperature: float) -> None:
+def check_temperature(temperature: float) -> None:
     if not (math.isfinite(temperature) and MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE):
         raise ConfigError(
             f"temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}, "

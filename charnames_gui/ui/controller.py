@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import sys
+import traceback
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -25,7 +28,13 @@ from charnames_gui.core.checkpoint import (
     load_model,
     save_model,
 )
-from charnames_gui.core.data import Dataset, SplitTensors, Vocabulary, boundary_note
+from charnames_gui.core.data import (
+    MAX_DATASET_BYTES,
+    Dataset,
+    SplitTensors,
+    Vocabulary,
+    boundary_note,
+)
 from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.events import (
     EvalPoint,
@@ -37,8 +46,11 @@ from charnames_gui.core.events import (
     SweepEnded,
 )
 from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model_dataset import Match, compare, label_of, trained_on_label
+from charnames_gui.core.safe_files import check_regular_file, format_size
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
 from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
+from charnames_gui.ui.dataset_loader import DatasetLoader
 from charnames_gui.ui.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.training_worker import (
     TRAIN_ESTIMATE_EXAMPLES,
@@ -49,6 +61,7 @@ from charnames_gui.ui.training_worker import (
     TrainJob,
 )
 
+MODELS_DATASET_READ_BYTES = 1024 * 1024  # see use_models_dataset
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
 
 
@@ -65,10 +78,13 @@ WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its curre
 # Save pauses the run and waits this long for it; a training process that has not paused by
 # then is not waited for: the last weights received are saved (they are ~0.25 s old).
 SAVE_PAUSE_WAIT = 0.5
-SHUTDOWN_WAIT = 2.0  # seconds for the worker to end at close before the child is ended
+SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 # Each point is a pass over the whole dev split (~0.1 s on the lecture's data), measured by the
 # app from the weights at that step while the training process trains on.
 DEV_POINTS_PER_RUN = 25
+# Larger dataset files are opened on a worker thread (~100,000 names; the lecture's 228 KB
+# opens in ~50 ms on the GUI thread, which keeps opening it simple and synchronous).
+LOAD_IN_BACKGROUND_BYTES = 1024 * 1024
 
 
 def _one(loss: float) -> np.ndarray:
@@ -81,7 +97,8 @@ def eval_interval(steps: int) -> int:
 
 
 class TrainingState(Enum):
-    NO_MODEL = "no model"  # nothing to train (no dataset, or a model without its dataset)
+    NO_MODEL = "no model"  # nothing to train or sample
+    NO_DATASET = "no dataset"  # a model opened without a dataset: it samples, cannot train
     READY = "ready"  # a model that can be trained; not running
     RUNNING = "running"
     PAUSED = "paused"
@@ -159,6 +176,9 @@ class Controller(QObject):
         self.run_log = RunLog()
         self.last_outcome: RunEnded | None = None
 
+        self.dataset_loader = DatasetLoader(self)
+        self.dataset_loader.loaded.connect(self._on_dataset_loaded)
+        self.dataset_loader.failed.connect(self._on_dataset_failed)
         self._thread = QThread()
         self._thread.setObjectName("training-worker")
         self.worker = TrainingWorker()
@@ -184,15 +204,46 @@ class Controller(QObject):
         _live_controllers.add(self)
 
     # -- dataset --------------------------------------------------------------------------
-    def open_dataset(self, path: str | Path) -> bool:
-        """Load a dataset file; on success a new model is made for it."""
+    def open_dataset(
+        self,
+        path: str | Path,
+        then: Callable[[], object] | None = None,
+        block_size: int | None = None,
+    ) -> bool:
+        """Open a dataset file, then call then() (the caller makes a new model for it).
+
+        A small file (the lecture's 228 KB) is read at once and then() runs before this
+        returns, with its result returned. A larger one is read, split and turned into
+        examples for block_size on a worker thread, so the window keeps drawing; True means
+        it is loading, and then() runs when it is set. False: the file cannot be opened, or
+        another dataset is still loading."""
+        if self.dataset_loader.busy:
+            self.statusMessage.emit(f"Still opening {self.dataset_loader.loading_name}...")
+            return False
+        try:  # a stat, no read: refuses FIFOs, devices, folders and oversize files at once
+            size = check_regular_file(path, "dataset", MAX_DATASET_BYTES).stat().st_size
+        except (CharnamesError, OSError) as exc:
+            self.errorOccurred.emit("Cannot open dataset", str(exc))
+            return False
+        if size > LOAD_IN_BACKGROUND_BYTES:
+            self.statusMessage.emit(f"Opening {Path(path).name} ({format_size(size)})...")
+            self.dataset_loader.load(Path(path), self.split_seed, block_size, then)
+            return True
         try:
             dataset = Dataset.from_file(path, split_seed=self.split_seed)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot open dataset", str(exc))
             return False
         self.set_dataset(dataset)
-        return True
+        return bool(then()) if then is not None else True
+
+    def _on_dataset_loaded(self, dataset: Dataset, then: Callable[[], object] | None) -> None:
+        self.set_dataset(dataset)
+        if then is not None:
+            then()
+
+    def _on_dataset_failed(self, name: str, message: str) -> None:
+        self.errorOccurred.emit("Cannot open dataset", message)
 
     def set_dataset(self, dataset: Dataset) -> None:
         self._require_idle()
@@ -233,6 +284,7 @@ class Controller(QObject):
             train_config=train_config.to_dict(),
             dataset_name=dataset.name,
             dataset_hash=dataset.content_hash(),
+            dataset_path=str(dataset.path.resolve()) if dataset.path else "",
         )
         self.test_evaluations = TestEvaluations()
         self.path = None
@@ -294,7 +346,7 @@ class Controller(QObject):
 
     def _idle_state(self) -> TrainingState:
         if self.trainer is None:
-            return TrainingState.NO_MODEL
+            return TrainingState.NO_DATASET if self.model is not None else TrainingState.NO_MODEL
         if self.trainer.done:
             return TrainingState.FINISHED
         return TrainingState.PAUSED if self.state == TrainingState.PAUSED else TrainingState.READY
@@ -313,7 +365,7 @@ class Controller(QObject):
             self.run_log.start_step = self.trainer.step
             self.run_log.start_seconds = self.trainer.seconds
         steps = self.trainer.config.steps
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.RUNNING)
         self._requestTrain.emit(
             TrainJob(
@@ -333,7 +385,7 @@ class Controller(QObject):
             self.worker.request_stop()
         elif self.state == TrainingState.PAUSED and self.trainer is not None:
             # nothing runs: the worker only evaluates, off the GUI thread
-            self.worker.idle.clear()
+            self.worker.job_queued()
             self._set_state(TrainingState.RUNNING)
             self._requestTrain.emit(TrainJob(self.trainer, eval_every=1, end_now=True))
 
@@ -353,25 +405,30 @@ class Controller(QObject):
         QCoreApplication.sendPostedEvents(self)
         return idle
 
-    def step_once(self) -> bool:
+    def step_once(self, probe: list[int] | None = None) -> bool:
         """Take exactly one step of the current run (the next minibatch of its stream), off
-        the GUI thread; stepDone carries what it did. Only between runs."""
+        the GUI thread; stepDone carries what it did, with how the distribution after the
+        context `probe` moved (None: the start of a name). Only between runs."""
         if self.trainer is None or self.state not in (TrainingState.READY, TrainingState.PAUSED):
             if self.trainer is not None and self.trainer.done:
                 self.statusMessage.emit(
                     f"All {self.trainer.config.steps:,} steps are done: raise 'Steps' to go on"
                 )
             return False
-        self._state_before_step = self.state
-        self.worker.idle.clear()
+        if self.state == TrainingState.READY:  # the first step of a run: the run begins
+            self.run_log.start_step = self.trainer.step
+            self.run_log.start_seconds = self.trainer.seconds
+        self.worker.job_queued()
         self._set_state(TrainingState.STEPPING)
-        self._requestStep.emit(StepJob(self.trainer))
+        if probe is not None and (self.model is None or len(probe) != self.model.config.block_size):
+            probe = None  # a context from another model: compare the start of a name
+        self._requestStep.emit(StepJob(self.trainer, probe))
         return True
 
     def _on_step_done(self, result: OneStep | str) -> None:
         assert self.trainer is not None
-        state = getattr(self, "_state_before_step", TrainingState.READY)
-        self._set_state(TrainingState.FINISHED if self.trainer.done else state)
+        # a run taken a step at a time is under way: Start resumes it (and Stop ends it)
+        self._set_state(TrainingState.FINISHED if self.trainer.done else TrainingState.PAUSED)
         if isinstance(result, str):
             self.errorOccurred.emit("One training step", result)
             return
@@ -429,6 +486,8 @@ class Controller(QObject):
             self._set_state(self._idle_state())
         else:
             self._set_state(self._idle_state())
+            if outcome.message:  # e.g. stopped, with a training process that did not answer
+                self.statusMessage.emit(outcome.message)
         self.runEnded.emit(outcome)
 
     # -- evaluating a split ---------------------------------------------------------------
@@ -436,8 +495,16 @@ class Controller(QObject):
         """Measure the full loss of a split in the worker; splitEvaluated carries it."""
         if self.trainer is None or self.is_busy():
             return False
+        match = self.dataset_match()
+        if split == "test" and match is not None and not match.same:
+            self.errorOccurred.emit(
+                "Test set not evaluated",
+                f"{match.message} A test loss on it would not be this model's: the splits do "
+                "not correspond (its test names may be in the model's training split).",
+            )
+            return False
         self._state_before_eval = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.EVALUATING)
         self._requestEval.emit(EvalJob(self.trainer, split))
         return True
@@ -475,7 +542,7 @@ class Controller(QObject):
             return False
         assert self.trainer is not None
         self._state_before_sweep = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.SWEEPING)
         fresh = MLP.init(self.model.config, self.train_config.init, self.train_config.seed)
         self._requestSweep.emit(
@@ -546,12 +613,40 @@ class Controller(QObject):
             self.statusMessage.emit(f"Saved {self.path.name}")
         return True
 
-    def open_model(self, path: str | Path) -> bool:
-        self._require_idle()
+    def read_model_file(self, path: str | Path) -> ModelFile | None:
+        """Load and check a model file completely, changing nothing: the caller can then ask
+        about unsaved training and apply it. None (after errorOccurred) if it cannot be used.
+
+        A learner's bare weights take their vocabulary from the open dataset when C does not
+        have the lecture's 27 rows."""
+        hint = self.dataset.vocab if self.dataset is not None else None
         try:
-            model_file = load_model(path)
+            return load_model(path, dataset_vocab=hint)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot open model", str(exc))
+        except Exception as exc:  # a model file must never crash the window
+            traceback.print_exc(file=sys.stderr)
+            self.errorOccurred.emit(
+                "Cannot open model", f"{Path(path).name} could not be read ({exc!r:.200})"
+            )
+        return None
+
+    def open_model(self, path: str | Path) -> bool:
+        model_file = self.read_model_file(path)
+        return model_file is not None and self.apply_model_file(model_file, path)
+
+    def apply_model_file(self, model_file: ModelFile, path: str | Path) -> bool:
+        """Make a checked model file the current model. Everything it needs (training
+        settings, dataset, trainer) is prepared first; the controller's state changes only
+        when all of it worked, so the window is never left half-updated."""
+        self._require_idle()
+        try:
+            train_config = self._train_config_of(model_file)
+            dataset, trainer, message = self._dataset_for(model_file, train_config, self.dataset)
+        except Exception as exc:  # a model file must never crash the window
+            if not isinstance(exc, CharnamesError):
+                traceback.print_exc(file=sys.stderr)
+            self.errorOccurred.emit("Cannot open model", f"{Path(path).name}: {exc}")
             return False
         self.model = model_file.model
         self.vocab = model_file.vocab
@@ -562,51 +657,149 @@ class Controller(QObject):
         self._mark_clean(model_file.training.steps)
         self.run_log = RunLog()
         self.last_outcome = None
-        try:
-            saved = TrainConfig(**model_file.training.train_config)
-            saved.validate()
-        except (TypeError, CharnamesError):
-            saved = TrainConfig()
-        self.train_config = saved.replace(steps=max(saved.steps, model_file.training.steps, 1))
-        self.trainer = None
+        self.train_config = train_config
+        self.trainer = trainer
         self._held = None
-        message = self._attach_dataset()
+        if dataset is not self.dataset:
+            self.dataset = dataset
+            self.datasetChanged.emit(dataset)
         self.modelReset.emit(self.model_info())
         self._reset_figures()
         self.documentChanged.emit()
         self._set_state(self._idle_state())
-        self.statusMessage.emit(f"Opened {self.path.name}" + (f". {message}" if message else ""))
+        kind = " (your own weights: no training record)" if model_file.is_plain else ""
+        self.statusMessage.emit(
+            f"Opened {self.path.name}{kind}" + (f". {message}" if message else "")
+        )
         return True
 
-    def _attach_dataset(self) -> str:
-        """Make a trainer for the loaded model if the open dataset fits its vocabulary."""
-        assert self.model is not None and self.vocab is not None
-        if self.dataset is None:
-            return "No dataset is open: open one to continue training"
+    def use_models_dataset(self, path: str | Path) -> bool:
+        """Open `path` for the current model if it is the dataset the model was trained on
+        (same content): the model, its step and its training stay. False otherwise (nothing
+        changed; the caller opens it as a new dataset)."""
+        if self.model is None or self.vocab is None or not self.summary.dataset_hash:
+            return False
+        # read here, on the GUI thread, only a file small enough to read at once (names.txt
+        # is 228 KB); a larger one goes the way of any dataset (and starts a new model)
+        with contextlib.suppress(OSError):
+            if Path(path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                return False
         try:
-            dataset = Dataset(
-                self.dataset.words,
-                name=self.dataset.name,
-                split_seed=self.split_seed,
-                path=self.dataset.path,
-                vocab=self.vocab,
-            )
+            dataset = Dataset.from_file(path, split_seed=self.split_seed, vocab=self.vocab)
+        except CharnamesError:
+            return False
+        if dataset.content_hash() != self.summary.dataset_hash:
+            return False
+        self._require_idle()
+        try:
+            trainer = self._resumed_trainer(dataset, self.train_config)
         except CharnamesError as exc:
-            self.dataset = None
-            self.datasetChanged.emit(None)
-            return (
-                f"The open dataset does not fit this model ({exc}); open the one it was trained on"
-            )
-        self.dataset = dataset
+            self.errorOccurred.emit("Cannot open dataset", str(exc))
+            return False
+        self.dataset, self.trainer, self._held = dataset, trainer, None
         self.datasetChanged.emit(dataset)
-        self.trainer = self._make_trainer(
-            self.model, dataset.examples(self.model.config.block_size), self.train_config
+        self.modelReset.emit(self.model_info())
+        self._set_state(self._idle_state())
+        self.statusMessage.emit(f"Opened {dataset.name}, the dataset this model was trained on")
+        return True
+
+    def write_code(self, path: str | Path, kind: str) -> str:
+        """Write the current run as the lecture's code: kind 'script' (.py) or 'notebook'
+        (.ipynb), see core/export_script.py. Returns what to tell the learner; raises
+        CharnamesError when it cannot."""
+        from charnames_gui.core.export_script import (
+            notebook_text,
+            run_spec,
+            script_text,
+            write_export,
         )
-        self.trainer.resume(self.summary.steps, self.summary.seconds, self.summary.batch_stream)
-        if self.summary.dataset_hash and self.summary.dataset_hash != dataset.content_hash():
-            trained_on = self.summary.dataset_name or "another dataset"
-            return f"It was trained on {trained_on}, not {dataset.name}"
-        return ""
+
+        if self.model is None or self.vocab is None:
+            raise CharnamesError("There is no model to export")
+        if self.dataset is None:
+            raise CharnamesError("Open the dataset the model was trained on: the code reads it")
+        spec = run_spec(self.model_file(), self.dataset, title=self._document_name())
+        write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
+        notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
+        return f"Exported {Path(path).name}.{notes}"
+
+    def export_code(self, path: str | Path, kind: str) -> bool:
+        """write_code, with its outcome told through the status and error signals."""
+        try:
+            message = self.write_code(path, kind)
+        except CharnamesError as exc:
+            self.errorOccurred.emit("Cannot export", str(exc))
+            return False
+        self.statusMessage.emit(message)
+        return True
+
+    def _document_name(self) -> str:
+        return self.path.name if self.path is not None else "an unsaved model"
+
+    def dataset_match(self) -> Match | None:
+        """How the open dataset relates to the current model (None: no model or dataset)."""
+        if self.model is None or self.vocab is None or self.dataset is None:
+            return None
+        return compare(ModelFile(self.model, self.vocab, training=self.summary), self.dataset)
+
+    def _train_config_of(self, model_file: ModelFile) -> TrainConfig:
+        saved = model_file.training.train_config_or_none() or TrainConfig()
+        return saved.replace(steps=max(saved.steps, model_file.training.steps, 1))
+
+    def _resumed_trainer(self, dataset: Dataset, train_config: TrainConfig) -> TrainerLike:
+        assert self.model is not None
+        trainer = self._make_trainer(
+            self.model, dataset.examples(self.model.config.block_size), train_config
+        )
+        trainer.resume(self.summary.steps, self.summary.seconds, self.summary.batch_stream)
+        return trainer
+
+    def _dataset_for(
+        self, model_file: ModelFile, train_config: TrainConfig, open_dataset: Dataset | None
+    ) -> tuple[Dataset | None, TrainerLike | None, str]:
+        """(dataset, trainer, message) for a model about to be opened, without changing any
+        state: the open dataset when it is the model's; else the model's own file when its
+        recorded path still holds the same names; else the open dataset if it fits the
+        vocabulary (figures then measured on another dataset, said with both names); else
+        none (sampling and the embedding still work from the file alone)."""
+        model, summary = model_file.model, model_file.training
+        candidates: list[tuple[Dataset, bool]] = []  # (dataset, is it the model's own)
+
+        def with_model_vocab(d: Dataset) -> Dataset:
+            return Dataset(d.words, name=d.name, split_seed=model_file.split_seed,
+                           path=d.path, vocab=model_file.vocab)  # fmt: skip
+
+        if open_dataset is not None:
+            with contextlib.suppress(CharnamesError):
+                candidates.append((with_model_vocab(open_dataset), False))
+        own_open = any(
+            summary.dataset_hash and d.content_hash() == summary.dataset_hash for d, _ in candidates
+        )
+        if summary.dataset_hash and not own_open and summary.dataset_path:
+            with contextlib.suppress(CharnamesError, OSError):
+                if Path(summary.dataset_path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                    raise OSError("too large to read on the GUI thread: open it by hand")
+                recorded = Dataset.from_file(
+                    summary.dataset_path, split_seed=model_file.split_seed, vocab=model_file.vocab
+                )
+                if recorded.content_hash() == summary.dataset_hash:
+                    candidates.insert(0, (recorded, True))
+        if not candidates:
+            if open_dataset is None:
+                return None, None, "No dataset is open: open the one it was trained on to train"
+            return (
+                None,
+                None,
+                f"The open dataset {label_of(open_dataset)} does not fit this model (other "
+                f"characters); open the one it was trained on: {trained_on_label(model_file)}",
+            )
+        dataset, found_on_disk = candidates[0]
+        trainer = self._make_trainer(model, dataset.examples(model.config.block_size), train_config)
+        trainer.resume(summary.steps, summary.seconds, summary.batch_stream)
+        match = compare(model_file, dataset)
+        if found_on_disk:
+            return dataset, trainer, f"Opened its dataset too: {label_of(dataset)}"
+        return dataset, trainer, match.message
 
     # -- helpers ----------------------------------------------------------------------------
     def _make_trainer(self, model: MLP, examples: SplitTensors, config: TrainConfig) -> TrainerLike:
@@ -656,6 +849,7 @@ class Controller(QObject):
         the worker returns within one chunk (~20 ms), then the thread's event loop ends. A
         training process that keeps the worker waiting longer than SHUTDOWN_WAIT is ended
         (terminated, then killed), which ends the worker's wait. Safe to call more than once."""
+        self.dataset_loader.wait()
         self.worker.request_pause()
         self._thread.quit()
         if not self._thread.wait(int(SHUTDOWN_WAIT * 1000)) and self.process is not None:

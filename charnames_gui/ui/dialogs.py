@@ -9,9 +9,12 @@ from enum import Enum
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
-from charnames_gui.core.checkpoint import MODEL_SUFFIX
+from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
 
-MODEL_FILTER = f"Charnames models (*{MODEL_SUFFIX});;All files (*)"
+MODEL_FILTER = (
+    f"Models and weights ({' '.join('*' + s for s in OPENABLE_SUFFIXES)});;"
+    f"Charnames models (*{MODEL_SUFFIX});;All files (*)"
+)
 DATASET_FILTER = "Text files, one name per line (*.txt *.csv *.tsv);;All files (*)"
 
 
@@ -83,12 +86,30 @@ class Dialogs:
         return path or None
 
     def get_int(self, title: str, label: str, value: int, minimum: int, maximum: int) -> int | None:
-        dialog = QInputDialog(self.parent)
-        dialog.setWindowTitle(title)
-        dialog.setLabelText(label)
-        dialog.setInputMode(QInputDialog.InputMode.IntInput)
-        dialog.setIntRange(minimum, maximum)
-        dialog.setIntValue(value)
-        fit_to_screen(dialog, QSize(460, 0))  # the long explanation wraps
+        dialog = int_dialog(self.parent, title, label, value, minimum, maximum)
         ok = dialog.exec() == QDialog.DialogCode.Accepted
-        return dialog.intValue() if ok else None
+        number = dialog.intValue()
+        dialog.deleteLater()
+        return number if ok else None
+
+
+INT_DIALOG_TEXT_WIDTH = 460  # px: a long question wraps, so the dialog fits a 1024 px screen
+
+
+def int_dialog(
+    parent: QWidget | None, title: str, label: str, value: int, minimum: int, maximum: int
+) -> QInputDialog:
+    """QInputDialog.getInt's dialog with its question wrapped (QInputDialog does not wrap
+    its label: a paragraph made the repeat dialog 1336 px wide)."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setInputMode(QInputDialog.InputMode.IntInput)
+    dialog.setIntRange(minimum, maximum)
+    dialog.setIntValue(value)
+    for text in dialog.findChildren(QLabel):
+        text.setWordWrap(True)
+        text.setMinimumWidth(min(INT_DIALOG_TEXT_WIDTH, text.sizeHint().width()))
+        text.setMaximumWidth(INT_DIALOG_TEXT_WIDTH)
+    fit_to_screen(dialog, QSize(INT_DIALOG_TEXT_WIDTH, 0))
+    return dialog

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.display import display_char
 from charnames_gui.core.projection import PCAProjector, select_dimensions
 from charnames_gui.ui.plot_style import cache_axes, export_widgets_png, scale_plot_text
 from charnames_gui.ui.zoom import text_scale
@@ -76,14 +77,11 @@ _MIN_GLYPH_SIZE = 0.17
 # leaves _HEADROOM of their spread free on each side.
 _SHRINK = 0.6
 _HEADROOM = 0.1
-_SHOWN_FOR = {" ": "␣", "\t": "⇥"}
 
 
 def displayed_character(ch: str) -> str:
     """What to draw for a vocabulary entry: invisible characters get a visible stand-in."""
-    if ch in _SHOWN_FOR:
-        return _SHOWN_FOR[ch]
-    return ch if ch.isprintable() and not ch.isspace() else "�"
+    return display_char(ch)
 
 
 class _Caption(QLabel):

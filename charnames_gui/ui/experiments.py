@@ -1,9 +1,12 @@
 """Experiments on top of the controller: the run history, reference losses, K-seed repeats
 and the rarely-looked-at test set.
 
-Every run that ends (finished, stopped or diverged) is recorded in the RunStore. A repeat
-runs one configuration with K seeds, one after another in the worker, and reports the dev
-loss as mean and standard deviation.
+Every run that ends (finished, stopped, diverged or failed) is handed to the RunHistory,
+which records it off the GUI thread; a finished run whose loss stays above ln(V) is recorded
+as diverged. A repeat runs one configuration with K seeds, one after another in the worker,
+and reports the dev loss as mean and standard deviation. The repeat gives its seeds to the
+controller directly: the hyperparameter panel (Seed, Experiment) is left as the learner set
+it. A repeat ends when the learner makes, opens or changes a model.
 """
 
 from __future__ import annotations
@@ -12,17 +15,18 @@ import math
 import uuid
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from charnames_gui.core.bigram import bigram_dev_loss, uniform_loss
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import RunEnded
-from charnames_gui.core.runs import RunRecord, RunStore
-from charnames_gui.core.stats import SeedStats, repeat_seeds, seed_stats
+from charnames_gui.core.runs import RunRecord, recorded_status
+from charnames_gui.core.stats import MAX_REPEATS, SeedStats, repeat_seeds, seed_stats
+from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.controller import Controller, ModelInfo
+from charnames_gui.ui.run_history import RunHistory
 
-MAX_REPEATS = 50
+__all__ = ["MAX_REPEATS", "Experiments", "Repeat"]
 
 
 @dataclass
@@ -31,7 +35,8 @@ class Repeat:
 
     group_id: str
     seeds: list[int]
-    done: list[float | None] = field(default_factory=list)  # dev loss of each finished seed
+    base: ModelInfo  # the configuration repeated
+    done: list[float | None] = field(default_factory=list)  # dev loss of each ended seed
 
     @property
     def next_index(self) -> int:  # 0-based index of the next seed to run
@@ -39,25 +44,34 @@ class Repeat:
 
 
 class Experiments(QObject):
-    runRecorded = Signal(object)  # RunRecord, as stored (with its id)
+    runRecorded = Signal(object)  # RunRecord, as stored (with its id; None: not saved)
     referencesChanged = Signal(float, object)  # uniform loss, bigram dev loss or None
     repeatProgress = Signal(str)  # "seed 2 of 5"
     repeatFinished = Signal(object)  # SeedStats of the dev losses
+    repeatCancelled = Signal(str)  # why the repeat ended early, in the learner's words
     testEvaluated = Signal(float, int)  # test loss, how many times it was looked at
     statusMessage = Signal(str)
 
-    def __init__(self, controller: Controller, store: RunStore) -> None:
+    def __init__(self, controller: Controller, history: RunHistory) -> None:
         super().__init__(controller)
         self.controller = controller
-        self.store = store
+        self.history = history
         self.repeat: Repeat | None = None
         self.uniform: float | None = None
         self.bigram: float | None = None
-        self._last_run_id: int | None = None  # the current model's latest record
+        # True while the repeat itself makes a model: that reset must not end the repeat,
+        # and the window leaves the panel as the learner set it
+        self.making_repeat_model = False
+        self._tokens: set[int] = set()  # runs handed to the history, not yet stored
+        self._last_token: int | None = None  # the current model's latest run
+        self._last_run_id: int | None = None  # ... once it is stored
+        self._unsaved_test_loss: float | None = None  # evaluated before the run was stored
         controller.datasetChanged.connect(self._on_dataset_changed)
         controller.modelReset.connect(self._on_model_reset)
+        controller.trainingConfigChanged.connect(self._on_training_changed)
         controller.runEnded.connect(self._on_run_ended)
         controller.splitEvaluated.connect(self._on_split_evaluated)
+        history.recorded.connect(self._on_recorded)
 
     # -- references -------------------------------------------------------------------------
     def _on_dataset_changed(self, dataset: Dataset | None) -> None:
@@ -70,21 +84,25 @@ class Experiments(QObject):
 
     # -- recording runs ---------------------------------------------------------------------
     def _on_model_reset(self, info: ModelInfo) -> None:
-        self._last_run_id = None
+        self._last_token = self._last_run_id = None
+        self._unsaved_test_loss = None
+        if not self.making_repeat_model:
+            self._end_repeat_early("the model changed")
+
+    def _on_training_changed(self, train_config: TrainConfig) -> None:
+        self._end_repeat_early("the training settings changed")
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
-        if outcome.status in ("paused", "failed"):
+        if outcome.status == "paused":  # the run goes on when the learner resumes it
             return
-        record = self._record(outcome)
+        self._record(outcome)
         if self.repeat is not None:
             self._continue_repeat(outcome)
-        if record is not None:
-            self.runRecorded.emit(record)
 
-    def _record(self, outcome: RunEnded) -> RunRecord | None:
+    def _record(self, outcome: RunEnded) -> None:
         c = self.controller
         if c.dataset is None or c.model is None or c.trainer is None:
-            return None
+            return
         steps, losses = c.run_log.curve.data()
         repeat = self.repeat
         record = RunRecord(
@@ -97,42 +115,74 @@ class Experiments(QObject):
             seconds=outcome.seconds,
             train_loss=outcome.train_loss,
             dev_loss=outcome.dev_loss,
-            status="stopped" if outcome.status == "stopped" else outcome.status,  # type: ignore[arg-type]
+            status=recorded_status(
+                outcome.status, outcome.train_loss, outcome.dev_loss, c.model.config.vocab_size
+            ),
             group_id=repeat.group_id if repeat else None,
             group_index=repeat.next_index + 1 if repeat else None,
             group_size=len(repeat.seeds) if repeat else None,
             curve_steps=steps.astype("float32"),
             curve_loss=losses.astype("float32"),
         )
-        try:
-            stored = self.store.add(record)
-        except CharnamesError as exc:
-            self.statusMessage.emit(f"The run was not recorded: {exc}")
-            return None
-        self._last_run_id = stored.id
-        return stored
+        if outcome.status == "finished" and record.status == "diverged":
+            self.statusMessage.emit(
+                f"The run ended no better than uniform guessing (ln V = "
+                f"{math.log(c.model.config.vocab_size):.2f}): recorded as diverged. "
+                "Try a lower learning rate."
+            )
+        token = self.history.add(record)  # returns at once; recorded follows
+        self._tokens.add(token)
+        self._last_token, self._last_run_id = token, None
+
+    def _on_recorded(self, token: int, record: RunRecord) -> None:
+        if token not in self._tokens:
+            return
+        self._tokens.discard(token)
+        if token == self._last_token:
+            self._last_run_id = record.id
+            if record.id is not None and self._unsaved_test_loss is not None:
+                self.history.set_test_loss(record.id, self._unsaved_test_loss)
+                self._unsaved_test_loss = None
+        self.runRecorded.emit(record)
 
     # -- K-seed repeats ---------------------------------------------------------------------
-    def start_repeat(self, k: int) -> bool:
-        """Train the current configuration with k seeds (the first is the panel's seed)."""
+    def start_repeat(self, k: int, base_seed: int | None = None) -> bool:
+        """Train the current configuration with k seeds; the first is base_seed (the panel's
+        seed), or the current model's seed."""
         c = self.controller
         info = c.model_info()
         if info is None or c.dataset is None or c.is_busy() or not 2 <= k <= MAX_REPEATS:
             return False
-        self.repeat = Repeat(uuid.uuid4().hex[:12], repeat_seeds(info.train_config.seed, k))
-        self._base = info
+        first = info.train_config.seed if base_seed is None else base_seed
+        self.repeat = Repeat(uuid.uuid4().hex[:12], repeat_seeds(first, k), info)
         return self._run_next_seed()
 
     def cancel_repeat(self) -> None:
         self.repeat = None
 
+    def _end_repeat_early(self, why: str) -> None:
+        repeat = self.repeat
+        if repeat is None:
+            return
+        self.repeat = None
+        self.repeatCancelled.emit(
+            f"The repeat with {len(repeat.seeds)} seeds ended after {repeat.next_index}: {why}."
+        )
+
     def _run_next_seed(self) -> bool:
         repeat, c = self.repeat, self.controller
-        assert repeat is not None
+        if repeat is None:  # ended meanwhile (the learner made another model)
+            return False
         i = repeat.next_index
-        base = self._base
-        if not c.new_model(base.config, base.train_config.replace(seed=repeat.seeds[i]),
-                           base.split_seed):  # fmt: skip
+        base = repeat.base
+        self.making_repeat_model = True
+        try:
+            made = c.new_model(
+                base.config, base.train_config.replace(seed=repeat.seeds[i]), base.split_seed
+            )
+        finally:
+            self.making_repeat_model = False
+        if not made:
             self.repeat = None
             return False
         self.repeatProgress.emit(f"seed {i + 1} of {len(repeat.seeds)}")
@@ -143,14 +193,13 @@ class Experiments(QObject):
         repeat = self.repeat
         assert repeat is not None
         repeat.done.append(outcome.dev_loss)
-        if outcome.status == "stopped" or repeat.next_index >= len(repeat.seeds):
+        ended = outcome.status in ("stopped", "failed")  # the learner's stop, or an error
+        if ended or repeat.next_index >= len(repeat.seeds):
             stats = seed_stats(repeat.done)
             self.repeat = None
             self.repeatFinished.emit(stats)
             return
         # start the next seed once this signal has been handled by everyone
-        from PySide6.QtCore import QTimer
-
         QTimer.singleShot(0, self._run_next_seed)
 
     # -- the test set -----------------------------------------------------------------------
@@ -165,10 +214,9 @@ class Experiments(QObject):
             return
         count = self.controller.record_test_evaluation(loss)
         if self._last_run_id is not None:
-            try:
-                self.store.set_test_loss(self._last_run_id, loss)
-            except CharnamesError as exc:
-                self.statusMessage.emit(f"The test loss was not recorded: {exc}")
+            self.history.set_test_loss(self._last_run_id, loss)
+        elif self._last_token is not None:  # the run is still on its way to the history
+            self._unsaved_test_loss = loss
         self.testEvaluated.emit(loss, count)
 
     @staticmethod

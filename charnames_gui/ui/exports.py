@@ -44,6 +44,12 @@ LOSS_PNG = ExportKind("png", "Export the loss plot", "PNG images (*.png)", "loss
 EMBEDDING_PNG = ExportKind("png", "Export the embedding", "PNG images (*.png)", "embedding.png")
 LOSSES_CSV = ExportKind("csv", "Export the losses", "CSV files (*.csv)", "losses.csv")
 RUNS_CSV = ExportKind("csv", "Export the runs", "CSV files (*.csv)", "runs.csv")
+SCRIPT_PY = ExportKind(
+    "code", "Export the run as a Python script", "Python scripts (*.py)", "makemore_run.py"
+)
+NOTEBOOK_IPYNB = ExportKind(
+    "code", "Export the run as a notebook", "Jupyter notebooks (*.ipynb)", "makemore_run.ipynb"
+)
 
 
 class AsksSavePath(Protocol):

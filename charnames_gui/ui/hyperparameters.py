@@ -7,7 +7,8 @@ training with the new values (learning rate, schedule, steps, batch size, engine
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -321,17 +322,17 @@ class HyperparameterPanel(QWidget):
             "split_seed": self.split_seed.value(),
         }
 
-    def restore_settings(self, values: dict[str, Any]) -> None:
-        """Restore values saved by to_settings(); anything unreadable keeps its default."""
-        try:
-            model = ModelConfig(**values["model"])
-            train = TrainConfig(**values["train"])
-            model.validate()
-            train.validate()
-            split_seed = int(values.get("split_seed", 42))
-        except (KeyError, TypeError, ValueError):
+    def restore_settings(self, values: object) -> None:
+        """Restore values saved by to_settings(). A settings file is untrusted input (edited
+        by hand, written by another version): each part that does not validate keeps the
+        panel's value (the default at start); nothing here raises."""
+        if not isinstance(values, dict):
             return
-        self.set_values(model, train, split_seed)
+        self.set_values(
+            _valid_config(ModelConfig, values.get("model")),
+            _valid_config(TrainConfig, values.get("train")),
+            _valid_split_seed(values.get("split_seed")),
+        )
 
     # -- presets ------------------------------------------------------------------------------
     def _on_preset_chosen(self, index: int) -> None:
@@ -403,3 +404,29 @@ class HyperparameterPanel(QWidget):
             f"b2 {c.vocab_size}\n"
             "The lecture's first model has 3,481; with embedding 10 and 200 hidden, 11,897."
         )
+
+
+_Config = TypeVar("_Config", ModelConfig, TrainConfig)
+
+
+def _valid_config(kind: type[_Config], fields: object) -> _Config | None:
+    """kind(**fields) if it validates and every whole number fits a spin box, else None."""
+    if not isinstance(fields, dict) or not all(isinstance(k, str) for k in fields):
+        return None
+    try:
+        config = kind(**fields)
+        config.validate()
+    except (TypeError, ValueError, OverflowError):  # ConfigError is a ValueError
+        return None
+    # The seed is clamped to the spin box (set_values), the rest must fit it as they are.
+    for name, value in dataclasses.asdict(config).items():
+        if name != "seed" and isinstance(value, int) and not -INT32_MAX <= value <= INT32_MAX:
+            return None
+    return config
+
+
+def _valid_split_seed(value: object) -> int | None:
+    """A split seed the spin box can show (0 to 2**31 - 1), else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT32_MAX:
+        return None
+    return value

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html import escape as escape_html
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -39,11 +41,12 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.app import first_window_size
 from charnames_gui.bundled import bundled_dataset_path, resource_path
-from charnames_gui.core.checkpoint import MODEL_SUFFIX
+from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
-from charnames_gui.core.runs import RunRecord, RunStore, default_runs_path
+from charnames_gui.core.run_writer import Opened
+from charnames_gui.core.runs import RunRecord, default_runs_path
 from charnames_gui.core.stats import SeedStats
 from charnames_gui.guide_text import LECTURE_URL
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
@@ -54,10 +57,13 @@ from charnames_gui.ui.exports import (
     EMBEDDING_PNG,
     LOSS_PNG,
     LOSSES_CSV,
+    NOTEBOOK_IPYNB,
     RUNS_CSV,
+    SCRIPT_PY,
     ExportKind,
     export_file,
 )
+from charnames_gui.ui.forward_view import ForwardView
 from charnames_gui.ui.frame_clock import FrameClock, LiveView
 from charnames_gui.ui.guide import (
     PANEL_KEYS,
@@ -66,11 +72,13 @@ from charnames_gui.ui.guide import (
     ShortcutsDialog,
     action_shortcuts,
 )
+from charnames_gui.ui.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
 from charnames_gui.ui.menus import build_menus
 from charnames_gui.ui.recent_files import RecentFiles
+from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
@@ -114,6 +122,8 @@ class MainWindow(QMainWindow):
     export_csv_action: QAction
     export_embedding_action: QAction
     export_runs_action: QAction
+    export_script_action: QAction
+    export_notebook_action: QAction
     quit_action: QAction
     start_pause_action: QAction
     stop_action: QAction
@@ -148,8 +158,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.dialogs = Dialogs(self)
         self.controller = Controller(self)
-        self.runs_store = RunStore(runs_path or default_runs_path(_app_data_dir()))
-        self.experiments = Experiments(self.controller, self.runs_store)
+        # opened, read and written on its own thread: a locked history never freezes the window
+        self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
+        self.experiments = Experiments(self.controller, self.run_history)
         self._syncing_panel = False
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
@@ -193,7 +204,7 @@ class MainWindow(QMainWindow):
         self.sampling_dock = self._add_dock("Sampling", "SamplingDock", self.sampling_panel,
                                             Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.runs_view = RunsView()
-        self.runs_view.set_store(self.runs_store)
+        self.runs_view.set_history(self.run_history)
         self.runs_dock = self._add_dock("Runs", "RunsDock", self.runs_view,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.lr_finder = LrFinderView()
@@ -203,6 +214,14 @@ class MainWindow(QMainWindow):
         self._dock_homes[self.lr_dock] = self._dock_homes[self.sampling_dock]
         self.tabifyDockWidget(self.sampling_dock, self.runs_dock)
         self.tabifyDockWidget(self.runs_dock, self.lr_dock)
+        # issue 12: the forward pass beside the sampling panel, the hidden layer in its tabs
+        self.forward_view, self.hidden_view = ForwardView(), HiddenLayerView()
+        self.forward_dock = self._add_dock("Forward pass", "ForwardDock", self.forward_view,
+                                           Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.hidden_dock = self._add_dock("Hidden layer", "HiddenLayerDock", self.hidden_view,
+                                          Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.tabifyDockWidget(self.forward_dock, self.hidden_dock)
+        self.forward_dock.raise_()
         self.sampling_dock.raise_()
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -222,6 +241,9 @@ class MainWindow(QMainWindow):
         self.frame_clock.add_view(LiveView("sampling", SAMPLING_REFRESH_SECONDS,
                                            self._sampling_has_news,
                                            self._show_pending_sampling))  # fmt: skip
+        self.hidden_view.paced = True  # its analyses are drawn in a frame of their own
+        self.frame_clock.add_view(LiveView("hidden layer", 0.25, self.hidden_view.has_ready,
+                                           self.hidden_view.show_ready))  # fmt: skip
         self.frame_clock.start()
 
         build_menus(self)
@@ -232,11 +254,13 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._on_dataset_changed(None)
         self._on_state_changed(self.controller.state)
-        if self.runs_store.recovery_message:
-            message = self.runs_store.recovery_message
-            QTimer.singleShot(0, lambda: self.dialogs_error("Run history", message))
+        self.run_history.opened.connect(self._on_history_opened)
         if load_bundled:
             QTimer.singleShot(0, self._load_initial_dataset)
+
+    def _on_history_opened(self, opened: Opened) -> None:
+        if opened.message:  # damaged and moved aside, read-only, or in memory only
+            self.dialogs_error("Run history", opened.message)
 
     # -- construction ------------------------------------------------------------------------
     def _add_dock(
@@ -273,21 +297,28 @@ class MainWindow(QMainWindow):
         self.lr_finder.sweepRequested.connect(self.start_lr_sweep)
         self.lr_finder.lrChosen.connect(self._use_learning_rate)
         x = self.experiments
-        x.runRecorded.connect(self.runs_view.add_run)
         x.referencesChanged.connect(self._on_references)
         x.repeatProgress.connect(lambda text: self.statusBar().showMessage(f"Repeat: {text}"))
         x.repeatFinished.connect(self._on_repeat_finished)
+        x.repeatCancelled.connect(lambda text: self.statusBar().showMessage(text, 15000))
         x.testEvaluated.connect(self._on_test_evaluated)
         x.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.runs_view.overlayChanged.connect(self._on_overlay_changed)
         self.runs_view.statusMessage.connect(lambda t: self.statusBar().showMessage(t, 5000))
         self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
+        self.sampling_panel.stepShown.connect(self.forward_view.show_step)
+        self.addActions(self.sampling_panel.actions())  # S, F, Backspace, R, P window-wide
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
         )
         self.controls.startClicked.connect(c.start)
         self.controls.pauseClicked.connect(c.pause)
         self.controls.stopClicked.connect(c.stop)
+        # one step: compare the bars of the sampling panel's context (or a name's start)
+        self.controls.stepClicked.connect(
+            lambda: c.step_once(self.sampling_panel.shown_context() or None)
+        )
+        c.stepDone.connect(lambda one: self.controls.show_step(one, c.vocab.itos))  # type: ignore[union-attr]
         self.panel.modelShapeChanged.connect(self._on_shape_edited)
         self.panel.trainingChanged.connect(self._on_training_edited)
 
@@ -312,10 +343,19 @@ class MainWindow(QMainWindow):
             self.open_dataset(path)
 
     def open_dataset(self, path: str | Path) -> bool:
+        if self.controller.use_models_dataset(path):  # the model's own dataset: the model stays
+            self.recent_files.add(path)
+            return True
         if not self._may_discard("Opening a dataset starts a new model."):
             return False
-        if not self.controller.open_dataset(path):
-            return False
+        # a large file loads on a worker thread: the new model is made when it is set
+        return self.controller.open_dataset(
+            path,
+            then=lambda: self._on_dataset_opened(path),
+            block_size=self.panel.model_config().block_size,
+        )
+
+    def _on_dataset_opened(self, path: str | Path) -> bool:
         self.recent_files.add(path)
         return self.new_model(ask=False)
 
@@ -325,9 +365,14 @@ class MainWindow(QMainWindow):
             self.open_model(path)
 
     def open_model(self, path: str | Path) -> bool:
+        # check the file fully first: no question about unsaved training for a file that
+        # cannot be opened anyway
+        model_file = self.controller.read_model_file(path)
+        if model_file is None:
+            return False
         if not self._may_discard("Opening a model replaces the current one."):
             return False
-        if not self.controller.open_model(path):
+        if not self.controller.apply_model_file(model_file, path):
             return False
         self.recent_files.add(path)
         return True
@@ -340,15 +385,18 @@ class MainWindow(QMainWindow):
         )
 
     def save_model(self) -> bool:
-        if self.controller.path is None:
-            return self.save_model_as()
+        if self.controller.path is None or self.controller.path.suffix != MODEL_SUFFIX:
+            return self.save_model_as()  # a learner's .pt weights are never overwritten
         return self.controller.save(self.controller.path)
 
     def save_model_as(self) -> bool:
         if self.controller.model is None:
             return False
         folder = Path(self.recent_files.last_folder())
-        suggested = str(self.controller.path or folder / f"model{MODEL_SUFFIX}")
+        current = self.controller.path
+        suggested = str(
+            current.with_suffix(MODEL_SUFFIX) if current else folder / f"model{MODEL_SUFFIX}"
+        )
         path = self.dialogs.save_path("Save model", MODEL_FILTER, suggested)
         if not path:
             return False
@@ -425,8 +473,21 @@ class MainWindow(QMainWindow):
         if dataset.vocab:
             self.panel.set_vocab_size(dataset.vocab.size)
 
+    def _mark_dataset_of_model(self) -> None:
+        """Names are marked train/dev/test only against the model's own dataset; another
+        dataset (same file name or not) is said to be another one."""
+        dataset, match = self.controller.dataset, self.controller.dataset_match()
+        same = dataset is not None and (match is None or match.same)
+        self.sampling_panel.set_word_split(dataset.split if same and dataset else None)
+        marker = "<br><i>Not the dataset this model was trained on.</i>"
+        text = self.dataset_label.text().replace(marker, "")
+        self.dataset_label.setText(text + ("" if same or dataset is None else marker))
+
     def _on_model_reset(self, info: ModelInfo) -> None:
-        self._show_model_in_panel()
+        self._mark_dataset_of_model()
+        if not self.experiments.making_repeat_model:  # a repeat's seed leaves the panel alone
+            self._show_model_in_panel()
+        self._reset_hidden_view(info)
         model = self.controller.model
         if model is not None:  # the worker is idle: reading the weights is safe
             weights = model.snapshot()
@@ -442,11 +503,28 @@ class MainWindow(QMainWindow):
             self.loss_plot.set_train_sample_size(sample)
         self.controls.set_step(info.step, info.train_config.steps)
         summary = self.controller.summary
+        match = self.controller.dataset_match()
         if info.from_file and summary.dev_loss is not None and summary.train_loss is not None:
+            where = (
+                ""
+                if match is None or match.same
+                else f"<br><i>(measured on its own dataset: {escape_html(match.message)})</i>"
+            )
             self.controls.show_message(
                 f"Opened a model trained for {summary.steps:,} steps.<br>"
                 f"train loss <b>{summary.train_loss:.4f}</b>, dev loss "
-                f"<b>{summary.dev_loss:.4f}</b>"
+                f"<b>{summary.dev_loss:.4f}</b>{where}"
+            )
+        elif info.from_file and self.controller.model is not None:
+            trainable = self.controller.trainer is not None
+            self.controls.show_message(
+                f"Opened {self.controller.model.parameter_count():,} parameters "
+                f"({summary.steps:,} training steps on record). "
+                + (
+                    "Press <b>Start</b> (or Space) to train them further."
+                    if trainable
+                    else "Sampling works; open the dataset they were trained on to train."
+                )
             )
         else:
             self.controls.show_message(
@@ -458,8 +536,13 @@ class MainWindow(QMainWindow):
 
     def _on_state_changed(self, state: TrainingState) -> None:
         trainer = self.controller.trainer
-        step = trainer.step if trainer else 0
-        total = trainer.config.steps if trainer else self.panel.train_config().steps
+        info = self.controller.model_info()  # a model without its dataset still has a step
+        step = trainer.step if trainer else (info.step if info else 0)
+        total = (
+            trainer.config.steps
+            if trainer
+            else (info.train_config.steps if info else self.panel.train_config().steps)
+        )
         self.controls.set_state(state, step, total)
         busy = self.controller.is_busy()
         self.panel.setEnabled(not busy)
@@ -474,6 +557,8 @@ class MainWindow(QMainWindow):
         self.test_action.setEnabled(idle_with_model)
         self.save_action.setEnabled(has_model)
         self.save_as_action.setEnabled(has_model)
+        self.export_script_action.setEnabled(has_model and not busy)
+        self.export_notebook_action.setEnabled(has_model and not busy)
         self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
         self.status_state.setText(state.value)
 
@@ -482,6 +567,7 @@ class MainWindow(QMainWindow):
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self._pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
+        self.hidden_view.offer(snapshot.step, snapshot.weights)  # analysed at most 4 Hz
 
     @contextmanager
     def _frame(self) -> Iterator[None]:
@@ -541,9 +627,27 @@ class MainWindow(QMainWindow):
         weights = model.snapshot()
         self.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
         self.sampling_panel.set_model(info.config, weights, info.vocab, same_model=True)
+        self.hidden_view.offer(info.step, weights)
+
+    def _reset_hidden_view(self, info: ModelInfo) -> None:
+        """The hidden-layer view's sample (training examples) and learning rate per step."""
+        c = self.controller
+        data = c.dataset if c.dataset is not None and c.dataset.vocab == info.vocab else None
+        examples = data.examples(info.config.block_size).tensors["train"] if data else None
+        self.hidden_view.set_model(
+            info.config, examples, lambda step: (c.model_info() or info).train_config.lr_at(step)
+        )
+        if c.model is not None:  # the worker is idle: reading the weights is safe
+            self.hidden_view.offer(info.step, c.model.snapshot())
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         self.controls.show_outcome(outcome)
+        match = self.controller.dataset_match()
+        if match is not None and not match.same:  # figures of another dataset, said so
+            self.controls.show_message(
+                f"{self.controls.result_label.text()}<br><i>Measured on another dataset than "
+                f"the model's: {escape_html(match.message)}</i>"
+            )
         self._refresh_weights_views()
         trainer = self.controller.trainer
         if trainer is not None:
@@ -588,12 +692,15 @@ class MainWindow(QMainWindow):
         if k is None or not self._may_discard("The repeats train new models."):
             return
         self.runs_dock.raise_()
-        self.experiments.start_repeat(k)
+        self.experiments.start_repeat(k, base_seed=self.panel.train_config().seed)
 
     def _on_repeat_finished(self, stats: SeedStats) -> None:
         text = self.experiments.describe(stats)
         # after the last run's own result has been shown (same signal, later slot)
-        html = f"<b>Repeat finished</b>: {text}.<br>Each seed is a row in the Runs panel."
+        html = (
+            f"<b>Repeat finished</b>: {text}.<br>Each seed is a row in the Runs panel, and "
+            "their mean ± std is the row marked 'mean'."
+        )
         QTimer.singleShot(0, lambda: self.controls.show_message(html))
         self.statusBar().showMessage(f"Repeat finished: {text}", 15000)
 
@@ -616,7 +723,6 @@ class MainWindow(QMainWindow):
         times = "once" if count == 1 else f"{count} times"
         self.controls.show_test_loss(loss, count)
         self.statusBar().showMessage(f"test loss {loss:.4f}, evaluated {times}", 10000)
-        self.runs_view.refresh()
 
     # -- exports -------------------------------------------------------------------------------
     def _export(self, kind: ExportKind, write: Callable[[str], object]) -> Path | None:
@@ -631,6 +737,24 @@ class MainWindow(QMainWindow):
     def export_embedding_png(self) -> None:
         self._export(EMBEDDING_PNG, self.embedding_view.export_png)
 
+    def export_script(self) -> None:
+        self._export_code(SCRIPT_PY, "script")
+
+    def export_notebook(self) -> None:
+        self._export_code(NOTEBOOK_IPYNB, "notebook")
+
+    def _export_code(self, kind: ExportKind, code_kind: str) -> None:
+        """The run as the lecture's code (core/export_script.py), named after the model."""
+        if self.controller.model is None or not self.controller.wait_until_idle():
+            return
+        if self.controller.path is not None:
+            kind = dataclasses.replace(kind, suggested_name=self.controller.path.stem + kind.suffix)
+
+        def write(path: str) -> None:
+            self.statusBar().showMessage(self.controller.write_code(path, code_kind), 10000)
+
+        self._export(kind, write)
+
     def export_losses_csv(self) -> None:
         self._export(LOSSES_CSV, self.loss_plot.export_csv)
 
@@ -644,7 +768,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> bool:
         """Open a model file (by its .safetensors suffix) or a dataset."""
-        if Path(path).suffix.lower() == MODEL_SUFFIX:
+        if Path(path).suffix.lower() in OPENABLE_SUFFIXES:
             return self.open_model(path)
         return self.open_dataset(path)
 
@@ -685,7 +809,7 @@ class MainWindow(QMainWindow):
             try:
                 self._syncing_panel = True
                 self.panel.restore_settings(json.loads(hyper))
-            except (ValueError, TypeError):
+            except (ValueError, TypeError, RecursionError):  # untrusted: keep the defaults
                 pass
             finally:
                 self._syncing_panel = False
@@ -847,5 +971,5 @@ class MainWindow(QMainWindow):
         self.frame_clock.stop()
         self.controller.shutdown()
         self.save_settings()
-        self.runs_store.close()
+        self.run_history.close()
         event.accept()

@@ -54,7 +54,8 @@ def build_menus(win: MainWindow) -> None:
                                   "Open a text file with one name per line")  # fmt: skip
     win.open_model_action = act("&Open model...", win.open_model_dialog,
                                 QKeySequence.StandardKey.Open,
-                                "Open a saved model (.safetensors)")  # fmt: skip
+                                "Open a saved model (.safetensors), or your own weights "
+                                "(C, W1, b1, W2, b2: .safetensors or torch.save)")  # fmt: skip
     file_menu.addAction(win.new_action)
     file_menu.addAction(win.open_dataset_action)
     file_menu.addAction(win.open_model_action)
@@ -81,6 +82,17 @@ def build_menus(win: MainWindow) -> None:
     for action in (win.export_plot_action, win.export_csv_action, win.export_embedding_action,
                    win.export_runs_action):  # fmt: skip
         win.export_menu.addAction(action)
+    win.export_menu.addSeparator()
+    win.export_script_action = act(
+        "Python &script...", win.export_script, None,
+        "The run as the lecture's code: a standalone script that needs only torch",
+    )  # fmt: skip
+    win.export_notebook_action = act(
+        "&Jupyter notebook...", win.export_notebook, None,
+        "The run as the lecture's notebook: build_dataset, the loop, sampling",
+    )  # fmt: skip
+    win.export_menu.addAction(win.export_script_action)
+    win.export_menu.addAction(win.export_notebook_action)
     file_menu.addSeparator()
     win.quit_action = act("&Quit", win.close, QKeySequence.StandardKey.Quit)
     file_menu.addAction(win.quit_action)

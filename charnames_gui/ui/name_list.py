@@ -4,7 +4,6 @@ in dev/test, or new) and the scoring of a name the learner types."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -22,10 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.core.data import MAX_WORD_LENGTH
+from charnames_gui.core.display import display_char, display_text, format_probability
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.sampling import Sampler
-from charnames_gui.ui.sampling_bars import display_char
+from charnames_gui.core.sampling import Sampler, name_to_score
+from charnames_gui.core.session import CompletedName
 
+MAX_SHOWN_NAME = 32  # characters of a scored name written out; longer ones are elided
 MAX_LISTED = 5000  # auto-play can run for hours; the oldest names drop off the list
 UNKNOWN = "dataset unknown"
 MARK_COLORS = {"train": "#7f7f7f", "dev/test": "#1f5fa8", "new": "#2a8a3e", UNKNOWN: "#7f7f7f"}
@@ -38,17 +39,7 @@ MARK_TIPS = {
 }
 
 
-@dataclass(frozen=True)
-class GeneratedName:
-    text: str  # without the closing boundary token
-    nll: float  # -sum(log p) of its characters and its end, as drawn (nats)
-    predictions: int  # how many characters were drawn, the end token included
-    edited: bool = False  # the learner chose at least one character
-    cut: bool = False  # stopped at the length limit without drawing the end token
-
-    @property
-    def nll_per_char(self) -> float:
-        return self.nll / self.predictions if self.predictions else math.nan
+GeneratedName = CompletedName  # one entry of the list: a whole name, as drawn
 
 
 def mark_for(name: str, which: dict[str, str] | None) -> str:
@@ -63,6 +54,10 @@ def mark_for(name: str, which: dict[str, str] | None) -> str:
 
 def _format_nll(value: float) -> str:
     return "∞" if math.isinf(value) else f"{value:.2f}"
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""
 
 
 def _read_only(text: str, align_right: bool = False) -> QTableWidgetItem:
@@ -99,6 +94,8 @@ class GeneratedNames(QWidget):
         self._table.verticalHeader().setDefaultSectionSize(22)
         self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._table.setWordWrap(False)
+        self._table.setTextElideMode(Qt.TextElideMode.ElideRight)  # long names: "abcd…"
         header = self._table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
@@ -152,19 +149,39 @@ class GeneratedNames(QWidget):
     def marks(self) -> list[str]:
         return [mark_for(e.text, self._which) for e in self._entries]
 
+    def row_texts(self, row: int) -> list[str]:
+        """What each column of `row` shows (name, split, NLL, NLL / char)."""
+        return [_text(self._table.item(row, c)) for c in range(self._table.columnCount())]
+
+    def row_tooltip(self, row: int) -> str:
+        """The tooltip of the name in `row`: the whole name, and how it came."""
+        item = self._table.item(row, 0)
+        return item.toolTip() if item is not None else ""
+
+    def elide_mode(self) -> Qt.TextElideMode:
+        return self._table.textElideMode()
+
+    def summary_text(self) -> str:
+        return self._summary.text()
+
+    def activate(self, row: int) -> None:
+        """What a double-click on `row` does: score that name."""
+        self._activate_row(row, 0)
+
     def _fill_row(self, row: int, entry: GeneratedName) -> None:
         mark = mark_for(entry.text, self._which)
-        name = _read_only(entry.text or "(empty)")
-        notes = []
+        shown = display_text(entry.text)
+        name = _read_only(shown or "(empty)")
+        notes = [f"'{shown}'" + (f" (as typed: {entry.text!r})" if shown != entry.text else "")]
         if entry.edited:
             notes.append("you chose some of its characters")
         if entry.cut:
             notes.append("cut at the length limit: the model never drew the end token")
-        if notes:
+        if entry.edited or entry.cut:
             font = name.font()
             font.setItalic(True)
             name.setFont(font)
-            name.setToolTip("; ".join(notes).capitalize() + ".")
+        name.setToolTip(": ".join([notes[0], "; ".join(notes[1:])]) if len(notes) > 1 else notes[0])
         label = mark + (" · edited" if entry.edited else "") + (" · cut" if entry.cut else "")
         where = _read_only(label)
         where.setForeground(QColor(MARK_COLORS[mark]))
@@ -246,7 +263,12 @@ class ScoreBox(QWidget):
         self._table.verticalHeader().setVisible(False)
         self._table.verticalHeader().setDefaultSectionSize(22)
         self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self._table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self._table.setWordWrap(False)
+        self._table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # a long context keeps its end
+        header = self._table.horizontalHeader()
+        # Columns as wide as their header and contents: a narrow panel scrolls, never clips.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self._table.setAccessibleName("Probability of each character of the name")
         self._table.setToolTip(
             "One row per prediction: the context the model saw (block_size characters, '.' "
@@ -273,6 +295,19 @@ class ScoreBox(QWidget):
     def set_name(self, name: str) -> None:
         self._edit.setText(name)
 
+    @property
+    def name_field(self) -> QLineEdit:
+        return self._edit
+
+    def header_fits(self) -> bool:
+        """Every column header is shown whole (none clipped)."""
+        header = self._table.horizontalHeader()
+        metrics = header.fontMetrics()
+        return all(
+            header.sectionSize(c) >= metrics.horizontalAdvance(self.COLUMNS[c]) + 8
+            for c in range(len(self.COLUMNS))
+        )
+
     def rows(self) -> list[tuple[str, str, float]]:
         """(context, next character, probability) of each row shown."""
         cells = [[self._table.item(r, c) for c in range(3)] for r in range(self._table.rowCount())]
@@ -285,6 +320,13 @@ class ScoreBox(QWidget):
     def result_text(self) -> str:
         return self._result.text()
 
+    def result_tooltip(self) -> str:
+        return self._result.toolTip()
+
+    def shown_probabilities(self) -> list[str]:
+        """The probability column as written."""
+        return [_text(self._table.item(r, 2)) for r in range(self._table.rowCount())]
+
     def _rescore(self) -> None:
         name = self._edit.text()
         self._table.setRowCount(0)
@@ -294,8 +336,9 @@ class ScoreBox(QWidget):
         if not name.strip():
             self._result.setText("Type a name to see how likely the model finds it.")
             return
+        scored, note = name_to_score(self._sampler.vocab, name)
         try:
-            scores, nll = self._sampler.score(name)
+            scores, nll = self._sampler.score(scored)
         except CharnamesError as exc:
             known = "".join(display_char(c) for c in self._sampler.vocab.itos[1:])
             self._result.setText(f"{exc}. The model knows only these characters: {known}")
@@ -306,7 +349,7 @@ class ScoreBox(QWidget):
             nxt = display_char(s.character)
             if s.character == self._sampler.vocab.boundary:
                 nxt += "  (end)"
-            p_item = _read_only(f"{s.probability:.4f}", align_right=True)
+            p_item = _read_only(format_probability(s.probability, 4), align_right=True)
             p_item.setData(Qt.ItemDataRole.UserRole, s.probability)
             p_item.setBackground(QColor(76, 114, 176, int(40 + 160 * s.probability)))
             minus_log = -math.log(s.probability) if s.probability > 0 else math.inf
@@ -316,8 +359,13 @@ class ScoreBox(QWidget):
             self._table.setItem(row, 3, _read_only(_format_nll(minus_log), align_right=True))
         per_char = nll / len(scores)
         uniform = math.log(self._sampler.vocab.size)
+        shown = display_text(scored)
+        if len(shown) > MAX_SHOWN_NAME:  # elided; the tooltip has it whole
+            shown = shown[: MAX_SHOWN_NAME - 1] + "…"
+        self._result.setToolTip(f"'{display_text(scored)}'")
         self._result.setText(
-            f"NLL of '{name.strip()}': {_format_nll(nll)} over {len(scores)} predictions "
+            (f"{note}. " if note else "")
+            + f"NLL of '{shown}': {_format_nll(nll)} over {len(scores)} predictions "
             f"({_format_nll(per_char)} per character; a model guessing uniformly would score "
             f"{uniform:.2f})"
         )

@@ -17,6 +17,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
+from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.ui.plot_style import cache_axes
 
 # Colours readable on white and distinguishable for the common colour-vision deficiencies.
@@ -26,19 +27,6 @@ SAMPLED_COLOR = QColor("#dd8452")  # the character that was drawn
 FORCED_COLOR = QColor("#8e44ad")  # the character the learner chose instead
 AXIS_COLOR = QColor("#333333")
 TICK_POINT_SIZES = (11, 10, 9)  # tick label fonts, largest first
-
-
-def display_char(ch: str) -> str:
-    """How a vocabulary character is written on screen: a space as '␣', control characters
-    as '□' so that every label is visible."""
-    if ch == " ":
-        return "␣"
-    return ch if ch.isprintable() else "□"
-
-
-def format_probability(p: float) -> str:
-    """0.312, or 4.2e-05 for a probability too small for three decimals."""
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
 def _round_up(value: float) -> float:
@@ -163,6 +151,14 @@ class ProbabilityBars(pg.PlotWidget):
         ticks = self.getPlotItem().getAxis("bottom")._tickLevels or [[]]
         return [label.strip() for _, label in ticks[0]]
 
+    def bar_colors(self) -> list[QColor]:
+        """The fill colour of each bar, left to right."""
+        return [QColor(b) for b in self._bars.opts["brushes"]]
+
+    def value_label(self) -> str:
+        """The probability written above the highlighted bar ('' when none is)."""
+        return self._value.textItem.toPlainText() if self._value.isVisible() else ""
+
     def bar_center(self, index: int) -> QPointF:
         """Where the bar of vocabulary index `index` is, in widget coordinates (half-way up,
         or just above the axis for a tiny bar)."""
@@ -283,7 +279,7 @@ class ProbabilityBars(pg.PlotWidget):
         if slot is None:
             return
         i = int(self._order[slot])
-        text = f"'{self._labels[i]}': probability {self._probs[i]:.4f}"
+        text = f"'{self._labels[i]}': probability {format_probability(self._probs[i], 4)}"
         if i == 0:
             text += " (the name ends here)"
         QToolTip.showText(QCursor.pos(), text + "\nClick to use this character.", self)

@@ -11,35 +11,46 @@ After each step the panel shows the step just taken: the context the model saw, 
 distribution it drew from, and the character drawn (highlighted). Clicking a bar puts that
 character in place of the one drawn ("what if the model had picked this?").
 
-The panel samples from its own copy of the weights (core Sampler), never from tensors a trainer
-is writing. One torch.Generator serves every name, as in the lecture, so Finish name pressed
-again and again gives the lecture's names in order.
+All sampling state lives in a core SamplingSession (the name, forced choices, the generator,
+Back); the panel renders session.state() and turns clicks and keys into the session's intents.
+The session samples from its own copy of the weights, never from tensors a trainer is writing.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QRegularExpressionValidator, QResizeEvent, QShortcut
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QKeySequence,
+    QRegularExpressionValidator,
+    QResizeEvent,
+    QShortcut,
+    QTextDocumentFragment,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from charnames_gui.core.data import Vocabulary, WordSplit
+from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.model import ModelConfig
 from charnames_gui.core.sampling import (
@@ -48,24 +59,31 @@ from charnames_gui.core.sampling import (
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
     Sampler,
-    SampleState,
-    make_generator,
 )
-from charnames_gui.ui.name_list import GeneratedName, GeneratedNames, ScoreBox, mark_for
+from charnames_gui.core.session import (
+    MAX_SEED,
+    CompletedName,
+    SamplingSession,
+    SessionState,
+    ShownStep,
+)
+from charnames_gui.ui.name_list import GeneratedNames, ScoreBox, mark_for
 from charnames_gui.ui.sampling_bars import (
     FORCED_COLOR,
     SAMPLED_COLOR,
     ContextWindow,
     ProbabilityBars,
-    display_char,
-    format_probability,
 )
 
-MAX_SEED = 2**63 - 1
 SAMPLE_BATCH = 20  # the lecture's last cell: for _ in range(20)
 NO_MODEL = (
     "No model to sample from yet. Create or load a model (File menu), or start training: "
     "the panel then samples from the latest weights."
+)
+PEAKED = 0.9  # a first distribution this peaked comes from random (randn) weights
+UNTRAINED_NOTE = (
+    "Bars this peaked before the first character usually mean untrained weights: the "
+    "lecture's randn initialisation gives huge logits (see Improved initialisation)."
 )
 
 
@@ -73,33 +91,82 @@ class SamplingPanel(QWidget):
     """Step through the sampling of names with a snapshot of a model's weights."""
 
     contextChanged = Signal(list)  # list[int]: the context window shown; [] without a name
+    stepShown = Signal(object)  # ShownStep | None, after every change of what is shown
     statusMessage = Signal(str)  # short messages for the main window's status bar
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._sampler: Sampler | None = None
-        self._state: SampleState | None = None
-        self._forced: list[bool] = []  # parallel to state.chosen: chosen by the learner?
-        self._cut = False  # the name hit MAX_NAME_LENGTH without drawing the boundary token
+        self._session: SamplingSession | None = None
         self._seed = DEFAULT_SAMPLE_SEED
-        self._generator = make_generator(self._seed)  # one for every name, as in the lecture
         self._which: dict[str, str] | None = None
         self._emitted: list[int] | None = None
+        self._error = ""  # the last sampling error shown (non-finite weights, ...)
         self._hold = 0  # auto-play ticks left to show a finished name before the next one
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
 
+        self._make_actions()
         self._build()
-        self._add_shortcuts()
+        self._add_arrow_keys()
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.clear_model()
 
     # -- construction -----------------------------------------------------------------------
-    def _button(self, text: str, tip: str, slot: object) -> QPushButton:
+    def _action(self, text: str, tip: str, key: str, slot: Callable[[], object]) -> QAction:
+        """A sampling command with a window-wide key. A text field with focus keeps its
+        keys: QLineEdit (and a spin box's editor) accept the ShortcutOverride for typed
+        letters and Backspace, so the shortcut does not fire while one has focus."""
+        action = QAction(text, self)
+        action.setToolTip(tip)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.step_action = self._action(
+            "Step", "Draw one character from the bars' distribution (S or Right arrow).", "S",
+            self.step,
+        )  # fmt: skip
+        self.finish_action = self._action(
+            "Finish name", "Draw characters until the model draws the end token (F).", "F",
+            self.finish_name,
+        )  # fmt: skip
+        self.back_action = self._action(
+            "Back",
+            "Take back the last character (Backspace or Left arrow). The generator is rewound "
+            "too: Step then draws the same character again.",
+            "Backspace",
+            self.back,
+        )
+        self.new_action = self._action(
+            "New name",
+            "Drop the name in progress and start again from an all-boundary context (R).",
+            "R",
+            self.new_name,
+        )
+        self.play_action = self._action(
+            "Auto-play",
+            "Keep drawing characters at the chosen speed, name after name (P to start or pause).",
+            "P",
+            lambda: None,
+        )
+        self.play_action.setCheckable(True)
+        self.play_action.toggled.connect(self._set_playing)
+
+    def _tool_button(self, action: QAction) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setAccessibleName(action.text())
+        return button
+
+    def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text)
         button.setToolTip(tip)
         button.setAccessibleName(text.replace("&", ""))
-        button.clicked.connect(slot)
+        button.clicked.connect(lambda _checked=False: slot())
         return button
 
     def _build(self) -> None:
@@ -114,7 +181,7 @@ class SamplingPanel(QWidget):
         self._name.setAccessibleName("Name so far")
         self._name.setToolTip(
             "The name so far; the last character is the one just drawn (or chosen), with the "
-            "probability the model gave it."
+            "probability the bars give it."
         )
         self._stats = QLabel()
         self._stats.setAccessibleName("Negative log-likelihood of the name so far")
@@ -154,34 +221,6 @@ class SamplingPanel(QWidget):
         legend_row.addStretch(1)
         legend_row.addWidget(self._sorted)
 
-        self._step = self._button(
-            "Step",
-            "Draw one character from the bars' distribution (S or Right arrow).",
-            self.step,
-        )
-        self._finish = self._button(
-            "Finish name",
-            "Draw characters until the model draws the end token (F).",
-            self.finish_name,
-        )
-        self._back = self._button(
-            "Back",
-            "Take back the last character (Backspace or Left arrow). The generator is not "
-            "rewound: the next Step draws a new random number.",
-            self.back,
-        )
-        self._new = self._button(
-            "New name",
-            "Drop the name in progress and start again from an all-boundary context (R).",
-            self.new_name,
-        )
-        self._play = QPushButton("Auto-play")
-        self._play.setCheckable(True)
-        self._play.setAccessibleName("Auto-play")
-        self._play.setToolTip(
-            "Keep drawing characters at the chosen speed, name after name (P to start or stop)."
-        )
-        self._play.toggled.connect(self._set_playing)
         self._speed = QSpinBox()
         self._speed.setRange(1, 30)
         self._speed.setValue(4)
@@ -190,10 +229,10 @@ class SamplingPanel(QWidget):
         self._speed.setToolTip("Auto-play speed: characters drawn per second.")
         self._speed.valueChanged.connect(self._set_speed)
         buttons = QHBoxLayout()
-        for widget in (self._step, self._finish, self._back, self._new):
-            buttons.addWidget(widget)
+        for action in (self.step_action, self.finish_action, self.back_action, self.new_action):
+            buttons.addWidget(self._tool_button(action))
         buttons.addStretch(1)
-        buttons.addWidget(self._play)
+        buttons.addWidget(self._tool_button(self.play_action))
         buttons.addWidget(self._speed)
 
         self._seed_edit = QLineEdit(str(self._seed))
@@ -224,7 +263,7 @@ class SamplingPanel(QWidget):
             "characters get likelier (safer names), above 1 the distribution flattens (wilder "
             "names). The bars show the distribution after temperature; 1.0 is the model itself."
         )
-        self._temperature.valueChanged.connect(self._refresh)
+        self._temperature.valueChanged.connect(self._on_temperature)
         self._instead = QLineEdit()
         self._instead.setMaxLength(1)
         self._instead.setMaximumWidth(36)
@@ -262,7 +301,7 @@ class SamplingPanel(QWidget):
         self._sample = self._button(
             "Sample 20",
             "Sample 20 whole names with the panel's generator, like the lecture's last cell.",
-            lambda: self.sample_batch(),  # clicked(bool) must not become the count
+            self.sample_batch,
         )
         self._copy = self._button(
             "Copy",
@@ -295,45 +334,55 @@ class SamplingPanel(QWidget):
         self._tabs.setAccessibleName("Generated names and scoring")
 
         self._splitter = QSplitter(Qt.Orientation.Vertical)
+        self._stepper = stepper
         self._splitter.addWidget(stepper)
         self._splitter.addWidget(self._tabs)
         self._splitter.setChildrenCollapsible(False)
         self._splitter.setStretchFactor(0, 2)  # the chart is the point of the panel
         self._splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        # the panel's minimum is minimumSizeHint() below, not the splitter's arrangement
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addWidget(self._splitter)
 
-        self._model_controls: list[QWidget] = [
-            self._step, self._finish, self._back, self._new, self._play, self._speed,
-            self._seed_edit, self._reset, self._temperature, self._instead, self._sorted,
-            self._sample, self._bars,
+        self._model_controls: list[QWidget | QAction] = [
+            self.step_action, self.finish_action, self.back_action, self.new_action,
+            self.play_action, self._speed, self._seed_edit, self._reset, self._temperature,
+            self._instead, self._sorted, self._sample, self._bars,
         ]  # fmt: skip
 
-    def _add_shortcuts(self) -> None:
-        """Keys that work while the panel (or any of its children) has focus. Text fields
-        keep their own keys: a line edit takes letters, Backspace and the arrows first."""
-        keys = {
-            "S": self._step,
-            "Right": self._step,
-            "F": self._finish,
-            "Backspace": self._back,
-            "Left": self._back,
-            "R": self._new,
-            "P": self._play,
-        }
-        self._shortcuts: list[QShortcut] = []
-        for key, button in keys.items():
+    def _add_arrow_keys(self) -> None:
+        """Right and Left step and take back while the panel (or a child) has focus: window
+        wide they would steal the arrows of every table and field."""
+        for key, action in (("Right", self.step_action), ("Left", self.back_action)):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda b=button: b.isEnabled() and b.click())
-            self._shortcuts.append(shortcut)
+            shortcut.activated.connect(lambda a=action: a.isEnabled() and a.trigger())
 
     # -- public interface -------------------------------------------------------------------
+    def minimumSizeHint(self) -> QSize:
+        """The minimum of the stacked arrangement, whichever is shown: side by side is only
+        chosen when there is room for it (resizeEvent), so it never makes a dock wider."""
+        hint = super().minimumSizeHint()
+        if self._splitter.orientation() == Qt.Orientation.Horizontal:
+            margins = self._layout.contentsMargins()
+            widest = max(w.minimumSizeHint().width() for w in self._splitter_parts())
+            hint.setWidth(widest + margins.left() + margins.right())
+        return hint
+
+    def _splitter_parts(self) -> list[QWidget]:
+        return [self._stepper, self._tabs]
+
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Wide and low (a bottom dock): names beside the chart; otherwise below it."""
+        """Wide and low (a bottom dock): names beside the chart, if they fit; otherwise below
+        it."""
         super().resizeEvent(event)
-        wide = event.size().width() > 1.6 * event.size().height()
+        side_by_side = sum(w.minimumSizeHint().width() for w in self._splitter_parts()) + 20
+        wide = (
+            event.size().width() > 1.6 * event.size().height()
+            and event.size().width() >= side_by_side
+        )
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self._splitter.orientation() != orientation:
             self._splitter.setOrientation(orientation)
@@ -356,42 +405,37 @@ class SamplingPanel(QWidget):
             self.clear_model()
             self._notice.setText(f"Cannot sample from this model: {exc}")
             return
-        old = self._sampler
-        keep = (
-            same_model
-            and old is not None
-            and old.model.config == config
-            and old.vocab == vocab
-            and self._state is not None
-        )
-        self._sampler = sampler
-        if not keep:
+        session = self._session
+        if session is None:
+            session = SamplingSession(sampler, self._seed, self._temperature.value())
+            self._session = session
+            fresh = True
+        else:
+            same_shape = session.sampler.model.config == config and session.vocab == vocab
+            fresh = not (same_model and same_shape)
+            session.set_sampler(sampler, keep_name=not fresh)
+        if fresh:
             self._bars.set_vocabulary(vocab.itos)
             self._names.clear()
-            self._generator = make_generator(self._seed)
-            self._start_name()
-        self._notice.clear()
-        self._notice.setVisible(False)
+        self._error = ""
         if not self._bars.isVisibleTo(self):
             self._bars.setVisible(True)
             self._legend.setVisible(True)
             total = sum(self._splitter.sizes())  # 0 before the panel is first laid out
             if total > 0:  # give the chart back its room
                 self._splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
-        for widget in self._model_controls:
-            widget.setEnabled(True)
+        for control in self._model_controls:
+            control.setEnabled(True)
         self._score.set_sampler(sampler)
         self._refresh()
 
     def clear_model(self) -> None:
         """No model: every sampling control off, with a plain explanation."""
-        self._play.setChecked(False)
-        self._sampler = None
-        self._state = None
-        self._forced = []
-        self._cut = False
-        for widget in self._model_controls:
-            widget.setEnabled(False)
+        self.play_action.setChecked(False)
+        self._session = None
+        self._error = ""
+        for control in self._model_controls:
+            control.setEnabled(False)
         self._notice.setText(NO_MODEL)
         self._notice.setVisible(True)
         self._bars.clear_bars()
@@ -402,6 +446,7 @@ class SamplingPanel(QWidget):
         self._stats.setText("")
         self._score.set_sampler(None)
         self._emit_context([])
+        self.stepShown.emit(None)
         self._update_list_buttons()
 
     def set_word_split(self, split: WordSplit | None) -> None:
@@ -409,68 +454,42 @@ class SamplingPanel(QWidget):
         self._which = split.which() if split is not None else None
         self._names.set_split(self._which)
 
-    # -- actions (buttons, shortcuts) --------------------------------------------------------
+    # -- intents (buttons, shortcuts) -------------------------------------------------------
     def step(self) -> None:
         """Draw one character (starting a new name if the last one is complete)."""
-        if self._sampler is None:
-            return
-        self._draw()
-        self._refresh()
+        self._do(lambda s: self._completed(s.step()))
 
     def finish_name(self) -> None:
         """Draw until the end token (or the length limit)."""
-        if self._sampler is None:
-            return
-        if self._done():
-            self._start_name()
-        while not self._done():
-            self._draw()
-        self._refresh()
+        self._do(lambda s: self._completed(s.finish_name()))
 
     def back(self) -> None:
-        if self._state is None:
-            return
-        if not self._state.chosen:
-            self.statusMessage.emit("Nothing to take back: the name is empty")
-            return
-        self._state.undo()
-        self._forced.pop()
-        self._cut = False
-        self._refresh()
+        def back(session: SamplingSession) -> None:
+            if not session.back():
+                self.statusMessage.emit("Nothing to take back: the name is empty")
+
+        self._do(back)
 
     def new_name(self) -> None:
-        if self._sampler is None:
-            return
-        self._start_name()
-        self._refresh()
+        self._do(lambda s: s.new_name())
 
     def choose(self, index: int) -> None:
         """Put vocabulary index `index` in place of the character drawn last (or as the first
         character of an empty name): what a click on its bar does."""
-        if self._sampler is None or self._state is None:
-            return
-        if not 0 <= index < self._sampler.vocab.size:
-            return
-        if self._state.chosen:
-            self._state.undo()
-            self._forced.pop()
-            self._cut = False
-        self.force_next(index)
+        session = self._session
+        if session is not None and 0 <= index < session.vocab.size:
+            self._do(lambda s: self._completed(s.choose(index)))
 
     def force_next(self, index: int) -> None:
         """Append vocabulary index `index` as the next character, without drawing: the
         generator is untouched."""
-        if self._sampler is None or not 0 <= index < self._sampler.vocab.size:
-            return
-        self._draw(forced=index)
-        self._refresh()
+        session = self._session
+        if session is not None and 0 <= index < session.vocab.size:
+            self._do(lambda s: self._completed(s.force_next(index)))
 
     def reset_generator(self) -> None:
         """Seed the generator again and start a new name."""
-        self._generator = make_generator(self._seed)
-        if self._sampler is not None:
-            self._start_name()
-            self._refresh()
+        self._do(lambda s: s.reset_generator())
         self.statusMessage.emit(f"Generator reset to seed {self._seed}")
 
     def set_seed(self, seed: int) -> None:
@@ -479,20 +498,36 @@ class SamplingPanel(QWidget):
             raise ValueError(f"seed must be between 0 and {MAX_SEED}")
         self._seed = seed
         self._seed_edit.setText(str(seed))
-        self.reset_generator()
+        if self._session is not None:
+            self._do(lambda s: s.set_seed(seed))
+        self.statusMessage.emit(f"Generator reset to seed {seed}")
+
+    def set_temperature(self, temperature: float) -> None:
+        self._temperature.setValue(temperature)
+
+    def set_sorted(self, by_probability: bool) -> None:
+        """Bars most likely first (True) or in vocabulary order."""
+        self._sorted.setChecked(by_probability)
+
+    def set_speed(self, per_second: int) -> None:
+        self._speed.setValue(per_second)
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_action.setChecked(playing)
 
     def sample_batch(self, count: int = SAMPLE_BATCH) -> None:
         """`count` whole names from the panel's generator, into the list (the name in progress
         is left as it is)."""
-        sampler = self._sampler
-        if sampler is None:
+        session = self._session
+        if session is None:
             return
-        temperature = self._temperature.value()
-        for _ in range(count):
-            state = sampler.new_state()
-            while not state.finished and len(state.chosen) < MAX_NAME_LENGTH:
-                sampler.step(state, self._generator, temperature)
-            self._add_to_list(state, edited=False, cut=not state.finished, quiet=True)
+        try:
+            names = session.sample_names(count)
+        except CharnamesError as exc:
+            self._show_error(str(exc))
+            return
+        for entry in names:
+            self._add_to_list(entry, quiet=True)
         self.statusMessage.emit(f"Sampled {count} names")
 
     def copy_names(self) -> None:
@@ -516,66 +551,138 @@ class SamplingPanel(QWidget):
         self._names.clear()
         self._update_list_buttons()
 
+    def score_name(self, name: str) -> None:
+        """Score `name` in the "Score a name" tab (and show that tab)."""
+        self._score_name(name)
+
     # -- read back (tests, the main window) --------------------------------------------------
     @property
-    def sampler(self) -> Sampler | None:
-        return self._sampler
+    def session(self) -> SamplingSession | None:
+        return self._session
 
     @property
-    def state(self) -> SampleState | None:
-        return self._state
+    def sampler(self) -> Sampler | None:
+        return self._session.sampler if self._session is not None else None
+
+    @property
+    def state(self) -> SessionState | None:
+        """The name in progress (a copy), None without a model."""
+        return self._session.state() if self._session is not None else None
+
+    @property
+    def bars(self) -> ProbabilityBars:
+        """The bar chart (its read-back: bar_order, bar_heights, bar_colors, bar_center)."""
+        return self._bars
+
+    @property
+    def seed_field(self) -> QLineEdit:
+        return self._seed_edit
+
+    @property
+    def score_field(self) -> QLineEdit:
+        return self._score.name_field
 
     def shown_context(self) -> list[int]:
         """The context whose distribution the bars show: the one the last character was drawn
         from, or the current one before the first draw."""
-        state = self._state
-        if state is None:
-            return []
-        if not state.chosen:
-            return state.context
-        chosen = state.chosen
-        return ([0] * state.block_size + chosen[:-1])[len(chosen) - 1 :]
+        state = self.state
+        return state.shown_context if state is not None else []
+
+    def bar_probabilities(self) -> np.ndarray:
+        """(vocab_size,) the probabilities the bars show, in vocabulary order."""
+        heights = self._bars.bar_heights()
+        probs = np.zeros_like(heights)
+        probs[self._bars.bar_order()] = heights
+        return probs
+
+    def context_texts(self) -> list[str]:
+        """The characters in the context boxes, left to right."""
+        return self._window.texts()
+
+    def next_text(self) -> str:
+        """The character after the arrow ('?' before the first draw)."""
+        return self._window.next_text()
+
+    def header_text(self) -> str:
+        """The name so far and how its last character came, as plain text."""
+        return _plain(self._name.text())
+
+    def stats_text(self) -> str:
+        return self._stats.text()
+
+    def notice_text(self) -> str:
+        """The notice above the chart ('' when hidden)."""
+        return self._notice.text() if not self._notice.isHidden() else ""
+
+    def names(self) -> list[str]:
+        """The generated names listed, oldest first."""
+        return self._names.names()
+
+    def name_entries(self) -> list[CompletedName]:
+        return self._names.entries()
+
+    @property
+    def name_list(self) -> GeneratedNames:
+        return self._names
+
+    @property
+    def score_box(self) -> ScoreBox:
+        return self._score
+
+    def controls_enabled(self) -> bool:
+        """Step, Finish name and Sample are usable (there is a model)."""
+        return self.step_action.isEnabled() and self._sample.isEnabled()
+
+    def list_buttons_enabled(self) -> bool:
+        """Copy, Export and Clear are usable (the list has names)."""
+        return self._export.isEnabled()
+
+    def is_playing(self) -> bool:
+        return self._timer.isActive()
+
+    def temperature(self) -> float:
+        return self._temperature.value()
+
+    def current_tab(self) -> str:
+        return "score" if self._tabs.currentIndex() == 1 else "names"
 
     # -- internals --------------------------------------------------------------------------
-    def _done(self) -> bool:
-        return self._state is not None and (self._state.finished or self._cut)
+    def _do(self, intent: Callable[[SamplingSession], object]) -> None:
+        """Run one intent on the session and render the result; a CharnamesError (weights
+        that overflow, ...) becomes a message, never an exception out of a slot."""
+        session = self._session
+        if session is None:
+            return
+        try:
+            intent(session)
+        except CharnamesError as exc:
+            self._show_error(str(exc))
+            return
+        self._refresh()
 
-    def _start_name(self) -> None:
-        assert self._sampler is not None
-        self._state = self._sampler.new_state()
-        self._forced = []
-        self._cut = False
-
-    def _draw(self, forced: int | None = None) -> None:
-        """One character, drawn from the generator or `forced`; completes the name when the
-        boundary token comes (or the length limit)."""
-        assert self._sampler is not None
-        if self._state is None or self._done():
-            self._start_name()
-        assert self._state is not None
-        self._sampler.step(self._state, self._generator, self._temperature.value(), forced)
-        self._forced.append(forced is not None)
-        if self._state.finished:
-            self._add_to_list(self._state, edited=any(self._forced), cut=False)
-        elif len(self._state.chosen) >= MAX_NAME_LENGTH:
-            self._cut = True
-            self._add_to_list(self._state, edited=any(self._forced), cut=True)
+    def _completed(self, entry: CompletedName | None) -> None:
+        if entry is None:
+            return
+        self._add_to_list(entry)
+        if entry.cut:
             self.statusMessage.emit(
                 f"Stopped at {MAX_NAME_LENGTH} characters: the model never drew the end token "
                 "(is it trained yet?)"
             )
 
-    def _add_to_list(
-        self, state: SampleState, edited: bool, cut: bool, quiet: bool = False
-    ) -> None:
-        assert self._sampler is not None
-        text = self._sampler.vocab.decode([i for i in state.chosen if i != 0])
-        entry = GeneratedName(text, state.nll, len(state.chosen), edited, cut)
+    def _show_error(self, message: str) -> None:
+        self._error = message
+        self.play_action.setChecked(False)
+        self._notice.setText(message)
+        self._notice.setVisible(True)
+        self.statusMessage.emit(message)
+
+    def _add_to_list(self, entry: CompletedName, quiet: bool = False) -> None:
         self._names.add(entry)
         self._update_list_buttons()
-        if not (cut or quiet):
-            mark = mark_for(text, self._which)
-            self.statusMessage.emit(f"Complete: {text} ({mark}, NLL {entry.nll:.2f})")
+        if not (entry.cut or quiet):
+            mark = mark_for(entry.text, self._which)
+            self.statusMessage.emit(f"Complete: {entry.text} ({mark}, NLL {entry.nll:.2f})")
 
     def _update_list_buttons(self) -> None:
         has_names = bool(self._names.names())
@@ -583,53 +690,79 @@ class SamplingPanel(QWidget):
         self._export.setEnabled(has_names)
         self._clear.setEnabled(has_names)
 
+    def _on_temperature(self, value: float) -> None:
+        self._do(lambda s: s.set_temperature(value))
+
     def _refresh(self) -> None:
         """Render the step just taken: context boxes, bars, name and numbers."""
-        sampler, state = self._sampler, self._state
-        if sampler is None or state is None:
+        session = self._session
+        if session is None:
             return
-        vocab = sampler.vocab
-        context = self.shown_context()
-        last = state.chosen[-1] if state.chosen else None
-        forced = bool(self._forced and self._forced[-1])
-        probs = sampler.distribution(context, self._temperature.value())
-        self._bars.set_distribution(probs, last, forced)
+        state = session.state()
+        vocab = session.vocab
+        context = state.shown_context
+        try:
+            probs = session.shown_distribution()
+        except CharnamesError as exc:
+            self._show_error(str(exc))
+            self._bars.set_distribution(np.zeros(vocab.size))
+            self.stepShown.emit(None)
+            return
+        self._bars.set_distribution(probs, state.last, state.last_forced)
         self._window.set_window(
             [vocab.itos[i] for i in context],
             vocab.boundary,
-            None if last is None else vocab.itos[last],
-            forced,
+            None if state.last is None else vocab.itos[state.last],
+            state.last_forced,
         )
-        self._name.setText(self._name_html(vocab, state, forced))
+        self._name.setText(self._name_html(vocab, state, probs))
         self._stats.setText(self._stats_text(state))
-        self._back.setEnabled(bool(state.chosen))
+        self.back_action.setEnabled(bool(state.chosen))
+        peaked = not any(context) and float(probs.max()) > PEAKED
+        notice = self._error or (UNTRAINED_NOTE if peaked else "")
+        self._notice.setText(notice)
+        self._notice.setVisible(bool(notice))
         self._emit_context(context)
+        self.stepShown.emit(
+            ShownStep(
+                session.sampler, tuple(context), session.temperature, state.last,
+                state.last_forced,
+            )
+        )  # fmt: skip
 
-    def _name_html(self, vocab: Vocabulary, state: SampleState, forced: bool) -> str:
-        """The name so far, its last character coloured like its bar, and how it came."""
+    def _name_html(self, vocab: Vocabulary, state: SessionState, probs: np.ndarray) -> str:
+        """The name so far, its last character coloured like its bar, and how it came. The
+        p written is the bar's own label; when the draw used another temperature (or older
+        weights) its p then is added."""
         letters = [display_char(vocab.itos[i]) for i in state.chosen]
-        if not letters:
+        if not letters or state.last is None:
             return "<span style='font-size:15pt; color:#8c8c8c'>(new name)</span>"
         head = "".join(letters[:-1])
         if len(head) > 30:
             head = "…" + head[-30:]
+        forced = state.last_forced
         color = (FORCED_COLOR if forced else SAMPLED_COLOR).name()
         verb = "you chose" if forced else "drew"
+        shown = format_probability(float(probs[state.last]))
+        then = format_probability(state.probabilities[-1])
+        note = ""
+        if then != shown:
+            note = f" (p = {then} when {'chosen' if forced else 'drawn'}, at T = "
+            note += f"{state.temperatures[-1]:.2f})"
         return (
             f"<span style='font-size:15pt'><b>{html.escape(head)}</b>"
             f"<b style='color:{color}'>{html.escape(letters[-1])}</b></span>"
-            f"&nbsp;&nbsp; {verb} '{html.escape(letters[-1])}' with p = "
-            f"{format_probability(state.probabilities[-1])}"
+            f"&nbsp;&nbsp; {verb} '{html.escape(letters[-1])}' with p = {shown}{note}"
         )
 
-    def _stats_text(self, state: SampleState) -> str:
+    def _stats_text(self, state: SessionState) -> str:
         if not state.chosen:
             return "Step (S) draws the first character; clicking a bar chooses it."
         n = len(state.chosen)
         nll = f"NLL {state.nll:.2f} over {n} character{'s' if n > 1 else ''}"
         if state.finished:
             return f"Complete: {nll} (end included), {state.nll / n:.2f} each"
-        if self._cut:
+        if state.cut:
             return f"Cut at {MAX_NAME_LENGTH} characters without an end: {nll}"
         return f"Name so far: {nll}, {state.nll / n:.2f} each"
 
@@ -654,10 +787,13 @@ class SamplingPanel(QWidget):
     def _choose_typed(self) -> None:
         text = self._instead.text()
         self._instead.clear()
-        if self._sampler is None or not text:
+        session = self._session
+        if session is None or not text:
             return
-        vocab = self._sampler.vocab
-        index = vocab.stoi.get(" " if text == "␣" else text)
+        vocab = session.vocab
+        index = vocab.stoi.get(text)
+        if index is None:  # a stand-in typed back: '␣' for a space, '⇥' for a tab
+            index = next((i for i, c in enumerate(vocab.itos) if display_char(c) == text), None)
         if index is None:
             self.statusMessage.emit(f"'{text}' is not one of the model's characters")
             return
@@ -675,8 +811,8 @@ class SamplingPanel(QWidget):
             self.export_names(path)
 
     def _set_playing(self, playing: bool) -> None:
-        self._play.setText("Stop" if playing else "Auto-play")
-        if playing and self._sampler is not None:
+        self.play_action.setText("Pause" if playing else "Auto-play")
+        if playing and self._session is not None:
             self._hold = 0
             self._timer.start(round(1000 / self._speed.value()))
         else:
@@ -686,12 +822,18 @@ class SamplingPanel(QWidget):
         self._timer.setInterval(round(1000 / per_second))
 
     def _tick(self) -> None:
-        if self._sampler is None:
-            self._play.setChecked(False)
+        session = self._session
+        if session is None:
+            self.play_action.setChecked(False)
             return
-        if self._done() and self._hold > 0:
+        if session.done and self._hold > 0:
             self._hold -= 1
             return
         self.step()
-        if self._done():
+        if session.done:
             self._hold = max(2, self._speed.value())  # about a second to read the whole name
+
+
+def _plain(rich: str) -> str:
+    """The text of a label's rich text, without tags and entities."""
+    return QTextDocumentFragment.fromHtml(rich).toPlainText()

@@ -1,12 +1,14 @@
-"""Start / Pause / End run, the progress of the run, and its result.
+"""Start / Pause / End run / One step, the progress of the run, and its result.
 
-"End run" (not "Stop"): the sampling panel's auto-play has its own Stop, a different action."""
+"End run" (not "Stop"): the sampling panel's auto-play has its own Pause, a different action."""
 
 from __future__ import annotations
 
+import html
 import math
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -18,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.core.events import Progress, RunEnded
+from charnames_gui.core.events import OneStep, Progress, RunEnded
 from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.step_view import StepView
 
 
 def format_duration(seconds: float) -> str:
@@ -39,6 +42,7 @@ class TrainingControls(QWidget):
     startClicked = Signal()
     pauseClicked = Signal()
     stopClicked = Signal()
+    stepClicked = Signal()  # "One step": a single minibatch step of the run
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,12 +57,23 @@ class TrainingControls(QWidget):
         self.stop_button.setToolTip(
             "End the run now and measure the loss on the whole train and dev splits (Ctrl+.)"
         )
-        for button in (self.start_button, self.pause_button, self.stop_button):
+        self.step_button = QPushButton("One step")
+        self.step_button.setAccessibleName("Train one step")
+        self.step_button.setShortcut(QKeySequence("Ctrl+Right"))
+        self.step_button.setToolTip(
+            "Train on a single minibatch and see it: its rows, its loss before and after, and "
+            "how the bars of the current context moved (Ctrl+Right)"
+        )
+        self.step_view = StepView(self)
+        self.step_view.setWindowFlag(Qt.WindowType.Tool)  # a small window of its own
+        self.step_view.resize(460, 420)
+        for button in (self.start_button, self.pause_button, self.stop_button, self.step_button):
             button.setMinimumHeight(30)
         self.start_button.setStyleSheet("QPushButton:enabled { font-weight: bold; }")
         self.start_button.clicked.connect(self.startClicked)
         self.pause_button.clicked.connect(self.pauseClicked)
         self.stop_button.clicked.connect(self.stopClicked)
+        self.step_button.clicked.connect(self.stepClicked)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Training progress")
@@ -95,6 +110,7 @@ class TrainingControls(QWidget):
         buttons.addWidget(self.start_button, 2)
         buttons.addWidget(self.pause_button, 1)
         buttons.addWidget(self.stop_button, 1)
+        buttons.addWidget(self.step_button, 1)
         # Two rows for the three figures (the step count is in the progress bar): the panel
         # then fits a 1280 x 800 screen without scrolling.
         self.figures = QWidget()  # hidden in presentation mode, with the result
@@ -158,6 +174,7 @@ class TrainingControls(QWidget):
             "Resume" if state == TrainingState.PAUSED else ("Continue" if step > 0 else "Start")
         )
         self.pause_button.setEnabled(running)
+        self.step_button.setEnabled(state in (TrainingState.READY, TrainingState.PAUSED))
         self.stop_button.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED,
                                               TrainingState.SWEEPING))  # fmt: skip
         self.set_step(step, total)
@@ -205,9 +222,17 @@ class TrainingControls(QWidget):
                 f"Loss on the whole <b>dev</b> split: <b>{outcome.dev_loss:.4f}</b>"
             )
         elif outcome.status == "paused":
-            self.result_label.setText(f"<b>Paused</b> at step {outcome.step:,}.")
+            note = f" {html.escape(outcome.message)}" if outcome.message else ""
+            self.result_label.setText(f"<b>Paused</b> at step {outcome.step:,}.{note}")
         else:
-            self.result_label.setText(f"<b>{words}</b> at step {outcome.step:,}. {outcome.message}")
+            message = html.escape(outcome.message)
+            self.result_label.setText(f"<b>{words}</b> at step {outcome.step:,}. {message}")
+
+    def show_step(self, step: OneStep, itos: tuple[str, ...] | list[str]) -> None:
+        """A single step was taken: show it in the step window, and its step count here."""
+        self.step_view.show_step(step, itos)
+        self.step_view.show()
+        self.step_view.raise_()
 
     def show_message(self, html: str) -> None:
         self.result_label.setText(html)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from charnames_gui.core import data
+from charnames_gui.core import safe_files as data_safe_files
 from charnames_gui.core.data import (
     MAX_WORD_LENGTH,
     MIN_WORDS,
@@ -16,6 +18,7 @@ from charnames_gui.core.data import (
     Vocabulary,
     boundary_note,
     build_examples,
+    printable_name,
     read_words,
     split_words,
 )
@@ -131,13 +134,30 @@ def test_read_words_file_too_large_with_a_tiny_limit_still_says_the_limit(
 def test_read_words_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_bytes(tmp_path, "\n".join(ten_names()).encode())
 
-    def fail(self: Path) -> bytes:
+    def fail(*args: object, **kwargs: object) -> int:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", fail)
+    monkeypatch.setattr(data_safe_files.os, "open", fail)
     with pytest.raises(DatasetError) as exc_info:
         read_words(path)
     assert "Permission denied" in one_line(exc_info)
+
+
+def test_a_fifo_dataset_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "names.txt"
+    os.mkfifo(fifo)  # nobody writes: a blocking open would wait forever
+    with pytest.raises(DatasetError) as exc_info:
+        Dataset.from_file(fifo)
+    assert "named pipe" in one_line(exc_info)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_link_to_a_device_is_refused_without_reading(tmp_path: Path, device: str) -> None:
+    link = tmp_path / "names.txt"
+    link.symlink_to(device)
+    with pytest.raises(DatasetError) as exc_info:
+        read_words(link)
+    assert "is a device, not a file" in one_line(exc_info)
 
 
 def test_a_file_of_prose_has_too_many_characters(tmp_path: Path) -> None:
@@ -280,6 +300,70 @@ def test_build_examples_equals_the_lectures_build_dataset(
     assert len(Y) == sum(len(w) + 1 for w in small_words)
 
 
+def lecture_build_dataset(
+    words: list[str], stoi: dict[str, int], block_size: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The lecture's build_dataset, verbatim."""
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + ".":
+            ix = stoi[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    return torch.tensor(X), torch.tensor(Y)
+
+
+@pytest.mark.parametrize("block_size", [1, 3, 8, 16])
+def test_build_examples_of_the_lectures_names_equals_the_lectures_build_dataset(
+    shared_names: Path, block_size: int
+) -> None:
+    words = read_words(shared_names)
+    vocab = Vocabulary.from_words(words)
+    X_expected, Y_expected = lecture_build_dataset(words, vocab.stoi, block_size)
+    X, Y = build_examples(words, vocab, block_size)
+    assert X.dtype == Y.dtype == torch.int64
+    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+
+
+def test_build_examples_with_an_unsorted_given_vocabulary() -> None:
+    # a loaded model's vocabulary need not be sorted; its order is the model's
+    vocab = Vocabulary(("#", "z", "o", "a", "é", "m", "e"))
+    words = ["emma", "zoé", "a"]
+    X_expected, Y_expected = lecture_build_dataset(words, {**vocab.stoi, ".": 0}, 4)
+    X, Y = build_examples(words, vocab, 4)
+    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+    with pytest.raises(DatasetError, match="'q'"):
+        build_examples(["emma", "quinn"], vocab, 3)
+
+
+def test_build_examples_of_empty_words_and_characters_outside_the_vocabulary() -> None:
+    vocab = Vocabulary(tuple(LECTURE_ALPHABET))
+    X_expected, Y_expected = lecture_build_dataset(["", "ab", ""], vocab.stoi, 2)
+    X, Y = build_examples(["", "ab", ""], vocab, 2)
+    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+    for odd in ("\x00", "\ue000", "é", "."):  # separators, other scripts, the boundary
+        with pytest.raises(DatasetError, match="Not in the vocabulary"):
+            build_examples(["emma", f"a{odd}b"], Vocabulary(tuple("#abem")), 3)
+
+
+def test_build_examples_memory_is_proportional_to_the_examples() -> None:
+    """No Python list per example: the lecture's lists cost over 100 bytes an example; the
+    tensors cost 8 * (block_size + 1). tracemalloc sees numpy's and Python's allocations."""
+    import tracemalloc
+
+    words = ["".join(random.Random(i).choices("abcdefghij", k=6)) for i in range(20_000)]
+    vocab = Vocabulary.from_words(words)
+    tracemalloc.start()
+    try:
+        X, _ = build_examples(words, vocab, 3)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak / len(X) < 40, f"{peak / len(X):.0f} bytes per example"
+
+
 def test_build_examples_of_no_words_is_empty() -> None:
     X, Y = build_examples([], Vocabulary(tuple(LECTURE_ALPHABET)), 3)
     assert X.shape == (0, 3) and Y.shape == (0,)
@@ -403,3 +487,25 @@ def test_the_lectures_names_give_the_lectures_example_counts(shared_names: Path)
     assert ex.X("train").shape == (182625, 3)
     assert ex.X("dev").shape == (22655, 3)
     assert ex.X("test").shape == (22866, 3)
+
+
+# -- printing ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("emma", "emma"),
+        ("zoë иван", "zoë иван"),
+        ("a\x1b[31mred", "a\\x1b[31mred"),  # ESC: would colour the terminal
+        ("ab\x08\x08xy", "ab\\x08\\x08xy"),  # BS: would overwrite letters
+        ("a\x7fb\x85c\x9bd", "a\\x7fb\\x85c\\x9bd"),  # DEL and C1 controls
+        ("line\nbreak\ttab\rcr", "line\\nbreak\\ttab\\rcr"),
+        ("back\\slash", "back\\\\slash"),  # doubled: an escape is never ambiguous
+        ("a\ud800b", "a\\ud800b"),  # a lone surrogate cannot be encoded for printing
+        ("a\u2028b\u202ec", "a\\u2028b\\u202ec"),  # line separator, right-to-left override
+    ],
+)
+def test_printable_name_escapes_what_a_terminal_would_act_on(name: str, shown: str) -> None:
+    assert printable_name(name) == shown
+    assert printable_name(name).encode("utf-8")  # always printable as UTF-8

@@ -9,42 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from runs_helpers import make_record
 
-from charnames_gui.core.data import Dataset
-from charnames_gui.core.model import ModelConfig
 from charnames_gui.core.runs import (
     CSV_COLUMNS,
-    MAX_CURVE_POINTS,
     SCHEMA_VERSION,
     TRAIN_COLUMNS,
     RunRecord,
     RunStore,
     default_runs_path,
-    downsample_curve,
 )
 from charnames_gui.core.training import TrainConfig
-
-
-def make_record(dev_loss: float = 2.2, **changes: object) -> RunRecord:
-    losses = np.linspace(3.3, 2.1, 5000).astype(np.float32)
-    steps, curve = downsample_curve(losses)
-    values: dict[str, object] = {
-        "dataset_name": "names.txt",
-        "dataset_hash": "ab" * 32,
-        "model": ModelConfig(3, 10, 200, 27),
-        "train": TrainConfig(steps=5000, lr=0.2, lr_decay_at=2500, lr_after=0.02, seed=7),
-        "split_seed": 42,
-        "steps_done": 5000,
-        "seconds": 12.5,
-        "train_loss": 2.1,
-        "dev_loss": dev_loss,
-        "status": "finished",
-        "note": "first try",
-        "curve_steps": steps,
-        "curve_loss": curve,
-    }
-    values.update(changes)
-    return RunRecord(**values)  # type: ignore[arg-type]
 
 
 def assert_same_run(a: RunRecord, b: RunRecord) -> None:
@@ -149,49 +124,54 @@ def test_truncated_database_is_recovered(tmp_path: Path) -> None:
     recovered.close()
 
 
-def test_wrong_schema_is_moved_aside(tmp_path: Path) -> None:
-    path = tmp_path / "runs.db"
+def _database_with(path: Path, *statements: str) -> None:
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE people (name TEXT)")
-    conn.execute("INSERT INTO people VALUES ('emma')")
+    for statement in statements:
+        conn.execute(statement)
     conn.commit()
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("statements", "reason"),
+    [
+        (
+            ("CREATE TABLE people (name TEXT)", "INSERT INTO people VALUES ('emma')"),
+            "not a charnames-gui run history",
+        ),
+        (
+            (
+                "CREATE TABLE runs (id INTEGER PRIMARY KEY, loss REAL)",
+                f"PRAGMA user_version = {SCHEMA_VERSION}",
+            ),
+            "unexpected columns",
+        ),
+        (
+            (
+                "CREATE TABLE runs (id INTEGER PRIMARY KEY)",
+                f"PRAGMA user_version = {SCHEMA_VERSION + 1}",
+            ),
+            "newer version",
+        ),
+    ],
+)
+def test_a_sound_database_of_another_schema_is_left_alone(
+    tmp_path: Path, statements: tuple[str, ...], reason: str
+) -> None:
+    """Only a corrupt file is moved aside (issue 10, 2): another program's database, or a
+    newer app's history, stays where it is, untouched; this session's runs live in memory."""
+    path = tmp_path / "runs.db"
+    _database_with(path, *statements)
+    before = path.read_bytes()
     store = RunStore(path)
     assert store.recovery_message is not None
-    assert "not a charnames-gui run history" in store.recovery_message
+    assert reason in store.recovery_message and "left as it is" in store.recovery_message
+    assert not store.persistent
     store.add(make_record())
     assert len(store) == 1
     store.close()
-    (aside,) = tmp_path.glob("runs.db.damaged-*")
-    kept = sqlite3.connect(aside)
-    assert kept.execute("SELECT name FROM people").fetchall() == [("emma",)]
-    kept.close()
-
-
-def test_runs_table_with_other_columns_is_moved_aside(tmp_path: Path) -> None:
-    path = tmp_path / "runs.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, loss REAL)")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    conn.commit()
-    conn.close()
-    store = RunStore(path)
-    assert store.recovery_message is not None
-    assert "unexpected columns" in store.recovery_message
-    store.close()
-
-
-def test_newer_schema_is_kept_aside(tmp_path: Path) -> None:
-    path = tmp_path / "runs.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY)")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.commit()
-    conn.close()
-    store = RunStore(path)
-    assert store.recovery_message is not None
-    assert "newer version" in store.recovery_message
-    store.close()
+    assert not list(tmp_path.glob("runs.db.damaged-*"))
+    assert path.read_bytes() == before
 
 
 def test_unusable_folder_falls_back_to_memory(tmp_path: Path) -> None:
@@ -275,46 +255,6 @@ def test_every_train_config_field_is_stored() -> None:
     assert {f.name for f in fields(TrainConfig)} == set(TRAIN_COLUMNS)
 
 
-def test_downsample_keeps_short_curves_exactly() -> None:
-    losses = np.array([3.0, 2.5, 2.0], dtype=np.float32)
-    steps, values = downsample_curve(losses)
-    np.testing.assert_array_equal(steps, [1, 2, 3])
-    np.testing.assert_array_equal(values, losses)
-    assert steps.dtype == values.dtype == np.float32
-
-
-def test_downsample_takes_bucket_means() -> None:
-    losses = np.arange(10, dtype=np.float32)  # 0..9 at steps 1..10
-    steps, values = downsample_curve(losses, max_points=5)
-    np.testing.assert_allclose(values, [0.5, 2.5, 4.5, 6.5, 8.5])
-    np.testing.assert_allclose(steps, [1.5, 3.5, 5.5, 7.5, 9.5])
-    long = np.random.default_rng(0).normal(2.5, 0.3, 200_000)
-    steps, values = downsample_curve(long)
-    assert len(steps) == MAX_CURVE_POINTS
-    assert steps[0] == pytest.approx(50.5) and steps[-1] == pytest.approx(199_950.5)
-    assert values.mean() == pytest.approx(long.mean(), abs=1e-4)  # the level is kept
-
-
-def test_record_from_training(small_words: list[str]) -> None:
-    dataset = Dataset(small_words, name="small.txt", split_seed=3)
-    losses = np.linspace(3, 2, 4000)
-    record = RunRecord.from_training(
-        dataset,
-        ModelConfig(3, 2, 10, dataset.vocab.size),
-        TrainConfig(steps=4000),
-        losses,
-        seconds=1.5,
-        train_loss=2.0,
-        dev_loss=2.4,
-    )
-    assert record.dataset_hash == dataset.content_hash()
-    assert record.split_seed == 3 and record.steps_done == 4000
-    assert len(record.curve_loss) == MAX_CURVE_POINTS
-
-
-# -- K-seed statistics (core.stats): how much a dev loss means ------------------------------
-
-
 def test_seed_stats_mean_and_sample_std() -> None:
     from charnames_gui.core.stats import seed_stats
 
@@ -327,13 +267,13 @@ def test_seed_stats_mean_and_sample_std() -> None:
 
 
 def test_seed_stats_skip_missing_and_format_edge_cases() -> None:
-    from charnames_gui.core.stats import format_mean_std, seed_stats
+    from charnames_gui.core.stats import seed_stats
 
     stats = seed_stats([2.2, None, float("nan"), float("inf"), 2.4])
     assert stats.values == (2.2, 2.4) and stats.skipped == 3
     assert stats.format(2) == "2.30 ± 0.14 (2 seeds), 3 without a loss"
-    assert format_mean_std([2.1234]) == "2.123 (1 seed)"
-    assert format_mean_std([]) == "no finished runs"
+    assert seed_stats([2.1234]).format() == "2.123 (1 seed)"
+    assert seed_stats([]).format() == "no finished runs"
     assert np.isnan(seed_stats([2.0]).std)
 
 

@@ -4,13 +4,32 @@ the counted test set."""
 from __future__ import annotations
 
 import math
+import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
+
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.events import RunEnded
+from charnames_gui.core.model import ModelConfig
 from charnames_gui.core.presets import PRESETS
-from charnames_gui.core.runs import RunStore
+from charnames_gui.core.runs import RunRecord, RunStore
+from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.dialogs import int_dialog
+from charnames_gui.ui.experiments import MAX_REPEATS
 from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.runs_table_model import COLUMN_INDEX
+
+
+def stored(win: MainWindow, timeout: float = 5.0) -> list[RunRecord]:
+    """What the run history's database holds, read by a second connection."""
+    store = RunStore(win.run_history.path, timeout=timeout)
+    try:
+        return store.list()
+    finally:
+        store.close()
 
 
 def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:  # type: ignore[no-untyped-def]
@@ -26,7 +45,7 @@ def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_pat
     _run_and_stop(qtbot, win)
     win.new_model(ask=False)
     _run_and_stop(qtbot, win)
-    records = win.runs_store.list()
+    records = stored(win)
     assert len(records) == 2
     first = records[0]
     assert first.status == "stopped" and first.steps_done >= 200
@@ -44,7 +63,7 @@ def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:  # 
     _run_and_stop(qtbot, win)
     win.new_model(ask=False)
     _run_and_stop(qtbot, win)
-    ids = [r.id for r in win.runs_store.list()]
+    ids = [r.id for r in stored(win)]
     with qtbot.waitSignal(win.runs_view.overlayChanged, timeout=5_000):
         win.runs_view.select_ids(ids)
     assert set(win.loss_plot._overlays) == set(ids)
@@ -69,7 +88,7 @@ def test_repeat_with_k_seeds_reports_mean_and_std(qtbot, make_window) -> None:  
         win.repeat_with_seeds()
     stats = finished.args[0]
     assert stats.n == 3 and stats.std > 0
-    records = win.runs_store.list()
+    records = stored(win)
     assert len(records) == 3
     assert len({r.group_id for r in records}) == 1
     assert sorted(r.group_index for r in records) == [1, 2, 3]
@@ -112,7 +131,7 @@ def test_test_set_is_explained_once_counted_and_saved(
         window.evaluate_on_test_set()
     assert second.args[1] == 2 and len(window.dialogs.questions) == 1
     assert "2 times" in window.controls.test_label.text()
-    assert window.runs_store.list()[-1].test_loss == loss
+    qtbot.waitUntil(lambda: stored(window)[-1].test_loss == loss, timeout=10_000)
     assert window.controller.modified  # the count belongs in the model file
 
     path = tmp_path / "counted.safetensors"
@@ -138,7 +157,7 @@ def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_pat
     qtbot.waitUntil(lambda: bool(win.dialogs.errors), timeout=5_000)
     assert "Run history" in win.dialogs.errors[0][0]
     _run_and_stop(qtbot, win)
-    assert len(win.runs_store.list()) == 1
+    assert len(stored(win)) == 1
 
 
 def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -151,3 +170,174 @@ def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> N
     assert first.description in window.panel.preset_description.text()
     window.panel.n_hidden.setValue(120)  # an edit makes the settings custom
     assert window.panel.preset.currentIndex() == 0
+
+
+def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:  # type: ignore[no-untyped-def]
+    c = win.controller
+    win.dialogs.int_answer = k
+    with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000):
+        win.repeat_with_seeds()
+    qtbot.waitUntil(lambda: c.trainer.step >= 50, timeout=20_000)
+    c.pause()
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
+
+
+def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11, 8: the learner's own run is not seed 1 of 2, and no seed replaces it."""
+    win = make_window()
+    _start_repeat_and_pause(qtbot, win)
+    assert win.experiments.repeat is not None
+    with qtbot.waitSignal(win.experiments.repeatCancelled, timeout=5_000) as cancelled:
+        win.new_model(ask=False)
+    assert "ended after 0" in cancelled.args[0]
+    learners_seed = win.controller.trainer.config.seed
+    _run_and_stop(qtbot, win)
+    assert win.experiments.repeat is None  # nothing is left to start the next seed
+    (record,) = stored(win)
+    assert record.group_id is None and record.group_label == ""
+    assert win.controller.trainer.config.seed == learners_seed
+    assert win.controller.state != TrainingState.RUNNING
+
+
+def test_a_repeat_leaves_the_seed_field_and_the_experiment_alone(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: the repeat gives its seeds to the controller, not to the panel."""
+    win = make_window()
+    preset = PRESETS[1]
+    win.panel.apply_preset(preset)
+    chosen, seed = win.panel.preset.currentIndex(), win.panel.train_config().seed
+    assert chosen > 0
+    _start_repeat_and_pause(qtbot, win)
+    c = win.controller
+    # seed 1 ends (as if it had finished): the repeat makes seed 2's model and trains it
+    with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000) as progress:
+        c.runEnded.emit(RunEnded("finished", c.trainer.step, 1.0, 2.3, 2.4))
+    assert progress.args[0] == "seed 2 of 2"
+    assert c.trainer.config.seed != seed  # the model has the repeat's second seed ...
+    assert win.panel.train_config().seed == seed  # ... the Seed field is the learner's
+    assert win.panel.preset.currentIndex() == chosen  # still the lecture's experiment
+    with qtbot.waitSignal(win.experiments.repeatFinished, timeout=10_000):
+        c.stop()
+
+
+def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10, 3 and 15: a failed run is recorded; a finished one above ln(V) diverged."""
+    c = window.controller
+    uniform = math.log(c.dataset.vocab.size)
+    with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as failed:
+        c.runEnded.emit(RunEnded("failed", 0, 0.0, message="The training process stopped"))
+    assert failed.args[0].status == "failed" and failed.args[0].id is not None
+    with (
+        qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as lr100,
+        qtbot.waitSignal(window.experiments.statusMessage, timeout=10_000) as told,
+    ):
+        c.runEnded.emit(RunEnded("finished", 300, 1.0, uniform + 0.5, uniform + 0.6))
+    assert lr100.args[0].status == "diverged"
+    assert "no better than uniform guessing" in told.args[0]
+    assert [r.status for r in stored(window)] == ["failed", "diverged"]
+    qtbot.waitUntil(lambda: window.runs_view.proxy.rowCount() == 2, timeout=5_000)
+
+
+def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    win = make_window(steps=200)
+    seed = win.panel.train_config().seed
+    win.dialogs.int_answer = 2
+    with qtbot.waitSignal(win.experiments.repeatFinished, timeout=60_000) as finished:
+        win.repeat_with_seeds()
+    stats = finished.args[0]
+    view = win.runs_view
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 3, timeout=10_000)
+    (mean_row,) = [
+        row for row in range(3) if view.proxy.index(row, COLUMN_INDEX["id"]).data() == "mean"
+    ]
+    dev = view.proxy.index(mean_row, COLUMN_INDEX["dev"]).data()
+    assert dev == f"{stats.mean:.4f} ± {stats.std:.4f}"
+    assert win.panel.train_config().seed == seed
+
+
+def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
+    label = (
+        "Train this configuration again with K different seeds (the first is the current "
+        "seed). Each run starts from new random weights and minibatches; the spread of "
+        "their dev losses shows how much one number can be trusted.\n\nK:"
+    )
+    dialog = int_dialog(None, "Repeat with several seeds", label, 5, 2, MAX_REPEATS)
+    qtbot.addWidget(dialog)
+    assert dialog.sizeHint().width() <= 900  # it was 1336 px
+    assert dialog.intMaximum() == MAX_REPEATS == 50
+
+
+def test_a_locked_history_at_start_is_waited_for_not_moved_aside(
+    qtbot, make_window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10, 2: another program holds runs.db (BEGIN EXCLUSIVE) when the app starts."""
+    path = tmp_path / "runs.db"
+    store = RunStore(path)
+    for i in range(25):
+        store.add(replace(_a_record(), dev_loss=2 + i / 100))
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = delete")  # the lock keeps readers out as well
+    conn.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        win = make_window(open_data=False)
+        view = win.runs_view
+        qtbot.waitUntil(lambda: not view.history_state.isHidden(), timeout=10_000)
+        assert "busy (another Charnames is using it); it will be retried" in (
+            view.history_state.text()
+        )
+        assert not win.dialogs.errors  # not called damaged
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 25, timeout=20_000)
+    assert view.history_state.isHidden()
+    assert not list(tmp_path.glob("runs.db.damaged-*")) and not win.dialogs.errors
+
+
+def _a_record() -> RunRecord:
+    return RunRecord(
+        dataset_name="names.txt",
+        dataset_hash="ab" * 32,
+        model=ModelConfig(3, 10, 200, 27),
+        train=TrainConfig(steps=1000),
+        steps_done=1000,
+        dev_loss=2.2,
+    )
+
+
+def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
+    qtbot, window: MainWindow
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10, 3: the run ends while another program write-locks runs.db; the window keeps
+    running (a timer keeps ticking), and the run lands once the lock goes."""
+    c, view = window.controller, window.runs_view
+    qtbot.waitUntil(lambda: window.run_history.is_open, timeout=10_000)
+    holder = sqlite3.connect(window.run_history.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    try:
+        c.start()
+        qtbot.waitUntil(lambda: c.trainer.step >= 200, timeout=20_000)
+        with qtbot.waitSignal(window.run_history.queued, timeout=20_000):
+            c.stop()
+        assert c.state != TrainingState.RUNNING
+        qtbot.waitUntil(lambda: "busy" in view.history_state.text(), timeout=10_000)
+        assert [view.model.is_waiting(r) for r in view.model.runs()] == [True]
+        before = len(ticks)
+        qtbot.waitUntil(lambda: len(ticks) > before + 3, timeout=10_000)
+        assert stored(window, timeout=0.1) == []  # nothing stored while locked, none lost
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with qtbot.waitSignal(window.experiments.runRecorded, timeout=20_000) as recorded:
+        pass
+    timer.stop()
+    assert recorded.args[0].id is not None and recorded.args[0].status == "stopped"
+    qtbot.waitUntil(lambda: view.history_state.isHidden(), timeout=10_000)
+    assert [r.id for r in view.model.runs()] == [recorded.args[0].id]
+    assert [r.id for r in stored(window)] == [recorded.args[0].id]

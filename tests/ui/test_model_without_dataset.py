@@ -27,7 +27,8 @@ def test_open_a_model_with_no_dataset(qtbot, make_window, tmp_path: Path, small_
     assert win.controller.dataset is None
     assert win.open_model(path)
     c = win.controller
-    assert c.trainer is None and c.state == TrainingState.NO_MODEL  # nothing to train on
+    assert c.trainer is None and c.state == TrainingState.NO_DATASET  # nothing to train on
+    assert win.status_state.text() == "no dataset"  # not "no model": it samples
     assert not win.controls.start_button.isEnabled()
     assert "No dataset" in win.dataset_label.text()
     # the embedding shows the file's C, the sampler draws the lecture's names from the file

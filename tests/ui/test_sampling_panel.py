@@ -15,14 +15,25 @@ import torch
 import torch.nn.functional as F
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 from small_data import lecture_sample
 
 from charnames_gui.core.data import Dataset, Vocabulary, split_words
+from charnames_gui.core.display import format_probability
 from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, MAX_NAME_LENGTH, Sampler
+from charnames_gui.core.session import ShownStep
 from charnames_gui.core.training import TrainConfig, Trainer
 from charnames_gui.ui.sampling_bars import FORCED_COLOR, SAMPLED_COLOR
-from charnames_gui.ui.sampling_panel import NO_MODEL, SamplingPanel
+from charnames_gui.ui.sampling_panel import NO_MODEL, UNTRAINED_NOTE, SamplingPanel
 
 
 @contextlib.contextmanager
@@ -80,15 +91,14 @@ def _type_name(panel: SamplingPanel, word: str) -> None:
 
 
 def test_without_a_model_the_controls_are_off_and_say_why(panel: SamplingPanel) -> None:
-    assert not panel._step.isEnabled()
-    assert not panel._finish.isEnabled()
-    assert not panel._sample.isEnabled()
-    assert not panel._bars.isEnabled()
-    assert panel._notice.text() == NO_MODEL
+    assert not panel.controls_enabled()
+    assert not panel.finish_action.isEnabled()
+    assert not panel.bars.isEnabled()
+    assert panel.notice_text() == NO_MODEL
     assert panel.state is None
     panel.step()  # the shortcut path: nothing happens, nothing breaks
     panel.finish_name()
-    assert panel._names.names() == []
+    assert panel.names() == []
 
 
 @pytest.mark.parametrize("block_size", [2, 8])
@@ -100,31 +110,31 @@ def test_stepping_shows_the_context_and_the_distribution_it_was_drawn_from(
     contexts: list[list[int]] = []
     panel.contextChanged.connect(contexts.append)
     panel.set_model(config, weights, vocab, same_model=False)
-    panel._sorted.setChecked(by_probability)
+    panel.set_sorted(by_probability)
     sampler = Sampler(config, weights, vocab)
 
-    assert panel._window.texts() == ["."] * block_size
-    assert panel._window.next_text() == "?"
+    assert panel.context_texts() == ["."] * block_size
+    assert panel.next_text() == "?"
     assert contexts == [[0] * block_size]
     for _ in range(5):
         panel.step()
         state = panel.state
         context = ([0] * block_size + state.chosen)[len(state.chosen) - 1 : -1]
         assert panel.shown_context() == context
-        assert panel._window.texts() == [vocab.itos[i] for i in context]
-        assert panel._window.next_text() == vocab.itos[state.chosen[-1]]
+        assert panel.context_texts() == [vocab.itos[i] for i in context]
+        assert panel.next_text() == vocab.itos[state.chosen[-1]]
         assert contexts[-1] == context
         expected = sampler.distribution(context)
-        order = panel._bars.bar_order()
+        order = panel.bars.bar_order()
         if by_probability:
             assert np.all(np.diff(expected[order]) <= 0)
         else:
             assert order == list(range(vocab.size))
-        np.testing.assert_allclose(panel._bars.bar_heights(), expected[order], rtol=1e-6)
-        assert panel._bars.tick_labels() == [vocab.itos[i] for i in order]
+        np.testing.assert_allclose(panel.bars.bar_heights(), expected[order], rtol=1e-6)
+        assert panel.bars.tick_labels() == [vocab.itos[i] for i in order]
         # the drawn character is highlighted and its probability is the bar's height
         slot = order.index(state.chosen[-1])
-        assert panel._bars._bars.opts["brushes"][slot] == SAMPLED_COLOR
+        assert panel.bars.bar_colors()[slot] == SAMPLED_COLOR
         assert state.probabilities[-1] == pytest.approx(expected[state.chosen[-1]], rel=1e-6)
         if state.finished:
             break
@@ -138,19 +148,19 @@ def test_a_bar_click_puts_that_character_instead_and_back_undoes(
     panel.step()
     drawn = panel.state.chosen[-1]
     target = vocab.stoi["z"] if drawn != vocab.stoi["z"] else vocab.stoi["y"]
-    panel._sorted.setChecked(True)  # the click must find the bar wherever it is
+    panel.set_sorted(True)  # the click must find the bar wherever it is
 
-    point = panel._bars.bar_center(target).toPoint()
-    qtbot.mouseClick(panel._bars.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    point = panel.bars.bar_center(target).toPoint()
+    qtbot.mouseClick(panel.bars.viewport(), Qt.MouseButton.LeftButton, pos=point)
 
     state = panel.state
     assert state.chosen == [target]
-    assert panel._forced == [True]
+    assert state.forced == [True]
     expected = Sampler(config, weights, vocab).distribution([0] * config.block_size)
     assert state.probabilities == [pytest.approx(expected[target], rel=1e-6)]
-    slot = panel._bars.bar_order().index(target)
-    assert panel._bars._bars.opts["brushes"][slot] == FORCED_COLOR
-    assert panel._window.next_text() == vocab.itos[target]
+    slot = panel.bars.bar_order().index(target)
+    assert panel.bars.bar_colors()[slot] == FORCED_COLOR
+    assert panel.next_text() == vocab.itos[target]
 
     panel.step()
     assert len(panel.state.chosen) == 2
@@ -158,7 +168,7 @@ def test_a_bar_click_puts_that_character_instead_and_back_undoes(
     assert panel.state.chosen == [target]
     panel.back()
     assert panel.state.chosen == []
-    assert not panel._back.isEnabled()
+    assert not panel.back_action.isEnabled()
     with qtbot.waitSignal(panel.statusMessage) as message:
         panel.back()
     assert "Nothing to take back" in message.args[0]
@@ -180,28 +190,28 @@ def test_finish_name_again_and_again_gives_thelecture_sample(panel: SamplingPane
         if panel.state.finished:
             got.append(vocab.decode(panel.state.chosen[:-1]))
     assert got == expected[:13]
-    assert panel._names.names() == expected[:13]
+    assert panel.names() == expected[:13]
 
     panel.reset_generator()  # from the first name again; Sample 20 is the lecture's last cell
-    panel._sample.click()
-    assert panel._names.names()[13:] == expected[:20]
+    panel.sample_batch()
+    assert panel.names()[13:] == expected[:20]
 
 
 def test_a_new_seed_reseeds_the_generator(panel: SamplingPanel, qtbot, trained) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    panel._seed_edit.clear()
-    qtbot.keyClicks(panel._seed_edit, "42")
-    qtbot.keyClick(panel._seed_edit, Qt.Key.Key_Return)
+    panel.seed_field.clear()
+    qtbot.keyClicks(panel.seed_field, "42")
+    qtbot.keyClick(panel.seed_field, Qt.Key.Key_Return)
     panel.finish_name()
     panel.finish_name()
-    assert panel._names.names() == lecture_sample(weights, config.block_size, vocab.itos, 42, 2)
+    assert panel.names() == lecture_sample(weights, config.block_size, vocab.itos, 42, 2)
 
     with qtbot.waitSignal(panel.statusMessage) as message:
-        panel._seed_edit.setText("9999999999999999999")  # > 2**63 - 1
-        panel._apply_seed()
+        panel.seed_field.setText("9999999999999999999")  # > 2**63 - 1
+        panel.seed_field.editingFinished.emit()
     assert "seed must be" in message.args[0]
-    assert panel._seed_edit.text() == "42"
+    assert panel.seed_field.text() == "42"
 
 
 def test_other_vocabulary_and_block_size(panel: SamplingPanel, small_words: list[str]) -> None:
@@ -215,19 +225,19 @@ def test_other_vocabulary_and_block_size(panel: SamplingPanel, small_words: list
     panel.step()
     sampler = Sampler(config, weights, vocab)
     np.testing.assert_allclose(
-        panel._bars.bar_heights(), sampler.distribution(panel.shown_context()), rtol=1e-6
+        panel.bars.bar_heights(), sampler.distribution(panel.shown_context()), rtol=1e-6
     )
-    assert len(panel._window.texts()) == 8
-    assert panel._bars.shown_tick_labels() == list(vocab.itos)  # every bar is labelled
+    assert len(panel.context_texts()) == 8
+    assert panel.bars.shown_tick_labels() == list(vocab.itos)  # every bar is labelled
 
     # a different model resets the name in progress and the list
     panel.finish_name()
     small = _random_model(small_words, 2)
     panel.set_model(*small, same_model=False)
     assert panel.state.chosen == []
-    assert panel._names.names() == []
-    assert len(panel._window.texts()) == 2
-    assert len(panel._bars.bar_heights()) == small[2].size
+    assert panel.names() == []
+    assert len(panel.context_texts()) == 2
+    assert len(panel.bars.bar_heights()) == small[2].size
 
 
 def test_names_are_marked_train_dev_test_new_or_unknown(
@@ -239,15 +249,15 @@ def test_names_are_marked_train_dev_test_new_or_unknown(
     panel.set_word_split(split)
     for word in (split.train[0], split.dev[0], split.test[0], "zzemma"):
         _type_name(panel, word)
-    assert panel._names.names() == [split.train[0], split.dev[0], split.test[0], "zzemma"]
-    assert panel._names.marks() == ["train", "dev/test", "dev/test", "new"]
-    assert all(entry.edited for entry in panel._names.entries())
-    assert panel._names._table.item(3, 1).text() == "new · edited"
-    assert "1 in train, 2 in dev/test, 1 new" in panel._names._summary.text()
+    assert panel.names() == [split.train[0], split.dev[0], split.test[0], "zzemma"]
+    assert panel.name_list.marks() == ["train", "dev/test", "dev/test", "new"]
+    assert all(entry.edited for entry in panel.name_entries())
+    assert panel.name_list.row_texts(3)[1] == "new · edited"
+    assert "1 in train, 2 in dev/test, 1 new" in panel.name_list.summary_text()
 
     panel.set_word_split(None)  # a model file loaded without its dataset
-    assert panel._names.marks() == ["dataset unknown"] * 4
-    assert "dataset unknown" in panel._names._table.item(0, 1).text()
+    assert panel.name_list.marks() == ["dataset unknown"] * 4
+    assert "dataset unknown" in panel.name_list.row_texts(0)[1]
 
 
 def test_the_name_list_nll_is_the_sum_of_minus_log_p(panel: SamplingPanel, trained) -> None:
@@ -255,34 +265,34 @@ def test_the_name_list_nll_is_the_sum_of_minus_log_p(panel: SamplingPanel, train
     panel.set_model(config, weights, vocab, same_model=False)
     panel.finish_name()
     state = panel.state
-    entry = panel._names.entries()[-1]
+    entry = panel.name_entries()[-1]
     assert entry.nll == pytest.approx(-sum(math.log(p) for p in state.probabilities))
     assert entry.predictions == len(state.chosen)
-    assert f"{entry.nll:.2f}" in panel._stats.text()
+    assert f"{entry.nll:.2f}" in panel.stats_text()
 
 
 def test_score_a_name(panel: SamplingPanel, qtbot, trained) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    qtbot.keyClicks(panel._score._edit, "emma")
+    qtbot.keyClicks(panel.score_field, "emma")
     scores, nll = Sampler(config, weights, vocab).score("emma")
-    rows = panel._score.rows()
+    rows = panel.score_box.rows()
     assert [r[1] for r in rows] == ["e", "m", "m", "a", ".  (end)"]
     assert [r[0] for r in rows] == ["...", "..e", ".em", "emm", "mma"]
     assert [r[2] for r in rows] == pytest.approx([s.probability for s in scores])
-    assert f"{nll:.2f}" in panel._score.result_text()
+    assert f"{nll:.2f}" in panel.score_box.result_text()
 
-    panel._score.set_name("Emma!")
-    assert panel._score.rows() == []
-    assert "Not in the vocabulary" in panel._score.result_text()
-    assert "'!'" in panel._score.result_text()
+    panel.score_box.set_name("Emma!")
+    assert panel.score_box.rows() == []
+    assert "Not in the vocabulary" in panel.score_box.result_text()
+    assert "'!'" in panel.score_box.result_text()
 
     # a double-click on a generated name scores it
     panel.finish_name()
-    name = panel._names.names()[-1]
-    panel._names._activate_row(0, 0)
-    assert panel._score._edit.text() == name
-    assert panel._tabs.currentIndex() == 1
+    name = panel.names()[-1]
+    panel.name_list.activate(0)
+    assert panel.score_field.text() == name
+    assert panel.current_tab() == "score"
 
 
 def test_a_new_snapshot_of_the_same_model_keeps_the_name(panel: SamplingPanel, trained) -> None:
@@ -291,17 +301,17 @@ def test_a_new_snapshot_of_the_same_model_keeps_the_name(panel: SamplingPanel, t
     panel.finish_name()
     panel.back()  # a name in progress, several characters long
     chosen = list(panel.state.chosen)
-    listed = panel._names.names()
+    listed = panel.names()
     assert len(chosen) >= 1 and listed
 
     newer = {k: v * 0.5 for k, v in weights.items()}  # "training went on"
     panel.set_model(config, newer, vocab, same_model=True)
     assert panel.state.chosen == chosen
-    assert panel._names.names() == listed
+    assert panel.names() == listed
     expected = Sampler(config, newer, vocab).distribution(panel.shown_context())
-    np.testing.assert_allclose(panel._bars.bar_heights(), expected, rtol=1e-6)
+    np.testing.assert_allclose(panel.bars.bar_heights(), expected, rtol=1e-6)
     newer["W2"][:] = 0  # the panel sampled from its own copy
-    np.testing.assert_allclose(panel._bars.bar_heights(), expected, rtol=1e-6)
+    np.testing.assert_allclose(panel.bars.bar_heights(), expected, rtol=1e-6)
     panel.step()  # the name continues where it was, with the new weights
     assert panel.state.chosen[:-1] == chosen
     drawn_from = Sampler(config, {k: v * 0.5 for k, v in weights.items()}, vocab)
@@ -331,7 +341,7 @@ def test_sampling_while_a_trainer_changes_the_model(
         with _one_torch_thread():
             trainer.run(1)  # the live tensors change; the panel keeps the snapshot's weights
         expected = Sampler(config, snapshot, dataset.vocab).distribution(panel.shown_context())
-        np.testing.assert_allclose(panel._bars.bar_heights(), expected, rtol=1e-6)
+        np.testing.assert_allclose(panel.bars.bar_heights(), expected, rtol=1e-6)
         shown = panel.sampler.distribution(panel.shown_context())
         np.testing.assert_allclose(shown, expected, rtol=1e-6)
     assert steps >= 4
@@ -341,11 +351,11 @@ def test_temperature_rescales_the_bars(panel: SamplingPanel, trained) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
     panel.step()
-    panel._temperature.setValue(0.5)
+    panel.set_temperature(0.5)
     model = MLP(config, {k: torch.tensor(v) for k, v in weights.items()})
     logits = model.logits(torch.tensor([panel.shown_context()]))
     expected = F.softmax(logits / 0.5, dim=1)[0].numpy()
-    np.testing.assert_allclose(panel._bars.bar_heights(), expected, rtol=1e-5)
+    np.testing.assert_allclose(panel.bars.bar_heights(), expected, rtol=1e-5)
     panel.step()
     assert panel.state.probabilities[-1] == pytest.approx(
         Sampler(config, weights, vocab).distribution(panel.shown_context(), 0.5)[
@@ -358,46 +368,85 @@ def test_temperature_rescales_the_bars(panel: SamplingPanel, trained) -> None:
 def test_auto_play_finishes_a_name(panel: SamplingPanel, qtbot, trained) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    panel._speed.setValue(30)
-    panel._play.click()
-    assert panel._play.text() == "Stop"
-    qtbot.waitUntil(lambda: len(panel._names.names()) >= 1, timeout=10_000)
-    panel._play.click()
-    assert not panel._timer.isActive()
+    panel.set_speed(30)
+    panel.play_action.trigger()
+    assert panel.play_action.text() == "Pause"
+    assert panel.is_playing()
+    qtbot.waitUntil(lambda: len(panel.names()) >= 1, timeout=10_000)
+    panel.play_action.trigger()
+    assert not panel.is_playing()
     expected = lecture_sample(weights, config.block_size, vocab.itos, DEFAULT_SAMPLE_SEED, 1)
-    assert panel._names.names()[0] == expected[0]
+    assert panel.names()[0] == expected[0]
 
 
-def test_keyboard_shortcuts(panel: SamplingPanel, qtbot, trained) -> None:
+def test_keyboard_shortcuts_work_window_wide_but_not_in_text_fields(qtbot, trained) -> None:
+    """S, F, Backspace, R and P reach the panel from anywhere in its window, unless a text
+    field (or a spin box) has focus: then the field gets the key."""
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    panel = SamplingPanel()
+    window.setCentralWidget(panel)
+    elsewhere = QWidget()
+    button, field, spin = QPushButton("elsewhere"), QLineEdit(), QSpinBox()
+    row = QHBoxLayout(elsewhere)
+    for widget in (button, field, spin):
+        row.addWidget(widget)
+    dock = QDockWidget("Other panel", window)
+    dock.setWidget(elsewhere)
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    window.resize(1100, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    panel.activateWindow()
-    panel._step.setFocus()
-    qtbot.waitUntil(panel._step.hasFocus)
-    qtbot.keyClick(panel._step, Qt.Key.Key_S)
+    assert {a.shortcut().toString() for a in panel.actions()} >= {"S", "F", "Backspace", "R", "P"}
+
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus)
+    qtbot.keyClick(button, Qt.Key.Key_S)
     assert len(panel.state.chosen) == 1
-    qtbot.keyClick(panel._step, Qt.Key.Key_Right)
-    assert len(panel.state.chosen) in (1, 2)  # 1 if the first step had ended the name
-    panel.new_name()
-    qtbot.keyClick(panel._step, Qt.Key.Key_S)
-    qtbot.keyClick(panel._step, Qt.Key.Key_Backspace)
+    qtbot.keyClick(button, Qt.Key.Key_Backspace)
     assert panel.state.chosen == []
-    qtbot.keyClick(panel._step, Qt.Key.Key_F)
+    qtbot.keyClick(button, Qt.Key.Key_F)
     assert panel.state.finished
-    qtbot.keyClick(panel._step, Qt.Key.Key_R)
+    qtbot.keyClick(button, Qt.Key.Key_R)
     assert panel.state.chosen == []
-    # a text field keeps its letters: typing a name to score does not step
-    panel._tabs.setCurrentIndex(1)
-    panel._score._edit.setFocus()
-    qtbot.waitUntil(panel._score._edit.hasFocus)
-    qtbot.keyClicks(panel._score._edit, "sofia")
-    assert panel._score._edit.text() == "sofia"
+    qtbot.keyClick(button, Qt.Key.Key_P)
+    assert panel.is_playing()
+    qtbot.keyClick(button, Qt.Key.Key_P)
+    assert not panel.is_playing()
+
+    # a text field keeps its letters and Backspace
+    panel.new_name()
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    qtbot.keyClicks(field, "sofia")
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    assert field.text() == "sofi"
     assert panel.state.chosen == []
-    panel.step()
-    qtbot.keyClick(panel._score._edit, Qt.Key.Key_Backspace)
-    qtbot.keyClick(panel._score._edit, Qt.Key.Key_Left)
-    assert panel._score._edit.text() == "sofi"
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    qtbot.keyClicks(spin, "7")
+    qtbot.keyClick(spin, Qt.Key.Key_Backspace)
+    assert panel.state.chosen == []
+    assert not panel.is_playing()
+
+    # the arrows step and take back only inside the panel
+    panel.bars.setFocus()
+    qtbot.waitUntil(panel.bars.hasFocus)
+    qtbot.keyClick(panel.bars, Qt.Key.Key_Right)
     assert len(panel.state.chosen) == 1
+    qtbot.keyClick(panel.bars, Qt.Key.Key_Left)
+    assert panel.state.chosen == []
+    panel.score_field.setFocus()
+    qtbot.waitUntil(panel.score_field.hasFocus)
+    qtbot.keyClicks(panel.score_field, "emma")
+    qtbot.keyClick(panel.score_field, Qt.Key.Key_Left)
+    qtbot.keyClick(panel.score_field, Qt.Key.Key_Backspace)
+    assert panel.score_field.text() == "ema"
+    assert panel.state.chosen == []
 
 
 def test_a_name_without_an_end_is_cut(panel: SamplingPanel, qtbot, trained) -> None:
@@ -408,7 +457,7 @@ def test_a_name_without_an_end_is_cut(panel: SamplingPanel, qtbot, trained) -> N
         panel.finish_name()
     assert str(MAX_NAME_LENGTH) in message.args[0]
     assert len(panel.state.chosen) == MAX_NAME_LENGTH
-    entry = panel._names.entries()[-1]
+    entry = panel.name_entries()[-1]
     assert entry.cut and len(entry.text) == MAX_NAME_LENGTH
     panel.step()  # a new name starts
     assert len(panel.state.chosen) == 1
@@ -417,9 +466,9 @@ def test_a_name_without_an_end_is_cut(panel: SamplingPanel, qtbot, trained) -> N
 def test_copy_and_export(panel: SamplingPanel, qtbot, trained, tmp_path: Path) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    assert not panel._export.isEnabled()
+    assert not panel.list_buttons_enabled()
     panel.sample_batch(5)
-    names = panel._names.names()
+    names = panel.names()
     assert len(names) == 5
     panel.copy_names()
     assert QGuiApplication.clipboard().text() == "\n".join(names) + "\n"
@@ -438,8 +487,122 @@ def test_clear_model_and_a_mismatched_model(panel: SamplingPanel, qtbot, trained
     with qtbot.waitSignal(panel.contextChanged) as changed:
         panel.clear_model()
     assert changed.args[0] == []
-    assert not panel._step.isEnabled()
+    assert not panel.controls_enabled()
     wrong = ModelConfig(config.block_size, config.n_embd, config.n_hidden, vocab.size + 1)
     panel.set_model(wrong, weights, vocab, same_model=False)
-    assert "Cannot sample from this model" in panel._notice.text()
-    assert not panel._step.isEnabled()
+    assert "Cannot sample from this model" in panel.notice_text()
+    assert not panel.controls_enabled()
+
+
+def test_back_then_step_draws_the_same_character_again(panel: SamplingPanel, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.step()
+    panel.step()
+    drawn = panel.state.chosen
+    panel.back()
+    panel.step()
+    assert panel.state.chosen == drawn
+    assert panel.state.forced == [False, False]
+
+
+def test_weights_too_large_give_a_message_not_an_exception(
+    panel: SamplingPanel, qtbot, trained
+) -> None:
+    config, weights, vocab = trained
+    weights["W2"][:] = 3e38
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        panel.set_model(config, weights, vocab, same_model=False)
+    assert "not finite" in message.args[0]
+    assert "not finite" in panel.notice_text()
+    panel.step()  # nothing escapes from the slots either
+    panel.finish_name()
+    panel.sample_batch(3)
+    assert panel.names() == [] and panel.state.chosen == []
+    panel.set_model(config, {k: v * 0.0 for k, v in weights.items()}, vocab, same_model=True)
+    assert panel.notice_text() == ""  # fine weights again: the message goes
+
+
+def test_the_header_and_the_bar_label_show_the_same_number(panel: SamplingPanel, trained) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.step()
+    label = panel.bars.value_label()
+    assert label and f"p = {label}" in panel.header_text()
+    assert "when drawn" not in panel.header_text()
+    panel.set_temperature(2.0)  # the bars now show T = 2: the header says both
+    label = panel.bars.value_label()
+    assert f"with p = {label} (p = " in panel.header_text()
+    assert "when drawn, at T = 1.00" in panel.header_text()
+    last = panel.state.chosen[-1]
+    assert label == format_probability(panel.bar_probabilities()[last])
+
+
+def test_an_untrained_model_gets_a_note_about_its_peaked_bars(
+    panel: SamplingPanel, small_words: list[str]
+) -> None:
+    vocab = Vocabulary.from_words(small_words)
+    config = ModelConfig(3, 10, 200, vocab.size)
+    panel.set_model(config, MLP.init(config, "lecture").snapshot(), vocab, same_model=False)
+    assert panel.bar_probabilities().max() > 0.9  # the lecture's randn init
+    assert panel.notice_text() == UNTRAINED_NOTE
+    panel.set_model(config, MLP.init(config, "scaled").snapshot(), vocab, same_model=False)
+    assert panel.notice_text() == ""
+
+
+def test_scoring_details(panel: SamplingPanel, trained) -> None:
+    config, weights, vocab = trained
+    weights["b2"][vocab.stoi["z"]] -= 20  # 'z' gets p ~ 1e-9
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.score_name("EMMA")
+    assert "Scored as 'emma'" in panel.score_box.result_text()
+    assert [r[1] for r in panel.score_box.rows()][:4] == ["e", "m", "m", "a"]
+    assert panel.score_box.header_fits()
+    # a probability that rounds to 0.0000 is written in scientific notation
+    panel.score_name("zzzzzz")
+    shown = panel.score_box.shown_probabilities()
+    tiny = [text for text, p in zip(shown, panel.score_box.rows(), strict=True) if p[2] < 5e-5]
+    assert tiny and all("e-" in text for text in tiny)
+    long_name = "a" * 40
+    panel.score_name(long_name)
+    assert long_name not in panel.score_box.result_text()
+    assert "…" in panel.score_box.result_text()
+    assert long_name in panel.score_box.result_tooltip()
+
+
+def test_names_with_control_characters_are_shown_visibly(panel: SamplingPanel) -> None:
+    words = [w + "\t\x1b" for w in ("ab", "ba", "abba")] * 4
+    config, weights, vocab = _random_model(words, 3)
+    panel.set_model(config, weights, vocab, same_model=False)
+    for ch in "a\t\x1b":
+        panel.force_next(vocab.stoi[ch])
+    panel.force_next(0)
+    assert panel.names() == ["a\t\x1b"]
+    assert panel.name_list.row_texts(0)[0] == "a⇥␛"
+    assert "a⇥␛" in panel.name_list.row_tooltip(0)
+    assert "⇥" in panel.bars.tick_labels() and "␛" in panel.bars.tick_labels()
+    assert "a⇥␛" in panel.header_text()
+
+
+def test_long_generated_names_are_elided_with_the_whole_name_in_a_tooltip(
+    panel: SamplingPanel, trained
+) -> None:
+    config, weights, vocab = trained
+    panel.set_model(config, weights, vocab, same_model=False)
+    _type_name(panel, "a" * 60)
+    assert panel.name_list.row_tooltip(0).startswith("'" + "a" * 60 + "'")
+    assert panel.name_list.elide_mode() == Qt.TextElideMode.ElideRight
+
+
+def test_every_change_reports_the_step_shown(panel: SamplingPanel, qtbot, trained) -> None:
+    config, weights, vocab = trained
+    shown: list[ShownStep | None] = []
+    panel.stepShown.connect(shown.append)
+    panel.set_model(config, weights, vocab, same_model=False)
+    assert shown[-1].context == (0, 0, 0) and shown[-1].chosen is None
+    panel.force_next(vocab.stoi["e"])
+    assert shown[-1].chosen == vocab.stoi["e"] and shown[-1].forced
+    panel.set_temperature(0.5)
+    assert shown[-1].temperature == 0.5
+    panel.clear_model()
+    assert shown[-1] is None

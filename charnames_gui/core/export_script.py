@@ -1,0 +1,363 @@
+"""A run of the app as the lecture's own code: a standalone Python script or a Jupyter notebook.
+
+The cells are those of makemore part 2 (build_dataset, the five tensors, the training loop, the
+evaluation, the sampling cell), filled in with the run's settings, so that a learner can read
+the run in the notebook's words and run it anywhere torch is installed. With the autograd
+engine the exported loop gives the app's weights bit for bit: the same split
+(random.seed(split_seed) + shuffle), the same draws of the initial weights (one generator, in
+the order C, W1, b1, W2, b2), the same minibatches (the app's BatchSampler draws from a
+generator seeded seed + 1, which equals the lecture's per-step torch.randint from it), the same
+operations in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from charnames_gui.core.checkpoint import ModelFile
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.errors import ConfigError
+from charnames_gui.core.model import ModelConfig
+from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED
+from charnames_gui.core.training import TrainConfig
+
+CellKind = Literal["markdown", "code"]
+SAMPLE_COUNT = 20  # the lecture's sampling cell prints 20 names
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What the exported code needs to know about a run."""
+
+    model_config: ModelConfig
+    train_config: TrainConfig
+    split_seed: int
+    itos: tuple[str, ...]  # the model's vocabulary; itos[0] is the boundary token
+    data_path: str  # absolute path of the dataset file the code reads
+    dataset_hash: str  # Dataset.content_hash() of its words, checked by the code
+    chars_from_words: bool  # itos[1:] == sorted(set(''.join(words))): the lecture's line works
+    title: str = "a run of charnames-gui"
+    notes: tuple[str, ...] = ()  # what the code cannot reproduce, in the learner's words
+
+
+def run_spec(model_file: ModelFile, dataset: Dataset, title: str = "") -> RunSpec:
+    """The spec of a model file's run on `dataset` (the one it was trained on, checked by its
+    content hash when the file records one)."""
+    if dataset.path is None:
+        raise ConfigError("The dataset has no file to read, so the code could not load it")
+    summary = model_file.training
+    if summary.dataset_hash and summary.dataset_hash != dataset.content_hash():
+        raise ConfigError(
+            f"{dataset.name} (sha256 {dataset.content_hash()[:8]}) is not the dataset this model "
+            f"was trained on ({summary.dataset_name or 'unnamed'}, sha256 "
+            f"{summary.dataset_hash[:8]}); open that one to export the run"
+        )
+    config = summary.train_config_or_none()
+    notes: list[str] = []
+    if config is None:
+        config = TrainConfig(engine="autograd")
+        notes.append(
+            "The model file records no training settings (bare weights), so this code uses "
+            "the lecture's final run."
+        )
+    elif config.engine != "autograd":
+        notes.append(
+            "The app trained this run with its fast engine, whose hand-derived backward pass "
+            "differs from autograd in the last bits; train with the autograd engine "
+            "(--engine autograd) for a run this code repeats bit for bit."
+        )
+    stream_seed, stream_start = summary.batch_stream or (config.seed, 0)
+    if (stream_seed, stream_start) != (config.seed, 0):
+        notes.append(
+            f"The run's batch size or seed changed at step {stream_start:,}; this code uses "
+            "the last settings from step 0, so its minibatches differ from the app's."
+        )
+    if 0 < summary.steps < config.steps:
+        notes.append(
+            f"The model file holds the weights after {summary.steps:,} of the run's "
+            f"{config.steps:,} steps; set steps = {summary.steps} to stop where it stopped."
+        )
+    words_chars = tuple(sorted(set("".join(dataset.words))))
+    return RunSpec(
+        model_config=model_file.model.config,
+        train_config=config,
+        split_seed=model_file.split_seed,
+        itos=model_file.vocab.itos,
+        data_path=str(Path(dataset.path).resolve()),
+        dataset_hash=dataset.content_hash(),
+        chars_from_words=model_file.vocab.itos[1:] == words_chars,
+        title=title or "a run of charnames-gui",
+        notes=tuple(notes),
+    )
+
+
+def cells(spec: RunSpec) -> list[tuple[CellKind, str]]:
+    """The notebook's cells, in order: (kind, source)."""
+    m, t = spec.model_config, spec.train_config
+    boundary = spec.itos[0]
+    fan_in = m.block_size * m.n_embd
+    out: list[tuple[CellKind, str]] = []
+    intro = [
+        f"# makemore part 2: {spec.title}",
+        "",
+        "The lecture's MLP (Bengio et al. 2003) with this run's settings, exported by "
+        "charnames-gui. It needs only torch. With the autograd engine, running it top to "
+        "bottom gives the app's weights bit for bit.",
+        "",
+        f"block_size {m.block_size}, n_embd {m.n_embd}, n_hidden {m.n_hidden}, "
+        f"vocab_size {m.vocab_size}; batch {t.batch_size}, steps {t.steps:,}, "
+        f"{t.schedule} schedule, init {t.init}, seed {t.seed}, split seed {spec.split_seed}.",
+    ]
+    if spec.notes:
+        intro += ["", *[f"Note: {n}" for n in spec.notes]]
+    out.append(("markdown", "\n".join(intro)))
+    out.append(
+        (
+            "code",
+            "import hashlib\n"
+            "import math\n"
+            "import random\n"
+            "\n"
+            "import torch\n"
+            "import torch.nn.functional as F\n"
+            "\n"
+            "torch.set_num_threads(1)  # as the app trains: the same sums in the same order",
+        )
+    )
+    out.append(
+        (
+            "code",
+            "# read in all the words (as the app reads a file: lines stripped, blank lines "
+            "skipped)\n"
+            f"words = open({spec.data_path!r}, encoding='utf-8-sig').read().splitlines()\n"
+            "words = [w.strip() for w in words if w.strip()]\n"
+            "# the app knows a dataset by its content: is this the file the run used?\n"
+            "assert hashlib.sha256('\\n'.join(words).encode('utf-8')).hexdigest() == "
+            f"{spec.dataset_hash!r}, 'not the dataset of this run'\n"
+            "print(len(words), words[:8])",
+        )
+    )
+    if spec.chars_from_words:
+        chars_line = "chars = sorted(list(set(''.join(words))))"
+    else:
+        chars_line = (
+            f"chars = {list(spec.itos[1:])!r}  # the model's vocabulary (more than this file uses)"
+        )
+    out.append(
+        (
+            "code",
+            "# build the vocabulary of characters and mappings to/from integers\n"
+            f"{chars_line}\n"
+            "stoi = {s:i+1 for i,s in enumerate(chars)}\n"
+            f"stoi[{boundary!r}] = 0\n"
+            "itos = {i:s for s,i in stoi.items()}\n"
+            "vocab_size = len(itos)\n"
+            f"assert vocab_size == {m.vocab_size}\n"
+            "print(itos)",
+        )
+    )
+    out.append(
+        (
+            "code",
+            "# build the dataset\n"
+            f"block_size = {m.block_size} # context length: how many characters do we take to "
+            "predict the next one?\n"
+            "\n"
+            "def build_dataset(words):\n"
+            "  X, Y = [], []\n"
+            "  for w in words:\n"
+            "    context = [0] * block_size\n"
+            f"    for ch in w + {boundary!r}:\n"
+            "      ix = stoi[ch]\n"
+            "      X.append(context)\n"
+            "      Y.append(ix)\n"
+            "      context = context[1:] + [ix] # crop and append\n"
+            "  X = torch.tensor(X)\n"
+            "  Y = torch.tensor(Y)\n"
+            "  print(X.shape, Y.shape)\n"
+            "  return X, Y\n"
+            "\n"
+            "# run once per kernel: shuffling again reshuffles the shuffled list (another split)\n"
+            f"random.seed({spec.split_seed})\n"
+            "random.shuffle(words)\n"
+            "n1 = int(0.8*len(words))\n"
+            "n2 = int(0.9*len(words))\n"
+            "\n"
+            "Xtr, Ytr = build_dataset(words[:n1])\n"
+            "Xdev, Ydev = build_dataset(words[n1:n2])\n"
+            "Xte, Yte = build_dataset(words[n2:])",
+        )
+    )
+    if t.init == "scaled":
+        init_note = (
+            "# scaled init (makemore part 3): tanh not saturated, first loss ~ln(vocab_size)"
+        )
+        # one factor, as the app multiplies (part 3 writes * (5/3)/(fan_in**0.5): two roundings)
+        w1 = f" * ((5/3)/({fan_in}**0.5))"
+        b1, w2, b2 = " * 0.01", " * 0.01", " * 0"
+    else:
+        init_note = "# the lecture's init: plain torch.randn"
+        w1 = b1 = w2 = b2 = ""
+    out.append(
+        (
+            "code",
+            f"{init_note}\n"
+            f"g = torch.Generator().manual_seed({t.seed}) # for reproducibility\n"
+            f"C = torch.randn(({m.vocab_size}, {m.n_embd}), generator=g)\n"
+            f"W1 = torch.randn(({fan_in}, {m.n_hidden}), generator=g){w1}\n"
+            f"b1 = torch.randn({m.n_hidden}, generator=g){b1}\n"
+            f"W2 = torch.randn(({m.n_hidden}, {m.vocab_size}), generator=g){w2}\n"
+            f"b2 = torch.randn({m.vocab_size}, generator=g){b2}\n"
+            "parameters = [C, W1, b1, W2, b2]\n"
+            "print(sum(p.nelement() for p in parameters)) # number of parameters in total\n"
+            "for p in parameters:\n"
+            "  p.requires_grad = True",
+        )
+    )
+    out.append(("code", _loop_source(m, t)))
+    out.append(
+        (
+            "code",
+            "# the loss on all of the train and dev splits\n"
+            "@torch.no_grad()\n"
+            "def split_loss(X, Y):\n"
+            "  emb = C[X] # (N, block_size, n_embd)\n"
+            f"  h = torch.tanh(emb.view(-1, {fan_in}) @ W1 + b1) # (N, {m.n_hidden})\n"
+            f"  logits = h @ W2 + b2 # (N, {m.vocab_size})\n"
+            "  return F.cross_entropy(logits, Y).item()\n"
+            "\n"
+            "print('train', split_loss(Xtr, Ytr))\n"
+            "print('dev', split_loss(Xdev, Ydev))",
+        )
+    )
+    out.append(
+        (
+            "code",
+            "# sample from the model\n"
+            f"g = torch.Generator().manual_seed(2147483647 + {DEFAULT_SAMPLE_SEED - 2147483647})\n"
+            "\n"
+            f"for _ in range({SAMPLE_COUNT}):\n"
+            "\n"
+            "    out = []\n"
+            "    context = [0] * block_size # initialize with all ...\n"
+            "    while True:\n"
+            "      emb = C[torch.tensor([context])] # (1,block_size,d)\n"
+            "      h = torch.tanh(emb.view(1, -1) @ W1 + b1)\n"
+            "      logits = h @ W2 + b2\n"
+            "      probs = F.softmax(logits, dim=1)\n"
+            "      ix = torch.multinomial(probs, num_samples=1, generator=g).item()\n"
+            "      context = context[1:] + [ix]\n"
+            "      out.append(ix)\n"
+            "      if ix == 0 or len(out) == 100: # 100: the app's stop for endless names\n"
+            "        break\n"
+            "\n"
+            "    print(''.join(itos[i] for i in out))",
+        )
+    )
+    return out
+
+
+def _lr_line(t: TrainConfig) -> str:
+    """The schedule as core.training.TrainConfig.lr_at computes it, in the lecture's form."""
+    if t.schedule == "constant":
+        return f"  lr = {t.lr!r}"
+    if t.schedule == "step":
+        return f"  lr = {t.lr!r} if i < {t.lr_decay_at} else {t.lr_after!r}"
+    return (
+        "  # cosine from lr down to lr_after at the last step\n"
+        f"  progress = min(i / max({t.steps} - 1, 1), 1.0)\n"
+        f"  lr = {t.lr_after!r} + 0.5 * ({t.lr!r} - {t.lr_after!r}) * "
+        "(1 + math.cos(math.pi * progress))"
+    )
+
+
+def _loop_source(m: ModelConfig, t: TrainConfig) -> str:
+    fan_in = m.block_size * m.n_embd
+    return (
+        "# the minibatch stream: the app draws from a generator seeded seed + 1 (the same as\n"
+        f"# torch.manual_seed({t.seed + 1}) before the lecture's plain torch.randint)\n"
+        f"g_batches = torch.Generator().manual_seed({t.seed} + 1)\n"
+        f"steps = {t.steps}\n"
+        "lossi = []\n"
+        "stepi = []\n"
+        "\n"
+        "for i in range(steps):\n"
+        "\n"
+        "  # minibatch construct\n"
+        f"  ix = torch.randint(0, Xtr.shape[0], ({t.batch_size},), generator=g_batches)\n"
+        "\n"
+        "  # forward pass\n"
+        f"  emb = C[Xtr[ix]] # ({t.batch_size}, {m.block_size}, {m.n_embd})\n"
+        f"  h = torch.tanh(emb.view(-1, {fan_in}) @ W1 + b1) # ({t.batch_size}, {m.n_hidden})\n"
+        f"  logits = h @ W2 + b2 # ({t.batch_size}, {m.vocab_size})\n"
+        "  loss = F.cross_entropy(logits, Ytr[ix])\n"
+        "\n"
+        "  # backward pass\n"
+        "  for p in parameters:\n"
+        "    p.grad = None\n"
+        "  loss.backward()\n"
+        "\n"
+        "  # update\n"
+        f"{_lr_line(t)}\n"
+        "  for p in parameters:\n"
+        "    p.data += -lr * p.grad\n"
+        "\n"
+        "  # track stats\n"
+        "  stepi.append(i)\n"
+        "  lossi.append(loss.log10().item())\n"
+        "\n"
+        "print(loss.item())"
+    )
+
+
+def script_text(spec: RunSpec) -> str:
+    """The cells as one Python script: markdown as comments, code as it is."""
+    parts = [
+        "#!/usr/bin/env python3",
+        "# Exported by charnames-gui (`charnames export MODEL --script FILE`). Needs only torch.",
+    ]
+    for kind, source in cells(spec):
+        if kind == "markdown":
+            parts.append("\n".join(f"# {line}".rstrip() for line in source.splitlines()))
+        else:
+            parts.append(source)
+    return "\n\n".join(parts) + "\n"
+
+
+def notebook(spec: RunSpec) -> Any:
+    """The cells as a Jupyter notebook (an nbformat v4 NotebookNode, validated)."""
+    import nbformat  # only needed for notebooks
+    from nbformat import v4
+
+    nb = v4.new_notebook()
+    nb.cells = [
+        v4.new_markdown_cell(source) if kind == "markdown" else v4.new_code_cell(source)
+        for kind, source in cells(spec)
+    ]
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.validate(nb)
+    return nb
+
+
+def notebook_text(spec: RunSpec) -> str:
+    import nbformat
+
+    return str(nbformat.writes(notebook(spec)))
+
+
+def write_export(path: str | Path, text: str) -> None:
+    """Write exported code; a folder that is missing or read-only is one clear line."""
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"Cannot export to {target}: it is a folder")
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot write {target}: {exc.strerror or exc}") from exc

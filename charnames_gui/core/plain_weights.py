@@ -1,0 +1,149 @@
+"""A learner's own weights: the five tensors C, W1, b1, W2, b2 from the lecture's notebook.
+
+Two ways a notebook saves them, both accepted:
+
+    from safetensors.torch import save_file
+    save_file({"C": C, "W1": W1, "b1": b1, "W2": W2, "b2": b2}, "mine.safetensors")
+    torch.save([C, W1, b1, W2, b2], "mine.pt")       # or a tuple, or a dict keyed C, W1, ...
+
+A torch.save file is a pickle, so it is read only with torch.load(..., weights_only=True):
+PyTorch's restricted unpickler, which builds tensors and plain containers and refuses
+anything that would run code. The configuration comes from the shapes; the vocabulary is the
+lecture's ('.' and a-z) for 27 rows, else the open dataset's when its size fits.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import string
+import warnings
+from typing import Any
+
+import torch
+
+from charnames_gui.core.data import Vocabulary
+from charnames_gui.core.errors import CharnamesError, ModelFileError
+from charnames_gui.core.model import LIMITS, MAX_PARAMETERS, PARAMETER_NAMES, ModelConfig
+
+# The lecture's vocabulary: stoi = {s: i + 1 for i, s in enumerate(chars)}; stoi['.'] = 0
+LECTURE_VOCAB = Vocabulary((".", *string.ascii_lowercase))
+
+
+def tensors_from_torch_save(raw: bytes, name: str) -> dict[str, torch.Tensor]:
+    """The five tensors of a torch.save file (list, tuple or dict), loaded without running
+    any code the file may hold."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # legacy-format notes; the error below says enough
+            obj = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ModelFileError(
+            f"{name} is a pickle that holds something other than tensors (loading it could "
+            "run code), so it was not loaded. Save only the five tensors: "
+            "torch.save([C, W1, b1, W2, b2], path)"
+        ) from exc
+    except (RuntimeError, ValueError, EOFError, OSError, KeyError, IndexError) as exc:
+        raise ModelFileError(f"{name} is a damaged or truncated torch.save file") from exc
+    return _five_tensors(obj, name)
+
+
+def _five_tensors(obj: Any, name: str) -> dict[str, torch.Tensor]:
+    expected = ", ".join(PARAMETER_NAMES)
+    if isinstance(obj, dict):
+        keys = [k for k in obj if isinstance(k, str)]
+        if len(keys) != len(obj) or set(keys) != set(PARAMETER_NAMES):
+            found = ", ".join(sorted(str(k) for k in obj)[:10]) or "nothing"
+            raise ModelFileError(
+                f"{name} holds {found}; a model needs exactly the tensors {expected}"
+            )
+        tensors = {k: obj[k] for k in PARAMETER_NAMES}
+    elif isinstance(obj, list | tuple):
+        if len(obj) != len(PARAMETER_NAMES):
+            raise ModelFileError(
+                f"{name} holds a list of {len(obj)} items; a model needs the 5 tensors "
+                f"[{expected}] in this order"
+            )
+        tensors = dict(zip(PARAMETER_NAMES, obj, strict=True))
+    else:
+        raise ModelFileError(
+            f"{name} holds a {type(obj).__name__}; a model needs the tensors {expected} "
+            "as a list, tuple or dict"
+        )
+    for key, value in tensors.items():
+        if not isinstance(value, torch.Tensor):
+            raise ModelFileError(f"{name}: {key} is a {type(value).__name__}, not a tensor")
+    return {k: v.detach() for k, v in tensors.items()}
+
+
+def float32_tensors(tensors: dict[str, torch.Tensor], name: str) -> dict[str, torch.Tensor]:
+    """Check each tensor is real numbers and convert to float32 (float64 from a notebook is
+    fine); the caller checks finiteness."""
+    out = {}
+    for key in PARAMETER_NAMES:
+        t = tensors[key]
+        if not (t.is_floating_point()) or t.is_complex():
+            raise ModelFileError(f"{name}: {key} holds {t.dtype} values, not real numbers")
+        if t.numel() > MAX_PARAMETERS:
+            raise ModelFileError(f"{name}: {key} is larger than any model this app trains")
+        out[key] = t.to(torch.float32).contiguous()
+    return out
+
+
+def config_from_shapes(tensors: dict[str, torch.Tensor], name: str) -> ModelConfig:
+    """block_size, n_embd, n_hidden and vocab_size read off the shapes, every pair checked:
+
+    C (vocab_size, n_embd)   W1 (block_size * n_embd, n_hidden)   b1 (n_hidden,)
+    W2 (n_hidden, vocab_size)   b2 (vocab_size,)
+    """
+    dims = {"C": 2, "W1": 2, "b1": 1, "W2": 2, "b2": 1}
+    for key, ndim in dims.items():
+        shape = tuple(tensors[key].shape)
+        if len(shape) != ndim:
+            raise ModelFileError(
+                f"{name}: {key} has shape {shape}; it should have {ndim} dimension"
+                + ("s" if ndim > 1 else "")
+            )
+    vocab_size, n_embd = tensors["C"].shape
+    fan_in, n_hidden = tensors["W1"].shape
+    checks = [
+        (n_embd > 0 and fan_in % n_embd == 0 and fan_in > 0,
+         f"W1 has {fan_in} rows, not a multiple of C's {n_embd} columns (block_size * n_embd)"),
+        (tensors["b1"].shape[0] == n_hidden,
+         f"b1 has {tensors['b1'].shape[0]} entries but W1 has {n_hidden} columns (n_hidden)"),
+        (tensors["W2"].shape[0] == n_hidden,
+         f"W2 has {tensors['W2'].shape[0]} rows but W1 has {n_hidden} columns (n_hidden)"),
+        (tensors["W2"].shape[1] == vocab_size,
+         f"W2 has {tensors['W2'].shape[1]} columns but C has {vocab_size} rows (vocab_size)"),
+        (tensors["b2"].shape[0] == vocab_size,
+         f"b2 has {tensors['b2'].shape[0]} entries but C has {vocab_size} rows (vocab_size)"),
+    ]  # fmt: skip
+    for ok, message in checks:
+        if not ok:
+            raise ModelFileError(f"{name}: the shapes do not fit together: {message}")
+    config = ModelConfig(
+        block_size=fan_in // n_embd, n_embd=n_embd, n_hidden=n_hidden, vocab_size=vocab_size
+    )
+    try:
+        config.validate()
+    except CharnamesError as exc:
+        limits = ", ".join(f"{k} {lo}-{hi:,}" for k, (lo, hi) in LIMITS.items())
+        raise ModelFileError(f"{name}: {exc} (the app handles {limits})") from exc
+    return config
+
+
+def vocabulary_for(vocab_size: int, dataset_vocab: Vocabulary | None, name: str) -> Vocabulary:
+    """The lecture's '.'+a-z for 27 rows; else the open dataset's when its size matches."""
+    if vocab_size == LECTURE_VOCAB.size:
+        return LECTURE_VOCAB
+    if dataset_vocab is not None and dataset_vocab.size == vocab_size:
+        return dataset_vocab
+    have = (
+        f"the open dataset has {dataset_vocab.size} symbols"
+        if dataset_vocab is not None
+        else "no dataset is open"
+    )
+    raise ModelFileError(
+        f"{name} has {vocab_size} rows in C, so {vocab_size} symbols, but does not say which; "
+        f"{have}. Open the dataset it was trained on first (charnames: --data FILE)"
+    )

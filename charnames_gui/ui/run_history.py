@@ -1,0 +1,103 @@
+"""The run history for the Qt side: core.run_writer's thread, its reports as queued signals.
+
+Every call returns at once; the database is opened, read and written on the writer's thread,
+so a history locked by another Charnames never freezes the window. Views and Experiments
+listen to the signals (delivered on the GUI thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from charnames_gui.core.run_writer import (
+    Busy,
+    Deleted,
+    Failed,
+    HistoryEvent,
+    Opened,
+    Queued,
+    Recorded,
+    RunWriter,
+    Updated,
+)
+from charnames_gui.core.runs import RunRecord
+
+CLOSE_TIMEOUT = 2.0  # seconds to let the last writes land on close; the rest stay pending
+
+
+class RunHistory(QObject):
+    opened = Signal(object)  # Opened: every stored run, and a recovery message or None
+    busyChanged = Signal(bool, str)  # locked by another program: True and the sentence
+    queued = Signal(int, object)  # token, RunRecord waiting for the lock (no id yet)
+    recorded = Signal(int, object)  # token, RunRecord as stored (id None: not saved)
+    updated = Signal(object)  # RunRecord with a new note or test loss
+    deleted = Signal(object)  # tuple of ids
+    failed = Signal(str)  # a sentence for the status bar
+
+    _event = Signal(object)  # from the writer's thread; queued to this object's thread
+
+    def __init__(self, path: str | Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.read_only = False
+        self.busy = False
+        self.message: str | None = None  # the recovery message of the last open
+        self.is_open = False
+        self._event.connect(self._dispatch)
+        self._closed = False
+        self._writer = RunWriter(self.path, self._from_writer)
+
+    # -- intent (returns at once) -------------------------------------------------------------
+    def add(self, record: RunRecord) -> int:
+        """Record a run; `recorded` follows with the same token once it is stored."""
+        return self._writer.add(record)
+
+    def update_note(self, run_id: int, note: str) -> None:
+        self._writer.update_note(run_id, note)
+
+    def set_test_loss(self, run_id: int, loss: float | None) -> None:
+        self._writer.set_test_loss(run_id, loss)
+
+    def delete(self, run_ids: Iterable[int]) -> None:
+        self._writer.delete(run_ids)
+
+    def reload(self) -> None:
+        self._writer.reload()
+
+    def close(self) -> None:
+        """Stop the writer (waiting at most CLOSE_TIMEOUT for the last writes)."""
+        if not self._closed:
+            self._closed = True
+            self._writer.close(CLOSE_TIMEOUT)
+
+    # -- reports ------------------------------------------------------------------------------
+    def _from_writer(self, event: HistoryEvent) -> None:
+        """On the writer's thread: hand the event to the GUI thread (a queued signal)."""
+        if self._closed:
+            return
+        with contextlib.suppress(RuntimeError):  # the window, and this object, are gone
+            self._event.emit(event)
+
+    def _dispatch(self, event: HistoryEvent) -> None:
+        if isinstance(event, Opened):
+            self.is_open, self.read_only = True, event.read_only
+            if event.message is not None:
+                self.message = event.message
+            self.opened.emit(event)
+        elif isinstance(event, Busy):
+            self.busy = event.busy
+            self.busyChanged.emit(event.busy, event.message)
+        elif isinstance(event, Queued):
+            self.queued.emit(event.token, event.record)
+        elif isinstance(event, Recorded):
+            self.recorded.emit(event.token, event.record)
+        elif isinstance(event, Updated):
+            self.updated.emit(event.record)
+        elif isinstance(event, Deleted):
+            self.deleted.emit(event.ids)
+        elif isinstance(event, Failed):
+            self.failed.emit(event.message)

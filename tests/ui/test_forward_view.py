@@ -1,0 +1,167 @@
+"""The forward-pass view follows the sampling panel and tells each cell's value on hover."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QToolTip, QWidget
+
+from charnames_gui.core.data import Vocabulary
+from charnames_gui.core.forward import inspect_forward
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.ui.forward_view import ForwardView
+from charnames_gui.ui.sampling_panel import SamplingPanel
+
+
+@pytest.fixture
+def pair(qtbot) -> Iterator[tuple[SamplingPanel, ForwardView]]:  # type: ignore[no-untyped-def]
+    host = QWidget()
+    qtbot.addWidget(host)
+    panel, view = SamplingPanel(), ForwardView()
+    row = QHBoxLayout(host)
+    row.addWidget(panel, 3)
+    row.addWidget(view, 2)
+    panel.stepShown.connect(view.show_step)
+    host.resize(1200, 700)
+    host.show()
+    qtbot.waitExposed(host)
+    yield panel, view
+    host.close()
+
+
+def _model(words: list[str], block: int, embd: int, hidden: int, init: str = "scaled"):  # type: ignore[no-untyped-def]
+    vocab = Vocabulary.from_words(words)
+    config = ModelConfig(block, embd, hidden, vocab.size)
+    weights = MLP.init(config, init, seed=2).snapshot()
+    weights["b2"][0] += 1.5  # names end
+    return config, weights, vocab
+
+
+def _follows(qtbot, panel: SamplingPanel, view: ForwardView, weights: dict) -> None:  # type: ignore[no-untyped-def]
+    """The view ends up showing the forward pass of the panel's shown context."""
+    context = tuple(panel.shown_context())
+    qtbot.waitUntil(lambda: view.forward() is not None and view.forward().context == context)
+    fp = view.forward()
+    sampler = panel.sampler
+    expected = inspect_forward(
+        weights, sampler.model.config, sampler.vocab.itos, list(context), panel.temperature()
+    )
+    np.testing.assert_allclose(fp.h, expected.h, atol=1e-6)
+    np.testing.assert_allclose(fp.probs, panel.bar_probabilities(), atol=1e-6)
+
+
+def test_follows_step_back_a_forced_choice_and_temperature(
+    qtbot, pair, small_words: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    panel, view = pair
+    config, weights, vocab = _model(small_words, 3, 10, 200)
+    panel.set_model(config, weights, vocab, same_model=False)
+    _follows(qtbot, panel, view, weights)
+    assert view.forward().context == (0, 0, 0)
+    panel.force_next(vocab.stoi["e"])
+    panel.force_next(vocab.stoi["m"])
+    _follows(qtbot, panel, view, weights)
+    assert view.forward().context_chars == (".", ".", "e")
+    panel.step()
+    _follows(qtbot, panel, view, weights)
+    assert view.forward().context_chars == (".", "e", "m")
+    panel.back()
+    _follows(qtbot, panel, view, weights)
+    assert view.forward().context_chars == (".", ".", "e")
+    panel.set_temperature(0.5)
+    qtbot.waitUntil(lambda: view.forward().temperature == 0.5)
+    _follows(qtbot, panel, view, weights)
+    renders = view.renders
+    panel.set_sorted(True)  # nothing the forward pass depends on: no recomputation
+    panel.set_temperature(0.5)
+    qtbot.wait(150)
+    assert view.renders == renders
+    panel.clear_model()
+    qtbot.waitUntil(lambda: view.forward() is None)
+
+
+def test_hover_shows_values_units_and_contributions(qtbot, pair, small_words) -> None:  # type: ignore[no-untyped-def]
+    panel, view = pair
+    config, weights, vocab = _model(small_words, 3, 10, 200, init="lecture")
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.force_next(vocab.stoi["e"])
+    qtbot.waitUntil(lambda: view.forward() is not None and view.forward().context[-1] == 0)
+    canvas = view.canvas
+    fp = view.forward()
+
+    tip = canvas.tooltip_at(canvas.cell_center("emb", 2 * 10 + 4))
+    assert f"emb[0, 2, 4] = C[0, 4] = {fp.emb[2, 4]:.4f}" in tip
+    j = int(np.argmax(np.abs(fp.h)))
+    tip = canvas.tooltip_at(canvas.cell_center("h", j))
+    assert f"hidden unit {j}: hpreact = {fp.hpreact[j]:.4f}, h = tanh = {fp.h[j]:.4f}" in tip
+    assert "saturated" in tip
+    raised, lowered = fp.unit_effects(j)
+    assert f"'{raised[0][0]}' {raised[0][1]:+.2f}" in tip
+    assert f"'{lowered[0][0]}' {lowered[0][1]:+.2f}" in tip
+    c = vocab.stoi["a"]
+    tip = canvas.tooltip_at(canvas.cell_center("logits", c))
+    assert f"logit of 'a' = {fp.logits[c]:.4f}" in tip
+    j0, v0 = fp.logit_contributions(c)[0]
+    assert f"unit {j0}: h[{j0}] * W2[{j0}, {c}] = {v0:+.4f}" in tip
+    assert "context[2] = 0" in canvas.tooltip_at(canvas.cell_center("context", 2))
+    assert canvas.tooltip_at(QPoint(2, 2)) == ""
+
+    # a real tooltip event shows the same text
+    pos = canvas.cell_center("logits", c)
+    event = QHelpEvent(QEvent.Type.ToolTip, pos, canvas.mapToGlobal(pos))
+    QApplication.sendEvent(canvas, event)
+    assert QToolTip.text() == canvas.tooltip_at(pos)
+
+
+@pytest.mark.parametrize(("block", "embd", "hidden"), [(1, 2, 8), (32, 16, 4096), (8, 256, 64)])
+def test_every_size_the_app_allows(qtbot, pair, block: int, embd: int, hidden: int) -> None:  # type: ignore[no-untyped-def]
+    panel, view = pair
+    words = [chr(0x100 + i) * 3 + chr(0x100 + (i * 7) % 199) for i in range(199)]  # vocab 200
+    config, weights, vocab = _model(words, block, embd, hidden)
+    assert vocab.size == 200
+    panel.set_model(config, weights, vocab, same_model=False)
+    qtbot.waitUntil(lambda: view.forward() is not None)
+    canvas = view.canvas
+    # every cell at least 3 px wide: long strips wrap, then average neighbours
+    for stage in ("embcat", "hpreact", "h", "logits"):
+        cell_width, rect = canvas.strip_geometry(stage)
+        assert cell_width >= 3
+        assert rect.right() <= canvas.width()
+    if hidden == 4096:
+        assert canvas.strip_cells("h") < hidden
+        tip = canvas.tooltip_at(canvas.cell_center("h", 4000))
+        assert "values in one cell" in tip and "saturated" in tip
+    else:
+        assert canvas.strip_cells("h") == hidden
+    canvas.grab()  # paints without error
+
+
+def test_computes_nothing_while_hidden_and_catches_up_when_shown(
+    qtbot, small_words: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    panel, view = SamplingPanel(), ForwardView()
+    qtbot.addWidget(panel)
+    qtbot.addWidget(view)
+    panel.stepShown.connect(view.show_step)
+    config, weights, vocab = _model(small_words, 3, 4, 16)
+    panel.set_model(config, weights, vocab, same_model=False)
+    for _ in range(5):
+        panel.step()
+    assert view.renders == 0
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.renders == 1
+    assert view.forward().context == tuple(panel.shown_context())
+
+
+def test_weights_too_large_show_a_message(qtbot, pair, small_words: list[str]) -> None:  # type: ignore[no-untyped-def]
+    panel, view = pair
+    config, weights, vocab = _model(small_words, 3, 4, 16)
+    weights["W2"][:] = 3e38
+    panel.set_model(config, weights, vocab, same_model=False)
+    qtbot.wait(120)
+    assert view.forward() is None

@@ -1,0 +1,135 @@
+"""The hidden-layer view: drawn from snapshots, off the GUI thread, only while visible."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.hidden_stats import example_sample, hidden_stats
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.ui.hidden_layer_view import SHOWN_EXAMPLES, HiddenLayerView
+
+
+@pytest.fixture
+def view(qtbot) -> Iterator[HiddenLayerView]:  # type: ignore[no-untyped-def]
+    widget = HiddenLayerView()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    yield widget
+    assert widget.wait_idle()
+
+
+@pytest.fixture
+def setup(small_words: list[str]):  # type: ignore[no-untyped-def]
+    dataset = Dataset(small_words)
+    config = ModelConfig(3, 10, 200, dataset.vocab.size)
+    X, Y = dataset.examples(3).tensors["train"]
+    return config, (X, Y)
+
+
+def test_draws_the_stats_of_the_newest_snapshot(qtbot, view: HiddenLayerView, setup) -> None:  # type: ignore[no-untyped-def]
+    config, examples = setup
+    view.set_model(config, examples, lambda step: 0.1 if step < 100 else 0.01)
+    view.show()
+    qtbot.waitExposed(view)
+    weights = MLP.init(config, "lecture").snapshot()
+    with qtbot.waitSignal(view.statsShown, timeout=10_000) as shown:
+        view.offer(0, weights)
+    stats = shown.args[0]
+    expected = hidden_stats(weights, config, example_sample(*examples), 0.1, 0)
+    assert stats.saturated_fraction == pytest.approx(expected.saturated_fraction)
+    assert stats.saturated_fraction > 0.5  # the lecture's init
+    shown = expected.saturated[:SHOWN_EXAMPLES].astype(np.float32)
+    np.testing.assert_array_equal(view.saturation_image(), shown)
+    edges, counts = view.histogram("h")
+    np.testing.assert_array_equal(counts, expected.h_counts)
+    np.testing.assert_allclose(edges, expected.h_edges)
+    assert f"{expected.saturated_fraction:.1%}" in view.summary_text()
+    assert "dead units" in view.summary_text()
+
+    scaled = MLP.init(config, "scaled").snapshot()
+    with qtbot.waitSignal(view.statsShown, timeout=10_000) as shown:
+        view.offer(200, scaled)
+    assert shown.args[0].saturated_fraction < 0.2
+    assert shown.args[0].lr == 0.01  # the learning rate of that step
+    assert view.history.steps == [0, 200]
+
+
+def test_a_burst_of_snapshots_is_analysed_at_most_a_few_times(qtbot, view, setup) -> None:  # type: ignore[no-untyped-def]
+    config, examples = setup
+    view.set_model(config, examples, lambda step: 0.1)
+    view.show()
+    qtbot.waitExposed(view)
+    shown: list[object] = []
+    view.statsShown.connect(shown.append)
+    model = MLP.init(config, "scaled")
+    for step in range(0, 50):
+        view.offer(step, model.snapshot())
+    qtbot.waitUntil(lambda: view.stats() is not None and view.stats().step == 49, timeout=10_000)
+    assert len(shown) <= 3  # the first at once, then only the newest
+    assert view.wait_idle()
+
+
+def test_nothing_is_computed_while_hidden(qtbot, view: HiddenLayerView, setup) -> None:  # type: ignore[no-untyped-def]
+    config, examples = setup
+    view.set_model(config, examples, lambda step: 0.1)
+    view.offer(5, MLP.init(config).snapshot())
+    qtbot.wait(400)
+    assert view.stats() is None and not view.is_busy()
+    with qtbot.waitSignal(view.statsShown, timeout=10_000):
+        view.show()
+    assert view.stats().step == 5
+
+
+def test_without_a_dataset_it_says_so(view: HiddenLayerView, setup) -> None:  # type: ignore[no-untyped-def]
+    config, _ = setup
+    view.set_model(config, None, lambda step: 0.1)
+    view.show()
+    view.offer(0, MLP.init(config).snapshot())
+    assert view.stats() is None
+    assert "dataset" in view.summary_text()
+
+
+def test_paced_by_a_frame_clock_it_draws_only_when_asked(qtbot, view, setup) -> None:  # type: ignore[no-untyped-def]
+    config, examples = setup
+    view.paced = True  # the main window's frame clock calls show_ready
+    view.set_model(config, examples, lambda step: 0.1)
+    view.show()
+    qtbot.waitExposed(view)
+    view.offer(3, MLP.init(config).snapshot())
+    qtbot.waitUntil(view.has_ready, timeout=10_000)
+    assert view.stats() is None  # analysed, not drawn yet
+    with qtbot.waitSignal(view.statsShown):
+        view.show_ready()
+    assert view.stats().step == 3 and not view.has_ready()
+
+
+def test_in_the_window_it_follows_training(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The main window feeds the view its snapshots; the forward pass follows the panel."""
+    window.hidden_dock.setFloating(True)  # visible next to the sampling panel
+    window.hidden_dock.show()
+    qtbot.waitExposed(window.hidden_dock)
+    qtbot.waitUntil(lambda: window.hidden_view.stats() is not None, timeout=10_000)
+    assert window.hidden_view.stats().step == 0  # the new model, before training
+    c = window.controller
+    c.start()
+    qtbot.waitUntil(
+        lambda: window.hidden_view.stats() is not None and window.hidden_view.stats().step > 0,
+        timeout=20_000,
+    )
+    with qtbot.waitSignal(c.runEnded, timeout=10_000):
+        c.pause()
+    c.wait_until_idle()
+    assert window.hidden_view.wait_idle()
+    assert len(window.hidden_view.history.steps) >= 2
+
+    panel, forward = window.sampling_panel, window.forward_view
+    window.controls.setFocus()  # the sampling keys work from anywhere in the window
+    qtbot.keyClick(window.controls, Qt.Key.Key_S)
+    assert len(panel.state.chosen) == 1
+    qtbot.waitUntil(lambda: forward.forward() is not None
+                    and forward.forward().context == tuple(panel.shown_context()))  # fmt: skip

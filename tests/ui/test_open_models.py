@@ -1,0 +1,247 @@
+"""Opening models in the window: checked before anything changes, a learner's own weights, the
+model's dataset known by content, and File > Export as the lecture's code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import ScriptedDialogs
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
+from small_data import SMALL_WORDS, lecture_sample
+
+from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, load_model, save_model
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED
+from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.dialogs import SaveChoice
+
+WORDS_27 = [*SMALL_WORDS, "jack", "kai", "quinn", "xavier"]
+
+
+def trained_file(folder: Path, data_file: Path, steps: int = 200) -> Path:
+    """A model trained on data_file, recording its hash and path, saved in folder."""
+    dataset = Dataset.from_file(data_file)
+    assert dataset.vocab is not None
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size), "scaled", 1)
+    config = TrainConfig(steps=steps, engine="autograd")
+    trainer = Trainer(model, dataset.examples(3), config)
+    trainer.run(steps)
+    summary = TrainingSummary(
+        steps=trainer.step,
+        train_loss=trainer.evaluate("train"),
+        dev_loss=trainer.evaluate("dev"),
+        train_config=config.to_dict(),
+        dataset_name=dataset.name,
+        dataset_hash=dataset.content_hash(),
+        dataset_path=str(data_file.resolve()),
+        batch_stream=trainer.batch_stream,
+    )
+    path = folder / "trained.safetensors"
+    save_model(path, ModelFile(model, dataset.vocab, dataset.split_seed, summary))
+    return path
+
+
+def rewrite(path: Path, **changes: str) -> Path:
+    with safe_open(str(path), framework="pt") as f:
+        meta = dict(f.metadata())
+    save_file(load_file(path), str(path), metadata={**meta, **changes})
+    return path
+
+
+def make_unsaved(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """A trained step that is not in any file."""
+    c = window.controller
+    with qtbot.waitSignal(c.stepDone, timeout=10_000):
+        assert c.step_once()
+    qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)
+    assert c.modified
+
+
+# -- checked first, then asked, then applied (issues 10 and 13) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("split_seed", str(2**31), "split seed"),
+        ("training", json.dumps({"steps": -5}), "-5 steps"),
+        ("training", json.dumps({"steps": 10**15}), "steps"),
+        ("training", json.dumps({"steps": 9, "batch_stream": [2**70, 0]}), "minibatch stream"),
+        ("training", json.dumps({"train_loss": "2.1"}), "train loss"),
+        ("config", "[1]" * 1 + "", "config is not readable"),
+        ("config", json.dumps({"block_size": 3}), "no n_embd (embedding size)"),
+    ],
+)
+def test_a_bad_model_file_changes_nothing_and_asks_nothing(
+    qtbot, window, tmp_path: Path, small_dataset_file: Path, field: str, value: str, fragment: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = rewrite(trained_file(tmp_path, small_dataset_file), **{field: value})
+    make_unsaved(qtbot, window)
+    c = window.controller
+    before = (c.model, c.trainer, c.dataset, c.path, c.state, window.controls.step_text())
+    assert not window.open_model(path)
+    assert window.dialogs.questions == []  # no Save/Discard for a file that cannot open
+    title, message = window.dialogs.errors[-1]
+    assert title == "Cannot open model" and fragment in message and "\n" not in message
+    assert (c.model, c.trainer, c.dataset, c.path, c.state, window.controls.step_text()) == before
+
+
+def test_a_good_file_asks_after_checking_and_cancel_keeps_everything(
+    qtbot, make_window, tmp_path: Path, small_dataset_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(dialogs=ScriptedDialogs(save_choice=SaveChoice.CANCEL))
+    path = trained_file(tmp_path, small_dataset_file)
+    make_unsaved(qtbot, window)
+    model_before = window.controller.model
+    assert not window.open_model(path)
+    assert len(window.dialogs.questions) == 1 and "not saved" in window.dialogs.questions[0]
+    assert window.controller.model is model_before
+
+
+# -- a learner's own weights -----------------------------------------------------------------------
+
+
+def test_notebook_weights_open_and_sample_the_notebooks_names(
+    qtbot, make_window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    data_file = tmp_path / "names27.txt"
+    data_file.write_text("\n".join(WORDS_27) + "\n")
+    window = make_window(open_data=False)
+    g = torch.Generator().manual_seed(2147483647)
+    tensors = {
+        "C": torch.randn((27, 10), generator=g),
+        "W1": torch.randn((30, 200), generator=g),
+        "b1": torch.randn(200, generator=g),
+        "W2": torch.randn((200, 27), generator=g) * 0.1,
+        "b2": torch.randn(27, generator=g),
+    }
+    tensors["b2"][0] += 4.0  # untrained weights that still end their names
+    path = tmp_path / "mine.pt"
+    torch.save(list(tensors.values()), path)
+    assert window.open_path(path)
+    c = window.controller
+    assert c.model is not None and c.state == TrainingState.NO_DATASET
+    assert window.status_state.text() == "no dataset"
+    panel = window.sampling_panel
+    panel.sample_batch(5)
+    itos = tuple(".abcdefghijklmnopqrstuvwxyz")
+    assert panel._names.names() == lecture_sample(tensors, 3, itos, DEFAULT_SAMPLE_SEED, 5)
+    # Save never overwrites the learner's .pt: it asks for a .safetensors name
+    window.dialogs.save_paths.append(str(tmp_path / "mine.safetensors"))
+    assert window.save_model()
+    assert path.read_bytes()[:2] == b"PK"
+    assert load_model(tmp_path / "mine.safetensors").vocab.itos == itos
+
+
+# -- the model's dataset, by content ---------------------------------------------------------------
+
+
+def test_the_models_dataset_is_found_by_its_recorded_path(
+    qtbot, window, tmp_path: Path, small_dataset_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    model_folder = tmp_path / "models"
+    model_folder.mkdir()
+    own = model_folder / "names.txt"  # the same name as the open one, other content
+    own.write_text("\n".join(reversed(SMALL_WORDS)) + "\n")
+    path = trained_file(model_folder, own)
+    assert window.open_model(path)
+    c = window.controller
+    assert c.dataset is not None and c.dataset.path == own.resolve()
+    assert c.dataset_match() is not None and c.dataset_match().same
+    assert c.state == TrainingState.FINISHED  # trainable: all its steps are done
+
+
+def test_another_dataset_is_named_with_both_hashes_and_its_test_split_refused(
+    qtbot, window, tmp_path: Path, small_dataset_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    own = tmp_path / "own" / "small.txt"  # same file name as the open dataset
+    own.parent.mkdir()
+    own.write_text("\n".join(SMALL_WORDS[::-1][:-2]) + "\n")
+    path = trained_file(tmp_path, own)
+    own_hash = Dataset.from_file(own).content_hash()[:8]
+    own.unlink()  # gone: the open dataset is used, and said to be another one
+    open_hash = window.controller.dataset.content_hash()[:8]
+    messages: list[str] = []
+    window.controller.statusMessage.connect(messages.append)
+    assert window.open_model(path)
+    c = window.controller
+    said = messages[-1]
+    assert own_hash in said and open_hash in said and str(own.parent) in said
+    assert "splits are not the model's" in said
+    assert "measured on its own dataset" in window.controls.result_label.text()
+    assert "Not the dataset this model was trained on" in window.dataset_label.text()
+    window.sampling_panel.sample_batch(3)  # names are not marked against the wrong split
+    assert window.sampling_panel._names.marks() == ["dataset unknown"] * 3
+    assert not c.evaluate_split("test")
+    title, message = window.dialogs.errors[-1]
+    assert title == "Test set not evaluated" and "splits do not correspond" in message
+    assert c.state == TrainingState.FINISHED  # dev and train still work
+    with qtbot.waitSignal(c.splitEvaluated, timeout=10_000):
+        assert c.evaluate_split("dev")
+
+
+def test_opening_the_models_dataset_keeps_the_model(
+    qtbot, make_window, tmp_path: Path, small_dataset_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A model opened with a dataset that does not fit (other letters), then its own: the
+    model stays, with its step, and becomes trainable."""
+    path = trained_file(tmp_path, small_dataset_file, steps=300)
+    small_dataset_file.rename(tmp_path / "moved.txt")
+    cities = tmp_path / "cities.txt"
+    cities.write_text("\n".join(["zürich", "köln", "montréal", "québec"] * 5) + "\n")
+    window = make_window(open_data=False)
+    assert window.open_dataset(cities)
+    assert window.open_model(path)
+    c = window.controller
+    assert c.dataset is None and c.state == TrainingState.NO_DATASET
+    assert window.status_state.text() == "no dataset"
+    assert window.controls.step_text().startswith("step 300 / 300")
+    model = c.model
+    assert window.open_dataset(tmp_path / "moved.txt")
+    assert c.model is model and c.trainer is not None and c.trainer.step == 300
+    assert window.dialogs.questions == []
+    assert c.dataset_match().same
+    assert "Not the dataset" not in window.dataset_label.text()
+
+
+# -- File > Export ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["script", "notebook"])
+def test_export_the_run_as_the_lectures_code(qtbot, window, tmp_path: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / f"run.{'py' if kind == 'script' else 'ipynb'}"
+    window.dialogs.save_paths.append(str(target))
+    action = window.export_script_action if kind == "script" else window.export_notebook_action
+    assert action.isEnabled()
+    action.trigger()
+    text = target.read_text()
+    assert "def build_dataset(words):" in text and "torch.multinomial" in text
+    if kind == "script":
+        compile(text, str(target), "exec")
+    else:
+        import nbformat
+
+        nbformat.validate(nbformat.reads(text, as_version=4))
+
+
+def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The export of a fresh model: running it for 0 steps gives the window's weights."""
+    c = window.controller
+    c.apply_train_config(c.train_config.replace(steps=1, engine="autograd"))
+    target = tmp_path / "run.py"
+    assert c.export_code(target, "script")
+    source = target.read_text().replace("for i in range(steps):", "for i in range(0):")
+    namespace: dict = {}
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(source.replace("print(loss.item())", ""), str(target), "exec"), namespace)
+    for name in PARAMETER_NAMES:
+        assert torch.equal(namespace[name].detach(), c.model.params[name].detach()), name
