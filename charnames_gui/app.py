@@ -100,9 +100,12 @@ class BackgroundImport(QObject):
 
 
 def first_window_size(screen: QScreen | None) -> QSize:
-    """1280 x 800, or the screen's free area when it is smaller (a 1024 x 600 projector)."""
+    """80% of the screen's free area, at least 1280 x 800, never more than the screen
+    (a 1024 x 600 projector gets all of it, a 1920 x 1080 screen 1536 x 864)."""
     free = screen.availableGeometry().size() if screen is not None else QSize(1280, 800)
-    return QSize(min(1280, free.width()), min(800, free.height()))
+    width = max(1280, round(free.width() * 0.8))
+    height = max(800, round(free.height() * 0.8))
+    return QSize(min(width, free.width()), min(height, free.height()))
 
 
 def loading_window(settings: QSettings) -> QMainWindow:

@@ -786,8 +786,9 @@ class MainWindow(QMainWindow):
             self.addDockWidget(right, self.embedding_dock)
         if not sizes.compact:
             self.resizeDocks([self.embedding_dock], [sizes.side_width], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.train_dock], [self.train_dock.minimumSizeHint().width()],
-                         Qt.Orientation.Horizontal)  # fmt: skip
+        # a little wider than its fields need: its texts wrap onto fewer lines
+        train_width = self.train_dock.minimumSizeHint().width() + 2 * self.fontMetrics().height()
+        self.resizeDocks([self.train_dock], [train_width], Qt.Orientation.Horizontal)
         self.resizeDocks([self.sampling_dock], [sizes.bottom_height], Qt.Orientation.Vertical)
         self.sampling_dock.raise_()
 
