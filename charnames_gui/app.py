@@ -18,8 +18,18 @@ import threading
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QGuiApplication, QIcon, QScreen
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
 from charnames_gui import __version__
@@ -56,8 +66,12 @@ class BackgroundImport(QObject):
 
     finished = Signal(str)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.import_thread = threading.Thread(target=self._run, name="import-torch", daemon=True)
+
     def start(self) -> None:
-        threading.Thread(target=self._run, name="import-torch", daemon=True).start()
+        self.import_thread.start()
 
     def _run(self) -> None:
         try:
@@ -75,6 +89,12 @@ class BackgroundImport(QObject):
         self.finished.emit("")
 
 
+def first_window_size(screen: QScreen | None) -> QSize:
+    """1280 x 800, or the screen's free area when it is smaller (a 1024 x 600 projector)."""
+    free = screen.availableGeometry().size() if screen is not None else QSize(1280, 800)
+    return QSize(min(1280, free.width()), min(800, free.height()))
+
+
 def loading_window(settings: QSettings) -> QMainWindow:
     """The first window: where the main window will be, saying what it waits for."""
     window = QMainWindow()
@@ -84,7 +104,7 @@ def loading_window(settings: QSettings) -> QMainWindow:
     window.setCentralWidget(label)
     geometry = settings.value("window/geometry")
     if geometry is None or not window.restoreGeometry(geometry):
-        window.resize(1280, 800)
+        window.resize(first_window_size(window.screen()))  # 1280 x 800, or the screen
     return window
 
 
@@ -126,6 +146,8 @@ class Startup(QObject):
             window.show()
         first.close()
         self.window = window
+        if window.controller.process is not None:  # the training child loads torch meanwhile
+            QTimer.singleShot(0, window, window.controller.process.start_early)
         if self.files:
             path = self.files[0]
             QTimer.singleShot(0, lambda: window.open_path(path))

@@ -7,7 +7,9 @@ import argparse
 import dataclasses
 import json
 import math
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -22,8 +24,21 @@ from charnames_gui.core.checkpoint import (
     load_model,
     save_model,
 )
-from charnames_gui.core.data import SPLITS, Dataset, Vocabulary, boundary_note, read_words
-from charnames_gui.core.errors import CharnamesError, ConfigError, DatasetError, TrainingDiverged
+from charnames_gui.core.data import (
+    SPLITS,
+    Dataset,
+    Vocabulary,
+    boundary_note,
+    printable_name,
+    read_words,
+)
+from charnames_gui.core.errors import (
+    CharnamesError,
+    ConfigError,
+    DatasetError,
+    ModelFileError,
+    TrainingDiverged,
+)
 from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
 from charnames_gui.core.model_dataset import compare, dataset_for_model, label_of, read_dataset_for
 from charnames_gui.core.presets import PRESETS, preset_by_name
@@ -32,6 +47,26 @@ from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import SCHEDULES, TrainConfig, Trainer
 
 EXIT_BAD_INPUT = 2
+# Split seeds stop at checkpoint.MAX_SPLIT_SEED (2**31 - 1): the app's Split seed field is a
+# 32-bit spin box, so a model trained with a larger one could not be shown or continued there.
+
+
+def whole_number(text: str) -> int:
+    """argparse type: an int, with a clear message for '1.5', 'abc' or 5,000 digits."""
+    try:
+        return int(text)
+    except ValueError:
+        shown = text if len(text) <= 20 else f"{text[:20]}... ({len(text):,} characters)"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
+
+
+def check_range(name: str, value: int, low: int, high: int, why: str = "") -> None:
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:,} and {high:,}{why}, not {value:,}")
+
+
+def check_split_seed(split_seed: int) -> None:
+    check_range("--split-seed", split_seed, 0, MAX_SPLIT_SEED, " (the app's Split seed field)")
 
 
 class _Tqdm(tqdm):
@@ -60,6 +95,59 @@ class ProgressBar:
 def _load_dataset(path: str | None, split_seed: int, vocab: object = None) -> Dataset:
     data_path = Path(path) if path else bundled_dataset_path()
     return Dataset.from_file(data_path, split_seed=split_seed, vocab=vocab)  # type: ignore[arg-type]
+
+
+def check_output_path(out: Path, dataset: Dataset) -> None:
+    """Before training: --out must not be the dataset itself (after resolving links), and its
+    folder must take a new file, so that no training is thrown away at the end."""
+    if out.is_dir() or not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise ConfigError(f"Cannot save to {out}: choose a file in an existing folder")
+    if dataset.path is not None and out.exists():
+        try:
+            same = os.path.samefile(out, dataset.path)
+        except OSError:
+            same = False
+        if same:
+            raise ConfigError(
+                f"--out {out} is the dataset itself: saving there would overwrite the names; "
+                "choose another file"
+            )
+    folder = out.parent if str(out.parent) else Path(".")
+    try:  # the only sure test of "can I write here" is writing: a private empty file
+        fd, probe = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot save to {out}: the folder is not writable ({exc.strerror or exc}); "
+            "choose another folder before training"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+class SaveRescued(CharnamesError):
+    """The model could not be saved where asked; it was saved in a temporary folder."""
+
+    def __init__(self, out: Path, rescue: Path, reason: str) -> None:
+        self.rescue = rescue
+        super().__init__(f"Cannot save to {out} ({reason}); the model was saved to {rescue}")
+
+
+def save_or_rescue(out: Path, model_file: ModelFile) -> Path:
+    """Save to out; if that fails at the end of a run, save to a new temporary folder instead
+    and raise SaveRescued naming both, so the trained model is never lost."""
+    try:
+        save_model(out, model_file)
+        return out
+    except (OSError, ModelFileError) as first:
+        reason = first.strerror if isinstance(first, OSError) and first.strerror else str(first)
+    rescue = Path(tempfile.mkdtemp(prefix="charnames-")) / (out.name or "model.safetensors")
+    try:
+        save_model(rescue, model_file)
+    except (OSError, ModelFileError) as exc:
+        raise ModelFileError(
+            f"Cannot save to {out} ({reason}), nor to {rescue.parent} ({exc}): the model is lost"
+        ) from None
+    raise SaveRescued(out, rescue, reason)
 
 
 def _train_configs(args: argparse.Namespace, vocab_size: int) -> tuple[ModelConfig, TrainConfig]:
@@ -94,8 +182,7 @@ def _train_configs(args: argparse.Namespace, vocab_size: int) -> tuple[ModelConf
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    if not 0 <= args.split_seed <= MAX_SPLIT_SEED:
-        raise ConfigError(f"--split-seed must be between 0 and {MAX_SPLIT_SEED:,}")
+    check_split_seed(args.split_seed)
     # --steps 0: save the initial model; the run's plan keeps the preset's or default steps
     initial_only = args.steps == 0
     if initial_only:
@@ -108,9 +195,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     model_config.validate()
     train_config.validate()
     if args.out:
-        out = Path(args.out)
-        if out.is_dir() or not (out.parent if str(out.parent) else Path(".")).is_dir():
-            raise ConfigError(f"Cannot save to {out}: choose a file in an existing folder")
+        check_output_path(Path(args.out), dataset)
     model = MLP.init(model_config, train_config.init, train_config.seed)
     trainer = Trainer(model, dataset.examples(model_config.block_size), train_config)
     if trainer.engine_note:
@@ -154,8 +239,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         dataset_path=str(dataset.path.resolve()) if dataset.path else "",
         batch_stream=trainer.batch_stream,
     )
+    rescued: SaveRescued | None = None
+    saved_to: Path | None = None
     if args.out:
-        save_model(args.out, ModelFile(model, dataset.vocab, dataset.split_seed, summary))
+        try:
+            saved_to = save_or_rescue(
+                Path(args.out), ModelFile(model, dataset.vocab, dataset.split_seed, summary)
+            )
+        except SaveRescued as exc:
+            rescued, saved_to = exc, exc.rescue
     result = {
         "steps": trainer.step,
         "seconds": round(trainer.seconds, 6),
@@ -164,7 +256,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "dev_loss": round(dev_loss, 4),
         "parameters": model.parameter_count(),
         "engine": train_config.engine,
-        "model_file": str(args.out) if args.out else None,
+        "model_file": str(saved_to) if saved_to else None,
     }
     if args.json:
         print(json.dumps(result))
@@ -174,8 +266,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"({result['steps_per_second']:,} steps/s)\n"
             f"train loss {train_loss:.4f}\ndev loss   {dev_loss:.4f}"
         )
-        if args.out:
-            print(f"saved {args.out}")
+        if saved_to and not rescued:
+            print(f"saved {saved_to}")
+    if rescued:
+        raise rescued
     return 130 if interrupted else 0
 
 
@@ -209,7 +303,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     model_file, _ = _open_model(args)
     sampler = Sampler.from_model(model_file.model, model_file.vocab)
     for name in sampler.sample_names(args.count, args.seed, args.temperature):
-        print(name)
+        print(printable_name(name))  # control characters escaped: the terminal stays intact
     return 0
 
 
@@ -229,7 +323,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     X, Y = dataset.examples(model_file.model.config.block_size).tensors[args.split]
     loss = model_file.model.loss(X, Y)
     if not math.isfinite(loss):
-        raise ConfigError(f"The {args.split} loss is {loss}: the model's outputs are not finite")
+        raise ModelFileError(
+            f"{Path(args.model).name} gives a {args.split} loss of {loss}: its weights are too "
+            "large (or not numbers) to evaluate"
+        )
     if args.json:
         print(
             json.dumps(
@@ -273,6 +370,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
+    check_split_seed(args.split_seed)
     dataset = _load_dataset(args.data, args.split_seed)
     if not 1 <= args.block_size <= 32:
         raise ConfigError(f"block size must be between 1 and 32, not {args.block_size}")
@@ -323,7 +421,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         for stage in fp.stages():
             print()
             print(stage.line)
-            print(stage.values)
+            if stage.name != "context":  # the context's indices are in its line already
+                print(stage.values)
     saturated = int(fp.saturated.sum())
     print(f"\nsaturated hidden units (|h| > 0.97): {saturated} of {c.n_hidden}")
     top = np.argsort(-fp.probs, kind="stable")[:5]
@@ -343,7 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="charnames",
         description="Train, sample and evaluate the lecture's character-level MLP on names.",
     )
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for PyTorch (1)")
+    parser.add_argument(
+        "--threads", type=whole_number, default=1, help="CPU threads for PyTorch (1)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     d = TrainConfig()
@@ -357,20 +458,22 @@ def build_parser() -> argparse.ArgumentParser:
         + " (the other flags change it)",
     )
     # Left out, a flag keeps the preset's value (or the final run's, shown as the default).
-    train.add_argument("--block-size", type=int, help=f"default {m.block_size}")
-    train.add_argument("--embedding", type=int, help=f"n_embd, default {m.n_embd}")
-    train.add_argument("--hidden", type=int, help=f"n_hidden, default {m.n_hidden}")
-    train.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
-    train.add_argument("--steps", type=int, help=f"default {d.steps}")
+    train.add_argument("--block-size", type=whole_number, help=f"default {m.block_size}")
+    train.add_argument("--embedding", type=whole_number, help=f"n_embd, default {m.n_embd}")
+    train.add_argument("--hidden", type=whole_number, help=f"n_hidden, default {m.n_hidden}")
+    train.add_argument("--batch-size", type=whole_number, help=f"default {d.batch_size}")
+    train.add_argument("--steps", type=whole_number, help=f"default {d.steps}")
     train.add_argument("--lr", type=float, help=f"default {d.lr}")
     train.add_argument(
-        "--lr-decay-at", type=int, help=f"0 for a constant learning rate; default {d.lr_decay_at}"
+        "--lr-decay-at",
+        type=whole_number,
+        help=f"0 for a constant learning rate; default {d.lr_decay_at}",
     )
     train.add_argument("--lr-after", type=float, help=f"default {d.lr_after}")
     train.add_argument("--schedule", choices=list(SCHEDULES), help="overrides --lr-decay-at")
     train.add_argument("--init", choices=INIT_SCHEMES, help=f"default {d.init}")
-    train.add_argument("--seed", type=int, help=f"default {d.seed}")
-    train.add_argument("--split-seed", type=int, default=42)
+    train.add_argument("--seed", type=whole_number, help=f"default {d.seed}")
+    train.add_argument("--split-seed", type=whole_number, default=42)
     train.add_argument("--engine", choices=["fast", "autograd"], help=f"default {d.engine}")
     train.add_argument("--out", help="save the model to this .safetensors file")
     train.add_argument("--json", action="store_true", help="print one JSON object at the end")
@@ -381,8 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument(
         "--data", help="the dataset, for weights of your own whose vocabulary is not a-z"
     )
-    sample.add_argument("--count", type=int, default=20)
-    sample.add_argument("--seed", type=int, default=DEFAULT_SAMPLE_SEED)
+    sample.add_argument("--count", type=whole_number, default=20)
+    sample.add_argument("--seed", type=whole_number, default=DEFAULT_SAMPLE_SEED)
     sample.add_argument("--temperature", type=float, default=1.0)
     sample.set_defaults(func=cmd_sample)
 
@@ -408,8 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     split = sub.add_parser("split", help="word and example counts of the 80/10/10 split")
     split.add_argument("data", nargs="?", help="text file, one name per line (default: bundled)")
-    split.add_argument("--block-size", type=int, default=m.block_size)
-    split.add_argument("--split-seed", type=int, default=42)
+    split.add_argument("--block-size", type=whole_number, default=m.block_size)
+    split.add_argument("--split-seed", type=whole_number, default=42)
     split.add_argument("--json", action="store_true")
     split.set_defaults(func=cmd_split)
 
@@ -451,8 +554,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except CharnamesError as exc:
-        print(f"charnames: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        message = str(exc)
+    except MemoryError:
+        message = (
+            "Not enough memory for this; try a smaller model, batch size or dataset "
+            "(or close other programs)"
+        )
+    except RecursionError:  # e.g. JSON nested 100,000 deep in a file's header
+        message = "A file given is nested too deeply to read: it is not a charnames file"
+    except UnicodeError:  # e.g. a lone surrogate in a model file's vocabulary
+        message = "A file given holds text that is not valid Unicode: it is not usable"
+    except ValueError as exc:
+        if "int_max_str_digits" not in str(exc):
+            raise  # a bug: keep its traceback
+        message = "A file given holds a number thousands of digits long: it is not usable"
+    print(f"charnames: error: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

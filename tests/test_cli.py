@@ -653,3 +653,212 @@ def test_end_to_end_bad_input_exits_2(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.startswith("charnames: error: ") and result.stderr.count("\n") == 1
     assert not marker.exists()
+
+
+# -- reliability: input that must not lose work, hang or crash (issue 10) ---------------------
+
+
+def rewrite_metadata(good: Path, dest: Path, **changes: str) -> Path:
+    """A copy of a model file with some metadata values replaced (the tensors unchanged)."""
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    with safe_open(str(good), framework="pt") as fh:
+        metadata = dict(fh.metadata())
+        tensors = {name: fh.get_tensor(name) for name in fh.keys()}  # noqa: SIM118
+    metadata.update(changes)
+    save_file(tensors, str(dest), metadata=metadata)
+    return dest
+
+
+@pytest.fixture
+def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to make a model fails the test: the check must come before training."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(cli.MLP, "init", refuse)
+
+
+@pytest.mark.usefixtures("no_training")
+def test_out_that_is_the_dataset_is_refused_before_training(
+    capsys: pytest.CaptureFixture[str], small_dataset_file: Path, tmp_path: Path
+) -> None:
+    names = small_dataset_file.read_bytes()
+    code, out, err = run(capsys, "train", small_dataset_file, *FAST, "--out", small_dataset_file)
+    assert_bad_input(code, err, "is the dataset itself")
+    link = tmp_path / "model.safetensors"
+    link.symlink_to(small_dataset_file)
+    code, out, err = run(capsys, "train", small_dataset_file, *FAST, "--out", link)
+    assert_bad_input(code, err, "is the dataset itself")
+    assert out == "" and small_dataset_file.read_bytes() == names
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder no new file can be made in: read-only by mode, or /sys when running as root
+    (root writes through modes)."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir()
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    try:
+        (Path("/sys") / "charnames-probe").touch()
+    except OSError:
+        yield Path("/sys")
+    else:
+        pytest.skip("no unwritable folder to test with")
+
+
+@pytest.mark.usefixtures("no_training")
+def test_an_unwritable_out_folder_is_refused_before_training(
+    capsys: pytest.CaptureFixture[str], small_dataset_file: Path, unwritable_folder: Path
+) -> None:
+    target = unwritable_folder / "model.safetensors"
+    code, out, err = run(capsys, "train", small_dataset_file, *FAST, "--out", target)
+    assert_bad_input(code, err, "not writable", "before training")
+    assert out == ""
+
+
+def test_a_save_that_fails_at_the_end_keeps_the_model(
+    capsys: pytest.CaptureFixture[str],
+    small_dataset_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = tmp_path / "model.safetensors"
+    real_save = cli.save_model
+
+    def disk_full_at_target(path: str | Path, model_file: object) -> None:
+        if Path(path) == target:
+            raise OSError(28, "No space left on device")
+        real_save(path, model_file)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "save_model", disk_full_at_target)
+    code, out, err = run(capsys, "train", small_dataset_file, *FAST, "--out", target, "--json")
+    line = assert_bad_input(code, err, "No space left on device", "the model was saved to")
+    rescued = Path(json.loads(out)["model_file"])
+    assert rescued.is_file() and str(rescued) in line and not target.exists()
+    assert load_model(rescued).training.steps == 60
+    rescued.unlink()
+    rescued.parent.rmdir()
+
+
+def test_a_fifo_or_device_dataset_exits_2_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "names.txt"
+    os.mkfifo(fifo)  # nobody writes: a blocking open would wait forever
+    zero = tmp_path / "zero.txt"
+    zero.symlink_to("/dev/zero")
+    for path, fragment in ((fifo, "named pipe"), (zero, "device")):
+        result = charnames("split", path, cwd=tmp_path)  # a hang fails by its timeout
+        assert result.returncode == 2, result.stderr
+        assert fragment in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["train", "split"])
+def test_a_split_seed_the_app_cannot_show_is_refused(
+    capsys: pytest.CaptureFixture[str], small_dataset_file: Path, tmp_path: Path, command: str
+) -> None:
+    out = tmp_path / "m.safetensors"
+    extra = [*FAST, "--out", out] if command == "train" else []
+    for seed in ("3000000000", str(2**31), "-1"):
+        code, _, err = run(capsys, command, small_dataset_file, "--split-seed", seed, *extra)
+        assert_bad_input(code, err, "--split-seed", "2,147,483,647")
+    assert not out.exists()
+    code, _, err = run(capsys, command, small_dataset_file, "--split-seed", str(2**31 - 1), *extra)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["sample", "MODEL", "--seed", "99999999999999999999999"], "--seed"),
+        (["sample", "MODEL", "--seed", "-3"], "--seed"),
+        (["train", "DATA", "--seed", "99999999999999999999999"], "seed"),
+    ],
+)
+def test_huge_seeds_exit_2_with_a_message(
+    capsys: pytest.CaptureFixture[str],
+    model_path: tuple[Path, Path],
+    args: list[str],
+    fragment: str,
+) -> None:
+    args = [{"MODEL": str(model_path[0]), "DATA": str(model_path[1])}.get(a, a) for a in args]
+    code, out, err = run(capsys, *args)
+    assert_bad_input(code, err, fragment)
+    assert out == ""
+
+
+def test_a_number_thousands_of_digits_long_is_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], model_path: tuple[Path, Path], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "sample", model_path[0], "--seed", "9" * 5000)
+    assert code == 2 and "Traceback" not in err and "not a whole number" in err
+    assert "set_int_max_str_digits" not in err and len(err) < 1000
+    huge = rewrite_metadata(model_path[0], tmp_path / "huge.safetensors", split_seed="9" * 5000)
+    code, _, err = run(capsys, "evaluate", huge, "--data", model_path[1])
+    assert_bad_input(code, err)  # the wording of model-file errors is core.checkpoint's
+
+
+def test_a_header_nested_100000_deep_exits_2(
+    capsys: pytest.CaptureFixture[str], model_path: tuple[Path, Path], tmp_path: Path
+) -> None:
+    deep = rewrite_metadata(
+        model_path[0], tmp_path / "deep.safetensors", config="[" * 100_000 + "]" * 100_000
+    )
+    for command in ("sample", "evaluate"):
+        code, out, err = run(capsys, command, deep)
+        assert_bad_input(code, err)
+        assert out == ""
+
+
+def test_memory_error_exits_2_with_a_message(
+    capsys: pytest.CaptureFixture[str], small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def out_of_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(cli.MLP, "init", out_of_memory)  # as a large allowed model may
+    code, _, err = run(capsys, "train", small_dataset_file, *FAST)
+    assert_bad_input(code, err, "Not enough memory")
+
+
+def test_evaluate_refuses_a_non_finite_loss(
+    capsys: pytest.CaptureFixture[str], model_path: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from charnames_gui.core.checkpoint import save_model
+
+    model_file = load_model(model_path[0])
+    with torch.no_grad():
+        for t in model_file.model.params.values():
+            t.fill_(3e38)  # finite weights, but the logits overflow to inf
+    huge = tmp_path / "huge.safetensors"
+    save_model(huge, model_file)
+    code, out, err = run(capsys, "evaluate", huge, "--data", model_path[1])
+    assert_bad_input(code, err, "huge.safetensors", "too large")
+    assert out == ""
+
+
+def test_sample_prints_control_characters_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, save_model
+    from charnames_gui.core.data import Vocabulary
+
+    controls = ["\x1b", "\x08", "\x7f", "\x85", "\n", "\t"]
+    vocab = Vocabulary((".", "a", "b", *controls))
+    model = MLP.init(ModelConfig(3, 4, 16, vocab.size), "scaled", 1)
+    with torch.no_grad():
+        model.params["W2"].zero_()
+        model.params["b2"].zero_()  # uniform: every character is drawn often
+    path = tmp_path / "controls.safetensors"
+    save_model(path, ModelFile(model, vocab, 42, TrainingSummary()))
+    code, out, err = run(capsys, "sample", path, "--count", "50")
+    assert code == 0, err
+    assert out.count("\n") == 50  # a newline in a name does not make an extra line
+    assert not set(out.replace("\n", "")) & set(controls)
+    assert "\\x1b" in out and "\\n" in out

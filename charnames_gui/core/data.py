@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,24 +147,40 @@ def boundary_note(vocab: Vocabulary) -> str | None:
     )
 
 
-def encode_words(words: list[str], vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-    """All words as one array of vocabulary indices, and each word's length.
+def encode_words(
+    words: list[str], vocab: Vocabulary, block_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The words laid out for the lecture's sliding context, as vocabulary indices:
 
-    Returns codes (sum of lengths,) uint8 and lengths (len(words),) int64: one flat array,
-    not a list per word, so memory is a byte per character.
+        [0]*block_size + word 1 + [0] + [0]*block_size + word 2 + [0] + ...
+
+    (padded, (n_chars + n_words * (block_size + 1),) uint8) and each word's length.
+    One join and one table lookup: a byte per character, no list per word or example.
     """
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    # every character as its code point: (total,) uint32
-    points = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
-    keys = np.array([ord(ch) for ch in vocab.itos], dtype=np.uint32)  # (V,) code points
-    order = np.argsort(keys)
-    where = np.searchsorted(keys[order], points).clip(max=len(keys) - 1)
-    codes = order[where]  # (total,) vocabulary index of each character
-    unknown = keys[codes] != points
-    if unknown.any():
-        shown = sorted(set(points[unknown].tolist()))
+    # the words joined by a separator no word can contain (it is not in the vocabulary);
+    # an ASCII one ('\x00' in practice) keeps the join of ASCII names a plain copy
+    sep = next(chr(c) for c in range(0xF900) if chr(c) not in vocab.stoi)
+    points = np.frombuffer(sep.join(words).encode("utf-32-le"), dtype=np.uint32)  # (chars,)
+    index_type = np.uint8 if vocab.size < 255 else np.uint16
+    missing = np.iinfo(index_type).max
+    top = max(ord(sep), *(ord(ch) for ch in vocab.itos), int(points.max(initial=0)))
+    lookup = np.full(top + 1, missing, dtype=index_type)  # code point -> index (<= 1.1 M)
+    lookup[[ord(ch) for ch in vocab.itos]] = np.arange(vocab.size)
+    lookup[ord(sep)] = 0
+    codes = lookup[points]  # (chars,) vocabulary index of each character, 0 for separators
+    is_sep = points == ord(sep)
+    unknown = codes == missing
+    if unknown.any() or int(is_sep.sum()) != len(words) - 1:
+        shown = sorted(set(points[unknown | is_sep].tolist()) - {ord(sep)} or {ord(sep)})
         raise DatasetError("Not in the vocabulary: " + " ".join(repr(chr(c)) for c in shown[:10]))
-    return codes.astype(np.uint8 if vocab.size <= 256 else np.int64), lengths
+    # each word's length: the gaps between separators
+    bounds = np.concatenate(([-1], np.flatnonzero(is_sep), [len(points)]))
+    lengths = np.diff(bounds) - 1
+    # a separator becomes the word's closing 0 and the next word's block_size leading 0s
+    body = np.repeat(codes, np.where(is_sep, block_size + 1, 1))
+    zeros = np.zeros(block_size, dtype=index_type)
+    padded = np.concatenate((zeros, body, zeros[:1]))
+    return padded, lengths
 
 
 def build_examples(
@@ -185,29 +202,26 @@ def build_examples(
 
     Here it is vectorised so that memory stays proportional to the data (no list per
     example): each word is laid out as block_size boundary tokens, its characters and a
-    closing boundary token in one flat array; the example at position t of a word is the
-    window of block_size tokens starting at t, and its target is the token after the window.
+    closing boundary token in one flat array (encode_words); the example at position t of a
+    word is the window of block_size tokens starting at t, and its target is the token
+    after the window.
     """
     if block_size < 1:
         raise ValueError("block_size must be at least 1")
     if not words:
         return torch.zeros((0, block_size), dtype=torch.int64), torch.zeros(0, dtype=torch.int64)
-    codes, lengths = encode_words(words, vocab)
+    padded, lengths = encode_words(words, vocab, block_size)
     n_words = len(words)
     n_examples = int(lengths.sum()) + n_words
-    word_ids = np.arange(n_words, dtype=np.int64)
-    # padded: each word as [0]*block_size + its codes + [0]; (n_chars + n_words*(block+1),)
-    padded = np.zeros(len(codes) + n_words * (block_size + 1), dtype=codes.dtype)
-    # character k of the flat codes, in word w, moves right by w*(block+1) + block tokens
-    shift = np.repeat(word_ids * (block_size + 1) + block_size, lengths)
-    padded[np.arange(len(codes)) + shift] = codes
-    del codes, shift
     # example e, in word w, has its window start e + w*block tokens into padded
-    starts = np.arange(n_examples, dtype=np.int64)
-    starts += np.repeat(word_ids * block_size, lengths + 1)
+    index_type: type[np.signedinteger] = np.int32 if len(padded) < 2**31 else np.int64
+    starts: np.ndarray = np.arange(n_examples, dtype=index_type)
+    starts += np.repeat(np.arange(n_words, dtype=index_type) * block_size, lengths + 1)
+    del lengths
     windows = np.lib.stride_tricks.sliding_window_view(padded, block_size)  # a view, no copy
     X = torch.from_numpy(windows[starts]).to(torch.int64)  # (N, block_size)
-    Y = torch.from_numpy(padded[starts + block_size]).to(torch.int64)  # (N,)
+    starts += block_size  # in place: the target is the token after each window
+    Y = torch.from_numpy(padded[starts]).to(torch.int64)  # (N,)
     return X.reshape(n_examples, block_size), Y
 
 
@@ -323,3 +337,25 @@ class Dataset:
         return Dataset(
             self.words, name=self.name, split_seed=split_seed, path=self.path, vocab=self.vocab
         )
+
+
+# Bidirectional overrides and isolates reorder the rest of a terminal line (U+202A-E, 2066-9).
+_BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+_SHORT_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
+
+
+def printable_name(name: str) -> str:
+    """A name as text that is safe to print on a terminal: control characters (C0 such as
+    ESC, BS and newline, DEL, C1), lone surrogates, line separators and bidi overrides are
+    written as escapes (\\x1b, \\n, \\u2028); a backslash is doubled so escapes stay
+    unambiguous. Any other character, 'é' or 'и', is printed as it is."""
+    out: list[str] = []
+    for ch in name:
+        if ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        elif ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)

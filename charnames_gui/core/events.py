@@ -119,6 +119,20 @@ class OneStep:
     lr: float
     loss_before: float  # the minibatch's loss before the update (the one a run records)
     loss_after: float  # the same minibatch's loss after the update
+    # How the step moved the next-character distribution of one context (the sampling
+    # panel's, or the start of a name): probs = softmax(logits(probe)), before and after.
+    probe: tuple[int, ...] = ()  # (block_size,) character indices
+    probs_before: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))  # (V,)
+    probs_after: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))  # (V,)
+
+    def largest_moves(self, n: int = 5) -> list[tuple[int, float, float]]:
+        """The n characters whose probability after the probe moved most:
+        (index, before, after), largest |after - before| first."""
+        if len(self.probs_before) == 0:
+            return []
+        moved = np.abs(self.probs_after - self.probs_before)  # (V,)
+        order = np.argsort(-moved, kind="stable")[:n]
+        return [(int(i), float(self.probs_before[i]), float(self.probs_after[i])) for i in order]
 
     def rows(self, itos: tuple[str, ...] | list[str]) -> list[str]:
         """The minibatch as text, one row per example: "emm → a" (itos: Vocabulary.itos)."""

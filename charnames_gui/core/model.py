@@ -171,14 +171,16 @@ class MLP:
         self,
         X: torch.Tensor,
         Y: torch.Tensor,
-        batch: int = 65536,
+        batch: int | None = None,
         between: Callable[[], object] | None = None,
     ) -> float:
-        """Mean cross-entropy over all of (X, Y), in slices of `batch` rows so a big split
-        stays small in memory. between() is called before each slice (a thread sharing its
-        core with the GUI waits there for a frame to be drawn)."""
+        """Mean cross-entropy over all of (X, Y), in slices of `batch` rows (by default
+        eval_slice_rows: ~64 MB of activations) so a big split or model stays small in memory.
+        between() is called before each slice (a thread sharing its core with the GUI waits
+        there for a frame to be drawn)."""
         if X.shape[0] == 0:
             return float("nan")
+        batch = batch or eval_slice_rows(self.config)
         total = 0.0
         for start in range(0, X.shape[0], batch):
             if between is not None:
@@ -196,3 +198,17 @@ class MLP:
 
     def is_finite(self) -> bool:
         return all(bool(torch.isfinite(t).all()) for t in self.params.values())
+
+
+EVAL_SLICE_BYTES = 64 * 1024 * 1024  # activations of one evaluation slice
+
+
+def eval_slice_rows(config: ModelConfig) -> int:
+    """Rows per evaluation slice so that its activations stay near EVAL_SLICE_BYTES.
+
+    Per row, float32: the embedded context (block_size * n_embd), the hidden layer's
+    pre-activation, its bias sum and tanh (3 * n_hidden), the logits, their bias sum and
+    log-softmax (3 * vocab_size). The largest allowed model (hidden 4096, embedding 256,
+    block 16) gets ~1,300 rows, not 65,536 (3.3 GB)."""
+    per_row = 4 * (config.block_size * config.n_embd + 3 * config.n_hidden + 3 * config.vocab_size)
+    return max(256, min(65536, EVAL_SLICE_BYTES // per_row))

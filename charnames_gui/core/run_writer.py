@@ -10,6 +10,10 @@ Nothing is lost while the file is locked:
 - a run to record is kept in memory and in `runs.db.pending.json` next to the database
   until it lands, so it survives a restart too; a locked write is retried with backoff;
 - a history that cannot be written at all (read-only) still shows the runs of the session.
+
+Known limit: the pending file is one per history, not per app. Two apps that both end runs
+while a third program holds the lock each keep their runs in memory, but the file holds
+only the last writer's; a crash of the other one then loses its waiting runs.
 """
 
 from __future__ import annotations
@@ -162,13 +166,16 @@ class RunWriter:
 
     # -- the writer's thread ----------------------------------------------------------------
     def _run(self) -> None:
-        store = self._open()
-        if store is None:
-            return
+        store = None
         try:
-            self._loop(store)
+            store = self._open()
+            if store is not None:
+                self._loop(store)
+        except Exception as exc:  # a bug must not end the history silently
+            self._emit(Failed(f"The run history stopped working: {exc}"))
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
     def _open(self) -> RunStore | None:
         delay = FIRST_RETRY
@@ -181,7 +188,11 @@ class RunWriter:
                 delay = min(delay * 2, LAST_RETRY)
                 continue
             self._set_busy(False)
-            self._waiting.extend(self._read_pending(store))
+            pending = self._read_pending(store)
+            if store.persistent and not store.read_only:
+                self._waiting.extend(pending)
+            else:  # nowhere to store them now: they stay in the pending file for later
+                self._unsaved.extend(job.record for job in pending if job.record is not None)
             try:
                 runs = tuple(store.list())
             except RunStoreError as exc:  # locked between open and read: shown at reload

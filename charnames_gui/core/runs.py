@@ -7,8 +7,10 @@ final losses and a downsampled loss curve.
 
 RunStore keeps the records in one SQLite database (stdlib sqlite3, WAL journal, a commit per
 write, so a crash loses at most the run being recorded). Opening tells three cases apart:
-- a file SQLite calls corrupt ("file is not a database", "malformed") or one with another
-  schema is moved aside (runs.db.damaged-<time>) and a new empty history is started;
+- only a file SQLite calls corrupt ("file is not a database", "malformed") is moved aside
+  (runs.db.damaged-<time>) and a new empty history is started; a sound database with
+  another schema (another program's, a newer app's) is left as it is and this session's
+  runs are kept in memory;
 - a history another program holds locked is left alone: RunStoreBusy is raised after
   `timeout` seconds, and the caller tries again later (core.run_writer does, off the GUI);
 - a read-only one (file mode, folder, read-only file system, WAL without a writable -shm)
@@ -234,7 +236,11 @@ _SORTABLE = frozenset(c for c in _ALL_COLUMNS if not c.startswith("curve_"))
 
 
 class _Damaged(Exception):
-    """The file at the store's path is not a usable run history; the message says why."""
+    """SQLite calls the file corrupt (not a database, malformed): the message says why."""
+
+
+class _Foreign(Exception):
+    """A sound database that is not (this version's) run history: left as it is."""
 
 
 class _ReadOnly(Exception):
@@ -458,6 +464,8 @@ class RunStore:
             return self._open_read_only()
         except _Unusable as exc:
             return self._in_memory(f"it cannot be opened ({exc})")
+        except _Foreign as exc:  # sound, only not ours: never renamed
+            return self._in_memory(f"{exc}; it was left as it is")
         except _Damaged as damage:
             reason = str(damage)
         try:
@@ -468,7 +476,7 @@ class RunStore:
             )
         try:
             conn = self._open_checked()
-        except (_Damaged, _ReadOnly, _Unusable) as exc:
+        except (_Damaged, _Foreign, _ReadOnly, _Unusable) as exc:
             return self._in_memory(f"a new file cannot be created there ({exc})")
         self.recovery_message = (
             f"The run history {self.path} could not be read ({reason}). It was kept as "
@@ -487,7 +495,8 @@ class RunStore:
         """Open the file, creating the schema if it is new.
 
         RunStoreBusy: locked by another program; _ReadOnly: it cannot be written;
-        _Damaged: SQLite calls it corrupt, or it is not our schema; _Unusable: otherwise."""
+        _Damaged: SQLite calls it corrupt; _Foreign: a sound database with another schema;
+        _Unusable: otherwise."""
         existed = self.path.exists() and self.path.stat().st_size > 0
         try:
             conn = self._connect(str(self.path))
@@ -504,7 +513,7 @@ class RunStore:
         except sqlite3.Error as exc:
             conn.close()
             raise self._classified(exc) from exc
-        except _Damaged:
+        except (_Damaged, _Foreign):
             conn.close()
             raise
         if not existed:
@@ -559,12 +568,12 @@ class RunStore:
                 raise
             version, tables = _schema_state(conn)
         if version > SCHEMA_VERSION:
-            raise _Damaged(f"it was made by a newer version of the app (schema {version})")
+            raise _Foreign(f"it was made by a newer version of the app (schema {version})")
         if version != SCHEMA_VERSION or "runs" not in tables:
-            raise _Damaged("it is not a charnames-gui run history")
+            raise _Foreign("it is not a charnames-gui run history")
         columns = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
         if columns != set(_ALL_COLUMNS):
-            raise _Damaged("its table of runs has unexpected columns")
+            raise _Foreign("its table of runs has unexpected columns")
 
     def _open_read_only(self) -> sqlite3.Connection:
         """Read a history that cannot be written: mode=ro, or immutable=1 when even the WAL
@@ -579,7 +588,7 @@ class RunStore:
                 continue
             try:
                 self._check_schema(conn, may_create=False)
-            except (sqlite3.Error, _Damaged) as exc:
+            except (sqlite3.Error, _Damaged, _Foreign) as exc:
                 conn.close()
                 if isinstance(exc, sqlite3.Error) and _kind(exc) == "busy":
                     raise RunStoreBusy(BUSY_MESSAGE) from exc

@@ -103,6 +103,17 @@ class SessionState:
         return sum(-math.log(p) if p > 0 else math.inf for p in self.probabilities)
 
 
+@dataclass(frozen=True)
+class ShownStep:
+    """The step a sampling view shows, for views that follow it (the forward pass)."""
+
+    sampler: Sampler
+    context: tuple[int, ...]  # (block_size,) what the model saw
+    temperature: float
+    chosen: int | None  # the character drawn or chosen from it (None: not yet)
+    forced: bool
+
+
 @dataclass
 class _Draw:
     forced: bool

@@ -21,8 +21,10 @@ as in-process. This side never waits on the child for anything it already has:
   weights received, and `step` goes back to their step: the step shown, the weights and a
   saved file always agree. The next run starts a new child from there, with the minibatches
   the model would have had.
-- Every wait on the child has a limit: a stop is answered within STOP_TIMEOUT seconds (or a
-  few times the longest gap seen between two of its messages), else the child is ended.
+- Every wait on the child has a limit. A training child sends a heartbeat every HEARTBEAT
+  seconds, even in the middle of a long step; one silent for STOP_TIMEOUT seconds after a
+  stop (SILENCE_TIMEOUT while it runs) is stopped or frozen, and is ended (terminated, then
+  killed). Requests and big sends have time limits too; closing never waits on the child.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ import collections
 import contextlib
 import itertools
 import multiprocessing
+import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -60,10 +63,16 @@ from charnames_gui.core.training import TrainConfig, Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
 ANSWER_TIMEOUT = 10.0  # seconds for a running child to answer a request
-STOP_TIMEOUT = 2.0  # seconds for a stream to end after a stop (at least: see stream())
-SILENCE_TIMEOUT = 60.0  # seconds without any message while a stream runs: the child is stuck
+HEARTBEAT = 0.25  # seconds between the "alive" messages of a child that trains
+# Seconds without any message (events or heartbeats) after which a training child is taken
+# for stuck (stopped, or frozen) and ended: after a stop was sent, and while it runs. A
+# healthy child beats even during a step that takes minutes (the largest models).
+STOP_TIMEOUT = 2.0
+SILENCE_TIMEOUT = 10.0
+ALIVE = ("alive",)
 CLOSE_TIMEOUT = 1.0  # seconds for each step of closing: quit, terminate, kill
-POLL = 0.05  # seconds between two looks at the pipe while waiting
+POLL = 0.05  # seconds between two looks at the pipe while waiting for a reply
+STREAM_POLL = 0.01  # ... and during a stream, where should_stop() is asked between looks
 EVAL_SLICE = 2048  # rows per slice of a dev-loss point measured on the app's side (~1 ms)
 
 
@@ -75,11 +84,20 @@ class TrainerNotAnswering(TrainerProcessError):
     """The training process is alive but silent (stopped, or stuck); it has been ended."""
 
 
+class CallGivenUp(Exception):
+    """The caller gave up waiting for a reply (its give_up() became true); the reply is
+    read and dropped before the next request."""
+
+
 def serve(conn: Connection) -> None:
     """The child's loop: one request, one reply (a stream: many), until "quit" or EOF."""
-    limit_threads(1)
+    limit_threads(1)  # torch's threads and NumPy's BLAS (the fast engine's matmuls)
     trainer: Trainer | None = None
     key: int | None = None
+    try:
+        conn.send(("ready",))  # torch is imported: the app may send (it never blocks on us)
+    except OSError:
+        return
     while True:
         try:
             request = conn.recv()
@@ -129,6 +147,19 @@ def _stream(
     (EvalDue): it has a core to spare, and here they would hold up the steps."""
     stopped = False
     next_look = 0.0
+    send_lock = threading.Lock()  # the heartbeat thread sends too: one message at a time
+    done = threading.Event()
+
+    def send(message: object) -> None:
+        with send_lock:
+            conn.send(message)
+
+    def heartbeat() -> None:
+        while not done.wait(HEARTBEAT):
+            try:
+                send(ALIVE)
+            except OSError:
+                return
 
     def should_stop() -> bool:
         # A look at the pipe is a system call: every 5 ms is often enough (a step takes
@@ -144,9 +175,15 @@ def _stream(
 
     events = train_stream(trainer, eval_every, _NO_SUBSET, should_stop, chunk_seconds,
                           snapshot_seconds, evaluate=False)  # fmt: skip
-    for event in events:
-        conn.send(event)
-    conn.send(trainer.snapshot())  # the app keeps these; it never has to ask for them
+    beat = threading.Thread(target=heartbeat, name="heartbeat", daemon=True)
+    beat.start()
+    try:
+        for event in events:
+            send(event)
+        send(trainer.snapshot())  # the app keeps these; it never has to ask for them
+    finally:
+        done.set()
+        beat.join()  # no heartbeat after the end: the pipe is clean for the next request
     conn.send(StreamEnded(trainer.step, trainer.seconds))
 
 
@@ -172,7 +209,7 @@ def _load(
                 trainer.model.params[name].copy_(torch.from_numpy(value))
         trainer.set_config(train_config)
     else:
-        if examples is None or params is None:
+        if examples is None:
             raise TrainerProcessError("The training process lost this model's examples")
         tensors = {s: (torch.from_numpy(X), torch.from_numpy(Y)) for s, (X, Y) in examples.items()}
         split_tensors = SplitTensors(config.block_size, tensors)
@@ -211,6 +248,8 @@ class TrainingProcess:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
         self.loaded_key: int | None = None  # whose examples the child holds
+        self._unanswered = 0  # replies still to come for requests whose wait was given up
+        self._answered = False  # the child has answered once: it has imported torch
 
     @property
     def pid(self) -> int | None:
@@ -221,29 +260,63 @@ class TrainingProcess:
     def call(
         self, *request: Any, timeout: float, give_up: Callable[[], bool] | None = None
     ) -> tuple[Any, ...]:
-        """Send a request and wait for its reply, at most `timeout` seconds, and at most
-        STOP_TIMEOUT more once give_up() is true. A child that does not answer is ended."""
+        """Send a request and wait for its reply, at most `timeout` seconds (START_TIMEOUT
+        while a new child imports torch); a child that does not answer by then is ended.
+        Raises CallGivenUp as soon as give_up() is true (the child is left to answer)."""
         with self._lock:
-            conn, started = self._connection()
+            conn, _ = self._connection()
             try:
-                conn.send(request)
-                reply = self._wait(conn, START_TIMEOUT if started else timeout, give_up)
+                if not self._answered:  # a new child says hello once it has imported torch
+                    self._wait(conn, START_TIMEOUT, give_up)
+                    self._answered = True
+                while self._unanswered:  # replies to requests given up earlier
+                    self._wait(conn, timeout, give_up)
+                    self._unanswered -= 1
+                self._send(conn, request, timeout)
+                self._unanswered += 1
+                reply = self._wait(conn, timeout, give_up)
+                self._unanswered -= 1
             except (EOFError, OSError) as exc:
                 raise self._lost(exc) from exc
         if reply[0] == "error":
             raise TrainerProcessError(f"Training failed: {reply[1]}")
         return reply
 
+    def _send(self, conn: Connection, request: tuple[Any, ...], timeout: float) -> None:
+        """conn.send(request), at most `timeout` seconds: a big request (the examples, the
+        weights of a big model) fills the pipe, and a child that does not read it (stopped)
+        would hold the send for ever. Sent from a helper thread; a child that has not read
+        it all in time is ended, which ends the send."""
+        errors: list[BaseException] = []
+        # (an Event, not Thread.join: join() from a QThread registers it with `threading`)
+        sent = threading.Event()
+
+        def send() -> None:
+            try:
+                conn.send(request)
+            except BaseException as exc:  # handed to the caller's thread
+                errors.append(exc)
+            finally:
+                sent.set()
+
+        threading.Thread(target=send, name="charnames-send", daemon=True).start()
+        if not sent.wait(timeout):
+            self.abandon()  # the pipe breaks: the send ends with an error
+            sent.wait()
+            raise TrainerNotAnswering(
+                f"The training process does not answer (for {timeout:.0f} s); it was ended"
+            )
+        if errors:
+            raise errors[0]
+
     def _wait(
         self, conn: Connection, timeout: float, give_up: Callable[[], bool] | None
     ) -> tuple[Any, ...]:
         deadline = time.perf_counter() + timeout
         while not conn.poll(POLL):
-            now = time.perf_counter()
             if give_up is not None and give_up():
-                deadline = min(deadline, now + STOP_TIMEOUT)
-                give_up = None
-            if now > deadline:
+                raise CallGivenUp
+            if time.perf_counter() > deadline:
                 self.abandon()
                 raise TrainerNotAnswering(
                     f"The training process does not answer (for {timeout:.0f} s); it was ended"
@@ -270,6 +343,9 @@ class TrainingProcess:
         reply = conn.recv()
         if isinstance(reply, tuple) and reply[0] == "error":
             raise TrainerProcessError(f"Training failed: {reply[1]}")
+        if reply == ("ready",):  # the hello of a child that replaced a dead one
+            self._answered = True
+            return None
         return reply
 
     def _lost(self, exc: BaseException) -> TrainerProcessError:
@@ -296,27 +372,32 @@ class TrainingProcess:
             return parent_end, True
         return self._conn, False
 
-    def start_early(self) -> None:
-        """Start the child now, without waiting for it: it imports torch (~1.5 s) while the
-        learner looks at the window, and the first request finds it ready."""
-        # On failure, the first request starts another child and reports what fails.
-        with self._lock, contextlib.suppress(TrainerProcessError, OSError):
-            self._connection()
-
     def abandon(self) -> None:
         """End the child without asking it (terminate, then kill), and forget it. Safe from
         any thread, with or without the lock; a thread waiting on the pipe sees it close."""
         process = self._process
         self._process = self._conn = None
         self.loaded_key = None
+        self._unanswered, self._answered = 0, False
         if process is not None and process.is_alive():
-            process.terminate()  # a stopped (SIGSTOP) child only gets this when continued
+            process.terminate()
+            if process.pid is not None and hasattr(signal, "SIGCONT"):
+                # a stopped (SIGSTOP) child acts on SIGTERM only once continued
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGCONT)
             process.join(CLOSE_TIMEOUT)
             if process.is_alive():
                 process.kill()
                 process.join(CLOSE_TIMEOUT)
         # (the pipe is left to be closed by whoever holds it: another thread may be reading
         # it, and sees EOF once the child is gone)
+
+    def start_early(self) -> None:
+        """Start the child now, without waiting for it: it imports torch (~1.5 s) while the
+        learner looks at the window, and the first request finds it ready."""
+        # On failure, the first request starts another child and reports what fails.
+        with self._lock, contextlib.suppress(OSError, CharnamesError):
+            self._connection()
 
     def close(self) -> None:
         """End the child: asked to quit, then terminated, then killed, ~1 s for each. A child
@@ -434,13 +515,13 @@ class ProcessTrainer:
         """Mean loss over a split, measured on this side from the weights it holds."""
         return self.local.evaluate(split)
 
-    def step_once(self) -> OneStep:
+    def step_once(self, probe: Sequence[int] | None = None) -> OneStep:
         """One step of the run, taken on this side (the weights are here between runs); the
         child gets the new weights and the minibatch stream's place with the next run."""
         if not self._local_batches_in_step:  # runs in the child moved the step on
             self.local.resume(self.local.step, self.local.seconds, self.local.batch_stream)
             self._local_batches_in_step = True
-        result = self.local.step_once()
+        result = self.local.step_once(probe)
         self._send_batch_stream = True
         return result
 
@@ -457,7 +538,7 @@ class ProcessTrainer:
         self.process.call(
             "load", self.key, self.model.config, self.model.snapshot(), examples,
             self.config, self.step, self.seconds, stream,
-            timeout=ANSWER_TIMEOUT, give_up=give_up,
+            timeout=START_TIMEOUT if first else ANSWER_TIMEOUT, give_up=give_up,
         )  # fmt: skip
         self.process.loaded_key = self.key
         self._send_batch_stream = False
@@ -478,7 +559,10 @@ class ProcessTrainer:
         back at the last weights received (the message says so)."""
         held = self.snapshot()  # the last weights received: these, at the start
         try:
-            self._load(should_stop)
+            try:
+                self._load(should_stop)
+            except CallGivenUp:  # paused or stopped while the child started: nothing ran
+                return
             self._local_batches_in_step = False
             for event in self._events(eval_every, eval_subset, should_stop, chunk_seconds,
                                       snapshot_seconds):  # fmt: skip
@@ -524,7 +608,6 @@ class ProcessTrainer:
             conn.send(("stream", self.key, eval_every, chunk_seconds, snapshot_seconds))
             stop_sent_at: float | None = None
             last_message = time.perf_counter()
-            longest_gap = 0.0
 
             def check_stop() -> None:
                 nonlocal stop_sent_at
@@ -541,23 +624,20 @@ class ProcessTrainer:
 
             while True:
                 check_stop()
-                event = arrived.popleft() if arrived else self.process.receive(conn, POLL)
+                event = arrived.popleft() if arrived else self.process.receive(conn, STREAM_POLL)
                 now = time.perf_counter()
-                if event is None:  # silence: how long may it last?
-                    if stop_sent_at is None:
-                        since, limit = last_message, SILENCE_TIMEOUT
-                    else:  # a stop ends the stream within a step; a big model's step is long
-                        since, limit = max(last_message, stop_sent_at), STOP_TIMEOUT
-                        limit = max(limit, 3 * longest_gap)
-                    if now - since > limit:
+                if event is None:  # silence: a child that trains beats every HEARTBEAT s
+                    limit = SILENCE_TIMEOUT if stop_sent_at is None else STOP_TIMEOUT
+                    if now - max(last_message, stop_sent_at or 0.0) > limit:
                         self.process.abandon()
                         raise TrainerNotAnswering(
                             f"The training process does not answer (silent for {limit:.0f} s); "
                             "it was ended"
                         )
                     continue
-                longest_gap = max(longest_gap, now - last_message)
                 last_message = now
+                if event == ALIVE:
+                    continue
                 if isinstance(event, EvalDue):  # measured here, while the child trains on
                     losses = self._losses_of(event.weights, eval_subset, pending)
                     yield EvalPoint(event.step, *losses)

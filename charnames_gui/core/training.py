@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Literal, Protocol
 
@@ -259,14 +259,24 @@ class Trainer:
             self.seconds += time.perf_counter() - start
         return losses[:done]
 
-    def step_once(self) -> OneStep:
+    def step_once(self, probe: Sequence[int] | None = None) -> OneStep:
         """Exactly one step of the run, the very step run() would take next (the same
-        minibatch, the same learning rate), and what it did to its minibatch's loss.
+        minibatch, the same learning rate), and what it did: the minibatch's loss before and
+        after, and the next-character probabilities after `probe` (a context of block_size
+        indices; default: the start of a name) before and after.
 
         Raises TrainingDiverged, before updating, if the loss is not finite."""
         if self.done:
             raise ConfigError(f"All {self.config.steps:,} steps are done: raise 'Steps' to go on")
+        block_size = self.model.config.block_size
+        context = tuple(probe) if probe is not None else (0,) * block_size
+        if len(context) != block_size or not all(
+            0 <= i < self.model.config.vocab_size for i in context
+        ):
+            raise ConfigError(f"The context must be {block_size} indices of the vocabulary")
+        probe_X = torch.tensor([context], dtype=torch.int64)  # (1, block_size)
         X, Y = self.examples.tensors["train"]
+        probs_before = self._probs(probe_X)
         ix = self.batches.next()  # (batch_size,) rows of the training split
         lr = self.config.lr_at(self.step)
         start = time.perf_counter()
@@ -281,7 +291,15 @@ class Trainer:
         rows = torch.from_numpy(ix)
         Xb, Yb = X[rows], Y[rows]  # (batch_size, block_size), (batch_size,)
         after = self.model.loss(Xb, Yb)
-        return OneStep(self.step, Xb.numpy().copy(), Yb.numpy().copy(), lr, before, after)
+        return OneStep(
+            self.step, Xb.numpy().copy(), Yb.numpy().copy(), lr, before, after,
+            context, probs_before, self._probs(probe_X),
+        )  # fmt: skip
+
+    @torch.no_grad()
+    def _probs(self, X: torch.Tensor) -> np.ndarray:
+        """softmax(logits) of one context: (vocab_size,) float32."""
+        return torch.softmax(self.model.logits(X), dim=1)[0].numpy().copy()
 
     def evaluate(self, split: str) -> float:
         """Mean loss over a whole split (the lecture's 'evaluate on all of Xdev')."""
@@ -385,7 +403,7 @@ class TrainerLike(Protocol):
 
     def evaluate(self, split: str) -> float: ...
 
-    def step_once(self) -> OneStep: ...
+    def step_once(self, probe: Sequence[int] | None = None) -> OneStep: ...
 
     def stream(
         self,

@@ -12,6 +12,7 @@ import contextlib
 import sys
 import traceback
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -27,7 +28,13 @@ from charnames_gui.core.checkpoint import (
     load_model,
     save_model,
 )
-from charnames_gui.core.data import Dataset, SplitTensors, Vocabulary, boundary_note
+from charnames_gui.core.data import (
+    MAX_DATASET_BYTES,
+    Dataset,
+    SplitTensors,
+    Vocabulary,
+    boundary_note,
+)
 from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.events import (
     EvalPoint,
@@ -40,10 +47,13 @@ from charnames_gui.core.events import (
 )
 from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.model_dataset import Match, compare, label_of, trained_on_label
+from charnames_gui.core.safe_files import check_regular_file, format_size
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
 from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
+from charnames_gui.ui.dataset_loader import DatasetLoader
 from charnames_gui.ui.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.training_worker import (
+    TRAIN_ESTIMATE_EXAMPLES,
     EvalJob,
     StepJob,
     SweepJob,
@@ -68,10 +78,13 @@ WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its curre
 # Save pauses the run and waits this long for it; a training process that has not paused by
 # then is not waited for: the last weights received are saved (they are ~0.25 s old).
 SAVE_PAUSE_WAIT = 0.5
-SHUTDOWN_WAIT = 2.0  # seconds for the worker to end at close before the child is ended
+SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 # Each point is a pass over the whole dev split (~0.1 s on the lecture's data), measured by the
 # app from the weights at that step while the training process trains on.
 DEV_POINTS_PER_RUN = 25
+# Larger dataset files are opened on a worker thread (~100,000 names; the lecture's 228 KB
+# opens in ~50 ms on the GUI thread, which keeps opening it simple and synchronous).
+LOAD_IN_BACKGROUND_BYTES = 1024 * 1024
 
 
 def _one(loss: float) -> np.ndarray:
@@ -163,6 +176,9 @@ class Controller(QObject):
         self.run_log = RunLog()
         self.last_outcome: RunEnded | None = None
 
+        self.dataset_loader = DatasetLoader(self)
+        self.dataset_loader.loaded.connect(self._on_dataset_loaded)
+        self.dataset_loader.failed.connect(self._on_dataset_failed)
         self._thread = QThread()
         self._thread.setObjectName("training-worker")
         self.worker = TrainingWorker()
@@ -188,15 +204,46 @@ class Controller(QObject):
         _live_controllers.add(self)
 
     # -- dataset --------------------------------------------------------------------------
-    def open_dataset(self, path: str | Path) -> bool:
-        """Load a dataset file; on success a new model is made for it."""
+    def open_dataset(
+        self,
+        path: str | Path,
+        then: Callable[[], object] | None = None,
+        block_size: int | None = None,
+    ) -> bool:
+        """Open a dataset file, then call then() (the caller makes a new model for it).
+
+        A small file (the lecture's 228 KB) is read at once and then() runs before this
+        returns, with its result returned. A larger one is read, split and turned into
+        examples for block_size on a worker thread, so the window keeps drawing; True means
+        it is loading, and then() runs when it is set. False: the file cannot be opened, or
+        another dataset is still loading."""
+        if self.dataset_loader.busy:
+            self.statusMessage.emit(f"Still opening {self.dataset_loader.loading_name}...")
+            return False
+        try:  # a stat, no read: refuses FIFOs, devices, folders and oversize files at once
+            size = check_regular_file(path, "dataset", MAX_DATASET_BYTES).stat().st_size
+        except (CharnamesError, OSError) as exc:
+            self.errorOccurred.emit("Cannot open dataset", str(exc))
+            return False
+        if size > LOAD_IN_BACKGROUND_BYTES:
+            self.statusMessage.emit(f"Opening {Path(path).name} ({format_size(size)})...")
+            self.dataset_loader.load(Path(path), self.split_seed, block_size, then)
+            return True
         try:
             dataset = Dataset.from_file(path, split_seed=self.split_seed)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot open dataset", str(exc))
             return False
         self.set_dataset(dataset)
-        return True
+        return bool(then()) if then is not None else True
+
+    def _on_dataset_loaded(self, dataset: Dataset, then: Callable[[], object] | None) -> None:
+        self.set_dataset(dataset)
+        if then is not None:
+            then()
+
+    def _on_dataset_failed(self, name: str, message: str) -> None:
+        self.errorOccurred.emit("Cannot open dataset", message)
 
     def set_dataset(self, dataset: Dataset) -> None:
         self._require_idle()
@@ -265,6 +312,12 @@ class Controller(QObject):
             from_file=self.path is not None,
         )
 
+    def train_estimate_examples(self) -> int:
+        """How many training examples the train-loss estimate is measured on (0: no model)."""
+        if self.trainer is None:
+            return 0
+        return min(int(self.trainer.examples.X("train").shape[0]), TRAIN_ESTIMATE_EXAMPLES)
+
     def apply_train_config(self, train_config: TrainConfig) -> bool:
         """New learning rate, schedule, steps... for the current model: it keeps training."""
         if self.is_busy():
@@ -312,7 +365,7 @@ class Controller(QObject):
             self.run_log.start_step = self.trainer.step
             self.run_log.start_seconds = self.trainer.seconds
         steps = self.trainer.config.steps
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.RUNNING)
         self._requestTrain.emit(
             TrainJob(
@@ -332,7 +385,7 @@ class Controller(QObject):
             self.worker.request_stop()
         elif self.state == TrainingState.PAUSED and self.trainer is not None:
             # nothing runs: the worker only evaluates, off the GUI thread
-            self.worker.idle.clear()
+            self.worker.job_queued()
             self._set_state(TrainingState.RUNNING)
             self._requestTrain.emit(TrainJob(self.trainer, eval_every=1, end_now=True))
 
@@ -352,25 +405,30 @@ class Controller(QObject):
         QCoreApplication.sendPostedEvents(self)
         return idle
 
-    def step_once(self) -> bool:
+    def step_once(self, probe: list[int] | None = None) -> bool:
         """Take exactly one step of the current run (the next minibatch of its stream), off
-        the GUI thread; stepDone carries what it did. Only between runs."""
+        the GUI thread; stepDone carries what it did, with how the distribution after the
+        context `probe` moved (None: the start of a name). Only between runs."""
         if self.trainer is None or self.state not in (TrainingState.READY, TrainingState.PAUSED):
             if self.trainer is not None and self.trainer.done:
                 self.statusMessage.emit(
                     f"All {self.trainer.config.steps:,} steps are done: raise 'Steps' to go on"
                 )
             return False
-        self._state_before_step = self.state
-        self.worker.idle.clear()
+        if self.state == TrainingState.READY:  # the first step of a run: the run begins
+            self.run_log.start_step = self.trainer.step
+            self.run_log.start_seconds = self.trainer.seconds
+        self.worker.job_queued()
         self._set_state(TrainingState.STEPPING)
-        self._requestStep.emit(StepJob(self.trainer))
+        if probe is not None and (self.model is None or len(probe) != self.model.config.block_size):
+            probe = None  # a context from another model: compare the start of a name
+        self._requestStep.emit(StepJob(self.trainer, probe))
         return True
 
     def _on_step_done(self, result: OneStep | str) -> None:
         assert self.trainer is not None
-        state = getattr(self, "_state_before_step", TrainingState.READY)
-        self._set_state(TrainingState.FINISHED if self.trainer.done else state)
+        # a run taken a step at a time is under way: Start resumes it (and Stop ends it)
+        self._set_state(TrainingState.FINISHED if self.trainer.done else TrainingState.PAUSED)
         if isinstance(result, str):
             self.errorOccurred.emit("One training step", result)
             return
@@ -428,6 +486,8 @@ class Controller(QObject):
             self._set_state(self._idle_state())
         else:
             self._set_state(self._idle_state())
+            if outcome.message:  # e.g. stopped, with a training process that did not answer
+                self.statusMessage.emit(outcome.message)
         self.runEnded.emit(outcome)
 
     # -- evaluating a split ---------------------------------------------------------------
@@ -444,7 +504,7 @@ class Controller(QObject):
             )
             return False
         self._state_before_eval = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.EVALUATING)
         self._requestEval.emit(EvalJob(self.trainer, split))
         return True
@@ -482,7 +542,7 @@ class Controller(QObject):
             return False
         assert self.trainer is not None
         self._state_before_sweep = self.state
-        self.worker.idle.clear()
+        self.worker.job_queued()
         self._set_state(TrainingState.SWEEPING)
         fresh = MLP.init(self.model.config, self.train_config.init, self.train_config.seed)
         self._requestSweep.emit(
@@ -789,6 +849,7 @@ class Controller(QObject):
         the worker returns within one chunk (~20 ms), then the thread's event loop ends. A
         training process that keeps the worker waiting longer than SHUTDOWN_WAIT is ended
         (terminated, then killed), which ends the worker's wait. Safe to call more than once."""
+        self.dataset_loader.wait()
         self.worker.request_pause()
         self._thread.quit()
         if not self._thread.wait(int(SHUTDOWN_WAIT * 1000)) and self.process is not None:

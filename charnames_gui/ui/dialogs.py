@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
@@ -15,6 +16,26 @@ MODEL_FILTER = (
     f"Charnames models (*{MODEL_SUFFIX});;All files (*)"
 )
 DATASET_FILTER = "Text files, one name per line (*.txt *.csv *.tsv);;All files (*)"
+
+
+SCREEN_MARGIN = 40  # pixels left free around a dialog on the smallest screens
+
+
+def fit_to_screen(dialog: QDialog, preferred: QSize) -> None:
+    """Size a dialog to `preferred` (scaled with the text, 0 for "as its content needs"),
+    never larger than the free area of the screen it opens on; its labels wrap."""
+    for label in dialog.findChildren(QLabel):
+        label.setWordWrap(True)
+    parent = dialog.parentWidget()
+    screen = (parent.screen() if parent is not None else None) or dialog.screen()
+    free = screen.availableGeometry().size() if screen else QSize(1024, 600)
+    dialog.setMaximumSize(free.width() - SCREEN_MARGIN, free.height() - SCREEN_MARGIN)
+    scale = dialog.fontMetrics().height() / 16  # preferred sizes are for ~9-10 pt text
+    hint = dialog.sizeHint()
+    width = round(preferred.width() * scale) or hint.width()
+    height = round(preferred.height() * scale) or hint.height()
+    dialog.resize(min(width, free.width() - SCREEN_MARGIN),
+                  min(max(height, hint.height()), free.height() - SCREEN_MARGIN))  # fmt: skip
 
 
 class SaveChoice(Enum):
@@ -90,4 +111,5 @@ def int_dialog(
         text.setWordWrap(True)
         text.setMinimumWidth(min(INT_DIALOG_TEXT_WIDTH, text.sizeHint().width()))
         text.setMaximumWidth(INT_DIALOG_TEXT_WIDTH)
+    fit_to_screen(dialog, QSize(INT_DIALOG_TEXT_WIDTH, 0))
     return dialog

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -42,7 +42,8 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.core.display import display_char
 from charnames_gui.core.projection import PCAProjector, select_dimensions
-from charnames_gui.ui.plot_style import cache_axes
+from charnames_gui.ui.plot_style import cache_axes, export_widgets_png, scale_plot_text
+from charnames_gui.ui.zoom import text_scale
 
 MODE_DIMENSIONS = "dimensions"
 MODE_PCA = "pca"
@@ -100,7 +101,9 @@ class EmbeddingView(QWidget):
         self._want_x, self._want_y = 0, 1
         self._glyphs: dict[str, QPainterPath] = {}
         self._symbols: list[QPainterPath] = []
-        self._axis_text = {"bottom": "", "left": ""}
+        self._axis_text = {"bottom": "", "left": ""}  # the full titles
+        self._axis_short = {"bottom": "", "left": ""}  # when the full ones do not fit
+        self._axis_shown = {"bottom": "", "left": ""}
         self._follow = True  # keep the characters in view (until the user zooms or pans)
         self._needs_fit = True
         self._strip = False  # drawing a one-column C along y = 0
@@ -122,12 +125,15 @@ class EmbeddingView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(self._controls)
         layout.addWidget(self.plot_widget, 1)
+        layout.addLayout(self._view_buttons)
         layout.addWidget(self.status_label)
         layout.addWidget(caption)
         self.clear()
+        self._scale_text()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        QTimer.singleShot(0, self._show_axis_labels)  # once the plot has its new size
         layout = self.layout()
         assert layout is not None  # set in __init__
         margins = layout.contentsMargins()
@@ -159,6 +165,12 @@ class EmbeddingView(QWidget):
             "Zoom to show every character, and keep following them as training moves them.\n"
             "Scrolling or dragging the plot stops the following; double-clicking it fits too."
         )
+        self.crowd_button = QPushButton("Zoom to crowd")
+        self.crowd_button.setAccessibleName("Zoom to the densest group of characters")
+        self.crowd_button.setToolTip(
+            "Zoom into the densest group of characters, where the letters overlap; the mouse "
+            "wheel zooms too. Fit shows every character again."
+        )
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Embedding size and training step")
         self.status_label.setToolTip("The training step of this snapshot of C, and its shape.")
@@ -179,12 +191,19 @@ class EmbeddingView(QWidget):
         self._controls.addWidget(y_label)
         self._controls.addWidget(self.y_combo)
         self._controls.addStretch(1)
-        self._controls.addWidget(self.fit_button)
+        # the view buttons get a row of their own under the plot: a narrow dock (a 1280 px
+        # screen, large text) then needs no horizontal scroll bar
+        self._view_buttons = QHBoxLayout()
+        self._view_buttons.setSpacing(6)
+        self._view_buttons.addWidget(self.crowd_button)
+        self._view_buttons.addWidget(self.fit_button)
+        self._view_buttons.addStretch(1)
 
         self.mode_combo.currentIndexChanged.connect(self._on_mode_chosen)
         self.x_combo.currentIndexChanged.connect(self._on_dimension_chosen)
         self.y_combo.currentIndexChanged.connect(self._on_dimension_chosen)
         self.fit_button.clicked.connect(self.fit)
+        self.crowd_button.clicked.connect(self.zoom_to_crowd)
 
     def _build_plot(self) -> None:
         self.plot_widget = pg.PlotWidget()
@@ -343,9 +362,8 @@ class EmbeddingView(QWidget):
         return self._follow
 
     def export_png(self, path: str) -> None:
-        """Save the plot, as shown, to a PNG file."""
-        if not self.plot_widget.grab().save(str(path), "PNG"):
-            raise OSError(f"Could not write the image to {path}")
+        """Save the plot, as shown, to a PNG file, drawn at export size (text scaled too)."""
+        export_widgets_png([self.plot_widget], path)
 
     # -- drawing -----------------------------------------------------------------------------
     def _redraw(self) -> None:
@@ -367,12 +385,14 @@ class EmbeddingView(QWidget):
             self._set_axis_labels(
                 f"PCA component 1 ({self._percent(0)} of the variance)",
                 f"PCA component 2 ({self._percent(1)} of the variance)",
+                short=(f"PC 1 ({self._percent(0)})", f"PC 2 ({self._percent(1)})"),
             )
         else:
             self._points = select_dimensions(self._C, x, y)
             self._set_axis_labels(
                 f"C[:, {x}]",
                 f"C[:, {y}]" if y is not None else ONE_COLUMN_LABEL,
+                short=(f"C[:, {x}]", f"C[:, {y}]" if y is not None else "0"),
             )
         # a one-column C is a strip along y = 0: a single tick there, no scale to misread
         one_column = mode == MODE_DIMENSIONS and y is None
@@ -426,11 +446,65 @@ class EmbeddingView(QWidget):
         value = self._explained[i] if i < len(self._explained) else 0.0
         return f"{100 * value:.0f}%"
 
-    def _set_axis_labels(self, bottom: str, left: str) -> None:
-        for name, text in (("bottom", bottom), ("left", left)):
-            if self._axis_text[name] != text:  # a new label re-lays out the plot: only on change
-                self._axis_text[name] = text
+    def _set_axis_labels(
+        self, bottom: str, left: str, short: tuple[str, str] | None = None
+    ) -> None:
+        """The axis titles; `short` versions are shown when the full ones do not fit along
+        their axis (a small dock, large text): a title is never cut."""
+        short = short or (bottom, left)
+        for name, text, brief in (("bottom", bottom, short[0]), ("left", left, short[1])):
+            self._axis_text[name] = text
+            self._axis_short[name] = brief
+        self._show_axis_labels()
+
+    def _show_axis_labels(self) -> None:
+        metrics = QFontMetricsF(self.font())
+        rect = self.view_box.sceneBoundingRect()
+        room = {"bottom": rect.width() - 8, "left": rect.height() - 8}
+        for name in ("bottom", "left"):
+            text = self._axis_text[name]
+            if text and metrics.horizontalAdvance(text) > room[name]:
+                text = self._axis_short[name]
+            if text and metrics.horizontalAdvance(text) > room[name]:
+                text = ""  # a tiny plot: no title rather than a cut one (the tooltip has it)
+            if self._axis_shown[name] != text:  # a new title re-lays out the plot
+                self._axis_shown[name] = text
                 self.plot_item.setLabel(name, text, color="#333333")
+                self.plot_item.getAxis(name).setToolTip(self._axis_text[name])
+
+    def shown_axis_labels(self) -> tuple[str, str]:
+        """The (horizontal, vertical) titles as drawn (maybe the short forms)."""
+        return self._axis_shown["bottom"], self._axis_shown["left"]
+
+    def zoom_to_crowd(self) -> bool:
+        """Zoom to the densest cluster of characters, where their labels overlap the most.
+        False when there is nothing to zoom to. The view then stays until Fit."""
+        crowd = densest_cluster(self._points)
+        if len(crowd) < 2:
+            return False
+        lo, hi = self._points[crowd].min(axis=0), self._points[crowd].max(axis=0)
+        pad = 0.35 * max(float(np.max(hi - lo)), 1e-6)
+        self._follow = False
+        self.view_box.setRange(
+            xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad), padding=0
+        )
+        return True
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._scale_text()
+
+    def _scale_text(self) -> None:
+        """Axis text, circles and letters follow the zoom."""
+        scale = text_scale(self)
+        scale_plot_text(self.plot_item, self.font(), scale)
+        size = round(CIRCLE_PX * scale)
+        self.scatter.setSize(size)
+        self.labels.setSize(size)
+        self.rings.setSize(size + round(8 * scale))
+        self.status_label.setFixedHeight(self.status_label.fontMetrics().height() + 4)
+        self._show_axis_labels()
 
     def _show_hint(self, text: str) -> None:
         self.hint.setText(text)
@@ -575,6 +649,20 @@ class EmbeddingView(QWidget):
         double = getattr(event, "double", None)
         if double is not None and double() and event.button() == Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
             self.fit()
+
+
+def densest_cluster(points: np.ndarray, radius_share: float = 0.12) -> np.ndarray:
+    """Indices of the points around the one with the most neighbours within radius_share of
+    the whole spread: where the circles crowd the most. Empty for fewer than 3 points."""
+    if len(points) < 3 or not np.all(np.isfinite(points)):
+        return np.zeros(0, dtype=int)
+    spread = float(np.max(points.max(axis=0) - points.min(axis=0)))
+    if spread <= 0:
+        return np.arange(len(points))
+    distances = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)  # (V, V)
+    near = distances <= radius_share * spread
+    centre = int(np.argmax(near.sum(axis=1)))
+    return np.flatnonzero(near[centre])
 
 
 def _move_spots(item: pg.ScatterPlotItem, pos: np.ndarray) -> bool:

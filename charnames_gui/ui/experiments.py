@@ -124,6 +124,12 @@ class Experiments(QObject):
             curve_steps=steps.astype("float32"),
             curve_loss=losses.astype("float32"),
         )
+        if outcome.status == "finished" and record.status == "diverged":
+            self.statusMessage.emit(
+                f"The run ended no better than uniform guessing (ln V = "
+                f"{math.log(c.model.config.vocab_size):.2f}): recorded as diverged. "
+                "Try a lower learning rate."
+            )
         token = self.history.add(record)  # returns at once; recorded follows
         self._tokens.add(token)
         self._last_token, self._last_run_id = token, None

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QScrollArea, QToolTip, QVBoxLayout, QWidget
 from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.forward import SATURATED, ForwardPass, inspect_forward
+from charnames_gui.core.session import ShownStep
 
 MIN_CELL = 3  # px: narrower cells are averaged in groups
 CELL = 14  # px: the preferred side of a cell
@@ -47,7 +48,8 @@ MAX_RATE_HZ = 10  # auto-play may step 30 times a second; the view follows at mo
 MARGIN = 8
 TITLE = (
     "The forward pass of the step shown in the Sampling panel. Red cells are positive, blue "
-    "negative; hover a cell for its value."
+    "negative; a black bar under a unit of h: saturated (|h| > 0.97), tanh is flat there. "
+    "Hover a cell for its value."
 )
 PROBS_NOTE = "probs are the bars of the Sampling panel."
 NO_STEP = "No sampling step to show: create or load a model."
@@ -110,7 +112,7 @@ class ForwardCanvas(QWidget):
         self._label_font = QFont(self.font())
         self._label_font.setPointSizeF(max(self.font().pointSizeF() - 1, 7))
         self.setMouseTracking(True)
-        self.setMinimumWidth(260)
+        self.setMinimumWidth(120)  # the scroll area only scrolls vertically: follow its width
 
     def set_forward(self, forward: ForwardPass | None, message: str = "") -> None:
         self.forward = forward
@@ -133,9 +135,8 @@ class ForwardCanvas(QWidget):
         code = QFontMetrics(self._code_font)
         width = max(self.width() - 2 * MARGIN, 100)
         y = MARGIN
-        wrapped = fm.boundingRect(QRect(0, 0, width, 1000), Qt.TextFlag.TextWordWrap, TITLE)
         self._lines.append((y, TITLE, False))
-        y += wrapped.height() + 6
+        y += _text_height(fm, TITLE, width) + 6
         fp = self.forward
         if fp is None:
             self._lines.append((y, self.message, False))
@@ -145,10 +146,10 @@ class ForwardCanvas(QWidget):
         label_h = QFontMetrics(self._label_font).height()
         for stage in fp.stages():
             self._lines.append((y, stage.line, True))
-            y += code.height() + 2
+            y += _text_height(code, stage.line, width) + 2  # a narrow view wraps the line
             if stage.name == "probs":
                 self._lines.append((y, PROBS_NOTE, False))
-                y += fm.height() + 4
+                y += _text_height(fm, PROBS_NOTE, width) + 4
                 continue
             if stage.name == "context":
                 chars = [display_char(ch) for ch in fp.context_chars]
@@ -158,6 +159,10 @@ class ForwardCanvas(QWidget):
                 strip = self._strip("context", np.zeros(c.block_size), y, width, 1.0,
                                     cell=cell, labels=labels, label_inside=True)  # fmt: skip
             elif stage.name == "emb":
+                rows = ", ".join(f"C[{i}]" for i in fp.context)
+                note = f"the rows {rows} of C, one per context position (orange in Embedding)"
+                self._lines.append((y, note, False))
+                y += _text_height(fm, note, width) + 2
                 strip = self._grid("emb", fp.emb, y, width)
             elif stage.name in ("hpreact", "h"):
                 marks = fp.saturated.astype(np.float64) if stage.name == "h" else None
@@ -266,8 +271,8 @@ class ForwardCanvas(QWidget):
 
     # -- hover ------------------------------------------------------------------------------
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            help_event = QHelpEvent(event)  # type: ignore[call-overload]
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            help_event = event
             text = self.tooltip_at(help_event.pos())
             if text:
                 QToolTip.showText(help_event.globalPos(), text, self)
@@ -371,6 +376,11 @@ class ForwardCanvas(QWidget):
         return text
 
 
+def _text_height(metrics: QFontMetrics, text: str, width: int) -> int:
+    """The height of `text` word-wrapped to `width` px."""
+    return metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
+
+
 def _group_mean(values: np.ndarray, group: int) -> np.ndarray:
     """The mean of each run of `group` values (the last run may be shorter)."""
     if group <= 1:
@@ -395,7 +405,7 @@ class ForwardView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
         self.setAccessibleName("Forward pass")
-        self._pending: object | None = None  # ShownStep | None waiting to be shown
+        self._pending: ShownStep | None = None  # waiting to be shown
         self._dirty = False
         self._shown: tuple[object, ...] | None = None  # (sampler, context, temperature)
         self._last_render = -math.inf
@@ -404,8 +414,8 @@ class ForwardView(QWidget):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._render)
 
-    def show_step(self, step: object | None) -> None:
-        """Show the forward pass of `step` (a sampling_panel.ShownStep; None: nothing)."""
+    def show_step(self, step: ShownStep | None) -> None:
+        """Show the forward pass of `step` (None: nothing to show)."""
         self._pending = step
         self._dirty = True
         if not self.isVisible():
@@ -434,8 +444,8 @@ class ForwardView(QWidget):
             self._shown = None
             self.canvas.set_forward(None)
             return
-        sampler = step.sampler  # type: ignore[attr-defined]
-        key = (step.context, step.temperature)  # type: ignore[attr-defined]
+        sampler = step.sampler
+        key = (step.context, step.temperature)
         if self._shown is not None and self._shown[0] is sampler and self._shown[1:] == key:
             return  # the same weights, context and temperature: nothing to recompute
         self._shown = (sampler, *key)
@@ -443,7 +453,7 @@ class ForwardView(QWidget):
         try:
             forward = inspect_forward(
                 model.params, model.config, sampler.vocab.itos,
-                list(step.context), step.temperature,  # type: ignore[attr-defined]
+                list(step.context), step.temperature,
             )  # fmt: skip
         except CharnamesError as exc:
             self.canvas.set_forward(None, str(exc))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -35,7 +36,11 @@ from charnames_gui.core.hidden_stats import (
 from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig
 from charnames_gui.ui.plot_style import cache_axes
 
+if TYPE_CHECKING:
+    import torch
+
 REFRESH_HZ = 4
+SHOWN_EXAMPLES = 200  # rows of the saturation image: enough to see the pattern, cheap to paint
 MAX_DUTY = 0.2  # at most this share of one core: a big model's analysis waits longer between
 GUIDE = (
     "What to look for. <b>h</b>: with the lecture's randn initialisation most values pile up "
@@ -84,6 +89,8 @@ class HiddenLayerView(QWidget):
         self._started = 0.0  # time.monotonic() of the analysis under way
         self._next_start = 0.0  # no analysis starts before this time
         self._stats: HiddenStats | None = None
+        self._ready: HiddenStats | None = None  # analysed, waiting for its frame
+        self.paced = False  # True: a frame clock calls show_ready(); False: drawn at once
         self.history = UpdateRatioHistory()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -183,16 +190,17 @@ class HiddenLayerView(QWidget):
     def set_model(
         self,
         config: ModelConfig | None,
-        examples: tuple[object, object] | None,
+        examples: tuple[torch.Tensor, torch.Tensor] | None,
         lr_at: Callable[[int], float],
     ) -> None:
         """A new model: its configuration, the training (X, Y) to draw the fixed sample from
         (None: no dataset), and the learning rate of each step."""
         self._config = config
-        self._sample = example_sample(*examples) if config and examples else None  # type: ignore[arg-type]
+        self._sample = example_sample(*examples) if config and examples else None
         self._lr_at = lr_at
         self._pending = None
         self._stats = None
+        self._ready = None
         self.history.clear()
         for curve in self._ud_curves.values():
             curve.setData([], [])
@@ -229,7 +237,8 @@ class HiddenLayerView(QWidget):
         return self._pool.waitForDone(msecs)
 
     def saturation_image(self) -> np.ndarray:
-        """The image drawn: (examples, units), 1.0 where |h| > 0.99."""
+        """The image drawn: (examples, units), 1.0 where |h| > 0.99 (the first
+        SHOWN_EXAMPLES examples of the sample)."""
         image = self._sat_image.image
         return np.zeros((0, 0)) if image is None else np.asarray(image)
 
@@ -269,13 +278,28 @@ class HiddenLayerView(QWidget):
             self._config.n_hidden if self._config else -1
         ):
             return  # a result for a model that has since been replaced
-        self._show(result)
+        if self.paced:
+            self._ready = result  # the window's frame clock draws it (show_ready)
+        else:
+            self._show(result)
+
+    def has_ready(self) -> bool:
+        """Analysed statistics wait to be drawn (and the view is visible)."""
+        return self._ready is not None and self.isVisible()
+
+    def show_ready(self) -> None:
+        """Draw the statistics analysed last (the frame clock calls this, at most 4 Hz)."""
+        if self._ready is not None:
+            stats, self._ready = self._ready, None
+            self._show(stats)
 
     def _show(self, stats: HiddenStats) -> None:
         self._stats = stats
         self._hp_curve.setData(stats.hpreact_edges, stats.hpreact_counts)
         self._h_curve.setData(stats.h_edges, stats.h_counts)
-        self._sat_image.setImage(stats.saturated.astype(np.float32), levels=(0.0, 1.0))
+        # the first SHOWN_EXAMPLES examples (the fraction and dead units count all of them)
+        shown = stats.saturated[:SHOWN_EXAMPLES].astype(np.float32)
+        self._sat_image.setImage(shown, levels=(0.0, 1.0))
         self.history.add(stats)
         steps = np.asarray(self.history.steps, dtype=np.float64)
         for name, curve in self._ud_curves.items():

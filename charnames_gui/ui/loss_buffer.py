@@ -34,7 +34,10 @@ class DecimatingBuffer:
         self._pending_steps = self._pending_values = np.empty(0, dtype=np.float64)
 
     def extend(self, first_step: int, values: np.ndarray) -> None:
-        """Append per-step values; values[0] belongs to step first_step."""
+        """Append per-step values; values[0] belongs to step first_step. Values kept for
+        first_step or later are dropped first (a model rolled back to the last weights the
+        app received trains those steps again)."""
+        self.truncate(first_step)
         new_steps = np.arange(first_step, first_step + len(values), dtype=np.float64)
         steps = np.concatenate([self._pending_steps, new_steps])
         vals = np.concatenate([self._pending_values, np.asarray(values, dtype=np.float64)])
@@ -56,6 +59,18 @@ class DecimatingBuffer:
             self._halve()  # full: n == capacity is even, so every point has a partner
         self._pending_steps = steps[i:].copy()
         self._pending_values = vals[i:].copy()
+
+    def truncate(self, first_step: int) -> None:
+        """Forget every value of step first_step or later (a stored point that mixes steps on
+        both sides goes too)."""
+        half_width = (self.stride - 1) / 2
+        if self._n and self._steps[self._n - 1] + half_width >= first_step:
+            self._n = int(np.searchsorted(self._steps[: self._n] + half_width, first_step))
+            self._pending_steps = self._pending_values = np.empty(0, dtype=np.float64)
+        keep = self._pending_steps < first_step
+        if not keep.all():
+            self._pending_steps = self._pending_steps[keep]
+            self._pending_values = self._pending_values[keep]
 
     def _halve(self) -> None:
         """Average neighbouring pairs: half the points, each standing for twice the steps."""
@@ -89,6 +104,7 @@ class BucketMeans:
         self._count = 0
 
     def extend(self, first_step: int, values: np.ndarray) -> None:
+        self.truncate(first_step)
         values = np.asarray(values, dtype=np.float64)
         i = 0
         while i < len(values):
@@ -103,6 +119,15 @@ class BucketMeans:
                 self._centres.append(self._first_step + (self.size - 1) / 2)
                 self._sum = 0.0
                 self._count = 0
+
+    def truncate(self, first_step: int) -> None:
+        """Forget the buckets (whole or not) holding step first_step or later."""
+        if self._count and self._first_step + self._count > first_step:
+            self._sum, self._count = 0.0, 0  # the bucket being filled reaches it
+        while self._centres and self._centres[-1] + (self.size - 1) / 2 >= first_step:
+            self._centres.pop()
+            self._means.pop()
+            self._sum, self._count = 0.0, 0  # any bucket being filled came after it
 
     def data(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self._centres), np.asarray(self._means)

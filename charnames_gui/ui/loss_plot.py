@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -25,10 +25,20 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.core.events import EvalPoint, LossChunk
+from charnames_gui.ui.legend_row import LegendEntry, LegendRow, Mark
 from charnames_gui.ui.loss_buffer import BucketMeans, DecimatingBuffer
-from charnames_gui.ui.plot_style import cache_axes, cache_legend
+from charnames_gui.ui.plot_style import (
+    EXPORT_WIDTH,
+    cache_axes,
+    export_widgets_png,
+    scale_plot_text,
+)
+from charnames_gui.ui.zoom import text_scale
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
+DEFAULT_TRAIN_SAMPLE = 10_000  # until the window says the real size (set_train_sample_size)
+PLOT_MIN_LINES = 5  # the plot's data area is never shorter than this many lines of text
+CAPTION_MIN_LINES = 24  # below this height (in lines of text) the caption is hidden
 RAW_COLOUR = QColor(70, 110, 180, 70)
 SMOOTH_COLOUR = QColor(30, 70, 160)
 DEV_COLOUR = QColor(25, 25, 25)  # black: distinct from the run overlays (tab10)
@@ -77,6 +87,7 @@ class LossPlot(QWidget):
         self._references: dict[str, float] = {}
         self._decay_steps: list[int] = []
         self._overlays: dict[object, tuple[pg.PlotDataItem, OverlayCurve]] = {}
+        self._reference_texts: dict[pg.InfiniteLine, str] = {}
         self._total_steps = 0
         self._drawn_buckets = -1  # what the bucket-mean and dev curves show (-1: redraw)
         self._drawn_evals = -1
@@ -99,14 +110,13 @@ class LossPlot(QWidget):
         item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on log10 values
         item.getAxis("bottom").enableAutoSIPrefix(False)
         item.setClipToView(True)
-        self.legend = item.addLegend(
-            offset=(-10, 10), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 210)
-        )
-        cache_legend(self.legend)
+        # The legend is a row of text above the plot, never over the data; it wraps onto
+        # more lines when the window is narrow or the text large.
+        self.legend = LegendRow()
+        self._train_sample_size = DEFAULT_TRAIN_SAMPLE
         # thousands of faint segments: antialiasing them costs more than it shows
         self.raw_curve = item.plot(
             pen=pg.mkPen(RAW_COLOUR, width=1),
-            name="minibatch loss",
             antialias=False,
             # 'peak' downsampling keeps each pixel column's min and max: the band looks the
             # same with ~2 points per pixel as with thousands (and draws several times faster)
@@ -114,16 +124,13 @@ class LossPlot(QWidget):
         )
         self.raw_curve.setDownsampling(auto=True, method="peak")
         self.raw_curve.setClipToView(True)
-        self.smooth_curve = item.plot(
-            pen=pg.mkPen(SMOOTH_COLOUR, width=2.5), name="mean per bucket", antialias=True
-        )
+        self.smooth_curve = item.plot(pen=pg.mkPen(SMOOTH_COLOUR, width=2.5), antialias=True)
         self.train_points = item.plot(
             pen=pg.mkPen(TRAIN_EST_COLOUR, width=1, style=Qt.PenStyle.DashLine),
             symbol="t",
             symbolSize=7,
             symbolBrush=TRAIN_EST_COLOUR,
             symbolPen=None,
-            name="train (10k-example sample)",
         )
         self.dev_points = item.plot(
             pen=pg.mkPen(DEV_COLOUR, width=1.5),
@@ -131,7 +138,6 @@ class LossPlot(QWidget):
             symbolSize=7,
             symbolBrush=DEV_COLOUR,
             symbolPen="w",
-            name="dev loss",
         )
         # Horizontal references are named in the legend (a label on the line would sit on
         # the curves): a sample item with the line's pen stands for each.
@@ -139,14 +145,12 @@ class LossPlot(QWidget):
         bigram_pen = pg.mkPen(BIGRAM_COLOUR, width=1.5, style=Qt.PenStyle.DotLine)
         self.uniform_line = pg.InfiniteLine(angle=0, pen=uniform_pen)
         self.bigram_line = pg.InfiniteLine(angle=0, pen=bigram_pen)
-        self._uniform_sample = pg.PlotDataItem(pen=uniform_pen)
-        self._bigram_sample = pg.PlotDataItem(pen=bigram_pen)
         self.decay_line = pg.InfiniteLine(
             angle=90,
             pen=pg.mkPen(QColor(200, 40, 40), width=1, style=Qt.PenStyle.DashLine),
             label="",
             labelOpts={
-                "position": 0.06,  # low on the line: the legend sits at the top
+                "position": 0.06,  # low on the line, under the curves' early drop
                 "color": QColor(200, 40, 40),
                 "anchors": [(1, 1), (1, 1)],
             },
@@ -166,6 +170,7 @@ class LossPlot(QWidget):
         self._mouse_proxy = pg.SignalProxy(
             self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
         )
+        self.plot_widget.viewport().installEventFilter(self)  # hide the readout on Leave
 
         self.log_toggle = QCheckBox("log10(loss)")
         self.log_toggle.setChecked(True)
@@ -185,6 +190,7 @@ class LossPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot_widget, 1)
 
         self._timer = QTimer(self)
@@ -194,6 +200,42 @@ class LossPlot(QWidget):
             self._timer.start()
         self._update_axis_label()
         self._update_caption()
+        self._update_legend()
+        self._scale_text()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._scale_text()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_caption()
+        QTimer.singleShot(0, self, self._update_axis_label)  # once the plot has its size
+
+    def _fit_caption(self) -> None:
+        """On a short plot (a small screen, or large text) the caption gives its room to
+        the data; its text stays in the plot's tooltip."""
+        line = self.fontMetrics().height()
+        self.caption.setVisible(self.height() >= CAPTION_MIN_LINES * line)
+
+    def _scale_text(self) -> None:
+        line = self.fontMetrics().height()
+        self.plot_widget.setMinimumHeight(PLOT_MIN_LINES * line)
+        self._fit_caption()
+        scale = text_scale(self)
+        item = self.plot_widget.getPlotItem()
+        scale_plot_text(item, self.font(), scale)
+        self._update_axis_label()
+        self.hover_label.textItem.setFont(self.font())
+        self.decay_line.label.textItem.setFont(self.font())
+        for curve, size in ((self.train_points, 7), (self.dev_points, 7)):
+            curve.setSymbolSize(round(size * scale))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.hover_label.setVisible(False)
+        return super().eventFilter(watched, event)
 
     # -- feeding data --------------------------------------------------------------------
     def reset(self, total_steps: int, vocab_size: int, decay_steps: list[int]) -> None:
@@ -229,8 +271,10 @@ class LossPlot(QWidget):
         if not self._follow:
             return
         wanted = _nice_ceiling(max(last_step * 1.05, 1_000))
-        if self._total_steps and last_step <= self._total_steps:
-            wanted = min(wanted, self._total_steps)
+        # never past the longest run shown: this run's length or an overlaid run's end
+        longest = max([self._total_steps] + self._overlay_ends())
+        if longest:
+            wanted = min(wanted, longest)
         if wanted != self._x_max:
             self._x_max = wanted
             self.plot_widget.getPlotItem().setXRange(0, wanted, padding=0.01)
@@ -291,18 +335,30 @@ class LossPlot(QWidget):
             if key not in wanted:
                 curve_item, _ = self._overlays.pop(key)
                 item.removeItem(curve_item)
-                self.legend.removeItem(curve_item)
         for key, curve in wanted.items():
             if key in self._overlays:
                 curve_item, _ = self._overlays[key]
             else:
-                curve_item = item.plot(pen=pg.mkPen(curve.colour, width=2), name=curve.label)
+                curve_item = item.plot(pen=pg.mkPen(curve.colour, width=2))
                 curve_item.setZValue(-1)
             self._overlays[key] = (curve_item, curve)
             curve_item.setData(curve.steps, self._y(curve.losses))
-        cache_legend(self.legend)
+        self._update_legend()
         self._follow_x(self._x_extent())
         self._follow_y()
+
+    def _overlay_ends(self) -> list[int]:
+        return [int(c.steps[-1]) for _, c in self._overlays.values() if len(c.steps)]
+
+    def x_range(self) -> tuple[float, float]:
+        """The steps the plot shows (left, right)."""
+        (left, right), _ = self.plot_widget.getPlotItem().vb.viewRange()
+        return float(left), float(right)
+
+    def set_train_sample_size(self, examples: int) -> None:
+        """How many training examples the train-loss estimate is measured on."""
+        self._train_sample_size = examples
+        self._update_legend()
 
     def _x_extent(self) -> float:
         """The last step of the run or of any overlaid run."""
@@ -316,9 +372,6 @@ class LossPlot(QWidget):
         """(steps, loss) as stored (each point the mean of `stride` steps)."""
         return self._raw.data()
 
-    def smooth_data(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._smooth.data()
-
     def eval_points(self) -> list[EvalPoint]:
         return list(self._evals)
 
@@ -326,13 +379,13 @@ class LossPlot(QWidget):
     def stride(self) -> int:
         return self._raw.stride
 
-    def export_png(self, path: str | Path, width: int = 1600) -> None:
-        from pyqtgraph.exporters import ImageExporter
-
+    def export_png(self, path: str | Path, width: int = EXPORT_WIDTH) -> None:
+        """The legend and the plot as they look on screen, drawn at `width` pixels: the text
+        keeps its size relative to the plot, so it is readable at the export size. The hover
+        readout is never in it."""
         self.redraw()
-        exporter = ImageExporter(self.plot_widget.getPlotItem())
-        exporter.parameters()["width"] = width
-        exporter.export(str(path))
+        self.hover_label.setVisible(False)
+        export_widgets_png([self.legend, self.plot_widget], path, width)
 
     def export_csv(self, path: str | Path) -> None:
         """step, loss (and log10) of every stored point, then the dev-loss points."""
@@ -402,7 +455,18 @@ class LossPlot(QWidget):
         self._follow_y()
 
     def _update_axis_label(self) -> None:
-        self.plot_widget.getPlotItem().setLabel("left", "log10(loss)" if self._log10 else "loss")
+        """The left axis title, left out when the plot is too short for it (large text on a
+        small screen): a cut "log10(los" helps nobody, and the check box above says it."""
+        text = "log10(loss)" if self._log10 else "loss"
+        item = self.plot_widget.getPlotItem()
+        room = item.vb.sceneBoundingRect().height()
+        if room > 0 and QFontMetricsF(self.font()).horizontalAdvance(text) > room - 4:
+            text = ""
+        if item.getAxis("left").labelText != text:
+            item.setLabel("left", text)
+
+    def shown_axis_title(self) -> str:
+        return str(self.plot_widget.getPlotItem().getAxis("left").labelText)
 
     def _update_caption(self) -> None:
         bucket = self._smooth.size
@@ -415,14 +479,12 @@ class LossPlot(QWidget):
         uniform = math.log(self._vocab_size) if self._vocab_size else None
         self._show_reference(
             self.uniform_line,
-            self._uniform_sample,
             uniform,
             f"uniform guessing: ln({self._vocab_size}) = {uniform:.2f}" if uniform else "",
         )
         bigram = self._references.get("bigram")
         self._show_reference(
             self.bigram_line,
-            self._bigram_sample,
             bigram,
             f"bigram model, dev: {bigram:.3f}" if bigram is not None else "",
         )
@@ -431,15 +493,33 @@ class LossPlot(QWidget):
             self.decay_line.setPos(self._decay_steps[0])
             self.decay_line.label.setFormat(f"lr decay at {self._decay_steps[0]:,}")
 
-    def _show_reference(
-        self, line: pg.InfiniteLine, sample: pg.PlotDataItem, value: float | None, text: str
-    ) -> None:
-        self.legend.removeItem(sample)
+    def _show_reference(self, line: pg.InfiniteLine, value: float | None, text: str) -> None:
         line.setVisible(value is not None)
         if value is not None:
             line.setPos(float(self._y(np.array([value]))[0]))
-            self.legend.addItem(sample, text)
-            cache_legend(self.legend)
+        self._reference_texts[line] = text if value is not None else ""
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        sample = self._train_sample_size
+        size = f"{sample / 1000:g}k" if sample >= 1000 and sample % 100 == 0 else f"{sample:,}"
+        entries = [
+            LegendEntry("minibatch loss", RAW_COLOUR.darker(150), "line"),
+            LegendEntry("mean per bucket", SMOOTH_COLOUR, "line"),
+            LegendEntry(f"train ({size}-example sample)", TRAIN_EST_COLOUR, "triangle"),
+            LegendEntry("dev loss", DEV_COLOUR, "dot"),
+        ]
+        references: tuple[tuple[pg.InfiniteLine, QColor, Mark], ...] = (
+            (self.uniform_line, REFERENCE_COLOUR, "dash"),
+            (self.bigram_line, BIGRAM_COLOUR, "dots"),
+        )
+        for line, colour, style in references:
+            text = self._reference_texts.get(line, "")
+            if text:
+                entries.append(LegendEntry(text, colour, style))
+        for _, curve in self._overlays.values():
+            entries.append(LegendEntry(curve.label, curve.colour, "line"))
+        self.legend.set_entries(entries)
 
     def _on_mouse_moved(self, event: tuple[QPointF]) -> None:
         pos = event[0]

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.core.events import SweepPoints
 from charnames_gui.core.training import MAX_LR, moving_average, sweep_window
-from charnames_gui.ui.plot_style import cache_axes
+from charnames_gui.ui.legend_row import LegendEntry, LegendRow
+from charnames_gui.ui.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.zoom import text_scale
 
 RAW_COLOUR = QColor(70, 110, 180, 110)
 SMOOTH_COLOUR = QColor(30, 70, 160)
@@ -95,9 +97,9 @@ class LrFinderView(QWidget):
         item.setLabel("bottom", "log10(learning rate)")
         item.setLabel("left", "loss")
         item.setMenuEnabled(False)
-        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="9pt")
-        self.raw_curve = item.plot(pen=pg.mkPen(RAW_COLOUR, width=1), name="loss of each step")
-        self.smooth_curve = item.plot(pen=pg.mkPen(SMOOTH_COLOUR, width=2), name="moving average")
+        self.legend = LegendRow()  # above the plot: never over the curve
+        self.raw_curve = item.plot(pen=pg.mkPen(RAW_COLOUR, width=1))
+        self.smooth_curve = item.plot(pen=pg.mkPen(SMOOTH_COLOUR, width=2))
         self.suggested_marker = pg.ScatterPlotItem(
             size=12, pen=pg.mkPen("k", width=1), brush=pg.mkBrush(SUGGESTED_COLOUR)
         )
@@ -154,12 +156,28 @@ class LrFinderView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.explanation)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.status)
         layout.addLayout(controls)
         self.setTabOrder(self.run_button, self.lr_box)
         self.setTabOrder(self.lr_box, self.use_button)
         self.clear()
+
+    def _show_legend(self, suggested: bool) -> None:
+        entries = [
+            LegendEntry("loss of each step", QColor(RAW_COLOUR).darker(150), "line"),
+            LegendEntry("moving average", QColor(SMOOTH_COLOUR), "line"),
+        ]
+        if suggested:
+            entries.append(LegendEntry("suggested", QColor(SUGGESTED_COLOUR), "dot"))
+        self.legend.set_entries(entries)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            scale_plot_text(self.plot_widget.getPlotItem(), self.font(), text_scale(self))
+            self.plot_widget.setMinimumHeight(5 * self.fontMetrics().height())
 
     # -- public API ------------------------------------------------------------------------
     def clear(self) -> None:
@@ -171,7 +189,7 @@ class LrFinderView(QWidget):
         self.raw_curve.setData([], [])
         self.smooth_curve.setData([], [])
         self.suggested_marker.setData([], [])
-        self.legend.removeItem(self.suggested_marker)
+        self._show_legend(suggested=False)
         self.line.setVisible(False)
         self._syncing = True
         try:
@@ -227,7 +245,7 @@ class LrFinderView(QWidget):
             nearest = int(np.argmin(np.abs(x - sx)))
             smoothed = moving_average(y, self._window())
             self.suggested_marker.setData([sx], [smoothed[nearest]])
-            self.legend.addItem(self.suggested_marker, "suggested")
+            self._show_legend(suggested=True)
             start = sx
         else:
             start = float(x[int(np.argmin(moving_average(y, self._window())))])

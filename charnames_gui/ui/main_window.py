@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from html import escape as escape_html
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
     QSettings,
+    QSize,
     QStandardPaths,
     Qt,
     QTimer,
@@ -37,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.app import first_window_size
 from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
 from charnames_gui.core.data import Dataset
@@ -45,6 +48,7 @@ from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, default_runs_path
 from charnames_gui.core.stats import SeedStats
+from charnames_gui.guide_text import LECTURE_URL
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
 from charnames_gui.ui.embedding_view import EmbeddingView
@@ -61,6 +65,13 @@ from charnames_gui.ui.exports import (
 )
 from charnames_gui.ui.forward_view import ForwardView
 from charnames_gui.ui.frame_clock import FrameClock, LiveView
+from charnames_gui.ui.guide import (
+    PANEL_KEYS,
+    GuideDialog,
+    LinkDialog,
+    ShortcutsDialog,
+    action_shortcuts,
+)
 from charnames_gui.ui.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
@@ -72,6 +83,8 @@ from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
 from charnames_gui.ui.wheel_guard import guard_fields
+from charnames_gui.ui.window_layout import PanelScroll, default_dock_sizes
+from charnames_gui.ui.zoom import PRESENTATION_ZOOM, Zoom
 
 APP_NAME = "Charnames"
 
@@ -82,10 +95,20 @@ def _app_data_dir() -> Path:
 
 
 SETTINGS_VERSION = 1
-LECTURE_URL = "https://www.youtube.com/watch?v=TCH_1BHY58I"
 EMBEDDING_REFRESH_SECONDS = 0.25
 PROGRESS_REFRESH_SECONDS = 0.25  # step count, speed and times: readable, not a blur
 SAMPLING_REFRESH_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class _BeforePresentation:
+    """What presentation mode changes, to put back when it ends."""
+
+    train_area: Qt.DockWidgetArea
+    train_width: int
+    bottom_height: int
+    window_state: Qt.WindowState
+    zoom: float
 
 
 class MainWindow(QMainWindow):
@@ -110,6 +133,13 @@ class MainWindow(QMainWindow):
     reset_layout_action: QAction
     about_action: QAction
     lecture_action: QAction
+    guide_action: QAction
+    shortcuts_action: QAction
+    zoom_in_action: QAction
+    zoom_out_action: QAction
+    zoom_reset_action: QAction
+    presentation_action: QAction
+    leave_presentation_action: QAction
     file_menu: QMenu
     recent_menu: QMenu
     export_menu: QMenu
@@ -139,6 +169,11 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(QIcon(str(icon_path)))
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
+        # before the views: they are built with the zoomed font
+        self.zoom = Zoom(self.settings, self)
+        self.zoom.changed.connect(self._on_zoom_changed)
+        self._presentation: _BeforePresentation | None = None
+        self._dock_homes: dict[QDockWidget, Qt.DockWidgetArea] = {}
 
         # -- views ---------------------------------------------------------------------------
         self.panel = HyperparameterPanel()
@@ -158,17 +193,10 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.controls)
         side_layout.addWidget(self.panel)
         side_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = PanelScroll(side, keep_width=True)  # as wide as its fields need
         guard_fields(scroll)  # the wheel scrolls the panel, not the field under the pointer
         self.train_dock = self._add_dock("Training", "TrainingDock", scroll,
                                          Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
-        # wide enough for the panel's fields: never a horizontal scroll bar
-        scroll.setMinimumWidth(
-            side.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
-        )
         self.embedding_view = EmbeddingView()
         self.embedding_dock = self._add_dock("Embedding", "EmbeddingDock", self.embedding_view,
                                              Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
@@ -182,6 +210,8 @@ class MainWindow(QMainWindow):
         self.lr_finder = LrFinderView()
         self.lr_dock = self._add_dock("Learning-rate finder", "LrFinderDock", self.lr_finder,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self._dock_homes[self.runs_dock] = self._dock_homes[self.sampling_dock]
+        self._dock_homes[self.lr_dock] = self._dock_homes[self.sampling_dock]
         self.tabifyDockWidget(self.sampling_dock, self.runs_dock)
         self.tabifyDockWidget(self.runs_dock, self.lr_dock)
         # issue 12: the forward pass beside the sampling panel, the hidden layer in its tabs
@@ -211,6 +241,9 @@ class MainWindow(QMainWindow):
         self.frame_clock.add_view(LiveView("sampling", SAMPLING_REFRESH_SECONDS,
                                            self._sampling_has_news,
                                            self._show_pending_sampling))  # fmt: skip
+        self.hidden_view.paced = True  # its analyses are drawn in a frame of their own
+        self.frame_clock.add_view(LiveView("hidden layer", 0.25, self.hidden_view.has_ready,
+                                           self.hidden_view.show_ready))  # fmt: skip
         self.frame_clock.start()
 
         build_menus(self)
@@ -233,11 +266,13 @@ class MainWindow(QMainWindow):
     def _add_dock(
         self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
     ) -> QDockWidget:
+        """A dock for widget; its content scrolls when the dock is smaller than it needs."""
         dock = QDockWidget(title, self)
         dock.setObjectName(name)  # saveState() needs a name per dock
-        dock.setWidget(widget)
+        dock.setWidget(widget if isinstance(widget, QScrollArea) else PanelScroll(widget))
         dock.setAccessibleName(f"{title} panel")
         self.addDockWidget(area, dock)
+        self._dock_homes[dock] = area  # where Reset layout puts it back
         return dock
 
     def _connect(self) -> None:
@@ -279,6 +314,11 @@ class MainWindow(QMainWindow):
         self.controls.startClicked.connect(c.start)
         self.controls.pauseClicked.connect(c.pause)
         self.controls.stopClicked.connect(c.stop)
+        # one step: compare the bars of the sampling panel's context (or a name's start)
+        self.controls.stepClicked.connect(
+            lambda: c.step_once(self.sampling_panel.shown_context() or None)
+        )
+        c.stepDone.connect(lambda one: self.controls.show_step(one, c.vocab.itos))  # type: ignore[union-attr]
         self.panel.modelShapeChanged.connect(self._on_shape_edited)
         self.panel.trainingChanged.connect(self._on_training_edited)
 
@@ -308,8 +348,14 @@ class MainWindow(QMainWindow):
             return True
         if not self._may_discard("Opening a dataset starts a new model."):
             return False
-        if not self.controller.open_dataset(path):
-            return False
+        # a large file loads on a worker thread: the new model is made when it is set
+        return self.controller.open_dataset(
+            path,
+            then=lambda: self._on_dataset_opened(path),
+            block_size=self.panel.model_config().block_size,
+        )
+
+    def _on_dataset_opened(self, path: str | Path) -> bool:
         self.recent_files.add(path)
         return self.new_model(ask=False)
 
@@ -452,6 +498,9 @@ class MainWindow(QMainWindow):
             self.embedding_view.clear()
         self.loss_plot.reset(info.train_config.steps, info.vocab.size,
                              info.train_config.decay_steps())  # fmt: skip
+        sample = self.controller.train_estimate_examples()
+        if sample:  # the train-loss estimate's real sample size
+            self.loss_plot.set_train_sample_size(sample)
         self.controls.set_step(info.step, info.train_config.steps)
         summary = self.controller.summary
         match = self.controller.dataset_match()
@@ -724,11 +773,22 @@ class MainWindow(QMainWindow):
         return self.open_dataset(path)
 
     def _default_layout(self) -> None:
-        """Sizes for a 1280 x 800 window: training panel left, loss plot and embedding on
-        top, the sampling and experiment panels below them."""
-        self.resizeDocks([self.train_dock, self.embedding_dock], [330, 400],
+        """Training panel left and the loss plot in the middle; below them the sampling and
+        experiment tabs. The embedding is a column on the right on wide windows, and one
+        more bottom tab on narrow ones (under 1280 px at 100% zoom)."""
+        sizes = default_dock_sizes(self.size(), self.zoom.factor)
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        in_tabs = self.embedding_dock in self.tabifiedDockWidgets(self.sampling_dock)
+        # (tabifying a dock that already is a tab leaves a second tab bar over the first)
+        if sizes.compact and not in_tabs:
+            self.tabifyDockWidget(self.lr_dock, self.embedding_dock)
+        elif not sizes.compact and (in_tabs or self.dockWidgetArea(self.embedding_dock) != right):
+            self.addDockWidget(right, self.embedding_dock)
+        if not sizes.compact:
+            self.resizeDocks([self.embedding_dock], [sizes.side_width], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.train_dock], [self.train_dock.minimumSizeHint().width()],
                          Qt.Orientation.Horizontal)  # fmt: skip
-        self.resizeDocks([self.sampling_dock], [330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.sampling_dock], [sizes.bottom_height], Qt.Orientation.Vertical)
         self.sampling_dock.raise_()
 
     def _restore_settings(self) -> None:
@@ -736,9 +796,10 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            self.resize(first_window_size(self.screen()))
+        size = self.size()
         self._default_layout()
-        self._default_state = self.saveState(SETTINGS_VERSION)
+        self._keep_size(size)  # the default layout may have widened the window on the way
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, SETTINGS_VERSION)
@@ -752,6 +813,15 @@ class MainWindow(QMainWindow):
             finally:
                 self._syncing_panel = False
 
+    def _keep_size(self, size: QSize) -> None:
+        """Back to size after docks were moved: while moving, docks side by side for a
+        moment widen the window. The layout is brought up to date first, so the window's
+        minimum is that of the final arrangement."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self.resize(size)
+
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(SETTINGS_VERSION))
@@ -759,14 +829,118 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state, SETTINGS_VERSION)
-        for dock in self.findChildren(QDockWidget):
+        """Every dock back in its place, then the default layout for the window's size.
+        (Docks are placed one by one: restoreState() of a saved default leaves a stale copy
+        of the bottom tab bar on screen, in Qt 6.11.)"""
+        size = self.size()  # docks side by side for a moment can widen the window
+        first_in: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        for dock, area in self._dock_homes.items():
             dock.setFloating(False)
+            if area == Qt.DockWidgetArea.BottomDockWidgetArea and area in first_in:
+                self.tabifyDockWidget(first_in[area], dock)
+            else:
+                self.addDockWidget(area, dock)
+                first_in.setdefault(area, dock)
             dock.setVisible(True)
+        self.resize(size)
         self._default_layout()
+        self._keep_size(size)
 
-    def open_lecture(self) -> None:
-        QDesktopServices.openUrl(QUrl(LECTURE_URL))
+    def _on_zoom_changed(self, factor: float) -> None:
+        self.statusBar().showMessage(f"Zoom {round(factor * 100)}%", 3000)
+        if self._presentation is None:  # larger text needs other dock sizes (or tabs)
+            self._default_layout()
+
+    def is_presenting(self) -> bool:
+        return self._presentation is not None
+
+    def toggle_presentation(self) -> None:
+        if self._presentation is None:
+            self.enter_presentation()
+        else:
+            self.leave_presentation()
+
+    def enter_presentation(self) -> None:
+        """Full screen, larger text, and the training panel folded to its buttons and
+        progress, as a strip above the plot: the room goes to the plots."""
+        if self._presentation is not None:
+            return
+        self._presentation = _BeforePresentation(
+            self.dockWidgetArea(self.train_dock),
+            self.train_dock.width(),
+            self.sampling_dock.height(),
+            self.windowState(),
+            self.zoom.factor,
+        )
+        self.zoom.set_factor(max(self.zoom.factor, PRESENTATION_ZOOM), remember=False)
+        self.panel.hide()
+        self.dataset_label.hide()
+        self.controls.set_compact(True)
+        self.train_dock.setFloating(False)
+        self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.train_dock)
+        self.train_dock.show()
+        self.leave_presentation_action.setEnabled(True)
+        self.presentation_action.setText("Leave &presentation mode")
+        self.showFullScreen()
+        # the strip as high as the buttons and progress need: no scroll bar, no waste
+        side = self.train_dock.widget()
+        content = side.widget() if isinstance(side, QScrollArea) else None
+        if content is not None:
+            content.adjustSize()
+            self.resizeDocks([self.train_dock], [content.sizeHint().height() + 4],
+                             Qt.Orientation.Vertical)  # fmt: skip
+        self.statusBar().showMessage("Presentation mode: F11 or Esc leaves it.", 8000)
+
+    def leave_presentation(self) -> None:
+        before = self._presentation
+        if before is None:
+            return
+        self._presentation = None
+        self.panel.show()
+        self.dataset_label.show()
+        self.controls.set_compact(False)
+        self.zoom.set_factor(before.zoom, remember=False)
+        self.setWindowState(before.window_state)
+        self.addDockWidget(before.train_area, self.train_dock)
+
+        def sizes_as_before() -> None:  # once the window is back to its size
+            self.resizeDocks([self.train_dock], [before.train_width], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.sampling_dock], [before.bottom_height],
+                             Qt.Orientation.Vertical)  # fmt: skip
+
+        sizes_as_before()
+        QTimer.singleShot(50, self, sizes_as_before)  # (not after the window is gone)
+        self.leave_presentation_action.setEnabled(False)
+        self.presentation_action.setText("&Presentation mode")
+
+    # -- help ----------------------------------------------------------------------------------
+    def show_guide(self) -> None:
+        GuideDialog(self).exec()
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every shortcut of the window: its actions' (so the list stays true) and the keys
+        the panels handle themselves."""
+        actions = [a for a in self.actions() if a.isEnabled() or a is self.stop_action]
+        actions += [a for a in self.findChildren(QAction) if a not in actions
+                    and a.shortcutContext() != Qt.ShortcutContext.WidgetShortcut
+                    and a is not self.leave_presentation_action]  # fmt: skip
+        rows = action_shortcuts(actions)
+        rows.append(("Esc", "Leave presentation mode"))
+        return rows + list(PANEL_KEYS)
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_rows(), self).exec()
+
+    def open_lecture(self) -> bool:
+        """Open the lecture in a browser; when none opens, show the address to copy."""
+        if QDesktopServices.openUrl(QUrl(LECTURE_URL)):
+            return True
+        self.statusBar().showMessage(f"No browser opened. The lecture: {LECTURE_URL}", 15000)
+        self.show_link_dialog()
+        return False
+
+    def show_link_dialog(self) -> None:
+        LinkDialog(LECTURE_URL, self).exec()
 
     def show_about(self) -> None:
         self.dialogs.info(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 from charnames_gui.ui.recent_files import RecentFiles
 
@@ -128,26 +128,39 @@ def build_menus(win: MainWindow) -> None:
     for dock in win.findChildren(QDockWidget):  # in the order they were made
         win.view_menu.addAction(dock.toggleViewAction())
     win.view_menu.addSeparator()
+    z = win.zoom
+    win.zoom_in_action = act("Zoom &in", z.zoom_in, QKeySequence.StandardKey.ZoomIn,
+                             "Larger text everywhere (up to 250%)")  # fmt: skip
+    # Ctrl+= as well: on most keyboards "+" needs Shift
+    win.zoom_in_action.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+    win.zoom_out_action = act("Zoom &out", z.zoom_out, QKeySequence("Ctrl+-"),
+                              "Smaller text everywhere (down to 75%)")  # fmt: skip
+    win.zoom_reset_action = act("&Actual size", z.reset, QKeySequence("Ctrl+0"),
+                                "Text at its normal size (100%)")  # fmt: skip
+    win.presentation_action = act("&Presentation mode", win.toggle_presentation, Qt.Key.Key_F11,
+                                  "Full screen, larger text, the training panel folded to "
+                                  "its buttons (F11 or Esc leaves)")  # fmt: skip
+    win.leave_presentation_action = act("Leave presentation mode", win.leave_presentation,
+                                        Qt.Key.Key_Escape)  # fmt: skip
+    win.leave_presentation_action.setEnabled(False)  # Esc is free outside presentation mode
+    for action in (win.zoom_in_action, win.zoom_out_action, win.zoom_reset_action):
+        win.view_menu.addAction(action)
+    win.view_menu.addSeparator()
+    win.view_menu.addAction(win.presentation_action)
+    win.view_menu.addSeparator()
     win.reset_layout_action = act("&Reset layout", win.reset_layout, None,
                                   "Put every panel back in its place")  # fmt: skip
     win.view_menu.addAction(win.reset_layout_action)
 
     # -- Help -----------------------------------------------------------------------------------
     win.help_menu = bar.addMenu("&Help")
-    win.about_action = act("&About Charnames", win.show_about)
+    win.guide_action = act("&Guide", win.show_guide, QKeySequence.StandardKey.HelpContents,
+                           "The lecture's steps in order, with the experiment "
+                           "for each")  # fmt: skip
+    win.shortcuts_action = act("&Keyboard shortcuts", win.show_shortcuts, "Ctrl+/",
+                               "Every keyboard shortcut of the app")  # fmt: skip
     win.lecture_action = act("The &lecture (makemore part 2)", win.open_lecture)
-    win.help_menu.addAction(win.about_action)
-    win.help_menu.addAction(win.lecture_action)
-
-
-def menu_shortcuts(menu: QMenu) -> list[tuple[str, str]]:
-    """(text, shortcut) of every action in menu and its submenus that has a shortcut."""
-    rows: list[tuple[str, str]] = []
-    for action in menu.actions():
-        sub = action.menu()
-        if isinstance(sub, QMenu):
-            rows += menu_shortcuts(sub)
-        elif not action.shortcut().isEmpty():
-            rows.append((action.text(), action.shortcut().toString(
-                QKeySequence.SequenceFormat.NativeText)))  # fmt: skip
-    return rows
+    win.about_action = act("&About Charnames", win.show_about)
+    for action in (win.guide_action, win.shortcuts_action, win.lecture_action,
+                   win.about_action):  # fmt: skip
+        win.help_menu.addAction(action)

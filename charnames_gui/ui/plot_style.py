@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtCore import QPoint, QRectF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
 LEFT_AXIS_WIDTH = 54  # pixels: room for "-0.25" and the axis title
 
@@ -32,17 +36,50 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
     plot_item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
 
 
-def cache_legend(legend: pg.LegendItem) -> None:
-    """Keep the legend and each of its entries (sample line, text) as cached pixmaps.
+def scale_plot_text(plot_item: pg.PlotItem, font: QFont, scale: float) -> None:
+    """Axis titles and tick labels in `font` (the widget's font, which follows the zoom),
+    with the fixed left axis widened to match."""
+    for name in ("left", "bottom"):
+        axis = plot_item.getAxis(name)
+        axis.setStyle(tickFont=font, tickTextOffset=max(2, round(3 * scale)))
+        # the title is HTML with a CSS size (the item's own font is ignored); kept in the
+        # style for a title set later
+        axis.labelStyle = {**axis.labelStyle, "font-size": f"{font.pointSizeF():.1f}pt"}
+        if axis.labelText:
+            axis.setLabel(axis.labelText, axis.labelUnits or None, **axis.labelStyle)
+    plot_item.getAxis("left").setWidth(round(LEFT_AXIS_WIDTH * scale))
+    plot_item.getAxis("bottom").setHeight(round(QFontMetricsF(font).height() * 2.4 + 6))
 
-    Caching is per item, and an entry's text is a child item of its own: uncached, every
-    frame that changes a curve under the legend re-lays out all its text (~5 ms a frame).
-    Call again after entries are added. Past six entries the legend gets two columns, so
-    it does not run off the bottom of a small plot."""
-    columns = 2 if len(legend.items) > 6 else 1
-    if legend.columnCount != columns:
-        legend.setColumnCount(columns)
-    legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-    for sample, label in legend.items:
-        sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+EXPORT_WIDTH = 1600  # pixels: an exported plot's width
+
+
+def export_widgets_png(widgets: list[QWidget], path: str | Path, width: int = EXPORT_WIDTH) -> None:
+    """Save widgets, stacked top to bottom, as one PNG `width` pixels wide. They are drawn
+    as on screen, scaled up: the text keeps its size relative to the plot, so a projector's
+    or a paper's reader can read it (an exporter that only enlarges the plot leaves the text
+    tiny)."""
+    shown = [w for w in widgets if not w.isHidden()]  # (a widget hidden on purpose is left out)
+    logical_width = max(w.width() for w in shown)
+    height = sum(w.height() for w in shown)
+    scale = max(1.0, width / max(logical_width, 1))
+    image = QImage(round(logical_width * scale), round(height * scale),
+                   QImage.Format.Format_ARGB32)  # fmt: skip
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        painter.scale(scale, scale)
+        y = 0
+        for widget in shown:
+            if isinstance(widget, QGraphicsView):  # the scene, drawn anew at the scale
+                target = QRectF(0, y, widget.width(), widget.height())
+                widget.render(painter, target, widget.viewport().rect())
+            else:
+                QWidget.render(widget, painter, QPoint(0, y))
+            y += widget.height()
+    finally:
+        painter.end()
+    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
+        raise OSError(f"Could not write the image to {path}")

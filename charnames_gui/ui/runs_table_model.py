@@ -140,7 +140,7 @@ COLUMNS: tuple[Column, ...] = (
         "group",
         "seeds",
         "Repeats of one configuration with different seeds: '2 of 5' is the second of five. "
-        "Hover to see their mean dev loss ± standard deviation.",
+        "The row marked 'mean' gives their mean loss ± standard deviation.",
         False,
     ),
     Column(

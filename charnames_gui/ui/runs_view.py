@@ -63,7 +63,7 @@ class RunsView(QWidget):
     """The dock's content: the baselines strip, the runs table and its buttons."""
 
     overlayChanged = Signal(object)  # list[RunRecord]: the selected runs, in table order
-    statusMessage = Signal(str)  # "Exported 5 runs to runs.csv", store errors
+    statusMessage = Signal(str)  # "Exported 5 runs to runs.csv", run history errors
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +65,7 @@ from charnames_gui.core.session import (
     CompletedName,
     SamplingSession,
     SessionState,
+    ShownStep,
 )
 from charnames_gui.ui.name_list import GeneratedNames, ScoreBox, mark_for
 from charnames_gui.ui.sampling_bars import (
@@ -85,17 +85,6 @@ UNTRAINED_NOTE = (
     "Bars this peaked before the first character usually mean untrained weights: the "
     "lecture's randn initialisation gives huge logits (see Improved initialisation)."
 )
-
-
-@dataclass(frozen=True)
-class ShownStep:
-    """The step the panel shows, for views that follow it (the forward pass)."""
-
-    sampler: Sampler
-    context: tuple[int, ...]  # (block_size,) what the model saw
-    temperature: float
-    chosen: int | None  # the character drawn or chosen from it (None: not yet)
-    forced: bool
 
 
 class SamplingPanel(QWidget):

@@ -1,10 +1,14 @@
-"""Start / Pause / Stop, the progress of the run, and its result."""
+"""Start / Pause / End run / One step, the progress of the run, and its result.
+
+"End run" (not "Stop"): the sampling panel's auto-play has its own Pause, a different action."""
 
 from __future__ import annotations
 
+import html
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -16,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.core.events import Progress, RunEnded
+from charnames_gui.core.events import OneStep, Progress, RunEnded
 from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.step_view import StepView
 
 
 def format_duration(seconds: float) -> str:
@@ -37,6 +42,7 @@ class TrainingControls(QWidget):
     startClicked = Signal()
     pauseClicked = Signal()
     stopClicked = Signal()
+    stepClicked = Signal()  # "One step": a single minibatch step of the run
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,17 +52,28 @@ class TrainingControls(QWidget):
         self.pause_button = QPushButton("Pause")
         self.pause_button.setAccessibleName("Pause training")
         self.pause_button.setToolTip("Pause: keep the model and continue later (Space)")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setAccessibleName("Stop training")
+        self.stop_button = QPushButton("End run")
+        self.stop_button.setAccessibleName("End the run")
         self.stop_button.setToolTip(
-            "Stop: end the run now and measure the loss on the whole train and dev splits"
+            "End the run now and measure the loss on the whole train and dev splits (Ctrl+.)"
         )
-        for button in (self.start_button, self.pause_button, self.stop_button):
+        self.step_button = QPushButton("One step")
+        self.step_button.setAccessibleName("Train one step")
+        self.step_button.setShortcut(QKeySequence("Ctrl+Right"))
+        self.step_button.setToolTip(
+            "Train on a single minibatch and see it: its rows, its loss before and after, and "
+            "how the bars of the current context moved (Ctrl+Right)"
+        )
+        self.step_view = StepView(self)
+        self.step_view.setWindowFlag(Qt.WindowType.Tool)  # a small window of its own
+        self.step_view.resize(460, 420)
+        for button in (self.start_button, self.pause_button, self.stop_button, self.step_button):
             button.setMinimumHeight(30)
         self.start_button.setStyleSheet("QPushButton:enabled { font-weight: bold; }")
         self.start_button.clicked.connect(self.startClicked)
         self.pause_button.clicked.connect(self.pauseClicked)
         self.stop_button.clicked.connect(self.stopClicked)
+        self.step_button.clicked.connect(self.stepClicked)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setAccessibleName("Training progress")
@@ -80,12 +97,6 @@ class TrainingControls(QWidget):
             "little into your choices, so the app counts the looks (saved in the model file)."
         )
         self.test_label.setTextFormat(Qt.TextFormat.RichText)
-        durations = ("88 min 88 s", "888 h 88 min")  # format_duration's longest texts
-        widest = {  # the longest texts each shows, for its fixed size
-            self.rate_label: ("888,888 steps/s",),
-            self.elapsed_label: durations,
-            self.left_label: durations,
-        }
         for label, name in (
             (self.rate_label, "Steps per second"),
             (self.elapsed_label, "Elapsed time"),
@@ -93,19 +104,18 @@ class TrainingControls(QWidget):
         ):
             label.setAccessibleName(name)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            # These change several times a second. Qt re-lays out the whole window when a
-            # widget's size hint changes, unless the widget has a fixed size: so they get one.
-            metrics = label.fontMetrics()
-            width = max(metrics.horizontalAdvance(text) for text in widest[label])
-            label.setFixedSize(width + 4, metrics.height() + 2)
+        self._fix_figure_sizes()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button, 2)
         buttons.addWidget(self.pause_button, 1)
         buttons.addWidget(self.stop_button, 1)
+        buttons.addWidget(self.step_button, 1)
         # Two rows for the three figures (the step count is in the progress bar): the panel
         # then fits a 1280 x 800 screen without scrolling.
-        grid = QGridLayout()
+        self.figures = QWidget()  # hidden in presentation mode, with the result
+        grid = QGridLayout(self.figures)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setVerticalSpacing(2)
         grid.setHorizontalSpacing(6)
         grid.addWidget(QLabel("Speed"), 0, 0)
@@ -122,13 +132,40 @@ class TrainingControls(QWidget):
         inner.setContentsMargins(8, 6, 8, 6)
         inner.addLayout(buttons)
         inner.addWidget(self.progress_bar)
-        inner.addLayout(grid)
+        inner.addWidget(self.figures)
         inner.addWidget(self.result_label)
         inner.addWidget(self.test_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(box)
         self.set_state(TrainingState.NO_MODEL, 0, 1)
+
+    def _fix_figure_sizes(self) -> None:
+        """The figures change several times a second. Qt re-lays out the whole window when
+        a widget's size hint changes, unless the widget has a fixed size: so they get one,
+        for the longest text each shows (again when the zoom changes the font)."""
+        durations = ("88 min 88 s", "888 h 88 min")  # format_duration's longest texts
+        widest = {
+            self.rate_label: ("888,888 steps/s",),
+            self.elapsed_label: durations,
+            self.left_label: durations,
+        }
+        for label, texts in widest.items():
+            metrics = label.fontMetrics()
+            width = max(metrics.horizontalAdvance(text) for text in texts)
+            label.setFixedSize(width + 4, metrics.height() + 2)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._fix_figure_sizes()
+            # a style sheet fixes the font when it is applied: apply it again
+            self.start_button.setStyleSheet(self.start_button.styleSheet())
+
+    def set_compact(self, compact: bool) -> None:
+        """Presentation mode: only the buttons and the progress bar."""
+        for widget in (self.figures, self.result_label, self.test_label):
+            widget.setVisible(not compact)
 
     def set_state(self, state: TrainingState, step: int, total: int) -> None:
         running = state == TrainingState.RUNNING
@@ -137,6 +174,7 @@ class TrainingControls(QWidget):
             "Resume" if state == TrainingState.PAUSED else ("Continue" if step > 0 else "Start")
         )
         self.pause_button.setEnabled(running)
+        self.step_button.setEnabled(state in (TrainingState.READY, TrainingState.PAUSED))
         self.stop_button.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED,
                                               TrainingState.SWEEPING))  # fmt: skip
         self.set_step(step, total)
@@ -145,7 +183,7 @@ class TrainingControls(QWidget):
         if running:
             self.result_label.setText(
                 "Training... <b>Pause</b> (Space) keeps the model to continue later; "
-                "<b>Stop</b> ends the run and measures the loss on the whole train and dev "
+                "<b>End run</b> ends it and measures the loss on the whole train and dev "
                 "splits."
             )
 
@@ -171,7 +209,7 @@ class TrainingControls(QWidget):
     def show_outcome(self, outcome: RunEnded) -> None:
         words = {
             "finished": "Finished",
-            "stopped": "Stopped",
+            "stopped": "Ended",
             "paused": "Paused",
             "diverged": "Diverged",
             "failed": "Failed",
@@ -184,9 +222,17 @@ class TrainingControls(QWidget):
                 f"Loss on the whole <b>dev</b> split: <b>{outcome.dev_loss:.4f}</b>"
             )
         elif outcome.status == "paused":
-            self.result_label.setText(f"<b>Paused</b> at step {outcome.step:,}.")
+            note = f" {html.escape(outcome.message)}" if outcome.message else ""
+            self.result_label.setText(f"<b>Paused</b> at step {outcome.step:,}.{note}")
         else:
-            self.result_label.setText(f"<b>{words}</b> at step {outcome.step:,}. {outcome.message}")
+            message = html.escape(outcome.message)
+            self.result_label.setText(f"<b>{words}</b> at step {outcome.step:,}. {message}")
+
+    def show_step(self, step: OneStep, itos: tuple[str, ...] | list[str]) -> None:
+        """A single step was taken: show it in the step window, and its step count here."""
+        self.step_view.show_step(step, itos)
+        self.step_view.show()
+        self.step_view.raise_()
 
     def show_message(self, html: str) -> None:
         self.result_label.setText(html)

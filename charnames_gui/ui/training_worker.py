@@ -79,6 +79,7 @@ class EvalJob:
 @dataclass
 class StepJob:
     trainer: TrainerLike
+    probe: list[int] | None = None  # the context whose distribution is compared (None: start)
 
 
 class TrainingWorker(QObject):
@@ -109,6 +110,13 @@ class TrainingWorker(QObject):
         self._yield_to_gui = True
 
     # -- called from the GUI thread: plain flags, no queued calls needed -----------------
+    def job_queued(self) -> None:
+        """Before a job is queued: not idle, and no stop or pause asked for yet. (Cleared
+        here, not when the job starts: a pause asked for in between must not be lost.)"""
+        self._stop.clear()
+        self._pause.clear()
+        self.idle.clear()
+
     def request_stop(self) -> None:
         self._stop.set()
 
@@ -130,8 +138,6 @@ class TrainingWorker(QObject):
             self.idle.set()
 
     def _train(self, job: TrainJob) -> None:
-        self._stop.clear()
-        self._pause.clear()
         trainer = job.trainer
         # Stepping aside for GUI frames only matters when the steps run in this process.
         self._yield_to_gui = not isinstance(trainer, ProcessTrainer)
@@ -247,7 +253,7 @@ class TrainingWorker(QObject):
     def step_once(self, job: StepJob) -> None:
         """One step of the current run, on its own (issue 12: train one step and watch)."""
         try:
-            result: object = job.trainer.step_once()
+            result: object = job.trainer.step_once(job.probe)
         except TrainingDiverged as exc:
             result = str(exc)
         except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
@@ -265,8 +271,6 @@ class TrainingWorker(QObject):
             self.idle.set()
 
     def _sweep(self, job: SweepJob) -> None:
-        self._stop.clear()
-        self._pause.clear()
         pairs: list[tuple[float, float]] = []
         batch: list[tuple[float, float]] = []
         last_emit = time.perf_counter()

@@ -18,6 +18,7 @@ from charnames_gui.core.data import (
     Vocabulary,
     boundary_note,
     build_examples,
+    printable_name,
     read_words,
     split_words,
 )
@@ -337,6 +338,16 @@ def test_build_examples_with_an_unsorted_given_vocabulary() -> None:
         build_examples(["emma", "quinn"], vocab, 3)
 
 
+def test_build_examples_of_empty_words_and_characters_outside_the_vocabulary() -> None:
+    vocab = Vocabulary(tuple(LECTURE_ALPHABET))
+    X_expected, Y_expected = lecture_build_dataset(["", "ab", ""], vocab.stoi, 2)
+    X, Y = build_examples(["", "ab", ""], vocab, 2)
+    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+    for odd in ("\x00", "\ue000", "é", "."):  # separators, other scripts, the boundary
+        with pytest.raises(DatasetError, match="Not in the vocabulary"):
+            build_examples(["emma", f"a{odd}b"], Vocabulary(tuple("#abem")), 3)
+
+
 def test_build_examples_memory_is_proportional_to_the_examples() -> None:
     """No Python list per example: the lecture's lists cost over 100 bytes an example; the
     tensors cost 8 * (block_size + 1). tracemalloc sees numpy's and Python's allocations."""
@@ -476,3 +487,25 @@ def test_the_lectures_names_give_the_lectures_example_counts(shared_names: Path)
     assert ex.X("train").shape == (182625, 3)
     assert ex.X("dev").shape == (22655, 3)
     assert ex.X("test").shape == (22866, 3)
+
+
+# -- printing ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("emma", "emma"),
+        ("zoë иван", "zoë иван"),
+        ("a\x1b[31mred", "a\\x1b[31mred"),  # ESC: would colour the terminal
+        ("ab\x08\x08xy", "ab\\x08\\x08xy"),  # BS: would overwrite letters
+        ("a\x7fb\x85c\x9bd", "a\\x7fb\\x85c\\x9bd"),  # DEL and C1 controls
+        ("line\nbreak\ttab\rcr", "line\\nbreak\\ttab\\rcr"),
+        ("back\\slash", "back\\\\slash"),  # doubled: an escape is never ambiguous
+        ("a\ud800b", "a\\ud800b"),  # a lone surrogate cannot be encoded for printing
+        ("a\u2028b\u202ec", "a\\u2028b\\u202ec"),  # line separator, right-to-left override
+    ],
+)
+def test_printable_name_escapes_what_a_terminal_would_act_on(name: str, shown: str) -> None:
+    assert printable_name(name) == shown
+    assert printable_name(name).encode("utf-8")  # always printable as UTF-8

@@ -199,3 +199,26 @@ def test_mlp_rejects_missing_or_misshapen_parameters() -> None:
         MLP(config, {k: v for k, v in params.items() if k != "b2"})
     with pytest.raises(ConfigError, match="W1"):
         MLP(config, {**params, "W1": torch.zeros(5, 3)})
+
+
+def test_evaluation_slices_are_sized_by_memory() -> None:
+    from charnames_gui.core.model import EVAL_SLICE_BYTES, eval_slice_rows
+
+    largest = ModelConfig(block_size=16, n_embd=256, n_hidden=4096, vocab_size=27)
+    rows = eval_slice_rows(largest)
+    per_row = 4 * (16 * 256 + 3 * 4096 + 3 * 27)
+    assert rows * per_row <= EVAL_SLICE_BYTES < (rows + 1) * per_row
+    assert rows < 2000  # it was 65,536 rows: 3.3 GB of activations
+    assert eval_slice_rows(ModelConfig(block_size=1, n_embd=2, n_hidden=10, vocab_size=5)) == 65536
+
+
+def test_loss_in_memory_sized_slices_equals_one_slice() -> None:
+    config = ModelConfig(block_size=3, n_embd=4, n_hidden=2000, vocab_size=27)
+    model = MLP.init(config, "scaled", 3)
+    g = torch.Generator().manual_seed(0)
+    X = torch.randint(0, 27, (20_000, 3), generator=g)
+    Y = torch.randint(0, 27, (20_000,), generator=g)
+    calls: list[int] = []
+    sliced = model.loss(X, Y, between=lambda: calls.append(1))
+    assert len(calls) > 1  # this model's slices are smaller than the data
+    assert sliced == pytest.approx(model.loss(X, Y, batch=len(Y)), rel=1e-6)

@@ -124,49 +124,54 @@ def test_truncated_database_is_recovered(tmp_path: Path) -> None:
     recovered.close()
 
 
-def test_wrong_schema_is_moved_aside(tmp_path: Path) -> None:
-    path = tmp_path / "runs.db"
+def _database_with(path: Path, *statements: str) -> None:
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE people (name TEXT)")
-    conn.execute("INSERT INTO people VALUES ('emma')")
+    for statement in statements:
+        conn.execute(statement)
     conn.commit()
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("statements", "reason"),
+    [
+        (
+            ("CREATE TABLE people (name TEXT)", "INSERT INTO people VALUES ('emma')"),
+            "not a charnames-gui run history",
+        ),
+        (
+            (
+                "CREATE TABLE runs (id INTEGER PRIMARY KEY, loss REAL)",
+                f"PRAGMA user_version = {SCHEMA_VERSION}",
+            ),
+            "unexpected columns",
+        ),
+        (
+            (
+                "CREATE TABLE runs (id INTEGER PRIMARY KEY)",
+                f"PRAGMA user_version = {SCHEMA_VERSION + 1}",
+            ),
+            "newer version",
+        ),
+    ],
+)
+def test_a_sound_database_of_another_schema_is_left_alone(
+    tmp_path: Path, statements: tuple[str, ...], reason: str
+) -> None:
+    """Only a corrupt file is moved aside (issue 10, 2): another program's database, or a
+    newer app's history, stays where it is, untouched; this session's runs live in memory."""
+    path = tmp_path / "runs.db"
+    _database_with(path, *statements)
+    before = path.read_bytes()
     store = RunStore(path)
     assert store.recovery_message is not None
-    assert "not a charnames-gui run history" in store.recovery_message
+    assert reason in store.recovery_message and "left as it is" in store.recovery_message
+    assert not store.persistent
     store.add(make_record())
     assert len(store) == 1
     store.close()
-    (aside,) = tmp_path.glob("runs.db.damaged-*")
-    kept = sqlite3.connect(aside)
-    assert kept.execute("SELECT name FROM people").fetchall() == [("emma",)]
-    kept.close()
-
-
-def test_runs_table_with_other_columns_is_moved_aside(tmp_path: Path) -> None:
-    path = tmp_path / "runs.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, loss REAL)")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    conn.commit()
-    conn.close()
-    store = RunStore(path)
-    assert store.recovery_message is not None
-    assert "unexpected columns" in store.recovery_message
-    store.close()
-
-
-def test_newer_schema_is_kept_aside(tmp_path: Path) -> None:
-    path = tmp_path / "runs.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY)")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.commit()
-    conn.close()
-    store = RunStore(path)
-    assert store.recovery_message is not None
-    assert "newer version" in store.recovery_message
-    store.close()
+    assert not list(tmp_path.glob("runs.db.damaged-*"))
+    assert path.read_bytes() == before
 
 
 def test_unusable_folder_falls_back_to_memory(tmp_path: Path) -> None:

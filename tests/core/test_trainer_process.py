@@ -314,3 +314,29 @@ def test_a_stopped_child_is_ended_after_a_bounded_wait(dataset: Dataset) -> None
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
         process.close()
+
+
+def test_a_pause_while_the_child_starts_is_not_held_up(dataset: Dataset) -> None:
+    """Stopped while a new child still imports torch: the stream ends at once with nothing
+    run; the child is left to start, and the next stream reads its late reply first."""
+    process = TrainingProcess()
+    try:
+        local, remote = _pair(dataset, process, TrainConfig(steps=200, schedule="constant"))
+        assert list(remote.stream(100, _subset(dataset), lambda: True, 0.01, 3600.0)) == []
+        assert remote.step == 0 and process.pid is not None  # still starting, not ended
+        np.testing.assert_array_equal(_losses(remote, dataset), local.run(200))
+    finally:
+        process.close()
+
+
+def test_a_child_busy_between_two_messages_is_not_taken_for_stuck(
+    dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's heartbeat: chunks 2.5 s apart (as the steps of a very large model would
+    be) while this side takes 1 s of silence for a stuck child. Nothing is ended."""
+    monkeypatch.setattr(trainer_process, "SILENCE_TIMEOUT", 1.0)
+    _, remote = _pair(dataset, process, TrainConfig(steps=10_000_000, schedule="constant"))
+    events = list(remote.stream(10_000_000, _subset(dataset), lambda: remote.step > 0, 2.5, 3600))
+    chunks = [e for e in events if isinstance(e, LossChunk)]
+    assert len(chunks) >= 1 and remote.step == chunks[-1].end_step
+    assert process.pid is not None  # the same child, alive

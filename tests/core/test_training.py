@@ -314,6 +314,26 @@ def test_a_single_step_shows_its_minibatch_and_what_it_did(dataset: Dataset) -> 
     assert len(rows) == 8
     first = "".join(itos[int(i)] for i in X[ix[0]]) + " → " + itos[int(Y[ix[0]])]
     assert rows[0] == first
+    # the distribution after the start of a name, before and after the step
+    start = torch.zeros((1, 3), dtype=torch.int64)
+    assert result.probe == (0, 0, 0)
+    expected_before = torch.softmax(before_model.logits(start), 1)[0].detach().numpy()
+    np.testing.assert_allclose(result.probs_before, expected_before, rtol=1e-6)
+    expected_after = torch.softmax(trainer.model.logits(start), 1)[0].detach().numpy()
+    np.testing.assert_allclose(result.probs_after, expected_after, rtol=1e-6)
+    moves = result.largest_moves(3)
+    sizes = [abs(after - before) for _, before, after in moves]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[0] == pytest.approx(np.abs(expected_after - expected_before).max(), rel=1e-5)
+
+
+def test_a_single_step_compares_the_context_it_is_given(dataset: Dataset) -> None:
+    trainer = make_trainer(dataset, steps=10)
+    emm = [dataset.vocab.stoi[c] for c in "emm"]
+    result = trainer.step_once(emm)
+    assert result.probe == tuple(emm)
+    with pytest.raises(ConfigError, match="3 indices"):
+        trainer.step_once([1, 2])
 
 
 def test_a_single_step_past_the_end_is_refused(dataset: Dataset) -> None:

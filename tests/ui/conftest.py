@@ -15,6 +15,17 @@ from charnames_gui.ui.main_window import MainWindow
 STEPS = 400_000  # long enough that a run never ends by itself during a test
 
 
+@pytest.fixture(autouse=True)
+def normal_text_size(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """A test that zooms leaves the next one the application's normal font."""
+    from charnames_gui.ui.zoom import base_font
+
+    base_font()  # read before any test zooms
+    yield
+    if qapp.font() != base_font():
+        qapp.setFont(base_font())
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -45,6 +56,7 @@ def make_window(
     yield make
     for win in made:
         win.frame_clock.stop()  # no frame between here and the deferred delete
+        win.hide()  # (a full-screen window would sit over the next test's widgets)
         win.controller.shutdown()
         win.run_history.close()
         win.deleteLater()

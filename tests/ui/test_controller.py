@@ -266,13 +266,14 @@ def test_single_steps_equal_the_same_run_in_one_go(
     for _ in range(7):
         with qtbot.waitSignal(c.stepDone, timeout=30_000):
             assert c.step_once()
-        assert c.state == TrainingState.READY
+        assert c.state == TrainingState.PAUSED  # the run is under way
     assert [r.step for r in results] == list(range(1, 8))
     assert c.trainer is not None and c.trainer.step == 7
     assert all(len(r.rows(c.vocab.itos)) == 32 for r in results)  # type: ignore[union-attr]
     with qtbot.waitSignal(c.runEnded, timeout=60_000):
         c.start()  # the rest of the run (in the training process, when there is one)
     assert c.trainer.step == 400
+    assert c.run_log.start_step == 0  # one run: begun by the single steps, resumed by Start
     tc = c.trainer.config
     reference = Trainer(
         MLP.init(c.model.config, tc.init, tc.seed),  # type: ignore[union-attr]

@@ -20,6 +20,7 @@ from charnames_gui.ui.embedding_view import (
     NOT_FINITE_HINT,
     EmbeddingView,
 )
+from charnames_gui.ui.plot_style import EXPORT_WIDTH
 
 ITOS = tuple(".abcdefghijklmnopqrstuvwxyz")
 
@@ -305,18 +306,23 @@ def test_tooltip_names_the_character_and_its_coordinates(view: EmbeddingView) ->
     assert "boundary" in view.scatter.opts["tip"](x=0.0, y=0.0, data=0)
 
 
-def test_hovering_a_circle_shows_its_tooltip(qtbot, view: EmbeddingView) -> None:
+def test_hovering_a_circle_shows_its_tooltip(qtbot, view: EmbeddingView) -> None:  # type: ignore[no-untyped-def]
     view.show()
     qtbot.waitExposed(view)
     C = _table(seed=5)
     view.set_embedding(C, ITOS)
+    QApplication.processEvents()  # the axis titles settle (full or short) before aiming
+    points = view.points()
+    # the character farthest from its nearest neighbour: its circle overlaps no other
+    gaps = np.linalg.norm(points[:, None] - points[None], axis=-1) + np.eye(len(points)) * 1e9
+    i = int(np.argmax(gaps.min(axis=1)))
     viewport = view.plot_widget.viewport()
-    scene_point = view.view_box.mapViewToScene(QPointF(*view.points()[5]))
+    scene_point = view.view_box.mapViewToScene(QPointF(*points[i]))
     point = view.plot_widget.mapFromScene(scene_point)
     QTest.mouseMove(viewport, point + QPoint(1, 0))
     QTest.mouseMove(viewport, point)
-    qtbot.waitUntil(lambda: view.view_box.toolTip().startswith("'e': row 5 of C"))
-    assert f"C[5, 0] = {C[5, 0]:.3f}" in view.view_box.toolTip()
+    qtbot.waitUntil(lambda: view.view_box.toolTip().startswith(f"'{ITOS[i]}': row {i} of C"))
+    assert f"C[{i}, 0] = {C[i, 0]:.3f}" in view.view_box.toolTip()
 
 
 def test_controls_are_named_and_explained(view: EmbeddingView) -> None:
@@ -331,6 +337,52 @@ def test_export_png_writes_the_plot(view: EmbeddingView, tmp_path: Path) -> None
     view.export_png(str(path))
     image = QImage(str(path))
     assert not image.isNull()
-    assert image.width() == view.plot_widget.width()
+    # drawn at export size, in the plot's proportions (text scaled with it)
+    assert image.width() == EXPORT_WIDTH
+    plot = view.plot_widget
+    assert abs(image.height() / image.width() - plot.height() / plot.width()) < 0.01
     with pytest.raises(OSError, match="Could not write"):
         view.export_png(str(tmp_path / "missing-folder" / "x.png"))
+
+
+def test_zoom_to_the_crowd_makes_the_dense_cluster_legible(view: EmbeddingView) -> None:
+    """Most characters in one tight cluster (as in a trained model), a few far away: the
+    crowd button zooms until the cluster's circles no longer overlap much."""
+    rng = np.random.default_rng(1)
+    C = rng.normal(scale=0.05, size=(27, 2)).astype(np.float32)  # the crowd
+    C[:4] = [[5, 5], [-5, 4], [4, -5], [-4, -4]]  # the outliers stretch the fitted view
+    view.resize(500, 450)
+    view.show()
+    view.set_embedding(C, ITOS)
+    QApplication.processEvents()
+
+    def crowd_pixel_spread() -> float:
+        px, _ = view.view_box.viewPixelSize()  # data units per pixel
+        crowd = view.points()[4:]
+        return float(np.max(crowd.max(axis=0) - crowd.min(axis=0))) / px
+
+    before = crowd_pixel_spread()
+    assert view.zoom_to_crowd()
+    assert crowd_pixel_spread() > 4 * before
+    assert not view.following()  # the view stays where the learner asked
+    view.fit()
+    assert _points_inside_view(view)
+
+
+def test_axis_titles_are_never_cut(view: EmbeddingView) -> None:
+    from PySide6.QtGui import QFontMetricsF
+
+    view.set_embedding(_table(), ITOS)
+    view.set_projection(MODE_PCA)
+    for width, height in ((700, 600), (420, 300), (420, 160)):
+        view.resize(width, height)
+        view.show()
+        QApplication.processEvents()
+        QApplication.processEvents()
+        rect = view.view_box.sceneBoundingRect()
+        metrics = QFontMetricsF(view.font())
+        bottom, left = view.shown_axis_labels()
+        assert metrics.horizontalAdvance(bottom) <= rect.width()
+        assert metrics.horizontalAdvance(left) <= rect.height()
+        assert bottom.startswith("PC") and "%" in bottom
+    assert view.axis_labels()[1].startswith("PCA component 2")  # the full title, for the tooltip

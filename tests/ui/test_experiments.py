@@ -23,9 +23,9 @@ from charnames_gui.ui.main_window import MainWindow
 from charnames_gui.ui.runs_table_model import COLUMN_INDEX
 
 
-def stored(win: MainWindow) -> list[RunRecord]:
+def stored(win: MainWindow, timeout: float = 5.0) -> list[RunRecord]:
     """What the run history's database holds, read by a second connection."""
-    store = RunStore(win.run_history.path)
+    store = RunStore(win.run_history.path, timeout=timeout)
     try:
         return store.list()
     finally:
@@ -226,9 +226,13 @@ def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: 
     with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as failed:
         c.runEnded.emit(RunEnded("failed", 0, 0.0, message="The training process stopped"))
     assert failed.args[0].status == "failed" and failed.args[0].id is not None
-    with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as lr100:
+    with (
+        qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as lr100,
+        qtbot.waitSignal(window.experiments.statusMessage, timeout=10_000) as told,
+    ):
         c.runEnded.emit(RunEnded("finished", 300, 1.0, uniform + 0.5, uniform + 0.6))
     assert lr100.args[0].status == "diverged"
+    assert "no better than uniform guessing" in told.args[0]
     assert [r.status for r in stored(window)] == ["failed", "diverged"]
     qtbot.waitUntil(lambda: window.runs_view.proxy.rowCount() == 2, timeout=5_000)
 
@@ -326,7 +330,7 @@ def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
         assert [view.model.is_waiting(r) for r in view.model.runs()] == [True]
         before = len(ticks)
         qtbot.waitUntil(lambda: len(ticks) > before + 3, timeout=10_000)
-        assert stored(window) == []  # nothing stored while locked, nothing lost either
+        assert stored(window, timeout=0.1) == []  # nothing stored while locked, none lost
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.hidden_stats import example_sample, hidden_stats
 from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.ui.hidden_layer_view import HiddenLayerView
+from charnames_gui.ui.hidden_layer_view import SHOWN_EXAMPLES, HiddenLayerView
 
 
 @pytest.fixture
@@ -42,7 +43,8 @@ def test_draws_the_stats_of_the_newest_snapshot(qtbot, view: HiddenLayerView, se
     expected = hidden_stats(weights, config, example_sample(*examples), 0.1, 0)
     assert stats.saturated_fraction == pytest.approx(expected.saturated_fraction)
     assert stats.saturated_fraction > 0.5  # the lecture's init
-    np.testing.assert_array_equal(view.saturation_image(), expected.saturated.astype(np.float32))
+    shown = expected.saturated[:SHOWN_EXAMPLES].astype(np.float32)
+    np.testing.assert_array_equal(view.saturation_image(), shown)
     edges, counts = view.histogram("h")
     np.testing.assert_array_equal(counts, expected.h_counts)
     np.testing.assert_allclose(edges, expected.h_edges)
@@ -90,3 +92,44 @@ def test_without_a_dataset_it_says_so(view: HiddenLayerView, setup) -> None:  # 
     view.offer(0, MLP.init(config).snapshot())
     assert view.stats() is None
     assert "dataset" in view.summary_text()
+
+
+def test_paced_by_a_frame_clock_it_draws_only_when_asked(qtbot, view, setup) -> None:  # type: ignore[no-untyped-def]
+    config, examples = setup
+    view.paced = True  # the main window's frame clock calls show_ready
+    view.set_model(config, examples, lambda step: 0.1)
+    view.show()
+    qtbot.waitExposed(view)
+    view.offer(3, MLP.init(config).snapshot())
+    qtbot.waitUntil(view.has_ready, timeout=10_000)
+    assert view.stats() is None  # analysed, not drawn yet
+    with qtbot.waitSignal(view.statsShown):
+        view.show_ready()
+    assert view.stats().step == 3 and not view.has_ready()
+
+
+def test_in_the_window_it_follows_training(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The main window feeds the view its snapshots; the forward pass follows the panel."""
+    window.hidden_dock.setFloating(True)  # visible next to the sampling panel
+    window.hidden_dock.show()
+    qtbot.waitExposed(window.hidden_dock)
+    qtbot.waitUntil(lambda: window.hidden_view.stats() is not None, timeout=10_000)
+    assert window.hidden_view.stats().step == 0  # the new model, before training
+    c = window.controller
+    c.start()
+    qtbot.waitUntil(
+        lambda: window.hidden_view.stats() is not None and window.hidden_view.stats().step > 0,
+        timeout=20_000,
+    )
+    with qtbot.waitSignal(c.runEnded, timeout=10_000):
+        c.pause()
+    c.wait_until_idle()
+    assert window.hidden_view.wait_idle()
+    assert len(window.hidden_view.history.steps) >= 2
+
+    panel, forward = window.sampling_panel, window.forward_view
+    window.controls.setFocus()  # the sampling keys work from anywhere in the window
+    qtbot.keyClick(window.controls, Qt.Key.Key_S)
+    assert len(panel.state.chosen) == 1
+    qtbot.waitUntil(lambda: forward.forward() is not None
+                    and forward.forward().context == tuple(panel.shown_context()))  # fmt: skip

@@ -49,3 +49,26 @@ def test_bucket_means_are_the_lectures_view_mean() -> None:
     centres, got = means.data()
     np.testing.assert_allclose(got, values.reshape(-1, 1000).mean(1))  # lossi.view(-1, 1000)
     np.testing.assert_allclose(centres, np.arange(10) * 1000 + 500.5)
+
+
+def test_steps_trained_again_replace_the_ones_after_them() -> None:
+    """A model rolled back to the last weights received (the training process died) trains
+    those steps again: the curves keep one value per step, the new one."""
+    buffer, means = DecimatingBuffer(capacity=100), BucketMeans(10)
+    buffer.extend(1, np.full(60, 3.0))
+    means.extend(1, np.full(60, 3.0))
+    buffer.extend(41, np.full(30, 2.0))  # back to step 40, then 30 new steps
+    means.extend(41, np.full(30, 2.0))
+    steps, stored = buffer.data()
+    np.testing.assert_array_equal(steps, np.arange(1, 71))
+    np.testing.assert_array_equal(stored, [3.0] * 40 + [2.0] * 30)
+    centres, values = means.data()
+    np.testing.assert_array_equal(centres, [5.5 + 10 * i for i in range(7)])
+    np.testing.assert_array_equal(values, [3.0] * 4 + [2.0] * 3)
+    # once decimated (stride 2 here), whole points before the step are kept
+    buffer.extend(1, np.arange(150, dtype=np.float64))
+    assert buffer.stride == 2
+    buffer.extend(101, np.zeros(4))
+    steps, stored = buffer.data()
+    assert steps.max() < 105 and (steps[:-2] < 100.5).all()
+    np.testing.assert_array_equal(stored[-2:], [0.0, 0.0])

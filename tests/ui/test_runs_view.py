@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QMessageBox
 
 from charnames_gui.core.model import ModelConfig
+from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, RunStore
 from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.run_history import RunHistory
@@ -279,3 +280,17 @@ def test_a_run_recorded_while_the_history_is_locked_lands_later(qtbot, view: Run
     qtbot.waitUntil(lambda: view.history_state.isHidden(), timeout=WAIT)
     assert "waiting" not in column(view, "id") and view.proxy.rowCount() == 2
     assert [r.note for r in stored_runs(view)] == ["", "while locked"]
+
+
+def test_a_read_only_history_is_said_so(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+    history = view.history()
+    assert history is not None
+    stored = add(qtbot, view, record(2.2))
+    message = f"The run history {history.path} is read-only: earlier runs are shown, ..."
+    history.opened.emit(Opened((stored,), message, read_only=True))  # as the writer reports
+    assert not view.history_state.isHidden()
+    assert "read-only" in view.history_state.text()
+    assert view.proxy.rowCount() == 1
+    unsaved = record(2.1)  # a run the store refused: shown for the session, marked unsaved
+    history.recorded.emit(99, unsaved)
+    assert "unsaved" in column(view, "id")

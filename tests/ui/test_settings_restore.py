@@ -103,4 +103,4 @@ def test_an_unreadable_settings_value_keeps_the_defaults(
     window = make_window(open_data=False, steps=None)
     assert window.panel.split_seed_value() == 42
     assert window.panel.n_hidden.value() == ModelConfig().n_hidden
-    window.recent_files.paths()  # reads recent_files
+    assert window.recent_files.paths() == []  # recent_files was read at start

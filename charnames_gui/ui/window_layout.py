@@ -1,0 +1,66 @@
+"""Layout for every screen from 1024 x 600 to 4K: panels that scroll instead of clipping, and
+a default arrangement of the docks chosen from the window's size and the zoom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+
+COMPACT_WIDTH = 1280  # below this (at 100% zoom) the embedding shares the bottom tabs
+MIN_PANEL_WIDTH = 220  # a dock never asks for more: its content scrolls instead
+MIN_PANEL_HEIGHT = 100
+KEEP_WIDTH_SHARE = 0.4  # the training panel's most of the window's width
+
+
+class PanelScroll(QScrollArea):
+    """A dock's content in a scroll area: when the dock is smaller than the content needs,
+    scroll bars appear (nothing is clipped), and the dock asks the window for little room.
+
+    keep_width: the content is never narrower than it needs (the training panel's fields);
+    the dock is as wide as that, and only scrolls vertically."""
+
+    def __init__(self, content: QWidget, keep_width: bool = False) -> None:
+        super().__init__()
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._keep_width = keep_width
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        if self._keep_width and content is not None:
+            # follows the content (and so the zoom): no horizontal scroll bar, unless that
+            # would take more than KEEP_WIDTH_SHARE of the window (large text on a small
+            # screen): then the panel scrolls sideways and the plots keep their room
+            width = content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+            window = self.window()
+            cap = max(MIN_PANEL_WIDTH, int(window.width() * KEEP_WIDTH_SHARE))
+            return QSize(min(width + 2, cap), MIN_PANEL_HEIGHT)
+        return QSize(MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT)
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        hint = content.sizeHint() if content is not None else QSize(MIN_PANEL_WIDTH, 200)
+        return hint.expandedTo(self.minimumSizeHint())
+
+
+@dataclass(frozen=True)
+class DockSizes:
+    """The default arrangement for one window size."""
+
+    compact: bool  # the embedding is a tab next to sampling, not a column on the right
+    side_width: int  # the embedding column (when not compact)
+    bottom_height: int  # the sampling / runs / finder tabs
+
+
+def default_dock_sizes(window: QSize, zoom: float = 1.0) -> DockSizes:
+    """Sizes for a window: at 1280 x 800 and 100% the embedding is a column of 400 px and the
+    bottom tabs 330 px high; narrower (or zoomed) windows put the embedding in the tabs, and
+    the bottom tabs take at most 45% of the height."""
+    zoom = max(zoom, 1.0)
+    compact = window.width() < COMPACT_WIDTH * zoom
+    side = int(min(400 * zoom, window.width() * 0.3))
+    bottom = int(min(330 * zoom, window.height() * 0.45))
+    return DockSizes(compact, side, bottom)

@@ -1,0 +1,94 @@
+"""Zoom: every text in the app larger or smaller (75% to 250%), kept in the settings.
+
+The zoom scales the application font. Widgets follow it by themselves; the plots (axes,
+tick labels, markers) follow it in their changeEvent(FontChange), through text_scale()."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
+
+ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5)
+MIN_ZOOM, MAX_ZOOM = ZOOM_LEVELS[0], ZOOM_LEVELS[-1]
+PRESENTATION_ZOOM = 1.5  # at least this in presentation mode
+SETTINGS_KEY = "view/zoom"
+
+_base_font: QFont | None = None  # the application font at 100%, read once
+
+
+def base_font() -> QFont:
+    """The application's font before any zoom (shared by every window of the process)."""
+    global _base_font
+    if _base_font is None:
+        _base_font = QFont(QApplication.font())
+    return QFont(_base_font)
+
+
+def base_point_size() -> float:
+    size = base_font().pointSizeF()
+    return size if size > 0 else 9.0
+
+
+def text_scale(widget: QWidget) -> float:
+    """How much larger than at 100% the widget's text is (1.0, 1.5, ...)."""
+    size = widget.font().pointSizeF()
+    return size / base_point_size() if size > 0 else 1.0
+
+
+def clamp(factor: float) -> float:
+    return min(MAX_ZOOM, max(MIN_ZOOM, float(factor)))
+
+
+class Zoom(QObject):
+    """The zoom level of the app. zoom_in/zoom_out step through ZOOM_LEVELS."""
+
+    changed = Signal(float)
+
+    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        base_font()  # read the 100% font before the first change
+        try:
+            saved = float(settings.value(SETTINGS_KEY, 1.0))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            saved = 1.0
+        self._factor = 1.0
+        self._apply(clamp(saved))
+
+    @property
+    def factor(self) -> float:
+        return self._factor
+
+    def percent(self) -> int:
+        return round(self._factor * 100)
+
+    def set_factor(self, factor: float, remember: bool = True) -> None:
+        """remember=False: a temporary zoom (presentation mode), not saved."""
+        self._apply(clamp(factor))
+        if remember:
+            self._settings.setValue(SETTINGS_KEY, self._factor)
+
+    def zoom_in(self) -> None:
+        larger = [z for z in ZOOM_LEVELS if z > self._factor + 1e-6]
+        self.set_factor(larger[0] if larger else MAX_ZOOM)
+
+    def zoom_out(self) -> None:
+        smaller = [z for z in ZOOM_LEVELS if z < self._factor - 1e-6]
+        self.set_factor(smaller[-1] if smaller else MIN_ZOOM)
+
+    def reset(self) -> None:
+        self.set_factor(1.0)
+
+    def _apply(self, factor: float) -> None:
+        font = base_font()
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(base_point_size() * factor)
+        else:  # a font sized in pixels
+            font.setPixelSize(max(6, round(font.pixelSize() * factor)))
+        changed = abs(factor - self._factor) > 1e-9
+        self._factor = factor
+        if QApplication.font() != font:
+            QApplication.setFont(font)
+        if changed:
+            self.changed.emit(factor)

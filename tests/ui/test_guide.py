@@ -1,0 +1,69 @@
+"""Help: the guide, the keyboard shortcuts (read from the actions) and the lecture's link."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+
+from charnames_gui.guide_text import LECTURE_URL, STEPS, guide_markdown
+from charnames_gui.ui.guide import GuideDialog, ShortcutsDialog, guide_html
+from charnames_gui.ui.main_window import MainWindow
+
+
+def test_guide_follows_the_lecture_in_order() -> None:
+    titles = [s.title for s in STEPS]
+    assert titles == ["A first model", "A larger hidden layer", "The embedding plot",
+                      "A larger embedding", "Learning-rate decay", "Sampling"]  # fmt: skip
+    from charnames_gui.core.presets import PRESETS
+
+    names = {p.name for p in PRESETS}
+    assert all(s.preset in names for s in STEPS if s.preset)  # presets that exist
+    text = guide_markdown()
+    assert "--engine autograd" in text and "torch.manual_seed(2147483648)" in text
+    assert "182,441 / 22,902 / 22,803" in text and "182,625 / 22,655 / 22,866" in text
+    assert all(s.look_for in guide_html() or s.look_for.replace("'", "&#x27;") in guide_html()
+               for s in STEPS)  # fmt: skip
+
+
+def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    dialog = GuideDialog(window)
+    qtbot.addWidget(dialog)
+    screen = window.screen().availableGeometry()
+    assert dialog.width() <= screen.width() and dialog.height() <= screen.height()
+    dialog.show()
+    qtbot.keyClick(dialog, QKeySequence("Esc")[0].key())
+    assert not dialog.isVisible()
+
+
+def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    rows = window.shortcut_rows()
+    listed = dict((what, keys) for keys, what in rows)
+    for action in window.actions():
+        if not action.shortcut().isEmpty() and action is not window.leave_presentation_action:
+            assert action.text().replace("&", "") in listed, action.text()
+    assert "Ctrl+=" in listed["Zoom in"] and listed["Presentation mode"] == "F11"
+    assert listed["Start / Pause"] == "Space"
+    dialog = ShortcutsDialog(rows, window)
+    qtbot.addWidget(dialog)
+    assert dialog.rows() == rows
+
+
+def test_lecture_link_without_a_browser_shows_the_address(
+    qtbot, window: MainWindow, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
+    seen: list[str] = []
+
+    def read_and_close() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QDialog)
+        field = dialog.findChild(QLineEdit)
+        seen.append(field.text())
+        assert field.isReadOnly()  # selectable, for copying
+        dialog.reject()
+
+    QTimer.singleShot(0, read_and_close)
+    assert window.open_lecture() is False
+    assert seen == [LECTURE_URL]
+    assert LECTURE_URL in window.statusBar().currentMessage()

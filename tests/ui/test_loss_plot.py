@@ -1,0 +1,94 @@
+"""The loss plot: its legend, hover readout, exports and x-range."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
+
+from charnames_gui.core.events import LossChunk
+from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
+from charnames_gui.ui.plot_style import EXPORT_WIDTH
+
+
+def _plot(qtbot, steps: int = 10_000) -> LossPlot:  # type: ignore[no-untyped-def]
+    plot = LossPlot(own_timer=False)
+    qtbot.addWidget(plot)
+    plot.resize(700, 450)
+    plot.show()
+    plot.reset(steps, 27, [steps // 2])
+    losses = np.linspace(3.3, 2.2, 2_000).astype(np.float32)
+    plot.append_losses(LossChunk(1, losses, 0.1))
+    plot.redraw()
+    QApplication.processEvents()
+    return plot
+
+
+def _overlay(key: int, steps: int) -> OverlayCurve:
+    x = np.arange(1, steps + 1, 1_000, dtype=np.float64)
+    return OverlayCurve(key, f"run #{key}", QColor("red"), x, np.full(len(x), 2.2))
+
+
+def test_overlay_x_range_is_the_longest_run_shown(qtbot) -> None:  # type: ignore[no-untyped-def]
+    plot = _plot(qtbot, steps=10_000)
+    plot.set_overlays([_overlay(1, 200_000)])  # a recorded 200,000-step run
+    plot.redraw()
+    _left, right = plot.x_range()
+    longest = float(_overlay(1, 200_000).steps[-1])
+    assert longest <= right <= longest * 1.02  # not ~500,000 (the next 1-2-5 round number)
+    plot.set_overlays([])
+    plot.redraw()
+    assert plot.x_range()[1] <= 10_000 * 1.02
+
+
+def test_train_estimate_legend_says_the_real_sample_size(qtbot) -> None:  # type: ignore[no-untyped-def]
+    plot = _plot(qtbot)
+    assert "train (10k-example sample)" in plot.legend.texts()
+    plot.set_train_sample_size(2_046)
+    assert "train (2,046-example sample)" in plot.legend.texts()
+    assert "2,046-example" in plot.legend.text()
+
+
+def test_legend_lists_references_and_overlays(qtbot) -> None:  # type: ignore[no-untyped-def]
+    plot = _plot(qtbot)
+    plot.set_reference("bigram", 2.45)
+    plot.set_overlays([_overlay(7, 5_000)])
+    texts = plot.legend.texts()
+    assert any(t.startswith("uniform guessing: ln(27)") for t in texts)
+    assert "bigram model, dev: 2.450" in texts and "run #7" in texts
+    plot.set_reference("bigram", None)
+    assert not any(t.startswith("bigram") for t in plot.legend.texts())
+
+
+def test_hover_readout_goes_when_the_pointer_leaves(qtbot) -> None:  # type: ignore[no-untyped-def]
+    plot = _plot(qtbot)
+    item = plot.plot_widget.getPlotItem()
+    inside = item.vb.mapViewToScene(QPointF(1_000, 0.4))
+    plot._on_mouse_moved((inside,))  # what the scene's rate-limited mouse signal delivers
+    assert plot.hover_label.isVisible()
+    QApplication.sendEvent(plot.plot_widget.viewport(), QEvent(QEvent.Type.Leave))
+    assert not plot.hover_label.isVisible()
+
+
+def test_export_has_no_readout_and_readable_text(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plot = _plot(qtbot)
+    item = plot.plot_widget.getPlotItem()
+    plot._on_mouse_moved((item.vb.mapViewToScene(QPointF(1_000, 0.4)),))
+    assert plot.hover_label.isVisible()
+    path = tmp_path / "loss.png"
+    plot.export_png(path)
+    assert not plot.hover_label.isVisible()  # never in an export
+    image = QImage(str(path))
+    assert image.width() == EXPORT_WIDTH
+    # drawn at scale: the legend row (with the text) is scaled like the plot, so its share
+    # of the image's height is what it is on screen
+    on_screen = plot.legend.height() / (plot.legend.height() + plot.plot_widget.height())
+    assert image.height() > 0
+    rows_with_ink = [
+        y for y in range(round(image.height() * on_screen))
+        if any(image.pixelColor(x, y).value() < 128 for x in range(0, image.width(), 4))
+    ]  # fmt: skip
+    assert len(rows_with_ink) > 0.25 * image.height() * on_screen  # legend text, at scale

@@ -1,0 +1,92 @@
+"""Zoom: View → Zoom in / out / Actual size, 75% to 250%, every text follows, kept."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QApplication
+
+from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.zoom import MAX_ZOOM, MIN_ZOOM, base_point_size
+
+
+def _point_size() -> float:
+    return QApplication.font().pointSizeF()
+
+
+def test_zoom_steps_and_limits(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    zoom = window.zoom
+    assert zoom.factor == 1.0
+    zoom.zoom_in()
+    assert zoom.factor > 1.0
+    assert _point_size() == pytest.approx(base_point_size() * zoom.factor)
+    for _ in range(20):
+        zoom.zoom_in()
+    assert zoom.factor == MAX_ZOOM == 2.5
+    for _ in range(30):
+        zoom.zoom_out()
+    assert zoom.factor == MIN_ZOOM == 0.75
+    zoom.reset()
+    assert zoom.factor == 1.0 and _point_size() == pytest.approx(base_point_size())
+
+
+def test_zoom_shortcuts(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.loss_plot.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert window.zoom.factor > 1.0
+    qtbot.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert window.zoom.factor == 1.0
+    qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert window.zoom.factor < 1.0
+    texts = [a.text().replace("&", "") for a in window.view_menu.actions()]
+    assert {"Zoom in", "Zoom out", "Actual size", "Presentation mode"} <= set(texts)
+
+
+def test_zoom_scales_the_plots_text_and_markers(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    plot = window.loss_plot.plot_widget.getPlotItem()
+    tick_before = plot.getAxis("left").style["tickFont"].pointSizeF()
+    legend_before = QFontMetricsF(window.loss_plot.legend.font()).height()
+    scatter = window.embedding_view.scatter
+    size_before = scatter.opts["size"]
+    window.zoom.set_factor(2.0)
+    QApplication.processEvents()
+    assert plot.getAxis("left").style["tickFont"].pointSizeF() == pytest.approx(2 * tick_before)
+    assert "font-size" in plot.getAxis("left").labelStyle  # the axis title too
+    assert QFontMetricsF(window.loss_plot.legend.font()).height() > 1.6 * legend_before
+    assert scatter.opts["size"] == 2 * size_before  # the scatter's circles and letters
+    assert window.embedding_view.labels.opts["size"] == 2 * size_before
+    lr_axis = window.lr_finder.plot_widget.getPlotItem().getAxis("bottom")
+    assert lr_axis.style["tickFont"].pointSizeF() == pytest.approx(2 * tick_before)
+
+
+def test_zoom_is_kept_in_the_settings(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    first = make_window(open_data=False)
+    first.zoom.set_factor(1.5)
+    first.close()
+    second = make_window(open_data=False)
+    assert second.zoom.factor == 1.5
+    assert _point_size() == pytest.approx(base_point_size() * 1.5)
+    second.zoom.reset()
+
+
+def test_presentation_mode(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.zoom.reset()
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    assert window.is_presenting()
+    assert window.zoom.factor >= 1.5  # larger text
+    assert window.isFullScreen() or window.windowState() & Qt.WindowState.WindowFullScreen
+    assert not window.panel.isVisible()  # the training panel folded to its buttons
+    assert not window.controls.figures.isVisible()
+    assert window.controls.start_button.isVisible()
+    assert window.controls.pause_button.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.is_presenting()
+    assert window.zoom.factor == 1.0
+    assert window.panel.isVisible() and window.controls.figures.isVisible()
+    assert window.dockWidgetArea(window.train_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    qtbot.keyClick(window, Qt.Key.Key_F11)  # F11 leaves it too
+    assert not window.is_presenting()
+    # the presentation zoom is not remembered as the learner's zoom
+    assert float(window.settings.value("view/zoom", 1.0)) == 1.0
