@@ -814,7 +814,8 @@ class Controller(QObject):
                     candidates.insert(0, (recorded, True))
         if not candidates:
             if open_dataset is None:
-                return None, None, "No dataset is open: open the one it was trained on to train"
+                wanted = f": {trained_on_label(model_file)}" if summary.dataset_hash else ""
+                return None, None, f"To train it, open the dataset it was trained on{wanted}"
             return (
                 None,
                 None,

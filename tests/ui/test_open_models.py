@@ -197,8 +197,12 @@ def test_opening_the_models_dataset_keeps_the_model(
     cities.write_text("\n".join(["zürich", "köln", "montréal", "québec"] * 5) + "\n")
     window = make_window(open_data=False)
     assert window.open_dataset(cities)
+    messages: list[str] = []
+    window.controller.statusMessage.connect(messages.append)
     assert window.open_model(path)
     c = window.controller
+    said = messages[-1]  # names both: the open one, and the one to open (moved: not found)
+    assert "cities.txt" in said and str(small_dataset_file.resolve()) in said
     assert c.dataset is None and c.state == TrainingState.NO_DATASET
     assert window.status_state.text() == "no dataset"
     assert window.controls.step_text().startswith("step 300 / 300")
