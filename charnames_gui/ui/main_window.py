@@ -223,6 +223,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.forward_dock, self.hidden_dock)
         self.forward_dock.raise_()
         self.sampling_dock.raise_()
+        # Reset layout puts back these groups of tabs (the first of each is the group's home)
+        self._dock_groups = self._tab_groups()
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -786,6 +788,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(right, self.embedding_dock)
         if not sizes.compact:
             self.resizeDocks([self.embedding_dock], [sizes.side_width], Qt.Orientation.Horizontal)
+        self._place_other_bottom_groups(sizes.compact)
         # a little wider than its fields need: its texts wrap onto fewer lines
         train_width = self.train_dock.minimumSizeHint().width() + 2 * self.fontMetrics().height()
         self.resizeDocks([self.train_dock], [train_width], Qt.Orientation.Horizontal)
@@ -804,6 +807,9 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, SETTINGS_VERSION)
+            self._keep_size(size)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)  # again: moving docks may have widened the window
         hyper = self.settings.value("hyperparameters")
         if isinstance(hyper, str):
             try:
@@ -813,6 +819,34 @@ class MainWindow(QMainWindow):
                 pass
             finally:
                 self._syncing_panel = False
+
+    def _place_other_bottom_groups(self, compact: bool) -> None:
+        """The bottom groups beside the sampling tabs (forward pass, hidden layer): on a
+        narrow window they become more tabs of the sampling group. They are never split out
+        again: a group moved out of another is left without a visible tab bar (Qt 6.11), so
+        its docks could no longer be switched. Reset layout on a wide window keeps them as
+        tabs; they stay reachable either way."""
+        if not compact:
+            return
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        for group in self._dock_groups:
+            if self._dock_homes.get(group[0]) != bottom or self.sampling_dock in group:
+                continue
+            for dock in group:
+                if dock not in self.tabifiedDockWidgets(self.sampling_dock):
+                    self.tabifyDockWidget(self.sampling_dock, dock)
+
+    def _tab_groups(self) -> list[list[QDockWidget]]:
+        """The docks as groups of tabs (a dock alone is a group of one), in creation order."""
+        groups: list[list[QDockWidget]] = []
+        seen: set[QDockWidget] = set()
+        for dock in self.findChildren(QDockWidget):
+            if dock in seen:
+                continue
+            group = [dock] + [d for d in self.tabifiedDockWidgets(dock) if d not in seen]
+            seen.update(group)
+            groups.append(group)
+        return groups
 
     def _keep_size(self, size: QSize) -> None:
         """Back to size after docks were moved: while moving, docks side by side for a
@@ -834,15 +868,29 @@ class MainWindow(QMainWindow):
         (Docks are placed one by one: restoreState() of a saved default leaves a stale copy
         of the bottom tab bar on screen, in Qt 6.11.)"""
         size = self.size()  # docks side by side for a moment can widen the window
-        first_in: dict[Qt.DockWidgetArea, QDockWidget] = {}
-        for dock, area in self._dock_homes.items():
-            dock.setFloating(False)
-            if area == Qt.DockWidgetArea.BottomDockWidgetArea and area in first_in:
-                self.tabifyDockWidget(first_in[area], dock)
-            else:
-                self.addDockWidget(area, dock)
-                first_in.setdefault(area, dock)
-            dock.setVisible(True)
+        # Only docks out of place are moved: each move of a tabbed dock can leave a stale
+        # copy of a tab bar on screen (Qt 6.11). The embedding and the other bottom groups
+        # are placed by _default_layout (a column or tabs, by the window's width).
+        placed_later = {self.embedding_dock} | {
+            dock for group in self._dock_groups
+            if self.sampling_dock not in group
+            and self._dock_homes.get(group[0]) == Qt.DockWidgetArea.BottomDockWidgetArea
+            for dock in group
+        }  # fmt: skip
+        for group in self._dock_groups:
+            first = group[0]
+            home = self._dock_homes.get(first, Qt.DockWidgetArea.BottomDockWidgetArea)
+            for dock in group:
+                if dock.isFloating():
+                    dock.setFloating(False)
+                dock.setVisible(True)
+            if first in placed_later:
+                continue
+            if self.dockWidgetArea(first) != home:
+                self.addDockWidget(home, first)
+            for dock in group[1:]:
+                if dock not in self.tabifiedDockWidgets(first):
+                    self.tabifyDockWidget(first, dock)
         self.resize(size)
         self._default_layout()
         self._keep_size(size)
