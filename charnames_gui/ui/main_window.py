@@ -936,8 +936,8 @@ class MainWindow(QMainWindow):
         content = side.widget() if isinstance(side, QScrollArea) else None
         if content is not None:
             content.adjustSize()
-            self.resizeDocks([self.train_dock], [content.sizeHint().height() + 4],
-                             Qt.Orientation.Vertical)  # fmt: skip
+            strip = content.sizeHint().height() + self.fontMetrics().height()  # a line of slack
+            self.resizeDocks([self.train_dock], [strip], Qt.Orientation.Vertical)
         self.statusBar().showMessage("Presentation mode: F11 or Esc leaves it.", 8000)
 
     def leave_presentation(self) -> None:
