@@ -862,3 +862,27 @@ def test_sample_prints_control_characters_escaped(
     assert out.count("\n") == 50  # a newline in a name does not make an extra line
     assert not set(out.replace("\n", "")) & set(controls)
     assert "\\x1b" in out and "\\n" in out
+
+
+def test_examples_too_large_for_memory_exit_2(
+    capsys: pytest.CaptureFixture[str], small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(data, "available_memory", lambda: 1000)
+    code, out, err = run(capsys, "split", small_dataset_file, "--block-size", "32")
+    assert_bad_input(code, err, "need", "smaller block size")
+    assert out == ""
+
+
+def test_a_vocabulary_with_a_lone_surrogate_exits_2(
+    capsys: pytest.CaptureFixture[str], model_path: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from safetensors import safe_open
+
+    with safe_open(str(model_path[0]), framework="pt") as fh:
+        vocab = json.loads(fh.metadata()["vocab"])
+    vocab[5] = "\ud800"
+    bad = rewrite_metadata(model_path[0], tmp_path / "bad.safetensors", vocab=json.dumps(vocab))
+    for command in ("sample", "evaluate"):
+        code, out, err = run(capsys, command, bad, "--data", model_path[1])
+        assert_bad_input(code, err)
+        assert out == ""

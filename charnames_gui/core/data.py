@@ -225,6 +225,37 @@ def build_examples(
     return X.reshape(n_examples, block_size), Y
 
 
+def available_memory() -> int | None:
+    """Bytes of memory the system can still hand out (Linux MemAvailable), None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def examples_bytes(n_examples: int, block_size: int) -> int:
+    """Peak bytes of building the examples: X and Y as int64, plus the byte windows and int32
+    starts of the largest split while it is built."""
+    return n_examples * ((block_size + 1) * 8 + block_size + 4)
+
+
+def check_examples_fit(name: str, n_examples: int, block_size: int) -> None:
+    """DatasetError when the (X, Y) tensors would take more than 80% of the free memory: a
+    MemoryError (or the system ending the app) is not a message a learner can act on."""
+    needed = examples_bytes(n_examples, block_size)
+    free = available_memory()
+    if free is not None and needed > 0.8 * free:
+        raise DatasetError(
+            f"The {n_examples:,} examples of {name} at block size {block_size} need "
+            f"{needed / 2**30:.1f} GB of memory and {free / 2**30:.1f} GB is free; use a "
+            "smaller block size or dataset"
+        )
+
+
 @dataclass(frozen=True)
 class WordSplit:
     train: list[str]
@@ -232,11 +263,17 @@ class WordSplit:
     test: list[str]
 
     def which(self) -> dict[str, str]:
-        """word -> 'train' | 'dev' | 'test' (a word in several splits reports train first)."""
+        """word -> 'train' | 'dev' | 'test' (a word in several splits reports train first).
+        Built once and kept (a million names take a while): a loader thread builds it ahead
+        of the GUI. Read it, do not change it."""
+        cached: dict[str, str] | None = self.__dict__.get("_which")
+        if cached is not None:
+            return cached
         where: dict[str, str] = {}
         for name, words in (("test", self.test), ("dev", self.dev), ("train", self.train)):
             for w in words:
                 where[w] = name
+        object.__setattr__(self, "_which", where)  # frozen: the split itself never changes
         return where
 
 
@@ -282,6 +319,8 @@ class Dataset:
     vocab: Vocabulary = None  # type: ignore[assignment]  # None: built from the words
     split: WordSplit = field(init=False)
     _examples: dict[int, SplitTensors] = field(init=False, default_factory=dict, repr=False)
+    # figures computed once from the words (the bigram baseline...): keyed by what they are
+    derived: dict[str, float] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.words) < MIN_WORDS:
@@ -322,8 +361,10 @@ class Dataset:
         return hashlib.sha256("\n".join(self.words).encode("utf-8")).hexdigest()
 
     def examples(self, block_size: int) -> SplitTensors:
-        """Example tensors of each split for block_size, built once and cached."""
+        """Example tensors of each split for block_size, built once and cached. Refused with
+        a message, before anything is allocated, when they would not fit in memory."""
         if block_size not in self._examples:
+            check_examples_fit(self.name, sum(map(len, self.words)) + len(self.words), block_size)
             self._examples[block_size] = SplitTensors(
                 block_size,
                 {

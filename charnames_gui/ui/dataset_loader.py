@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from charnames_gui.core.bigram import bigram_dev_loss
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 
@@ -27,6 +28,8 @@ class _LoadThread(QThread):
             dataset = Dataset.from_file(self.path, split_seed=self.split_seed)
             if self.block_size is not None:
                 dataset.examples(self.block_size)  # cached: the new model needs them next
+            dataset.split.which()  # cached: the sampling panel marks names by their split
+            bigram_dev_loss(dataset)  # cached: the experiments panel shows the baseline
             self.dataset = dataset
         except CharnamesError as exc:
             self.error = str(exc)

@@ -509,3 +509,25 @@ def test_the_lectures_names_give_the_lectures_example_counts(shared_names: Path)
 def test_printable_name_escapes_what_a_terminal_would_act_on(name: str, shown: str) -> None:
     assert printable_name(name) == shown
     assert printable_name(name).encode("utf-8")  # always printable as UTF-8
+
+
+# -- memory -----------------------------------------------------------------------------------
+
+
+def test_examples_that_would_not_fit_in_memory_are_refused_before_allocating(
+    small_words: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ds = Dataset(small_words)
+    n_examples = sum(len(w) + 1 for w in small_words)
+    monkeypatch.setattr(data, "available_memory", lambda: data.examples_bytes(n_examples, 8))
+    assert len(ds.examples(3).Y("train")) > 0  # fits in 80% of that
+    with pytest.raises(DatasetError) as exc_info:
+        ds.examples(32)
+    message = one_line(exc_info)
+    assert f"{n_examples:,} examples" in message and "block size 32" in message
+    assert 32 not in ds._examples
+
+
+def test_available_memory_reads_the_system() -> None:
+    free = data.available_memory()
+    assert free is None or free > 0
