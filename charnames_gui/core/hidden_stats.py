@@ -49,13 +49,14 @@ class ExampleSample:
 def example_sample(
     X: torch.Tensor, Y: torch.Tensor, rows: int = SAMPLE_ROWS, seed: int = SAMPLE_SEED
 ) -> ExampleSample:
-    """`rows` examples drawn once without replacement (all of them if there are fewer)."""
+    """`rows` examples drawn once without replacement (all of them if there are fewer), as
+    int64 copies (the examples themselves may be stored as bytes, see core/data.py)."""
     n = int(X.shape[0])
     if n <= rows:
-        return ExampleSample(X.clone(), Y.clone())
+        return ExampleSample(X.to(torch.int64, copy=True), Y.to(torch.int64, copy=True))
     g = torch.Generator().manual_seed(seed)
     ix = torch.randperm(n, generator=g)[:rows]
-    return ExampleSample(X[ix].clone(), Y[ix].clone())
+    return ExampleSample(X[ix].to(torch.int64, copy=True), Y[ix].to(torch.int64, copy=True))
 
 
 @dataclass(frozen=True)
