@@ -29,6 +29,7 @@ FORCED_COLOR = QColor("#8e44ad")  # the character the learner chose instead
 AXIS_COLOR = QColor("#333333")
 TICK_POINT_SIZES = (11, 10, 9)  # tick label fonts at 100% zoom, largest first
 LEFT_AXIS_WIDTH = 48  # pixels at 100% zoom: "0.25" and the title "probability"
+LEFT_TITLE = "probability"
 MIN_DATA_LINES = 3  # the bars keep at least this many text lines of height
 
 
@@ -92,7 +93,7 @@ class ProbabilityBars(pg.PlotWidget):
         plot.hideButtons()
         plot.setMouseEnabled(x=False, y=False)  # a click chooses a character, it never pans
         plot.showGrid(y=True, alpha=0.25)
-        plot.setLabel("left", "probability")
+        plot.setLabel("left", LEFT_TITLE)
         plot.setLabel("bottom", "next character")
         self._tick_font = QFont()
         self._tick_font.setPointSize(TICK_POINT_SIZES[0])
@@ -122,6 +123,7 @@ class ProbabilityBars(pg.PlotWidget):
         )
         self.setAccessibleName("Next-character probabilities")
         plot.vb.sigResized.connect(self._update_ticks)  # labels per bar depend on the width
+        plot.vb.sigResized.connect(self._fit_left_title)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_hover)
         self._scale_text()
@@ -156,6 +158,19 @@ class ProbabilityBars(pg.PlotWidget):
         self._shown_point_size = 0  # the tick labels and the axis height, sized again
         self._label_rows = 0
         self._update_ticks()
+        self._fit_left_title()
+
+    def _fit_left_title(self, *_: object) -> None:
+        """ "probability" up the left axis when the chart is tall enough for it, else "p"
+        (a short chart on a small screen would cut the word)."""
+        axis = self.getPlotItem().getAxis("left")
+        word = QFontMetrics(self.font()).horizontalAdvance(LEFT_TITLE) + 8
+        title = LEFT_TITLE if self.getPlotItem().vb.height() >= word else "p"
+        if axis.labelText != title:
+            axis.setLabel(title, **axis.labelStyle)
+
+    def left_title(self) -> str:
+        return str(self.getPlotItem().getAxis("left").labelText)
 
     def axis_title_rect(self) -> QRectF:
         """Where "next character" is drawn, in widget coordinates."""
