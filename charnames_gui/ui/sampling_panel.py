@@ -240,8 +240,12 @@ class SamplingPanel(QWidget):
         self._speed.setToolTip("Auto-play speed: characters drawn per second.")
         self._speed.valueChanged.connect(self._set_speed)
         buttons = QHBoxLayout()
-        for action in (self.step_action, self.finish_action, self.back_action, self.new_action):
-            buttons.addWidget(self._tool_button(action))
+        self._step_buttons = [
+            self._tool_button(action)
+            for action in (self.step_action, self.finish_action, self.back_action, self.new_action)
+        ]
+        for button in self._step_buttons:
+            buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self._tool_button(self.play_action))
         buttons.addWidget(self._speed)
@@ -610,6 +614,29 @@ class SamplingPanel(QWidget):
     def bars(self) -> ProbabilityBars:
         """The bar chart (its read-back: bar_order, bar_heights, bar_colors, bar_center)."""
         return self._bars
+
+    @property
+    def context_window(self) -> ContextWindow:
+        return self._window
+
+    @property
+    def notice(self) -> QLabel:
+        """The note above the chart (untrained weights, errors, no model)."""
+        return self._notice
+
+    @property
+    def name_label(self) -> QLabel:
+        """The name so far, as rich text."""
+        return self._name
+
+    @property
+    def legend(self) -> QLabel:
+        """The bar colours' legend, in its own row below the chart."""
+        return self._legend
+
+    def step_buttons(self) -> list[QToolButton]:
+        """Step, Finish name, Back and New name."""
+        return list(self._step_buttons)
 
     @property
     def seed_field(self) -> QLineEdit:
