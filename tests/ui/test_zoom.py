@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
-from charnames_gui.ui.main_window import MainWindow
-from charnames_gui.ui.zoom import MAX_ZOOM, MIN_ZOOM, base_point_size
+from charnames_gui.ui.window.main_window import MainWindow
+from charnames_gui.ui.window.zoom import MAX_ZOOM, MIN_ZOOM, base_point_size
 
 
 def _point_size() -> float:

@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
 from charnames_gui.core.display import display_char, format_probability
-from charnames_gui.ui.plot_style import cache_axes
+from charnames_gui.ui.window.plot_style import cache_axes
 
 # Colours readable on white and distinguishable for the common colour-vision deficiencies.
 BAR_COLOR = QColor("#4c72b0")  # every character

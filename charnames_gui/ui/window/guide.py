@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.guide_text import NOTEBOOK_SECTION, STEPS
-from charnames_gui.ui.dialogs import fit_to_screen
+from charnames_gui.ui.window.dialogs import fit_to_screen
 
 # Keys handled by the panels themselves rather than by an action (sampling, runs table)
 PANEL_KEYS: tuple[tuple[str, str], ...] = (

@@ -47,11 +47,20 @@ from charnames_gui.core.runs import RunRecord, default_runs_path
 from charnames_gui.core.stats import SeedStats
 from charnames_gui.guide_text import LECTURE_URL
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
-from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
-from charnames_gui.ui.dock_layout import DockLayout, DockRoles
-from charnames_gui.ui.embedding_view import EmbeddingView
 from charnames_gui.ui.experiments import MAX_REPEATS, Experiments
-from charnames_gui.ui.exports import (
+from charnames_gui.ui.run_history import RunHistory
+from charnames_gui.ui.views.embedding_view import EmbeddingView
+from charnames_gui.ui.views.forward_view import ForwardView
+from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
+from charnames_gui.ui.views.hyperparameters import HyperparameterPanel
+from charnames_gui.ui.views.loss_plot import LossPlot, OverlayCurve
+from charnames_gui.ui.views.lr_finder_view import SWEEP_STEPS, LrFinderView
+from charnames_gui.ui.views.runs_view import RunsView, run_colour
+from charnames_gui.ui.views.sampling_panel import SamplingPanel
+from charnames_gui.ui.views.training_controls import TrainingControls
+from charnames_gui.ui.window.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
+from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
+from charnames_gui.ui.window.exports import (
     EMBEDDING_PNG,
     LOSS_PNG,
     LOSSES_CSV,
@@ -61,29 +70,20 @@ from charnames_gui.ui.exports import (
     ExportKind,
     export_file,
 )
-from charnames_gui.ui.forward_view import ForwardView
-from charnames_gui.ui.frame_clock import FrameClock, LiveView
-from charnames_gui.ui.guide import (
+from charnames_gui.ui.window.frame_clock import FrameClock, LiveView
+from charnames_gui.ui.window.guide import (
     PANEL_KEYS,
     GuideDialog,
     LinkDialog,
     ShortcutsDialog,
     action_shortcuts,
 )
-from charnames_gui.ui.hidden_layer_view import HiddenLayerView
-from charnames_gui.ui.hyperparameters import HyperparameterPanel
-from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
-from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
-from charnames_gui.ui.menus import build_menus
-from charnames_gui.ui.presentation import Presentation
-from charnames_gui.ui.recent_files import RecentFiles
-from charnames_gui.ui.run_history import RunHistory
-from charnames_gui.ui.runs_view import RunsView, run_colour
-from charnames_gui.ui.sampling_panel import SamplingPanel
-from charnames_gui.ui.training_controls import TrainingControls
-from charnames_gui.ui.wheel_guard import guard_fields
-from charnames_gui.ui.window_layout import PanelScroll
-from charnames_gui.ui.zoom import Zoom
+from charnames_gui.ui.window.menus import build_menus
+from charnames_gui.ui.window.presentation import Presentation
+from charnames_gui.ui.window.recent_files import RecentFiles
+from charnames_gui.ui.window.wheel_guard import guard_fields
+from charnames_gui.ui.window.window_layout import PanelScroll
+from charnames_gui.ui.window.zoom import Zoom
 
 APP_NAME = "Charnames"
 

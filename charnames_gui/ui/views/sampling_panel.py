@@ -67,8 +67,8 @@ from charnames_gui.core.session import (
     SessionState,
     ShownStep,
 )
-from charnames_gui.ui.name_list import GeneratedNames, ScoreBox, mark_for
-from charnames_gui.ui.sampling_bars import (
+from charnames_gui.ui.views.name_list import GeneratedNames, ScoreBox, mark_for
+from charnames_gui.ui.views.sampling_bars import (
     FORCED_COLOR,
     SAMPLED_COLOR,
     ContextWindow,
