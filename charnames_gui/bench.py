@@ -59,7 +59,7 @@ def lecture_loop(
     examples: SplitTensors, config: ModelConfig, batch_size: int, seed: int
 ) -> Callable[[int], None]:
     """The lecture's training loop, literally (only wrapped to run n steps at a time)."""
-    Xtr, Ytr = examples.tensors["train"]
+    Xtr, Ytr = (t.long() for t in examples.tensors["train"])  # the lecture's int64 tensors
     block_size, n_embd, n_hidden, vocab_size = (
         config.block_size,
         config.n_embd,

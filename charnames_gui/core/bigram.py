@@ -23,8 +23,9 @@ def bigram_pairs(words: list[str], vocab: Vocabulary) -> tuple[np.ndarray, np.nd
     """(ix1, ix2) int64 arrays of every pair of consecutive characters of boundary + w +
     boundary: len(w) + 1 pairs per word, the same count as the MLP's examples. They are the
     MLP's examples of block size 1 (context: one character), built vectorised."""
-    X, Y = build_examples(words, vocab, 1)  # X (N, 1), Y (N,)
-    return X[:, 0].numpy(), Y.numpy()
+    X, Y = build_examples(words, vocab, 1)  # X (N, 1), Y (N,), stored as bytes
+    # int64: ix1 * V + ix2 would overflow a byte
+    return X[:, 0].numpy().astype(np.int64), Y.numpy().astype(np.int64)
 
 
 def bigram_counts(words: list[str], vocab: Vocabulary) -> np.ndarray:

@@ -183,13 +183,23 @@ def encode_words(
     return padded, lengths
 
 
+def example_dtype(vocab_size: int) -> torch.dtype:
+    """The dtype examples are stored in: a byte per character index (uint8) while the
+    vocabulary fits in one, as every dataset's does (MAX_VOCAB_SIZE = 200); int32 beyond.
+    A million names' 7.5 million examples of block size 3 then take 30 MB, not 240 MB."""
+    return torch.uint8 if vocab_size <= 256 else torch.int32
+
+
 def build_examples(
     words: list[str], vocab: Vocabulary, block_size: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The lecture's build_dataset: every (context, next character) pair of every word.
 
-    Returns X (N, block_size) int64 contexts and Y (N,) int64 next characters, where
+    Returns X (N, block_size) contexts and Y (N,) next characters, where
     N = sum(len(w) + 1): each character and the closing boundary token is one example.
+    They hold the lecture's values, stored compactly (example_dtype: uint8): convert a
+    minibatch or slice with .long() before C[X] (torch takes a uint8 index as a mask) or
+    cross_entropy(logits, Y), as MLP.logits and MLP.loss do.
 
     The lecture's loop, for reference (same X and Y, element for element):
 
@@ -208,8 +218,29 @@ def build_examples(
     """
     if block_size < 1:
         raise ValueError("block_size must be at least 1")
-    if not words:
-        return torch.zeros((0, block_size), dtype=torch.int64), torch.zeros(0, dtype=torch.int64)
+    dtype = example_dtype(vocab.size)
+    n_examples = sum(map(len, words)) + len(words)
+    X = torch.empty((n_examples, block_size), dtype=dtype)  # (N, block_size)
+    Y = torch.empty(n_examples, dtype=dtype)  # (N,)
+    # a chunk of words at a time: the work arrays (the text as UTF-32, window starts) stay
+    # a few MB however many names there are, next to X and Y themselves
+    X_np, Y_np = X.numpy(), Y.numpy()
+    done = 0
+    for first in range(0, len(words), BUILD_CHUNK_WORDS):
+        chunk = words[first : first + BUILD_CHUNK_WORDS]
+        done = _chunk_examples(chunk, vocab, block_size, X_np, Y_np, done)
+    if done != n_examples:  # never: a word's examples are its characters and the boundary
+        raise RuntimeError(f"built {done:,} examples, expected {n_examples:,}")
+    return X, Y
+
+
+BUILD_CHUNK_WORDS = 1 << 16  # words per step of build_examples (~500,000 examples)
+
+
+def _chunk_examples(
+    words: list[str], vocab: Vocabulary, block_size: int, X: np.ndarray, Y: np.ndarray, at: int
+) -> int:
+    """Write the examples of words into X and Y from row `at`; return the row after them."""
     padded, lengths = encode_words(words, vocab, block_size)
     n_words = len(words)
     n_examples = int(lengths.sum()) + n_words
@@ -219,10 +250,11 @@ def build_examples(
     starts += np.repeat(np.arange(n_words, dtype=index_type) * block_size, lengths + 1)
     del lengths
     windows = np.lib.stride_tricks.sliding_window_view(padded, block_size)  # a view, no copy
-    X = torch.from_numpy(windows[starts]).to(torch.int64)  # (N, block_size)
+    end = at + n_examples
+    X[at:end] = windows[starts]  # (n, block_size)
     starts += block_size  # in place: the target is the token after each window
-    Y = torch.from_numpy(padded[starts]).to(torch.int64)  # (N,)
-    return X.reshape(n_examples, block_size), Y
+    Y[at:end] = padded[starts]  # (n,)
+    return end
 
 
 def available_memory() -> int | None:
@@ -237,16 +269,17 @@ def available_memory() -> int | None:
     return None
 
 
-def examples_bytes(n_examples: int, block_size: int) -> int:
-    """Peak bytes of building the examples: X and Y as int64, plus the byte windows and int32
-    starts of the largest split while it is built."""
-    return n_examples * ((block_size + 1) * 8 + block_size + 4)
+def examples_bytes(n_examples: int, block_size: int, itemsize: int = 1) -> int:
+    """Peak bytes of the examples: X and Y (itemsize bytes an index: example_dtype's), a copy
+    of them for a training engine (the fast engine's [X | Y]), and the windows and int32
+    starts of a split while it is built."""
+    return n_examples * ((block_size + 1) * itemsize * 2 + block_size * itemsize + 4)
 
 
-def check_examples_fit(name: str, n_examples: int, block_size: int) -> None:
+def check_examples_fit(name: str, n_examples: int, block_size: int, itemsize: int = 1) -> None:
     """DatasetError when the (X, Y) tensors would take more than 80% of the free memory: a
     MemoryError (or the system ending the app) is not a message a learner can act on."""
-    needed = examples_bytes(n_examples, block_size)
+    needed = examples_bytes(n_examples, block_size, itemsize)
     free = available_memory()
     if free is not None and needed > 0.8 * free:
         raise DatasetError(
@@ -293,7 +326,13 @@ SPLITS = ("train", "dev", "test")
 
 @dataclass
 class SplitTensors:
-    """(X, Y) example tensors of each split for one block_size."""
+    """(X, Y) example tensors of each split for one block_size: X (N, block_size) contexts,
+    Y (N,) next characters.
+
+    Stored compactly (build_examples: a byte per character index), so memory follows the
+    data: 4 bytes an example of block size 3, not the lecture's 32 of int64. Take int64 rows
+    with batch() (or .long()) before C[X]: a uint8 index is a mask to torch. MLP.logits and
+    MLP.loss convert their input themselves, a slice at a time."""
 
     block_size: int
     tensors: dict[str, tuple[torch.Tensor, torch.Tensor]]
@@ -303,6 +342,15 @@ class SplitTensors:
 
     def Y(self, split: str) -> torch.Tensor:
         return self.tensors[split][1]
+
+    def batch(self, split: str, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """X[rows], Y[rows] of a split as int64, as the lecture's Xtr[ix], Ytr[ix]."""
+        X, Y = self.tensors[split]
+        return X[rows].long(), Y[rows].long()
+
+    def nbytes(self) -> int:
+        """Bytes held by the example tensors of all splits."""
+        return sum(t.nbytes for pair in self.tensors.values() for t in pair)
 
 
 @dataclass
@@ -364,7 +412,9 @@ class Dataset:
         """Example tensors of each split for block_size, built once and cached. Refused with
         a message, before anything is allocated, when they would not fit in memory."""
         if block_size not in self._examples:
-            check_examples_fit(self.name, sum(map(len, self.words)) + len(self.words), block_size)
+            n_examples = sum(map(len, self.words)) + len(self.words)
+            itemsize = example_dtype(self.vocab.size).itemsize
+            check_examples_fit(self.name, n_examples, block_size, itemsize)
             self._examples[block_size] = SplitTensors(
                 block_size,
                 {

@@ -49,13 +49,14 @@ class ExampleSample:
 def example_sample(
     X: torch.Tensor, Y: torch.Tensor, rows: int = SAMPLE_ROWS, seed: int = SAMPLE_SEED
 ) -> ExampleSample:
-    """`rows` examples drawn once without replacement (all of them if there are fewer)."""
+    """`rows` examples drawn once without replacement (all of them if there are fewer), as
+    int64 copies (the examples themselves may be stored as bytes, see core/data.py)."""
     n = int(X.shape[0])
     if n <= rows:
-        return ExampleSample(X.clone(), Y.clone())
+        return ExampleSample(X.to(torch.int64, copy=True), Y.to(torch.int64, copy=True))
     g = torch.Generator().manual_seed(seed)
     ix = torch.randperm(n, generator=g)[:rows]
-    return ExampleSample(X[ix].clone(), Y[ix].clone())
+    return ExampleSample(X[ix].to(torch.int64, copy=True), Y[ix].to(torch.int64, copy=True))
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,13 @@ class UpdateRatioHistory:
     )
 
     def add(self, stats: HiddenStats) -> None:
-        if self.steps and stats.step <= self.steps[-1]:  # a new model, or a rewound one
+        if self.steps and stats.step == self.steps[-1]:
+            # the same step again (the run's last snapshot, then its final weights when the
+            # worker stops): the newer values replace the point, the curve stays
+            for name in PARAMETER_NAMES:
+                self.ratios[name][-1] = stats.update_ratios.get(name, math.nan)
+            return
+        if self.steps and stats.step < self.steps[-1]:  # a new model, or a rewound one
             self.clear()
         self.steps.append(stats.step)
         for name in PARAMETER_NAMES:

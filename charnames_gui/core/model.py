@@ -161,8 +161,10 @@ class MLP:
         return parameter_count(self.config)
 
     def logits(self, X: torch.Tensor) -> torch.Tensor:
-        """X (B, block_size) int64 -> logits (B, vocab_size)."""
-        emb = self.C[X]  # (B, block_size, n_embd)
+        """X (B, block_size) character indices -> logits (B, vocab_size)."""
+        # .long(): examples are stored as bytes (core/data.py), and torch would take a uint8
+        # index as a mask; for an int64 X it is X itself, no copy
+        emb = self.C[X.long()]  # (B, block_size, n_embd)
         h = torch.tanh(emb.view(emb.shape[0], -1) @ self.W1 + self.b1)  # (B, n_hidden)
         return h @ self.W2 + self.b2  # (B, vocab_size)
 
@@ -177,7 +179,8 @@ class MLP:
         """Mean cross-entropy over all of (X, Y), in slices of `batch` rows (by default
         eval_slice_rows: ~64 MB of activations) so a big split or model stays small in memory.
         between() is called before each slice (a thread sharing its core with the GUI waits
-        there for a frame to be drawn)."""
+        there for a frame to be drawn). X and Y may be stored compactly (uint8): each slice
+        is made int64 on its own, never the whole split."""
         if X.shape[0] == 0:
             return float("nan")
         batch = batch or eval_slice_rows(self.config)
@@ -186,7 +189,8 @@ class MLP:
             if between is not None:
                 between()
             logits = self.logits(X[start : start + batch])
-            total += F.cross_entropy(logits, Y[start : start + batch], reduction="sum").item()
+            Yb = Y[start : start + batch].long()  # (batch,) cross_entropy needs int64 targets
+            total += F.cross_entropy(logits, Yb, reduction="sum").item()
         return total / X.shape[0]
 
     def copy(self) -> MLP:

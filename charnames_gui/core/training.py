@@ -275,7 +275,6 @@ class Trainer:
         ):
             raise ConfigError(f"The context must be {block_size} indices of the vocabulary")
         probe_X = torch.tensor([context], dtype=torch.int64)  # (1, block_size)
-        X, Y = self.examples.tensors["train"]
         probs_before = self._probs(probe_X)
         ix = self.batches.next()  # (batch_size,) rows of the training split
         lr = self.config.lr_at(self.step)
@@ -288,8 +287,8 @@ class Trainer:
             self.step += 1
         finally:
             self.seconds += time.perf_counter() - start
-        rows = torch.from_numpy(ix)
-        Xb, Yb = X[rows], Y[rows]  # (batch_size, block_size), (batch_size,)
+        # (batch_size, block_size), (batch_size,) int64
+        Xb, Yb = self.examples.batch("train", torch.from_numpy(ix))
         after = self.model.loss(Xb, Yb)
         return OneStep(
             self.step, Xb.numpy().copy(), Yb.numpy().copy(), lr, before, after,

@@ -240,7 +240,7 @@ def test_vocabulary_rejects_bad_tables() -> None:
 def decoded_examples(words: list[str], block_size: int) -> list[tuple[str, str]]:
     vocab = Vocabulary(tuple(LECTURE_ALPHABET))
     X, Y = build_examples(words, vocab, block_size)
-    assert X.dtype == torch.int64 and Y.dtype == torch.int64
+    assert X.dtype == Y.dtype == torch.uint8  # stored compactly: a byte per index
     assert X.shape == (len(Y), block_size)
     return [(vocab.decode(x.tolist()), vocab.itos[int(y)]) for x, y in zip(X, Y, strict=True)]
 
@@ -295,8 +295,9 @@ def test_build_examples_equals_the_lectures_build_dataset(
             Y_expected.append(ix)
             context = context[1:] + [ix]
     X, Y = build_examples(small_words, vocab, block_size)
-    assert torch.equal(X, torch.tensor(X_expected))
-    assert torch.equal(Y, torch.tensor(Y_expected))
+    # the same values; the lecture's int64 after .long(), as every minibatch is taken
+    assert torch.equal(X.long(), torch.tensor(X_expected))
+    assert torch.equal(Y.long(), torch.tensor(Y_expected))
     assert len(Y) == sum(len(w) + 1 for w in small_words)
 
 
@@ -323,8 +324,8 @@ def test_build_examples_of_the_lectures_names_equals_the_lectures_build_dataset(
     vocab = Vocabulary.from_words(words)
     X_expected, Y_expected = lecture_build_dataset(words, vocab.stoi, block_size)
     X, Y = build_examples(words, vocab, block_size)
-    assert X.dtype == Y.dtype == torch.int64
-    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+    assert X.dtype == Y.dtype == torch.uint8
+    assert torch.equal(X.long(), X_expected) and torch.equal(Y.long(), Y_expected)
 
 
 def test_build_examples_with_an_unsorted_given_vocabulary() -> None:
@@ -333,7 +334,7 @@ def test_build_examples_with_an_unsorted_given_vocabulary() -> None:
     words = ["emma", "zoé", "a"]
     X_expected, Y_expected = lecture_build_dataset(words, {**vocab.stoi, ".": 0}, 4)
     X, Y = build_examples(words, vocab, 4)
-    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+    assert torch.equal(X.long(), X_expected) and torch.equal(Y.long(), Y_expected)
     with pytest.raises(DatasetError, match="'q'"):
         build_examples(["emma", "quinn"], vocab, 3)
 
@@ -342,7 +343,7 @@ def test_build_examples_of_empty_words_and_characters_outside_the_vocabulary() -
     vocab = Vocabulary(tuple(LECTURE_ALPHABET))
     X_expected, Y_expected = lecture_build_dataset(["", "ab", ""], vocab.stoi, 2)
     X, Y = build_examples(["", "ab", ""], vocab, 2)
-    assert torch.equal(X, X_expected) and torch.equal(Y, Y_expected)
+    assert torch.equal(X.long(), X_expected) and torch.equal(Y.long(), Y_expected)
     for odd in ("\x00", "\ue000", "é", "."):  # separators, other scripts, the boundary
         with pytest.raises(DatasetError, match="Not in the vocabulary"):
             build_examples(["emma", f"a{odd}b"], Vocabulary(tuple("#abem")), 3)
@@ -350,7 +351,7 @@ def test_build_examples_of_empty_words_and_characters_outside_the_vocabulary() -
 
 def test_build_examples_memory_is_proportional_to_the_examples() -> None:
     """No Python list per example: the lecture's lists cost over 100 bytes an example; the
-    tensors cost 8 * (block_size + 1). tracemalloc sees numpy's and Python's allocations."""
+    tensors cost block_size + 1 bytes. tracemalloc sees numpy's and Python's allocations."""
     import tracemalloc
 
     words = ["".join(random.Random(i).choices("abcdefghij", k=6)) for i in range(20_000)]
@@ -361,12 +362,79 @@ def test_build_examples_memory_is_proportional_to_the_examples() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak / len(X) < 40, f"{peak / len(X):.0f} bytes per example"
+    # the int32 start index, the joined text as UTF-32 (~4 bytes a character), the
+    # windows and X and Y: well under the 32 bytes the int64 X and Y alone took
+    assert peak / len(X) < 24, f"{peak / len(X):.0f} bytes per example"
+
+
+def test_build_examples_works_a_chunk_of_words_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Beyond X and Y themselves (block_size + 1 bytes an example), building them needs only
+    the work arrays of one chunk of words, however many words there are; and the examples
+    are the same as in one pass."""
+    import tracemalloc
+
+    words = ["".join(random.Random(i).choices("abcdefghij", k=6)) for i in range(20_000)]
+    vocab = Vocabulary.from_words(words)
+    whole = build_examples(words, vocab, 3)
+    monkeypatch.setattr(data, "BUILD_CHUNK_WORDS", 1000)
+    tracemalloc.start()
+    try:
+        X, Y = build_examples(words, vocab, 3)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert torch.equal(X, whole[0]) and torch.equal(Y, whole[1])
+    assert X.dtype == torch.uint8
+    # 4 bytes an example are X and Y; a chunk of 1,000 of the 20,000 words adds ~1 byte
+    assert peak / len(X) < 6, f"{peak / len(X):.1f} bytes per example"
+    for size in (1, 3, 7):  # chunks that split the words anywhere give the same examples
+        monkeypatch.setattr(data, "BUILD_CHUNK_WORDS", size)
+        X, Y = build_examples(words[:50], vocab, 3)
+        expected_X, expected_Y = lecture_build_dataset(words[:50], {**vocab.stoi, ".": 0}, 3)
+        assert torch.equal(X.long(), expected_X) and torch.equal(Y.long(), expected_Y)
 
 
 def test_build_examples_of_no_words_is_empty() -> None:
     X, Y = build_examples([], Vocabulary(tuple(LECTURE_ALPHABET)), 3)
     assert X.shape == (0, 3) and Y.shape == (0,)
+    assert X.dtype == Y.dtype == torch.uint8
+
+
+def test_examples_take_one_byte_per_index(small_words: list[str]) -> None:
+    """A million names' examples (issue 10 item 9): X and Y hold block_size + 1 bytes an
+    example, not the 8 * (block_size + 1) of int64."""
+    ds = Dataset(small_words)
+    for block_size in (1, 3, 8):
+        ex = ds.examples(block_size)
+        n = sum(len(ex.Y(split)) for split in ("train", "dev", "test"))
+        assert n == sum(len(w) + 1 for w in small_words)
+        assert ex.nbytes() == n * (block_size + 1)
+
+
+def test_example_dtype_fits_every_vocabulary() -> None:
+    assert data.example_dtype(data.MAX_VOCAB_SIZE) == torch.uint8
+    assert data.example_dtype(256) == torch.uint8  # indices 0..255
+    assert data.example_dtype(257) == torch.int32
+    # a vocabulary beyond a byte (not one a dataset can have: a model's given one) still
+    # gets every index right
+    itos = ("#", *(chr(0x100 + i) for i in range(299)))
+    vocab = Vocabulary(itos)
+    word = "".join(itos[1:])
+    X, Y = build_examples([word], vocab, 2)
+    assert X.dtype == Y.dtype == torch.int32
+    expected_X, expected_Y = lecture_build_dataset([word], {**vocab.stoi, ".": 0}, 2)
+    assert torch.equal(X.long(), expected_X) and torch.equal(Y.long(), expected_Y)
+
+
+def test_a_batch_is_int64_rows_of_the_examples(small_words: list[str]) -> None:
+    ex = Dataset(small_words).examples(3)
+    rows = torch.tensor([5, 0, 5, 17])
+    Xb, Yb = ex.batch("train", rows)
+    assert Xb.dtype == Yb.dtype == torch.int64  # ready for C[Xb] and cross_entropy
+    assert torch.equal(Xb, ex.X("train")[rows].long())
+    assert torch.equal(Yb, ex.Y("train")[rows].long())
 
 
 def test_build_examples_rejects_block_size_zero() -> None:

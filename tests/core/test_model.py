@@ -90,7 +90,7 @@ def test_scaled_init_shrinks_the_output_layer_and_the_first_loss_is_near_ln_voca
     # the tanh layer is far less saturated (|h| close to 1 kills the gradient)
     saturated = {}
     for name, model in (("lecture", lecture), ("scaled", scaled)):
-        h = torch.tanh(model.C[X].view(len(X), -1) @ model.W1 + model.b1)
+        h = torch.tanh(model.C[X.long()].view(len(X), -1) @ model.W1 + model.b1)
         saturated[name] = float((h.abs() > 0.99).float().mean())
     assert saturated["scaled"] < 0.2 < 0.6 < saturated["lecture"]
 
@@ -98,12 +98,14 @@ def test_scaled_init_shrinks_the_output_layer_and_the_first_loss_is_near_ln_voca
 def test_forward_matches_the_lectures_expression(small_words: list[str]) -> None:
     ds = Dataset(small_words)
     model = MLP.init(ModelConfig(4, 3, 17, ds.vocab.size), "scaled", seed=5)
-    X, Y = ds.examples(4).tensors["train"]
+    X, Y = ds.examples(4).tensors["train"]  # stored as bytes: the model converts them
     C, W1, b1, W2, b2 = (model.params[n] for n in PARAMETER_NAMES)
-    emb = C[X]  # the lecture's forward, verbatim
+    Xtr, Ytr = X.long(), Y.long()  # the lecture's int64 tensors
+    emb = C[Xtr]  # the lecture's forward, verbatim
     h = torch.tanh(emb.view(-1, 12) @ W1 + b1)
     logits = h @ W2 + b2
-    loss = F.cross_entropy(logits, Y)
+    loss = F.cross_entropy(logits, Ytr)
+    assert torch.equal(model.logits(Xtr), logits)
     assert torch.equal(model.logits(X), logits)
     assert model.loss(X, Y) == pytest.approx(loss.item(), rel=1e-6)
     # evaluated in slices, the mean loss is the same

@@ -254,7 +254,7 @@ def test_score_is_the_sum_of_minus_log_p(trained: tuple[MLP, Vocabulary], sample
     assert [s.context for s in scores] == ["...", "..e", ".em", "emm", "mma"]
     assert nll == pytest.approx(-sum(math.log(s.probability) for s in scores))
     X, Y = build_examples(["emma"], vocab, 3)
-    expected = F.cross_entropy(model.logits(X), Y, reduction="sum").item()
+    expected = F.cross_entropy(model.logits(X), Y.long(), reduction="sum").item()
     assert nll == pytest.approx(expected, rel=1e-5)
     for s, x, y in zip(scores, X, Y, strict=True):
         assert s.probability == pytest.approx(sampler.distribution(x.tolist())[int(y)])

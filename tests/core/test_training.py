@@ -164,7 +164,7 @@ def test_the_autograd_trainer_is_the_lectures_loop(dataset: Dataset) -> None:
     model = MLP.init(trainer.model.config, "lecture", config.seed)
     parameters = [p.clone().requires_grad_(True) for p in model.parameters()]
     C, W1, b1, W2, b2 = parameters
-    Xtr, Ytr = dataset.examples(3).tensors["train"]
+    Xtr, Ytr = (t.long() for t in dataset.examples(3).tensors["train"])  # the lecture's int64
     batches = BatchSampler(len(Xtr), config.batch_size, config.seed)
     expected = []
     for i in range(30):

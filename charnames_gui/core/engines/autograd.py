@@ -26,8 +26,8 @@ class AutogradEngine:
 
     def __init__(self, model: MLP, X: torch.Tensor, Y: torch.Tensor) -> None:
         self.model = model
-        self.X = X  # (N, block_size) int64
-        self.Y = Y  # (N,) int64
+        self.X = X  # (N, block_size) character indices, stored compactly (uint8)
+        self.Y = Y  # (N,)
         self.parameters = model.parameters()
         for p in self.parameters:
             p.requires_grad_(True)
@@ -36,10 +36,11 @@ class AutogradEngine:
     def forward_backward(self, ix: np.ndarray) -> float:
         C, W1, b1, W2, b2 = self.parameters
         ix_t = torch.from_numpy(ix)
-        emb = C[self.X[ix_t]]  # (B, block_size, n_embd)
+        Xb, Yb = self.X[ix_t].long(), self.Y[ix_t].long()  # the minibatch, as int64
+        emb = C[Xb]  # (B, block_size, n_embd)
         h = torch.tanh(emb.view(-1, self._width) @ W1 + b1)  # (B, n_hidden)
         logits = h @ W2 + b2  # (B, vocab_size)
-        loss = F.cross_entropy(logits, self.Y[ix_t])
+        loss = F.cross_entropy(logits, Yb)
         for p in self.parameters:
             p.grad = None
         loss.backward()

@@ -73,8 +73,11 @@ class FastEngine:
         self._TE = self._T * self._E
         if X.ndim != 2 or X.shape[1] != self._T or Y.shape != (X.shape[0],):
             raise ConfigError("The examples do not match the model's block size")
-        # [X | Y] as one (N, block_size + 1) int64 array: one gather per step fetches a batch
-        self._XY = torch.cat([X, Y[:, None]], dim=1).to(torch.int64).numpy()
+        # [X | Y] as one (N, block_size + 1) array: one gather per step fetches a batch. It
+        # keeps the examples' compact dtype (uint8): a copy of the split as int64 would be 8x
+        # the memory; each minibatch is widened to int64 on its own.
+        dtype = torch.promote_types(X.dtype, Y.dtype)
+        self._XY = torch.cat([X.to(dtype), Y[:, None].to(dtype)], dim=1).numpy()
         if self._XY.size and (self._XY.min() < 0 or self._XY.max() >= self._V):
             raise ConfigError("The examples use characters outside the model's vocabulary")
         self._eye = np.eye(self._V, dtype=np.float32)  # rows are one-hot vectors
@@ -119,10 +122,11 @@ class FastEngine:
         T, E, H, V, TE = self._T, self._E, self._H, self._V, self._TE
         f32 = np.float32
         self._B = B
-        self._xyb = np.empty((B, T + 1), dtype=np.int64)  # the batch's rows of [X | Y]
+        self._xyb = np.empty((B, T + 1), dtype=self._XY.dtype)  # the batch's rows of [X | Y]
         self._xyb_x = self._xyb[:, :T]
-        self._yb = self._xyb[:, T]  # (B,) targets
+        self._xyb_y = self._xyb[:, T]
         self._xb = np.empty((B, T), dtype=np.int64)  # contexts, contiguous for fast gathers
+        self._yb = np.empty(B, dtype=np.int64)  # (B,) targets
         # [embcat | 1]: (B, TE + 1); emb is a (B, T, E) view of its first TE columns.
         self._embcat1 = np.ones((B, TE + 1), dtype=f32)
         self._embcat = self._embcat1[:, :TE]
@@ -170,7 +174,8 @@ class FastEngine:
         # mode="clip" skips the bounds check (and a copy): ix comes from the BatchSampler,
         # and every character in X and Y was checked to be < vocab_size in __init__
         np.take(self._XY, ix, axis=0, out=self._xyb, mode="clip")  # (B, T + 1) [Xb | Yb]
-        np.copyto(xb, self._xyb_x)  # (B, T)
+        np.copyto(xb, self._xyb_x)  # (B, T) int64
+        np.copyto(yb, self._xyb_y)  # (B,) int64
         np.take(C, xb, axis=0, out=emb, mode="clip")  # (B, T, E)
         np.dot(embcat1, self._W1b1, out=h)  # (B, H) [embcat | 1] @ [W1; b1]
         np.tanh(h, out=h)
