@@ -13,12 +13,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
 from charnames_gui.core.display import display_char, format_probability
-from charnames_gui.ui.window.plot_style import cache_axes
+from charnames_gui.ui.window.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.window.zoom import text_scale
 
 # Colours readable on white and distinguishable for the common colour-vision deficiencies.
 BAR_COLOR = QColor("#4c72b0")  # every character
@@ -102,6 +103,17 @@ class ProbabilityBars(pg.PlotWidget):
         plot.vb.sigResized.connect(self._update_ticks)  # labels per bar depend on the width
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_hover)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed: every text follows
+            plot = self.getPlotItem()
+            scale_plot_text(plot, self.font(), text_scale(self))
+            plot.getAxis("left").setWidth(round(48 * text_scale(self)))
+            self._value.textItem.setFont(self.font())
+            self._shown_point_size = 0
+            self._label_rows = 0
+            self._update_ticks()
 
     # -- state ------------------------------------------------------------------------------
     def set_vocabulary(self, itos: Sequence[str]) -> None:
@@ -232,8 +244,9 @@ class ProbabilityBars(pg.PlotWidget):
                 axis.setTicks([[]])
             return
         per_bar = max(self.getPlotItem().vb.width(), 1.0) / n
+        scale = text_scale(self)  # the zoom (View → Zoom in)
         for point_size in TICK_POINT_SIZES:  # the largest font that labels every bar
-            self._tick_font.setPointSize(point_size)
+            self._tick_font.setPointSizeF(point_size * scale)
             metrics = QFontMetrics(self._tick_font)
             label_width = max(metrics.horizontalAdvance(label) for label in self._labels) + 2
             rows = 1 if label_width <= per_bar else 2

@@ -26,8 +26,10 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
+    QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -827,13 +829,18 @@ class MainWindow(QMainWindow):
         GuideDialog(self).exec()
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        """Every shortcut of the window: its actions' (so the list stays true) and the keys
-        the panels handle themselves."""
-        actions = [a for a in self.actions() if a.isEnabled() or a is self.stop_action]
+        """Every shortcut of the window, read from what defines it (so the list stays
+        true): the actions, the buttons with a key of their own, and the keys the panels
+        handle themselves."""
+        actions = [a for a in self.actions() if a is not self.leave_presentation_action]
         actions += [a for a in self.findChildren(QAction) if a not in actions
                     and a.shortcutContext() != Qt.ShortcutContext.WidgetShortcut
                     and a is not self.leave_presentation_action]  # fmt: skip
         rows = action_shortcuts(actions)
+        for button in self.findChildren(QAbstractButton):
+            keys = button.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys and not button.text().startswith("&"):
+                rows.append((keys, button.text().replace("&", "")))
         rows.append(("Esc", "Leave presentation mode"))
         return rows + list(PANEL_KEYS)
 
