@@ -12,8 +12,8 @@ numpy (printed separately as "after imports"); the app's figure is the peak of t
 open, the first one's the peak up to the examples.
 
 Goals (issue 10, on a 2-core machine): at most 400 MB and 3 s for a million names.
-Measured (block size 3, torch 2.13 cpu): 336 MB and 1.2 s (the int64 examples took 559 MB
-and 4.0 s); with the app's extras 387 MB and 1.9 s.
+Measured (block size 3, torch 2.13 cpu, 220 MB of it after imports): 337 MB and 1.2-1.6 s
+(with int64 examples it was 559 MB and 4.0 s); with the app's extras 366 MB and 2.0-2.9 s.
 """
 
 from __future__ import annotations
