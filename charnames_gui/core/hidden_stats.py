@@ -150,7 +150,13 @@ class UpdateRatioHistory:
     )
 
     def add(self, stats: HiddenStats) -> None:
-        if self.steps and stats.step <= self.steps[-1]:  # a new model, or a rewound one
+        if self.steps and stats.step == self.steps[-1]:
+            # the same step again (the run's last snapshot, then its final weights when the
+            # worker stops): the newer values replace the point, the curve stays
+            for name in PARAMETER_NAMES:
+                self.ratios[name][-1] = stats.update_ratios.get(name, math.nan)
+            return
+        if self.steps and stats.step < self.steps[-1]:  # a new model, or a rewound one
             self.clear()
         self.steps.append(stats.step)
         for name in PARAMETER_NAMES:

@@ -47,9 +47,10 @@ MAX_STRIP_ROWS = 8  # a strip wraps onto at most this many rows before cells are
 MAX_RATE_HZ = 10  # auto-play may step 30 times a second; the view follows at most this often
 MARGIN = 8
 TITLE = (
-    "The forward pass of the step shown in the Sampling panel. Red cells are positive, blue "
-    "negative; a black bar under a unit of h: saturated (|h| > 0.97), tanh is flat there. "
-    "Hover a cell for its value."
+    "The forward pass of the step shown in the Sampling panel, one line of the lecture's code "
+    "per stage. Red is positive, blue negative, strongest at the stage's largest |value|; a "
+    "black bar under a unit of h: saturated (|h| > 0.97), tanh is flat there. Hover a cell for "
+    "its value."
 )
 PROBS_NOTE = "probs are the bars of the Sampling panel."
 NO_STEP = "No sampling step to show: create or load a model."
@@ -181,8 +182,12 @@ class ForwardCanvas(QWidget):
                 strip = self._strip("context", np.zeros(c.block_size), y, width, 1.0,
                                     cell=cell, labels=labels, label_inside=True)  # fmt: skip
             elif stage.name == "emb":
-                rows = ", ".join(f"C[{i}]" for i in fp.context)
-                note = f"the rows {rows} of C, one per context position (orange in Embedding)"
+                if c.block_size <= 6:
+                    rows = ", ".join(f"C[{i}]" for i in fp.context)
+                    note = f"the rows {rows} of C, one per context position"
+                else:  # a list of 32 rows says less than the labelled grid
+                    note = "the row of C for each context position, its character on the left"
+                note += " (orange in Embedding)"
                 self._lines.append((y, note, False))
                 y += _text_height(fm, note, width) + 2
                 chars = [display_char(ch) for ch in fp.context_chars]
@@ -233,7 +238,8 @@ class ForwardCanvas(QWidget):
         grouped = _group_mean(values, group)
         grouped_marks = _group_mean(marks, group) if marks is not None else None
         cell_h = float(cell if label_inside else min(cell, CELL))
-        if labels is not None and (group > 1 or rows > 1 or cell_w < 9):
+        squeezed = group > 1 or cell_w < (cell if label_inside else 9)
+        if labels is not None and (squeezed or (rows > 1 and not label_inside)):
             labels = None  # no room to write them: the tooltip names each cell
         rect = QRect(MARGIN, y, math.ceil(columns * cell_w), int(rows * cell_h))
         return _Strip(stage, grouped, rect, cell_w, cell_h, columns, group, n,
@@ -301,8 +307,9 @@ class ForwardCanvas(QWidget):
         if strip.labels is not None:
             painter.setPen(QColor("#333333"))
             for k, label in enumerate(strip.labels):
-                cx = strip.rect.x() + k * strip.cell_w
-                cy = strip.rect.y() if inside else strip.rect.bottom() + 1
+                row, col = divmod(k, strip.columns)  # the context may wrap onto rows
+                cx = strip.rect.x() + col * strip.cell_w
+                cy = int(strip.rect.y() + row * strip.cell_h) if inside else strip.rect.bottom() + 1
                 h = int(strip.cell_h) if inside else QFontMetrics(self._label_font, self).height()
                 painter.drawText(QRect(int(cx), cy, int(strip.cell_w), h),
                                  Qt.AlignmentFlag.AlignCenter, label)  # fmt: skip
@@ -337,6 +344,10 @@ class ForwardCanvas(QWidget):
     def text_lines(self) -> list[tuple[int, str]]:
         """(y, text) of every line of text drawn: the title, the code lines, the notes."""
         return [(y, text) for y, text, _code in self._lines]
+
+    def cell_labels(self, stage: str) -> list[str]:
+        """The labels written on or under the cells of `stage` (none when they do not fit)."""
+        return list(self._strips[stage].labels or [])
 
     def row_labels(self, stage: str) -> list[str]:
         """The labels drawn left of the rows of `stage` (emb: the context's characters)."""

@@ -43,14 +43,16 @@ REFRESH_HZ = 4
 SHOWN_EXAMPLES = 200  # rows of the saturation image: enough to see the pattern, cheap to paint
 MAX_DUTY = 0.2  # at most this share of one core: a big model's analysis waits longer between
 GUIDE = (
-    "What to look for. <b>h</b>: with the lecture's randn initialisation most values pile up "
-    "at -1 and +1 and the saturation image is mostly white: tanh is flat there, so those "
-    "units pass almost no gradient, and a column white on every row is a dead unit that never "
-    "learns. The <i>Improved initialisation</i> experiment scales W1 so hpreact stays within "
-    "about ±2: h spreads over (-1, 1) and the image turns dark. <b>Update-to-data</b>: how big "
-    "a step is next to the parameter; the lecture aims for about -3 (1/1000). Far below, "
+    "What to look for. <b>The saturation image</b> is white where |h| > 0.99: tanh is flat "
+    "there and passes almost no gradient. With the lecture's randn initialisation it is mostly "
+    "white and h piles up at -1 and +1; a column white on every row is a dead unit that never "
+    "learns. <i>Improved initialisation</i> multiplies W1 by (5/3)/√fan_in, as in part 3: "
+    "hpreact starts mostly within ±3, h spreads over (-1, 1) and the image is mostly dark. "
+    "<b>Update-to-data</b>: how big a step is next to the parameter, "
+    "log10(lr · grad.std() / param.std()); the lecture aims for about -3 (1/1000). Far below, "
     "learning is slow; far above, the steps are too large."
 )
+SAT_TITLE = f"saturated: white where |h| > {SATURATION}"
 NO_DATA = "No model or no dataset: the hidden layer is shown on training examples."
 PARAM_COLORS = {"C": "#4c72b0", "W1": "#dd8452", "b1": "#55a868", "W2": "#c44e52",
                 "b2": "#8172b3"}  # fmt: skip
@@ -130,8 +132,7 @@ class HiddenLayerView(QWidget):
                                             brush="#4c72b0", pen=None)  # fmt: skip
         self._h_curve = self._h_plot.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                           brush="#dd8452", pen=None)  # fmt: skip
-        self._sat_plot = self._plot(f"saturated: white where |h| > {SATURATION}", "example",
-                                    "hidden unit")  # fmt: skip
+        self._sat_plot = self._plot(SAT_TITLE, "example", "hidden unit")
         self._sat_plot.setMinimumHeight(220)
         self._sat_image = pg.ImageItem(axisOrder="row-major")
         self._sat_image.setAutoDownsample(True)
@@ -211,6 +212,7 @@ class HiddenLayerView(QWidget):
         for curve in self._ud_curves.values():
             curve.setData([], [])
         self._summary.setText(NO_DATA if self._sample is None else "Waiting for the weights…")
+        self._sat_plot.getPlotItem().setTitle(SAT_TITLE, color="#333333")
 
     def offer(self, step: int, weights: Mapping[str, np.ndarray]) -> None:
         """The newest snapshot (copies of the weights). Analysed within 1/REFRESH_HZ s while
@@ -315,6 +317,9 @@ class HiddenLayerView(QWidget):
         # the first SHOWN_EXAMPLES examples (the fraction and dead units count all of them)
         shown = stats.saturated[:SHOWN_EXAMPLES].astype(np.float32)
         self._sat_image.setImage(shown, levels=(0.0, 1.0))
+        self._sat_plot.getPlotItem().setTitle(
+            f"{SAT_TITLE}: {stats.saturated_fraction:.1%}", color="#333333"
+        )
         self.history.add(stats)
         steps = np.asarray(self.history.steps, dtype=np.float64)
         for name, curve in self._ud_curves.items():
@@ -323,9 +328,12 @@ class HiddenLayerView(QWidget):
             curve.setData(steps[keep], values[keep])
         ud = self._ud_plot.getPlotItem()
         if len(steps) == 1:  # one point: a range of steps around it, not -400 to 400
-            ud.setXRange(max(0.0, steps[0] - 1000), steps[0] + 1000, padding=0)
+            ud.setXRange(steps[0] - 1000, steps[0] + 1000, padding=0)
         else:
             ud.enableAutoRange(axis="x")
+        finite = [v for values in self.history.ratios.values() for v in values if math.isfinite(v)]
+        low, high = min([*finite, UD_GUIDE]), max([*finite, UD_GUIDE])
+        ud.setYRange(low - 0.25, high + 0.25, padding=0)  # the guide line always in sight
         self._summary.setText(summary_html(stats))
         self.statsShown.emit(stats)
 

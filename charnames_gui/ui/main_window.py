@@ -6,7 +6,6 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from html import escape as escape_html
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
     QSettings,
-    QSize,
     QStandardPaths,
     Qt,
     QTimer,
@@ -34,7 +32,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -51,6 +48,7 @@ from charnames_gui.core.stats import SeedStats
 from charnames_gui.guide_text import LECTURE_URL
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
+from charnames_gui.ui.dock_layout import DockLayout, DockRoles
 from charnames_gui.ui.embedding_view import EmbeddingView
 from charnames_gui.ui.experiments import MAX_REPEATS, Experiments
 from charnames_gui.ui.exports import (
@@ -77,14 +75,15 @@ from charnames_gui.ui.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
 from charnames_gui.ui.menus import build_menus
+from charnames_gui.ui.presentation import Presentation
 from charnames_gui.ui.recent_files import RecentFiles
 from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.runs_view import RunsView, run_colour
 from charnames_gui.ui.sampling_panel import SamplingPanel
 from charnames_gui.ui.training_controls import TrainingControls
 from charnames_gui.ui.wheel_guard import guard_fields
-from charnames_gui.ui.window_layout import PanelScroll, default_dock_sizes
-from charnames_gui.ui.zoom import PRESENTATION_ZOOM, Zoom
+from charnames_gui.ui.window_layout import PanelScroll
+from charnames_gui.ui.zoom import Zoom
 
 APP_NAME = "Charnames"
 
@@ -98,17 +97,6 @@ SETTINGS_VERSION = 1
 EMBEDDING_REFRESH_SECONDS = 0.25
 PROGRESS_REFRESH_SECONDS = 0.25  # step count, speed and times: readable, not a blur
 SAMPLING_REFRESH_SECONDS = 2.0
-
-
-@dataclass(frozen=True)
-class _BeforePresentation:
-    """What presentation mode changes, to put back when it ends."""
-
-    train_area: Qt.DockWidgetArea
-    train_width: int
-    bottom_height: int
-    window_state: Qt.WindowState
-    zoom: float
 
 
 class MainWindow(QMainWindow):
@@ -172,8 +160,7 @@ class MainWindow(QMainWindow):
         # before the views: they are built with the zoomed font
         self.zoom = Zoom(self.settings, self)
         self.zoom.changed.connect(self._on_zoom_changed)
-        self._presentation: _BeforePresentation | None = None
-        self._dock_homes: dict[QDockWidget, Qt.DockWidgetArea] = {}
+        self.docks = DockLayout(self, lambda: self.zoom.factor)
 
         # -- views ---------------------------------------------------------------------------
         self.panel = HyperparameterPanel()
@@ -210,19 +197,21 @@ class MainWindow(QMainWindow):
         self.lr_finder = LrFinderView()
         self.lr_dock = self._add_dock("Learning-rate finder", "LrFinderDock", self.lr_finder,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
-        self._dock_homes[self.runs_dock] = self._dock_homes[self.sampling_dock]
-        self._dock_homes[self.lr_dock] = self._dock_homes[self.sampling_dock]
-        self.tabifyDockWidget(self.sampling_dock, self.runs_dock)
-        self.tabifyDockWidget(self.runs_dock, self.lr_dock)
+        self.docks.tab(self.sampling_dock, self.runs_dock)
+        self.docks.tab(self.runs_dock, self.lr_dock)
         # issue 12: the forward pass beside the sampling panel, the hidden layer in its tabs
         self.forward_view, self.hidden_view = ForwardView(), HiddenLayerView()
         self.forward_dock = self._add_dock("Forward pass", "ForwardDock", self.forward_view,
                                            Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.hidden_dock = self._add_dock("Hidden layer", "HiddenLayerDock", self.hidden_view,
                                           Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
-        self.tabifyDockWidget(self.forward_dock, self.hidden_dock)
+        self.docks.tab(self.forward_dock, self.hidden_dock)
         self.forward_dock.raise_()
         self.sampling_dock.raise_()
+        self.docks.finish(DockRoles(training=self.train_dock, side=self.embedding_dock,
+                                    tabs=self.sampling_dock, last_tab=self.lr_dock))  # fmt: skip
+        self.presentation = Presentation(self, self.zoom, self.train_dock, self.sampling_dock,
+                                         self._fold_for_presentation)  # fmt: skip
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -266,14 +255,7 @@ class MainWindow(QMainWindow):
     def _add_dock(
         self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
     ) -> QDockWidget:
-        """A dock for widget; its content scrolls when the dock is smaller than it needs."""
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)  # saveState() needs a name per dock
-        dock.setWidget(widget if isinstance(widget, QScrollArea) else PanelScroll(widget))
-        dock.setAccessibleName(f"{title} panel")
-        self.addDockWidget(area, dock)
-        self._dock_homes[dock] = area  # where Reset layout puts it back
-        return dock
+        return self.docks.add(title, name, widget, area)
 
     def _connect(self) -> None:
         c = self.controller
@@ -774,26 +756,6 @@ class MainWindow(QMainWindow):
             return self.open_model(path)
         return self.open_dataset(path)
 
-    def _default_layout(self) -> None:
-        """Training panel left and the loss plot in the middle; below them the sampling and
-        experiment tabs. The embedding is a column on the right on wide windows, and one
-        more bottom tab on narrow ones (under 1280 px at 100% zoom)."""
-        sizes = default_dock_sizes(self.size(), self.zoom.factor)
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        in_tabs = self.embedding_dock in self.tabifiedDockWidgets(self.sampling_dock)
-        # (tabifying a dock that already is a tab leaves a second tab bar over the first)
-        if sizes.compact and not in_tabs:
-            self.tabifyDockWidget(self.lr_dock, self.embedding_dock)
-        elif not sizes.compact and (in_tabs or self.dockWidgetArea(self.embedding_dock) != right):
-            self.addDockWidget(right, self.embedding_dock)
-        if not sizes.compact:
-            self.resizeDocks([self.embedding_dock], [sizes.side_width], Qt.Orientation.Horizontal)
-        # a little wider than its fields need: its texts wrap onto fewer lines
-        train_width = self.train_dock.minimumSizeHint().width() + 2 * self.fontMetrics().height()
-        self.resizeDocks([self.train_dock], [train_width], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.sampling_dock], [sizes.bottom_height], Qt.Orientation.Vertical)
-        self.sampling_dock.raise_()
-
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -801,11 +763,14 @@ class MainWindow(QMainWindow):
         else:
             self.resize(first_window_size(self.screen()))
         size = self.size()
-        self._default_layout()
-        self._keep_size(size)  # the default layout may have widened the window on the way
+        self.docks.apply_default()
+        self.docks.keep_size(size)  # the default layout may have widened the window
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, SETTINGS_VERSION)
+            self.docks.keep_size(size)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)  # again: moving docks may have widened the window
         hyper = self.settings.value("hyperparameters")
         if isinstance(hyper, str):
             try:
@@ -816,15 +781,6 @@ class MainWindow(QMainWindow):
             finally:
                 self._syncing_panel = False
 
-    def _keep_size(self, size: QSize) -> None:
-        """Back to size after docks were moved: while moving, docks side by side for a
-        moment widen the window. The layout is brought up to date first, so the window's
-        minimum is that of the final arrangement."""
-        layout = self.layout()
-        if layout is not None:
-            layout.activate()
-        self.resize(size)
-
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(SETTINGS_VERSION))
@@ -832,89 +788,39 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def reset_layout(self) -> None:
-        """Every dock back in its place, then the default layout for the window's size.
-        (Docks are placed one by one: restoreState() of a saved default leaves a stale copy
-        of the bottom tab bar on screen, in Qt 6.11.)"""
-        size = self.size()  # docks side by side for a moment can widen the window
-        first_in: dict[Qt.DockWidgetArea, QDockWidget] = {}
-        for dock, area in self._dock_homes.items():
-            dock.setFloating(False)
-            if area == Qt.DockWidgetArea.BottomDockWidgetArea and area in first_in:
-                self.tabifyDockWidget(first_in[area], dock)
-            else:
-                self.addDockWidget(area, dock)
-                first_in.setdefault(area, dock)
-            dock.setVisible(True)
-        self.resize(size)
-        self._default_layout()
-        self._keep_size(size)
+        """Every dock back in its place, in the default layout for the window's size."""
+        self.docks.reset()
 
     def _on_zoom_changed(self, factor: float) -> None:
         self.statusBar().showMessage(f"Zoom {round(factor * 100)}%", 3000)
-        if self._presentation is None:  # larger text needs other dock sizes (or tabs)
-            self._default_layout()
+        if not self.presentation.active():  # larger text needs other dock sizes (or tabs)
+            self.docks.apply_default()
 
     def is_presenting(self) -> bool:
-        return self._presentation is not None
+        return self.presentation.active()
 
     def toggle_presentation(self) -> None:
-        if self._presentation is None:
-            self.enter_presentation()
-        else:
+        if self.presentation.active():
             self.leave_presentation()
+        else:
+            self.enter_presentation()
 
     def enter_presentation(self) -> None:
-        """Full screen, larger text, and the training panel folded to its buttons and
-        progress, as a strip above the plot: the room goes to the plots."""
-        if self._presentation is not None:
-            return
-        self._presentation = _BeforePresentation(
-            self.dockWidgetArea(self.train_dock),
-            self.train_dock.width(),
-            self.sampling_dock.height(),
-            self.windowState(),
-            self.zoom.factor,
-        )
-        self.zoom.set_factor(max(self.zoom.factor, PRESENTATION_ZOOM), remember=False)
-        self.panel.hide()
-        self.dataset_label.hide()
-        self.controls.set_compact(True)
-        self.train_dock.setFloating(False)
-        self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.train_dock)
-        self.train_dock.show()
+        self.presentation.enter()
         self.leave_presentation_action.setEnabled(True)
         self.presentation_action.setText("Leave &presentation mode")
-        self.showFullScreen()
-        # the strip as high as the buttons and progress need: no scroll bar, no waste
-        side = self.train_dock.widget()
-        content = side.widget() if isinstance(side, QScrollArea) else None
-        if content is not None:
-            content.adjustSize()
-            self.resizeDocks([self.train_dock], [content.sizeHint().height() + 4],
-                             Qt.Orientation.Vertical)  # fmt: skip
         self.statusBar().showMessage("Presentation mode: F11 or Esc leaves it.", 8000)
 
     def leave_presentation(self) -> None:
-        before = self._presentation
-        if before is None:
-            return
-        self._presentation = None
-        self.panel.show()
-        self.dataset_label.show()
-        self.controls.set_compact(False)
-        self.zoom.set_factor(before.zoom, remember=False)
-        self.setWindowState(before.window_state)
-        self.addDockWidget(before.train_area, self.train_dock)
-
-        def sizes_as_before() -> None:  # once the window is back to its size
-            self.resizeDocks([self.train_dock], [before.train_width], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.sampling_dock], [before.bottom_height],
-                             Qt.Orientation.Vertical)  # fmt: skip
-
-        sizes_as_before()
-        QTimer.singleShot(50, self, sizes_as_before)  # (not after the window is gone)
+        self.presentation.leave()
         self.leave_presentation_action.setEnabled(False)
         self.presentation_action.setText("&Presentation mode")
+
+    def _fold_for_presentation(self, fold: bool) -> None:
+        """The training panel shows only its buttons and progress (fold) or everything."""
+        self.panel.setVisible(not fold)
+        self.dataset_label.setVisible(not fold)
+        self.controls.set_compact(fold)
 
     # -- help ----------------------------------------------------------------------------------
     def show_guide(self) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 COMPACT_WIDTH = 1280  # below this (at 100% zoom) the embedding shares the bottom tabs
 MIN_PANEL_WIDTH = 220  # a dock never asks for more: its content scrolls instead
 MIN_PANEL_HEIGHT = 100
-KEEP_WIDTH_SHARE = 0.4  # the training panel's most of the window's width
+KEEP_WIDTH_SHARE = 0.4  # the training panel's most of the screen's width
 
 
 class _NoHeightForWidth(QWidget):
@@ -47,11 +47,12 @@ class PanelScroll(QScrollArea):
         content = self.widget()
         if self._keep_width and content is not None:
             # follows the content (and so the zoom): no horizontal scroll bar, unless that
-            # would take more than KEEP_WIDTH_SHARE of the window (large text on a small
+            # would take more than KEEP_WIDTH_SHARE of the screen (large text on a small
             # screen): then the panel scrolls sideways and the plots keep their room
             width = content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
-            window = self.window()
-            cap = max(MIN_PANEL_WIDTH, int(window.width() * KEEP_WIDTH_SHARE))
+            screen = self.screen()  # (the window's width is not final while it is built)
+            free = screen.availableGeometry().width() if screen is not None else 1280
+            cap = max(MIN_PANEL_WIDTH, int(free * KEEP_WIDTH_SHARE))
             return QSize(min(width + 6, cap), MIN_PANEL_HEIGHT)
         return QSize(MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT)
 

@@ -88,6 +88,23 @@ def test_update_ratios_are_log10_lr_grad_std_over_param_std(dataset: Dataset) ->
     assert history.steps == [7] and history.ratios["W1"] == [got[1]]
 
 
+def test_history_keeps_its_curve_when_a_step_comes_twice(dataset: Dataset) -> None:
+    """A run's last snapshot and its final weights share a step: one point, not a new curve."""
+    config = ModelConfig(3, 4, 20, dataset.vocab.size)
+    X, Y = dataset.examples(3).tensors["train"]
+    sample = example_sample(X, Y, rows=40)
+    weights = MLP.init(config, "lecture", seed=9).snapshot()
+    history = UpdateRatioHistory()
+    for step, lr in ((0, 0.1), (100, 0.1), (200, 0.1), (200, 0.01)):
+        history.add(hidden_stats(weights, config, sample, lr=lr, step=step))
+    assert history.steps == [0, 100, 200]
+    assert all(len(values) == 3 for values in history.ratios.values())
+    last = hidden_stats(weights, config, sample, lr=0.01, step=200).update_ratios["W1"]
+    assert history.ratios["W1"][-1] == pytest.approx(last)  # the newer values
+    history.add(hidden_stats(weights, config, sample, lr=0.1, step=50))  # rewound: a new curve
+    assert history.steps == [50]
+
+
 def test_lecture_init_saturates_most_units_and_the_scaled_init_few(
     shared_names_or_small: Dataset,
 ) -> None:

@@ -135,6 +135,33 @@ def test_emb_rows_are_labelled_with_the_context_characters(qtbot, pair, small_wo
     assert f"C[{vocab.stoi['e']}, 0] = {fp.emb[2, 0]:.4f}  ('e')" in tip
 
 
+def test_a_long_context_wraps_and_keeps_its_characters(qtbot, small_words) -> None:  # type: ignore[no-untyped-def]
+    """Block 16 in a narrow dock: the context cells wrap onto rows, each still labelled."""
+    panel, view = SamplingPanel(), ForwardView()
+    qtbot.addWidget(panel)
+    qtbot.addWidget(view)
+    panel.stepShown.connect(view.show_step)
+    view.resize(420, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    config, weights, vocab = _model(small_words, 16, 4, 16)
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.force_next(vocab.stoi["e"])
+    panel.force_next(vocab.stoi["m"])  # shown: the step after 'e'
+    context = tuple(panel.shown_context())
+    qtbot.waitUntil(lambda: view.forward() is not None and view.forward().context == context)
+    canvas = view.canvas
+    _, rect = canvas.strip_geometry("context")
+    assert rect.height() > canvas.strip_geometry("emb")[0]  # more than one row of cells
+    assert rect.right() <= canvas.width()
+    labels = canvas.cell_labels("context")
+    assert len(labels) == 16
+    assert labels[-1] == f"e {vocab.stoi['e']}" and labels[0] == ". 0"
+    note = next(t for _, t in canvas.text_lines() if t.startswith("the row"))
+    assert "C[0], C[0]" not in note  # no list of 16 rows
+    canvas.grab()
+
+
 def test_code_lines_are_measured_in_the_font_they_are_drawn_in(qtbot, pair, small_words) -> None:  # type: ignore[no-untyped-def]
     """A code line that fits is one line high (no gap under it), and zooming re-measures."""
     from PySide6.QtGui import QFont, QFontMetrics

@@ -154,6 +154,14 @@ def test_summary_counts_and_undefined_ratios(qtbot, view, setup) -> None:  # typ
     assert f"<b>{stats.saturated_fraction:.1%}</b>" in text
     assert f"<b>{stats.dead_units}</b> dead units of {config.n_hidden}" in text
     assert "b2 –" in text  # a parameter of zeros has no update-to-data ratio
+    assert (
+        view.plot_titles()[0]
+        == f"saturated: white where |h| > 0.99: {stats.saturated_fraction:.1%}"
+    )
+    low, high = view.plots()[3].getPlotItem().viewRange()[1]
+    assert low < -3 < high  # the lecture's guide line is in sight whatever the ratios
+    left, right = view.plots()[3].getPlotItem().viewRange()[0]
+    assert left < 0 < right and right - left <= 2_100  # one point: in the middle, not on an edge
 
 
 def test_in_the_window_it_follows_training(qtbot, window) -> None:  # type: ignore[no-untyped-def]

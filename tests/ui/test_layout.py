@@ -97,14 +97,23 @@ def _check_dock(window: MainWindow, dock: QDockWidget) -> list[str]:
 
 
 def _dock_area_tab_bars(window: MainWindow) -> list[QTabBar]:
-    """The tab bars of tabbed dock areas that are on screen. Qt 6.11 can leave stale
-    copies after a layout change: outside the window, or hidden under the live bar."""
+    """The tab bars of tabbed dock areas that are in use. After docks move between groups
+    Qt 6.11 leaves stale copies "visible" (behind the docks and the plot): a live bar is
+    inside the window, overlaps no dock, and shows the tabs of a current group of docks;
+    of two copies in one place only the top one counts."""
+    docks = [_window_rect(d, window) for d in window.findChildren(QDockWidget) if d.isVisible()]
     bars = [
         b
         for b in window.findChildren(QTabBar)
         if b.parentWidget() is window and b.isVisible()
         and _window_rect(b, window).intersects(window.rect())
+        and not any(_window_rect(b, window).intersects(d) for d in docks)
     ]  # fmt: skip
+    groups = [
+        {d.windowTitle(), *(t.windowTitle() for t in window.tabifiedDockWidgets(d))}
+        for d in window.findChildren(QDockWidget)
+    ]
+    bars = [b for b in bars if {b.tabText(i) for i in range(b.count())} in groups]
     live = []
     for bar in bars:
         top = window.childAt(bar.mapTo(window, bar.rect().center()))
