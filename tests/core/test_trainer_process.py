@@ -363,3 +363,27 @@ def test_the_examples_cross_the_pipe_as_bytes(
     for X, Y in sent[0].values():
         assert X.dtype == Y.dtype == np.uint8
         assert X.nbytes + Y.nbytes == 4 * len(Y)  # block size 3: 4 bytes an example
+
+
+def test_dev_points_of_a_large_model_are_measured_in_slices_sized_by_memory(
+    dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: the largest models' evaluation slices are sized by their activations'
+    memory (eval_slice_rows), not a fixed row count."""
+    from charnames_gui.core.model import eval_slice_rows
+
+    config = ModelConfig(3, 10, 3000, dataset.vocab.size)  # ~36 KB of activations a row
+    assert eval_slice_rows(config) < trainer_process.EVAL_SLICE
+    remote = ProcessTrainer(process, MLP.init(config), dataset.examples(3), TrainConfig(steps=9))
+    slices: list[int | None] = []
+    loss = MLP.loss
+
+    def spy(model: MLP, X: torch.Tensor, Y: torch.Tensor, batch: int | None = None,
+            between: Callable[[], object] | None = None) -> float:  # fmt: skip
+        slices.append(batch)
+        return loss(model, X, Y, batch, between)
+
+    monkeypatch.setattr(MLP, "loss", spy)
+    dev, _ = remote._losses_of(remote.model.snapshot(), _subset(dataset))
+    assert slices == [eval_slice_rows(config)] * 2
+    assert dev == pytest.approx(remote.evaluate("dev"), rel=1e-6)
