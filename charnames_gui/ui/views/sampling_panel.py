@@ -19,7 +19,7 @@ The session samples from its own copy of the weights, never from tensors a train
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +98,7 @@ class SamplingPanel(QWidget):
         super().__init__(parent)
         self._session: SamplingSession | None = None
         self._seed = DEFAULT_SAMPLE_SEED
-        self._which: dict[str, str] | None = None
+        self._which: Mapping[str, str] | None = None
         self._emitted: list[int] | None = None
         self._error = ""  # the last sampling error shown (non-finite weights, ...)
         self._hold = 0  # auto-play ticks left to show a finished name before the next one
