@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
 from charnames_gui.core.display import display_char, format_probability
-from charnames_gui.ui.window.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.window.plot_style import cache_axes
 from charnames_gui.ui.window.zoom import text_scale
 
 # Colours readable on white and distinguishable for the common colour-vision deficiencies.
@@ -27,7 +27,9 @@ BOUNDARY_COLOR = QColor("#8c8c8c")  # the boundary token: "the name ends here"
 SAMPLED_COLOR = QColor("#dd8452")  # the character that was drawn
 FORCED_COLOR = QColor("#8e44ad")  # the character the learner chose instead
 AXIS_COLOR = QColor("#333333")
-TICK_POINT_SIZES = (11, 10, 9)  # tick label fonts, largest first
+TICK_POINT_SIZES = (11, 10, 9)  # tick label fonts at 100% zoom, largest first
+LEFT_AXIS_WIDTH = 48  # pixels at 100% zoom: "0.25" and the title "probability"
+MIN_DATA_LINES = 3  # the bars keep at least this many text lines of height
 
 
 def _round_up(value: float) -> float:
@@ -41,6 +43,23 @@ def _round_up(value: float) -> float:
     return max(step * math.ceil(round(value / step, 9)), 0.02)
 
 
+class CharacterAxis(pg.AxisItem):
+    """The bottom axis, with its title ("next character") inside the axis's own height,
+    below the tick labels. pyqtgraph puts the title 5 px below the axis: out of the plot
+    and onto whatever is under it."""
+
+    def resizeEvent(self, ev: object = None) -> None:
+        super().resizeEvent(ev)
+        if self.label is not None:
+            br = self.label.boundingRect()
+            self.label.setPos(int(self.size().width() / 2 - br.width() / 2),
+                              self.size().height() - br.height())  # fmt: skip
+
+    def title_rect(self) -> QRectF:
+        """The title's rectangle in scene coordinates."""
+        return self.label.sceneBoundingRect()
+
+
 class ProbabilityBars(pg.PlotWidget):
     """Bars of a (vocab_size,) distribution, alphabetical or most likely first.
 
@@ -50,7 +69,9 @@ class ProbabilityBars(pg.PlotWidget):
     barClicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(
+            parent, background="w", axisItems={"bottom": CharacterAxis(orientation="bottom")}
+        )
         self._labels: list[str] = []  # on-screen label of each vocabulary index
         self._probs = np.zeros(0)  # (vocab_size,) the distribution shown
         self._order = np.zeros(0, dtype=np.int64)  # bar slot -> vocabulary index
@@ -63,6 +84,7 @@ class ProbabilityBars(pg.PlotWidget):
         self._shown_ticks: list[tuple[int, str]] | None = None
         self._shown_point_size = 0
         self._shown_ranges: tuple[float, int] | None = None
+        self._scale = 0.0  # the zoom the text was last sized for (0: not yet)
 
         plot = self.getPlotItem()
         cache_axes(plot)
@@ -75,9 +97,8 @@ class ProbabilityBars(pg.PlotWidget):
         self._tick_font = QFont()
         self._tick_font.setPointSize(TICK_POINT_SIZES[0])
         bottom = plot.getAxis("bottom")
-        bottom.setStyle(tickFont=self._tick_font, tickLength=0)
+        bottom.setStyle(tickFont=QFont(self._tick_font), tickLength=0)
         left = plot.getAxis("left")
-        left.setWidth(48)
         for axis in (bottom, left):  # probabilities read as 0.3, never as "300 (x0.001)"
             axis.enableAutoSIPrefix(False)
         for axis in (bottom, left):
@@ -103,17 +124,55 @@ class ProbabilityBars(pg.PlotWidget):
         plot.vb.sigResized.connect(self._update_ticks)  # labels per bar depend on the width
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_hover)
+        self._scale_text()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:  # the zoom changed: every text follows
-            plot = self.getPlotItem()
-            scale_plot_text(plot, self.font(), text_scale(self))
-            plot.getAxis("left").setWidth(round(48 * text_scale(self)))
-            self._value.textItem.setFont(self.font())
-            self._shown_point_size = 0
-            self._label_rows = 0
-            self._update_ticks()
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._scale_text()
+
+    def _scale_text(self) -> None:
+        """Every text of the chart at the zoom: axis titles, tick labels and the value above
+        the chosen bar, with the axes' room to match."""
+        scale = text_scale(self)
+        if scale == self._scale:
+            return
+        self._scale = scale
+        plot = self.getPlotItem()
+        font = self.font()
+        left = plot.getAxis("left")
+        left.setStyle(tickFont=QFont(font), tickTextOffset=max(2, round(3 * scale)))
+        left.setWidth(round(LEFT_AXIS_WIDTH * scale))
+        for axis in (left, plot.getAxis("bottom")):
+            # the title is HTML with a CSS size (the item's own font is ignored)
+            axis.labelStyle = {
+                "font-size": f"{font.pointSizeF():.1f}pt",
+                "color": AXIS_COLOR.name(),
+            }
+            axis.setLabel(axis.labelText, **axis.labelStyle)
+        value_font = QFont(font)
+        value_font.setBold(True)
+        self._value.setFont(value_font)
+        self._shown_point_size = 0  # the tick labels and the axis height, sized again
+        self._label_rows = 0
+        self._update_ticks()
+
+    def axis_title_rect(self) -> QRectF:
+        """Where "next character" is drawn, in widget coordinates."""
+        axis = self.getPlotItem().getAxis("bottom")
+        return self.mapFromScene(axis.title_rect()).boundingRect().toRectF()
+
+    def tick_text_bottom(self) -> float:
+        """The lowest y (widget coordinates) the bottom axis's tick labels can reach."""
+        axis = self.getPlotItem().getAxis("bottom")
+        top = self.mapFromScene(axis.sceneBoundingRect()).boundingRect().top()
+        metrics = QFontMetrics(self._tick_font)
+        return (
+            top + axis.style["tickTextOffset"][1] + max(self._label_rows, 1) * metrics.lineSpacing()
+        )
+
+    def tick_point_size(self) -> float:
+        return self._tick_font.pointSizeF()
 
     # -- state ------------------------------------------------------------------------------
     def set_vocabulary(self, itos: Sequence[str]) -> None:
@@ -244,7 +303,7 @@ class ProbabilityBars(pg.PlotWidget):
                 axis.setTicks([[]])
             return
         per_bar = max(self.getPlotItem().vb.width(), 1.0) / n
-        scale = text_scale(self)  # the zoom (View → Zoom in)
+        scale = self._scale or 1.0
         for point_size in TICK_POINT_SIZES:  # the largest font that labels every bar
             self._tick_font.setPointSizeF(point_size * scale)
             metrics = QFontMetrics(self._tick_font)
@@ -253,9 +312,10 @@ class ProbabilityBars(pg.PlotWidget):
             stride = max(1, math.ceil(label_width / (rows * per_bar)))
             if stride == 1:
                 break
-        if point_size != self._shown_point_size:
-            self._shown_point_size = point_size
-            axis.setStyle(tickFont=self._tick_font)
+        if point_size * scale != self._shown_point_size:
+            self._shown_point_size = point_size * scale
+            self._label_rows = 0  # the axis's height too
+            axis.setStyle(tickFont=QFont(self._tick_font))
         ticks = []
         for slot, i in enumerate(self._order):
             if slot % stride == 0:
@@ -264,10 +324,14 @@ class ProbabilityBars(pg.PlotWidget):
         if ticks != self._shown_ticks:
             self._shown_ticks = ticks
             axis.setTicks([ticks])
-        if rows != self._label_rows:  # room for the label rows and the axis title
+        if rows != self._label_rows:  # room for the label rows and, below them, the title
             self._label_rows = rows
-            title = axis.label.boundingRect().height() * 0.8
-            axis.setHeight(round(metrics.lineSpacing() * rows + 6 + title))
+            title = axis.label.boundingRect().height()
+            offset = axis.style["tickTextOffset"][1]
+            height = round(offset + metrics.lineSpacing() * rows + 2 + title)
+            axis.setHeight(height)
+            # the chart shrinks first on a small screen, but keeps a few lines of bars
+            self.setMinimumHeight(height + MIN_DATA_LINES * self.fontMetrics().lineSpacing())
 
     # -- mouse ------------------------------------------------------------------------------
     def _slot_at(self, scene_pos: QPointF) -> int | None:
@@ -305,14 +369,16 @@ BOX_STYLES = {
 }
 
 
-def _box_metrics(block_size: int) -> tuple[int, int]:
-    """(box side in px, font size in pt): readable up to 8 boxes, smaller for longer windows
-    (the scroll area takes over beyond the panel's width)."""
+def _box_metrics(block_size: int, scale: float = 1.0) -> tuple[int, float]:
+    """(box side in px, font size in pt) at zoom `scale`: readable up to 8 boxes, smaller for
+    longer windows (the scroll area takes over beyond the panel's width)."""
     if block_size <= 8:
-        return 32, 15
-    if block_size <= 16:
-        return 26, 12
-    return 21, 10
+        side, point_size = 32, 15
+    elif block_size <= 16:
+        side, point_size = 26, 12
+    else:
+        side, point_size = 21, 10
+    return round(side * scale), point_size * scale
 
 
 class ContextWindow(QWidget):
@@ -322,6 +388,10 @@ class ContextWindow(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._boxes: list[QLabel] = []
+        self._scale = text_scale(self)  # the zoom the boxes are built for
+        self._font_css = ""
+        # what is shown (chars, boundary, next, forced), to show again at a new zoom
+        self._shown: tuple[list[str], str, str | None, bool] | None = None
         self._strip = QWidget()
         self._row = QHBoxLayout(self._strip)
         self._row.setContentsMargins(0, 0, 0, 0)
@@ -341,7 +411,7 @@ class ContextWindow(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self._caption = QLabel("context")
-        self._caption.setStyleSheet("color:#555555;")
+        _set_text_colour(self._caption, QColor("#555555"))  # (a style sheet would fix its font)
         layout.addWidget(self._caption)
         layout.addWidget(self._scroll)
         layout.addWidget(self._arrow)
@@ -354,10 +424,29 @@ class ContextWindow(QWidget):
             "came next."
         )
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed: boxes and text follow
+            scale = text_scale(self)
+            if scale != self._scale:
+                self._scale = scale
+                shown = self._shown
+                self._rebuild(len(self._boxes))
+                if shown is not None:
+                    self.set_window(*shown)
+
+    def box_point_size(self) -> float:
+        """The font size (pt) of the characters in the boxes."""
+        return _box_metrics(len(self._boxes), self._scale)[1]
+
+    def box_side(self) -> int:
+        """The side of a context box, in pixels (0 without boxes)."""
+        return self._boxes[0].width() if self._boxes else 0
+
     def _rebuild(self, block_size: int) -> None:
         for box in self._boxes:
             box.deleteLater()
-        side, point_size = _box_metrics(block_size)
+        side, point_size = _box_metrics(block_size, self._scale)
         self._boxes = []
         for _ in range(block_size):
             box = QLabel()
@@ -365,9 +454,9 @@ class ContextWindow(QWidget):
             box.setFixedSize(side, side)
             self._row.addWidget(box)
             self._boxes.append(box)
-        self._font_css = f"font-size:{point_size}pt; font-family:monospace;"
+        self._font_css = f"font-size:{point_size:.1f}pt; font-family:monospace;"
         self._next.setFixedSize(side + 4, side + 4)
-        self._arrow.setStyleSheet(f"font-size:{point_size}pt; color:#555555;")
+        self._arrow.setStyleSheet(f"font-size:{point_size:.1f}pt; color:#555555;")
         width = max(block_size * side + (block_size - 1) * 3, 0)
         self._strip.setFixedSize(width, side)
         self._scroll.setMaximumWidth(width + 2)
@@ -382,6 +471,7 @@ class ContextWindow(QWidget):
     ) -> None:
         """Show `chars` (block_size,) and the character `nxt` that followed them (None: not
         drawn yet); `forced` when the learner chose it."""
+        self._shown = (list(chars), boundary, nxt, forced)
         if len(chars) != len(self._boxes):
             self._rebuild(len(chars))
         for widget in (self._caption, self._arrow, self._next):
@@ -404,6 +494,7 @@ class ContextWindow(QWidget):
 
     def clear(self) -> None:
         """No model: no boxes."""
+        self._shown = None
         self._rebuild(0)
         for widget in (self._caption, self._arrow, self._next):
             widget.setVisible(False)
@@ -414,6 +505,14 @@ class ContextWindow(QWidget):
 
     def next_text(self) -> str:
         return self._next.text()
+
+
+def _set_text_colour(label: QLabel, colour: QColor) -> None:
+    """A label's text colour through its palette: unlike a style sheet, it leaves the font
+    free to follow the application's (the zoom)."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    label.setPalette(palette)
 
 
 def _show(label: QLabel, text: str, style: str) -> None:

@@ -23,10 +23,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
+    QColor,
     QKeySequence,
+    QPalette,
     QRegularExpressionValidator,
     QResizeEvent,
     QShortcut,
@@ -41,6 +43,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -74,6 +77,7 @@ from charnames_gui.ui.views.sampling_bars import (
     ContextWindow,
     ProbabilityBars,
 )
+from charnames_gui.ui.window.zoom import text_scale
 
 SAMPLE_BATCH = 20  # the lecture's last cell: for _ in range(20)
 NO_MODEL = (
@@ -85,6 +89,8 @@ UNTRAINED_NOTE = (
     "Bars this peaked before the first character usually mean untrained weights: the "
     "lecture's randn initialisation gives huge logits (see Improved initialisation)."
 )
+NOTICE_COLOR = QColor("#8a4b00")
+NAME_POINT_SIZE = 15  # the name so far, at 100% zoom
 
 
 class SamplingPanel(QWidget):
@@ -172,7 +178,10 @@ class SamplingPanel(QWidget):
     def _build(self) -> None:
         self._notice = QLabel()
         self._notice.setWordWrap(True)
-        self._notice.setStyleSheet("color:#8a4b00;")
+        # the colour through the palette: a style sheet would fix the font (no zoom)
+        palette = self._notice.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, NOTICE_COLOR)
+        self._notice.setPalette(palette)
         self._notice.setAccessibleName("Sampling panel notice")
 
         self._window = ContextWindow()
@@ -201,7 +210,8 @@ class SamplingPanel(QWidget):
         top.addLayout(words, 1)
 
         self._bars = ProbabilityBars()
-        self._bars.setMinimumHeight(150)
+        # its minimum height (axis and a few lines of bars) follows the zoom; it is what
+        # shrinks first on a small screen, so the buttons below stay in view
         self._bars.barClicked.connect(self.choose)
         self._legend = QLabel(
             f"<span style='color:{SAMPLED_COLOR.name()}'>■</span> drawn &nbsp; "
@@ -209,6 +219,7 @@ class SamplingPanel(QWidget):
             "<span style='color:#8c8c8c'>■</span> end of name"
         )
         self._legend.setAccessibleName("Bar colours")
+        self._legend.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self._sorted = QCheckBox("Most likely first")
         self._sorted.setToolTip(
             "Order the bars from the most to the least likely next character, instead of "
@@ -237,7 +248,6 @@ class SamplingPanel(QWidget):
 
         self._seed_edit = QLineEdit(str(self._seed))
         self._seed_edit.setValidator(QRegularExpressionValidator(r"\d{1,19}"))
-        self._seed_edit.setMaximumWidth(120)
         self._seed_edit.setAccessibleName("Seed")
         self._seed_edit.setToolTip(
             "Seed of the random generator that draws the characters. The lecture uses "
@@ -266,7 +276,6 @@ class SamplingPanel(QWidget):
         self._temperature.valueChanged.connect(self._on_temperature)
         self._instead = QLineEdit()
         self._instead.setMaxLength(1)
-        self._instead.setMaximumWidth(36)
         self._instead.setAccessibleName("Use this character instead")
         self._instead.setToolTip(
             "Type a character and press Enter to put it in place of the one just drawn (or as "
@@ -346,11 +355,25 @@ class SamplingPanel(QWidget):
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addWidget(self._splitter)
 
+        self._fit_fields()
+
         self._model_controls: list[QWidget | QAction] = [
             self.step_action, self.finish_action, self.back_action, self.new_action,
             self.play_action, self._speed, self._seed_edit, self._reset, self._temperature,
             self._instead, self._sorted, self._sample, self._bars,
         ]  # fmt: skip
+
+    def _fit_fields(self) -> None:
+        """The seed and character fields as wide as their text at the current zoom."""
+        metrics = self.fontMetrics()
+        self._seed_edit.setMaximumWidth(metrics.horizontalAdvance("0" * 12) + 12)
+        self._instead.setMaximumWidth(metrics.horizontalAdvance("W") * 2 + 16)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._fit_fields()
+            self._render_name()
 
     def _add_arrow_keys(self) -> None:
         """Right and Left step and take back while the panel (or a child) has focus: window
@@ -715,7 +738,7 @@ class SamplingPanel(QWidget):
             None if state.last is None else vocab.itos[state.last],
             state.last_forced,
         )
-        self._name.setText(self._name_html(vocab, state, probs))
+        self._render_name(probs)
         self._stats.setText(self._stats_text(state))
         self.back_action.setEnabled(bool(state.chosen))
         peaked = not any(context) and float(probs.max()) > PEAKED
@@ -730,13 +753,25 @@ class SamplingPanel(QWidget):
             )
         )  # fmt: skip
 
+    def _render_name(self, probs: np.ndarray | None = None) -> None:
+        """The name so far, in a size that follows the zoom; probs: the distribution shown
+        (None: the bars' own)."""
+        session = self._session
+        if session is None:
+            return
+        if probs is None:
+            probs = self.bar_probabilities()
+        if probs.shape == (session.vocab.size,):
+            self._name.setText(self._name_html(session.vocab, session.state(), probs))
+
     def _name_html(self, vocab: Vocabulary, state: SessionState, probs: np.ndarray) -> str:
         """The name so far, its last character coloured like its bar, and how it came. The
         p written is the bar's own label; when the draw used another temperature (or older
         weights) its p then is added."""
         letters = [display_char(vocab.itos[i]) for i in state.chosen]
+        size = f"font-size:{NAME_POINT_SIZE * text_scale(self):.1f}pt"
         if not letters or state.last is None:
-            return "<span style='font-size:15pt; color:#8c8c8c'>(new name)</span>"
+            return f"<span style='{size}; color:#8c8c8c'>(new name)</span>"
         head = "".join(letters[:-1])
         if len(head) > 30:
             head = "…" + head[-30:]
@@ -750,7 +785,7 @@ class SamplingPanel(QWidget):
             note = f" (p = {then} when {'chosen' if forced else 'drawn'}, at T = "
             note += f"{state.temperatures[-1]:.2f})"
         return (
-            f"<span style='font-size:15pt'><b>{html.escape(head)}</b>"
+            f"<span style='{size}'><b>{html.escape(head)}</b>"
             f"<b style='color:{color}'>{html.escape(letters[-1])}</b></span>"
             f"&nbsp;&nbsp; {verb} '{html.escape(letters[-1])}' with p = {shown}{note}"
         )
