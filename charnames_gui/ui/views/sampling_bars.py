@@ -82,7 +82,7 @@ class ProbabilityBars(pg.PlotWidget):
         # What the axes show, so that they are redrawn only when it changes: an axis with new
         # ticks or a new range is drawn afresh (~10 ms for the 27 labels and the grid).
         self._shown_ticks: list[tuple[int, str]] | None = None
-        self._shown_point_size = 0
+        self._shown_point_size = 0.0
         self._shown_ranges: tuple[float, int] | None = None
         self._scale = 0.0  # the zoom the text was last sized for (0: not yet)
 
@@ -153,7 +153,7 @@ class ProbabilityBars(pg.PlotWidget):
         value_font = QFont(font)
         value_font.setBold(True)
         self._value.setFont(value_font)
-        self._shown_point_size = 0  # the tick labels and the axis height, sized again
+        self._shown_point_size = 0.0  # the tick labels and the axis height, sized again
         self._label_rows = 0
         self._update_ticks()
 
