@@ -59,7 +59,7 @@ def wait(ms: int) -> None:
 def warm_up(window: object) -> None:
     """Train until the first steps arrive, unmeasured: the first run starts the training
     process (which imports torch, ~2 s) and sends it the examples."""
-    from charnames_gui.ui.main_window import MainWindow
+    from charnames_gui.ui.window.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
     controller = window.controller
@@ -74,7 +74,7 @@ def warm_up(window: object) -> None:
 def app_round(window: object, seconds: float) -> tuple[float, float, list[float]]:
     """Train in the window for `seconds`; return steps/s over the wall clock, steps/s of the
     training loop alone (without the dev-loss points), and the GUI tick delays (ms)."""
-    from charnames_gui.ui.main_window import MainWindow
+    from charnames_gui.ui.window.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
     window.new_model(ask=False)
@@ -133,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     QCoreApplication.setOrganizationName("charnames-gui-bench")
     QCoreApplication.setApplicationName("charnames-gui-bench")
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from charnames_gui.ui.main_window import MainWindow
-    from charnames_gui.ui.plot_style import configure_pyqtgraph
+    from charnames_gui.ui.window.main_window import MainWindow
+    from charnames_gui.ui.window.plot_style import configure_pyqtgraph
 
     configure_pyqtgraph()  # as the app does
 

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gui_responsiveness
 
-from charnames_gui.ui import main_window
+from charnames_gui.ui.window import main_window
 
 _show = main_window.MainWindow.show
 

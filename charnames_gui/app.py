@@ -148,8 +148,8 @@ class Startup(QObject):
             QMessageBox.critical(first, APP_NAME, error)
             QCoreApplication.exit(1)
             return
-        from charnames_gui.ui.main_window import MainWindow
-        from charnames_gui.ui.plot_style import configure_pyqtgraph
+        from charnames_gui.ui.window.main_window import MainWindow
+        from charnames_gui.ui.window.plot_style import configure_pyqtgraph
 
         configure_pyqtgraph()
         window = MainWindow(load_bundled=not self.files)

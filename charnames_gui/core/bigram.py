@@ -28,12 +28,20 @@ def bigram_pairs(words: list[str], vocab: Vocabulary) -> tuple[np.ndarray, np.nd
     return X[:, 0].numpy().astype(np.int64), Y.numpy().astype(np.int64)
 
 
+# words per chunk when counting: a million names' pairs at once would need ~100 MB of int64
+# indices for a (V, V) table of counts
+COUNT_CHUNK_WORDS = 1 << 16
+
+
 def bigram_counts(words: list[str], vocab: Vocabulary) -> np.ndarray:
     """N: (V, V) int64, N[i, j] = how often character j follows character i."""
-    ix1, ix2 = bigram_pairs(words, vocab)
     V = vocab.size
-    # one flat histogram of the pair index i*V + j: N[ix1, ix2] += 1 for every pair at once
-    return np.bincount(ix1 * V + ix2, minlength=V * V).astype(np.int64).reshape(V, V)
+    counts = np.zeros(V * V, dtype=np.int64)
+    for first in range(0, len(words), COUNT_CHUNK_WORDS):
+        ix1, ix2 = bigram_pairs(words[first : first + COUNT_CHUNK_WORDS], vocab)
+        # one flat histogram of the pair index i*V + j: N[ix1, ix2] += 1 for every pair
+        counts += np.bincount(ix1 * V + ix2, minlength=V * V)
+    return counts.reshape(V, V)
 
 
 def bigram_probabilities(counts: np.ndarray, smoothing: float = 1.0) -> np.ndarray:
@@ -53,11 +61,15 @@ def bigram_nll(
     NaN when there is nothing to evaluate. With smoothing 0 a pair never seen in training
     has probability 0 and the loss is infinite: the reason the lecture adds 1."""
     P = bigram_probabilities(bigram_counts(train_words, vocab), smoothing)
-    ix1, ix2 = bigram_pairs(eval_words, vocab)
-    if len(ix1) == 0:
+    # the mean of -log P[ix1, ix2] over the eval pairs, summed by pair: each of the V * V
+    # pairs counts as often as it occurs (memory: two (V, V) tables, not one entry a pair)
+    seen = bigram_counts(eval_words, vocab)  # (V, V)
+    n_pairs = int(seen.sum())
+    if n_pairs == 0:
         return math.nan
+    occurs = seen > 0  # only pairs that occur: 0 * log(0) would be NaN
     with np.errstate(divide="ignore"):
-        return float(-np.log(P[ix1, ix2]).mean())
+        return float(-(seen[occurs] * np.log(P[occurs])).sum() / n_pairs)
 
 
 def bigram_loss(dataset: Dataset, split: str = "dev", smoothing: float = 1.0) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import random
 import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -289,23 +290,87 @@ def check_examples_fit(name: str, n_examples: int, block_size: int, itemsize: in
         )
 
 
+class SplitLookup(Mapping[str, str]):
+    """word -> 'train' | 'dev' | 'test' for the words of a split, read like a dict.
+
+    A dict of a million names takes ~50 MB; this takes 13 bytes a word: each distinct
+    word's hash (int64), its split (uint8) and its place in that split's list (int32),
+    sorted by hash. A lookup finds the hash by bisection and compares the word itself, so
+    two words with the same hash are never confused. A word in several splits reports
+    train first, then dev."""
+
+    _SPLITS = ("train", "dev", "test")  # code -> split, in the order a word reports them
+
+    def __init__(self, train: list[str], dev: list[str], test: list[str]) -> None:
+        self._lists = (train, dev, test)
+        n = len(train) + len(dev) + len(test)
+        hashes = np.fromiter((hash(w) for words in self._lists for w in words), np.int64, n)
+        codes = np.repeat(np.arange(3, dtype=np.uint8), [len(words) for words in self._lists])
+        places = np.concatenate([np.arange(len(words), dtype=np.int32) for words in self._lists])
+        order = np.argsort(hashes, kind="stable")  # stable: train, dev, test within a hash
+        hashes, codes, places = hashes[order], codes[order], places[order]
+        del order
+        # a word seen before (a repeated name, or one in several splits) keeps its first
+        # entry only; equal hashes are next to each other and rare for distinct words
+        repeats = np.flatnonzero(hashes[1:] == hashes[:-1]) + 1
+        drop = [i for i in repeats.tolist() if self._seen_before(hashes, codes, places, i)]
+        if drop:
+            keep = np.ones(n, dtype=bool)
+            keep[drop] = False
+            hashes, codes, places = hashes[keep], codes[keep], places[keep]
+        self._hashes, self._codes, self._places = hashes, codes, places
+
+    def _word(self, codes: np.ndarray, places: np.ndarray, i: int) -> str:
+        return self._lists[int(codes[i])][int(places[i])]
+
+    def _seen_before(
+        self, hashes: np.ndarray, codes: np.ndarray, places: np.ndarray, i: int
+    ) -> bool:
+        """Whether entry i's word is an earlier entry's (of the same hash)."""
+        word, j = self._word(codes, places, i), i - 1
+        while j >= 0 and hashes[j] == hashes[i]:
+            if self._word(codes, places, j) == word:
+                return True
+            j -= 1
+        return False
+
+    def __getitem__(self, word: str) -> str:
+        if not isinstance(word, str):
+            raise KeyError(word)
+        h = hash(word)
+        i = int(np.searchsorted(self._hashes, h))
+        while i < len(self._hashes) and self._hashes[i] == h:
+            if self._word(self._codes, self._places, i) == word:
+                return self._SPLITS[int(self._codes[i])]
+            i += 1
+        raise KeyError(word)
+
+    def __iter__(self) -> Iterator[str]:
+        for i in range(len(self._hashes)):
+            yield self._word(self._codes, self._places, i)
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def nbytes(self) -> int:
+        """Bytes of the lookup's own arrays (the words are the split's)."""
+        return self._hashes.nbytes + self._codes.nbytes + self._places.nbytes
+
+
 @dataclass(frozen=True)
 class WordSplit:
     train: list[str]
     dev: list[str]
     test: list[str]
 
-    def which(self) -> dict[str, str]:
+    def which(self) -> SplitLookup:
         """word -> 'train' | 'dev' | 'test' (a word in several splits reports train first).
         Built once and kept (a million names take a while): a loader thread builds it ahead
         of the GUI. Read it, do not change it."""
-        cached: dict[str, str] | None = self.__dict__.get("_which")
+        cached: SplitLookup | None = self.__dict__.get("_which")
         if cached is not None:
             return cached
-        where: dict[str, str] = {}
-        for name, words in (("test", self.test), ("dev", self.dev), ("train", self.train)):
-            for w in words:
-                where[w] = name
+        where = SplitLookup(self.train, self.dev, self.test)
         object.__setattr__(self, "_which", where)  # frozen: the split itself never changes
         return where
 

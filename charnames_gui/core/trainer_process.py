@@ -57,7 +57,7 @@ from charnames_gui.core.events import (
     StreamEnded,
     StreamEvent,
 )
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP, ModelConfig, eval_slice_rows
 from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import TrainConfig, Trainer, train_stream
 
@@ -660,10 +660,9 @@ class ProcessTrainer:
     ) -> tuple[float, float]:
         """(dev loss, loss on subset) of these weights: what Trainer.evaluate("dev") and
         model.loss(*subset) give in the child (equal to ~1e-7: the sums are made in slices of
-        EVAL_SLICE rows, with between() called before each, ~1 ms apart)."""
+        EVAL_SLICE rows, fewer for a model whose activations would pass EVAL_SLICE_BYTES,
+        with between() called before each, ~1 ms apart)."""
         model = MLP(self.model.config, {k: torch.from_numpy(v) for k, v in weights.items()})
         X, Y = self.examples.tensors["dev"]
-        return (
-            model.loss(X, Y, EVAL_SLICE, between),
-            model.loss(*subset, EVAL_SLICE, between),
-        )
+        rows = min(EVAL_SLICE, eval_slice_rows(model.config))
+        return model.loss(X, Y, rows, between), model.loss(*subset, rows, between)

@@ -52,7 +52,6 @@ from charnames_gui.core.safe_files import check_regular_file, format_size
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
 from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
 from charnames_gui.ui.dataset_loader import DatasetLoader
-from charnames_gui.ui.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.model_loader import BACKGROUND_MODEL_BYTES, ModelLoader
 from charnames_gui.ui.training_worker import (
     TRAIN_ESTIMATE_EXAMPLES,
@@ -62,6 +61,7 @@ from charnames_gui.ui.training_worker import (
     TrainingWorker,
     TrainJob,
 )
+from charnames_gui.ui.views.loss_buffer import DecimatingBuffer
 
 MODELS_DATASET_READ_BYTES = 1024 * 1024  # see use_models_dataset
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()

@@ -8,11 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from charnames_gui.core import bigram
 from charnames_gui.core.bigram import (
     bigram_counts,
     bigram_dev_loss,
     bigram_loss,
     bigram_nll,
+    bigram_pairs,
+    bigram_probabilities,
     bigram_train_loss,
     uniform_loss,
 )
@@ -62,6 +65,28 @@ def test_any_vocabulary_including_a_replaced_boundary() -> None:
     dataset = Dataset(words)
     assert dataset.vocab.boundary != "."
     assert math.isfinite(bigram_dev_loss(dataset))
+
+
+def test_counts_and_loss_made_in_chunks_are_those_of_every_pair_at_once(
+    small_words: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A million names are counted a chunk of words at a time (memory: a (V, V) table, not
+    int64 indices for every pair); the figures are those of all the pairs at once."""
+    vocab = Vocabulary.from_words(small_words)
+    V = vocab.size
+    ix1, ix2 = bigram_pairs(small_words, vocab)  # every pair, (n,) each
+    expected = np.zeros((V, V), dtype=np.int64)
+    np.add.at(expected, (ix1, ix2), 1)
+    P = bigram_probabilities(expected)
+    train, held_out = small_words[:40], small_words[40:]
+    h1, h2 = bigram_pairs(held_out, vocab)
+    expected_nll = float(-np.log(bigram_probabilities(bigram_counts(train, vocab))[h1, h2]).mean())
+    for chunk in (1, 3, 1000):
+        monkeypatch.setattr(bigram, "COUNT_CHUNK_WORDS", chunk)
+        np.testing.assert_array_equal(bigram_counts(small_words, vocab), expected)
+        self_nll = float(-np.log(P[ix1, ix2]).mean())
+        assert bigram_nll(small_words, small_words, vocab) == pytest.approx(self_nll, rel=1e-12)
+        assert bigram_nll(train, held_out, vocab) == pytest.approx(expected_nll, rel=1e-12)
 
 
 def test_uniform_loss() -> None:

@@ -493,6 +493,40 @@ def test_which_reports_train_first_for_a_word_in_several_splits() -> None:
     assert where["ann"] == "train"
 
 
+def test_which_is_the_dict_it_replaces_in_a_fraction_of_its_memory() -> None:
+    """The word -> split lookup of a split agrees with a plain dict (built test, dev, train
+    so that train wins), repeated words and words in several splits included, and takes
+    13 bytes a distinct word."""
+    rng = random.Random(7)
+    words = ["".join(rng.choices("abc", k=rng.randint(1, 6))) for _ in range(3000)]
+    split = split_words(words)
+    expected: dict[str, str] = {}
+    for name in ("test", "dev", "train"):
+        for w in getattr(split, name):
+            expected[w] = name
+    where = split.which()
+    assert len(where) == len(expected) < len(words)  # many repeats among 3-letter words
+    assert dict(where) == expected
+    assert sorted(where) == sorted(expected)  # each distinct word once
+    for absent in ("", "d", "abcabca", "zz"):
+        assert where.get(absent) is None and absent not in where
+    assert where.get(123) is None  # type: ignore[call-overload]  # not a word: not found
+    assert where.nbytes() == 13 * len(expected)
+    assert split.which() is where  # built once
+
+
+def test_which_tells_apart_words_whose_hashes_are_equal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every word hashed alike (the worst case): the word itself decides."""
+    import builtins
+
+    monkeypatch.setattr(builtins, "hash", lambda _: 42)
+    lookup = data.SplitLookup(["ann", "bob", "ann"], ["cid"], ["bob", "dan"])
+    assert dict(lookup) == {"ann": "train", "bob": "train", "cid": "dev", "dan": "test"}
+    assert lookup.get("eve") is None
+
+
 # -- Dataset ----------------------------------------------------------------------------------
 
 

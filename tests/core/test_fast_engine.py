@@ -177,6 +177,21 @@ def test_real_words_and_a_changing_batch_size(small_words: list[str]) -> None:
         assert_same_step(auto, fast, ix)
 
 
+def test_the_engines_copy_of_the_examples_stays_a_byte_per_index(
+    small_words: list[str],
+) -> None:
+    """[X | Y] is kept in the examples' dtype (uint8): block_size + 1 bytes an example, not
+    the 8x of int64; a minibatch is widened to int64 on its own."""
+    dataset = Dataset(small_words)
+    X, Y = dataset.examples(3).tensors["train"]
+    fast = FastEngine(MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size)), X, Y)
+    assert fast._XY.dtype == np.uint8 and fast._XY.nbytes == 4 * X.shape[0]
+    fast.forward_backward(np.arange(8, dtype=np.int64))
+    assert fast._xb.dtype == fast._yb.dtype == np.int64
+    np.testing.assert_array_equal(fast._xb, X[:8].numpy())
+    np.testing.assert_array_equal(fast._yb, Y[:8].numpy())
+
+
 def test_update_trains_the_models_own_tensors() -> None:
     config = ModelConfig(3, 4, 16, 27)
     X, Y = random_examples(config)

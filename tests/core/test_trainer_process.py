@@ -340,3 +340,50 @@ def test_a_child_busy_between_two_messages_is_not_taken_for_stuck(
     chunks = [e for e in events if isinstance(e, LossChunk)]
     assert len(chunks) >= 1 and remote.step == chunks[-1].end_step
     assert process.pid is not None  # the same child, alive
+
+
+def test_the_examples_cross_the_pipe_as_bytes(
+    dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child gets the examples as stored, a byte per index (issue 10: a million names'
+    examples are 30 MB to pickle, not 240), and trains on them as this side would."""
+    sent: list[dict[str, tuple[np.ndarray, np.ndarray]]] = []
+    call = process.call
+
+    def spy(request: str, *args: object, **kwargs: object) -> object:
+        if request == "load" and args[3] is not None:
+            sent.append(args[3])  # type: ignore[arg-type]  # the examples, by split
+        return call(request, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(process, "call", spy)
+    config = TrainConfig(batch_size=8, steps=40, lr=0.1, init="scaled", seed=5)
+    local, remote = _pair(dataset, process, config)
+    np.testing.assert_array_equal(_losses(remote, dataset), local.run(40))
+    assert len(sent) == 1
+    for X, Y in sent[0].values():
+        assert X.dtype == Y.dtype == np.uint8
+        assert X.nbytes + Y.nbytes == 4 * len(Y)  # block size 3: 4 bytes an example
+
+
+def test_dev_points_of_a_large_model_are_measured_in_slices_sized_by_memory(
+    dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: the largest models' evaluation slices are sized by their activations'
+    memory (eval_slice_rows), not a fixed row count."""
+    from charnames_gui.core.model import eval_slice_rows
+
+    config = ModelConfig(3, 10, 3000, dataset.vocab.size)  # ~36 KB of activations a row
+    assert eval_slice_rows(config) < trainer_process.EVAL_SLICE
+    remote = ProcessTrainer(process, MLP.init(config), dataset.examples(3), TrainConfig(steps=9))
+    slices: list[int | None] = []
+    loss = MLP.loss
+
+    def spy(model: MLP, X: torch.Tensor, Y: torch.Tensor, batch: int | None = None,
+            between: Callable[[], object] | None = None) -> float:  # fmt: skip
+        slices.append(batch)
+        return loss(model, X, Y, batch, between)
+
+    monkeypatch.setattr(MLP, "loss", spy)
+    dev, _ = remote._losses_of(remote.model.snapshot(), _subset(dataset))
+    assert slices == [eval_slice_rows(config)] * 2
+    assert dev == pytest.approx(remote.evaluate("dev"), rel=1e-6)

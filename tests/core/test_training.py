@@ -70,6 +70,32 @@ def assert_same_params(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_examples_stored_as_bytes_train_bit_for_bit_as_the_lectures_int64(
+    dataset: Dataset, engine: str
+) -> None:
+    """The examples are kept as uint8 (issue 10: memory); a run on them is the very run on
+    the lecture's int64 tensors: same losses, weights, evaluations and single step."""
+    compact = dataset.examples(3)
+    assert compact.X("train").dtype == compact.Y("train").dtype == torch.uint8
+    wide = SplitTensors(3, {s: (X.long(), Y.long()) for s, (X, Y) in compact.tensors.items()})
+    config = TrainConfig(batch_size=16, steps=300, lr=0.1, init="scaled", seed=3, engine=engine)
+    trainers = [
+        Trainer(MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size), "scaled", 3), ex, config)
+        for ex in (compact, wide)
+    ]
+    losses = [t.run(250) for t in trainers]
+    np.testing.assert_array_equal(losses[0], losses[1])
+    assert_same_params(params_of(trainers[0]), params_of(trainers[1]))
+    for split in ("train", "dev", "test"):
+        assert trainers[0].evaluate(split) == trainers[1].evaluate(split)
+    one, other = (t.step_once() for t in trainers)
+    assert one.contexts.dtype == one.targets.dtype == np.int64
+    np.testing.assert_array_equal(one.contexts, other.contexts)
+    assert (one.loss_before, one.loss_after) == (other.loss_before, other.loss_after)
+    assert_same_params(params_of(trainers[0]), params_of(trainers[1]))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_same_config_and_seed_give_the_same_curve(dataset: Dataset, engine: str) -> None:
     a, b = make_trainer(dataset, engine), make_trainer(dataset, engine)
     curve_a, curve_b = a.run(100), b.run(100)

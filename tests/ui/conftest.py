@@ -10,7 +10,7 @@ from helpers import ScriptedDialogs
 from PySide6.QtCore import QSettings
 
 from charnames_gui.core.training import TrainConfig
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.main_window import MainWindow
 
 STEPS = 400_000  # long enough that a run never ends by itself during a test
 
@@ -18,7 +18,7 @@ STEPS = 400_000  # long enough that a run never ends by itself during a test
 @pytest.fixture(autouse=True)
 def normal_text_size(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """A test that zooms leaves the next one the application's normal font."""
-    from charnames_gui.ui.zoom import base_font
+    from charnames_gui.ui.window.zoom import base_font
 
     base_font()  # read before any test zooms
     yield

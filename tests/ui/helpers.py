@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from charnames_gui.ui.dialogs import SaveChoice
+from charnames_gui.ui.window.dialogs import SaveChoice
 
 
 @dataclass

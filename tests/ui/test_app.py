@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from charnames_gui import app
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.main_window import MainWindow
 
 
 def test_first_window_then_the_main_window_in_its_place(

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from charnames_gui.ui.controller import LOAD_IN_BACKGROUND_BYTES
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.main_window import MainWindow
 
 
 def big_names_file(folder: Path, n_names: int = 300_000) -> Path:

@@ -13,14 +13,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from charnames_gui.core.projection import pca_basis
-from charnames_gui.ui.embedding_view import (
+from charnames_gui.ui.views.embedding_view import (
     EMPTY_HINT,
     MODE_DIMENSIONS,
     MODE_PCA,
     NOT_FINITE_HINT,
     EmbeddingView,
 )
-from charnames_gui.ui.plot_style import EXPORT_WIDTH
+from charnames_gui.ui.window.plot_style import EXPORT_WIDTH
 
 ITOS = tuple(".abcdefghijklmnopqrstuvwxyz")
 

@@ -17,10 +17,10 @@ from charnames_gui.core.presets import PRESETS
 from charnames_gui.core.runs import RunRecord, RunStore
 from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.controller import TrainingState
-from charnames_gui.ui.dialogs import int_dialog
 from charnames_gui.ui.experiments import MAX_REPEATS
-from charnames_gui.ui.main_window import MainWindow
-from charnames_gui.ui.runs_table_model import COLUMN_INDEX
+from charnames_gui.ui.views.runs_table_model import COLUMN_INDEX
+from charnames_gui.ui.window.dialogs import int_dialog
+from charnames_gui.ui.window.main_window import MainWindow
 
 
 def stored(win: MainWindow, timeout: float = 5.0) -> list[RunRecord]:

@@ -10,8 +10,8 @@ from helpers import ScriptedDialogs
 from PySide6.QtCore import QSettings
 
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.ui import exports
-from charnames_gui.ui.exports import LOSS_PNG, RUNS_CSV, export_file, with_suffix
+from charnames_gui.ui.window import exports
+from charnames_gui.ui.window.exports import LOSS_PNG, RUNS_CSV, export_file, with_suffix
 
 
 class RecordingDialogs(ScriptedDialogs):

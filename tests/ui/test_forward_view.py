@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QToolTip, QWidget
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.forward import inspect_forward
 from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.ui.forward_view import ForwardView
-from charnames_gui.ui.sampling_panel import SamplingPanel
+from charnames_gui.ui.views.forward_view import ForwardView
+from charnames_gui.ui.views.sampling_panel import SamplingPanel
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from charnames_gui.ui.frame_clock import FrameClock, LiveView
+from charnames_gui.ui.window.frame_clock import FrameClock, LiveView
 
 
 class FakeTime:

@@ -7,8 +7,8 @@ from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 
 from charnames_gui.guide_text import LECTURE_URL, STEPS, guide_markdown
-from charnames_gui.ui.guide import GuideDialog, ShortcutsDialog, guide_html
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.guide import GuideDialog, ShortcutsDialog, guide_html
+from charnames_gui.ui.window.main_window import MainWindow
 
 
 def test_guide_follows_the_lecture_in_order() -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.hidden_stats import example_sample, hidden_stats
 from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.ui.hidden_layer_view import SHOWN_EXAMPLES, HiddenLayerView
+from charnames_gui.ui.views.hidden_layer_view import SHOWN_EXAMPLES, HiddenLayerView
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.main_window import MainWindow
 
 SCREENS = [(1024, 600), (1024, 700), (1280, 720), (1280, 800), (1920, 1080)]
 ZOOMS = [1.0, 2.0]

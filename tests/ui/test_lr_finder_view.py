@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from charnames_gui.core.events import SweepPoints
-from charnames_gui.ui.lr_finder_view import LrFinderView, round_lr
+from charnames_gui.ui.views.lr_finder_view import LrFinderView, round_lr
 
 
 def sweep(n: int = 200) -> list[tuple[float, float]]:

@@ -15,8 +15,8 @@ from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.model import MLP
 from charnames_gui.core.training import Trainer
 from charnames_gui.ui.controller import TrainingState
-from charnames_gui.ui.dialogs import SaveChoice
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.dialogs import SaveChoice
+from charnames_gui.ui.window.main_window import MainWindow
 
 
 def _train_until(qtbot, win: MainWindow, steps: int) -> None:  # type: ignore[no-untyped-def]

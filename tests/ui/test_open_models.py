@@ -19,7 +19,7 @@ from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED
 from charnames_gui.core.training import TrainConfig, Trainer
 from charnames_gui.ui.controller import TrainingState
-from charnames_gui.ui.dialogs import SaveChoice
+from charnames_gui.ui.window.dialogs import SaveChoice
 
 WORDS_27 = [*SMALL_WORDS, "jack", "kai", "quinn", "xavier"]
 

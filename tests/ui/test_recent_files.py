@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu
 
-from charnames_gui.ui.recent_files import MAX_RECENT, RecentFiles
+from charnames_gui.ui.window.recent_files import MAX_RECENT, RecentFiles
 
 
 def test_recent_files_most_recent_first_and_bounded(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -18,8 +18,8 @@ from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, RunStore
 from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.run_history import RunHistory
-from charnames_gui.ui.runs_table_model import BEST_ROLE, COLUMN_INDEX, GROUP_ROLE, RECORD_ROLE
-from charnames_gui.ui.runs_view import RunsView, run_colour
+from charnames_gui.ui.views.runs_table_model import BEST_ROLE, COLUMN_INDEX, GROUP_ROLE, RECORD_ROLE
+from charnames_gui.ui.views.runs_view import RunsView, run_colour
 
 WAIT = 20_000  # ms: generous on a shared machine; nothing here measures time
 

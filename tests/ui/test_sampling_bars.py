@@ -8,7 +8,7 @@ import string
 import numpy as np
 import pytest
 
-from charnames_gui.ui.sampling_bars import ContextWindow, ProbabilityBars, _round_up
+from charnames_gui.ui.views.sampling_bars import ContextWindow, ProbabilityBars, _round_up
 
 ITOS = (".", *string.ascii_lowercase)
 

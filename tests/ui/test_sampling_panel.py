@@ -32,8 +32,8 @@ from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, MAX_NAME_LENGTH, Sampler
 from charnames_gui.core.session import ShownStep
 from charnames_gui.core.training import TrainConfig, Trainer
-from charnames_gui.ui.sampling_bars import FORCED_COLOR, SAMPLED_COLOR
-from charnames_gui.ui.sampling_panel import NO_MODEL, UNTRAINED_NOTE, SamplingPanel
+from charnames_gui.ui.views.sampling_bars import FORCED_COLOR, SAMPLED_COLOR
+from charnames_gui.ui.views.sampling_panel import NO_MODEL, UNTRAINED_NOTE, SamplingPanel
 
 
 @contextlib.contextmanager

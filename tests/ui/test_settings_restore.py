@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 
 from charnames_gui.core.model import ModelConfig
 from charnames_gui.core.training import TrainConfig
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.main_window import MainWindow
 
 GOOD_MODEL = {"block_size": 4, "n_embd": 12, "n_hidden": 150, "vocab_size": 27}
 GOOD_TRAIN = TrainConfig(lr=0.05, steps=1234, lr_decay_at=600).to_dict()

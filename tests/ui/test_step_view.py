@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from charnames_gui.core.model import MLP
 from charnames_gui.core.training import Trainer
 from charnames_gui.ui.controller import TrainingState
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.main_window import MainWindow
 
 
 def test_the_one_step_button_trains_the_runs_next_step_and_shows_it(

@@ -6,7 +6,7 @@ import math
 
 from charnames_gui.core.events import Progress
 from charnames_gui.ui.controller import TrainingState
-from charnames_gui.ui.training_controls import TrainingControls, format_duration
+from charnames_gui.ui.views.training_controls import TrainingControls, format_duration
 
 
 def test_progress_shows_the_step_count_and_the_figures(qtbot) -> None:  # type: ignore[no-untyped-def]

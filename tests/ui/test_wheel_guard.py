@@ -6,7 +6,7 @@ from helpers import wheel_down
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
-from charnames_gui.ui.wheel_guard import guard_fields
+from charnames_gui.ui.window.wheel_guard import guard_fields
 
 
 def test_the_wheel_scrolls_the_panel_not_an_unfocused_field(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
-from charnames_gui.ui.main_window import MainWindow
-from charnames_gui.ui.zoom import MAX_ZOOM, MIN_ZOOM, base_point_size
+from charnames_gui.ui.window.main_window import MainWindow
+from charnames_gui.ui.window.zoom import MAX_ZOOM, MIN_ZOOM, base_point_size
 
 
 def _point_size() -> float:
@@ -58,6 +58,13 @@ def test_zoom_scales_the_plots_text_and_markers(qtbot, window: MainWindow) -> No
     assert window.embedding_view.labels.opts["size"] == 2 * size_before
     lr_axis = window.lr_finder.plot_widget.getPlotItem().getAxis("bottom")
     assert lr_axis.style["tickFont"].pointSizeF() == pytest.approx(2 * tick_before)
+    from charnames_gui.ui.views.sampling_bars import ProbabilityBars
+
+    bars = window.sampling_panel.findChild(ProbabilityBars)
+    bar_labels = bars.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF()
+    window.zoom.reset()
+    QApplication.processEvents()
+    assert bar_labels > 1.5 * bars.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF()
 
 
 def test_zoom_is_kept_in_the_settings(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ in dev/test, or new) and the scoring of a name the learner types."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -42,7 +43,7 @@ MARK_TIPS = {
 GeneratedName = CompletedName  # one entry of the list: a whole name, as drawn
 
 
-def mark_for(name: str, which: dict[str, str] | None) -> str:
+def mark_for(name: str, which: Mapping[str, str] | None) -> str:
     """'train', 'dev/test', 'new', or 'dataset unknown' when `which` (word -> split) is None."""
     if which is None:
         return UNKNOWN
@@ -80,7 +81,7 @@ class GeneratedNames(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._entries: list[GeneratedName] = []
-        self._which: dict[str, str] | None = None
+        self._which: Mapping[str, str] | None = None
 
         self._summary = QLabel()
         self._summary.setAccessibleName("Generated names summary")
@@ -133,7 +134,7 @@ class GeneratedNames(QWidget):
         self._table.setRowCount(0)
         self._update_summary()
 
-    def set_split(self, which: dict[str, str] | None) -> None:
+    def set_split(self, which: Mapping[str, str] | None) -> None:
         """word -> 'train' | 'dev' | 'test', or None when the dataset is unknown."""
         self._which = which
         for row, entry in enumerate(self._entries):

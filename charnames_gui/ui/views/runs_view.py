@@ -44,7 +44,7 @@ from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, write_runs_csv
 from charnames_gui.ui.run_history import RunHistory
-from charnames_gui.ui.runs_table_model import (
+from charnames_gui.ui.views.runs_table_model import (
     COLUMN_INDEX,
     COLUMNS,
     GROUP_ROLE,

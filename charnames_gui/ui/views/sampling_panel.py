@@ -19,7 +19,7 @@ The session samples from its own copy of the weights, never from tensors a train
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -70,14 +70,14 @@ from charnames_gui.core.session import (
     SessionState,
     ShownStep,
 )
-from charnames_gui.ui.name_list import GeneratedNames, ScoreBox, mark_for
-from charnames_gui.ui.sampling_bars import (
+from charnames_gui.ui.views.name_list import GeneratedNames, ScoreBox, mark_for
+from charnames_gui.ui.views.sampling_bars import (
     FORCED_COLOR,
     SAMPLED_COLOR,
     ContextWindow,
     ProbabilityBars,
 )
-from charnames_gui.ui.zoom import text_scale
+from charnames_gui.ui.window.zoom import text_scale
 
 SAMPLE_BATCH = 20  # the lecture's last cell: for _ in range(20)
 NO_MODEL = (
@@ -104,7 +104,7 @@ class SamplingPanel(QWidget):
         super().__init__(parent)
         self._session: SamplingSession | None = None
         self._seed = DEFAULT_SAMPLE_SEED
-        self._which: dict[str, str] | None = None
+        self._which: Mapping[str, str] | None = None
         self._emitted: list[int] | None = None
         self._error = ""  # the last sampling error shown (non-finite weights, ...)
         self._hold = 0  # auto-play ticks left to show a finished name before the next one

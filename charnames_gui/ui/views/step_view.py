@@ -14,7 +14,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from charnames_gui.core.events import OneStep
-from charnames_gui.ui.sampling_bars import display_char, format_probability
+from charnames_gui.ui.views.sampling_bars import display_char, format_probability
 
 MOVES_SHOWN = 5  # characters listed under "the bars moved"
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea
 
-from charnames_gui.ui.zoom import PRESENTATION_ZOOM, Zoom
+from charnames_gui.ui.window.zoom import PRESENTATION_ZOOM, Zoom
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.core.events import SweepPoints
 from charnames_gui.core.training import MAX_LR, moving_average, sweep_window
-from charnames_gui.ui.legend_row import LegendEntry, LegendRow
-from charnames_gui.ui.plot_style import cache_axes, scale_plot_text
-from charnames_gui.ui.zoom import text_scale
+from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
+from charnames_gui.ui.window.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.window.zoom import text_scale
 
 RAW_COLOUR = QColor(70, 110, 180, 110)
 SMOOTH_COLOUR = QColor(30, 70, 160)

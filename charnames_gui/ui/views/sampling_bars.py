@@ -18,8 +18,8 @@ from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
 from charnames_gui.core.display import display_char, format_probability
-from charnames_gui.ui.plot_style import cache_axes
-from charnames_gui.ui.zoom import text_scale
+from charnames_gui.ui.window.plot_style import cache_axes
+from charnames_gui.ui.window.zoom import text_scale
 
 # Colours readable on white and distinguishable for the common colour-vision deficiencies.
 BAR_COLOR = QColor("#4c72b0")  # every character
@@ -83,7 +83,7 @@ class ProbabilityBars(pg.PlotWidget):
         # What the axes show, so that they are redrawn only when it changes: an axis with new
         # ticks or a new range is drawn afresh (~10 ms for the 27 labels and the grid).
         self._shown_ticks: list[tuple[int, str]] | None = None
-        self._shown_point_size = 0
+        self._shown_point_size = 0.0
         self._shown_ranges: tuple[float, int] | None = None
         self._scale = 0.0  # the zoom the text was last sized for (0: not yet)
 
@@ -155,7 +155,7 @@ class ProbabilityBars(pg.PlotWidget):
         value_font = QFont(font)
         value_font.setBold(True)
         self._value.setFont(value_font)
-        self._shown_point_size = 0  # the tick labels and the axis height, sized again
+        self._shown_point_size = 0.0  # the tick labels and the axis height, sized again
         self._label_rows = 0
         self._update_ticks()
         self._fit_left_title()

@@ -26,8 +26,10 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
+    QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -47,11 +49,20 @@ from charnames_gui.core.runs import RunRecord, default_runs_path
 from charnames_gui.core.stats import SeedStats
 from charnames_gui.guide_text import LECTURE_URL
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
-from charnames_gui.ui.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
-from charnames_gui.ui.dock_layout import DockLayout, DockRoles
-from charnames_gui.ui.embedding_view import EmbeddingView
 from charnames_gui.ui.experiments import MAX_REPEATS, Experiments
-from charnames_gui.ui.exports import (
+from charnames_gui.ui.run_history import RunHistory
+from charnames_gui.ui.views.embedding_view import EmbeddingView
+from charnames_gui.ui.views.forward_view import ForwardView
+from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
+from charnames_gui.ui.views.hyperparameters import HyperparameterPanel
+from charnames_gui.ui.views.loss_plot import LossPlot, OverlayCurve
+from charnames_gui.ui.views.lr_finder_view import SWEEP_STEPS, LrFinderView
+from charnames_gui.ui.views.runs_view import RunsView, run_colour
+from charnames_gui.ui.views.sampling_panel import SamplingPanel
+from charnames_gui.ui.views.training_controls import TrainingControls
+from charnames_gui.ui.window.dialogs import DATASET_FILTER, MODEL_FILTER, Dialogs, SaveChoice
+from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
+from charnames_gui.ui.window.exports import (
     EMBEDDING_PNG,
     LOSS_PNG,
     LOSSES_CSV,
@@ -61,29 +72,20 @@ from charnames_gui.ui.exports import (
     ExportKind,
     export_file,
 )
-from charnames_gui.ui.forward_view import ForwardView
-from charnames_gui.ui.frame_clock import FrameClock, LiveView
-from charnames_gui.ui.guide import (
+from charnames_gui.ui.window.frame_clock import FrameClock, LiveView
+from charnames_gui.ui.window.guide import (
     PANEL_KEYS,
     GuideDialog,
     LinkDialog,
     ShortcutsDialog,
     action_shortcuts,
 )
-from charnames_gui.ui.hidden_layer_view import HiddenLayerView
-from charnames_gui.ui.hyperparameters import HyperparameterPanel
-from charnames_gui.ui.loss_plot import LossPlot, OverlayCurve
-from charnames_gui.ui.lr_finder_view import SWEEP_STEPS, LrFinderView
-from charnames_gui.ui.menus import build_menus
-from charnames_gui.ui.presentation import Presentation
-from charnames_gui.ui.recent_files import RecentFiles
-from charnames_gui.ui.run_history import RunHistory
-from charnames_gui.ui.runs_view import RunsView, run_colour
-from charnames_gui.ui.sampling_panel import SamplingPanel
-from charnames_gui.ui.training_controls import TrainingControls
-from charnames_gui.ui.wheel_guard import guard_fields
-from charnames_gui.ui.window_layout import PanelScroll
-from charnames_gui.ui.zoom import Zoom
+from charnames_gui.ui.window.menus import build_menus
+from charnames_gui.ui.window.presentation import Presentation
+from charnames_gui.ui.window.recent_files import RecentFiles
+from charnames_gui.ui.window.wheel_guard import guard_fields
+from charnames_gui.ui.window.window_layout import PanelScroll
+from charnames_gui.ui.window.zoom import Zoom
 
 APP_NAME = "Charnames"
 
@@ -827,13 +829,18 @@ class MainWindow(QMainWindow):
         GuideDialog(self).exec()
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        """Every shortcut of the window: its actions' (so the list stays true) and the keys
-        the panels handle themselves."""
-        actions = [a for a in self.actions() if a.isEnabled() or a is self.stop_action]
+        """Every shortcut of the window, read from what defines it (so the list stays
+        true): the actions, the buttons with a key of their own, and the keys the panels
+        handle themselves."""
+        actions = [a for a in self.actions() if a is not self.leave_presentation_action]
         actions += [a for a in self.findChildren(QAction) if a not in actions
                     and a.shortcutContext() != Qt.ShortcutContext.WidgetShortcut
                     and a is not self.leave_presentation_action]  # fmt: skip
         rows = action_shortcuts(actions)
+        for button in self.findChildren(QAbstractButton):
+            keys = button.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys and not button.text().startswith("&"):
+                rows.append((keys, button.text().replace("&", "")))
         rows.append(("Esc", "Leave presentation mode"))
         return rows + list(PANEL_KEYS)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 
-from charnames_gui.ui.window_layout import PanelScroll, default_dock_sizes
+from charnames_gui.ui.window.window_layout import PanelScroll, default_dock_sizes
 
 Area = Qt.DockWidgetArea
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
 from charnames_gui.core.runs import RunRecord
 from charnames_gui.core.stats import SeedStats, seed_stats
-from charnames_gui.ui.training_controls import format_duration
+from charnames_gui.ui.views.training_controls import format_duration
 
 SORT_ROLE = Qt.ItemDataRole.UserRole  # numbers for numeric columns, folded text otherwise
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's RunRecord (any column); None on a group

@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-from charnames_gui.ui.recent_files import RecentFiles
+from charnames_gui.ui.window.recent_files import RecentFiles
 
 if TYPE_CHECKING:
-    from charnames_gui.ui.main_window import MainWindow
+    from charnames_gui.ui.window.main_window import MainWindow
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | Qt.Key | str | None
 

@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.guide_text import NOTEBOOK_SECTION, STEPS
-from charnames_gui.ui.dialogs import fit_to_screen
+from charnames_gui.ui.window.dialogs import fit_to_screen
 
 # Keys handled by the panels themselves rather than by an action (sampling, runs table)
 PANEL_KEYS: tuple[tuple[str, str], ...] = (
+    ("Right / Left (Sampling panel)", "Step / Back, while the sampling panel has focus"),
     ("Tab / Shift+Tab", "Move between fields and buttons"),
     ("Up / Down, Page Up / Page Down", "Change the number in a field"),
     ("Delete (Runs table)", "Delete the selected runs"),

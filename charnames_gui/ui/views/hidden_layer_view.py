@@ -34,7 +34,7 @@ from charnames_gui.core.hidden_stats import (
     hidden_stats,
 )
 from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig
-from charnames_gui.ui.plot_style import cache_axes
+from charnames_gui.ui.window.plot_style import cache_axes
 
 if TYPE_CHECKING:
     import torch

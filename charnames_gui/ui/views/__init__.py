@@ -1,0 +1,1 @@
+"""Views: widgets that render state and emit intent (no training maths here)."""

@@ -1,0 +1,1 @@
+"""The main window and what only it uses: menus, docks, zoom, exports, dialogs."""
