@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.ui.sampling_panel import SamplingPanel
-from charnames_gui.ui.zoom import Zoom, base_point_size
+from charnames_gui.ui.views.sampling_panel import SamplingPanel
+from charnames_gui.ui.window.zoom import Zoom, base_point_size
 
 
 def _settle() -> None:
