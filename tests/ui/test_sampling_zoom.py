@@ -138,3 +138,13 @@ def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:  # ty
             parent = parent.parentWidget()
         assert visible.size() == button.size(), f"{button.text()} is not fully in view"
         assert isinstance(button, QToolButton)
+
+
+def test_the_name_tables_rows_follow_the_zoom(qtbot, small_words, zoom) -> None:  # type: ignore[no-untyped-def]
+    panel = _panel(qtbot, small_words, (700, 560))
+    names = panel.name_list
+    before = names.row_height()
+    assert before >= names.fontMetrics().height()  # a row holds a line of text
+    zoom.set_factor(2.0)
+    qtbot.waitUntil(lambda: names.row_height() > 1.6 * before)
+    assert names.row_height() >= names.fontMetrics().height()
