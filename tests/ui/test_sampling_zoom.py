@@ -148,3 +148,29 @@ def test_the_name_tables_rows_follow_the_zoom(qtbot, small_words, zoom) -> None:
     zoom.set_factor(2.0)
     qtbot.waitUntil(lambda: names.row_height() > 1.6 * before)
     assert names.row_height() >= names.fontMetrics().height()
+
+
+@pytest.mark.parametrize("factor", [1.0, 2.0])
+@pytest.mark.parametrize("screen", [(1024, 600), (1280, 720), (1920, 1080)], ids=str)
+def test_in_the_window_nothing_of_the_chart_overlaps(qtbot, make_window, screen, factor) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.zoom.set_factor(factor)
+    window.resize(*screen)
+    _settle()
+    window.reset_layout()
+    _settle()
+    window.sampling_dock.raise_()
+    panel = window.sampling_panel
+    qtbot.waitUntil(lambda: panel.session is not None)
+    panel.finish_name()
+    _settle()
+    bars = panel.bars
+    title = _rect_in(bars, panel, bars.axis_title_rect())
+    assert QRectF(bars.rect()).contains(bars.axis_title_rect())
+    assert bars.axis_title_rect().top() >= bars.tick_text_bottom() - 1
+    pieces = [panel.notice, panel.context_window, bars, panel.legend, *panel.step_buttons()]
+    shown = [_rect_in(w, panel) for w in pieces if w.isVisible()]
+    assert not title.intersects(_rect_in(panel.legend, panel))
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            assert not a.intersects(b), (a, b)

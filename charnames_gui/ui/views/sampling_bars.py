@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
@@ -31,6 +31,7 @@ TICK_POINT_SIZES = (11, 10, 9)  # tick label fonts at 100% zoom, largest first
 LEFT_AXIS_WIDTH = 48  # pixels at 100% zoom: "0.25" and the title "probability"
 LEFT_TITLE = "probability"
 MIN_DATA_LINES = 3  # the bars keep at least this many text lines of height
+PREFERRED_DATA_LINES = 6  # asked for in the size hint; more when there is room
 
 
 def _round_up(value: float) -> float:
@@ -171,6 +172,12 @@ class ProbabilityBars(pg.PlotWidget):
 
     def left_title(self) -> str:
         return str(self.getPlotItem().getAxis("left").labelText)
+
+    def sizeHint(self) -> QSize:
+        """A few lines more than the minimum (pyqtgraph asks for 480 px): the panel's rows
+        below the chart are not pushed out of a dock that follows the hint."""
+        lines = PREFERRED_DATA_LINES * self.fontMetrics().lineSpacing()
+        return QSize(super().sizeHint().width(), self.minimumHeight() + lines)
 
     def axis_title_rect(self) -> QRectF:
         """Where "next character" is drawn, in widget coordinates."""
