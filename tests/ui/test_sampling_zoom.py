@@ -8,10 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, QRectF, QSettings
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.ui.views.sampling_bars import TICK_POINT_SIZES
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.window.zoom import Zoom, base_point_size
 
@@ -71,7 +73,10 @@ def test_every_text_of_the_panel_follows_the_zoom(qtbot, small_words, zoom) -> N
     qtbot.waitUntil(lambda: window.box_point_size() > 1.5 * before["context characters"])
     after = sizes()
     for what, size in before.items():
-        assert after[what] == pytest.approx(2 * size, rel=0.1), what
+        if what == "tick labels":  # the largest of TICK_POINT_SIZES that fits, zoomed
+            assert after[what] / 2 in TICK_POINT_SIZES and size in TICK_POINT_SIZES
+        else:
+            assert after[what] == pytest.approx(2 * size, rel=0.1), what
     assert panel.notice.font().pointSizeF() == pytest.approx(2 * base_point_size())
     zoom.set_factor(1.0)
     qtbot.waitUntil(lambda: window.box_point_size() == before["context characters"])
@@ -174,3 +179,23 @@ def test_in_the_window_nothing_of_the_chart_overlaps(qtbot, make_window, screen,
     for i, a in enumerate(shown):
         for b in shown[i + 1 :]:
             assert not a.intersects(b), (a, b)
+
+
+@pytest.mark.parametrize("factor", [1.0, 2.0])
+def test_one_row_of_tick_labels_whenever_one_fits(qtbot, small_words, zoom, factor) -> None:  # type: ignore[no-untyped-def]
+    """A smaller font on one row beats two rows: the second row would take a line of bars."""
+    zoom.set_factor(factor)
+    panel = _panel(qtbot, small_words, (1000, 500))
+    bars = panel.bars
+    font = QFont(bars.font())
+    font.setPointSizeF(min(TICK_POINT_SIZES) * factor)
+    widest = max(QFontMetrics(font).horizontalAdvance(c) for c in bars.tick_labels()) + 2
+    per_bar = bars.getPlotItem().vb.width() / len(bars.tick_labels())
+    assert widest <= per_bar  # (this panel is wide enough for one row)
+    assert bars.label_rows() == 1
+    assert bars.shown_tick_labels() == bars.tick_labels()  # every bar labelled
+    bars.setFixedWidth(round(bars.width() * 0.5))  # too narrow for one row at any size
+    qtbot.waitUntil(lambda: bars.getPlotItem().vb.width() < per_bar * len(bars.tick_labels()) * 0.6)
+    assert widest > bars.getPlotItem().vb.width() / len(bars.tick_labels())
+    assert bars.label_rows() == 2
+    assert bars.shown_tick_labels() == bars.tick_labels()  # still every bar, staggered

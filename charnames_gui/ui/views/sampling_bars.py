@@ -8,6 +8,7 @@ character instead.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -193,6 +194,10 @@ class ProbabilityBars(pg.PlotWidget):
             top + axis.style["tickTextOffset"][1] + max(self._label_rows, 1) * metrics.lineSpacing()
         )
 
+    def label_rows(self) -> int:
+        """The rows of tick labels: 1, or 2 (staggered) when one row does not fit."""
+        return self._label_rows
+
     def tick_point_size(self) -> float:
         return self._tick_font.pointSizeF()
 
@@ -326,11 +331,12 @@ class ProbabilityBars(pg.PlotWidget):
             return
         per_bar = max(self.getPlotItem().vb.width(), 1.0) / n
         scale = self._scale or 1.0
-        for point_size in TICK_POINT_SIZES:  # the largest font that labels every bar
+        # The largest font that labels every bar on one row; else on two rows (a line less
+        # for the bars); else every k-th label at the smallest font.
+        for rows, point_size in itertools.product((1, 2), TICK_POINT_SIZES):
             self._tick_font.setPointSizeF(point_size * scale)
             metrics = QFontMetrics(self._tick_font)
             label_width = max(metrics.horizontalAdvance(label) for label in self._labels) + 2
-            rows = 1 if label_width <= per_bar else 2
             stride = max(1, math.ceil(label_width / (rows * per_bar)))
             if stride == 1:
                 break
