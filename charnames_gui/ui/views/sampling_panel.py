@@ -298,7 +298,7 @@ class SamplingPanel(QWidget):
         settings.addWidget(self._instead)
 
         stepper = QWidget()
-        stepper_layout = QVBoxLayout(stepper)
+        stepper_layout = self._stepper_layout = QVBoxLayout(stepper)
         stepper_layout.setContentsMargins(0, 0, 0, 0)
         stepper_layout.setSpacing(4)
         stepper_layout.addWidget(self._notice)
@@ -423,7 +423,7 @@ class SamplingPanel(QWidget):
         for each word-wrapped text (the note, the NLL line); wrapped onto three lines (a
         narrow dock, large text), they would be laid over the chart and its legend. With the
         minimum at the wrapped height, the dock scrolls instead."""
-        layout = self._stepper.layout()
+        layout = self._stepper_layout
         if self._splitter.orientation() == Qt.Orientation.Vertical:
             width = self._splitter.width()
         else:
