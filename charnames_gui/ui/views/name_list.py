@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -69,6 +69,22 @@ def _read_only(text: str, align_right: bool = False) -> QTableWidgetItem:
     return item
 
 
+class _Table(QTableWidget):
+    """A table whose rows are as tall as a line of its text, at every zoom."""
+
+    def __init__(self, rows: int, columns: int) -> None:
+        super().__init__(rows, columns)
+        self._fit_rows()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+
+
 class GeneratedNames(QWidget):
     """A table of the names generated so far, with their mark and negative log-likelihood.
 
@@ -89,10 +105,9 @@ class GeneratedNames(QWidget):
             "How many generated names are copies of training names, real names the model "
             "never saw (dev/test), or new. Many exact training names suggests memorising."
         )
-        self._table = QTableWidget(0, len(self.COLUMNS))
+        self._table = _Table(0, len(self.COLUMNS))
         self._table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self._table.verticalHeader().setVisible(False)
-        self._table.verticalHeader().setDefaultSectionSize(22)
         self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self._table.setWordWrap(False)
@@ -158,6 +173,10 @@ class GeneratedNames(QWidget):
         """The tooltip of the name in `row`: the whole name, and how it came."""
         item = self._table.item(row, 0)
         return item.toolTip() if item is not None else ""
+
+    def row_height(self) -> int:
+        """The height of a row of the table, in pixels (it follows the zoom)."""
+        return self._table.verticalHeader().defaultSectionSize()
 
     def elide_mode(self) -> Qt.TextElideMode:
         return self._table.textElideMode()
@@ -259,10 +278,9 @@ class ScoreBox(QWidget):
         self._result.setAccessibleName("Score of the name")
         self._result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self._table = QTableWidget(0, len(self.COLUMNS))
+        self._table = _Table(0, len(self.COLUMNS))
         self._table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self._table.verticalHeader().setVisible(False)
-        self._table.verticalHeader().setDefaultSectionSize(22)
         self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self._table.setWordWrap(False)
         self._table.setTextElideMode(Qt.TextElideMode.ElideLeft)  # a long context keeps its end

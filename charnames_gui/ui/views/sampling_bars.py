@@ -8,12 +8,13 @@ character instead.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
@@ -29,7 +30,9 @@ FORCED_COLOR = QColor("#8e44ad")  # the character the learner chose instead
 AXIS_COLOR = QColor("#333333")
 TICK_POINT_SIZES = (11, 10, 9)  # tick label fonts at 100% zoom, largest first
 LEFT_AXIS_WIDTH = 48  # pixels at 100% zoom: "0.25" and the title "probability"
+LEFT_TITLE = "probability"
 MIN_DATA_LINES = 3  # the bars keep at least this many text lines of height
+PREFERRED_DATA_LINES = 6  # asked for in the size hint; more when there is room
 
 
 def _round_up(value: float) -> float:
@@ -92,7 +95,7 @@ class ProbabilityBars(pg.PlotWidget):
         plot.hideButtons()
         plot.setMouseEnabled(x=False, y=False)  # a click chooses a character, it never pans
         plot.showGrid(y=True, alpha=0.25)
-        plot.setLabel("left", "probability")
+        plot.setLabel("left", LEFT_TITLE)
         plot.setLabel("bottom", "next character")
         self._tick_font = QFont()
         self._tick_font.setPointSize(TICK_POINT_SIZES[0])
@@ -122,6 +125,7 @@ class ProbabilityBars(pg.PlotWidget):
         )
         self.setAccessibleName("Next-character probabilities")
         plot.vb.sigResized.connect(self._update_ticks)  # labels per bar depend on the width
+        plot.vb.sigResized.connect(self._fit_left_title)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.scene().sigMouseMoved.connect(self._on_hover)
         self._scale_text()
@@ -156,6 +160,25 @@ class ProbabilityBars(pg.PlotWidget):
         self._shown_point_size = 0.0  # the tick labels and the axis height, sized again
         self._label_rows = 0
         self._update_ticks()
+        self._fit_left_title()
+
+    def _fit_left_title(self, *_: object) -> None:
+        """ "probability" up the left axis when the chart is tall enough for it, else "p"
+        (a short chart on a small screen would cut the word)."""
+        axis = self.getPlotItem().getAxis("left")
+        word = QFontMetrics(self.font()).horizontalAdvance(LEFT_TITLE) + 8
+        title = LEFT_TITLE if self.getPlotItem().vb.height() >= word else "p"
+        if axis.labelText != title:
+            axis.setLabel(title, **axis.labelStyle)
+
+    def left_title(self) -> str:
+        return str(self.getPlotItem().getAxis("left").labelText)
+
+    def sizeHint(self) -> QSize:
+        """A few lines more than the minimum (pyqtgraph asks for 480 px): the panel's rows
+        below the chart are not pushed out of a dock that follows the hint."""
+        lines = PREFERRED_DATA_LINES * self.fontMetrics().lineSpacing()
+        return QSize(super().sizeHint().width(), self.minimumHeight() + lines)
 
     def axis_title_rect(self) -> QRectF:
         """Where "next character" is drawn, in widget coordinates."""
@@ -170,6 +193,10 @@ class ProbabilityBars(pg.PlotWidget):
         return (
             top + axis.style["tickTextOffset"][1] + max(self._label_rows, 1) * metrics.lineSpacing()
         )
+
+    def label_rows(self) -> int:
+        """The rows of tick labels: 1, or 2 (staggered) when one row does not fit."""
+        return self._label_rows
 
     def tick_point_size(self) -> float:
         return self._tick_font.pointSizeF()
@@ -304,11 +331,12 @@ class ProbabilityBars(pg.PlotWidget):
             return
         per_bar = max(self.getPlotItem().vb.width(), 1.0) / n
         scale = self._scale or 1.0
-        for point_size in TICK_POINT_SIZES:  # the largest font that labels every bar
+        # The largest font that labels every bar on one row; else on two rows (a line less
+        # for the bars); else every k-th label at the smallest font.
+        for rows, point_size in itertools.product((1, 2), TICK_POINT_SIZES):
             self._tick_font.setPointSizeF(point_size * scale)
             metrics = QFontMetrics(self._tick_font)
             label_width = max(metrics.horizontalAdvance(label) for label in self._labels) + 2
-            rows = 1 if label_width <= per_bar else 2
             stride = max(1, math.ceil(label_width / (rows * per_bar)))
             if stride == 1:
                 break

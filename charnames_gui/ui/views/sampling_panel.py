@@ -240,8 +240,12 @@ class SamplingPanel(QWidget):
         self._speed.setToolTip("Auto-play speed: characters drawn per second.")
         self._speed.valueChanged.connect(self._set_speed)
         buttons = QHBoxLayout()
-        for action in (self.step_action, self.finish_action, self.back_action, self.new_action):
-            buttons.addWidget(self._tool_button(action))
+        self._step_buttons = [
+            self._tool_button(action)
+            for action in (self.step_action, self.finish_action, self.back_action, self.new_action)
+        ]
+        for button in self._step_buttons:
+            buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self._tool_button(self.play_action))
         buttons.addWidget(self._speed)
@@ -294,7 +298,7 @@ class SamplingPanel(QWidget):
         settings.addWidget(self._instead)
 
         stepper = QWidget()
-        stepper_layout = QVBoxLayout(stepper)
+        stepper_layout = self._stepper_layout = QVBoxLayout(stepper)
         stepper_layout.setContentsMargins(0, 0, 0, 0)
         stepper_layout.setSpacing(4)
         stepper_layout.addWidget(self._notice)
@@ -374,6 +378,7 @@ class SamplingPanel(QWidget):
         if event.type() == QEvent.Type.FontChange:  # the zoom changed
             self._fit_fields()
             self._render_name()
+            QTimer.singleShot(0, self, self._fit_stepper)  # once the texts have their size
 
     def _add_arrow_keys(self) -> None:
         """Right and Left step and take back while the panel (or a child) has focus: window
@@ -411,6 +416,21 @@ class SamplingPanel(QWidget):
             self._splitter.setOrientation(orientation)
             total = self._splitter.width() if wide else self._splitter.height()
             self._splitter.setSizes([int(total * 0.58), int(total * 0.42)])
+        self._fit_stepper()
+
+    def _fit_stepper(self) -> None:
+        """The stepper's minimum height at its width. Its minimum by itself counts one line
+        for each word-wrapped text (the note, the NLL line); wrapped onto three lines (a
+        narrow dock, large text), they would be laid over the chart and its legend. With the
+        minimum at the wrapped height, the dock scrolls instead."""
+        layout = self._stepper_layout
+        if self._splitter.orientation() == Qt.Orientation.Vertical:
+            width = self._splitter.width()
+        else:
+            width = self._splitter.sizes()[0]
+        need = layout.minimumHeightForWidth(width) if layout.hasHeightForWidth() else 0
+        if width > 0 and need != self._stepper.minimumHeight():
+            self._stepper.setMinimumHeight(need)
 
     def set_model(
         self,
@@ -426,7 +446,7 @@ class SamplingPanel(QWidget):
             sampler = Sampler(config, weights, vocab)
         except CharnamesError as exc:
             self.clear_model()
-            self._notice.setText(f"Cannot sample from this model: {exc}")
+            self._set_notice(f"Cannot sample from this model: {exc}")
             return
         session = self._session
         if session is None:
@@ -459,8 +479,7 @@ class SamplingPanel(QWidget):
         self._error = ""
         for control in self._model_controls:
             control.setEnabled(False)
-        self._notice.setText(NO_MODEL)
-        self._notice.setVisible(True)
+        self._set_notice(NO_MODEL)
         self._bars.clear_bars()
         self._bars.setVisible(False)  # an empty chart would only be noise
         self._legend.setVisible(False)
@@ -564,8 +583,7 @@ class SamplingPanel(QWidget):
         except OSError as exc:
             message = f"Could not save the names to {path}: {exc.strerror or exc}"
             self.statusMessage.emit(message)
-            self._notice.setText(message)
-            self._notice.setVisible(True)
+            self._set_notice(message)
             return False
         self.statusMessage.emit(f"Saved {count} names to {path}")
         return True
@@ -596,6 +614,29 @@ class SamplingPanel(QWidget):
     def bars(self) -> ProbabilityBars:
         """The bar chart (its read-back: bar_order, bar_heights, bar_colors, bar_center)."""
         return self._bars
+
+    @property
+    def context_window(self) -> ContextWindow:
+        return self._window
+
+    @property
+    def notice(self) -> QLabel:
+        """The note above the chart (untrained weights, errors, no model)."""
+        return self._notice
+
+    @property
+    def name_label(self) -> QLabel:
+        """The name so far, as rich text."""
+        return self._name
+
+    @property
+    def legend(self) -> QLabel:
+        """The bar colours' legend, in its own row below the chart."""
+        return self._legend
+
+    def step_buttons(self) -> list[QToolButton]:
+        """Step, Finish name, Back and New name."""
+        return list(self._step_buttons)
 
     @property
     def seed_field(self) -> QLineEdit:
@@ -693,11 +734,16 @@ class SamplingPanel(QWidget):
                 "(is it trained yet?)"
             )
 
+    def _set_notice(self, text: str) -> None:
+        """The note above the chart ('' hides it); the stepper's height follows its lines."""
+        self._notice.setText(text)
+        self._notice.setVisible(bool(text))
+        self._fit_stepper()
+
     def _show_error(self, message: str) -> None:
         self._error = message
         self.play_action.setChecked(False)
-        self._notice.setText(message)
-        self._notice.setVisible(True)
+        self._set_notice(message)
         self.statusMessage.emit(message)
 
     def _add_to_list(self, entry: CompletedName, quiet: bool = False) -> None:
@@ -743,8 +789,8 @@ class SamplingPanel(QWidget):
         self.back_action.setEnabled(bool(state.chosen))
         peaked = not any(context) and float(probs.max()) > PEAKED
         notice = self._error or (UNTRAINED_NOTE if peaked else "")
-        self._notice.setText(notice)
-        self._notice.setVisible(bool(notice))
+        if notice != self.notice_text():
+            self._set_notice(notice)
         self._emit_context(context)
         self.stepShown.emit(
             ShownStep(

@@ -1,0 +1,201 @@
+"""The sampling panel at every zoom and size: its texts follow the zoom, the chart's axis title,
+tick labels and legend never overlap, and the stepping buttons stay in view (issue 13)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, QRectF, QSettings
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication, QToolButton, QWidget
+
+from charnames_gui.core.data import Vocabulary
+from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.ui.views.sampling_bars import TICK_POINT_SIZES
+from charnames_gui.ui.views.sampling_panel import SamplingPanel
+from charnames_gui.ui.window.zoom import Zoom, base_point_size
+
+
+def _settle() -> None:
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+@pytest.fixture
+def zoom(tmp_path) -> Iterator[Zoom]:  # type: ignore[no-untyped-def]
+    """The app's zoom (it scales the application font); back to 100% after the test."""
+    settings = QSettings(str(tmp_path / "zoom.ini"), QSettings.Format.IniFormat)
+    level = Zoom(settings)
+    yield level
+    level.set_factor(1.0)
+
+
+def _panel(qtbot, words: list[str], size: tuple[int, int]) -> SamplingPanel:  # type: ignore[no-untyped-def]
+    """A shown panel with an untrained model (its first bars are peaked: the note shows)."""
+    panel = SamplingPanel()
+    qtbot.addWidget(panel)
+    panel.resize(*size)
+    panel.show()
+    qtbot.waitExposed(panel)
+    vocab = Vocabulary.from_words(words)
+    config = ModelConfig(3, 10, 200, vocab.size)  # the lecture's first model, randn init
+    panel.set_model(config, MLP.init(config, "lecture").snapshot(), vocab, same_model=False)
+    _settle()
+    return panel
+
+
+def _rect_in(widget: QWidget, ancestor: QWidget, rect: QRectF | QRect | None = None) -> QRect:
+    rect = QRect(widget.rect()) if rect is None else QRectF(rect).toAlignedRect()
+    return QRect(widget.mapTo(ancestor, rect.topLeft()), rect.size())
+
+
+def test_every_text_of_the_panel_follows_the_zoom(qtbot, small_words, zoom) -> None:  # type: ignore[no-untyped-def]
+    panel = _panel(qtbot, small_words, (700, 560))
+    bars, window = panel.bars, panel.context_window
+    assert panel.notice_text()  # the note on peaked first bars is shown
+
+    def sizes() -> dict[str, float]:
+        axis = bars.getPlotItem().getAxis("bottom")
+        return {
+            "note": panel.notice.font().pointSizeF(),
+            "context characters": window.box_point_size(),
+            "context box": window.box_side(),
+            "tick labels": bars.tick_point_size(),
+            "axis title": float(axis.labelStyle["font-size"].removesuffix("pt")),
+            "legend": panel.legend.font().pointSizeF(),
+            "name": float(re.findall(r"font-size:([\d.]+)pt", panel.name_label.text())[0]),
+        }
+
+    before = sizes()
+    zoom.set_factor(2.0)
+    qtbot.waitUntil(lambda: window.box_point_size() > 1.5 * before["context characters"])
+    after = sizes()
+    for what, size in before.items():
+        if what == "tick labels":  # the largest of TICK_POINT_SIZES that fits, zoomed
+            assert after[what] / 2 in TICK_POINT_SIZES and size in TICK_POINT_SIZES
+        else:
+            assert after[what] == pytest.approx(2 * size, rel=0.1), what
+    assert panel.notice.font().pointSizeF() == pytest.approx(2 * base_point_size())
+    zoom.set_factor(1.0)
+    qtbot.waitUntil(lambda: window.box_point_size() == before["context characters"])
+    assert sizes() == before
+
+
+@pytest.mark.parametrize("factor", [0.75, 1.0, 2.0, 2.5])
+@pytest.mark.parametrize("size", [(520, 420), (900, 330), (1300, 600)], ids=str)
+def test_the_axis_title_tick_labels_and_legend_never_overlap(  # type: ignore[no-untyped-def]
+    qtbot, small_words, zoom, factor, size
+) -> None:
+    zoom.set_factor(factor)
+    panel = _panel(qtbot, small_words, size)
+    panel.finish_name()
+    _settle()
+    bars = panel.bars
+    title = bars.axis_title_rect()
+    assert title.height() > 0
+    # the title is inside the chart, below every row of tick labels
+    assert QRectF(bars.rect()).contains(title), (title, bars.rect())
+    assert title.top() >= bars.tick_text_bottom() - 1
+    # and the legend is a row of its own, below the chart
+    title_in_panel = _rect_in(bars, panel, title)
+    legend = _rect_in(panel.legend, panel)
+    assert panel.legend.isVisible() and legend.height() > 0
+    assert not legend.intersects(title_in_panel), (legend, title_in_panel)
+    assert not legend.intersects(_rect_in(bars, panel)), "the legend is laid over the chart"
+    # nothing of the stepper is laid over anything else (a wrapped note takes its lines)
+    stepper = [panel.notice, panel.context_window, bars, panel.legend, *panel.step_buttons()]
+    shown = [_rect_in(w, panel) for w in stepper if w.isVisible()]
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            assert not a.intersects(b), (a, b)
+
+
+@pytest.mark.parametrize("factor", [1.0, 2.0])
+def test_the_chart_shrinks_first(qtbot, small_words, zoom, factor) -> None:  # type: ignore[no-untyped-def]
+    """On a low panel the chart keeps only a few lines of bars; its minimum follows the zoom."""
+    zoom.set_factor(factor)
+    panel = _panel(qtbot, small_words, (700, 900))
+    line = panel.fontMetrics().lineSpacing()
+    axis = panel.bars.getPlotItem().getAxis("bottom").height()
+    assert panel.bars.minimumHeight() <= axis + 4 * line
+    assert panel.bars.minimumHeight() >= axis + 2 * line  # room for the bars themselves
+    assert panel.bars.height() > panel.bars.minimumHeight()  # tall panel: the chart grows
+
+
+def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """The learner's main buttons are visible without scrolling at 1280x720, 100%."""
+    window = make_window()
+    window.resize(1280, 720)
+    _settle()
+    window.reset_layout()
+    _settle()
+    panel = window.sampling_panel
+    window.sampling_dock.raise_()
+    qtbot.waitUntil(lambda: panel.session is not None)
+    _settle()
+    for button in panel.step_buttons():
+        visible = QRect(button.mapTo(window, QPoint(0, 0)), button.size())
+        parent = button.parentWidget()
+        while parent is not None and parent is not window:
+            visible = visible.intersected(_rect_in(parent, window))
+            parent = parent.parentWidget()
+        assert visible.size() == button.size(), f"{button.text()} is not fully in view"
+        assert isinstance(button, QToolButton)
+
+
+def test_the_name_tables_rows_follow_the_zoom(qtbot, small_words, zoom) -> None:  # type: ignore[no-untyped-def]
+    panel = _panel(qtbot, small_words, (700, 560))
+    names = panel.name_list
+    before = names.row_height()
+    assert before >= names.fontMetrics().height()  # a row holds a line of text
+    zoom.set_factor(2.0)
+    qtbot.waitUntil(lambda: names.row_height() > 1.6 * before)
+    assert names.row_height() >= names.fontMetrics().height()
+
+
+@pytest.mark.parametrize("factor", [1.0, 2.0])
+@pytest.mark.parametrize("screen", [(1024, 600), (1280, 720), (1920, 1080)], ids=str)
+def test_in_the_window_nothing_of_the_chart_overlaps(qtbot, make_window, screen, factor) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.zoom.set_factor(factor)
+    window.resize(*screen)
+    _settle()
+    window.reset_layout()
+    _settle()
+    window.sampling_dock.raise_()
+    panel = window.sampling_panel
+    qtbot.waitUntil(lambda: panel.session is not None)
+    panel.finish_name()
+    _settle()
+    bars = panel.bars
+    title = _rect_in(bars, panel, bars.axis_title_rect())
+    assert QRectF(bars.rect()).contains(bars.axis_title_rect())
+    assert bars.axis_title_rect().top() >= bars.tick_text_bottom() - 1
+    pieces = [panel.notice, panel.context_window, bars, panel.legend, *panel.step_buttons()]
+    shown = [_rect_in(w, panel) for w in pieces if w.isVisible()]
+    assert not title.intersects(_rect_in(panel.legend, panel))
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            assert not a.intersects(b), (a, b)
+
+
+@pytest.mark.parametrize("factor", [1.0, 2.0])
+def test_one_row_of_tick_labels_whenever_one_fits(qtbot, small_words, zoom, factor) -> None:  # type: ignore[no-untyped-def]
+    """A smaller font on one row beats two rows: the second row would take a line of bars."""
+    zoom.set_factor(factor)
+    panel = _panel(qtbot, small_words, (1000, 500))
+    bars = panel.bars
+    font = QFont(bars.font())
+    font.setPointSizeF(min(TICK_POINT_SIZES) * factor)
+    widest = max(QFontMetrics(font).horizontalAdvance(c) for c in bars.tick_labels()) + 2
+    per_bar = bars.getPlotItem().vb.width() / len(bars.tick_labels())
+    assert widest <= per_bar  # (this panel is wide enough for one row)
+    assert bars.label_rows() == 1
+    assert bars.shown_tick_labels() == bars.tick_labels()  # every bar labelled
+    bars.setFixedWidth(round(bars.width() * 0.5))  # too narrow for one row at any size
+    qtbot.waitUntil(lambda: bars.getPlotItem().vb.width() < per_bar * len(bars.tick_labels()) * 0.6)
+    assert widest > bars.getPlotItem().vb.width() / len(bars.tick_labels())
+    assert bars.label_rows() == 2
+    assert bars.shown_tick_labels() == bars.tick_labels()  # still every bar, staggered
