@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.ui.views.sampling_bars import TICK_POINT_SIZES
+from charnames_gui.ui.views.sampling_bars import MIN_DATA_LINES, TICK_POINT_SIZES
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.window.zoom import Zoom, base_point_size
 
@@ -119,8 +119,8 @@ def test_the_chart_shrinks_first(qtbot, small_words, zoom, factor) -> None:  # t
     panel = _panel(qtbot, small_words, (700, 900))
     line = panel.fontMetrics().lineSpacing()
     axis = panel.bars.getPlotItem().getAxis("bottom").height()
-    assert panel.bars.minimumHeight() <= axis + 4 * line
-    assert panel.bars.minimumHeight() >= axis + 2 * line  # room for the bars themselves
+    assert panel.bars.minimumHeight() <= axis + (MIN_DATA_LINES + 1) * line
+    assert panel.bars.minimumHeight() >= axis + (MIN_DATA_LINES - 1) * line  # room for bars
     assert panel.bars.height() > panel.bars.minimumHeight()  # tall panel: the chart grows
 
 

@@ -31,7 +31,7 @@ AXIS_COLOR = QColor("#333333")
 TICK_POINT_SIZES = (11, 10, 9)  # tick label fonts at 100% zoom, largest first
 LEFT_AXIS_WIDTH = 48  # pixels at 100% zoom: "0.25" and the title "probability"
 LEFT_TITLE = "probability"
-MIN_DATA_LINES = 3  # the bars keep at least this many text lines of height
+MIN_DATA_LINES = 5  # the bars keep at least this many text lines of height
 PREFERRED_DATA_LINES = 6  # asked for in the size hint; more when there is room
 
 

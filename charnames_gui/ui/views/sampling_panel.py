@@ -415,7 +415,7 @@ class SamplingPanel(QWidget):
         if self._splitter.orientation() != orientation:
             self._splitter.setOrientation(orientation)
             total = self._splitter.width() if wide else self._splitter.height()
-            self._splitter.setSizes([int(total * 0.58), int(total * 0.42)])
+            self._splitter.setSizes([int(total * 0.7), int(total * 0.3)])
         self._fit_stepper()
 
     def _fit_stepper(self) -> None:
