@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset_scale import write_names
 
 from charnames_gui.core.training import TrainConfig
-from charnames_gui.ui.main_window import MainWindow
+from charnames_gui.ui.window.main_window import MainWindow
 
 
 def peak_mb(pid: int | None) -> float | None:
