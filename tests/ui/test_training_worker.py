@@ -6,7 +6,7 @@ benchmarks/worker_signals.py."""
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -175,26 +175,37 @@ def test_pause_ends_the_run_as_paused(qtbot, start_worker, trainer: Trainer) -> 
     assert trainer.step == held  # nothing trains after a pause
 
 
-def _steady(trainer: Trainer) -> bool:
-    before = trainer.step
-    time.sleep(0.002)
-    return trainer.step == before
+class _WatchedEvent(threading.Event):
+    """gui_idle that tells when the worker has started waiting on it (cleared)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.set()
+        self.waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if not self.is_set():
+            self.waiting.set()  # the step before this wait is counted already
+        return super().wait(timeout)
 
 
 def test_the_worker_steps_aside_while_a_frame_is_drawn(
     qtbot, start_worker, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     """While a frame is drawn (gui_idle cleared) the worker waits between two steps; here
-    the longest wait for a frame is made longer than the test, so no timing is involved."""
+    the longest wait for a frame is made longer than the test, and the test waits until the
+    worker is inside that wait, so no timing is involved."""
     monkeypatch.setattr(training_worker, "FRAME_WAIT", 60.0)
     worker = start_worker(TrainJob(trainer, eval_every=10_000))
     qtbot.waitUntil(lambda: trainer.step > 200, timeout=30_000)
-    worker.gui_idle.clear()  # a frame starts
-    qtbot.waitUntil(lambda: _steady(trainer), timeout=30_000)  # the step in progress ends
+    frame = _WatchedEvent()
+    worker.gui_idle = frame
+    frame.clear()  # a frame starts
+    qtbot.waitUntil(frame.waiting.is_set, timeout=30_000)  # the worker waits for it
     held = trainer.step
     qtbot.wait(100)
     assert trainer.step == held
-    worker.gui_idle.set()  # the frame is painted: training goes on
+    frame.set()  # the frame is painted: training goes on
     qtbot.waitUntil(lambda: trainer.step > held + 100, timeout=30_000)
 
 
