@@ -123,8 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also pair headless segments with each other: the spread of that ratio is the "
         "machine's own noise",
     )
+    parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--zoom", type=float, default=1.0, help="text zoom (1.0 = 100%%)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
 
     torch.set_num_threads(1)
     QCoreApplication.setOrganizationName("charnames-gui-bench")
@@ -138,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "charnames-bench")
     settings.clear()
     window = MainWindow(settings=settings, load_bundled=False)
-    window.resize(1280, 800)
+    window.resize(width, height)
     window.show()
+    window.zoom.set_factor(args.zoom, remember=False)
+    window.reset_layout()  # the default layout for this size and zoom
     dataset = Dataset.from_file(bundled_dataset_path())
     config = TrainConfig(engine=args.engine)
     window.panel.set_values(train=config)
@@ -179,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     delays_ms = np.array(all_delays)
     result = {
         "engine": args.engine,
+        "window": f"{window.width()}x{window.height()}",
+        "zoom": args.zoom,
         "rounds": args.rounds,
         "seconds_per_segment": args.seconds,
         "tick_delay_max_ms": round(float(delays_ms.max()), 1),

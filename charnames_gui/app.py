@@ -1,8 +1,8 @@
 """charnames-gui: start the desktop app.
 
 PyTorch takes ~1.3 s to import, longer than everything else together. So the process first
-shows a window (the app's title, its last size and place, "Loading PyTorch…") and paints it,
-while a background thread imports torch and the Qt-free core and sets the thread limits; then
+shows a window (the app's title, its last size and place, "Loading PyTorch…") and paints it;
+then a background thread imports torch and the Qt-free core and sets the thread limits; then
 the GUI thread builds the main window in the same place and closes the first one.
 
 CHARNAMES_STARTUP_MARKER=PATH appends one line per window to PATH when it is first painted:
@@ -16,7 +16,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -37,28 +37,36 @@ from charnames_gui.bundled import resource_path
 
 APP_NAME = "Charnames"
 MARKER_ENV = "CHARNAMES_STARTUP_MARKER"
+PAINT_WAIT_MS = 500  # the import starts at the first window's first paint, or after this
 
 
-class PaintMarker(QObject):
-    """Appends "LABEL time.time()" to the marker file at the watched widget's first paint."""
+class FirstPaint(QObject):
+    """Calls `then` once, when the watched widget is painted for the first time."""
 
-    def __init__(self, widget: QWidget, label: str, path: str) -> None:
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
         super().__init__(widget)
-        self.label, self.path = label, path
+        self.then = then
         widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(f"{self.label} {time.time():.6f}\n")
+            self.then()
         return False
 
 
 def mark_first_paint(widget: QWidget, label: str) -> None:
+    """With CHARNAMES_STARTUP_MARKER set: append "LABEL time.time()" to that file when the
+    widget is first painted."""
     path = os.environ.get(MARKER_ENV)
-    if path:
-        PaintMarker(widget, label, path)
+    if not path:
+        return
+
+    def write() -> None:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{label} {time.time():.6f}\n")
+
+    FirstPaint(widget, write)
 
 
 class BackgroundImport(QObject):
@@ -71,7 +79,9 @@ class BackgroundImport(QObject):
         self.import_thread = threading.Thread(target=self._run, name="import-torch", daemon=True)
 
     def start(self) -> None:
-        self.import_thread.start()
+        """Start the import (once; later calls do nothing)."""
+        if self.import_thread.ident is None:
+            self.import_thread.start()
 
     def _run(self) -> None:
         try:
@@ -90,9 +100,12 @@ class BackgroundImport(QObject):
 
 
 def first_window_size(screen: QScreen | None) -> QSize:
-    """1280 x 800, or the screen's free area when it is smaller (a 1024 x 600 projector)."""
+    """80% of the screen's free area, at least 1280 x 800, never more than the screen
+    (a 1024 x 600 projector gets all of it, a 1920 x 1080 screen 1536 x 864)."""
     free = screen.availableGeometry().size() if screen is not None else QSize(1280, 800)
-    return QSize(min(1280, free.width()), min(800, free.height()))
+    width = max(1280, round(free.width() * 0.8))
+    height = max(800, round(free.height() * 0.8))
+    return QSize(min(width, free.width()), min(height, free.height()))
 
 
 def loading_window(settings: QSettings) -> QMainWindow:
@@ -122,9 +135,11 @@ class Startup(QObject):
         self.loader.finished.connect(self.build_main_window)
 
     def start(self) -> None:
+        # The import starts once the first window is painted, so that it is painted without
+        # waiting for it (a window that is never painted, e.g. minimised: after a moment).
+        FirstPaint(self.window, lambda: QTimer.singleShot(0, self.loader.start))
+        QTimer.singleShot(PAINT_WAIT_MS, self.loader.start)
         self.window.show()
-        # Start once the event loop runs, so that the first window is painted without waiting.
-        QTimer.singleShot(0, self.loader.start)
 
     @Slot(str)
     def build_main_window(self, error: str) -> None:

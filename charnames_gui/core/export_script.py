@@ -12,6 +12,7 @@ operations in the same order.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -130,7 +131,7 @@ def cells(spec: RunSpec) -> list[tuple[CellKind, str]]:
         (
             "code",
             "# read in all the words (as the app reads a file: lines stripped, blank lines "
-            "skipped)\n"
+            "skipped);\n# if the file has moved, change the path: its content is checked below\n"
             f"words = open({spec.data_path!r}, encoding='utf-8-sig').read().splitlines()\n"
             "words = [w.strip() for w in words if w.strip()]\n"
             "# the app knows a dataset by its content: is this the file the run used?\n"
@@ -320,7 +321,12 @@ def script_text(spec: RunSpec) -> str:
     ]
     for kind, source in cells(spec):
         if kind == "markdown":
-            parts.append("\n".join(f"# {line}".rstrip() for line in source.splitlines()))
+            lines = [
+                wrapped
+                for line in source.splitlines()
+                for wrapped in (textwrap.wrap(line, 86) or [""])
+            ]
+            parts.append("\n".join(f"# {line}".rstrip() for line in lines))
         else:
             parts.append(source)
     return "\n\n".join(parts) + "\n"

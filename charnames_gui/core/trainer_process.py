@@ -72,7 +72,8 @@ SILENCE_TIMEOUT = 10.0
 ALIVE = ("alive",)
 CLOSE_TIMEOUT = 1.0  # seconds for each step of closing: quit, terminate, kill
 POLL = 0.05  # seconds between two looks at the pipe while waiting for a reply
-STREAM_POLL = 0.01  # ... and during a stream, where should_stop() is asked between looks
+STREAM_POLL = 0.05  # ... and during a stream (should_stop() is asked between looks: a pause lands
+#                     within ~50 ms; looking more often takes the GIL from the GUI more often)
 EVAL_SLICE = 2048  # rows per slice of a dev-loss point measured on the app's side (~1 ms)
 
 

@@ -22,6 +22,7 @@ import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from charnames_gui.core.checkpoint import (
+    MAX_MODEL_FILE_BYTES,
     ModelFile,
     TestEvaluations,
     TrainingSummary,
@@ -52,6 +53,7 @@ from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
 from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
 from charnames_gui.ui.dataset_loader import DatasetLoader
 from charnames_gui.ui.loss_buffer import DecimatingBuffer
+from charnames_gui.ui.model_loader import BACKGROUND_MODEL_BYTES, ModelLoader
 from charnames_gui.ui.training_worker import (
     TRAIN_ESTIMATE_EXAMPLES,
     EvalJob,
@@ -177,6 +179,10 @@ class Controller(QObject):
         self.last_outcome: RunEnded | None = None
 
         self.dataset_loader = DatasetLoader(self)
+        self.model_loader = ModelLoader(self)
+        self.model_loader.failed.connect(
+            lambda text: self.errorOccurred.emit("Cannot open model", text)
+        )
         self.dataset_loader.loaded.connect(self._on_dataset_loaded)
         self.dataset_loader.failed.connect(self._on_dataset_failed)
         self._thread = QThread()
@@ -474,6 +480,9 @@ class Controller(QObject):
             self.summary.train_loss = outcome.train_loss
             self.summary.dev_loss = outcome.dev_loss
         self._held = None
+        # back at the last weights received (a lost training process): forget what came after
+        self.run_log.evals = [p for p in self.run_log.evals if p.step <= outcome.step]
+        self.run_log.curve.truncate(outcome.step + 1)
         if outcome.status == "paused":
             self._set_state(TrainingState.PAUSED)
             if outcome.message:  # e.g. a training process that did not answer the pause
@@ -631,9 +640,31 @@ class Controller(QObject):
             )
         return None
 
-    def open_model(self, path: str | Path) -> bool:
+    def read_model_file_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:
+        """Check a model file completely, then call then(model_file) (which may ask about
+        unsaved training and apply it). A small file is read at once and then's result is
+        returned; a large one (the largest model is 68 MB, ~0.5 s) is read on a worker thread
+        so the window keeps drawing: True means it is being read. False: it cannot be opened
+        (errorOccurred said why) or another model file is still being read."""
+        if self.model_loader.busy:
+            self.statusMessage.emit("Still reading a model file...")
+            return False
+        try:  # a stat, no read: refuses FIFOs, devices, folders and oversize files at once
+            size = check_regular_file(path, "model file", MAX_MODEL_FILE_BYTES).stat().st_size
+        except (CharnamesError, OSError) as exc:
+            self.errorOccurred.emit("Cannot open model", str(exc))
+            return False
+        if size > BACKGROUND_MODEL_BYTES:
+            self.statusMessage.emit(f"Reading {Path(path).name} ({format_size(size)})...")
+            hint = self.dataset.vocab if self.dataset is not None else None
+            self.model_loader.load(Path(path), hint, then)
+            return True
         model_file = self.read_model_file(path)
-        return model_file is not None and self.apply_model_file(model_file, path)
+        return bool(then(model_file)) if model_file is not None else False
+
+    def open_model(self, path: str | Path) -> bool:
+        """Read, check and apply a model file (no questions asked)."""
+        return self.read_model_file_then(path, lambda mf: self.apply_model_file(mf, path))
 
     def apply_model_file(self, model_file: ModelFile, path: str | Path) -> bool:
         """Make a checked model file the current model. Everything it needs (training
@@ -786,7 +817,8 @@ class Controller(QObject):
                     candidates.insert(0, (recorded, True))
         if not candidates:
             if open_dataset is None:
-                return None, None, "No dataset is open: open the one it was trained on to train"
+                wanted = f": {trained_on_label(model_file)}" if summary.dataset_hash else ""
+                return None, None, f"To train it, open the dataset it was trained on{wanted}"
             return (
                 None,
                 None,
@@ -850,6 +882,7 @@ class Controller(QObject):
         training process that keeps the worker waiting longer than SHUTDOWN_WAIT is ended
         (terminated, then killed), which ends the worker's wait. Safe to call more than once."""
         self.dataset_loader.wait()
+        self.model_loader.wait()
         self.worker.request_pause()
         self._thread.quit()
         if not self._thread.wait(int(SHUTDOWN_WAIT * 1000)) and self.process is not None:

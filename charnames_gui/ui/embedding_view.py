@@ -48,6 +48,8 @@ from charnames_gui.ui.zoom import text_scale
 MODE_DIMENSIONS = "dimensions"
 MODE_PCA = "pca"
 
+STATUS_WIDEST = "step 8,888,888 · C is 888 × 888"
+CAPTION_MIN_LINES = 26  # below this height (in lines of text) the caption is hidden
 CIRCLE_PX = 26  # diameter in pixels at any zoom; the lecture's s=200 is ~20 px, a bit small
 CHARACTER_COLOUR = QColor(31, 119, 180)  # matplotlib's default blue, as in the lecture
 BOUNDARY_COLOUR = QColor(96, 96, 96)
@@ -82,6 +84,15 @@ def displayed_character(ch: str) -> str:
     return display_char(ch)
 
 
+class _Caption(QLabel):
+    """A wrapped label without height-for-width: in a scroll area, a view with one is sized
+    by its preferred height for the width (the plot's whole size hint) and scrolls the plot
+    away; the caption hides when the view is short instead (see resizeEvent)."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
 class EmbeddingView(QWidget):
     """A scatter of the rows of C (vocab_size, n_embd), one labelled circle per character."""
 
@@ -114,11 +125,12 @@ class EmbeddingView(QWidget):
 
         self._build_controls()
         self._build_plot()
-        caption = QLabel(CAPTION)
+        self.caption = caption = _Caption(CAPTION)
         caption.setWordWrap(True)
         caption.setAccessibleName("About the embedding view")
         caption.setStyleSheet("color: palette(placeholder-text);")
         caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.plot_widget.setToolTip(self.plot_widget.toolTip() + "\n\n" + CAPTION)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -133,12 +145,14 @@ class EmbeddingView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        QTimer.singleShot(0, self._show_axis_labels)  # once the plot has its new size
-        layout = self.layout()
-        assert layout is not None  # set in __init__
-        margins = layout.contentsMargins()
-        self.status_label.setFixedWidth(max(1, event.size().width() - margins.left()
-                                            - margins.right()))  # fmt: skip
+        QTimer.singleShot(0, self, self._show_axis_labels)  # once the plot has its new size
+        # a short view (a small screen, large text) gives the caption's room to the plot;
+        # the caption is also in the plot's tooltip
+        line = self.fontMetrics().height()
+        self.caption.setVisible(event.size().height() >= CAPTION_MIN_LINES * line)
+        margins = self.contentsMargins()
+        width = event.size().width() - 8 - margins.left() - margins.right()
+        self.caption.setFixedHeight(QLabel.heightForWidth(self.caption, max(width, 50)))
 
     # -- construction ------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -174,11 +188,7 @@ class EmbeddingView(QWidget):
         self.status_label = QLabel()
         self.status_label.setAccessibleName("Embedding size and training step")
         self.status_label.setToolTip("The training step of this snapshot of C, and its shape.")
-        # Its text changes at every update during training. Qt re-lays out the whole window
-        # when a widget's size hint changes, unless the widget has a fixed size: so it gets
-        # one (its width follows the view in resizeEvent).
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.status_label.setFixedHeight(self.status_label.fontMetrics().height() + 4)
+        # (a fixed size, set in _scale_text: its text changes at every training update)
 
         x_label, y_label = QLabel("x:"), QLabel("y:")
         x_label.setBuddy(self.x_combo)
@@ -503,7 +513,13 @@ class EmbeddingView(QWidget):
         self.scatter.setSize(size)
         self.labels.setSize(size)
         self.rings.setSize(size + round(8 * scale))
-        self.status_label.setFixedHeight(self.status_label.fontMetrics().height() + 4)
+        # The status changes at every training update. Qt re-lays out the whole window when a
+        # widget's size hint changes, unless its size is fixed: so it gets one, for its
+        # longest text (a width that followed the view would stop the dock from shrinking).
+        metrics = self.status_label.fontMetrics()
+        self.status_label.setFixedSize(
+            round(metrics.horizontalAdvance(STATUS_WIDEST)) + 6, metrics.height() + 4
+        )
         self._show_axis_labels()
 
     def _show_hint(self, text: str) -> None:
@@ -517,9 +533,8 @@ class EmbeddingView(QWidget):
     def _update_status(self) -> None:
         assert self._C is not None
         vocab_size, n_embd = self._C.shape
-        columns = "1 column" if n_embd == 1 else f"{n_embd} columns"
-        shape = f"C: {vocab_size} characters × {columns}"
-        self.status_label.setText(shape if self._step is None else f"Step {self._step:,} · {shape}")
+        shape = f"C is {vocab_size} × {n_embd}"
+        self.status_label.setText(shape if self._step is None else f"step {self._step:,} · {shape}")
 
     # -- vocabulary and styles ---------------------------------------------------------------
     def _set_vocabulary(self, itos: tuple[str, ...]) -> None:

@@ -70,6 +70,7 @@ class _Strip:
     scale: float  # |value| that gets the strongest colour
     marks: np.ndarray | None = None  # (cells,) fraction saturated, drawn under the cell
     labels: list[str] | None = None  # one per cell, drawn under it when they fit
+    row_labels: list[str] | None = None  # one per row, drawn left of it (emb: the characters)
 
     def index_at(self, pos: QPoint) -> int | None:
         """The cell under `pos` (row-major), or None."""
@@ -107,12 +108,33 @@ class ForwardCanvas(QWidget):
         self.message = NO_STEP
         self._strips: dict[str, _Strip] = {}
         self._lines: list[tuple[int, str, bool]] = []  # (y, text, is code) to draw
-        self._code_font = QFont("monospace")
-        self._code_font.setStyleHint(QFont.StyleHint.Monospace)
-        self._label_font = QFont(self.font())
-        self._label_font.setPointSizeF(max(self.font().pointSizeF() - 1, 7))
+        self._code_font = self._label_font = QFont()
+        self._make_fonts()
         self.setMouseTracking(True)
         self.setMinimumWidth(120)  # the scroll area only scrolls vertically: follow its width
+
+    def _make_fonts(self) -> None:
+        """The code and cell-label fonts, from the widget's font (which follows the zoom):
+        the layout measures with exactly the font the painter draws with."""
+        base = self.font()
+        self._code_font = QFont(base)
+        self._code_font.setFamilies(["monospace"])
+        self._code_font.setStyleHint(QFont.StyleHint.Monospace)
+        self._code_font.setFixedPitch(True)
+        self._label_font = QFont(base)
+        if base.pointSizeF() > 0:
+            self._label_font.setPointSizeF(max(base.pointSizeF() - 1, 7))
+
+    def code_font(self) -> QFont:
+        return QFont(self._code_font)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # zoomed: measure again with the new size
+            self._make_fonts()
+            self._layout()
+            self.updateGeometry()
+            self.update()
 
     def set_forward(self, forward: ForwardPass | None, message: str = "") -> None:
         self.forward = forward
@@ -131,8 +153,8 @@ class ForwardCanvas(QWidget):
     def _layout(self) -> None:
         self._strips = {}
         self._lines = []
-        fm = QFontMetrics(self.font())
-        code = QFontMetrics(self._code_font)
+        fm = QFontMetrics(self.font(), self)
+        code = QFontMetrics(self._code_font, self)
         width = max(self.width() - 2 * MARGIN, 100)
         y = MARGIN
         self._lines.append((y, TITLE, False))
@@ -143,7 +165,7 @@ class ForwardCanvas(QWidget):
             self.setMinimumHeight(y + fm.height() + MARGIN)
             return
         c = fp.config
-        label_h = QFontMetrics(self._label_font).height()
+        label_h = QFontMetrics(self._label_font, self).height()
         for stage in fp.stages():
             self._lines.append((y, stage.line, True))
             y += _text_height(code, stage.line, width) + 2  # a narrow view wraps the line
@@ -163,7 +185,8 @@ class ForwardCanvas(QWidget):
                 note = f"the rows {rows} of C, one per context position (orange in Embedding)"
                 self._lines.append((y, note, False))
                 y += _text_height(fm, note, width) + 2
-                strip = self._grid("emb", fp.emb, y, width)
+                chars = [display_char(ch) for ch in fp.context_chars]
+                strip = self._grid("emb", fp.emb, y, width, chars)
             elif stage.name in ("hpreact", "h"):
                 marks = fp.saturated.astype(np.float64) if stage.name == "h" else None
                 scale = 1.0 if stage.name == "h" else float(np.abs(fp.hpreact).max())
@@ -216,17 +239,25 @@ class ForwardCanvas(QWidget):
         return _Strip(stage, grouped, rect, cell_w, cell_h, columns, group, n,
                       scale or 1.0, grouped_marks, labels)  # fmt: skip
 
-    def _grid(self, stage: str, values: np.ndarray, y: int, width: int) -> _Strip:
-        """emb: one row per context position, one column per embedding dimension."""
+    def _grid(
+        self, stage: str, values: np.ndarray, y: int, width: int, row_labels: list[str]
+    ) -> _Strip:
+        """emb: one row per context position (its character left of it), one column per
+        embedding dimension."""
         rows, n_embd = values.shape
+        label_w = max(QFontMetrics(self._label_font, self).horizontalAdvance(t) for t in row_labels)
+        label_w += 6
+        width = max(width - label_w, 40)
         cell_w = float(max(min(CELL, width // max(n_embd, 1)), MIN_CELL))
         group = max(1, math.ceil(n_embd * cell_w / width)) if n_embd * cell_w > width else 1
         grouped = np.stack([_group_mean(row, group) for row in values])  # (rows, cols)
         columns = grouped.shape[1]
         cell_h = float(max(min(CELL, 360 // max(rows, 1)), 4))
-        rect = QRect(MARGIN, y, math.ceil(columns * cell_w), int(rows * cell_h))
+        rect = QRect(MARGIN + label_w, y, math.ceil(columns * cell_w), int(rows * cell_h))
         strip = _Strip(stage, grouped, rect, cell_w, cell_h, columns, group, n_embd,
                        float(np.abs(values).max()) or 1.0)  # fmt: skip
+        if cell_h >= QFontMetrics(self._label_font, self).height() * 0.7:  # room to write them
+            strip.row_labels = row_labels
         strip.count = rows * columns * group  # every cell of the grid is hoverable
         return strip
 
@@ -260,12 +291,19 @@ class ForwardCanvas(QWidget):
             if strip.marks is not None and strip.marks[k] > 0:  # saturated: a dark bar under
                 painter.fillRect(int(x), int(y + strip.cell_h - 3), math.ceil(w), 3,
                                  QColor(0, 0, 0, int(80 + 175 * strip.marks[k])))  # fmt: skip
+        if strip.row_labels is not None:
+            painter.setPen(QColor("#333333"))
+            for row, label in enumerate(strip.row_labels):
+                cy = int(strip.rect.y() + row * strip.cell_h)
+                painter.drawText(QRect(MARGIN, cy, strip.rect.x() - MARGIN - 4, int(strip.cell_h)),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                 label)  # fmt: skip
         if strip.labels is not None:
             painter.setPen(QColor("#333333"))
             for k, label in enumerate(strip.labels):
                 cx = strip.rect.x() + k * strip.cell_w
                 cy = strip.rect.y() if inside else strip.rect.bottom() + 1
-                h = int(strip.cell_h) if inside else QFontMetrics(self._label_font).height()
+                h = int(strip.cell_h) if inside else QFontMetrics(self._label_font, self).height()
                 painter.drawText(QRect(int(cx), cy, int(strip.cell_w), h),
                                  Qt.AlignmentFlag.AlignCenter, label)  # fmt: skip
 
@@ -295,6 +333,14 @@ class ForwardCanvas(QWidget):
         """(cell width in px, the area of the cells) of `stage`."""
         strip = self._strips[stage]
         return strip.cell_w, QRect(strip.rect)
+
+    def text_lines(self) -> list[tuple[int, str]]:
+        """(y, text) of every line of text drawn: the title, the code lines, the notes."""
+        return [(y, text) for y, text, _code in self._lines]
+
+    def row_labels(self, stage: str) -> list[str]:
+        """The labels drawn left of the rows of `stage` (emb: the context's characters)."""
+        return list(self._strips[stage].row_labels or [])
 
     def strip_cells(self, stage: str) -> int:
         """How many cells `stage` is drawn with (fewer than its values when grouped)."""

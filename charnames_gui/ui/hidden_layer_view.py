@@ -57,21 +57,24 @@ PARAM_COLORS = {"C": "#4c72b0", "W1": "#dd8452", "b1": "#55a868", "W2": "#c44e52
 
 
 class _Signals(QObject):
-    done = Signal(object)  # HiddenStats, or an Exception
+    done = Signal(int, object)  # the model's generation; HiddenStats, or an Exception
 
 
 class _Job(QRunnable):
-    def __init__(self, compute: Callable[[], HiddenStats], signals: _Signals) -> None:
+    def __init__(
+        self, compute: Callable[[], HiddenStats], signals: _Signals, generation: int
+    ) -> None:
         super().__init__()
         self._compute = compute
         self._signals = signals
+        self._generation = generation
 
     def run(self) -> None:
         try:
             result: object = self._compute()
         except Exception as exc:
             result = exc
-        self._signals.done.emit(result)
+        self._signals.done.emit(self._generation, result)
 
 
 class HiddenLayerView(QWidget):
@@ -89,6 +92,7 @@ class HiddenLayerView(QWidget):
         self._started = 0.0  # time.monotonic() of the analysis under way
         self._next_start = 0.0  # no analysis starts before this time
         self._stats: HiddenStats | None = None
+        self._generation = 0  # +1 per model: an analysis of a replaced model is dropped
         self._ready: HiddenStats | None = None  # analysed, waiting for its frame
         self.paced = False  # True: a frame clock calls show_ready(); False: drawn at once
         self.history = UpdateRatioHistory()
@@ -126,14 +130,15 @@ class HiddenLayerView(QWidget):
                                             brush="#4c72b0", pen=None)  # fmt: skip
         self._h_curve = self._h_plot.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                           brush="#dd8452", pen=None)  # fmt: skip
-        self._sat_plot = self._plot(f"|h| > {SATURATION}: white", "example", "hidden unit")
+        self._sat_plot = self._plot(f"saturated: white where |h| > {SATURATION}", "example",
+                                    "hidden unit")  # fmt: skip
         self._sat_plot.setMinimumHeight(220)
         self._sat_image = pg.ImageItem(axisOrder="row-major")
         self._sat_image.setAutoDownsample(True)
         self._sat_plot.getPlotItem().addItem(self._sat_image)
         self._sat_plot.getPlotItem().invertY(True)  # example 0 at the top, as plt.imshow
-        self._ud_plot = self._plot("update-to-data ratio", "log10(lr·grad.std/p.std)",
-                                   "step")  # fmt: skip
+        # the full formula is in the guide; a long axis label is cut off in a short plot
+        self._ud_plot = self._plot("update-to-data ratio", "log10(update / data)", "step")
         self._ud_plot.getPlotItem().addLegend(offset=(-4, 4), labelTextSize="8pt")
         self._ud_curves = {
             name: self._ud_plot.plot(
@@ -173,12 +178,12 @@ class HiddenLayerView(QWidget):
         self.setAccessibleName("Hidden layer")
 
     def _arrange(self, columns: int) -> None:
-        """The four plots in one column (a narrow dock, scrolling) or two."""
+        """The four plots in one column (a narrow dock, scrolling) or two. The saturation
+        image comes first: it is what a short dock must show without scrolling."""
         if columns == self._columns:
             return
         self._columns = columns
-        plots = (self._hp_plot, self._h_plot, self._sat_plot, self._ud_plot)
-        for k, plot in enumerate(plots):
+        for k, plot in enumerate(self.plots()):
             self._grid.removeWidget(plot)
             self._grid.addWidget(plot, *divmod(k, columns))
 
@@ -195,6 +200,7 @@ class HiddenLayerView(QWidget):
     ) -> None:
         """A new model: its configuration, the training (X, Y) to draw the fixed sample from
         (None: no dataset), and the learning rate of each step."""
+        self._generation += 1
         self._config = config
         self._sample = example_sample(*examples) if config and examples else None
         self._lr_at = lr_at
@@ -222,6 +228,13 @@ class HiddenLayerView(QWidget):
         self._maybe_start()
 
     # -- read back --------------------------------------------------------------------------
+    def plots(self) -> tuple[pg.PlotWidget, ...]:
+        """The plots in reading order: saturation image, h, hpreact, update-to-data."""
+        return (self._sat_plot, self._h_plot, self._hp_plot, self._ud_plot)
+
+    def plot_titles(self) -> list[str]:
+        return [plot.getPlotItem().titleLabel.text for plot in self.plots()]
+
     def stats(self) -> HiddenStats | None:
         """The statistics drawn now."""
         return self._stats
@@ -263,21 +276,23 @@ class HiddenLayerView(QWidget):
         lr = self._lr_at(step)
         self._busy = True
         self._started = time.monotonic()
-        job = _Job(lambda: hidden_stats(weights, config, sample, lr, step), self._signals)
+        job = _Job(
+            lambda: hidden_stats(weights, config, sample, lr, step), self._signals, self._generation
+        )
         self._pool.start(job)
 
-    def _on_done(self, result: object) -> None:
+    def _on_done(self, generation: int, result: object) -> None:
         self._busy = False
         took = time.monotonic() - self._started
         self._next_start = time.monotonic() + took * (1 / MAX_DUTY - 1)  # training goes first
+        if generation != self._generation:
+            # the weights of a model replaced since (same shapes or not): never mix its
+            # step into the new model's history (the timer analyses the new one's snapshot)
+            return
         if isinstance(result, Exception):
             self._summary.setText(f"Could not analyse these weights: {result}")
             return
         assert isinstance(result, HiddenStats)
-        if self._sample is None or result.saturated.shape[1] != (
-            self._config.n_hidden if self._config else -1
-        ):
-            return  # a result for a model that has since been replaced
         if self.paced:
             self._ready = result  # the window's frame clock draws it (show_ready)
         else:
@@ -306,15 +321,26 @@ class HiddenLayerView(QWidget):
             values = np.asarray(self.history.ratios[name], dtype=np.float64)
             keep = np.isfinite(values)
             curve.setData(steps[keep], values[keep])
-        n_units = stats.saturated.shape[1]
-        ratio = ", ".join(
-            f"{name} {value:.1f}" for name, value in stats.update_ratios.items()
-            if math.isfinite(value)
-        )  # fmt: skip
-        self._summary.setText(
-            f"Step {stats.step:,}: {stats.saturated_fraction:.1%} of the activations are "
-            f"saturated (|h| > {SATURATION}) on {stats.saturated.shape[0]:,} training examples; "
-            f"dead units: {stats.dead_units} of {n_units}. Loss on them {stats.loss:.3f}. "
-            f"log10 update/data: {ratio}."
-        )
+        ud = self._ud_plot.getPlotItem()
+        if len(steps) == 1:  # one point: a range of steps around it, not -400 to 400
+            ud.setXRange(max(0.0, steps[0] - 1000), steps[0] + 1000, padding=0)
+        else:
+            ud.enableAutoRange(axis="x")
+        self._summary.setText(summary_html(stats))
         self.statsShown.emit(stats)
+
+
+def summary_html(stats: HiddenStats) -> str:
+    """Two lines: the step, the saturated share and the dead units in bold, the loss; then
+    the update-to-data ratios (a parameter of zeros, as b2 under the scaled init, has none)."""
+    examples, units = stats.saturated.shape
+    ratio = ", ".join(
+        f"{name} {value:.1f}" if math.isfinite(value) else f"{name} –"
+        for name, value in stats.update_ratios.items()
+    )
+    return (
+        f"<b>Step {stats.step:,}</b>: <b>{stats.saturated_fraction:.1%}</b> of the "
+        f"activations saturated (|h| > {SATURATION}) on {examples:,} training examples, "
+        f"<b>{stats.dead_units}</b> dead units of {units:,}; loss on them {stats.loss:.3f}."
+        f"<br>log10 update/data: {ratio} (the guide line is at {UD_GUIDE:g})."
+    )

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.app import first_window_size
 from charnames_gui.bundled import bundled_dataset_path, resource_path
-from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
+from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES, ModelFile
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
@@ -365,11 +365,13 @@ class MainWindow(QMainWindow):
             self.open_model(path)
 
     def open_model(self, path: str | Path) -> bool:
-        # check the file fully first: no question about unsaved training for a file that
-        # cannot be opened anyway
-        model_file = self.controller.read_model_file(path)
-        if model_file is None:
-            return False
+        # the file is checked fully first (a large one on a worker thread): no question about
+        # unsaved training for a file that cannot be opened anyway
+        return self.controller.read_model_file_then(
+            path, lambda model_file: self._open_checked_model(model_file, path)
+        )
+
+    def _open_checked_model(self, model_file: ModelFile, path: str | Path) -> bool:
         if not self._may_discard("Opening a model replaces the current one."):
             return False
         if not self.controller.apply_model_file(model_file, path):
@@ -786,8 +788,9 @@ class MainWindow(QMainWindow):
             self.addDockWidget(right, self.embedding_dock)
         if not sizes.compact:
             self.resizeDocks([self.embedding_dock], [sizes.side_width], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.train_dock], [self.train_dock.minimumSizeHint().width()],
-                         Qt.Orientation.Horizontal)  # fmt: skip
+        # a little wider than its fields need: its texts wrap onto fewer lines
+        train_width = self.train_dock.minimumSizeHint().width() + 2 * self.fontMetrics().height()
+        self.resizeDocks([self.train_dock], [train_width], Qt.Orientation.Horizontal)
         self.resizeDocks([self.sampling_dock], [sizes.bottom_height], Qt.Orientation.Vertical)
         self.sampling_dock.raise_()
 

@@ -6,12 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 COMPACT_WIDTH = 1280  # below this (at 100% zoom) the embedding shares the bottom tabs
 MIN_PANEL_WIDTH = 220  # a dock never asks for more: its content scrolls instead
 MIN_PANEL_HEIGHT = 100
 KEEP_WIDTH_SHARE = 0.4  # the training panel's most of the window's width
+
+
+class _NoHeightForWidth(QWidget):
+    """Holds a panel in its scroll area. A panel with word-wrapped labels has a height for
+    each width, and QScrollArea then sizes it by its *preferred* height for the viewport's
+    width (every plot at its size hint): the panel scrolled even where it fitted. Without
+    height-for-width it is sized to the viewport, and scrolls only below its minimum."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
 
 
 class PanelScroll(QScrollArea):
@@ -23,7 +33,12 @@ class PanelScroll(QScrollArea):
 
     def __init__(self, content: QWidget, keep_width: bool = False) -> None:
         super().__init__()
-        self.setWidget(content)
+        self.content = content
+        holder = _NoHeightForWidth()
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(content)
+        self.setWidget(holder)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._keep_width = keep_width
@@ -37,7 +52,7 @@ class PanelScroll(QScrollArea):
             width = content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
             window = self.window()
             cap = max(MIN_PANEL_WIDTH, int(window.width() * KEEP_WIDTH_SHARE))
-            return QSize(min(width + 2, cap), MIN_PANEL_HEIGHT)
+            return QSize(min(width + 6, cap), MIN_PANEL_HEIGHT)
         return QSize(MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT)
 
     def sizeHint(self) -> QSize:

@@ -823,3 +823,34 @@ def test_any_odd_value_of_any_field_is_a_model_file_error(saved: Path, key: str)
             load_model(saved)
         except ModelFileError as exc:
             assert "\n" not in str(exc) and "object has no attribute" not in str(exc)
+
+
+@pytest.mark.parametrize("form", ["zip", "legacy", "bare safetensors", "app file"])
+def test_damaged_bytes_of_every_format_are_a_model_file_error(
+    form: str, saved: Path, model_file: ModelFile
+) -> None:
+    """Seeded random byte flips and cuts: a file either loads or gives one ModelFileError;
+    nothing from torch.load's or safetensors' readers (AssertionError, struct.error,
+    TypeError...) escapes."""
+    tensors = [t.detach().clone() for t in tensors_of(model_file).values()]
+    buffer = io.BytesIO()
+    if form == "zip":
+        torch.save(tensors, buffer)
+    elif form == "legacy":
+        torch.save(tensors, buffer, _use_new_zipfile_serialization=False)
+    elif form == "bare safetensors":
+        buffer.write(save(dict(zip(PARAMETER_NAMES, tensors, strict=True))))
+    else:
+        buffer.write(saved.read_bytes())
+    raw = buffer.getvalue()
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        damaged = bytearray(raw)
+        for i in rng.integers(0, min(len(raw), 3000), size=int(rng.integers(1, 8))):
+            damaged[i] = int(rng.integers(0, 256))
+        if rng.random() < 0.2:
+            damaged = damaged[: int(rng.integers(0, len(damaged)))]
+        try:
+            model_from_bytes(bytes(damaged), "damaged.pt", dataset_vocab=model_file.vocab)
+        except ModelFileError as exc:
+            assert "\n" not in str(exc)

@@ -253,3 +253,23 @@ def test_notebook_json_is_plain(small_dataset_file: Path) -> None:
     data = json.loads(notebook_text(run_spec(model_file, dataset)))
     assert data["nbformat"] == 4 and data["metadata"]["kernelspec"]["name"] == "python3"
     nbformat.validate(notebook(run_spec(model_file, dataset)))
+
+
+def test_a_dataset_with_dots_exports_its_own_boundary_token(tmp_path: Path) -> None:
+    """Names with '.' make '#' the boundary token: the exported code pads and ends with it."""
+    data_file = tmp_path / "dotted.txt"
+    words = [*SMALL_WORDS_WITH_DOTS]
+    data_file.write_text("\n".join(words) + "\n", encoding="utf-8")
+    dataset = Dataset.from_file(data_file)
+    assert dataset.vocab is not None and dataset.vocab.boundary == "#"
+    config = TrainConfig(steps=300, batch_size=8, engine="autograd")
+    model_file = train_in_app(dataset, ModelConfig(2, 3, 8), config)
+    path = tmp_path / "dotted.py"
+    write_export(path, script_text(run_spec(model_file, dataset)))
+    assert "for ch in w + '#':" in path.read_text()
+    namespace, _ = run_script(path)
+    assert_same_weights(namespace, model_file)
+
+
+SMALL_WORDS_WITH_DOTS = ["st.john", "j.r.", "emma", "olivia", "ava", "mia", "luna", "ella",
+                         "aria", "nora", "zoe", "lily", "leah", "nova"]  # fmt: skip

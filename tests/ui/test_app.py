@@ -21,14 +21,23 @@ def test_first_window_then_the_main_window_in_its_place(
     startup = app.Startup([])
     first = startup.window
     qtbot.addWidget(first)
+    painted_when_import_started: list[bool] = []
+    start_import = startup.loader.start
+
+    def recording_start() -> None:
+        painted_when_import_started.append(marker.is_file() and "window" in marker.read_text())
+        start_import()
+
+    monkeypatch.setattr(startup.loader, "start", recording_start)
     startup.start()
-    # Shown at once, before the import thread has even started (it starts from the event loop).
+    # Shown at once; torch is imported only once the window has been painted.
     assert first.isVisible() and not startup.loader.import_thread.is_alive()
     assert first.windowTitle() == "Charnames"
     label = first.centralWidget()
     assert isinstance(label, QLabel) and label.text() == "Loading PyTorch…"
 
     qtbot.waitUntil(lambda: isinstance(startup.window, MainWindow), timeout=60_000)
+    assert painted_when_import_started[0] is True
     window = startup.window
     assert isinstance(window, MainWindow)
     try:

@@ -110,6 +110,9 @@ def test_a_killed_training_process_leaves_the_last_weights_received(
     assert c.trainer.step == outcome.step == final.step
     assert _weights_equal(c.model, final.weights)  # type: ignore[arg-type]
     assert c.model_info().step == final.step  # type: ignore[union-attr]
+    steps, _ = c.run_log.curve.data()
+    assert steps.max() <= final.step  # the run's curve ends where its weights are
+    assert all(p.step <= final.step for p in c.run_log.evals)
     # a saved file says the same
     path = tmp_path / "after-kill.safetensors"
     assert c.save(path)

@@ -117,6 +117,53 @@ def test_hover_shows_values_units_and_contributions(qtbot, pair, small_words) ->
     assert QToolTip.text() == canvas.tooltip_at(pos)
 
 
+def test_emb_rows_are_labelled_with_the_context_characters(qtbot, pair, small_words) -> None:  # type: ignore[no-untyped-def]
+    panel, view = pair
+    config, weights, vocab = _model(small_words, 3, 10, 200)
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.force_next(vocab.stoi["e"])
+    panel.force_next(vocab.stoi["m"])
+    context = tuple(panel.shown_context())
+    qtbot.waitUntil(lambda: view.forward() is not None and view.forward().context == context)
+    canvas = view.canvas
+    assert canvas.row_labels("emb") == [".", ".", "e"]  # 'e' chosen, 'm' shown as the next
+    _, grid = canvas.strip_geometry("emb")
+    _, strip = canvas.strip_geometry("embcat")
+    assert grid.left() > strip.left()  # the labels sit left of the grid, not on it
+    fp = view.forward()
+    tip = canvas.tooltip_at(canvas.cell_center("emb", 2 * 10 + 0))  # row 'e', dimension 0
+    assert f"C[{vocab.stoi['e']}, 0] = {fp.emb[2, 0]:.4f}  ('e')" in tip
+
+
+def test_code_lines_are_measured_in_the_font_they_are_drawn_in(qtbot, pair, small_words) -> None:  # type: ignore[no-untyped-def]
+    """A code line that fits is one line high (no gap under it), and zooming re-measures."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    panel, view = pair
+    config, weights, vocab = _model(small_words, 3, 10, 200)
+    panel.set_model(config, weights, vocab, same_model=False)
+    qtbot.waitUntil(lambda: view.forward() is not None)
+    canvas = view.canvas
+    assert canvas.code_font().pointSizeF() == canvas.font().pointSizeF()
+
+    def gaps() -> dict[str, int]:
+        lines = canvas.text_lines()
+        return {
+            t: lines[k + 1][0] - y for k, (y, t) in enumerate(lines[:-1]) if t.startswith("emb =")
+        }
+
+    metrics = QFontMetrics(canvas.code_font(), canvas)
+    line = next(t for _, t in canvas.text_lines() if t.startswith("emb ="))
+    assert metrics.horizontalAdvance(line) < canvas.width() - 16  # it fits on one line
+    assert gaps()[line] == metrics.height() + 2  # the note follows right under it
+    height = canvas.minimumHeight()
+    bigger = QFont(canvas.font())
+    bigger.setPointSizeF(canvas.font().pointSizeF() * 2)
+    canvas.setFont(bigger)  # what the zoom does through the application font
+    assert canvas.code_font().pointSizeF() == bigger.pointSizeF()
+    assert canvas.minimumHeight() > height
+
+
 @pytest.mark.parametrize(("block", "embd", "hidden"), [(1, 2, 8), (32, 16, 4096), (8, 256, 64)])
 def test_every_size_the_app_allows(qtbot, pair, block: int, embd: int, hidden: int) -> None:  # type: ignore[no-untyped-def]
     panel, view = pair

@@ -108,6 +108,54 @@ def test_paced_by_a_frame_clock_it_draws_only_when_asked(qtbot, view, setup) -> 
     assert view.stats().step == 3 and not view.has_ready()
 
 
+def test_an_analysis_of_a_replaced_model_is_dropped(qtbot, view, setup) -> None:  # type: ignore[no-untyped-def]
+    """Opening a model while the previous one's snapshot is analysed: the old step must not
+    join the new model's update-ratio curve (same shapes, so only the model change tells)."""
+    config, examples = setup
+    view.set_model(config, examples, lambda step: 0.1)
+    view.show()
+    qtbot.waitExposed(view)
+    view.offer(0, MLP.init(config, "lecture").snapshot())
+    assert view.is_busy()  # the first snapshot is analysed at once
+    view.set_model(config, examples, lambda step: 0.01)  # an opened model, trained 200,000 steps
+    trained = MLP.init(config, "scaled").snapshot()
+    view.offer(200_000, trained)
+    qtbot.waitUntil(lambda: view.stats() is not None, timeout=10_000)
+    assert view.wait_idle()
+    assert view.stats().step == 200_000
+    assert view.history.steps == [200_000]
+    expected = hidden_stats(trained, config, example_sample(*examples), 0.01, 200_000)
+    assert view.stats().saturated_fraction == pytest.approx(expected.saturated_fraction)
+
+
+def test_the_saturation_image_comes_first_and_says_what_white_means(view, setup) -> None:  # type: ignore[no-untyped-def]
+    view.resize(400, 600)  # a narrow dock: one column, scrolling
+    view.show()
+    titles = view.plot_titles()
+    assert titles[0] == "saturated: white where |h| > 0.99"
+    assert titles[1:] == ["h", "hpreact", "update-to-data ratio"]
+    grid = view._grid
+    assert grid.getItemPosition(grid.indexOf(view.plots()[0]))[:2] == (0, 0)
+    assert grid.getItemPosition(grid.indexOf(view.plots()[1]))[:2] == (1, 0)
+    view.resize(900, 600)  # wide: two columns, the image top left
+    assert grid.getItemPosition(grid.indexOf(view.plots()[0]))[:2] == (0, 0)
+    assert grid.getItemPosition(grid.indexOf(view.plots()[1]))[:2] == (0, 1)
+
+
+def test_summary_counts_and_undefined_ratios(qtbot, view, setup) -> None:  # type: ignore[no-untyped-def]
+    config, examples = setup
+    view.set_model(config, examples, lambda step: 0.1)
+    view.show()
+    qtbot.waitExposed(view)
+    with qtbot.waitSignal(view.statsShown, timeout=10_000) as shown:
+        view.offer(0, MLP.init(config, "scaled").snapshot())  # b2 starts at zero
+    stats = shown.args[0]
+    text = view.summary_text()
+    assert f"<b>{stats.saturated_fraction:.1%}</b>" in text
+    assert f"<b>{stats.dead_units}</b> dead units of {config.n_hidden}" in text
+    assert "b2 –" in text  # a parameter of zeros has no update-to-data ratio
+
+
 def test_in_the_window_it_follows_training(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     """The main window feeds the view its snapshots; the forward pass follows the panel."""
     window.hidden_dock.setFloating(True)  # visible next to the sampling panel

@@ -162,7 +162,12 @@ def test_the_legend_never_covers_the_data(qtbot, make_window, size, zoom) -> Non
     data = item.vb.mapRectToScene(item.vb.boundingRect()).toRect()
     data_rect = QRect(plot.plot_widget.mapTo(window, data.topLeft()), data.size())
     legend = plot.legend
-    legend_rect = _window_rect(legend, window, legend.rect())
+    if isinstance(legend, QWidget):
+        legend_rect = _window_rect(legend, window, legend.rect())
+    else:  # a legend drawn in the plot's scene (as pyqtgraph's addLegend() makes)
+        scene_rect = legend.sceneBoundingRect().toRect()
+        top_left = plot.plot_widget.mapFromScene(scene_rect.topLeft())
+        legend_rect = QRect(plot.plot_widget.mapTo(window, top_left), scene_rect.size())
     assert legend.isVisible() and legend_rect.height() > 0
     assert not legend_rect.intersects(data_rect), (legend_rect, data_rect)
     assert legend_rect.intersected(window.rect()) == legend_rect  # not cut by the window

@@ -197,8 +197,12 @@ def test_opening_the_models_dataset_keeps_the_model(
     cities.write_text("\n".join(["zürich", "köln", "montréal", "québec"] * 5) + "\n")
     window = make_window(open_data=False)
     assert window.open_dataset(cities)
+    messages: list[str] = []
+    window.controller.statusMessage.connect(messages.append)
     assert window.open_model(path)
     c = window.controller
+    said = messages[-1]  # names both: the open one, and the one to open (moved: not found)
+    assert "cities.txt" in said and str(small_dataset_file.resolve()) in said
     assert c.dataset is None and c.state == TrainingState.NO_DATASET
     assert window.status_state.text() == "no dataset"
     assert window.controls.step_text().startswith("step 300 / 300")
@@ -245,3 +249,41 @@ def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -
         exec(compile(source.replace("print(loss.item())", ""), str(target), "exec"), namespace)
     for name in PARAMETER_NAMES:
         assert torch.equal(namespace[name].detach(), c.model.params[name].detach()), name
+
+
+# -- a large model file is read off the GUI thread ---------------------------------------------
+
+
+def test_a_large_model_file_is_read_on_a_worker_thread(
+    qtbot, window, tmp_path: Path, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from charnames_gui.ui import controller as controller_module
+
+    monkeypatch.setattr(controller_module, "BACKGROUND_MODEL_BYTES", 0)  # every file is large
+    path = trained_file(tmp_path, small_dataset_file)
+    make_unsaved(qtbot, window)
+    c = window.controller
+    model_before = c.model
+    assert window.open_model(path)  # reading: nothing has changed yet, nothing was asked
+    assert c.model_loader.busy and c.model is model_before
+    assert not window.open_model(path)  # one file at a time
+    qtbot.waitUntil(lambda: c.path == path, timeout=10_000)
+    assert c.model is not model_before and not c.model_loader.busy
+    assert len(window.dialogs.questions) == 1  # asked once the file was checked
+    bad = rewrite(trained_file(tmp_path, small_dataset_file), split_seed="x")
+    with qtbot.waitSignal(c.errorOccurred, timeout=10_000) as error:
+        assert window.open_model(bad)
+    assert error.args[0] == "Cannot open model" and "split seed" in error.args[1]
+    assert c.path == path
+
+
+def test_closing_while_a_model_file_is_read_ends_the_reader(
+    qtbot, make_window, tmp_path: Path, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from charnames_gui.ui import controller as controller_module
+
+    monkeypatch.setattr(controller_module, "BACKGROUND_MODEL_BYTES", 0)
+    window = make_window()
+    assert window.open_model(trained_file(tmp_path, small_dataset_file))
+    window.controller.shutdown()  # waits for the reader (bounded: a regular, capped file)
+    assert not window.controller.model_loader.busy
