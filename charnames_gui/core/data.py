@@ -434,6 +434,7 @@ class Dataset:
     _examples: dict[int, SplitTensors] = field(init=False, default_factory=dict, repr=False)
     # figures computed once from the words (the bigram baseline...): keyed by what they are
     derived: dict[str, float] = field(init=False, default_factory=dict, repr=False)
+    _content_hash: str | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.words) < MIN_WORDS:
@@ -470,8 +471,12 @@ class Dataset:
         )
 
     def content_hash(self) -> str:
-        """sha256 of the words (one per line), so runs on the same data can be compared."""
-        return hashlib.sha256("\n".join(self.words).encode("utf-8")).hexdigest()
+        """sha256 of the words (one per line), so runs on the same data can be compared.
+        Computed once: the words of a Dataset do not change."""
+        if self._content_hash is None:
+            text = "\n".join(self.words).encode("utf-8")
+            self._content_hash = hashlib.sha256(text).hexdigest()
+        return self._content_hash
 
     def examples(self, block_size: int) -> SplitTensors:
         """Example tensors of each split for block_size, built once and cached. Refused with

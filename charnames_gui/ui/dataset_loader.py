@@ -30,6 +30,7 @@ class _LoadThread(QThread):
                 dataset.examples(self.block_size)  # cached: the new model needs them next
             dataset.split.which()  # cached: the sampling panel marks names by their split
             bigram_dev_loss(dataset)  # cached: the experiments panel shows the baseline
+            dataset.content_hash()  # cached: the run history records it
             self.dataset = dataset
         except CharnamesError as exc:
             self.error = str(exc)

@@ -35,10 +35,13 @@ def test_opening_a_big_dataset_keeps_the_event_loop_running(
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start()
+    statuses: list[str] = []
+    window.controller.statusMessage.connect(statuses.append)
     try:
         with qtbot.waitSignal(window.controller.modelReset, timeout=60_000):
             assert window.open_dataset(big)  # returns at once: loading
             ticks.clear()  # count only the ticks while the file loads
+            assert statuses[-1].startswith("Opening big.txt (2 MB)")
     finally:
         timer.stop()
     assert len(ticks) > 0, "the GUI thread was blocked while the dataset loaded"
