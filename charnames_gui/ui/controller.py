@@ -487,17 +487,17 @@ class Controller(QObject):
             self._set_state(TrainingState.PAUSED)
             if outcome.message:  # e.g. a training process that did not answer the pause
                 self.statusMessage.emit(outcome.message)
-        elif outcome.status == "diverged":
-            self.errorOccurred.emit("Training diverged", outcome.message)
-            self._set_state(self._idle_state())
-        elif outcome.status == "failed":
-            self.errorOccurred.emit("Training failed", outcome.message)
-            self._set_state(self._idle_state())
         else:
             self._set_state(self._idle_state())
-            if outcome.message:  # e.g. stopped, with a training process that did not answer
-                self.statusMessage.emit(outcome.message)
+            if outcome.message and outcome.status not in ("diverged", "failed"):
+                self.statusMessage.emit(outcome.message)  # e.g. a process that did not answer
         self.runEnded.emit(outcome)
+        # the error last: its dialog is modal, and behind it the window already shows the
+        # run's end (state, figures, the recorded run)
+        if outcome.status == "diverged":
+            self.errorOccurred.emit("Training diverged", outcome.message)
+        elif outcome.status == "failed":
+            self.errorOccurred.emit("Training failed", outcome.message)
 
     # -- evaluating a split ---------------------------------------------------------------
     def evaluate_split(self, split: str) -> bool:
