@@ -18,9 +18,10 @@ import torch
 from charnames_gui import cli
 from charnames_gui.core import data
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.config import ModelConfig, parameter_count
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.model import MLP, ModelConfig, parameter_count
+from charnames_gui.core.model import MLP
 from charnames_gui.core.presets import preset_by_name
 from charnames_gui.core.sampling import Sampler
 

@@ -12,9 +12,10 @@ from small_data import SMALL_WORDS
 
 from charnames_gui import cli
 from charnames_gui.core.checkpoint import ModelFile, save_model
+from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.forward import context_from_text, inspect_forward
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
 
 
 @pytest.fixture(autouse=True)

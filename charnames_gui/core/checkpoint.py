@@ -30,15 +30,18 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
-from charnames_gui.core.data import Vocabulary
-from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
-from charnames_gui.core.model import (
-    MLP,
+from charnames_gui.core.config import (
+    MAX_SEED,
+    MAX_STEPS,
     PARAMETER_NAMES,
     ModelConfig,
+    TrainConfig,
     parameter_count,
     parameter_shapes,
 )
+from charnames_gui.core.data import Vocabulary
+from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
+from charnames_gui.core.model import MLP
 from charnames_gui.core.plain_weights import (
     config_from_shapes,
     float32_tensors,
@@ -46,7 +49,6 @@ from charnames_gui.core.plain_weights import (
     vocabulary_for,
 )
 from charnames_gui.core.safe_files import read_regular_bytes
-from charnames_gui.core.training import MAX_STEPS, TrainConfig
 
 FORMAT_NAME = "charnames-gui model"
 FORMAT_VERSION = 1
@@ -60,7 +62,6 @@ MAX_MODEL_FILE_BYTES = 100 * 1024 * 1024
 MAX_HEADER_BYTES = 1024 * 1024
 # The app's split seeds are C ints (the GUI's spin box); random.seed(42) is the lecture's.
 MAX_SPLIT_SEED = 2**31 - 1
-MAX_SEED = 2**63 - 1  # torch.Generator().manual_seed takes 64 bits; BatchSampler adds 1
 # Logits beyond this are no longer numbers a softmax can use in float32 (max 3.4e38): a
 # file with such weights is refused at load, not when Sample or Step would meet inf.
 MAX_OUTPUT_BOUND = 1e30

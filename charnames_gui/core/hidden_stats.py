@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig, parameter_shapes
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, parameter_shapes
 
 SATURATION = 0.99  # the lecture's threshold for the saturation image
 SAMPLE_ROWS = 1000

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import (
@@ -57,9 +58,9 @@ from charnames_gui.core.events import (
     StreamEnded,
     StreamEvent,
 )
-from charnames_gui.core.model import MLP, ModelConfig, eval_slice_rows
+from charnames_gui.core.model import MLP, eval_slice_rows
 from charnames_gui.core.threads import limit_threads
-from charnames_gui.core.training import TrainConfig, Trainer, train_stream
+from charnames_gui.core.training import Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
 ANSWER_TIMEOUT = 10.0  # seconds for a running child to answer a request

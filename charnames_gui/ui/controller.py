@@ -29,6 +29,7 @@ from charnames_gui.core.checkpoint import (
     load_model,
     save_model,
 )
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import (
     MAX_DATASET_BYTES,
     Dataset,
@@ -46,11 +47,11 @@ from charnames_gui.core.events import (
     Snapshot,
     SweepEnded,
 )
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
 from charnames_gui.core.model_dataset import Match, compare, label_of, trained_on_label
 from charnames_gui.core.safe_files import check_regular_file, format_size
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
-from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
+from charnames_gui.core.training import Trainer, TrainerLike
 from charnames_gui.ui.dataset_loader import DatasetLoader
 from charnames_gui.ui.model_loader import BACKGROUND_MODEL_BYTES, ModelLoader
 from charnames_gui.ui.training_worker import (

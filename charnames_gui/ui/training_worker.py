@@ -38,9 +38,10 @@ from charnames_gui.core.events import (
     SweepEnded,
     SweepPoints,
 )
+from charnames_gui.core.lr_curve import suggest_lr
 from charnames_gui.core.model import MLP
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainerNotAnswering
-from charnames_gui.core.training import TrainerLike, lr_sweep_steps, suggest_lr
+from charnames_gui.core.training import TrainerLike, lr_sweep_steps
 
 LOSS_INTERVAL = 0.05  # seconds between loss signals: 20 Hz
 SNAPSHOT_INTERVAL = 0.25  # seconds between parameter snapshots: 4 Hz

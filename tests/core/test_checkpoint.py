@@ -28,10 +28,11 @@ from charnames_gui.core.checkpoint import (
     model_from_bytes,
     save_model,
 )
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset, Vocabulary
 from charnames_gui.core.errors import ModelFileError
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import Trainer
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Dataset, read_words
 from charnames_gui.core.hidden_stats import (
     UpdateRatioHistory,
@@ -17,7 +18,7 @@ from charnames_gui.core.hidden_stats import (
     hidden_stats,
     update_ratio,
 )
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import OneStep, Progress, RunEnded, Snapshot, SweepPoints
-from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.training import TrainConfig, Trainer, lr_sweep
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import Trainer, lr_sweep
 from charnames_gui.ui.controller import Controller, TrainingState
 
 LONG = 10_000_000  # steps: a run that never ends by itself during a test

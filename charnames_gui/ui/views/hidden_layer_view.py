@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig
 from charnames_gui.core.hidden_stats import (
     SATURATION,
     UD_GUIDE,
@@ -33,7 +34,6 @@ from charnames_gui.core.hidden_stats import (
     example_sample,
     hidden_stats,
 )
-from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig
 from charnames_gui.ui.window.plot_style import cache_axes
 
 if TYPE_CHECKING:

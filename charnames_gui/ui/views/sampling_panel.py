@@ -52,24 +52,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.config import (
+    DEFAULT_SAMPLE_SEED,
+    MAX_NAME_LENGTH,
+    MAX_SEED,
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    ModelConfig,
+)
 from charnames_gui.core.data import Vocabulary, WordSplit
 from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.model import ModelConfig
-from charnames_gui.core.sampling import (
-    DEFAULT_SAMPLE_SEED,
-    MAX_NAME_LENGTH,
-    MAX_TEMPERATURE,
-    MIN_TEMPERATURE,
-    Sampler,
-)
-from charnames_gui.core.session import (
-    MAX_SEED,
-    CompletedName,
-    SamplingSession,
-    SessionState,
-    ShownStep,
-)
+from charnames_gui.core.sampling import Sampler
+from charnames_gui.core.session import CompletedName, SamplingSession, SessionState, ShownStep
 from charnames_gui.ui.views.name_list import GeneratedNames, ScoreBox, mark_for
 from charnames_gui.ui.views.sampling_bars import (
     FORCED_COLOR,
