@@ -46,7 +46,6 @@ import numpy as np
 import torch
 
 from charnames_gui.core.config import ModelConfig, TrainConfig
-from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import (
     Diverged,
@@ -58,6 +57,7 @@ from charnames_gui.core.events import (
     StreamEnded,
     StreamEvent,
 )
+from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP, eval_slice_rows
 from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import Trainer, train_stream

@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from charnames_gui.core.config import DEFAULT_ENGINE, DEFAULT_INIT_SEED, MAX_BATCH_SIZE, TrainConfig
-from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.engines import Engine, make_engine
 from charnames_gui.core.errors import ConfigError, TrainingDiverged
 from charnames_gui.core.events import (
@@ -32,6 +31,7 @@ from charnames_gui.core.events import (
     Snapshot,
     StreamEvent,
 )
+from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
 
 

@@ -30,13 +30,7 @@ from charnames_gui.core.checkpoint import (
     save_model,
 )
 from charnames_gui.core.config import ModelConfig, TrainConfig
-from charnames_gui.core.data import (
-    MAX_DATASET_BYTES,
-    Dataset,
-    SplitTensors,
-    Vocabulary,
-    boundary_note,
-)
+from charnames_gui.core.data import MAX_DATASET_BYTES, Dataset, Vocabulary, boundary_note
 from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.events import (
     EvalPoint,
@@ -47,6 +41,7 @@ from charnames_gui.core.events import (
     Snapshot,
     SweepEnded,
 )
+from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
 from charnames_gui.core.model_dataset import Match, compare, label_of, trained_on_label
 from charnames_gui.core.safe_files import check_regular_file, format_size

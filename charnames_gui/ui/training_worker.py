@@ -25,7 +25,6 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, Signal, Slot
 
-from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.errors import CharnamesError, TrainingDiverged
 from charnames_gui.core.events import (
     Diverged,
@@ -38,6 +37,7 @@ from charnames_gui.core.events import (
     SweepEnded,
     SweepPoints,
 )
+from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.lr_curve import suggest_lr
 from charnames_gui.core.model import MLP
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainerNotAnswering

@@ -20,9 +20,10 @@ from charnames_gui.core.config import (
     ModelConfig,
     TrainConfig,
 )
-from charnames_gui.core.data import Dataset, SplitTensors
+from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import ConfigError, TrainingDiverged
 from charnames_gui.core.events import Diverged, EvalDue, EvalPoint, LossChunk, Snapshot
+from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.lr_curve import moving_average, suggest_lr, sweep_window
 from charnames_gui.core.model import MLP
 from charnames_gui.core.training import (
