@@ -17,13 +17,7 @@ from typing import TextIO
 from tqdm import tqdm
 
 from charnames_gui.bundled import bundled_dataset_path
-from charnames_gui.core.checkpoint import (
-    MAX_SPLIT_SEED,
-    ModelFile,
-    TrainingSummary,
-    load_model,
-    save_model,
-)
+from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.config import (
     DEFAULT_SAMPLE_SEED,
     INIT_SCHEMES,
@@ -48,6 +42,7 @@ from charnames_gui.core.errors import (
 )
 from charnames_gui.core.model import MLP
 from charnames_gui.core.model_dataset import compare, dataset_for_model, label_of, read_dataset_for
+from charnames_gui.core.model_file import MAX_SPLIT_SEED, ModelFile, TrainingSummary
 from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.threads import limit_threads

@@ -847,8 +847,9 @@ def test_evaluate_refuses_a_non_finite_loss(
 def test_sample_prints_control_characters_escaped(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, save_model
+    from charnames_gui.core.checkpoint import save_model
     from charnames_gui.core.data import Vocabulary
+    from charnames_gui.core.model_file import ModelFile, TrainingSummary
 
     controls = ["\x1b", "\x08", "\x7f", "\x85", "\n", "\t"]
     vocab = Vocabulary((".", "a", "b", *controls))

@@ -21,14 +21,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
-from charnames_gui.core.checkpoint import (
-    MAX_MODEL_FILE_BYTES,
-    ModelFile,
-    TestEvaluations,
-    TrainingSummary,
-    load_model,
-    save_model,
-)
+from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import MAX_DATASET_BYTES, Dataset, Vocabulary, boundary_note
 from charnames_gui.core.errors import CharnamesError, ConfigError
@@ -44,6 +37,12 @@ from charnames_gui.core.events import (
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
 from charnames_gui.core.model_dataset import Match, compare, label_of, trained_on_label
+from charnames_gui.core.model_file import (
+    MAX_MODEL_FILE_BYTES,
+    ModelFile,
+    TestEvaluations,
+    TrainingSummary,
+)
 from charnames_gui.core.safe_files import check_regular_file, format_size
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
 from charnames_gui.core.training import Trainer, TrainerLike

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from charnames_gui.core.checkpoint import ModelFile, load_model
+from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.model_file import ModelFile
 
 # Files above this size are read on a worker thread (~10 ms of reading and checking).
 BACKGROUND_MODEL_BYTES = 2 * 1024 * 1024

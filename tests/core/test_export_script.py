@@ -15,7 +15,6 @@ import nbformat
 import pytest
 import torch
 
-from charnames_gui.core.checkpoint import ModelFile, TrainingSummary
 from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset, Vocabulary
 from charnames_gui.core.errors import ConfigError
@@ -28,6 +27,7 @@ from charnames_gui.core.export_script import (
     write_export,
 )
 from charnames_gui.core.model import MLP
+from charnames_gui.core.model_file import ModelFile, TrainingSummary
 from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.training import Trainer
 

@@ -40,10 +40,10 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.app import first_window_size
 from charnames_gui.bundled import bundled_dataset_path, resource_path
-from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES, ModelFile
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
+from charnames_gui.core.model_file import MODEL_SUFFIX, OPENABLE_SUFFIXES, ModelFile
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, default_runs_path
 from charnames_gui.core.stats import SeedStats
