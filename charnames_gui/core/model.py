@@ -9,7 +9,7 @@ loss   = cross_entropy(logits, Y)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
@@ -146,6 +146,10 @@ class MLP:
 
     def copy(self) -> MLP:
         return MLP(self.config, {k: v.clone() for k, v in self.params.items()})
+
+    def with_weights(self, weights: Mapping[str, np.ndarray]) -> MLP:
+        """A model of the same config with these weights (a Snapshot's), copied."""
+        return MLP(self.config, {name: torch.from_numpy(value) for name, value in weights.items()})
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """A copy of the parameters as NumPy arrays: safe to hand to another thread."""

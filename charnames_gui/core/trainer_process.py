@@ -663,7 +663,7 @@ class ProcessTrainer:
         model.loss(*subset) give in the child (equal to ~1e-7: the sums are made in slices of
         EVAL_SLICE rows, fewer for a model whose activations would pass EVAL_SLICE_BYTES,
         with between() called before each, ~1 ms apart)."""
-        model = MLP(self.model.config, {k: torch.from_numpy(v) for k, v in weights.items()})
+        model = self.model.with_weights(weights)
         X, Y = self.examples.tensors["dev"]
         rows = min(EVAL_SLICE, eval_slice_rows(model.config))
         return model.loss(X, Y, rows, between), model.loss(*subset, rows, between)

@@ -25,19 +25,14 @@ from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig
-from charnames_gui.core.hidden_stats import (
-    SATURATION,
-    UD_GUIDE,
-    ExampleSample,
-    HiddenStats,
-    UpdateRatioHistory,
-    example_sample,
-    hidden_stats,
-)
+from charnames_gui.core.saturation import SATURATION
+from charnames_gui.core.update_ratios import UD_GUIDE, UpdateRatioHistory
 from charnames_gui.ui.window.plot_style import cache_axes
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch-backed: imported at the first model
     import torch
+
+    from charnames_gui.core.hidden_stats import ExampleSample, HiddenStats
 
 REFRESH_HZ = 4
 SHOWN_EXAMPLES = 200  # rows of the saturation image: enough to see the pattern, cheap to paint
@@ -201,6 +196,8 @@ class HiddenLayerView(QWidget):
     ) -> None:
         """A new model: its configuration, the training (X, Y) to draw the fixed sample from
         (None: no dataset), and the learning rate of each step."""
+        from charnames_gui.core.hidden_stats import example_sample
+
         self._generation += 1
         self._config = config
         self._sample = example_sample(*examples) if config and examples else None
@@ -265,6 +262,8 @@ class HiddenLayerView(QWidget):
 
     # -- internals --------------------------------------------------------------------------
     def _maybe_start(self) -> None:
+        from charnames_gui.core.hidden_stats import hidden_stats
+
         if self._pending is None or not self.isVisible():
             self._timer.stop()  # nothing to do, or no one to see it: showEvent restarts
             return
