@@ -235,7 +235,9 @@ class Controller(QObject):
         self.torch_ready = True
         if self.use_training_process:
             self.process = TrainingProcess()
-        waiting, self._waiting = self._waiting, []
+        # Start last: it starts whichever model the other requests leave
+        waiting = sorted(self._waiting, key=lambda request: request[0] == "start")
+        self._waiting = []
         if self.state == TrainingState.LOADING:
             self._set_state(TrainingState.NO_MODEL)
         for _, action in waiting:
@@ -311,7 +313,6 @@ class Controller(QObject):
         """A freshly initialised model for the current dataset (vocab size from the data).
         While torch loads, the model is made when it has loaded (True: it will be)."""
         if not self.torch_ready:
-            self._waiting = [(k, a) for k, a in self._waiting if k != "start"]  # its own Start
             return self.when_torch_loaded(
                 "model", lambda: self.new_model(config, train_config, split_seed)
             )
@@ -418,6 +419,7 @@ class Controller(QObject):
             if not self.is_waiting_for("start"):
                 self.when_torch_loaded("start", self.start)
                 self.statusMessage.emit("Training starts as soon as PyTorch has loaded")
+                self.stateChanged.emit(self.state)  # the same state, now with Start queued
             return
         if self.trainer is None or self.is_busy():
             return

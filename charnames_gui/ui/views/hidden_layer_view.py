@@ -262,8 +262,6 @@ class HiddenLayerView(QWidget):
 
     # -- internals --------------------------------------------------------------------------
     def _maybe_start(self) -> None:
-        from charnames_gui.core.hidden_stats import hidden_stats
-
         if self._pending is None or not self.isVisible():
             self._timer.stop()  # nothing to do, or no one to see it: showEvent restarts
             return
@@ -272,6 +270,8 @@ class HiddenLayerView(QWidget):
         config, sample = self._config, self._sample
         if config is None or sample is None:
             return
+        from charnames_gui.core.hidden_stats import hidden_stats  # a sample: torch is loaded
+
         step, weights = self._pending
         self._pending = None
         lr = self._lr_at(step)
@@ -293,6 +293,8 @@ class HiddenLayerView(QWidget):
         if isinstance(result, Exception):
             self._summary.setText(f"Could not analyse these weights: {result}")
             return
+        from charnames_gui.core.hidden_stats import HiddenStats
+
         assert isinstance(result, HiddenStats)
         if self.paced:
             self._ready = result  # the window's frame clock draws it (show_ready)

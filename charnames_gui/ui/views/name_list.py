@@ -347,8 +347,6 @@ class ScoreBox(QWidget):
         return [_text(self._table.item(r, 2)) for r in range(self._table.rowCount())]
 
     def _rescore(self) -> None:
-        from charnames_gui.core.sampling import name_to_score
-
         name = self._edit.text()
         self._table.setRowCount(0)
         if self._sampler is None:
@@ -357,6 +355,8 @@ class ScoreBox(QWidget):
         if not name.strip():
             self._result.setText("Type a name to see how likely the model finds it.")
             return
+        from charnames_gui.core.sampling import name_to_score  # a sampler: torch is loaded
+
         scored, note = name_to_score(self._sampler.vocab, name)
         try:
             scores, nll = self._sampler.score(scored)
