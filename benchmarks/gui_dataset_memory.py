@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QApplication
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset_scale import write_names
 
-from charnames_gui.core.training import TrainConfig
+from charnames_gui.core.config import TrainConfig
 from charnames_gui.ui.window.main_window import MainWindow
 
 

@@ -33,9 +33,10 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QSetting
 from PySide6.QtWidgets import QApplication
 
 from charnames_gui.bundled import bundled_dataset_path
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import Trainer
 
 TICK_MS = 10
 

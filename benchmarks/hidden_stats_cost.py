@@ -16,9 +16,10 @@ import time
 import torch
 
 from charnames_gui.bundled import bundled_dataset_path
+from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.hidden_stats import example_sample, hidden_stats
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
 
 SIZES = [(3, 10, 200), (3, 10, 1000), (8, 24, 4096)]  # block_size, n_embd, n_hidden
 

@@ -29,9 +29,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer
 
-from charnames_gui.core.model import ModelConfig
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.runs import RunRecord, RunStore, RunStoreError
-from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.run_history import RunHistory
 
 

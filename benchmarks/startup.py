@@ -4,11 +4,12 @@
 
 Each round launches `python -c "import torch"` and then the app (`python -m charnames_gui`,
 from this checkout), one after the other, so both see the same load on the machine. The app
-writes a line to CHARNAMES_STARTUP_MARKER when a window is first painted (see app.py):
+writes lines to CHARNAMES_STARTUP_MARKER (see app.py):
 
-- "window": the first window (the app's title, its place and size, "Loading PyTorch…"),
-  painted before torch is imported;
-- "main_window": the full window, after torch and the main window's modules are loaded.
+- "main_window": the main window first painted (its panels, the bundled dataset read, Start
+  ready); torch is not imported yet;
+- "torch": torch loaded in the background and the first model made (a Start pressed before
+  this is carried out now).
 
 Both are timed from just before the launch, as is `import torch` (the whole process). The
 ratio window / import torch is the figure of issue 11 (goal: at most 0.7). Settings come
@@ -30,7 +31,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOAL = 0.7
-TIMEOUT = 120.0  # seconds for one launch to paint its main window
+TIMEOUT = 120.0  # seconds for one launch to paint its window and make its model
 
 
 def time_import_torch(env: dict[str, str]) -> float:
@@ -56,7 +57,7 @@ def time_app(env: dict[str, str], folder: Path, launch: int) -> dict[str, float]
     try:
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline and app.poll() is None:
-            if marker.is_file() and "main_window" in marker.read_text():
+            if marker.is_file() and "torch" in marker.read_text():
                 break
             time.sleep(0.02)  # polls another process's file; 20 ms is below the figures' noise
     finally:
@@ -68,8 +69,8 @@ def time_app(env: dict[str, str], folder: Path, launch: int) -> dict[str, float]
             _, err = app.communicate()
     lines = marker.read_text().splitlines() if marker.is_file() else []
     times = {label: float(t) - start for label, t in (line.split() for line in lines)}
-    if "main_window" not in times:
-        raise SystemExit(f"the app painted no main window within {TIMEOUT:.0f} s:\n{err[-2000:]}")
+    if "torch" not in times:
+        raise SystemExit(f"the app made no model within {TIMEOUT:.0f} s:\n{err[-2000:]}")
     return times
 
 
@@ -85,28 +86,28 @@ def main(argv: list[str] | None = None) -> int:
     env["QT_QPA_PLATFORM"] = args.platform
     torch_s: list[float] = []
     window_s: list[float] = []
-    main_s: list[float] = []
+    model_s: list[float] = []
     with tempfile.TemporaryDirectory(prefix="charnames-startup-") as tmp:
         time_app(env, Path(tmp), -1)  # warm-up: the disk cache, .pyc files
         for launch in range(args.launches):
             torch_s.append(time_import_torch(env))
             times = time_app(env, Path(tmp), launch)
-            window_s.append(times["window"])
-            main_s.append(times["main_window"])
+            window_s.append(times["main_window"])
+            model_s.append(times["torch"])
     torch_median = statistics.median(torch_s)
     report = {
         "launches": args.launches,
         "platform": args.platform,
         "import_torch_s": round(torch_median, 3),
-        "first_window_s": round(statistics.median(window_s), 3),
-        "main_window_s": round(statistics.median(main_s), 3),
-        "ratio_first_window": round(statistics.median(window_s) / torch_median, 3),
-        "ratio_main_window": round(statistics.median(main_s) / torch_median, 3),
+        "window_s": round(statistics.median(window_s), 3),
+        "model_ready_s": round(statistics.median(model_s), 3),
+        "ratio_window": round(statistics.median(window_s) / torch_median, 3),
+        "ratio_model_ready": round(statistics.median(model_s) / torch_median, 3),
         "goal_ratio": GOAL,
         "rounds": {
             "import_torch_s": [round(v, 3) for v in torch_s],
-            "first_window_s": [round(v, 3) for v in window_s],
-            "main_window_s": [round(v, 3) for v in main_s],
+            "window_s": [round(v, 3) for v in window_s],
+            "model_ready_s": [round(v, 3) for v in model_s],
         },
     }
     if args.json:
@@ -115,12 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"medians of {args.launches} launches ({args.platform}):")
     print(f"  python -c 'import torch':       {report['import_torch_s']:.2f} s")
     print(
-        f"  first window painted:           {report['first_window_s']:.2f} s "
-        f"(ratio {report['ratio_first_window']:.2f}, goal <= {GOAL})"
+        f"  main window painted:            {report['window_s']:.2f} s "
+        f"(ratio {report['ratio_window']:.2f}, goal <= {GOAL})"
     )
     print(
-        f"  main window painted:            {report['main_window_s']:.2f} s "
-        f"(ratio {report['ratio_main_window']:.2f})"
+        f"  torch loaded, first model made: {report['model_ready_s']:.2f} s "
+        f"(ratio {report['ratio_model_ready']:.2f})"
     )
     return 0
 

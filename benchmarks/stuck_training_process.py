@@ -31,10 +31,9 @@ import contextlib
 from PySide6.QtCore import QCoreApplication, QTimer
 
 from charnames_gui.bundled import bundled_dataset_path
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import RunEnded, Snapshot
-from charnames_gui.core.model import ModelConfig
-from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.controller import Controller, TrainingState
 
 

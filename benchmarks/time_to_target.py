@@ -23,10 +23,11 @@ if str(REPO_ROOT) not in sys.path:  # run as a script from a source checkout
     sys.path.insert(0, str(REPO_ROOT))
 
 
+from charnames_gui.core.config import ModelConfig, TrainConfig  # noqa: E402
 from charnames_gui.core.data import Dataset  # noqa: E402
-from charnames_gui.core.model import MLP, ModelConfig  # noqa: E402
+from charnames_gui.core.model import MLP  # noqa: E402
 from charnames_gui.core.threads import limit_threads  # noqa: E402
-from charnames_gui.core.training import TrainConfig, Trainer  # noqa: E402
+from charnames_gui.core.training import Trainer  # noqa: E402
 
 TARGET = 2.20
 

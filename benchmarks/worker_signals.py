@@ -26,10 +26,11 @@ import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from charnames_gui.bundled import bundled_dataset_path
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
 from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
-from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
+from charnames_gui.core.training import Trainer, TrainerLike
 from charnames_gui.ui.training_worker import TrainingWorker, TrainJob
 
 RATE_GOAL = (5.0, 30.0)  # lossesReady per second

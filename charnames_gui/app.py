@@ -1,13 +1,15 @@
 """charnames-gui: start the desktop app.
 
-PyTorch takes ~1.3 s to import, longer than everything else together. So the process first
-shows a window (the app's title, its last size and place, "Loading PyTorch…") and paints it;
-then a background thread imports torch and the Qt-free core and sets the thread limits; then
-the GUI thread builds the main window in the same place and closes the first one.
+PyTorch takes ~1.3 s to import, longer than everything else together, so the window does not
+wait for it: the main window's modules import no torch (tests/test_startup.py checks it).
+The process builds and paints the main window, with the bundled dataset read and Start
+ready; then a background thread imports torch and the torch-backed core and sets the thread
+limits; then the controller makes the model, and carries out what the learner asked for
+meanwhile (Start, a model file to open: see Controller.torch_loaded).
 
-CHARNAMES_STARTUP_MARKER=PATH appends one line per window to PATH when it is first painted:
-"window SECONDS" (the first window) and "main_window SECONDS" (the full one), SECONDS being
-time.time(). benchmarks/startup.py reads it.
+CHARNAMES_STARTUP_MARKER=PATH appends lines to PATH: "main_window SECONDS" when the window is
+first painted and "torch SECONDS" when the model is made, SECONDS being time.time().
+benchmarks/startup.py reads them.
 """
 
 from __future__ import annotations
@@ -22,15 +24,12 @@ from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
     QObject,
-    QSettings,
-    QSize,
-    Qt,
     QTimer,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QGuiApplication, QIcon, QScreen
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from charnames_gui import __version__
 from charnames_gui.bundled import resource_path
@@ -58,15 +57,16 @@ class FirstPaint(QObject):
 def mark_first_paint(widget: QWidget, label: str) -> None:
     """With CHARNAMES_STARTUP_MARKER set: append "LABEL time.time()" to that file when the
     widget is first painted."""
-    path = os.environ.get(MARKER_ENV)
-    if not path:
-        return
+    if os.environ.get(MARKER_ENV):
+        FirstPaint(widget, lambda: write_marker(label))
 
-    def write() -> None:
+
+def write_marker(label: str) -> None:
+    """With CHARNAMES_STARTUP_MARKER set: append "LABEL time.time()" to that file."""
+    path = os.environ.get(MARKER_ENV)
+    if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(f"{label} {time.time():.6f}\n")
-
-    FirstPaint(widget, write)
 
 
 class BackgroundImport(QObject):
@@ -89,9 +89,14 @@ class BackgroundImport(QObject):
 
             # Small minibatches train fastest on one thread; the GUI keeps the other core.
             limit_threads(1)
-            # The Qt-free modules the main window needs (they import torch and numpy).
+            # The torch-backed core the window uses once a model exists: imported here, so
+            # the GUI thread never waits for an import (the window does not import them).
             import charnames_gui.core.checkpoint
-            import charnames_gui.core.sampling
+            import charnames_gui.core.examples
+            import charnames_gui.core.forward
+            import charnames_gui.core.hidden_stats
+            import charnames_gui.core.session
+            import charnames_gui.core.trainer_process
             import charnames_gui.core.training  # noqa: F401
         except Exception as exc:  # shown to the learner, then the app quits
             self.finished.emit(f"PyTorch could not be loaded: {exc}")
@@ -99,73 +104,43 @@ class BackgroundImport(QObject):
         self.finished.emit("")
 
 
-def first_window_size(screen: QScreen | None) -> QSize:
-    """80% of the screen's free area, at least 1280 x 800, never more than the screen
-    (a 1024 x 600 projector gets all of it, a 1920 x 1080 screen 1536 x 864)."""
-    free = screen.availableGeometry().size() if screen is not None else QSize(1280, 800)
-    width = max(1280, round(free.width() * 0.8))
-    height = max(800, round(free.height() * 0.8))
-    return QSize(min(width, free.width()), min(height, free.height()))
-
-
-def loading_window(settings: QSettings) -> QMainWindow:
-    """The first window: where the main window will be, saying what it waits for."""
-    window = QMainWindow()
-    window.setWindowTitle(APP_NAME)
-    label = QLabel("Loading PyTorch…")
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    window.setCentralWidget(label)
-    geometry = settings.value("window/geometry")
-    if geometry is None or not window.restoreGeometry(geometry):
-        window.resize(first_window_size(window.screen()))  # 1280 x 800, or the screen
-    return window
-
-
 class Startup(QObject):
-    """Shows the first window at once, then the main window when torch is loaded."""
+    """Shows the main window at once, then tells its controller when torch is loaded."""
 
     def __init__(self, files: list[str]) -> None:
         super().__init__()
+        from charnames_gui.ui.window.main_window import MainWindow
+        from charnames_gui.ui.window.plot_style import configure_pyqtgraph
+
         self.files = files
-        self.window: QMainWindow = loading_window(QSettings())
-        mark_first_paint(self.window, "window")
+        configure_pyqtgraph()
+        self.window = MainWindow(load_bundled=not files, wait_for_torch=True)
+        mark_first_paint(self.window, "main_window")
         self.loader = BackgroundImport()
         # A slot of this object, which lives in the GUI thread: the signal, emitted by the
         # import thread, is queued to the GUI thread.
-        self.loader.finished.connect(self.build_main_window)
+        self.loader.finished.connect(self.torch_loaded)
 
     def start(self) -> None:
-        # The import starts once the first window is painted, so that it is painted without
+        # The import starts once the window is painted, so that it is painted without
         # waiting for it (a window that is never painted, e.g. minimised: after a moment).
         FirstPaint(self.window, lambda: QTimer.singleShot(0, self.loader.start))
         QTimer.singleShot(PAINT_WAIT_MS, self.loader.start)
         self.window.show()
+        if self.files:  # a dataset opens now; a model file when torch has loaded
+            self.window.open_path(self.files[0])
 
     @Slot(str)
-    def build_main_window(self, error: str) -> None:
-        first = self.window
+    def torch_loaded(self, error: str) -> None:
+        window = self.window
         if error:
-            QMessageBox.critical(first, APP_NAME, error)
+            QMessageBox.critical(window, APP_NAME, error)
             QCoreApplication.exit(1)
             return
-        from charnames_gui.ui.window.main_window import MainWindow
-        from charnames_gui.ui.window.plot_style import configure_pyqtgraph
-
-        configure_pyqtgraph()
-        window = MainWindow(load_bundled=not self.files)
-        mark_first_paint(window, "main_window")
-        window.setGeometry(first.geometry())
-        if first.isMaximized():
-            window.showMaximized()
-        else:
-            window.show()
-        first.close()
-        self.window = window
+        window.controller.torch_loaded()
+        write_marker("torch")
         if window.controller.process is not None:  # the training child loads torch meanwhile
             QTimer.singleShot(0, window, window.controller.process.start_early)
-        if self.files:
-            path = self.files[0]
-            QTimer.singleShot(0, lambda: window.open_path(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,10 +40,12 @@ import torch
 import torch.nn.functional as F
 
 from charnames_gui.bundled import BUNDLED_DATASET, CHECKOUT_RESOURCES, resource_path
-from charnames_gui.core.data import Dataset, SplitTensors
-from charnames_gui.core.model import DEFAULT_INIT_SEED, MLP, ModelConfig
+from charnames_gui.core.config import DEFAULT_INIT_SEED, ModelConfig, TrainConfig
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.examples import SplitTensors
+from charnames_gui.core.model import MLP
 from charnames_gui.core.threads import limit_threads
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.training import Trainer
 
 LR = 0.1  # the lecture's learning rate (before its decay)
 

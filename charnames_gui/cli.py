@@ -17,12 +17,13 @@ from typing import TextIO
 from tqdm import tqdm
 
 from charnames_gui.bundled import bundled_dataset_path
-from charnames_gui.core.checkpoint import (
-    MAX_SPLIT_SEED,
-    ModelFile,
-    TrainingSummary,
-    load_model,
-    save_model,
+from charnames_gui.core.checkpoint import load_model, save_model
+from charnames_gui.core.config import (
+    DEFAULT_SAMPLE_SEED,
+    INIT_SCHEMES,
+    SCHEDULES,
+    ModelConfig,
+    TrainConfig,
 )
 from charnames_gui.core.data import (
     SPLITS,
@@ -39,12 +40,13 @@ from charnames_gui.core.errors import (
     ModelFileError,
     TrainingDiverged,
 )
-from charnames_gui.core.model import INIT_SCHEMES, MLP, ModelConfig
+from charnames_gui.core.model import MLP
 from charnames_gui.core.model_dataset import compare, dataset_for_model, label_of, read_dataset_for
+from charnames_gui.core.model_file import MAX_SPLIT_SEED, ModelFile, TrainingSummary
 from charnames_gui.core.presets import PRESETS, preset_by_name
-from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, Sampler
+from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.threads import limit_threads
-from charnames_gui.core.training import SCHEDULES, TrainConfig, Trainer
+from charnames_gui.core.training import Trainer
 
 EXIT_BAD_INPUT = 2
 # Split seeds stop at checkpoint.MAX_SPLIT_SEED (2**31 - 1): the app's Split seed field is a

@@ -18,9 +18,10 @@ import torch
 from charnames_gui import cli
 from charnames_gui.core import data
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.config import ModelConfig, parameter_count
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.model import MLP, ModelConfig, parameter_count
+from charnames_gui.core.model import MLP
 from charnames_gui.core.presets import preset_by_name
 from charnames_gui.core.sampling import Sampler
 
@@ -846,8 +847,9 @@ def test_evaluate_refuses_a_non_finite_loss(
 def test_sample_prints_control_characters_escaped(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, save_model
+    from charnames_gui.core.checkpoint import save_model
     from charnames_gui.core.data import Vocabulary
+    from charnames_gui.core.model_file import ModelFile, TrainingSummary
 
     controls = ["\x1b", "\x08", "\x7f", "\x85", "\n", "\t"]
     vocab = Vocabulary((".", "a", "b", *controls))

@@ -11,10 +11,12 @@ import torch
 from small_data import SMALL_WORDS
 
 from charnames_gui import cli
-from charnames_gui.core.checkpoint import ModelFile, save_model
+from charnames_gui.core.checkpoint import save_model
+from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.forward import context_from_text, inspect_forward
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
+from charnames_gui.core.model_file import ModelFile
 
 
 @pytest.fixture(autouse=True)

@@ -20,9 +20,9 @@ from small_data import SMALL_WORDS, lecture_sample
 from charnames_gui import cli
 from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import load_model, save_model
+from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, PARAMETER_NAMES, ModelConfig
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
-from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED
+from charnames_gui.core.model import MLP
 
 # SMALL_WORDS lack j, k, q and x: with these the vocabulary is the lecture's 27 symbols.
 WORDS_27 = [*SMALL_WORDS, "jack", "kai", "quinn", "xavier"]

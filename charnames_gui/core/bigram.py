@@ -16,16 +16,16 @@ import math
 
 import numpy as np
 
-from charnames_gui.core.data import Dataset, Vocabulary, build_examples
+from charnames_gui.core.data import Dataset, Vocabulary, example_arrays
 
 
 def bigram_pairs(words: list[str], vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
     """(ix1, ix2) int64 arrays of every pair of consecutive characters of boundary + w +
     boundary: len(w) + 1 pairs per word, the same count as the MLP's examples. They are the
     MLP's examples of block size 1 (context: one character), built vectorised."""
-    X, Y = build_examples(words, vocab, 1)  # X (N, 1), Y (N,), stored as bytes
+    X, Y = example_arrays(words, vocab, 1)  # X (N, 1), Y (N,), stored as bytes
     # int64: ix1 * V + ix2 would overflow a byte
-    return X[:, 0].numpy().astype(np.int64), Y.numpy().astype(np.int64)
+    return X[:, 0].astype(np.int64), Y.astype(np.int64)
 
 
 # words per chunk when counting: a million names' pairs at once would need ~100 MB of int64

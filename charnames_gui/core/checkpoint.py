@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,24 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
-from charnames_gui.core.data import Vocabulary
-from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
-from charnames_gui.core.model import (
-    MLP,
+from charnames_gui.core.config import (
     PARAMETER_NAMES,
     ModelConfig,
     parameter_count,
     parameter_shapes,
+)
+from charnames_gui.core.data import Vocabulary
+from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
+from charnames_gui.core.model import MLP
+from charnames_gui.core.model_file import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MAX_MODEL_FILE_BYTES,
+    MAX_SPLIT_SEED,
+    ModelFile,
+    TestEvaluations,
+    TrainingSummary,
+    shown_value,
 )
 from charnames_gui.core.plain_weights import (
     config_from_shapes,
@@ -46,152 +55,16 @@ from charnames_gui.core.plain_weights import (
     vocabulary_for,
 )
 from charnames_gui.core.safe_files import read_regular_bytes
-from charnames_gui.core.training import MAX_STEPS, TrainConfig
 
-FORMAT_NAME = "charnames-gui model"
-FORMAT_VERSION = 1
-MODEL_SUFFIX = ".safetensors"
-# What File > Open model accepts: the app's files and a learner's own (torch.save) weights.
-OPENABLE_SUFFIXES = (MODEL_SUFFIX, ".pt", ".pth")
-# The largest model the app allows (core.model.MAX_PARAMETERS float32) plus a generous header.
-MAX_MODEL_FILE_BYTES = 100 * 1024 * 1024
 # Config, a vocabulary of at most 200 symbols and a training summary: a few KB. A header
 # length beyond this is a damaged or hostile file; it is refused before anything is parsed.
 MAX_HEADER_BYTES = 1024 * 1024
-# The app's split seeds are C ints (the GUI's spin box); random.seed(42) is the lecture's.
-MAX_SPLIT_SEED = 2**31 - 1
-MAX_SEED = 2**63 - 1  # torch.Generator().manual_seed takes 64 bits; BatchSampler adds 1
 # Logits beyond this are no longer numbers a softmax can use in float32 (max 3.4e38): a
 # file with such weights is refused at load, not when Sample or Step would meet inf.
 MAX_OUTPUT_BOUND = 1e30
-KINDS = ("charnames", "safetensors weights", "torch.save weights")
 # save_model writes ".<name>.<random>.tmp" next to the target, then renames it.
 TMP_PREFIX_FORMAT = ".{name}."
 TMP_SUFFIX = ".tmp"
-
-
-@dataclass
-class TrainingSummary:
-    """What a learner wants to know about how the weights were made."""
-
-    steps: int = 0  # optimisation steps done
-    seconds: float = 0.0  # time spent in the training loop
-    train_loss: float | None = None  # full loss on the train split after the last step
-    dev_loss: float | None = None  # full loss on the dev split after the last step
-    train_config: dict[str, Any] = field(default_factory=dict)  # TrainConfig.to_dict()
-    dataset_name: str = ""
-    dataset_hash: str = ""  # Dataset.content_hash(): the dataset is known by its content
-    dataset_path: str = ""  # where it was read from (absolute), to find it again
-    # Trainer.batch_stream: (seed, start step) of the minibatch stream, so that training
-    # resumed from the file goes on with the minibatches it would have had. None: an older
-    # file (the config's seed from step 0 is then assumed).
-    batch_stream: tuple[int, int] | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> TrainingSummary:
-        """Checked field by field: a hand-edited or hostile file gets one clear reason."""
-        if not isinstance(data, dict):
-            raise ModelFileError("its training record is not readable")
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        steps = known.get("steps", 0)
-        if not _is_int(steps) or not 0 <= steps <= MAX_STEPS:
-            raise ModelFileError(
-                f"its training record has {_short(steps)} steps; "
-                f"a number from 0 to {MAX_STEPS:,} is expected"
-            )
-        seconds = known.get("seconds", 0.0)
-        if not _is_number(seconds) or not (math.isfinite(seconds) and seconds >= 0):
-            raise ModelFileError(f"its training time {_short(seconds)} is not a duration")
-        for key in ("train_loss", "dev_loss"):
-            value = known.get(key)
-            if value is not None and not _is_number(value):
-                raise ModelFileError(f"its {key.replace('_', ' ')} {_short(value)} is not a number")
-            if value is not None:
-                known[key] = float(value)
-        if not isinstance(known.get("train_config", {}), dict):
-            raise ModelFileError("its training settings are not readable")
-        for key in ("dataset_name", "dataset_hash", "dataset_path"):
-            if not isinstance(known.get(key, ""), str):
-                raise ModelFileError(f"its {key.replace('_', ' ')} is not text")
-        stream = known.get("batch_stream")
-        if stream is not None:
-            if (
-                not isinstance(stream, list)
-                or len(stream) != 2
-                or not all(_is_int(v) for v in stream)
-                or not 0 <= stream[0] <= MAX_SEED
-                or not 0 <= stream[1] <= steps
-            ):
-                raise ModelFileError("the minibatch stream of its training is not readable")
-            known["batch_stream"] = (stream[0], stream[1])
-        return cls(**known)
-
-    def train_config_or_none(self) -> TrainConfig | None:
-        """The run's TrainConfig when the file records a valid one (bare weights: none)."""
-        if not self.train_config:
-            return None
-        try:
-            config = TrainConfig(**self.train_config)
-            config.validate()
-        except (TypeError, CharnamesError):
-            return None
-        return config
-
-
-@dataclass
-class TestEvaluations:
-    """How often the test split was looked at, per dataset (by content hash).
-
-    Every look at the test loss leaks a little of the test set into the learner's choices;
-    counting the looks makes that discipline visible."""
-
-    __test__ = False  # not a pytest test class
-
-    counts: dict[str, int] = field(default_factory=dict)
-    last_loss: dict[str, float] = field(default_factory=dict)
-
-    def record(self, dataset_hash: str, loss: float) -> int:
-        self.counts[dataset_hash] = self.counts.get(dataset_hash, 0) + 1
-        self.last_loss[dataset_hash] = loss
-        return self.counts[dataset_hash]
-
-    def count(self, dataset_hash: str) -> int:
-        return self.counts.get(dataset_hash, 0)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> TestEvaluations:
-        if not isinstance(data, dict):
-            raise ModelFileError("its count of test-set evaluations is not readable")
-        counts, losses = data.get("counts", {}), data.get("last_loss", {})
-        if (
-            not isinstance(counts, dict)
-            or not isinstance(losses, dict)
-            or not all(_is_int(v) and 0 <= v < 2**63 for v in counts.values())
-            or not all(_is_number(v) for v in losses.values())
-        ):
-            raise ModelFileError("its count of test-set evaluations is not readable")
-        return cls(
-            {str(k): v for k, v in counts.items()}, {str(k): float(v) for k, v in losses.items()}
-        )
-
-
-@dataclass
-class ModelFile:
-    """Everything a model file holds."""
-
-    model: MLP
-    vocab: Vocabulary
-    split_seed: int = 42
-    training: TrainingSummary = field(default_factory=TrainingSummary)
-    test_evaluations: TestEvaluations = field(default_factory=TestEvaluations)
-    format_version: int = FORMAT_VERSION
-    # "charnames": the app's own file; otherwise a learner's bare weights (KINDS), which carry
-    # no split seed, training record or dataset: those fields then hold their defaults.
-    kind: str = "charnames"
-
-    @property
-    def is_plain(self) -> bool:
-        return self.kind != "charnames"
 
 
 # -- saving -------------------------------------------------------------------------------------
@@ -436,7 +309,7 @@ def _model_file_from_parts(
     )
     split_seed_text = meta.get("split_seed", "42")
     if not split_seed_text.isascii() or not split_seed_text.isdigit() or len(split_seed_text) > 12:
-        raise ModelFileError(f"its split seed {_short(split_seed_text)} is not a whole number")
+        raise ModelFileError(f"its split seed {shown_value(split_seed_text)} is not a whole number")
     split_seed = int(split_seed_text)
     if split_seed > MAX_SPLIT_SEED:
         raise ModelFileError(
@@ -482,20 +355,6 @@ def _parse_json(text: str | bytes, message: str) -> Any:
         RecursionError,
     ) as exc:  # JSONDecodeError is a ValueError
         raise ModelFileError(message) from exc
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _short(value: object) -> str:
-    """A value for a message: repr, cut to one short line."""
-    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _first_line(exc: BaseException) -> str:

@@ -19,12 +19,15 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from charnames_gui.core.errors import DatasetError, FileAccessError
 from charnames_gui.core.safe_files import read_regular_bytes
+
+if TYPE_CHECKING:
+    from charnames_gui.core.examples import SplitTensors
 
 # A dataset is a list of names, not a corpus: 50 MB is ~5 million names, far more than this
 # model can learn from in a session, and reading it stays fast.
@@ -184,17 +187,18 @@ def encode_words(
     return padded, lengths
 
 
-def example_dtype(vocab_size: int) -> torch.dtype:
+def example_dtype(vocab_size: int) -> type[np.unsignedinteger] | type[np.signedinteger]:
     """The dtype examples are stored in: a byte per character index (uint8) while the
     vocabulary fits in one, as every dataset's does (MAX_VOCAB_SIZE = 200); int32 beyond.
     A million names' 7.5 million examples of block size 3 then take 30 MB, not 240 MB."""
-    return torch.uint8 if vocab_size <= 256 else torch.int32
+    return np.uint8 if vocab_size <= 256 else np.int32
 
 
-def build_examples(
+def example_arrays(
     words: list[str], vocab: Vocabulary, block_size: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The lecture's build_dataset: every (context, next character) pair of every word.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lecture's build_dataset: every (context, next character) pair of every word, as
+    NumPy arrays (core/examples.py wraps them as torch tensors, without a copy).
 
     Returns X (N, block_size) contexts and Y (N,) next characters, where
     N = sum(len(w) + 1): each character and the closing boundary token is one example.
@@ -221,15 +225,14 @@ def build_examples(
         raise ValueError("block_size must be at least 1")
     dtype = example_dtype(vocab.size)
     n_examples = sum(map(len, words)) + len(words)
-    X = torch.empty((n_examples, block_size), dtype=dtype)  # (N, block_size)
-    Y = torch.empty(n_examples, dtype=dtype)  # (N,)
+    X = np.empty((n_examples, block_size), dtype=dtype)  # (N, block_size)
+    Y = np.empty(n_examples, dtype=dtype)  # (N,)
     # a chunk of words at a time: the work arrays (the text as UTF-32, window starts) stay
     # a few MB however many names there are, next to X and Y themselves
-    X_np, Y_np = X.numpy(), Y.numpy()
     done = 0
     for first in range(0, len(words), BUILD_CHUNK_WORDS):
         chunk = words[first : first + BUILD_CHUNK_WORDS]
-        done = _chunk_examples(chunk, vocab, block_size, X_np, Y_np, done)
+        done = _chunk_examples(chunk, vocab, block_size, X, Y, done)
     if done != n_examples:  # never: a word's examples are its characters and the boundary
         raise RuntimeError(f"built {done:,} examples, expected {n_examples:,}")
     return X, Y
@@ -390,35 +393,6 @@ SPLITS = ("train", "dev", "test")
 
 
 @dataclass
-class SplitTensors:
-    """(X, Y) example tensors of each split for one block_size: X (N, block_size) contexts,
-    Y (N,) next characters.
-
-    Stored compactly (build_examples: a byte per character index), so memory follows the
-    data: 4 bytes an example of block size 3, not the lecture's 32 of int64. Take int64 rows
-    with batch() (or .long()) before C[X]: a uint8 index is a mask to torch. MLP.logits and
-    MLP.loss convert their input themselves, a slice at a time."""
-
-    block_size: int
-    tensors: dict[str, tuple[torch.Tensor, torch.Tensor]]
-
-    def X(self, split: str) -> torch.Tensor:
-        return self.tensors[split][0]
-
-    def Y(self, split: str) -> torch.Tensor:
-        return self.tensors[split][1]
-
-    def batch(self, split: str, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """X[rows], Y[rows] of a split as int64, as the lecture's Xtr[ix], Ytr[ix]."""
-        X, Y = self.tensors[split]
-        return X[rows].long(), Y[rows].long()
-
-    def nbytes(self) -> int:
-        """Bytes held by the example tensors of all splits."""
-        return sum(t.nbytes for pair in self.tensors.values() for t in pair)
-
-
-@dataclass
 class Dataset:
     """A list of names with its vocabulary and 80/10/10 split.
 
@@ -481,9 +455,12 @@ class Dataset:
     def examples(self, block_size: int) -> SplitTensors:
         """Example tensors of each split for block_size, built once and cached. Refused with
         a message, before anything is allocated, when they would not fit in memory."""
+        # torch is imported here, when the first model is made: the window opens without it
+        from charnames_gui.core.examples import SplitTensors, build_examples
+
         if block_size not in self._examples:
             n_examples = sum(map(len, self.words)) + len(self.words)
-            itemsize = example_dtype(self.vocab.size).itemsize
+            itemsize = np.dtype(example_dtype(self.vocab.size)).itemsize
             check_examples_fit(self.name, n_examples, block_size, itemsize)
             self._examples[block_size] = SplitTensors(
                 block_size,

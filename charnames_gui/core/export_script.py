@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from charnames_gui.core.checkpoint import ModelFile
+from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import ConfigError
-from charnames_gui.core.model import ModelConfig
-from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED
-from charnames_gui.core.training import TrainConfig
+from charnames_gui.core.model_file import ModelFile
 
 CellKind = Literal["markdown", "code"]
 SAMPLE_COUNT = 20  # the lecture's sampling cell prints 20 names

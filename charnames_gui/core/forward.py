@@ -23,12 +23,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, parameter_shapes
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import ConfigError
-from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig, parameter_shapes
 from charnames_gui.core.sampling import NotFiniteError, check_temperature
-
-SATURATED = 0.97  # |h| above this: tanh is flat there, the unit passes almost no gradient
+from charnames_gui.core.saturation import SATURATED
 
 
 @dataclass(frozen=True)

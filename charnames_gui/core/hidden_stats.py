@@ -17,21 +17,20 @@ is relative to the parameter; the lecture aims for about 1e-3 (-3 on the log10 s
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig, parameter_shapes
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, parameter_shapes
+from charnames_gui.core.saturation import SATURATION
+from charnames_gui.core.update_ratios import update_ratio
 
-SATURATION = 0.99  # the lecture's threshold for the saturation image
 SAMPLE_ROWS = 1000
 SAMPLE_SEED = 20_231_130  # any fixed seed: the sample must not change between snapshots
 HIST_BINS = 50
-UD_GUIDE = -3.0  # the lecture's guide line: updates about 1/1000 of the data
 
 
 @dataclass(frozen=True)
@@ -130,39 +129,3 @@ def hidden_stats(
         saturated=np.abs(ha) > SATURATION,
         update_ratios=ratios,
     )
-
-
-def update_ratio(lr: float, grad_std: float, param_std: float) -> float:
-    """log10(lr * grad.std() / param.std()); NaN when undefined (a parameter of zeros, such
-    as b2 under the scaled initialisation, or a zero gradient)."""
-    if not (param_std > 0 and grad_std > 0 and lr > 0) or not math.isfinite(grad_std):
-        return math.nan
-    return math.log10(lr * grad_std / param_std)
-
-
-@dataclass
-class UpdateRatioHistory:
-    """The update-to-data ratio of each parameter over the steps of a run."""
-
-    steps: list[int] = field(default_factory=list)
-    ratios: dict[str, list[float]] = field(
-        default_factory=lambda: {name: [] for name in PARAMETER_NAMES}
-    )
-
-    def add(self, stats: HiddenStats) -> None:
-        if self.steps and stats.step == self.steps[-1]:
-            # the same step again (the run's last snapshot, then its final weights when the
-            # worker stops): the newer values replace the point, the curve stays
-            for name in PARAMETER_NAMES:
-                self.ratios[name][-1] = stats.update_ratios.get(name, math.nan)
-            return
-        if self.steps and stats.step < self.steps[-1]:  # a new model, or a rewound one
-            self.clear()
-        self.steps.append(stats.step)
-        for name in PARAMETER_NAMES:
-            self.ratios[name].append(stats.update_ratios.get(name, math.nan))
-
-    def clear(self) -> None:
-        self.steps.clear()
-        for values in self.ratios.values():
-            values.clear()

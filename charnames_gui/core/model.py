@@ -9,70 +9,21 @@ loss   = cross_entropy(logits, Y)
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.core.config import (
+    DEFAULT_INIT_SEED,
+    INIT_SCHEMES,
+    PARAMETER_NAMES,
+    ModelConfig,
+    parameter_count,
+    parameter_shapes,
+)
 from charnames_gui.core.errors import ConfigError
-
-InitScheme = Literal["lecture", "scaled"]
-INIT_SCHEMES: tuple[str, ...] = ("lecture", "scaled")
-PARAMETER_NAMES = ("C", "W1", "b1", "W2", "b2")
-DEFAULT_INIT_SEED = 2147483647  # the lecture's torch.Generator().manual_seed(2147483647)
-
-# Upper bounds that keep a run on a laptop CPU: beyond them a single step takes seconds or
-# the parameters do not fit in memory. The lecture's largest model uses 3, 10 and 200.
-LIMITS = {
-    "block_size": (1, 32),
-    "n_embd": (1, 256),
-    "n_hidden": (1, 4096),
-    "vocab_size": (2, 200),
-}
-MAX_PARAMETERS = 20_000_000
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    block_size: int = 3  # how many previous characters the model sees
-    n_embd: int = 10  # size of each character's embedding vector (a row of C)
-    n_hidden: int = 200  # neurons in the tanh hidden layer
-    vocab_size: int = 27  # characters + the boundary token
-
-    def validate(self) -> None:
-        for name, (low, high) in LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"{name} must be a whole number, not {value!r}")
-            if not low <= value <= high:
-                raise ConfigError(f"{name} must be between {low} and {high:,}, not {value:,}")
-        if parameter_count(self) > MAX_PARAMETERS:
-            raise ConfigError(
-                f"This model would have {parameter_count(self):,} parameters; "
-                f"at most {MAX_PARAMETERS:,} are allowed"
-            )
-
-    def to_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-
-def parameter_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """Shapes in the lecture's order of creation (the order the generator is drawn in)."""
-    return {
-        "C": (config.vocab_size, config.n_embd),
-        "W1": (config.block_size * config.n_embd, config.n_hidden),
-        "b1": (config.n_hidden,),
-        "W2": (config.n_hidden, config.vocab_size),
-        "b2": (config.vocab_size,),
-    }
-
-
-def parameter_count(config: ModelConfig) -> int:
-    """3,481 for the lecture's first model (block 3, embd 2, hidden 100), 11,897 for 10/200."""
-    return sum(math.prod(shape) for shape in parameter_shapes(config).values())
 
 
 class MLP:
@@ -195,6 +146,10 @@ class MLP:
 
     def copy(self) -> MLP:
         return MLP(self.config, {k: v.clone() for k, v in self.params.items()})
+
+    def with_weights(self, weights: Mapping[str, np.ndarray]) -> MLP:
+        """A model of the same config with these weights (a Snapshot's), copied."""
+        return MLP(self.config, {name: torch.from_numpy(value) for name, value in weights.items()})
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """A copy of the parameters as NumPy arrays: safe to hand to another thread."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from charnames_gui.core.checkpoint import ModelFile
 from charnames_gui.core.data import Dataset, Vocabulary
 from charnames_gui.core.errors import DatasetError
+from charnames_gui.core.model_file import ModelFile
 
 HASH_SHOWN = 8  # hex digits of a hash shown to a learner: enough to tell files apart
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import torch
 
+from charnames_gui.core.config import LIMITS, MAX_PARAMETERS, PARAMETER_NAMES, ModelConfig
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError, ModelFileError
-from charnames_gui.core.model import LIMITS, MAX_PARAMETERS, PARAMETER_NAMES, ModelConfig
 
 # The lecture's vocabulary: stoi = {s: i + 1 for i, s in enumerate(chars)}; stoi['.'] = 0
 LECTURE_VOCAB = Vocabulary((".", *string.ascii_lowercase))

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from charnames_gui.core.model import ModelConfig, parameter_count
-from charnames_gui.core.training import TrainConfig
+from charnames_gui.core.config import ModelConfig, TrainConfig, parameter_count
 
 
 @dataclass(frozen=True)

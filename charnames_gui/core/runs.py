@@ -40,10 +40,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from charnames_gui.core.config import ModelConfig, TrainConfig, parameter_count
 from charnames_gui.core.data import DEFAULT_SPLIT_SEED
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.model import ModelConfig, parameter_count
-from charnames_gui.core.training import TrainConfig
 
 RunStatus = Literal["finished", "stopped", "diverged", "failed"]
 RUN_STATUSES: tuple[str, ...] = ("finished", "stopped", "diverged", "failed")

@@ -29,14 +29,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.core.config import (
+    DEFAULT_SAMPLE_SEED,
+    MAX_NAME_LENGTH,
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    PARAMETER_NAMES,
+    ModelConfig,
+)
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError, ConfigError, DatasetError
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.model import MLP
 
-DEFAULT_SAMPLE_SEED = 2147483647 + 10  # the lecture's sampling generator
-MAX_NAME_LENGTH = 100  # a safety stop for an untrained model that never samples the boundary
-MIN_TEMPERATURE = 0.05
-MAX_TEMPERATURE = 10.0
 NOT_FINITE = "The model's outputs are not finite numbers (weights too large?)"
 
 

@@ -23,18 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, MAX_NAME_LENGTH, MAX_SEED
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import ConfigError
-from charnames_gui.core.sampling import (
-    DEFAULT_SAMPLE_SEED,
-    MAX_NAME_LENGTH,
-    Sampler,
-    SampleState,
-    check_temperature,
-    make_generator,
-)
-
-MAX_SEED = 2**63 - 1
+from charnames_gui.core.sampling import Sampler, SampleState, check_temperature, make_generator
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from charnames_gui.core.data import SplitTensors
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import (
     Diverged,
@@ -57,9 +57,10 @@ from charnames_gui.core.events import (
     StreamEnded,
     StreamEvent,
 )
-from charnames_gui.core.model import MLP, ModelConfig, eval_slice_rows
+from charnames_gui.core.examples import SplitTensors
+from charnames_gui.core.model import MLP, eval_slice_rows
 from charnames_gui.core.threads import limit_threads
-from charnames_gui.core.training import TrainConfig, Trainer, train_stream
+from charnames_gui.core.training import Trainer, train_stream
 
 START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
 ANSWER_TIMEOUT = 10.0  # seconds for a running child to answer a request
@@ -662,7 +663,7 @@ class ProcessTrainer:
         model.loss(*subset) give in the child (equal to ~1e-7: the sums are made in slices of
         EVAL_SLICE rows, fewer for a model whose activations would pass EVAL_SLICE_BYTES,
         with between() called before each, ~1 ms apart)."""
-        model = MLP(self.model.config, {k: torch.from_numpy(v) for k, v in weights.items()})
+        model = self.model.with_weights(weights)
         X, Y = self.examples.tensors["dev"]
         rows = min(EVAL_SLICE, eval_slice_rows(model.config))
         return model.loss(X, Y, rows, between), model.loss(*subset, rows, between)

@@ -14,14 +14,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 import torch
 
-from charnames_gui.core.data import SplitTensors
-from charnames_gui.core.engines import DEFAULT_ENGINE, ENGINES, Engine, make_engine
+from charnames_gui.core.config import DEFAULT_ENGINE, DEFAULT_INIT_SEED, MAX_BATCH_SIZE, TrainConfig
+from charnames_gui.core.engines import Engine, make_engine
 from charnames_gui.core.errors import ConfigError, TrainingDiverged
 from charnames_gui.core.events import (
     Diverged,
@@ -32,83 +31,8 @@ from charnames_gui.core.events import (
     Snapshot,
     StreamEvent,
 )
-from charnames_gui.core.model import DEFAULT_INIT_SEED, INIT_SCHEMES, MLP
-
-ScheduleKind = Literal["constant", "step", "cosine"]
-SCHEDULES: dict[str, str] = {
-    "constant": "the same learning rate for every step",
-    "step": "the lecture's decay: lr until 'decay at', then 'lr after'",
-    "cosine": "a smooth cosine curve from lr down to 'lr after' at the last step",
-}
-MAX_STEPS = 100_000_000
-MAX_BATCH_SIZE = 65_536
-MAX_LR = 100.0
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    batch_size: int = 32  # examples per step; the gradient is averaged over them
-    steps: int = 200_000  # total optimisation steps of the run
-    lr: float = 0.1  # learning rate (for 'step': before the decay)
-    schedule: ScheduleKind = "step"  # how the learning rate changes over the run
-    lr_decay_at: int = 100_000  # 'step' schedule: the step at which lr becomes lr_after
-    lr_after: float = 0.01  # learning rate after the decay (or at the end, for 'cosine')
-    init: str = "lecture"  # parameter initialisation: 'lecture' or 'scaled'
-    seed: int = DEFAULT_INIT_SEED  # seeds the initial parameters and the minibatches
-    engine: str = DEFAULT_ENGINE  # 'fast' (hand-derived backward) or 'autograd'
-
-    def validate(self) -> None:
-        def whole(name: str, low: int, high: int) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ConfigError(f"{name} must be a whole number, not {value!r}")
-            if not low <= value <= high:
-                raise ConfigError(f"{name} must be between {low:,} and {high:,}, not {value:,}")
-
-        whole("batch_size", 1, MAX_BATCH_SIZE)
-        whole("steps", 1, MAX_STEPS)
-        whole("lr_decay_at", 0, MAX_STEPS)
-        whole("seed", 0, 2**63 - 1)
-        for name in ("lr", "lr_after"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-                or value <= 0
-            ):
-                raise ConfigError(f"{name} must be a number greater than 0, not {value!r}")
-            if value > MAX_LR:
-                raise ConfigError(f"{name} of {value:g} is absurd; at most {MAX_LR:g} is allowed")
-        if self.schedule not in SCHEDULES:
-            raise ConfigError(
-                f"schedule must be one of {', '.join(SCHEDULES)}, not {self.schedule!r}"
-            )
-        if self.init not in INIT_SCHEMES:
-            raise ConfigError(f"init must be one of {', '.join(INIT_SCHEMES)}, not {self.init!r}")
-        if self.engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
-
-    def lr_at(self, step: int) -> float:
-        """Learning rate of 0-based step `step`."""
-        if self.schedule == "constant":
-            return self.lr
-        if self.schedule == "step":
-            return self.lr if step < self.lr_decay_at else self.lr_after
-        progress = min(step / max(self.steps - 1, 1), 1.0)
-        return self.lr_after + 0.5 * (self.lr - self.lr_after) * (1 + math.cos(math.pi * progress))
-
-    def decay_steps(self) -> list[int]:
-        """Steps where the learning rate jumps (to mark them on a loss plot)."""
-        if self.schedule == "step" and 0 < self.lr_decay_at < self.steps:
-            return [self.lr_decay_at]
-        return []
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    def replace(self, **changes: object) -> TrainConfig:
-        return replace(self, **changes)  # type: ignore[arg-type]
+from charnames_gui.core.examples import SplitTensors
+from charnames_gui.core.model import MLP
 
 
 class BatchSampler:
@@ -454,33 +378,3 @@ def lr_sweep_steps(
 def lr_sweep(model: MLP, examples: SplitTensors, **kwargs: object) -> list[tuple[float, float]]:
     """All (lr, loss) pairs of lr_sweep_steps."""
     return list(lr_sweep_steps(model, examples, **kwargs))  # type: ignore[arg-type]
-
-
-def sweep_window(n_points: int) -> int:
-    """Points in the moving average that reads a sweep of n_points: 50 for the lecture's
-    1,000, fewer for a short sweep (the view draws the same curve the suggestion reads)."""
-    return max(1, min(50, n_points // 5))
-
-
-def moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    """Centered mean over `window` points (shorter at the ends), for reading the trend."""
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) == 0 or window <= 1:
-        return values.copy()
-    kernel = np.ones(window)
-    sums = np.convolve(values, kernel, mode="same")
-    counts = np.convolve(np.ones(len(values)), kernel, mode="same")
-    return sums / counts
-
-
-def suggest_lr(pairs: list[tuple[float, float]]) -> float | None:
-    """The lecture's reading of the sweep: the lr where the (smoothed) loss is lowest.
-    Only points whose average has its full window count (the ends average fewer points)."""
-    if len(pairs) < 3:
-        return None
-    losses = np.array([loss for _, loss in pairs], dtype=np.float64)
-    w = sweep_window(len(losses))
-    smoothed = moving_average(losses, w)  # (len,)
-    low, high = w // 2, len(losses) - 1 - (w - 1) // 2  # the full-window points
-    best = low + int(np.argmin(smoothed[low : high + 1]))
-    return float(pairs[best][0])

@@ -3,6 +3,11 @@
 Views never train or load anything themselves: they call the controller's methods (intent)
 and render what its signals carry (state). All core objects are used on the GUI thread
 except the Trainer, which only the worker touches while a run is in progress.
+
+The app builds its window before PyTorch has loaded (see app.py): a controller made with
+wait_for_torch=True reads datasets and takes intents at once, but the model is made, and a
+Start pressed meanwhile is carried out, when torch_loaded() says the import is done. The
+torch-backed modules (model, training, checkpoint) are imported only from then on.
 """
 
 from __future__ import annotations
@@ -16,26 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
-from charnames_gui.core.checkpoint import (
-    MAX_MODEL_FILE_BYTES,
-    ModelFile,
-    TestEvaluations,
-    TrainingSummary,
-    load_model,
-    save_model,
-)
-from charnames_gui.core.data import (
-    MAX_DATASET_BYTES,
-    Dataset,
-    SplitTensors,
-    Vocabulary,
-    boundary_note,
-)
+from charnames_gui.core.config import ModelConfig, TrainConfig
+from charnames_gui.core.data import MAX_DATASET_BYTES, Dataset, Vocabulary, boundary_note
 from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.events import (
     EvalPoint,
@@ -46,11 +38,14 @@ from charnames_gui.core.events import (
     Snapshot,
     SweepEnded,
 )
-from charnames_gui.core.model import MLP, ModelConfig
 from charnames_gui.core.model_dataset import Match, compare, label_of, trained_on_label
+from charnames_gui.core.model_file import (
+    MAX_MODEL_FILE_BYTES,
+    ModelFile,
+    TestEvaluations,
+    TrainingSummary,
+)
 from charnames_gui.core.safe_files import check_regular_file, format_size
-from charnames_gui.core.trainer_process import ProcessTrainer, TrainingProcess
-from charnames_gui.core.training import TrainConfig, Trainer, TrainerLike
 from charnames_gui.ui.dataset_loader import DatasetLoader
 from charnames_gui.ui.model_loader import BACKGROUND_MODEL_BYTES, ModelLoader
 from charnames_gui.ui.training_worker import (
@@ -62,6 +57,12 @@ from charnames_gui.ui.training_worker import (
     TrainJob,
 )
 from charnames_gui.ui.views.loss_buffer import DecimatingBuffer
+
+if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loaded)
+    from charnames_gui.core.examples import SplitTensors
+    from charnames_gui.core.model import MLP
+    from charnames_gui.core.trainer_process import TrainingProcess
+    from charnames_gui.core.training import TrainerLike
 
 MODELS_DATASET_READ_BYTES = 1024 * 1024  # see use_models_dataset
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
@@ -99,6 +100,7 @@ def eval_interval(steps: int) -> int:
 
 
 class TrainingState(Enum):
+    LOADING = "loading PyTorch"  # the app has just started: the model waits for torch
     NO_MODEL = "no model"  # nothing to train or sample
     NO_DATASET = "no dataset"  # a model opened without a dataset: it samples, cannot train
     READY = "ready"  # a model that can be trained; not running
@@ -155,11 +157,22 @@ class Controller(QObject):
     _requestEval = Signal(object)
     _requestStep = Signal(object)
 
-    def __init__(self, parent: QObject | None = None, use_training_process: bool = True) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        use_training_process: bool = True,
+        wait_for_torch: bool = False,
+    ) -> None:
         """use_training_process: run the steps in a child process (the app's default); False
-        runs them on the worker thread itself."""
+        runs them on the worker thread itself. wait_for_torch: PyTorch is still loading (the
+        app's start); models are made, and Start carried out, at torch_loaded()."""
         super().__init__(parent)
-        self.process = TrainingProcess() if use_training_process else None
+        self.use_training_process = use_training_process
+        self.process: TrainingProcess | None = None
+        self.torch_ready = False
+        # what the learner asked for while torch loads, in order: (kind, action); a kind
+        # asked again replaces its earlier request (the last model settings win)
+        self._waiting: list[tuple[str, Callable[[], object]]] = []
         self.dataset: Dataset | None = None
         self.model: MLP | None = None
         self.vocab: Vocabulary | None = None
@@ -174,7 +187,7 @@ class Controller(QObject):
         self._saved_step = 0  # the model's step when it was created, loaded or saved
         self._notified_modified = False
         self._metadata_changed = False
-        self.state = TrainingState.NO_MODEL
+        self.state = TrainingState.LOADING if wait_for_torch else TrainingState.NO_MODEL
         self.run_log = RunLog()
         self.last_outcome: RunEnded | None = None
 
@@ -208,6 +221,40 @@ class Controller(QObject):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         _live_controllers.add(self)
+        if not wait_for_torch:
+            self.torch_loaded()
+
+    # -- PyTorch ---------------------------------------------------------------------------
+    def torch_loaded(self) -> None:
+        """PyTorch is imported: make the training process, then carry out what was asked
+        meanwhile (the first model, a file to open, Start). Called once."""
+        if self.torch_ready:
+            return
+        from charnames_gui.core.trainer_process import TrainingProcess
+
+        self.torch_ready = True
+        if self.use_training_process:
+            self.process = TrainingProcess()
+        # Start last: it starts whichever model the other requests leave
+        waiting = sorted(self._waiting, key=lambda request: request[0] == "start")
+        self._waiting = []
+        if self.state == TrainingState.LOADING:
+            self._set_state(TrainingState.NO_MODEL)
+        for _, action in waiting:
+            action()
+
+    def when_torch_loaded(self, kind: str, action: Callable[[], object]) -> bool:
+        """Run action now if torch is loaded (returning its result), else when it is (True:
+        accepted). An earlier request of the same kind is replaced."""
+        if self.torch_ready:
+            return bool(action())
+        self._waiting = [(k, a) for k, a in self._waiting if k != kind]
+        self._waiting.append((kind, action))
+        return True
+
+    def is_waiting_for(self, kind: str) -> bool:
+        """True when a request of this kind ("model", "start", "open") waits for torch."""
+        return any(k == kind for k, _ in self._waiting)
 
     # -- dataset --------------------------------------------------------------------------
     def open_dataset(
@@ -263,7 +310,14 @@ class Controller(QObject):
 
     # -- models ---------------------------------------------------------------------------
     def new_model(self, config: ModelConfig, train_config: TrainConfig, split_seed: int) -> bool:
-        """A freshly initialised model for the current dataset (vocab size from the data)."""
+        """A freshly initialised model for the current dataset (vocab size from the data).
+        While torch loads, the model is made when it has loaded (True: it will be)."""
+        if not self.torch_ready:
+            return self.when_torch_loaded(
+                "model", lambda: self.new_model(config, train_config, split_seed)
+            )
+        from charnames_gui.core.model import MLP
+
         self._require_idle()
         if self.dataset is None:
             self.errorOccurred.emit("No dataset", "Open a dataset of names first.")
@@ -359,7 +413,14 @@ class Controller(QObject):
 
     # -- training ---------------------------------------------------------------------------
     def start(self) -> None:
-        """Start, resume or continue training the current model."""
+        """Start, resume or continue training the current model. Pressed while torch loads,
+        it starts the model that is then made (the status says so)."""
+        if self.state == TrainingState.LOADING:
+            if not self.is_waiting_for("start"):
+                self.when_torch_loaded("start", self.start)
+                self.statusMessage.emit("Training starts as soon as PyTorch has loaded")
+                self.stateChanged.emit(self.state)  # the same state, now with Start queued
+            return
         if self.trainer is None or self.is_busy():
             return
         if self.trainer.done:
@@ -399,7 +460,7 @@ class Controller(QObject):
         """Space bar: start, pause or resume."""
         if self.state == TrainingState.RUNNING:
             self.pause()
-        elif self.state in (TrainingState.READY, TrainingState.PAUSED):
+        elif self.state in (TrainingState.READY, TrainingState.PAUSED, TrainingState.LOADING):
             self.start()
 
     def wait_until_idle(self, timeout: float = WORKER_IDLE_TIMEOUT) -> bool:
@@ -553,6 +614,8 @@ class Controller(QObject):
         self._state_before_sweep = self.state
         self.worker.job_queued()
         self._set_state(TrainingState.SWEEPING)
+        from charnames_gui.core.model import MLP
+
         fresh = MLP.init(self.model.config, self.train_config.init, self.train_config.seed)
         self._requestSweep.emit(
             SweepJob(
@@ -579,8 +642,7 @@ class Controller(QObject):
         assert self.model is not None and self.vocab is not None
         model = self.model
         if held is not None:
-            weights = {k: torch.from_numpy(v) for k, v in held.weights.items()}
-            model = MLP(self.model.config, weights)
+            model = self.model.with_weights(held.weights)
             self.summary.steps, self.summary.seconds = held.step, held.seconds
         elif self.trainer is not None:
             self.summary.steps = self.trainer.step
@@ -595,6 +657,9 @@ class Controller(QObject):
         and the GUI does not wait for the child."""
         if self.model is None:
             return False
+        from charnames_gui.core.checkpoint import save_model
+        from charnames_gui.core.trainer_process import ProcessTrainer
+
         held: Snapshot | None = None
         if self.is_busy():
             process_run = isinstance(self.trainer, ProcessTrainer)
@@ -628,6 +693,8 @@ class Controller(QObject):
 
         A learner's bare weights take their vocabulary from the open dataset when C does not
         have the lecture's 27 rows."""
+        from charnames_gui.core.checkpoint import load_model
+
         hint = self.dataset.vocab if self.dataset is not None else None
         try:
             return load_model(path, dataset_vocab=hint)
@@ -646,6 +713,9 @@ class Controller(QObject):
         returned; a large one (the largest model is 68 MB, ~0.5 s) is read on a worker thread
         so the window keeps drawing: True means it is being read. False: it cannot be opened
         (errorOccurred said why) or another model file is still being read."""
+        if not self.torch_ready:  # read it when torch has loaded (the file is checked then)
+            self.statusMessage.emit(f"{Path(path).name} opens as soon as PyTorch has loaded")
+            return self.when_torch_loaded("open", lambda: self.read_model_file_then(path, then))
         if self.model_loader.busy:
             self.statusMessage.emit("Still reading a model file...")
             return False
@@ -837,6 +907,9 @@ class Controller(QObject):
     def _make_trainer(self, model: MLP, examples: SplitTensors, config: TrainConfig) -> TrainerLike:
         """Steps run in the training process when there is one (see core/trainer_process.py),
         so that painting and training do not wait on each other for Python's lock."""
+        from charnames_gui.core.trainer_process import ProcessTrainer
+        from charnames_gui.core.training import Trainer
+
         if self.process is not None:
             return ProcessTrainer(self.process, model, examples, config)
         return Trainer(model, examples, config)

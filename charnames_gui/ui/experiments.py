@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from charnames_gui.core.bigram import bigram_dev_loss, uniform_loss
+from charnames_gui.core.config import TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import RunEnded
 from charnames_gui.core.runs import RunRecord, recorded_status
 from charnames_gui.core.stats import MAX_REPEATS, SeedStats, repeat_seeds, seed_stats
-from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.controller import Controller, ModelInfo
 from charnames_gui.ui.run_history import RunHistory
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from charnames_gui.core.checkpoint import ModelFile, load_model
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.model_file import ModelFile
 
 # Files above this size are read on a worker thread (~10 ms of reading and checking).
 BACKGROUND_MODEL_BYTES = 2 * 1024 * 1024
@@ -31,6 +31,9 @@ class _ReadThread(QThread):
         self.error = ""
 
     def run(self) -> None:
+        # torch-backed; only ever run after PyTorch has loaded (see Controller.torch_loaded)
+        from charnames_gui.core.checkpoint import load_model
+
         try:
             self.model_file = load_model(self.path, dataset_vocab=self.dataset_vocab)
         except CharnamesError as exc:

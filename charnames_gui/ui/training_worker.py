@@ -20,12 +20,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PySide6.QtCore import QObject, Signal, Slot
 
-from charnames_gui.core.data import SplitTensors
 from charnames_gui.core.errors import CharnamesError, TrainingDiverged
 from charnames_gui.core.events import (
     Diverged,
@@ -38,9 +37,14 @@ from charnames_gui.core.events import (
     SweepEnded,
     SweepPoints,
 )
-from charnames_gui.core.model import MLP
-from charnames_gui.core.trainer_process import ProcessTrainer, TrainerNotAnswering
-from charnames_gui.core.training import TrainerLike, lr_sweep_steps, suggest_lr
+from charnames_gui.core.lr_curve import suggest_lr
+
+if TYPE_CHECKING:  # torch-backed: the jobs import them (they only come once torch is loaded)
+    import torch
+
+    from charnames_gui.core.examples import SplitTensors
+    from charnames_gui.core.model import MLP
+    from charnames_gui.core.training import TrainerLike
 
 LOSS_INTERVAL = 0.05  # seconds between loss signals: 20 Hz
 SNAPSHOT_INTERVAL = 0.25  # seconds between parameter snapshots: 4 Hz
@@ -138,6 +142,8 @@ class TrainingWorker(QObject):
             self.idle.set()
 
     def _train(self, job: TrainJob) -> None:
+        from charnames_gui.core.trainer_process import ProcessTrainer, TrainerNotAnswering
+
         trainer = job.trainer
         # Stepping aside for GUI frames only matters when the steps run in this process.
         self._yield_to_gui = not isinstance(trainer, ProcessTrainer)
@@ -231,6 +237,8 @@ class TrainingWorker(QObject):
 
     @staticmethod
     def _train_subset(trainer: TrainerLike) -> tuple[torch.Tensor, torch.Tensor]:
+        import torch
+
         X, Y = trainer.examples.tensors["train"]
         if X.shape[0] <= TRAIN_ESTIMATE_EXAMPLES:
             return X, Y
@@ -271,6 +279,8 @@ class TrainingWorker(QObject):
             self.idle.set()
 
     def _sweep(self, job: SweepJob) -> None:
+        from charnames_gui.core.training import lr_sweep_steps
+
         pairs: list[tuple[float, float]] = []
         batch: list[tuple[float, float]] = []
         last_emit = time.perf_counter()

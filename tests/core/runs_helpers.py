@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from charnames_gui.core.model import ModelConfig
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.runs import MAX_CURVE_POINTS, RunRecord
-from charnames_gui.core.training import TrainConfig
 
 
 def make_record(dev_loss: float = 2.2, **changes: object) -> RunRecord:

@@ -18,20 +18,19 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save, save_file
 
 from charnames_gui.core import checkpoint
-from charnames_gui.core.checkpoint import (
+from charnames_gui.core.checkpoint import load_model, model_from_bytes, save_model
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, TrainConfig
+from charnames_gui.core.data import Dataset, Vocabulary
+from charnames_gui.core.errors import ModelFileError
+from charnames_gui.core.model import MLP
+from charnames_gui.core.model_file import (
     FORMAT_NAME,
     FORMAT_VERSION,
     ModelFile,
     TestEvaluations,
     TrainingSummary,
-    load_model,
-    model_from_bytes,
-    save_model,
 )
-from charnames_gui.core.data import Dataset, Vocabulary
-from charnames_gui.core.errors import ModelFileError
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.training import Trainer
 
 
 @pytest.fixture

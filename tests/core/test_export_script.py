@@ -15,7 +15,7 @@ import nbformat
 import pytest
 import torch
 
-from charnames_gui.core.checkpoint import ModelFile, TrainingSummary
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset, Vocabulary
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.export_script import (
@@ -26,9 +26,10 @@ from charnames_gui.core.export_script import (
     script_text,
     write_export,
 )
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.model import MLP
+from charnames_gui.core.model_file import ModelFile, TrainingSummary
 from charnames_gui.core.sampling import Sampler
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.training import Trainer
 
 STEPS = 2000
 

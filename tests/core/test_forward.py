@@ -9,10 +9,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError, ConfigError, DatasetError
 from charnames_gui.core.forward import context_from_text, inspect_forward
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
 from charnames_gui.core.sampling import Sampler
 
 

@@ -10,14 +10,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Dataset, read_words
-from charnames_gui.core.hidden_stats import (
-    UpdateRatioHistory,
-    example_sample,
-    hidden_stats,
-    update_ratio,
-)
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.hidden_stats import example_sample, hidden_stats
+from charnames_gui.core.model import MLP
+from charnames_gui.core.update_ratios import UpdateRatioHistory, update_ratio
 
 
 @pytest.fixture

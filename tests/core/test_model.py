@@ -9,16 +9,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from charnames_gui.core.data import Dataset
-from charnames_gui.core.errors import ConfigError
-from charnames_gui.core.model import (
+from charnames_gui.core.config import (
     MAX_PARAMETERS,
-    MLP,
     PARAMETER_NAMES,
     ModelConfig,
     parameter_count,
     parameter_shapes,
 )
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.errors import ConfigError
+from charnames_gui.core.model import MLP
 
 
 def test_parameter_counts_of_the_lectures_models() -> None:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from runs_helpers import make_record
 
+from charnames_gui.core.config import TrainConfig
 from charnames_gui.core.runs import (
     CSV_COLUMNS,
     SCHEMA_VERSION,
@@ -19,7 +20,6 @@ from charnames_gui.core.runs import (
     RunStore,
     default_runs_path,
 )
-from charnames_gui.core.training import TrainConfig
 
 
 def assert_same_run(a: RunRecord, b: RunRecord) -> None:

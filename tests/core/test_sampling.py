@@ -10,17 +10,13 @@ import torch
 import torch.nn.functional as F
 from small_data import lecture_sample
 
-from charnames_gui.core.data import Dataset, Vocabulary, build_examples
+from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, MAX_NAME_LENGTH, ModelConfig, TrainConfig
+from charnames_gui.core.data import Dataset, Vocabulary
 from charnames_gui.core.errors import ConfigError, DatasetError
-from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.sampling import (
-    DEFAULT_SAMPLE_SEED,
-    MAX_NAME_LENGTH,
-    Sampler,
-    SampleState,
-    make_generator,
-)
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.examples import build_examples
+from charnames_gui.core.model import MLP
+from charnames_gui.core.sampling import Sampler, SampleState, make_generator
+from charnames_gui.core.training import Trainer
 
 
 @pytest.fixture(scope="module")

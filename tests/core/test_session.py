@@ -9,17 +9,12 @@ import pytest
 import torch
 from small_data import lecture_sample
 
+from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, ModelConfig
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.display import display_char, display_text
 from charnames_gui.core.errors import CharnamesError, ConfigError
-from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.sampling import (
-    DEFAULT_SAMPLE_SEED,
-    NOT_FINITE,
-    NotFiniteError,
-    Sampler,
-    name_to_score,
-)
+from charnames_gui.core.model import MLP
+from charnames_gui.core.sampling import NOT_FINITE, NotFiniteError, Sampler, name_to_score
 from charnames_gui.core.session import SamplingSession
 
 

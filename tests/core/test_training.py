@@ -12,22 +12,25 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from charnames_gui.core.data import Dataset, SplitTensors
-from charnames_gui.core.errors import ConfigError, TrainingDiverged
-from charnames_gui.core.events import Diverged, EvalDue, EvalPoint, LossChunk, Snapshot
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
-from charnames_gui.core.training import (
+from charnames_gui.core.config import (
     MAX_BATCH_SIZE,
     MAX_LR,
     MAX_STEPS,
-    BatchSampler,
+    PARAMETER_NAMES,
+    ModelConfig,
     TrainConfig,
+)
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.errors import ConfigError, TrainingDiverged
+from charnames_gui.core.events import Diverged, EvalDue, EvalPoint, LossChunk, Snapshot
+from charnames_gui.core.examples import SplitTensors
+from charnames_gui.core.lr_curve import moving_average, suggest_lr, sweep_window
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import (
+    BatchSampler,
     Trainer,
     lr_sweep,
     lr_sweep_steps,
-    moving_average,
-    suggest_lr,
-    sweep_window,
     train_stream,
 )
 

@@ -9,7 +9,7 @@ import pytest
 from helpers import ScriptedDialogs
 from PySide6.QtCore import QSettings
 
-from charnames_gui.core.training import TrainConfig
+from charnames_gui.core.config import TrainConfig
 from charnames_gui.ui.window.main_window import MainWindow
 
 STEPS = 400_000  # long enough that a run never ends by itself during a test

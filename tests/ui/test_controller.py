@@ -14,10 +14,11 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import OneStep, Progress, RunEnded, Snapshot, SweepPoints
-from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.training import TrainConfig, Trainer, lr_sweep
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import Trainer, lr_sweep
 from charnames_gui.ui.controller import Controller, TrainingState
 
 LONG = 10_000_000  # steps: a run that never ends by itself during a test
@@ -291,3 +292,55 @@ def test_single_steps_equal_the_same_run_in_one_go(
     c.statusMessage.connect(messages.append)
     assert not c.step_once()
     assert messages and "steps are done" in messages[-1]
+
+
+# -- while PyTorch loads (the app's start) -------------------------------------------------
+def test_requests_made_while_torch_loads_are_carried_out_when_it_has_loaded(
+    qtbot, small_words: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    controller = Controller(use_training_process=False, wait_for_torch=True)
+    try:
+        assert controller.state == TrainingState.LOADING and not controller.torch_ready
+        controller.set_dataset(Dataset(small_words))  # reading names needs no torch
+        config = TrainConfig(steps=LONG, lr=0.05, schedule="constant", seed=7)
+        assert controller.new_model(ModelConfig(3, 4, 16), config, 42)
+        with qtbot.waitSignal(controller.statusMessage) as said:
+            controller.start()
+        assert "as soon as PyTorch has loaded" in said.args[0]
+        controller.start()  # pressed twice: still one start waiting
+        # the learner changes the shape meanwhile: the last settings win, Start stays
+        assert controller.new_model(ModelConfig(3, 6, 20), config, 42)
+        assert controller.model is None and controller.state == TrainingState.LOADING
+        assert controller.is_waiting_for("model") and controller.is_waiting_for("start")
+        with qtbot.waitSignal(controller.lossesReady, timeout=30_000):
+            controller.torch_loaded()
+        assert controller.model is not None and controller.model.config.n_embd == 6
+        assert controller.state == TrainingState.RUNNING
+        assert not controller.is_waiting_for("start")
+        controller.torch_loaded()  # a second call changes nothing
+        assert controller.state == TrainingState.RUNNING
+    finally:
+        controller.shutdown()
+
+
+def test_a_model_file_opened_while_torch_loads_opens_when_it_has_loaded(
+    qtbot, tmp_path: Path, small_words: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    source = Controller(use_training_process=False)
+    waiting = Controller(use_training_process=False, wait_for_torch=True)
+    try:
+        source.set_dataset(Dataset(small_words))
+        assert source.new_model(ModelConfig(3, 5, 12), TrainConfig(steps=LONG), 42)
+        path = tmp_path / "m.safetensors"
+        assert source.save(path)
+        waiting.set_dataset(Dataset(small_words))
+        assert waiting.new_model(ModelConfig(), TrainConfig(), 42)  # the app's first model
+        assert waiting.open_model(path)  # accepted: it opens when torch has loaded
+        assert waiting.model is None
+        waiting.torch_loaded()
+        assert waiting.path == path and waiting.model is not None
+        assert waiting.model.config.n_embd == 5
+        assert waiting.state == TrainingState.READY
+    finally:
+        source.shutdown()
+        waiting.shutdown()

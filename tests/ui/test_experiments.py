@@ -11,11 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.events import RunEnded
-from charnames_gui.core.model import ModelConfig
 from charnames_gui.core.presets import PRESETS
 from charnames_gui.core.runs import RunRecord, RunStore
-from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.experiments import MAX_REPEATS
 from charnames_gui.ui.views.runs_table_model import COLUMN_INDEX

@@ -14,6 +14,7 @@ import pytest
 import torch
 from PySide6.QtCore import QObject, QThread, Signal
 
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import (
     EvalPoint,
@@ -23,8 +24,8 @@ from charnames_gui.core.events import (
     Snapshot,
     StreamEvent,
 )
-from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import Trainer
 from charnames_gui.ui import training_worker
 from charnames_gui.ui.training_worker import TrainingWorker, TrainJob
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import torch
 
+from charnames_gui.core.config import DEFAULT_ENGINE, ENGINES
 from charnames_gui.core.engines.autograd import AutogradEngine
 from charnames_gui.core.engines.base import Engine
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.model import MLP
-
-ENGINES = ("fast", "autograd")
-DEFAULT_ENGINE = "fast"
 
 
 def make_engine(name: str, model: MLP, X: torch.Tensor, Y: torch.Tensor) -> Engine:

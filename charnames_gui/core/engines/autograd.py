@@ -17,7 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from charnames_gui.core.model import MLP, PARAMETER_NAMES
+from charnames_gui.core.config import PARAMETER_NAMES
+from charnames_gui.core.model import MLP
 
 
 class AutogradEngine:

@@ -45,8 +45,9 @@ import math
 import numpy as np
 import torch
 
+from charnames_gui.core.config import PARAMETER_NAMES, parameter_shapes
 from charnames_gui.core.errors import ConfigError
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, parameter_shapes
+from charnames_gui.core.model import MLP
 
 
 class FastEngine:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer
@@ -38,8 +39,11 @@ from PySide6.QtWidgets import QScrollArea, QToolTip, QVBoxLayout, QWidget
 
 from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.forward import SATURATED, ForwardPass, inspect_forward
-from charnames_gui.core.session import ShownStep
+from charnames_gui.core.saturation import SATURATED
+
+if TYPE_CHECKING:  # torch-backed: imported at the first model (core/forward.py, core/session.py)
+    from charnames_gui.core.forward import ForwardPass
+    from charnames_gui.core.session import ShownStep
 
 MIN_CELL = 3  # px: narrower cells are averaged in groups
 CELL = 14  # px: the preferred side of a cell
@@ -492,6 +496,8 @@ class ForwardView(QWidget):
         return self.canvas.forward
 
     def _render(self) -> None:
+        from charnames_gui.core.forward import inspect_forward
+
         if not self._dirty:
             return
         self._dirty = False

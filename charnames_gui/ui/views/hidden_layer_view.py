@@ -24,20 +24,15 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from charnames_gui.core.hidden_stats import (
-    SATURATION,
-    UD_GUIDE,
-    ExampleSample,
-    HiddenStats,
-    UpdateRatioHistory,
-    example_sample,
-    hidden_stats,
-)
-from charnames_gui.core.model import PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.saturation import SATURATION
+from charnames_gui.core.update_ratios import UD_GUIDE, UpdateRatioHistory
 from charnames_gui.ui.window.plot_style import cache_axes
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # torch-backed: imported at the first model
     import torch
+
+    from charnames_gui.core.hidden_stats import ExampleSample, HiddenStats
 
 REFRESH_HZ = 4
 SHOWN_EXAMPLES = 200  # rows of the saturation image: enough to see the pattern, cheap to paint
@@ -201,6 +196,8 @@ class HiddenLayerView(QWidget):
     ) -> None:
         """A new model: its configuration, the training (X, Y) to draw the fixed sample from
         (None: no dataset), and the learning rate of each step."""
+        from charnames_gui.core.hidden_stats import example_sample
+
         self._generation += 1
         self._config = config
         self._sample = example_sample(*examples) if config and examples else None
@@ -273,6 +270,8 @@ class HiddenLayerView(QWidget):
         config, sample = self._config, self._sample
         if config is None or sample is None:
             return
+        from charnames_gui.core.hidden_stats import hidden_stats  # a sample: torch is loaded
+
         step, weights = self._pending
         self._pending = None
         lr = self._lr_at(step)
@@ -294,6 +293,8 @@ class HiddenLayerView(QWidget):
         if isinstance(result, Exception):
             self._summary.setText(f"Could not analyse these weights: {result}")
             return
+        from charnames_gui.core.hidden_stats import HiddenStats
+
         assert isinstance(result, HiddenStats)
         if self.paced:
             self._ready = result  # the window's frame clock draws it (show_ready)

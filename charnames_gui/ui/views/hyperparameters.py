@@ -23,9 +23,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.core.model import LIMITS, MAX_PARAMETERS, ModelConfig, parameter_count
+from charnames_gui.core.config import (
+    LIMITS,
+    MAX_BATCH_SIZE,
+    MAX_LR,
+    MAX_PARAMETERS,
+    MAX_STEPS,
+    SCHEDULES,
+    ModelConfig,
+    TrainConfig,
+    parameter_count,
+)
 from charnames_gui.core.presets import PRESETS, Preset
-from charnames_gui.core.training import MAX_BATCH_SIZE, MAX_LR, MAX_STEPS, SCHEDULES, TrainConfig
 
 INT32_MAX = 2**31 - 1  # QSpinBox holds a C int; the lecture's seed 2147483647 is exactly this
 

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.config import MAX_LR
 from charnames_gui.core.events import SweepPoints
-from charnames_gui.core.training import MAX_LR, moving_average, sweep_window
+from charnames_gui.core.lr_curve import moving_average, sweep_window
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
 from charnames_gui.ui.window.plot_style import cache_axes, scale_plot_text
 from charnames_gui.ui.window.zoom import text_scale

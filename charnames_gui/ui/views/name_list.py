@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
@@ -24,8 +25,10 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.data import MAX_WORD_LENGTH
 from charnames_gui.core.display import display_char, display_text, format_probability
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.sampling import Sampler, name_to_score
-from charnames_gui.core.session import CompletedName
+
+if TYPE_CHECKING:  # torch-backed: imported at the first model
+    from charnames_gui.core.sampling import Sampler
+    from charnames_gui.core.session import CompletedName
 
 MAX_SHOWN_NAME = 32  # characters of a scored name written out; longer ones are elided
 MAX_LISTED = 5000  # auto-play can run for hours; the oldest names drop off the list
@@ -38,9 +41,6 @@ MARK_TIPS = {
     UNKNOWN: "The model was loaded without its dataset, so we cannot tell whether the name "
     "is in it. Open the dataset it was trained on to see the marks.",
 }
-
-
-GeneratedName = CompletedName  # one entry of the list: a whole name, as drawn
 
 
 def mark_for(name: str, which: Mapping[str, str] | None) -> str:
@@ -96,7 +96,7 @@ class GeneratedNames(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._entries: list[GeneratedName] = []
+        self._entries: list[CompletedName] = []
         self._which: Mapping[str, str] | None = None
 
         self._summary = QLabel()
@@ -133,7 +133,7 @@ class GeneratedNames(QWidget):
         self._update_summary()
 
     # -- entries ----------------------------------------------------------------------------
-    def add(self, entry: GeneratedName) -> None:
+    def add(self, entry: CompletedName) -> None:
         self._entries.append(entry)
         if len(self._entries) > MAX_LISTED:
             del self._entries[0]
@@ -156,7 +156,7 @@ class GeneratedNames(QWidget):
             self._fill_row(row, entry)
         self._update_summary()
 
-    def entries(self) -> list[GeneratedName]:
+    def entries(self) -> list[CompletedName]:
         return list(self._entries)
 
     def names(self) -> list[str]:
@@ -188,7 +188,7 @@ class GeneratedNames(QWidget):
         """What a double-click on `row` does: score that name."""
         self._activate_row(row, 0)
 
-    def _fill_row(self, row: int, entry: GeneratedName) -> None:
+    def _fill_row(self, row: int, entry: CompletedName) -> None:
         mark = mark_for(entry.text, self._which)
         shown = display_text(entry.text)
         name = _read_only(shown or "(empty)")
@@ -355,6 +355,8 @@ class ScoreBox(QWidget):
         if not name.strip():
             self._result.setText("Type a name to see how likely the model finds it.")
             return
+        from charnames_gui.core.sampling import name_to_score  # a sampler: torch is loaded
+
         scored, note = name_to_score(self._sampler.vocab, name)
         try:
             scores, nll = self._sampler.score(scored)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
@@ -52,24 +53,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.config import (
+    DEFAULT_SAMPLE_SEED,
+    MAX_NAME_LENGTH,
+    MAX_SEED,
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    ModelConfig,
+)
 from charnames_gui.core.data import Vocabulary, WordSplit
 from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.model import ModelConfig
-from charnames_gui.core.sampling import (
-    DEFAULT_SAMPLE_SEED,
-    MAX_NAME_LENGTH,
-    MAX_TEMPERATURE,
-    MIN_TEMPERATURE,
-    Sampler,
-)
-from charnames_gui.core.session import (
-    MAX_SEED,
-    CompletedName,
-    SamplingSession,
-    SessionState,
-    ShownStep,
-)
 from charnames_gui.ui.views.name_list import GeneratedNames, ScoreBox, mark_for
 from charnames_gui.ui.views.sampling_bars import (
     FORCED_COLOR,
@@ -78,6 +72,10 @@ from charnames_gui.ui.views.sampling_bars import (
     ProbabilityBars,
 )
 from charnames_gui.ui.window.zoom import text_scale
+
+if TYPE_CHECKING:  # torch-backed: imported at the first model
+    from charnames_gui.core.sampling import Sampler
+    from charnames_gui.core.session import CompletedName, SamplingSession, SessionState
 
 SAMPLE_BATCH = 20  # the lecture's last cell: for _ in range(20)
 NO_MODEL = (
@@ -442,6 +440,9 @@ class SamplingPanel(QWidget):
     ) -> None:
         """Sample from a new snapshot of the weights. same_model: the same model a moment
         later (training): keep the name in progress. Otherwise start afresh."""
+        from charnames_gui.core.sampling import Sampler
+        from charnames_gui.core.session import SamplingSession
+
         try:
             sampler = Sampler(config, weights, vocab)
         except CharnamesError as exc:
@@ -763,6 +764,8 @@ class SamplingPanel(QWidget):
         self._do(lambda s: s.set_temperature(value))
 
     def _refresh(self) -> None:
+        from charnames_gui.core.session import ShownStep
+
         """Render the step just taken: context boxes, bars, name and numbers."""
         session = self._session
         if session is None:

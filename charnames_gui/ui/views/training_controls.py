@@ -167,11 +167,21 @@ class TrainingControls(QWidget):
         for widget in (self.figures, self.result_label, self.test_label):
             widget.setVisible(not compact)
 
-    def set_state(self, state: TrainingState, step: int, total: int) -> None:
+    def set_state(
+        self, state: TrainingState, step: int, total: int, start_queued: bool = False
+    ) -> None:
+        """start_queued: Start was pressed while PyTorch loads (it starts when loaded)."""
         running = state == TrainingState.RUNNING
-        self.start_button.setEnabled(state in (TrainingState.READY, TrainingState.PAUSED))
+        loading = state == TrainingState.LOADING
+        self.start_button.setEnabled(
+            state in (TrainingState.READY, TrainingState.PAUSED) or (loading and not start_queued)
+        )
         self.start_button.setText(
-            "Resume" if state == TrainingState.PAUSED else ("Continue" if step > 0 else "Start")
+            "Starting…"
+            if start_queued
+            else "Resume"
+            if state == TrainingState.PAUSED
+            else ("Continue" if step > 0 else "Start")
         )
         self.pause_button.setEnabled(running)
         self.step_button.setEnabled(state in (TrainingState.READY, TrainingState.PAUSED))
@@ -180,6 +190,15 @@ class TrainingControls(QWidget):
         self.set_step(step, total)
         if state == TrainingState.FINISHED:
             self.left_label.setText("done")
+        if loading:
+            self.result_label.setText(
+                "Training starts as soon as PyTorch has loaded."
+                if start_queued
+                else "PyTorch is loading (a second or two). Press <b>Start</b> now if you "
+                "like: training begins as soon as it has loaded."
+            )
+        elif self.result_label.text().startswith(("PyTorch is loading", "Training starts")):
+            self.result_label.setText("Press Start to train.")
         if running:
             self.result_label.setText(
                 "Training... <b>Pause</b> (Space) keeps the model to continue later; "

@@ -9,7 +9,7 @@ from enum import Enum
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
-from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES
+from charnames_gui.core.model_file import MODEL_SUFFIX, OPENABLE_SUFFIXES
 
 MODEL_FILTER = (
     f"Models and weights ({' '.join('*' + s for s in OPENABLE_SUFFIXES)});;"

@@ -38,12 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.app import first_window_size
 from charnames_gui.bundled import bundled_dataset_path, resource_path
-from charnames_gui.core.checkpoint import MODEL_SUFFIX, OPENABLE_SUFFIXES, ModelFile
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot, SweepEnded
+from charnames_gui.core.model_file import MODEL_SUFFIX, OPENABLE_SUFFIXES, ModelFile
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, default_runs_path
 from charnames_gui.core.stats import SeedStats
@@ -84,7 +83,7 @@ from charnames_gui.ui.window.menus import build_menus
 from charnames_gui.ui.window.presentation import Presentation
 from charnames_gui.ui.window.recent_files import RecentFiles
 from charnames_gui.ui.window.wheel_guard import guard_fields
-from charnames_gui.ui.window.window_layout import PanelScroll
+from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.zoom import Zoom
 
 APP_NAME = "Charnames"
@@ -143,11 +142,14 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         load_bundled: bool = True,
         runs_path: Path | None = None,
+        wait_for_torch: bool = False,
     ) -> None:
+        """wait_for_torch: PyTorch is still loading (the app's start, see app.py): the
+        window works at once, the model is made when controller.torch_loaded() is called."""
         super().__init__()
         self.settings = settings or QSettings()
         self.dialogs = Dialogs(self)
-        self.controller = Controller(self)
+        self.controller = Controller(self, wait_for_torch=wait_for_torch)
         # opened, read and written on its own thread: a locked history never freezes the window
         self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
         self.experiments = Experiments(self.controller, self.run_history)
@@ -529,7 +531,7 @@ class MainWindow(QMainWindow):
             if trainer
             else (info.train_config.steps if info else self.panel.train_config().steps)
         )
-        self.controls.set_state(state, step, total)
+        self.controls.set_state(state, step, total, self.controller.is_waiting_for("start"))
         busy = self.controller.is_busy()
         self.panel.setEnabled(not busy)
         for action in (self.new_action, self.open_dataset_action, self.open_model_action):

@@ -6,12 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize
+from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 COMPACT_WIDTH = 1280  # below this (at 100% zoom) the embedding shares the bottom tabs
 MIN_PANEL_WIDTH = 220  # a dock never asks for more: its content scrolls instead
 MIN_PANEL_HEIGHT = 100
 KEEP_WIDTH_SHARE = 0.4  # the training panel's most of the screen's width
+
+
+def first_window_size(screen: QScreen | None) -> QSize:
+    """80% of the screen's free area, at least 1280 x 800, never more than the screen
+    (a 1024 x 600 projector gets all of it, a 1920 x 1080 screen 1536 x 864)."""
+    free = screen.availableGeometry().size() if screen is not None else QSize(1280, 800)
+    width = max(1280, round(free.width() * 0.8))
+    height = max(800, round(free.height() * 0.8))
+    return QSize(min(width, free.width()), min(height, free.height()))
 
 
 class _NoHeightForWidth(QWidget):

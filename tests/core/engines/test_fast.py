@@ -7,13 +7,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.engines import make_engine
 from charnames_gui.core.engines.autograd import AutogradEngine
 from charnames_gui.core.engines.fast import FastEngine, packed_parameters
 from charnames_gui.core.errors import ConfigError
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
-from charnames_gui.core.training import BatchSampler, TrainConfig, Trainer
+from charnames_gui.core.model import MLP
+from charnames_gui.core.training import BatchSampler, Trainer
 
 # Gradients smaller than this are zero for float32 purposes (a saturated tanh gives exact 0s).
 TINY = 1e-12
@@ -297,9 +298,10 @@ def test_trainer_runs_match_autograd(small_words: list[str], init: str, steps: i
 def test_a_model_the_fast_engine_refuses_falls_back_to_autograd_and_says_so(
     small_words: list[str],
 ) -> None:
+    from charnames_gui.core.config import TrainConfig
     from charnames_gui.core.data import Dataset
     from charnames_gui.core.engines import AutogradEngine, make_engine
-    from charnames_gui.core.training import TrainConfig, Trainer
+    from charnames_gui.core.training import Trainer
 
     dataset = Dataset(small_words)
     model = MLP.init(ModelConfig(3, 4, 8, dataset.vocab.size))

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.hidden_stats import example_sample, hidden_stats
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
 from charnames_gui.ui.views.hidden_layer_view import SHOWN_EXAMPLES, HiddenLayerView
 
 

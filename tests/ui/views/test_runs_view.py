@@ -13,10 +13,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QMessageBox
 
-from charnames_gui.core.model import ModelConfig
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, RunStore
-from charnames_gui.core.training import TrainConfig
 from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.views.runs_table_model import BEST_ROLE, COLUMN_INDEX, GROUP_ROLE, RECORD_ROLE
 from charnames_gui.ui.views.runs_view import RunsView, run_colour

@@ -26,12 +26,13 @@ from PySide6.QtWidgets import (
 )
 from small_data import lecture_sample
 
+from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, MAX_NAME_LENGTH, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset, Vocabulary, split_words
 from charnames_gui.core.display import format_probability
-from charnames_gui.core.model import MLP, ModelConfig
-from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED, MAX_NAME_LENGTH, Sampler
+from charnames_gui.core.model import MLP
+from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.session import ShownStep
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.training import Trainer
 from charnames_gui.ui.views.sampling_bars import FORCED_COLOR, SAMPLED_COLOR
 from charnames_gui.ui.views.sampling_panel import NO_MODEL, UNTRAINED_NOTE, SamplingPanel
 

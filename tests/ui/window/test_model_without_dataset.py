@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from charnames_gui.core.checkpoint import ModelFile, save_model
+from charnames_gui.core.checkpoint import save_model
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
+from charnames_gui.core.model_file import ModelFile
 from charnames_gui.core.sampling import Sampler
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.training import Trainer
 from charnames_gui.ui.controller import TrainingState
 
 

@@ -13,11 +13,12 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from small_data import SMALL_WORDS, lecture_sample
 
-from charnames_gui.core.checkpoint import ModelFile, TrainingSummary, load_model, save_model
+from charnames_gui.core.checkpoint import load_model, save_model
+from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, PARAMETER_NAMES, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.model import MLP, PARAMETER_NAMES, ModelConfig
-from charnames_gui.core.sampling import DEFAULT_SAMPLE_SEED
-from charnames_gui.core.training import TrainConfig, Trainer
+from charnames_gui.core.model import MLP
+from charnames_gui.core.model_file import ModelFile, TrainingSummary
+from charnames_gui.core.training import Trainer
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.window.dialogs import SaveChoice
 

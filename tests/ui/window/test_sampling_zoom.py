@@ -11,8 +11,9 @@ from PySide6.QtCore import QPoint, QRect, QRectF, QSettings
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
+from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Vocabulary
-from charnames_gui.core.model import MLP, ModelConfig
+from charnames_gui.core.model import MLP
 from charnames_gui.ui.views.sampling_bars import MIN_DATA_LINES, TICK_POINT_SIZES
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.window.zoom import Zoom, base_point_size

@@ -8,8 +8,7 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import QSettings
 
-from charnames_gui.core.model import ModelConfig
-from charnames_gui.core.training import TrainConfig
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.ui.window.main_window import MainWindow
 
 GOOD_MODEL = {"block_size": 4, "n_embd": 12, "n_hidden": 150, "vocab_size": 27}
