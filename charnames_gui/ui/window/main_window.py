@@ -56,6 +56,7 @@ from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
 from charnames_gui.ui.window.experiment_commands import connect_experiments
 from charnames_gui.ui.window.frame_clock import FrameClock, LiveView
 from charnames_gui.ui.window.menus import build_menus
+from charnames_gui.ui.window.panel_sync import connect_panel, show_model_in_panel
 from charnames_gui.ui.window.presentation import Presentation
 from charnames_gui.ui.window.recent_files import RecentFiles
 from charnames_gui.ui.window.wheel_guard import guard_fields
@@ -126,7 +127,7 @@ class MainWindow(QMainWindow):
         # opened, read and written on its own thread: a locked history never freezes the window
         self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
         self.experiments = Experiments(self.controller, self.run_history)
-        self._syncing_panel = False
+        self.syncing_panel = False  # the app, not the learner, sets the panel (panel_sync)
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
         icon_path = resource_path("icon.png")
@@ -266,8 +267,7 @@ class MainWindow(QMainWindow):
             lambda: c.step_once(self.sampling_panel.shown_context() or None)
         )
         c.stepDone.connect(lambda one: self.controls.show_step(one, c.vocab.itos))  # type: ignore[union-attr]
-        self.panel.modelShapeChanged.connect(self._on_shape_edited)
-        self.panel.trainingChanged.connect(self._on_training_edited)
+        connect_panel(self)  # edits make a new model or change the training
 
     # -- datasets and models ---------------------------------------------------------------
     def _load_initial_dataset(self) -> None:
@@ -303,41 +303,8 @@ class MainWindow(QMainWindow):
     def save_model_as(self) -> bool:
         return file_commands.save_model_as(self)
 
-    def _on_shape_edited(self) -> None:
-        if self._syncing_panel:
-            return
-        self.panel.set_vocab_size(
-            self.controller.dataset.vocab.size
-            if self.controller.dataset and self.controller.dataset.vocab
-            else self.panel.model_config().vocab_size
-        )
-        if self.controller.dataset is None:
-            return
-        if file_commands.may_discard(self, "New sizes, init or seeds need a new model."):
-            self.new_model(ask=False)
-        else:
-            self._show_model_in_panel()
-
-    def _on_training_edited(self) -> None:
-        if self._syncing_panel:
-            return
-        self.controller.apply_train_config(self.panel.train_config())
-
-    @contextmanager
-    def syncing_panel(self) -> Iterator[None]:
-        """The panel shows values set by the app, not edits: no new model for them."""
-        self._syncing_panel = True
-        try:
-            yield
-        finally:
-            self._syncing_panel = False
-
     def _show_model_in_panel(self) -> None:
-        info = self.controller.model_info()
-        if info is None:
-            return
-        with self.syncing_panel():
-            self.panel.set_values(info.config, info.train_config, info.split_seed)
+        show_model_in_panel(self)
 
     # -- controller signals --------------------------------------------------------------------
     def _on_dataset_changed(self, dataset: Dataset | None) -> None:
@@ -569,23 +536,6 @@ class MainWindow(QMainWindow):
 
     def is_presenting(self) -> bool:
         return self.presentation.active()
-
-    def toggle_presentation(self) -> None:
-        if self.presentation.active():
-            self.leave_presentation()
-        else:
-            self.enter_presentation()
-
-    def enter_presentation(self) -> None:
-        self.presentation.enter()
-        self.leave_presentation_action.setEnabled(True)
-        self.presentation_action.setText("Leave &presentation mode")
-        self.statusBar().showMessage("Presentation mode: F11 or Esc leaves it.", 8000)
-
-    def leave_presentation(self) -> None:
-        self.presentation.leave()
-        self.leave_presentation_action.setEnabled(False)
-        self.presentation_action.setText("&Presentation mode")
 
     def _fold_for_presentation(self, fold: bool) -> None:
         """The training panel shows only its buttons and progress (fold) or everything."""

@@ -145,12 +145,13 @@ def build_menus(win: MainWindow) -> None:
                               "Smaller text everywhere (down to 75%)")  # fmt: skip
     win.zoom_reset_action = act("&Actual size", z.reset, QKeySequence("Ctrl+0"),
                                 "Text at its normal size (100%)")  # fmt: skip
-    win.presentation_action = act("&Presentation mode", win.toggle_presentation, Qt.Key.Key_F11,
+    win.presentation_action = act("&Presentation mode", win.presentation.toggle, Qt.Key.Key_F11,
                                   "Full screen, larger text, the training panel folded to "
                                   "its buttons (F11 or Esc leaves)")  # fmt: skip
-    win.leave_presentation_action = act("Leave presentation mode", win.leave_presentation,
+    win.leave_presentation_action = act("Leave presentation mode", win.presentation.leave,
                                         Qt.Key.Key_Escape)  # fmt: skip
     win.leave_presentation_action.setEnabled(False)  # Esc is free outside presentation mode
+    win.presentation.set_actions(win.presentation_action, win.leave_presentation_action)
     for action in (win.zoom_in_action, win.zoom_out_action, win.zoom_reset_action):
         win.view_menu.addAction(action)
     win.view_menu.addSeparator()

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSize
 
+from charnames_gui.ui.window.panel_sync import syncing_panel
+
 if TYPE_CHECKING:
     from charnames_gui.ui.window.main_window import MainWindow
 
@@ -36,7 +38,7 @@ def restore_settings(win: MainWindow, first_size: QSize) -> None:
     hyper = settings.value("hyperparameters")
     if isinstance(hyper, str):
         # restored values are no edit (no new model for them); untrusted: keep the defaults
-        with win.syncing_panel(), suppress(ValueError, TypeError, RecursionError):
+        with syncing_panel(win), suppress(ValueError, TypeError, RecursionError):
             win.panel.restore_settings(json.loads(hyper))
 
 
