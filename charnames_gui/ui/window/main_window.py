@@ -1,4 +1,6 @@
-"""The main window: menus, docks and status bar, wiring the views to the controller."""
+"""The main window: its docks and status bar, wiring the views to the controller. The menus
+(menus.py) and the commands behind them (file_, export_, experiment_ and help_commands.py),
+settings, presentation mode and zoom have modules of their own."""
 
 from __future__ import annotations
 
@@ -7,29 +9,9 @@ from contextlib import contextmanager
 from html import escape as escape_html
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QCoreApplication,
-    QEvent,
-    QSettings,
-    QStandardPaths,
-    Qt,
-    QTimer,
-)
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QIcon,
-)
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from charnames_gui.app import first_window_size
 from charnames_gui.bundled import bundled_dataset_path, resource_path
@@ -50,15 +32,14 @@ from charnames_gui.ui.views.lr_finder_view import SWEEP_STEPS, LrFinderView
 from charnames_gui.ui.views.runs_view import RunsView
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.training_controls import TrainingControls
-from charnames_gui.ui.window import experiment_commands, file_commands, help_menu
+from charnames_gui.ui.window import experiment_commands, file_commands, help_commands
 from charnames_gui.ui.window.dialogs import Dialogs
 from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
 from charnames_gui.ui.window.experiment_commands import connect_experiments
 from charnames_gui.ui.window.frame_clock import FrameClock, LiveView
-from charnames_gui.ui.window.menus import build_menus
+from charnames_gui.ui.window.menus import MenuActions, build_menus
 from charnames_gui.ui.window.panel_sync import connect_panel, show_model_in_panel
 from charnames_gui.ui.window.presentation import Presentation
-from charnames_gui.ui.window.recent_files import RecentFiles
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
@@ -77,43 +58,7 @@ PROGRESS_REFRESH_SECONDS = 0.25  # step count, speed and times: readable, not a 
 SAMPLING_REFRESH_SECONDS = 2.0
 
 
-class MainWindow(QMainWindow):
-    # made by menus.build_menus
-    new_action: QAction
-    open_dataset_action: QAction
-    open_model_action: QAction
-    save_action: QAction
-    save_as_action: QAction
-    export_plot_action: QAction
-    export_csv_action: QAction
-    export_embedding_action: QAction
-    export_runs_action: QAction
-    export_script_action: QAction
-    export_notebook_action: QAction
-    quit_action: QAction
-    start_pause_action: QAction
-    stop_action: QAction
-    lr_sweep_action: QAction
-    repeat_action: QAction
-    test_action: QAction
-    reset_layout_action: QAction
-    about_action: QAction
-    lecture_action: QAction
-    guide_action: QAction
-    shortcuts_action: QAction
-    zoom_in_action: QAction
-    zoom_out_action: QAction
-    zoom_reset_action: QAction
-    presentation_action: QAction
-    leave_presentation_action: QAction
-    file_menu: QMenu
-    recent_menu: QMenu
-    export_menu: QMenu
-    train_menu: QMenu
-    view_menu: QMenu
-    help_menu: QMenu
-    recent_files: RecentFiles
-
+class MainWindow(MenuActions, QMainWindow):
     def __init__(
         self,
         settings: QSettings | None = None,
@@ -544,7 +489,7 @@ class MainWindow(QMainWindow):
         self.controls.set_compact(fold)
 
     def show_about(self) -> None:
-        help_menu.show_about(self, APP_NAME)
+        help_commands.show_about(self, APP_NAME)
 
     # -- drag and drop, closing -------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -8,17 +8,56 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from charnames_gui.ui.window import export_commands as exports
 from charnames_gui.ui.window import file_commands as files
-from charnames_gui.ui.window import help_menu as help_
+from charnames_gui.ui.window import help_commands as help_
 from charnames_gui.ui.window.recent_files import RecentFiles
 
 if TYPE_CHECKING:
     from charnames_gui.ui.window.main_window import MainWindow
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | Qt.Key | str | None
+
+
+class MenuActions:
+    """The actions and menus that build_menus makes, declared as the window's attributes."""
+
+    new_action: QAction
+    open_dataset_action: QAction
+    open_model_action: QAction
+    save_action: QAction
+    save_as_action: QAction
+    export_plot_action: QAction
+    export_csv_action: QAction
+    export_embedding_action: QAction
+    export_runs_action: QAction
+    export_script_action: QAction
+    export_notebook_action: QAction
+    quit_action: QAction
+    start_pause_action: QAction
+    stop_action: QAction
+    lr_sweep_action: QAction
+    repeat_action: QAction
+    test_action: QAction
+    reset_layout_action: QAction
+    about_action: QAction
+    lecture_action: QAction
+    guide_action: QAction
+    shortcuts_action: QAction
+    zoom_in_action: QAction
+    zoom_out_action: QAction
+    zoom_reset_action: QAction
+    presentation_action: QAction
+    leave_presentation_action: QAction
+    file_menu: QMenu
+    recent_menu: QMenu
+    export_menu: QMenu
+    train_menu: QMenu
+    view_menu: QMenu
+    help_menu: QMenu
+    recent_files: RecentFiles
 
 
 def make_action(
