@@ -274,8 +274,8 @@ def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
 
 
 def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The window's live views share its frame clock (tests/ui/test_frame_clock.py): the loss
-    plot on every other frame, one of the others in between."""
+    """The window's live views share its frame clock (tests/ui/window/test_frame_clock.py):
+    the loss plot on every other frame, one of the others in between."""
     from charnames_gui.core.events import Progress, Snapshot
 
     window.frame_clock.stop()  # the test plays the frames
