@@ -4,19 +4,17 @@ settings, presentation mode and zoom have modules of their own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html import escape as escape_html
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.events import Progress, RunEnded, Snapshot
+from charnames_gui.core.events import RunEnded
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import default_runs_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
@@ -35,7 +33,7 @@ from charnames_gui.ui.window import experiment_commands, file_commands, help_com
 from charnames_gui.ui.window.dialogs import Dialogs
 from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
 from charnames_gui.ui.window.experiment_commands import connect_experiments
-from charnames_gui.ui.window.frame_clock import FrameClock, LiveView
+from charnames_gui.ui.window.live_views import LiveViews
 from charnames_gui.ui.window.menus import MenuActions, build_menus
 from charnames_gui.ui.window.panel_sync import connect_panel, show_model_in_panel
 from charnames_gui.ui.window.presentation import Presentation
@@ -50,11 +48,6 @@ APP_NAME = "Charnames"
 def _app_data_dir() -> Path:
     """Where the run history lives (per user, per app; a test location in test mode)."""
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
-
-
-EMBEDDING_REFRESH_SECONDS = 0.25
-PROGRESS_REFRESH_SECONDS = 0.25  # step count, speed and times: readable, not a blur
-SAMPLING_REFRESH_SECONDS = 2.0
 
 
 class MainWindow(MenuActions, QMainWindow):
@@ -142,23 +135,9 @@ class MainWindow(MenuActions, QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._pending_progress: Progress | None = None
-        self._pending_snapshot: Snapshot | None = None
-        # One clock for every live view: a frame paints one view (see frame_clock.py)
-        self.frame_clock = FrameClock(self.loss_plot.redraw, self, frame_guard=self._frame)
-        self.frame_clock.add_view(LiveView("progress", PROGRESS_REFRESH_SECONDS,
-                                           lambda: self._pending_progress is not None,
-                                           self._show_pending_progress))  # fmt: skip
-        self.frame_clock.add_view(LiveView("embedding", EMBEDDING_REFRESH_SECONDS,
-                                           self._embedding_has_news,
-                                           self._show_pending_embedding))  # fmt: skip
-        self.frame_clock.add_view(LiveView("sampling", SAMPLING_REFRESH_SECONDS,
-                                           self._sampling_has_news,
-                                           self._show_pending_sampling))  # fmt: skip
-        self.hidden_view.paced = True  # its analyses are drawn in a frame of their own
-        self.frame_clock.add_view(LiveView("hidden layer", 0.25, self.hidden_view.has_ready,
-                                           self.hidden_view.show_ready))  # fmt: skip
-        self.frame_clock.start()
+        # One clock for every live view: a frame paints one view (see live_views.py)
+        self.live_views = LiveViews(self)
+        self.frame_clock = self.live_views.clock
 
         build_menus(self)
         self._connect()
@@ -190,7 +169,7 @@ class MainWindow(MenuActions, QMainWindow):
         c.documentChanged.connect(self._update_title)
         c.lossesReady.connect(self.loss_plot.append_losses)
         c.evalReady.connect(self.loss_plot.add_eval_point)
-        c.progress.connect(self._on_progress)
+        c.progress.connect(self.live_views.on_progress)
         c.runEnded.connect(self._on_run_ended)
         c.errorOccurred.connect(self.dialogs_error)
         c.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -198,7 +177,7 @@ class MainWindow(MenuActions, QMainWindow):
             lambda tc: self.loss_plot.set_schedule(tc.steps, tc.decay_steps())
         )
         self.loss_plot.hovered.connect(lambda text: self.statusBar().showMessage(text, 3000))
-        c.snapshotReady.connect(self._on_snapshot)
+        c.snapshotReady.connect(self.live_views.on_snapshot)
         connect_experiments(self)  # sweep, repeats, test set, runs table
         self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
         self.sampling_panel.stepShown.connect(self.forward_view.show_step)
@@ -363,73 +342,6 @@ class MainWindow(MenuActions, QMainWindow):
         self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
         self.status_state.setText(state.value)
 
-    def _on_progress(self, progress: Progress) -> None:
-        self._pending_progress = progress  # shown at the next frame
-
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
-        self._pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
-        self.hidden_view.offer(snapshot.step, snapshot.weights)  # analysed at most 4 Hz
-
-    @contextmanager
-    def _frame(self) -> Iterator[None]:
-        """Around every frame: the worker waits between two steps while the frame is painted
-        (worker.gui_idle). The two threads share one interpreter lock, and painting while the
-        worker trains made every frame take several times longer and cost the worker more
-        than the frame itself."""
-        gui_idle = self.controller.worker.gui_idle
-        gui_idle.clear()
-        try:
-            yield
-            # paint now, not at some later turn of the event loop: scenes first process
-            # their changed items (posted calls), which post the window's paint request
-            QCoreApplication.sendPostedEvents()
-            QCoreApplication.sendPostedEvents(self, QEvent.Type.UpdateRequest)
-        finally:
-            gui_idle.set()
-
-    def _show_pending_progress(self) -> None:
-        assert self._pending_progress is not None
-        self.controls.show_progress(self._pending_progress)
-        self._pending_progress = None
-
-    def _embedding_has_news(self) -> bool:
-        return self._pending_snapshot is not None and self.controller.model_info() is not None
-
-    def _show_pending_embedding(self) -> None:
-        snapshot, info = self._pending_snapshot, self.controller.model_info()
-        assert snapshot is not None and info is not None
-        self.embedding_view.set_embedding(snapshot.weights["C"], info.vocab.itos,
-                                          step=snapshot.step)  # fmt: skip
-
-    def _sampling_has_news(self) -> bool:
-        state = self.sampling_panel.state
-        mid_name = state is not None and bool(state.chosen) and not state.finished
-        # A name in progress keeps the weights it was drawn with: its bars and the "drew
-        # 'x' with p = ..." beside them stay consistent; the next name gets the latest.
-        return (
-            self._embedding_has_news()
-            and not mid_name
-            and not self.sampling_dock.visibleRegion().isEmpty()
-        )
-
-    def _show_pending_sampling(self) -> None:
-        snapshot, info = self._pending_snapshot, self.controller.model_info()
-        assert snapshot is not None and info is not None
-        self.sampling_panel.set_model(info.config, snapshot.weights, info.vocab,
-                                      same_model=True)  # fmt: skip
-
-    def _refresh_weights_views(self) -> None:
-        """The worker is idle: show the model's final weights everywhere."""
-        info = self.controller.model_info()
-        model = self.controller.model
-        if info is None or model is None:
-            return
-        self._pending_snapshot = None
-        weights = model.snapshot()
-        self.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
-        self.sampling_panel.set_model(info.config, weights, info.vocab, same_model=True)
-        self.hidden_view.offer(info.step, weights)
-
     def _reset_hidden_view(self, info: ModelInfo) -> None:
         """The hidden-layer view's sample (training examples) and learning rate per step."""
         c = self.controller
@@ -449,7 +361,7 @@ class MainWindow(MenuActions, QMainWindow):
                 f"{self.controls.result_label.text()}<br><i>Measured on another dataset than "
                 f"the model's: {escape_html(match.message)}</i>"
             )
-        self._refresh_weights_views()
+        self.live_views.show_final_weights()
         trainer = self.controller.trainer
         if trainer is not None:
             self.controls.set_state(self.controller.state, trainer.step, trainer.config.steps)

@@ -288,8 +288,10 @@ def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # 
         window.sampling_panel, "set_model", lambda *a, **k: painted.append("sampling")
     )
     monkeypatch.setattr(window.controls, "show_progress", lambda p: painted.append("progress"))
-    window._on_snapshot(Snapshot(step=10, weights=window.controller.model.snapshot()))
-    window._on_progress(Progress(step=10, total=100, run_seconds=1.0, steps_per_second=10.0))
+    window.live_views.on_snapshot(Snapshot(step=10, weights=window.controller.model.snapshot()))
+    window.live_views.on_progress(
+        Progress(step=10, total=100, run_seconds=1.0, steps_per_second=10.0)
+    )
     names = [window.frame_clock.tick() for _ in range(6)]
     assert names.count("primary") == 3
     assert sorted(n for n in names if n != "primary") == ["embedding", "progress", "sampling"]
