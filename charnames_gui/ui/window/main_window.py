@@ -324,6 +324,8 @@ class MainWindow(MenuActions, QMainWindow):
             else (info.train_config.steps if info else self.panel.train_config().steps)
         )
         self.controls.set_state(state, step, total, self.controller.is_waiting_for("start"))
+        if state in (TrainingState.LOADING, TrainingState.NO_MODEL):  # said in the panel
+            self.sampling_panel.clear_model(loading=state == TrainingState.LOADING)
         busy = self.controller.is_busy()
         self.panel.setEnabled(not busy)
         for action in (self.new_action, self.open_dataset_action, self.open_model_action):
