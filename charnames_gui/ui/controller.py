@@ -8,7 +8,7 @@ The controller is a facade over three collaborators, each one concern:
   split, on the worker's thread, and what the worker reports back;
 - model_files.ModelFiles: saving, reading, opening and exporting model files.
 They change the controller's state only through its public methods (set_state, adopt_model,
-use_dataset_for_model ...), so the fields below change together and the views are told once.
+use_dataset_for_model ...), so the fields below change together before the views are told.
 
 All core objects are used on the GUI thread except the Trainer, which only the worker touches
 while a run is in progress.
