@@ -78,9 +78,13 @@ class BackgroundImport(QObject):
         super().__init__()
         self.import_thread = threading.Thread(target=self._run, name="import-torch", daemon=True)
 
+    @property
+    def started(self) -> bool:
+        return self.import_thread.ident is not None
+
     def start(self) -> None:
         """Start the import (once; later calls do nothing)."""
-        if self.import_thread.ident is None:
+        if not self.started:
             self.import_thread.start()
 
     def _run(self) -> None:
@@ -122,13 +126,21 @@ class Startup(QObject):
         self.loader.finished.connect(self.torch_loaded)
 
     def start(self) -> None:
-        # The import starts once the window is painted, so that it is painted without
-        # waiting for it (a window that is never painted, e.g. minimised: after a moment).
-        FirstPaint(self.window, lambda: QTimer.singleShot(0, self.loader.start))
-        QTimer.singleShot(PAINT_WAIT_MS, self.loader.start)
+        # The imports start once the window is painted, so that it is painted without
+        # waiting for them (a window that is never painted, e.g. minimised: after a moment):
+        # the training child imports torch on the other core while this process does.
+        FirstPaint(self.window, lambda: QTimer.singleShot(0, self._load_torch))
+        QTimer.singleShot(PAINT_WAIT_MS, self._load_torch)
         self.window.show()
         if self.files:  # a dataset opens now; a model file when torch has loaded
             self.window.open_path(self.files[0])
+
+    def _load_torch(self) -> None:
+        """Start the training child (once), then torch's import here (once)."""
+        process = self.window.controller.process
+        if process is not None and process.pid is None and not self.loader.started:
+            process.start_early()
+        self.loader.start()
 
     @Slot(str)
     def torch_loaded(self, error: str) -> None:
@@ -139,8 +151,6 @@ class Startup(QObject):
             return
         window.controller.torch_loaded()
         write_marker("torch")
-        if window.controller.process is not None:  # the training child loads torch meanwhile
-            QTimer.singleShot(0, window, window.controller.process.start_early)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

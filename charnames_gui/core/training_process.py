@@ -232,9 +232,15 @@ class TrainingProcess:
     def start_early(self) -> None:
         """Start the child now, without waiting for it: it imports torch (~1.5 s) while the
         learner looks at the window, and the first request finds it ready."""
-        # On failure, the first request starts another child and reports what fails.
-        with self._lock, contextlib.suppress(OSError, CharnamesError):
-            self._connection()
+        # Never waits: a request or stream that holds the pipe has a child already (a GUI
+        # thread waiting here for a run to end would freeze the window).
+        if not self._lock.acquire(blocking=False):
+            return
+        try:  # on failure, the first request starts another child and reports what fails
+            with contextlib.suppress(OSError, CharnamesError):
+                self._connection()
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """End the child: asked to quit, then terminated, then killed, ~1 s for each. A child

@@ -37,6 +37,7 @@ from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot
 from charnames_gui.core.model_dataset import Match, compare
 from charnames_gui.core.model_file import ModelFile, TestEvaluations, TrainingSummary
+from charnames_gui.core.training_process import TrainingProcess
 from charnames_gui.ui.datasets import DatasetOpener
 from charnames_gui.ui.model_files import ModelFiles
 from charnames_gui.ui.training_runs import WORKER_IDLE_TIMEOUT, RunLog, TrainingRuns
@@ -46,7 +47,6 @@ from charnames_gui.ui.training_worker import TRAIN_ESTIMATE_EXAMPLES, TrainingWo
 if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loaded)
     from charnames_gui.core.examples import SplitTensors
     from charnames_gui.core.model import MLP
-    from charnames_gui.core.trainer_process import TrainingProcess
     from charnames_gui.core.training import TrainerLike
 
 SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
@@ -102,8 +102,8 @@ class Controller(QObject):
         runs them on the worker thread itself. wait_for_torch: PyTorch is still loading (the
         app's start); models are made, and Start carried out, at torch_loaded()."""
         super().__init__(parent)
-        self.use_training_process = use_training_process
-        self.process: TrainingProcess | None = None
+        # the child is started on first use, or early by the app (it imports torch itself)
+        self.process = TrainingProcess() if use_training_process else None
         self.torch_ready = False
         # what the learner asked for while torch loads, in order: (kind, action); a kind
         # asked again replaces its earlier request (the last model settings win)
@@ -142,15 +142,11 @@ class Controller(QObject):
 
     # -- PyTorch ---------------------------------------------------------------------------
     def torch_loaded(self) -> None:
-        """PyTorch is imported: make the training process, then carry out what was asked
-        meanwhile (the first model, a file to open, Start). Called once."""
+        """PyTorch is imported: carry out what was asked meanwhile (the first model, a
+        file to open, Start). Called once."""
         if self.torch_ready:
             return
-        from charnames_gui.core.trainer_process import TrainingProcess
-
         self.torch_ready = True
-        if self.use_training_process:
-            self.process = TrainingProcess()
         # Start last: it starts whichever model the other requests leave
         waiting = sorted(self._waiting, key=lambda request: request[0] == "start")
         self._waiting = []

@@ -7,6 +7,7 @@ import contextlib
 import math
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -388,3 +389,29 @@ def test_dev_points_of_a_large_model_are_measured_in_slices_sized_by_memory(
     dev, _ = remote._losses_of(remote.model.snapshot(), _subset(dataset))
     assert slices == [eval_slice_rows(config)] * 2
     assert dev == pytest.approx(remote.evaluate("dev"), rel=1e-6)
+
+
+def test_start_early_never_waits_for_a_busy_pipe() -> None:
+    """The app calls start_early on the GUI thread: with the pipe held by a run (a session),
+    it returns at once instead of waiting for the run to end."""
+    child = TrainingProcess()
+    try:
+        held = threading.Event()
+        release = threading.Event()
+
+        def hold_the_pipe() -> None:
+            with child.session():
+                held.set()
+                release.wait(30)
+
+        holder = threading.Thread(target=hold_the_pipe, daemon=True)
+        holder.start()
+        assert held.wait(60)
+        done = threading.Event()
+        caller = threading.Thread(target=lambda: (child.start_early(), done.set()), daemon=True)
+        caller.start()
+        assert done.wait(10), "start_early waited for the pipe"
+        release.set()
+        holder.join(30)
+    finally:
+        child.close()
