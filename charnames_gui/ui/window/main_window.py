@@ -771,7 +771,7 @@ class MainWindow(QMainWindow):
         self.docks.keep_size(size)  # the default layout may have widened the window
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, SETTINGS_VERSION)
+            self.docks.restore_state(state, SETTINGS_VERSION)  # (without stale tab bars)
             self.docks.keep_size(size)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)  # again: moving docks may have widened the window
