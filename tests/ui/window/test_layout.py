@@ -286,3 +286,33 @@ def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:
     again.resize(1024, 768)
     _settle()
     assert not _arrangement_problems(again)
+
+
+# -- the sampling panel at large zoom on a small screen ---------------------------------------
+@pytest.mark.parametrize(("size", "zoom"), [((1024, 768), 1.5), ((1280, 720), 2.0)], ids=str)
+def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zoom) -> None:  # type: ignore[no-untyped-def]
+    """The stepping buttons are in view as the panel opens; no button of the panel needs
+    sideways scrolling (rows wrap instead), the others are brought into view vertically."""
+    window = _layout(make_window, size, zoom)
+    panel = window.sampling_panel
+    qtbot.waitUntil(lambda: panel.session is not None)
+    window.sampling_dock.raise_()
+    _settle()
+    scroll = window.sampling_dock.widget()
+    assert isinstance(scroll, QScrollArea)
+    assert scroll.horizontalScrollBar().maximum() == 0, "the panel scrolls sideways"
+    viewport = _window_rect(scroll.viewport(), window)
+    play = [b for b in panel.findChildren(QAbstractButton) if b.text() == "Auto-play"]
+    assert len(play) == 1
+    for button in [*panel.step_buttons(), *play]:  # without scrolling at all
+        assert scroll.verticalScrollBar().value() == 0
+        rect = _window_rect(button, window)
+        assert viewport.contains(rect), f"{button.text()} {rect} outside {viewport}"
+    for button in panel.findChildren(QAbstractButton):
+        if not button.isVisibleTo(window) or button.objectName().startswith("qt_"):
+            continue
+        _scroll_into_view(button)
+        rect = _window_rect(button, window)
+        name = button.text() or button.accessibleName()
+        assert viewport.contains(rect), f"{name} {rect} outside {viewport}"
+        assert scroll.horizontalScrollBar().value() == 0
