@@ -18,13 +18,13 @@ from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import Diverged, EvalPoint, LossChunk, Snapshot
 from charnames_gui.core.model import MLP
-from charnames_gui.core.trainer_process import (
-    ProcessTrainer,
+from charnames_gui.core.trainer_process import ProcessTrainer
+from charnames_gui.core.training import Trainer, TrainerLike
+from charnames_gui.core.training_process import (
     TrainerNotAnswering,
     TrainerProcessError,
     TrainingProcess,
 )
-from charnames_gui.core.training import Trainer, TrainerLike
 
 # The tests share one child process (starting one imports torch, ~2 s); it ends with the module.
 pytestmark = pytest.mark.keeps_trainer_process

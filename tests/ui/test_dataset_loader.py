@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 
-from charnames_gui.ui.controller import LOAD_IN_BACKGROUND_BYTES
+from charnames_gui.ui.datasets import LOAD_IN_BACKGROUND_BYTES
 from charnames_gui.ui.window.main_window import MainWindow
 
 

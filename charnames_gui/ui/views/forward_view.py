@@ -496,8 +496,6 @@ class ForwardView(QWidget):
         return self.canvas.forward
 
     def _render(self) -> None:
-        from charnames_gui.core.forward import inspect_forward
-
         if not self._dirty:
             return
         self._dirty = False
@@ -507,6 +505,8 @@ class ForwardView(QWidget):
             self._shown = None
             self.canvas.set_forward(None)
             return
+        from charnames_gui.core.forward import inspect_forward  # a sampler: torch is loaded
+
         sampler = step.sampler
         key = (step.context, step.temperature)
         if self._shown is not None and self._shown[0] is sampler and self._shown[1:] == key:

@@ -83,6 +83,7 @@ NO_MODEL = (
     "No model to sample from yet. Create or load a model (File menu), or start training: "
     "the panel then samples from the latest weights."
 )
+LOADING = "PyTorch is loading: the model appears here in a moment."
 PEAKED = 0.9  # a first distribution this peaked comes from random (randn) weights
 UNTRAINED_NOTE = (
     "Bars this peaked before the first character usually mean untrained weights: the "
@@ -496,14 +497,15 @@ class SamplingPanel(QWidget):
         self._score.set_sampler(sampler)
         self._refresh()
 
-    def clear_model(self) -> None:
-        """No model: every sampling control off, with a plain explanation."""
+    def clear_model(self, loading: bool = False) -> None:
+        """No model: every sampling control off, with a plain explanation (loading: the
+        app has just started and the model is made when PyTorch has loaded)."""
         self.play_action.setChecked(False)
         self._session = None
         self._error = ""
         for control in self._model_controls:
             control.setEnabled(False)
-        self._set_notice(NO_MODEL)
+        self._set_notice(LOADING if loading else NO_MODEL)
         self._bars.clear_bars()
         self._bars.setVisible(False)  # an empty chart would only be noise
         self._legend.setVisible(False)

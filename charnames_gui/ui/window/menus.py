@@ -8,14 +8,56 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
+from charnames_gui.ui.window import export_commands as exports
+from charnames_gui.ui.window import file_commands as files
+from charnames_gui.ui.window import help_commands as help_
 from charnames_gui.ui.window.recent_files import RecentFiles
 
 if TYPE_CHECKING:
     from charnames_gui.ui.window.main_window import MainWindow
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | Qt.Key | str | None
+
+
+class MenuActions:
+    """The actions and menus that build_menus makes, declared as the window's attributes."""
+
+    new_action: QAction
+    open_dataset_action: QAction
+    open_model_action: QAction
+    save_action: QAction
+    save_as_action: QAction
+    export_plot_action: QAction
+    export_csv_action: QAction
+    export_embedding_action: QAction
+    export_runs_action: QAction
+    export_script_action: QAction
+    export_notebook_action: QAction
+    quit_action: QAction
+    start_pause_action: QAction
+    stop_action: QAction
+    lr_sweep_action: QAction
+    repeat_action: QAction
+    test_action: QAction
+    reset_layout_action: QAction
+    about_action: QAction
+    lecture_action: QAction
+    guide_action: QAction
+    shortcuts_action: QAction
+    zoom_in_action: QAction
+    zoom_out_action: QAction
+    zoom_reset_action: QAction
+    presentation_action: QAction
+    leave_presentation_action: QAction
+    file_menu: QMenu
+    recent_menu: QMenu
+    export_menu: QMenu
+    train_menu: QMenu
+    view_menu: QMenu
+    help_menu: QMenu
+    recent_files: RecentFiles
 
 
 def make_action(
@@ -45,14 +87,18 @@ def build_menus(win: MainWindow) -> None:
     ) -> QAction:
         return make_action(win, text, slot, shortcut, tip)
 
+    def on_win(command: Callable[[MainWindow], object]) -> Callable[[], object]:
+        return lambda: command(win)  # a command of files, exports or help_, for this window
+
     # -- File -----------------------------------------------------------------------------------
     file_menu = bar.addMenu("&File")
     win.file_menu = file_menu
     win.new_action = act("&New model", win.new_model, QKeySequence.StandardKey.New,
                          "Start again with freshly initialised weights")  # fmt: skip
-    win.open_dataset_action = act("Open &dataset...", win.open_dataset_dialog, "Ctrl+Shift+O",
+    win.open_dataset_action = act("Open &dataset...", on_win(files.open_dataset_dialog),
+                                  "Ctrl+Shift+O",
                                   "Open a text file with one name per line")  # fmt: skip
-    win.open_model_action = act("&Open model...", win.open_model_dialog,
+    win.open_model_action = act("&Open model...", on_win(files.open_model_dialog),
                                 QKeySequence.StandardKey.Open,
                                 "Open a saved model (.safetensors), or your own weights "
                                 "(C, W1, b1, W2, b2: .safetensors or torch.save)")  # fmt: skip
@@ -71,24 +117,25 @@ def build_menus(win: MainWindow) -> None:
     file_menu.addAction(win.save_action)
     file_menu.addAction(win.save_as_action)
     win.export_menu = file_menu.addMenu("&Export")
-    win.export_plot_action = act("Plot as &PNG...", win.export_plot_png, None,
+    win.export_plot_action = act("Plot as &PNG...", on_win(exports.export_plot_png), None,
                                  "Save the loss plot as an image")  # fmt: skip
-    win.export_csv_action = act("Losses as &CSV...", win.export_losses_csv, None,
+    win.export_csv_action = act("Losses as &CSV...", on_win(exports.export_losses_csv), None,
                                 "Save every loss value as CSV")  # fmt: skip
-    win.export_embedding_action = act("&Embedding as PNG...", win.export_embedding_png, None,
+    win.export_embedding_action = act("&Embedding as PNG...",
+                                      on_win(exports.export_embedding_png), None,
                                       "Save the embedding scatter as an image")  # fmt: skip
-    win.export_runs_action = act("&Runs table as CSV...", win.export_runs_csv, None,
+    win.export_runs_action = act("&Runs table as CSV...", on_win(exports.export_runs_csv), None,
                                  "Save the run history as CSV")  # fmt: skip
     for action in (win.export_plot_action, win.export_csv_action, win.export_embedding_action,
                    win.export_runs_action):  # fmt: skip
         win.export_menu.addAction(action)
     win.export_menu.addSeparator()
     win.export_script_action = act(
-        "Python &script...", win.export_script, None,
+        "Python &script...", on_win(exports.export_script), None,
         "The run as the lecture's code: a standalone script that needs only torch",
     )  # fmt: skip
     win.export_notebook_action = act(
-        "&Jupyter notebook...", win.export_notebook, None,
+        "&Jupyter notebook...", on_win(exports.export_notebook), None,
         "The run as the lecture's notebook: build_dataset, the loop, sampling",
     )  # fmt: skip
     win.export_menu.addAction(win.export_script_action)
@@ -137,12 +184,13 @@ def build_menus(win: MainWindow) -> None:
                               "Smaller text everywhere (down to 75%)")  # fmt: skip
     win.zoom_reset_action = act("&Actual size", z.reset, QKeySequence("Ctrl+0"),
                                 "Text at its normal size (100%)")  # fmt: skip
-    win.presentation_action = act("&Presentation mode", win.toggle_presentation, Qt.Key.Key_F11,
+    win.presentation_action = act("&Presentation mode", win.presentation.toggle, Qt.Key.Key_F11,
                                   "Full screen, larger text, the training panel folded to "
                                   "its buttons (F11 or Esc leaves)")  # fmt: skip
-    win.leave_presentation_action = act("Leave presentation mode", win.leave_presentation,
+    win.leave_presentation_action = act("Leave presentation mode", win.presentation.leave,
                                         Qt.Key.Key_Escape)  # fmt: skip
     win.leave_presentation_action.setEnabled(False)  # Esc is free outside presentation mode
+    win.presentation.set_actions(win.presentation_action, win.leave_presentation_action)
     for action in (win.zoom_in_action, win.zoom_out_action, win.zoom_reset_action):
         win.view_menu.addAction(action)
     win.view_menu.addSeparator()
@@ -154,12 +202,13 @@ def build_menus(win: MainWindow) -> None:
 
     # -- Help -----------------------------------------------------------------------------------
     win.help_menu = bar.addMenu("&Help")
-    win.guide_action = act("&Guide", win.show_guide, QKeySequence.StandardKey.HelpContents,
+    win.guide_action = act("&Guide", on_win(help_.show_guide),
+                           QKeySequence.StandardKey.HelpContents,
                            "The lecture's steps in order, with the experiment "
                            "for each")  # fmt: skip
-    win.shortcuts_action = act("&Keyboard shortcuts", win.show_shortcuts, "Ctrl+/",
+    win.shortcuts_action = act("&Keyboard shortcuts", on_win(help_.show_shortcuts), "Ctrl+/",
                                "Every keyboard shortcut of the app")  # fmt: skip
-    win.lecture_action = act("The &lecture (makemore part 2)", win.open_lecture)
+    win.lecture_action = act("The &lecture (makemore part 2)", on_win(help_.open_lecture))
     win.about_action = act("&About Charnames", win.show_about)
     for action in (win.guide_action, win.shortcuts_action, win.lecture_action,
                    win.about_action):  # fmt: skip

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea
 
 from charnames_gui.ui.window.zoom import PRESENTATION_ZOOM, Zoom
@@ -40,9 +41,29 @@ class Presentation:
         self._bottom = bottom
         self._fold = fold
         self._before: _Before | None = None
+        self._toggle_action: QAction | None = None
+        self._leave_action: QAction | None = None
+
+    def set_actions(self, toggle: QAction, leave: QAction) -> None:
+        """The menu's F11 action (its text says what it does) and Esc (only while on)."""
+        self._toggle_action, self._leave_action = toggle, leave
 
     def active(self) -> bool:
         return self._before is not None
+
+    def toggle(self) -> None:
+        if self.active():
+            self.leave()
+        else:
+            self.enter()
+
+    def _show_in_actions(self, active: bool) -> None:
+        if self._leave_action is not None:
+            self._leave_action.setEnabled(active)  # Esc is free outside presentation mode
+        if self._toggle_action is not None:
+            self._toggle_action.setText(
+                "Leave &presentation mode" if active else "&Presentation mode"
+            )
 
     def enter(self) -> None:
         if self._before is not None:
@@ -68,11 +89,14 @@ class Presentation:
             content.adjustSize()
             strip = content.sizeHint().height() + window.fontMetrics().height()  # some slack
             window.resizeDocks([training], [strip], Qt.Orientation.Vertical)
+        self._show_in_actions(True)
+        window.statusBar().showMessage("Presentation mode: F11 or Esc leaves it.", 8000)
 
     def leave(self) -> None:
         before = self._before
         if before is None:
             return
+        self._show_in_actions(False)
         self._before = None
         window, training = self._window, self._training
         self._fold(False)

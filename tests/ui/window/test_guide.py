@@ -7,6 +7,7 @@ from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 
 from charnames_gui.guide_text import LECTURE_URL, STEPS, guide_markdown
+from charnames_gui.ui.window import help_commands
 from charnames_gui.ui.window.guide import GuideDialog, ShortcutsDialog, guide_html
 from charnames_gui.ui.window.main_window import MainWindow
 
@@ -37,7 +38,7 @@ def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> 
 
 
 def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    rows = window.shortcut_rows()
+    rows = help_commands.shortcut_rows(window)
     listed = dict((what, keys) for keys, what in rows)
     for action in window.actions():
         if not action.shortcut().isEmpty() and action is not window.leave_presentation_action:
@@ -64,6 +65,6 @@ def test_lecture_link_without_a_browser_shows_the_address(
         dialog.reject()
 
     QTimer.singleShot(0, read_and_close)
-    assert window.open_lecture() is False
+    assert help_commands.open_lecture(window) is False
     assert seen == [LECTURE_URL]
     assert LECTURE_URL in window.statusBar().currentMessage()

@@ -15,6 +15,7 @@ from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.model import MLP
 from charnames_gui.core.training import Trainer
 from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.window import export_commands
 from charnames_gui.ui.window.dialogs import SaveChoice
 from charnames_gui.ui.window.main_window import MainWindow
 
@@ -240,8 +241,8 @@ def test_export_plot_and_csv(qtbot, window: MainWindow, tmp_path: Path) -> None:
     window.loss_plot.redraw()
     png, csv_path = tmp_path / "loss.png", tmp_path / "loss.csv"
     window.dialogs.save_paths += [str(png), str(csv_path)]
-    window.export_plot_png()
-    window.export_losses_csv()
+    export_commands.export_plot_png(window)
+    export_commands.export_losses_csv(window)
     assert png.stat().st_size > 1000
     rows = csv_path.read_text().splitlines()
     assert rows[0].startswith("kind,step,loss")
@@ -287,8 +288,10 @@ def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # 
         window.sampling_panel, "set_model", lambda *a, **k: painted.append("sampling")
     )
     monkeypatch.setattr(window.controls, "show_progress", lambda p: painted.append("progress"))
-    window._on_snapshot(Snapshot(step=10, weights=window.controller.model.snapshot()))
-    window._on_progress(Progress(step=10, total=100, run_seconds=1.0, steps_per_second=10.0))
+    window.live_views.on_snapshot(Snapshot(step=10, weights=window.controller.model.snapshot()))
+    window.live_views.on_progress(
+        Progress(step=10, total=100, run_seconds=1.0, steps_per_second=10.0)
+    )
     names = [window.frame_clock.tick() for _ in range(6)]
     assert names.count("primary") == 3
     assert sorted(n for n in names if n != "primary") == ["embedding", "progress", "sampling"]

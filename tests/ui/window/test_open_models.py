@@ -258,9 +258,9 @@ def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -
 def test_a_large_model_file_is_read_on_a_worker_thread(
     qtbot, window, tmp_path: Path, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from charnames_gui.ui import controller as controller_module
+    from charnames_gui.ui import model_files
 
-    monkeypatch.setattr(controller_module, "BACKGROUND_MODEL_BYTES", 0)  # every file is large
+    monkeypatch.setattr(model_files, "BACKGROUND_MODEL_BYTES", 0)  # every file is large
     path = trained_file(tmp_path, small_dataset_file)
     make_unsaved(qtbot, window)
     c = window.controller
@@ -281,9 +281,9 @@ def test_a_large_model_file_is_read_on_a_worker_thread(
 def test_closing_while_a_model_file_is_read_ends_the_reader(
     qtbot, make_window, tmp_path: Path, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from charnames_gui.ui import controller as controller_module
+    from charnames_gui.ui import model_files
 
-    monkeypatch.setattr(controller_module, "BACKGROUND_MODEL_BYTES", 0)
+    monkeypatch.setattr(model_files, "BACKGROUND_MODEL_BYTES", 0)
     window = make_window()
     assert window.open_model(trained_file(tmp_path, small_dataset_file))
     window.controller.shutdown()  # waits for the reader (bounded: a regular, capped file)

@@ -1,0 +1,303 @@
+"""Model files for the controller: save, read (large files on the ModelLoader's thread), open
+and apply a model file, find the dataset it was trained on, and export its run as code.
+
+ModelFiles reads the current model from the controller and changes it only through the
+controller's public methods (adopt_model, use_dataset_for_model, saved_as). Choosing the
+dataset and trainer for a file (dataset_for) is a function of its inputs alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from charnames_gui.core.config import TrainConfig
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.events import Snapshot
+from charnames_gui.core.model_dataset import compare, label_of, trained_on_label
+from charnames_gui.core.model_file import MAX_MODEL_FILE_BYTES, ModelFile, TrainingSummary
+from charnames_gui.core.safe_files import check_regular_file, format_size
+from charnames_gui.ui.model_loader import BACKGROUND_MODEL_BYTES, ModelLoader
+from charnames_gui.ui.training_runs import WORKER_IDLE_TIMEOUT
+
+if TYPE_CHECKING:  # torch-backed: imported where a model is made
+    from charnames_gui.core.examples import SplitTensors
+    from charnames_gui.core.model import MLP
+    from charnames_gui.core.training import TrainerLike
+    from charnames_gui.ui.controller import Controller
+
+    MakeTrainer = Callable[[MLP, SplitTensors, TrainConfig], TrainerLike]
+
+MODELS_DATASET_READ_BYTES = 1024 * 1024  # see use_models_dataset
+# Save pauses the run and waits this long for it; a training process that has not paused by
+# then is not waited for: the last weights received are saved (they are ~0.25 s old).
+SAVE_PAUSE_WAIT = 0.5
+
+
+def train_config_of(model_file: ModelFile) -> TrainConfig:
+    """The training settings a model file continues with: its own (or the defaults), with
+    at least as many steps as it has taken."""
+    saved = model_file.training.train_config_or_none() or TrainConfig()
+    return saved.replace(steps=max(saved.steps, model_file.training.steps, 1))
+
+
+def resumed_trainer(
+    make_trainer: MakeTrainer,
+    model: MLP,
+    summary: TrainingSummary,
+    dataset: Dataset,
+    train_config: TrainConfig,
+) -> TrainerLike:
+    """A trainer for `model` on `dataset` that goes on from the training in `summary`."""
+    trainer = make_trainer(model, dataset.examples(model.config.block_size), train_config)
+    trainer.resume(summary.steps, summary.seconds, summary.batch_stream)
+    return trainer
+
+
+def dataset_for(
+    model_file: ModelFile,
+    train_config: TrainConfig,
+    open_dataset: Dataset | None,
+    make_trainer: MakeTrainer,
+) -> tuple[Dataset | None, TrainerLike | None, str]:
+    """(dataset, trainer, message) for a model about to be opened, without changing any
+    state: the open dataset when it is the model's; else the model's own file when its
+    recorded path still holds the same names; else the open dataset if it fits the
+    vocabulary (figures then measured on another dataset, said with both names); else
+    none (sampling and the embedding still work from the file alone)."""
+    summary = model_file.training
+    candidates: list[tuple[Dataset, bool]] = []  # (dataset, is it the model's own)
+
+    def with_model_vocab(d: Dataset) -> Dataset:
+        return Dataset(d.words, name=d.name, split_seed=model_file.split_seed,
+                       path=d.path, vocab=model_file.vocab)  # fmt: skip
+
+    if open_dataset is not None:
+        with contextlib.suppress(CharnamesError):
+            candidates.append((with_model_vocab(open_dataset), False))
+    own_open = any(
+        summary.dataset_hash and d.content_hash() == summary.dataset_hash for d, _ in candidates
+    )
+    if summary.dataset_hash and not own_open and summary.dataset_path:
+        with contextlib.suppress(CharnamesError, OSError):
+            if Path(summary.dataset_path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                raise OSError("too large to read on the GUI thread: open it by hand")
+            recorded = Dataset.from_file(
+                summary.dataset_path, split_seed=model_file.split_seed, vocab=model_file.vocab
+            )
+            if recorded.content_hash() == summary.dataset_hash:
+                candidates.insert(0, (recorded, True))
+    if not candidates:
+        if open_dataset is None:
+            wanted = f": {trained_on_label(model_file)}" if summary.dataset_hash else ""
+            return None, None, f"To train it, open the dataset it was trained on{wanted}"
+        return (
+            None,
+            None,
+            f"The open dataset {label_of(open_dataset)} does not fit this model (other "
+            f"characters); open the one it was trained on: {trained_on_label(model_file)}",
+        )
+    dataset, found_on_disk = candidates[0]
+    trainer = resumed_trainer(make_trainer, model_file.model, summary, dataset, train_config)
+    match = compare(model_file, dataset)
+    if found_on_disk:
+        return dataset, trainer, f"Opened its dataset too: {label_of(dataset)}"
+    return dataset, trainer, match.message
+
+
+class ModelFiles:
+    """Saving, opening and exporting the controller's model. Errors and progress go out
+    through the controller's errorOccurred and statusMessage; nothing here raises to a view
+    except write_code (whose caller chooses how to tell the learner)."""
+
+    def __init__(self, controller: Controller) -> None:
+        self.controller = controller
+        self.loader = ModelLoader(controller)
+        self.loader.failed.connect(
+            lambda text: controller.errorOccurred.emit("Cannot open model", text)
+        )
+
+    def save(self, path: str | Path) -> bool:
+        """Save the model. A run is paused first; if it does not pause within SAVE_PAUSE_WAIT
+        (a training process that does not answer), the last weights received are saved,
+        and the GUI does not wait for the child."""
+        c = self.controller
+        if c.model is None:
+            return False
+        from charnames_gui.core.checkpoint import save_model
+        from charnames_gui.core.trainer_process import ProcessTrainer
+
+        held: Snapshot | None = None
+        if c.is_busy():
+            process_run = isinstance(c.trainer, ProcessTrainer)
+            if not c.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
+                held = c.runs.held if process_run else None
+                if held is None:
+                    c.errorOccurred.emit(
+                        "Cannot save", "Training did not pause in time; try again."
+                    )
+                    return False
+        try:
+            save_model(path, c.model_file(held))
+        except (CharnamesError, OSError) as exc:
+            c.errorOccurred.emit("Cannot save the model", str(exc))
+            return False
+        c.saved_as(Path(path))
+        if held is not None:
+            c.statusMessage.emit(
+                f"Saved {Path(path).name} with the last weights received, at step "
+                f"{held.step:,} (training has not paused yet)"
+            )
+        else:
+            c.statusMessage.emit(f"Saved {Path(path).name}")
+        return True
+
+    def read(self, path: str | Path) -> ModelFile | None:
+        """Load and check a model file completely, changing nothing: the caller can then ask
+        about unsaved training and apply it. None (after errorOccurred) if it cannot be used.
+
+        A learner's bare weights take their vocabulary from the open dataset when C does not
+        have the lecture's 27 rows."""
+        from charnames_gui.core.checkpoint import load_model
+
+        c = self.controller
+        hint = c.dataset.vocab if c.dataset is not None else None
+        try:
+            return load_model(path, dataset_vocab=hint)
+        except CharnamesError as exc:
+            c.errorOccurred.emit("Cannot open model", str(exc))
+        except Exception as exc:  # a model file must never crash the window
+            traceback.print_exc(file=sys.stderr)
+            c.errorOccurred.emit(
+                "Cannot open model", f"{Path(path).name} could not be read ({exc!r:.200})"
+            )
+        return None
+
+    def read_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:
+        """Check a model file completely, then call then(model_file) (which may ask about
+        unsaved training and apply it). A small file is read at once and then's result is
+        returned; a large one (the largest model is 68 MB, ~0.5 s) is read on a worker thread
+        so the window keeps drawing: True means it is being read. False: it cannot be opened
+        (errorOccurred said why) or another model file is still being read."""
+        c = self.controller
+        if not c.torch_ready:  # read it when torch has loaded (the file is checked then)
+            c.statusMessage.emit(f"{Path(path).name} opens as soon as PyTorch has loaded")
+            return c.when_torch_loaded("open", lambda: self.read_then(path, then))
+        if self.loader.busy:
+            c.statusMessage.emit("Still reading a model file...")
+            return False
+        try:  # a stat, no read: refuses FIFOs, devices, folders and oversize files at once
+            size = check_regular_file(path, "model file", MAX_MODEL_FILE_BYTES).stat().st_size
+        except (CharnamesError, OSError) as exc:
+            c.errorOccurred.emit("Cannot open model", str(exc))
+            return False
+        if size > BACKGROUND_MODEL_BYTES:
+            c.statusMessage.emit(f"Reading {Path(path).name} ({format_size(size)})...")
+            hint = c.dataset.vocab if c.dataset is not None else None
+            self.loader.load(Path(path), hint, then)
+            return True
+        model_file = self.read(path)
+        return bool(then(model_file)) if model_file is not None else False
+
+    def open(self, path: str | Path) -> bool:
+        """Read, check and apply a model file (no questions asked)."""
+        return self.read_then(path, lambda mf: self.apply(mf, path))
+
+    def apply(self, model_file: ModelFile, path: str | Path) -> bool:
+        """Make a checked model file the current model. Everything it needs (training
+        settings, dataset, trainer) is prepared first; the controller's state changes only
+        when all of it worked, so the window is never left half-updated."""
+        c = self.controller
+        c.require_idle()
+        try:
+            train_config = train_config_of(model_file)
+            dataset, trainer, message = dataset_for(
+                model_file, train_config, c.dataset, c.make_trainer
+            )
+        except Exception as exc:  # a model file must never crash the window
+            if not isinstance(exc, CharnamesError):
+                traceback.print_exc(file=sys.stderr)
+            c.errorOccurred.emit("Cannot open model", f"{Path(path).name}: {exc}")
+            return False
+        c.adopt_model(
+            model_file.model,
+            model_file.vocab,
+            trainer,
+            train_config=train_config,
+            split_seed=model_file.split_seed,
+            summary=model_file.training,
+            test_evaluations=model_file.test_evaluations,
+            path=Path(path),
+            dataset=dataset,
+        )
+        kind = " (your own weights: no training record)" if model_file.is_plain else ""
+        c.statusMessage.emit(
+            f"Opened {Path(path).name}{kind}" + (f". {message}" if message else "")
+        )
+        return True
+
+    def use_models_dataset(self, path: str | Path) -> bool:
+        """Open `path` for the current model if it is the dataset the model was trained on
+        (same content): the model, its step and its training stay. False otherwise (nothing
+        changed; the caller opens it as a new dataset)."""
+        c = self.controller
+        if c.model is None or c.vocab is None or not c.summary.dataset_hash:
+            return False
+        # read here, on the GUI thread, only a file small enough to read at once (names.txt
+        # is 228 KB); a larger one goes the way of any dataset (and starts a new model)
+        with contextlib.suppress(OSError):
+            if Path(path).stat().st_size > MODELS_DATASET_READ_BYTES:
+                return False
+        try:
+            dataset = Dataset.from_file(path, split_seed=c.split_seed, vocab=c.vocab)
+        except CharnamesError:
+            return False
+        if dataset.content_hash() != c.summary.dataset_hash:
+            return False
+        c.require_idle()
+        try:
+            trainer = resumed_trainer(c.make_trainer, c.model, c.summary, dataset, c.train_config)
+        except CharnamesError as exc:
+            c.errorOccurred.emit("Cannot open dataset", str(exc))
+            return False
+        c.use_dataset_for_model(dataset, trainer)
+        c.statusMessage.emit(f"Opened {dataset.name}, the dataset this model was trained on")
+        return True
+
+    def write_code(self, path: str | Path, kind: str) -> str:
+        """Write the current run as the lecture's code: kind 'script' (.py) or 'notebook'
+        (.ipynb), see core/export_script.py. Returns what to tell the learner; raises
+        CharnamesError when it cannot."""
+        from charnames_gui.core.export_script import (
+            notebook_text,
+            run_spec,
+            script_text,
+            write_export,
+        )
+
+        c = self.controller
+        if c.model is None or c.vocab is None:
+            raise CharnamesError("There is no model to export")
+        if c.dataset is None:
+            raise CharnamesError("Open the dataset the model was trained on: the code reads it")
+        title = c.path.name if c.path is not None else "an unsaved model"
+        spec = run_spec(c.model_file(), c.dataset, title=title)
+        write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
+        notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
+        return f"Exported {Path(path).name}.{notes}"
+
+    def export_code(self, path: str | Path, kind: str) -> bool:
+        """write_code, with its outcome told through the status and error signals."""
+        c = self.controller
+        try:
+            message = self.write_code(path, kind)
+        except CharnamesError as exc:
+            c.errorOccurred.emit("Cannot export", str(exc))
+            return False
+        c.statusMessage.emit(message)
+        return True

@@ -1,0 +1,102 @@
+"""model_files.py without a window: the settings a file continues with, and which dataset
+(and resumed trainer) a model file opens with: the open one, its own file on disk, or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from charnames_gui.core.config import ModelConfig, TrainConfig
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.model import MLP
+from charnames_gui.core.model_file import ModelFile, TrainingSummary
+from charnames_gui.core.training import Trainer
+from charnames_gui.ui import model_files
+from charnames_gui.ui.model_files import dataset_for, train_config_of
+
+TRAINED_STEPS = 30
+
+
+def _trained_file(dataset: Dataset, path: Path | None = None) -> ModelFile:
+    """A small model trained TRAINED_STEPS steps on `dataset`, as a file records it."""
+    assert dataset.vocab is not None
+    config = TrainConfig(steps=1000, lr=0.05, schedule="constant", seed=3)
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size), config.init, config.seed)
+    trainer = Trainer(model, dataset.examples(3), config)
+    trainer.run(TRAINED_STEPS)
+    summary = TrainingSummary(
+        steps=trainer.step,
+        seconds=trainer.seconds,
+        train_config=config.to_dict(),
+        dataset_name=dataset.name,
+        dataset_hash=dataset.content_hash(),
+        dataset_path=str(path.resolve()) if path else "",
+        batch_stream=trainer.batch_stream,
+    )
+    return ModelFile(model, dataset.vocab, dataset.split_seed, summary)
+
+
+def test_a_file_goes_on_with_its_own_settings_and_at_least_the_steps_it_has_taken(
+    small_words: list[str],
+) -> None:
+    model_file = _trained_file(Dataset(small_words))
+    assert train_config_of(model_file) == TrainConfig(
+        steps=1000, lr=0.05, schedule="constant", seed=3
+    )
+    model_file.training.steps = 5000  # trained further than its settings' steps
+    assert train_config_of(model_file).steps == 5000
+    bare = ModelFile(model_file.model, model_file.vocab)  # the learner's own weights
+    assert train_config_of(bare) == TrainConfig()
+
+
+def test_the_open_dataset_is_used_when_it_is_the_models(small_words: list[str]) -> None:
+    dataset = Dataset(small_words)
+    model_file = _trained_file(dataset)
+    found, trainer, message = dataset_for(
+        model_file, train_config_of(model_file), Dataset(small_words), Trainer
+    )
+    assert found is not None and found.words == dataset.words and found.vocab is model_file.vocab
+    assert trainer is not None and trainer.step == TRAINED_STEPS and message == ""
+
+
+def test_the_models_own_file_is_read_when_another_dataset_is_open(
+    small_words: list[str], small_dataset_file: Path
+) -> None:
+    model_file = _trained_file(Dataset.from_file(small_dataset_file), small_dataset_file)
+    other = Dataset(small_words[:40])  # same letters, other names
+    found, trainer, message = dataset_for(model_file, train_config_of(model_file), other, Trainer)
+    assert found is not None and found.path == small_dataset_file.resolve()
+    assert found.content_hash() == model_file.training.dataset_hash
+    assert trainer is not None and trainer.step == TRAINED_STEPS
+    assert message.startswith("Opened its dataset too")
+
+
+def test_another_dataset_that_fits_is_used_and_named(small_words: list[str]) -> None:
+    model_file = _trained_file(Dataset(small_words))  # its file is nowhere on disk
+    other = Dataset(small_words[:40], name="fewer.txt")
+    found, trainer, message = dataset_for(model_file, train_config_of(model_file), other, Trainer)
+    assert found is not None and found.words == other.words and trainer is not None
+    assert "fewer.txt" in message and "splits are not the model's" in message
+
+
+def test_without_a_fitting_dataset_the_model_opens_alone(small_words: list[str]) -> None:
+    model_file = _trained_file(Dataset(small_words))
+    config = train_config_of(model_file)
+    found, trainer, message = dataset_for(model_file, config, None, Trainer)
+    assert (found, trainer) == (None, None)
+    assert message.startswith("To train it, open the dataset it was trained on: ")
+    foreign = Dataset([*small_words, "zürich", "québec"], name="places.txt")  # ü, é: unknown
+    found, trainer, message = dataset_for(model_file, config, foreign, Trainer)
+    assert (found, trainer) == (None, None)
+    assert "places.txt" in message and "does not fit this model" in message
+
+
+def test_a_large_recorded_dataset_is_not_read_on_the_gui_thread(
+    small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_file = _trained_file(Dataset.from_file(small_dataset_file), small_dataset_file)
+    monkeypatch.setattr(model_files, "MODELS_DATASET_READ_BYTES", 10)  # every file is large
+    found, trainer, message = dataset_for(model_file, train_config_of(model_file), None, Trainer)
+    assert (found, trainer) == (None, None)
+    assert message.startswith("To train it, open the dataset it was trained on")
