@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.ui.window.main_window import MainWindow
+from charnames_gui.ui.window.window_settings import save_settings
 
 SCREENS = [(1024, 600), (1024, 700), (1280, 720), (1280, 800), (1920, 1080)]
 ZOOMS = [1.0, 2.0]
@@ -280,7 +281,7 @@ def test_reset_layout_puts_moved_docks_back_at_every_size(qtbot, make_window) ->
 
 def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     first = _layout(make_window, (1024, 768), 1.0)
-    first.save_settings()
+    save_settings(first)
     first.hide()
     again = make_window(steps=None)  # the same settings: the saved dock state is restored
     again.resize(1024, 768)
