@@ -9,7 +9,8 @@ Qt 6.11: a group of tabs made while the window is hidden gets two tab bars. Maki
 activates the layout, which makes a bar for the same group first; that first bar is then
 left out of the layout (never moved, its tabs switch nothing) but stays visible, over the
 loss plot. tabify() puts such a left-over bar out of sight; so does restore_state()
-with the bars restoreState() replaces. Docks are also moved as little as possible:
+with the bars restoreState() replaces, and park_stale_tab_bars() (after every arrangement)
+with copies left where tabbed docks moved from. Docks are also moved as little as possible:
 tabifying a dock that already is a tab leaves a second bar over the first."""
 
 from __future__ import annotations
