@@ -101,6 +101,7 @@ class GeneratedNames(QWidget):
 
         self._summary = QLabel()
         self._summary.setAccessibleName("Generated names summary")
+        self._summary.setWordWrap(True)  # a narrow dock at large zoom: no sideways scrolling
         self._summary.setToolTip(
             "How many generated names are copies of training names, real names the model "
             "never saw (dev/test), or new. Many exact training names suggests memorising."

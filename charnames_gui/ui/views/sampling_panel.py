@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -64,6 +64,7 @@ from charnames_gui.core.config import (
 from charnames_gui.core.data import Vocabulary, WordSplit
 from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.name_list import GeneratedNames, ScoreBox, mark_for
 from charnames_gui.ui.views.sampling_bars import (
     FORCED_COLOR,
@@ -90,6 +91,17 @@ UNTRAINED_NOTE = (
 )
 NOTICE_COLOR = QColor("#8a4b00")
 NAME_POINT_SIZE = 15  # the name so far, at 100% zoom
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    """Widgets kept side by side on one line of a flow layout (a label and its field)."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(4)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return row
 
 
 class SamplingPanel(QWidget):
@@ -187,6 +199,8 @@ class SamplingPanel(QWidget):
         self._name = QLabel()
         self._name.setTextFormat(Qt.TextFormat.RichText)
         self._name.setAccessibleName("Name so far")
+        # a long name is cut at the dock's edge rather than widening the panel
+        self._name.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._name.setToolTip(
             "The name so far; the last character is the one just drawn (or chosen), with the "
             "probability the bars give it."
@@ -199,26 +213,30 @@ class SamplingPanel(QWidget):
             "character it is the quantity the training loss averages."
         )
         self._stats.setWordWrap(True)
-        words = QVBoxLayout()
-        words.setSpacing(2)
-        words.addWidget(self._name)
-        words.addWidget(self._stats)
-        top = QHBoxLayout()
+        words = QWidget()
+        words_layout = QVBoxLayout(words)
+        words_layout.setContentsMargins(0, 0, 0, 0)
+        words_layout.setSpacing(2)
+        words_layout.addWidget(self._name)
+        words_layout.addWidget(self._stats)
+        top = FlowLayout()  # the name below the context when the dock is narrow
         top.addWidget(self._window)
-        top.addSpacing(8)
-        top.addLayout(words, 1)
+        top.addWidget(words)
 
         self._bars = ProbabilityBars()
         # its minimum height (axis and a few lines of bars) follows the zoom; it is what
         # shrinks first on a small screen, so the buttons below stay in view
         self._bars.barClicked.connect(self.choose)
-        self._legend = QLabel(
-            f"<span style='color:{SAMPLED_COLOR.name()}'>■</span> drawn &nbsp; "
-            f"<span style='color:{FORCED_COLOR.name()}'>■</span> your choice &nbsp; "
-            "<span style='color:#8c8c8c'>■</span> end of name"
-        )
+        self._legend = QWidget()  # its entries wrap onto two lines in a narrow dock
+        entries = FlowLayout(self._legend)
+        entries.setContentsMargins(0, 0, 0, 0)
+        for color, meaning in (
+            (SAMPLED_COLOR.name(), "drawn"),
+            (FORCED_COLOR.name(), "your choice"),
+            ("#8c8c8c", "end of name"),
+        ):
+            entries.addWidget(QLabel(f"<span style='color:{color}'>■</span> {meaning}"))
         self._legend.setAccessibleName("Bar colours")
-        self._legend.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self._sorted = QCheckBox("Most likely first")
         self._sorted.setToolTip(
             "Order the bars from the most to the least likely next character, instead of "
@@ -226,9 +244,8 @@ class SamplingPanel(QWidget):
         )
         self._sorted.setAccessibleName("Most likely first")
         self._sorted.toggled.connect(self._bars.set_by_probability)
-        legend_row = QHBoxLayout()
+        legend_row = FlowLayout()
         legend_row.addWidget(self._legend)
-        legend_row.addStretch(1)
         legend_row.addWidget(self._sorted)
 
         self._speed = QSpinBox()
@@ -238,16 +255,17 @@ class SamplingPanel(QWidget):
         self._speed.setAccessibleName("Auto-play speed")
         self._speed.setToolTip("Auto-play speed: characters drawn per second.")
         self._speed.valueChanged.connect(self._set_speed)
-        buttons = QHBoxLayout()
+        # the rows of buttons and fields wrap onto more lines in a narrow dock or at large
+        # zoom: every button stays in view without scrolling sideways
+        buttons = FlowLayout()
         self._step_buttons = [
             self._tool_button(action)
             for action in (self.step_action, self.finish_action, self.back_action, self.new_action)
         ]
         for button in self._step_buttons:
             buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self._tool_button(self.play_action))
-        buttons.addWidget(self._speed)
+        self._play_button = self._tool_button(self.play_action)
+        buttons.addWidget(_row(self._play_button, self._speed))  # the speed next to its button
 
         self._seed_edit = QLineEdit(str(self._seed))
         self._seed_edit.setValidator(QRegularExpressionValidator(r"\d{1,19}"))
@@ -285,27 +303,25 @@ class SamplingPanel(QWidget):
             "the first character): the same as clicking its bar."
         )
         self._instead.returnPressed.connect(self._choose_typed)
-        settings = QHBoxLayout()
-        settings.addWidget(QLabel("Seed"))
-        settings.addWidget(self._seed_edit)
+        settings = FlowLayout()  # each field stays next to its label
+        settings.addWidget(_row(QLabel("Seed"), self._seed_edit))
         settings.addWidget(self._reset)
-        settings.addSpacing(8)
-        settings.addWidget(QLabel("Temperature"))
-        settings.addWidget(self._temperature)
-        settings.addStretch(1)
-        settings.addWidget(QLabel("Use instead:"))
-        settings.addWidget(self._instead)
+        settings.addWidget(_row(QLabel("Temperature"), self._temperature))
+        settings.addWidget(_row(QLabel("Use instead:"), self._instead))
 
         stepper = QWidget()
         stepper_layout = self._stepper_layout = QVBoxLayout(stepper)
         stepper_layout.setContentsMargins(0, 0, 0, 0)
         stepper_layout.setSpacing(4)
-        stepper_layout.addWidget(self._notice)
+        # the commands first, as a toolbar, and the note on the bars right above the chart:
+        # in a low dock at large zoom (where these rows wrap) the buttons are in view
+        # without scrolling, and the chart is what shrinks
+        stepper_layout.addLayout(buttons)
         stepper_layout.addLayout(top)
+        stepper_layout.addWidget(self._notice)
         stepper_layout.addWidget(self._bars, 1)
         stepper_layout.addStretch(0)  # takes the room when there is no chart
         stepper_layout.addLayout(legend_row)
-        stepper_layout.addLayout(buttons)
         stepper_layout.addLayout(settings)
 
         self._names = GeneratedNames()
@@ -347,6 +363,7 @@ class SamplingPanel(QWidget):
 
         self._splitter = QSplitter(Qt.Orientation.Vertical)
         self._stepper = stepper
+        stepper.installEventFilter(self)  # its rows wrap anew when their texts change
         self._splitter.addWidget(stepper)
         self._splitter.addWidget(self._tabs)
         self._splitter.setChildrenCollapsible(False)
@@ -405,7 +422,8 @@ class SamplingPanel(QWidget):
         """Wide and low (a bottom dock): names beside the chart, if they fit; otherwise below
         it."""
         super().resizeEvent(event)
-        side_by_side = sum(w.minimumSizeHint().width() for w in self._splitter_parts()) + 20
+        # (the stepper's rows on one line each: its preferred width, not its wrapped minimum)
+        side_by_side = self._stepper.sizeHint().width() + self._tabs.minimumSizeHint().width() + 20
         wide = (
             event.size().width() > 1.6 * event.size().height()
             and event.size().width() >= side_by_side
@@ -416,6 +434,11 @@ class SamplingPanel(QWidget):
             total = self._splitter.width() if wide else self._splitter.height()
             self._splitter.setSizes([int(total * 0.7), int(total * 0.3)])
         self._fit_stepper()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._stepper and event.type() == QEvent.Type.LayoutRequest:
+            QTimer.singleShot(0, self, self._fit_stepper)  # after the layout has its sizes
+        return super().eventFilter(watched, event)
 
     def _fit_stepper(self) -> None:
         """The stepper's minimum height at its width. Its minimum by itself counts one line
@@ -633,7 +656,7 @@ class SamplingPanel(QWidget):
         return self._name
 
     @property
-    def legend(self) -> QLabel:
+    def legend(self) -> QWidget:
         """The bar colours' legend, in its own row below the chart."""
         return self._legend
 

@@ -1,21 +1,31 @@
 """Where the main window's docks go: made with a home area, arranged by the window's size
 and zoom (window_layout.default_dock_sizes), and put back by Reset layout.
 
-Docks are moved as little as possible. In Qt 6.11 a tabbed dock that moves between groups
-can leave a stale copy of a tab bar behind the docks, and a group split out of another is
-left with no visible tab bar at all (its docks could no longer be switched)."""
+Groups of tabs keep their place at every size: the sampling tabs and, beside them, the
+forward pass and hidden layer tabs; only the embedding moves (a column on the right, or one
+more sampling tab on narrow windows).
+
+Qt 6.11: a group of tabs made while the window is hidden gets two tab bars. Making the bar
+activates the layout, which makes a bar for the same group first; that first bar is then
+left out of the layout (never moved, its tabs switch nothing) but stays visible, over the
+loss plot. tabify() puts such a left-over bar out of sight; so does restore_state()
+with the bars restoreState() replaces, and park_stale_tab_bars() (after every arrangement)
+with copies left where tabbed docks moved from. Docks are also moved as little as possible:
+tabifying a dock that already is a tab leaves a second bar over the first."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QWidget
 
 from charnames_gui.ui.window.window_layout import PanelScroll, default_dock_sizes
 
 Area = Qt.DockWidgetArea
+PARKED = QPoint(-10_000, -10_000)  # where left-over tab bars go (off every screen)
+SAMPLING_SHARE = 0.55  # of the bottom docks' width, for the sampling tabs
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,20 @@ class DockRoles:
     side: QDockWidget  # the embedding: a right column when wide, one more tab when narrow
     tabs: QDockWidget  # the first of the bottom tabs (sampling)
     last_tab: QDockWidget  # the side dock joins the tabs after this one
+
+
+def _park(bars: list[QTabBar]) -> None:
+    """Out of sight for good: Qt no longer places these bars, but may show them again."""
+    for bar in bars:
+        bar.hide()
+        bar.move(PARKED)
+
+
+def _gap(a: QRect, b: QRect) -> int:
+    """How far apart two rectangles are (0 when they touch or overlap)."""
+    dx = max(b.left() - a.right(), a.left() - b.right(), 0)
+    dy = max(b.top() - a.bottom(), a.top() - b.bottom(), 0)
+    return dx + dy
 
 
 class DockLayout:
@@ -49,7 +73,55 @@ class DockLayout:
     def tab(self, first: QDockWidget, dock: QDockWidget) -> None:
         """Make dock a tab of first's group (at construction)."""
         self._homes[dock] = self._homes.get(first, Area.BottomDockWidgetArea)
+        self.tabify(first, dock)
+
+    def tabify(self, first: QDockWidget, dock: QDockWidget) -> None:
+        """window.tabifyDockWidget(first, dock), without the left-over tab bar Qt 6.11 makes
+        when the window is hidden (see the module's docstring)."""
+        before = set(self._tab_bars())
         self._window.tabifyDockWidget(first, dock)
+        made = [bar for bar in self._tab_bars() if bar not in before]
+        _park(made[:-1])  # the last one made is the group's bar
+
+    def restore_state(self, state: QByteArray, version: int) -> bool:
+        """window.restoreState(): the restored groups get new tab bars, and Qt 6.11 leaves
+        the old ones on screen (never moved again, their tabs switch nothing)."""
+        before = self._tab_bars()
+        restored = self._window.restoreState(state, version)
+        if restored:
+            _park(before)
+            self.park_stale_tab_bars()
+        return restored
+
+    def park_stale_tab_bars(self) -> None:
+        """Each group of tabs keeps the one bar Qt places at its current dock (the newest,
+        if several are there); every other bar is put out of sight: copies Qt 6.11 left
+        behind when tabbed docks moved. Needs the window on screen (docks placed)."""
+        window = self._window
+        if not window.isVisible():
+            return
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()
+        bars = [bar for bar in self._tab_bars() if not bar.isHidden()]
+        keep: set[QTabBar] = set()
+        seen: set[QDockWidget] = set()
+        for dock in self._homes:
+            tabs = window.tabifiedDockWidgets(dock)
+            if dock in seen or not tabs or dock.isFloating():
+                continue
+            group = [dock, *tabs]
+            seen.update(group)
+            titles = {d.windowTitle() for d in group}
+            current = max(group, key=lambda d: (d.x(), d.y()))  # the others are off screen
+            mine = [b for b in bars if {b.tabText(i) for i in range(b.count())} == titles]
+            if mine:  # the nearest to the current dock; of equals, the newest (last made)
+                keep.add(min(reversed(mine), key=lambda b: _gap(b.geometry(), current.geometry())))
+        _park([bar for bar in bars if bar not in keep])
+
+    def _tab_bars(self) -> list[QTabBar]:
+        """The tab bars of the window's tabbed docks (Qt makes them as the window's children)."""
+        return self._window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
 
     def finish(self, roles: DockRoles) -> None:
         """All docks made: remember the groups of tabs that Reset layout puts back."""
@@ -57,14 +129,17 @@ class DockLayout:
         self._groups = self.tab_groups()
 
     def tab_groups(self) -> list[list[QDockWidget]]:
-        """The docks as groups of tabs (a dock alone is a group of one), in creation order."""
+        """The docks as groups of tabs (a dock alone is a group of one), in creation order
+        (each group's docks too)."""
         window = self._window
+        made = list(self._homes)  # (the window's children change order as docks are raised)
         groups: list[list[QDockWidget]] = []
         seen: set[QDockWidget] = set()
-        for dock in window.findChildren(QDockWidget):
+        for dock in made:
             if dock in seen:
                 continue
-            group = [dock] + [d for d in window.tabifiedDockWidgets(dock) if d not in seen]
+            tabs = window.tabifiedDockWidgets(dock)
+            group = [dock] + [d for d in made if d in tabs and d not in seen]
             seen.update(group)
             groups.append(group)
         return groups
@@ -72,9 +147,9 @@ class DockLayout:
     # -- arranging ---------------------------------------------------------------------------
     def apply_default(self) -> None:
         """Training panel left and the loss plot in the middle; below them the sampling and
-        experiment tabs. The side dock (embedding) is a column on the right on wide windows
-        and one more bottom tab on narrow ones (under 1280 px at 100% zoom); the other bottom
-        groups (forward pass, hidden layer) join the tabs on narrow windows."""
+        experiment tabs, and beside those the forward pass and hidden layer tabs. The side
+        dock (embedding) is a column on the right on wide windows and one more sampling tab
+        on narrow ones (under 1280 px at 100% zoom)."""
         roles = self._roles
         if roles is None:
             return
@@ -84,60 +159,79 @@ class DockLayout:
         in_tabs = roles.side in window.tabifiedDockWidgets(roles.tabs)
         # (tabifying a dock that already is a tab leaves a second tab bar over the first)
         if sizes.compact and not in_tabs:
-            window.tabifyDockWidget(roles.last_tab, roles.side)
+            self.tabify(roles.last_tab, roles.side)
         elif not sizes.compact and (in_tabs or window.dockWidgetArea(roles.side) != right):
             window.addDockWidget(right, roles.side)
         if not sizes.compact:
             window.resizeDocks([roles.side], [sizes.side_width], Qt.Orientation.Horizontal)
-        if sizes.compact:
-            self._join_other_bottom_groups(roles.tabs)
         # a little wider than its fields need: its texts wrap onto fewer lines
         width = roles.training.minimumSizeHint().width() + 2 * window.fontMetrics().height()
         window.resizeDocks([roles.training], [width], Qt.Orientation.Horizontal)
         window.resizeDocks([roles.tabs], [sizes.bottom_height], Qt.Orientation.Vertical)
+        beside = [g[0] for g in self._groups if roles.tabs not in g and self._is_bottom(g)]
+        if beside:  # the sampling tabs get the larger share of the bottom's width
+            bottom_width = window.width() - width  # (width: the training dock's)
+            share = int(bottom_width * SAMPLING_SHARE)
+            rest = (bottom_width - share) // len(beside)
+            window.resizeDocks([roles.tabs, *beside], [share] + [rest] * len(beside),
+                               Qt.Orientation.Horizontal)  # fmt: skip
         roles.tabs.raise_()
+        self.park_stale_tab_bars()
 
-    def _join_other_bottom_groups(self, tabs: QDockWidget) -> None:
-        """Never split out again (see the module's docstring): they stay reachable as tabs."""
+    def _is_bottom(self, group: list[QDockWidget]) -> bool:
+        return self._homes.get(group[0]) == Area.BottomDockWidgetArea
+
+    def _out_of_place(self, group: list[QDockWidget]) -> bool:
+        """The group's first dock is not in its home area, or shares its tabs with a dock
+        of another group (the side dock may join the sampling tabs)."""
         window = self._window
-        for group in self._groups:
-            if self._homes.get(group[0]) != Area.BottomDockWidgetArea or tabs in group:
-                continue
-            for dock in group:
-                if dock not in window.tabifiedDockWidgets(tabs):
-                    window.tabifyDockWidget(tabs, dock)
+        first = group[0]
+        if window.dockWidgetArea(first) != self._homes.get(first, Area.BottomDockWidgetArea):
+            return True
+        side = self._roles.side if self._roles else None
+        return any(d not in group and d is not side for d in window.tabifiedDockWidgets(first))
+
+    def _left_of_the_tabs(self, group: list[QDockWidget]) -> bool:
+        """A bottom group that belongs beside the sampling tabs is left of them."""
+        roles = self._roles
+        if roles is None or roles.tabs in group or not self._is_bottom(group):
+            return False
+        layout = self._window.layout()
+        if layout is not None:
+            layout.activate()  # the docks' places after the moves so far
+        tabs = [roles.tabs, *self._window.tabifiedDockWidgets(roles.tabs)]
+        # (the current tab of a group is the one dock of it on screen; the others are put
+        # at negative coordinates)
+        return max(d.x() for d in group) < max(d.x() for d in tabs)
 
     def reset(self) -> None:
         """Every dock shown, docked and in its group, then the default layout for the
-        window's size. Only docks out of place are moved; the side dock and the other
-        bottom groups are placed by apply_default."""
+        window's size. Only docks out of place are moved; the side dock is placed by
+        apply_default."""
         window = self._window
         size = window.size()  # docks side by side for a moment can widen the window
-        bottom = Area.BottomDockWidgetArea
-        roles = self._roles
-        placed_later = {roles.side} if roles else set()
-        placed_later |= {
-            dock for group in self._groups
-            if (roles is None or roles.tabs not in group) and self._homes.get(group[0]) == bottom
-            for dock in group
-        }  # fmt: skip
+        side = self._roles.side if self._roles else None
         for group in self._groups:
-            first = group[0]
             for dock in group:
                 if dock.isFloating():
                     dock.setFloating(False)
                 dock.setVisible(True)
-            if first in placed_later:
+        for group in self._groups:  # the sampling tabs before the groups beside them
+            first = group[0]
+            if first is side:
                 continue
-            home = self._homes.get(first, bottom)
-            if window.dockWidgetArea(first) != home:
-                window.addDockWidget(home, first)
+            if self._out_of_place(group) or self._left_of_the_tabs(group):
+                # (a dock moved away from a group leaves it; a dock added to an area goes
+                # after the docks there: right of them in the bottom area)
+                home = self._homes.get(first, Area.BottomDockWidgetArea)
+                window.addDockWidget(home, first, Qt.Orientation.Horizontal)
             for dock in group[1:]:
                 if dock not in window.tabifiedDockWidgets(first):
-                    window.tabifyDockWidget(first, dock)
+                    self.tabify(first, dock)
         self.keep_size(size)
         self.apply_default()
         self.keep_size(size)
+        self.park_stale_tab_bars()
 
     def keep_size(self, size: QSize) -> None:
         """Back to size after docks were moved. The layout is brought up to date first, so

@@ -31,7 +31,7 @@ def restore_settings(win: MainWindow, first_size: QSize) -> None:
     win.docks.keep_size(size)  # the default layout may have widened the window
     state = settings.value("window/state")
     if isinstance(state, QByteArray) and not state.isEmpty():
-        win.restoreState(state, SETTINGS_VERSION)
+        win.docks.restore_state(state, SETTINGS_VERSION)  # (without stale tab bars)
         win.docks.keep_size(size)
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
         win.restoreGeometry(geometry)  # again: moving docks may have widened the window

@@ -5,7 +5,7 @@ plot's legend never covers its data."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.ui.window.main_window import MainWindow
+from charnames_gui.ui.window.window_settings import save_settings
 
 SCREENS = [(1024, 600), (1024, 700), (1280, 720), (1280, 800), (1920, 1080)]
 ZOOMS = [1.0, 2.0]
@@ -181,3 +182,138 @@ def test_the_legend_never_covers_the_data(qtbot, make_window, size, zoom) -> Non
     assert not legend_rect.intersects(data_rect), (legend_rect, data_rect)
     assert legend_rect.intersected(window.rect()) == legend_rect  # not cut by the window
     assert data_rect.width() > 100 and data_rect.height() > 60  # room left for the data
+
+
+# -- the arrangement of the docks -------------------------------------------------------------
+GROUP_SCREENS = [(1024, 600), (1024, 768), (1280, 720), (1920, 1080)]
+SAMPLING_GROUP = {"Sampling", "Runs", "Learning-rate finder"}
+INSIDE_GROUP = {"Forward pass", "Hidden layer"}
+
+
+def _groups(window: MainWindow) -> set[frozenset[str]]:
+    """The docks as groups of tabs, by title (a dock alone is a group of one)."""
+    return {
+        frozenset({d.windowTitle(), *(t.windowTitle() for t in window.tabifiedDockWidgets(d))})
+        for d in window.findChildren(QDockWidget)
+        if not d.isFloating()
+    }
+
+
+def _bars_on_screen(window: MainWindow) -> list[QTabBar]:
+    """Every tab bar of the dock areas that is shown inside the window."""
+    return [
+        b
+        for b in window.findChildren(QTabBar)
+        if b.parentWidget() is window and b.isVisible()
+        and _window_rect(b, window).intersects(window.rect())
+    ]  # fmt: skip
+
+
+def _expected_groups(window: MainWindow) -> set[frozenset[str]]:
+    compact = window.dockWidgetArea(window.embedding_dock) != Qt.DockWidgetArea.RightDockWidgetArea
+    sampling = SAMPLING_GROUP | ({"Embedding"} if compact else set())
+    others = {frozenset({"Training"})} | (set() if compact else {frozenset({"Embedding"})})
+    return {frozenset(sampling), frozenset(INSIDE_GROUP)} | others
+
+
+def _arrangement_problems(window: MainWindow) -> list[str]:
+    """'' for the default arrangement: the forward pass and hidden layer tabs beside the
+    sampling tabs (not among them), one tab bar on screen per group of tabs, on top."""
+    problems = []
+    if _groups(window) != _expected_groups(window):
+        problems.append(f"groups {sorted(map(sorted, _groups(window)))}")
+    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+    for dock in (window.sampling_dock, window.forward_dock):
+        if window.dockWidgetArea(dock) != bottom:
+            problems.append(f"{dock.windowTitle()} in {window.dockWidgetArea(dock)}")
+    window.sampling_dock.raise_()
+    window.forward_dock.raise_()
+    _settle()
+    sampling, forward = (
+        _window_rect(d, window) for d in (window.sampling_dock, window.forward_dock)
+    )
+    if not (forward.left() > sampling.right() and abs(forward.top() - sampling.top()) < 4):
+        problems.append(f"forward pass {forward} not beside sampling {sampling}")
+    bars = _bars_on_screen(window)
+    shown = sorted(sorted(b.tabText(i) for i in range(b.count())) for b in bars)
+    tabbed = sorted(sorted(g) for g in _expected_groups(window) if len(g) > 1)
+    if shown != tabbed:  # a group without a bar, or a stale copy of one left on screen
+        problems.append(f"tab bars on screen {shown}, groups of tabs {tabbed}")
+    for bar in bars:
+        top = window.childAt(_window_rect(bar, window).center())
+        if top is not bar and not bar.isAncestorOf(top):
+            problems.append(f"tab bar {bar.tabText(0)!r}... covered by {type(top).__name__}")
+    return problems
+
+
+@pytest.mark.parametrize("zoom", ZOOMS)
+@pytest.mark.parametrize("size", GROUP_SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_default_layout_keeps_the_forward_pass_beside_sampling(
+    qtbot, make_window, size, zoom
+) -> None:  # type: ignore[no-untyped-def]
+    window = _layout(make_window, size, zoom)
+    compact = size[0] < 1280 * zoom
+    embedding_area = window.dockWidgetArea(window.embedding_dock)
+    assert (embedding_area == Qt.DockWidgetArea.RightDockWidgetArea) == (not compact)
+    assert not _arrangement_problems(window)
+    # the sampling tabs get the larger share of the bottom
+    assert window.sampling_dock.width() > window.forward_dock.width() >= 220
+
+
+def test_reset_layout_puts_moved_docks_back_at_every_size(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = _layout(make_window, (1024, 600), 1.0)
+    for size in [(1024, 768), (1920, 1080), (1024, 600), (1280, 720), (1024, 768)]:
+        # what a learner may do: drag the forward pass and hidden layer into the sampling
+        # tabs, the runs table beside them, float the learning-rate finder
+        window.tabifyDockWidget(window.sampling_dock, window.forward_dock)
+        window.tabifyDockWidget(window.sampling_dock, window.hidden_dock)
+        window.splitDockWidget(window.train_dock, window.runs_dock, Qt.Orientation.Vertical)
+        window.lr_dock.setFloating(True)
+        _settle()
+        window.resize(*size)
+        _settle()
+        window.reset_layout()
+        _settle()
+        assert (window.width(), window.height()) == size
+        problems = _arrangement_problems(window)
+        assert not problems, f"{size}: " + "\n".join(problems)
+
+
+def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    first = _layout(make_window, (1024, 768), 1.0)
+    save_settings(first)
+    first.hide()
+    again = make_window(steps=None)  # the same settings: the saved dock state is restored
+    again.resize(1024, 768)
+    _settle()
+    assert not _arrangement_problems(again)
+
+
+# -- the sampling panel at large zoom on a small screen ---------------------------------------
+@pytest.mark.parametrize(("size", "zoom"), [((1024, 768), 1.5), ((1280, 720), 2.0)], ids=str)
+def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zoom) -> None:  # type: ignore[no-untyped-def]
+    """The stepping buttons are in view as the panel opens; no button of the panel needs
+    sideways scrolling (rows wrap instead), the others are brought into view vertically."""
+    window = _layout(make_window, size, zoom)
+    panel = window.sampling_panel
+    qtbot.waitUntil(lambda: panel.session is not None)
+    window.sampling_dock.raise_()
+    _settle()
+    scroll = window.sampling_dock.widget()
+    assert isinstance(scroll, QScrollArea)
+    assert scroll.horizontalScrollBar().maximum() == 0, "the panel scrolls sideways"
+    viewport = _window_rect(scroll.viewport(), window)
+    play = [b for b in panel.findChildren(QAbstractButton) if b.text() == "Auto-play"]
+    assert len(play) == 1
+    for button in [*panel.step_buttons(), *play]:  # without scrolling at all
+        assert scroll.verticalScrollBar().value() == 0
+        rect = _window_rect(button, window)
+        assert viewport.contains(rect), f"{button.text()} {rect} outside {viewport}"
+    for button in panel.findChildren(QAbstractButton):
+        if not button.isVisibleTo(window) or button.objectName().startswith("qt_"):
+            continue
+        _scroll_into_view(button)
+        rect = _window_rect(button, window)
+        name = button.text() or button.accessibleName()
+        assert viewport.contains(rect), f"{name} {rect} outside {viewport}"
+        assert scroll.horizontalScrollBar().value() == 0

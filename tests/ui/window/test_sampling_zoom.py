@@ -117,7 +117,8 @@ def test_the_axis_title_tick_labels_and_legend_never_overlap(  # type: ignore[no
 def test_the_chart_shrinks_first(qtbot, small_words, zoom, factor) -> None:  # type: ignore[no-untyped-def]
     """On a low panel the chart keeps only a few lines of bars; its minimum follows the zoom."""
     zoom.set_factor(factor)
-    panel = _panel(qtbot, small_words, (700, 900))
+    # (tall: at 200% its rows of buttons and fields take two lines each in 700 px)
+    panel = _panel(qtbot, small_words, (700, 1100))
     line = panel.fontMetrics().lineSpacing()
     axis = panel.bars.getPlotItem().getAxis("bottom").height()
     assert panel.bars.minimumHeight() <= axis + (MIN_DATA_LINES + 1) * line
