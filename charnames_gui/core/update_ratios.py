@@ -6,13 +6,10 @@ keeps the history while core/hidden_stats.py measures each point.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from charnames_gui.core.config import PARAMETER_NAMES
-
-if TYPE_CHECKING:
-    from charnames_gui.core.hidden_stats import HiddenStats
 
 UD_GUIDE = -3.0  # the lecture's guide line: updates about 1/1000 of the data
 
@@ -34,18 +31,19 @@ class UpdateRatioHistory:
         default_factory=lambda: {name: [] for name in PARAMETER_NAMES}
     )
 
-    def add(self, stats: HiddenStats) -> None:
-        if self.steps and stats.step == self.steps[-1]:
+    def add(self, step: int, ratios: Mapping[str, float]) -> None:
+        """The ratios measured at `step` (HiddenStats.update_ratios: name -> log10 ratio)."""
+        if self.steps and step == self.steps[-1]:
             # the same step again (the run's last snapshot, then its final weights when the
             # worker stops): the newer values replace the point, the curve stays
             for name in PARAMETER_NAMES:
-                self.ratios[name][-1] = stats.update_ratios.get(name, math.nan)
+                self.ratios[name][-1] = ratios.get(name, math.nan)
             return
-        if self.steps and stats.step < self.steps[-1]:  # a new model, or a rewound one
+        if self.steps and step < self.steps[-1]:  # a new model, or a rewound one
             self.clear()
-        self.steps.append(stats.step)
+        self.steps.append(step)
         for name in PARAMETER_NAMES:
-            self.ratios[name].append(stats.update_ratios.get(name, math.nan))
+            self.ratios[name].append(ratios.get(name, math.nan))
 
     def clear(self) -> None:
         self.steps.clear()

@@ -81,7 +81,7 @@ def test_update_ratios_are_log10_lr_grad_std_over_param_std(dataset: Dataset) ->
     assert math.isnan(update_ratio(0.1, 1.0, 0.0))  # b2 of zeros: undefined, not inf
 
     history = UpdateRatioHistory()
-    history.add(stats)
+    history.add(stats.step, stats.update_ratios)
     assert history.steps == [7] and history.ratios["W1"] == [got[1]]
 
 
@@ -93,12 +93,13 @@ def test_history_keeps_its_curve_when_a_step_comes_twice(dataset: Dataset) -> No
     weights = MLP.init(config, "lecture", seed=9).snapshot()
     history = UpdateRatioHistory()
     for step, lr in ((0, 0.1), (100, 0.1), (200, 0.1), (200, 0.01)):
-        history.add(hidden_stats(weights, config, sample, lr=lr, step=step))
+        stats = hidden_stats(weights, config, sample, lr=lr, step=step)
+        history.add(stats.step, stats.update_ratios)
     assert history.steps == [0, 100, 200]
     assert all(len(values) == 3 for values in history.ratios.values())
     last = hidden_stats(weights, config, sample, lr=0.01, step=200).update_ratios["W1"]
     assert history.ratios["W1"][-1] == pytest.approx(last)  # the newer values
-    history.add(hidden_stats(weights, config, sample, lr=0.1, step=50))  # rewound: a new curve
+    history.add(50, hidden_stats(weights, config, sample, lr=0.1, step=50).update_ratios)  # rewound
     assert history.steps == [50]
 
 

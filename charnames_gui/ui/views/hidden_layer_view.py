@@ -321,7 +321,7 @@ class HiddenLayerView(QWidget):
         self._sat_plot.getPlotItem().setTitle(
             f"{SAT_TITLE}: {stats.saturated_fraction:.1%}", color="#333333"
         )
-        self.history.add(stats)
+        self.history.add(stats.step, stats.update_ratios)
         steps = np.asarray(self.history.steps, dtype=np.float64)
         for name, curve in self._ud_curves.items():
             values = np.asarray(self.history.ratios[name], dtype=np.float64)
