@@ -98,6 +98,9 @@ class DockLayout:
         if several are there); every other bar is put out of sight: copies Qt 6.11 left
         behind when tabbed docks moved. Needs the window on screen (docks placed)."""
         window = self._window
+        for bar in self._tab_bars():  # whole titles ("Runs", not "R..."); a narrow group scrolls
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
         if not window.isVisible():
             return
         layout = window.layout()

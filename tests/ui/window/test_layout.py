@@ -317,3 +317,17 @@ def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zo
         name = button.text() or button.accessibleName()
         assert viewport.contains(rect), f"{name} {rect} outside {viewport}"
         assert scroll.horizontalScrollBar().value() == 0
+
+
+@pytest.mark.parametrize("zoom", ZOOMS)
+def test_tab_titles_are_whole_on_a_small_screen(qtbot, make_window, zoom) -> None:  # type: ignore[no-untyped-def]
+    """At 1024x600 the bottom tab groups are narrow: each tab shows its whole title (a group
+    too narrow for all of them scrolls its tabs) instead of "R..." for Runs."""
+    window = _layout(make_window, (1024, 600), zoom)
+    bars = _bars_on_screen(window)
+    assert bars
+    for bar in bars:
+        metrics = bar.fontMetrics()
+        for i in range(bar.count()):
+            title = bar.tabText(i)
+            assert bar.tabRect(i).width() >= metrics.horizontalAdvance(title), title
