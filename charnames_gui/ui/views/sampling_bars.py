@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
 from charnames_gui.core.display import display_char, format_probability
+from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.window.plot_style import cache_axes
 from charnames_gui.ui.window.zoom import text_scale
 
@@ -435,15 +436,21 @@ class ContextWindow(QWidget):
         self._arrow = QLabel("→")
         self._next = QLabel()
         self._next.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
+        boxes = QWidget()  # the boxes, the arrow and the next character stay on one line
+        row = QHBoxLayout(boxes)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self._scroll)
+        row.addWidget(self._arrow)
+        row.addWidget(self._next)
         self._caption = QLabel("context")
         _set_text_colour(self._caption, QColor("#555555"))  # (a style sheet would fix its font)
+        # the caption goes above the boxes when the dock is too narrow for both on one line
+        # (a small screen at large zoom): the boxes keep their size, nothing scrolls sideways
+        layout = FlowLayout(self, spacing=6)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._caption)
-        layout.addWidget(self._scroll)
-        layout.addWidget(self._arrow)
-        layout.addWidget(self._next)
+        layout.addWidget(boxes)
         self.setAccessibleName("Context window")
         self.setToolTip(
             "The context: the block_size characters the model sees to predict the next one. "
