@@ -69,9 +69,10 @@ def dataset_for(
 ) -> tuple[Dataset | None, TrainerLike | None, str]:
     """(dataset, trainer, message) for a model about to be opened, without changing any
     state: the open dataset when it is the model's; else the model's own file when its
-    recorded path still holds the same names; else the open dataset if it fits the
-    vocabulary (figures then measured on another dataset, said with both names); else
-    none (sampling and the embedding still work from the file alone)."""
+    recorded path still holds the same names (a file too large for the GUI thread is
+    skipped here and read in the background after: ModelFiles._find_own_dataset); else the
+    open dataset if it fits the vocabulary (figures then measured on another dataset, said
+    with both names); else none (sampling and the embedding still work from the file alone)."""
     summary = model_file.training
     candidates: list[tuple[Dataset, bool]] = []  # (dataset, is it the model's own)
 
