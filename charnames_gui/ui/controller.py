@@ -72,6 +72,8 @@ class ModelInfo:
     split_seed: int
     step: int = 0
     from_file: bool = False
+    # a learner's bare weights not trained in the app yet: there is no run to show progress of
+    no_record: bool = False
 
 
 class Controller(QObject):
@@ -117,6 +119,7 @@ class Controller(QObject):
         self.summary = TrainingSummary()
         self.test_evaluations = TestEvaluations()
         self.path: Path | None = None
+        self.plain_weights = False  # the model came from a learner's bare weights (no record)
         self._saved_step = 0  # the model's step when it was created, loaded or saved
         self._notified_modified = False
         self._metadata_changed = False
@@ -259,6 +262,7 @@ class Controller(QObject):
         path: Path | None,
         dataset: Dataset | None,
         state: TrainingState | None = None,
+        plain_weights: bool = False,
     ) -> None:
         """Make a new or opened model the current one: all of its fields change together, its
         training is clean at summary.steps, then the views are told (the dataset first, when
@@ -268,6 +272,7 @@ class Controller(QObject):
         self.split_seed = split_seed
         self.summary = summary
         self.test_evaluations = test_evaluations
+        self.plain_weights = plain_weights
         self.path = path
         self.mark_clean(summary.steps)
         self.runs.forget()
@@ -291,13 +296,15 @@ class Controller(QObject):
     def model_info(self) -> ModelInfo | None:
         if self.model is None or self.vocab is None:
             return None
+        step = self.trainer.step if self.trainer else self.summary.steps
         return ModelInfo(
             self.model.config,
             self.vocab,
             self.train_config,
             self.split_seed,
-            self.trainer.step if self.trainer else self.summary.steps,
+            step,
             from_file=self.path is not None,
+            no_record=self.plain_weights and step == 0,
         )
 
     def train_estimate_examples(self) -> int:
@@ -449,10 +456,16 @@ class Controller(QObject):
         """Make a checked model file the current model, or change nothing."""
         return self.files.apply(model_file, path)
 
-    def use_models_dataset(self, path: str | Path) -> bool:
-        """Open `path` for the current model if it is the dataset the model was trained on;
-        False: nothing changed (the caller opens it as a new dataset)."""
-        return self.files.use_models_dataset(path)
+    def open_dataset_for_model(
+        self,
+        path: str | Path,
+        kept: Callable[[], object],
+        otherwise: Callable[[Dataset | None], object],
+    ) -> bool:
+        """Open `path` for the current model if it is the dataset the model was trained on
+        (then kept()), else otherwise(dataset read or None); a large file is read in the
+        background first. See ModelFiles.open_dataset_for_model."""
+        return self.files.open_dataset_for_model(path, kept, otherwise)
 
     def write_code(self, path: str | Path, kind: str) -> str:
         """Write the current run as the lecture's code ('script' or 'notebook'); returns what

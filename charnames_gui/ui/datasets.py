@@ -29,6 +29,9 @@ class DatasetOpener:
         self.loader = DatasetLoader(controller)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
+        # set while read() loads a file: it is handed over, not set (see read)
+        self._hand_to: Callable[[Dataset], object] | None = None
+        self._on_read_failed: Callable[[str], object] | None = None
 
     def open(
         self,
@@ -64,10 +67,46 @@ class DatasetOpener:
         c.set_dataset(dataset)
         return bool(then()) if then is not None else True
 
+    def read(
+        self,
+        path: str | Path,
+        block_size: int | None,
+        then: Callable[[Dataset], object],
+        failed: Callable[[str], object] | None = None,
+    ) -> bool:
+        """Read a large dataset file on the loader's thread and hand it to then(dataset)
+        without setting it (the caller decides: the model's own dataset, or a new one).
+        failed(message) replaces the usual error dialog when given. True: it is loading;
+        False: another dataset is still loading, or the file cannot be read (said)."""
+        c = self.controller
+        if self.loader.busy:
+            c.statusMessage.emit(f"Still opening {self.loader.loading_name}...")
+            return False
+        try:
+            size = check_regular_file(path, "dataset", MAX_DATASET_BYTES).stat().st_size
+        except (CharnamesError, OSError) as exc:
+            if failed is not None:
+                failed(str(exc))
+            else:
+                c.errorOccurred.emit("Cannot open dataset", str(exc))
+            return False
+        c.statusMessage.emit(f"Opening {Path(path).name} ({format_size(size)})...")
+        self._hand_to, self._on_read_failed = then, failed
+        self.loader.load(Path(path), c.split_seed, block_size)
+        return True
+
     def _on_loaded(self, dataset: Dataset, then: Callable[[], object] | None) -> None:
+        hand_to, self._hand_to, self._on_read_failed = self._hand_to, None, None
+        if hand_to is not None:
+            hand_to(dataset)
+            return
         self.controller.set_dataset(dataset)
         if then is not None:
             then()
 
     def _on_failed(self, name: str, message: str) -> None:
+        failed, self._hand_to, self._on_read_failed = self._on_read_failed, None, None
+        if failed is not None:
+            failed(message)
+            return
         self.controller.errorOccurred.emit("Cannot open dataset", message)

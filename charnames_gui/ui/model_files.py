@@ -33,7 +33,9 @@ if TYPE_CHECKING:  # torch-backed: imported where a model is made
 
     MakeTrainer = Callable[[MLP, SplitTensors, TrainConfig], TrainerLike]
 
-MODELS_DATASET_READ_BYTES = 1024 * 1024  # see use_models_dataset
+# A model's own dataset file larger than this is read on the DatasetLoader's thread (see
+# open_dataset_for_model and _find_own_dataset); names.txt (228 KB) is read at once.
+MODELS_DATASET_READ_BYTES = 1024 * 1024
 # Save pauses the run and waits this long for it; a training process that has not paused by
 # then is not waited for: the last weights received are saved (they are ~0.25 s old).
 SAVE_PAUSE_WAIT = 0.5
@@ -67,9 +69,10 @@ def dataset_for(
 ) -> tuple[Dataset | None, TrainerLike | None, str]:
     """(dataset, trainer, message) for a model about to be opened, without changing any
     state: the open dataset when it is the model's; else the model's own file when its
-    recorded path still holds the same names; else the open dataset if it fits the
-    vocabulary (figures then measured on another dataset, said with both names); else
-    none (sampling and the embedding still work from the file alone)."""
+    recorded path still holds the same names (a file too large for the GUI thread is
+    skipped here and read in the background after: ModelFiles._find_own_dataset); else the
+    open dataset if it fits the vocabulary (figures then measured on another dataset, said
+    with both names); else none (sampling and the embedding still work from the file alone)."""
     summary = model_file.training
     candidates: list[tuple[Dataset, bool]] = []  # (dataset, is it the model's own)
 
@@ -86,7 +89,7 @@ def dataset_for(
     if summary.dataset_hash and not own_open and summary.dataset_path:
         with contextlib.suppress(CharnamesError, OSError):
             if Path(summary.dataset_path).stat().st_size > MODELS_DATASET_READ_BYTES:
-                raise OSError("too large to read on the GUI thread: open it by hand")
+                raise OSError("too large to read on the GUI thread: read in the background")
             recorded = Dataset.from_file(
                 summary.dataset_path, split_seed=model_file.split_seed, vocab=model_file.vocab
             )
@@ -232,6 +235,7 @@ class ModelFiles:
             split_seed=model_file.split_seed,
             summary=model_file.training,
             test_evaluations=model_file.test_evaluations,
+            plain_weights=model_file.is_plain,
             path=Path(path),
             dataset=dataset,
         )
@@ -239,35 +243,121 @@ class ModelFiles:
         c.statusMessage.emit(
             f"Opened {Path(path).name}{kind}" + (f". {message}" if message else "")
         )
+        self._find_own_dataset(model_file, dataset)  # a large one: read in the background
         return True
 
-    def use_models_dataset(self, path: str | Path) -> bool:
+    def open_dataset_for_model(
+        self,
+        path: str | Path,
+        kept: Callable[[], object],
+        otherwise: Callable[[Dataset | None], object],
+    ) -> bool:
         """Open `path` for the current model if it is the dataset the model was trained on
-        (same content): the model, its step and its training stay. False otherwise (nothing
-        changed; the caller opens it as a new dataset)."""
+        (same content): the model, its step and its training stay, then kept() runs. Any
+        other file goes to otherwise(dataset), the way of a new dataset (and a new model):
+        dataset is the file already read, or None when it has not been read yet.
+
+        A small file (names.txt is 228 KB) is read and decided at once, with kept's or
+        otherwise's result returned. A larger one is read on the DatasetLoader's thread and
+        decided when read: True means it is loading (a second open meanwhile is refused)."""
         c = self.controller
         if c.model is None or c.vocab is None or not c.summary.dataset_hash:
-            return False
-        # read here, on the GUI thread, only a file small enough to read at once (names.txt
-        # is 228 KB); a larger one goes the way of any dataset (and starts a new model)
-        with contextlib.suppress(OSError):
-            if Path(path).stat().st_size > MODELS_DATASET_READ_BYTES:
-                return False
+            return bool(otherwise(None))
+        try:
+            size = Path(path).stat().st_size
+        except OSError:
+            return bool(otherwise(None))  # the usual way says why it cannot be opened
+        if size > MODELS_DATASET_READ_BYTES:
+            model = c.model
+            return c.datasets.read(
+                path,
+                model.config.block_size,
+                lambda dataset: self._decide_read_dataset(dataset, model, kept, otherwise),
+            )
         try:
             dataset = Dataset.from_file(path, split_seed=c.split_seed, vocab=c.vocab)
         except CharnamesError:
-            return False
-        if dataset.content_hash() != c.summary.dataset_hash:
-            return False
-        c.require_idle()
+            return bool(otherwise(None))
+        if dataset.content_hash() == c.summary.dataset_hash and self._keep_model_with(dataset):
+            return bool(kept())
+        return bool(otherwise(None))
+
+    def _decide_read_dataset(
+        self,
+        dataset: Dataset,
+        model: MLP,
+        kept: Callable[[], object],
+        otherwise: Callable[[Dataset | None], object],
+    ) -> None:
+        """A large dataset file has been read for open_dataset_for_model: decide now."""
+        c = self.controller
+        if c.model is not model or c.is_busy():  # the learner went on meanwhile
+            c.statusMessage.emit(f"{dataset.name} was not opened: open it again when paused")
+            return
+        if dataset.content_hash() == c.summary.dataset_hash and self._keep_model_with(dataset):
+            kept()
+        else:
+            otherwise(dataset)
+
+    def _keep_model_with(self, dataset: Dataset, message: str = "") -> bool:
+        """The current model, its step and training, now with `dataset` (its own: same
+        content) and a trainer that resumes on it. False: nothing changed (said why)."""
+        c = self.controller
+        assert c.model is not None and c.vocab is not None
         try:
+            if dataset.vocab != c.vocab or dataset.split_seed != c.split_seed:
+                dataset = Dataset(dataset.words, name=dataset.name, split_seed=c.split_seed,
+                                  path=dataset.path, vocab=c.vocab)  # fmt: skip
+            c.require_idle()
             trainer = resumed_trainer(c.make_trainer, c.model, c.summary, dataset, c.train_config)
         except CharnamesError as exc:
             c.errorOccurred.emit("Cannot open dataset", str(exc))
             return False
         c.use_dataset_for_model(dataset, trainer)
-        c.statusMessage.emit(f"Opened {dataset.name}, the dataset this model was trained on")
+        c.statusMessage.emit(
+            message or f"Opened {dataset.name}, the dataset this model was trained on"
+        )
         return True
+
+    def _find_own_dataset(self, model_file: ModelFile, dataset: Dataset | None) -> bool:
+        """For a model just opened without its own dataset: when its recorded dataset file
+        is too large to read on the GUI thread (dataset_for skipped it), read it on the
+        DatasetLoader's thread and attach it if it still holds the same names. True: it is
+        being read."""
+        summary = model_file.training
+        if not summary.dataset_hash or not summary.dataset_path:
+            return False
+        if dataset is not None and dataset.content_hash() == summary.dataset_hash:
+            return False
+        try:
+            if Path(summary.dataset_path).stat().st_size <= MODELS_DATASET_READ_BYTES:
+                return False  # read (or found changed) by dataset_for already
+        except OSError:
+            return False
+        c = self.controller
+        return c.datasets.read(
+            summary.dataset_path,
+            model_file.model.config.block_size,
+            lambda found: self._attach_found(found, model_file),
+            failed=lambda why: c.statusMessage.emit(f"Its dataset could not be read: {why}"),
+        )
+
+    def _attach_found(self, dataset: Dataset, model_file: ModelFile) -> None:
+        c = self.controller
+        steps = model_file.training.steps
+        if (
+            c.model is not model_file.model
+            or c.is_busy()
+            or (c.trainer is not None and c.trainer.step != steps)
+        ):
+            return  # the learner went on meanwhile: nothing changes under them
+        if dataset.content_hash() != model_file.training.dataset_hash:
+            c.statusMessage.emit(
+                f"{dataset.name} holds other names now; to train, open the dataset it was "
+                f"trained on: {trained_on_label(model_file)}"
+            )
+            return
+        self._keep_model_with(dataset, f"Opened its dataset too: {label_of(dataset)}")
 
     def write_code(self, path: str | Path, kind: str) -> str:
         """Write the current run as the lecture's code: kind 'script' (.py) or 'notebook'

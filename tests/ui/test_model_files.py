@@ -100,3 +100,72 @@ def test_a_large_recorded_dataset_is_not_read_on_the_gui_thread(
     found, trainer, message = dataset_for(model_file, train_config_of(model_file), None, Trainer)
     assert (found, trainer) == (None, None)
     assert message.startswith("To train it, open the dataset it was trained on")
+
+
+# -- a large dataset file for the current model: read on the loader's thread, then decided ------
+
+
+@pytest.fixture
+def controller(qtbot, small_dataset_file: Path):  # type: ignore[no-untyped-def]
+    """A controller with a new model made for small.txt (its hash recorded); shut at the end."""
+    from charnames_gui.ui.controller import Controller
+
+    c = Controller(use_training_process=False)
+    c.set_dataset(Dataset.from_file(small_dataset_file))
+    assert c.new_model(ModelConfig(3, 4, 16), TrainConfig(steps=100), 42)
+    yield c
+    c.shutdown()
+
+
+def _decisions(c, path: Path) -> tuple[bool, list[str], list[Dataset | None]]:  # type: ignore[no-untyped-def]
+    kept: list[str] = []
+    other: list[Dataset | None] = []
+    started = c.open_dataset_for_model(
+        path, kept=lambda: kept.append("kept"), otherwise=other.append
+    )
+    return started, kept, other
+
+
+def test_a_large_file_of_the_models_dataset_is_read_in_the_background_and_kept(
+    qtbot, controller, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(model_files, "MODELS_DATASET_READ_BYTES", 10)  # every file is large
+    c = controller
+    model, dataset_before = c.model, c.dataset
+    started, kept, other = _decisions(c, small_dataset_file)
+    assert started and c.dataset_loader.busy and (kept, other) == ([], [])  # reading
+    qtbot.waitUntil(lambda: kept == ["kept"], timeout=30_000)
+    assert other == [] and c.model is model and c.dataset is not dataset_before
+    assert c.trainer is not None and c.dataset.content_hash() == c.summary.dataset_hash
+
+
+def test_a_large_other_file_is_handed_on_once_read(
+    qtbot, controller, tmp_path: Path, small_words: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(model_files, "MODELS_DATASET_READ_BYTES", 10)
+    other_file = tmp_path / "fewer.txt"
+    other_file.write_text("\n".join(small_words[:40]) + "\n")
+    c = controller
+    model = c.model
+    started, kept, other = _decisions(c, other_file)
+    assert started
+    qtbot.waitUntil(lambda: len(other) == 1, timeout=30_000)
+    read = other[0]  # read already: the new dataset's way need not read it again
+    assert kept == [] and read is not None and read.words == small_words[:40]
+    assert c.model is model  # changing the model is the caller's (after its question)
+
+
+def test_a_large_file_read_after_the_model_changed_changes_nothing(
+    qtbot, controller, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(model_files, "MODELS_DATASET_READ_BYTES", 10)
+    c = controller
+    messages: list[str] = []
+    c.statusMessage.connect(messages.append)
+    started, kept, other = _decisions(c, small_dataset_file)
+    assert started
+    assert c.new_model(ModelConfig(3, 4, 16), TrainConfig(steps=100), 42)  # meanwhile
+    model, dataset = c.model, c.dataset
+    qtbot.waitUntil(lambda: not c.dataset_loader.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: "was not opened" in messages[-1], timeout=30_000)
+    assert (kept, other) == ([], []) and (c.model, c.dataset) == (model, dataset)

@@ -38,6 +38,9 @@ def format_duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+NO_RECORD_TEXT = "your own weights: no training record"
+
+
 class TrainingControls(QWidget):
     startClicked = Signal()
     pauseClicked = Signal()
@@ -168,9 +171,15 @@ class TrainingControls(QWidget):
             widget.setVisible(not compact)
 
     def set_state(
-        self, state: TrainingState, step: int, total: int, start_queued: bool = False
+        self,
+        state: TrainingState,
+        step: int,
+        total: int,
+        start_queued: bool = False,
+        no_record: bool = False,
     ) -> None:
-        """start_queued: Start was pressed while PyTorch loads (it starts when loaded)."""
+        """start_queued: Start was pressed while PyTorch loads (it starts when loaded).
+        no_record: see set_step."""
         running = state == TrainingState.RUNNING
         loading = state == TrainingState.LOADING
         self.start_button.setEnabled(
@@ -187,7 +196,7 @@ class TrainingControls(QWidget):
         self.step_button.setEnabled(state in (TrainingState.READY, TrainingState.PAUSED))
         self.stop_button.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED,
                                               TrainingState.SWEEPING))  # fmt: skip
-        self.set_step(step, total)
+        self.set_step(step, total, no_record)
         if state == TrainingState.FINISHED:
             self.left_label.setText("done")
         if loading:
@@ -206,7 +215,13 @@ class TrainingControls(QWidget):
                 "splits."
             )
 
-    def set_step(self, step: int, total: int) -> None:
+    def set_step(self, step: int, total: int, no_record: bool = False) -> None:
+        """no_record: a learner's own weights, not trained here yet; no run is planned, so
+        the bar says so instead of "step 0 / 200,000" (trained, they count steps as usual)."""
+        if no_record and step == 0:
+            self.progress_bar.setValue(0)
+            self.progress_bar.setFormat(NO_RECORD_TEXT)
+            return
         permille = int(1000 * min(step, total) / max(total, 1))
         self.progress_bar.setValue(permille)
         self.progress_bar.setFormat(f"step {step:,} / {total:,} ({permille // 10}%)")

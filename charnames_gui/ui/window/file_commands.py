@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
+from charnames_gui.core.data import Dataset
 from charnames_gui.core.model_file import MODEL_SUFFIX, OPENABLE_SUFFIXES, ModelFile
 from charnames_gui.ui.window.dialogs import DATASET_FILTER, MODEL_FILTER, SaveChoice
 
@@ -33,17 +34,30 @@ def open_dataset_dialog(win: MainWindow) -> None:
 
 
 def open_dataset(win: MainWindow, path: str | Path) -> bool:
-    if win.controller.use_models_dataset(path):  # the model's own dataset: the model stays
-        win.recent_files.add(path)
-        return True
-    if not may_discard(win, "Opening a dataset starts a new model."):
-        return False
-    # a large file loads on a worker thread: the new model is made when it is set
-    return win.controller.open_dataset(
-        path,
-        then=lambda: _on_dataset_opened(win, path),
-        block_size=win.panel.model_config().block_size,
+    """The model's own dataset (same content) keeps the model; any other starts a new model
+    (after asking about unsaved training). A large file is read on a worker thread first."""
+
+    def as_new_dataset(read: Dataset | None) -> bool:
+        if not may_discard(win, "Opening a dataset starts a new model."):
+            return False
+        if read is not None:  # read already (a large file, not the model's)
+            win.controller.set_dataset(read)
+            return _on_dataset_opened(win, path)
+        # a large file loads on a worker thread: the new model is made when it is set
+        return win.controller.open_dataset(
+            path,
+            then=lambda: _on_dataset_opened(win, path),
+            block_size=win.panel.model_config().block_size,
+        )
+
+    return win.controller.open_dataset_for_model(
+        path, kept=lambda: _on_models_dataset_opened(win, path), otherwise=as_new_dataset
     )
+
+
+def _on_models_dataset_opened(win: MainWindow, path: str | Path) -> bool:
+    win.recent_files.add(path)
+    return True
 
 
 def _on_dataset_opened(win: MainWindow, path: str | Path) -> bool:

@@ -281,7 +281,7 @@ class MainWindow(MenuActions, QMainWindow):
         sample = self.controller.train_estimate_examples()
         if sample:  # the train-loss estimate's real sample size
             self.loss_plot.set_train_sample_size(sample)
-        self.controls.set_step(info.step, info.train_config.steps)
+        self.controls.set_step(info.step, info.train_config.steps, info.no_record)
         summary = self.controller.summary
         match = self.controller.dataset_match()
         if info.from_file and summary.dev_loss is not None and summary.train_loss is not None:
@@ -323,7 +323,13 @@ class MainWindow(MenuActions, QMainWindow):
             if trainer
             else (info.train_config.steps if info else self.panel.train_config().steps)
         )
-        self.controls.set_state(state, step, total, self.controller.is_waiting_for("start"))
+        self.controls.set_state(
+            state,
+            step,
+            total,
+            self.controller.is_waiting_for("start"),
+            no_record=info is not None and info.no_record,
+        )
         if state in (TrainingState.LOADING, TrainingState.NO_MODEL):  # said in the panel
             self.sampling_panel.clear_model(loading=state == TrainingState.LOADING)
         busy = self.controller.is_busy()

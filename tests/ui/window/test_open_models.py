@@ -288,3 +288,149 @@ def test_closing_while_a_model_file_is_read_ends_the_reader(
     assert window.open_model(trained_file(tmp_path, small_dataset_file))
     window.controller.shutdown()  # waits for the reader (bounded: a regular, capped file)
     assert not window.controller.model_loader.busy
+
+
+# -- the model's own dataset when it is large (read on the loader's thread) -----------------------
+
+
+def big_dataset_file(folder: Path, n_names: int = 150_000) -> Path:
+    """Names of a small alphabet (a seeded random), larger than the GUI thread reads at once."""
+    import random
+
+    from charnames_gui.ui.model_files import MODELS_DATASET_READ_BYTES
+
+    rng = random.Random(7)
+    names = ("".join(rng.choices("abcdefgh", k=rng.randint(4, 10))) for _ in range(n_names))
+    path = folder / "big.txt"
+    path.write_text("\n".join(names) + "\n", encoding="utf-8")
+    assert path.stat().st_size > MODELS_DATASET_READ_BYTES
+    return path
+
+
+class Ticks:
+    """Counts a 10 ms timer's ticks: ticks while a file is read mean the GUI thread ran."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.count = 0
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        self.count += 1
+
+
+def trained_on_big_file(qtbot, window, folder: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The window's model made for big.txt (read in the background), trained a step, saved."""
+    big = big_dataset_file(folder)
+    c = window.controller
+    assert window.open_dataset(big)  # not the open model's dataset: a new model for it
+    qtbot.waitUntil(lambda: c.dataset is not None and c.dataset.name == "big.txt", timeout=60_000)
+    qtbot.waitUntil(lambda: c.trainer is not None and not c.is_busy(), timeout=60_000)
+    make_unsaved(qtbot, window)
+    saved = folder / "big_model.safetensors"
+    assert c.save(saved) and not c.modified
+    return saved
+
+
+def test_opening_the_models_big_dataset_keeps_the_model_and_its_step(
+    qtbot, window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    trained_on_big_file(qtbot, window, tmp_path)
+    make_unsaved(qtbot, window)  # training that is not saved: a new model would ask first
+    c = window.controller
+    model, step, dataset_before = c.model, c.trainer.step, c.dataset
+    messages: list[str] = []
+    c.statusMessage.connect(messages.append)
+    ticks = Ticks()
+    try:
+        assert window.open_dataset(tmp_path / "big.txt")  # returns at once: reading
+        assert c.dataset_loader.busy and c.dataset is dataset_before
+        assert not window.open_dataset(tmp_path / "big.txt")  # one dataset at a time
+        assert messages[-1] == "Still opening big.txt..."
+        ticks.count = 0
+        qtbot.waitUntil(lambda: c.dataset is not dataset_before, timeout=60_000)
+    finally:
+        ticks.timer.stop()
+    assert ticks.count > 0, "the GUI thread was blocked while the dataset was read"
+    assert c.model is model and c.trainer is not None and c.trainer.step == step
+    assert c.modified and window.dialogs.questions == []  # kept: nothing to ask
+    assert c.dataset.name == "big.txt" and c.dataset_match().same
+    assert messages[-1] == "Opened big.txt, the dataset this model was trained on"
+    assert window.controls.step_text().startswith(f"step {step:,} / ")
+    assert window.recent_files.paths()[0] == str((tmp_path / "big.txt").resolve())
+
+
+def test_another_big_dataset_still_starts_a_new_model_after_asking(
+    qtbot, window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "other"
+    folder.mkdir()
+    trained_on_big_file(qtbot, window, tmp_path)
+    make_unsaved(qtbot, window)
+    c = window.controller
+    model = c.model
+    other = big_dataset_file(folder, n_names=160_000)  # the same name, other names in it
+    assert window.open_dataset(other)
+    qtbot.waitUntil(lambda: c.model is not model, timeout=60_000)
+    assert len(window.dialogs.questions) == 1  # asked about the unsaved training first
+    assert c.dataset.path == other and len(c.dataset.words) == 160_000
+    assert c.trainer is not None and c.trainer.step == 0
+
+
+def test_a_model_file_finds_its_big_dataset_in_the_background(
+    qtbot, make_window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    saved = trained_on_big_file(qtbot, make_window(), tmp_path)
+    window = make_window()  # a fresh window, with small.txt open (other letters)
+    c = window.controller
+    messages: list[str] = []
+    c.statusMessage.connect(messages.append)
+    ticks = Ticks()
+    try:
+        assert window.open_model(saved)
+        # opened at once, sampling works; its dataset is being read
+        assert c.path == saved and c.model is not None and c.trainer is None
+        assert c.state == TrainingState.NO_DATASET and c.dataset_loader.busy
+        window.sampling_panel.sample_batch(3)
+        assert len(window.sampling_panel._names.names()) == 3
+        assert not window.open_dataset(tmp_path / "big.txt")  # one dataset at a time
+        assert messages[-1] == "Still opening big.txt..."
+        ticks.count = 0
+        qtbot.waitUntil(lambda: c.trainer is not None, timeout=60_000)
+    finally:
+        ticks.timer.stop()
+    assert ticks.count > 0, "the GUI thread was blocked while the dataset was read"
+    assert c.dataset is not None and c.dataset.path == (tmp_path / "big.txt").resolve()
+    assert c.dataset_match().same and c.trainer.step == load_model(saved).training.steps
+    assert messages[-1].startswith("Opened its dataset too: big.txt")
+    assert c.state == TrainingState.READY and not c.modified
+    make_unsaved(qtbot, window)  # it trains on
+
+
+def test_bare_weights_show_no_training_record_until_trained(
+    qtbot, make_window, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from charnames_gui.ui.views.training_controls import NO_RECORD_TEXT
+
+    data_file = tmp_path / "names27.txt"
+    data_file.write_text("\n".join(WORDS_27) + "\n")
+    window = make_window(open_data=False)
+    g = torch.Generator().manual_seed(1)
+    shapes = [(27, 10), (30, 200), (200,), (200, 27), (27,)]
+    path = tmp_path / "mine.pt"
+    torch.save([torch.randn(shape, generator=g) * 0.1 for shape in shapes], path)
+    assert window.open_path(path)
+    assert window.controls.step_text() == NO_RECORD_TEXT  # not "step 0 / 200,000 (0%)"
+    assert window.controls.progress_bar.value() == 0
+    assert window.open_dataset(data_file)  # a new model for the dataset: steps as usual
+    assert window.controls.step_text().startswith("step 0 / ")
+    assert window.open_path(path)  # the weights again, now with a dataset that fits
+    c = window.controller
+    assert c.trainer is not None and c.state == TrainingState.READY
+    assert window.controls.step_text() == NO_RECORD_TEXT
+    make_unsaved(qtbot, window)  # trained in the app: they count steps from 0
+    qtbot.waitUntil(lambda: window.controls.step_text().startswith("step 1 / "), timeout=10_000)
