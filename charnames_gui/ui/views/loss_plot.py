@@ -91,6 +91,7 @@ class LossPlot(QWidget):
         self._total_steps = 0
         self._drawn_buckets = -1  # what the bucket-mean and dev curves show (-1: redraw)
         self._drawn_evals = -1
+        self._last_step = 0  # the last step with a plotted loss or eval point
         self._follow = True  # the axes follow the run until the user zooms or pans
         self._x_max = 0.0
         self._y_range = (0.0, 0.0)
@@ -243,6 +244,7 @@ class LossPlot(QWidget):
         self._raw.clear()
         self._smooth = BucketMeans(smoothing_bucket(total_steps))
         self._evals.clear()
+        self._last_step = 0
         self._vocab_size = vocab_size
         self._decay_steps = list(decay_steps)
         self._update_references()
@@ -313,11 +315,31 @@ class LossPlot(QWidget):
     def append_losses(self, chunk: LossChunk) -> None:
         self._raw.extend(chunk.start_step, chunk.losses)
         self._smooth.extend(chunk.start_step, chunk.losses)
+        self._last_step = chunk.end_step  # a chunk from an earlier step replaces what followed
         self._dirty = True
 
     def add_eval_point(self, point: EvalPoint) -> None:
         self._evals.append(point)
+        self._last_step = max(self._last_step, point.step)
         self._dirty = True
+
+    def last_step(self) -> int:
+        """The last step the plot shows a loss or a dev-loss point of (0: none)."""
+        return self._last_step
+
+    def roll_back_to(self, step: int) -> bool:
+        """The model is back at `step` (a lost training process: the last weights the app
+        received): forget the minibatch losses, bucket means and train/dev points of later
+        steps, so the plot agrees with the weights; training then appends from `step` on.
+        True if anything was dropped."""
+        if step >= self._last_step:
+            return False
+        self._raw.truncate(step + 1)  # steps are 1-based: step `step` itself stays
+        self._smooth.truncate(step + 1)
+        self._evals = [p for p in self._evals if p.step <= step]
+        self._last_step = step
+        self._invalidate()  # fewer points than drawn: redraw every curve now
+        return True
 
     def set_reference(self, name: str, value: float | None) -> None:
         """'bigram': the bigram model's dev loss, drawn for comparison."""

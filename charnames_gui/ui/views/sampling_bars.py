@@ -15,10 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QPalette
+from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip, QWidget
 
 from charnames_gui.core.display import display_char, format_probability
+from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.window.plot_style import cache_axes
 from charnames_gui.ui.window.zoom import text_scale
 
@@ -409,21 +410,31 @@ def _box_metrics(block_size: int, scale: float = 1.0) -> tuple[int, float]:
     return round(side * scale), point_size * scale
 
 
+CONTEXT_SPACING = 3  # px between two context boxes
+ROW_SPACING = 6  # px between the boxes, the arrow and the next character
+
+
 class ContextWindow(QWidget):
     """block_size boxes with the characters the model sees, an arrow, and the character that
-    came next."""
+    came next.
+
+    The boxes grow with the zoom. In a dock too narrow for the row (a small screen at large
+    zoom) the caption goes above the boxes, then the boxes shrink to fit the width, never
+    below their size at 100% zoom: the row is read without scrolling sideways."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._boxes: list[QLabel] = []
         self._scale = text_scale(self)  # the zoom the boxes are built for
+        self._side = 0  # the side of a box now (px): the zoom's, or less in a narrow dock
+        self._point_size = 0.0  # the size of the characters in the boxes now (pt)
         self._font_css = ""
-        # what is shown (chars, boundary, next, forced), to show again at a new zoom
+        # what is shown (chars, boundary, next, forced), to show again at a new size
         self._shown: tuple[list[str], str, str | None, bool] | None = None
         self._strip = QWidget()
         self._row = QHBoxLayout(self._strip)
         self._row.setContentsMargins(0, 0, 0, 0)
-        self._row.setSpacing(3)
+        self._row.setSpacing(CONTEXT_SPACING)
         self._scroll = QScrollArea()
         self._scroll.setWidget(self._strip)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -435,15 +446,20 @@ class ContextWindow(QWidget):
         self._arrow = QLabel("→")
         self._next = QLabel()
         self._next.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
+        boxes = QWidget()  # the boxes, the arrow and the next character stay on one line
+        row = QHBoxLayout(boxes)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(ROW_SPACING)
+        row.addWidget(self._scroll)
+        row.addWidget(self._arrow)
+        row.addWidget(self._next)
         self._caption = QLabel("context")
         _set_text_colour(self._caption, QColor("#555555"))  # (a style sheet would fix its font)
+        # the caption goes above the boxes when the dock is too narrow for both on one line
+        layout = FlowLayout(self, spacing=ROW_SPACING)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._caption)
-        layout.addWidget(self._scroll)
-        layout.addWidget(self._arrow)
-        layout.addWidget(self._next)
+        layout.addWidget(boxes)
         self.setAccessibleName("Context window")
         self.setToolTip(
             "The context: the block_size characters the model sees to predict the next one. "
@@ -458,41 +474,104 @@ class ContextWindow(QWidget):
             scale = text_scale(self)
             if scale != self._scale:
                 self._scale = scale
-                shown = self._shown
                 self._rebuild(len(self._boxes))
-                if shown is not None:
-                    self.set_window(*shown)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit(event.size().width())
+
+    def sizeHint(self) -> QSize:
+        """The caption and the row on one line, boxes at the zoom's size (whatever size
+        they have now: a wider dock gets them back)."""
+        hint = super().sizeHint()
+        if not self._boxes:
+            return hint
+        side = _box_metrics(len(self._boxes), self._scale)[0]
+        width = self._caption.sizeHint().width() + ROW_SPACING + self._row_width(side)
+        return QSize(width, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        """The caption above the row, boxes at their 100% size (or the zoom's, if smaller)."""
+        hint = super().minimumSizeHint()
+        if not self._boxes:
+            return hint
+        width = max(self._caption.sizeHint().width(), self._row_width(self._smallest_side()))
+        return QSize(width, hint.height())
 
     def box_point_size(self) -> float:
         """The font size (pt) of the characters in the boxes."""
-        return _box_metrics(len(self._boxes), self._scale)[1]
+        return self._point_size
 
     def box_side(self) -> int:
         """The side of a context box, in pixels (0 without boxes)."""
         return self._boxes[0].width() if self._boxes else 0
 
+    def _smallest_side(self) -> int:
+        n = len(self._boxes)
+        return min(_box_metrics(n, self._scale)[0], _box_metrics(n, 1.0)[0])
+
+    def _arrow_width(self, point_size: float) -> int:
+        font = QFont(self._arrow.font())
+        font.setPointSizeF(max(point_size, 1.0))
+        return QFontMetrics(font).horizontalAdvance("→") + 2
+
+    def _row_width(self, side: int) -> int:
+        """The width of the boxes (up to 8 in view), the arrow and the next box at `side`."""
+        n = len(self._boxes)
+        shown = min(n, 8)
+        full_side, full_point = _box_metrics(n, self._scale)
+        point_size = full_point * side / max(full_side, 1)
+        strip = shown * side + (shown - 1) * CONTEXT_SPACING + 2
+        return strip + ROW_SPACING + self._arrow_width(point_size) + ROW_SPACING + side + 4
+
+    def _fit(self, width: int) -> None:
+        """Boxes as large as the zoom makes them, or as fit in `width` (not below 100%)."""
+        n = len(self._boxes)
+        if not n:
+            return
+        full_side, full_point = _box_metrics(n, self._scale)
+        side = full_side
+        smallest = self._smallest_side()
+        while side > smallest and self._row_width(side) > width:
+            side -= 1
+        if side != self._side:
+            self._apply_size(side, full_point * side / full_side)
+
     def _rebuild(self, block_size: int) -> None:
         for box in self._boxes:
             box.deleteLater()
-        side, point_size = _box_metrics(block_size, self._scale)
         self._boxes = []
         for _ in range(block_size):
             box = QLabel()
             box.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            box.setFixedSize(side, side)
             self._row.addWidget(box)
             self._boxes.append(box)
+        side, point_size = _box_metrics(block_size, self._scale)
+        self._side = -1
+        self._apply_size(side, point_size)
+        if self.width() > 0 and block_size:
+            self._fit(self.width())
+        self.updateGeometry()
+
+    def _apply_size(self, side: int, point_size: float) -> None:
+        """Boxes of `side` px with characters of `point_size` pt (and what is shown again)."""
+        self._side, self._point_size = side, point_size
+        block_size = len(self._boxes)
+        for box in self._boxes:
+            box.setFixedSize(side, side)
         self._font_css = f"font-size:{point_size:.1f}pt; font-family:monospace;"
         self._next.setFixedSize(side + 4, side + 4)
         self._arrow.setStyleSheet(f"font-size:{point_size:.1f}pt; color:#555555;")
-        width = max(block_size * side + (block_size - 1) * 3, 0)
+        width = max(block_size * side + (block_size - 1) * CONTEXT_SPACING, 0)
         self._strip.setFixedSize(width, side)
         self._scroll.setMaximumWidth(width + 2)
         # Up to 8 boxes always fit; longer windows scroll when the panel is narrow.
-        self._scroll.setMinimumWidth(min(width, 8 * (side + 3)) + 2)
+        self._scroll.setMinimumWidth(min(width, 8 * (side + CONTEXT_SPACING)) + 2)
         # Room for a horizontal scroll bar only when the window may not fit beside the name.
         bar = self._scroll.horizontalScrollBar().sizeHint().height() if width > 300 else 0
         self._scroll.setFixedHeight(side + bar + 2)
+        if self._shown is not None and len(self._shown[0]) == block_size:
+            self.set_window(*self._shown)
 
     def set_window(
         self, chars: list[str], boundary: str, nxt: str | None, forced: bool = False

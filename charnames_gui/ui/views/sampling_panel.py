@@ -265,7 +265,13 @@ class SamplingPanel(QWidget):
         for button in self._step_buttons:
             buttons.addWidget(button)
         self._play_button = self._tool_button(self.play_action)
-        buttons.addWidget(_row(self._play_button, self._speed))  # the speed next to its button
+        # the speed next to its button, or under it when the dock is too narrow for both
+        play = QWidget()
+        play_row = FlowLayout(play, spacing=4)
+        play_row.setContentsMargins(0, 0, 0, 0)
+        play_row.addWidget(self._play_button)
+        play_row.addWidget(self._speed)
+        buttons.addWidget(play)
 
         self._seed_edit = QLineEdit(str(self._seed))
         self._seed_edit.setValidator(QRegularExpressionValidator(r"\d{1,19}"))

@@ -362,6 +362,8 @@ class MainWindow(MenuActions, QMainWindow):
             self.hidden_view.offer(info.step, c.model.snapshot())
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
+        # back at the last weights received (a lost training process): so is the plot
+        self.loss_plot.roll_back_to(outcome.step)
         self.controls.show_outcome(outcome)
         match = self.controller.dataset_match()
         if match is not None and not match.same:  # figures of another dataset, said so

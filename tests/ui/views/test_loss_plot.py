@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
-from charnames_gui.core.events import LossChunk
+from charnames_gui.core.events import EvalPoint, LossChunk
 from charnames_gui.ui.views.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.window.plot_style import EXPORT_WIDTH
 
@@ -92,3 +92,43 @@ def test_export_has_no_readout_and_readable_text(qtbot, tmp_path: Path) -> None:
         if any(image.pixelColor(x, y).value() < 128 for x in range(0, image.width(), 4))
     ]  # fmt: skip
     assert len(rows_with_ink) > 0.25 * image.height() * on_screen  # legend text, at scale
+
+
+def test_a_rollback_drops_what_the_plot_shows_past_the_weights(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A lost training process: the model is back at step 1,500 (the last weights received)
+    while the plot already has losses up to step 2,000 and dev points at 1,000 and 2,000."""
+    plot = _plot(qtbot)  # losses of steps 1..2,000; buckets of 50 steps
+    plot.add_eval_point(EvalPoint(1_000, 2.5, 2.4))
+    plot.add_eval_point(EvalPoint(2_000, 2.3, 2.2))
+    plot.redraw()
+    assert plot.last_step() == 2_000
+    assert plot.roll_back_to(1_500)
+    steps, _ = plot.raw_data()
+    assert steps.max() == 1_500 and len(steps) == 1_500
+    assert [p.step for p in plot.eval_points()] == [1_000]
+    # what is drawn, not only what is stored
+    raw_x = plot.raw_curve.xData  # the data set, before any downsampling for the screen
+    smooth_x = plot.smooth_curve.xData
+    dev_x = plot.dev_points.xData
+    train_x = plot.train_points.xData
+    assert raw_x.max() == 1_500
+    assert smooth_x.max() <= 1_500 and len(smooth_x) == 1_500 // 50  # whole buckets only
+    assert list(dev_x) == [1_000] and list(train_x) == [1_000]
+    # training goes on from step 1,501, as usual
+    plot.append_losses(LossChunk(1_501, np.full(600, 2.0, dtype=np.float32), 0.1))
+    plot.add_eval_point(EvalPoint(2_000, 2.1, 2.0))
+    plot.redraw()
+    steps, losses = plot.raw_data()
+    assert list(steps) == list(range(1, 2_101)) and losses[-1] == np.float32(2.0)
+    assert [p.step for p in plot.eval_points()] == [1_000, 2_000]
+    assert list(plot.dev_points.xData) == [1_000, 2_000]
+    assert plot.dev_points.yData[-1] == np.log10(2.1)
+    assert len(plot.smooth_curve.xData) == 2_100 // 50
+    assert plot.raw_curve.xData.max() == 2_100
+
+
+def test_a_run_ending_at_the_last_plotted_step_keeps_everything(qtbot) -> None:  # type: ignore[no-untyped-def]
+    plot = _plot(qtbot)
+    plot.add_eval_point(EvalPoint(2_000, 2.3, 2.2))
+    assert not plot.roll_back_to(2_000)  # stopped or finished where the plot ends
+    assert len(plot.raw_data()[0]) == 2_000 and len(plot.eval_points()) == 1

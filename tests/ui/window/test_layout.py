@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QDockWidget,
+    QLabel,
     QScrollArea,
     QTabBar,
     QWidget,
@@ -290,7 +291,9 @@ def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:
 
 
 # -- the sampling panel at large zoom on a small screen ---------------------------------------
-@pytest.mark.parametrize(("size", "zoom"), [((1024, 768), 1.5), ((1280, 720), 2.0)], ids=str)
+@pytest.mark.parametrize(
+    ("size", "zoom"), [((1024, 768), 1.5), ((1280, 720), 2.0), ((1024, 768), 2.0)], ids=str
+)
 def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zoom) -> None:  # type: ignore[no-untyped-def]
     """The stepping buttons are in view as the panel opens; no button of the panel needs
     sideways scrolling (rows wrap instead), the others are brought into view vertically."""
@@ -303,6 +306,15 @@ def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zo
     assert isinstance(scroll, QScrollArea)
     assert scroll.horizontalScrollBar().maximum() == 0, "the panel scrolls sideways"
     viewport = _window_rect(scroll.viewport(), window)
+    # the context row: its boxes, the arrow and the '?' box, whole and side by side
+    boxes = [w for w in panel.context_window.findChildren(QLabel) if w.isVisibleTo(window)]
+    assert len(boxes) >= 3 + 2  # block_size boxes, the arrow and the next character
+    for box in boxes:
+        rect = _window_rect(box, window)
+        assert viewport.left() <= rect.left() and rect.right() <= viewport.right(), (
+            f"{box.text()!r} {rect} outside {viewport}"
+        )
+        assert _visible_part(box, window).width() == rect.width(), f"{box.text()!r} is cut"
     play = [b for b in panel.findChildren(QAbstractButton) if b.text() == "Auto-play"]
     assert len(play) == 1
     for button in [*panel.step_buttons(), *play]:  # without scrolling at all

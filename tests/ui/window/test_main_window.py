@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from charnames_gui.core.checkpoint import load_model
+from charnames_gui.core.events import EvalPoint, LossChunk, RunEnded
 from charnames_gui.core.model import MLP
 from charnames_gui.core.training import Trainer
 from charnames_gui.ui.controller import TrainingState
@@ -321,3 +322,18 @@ def test_the_training_panel_fits_a_1280_by_800_screen(window: MainWindow) -> Non
     scroll = window.train_dock.widget()
     assert isinstance(scroll, QScrollArea)
     assert scroll.widget().sizeHint().height() <= scroll.viewport().height()
+
+
+def test_a_run_ended_at_an_earlier_step_rolls_the_loss_plot_back(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """A lost training process: the controller says the model is back at step 200 (the last
+    weights received) while losses up to 300 and a dev point at 300 are plotted already."""
+    c = window.controller
+    c.lossesReady.emit(LossChunk(1, np.linspace(3.3, 2.5, 300).astype(np.float32), 0.1))
+    c.evalReady.emit(EvalPoint(100, 2.9, 2.8))
+    c.evalReady.emit(EvalPoint(300, 2.6, 2.5))
+    assert window.loss_plot.last_step() == 300
+    c.runEnded.emit(RunEnded("failed", 200, 1.0, message="The training process stopped"))
+    steps, _ = window.loss_plot.raw_data()
+    assert steps.max() == 200
+    assert [p.step for p in window.loss_plot.eval_points()] == [100]
+    assert window.loss_plot.raw_curve.xData.max() == 200  # drawn so, not only stored

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QPoint, QRect, QRectF, QSettings
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QWidget
 
 from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Vocabulary
@@ -201,3 +201,29 @@ def test_one_row_of_tick_labels_whenever_one_fits(qtbot, small_words, zoom, fact
     assert widest > bars.getPlotItem().vb.width() / len(bars.tick_labels())
     assert bars.label_rows() == 2
     assert bars.shown_tick_labels() == bars.tick_labels()  # still every bar, staggered
+
+
+def test_the_context_row_fits_a_narrow_panel_at_large_zoom(qtbot, small_words, zoom) -> None:  # type: ignore[no-untyped-def]
+    """At 200% in a narrow dock the caption goes above the boxes and the boxes shrink to the
+    width (never below their 100% size); a wider panel gets the zoom's boxes back."""
+    zoom.set_factor(2.0)
+    panel = _panel(qtbot, small_words, (700, 560))
+    window = panel.context_window
+    qtbot.waitUntil(lambda: window.box_side() == 64)  # 32 px at 100%, doubled
+    full_points = window.box_point_size()
+    panel.resize(290, 560)
+    qtbot.waitUntil(lambda: window.box_side() < 64)
+    assert window.box_side() >= 32
+    assert window.box_point_size() == pytest.approx(full_points * window.box_side() / 64)
+    _settle()
+    assert panel.minimumSizeHint().width() <= 290
+    for label in window.findChildren(QLabel):  # the caption, boxes, arrow and '?' box
+        if label.isVisibleTo(panel):
+            rect = _rect_in(label, panel)
+            assert rect.left() >= 0 and rect.right() < panel.width(), (label.text(), rect)
+    caption = next(w for w in window.findChildren(QLabel) if w.text() == "context")
+    boxes = [w for w in window.findChildren(QLabel) if w is not caption and w.isVisibleTo(panel)]
+    assert all(_rect_in(b, panel).top() > _rect_in(caption, panel).bottom() for b in boxes)
+    panel.resize(700, 560)
+    qtbot.waitUntil(lambda: window.box_side() == 64)
+    assert window.box_point_size() == full_points
