@@ -168,6 +168,9 @@ class DockLayout:
         if not sizes.compact:
             window.resizeDocks([roles.side], [sizes.side_width], Qt.Orientation.Horizontal)
         # a little wider than its fields need: its texts wrap onto fewer lines
+        panel = roles.training.widget()
+        if panel is not None:  # after a zoom the dock's layout still holds the old font's hint
+            panel.updateGeometry()
         width = roles.training.minimumSizeHint().width() + 2 * window.fontMetrics().height()
         window.resizeDocks([roles.training], [width], Qt.Orientation.Horizontal)
         window.resizeDocks([roles.tabs], [sizes.bottom_height], Qt.Orientation.Vertical)

@@ -400,7 +400,12 @@ class MainWindow(MenuActions, QMainWindow):
 
     def _on_zoom_changed(self, factor: float) -> None:
         self.statusBar().showMessage(f"Zoom {round(factor * 100)}%", 3000)
-        if not self.presentation.active():  # larger text needs other dock sizes (or tabs)
+        # larger text needs other dock sizes (or tabs); measured once the widgets have
+        # taken the new font (their size hints change in the events that follow)
+        QTimer.singleShot(0, self, self._fit_docks_to_zoom)
+
+    def _fit_docks_to_zoom(self) -> None:
+        if not self.presentation.active():
             self.docks.apply_default()
 
     def is_presenting(self) -> bool:

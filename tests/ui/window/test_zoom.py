@@ -97,3 +97,19 @@ def test_presentation_mode(qtbot, window: MainWindow) -> None:  # type: ignore[n
     assert not window.is_presenting()
     # the presentation zoom is not remembered as the learner's zoom
     assert float(window.settings.value("view/zoom", 1.0)) == 1.0
+
+
+def test_zooming_back_gives_the_docks_their_sizes_back(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Back at 100% after 200%, the training panel is as narrow as the default layout makes
+    it: its width is measured once the widgets have taken the smaller font. (Run under a real
+    X server, QT_QPA_PLATFORM=xcb, this failed before: the panel kept its 200% width; on the
+    offscreen platform's small screen both widths are capped alike.)"""
+    window = make_window(open_data=False)
+    window.resize(1280, 800)
+    window.reset_layout()
+    qtbot.waitUntil(lambda: window.train_dock.width() > 0)
+    before = window.train_dock.width()
+    window.zoom.set_factor(2.0)
+    qtbot.waitUntil(lambda: window.train_dock.width() > before)  # the 200% layout
+    window.zoom.set_factor(1.0)
+    qtbot.waitUntil(lambda: abs(window.train_dock.width() - before) <= 8, timeout=5000)
