@@ -57,7 +57,7 @@ TITLE = (
     "its value."
 )
 PROBS_NOTE = "probs are the bars of the Sampling panel."
-NO_STEP = "No sampling step to show: create or load a model."
+NO_STEP = "No sampling step to show yet: the Sampling panel has no model."
 
 
 @dataclass
