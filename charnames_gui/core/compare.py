@@ -160,30 +160,29 @@ def compare_seeds(
         and sorted(seeds_a) == sorted(seeds_b)
         and len(set(seeds_a)) == len(seeds_a)
     )
-    common = dict(name_a=name_a, name_b=name_b, n_a=len(va), n_b=len(vb))
-    means = dict(mean_a=float(va.mean()), mean_b=float(vb.mean()))
+
+    def result(low: float, high: float, method: str, spread: float = math.nan) -> Comparison:
+        return Comparison(
+            name_a=name_a, name_b=name_b, difference=d, low=low, high=high,
+            n_a=len(va), n_b=len(vb), method=method, mean_a=float(va.mean()),
+            mean_b=float(vb.mean()), spread=spread, paired=method.startswith("paired"),
+        )  # fmt: skip
+
     if paired and len(va) >= 2:
         assert seeds_a is not None and seeds_b is not None
         order_b = {s: i for i, s in enumerate(seeds_b)}
         vb_paired = vb[[order_b[s] for s in seeds_a]]
         diffs = vb_paired - va
         if float(np.ptp(diffs)) == 0.0:  # no spread at all: the interval is the point
-            return Comparison(difference=d, low=d, high=d, method="paired by seed", **common,
-                              **means)  # fmt: skip
+            return result(d, d, "paired by seed")
         ci = stats.ttest_rel(vb_paired, va).confidence_interval(CONFIDENCE)
-        return Comparison(
-            difference=d, low=float(ci.low), high=float(ci.high),
-            method=f"paired t over {len(va)} seeds", paired=True,
-            spread=float(diffs.std(ddof=1)), **common, **means,
-        )  # fmt: skip
+        method = f"paired t over {len(va)} seeds"
+        return result(float(ci.low), float(ci.high), method, float(diffs.std(ddof=1)))
     if len(va) < 2 or len(vb) < 2:
-        return Comparison(difference=d, low=math.nan, high=math.nan,
-                          method="too few seeds", **common, **means)  # fmt: skip
+        return result(math.nan, math.nan, "too few seeds")
     ci = stats.ttest_ind(vb, va, equal_var=False).confidence_interval(CONFIDENCE)
-    return Comparison(
-        difference=d, low=float(ci.low), high=float(ci.high), method="Welch's t",
-        spread=math.sqrt(float(va.var(ddof=1) + vb.var(ddof=1))), **common, **means,
-    )  # fmt: skip
+    spread = math.sqrt(float(va.var(ddof=1) + vb.var(ddof=1)))
+    return result(float(ci.low), float(ci.high), "Welch's t", spread)
 
 
 def _seeds_needed(d: float, spread: float, df_at: Callable[[np.ndarray], np.ndarray]) -> int | None:
