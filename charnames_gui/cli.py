@@ -16,6 +16,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from charnames_gui import cli_repeat
 from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.config import (
@@ -45,6 +46,7 @@ from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import Trainer
+from charnames_gui.core.uncertainty import LossEstimate, format_error, loss_with_error
 from charnames_gui.core.vocabulary import Vocabulary, boundary_note
 
 EXIT_BAD_INPUT = 2
@@ -229,6 +231,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     train_loss = trainer.evaluate("train")
     dev_loss = trainer.evaluate("dev")
+    errors = _loss_errors(model, dataset, model_config.block_size)  # clustered by name
     summary = TrainingSummary(
         steps=trainer.step,
         seconds=trainer.seconds,
@@ -255,6 +258,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         "steps_per_second": round(trainer.step / trainer.seconds, 1) if trainer.seconds else 0.0,
         "train_loss": round(train_loss, 4),
         "dev_loss": round(dev_loss, 4),
+        "train_se": round(errors["train"].se, 5),
+        "dev_se": round(errors["dev"].se, 5),
         "parameters": model.parameter_count(),
         "engine": train_config.engine,
         "model_file": str(saved_to) if saved_to else None,
@@ -265,13 +270,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(
             f"steps {trainer.step:,} in {trainer.seconds:.1f} s "
             f"({result['steps_per_second']:,} steps/s)\n"
-            f"train loss {train_loss:.4f}\ndev loss   {dev_loss:.4f}"
+            f"train loss {train_loss:.4f} ± {format_error(errors['train'].se)}\n"
+            f"dev loss   {dev_loss:.4f} ± {format_error(errors['dev'].se)}  (± one standard "
+            "error over the names: charnames repeat shows how much a seed moves it)"
         )
         if saved_to and not rescued:
             print(f"saved {saved_to}")
     if rescued:
         raise rescued
     return 130 if interrupted else 0
+
+
+def _loss_errors(model: MLP, dataset: Dataset, block_size: int) -> dict[str, LossEstimate]:
+    """The train and dev losses' standard errors, clustered by name (core/uncertainty.py)."""
+    examples = dataset.examples(block_size)
+    return {
+        split: loss_with_error(model, *examples.tensors[split], getattr(dataset.split, split))
+        for split in ("train", "dev")
+    }
 
 
 def _open_model(args: argparse.Namespace) -> tuple[ModelFile, list[str] | None]:
@@ -323,6 +339,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"Note: {match.message}", file=sys.stderr)
     X, Y = dataset.examples(model_file.model.config.block_size).tensors[args.split]
     loss = model_file.model.loss(X, Y)
+    error = loss_with_error(model_file.model, X, Y, getattr(dataset.split, args.split)).se
     if not math.isfinite(loss):
         raise ModelFileError(
             f"{Path(args.model).name} gives a {args.split} loss of {loss}: its weights are too "
@@ -334,6 +351,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 {
                     "split": args.split,
                     "loss": round(loss, 4),
+                    "se": round(error, 5) if math.isfinite(error) else None,
                     "examples": len(Y),
                     "dataset": label_of(dataset),
                     "models_dataset": match.same,
@@ -342,7 +360,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
     else:
         other = "" if match.same else ", not the model's dataset"
-        print(f"{args.split} loss {loss:.4f} ({len(Y):,} examples of {label_of(dataset)}{other})")
+        print(
+            f"{args.split} loss {loss:.4f} ± {format_error(error)} ({len(Y):,} examples of "
+            f"{label_of(dataset)}{other}; ± one standard error over its names)"
+        )
     return 0
 
 
@@ -479,6 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", help="save the model to this .safetensors file")
     train.add_argument("--json", action="store_true", help="print one JSON object at the end")
     train.set_defaults(func=cmd_train)
+    cli_repeat.add_parsers(sub, train)  # repeat (train's options + --seeds) and compare
 
     sample = sub.add_parser("sample", help="sample names from a model file")
     sample.add_argument("model", help="a model file, or your own weights (.safetensors, .pt)")
