@@ -279,7 +279,10 @@ def _open_model(args: argparse.Namespace) -> tuple[ModelFile, list[str] | None]:
     not have the lecture's 27 rows take their vocabulary from --data."""
     words = read_words(args.data) if getattr(args, "data", None) else None
     hint = Vocabulary.from_words(words) if words else None
-    return load_model(args.model, dataset_vocab=hint), words
+    model_file = load_model(args.model, dataset_vocab=hint)
+    for note in model_file.notes:  # e.g. the lecture's a-z guessed for 27 rows of C
+        print(f"Note: {note}", file=sys.stderr)
+    return model_file, words
 
 
 def _dataset_of(args: argparse.Namespace, model_file: ModelFile) -> Dataset:
@@ -303,24 +306,66 @@ def cmd_sample(args: argparse.Namespace) -> int:
     _check_seed(args.seed)
     model_file, _ = _open_model(args)
     sampler = Sampler.from_model(model_file.model, model_file.vocab)
+    # --as-notebook: each name ends with the boundary token, as the lecture's cell prints it
+    end = model_file.vocab.boundary if args.as_notebook else ""
     for name in sampler.sample_names(args.count, args.seed, args.temperature):
-        print(printable_name(name))  # control characters escaped: the terminal stays intact
+        print(printable_name(name + end))  # control characters escaped: the terminal is safe
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     model_file, _ = _open_model(args)
+    if args.split_seed is not None:
+        check_split_seed(args.split_seed)
+    if model_file.is_plain:  # a learner's weights: their dataset and split are the learner's
+        return _evaluate_plain(args, model_file)
     dataset = _dataset_of(args, model_file)
+    if args.split_seed is not None and args.split_seed != model_file.split_seed:
+        dataset = dataset.with_split_seed(args.split_seed)
     match = compare(model_file, dataset)
-    if not match.same:
+    other_split = dataset.split_seed != model_file.split_seed
+    if not match.same or other_split:
+        message = match.message or (
+            f"The model was trained with split seed {model_file.split_seed}; split seed "
+            f"{dataset.split_seed} makes other train/dev/test splits."
+        )
         if args.split == "test":
             raise DatasetError(
-                f"{match.message} A test loss on it would not be the model's test loss, "
-                "so it is not measured"
-                if match.known
-                else f"{match.message}; a test loss needs the model's own test split"
+                f"{message} A test loss on it would not be the model's test loss, so it is "
+                "not measured"
             )
-        print(f"Note: {match.message}", file=sys.stderr)
+        print(f"Note: {message}", file=sys.stderr)
+    same = match.same and not other_split
+    suffix = "" if same else ", not the model's " + ("split" if match.same else "dataset")
+    return _print_loss(args, model_file, dataset, same, suffix)
+
+
+def _evaluate_plain(args: argparse.Namespace, model_file: ModelFile) -> int:
+    """Weights without a record: measured on --data's split by the lecture's own cell
+    (random.seed(split_seed); random.shuffle(words); 80/10/10), which is what they were
+    trained on if the learner ran that cell once with that seed."""
+    if not getattr(args, "data", None):
+        raise DatasetError(
+            f"{Path(args.model).name} does not record which dataset it was trained on; "
+            "pass the file with --data FILE"
+        )
+    seed = args.split_seed if args.split_seed is not None else 42
+    dataset = read_dataset_for(args.data, model_file, split_seed=seed)
+    print(
+        f"Note: {Path(args.model).name} does not record its dataset or split; measured on "
+        f"the split that random.seed({seed}); random.shuffle(words) gives for "
+        f"{label_of(dataset)} (the lecture's cell, run once). If the weights were trained on "
+        "another split, these are not their train/dev/test figures.",
+        file=sys.stderr,
+    )
+    return _print_loss(args, model_file, dataset, None, f", split seed {seed}")
+
+
+def _print_loss(
+    args: argparse.Namespace, model_file: ModelFile, dataset: Dataset, same: bool | None,
+    suffix: str,
+) -> int:  # fmt: skip
+    """same: the model's own dataset and split (None: the weights do not say)."""
     X, Y = dataset.examples(model_file.model.config.block_size).tensors[args.split]
     loss = model_file.model.loss(X, Y)
     if not math.isfinite(loss):
@@ -336,13 +381,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                     "loss": round(loss, 4),
                     "examples": len(Y),
                     "dataset": label_of(dataset),
-                    "models_dataset": match.same,
+                    "split_seed": dataset.split_seed,
+                    "models_dataset": same,
                 }
             )
         )
     else:
-        other = "" if match.same else ", not the model's dataset"
-        print(f"{args.split} loss {loss:.4f} ({len(Y):,} examples of {label_of(dataset)}{other})")
+        print(f"{args.split} loss {loss:.4f} ({len(Y):,} examples of {label_of(dataset)}{suffix})")
     return 0
 
 
@@ -488,6 +533,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--count", type=whole_number, default=20)
     sample.add_argument("--seed", type=whole_number, default=DEFAULT_SAMPLE_SEED)
     sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument(
+        "--as-notebook",
+        action="store_true",
+        help="print each name as the lecture's sampling cell does: ending with '.' (the "
+        "boundary token), to compare with the notebook line by line",
+    )
     sample.set_defaults(func=cmd_sample)
 
     evaluate = sub.add_parser("evaluate", help="loss of a model file on a split")
@@ -496,6 +547,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", help="text file, one name per line (default: the model's own, found by content)"
     )
     evaluate.add_argument("--split", choices=list(SPLITS), default="dev")
+    evaluate.add_argument(
+        "--split-seed",
+        type=whole_number,
+        help="the seed of random.seed(...) before the shuffle (default: the model file's; 42, "
+        "the lecture's, for weights of your own)",
+    )
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_evaluate)
 

@@ -49,10 +49,8 @@ from charnames_gui.core.model_file import (
     shown_value,
 )
 from charnames_gui.core.plain_weights import (
-    config_from_shapes,
-    float32_tensors,
+    plain_model_parts,
     tensors_from_torch_save,
-    vocabulary_for,
 )
 from charnames_gui.core.safe_files import read_regular_bytes
 
@@ -187,8 +185,8 @@ def _model_from_bytes(raw: bytes, name: str, dataset_vocab: Vocabulary | None) -
     # as 384 = b"\x80\x01..." looks like a pickle's first two bytes.
     if raw[8:9] != b"{":
         if _is_torch_save(raw):
-            tensors = tensors_from_torch_save(raw, name)
-            return _plain_model_file(tensors, name, dataset_vocab, "torch.save weights")
+            tensors, extras = tensors_from_torch_save(raw, name)
+            return _plain_model_file(tensors, name, dataset_vocab, "torch.save weights", extras)
         raise ModelFileError(
             f"{name} is not a model file: it is neither safetensors nor a torch.save of tensors"
         )
@@ -241,10 +239,14 @@ def _safetensors(raw: bytes, name: str) -> dict[str, torch.Tensor]:
 
 
 def _plain_model_file(
-    tensors: dict[str, torch.Tensor], name: str, dataset_vocab: Vocabulary | None, kind: str
+    tensors: dict[str, torch.Tensor],
+    name: str,
+    dataset_vocab: Vocabulary | None,
+    kind: str,
+    extras: dict[str, Any] | None = None,
 ) -> ModelFile:
-    """A learner's bare weights: config from the shapes, vocabulary by the rules of
-    plain_weights.vocabulary_for, no training record."""
+    """A learner's bare weights: config from the shapes, vocabulary and notes by the rules of
+    plain_weights.plain_model_parts, no training record."""
     missing = [k for k in PARAMETER_NAMES if k not in tensors]
     extra = sorted(set(tensors) - set(PARAMETER_NAMES))
     if missing or extra:
@@ -252,11 +254,9 @@ def _plain_model_file(
         raise ModelFileError(
             f"{name} holds {found}; a model needs exactly the tensors {', '.join(PARAMETER_NAMES)}"
         )
-    tensors = float32_tensors(tensors, name)
-    config = config_from_shapes(tensors, name)
-    vocab = vocabulary_for(config.vocab_size, dataset_vocab, name)
+    tensors, config, vocab, notes = plain_model_parts(tensors, extras or {}, name, dataset_vocab)
     _check_weights(tensors, name)
-    return ModelFile(MLP(config, tensors), vocab, kind=kind)
+    return ModelFile(MLP(config, tensors), vocab, kind=kind, notes=notes)
 
 
 def _model_file_from_parts(

@@ -147,6 +147,9 @@ class ModelFile:
     # "charnames": the app's own file; otherwise a learner's bare weights (KINDS), which carry
     # no split seed, training record or dataset: those fields then hold their defaults.
     kind: str = "charnames"
+    # What reading a learner's weights guessed or ignored, in the learner's words (e.g. the
+    # lecture's a-z assumed for 27 rows of C); the CLI prints them, the app shows them.
+    notes: tuple[str, ...] = ()
 
     @property
     def is_plain(self) -> bool:
