@@ -240,8 +240,9 @@ class ModelFiles:
             dataset=dataset,
         )
         kind = " (your own weights: no training record)" if model_file.is_plain else ""
+        notes = "".join(f". {note}" for note in model_file.notes)  # e.g. a-z was guessed
         c.statusMessage.emit(
-            f"Opened {Path(path).name}{kind}" + (f". {message}" if message else "")
+            f"Opened {Path(path).name}{kind}" + (f". {message}" if message else "") + notes
         )
         self._find_own_dataset(model_file, dataset)  # a large one: read in the background
         return True

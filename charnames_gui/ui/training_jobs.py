@@ -194,7 +194,9 @@ class TrainingJobs(QObject):
         if c.trainer is None or c.is_busy():
             return False
         match = c.dataset_match()
-        if split == "test" and match is not None and not match.same:
+        # bare weights record no dataset (match.known False): measured on the open one's
+        # split, as the CLI's evaluate does; a model of another dataset is refused
+        if split == "test" and match is not None and not match.same and match.known:
             c.errorOccurred.emit(
                 "Test set not evaluated",
                 f"{match.message} A test loss on it would not be this model's: the splits do "
