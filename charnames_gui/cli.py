@@ -403,7 +403,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.script and not args.notebook:
         raise ConfigError("Say what to write: --script FILE.py and/or --notebook FILE.ipynb")
     dataset = _dataset_of(args, model_file)
-    spec = run_spec(model_file, dataset, title=Path(args.model).name)
+    # the code's last cell compares its weights with the file's (it reads safetensors only)
+    compare_with = args.model if Path(args.model).suffix == ".safetensors" else ""
+    spec = run_spec(model_file, dataset, title=Path(args.model).name, model_path=compare_with)
     for note in spec.notes:
         print(f"Note: {note}", file=sys.stderr)
     if args.script:

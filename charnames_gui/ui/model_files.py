@@ -377,7 +377,10 @@ class ModelFiles:
         if c.dataset is None:
             raise CharnamesError("Open the dataset the model was trained on: the code reads it")
         title = c.path.name if c.path is not None else "an unsaved model"
-        spec = run_spec(c.model_file(), c.dataset, title=title)
+        # the code's last cell compares with the saved file when it holds these very weights
+        saved = c.path if c.path is not None and c.path.suffix == ".safetensors" else None
+        compare_with = saved if saved is not None and not c.modified else ""
+        spec = run_spec(c.model_file(), c.dataset, title=title, model_path=compare_with)
         write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
         notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
         return f"Exported {Path(path).name}.{notes}"
