@@ -20,7 +20,7 @@ from charnames_gui.ui.views.embedding_view import (
     NOT_FINITE_HINT,
     EmbeddingView,
 )
-from charnames_gui.ui.window.plot_style import EXPORT_WIDTH
+from charnames_gui.ui.views.plot_style import EXPORT_WIDTH
 
 ITOS = tuple(".abcdefghijklmnopqrstuvwxyz")
 
