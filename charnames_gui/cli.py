@@ -245,7 +245,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.out:
         try:
             saved_to = save_or_rescue(
-                Path(args.out), ModelFile(model, dataset.vocab, dataset.split_seed, summary)
+                Path(args.out),
+                ModelFile(model, dataset.vocab, dataset.split_seed, summary, replay=trainer.replay),
             )
         except SaveRescued as exc:
             rescued, saved_to = exc, exc.rescue
