@@ -234,15 +234,14 @@ class SnapshotStore:
         """Keep a frame. One at a step already kept replaces it; one before the last kept
         (the model went back) drops the frames after it first."""
         self._check(frame)
-        self.last_step = frame.step
         self._new.append(frame)
         del self._new[: -self.capacity]  # nobody took them: the oldest would be stale anyway
-        if not self.keep:
-            return
-        self.truncate_after(frame.step - 1)
-        if len(self.frames) >= self.capacity:
-            self._thin()
-        self.frames.append(frame)
+        if self.keep:
+            self.truncate_after(frame.step - 1)
+            if len(self.frames) >= self.capacity:
+                self._thin()
+            self.frames.append(frame)
+        self.last_step = frame.step
 
     def add_all(self, frames: Iterable[Frame]) -> None:
         for frame in frames:
