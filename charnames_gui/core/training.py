@@ -114,6 +114,7 @@ class Trainer:
         # a fixed sample of training contexts for the hidden-layer picture.
         probe = X[torch.from_numpy(probe_rows(X.shape[0]))].long().numpy()
         self.replay = SnapshotStore.for_model(model.config, probe)
+        self.record_replay = True  # False: no frames (benchmarks/replay_throughput.py)
         self._loss_sum, self._loss_count = 0.0, 0  # minibatch losses since the last frame
 
     def snapshot(self) -> Snapshot:
@@ -181,9 +182,10 @@ class Trainer:
         deadline = start + time_budget if time_budget is not None else math.inf
         done = 0
         since_frame = 0  # index in `losses` of the first step after the last frame
-        if n and self.replay.last_step < self.step and is_scheduled(self.step):
+        record = self.record_replay
+        if record and n and self.replay.last_step < self.step and is_scheduled(self.step):
             self._take_frame(math.nan)  # step 0 of a new model
-        next_frame = next_scheduled(self.step)
+        next_frame = next_scheduled(self.step) if record else -1
         try:
             while done < n:
                 loss = engine.forward_backward(batches.next())
@@ -203,7 +205,7 @@ class Trainer:
                     next_frame = next_scheduled(self.step)
                 if (should_stop is not None and should_stop()) or time.perf_counter() > deadline:
                     break
-            if self.done and done and self.replay.last_step < self.step:  # the run's last step
+            if record and self.done and done and self.replay.last_step < self.step:  # last step
                 self._loss_sum += float(losses[since_frame:done].sum(dtype=np.float64))
                 self._loss_count += done - since_frame
                 since_frame = done
@@ -241,7 +243,7 @@ class Trainer:
             raise ConfigError(f"The context must be {block_size} indices of the vocabulary")
         probe_X = torch.tensor([context], dtype=torch.int64)  # (1, block_size)
         probs_before = self._probs(probe_X)
-        if self.replay.last_step < self.step and is_scheduled(self.step):
+        if self.record_replay and self.replay.last_step < self.step and is_scheduled(self.step):
             self._take_frame(math.nan)  # step 0 of a new model
         ix = self.batches.next()  # (batch_size,) rows of the training split
         lr = self.config.lr_at(self.step)
@@ -254,7 +256,7 @@ class Trainer:
             self.step += 1
             self._loss_sum += before
             self._loss_count += 1
-            if is_scheduled(self.step) or self.done:
+            if self.record_replay and (is_scheduled(self.step) or self.done):
                 self._take_frame(lr)
         finally:
             self.seconds += time.perf_counter() - start
