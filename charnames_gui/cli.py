@@ -16,6 +16,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from charnames_gui import cli_replay
 from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.config import (
@@ -245,7 +246,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.out:
         try:
             saved_to = save_or_rescue(
-                Path(args.out), ModelFile(model, dataset.vocab, dataset.split_seed, summary)
+                Path(args.out),
+                ModelFile(model, dataset.vocab, dataset.split_seed, summary, replay=trainer.replay),
             )
         except SaveRescued as exc:
             rescued, saved_to = exc, exc.rescue
@@ -592,6 +594,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--temperature", type=float, default=1.0)
     inspect.add_argument("--json", action="store_true", help="the stages as JSON numbers")
     inspect.set_defaults(func=cmd_inspect)
+
+    cli_replay.add_parser(sub)
 
     bench = sub.add_parser(
         "bench", help="training throughput: autograd loop vs the app's trainer", add_help=False
