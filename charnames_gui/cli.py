@@ -166,13 +166,27 @@ def _train_configs(args: argparse.Namespace, vocab_size: int) -> tuple[ModelConf
         model_config, train_config = preset.model_config(vocab_size), preset.train
     else:
         model_config, train_config = ModelConfig(vocab_size=vocab_size), TrainConfig()
-    shape = {"block_size": args.block_size, "n_embd": args.embedding, "n_hidden": args.hidden}
+    shape = {
+        "block_size": args.block_size,
+        "n_embd": args.embedding,
+        "n_hidden": args.hidden,
+        "batchnorm": args.batchnorm,
+    }
     model_config = dataclasses.replace(
         model_config, **{k: v for k, v in shape.items() if v is not None}
     )
     changes = {
         name: getattr(args, name)
-        for name in ("batch_size", "steps", "lr", "lr_after", "init", "seed", "engine")
+        for name in (
+            "batch_size",
+            "steps",
+            "lr",
+            "lr_after",
+            "init",
+            "seed",
+            "engine",
+            "weight_decay",
+        )
         if getattr(args, name) is not None
     }
     if args.lr_decay_at is not None:
@@ -475,6 +489,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--schedule", choices=list(SCHEDULES), help="overrides --lr-decay-at")
     train.add_argument("--init", choices=INIT_SCHEMES, help=f"default {d.init}")
     train.add_argument("--seed", type=whole_number, help=f"default {d.seed}")
+    train.add_argument(
+        "--batchnorm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="BatchNorm after the hidden pre-activation (makemore part 3); default off",
+    )
+    train.add_argument(
+        "--weight-decay", type=float, help=f"L2 on C, W1, W2, default {d.weight_decay}"
+    )
     train.add_argument("--split-seed", type=whole_number, default=42)
     train.add_argument("--engine", choices=["fast", "autograd"], help=f"default {d.engine}")
     train.add_argument("--out", help="save the model to this .safetensors file")

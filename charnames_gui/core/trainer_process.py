@@ -186,9 +186,7 @@ def _load(
     the minibatch stream to resume at `step` (sent for a new trainer, or after the app
     stepped or rolled the model back itself)."""
     if examples is None and trainer is not None and key == new_key:
-        with torch.no_grad():
-            for name, value in params.items():
-                trainer.model.params[name].copy_(torch.from_numpy(value))
+        trainer.model.load_tensors(params)  # parameters and BatchNorm's running statistics
         trainer.set_config(train_config)
     else:
         if examples is None:
@@ -343,9 +341,7 @@ class ProcessTrainer:
 
     def _keep(self, held: Snapshot) -> None:
         """Make `held` the model's weights and step (the child resumes from there)."""
-        with torch.no_grad():
-            for name, value in held.weights.items():
-                self.model.params[name].copy_(torch.from_numpy(value))
+        self.model.load_tensors(held.weights)  # parameters and BatchNorm's running statistics
         if held.step != self.local.step:  # rolled back: the minibatches must follow
             self._send_batch_stream = True
         self.local.step, self.local.seconds = held.step, held.seconds
