@@ -16,6 +16,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
+from charnames_gui import cli_search
 from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.config import (
@@ -557,6 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--temperature", type=float, default=1.0)
     inspect.add_argument("--json", action="store_true", help="the stages as JSON numbers")
     inspect.set_defaults(func=cmd_inspect)
+
+    cli_search.add_parser(sub, whole_number)
 
     bench = sub.add_parser(
         "bench", help="training throughput: autograd loop vs the app's trainer", add_help=False
