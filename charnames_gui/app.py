@@ -99,8 +99,8 @@ class BackgroundImport(QObject):
             import charnames_gui.core.examples
             import charnames_gui.core.forward
             import charnames_gui.core.hidden_stats
+            import charnames_gui.core.process_trainer
             import charnames_gui.core.session
-            import charnames_gui.core.trainer_process
             import charnames_gui.core.training  # noqa: F401
         except Exception as exc:  # shown to the learner, then the app quits
             self.finished.emit(f"PyTorch could not be loaded: {exc}")

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.core.events import EvalPoint, LossChunk
+from charnames_gui.core.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow, Mark
-from charnames_gui.ui.views.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.window.plot_style import (
     EXPORT_WIDTH,
     cache_axes,

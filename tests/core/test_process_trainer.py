@@ -14,18 +14,15 @@ import numpy as np
 import pytest
 import torch
 
-from charnames_gui.core import trainer_process
+from charnames_gui.core import process_trainer
+from charnames_gui.core.child_process import TrainingProcess
+from charnames_gui.core.child_protocol import TrainerNotAnswering, TrainerProcessError
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import Diverged, EvalPoint, LossChunk, Snapshot
 from charnames_gui.core.model import MLP
-from charnames_gui.core.trainer_process import ProcessTrainer
+from charnames_gui.core.process_trainer import ProcessTrainer
 from charnames_gui.core.training import Trainer, TrainerLike
-from charnames_gui.core.training_process import (
-    TrainerNotAnswering,
-    TrainerProcessError,
-    TrainingProcess,
-)
 
 # The tests share one child process (starting one imports torch, ~2 s); it ends with the module.
 pytestmark = pytest.mark.keeps_trainer_process
@@ -171,7 +168,7 @@ def test_the_child_leaves_the_dev_points_to_the_app(
 ) -> None:
     """The child sends the weights at each dev point and trains on; this side measures the
     losses in slices, asking should_stop() before each."""
-    monkeypatch.setattr(trainer_process, "EVAL_SLICE", 16)
+    monkeypatch.setattr(process_trainer, "EVAL_SLICE", 16)
     config = TrainConfig(steps=600, lr=0.2, schedule="constant")
     _, remote = _pair(dataset, process, config)
     subset = _subset(dataset)
@@ -197,7 +194,7 @@ def test_the_child_leaves_the_dev_points_to_the_app(
 def test_a_stop_asked_during_a_dev_point_reaches_the_child(
     dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(trainer_process, "EVAL_SLICE", 16)
+    monkeypatch.setattr(process_trainer, "EVAL_SLICE", 16)
     config = TrainConfig(steps=100_000, lr=0.1, schedule="constant")
     _, remote = _pair(dataset, process, config)
     measuring = [False]
@@ -336,7 +333,7 @@ def test_a_child_busy_between_two_messages_is_not_taken_for_stuck(
 ) -> None:
     """The child's heartbeat: chunks 2.5 s apart (as the steps of a very large model would
     be) while this side takes 1 s of silence for a stuck child. Nothing is ended."""
-    monkeypatch.setattr(trainer_process, "SILENCE_TIMEOUT", 1.0)
+    monkeypatch.setattr(process_trainer, "SILENCE_TIMEOUT", 1.0)
     _, remote = _pair(dataset, process, TrainConfig(steps=10_000_000, schedule="constant"))
     events = list(remote.stream(10_000_000, _subset(dataset), lambda: remote.step > 0, 2.5, 3600))
     chunks = [e for e in events if isinstance(e, LossChunk)]
@@ -375,7 +372,7 @@ def test_dev_points_of_a_large_model_are_measured_in_slices_sized_by_memory(
     from charnames_gui.core.model import eval_slice_rows
 
     config = ModelConfig(3, 10, 3000, dataset.vocab.size)  # ~36 KB of activations a row
-    assert eval_slice_rows(config) < trainer_process.EVAL_SLICE
+    assert eval_slice_rows(config) < process_trainer.EVAL_SLICE
     remote = ProcessTrainer(process, MLP.init(config), dataset.examples(3), TrainConfig(steps=9))
     slices: list[int | None] = []
     loss = MLP.loss
