@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.data import Dataset, read_words
@@ -48,7 +49,9 @@ def test_a_search_runs_off_the_gui_thread_and_fills_the_view(
     runner.searchEvent.connect(view.on_event)
     runner.runningChanged.connect(view.set_running)
     runner.recordRequested.connect(records.append)
-    runner._worker.record.connect(lambda _r: threads.add(threading.get_ident()))
+    runner.recordRequested.connect(
+        lambda _r: threads.add(threading.get_ident()), Qt.ConnectionType.DirectConnection
+    )
     assert runner.start(tiny, TINY)
     assert not view.start_button.isEnabled() and view.stop_button.isEnabled()
     with qtbot.waitSignal(runner.runningChanged, timeout=120_000) as blocker:
@@ -79,6 +82,7 @@ def test_a_search_runs_off_the_gui_thread_and_fills_the_view(
     with qtbot.waitSignal(runner.testEvaluated, timeout=30_000) as test:
         view.test_button.click()
     loss, looks = test.args
+    runner.close()
     assert np.isfinite(loss) and looks == 1
     view.show_test(loss, looks)
     assert "once" in view.status.text()
