@@ -21,6 +21,8 @@ torch-backed modules (model, training, checkpoint) are imported only from then o
 
 from __future__ import annotations
 
+import dataclasses
+
 import atexit
 import contextlib
 import weakref
@@ -219,7 +221,7 @@ class Controller(QObject):
             self.dataset = dataset
             self.datasetChanged.emit(dataset)
         assert dataset.vocab is not None
-        config = ModelConfig(config.block_size, config.n_embd, config.n_hidden, dataset.vocab.size)
+        config = dataclasses.replace(config, vocab_size=dataset.vocab.size)  # keeps batchnorm
         try:
             config.validate()
             train_config.validate()
