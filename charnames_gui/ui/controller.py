@@ -21,10 +21,9 @@ torch-backed modules (model, training, checkpoint) are imported only from then o
 
 from __future__ import annotations
 
-import dataclasses
-
 import atexit
 import contextlib
+import dataclasses
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
