@@ -16,7 +16,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from charnames_gui import cli_search
+from charnames_gui import cli_replay, cli_search
 from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.config import (
@@ -260,7 +260,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.out:
         try:
             saved_to = save_or_rescue(
-                Path(args.out), ModelFile(model, dataset.vocab, dataset.split_seed, summary)
+                Path(args.out),
+                ModelFile(model, dataset.vocab, dataset.split_seed, summary, replay=trainer.replay),
             )
         except SaveRescued as exc:
             rescued, saved_to = exc, exc.rescue
@@ -559,6 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(func=cmd_inspect)
 
     cli_search.add_parser(sub, whole_number)
+    cli_replay.add_parser(sub)
 
     bench = sub.add_parser(
         "bench", help="training throughput: autograd loop vs the app's trainer", add_help=False

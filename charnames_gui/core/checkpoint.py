@@ -55,6 +55,12 @@ from charnames_gui.core.plain_weights import (
     tensors_from_torch_save,
     vocabulary_for,
 )
+from charnames_gui.core.replay_file import (
+    ReplayFileError,
+    replay_from_tensors,
+    replay_tensors,
+    split_replay,
+)
 from charnames_gui.core.safe_files import read_regular_bytes
 
 # Config, a vocabulary of at most 200 symbols and a training summary: a few KB. A header
@@ -96,6 +102,10 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
         "training": json.dumps(asdict(mf.training), allow_nan=True),
         "test_evaluations": json.dumps(asdict(mf.test_evaluations)),
     }
+    if mf.replay is not None and mf.replay.config == mf.model.config:
+        replay, replay_meta = replay_tensors(mf.replay)  # optional: "replay.*" tensors
+        tensors.update(replay)
+        metadata.update(replay_meta)
     payload = save_safetensors_bytes(tensors, metadata=metadata)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -287,6 +297,7 @@ def _model_file_from_parts(
         raise ModelFileError(
             f"the vocabulary has {vocab.size} symbols but the model expects {config.vocab_size}"
         )
+    replay_section = split_replay(tensors)
     names = tensor_names(config)  # with BatchNorm: bngain, bnbias and the running statistics
     for name in names:
         if name not in tensors:
@@ -322,7 +333,13 @@ def _model_file_from_parts(
         raise ModelFileError(
             f"its split seed {split_seed:,} is larger than the app's largest, {MAX_SPLIT_SEED:,}"
         )
-    return ModelFile(model, vocab, split_seed, training, test_evaluations, version)
+    model_file = ModelFile(model, vocab, split_seed, training, test_evaluations, version)
+    if replay_section or "replay" in meta:
+        try:
+            model_file.replay = replay_from_tensors(replay_section, meta.get("replay"), config)
+        except ReplayFileError as exc:  # optional: the model opens without it
+            model_file.replay_note = f"Its replay was left out: {exc}."
+    return model_file
 
 
 CONFIG_FIELDS = {

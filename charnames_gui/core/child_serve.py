@@ -144,8 +144,10 @@ def _load(
         split_tensors = SplitTensors(config.block_size, tensors)
         model = MLP(config, {name: torch.from_numpy(v) for name, v in params.items()})
         trainer = Trainer(model, split_tensors, train_config)
+        trainer.replay.keep = False  # frames are sent to the app, which keeps them
     if batch_stream is not None:
         trainer.resume(step, seconds, batch_stream)
     else:
         trainer.step, trainer.seconds = step, seconds
+        trainer.replay.truncate_after(step)
     return trainer, new_key
