@@ -16,7 +16,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from charnames_gui import cli_replay
+from charnames_gui import cli_replay, cli_search
 from charnames_gui.bundled import bundled_dataset_path
 from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.config import (
@@ -166,13 +166,27 @@ def _train_configs(args: argparse.Namespace, vocab_size: int) -> tuple[ModelConf
         model_config, train_config = preset.model_config(vocab_size), preset.train
     else:
         model_config, train_config = ModelConfig(vocab_size=vocab_size), TrainConfig()
-    shape = {"block_size": args.block_size, "n_embd": args.embedding, "n_hidden": args.hidden}
+    shape = {
+        "block_size": args.block_size,
+        "n_embd": args.embedding,
+        "n_hidden": args.hidden,
+        "batchnorm": args.batchnorm,
+    }
     model_config = dataclasses.replace(
         model_config, **{k: v for k, v in shape.items() if v is not None}
     )
     changes = {
         name: getattr(args, name)
-        for name in ("batch_size", "steps", "lr", "lr_after", "init", "seed", "engine")
+        for name in (
+            "batch_size",
+            "steps",
+            "lr",
+            "lr_after",
+            "init",
+            "seed",
+            "engine",
+            "weight_decay",
+        )
         if getattr(args, name) is not None
     }
     if args.lr_decay_at is not None:
@@ -523,6 +537,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--schedule", choices=list(SCHEDULES), help="overrides --lr-decay-at")
     train.add_argument("--init", choices=INIT_SCHEMES, help=f"default {d.init}")
     train.add_argument("--seed", type=whole_number, help=f"default {d.seed}")
+    train.add_argument(
+        "--batchnorm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="BatchNorm after the hidden pre-activation (makemore part 3); default off",
+    )
+    train.add_argument(
+        "--weight-decay", type=float, help=f"L2 on C, W1, W2, default {d.weight_decay}"
+    )
     train.add_argument("--split-seed", type=whole_number, default=42)
     train.add_argument("--engine", choices=["fast", "autograd"], help=f"default {d.engine}")
     train.add_argument("--out", help="save the model to this .safetensors file")
@@ -595,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="the stages as JSON numbers")
     inspect.set_defaults(func=cmd_inspect)
 
+    cli_search.add_parser(sub, whole_number)
     cli_replay.add_parser(sub)
 
     bench = sub.add_parser(

@@ -33,7 +33,8 @@ from charnames_gui.core.config import (
     PARAMETER_NAMES,
     ModelConfig,
     parameter_count,
-    parameter_shapes,
+    tensor_names,
+    tensor_shapes,
 )
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
@@ -88,7 +89,8 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
         raise ModelFileError(
             f"Cannot save {target.name}: the weights contain NaN or infinite values"
         )
-    tensors = {name: t.detach().contiguous().clone() for name, t in mf.model.params.items()}
+    # the parameters, and with BatchNorm bngain, bnbias and the running statistics
+    tensors = {name: t.detach().contiguous().clone() for name, t in mf.model.tensors().items()}
     metadata = {
         "format": FORMAT_NAME,
         "format_version": str(FORMAT_VERSION),
@@ -279,7 +281,11 @@ def _model_file_from_parts(
     for key, meaning in CONFIG_FIELDS.items():
         if key not in config_dict:
             raise ModelFileError(f"the model file's config has no {key} ({meaning})")
-    config = ModelConfig(**{k: config_dict[k] for k in CONFIG_FIELDS})
+    # batchnorm: absent from files written before it existed (a model without it)
+    batchnorm = config_dict.get("batchnorm", False)
+    if not isinstance(batchnorm, bool):
+        raise ModelFileError("the model file's config says batchnorm is neither true nor false")
+    config = ModelConfig(**{k: config_dict[k] for k in CONFIG_FIELDS}, batchnorm=batchnorm)
     config.validate()  # ConfigError: "n_embd must be a whole number, not 2.5" and the like
     itos = _parse_json(meta.get("vocab", ""), "the model file's vocabulary is not readable")
     if not isinstance(itos, list) or not all(isinstance(s, str) for s in itos):
@@ -292,17 +298,18 @@ def _model_file_from_parts(
             f"the vocabulary has {vocab.size} symbols but the model expects {config.vocab_size}"
         )
     replay_section = split_replay(tensors)
-    for name in PARAMETER_NAMES:
+    names = tensor_names(config)  # with BatchNorm: bngain, bnbias and the running statistics
+    for name in names:
         if name not in tensors:
             raise ModelFileError(f"the parameter {name} is missing")
         if tensors[name].dtype != torch.float32:
             raise ModelFileError(f"the parameter {name} is {tensors[name].dtype}, not float32")
-    extra = sorted(set(tensors) - set(PARAMETER_NAMES))
+    extra = sorted(set(tensors) - set(names))
     if extra:
         raise ModelFileError(f"unexpected tensors {', '.join(extra)}")
-    for name in PARAMETER_NAMES:
+    for name in names:
         shape = tuple(tensors[name].shape)
-        expected = parameter_shapes(config)[name]
+        expected = tensor_shapes(config)[name]
         if shape != expected:
             raise ModelFileError(
                 f"the parameter {name} has shape {shape}, but the config needs {expected}"
@@ -349,11 +356,16 @@ def _check_weights(tensors: dict[str, torch.Tensor], name: str) -> None:
     max|C| * sum |W1| + |b1|. Bounds in float64, so huge weights (3e38) are caught before a
     matmul turns them into inf (or inf - inf into NaN)."""
     where = f"{name}: " if name else ""
-    for key in PARAMETER_NAMES:
+    for key in tensors:
         if not bool(torch.isfinite(tensors[key]).all()):
             raise ModelFileError(f"{where}the parameter {key} contains NaN or infinite values")
-    t = {k: tensors[k].double().abs() for k in PARAMETER_NAMES}
-    pre = float((t["C"].max() * t["W1"].sum(0) + t["b1"]).max())
+    t = {k: tensors[k].double().abs() for k in tensors}
+    pre_bn = t["C"].max() * t["W1"].sum(0) + t["b1"]  # (n_hidden,)
+    if "bnstd_running" in t:  # BatchNorm divides by the running std
+        if not bool((tensors["bnstd_running"] > 0).all()):
+            raise ModelFileError(f"{where}bnstd_running holds a standard deviation that is not > 0")
+        pre_bn = t["bngain"] * (pre_bn + t["bnmean_running"]) / t["bnstd_running"] + t["bnbias"]
+    pre = float(pre_bn.max())
     logits = float((t["W2"].sum(0) + t["b2"]).max())
     if not (pre <= MAX_OUTPUT_BOUND and logits <= MAX_OUTPUT_BOUND):
         raise ModelFileError(f"{where}weights too large: the model's outputs are not finite")

@@ -135,9 +135,7 @@ def _load(
     the minibatch stream to resume at `step` (sent for a new trainer, or after the app
     stepped or rolled the model back itself)."""
     if examples is None and trainer is not None and key == new_key:
-        with torch.no_grad():
-            for name, value in params.items():
-                trainer.model.params[name].copy_(torch.from_numpy(value))
+        trainer.model.load_tensors(params)  # parameters and BatchNorm's running statistics
         trainer.set_config(train_config)
     else:
         if examples is None:

@@ -214,9 +214,7 @@ class ProcessTrainer:
 
     def _keep(self, held: Snapshot) -> None:
         """Make `held` the model's weights and step (the child resumes from there)."""
-        with torch.no_grad():
-            for name, value in held.weights.items():
-                self.model.params[name].copy_(torch.from_numpy(value))
+        self.model.load_tensors(held.weights)  # parameters and BatchNorm's running statistics
         if held.step != self.local.step:  # rolled back: the minibatches must follow
             self._send_batch_stream = True
             self.local.replay.truncate_after(held.step)

@@ -105,6 +105,7 @@ class Trainer:
         self.config = config
         self.step = 0  # steps done so far
         self.engine: Engine = make_engine(config.engine, model, X, Y)
+        self.engine.weight_decay = config.weight_decay
         # The minibatch stream: (its seed, the step it started at). A new batch size or seed
         # starts a new one; a model file keeps it, so a resumed run goes on with it.
         self.batch_stream = (config.seed, 0)
@@ -142,6 +143,7 @@ class Trainer:
         if config.engine != old.engine:
             X, Y = self.examples.tensors["train"]
             self.engine = make_engine(config.engine, self.model, X, Y)
+        self.engine.weight_decay = config.weight_decay
         if config.batch_size != old.batch_size or config.seed != old.seed:
             self.batch_stream = (config.seed + self.step, self.step)
             self.batches = BatchSampler(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -219,7 +220,7 @@ class Controller(QObject):
             self.dataset = dataset
             self.datasetChanged.emit(dataset)
         assert dataset.vocab is not None
-        config = ModelConfig(config.block_size, config.n_embd, config.n_hidden, dataset.vocab.size)
+        config = dataclasses.replace(config, vocab_size=dataset.vocab.size)  # keeps batchnorm
         try:
             config.validate()
             train_config.validate()
