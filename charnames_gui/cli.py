@@ -45,6 +45,7 @@ from charnames_gui.core.model_dataset import compare, dataset_for_model, label_o
 from charnames_gui.core.model_file import MAX_SPLIT_SEED, ModelFile, TrainingSummary
 from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import Sampler
+from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import Trainer
 
@@ -426,7 +427,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             if stage.name != "context":  # the context's indices are in its line already
                 print(stage.values)
     saturated = int(fp.saturated.sum())
-    print(f"\nsaturated hidden units (|h| > 0.97): {saturated} of {c.n_hidden}")
+    print(f"\nsaturated hidden units (|h| > {SATURATION}): {saturated} of {c.n_hidden}")
     top = np.argsort(-fp.probs, kind="stable")[:5]
     shown = ", ".join(f"'{display_text(vocab.itos[i])}' {fp.probs[i]:.4f}" for i in top)
     print(f"most likely next characters: {shown}")

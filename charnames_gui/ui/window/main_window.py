@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWi
 from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.events import RunEnded
+from charnames_gui.core.events import OneStep, RunEnded
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import default_runs_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
@@ -192,7 +192,7 @@ class MainWindow(MenuActions, QMainWindow):
         self.controls.stepClicked.connect(
             lambda: c.step_once(self.sampling_panel.shown_context() or None)
         )
-        c.stepDone.connect(lambda one: self.controls.show_step(one, c.vocab.itos))  # type: ignore[union-attr]
+        c.stepDone.connect(self._on_step_done)
         connect_panel(self)  # edits make a new model or change the training
 
     # -- datasets and models ---------------------------------------------------------------
@@ -360,6 +360,14 @@ class MainWindow(MenuActions, QMainWindow):
         )
         if c.model is not None:  # the worker is idle: reading the weights is safe
             self.hidden_view.offer(info.step, c.model.snapshot())
+
+    def _on_step_done(self, one: OneStep) -> None:
+        """One step: its text, and the weights after it in every view, the sampling bars
+        included (a name in progress keeps its context, and its bars now say what the step
+        text's "after" says)."""
+        if self.controller.vocab is not None:
+            self.controls.show_step(one, self.controller.vocab.itos)
+        self.live_views.show_final_weights()
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         # back at the last weights received (a lost training process): so is the plot
