@@ -28,8 +28,6 @@ from charnames_gui.core.config import (
 from charnames_gui.core.data import (
     SPLITS,
     Dataset,
-    Vocabulary,
-    boundary_note,
     printable_name,
     read_words,
 )
@@ -48,6 +46,7 @@ from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import Trainer
+from charnames_gui.core.vocabulary import Vocabulary, boundary_note
 
 EXIT_BAD_INPUT = 2
 # Split seeds stop at checkpoint.MAX_SPLIT_SEED (2**31 - 1): the app's Split seed field is a

@@ -297,7 +297,7 @@ def train_stream(
 
 class TrainerLike(Protocol):
     """What the app's worker and controller use of a trainer: the in-process Trainer, or
-    the ProcessTrainer whose steps run in a child process (core/trainer_process.py)."""
+    the ProcessTrainer whose steps run in a child process (core/process_trainer.py)."""
 
     @property
     def model(self) -> MLP: ...  # the weights (for a ProcessTrainer: the last received)

@@ -23,7 +23,7 @@ from charnames_gui.core.model_dataset import compare, label_of, trained_on_label
 from charnames_gui.core.model_file import MAX_MODEL_FILE_BYTES, ModelFile, TrainingSummary
 from charnames_gui.core.safe_files import check_regular_file, format_size
 from charnames_gui.ui.model_loader import BACKGROUND_MODEL_BYTES, ModelLoader
-from charnames_gui.ui.training_runs import WORKER_IDLE_TIMEOUT
+from charnames_gui.ui.training_jobs import WORKER_IDLE_TIMEOUT
 
 if TYPE_CHECKING:  # torch-backed: imported where a model is made
     from charnames_gui.core.examples import SplitTensors
@@ -133,13 +133,13 @@ class ModelFiles:
         if c.model is None:
             return False
         from charnames_gui.core.checkpoint import save_model
-        from charnames_gui.core.trainer_process import ProcessTrainer
+        from charnames_gui.core.process_trainer import ProcessTrainer
 
         held: Snapshot | None = None
         if c.is_busy():
             process_run = isinstance(c.trainer, ProcessTrainer)
             if not c.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
-                held = c.runs.held if process_run else None
+                held = c.jobs.held if process_run else None
                 if held is None:
                     c.errorOccurred.emit(
                         "Cannot save", "Training did not pause in time; try again."
