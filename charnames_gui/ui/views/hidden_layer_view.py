@@ -20,14 +20,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig
 from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.update_ratios import UD_GUIDE, UpdateRatioHistory
-from charnames_gui.ui.views.plot_style import cache_axes
+from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
+from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 if TYPE_CHECKING:  # torch-backed: imported at the first model
     import torch
@@ -47,7 +49,9 @@ GUIDE = (
     "log10(lr · grad.std() / param.std()); the lecture aims for about -3 (1/1000). Far below, "
     "learning is slow; far above, the steps are too large."
 )
-SAT_TITLE = f"saturated: white where |h| > {SATURATION}"
+SAT_TITLE = f"white: |h| > {SATURATION}"  # (short: a plot's title is one line)
+TITLE_COLOUR = "#333333"
+PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT = 160, 170
 NO_DATA = "No model or no dataset: the hidden layer is shown on training examples."
 PARAM_COLORS = {"C": "#4c72b0", "W1": "#dd8452", "b1": "#55a868", "W2": "#c44e52",
                 "b2": "#8172b3"}  # fmt: skip
@@ -107,13 +111,13 @@ class HiddenLayerView(QWidget):
         plot = pg.PlotWidget(background="w")
         item = plot.getPlotItem()
         cache_axes(item)
-        item.setTitle(title, color="#333333")
+        item.setTitle(title, color=TITLE_COLOUR)
         item.setLabel("left", left)
         item.setLabel("bottom", bottom)
         item.setMenuEnabled(False)
         item.hideButtons()
         item.setMouseEnabled(x=False, y=False)
-        plot.setMinimumSize(160, 170)
+        plot.setMinimumSize(PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT)
         return plot
 
     def _build(self) -> None:
@@ -128,14 +132,25 @@ class HiddenLayerView(QWidget):
         self._h_curve = self._h_plot.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                           brush="#dd8452", pen=None)  # fmt: skip
         self._sat_plot = self._plot(SAT_TITLE, "example", "hidden unit")
-        self._sat_plot.setMinimumHeight(220)
         self._sat_image = pg.ImageItem(axisOrder="row-major")
         self._sat_image.setAutoDownsample(True)
         self._sat_plot.getPlotItem().addItem(self._sat_image)
         self._sat_plot.getPlotItem().invertY(True)  # example 0 at the top, as plt.imshow
         # the full formula is in the guide; a long axis label is cut off in a short plot
         self._ud_plot = self._plot("update-to-data ratio", "log10(update / data)", "step")
-        self._ud_plot.getPlotItem().addLegend(offset=(-4, 4), labelTextSize="8pt")
+        # the legend is a row of text above the plot: it never covers the lines, and zooms
+        self._ud_legend = LegendRow()
+        self._ud_legend.setAccessibleName("Update-to-data legend")
+        self._ud_legend.set_entries(
+            [LegendEntry(name, QColor(PARAM_COLORS[name])) for name in PARAMETER_NAMES]
+            + [LegendEntry(f"guide: {UD_GUIDE:g}", QColor("#333333"), "dash")]
+        )
+        self._ud_box = QWidget()
+        box_layout = QVBoxLayout(self._ud_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.setSpacing(0)
+        box_layout.addWidget(self._ud_legend)
+        box_layout.addWidget(self._ud_plot, 1)
         self._ud_curves = {
             name: self._ud_plot.plot(
                 [],
@@ -154,10 +169,11 @@ class HiddenLayerView(QWidget):
         self._ud_plot.getPlotItem().addItem(guide)
         self._guide = QLabel(GUIDE)
         self._guide.setWordWrap(True)
-        self._guide.setStyleSheet("color:#444444;")
+        set_text_colour(self._guide, "#444444")  # (a style sheet would stop its zoom)
         self._grid = grid = QGridLayout()
         self._columns = 0
         self._arrange(1)
+        self._scale_text()
         content = QWidget()
         inner = QVBoxLayout(content)
         inner.setContentsMargins(6, 6, 6, 6)
@@ -179,9 +195,38 @@ class HiddenLayerView(QWidget):
         if columns == self._columns:
             return
         self._columns = columns
-        for k, plot in enumerate(self.plots()):
-            self._grid.removeWidget(plot)
-            self._grid.addWidget(plot, *divmod(k, columns))
+        for k, cell in enumerate(self._cells()):
+            self._grid.removeWidget(cell)
+            self._grid.addWidget(cell, *divmod(k, columns))
+
+    def _cells(self) -> tuple[QWidget, ...]:
+        """What the grid holds: the plots, the update ratios with their legend above."""
+        return (self._sat_plot, self._h_plot, self._hp_plot, self._ud_box)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._scale_text()
+
+    def _scale_text(self) -> None:
+        """Titles, axis titles and tick labels in the view's font (it follows the zoom);
+        each plot at least as wide as its title (a narrow dock scrolls instead of cutting
+        "53.6%" to "53.6°")."""
+        font, scale = self.font(), text_scale(self)
+        metrics = QFontMetricsF(font)
+        for plot in self.plots():
+            item = plot.getPlotItem()
+            scale_plot_text(item, font, scale)
+            item.setTitle(item.titleLabel.text, size=f"{font.pointSizeF():.1f}pt")
+            title = f"{SAT_TITLE}: 100.0%" if plot is self._sat_plot else item.titleLabel.text
+            texts = (title, item.getAxis("bottom").labelText)
+            widest = (
+                max(metrics.horizontalAdvance(t) for t in texts) + 2 * item.getAxis("left").width()
+            )
+            tall = 220 if plot is self._sat_plot else PLOT_MIN_HEIGHT
+            plot.setMinimumSize(max(PLOT_MIN_WIDTH, round(widest)),
+                                max(tall, round(12 * metrics.height())))  # fmt: skip
+            item.getAxis("bottom").setHeight(round(metrics.height() * 2.4 + 6))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -209,7 +254,7 @@ class HiddenLayerView(QWidget):
         for curve in self._ud_curves.values():
             curve.setData([], [])
         self._summary.setText(NO_DATA if self._sample is None else "Waiting for the weights…")
-        self._sat_plot.getPlotItem().setTitle(SAT_TITLE, color="#333333")
+        self._sat_plot.getPlotItem().setTitle(SAT_TITLE)
 
     def offer(self, step: int, weights: Mapping[str, np.ndarray]) -> None:
         """The newest snapshot (copies of the weights). Analysed within 1/REFRESH_HZ s while
@@ -318,9 +363,7 @@ class HiddenLayerView(QWidget):
         # the first SHOWN_EXAMPLES examples (the fraction and dead units count all of them)
         shown = stats.saturated[:SHOWN_EXAMPLES].astype(np.float32)
         self._sat_image.setImage(shown, levels=(0.0, 1.0))
-        self._sat_plot.getPlotItem().setTitle(
-            f"{SAT_TITLE}: {stats.saturated_fraction:.1%}", color="#333333"
-        )
+        self._sat_plot.getPlotItem().setTitle(f"{SAT_TITLE}: {stats.saturated_fraction:.1%}")
         self.history.add(stats.step, stats.update_ratios)
         steps = np.asarray(self.history.steps, dtype=np.float64)
         for name, curve in self._ud_curves.items():

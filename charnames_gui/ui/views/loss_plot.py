@@ -33,7 +33,7 @@ from charnames_gui.ui.views.plot_style import (
     export_widgets_png,
     scale_plot_text,
 )
-from charnames_gui.ui.views.text_scale import text_scale
+from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
 DEFAULT_TRAIN_SAMPLE = 10_000  # until the window says the real size (set_train_sample_size)
@@ -45,6 +45,7 @@ DEV_COLOUR = QColor(25, 25, 25)  # black: distinct from the run overlays (tab10)
 TRAIN_EST_COLOUR = QColor(40, 150, 90)
 REFERENCE_COLOUR = QColor(120, 120, 120)
 BIGRAM_COLOUR = QColor(150, 60, 150)
+DECAY_COLOUR = QColor(200, 40, 40)
 
 
 @dataclass(frozen=True)
@@ -146,15 +147,9 @@ class LossPlot(QWidget):
         bigram_pen = pg.mkPen(BIGRAM_COLOUR, width=1.5, style=Qt.PenStyle.DotLine)
         self.uniform_line = pg.InfiniteLine(angle=0, pen=uniform_pen)
         self.bigram_line = pg.InfiniteLine(angle=0, pen=bigram_pen)
+        # named in the legend too: a label on the line was printed over the data
         self.decay_line = pg.InfiniteLine(
-            angle=90,
-            pen=pg.mkPen(QColor(200, 40, 40), width=1, style=Qt.PenStyle.DashLine),
-            label="",
-            labelOpts={
-                "position": 0.06,  # low on the line, under the curves' early drop
-                "color": QColor(200, 40, 40),
-                "anchors": [(1, 1), (1, 1)],
-            },
+            angle=90, pen=pg.mkPen(DECAY_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         )
         for line in (self.uniform_line, self.bigram_line, self.decay_line):
             line.setVisible(False)
@@ -183,7 +178,7 @@ class LossPlot(QWidget):
         self.log_toggle.toggled.connect(self._set_log10)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
-        self.caption.setStyleSheet("color: #555;")
+        set_text_colour(self.caption, "#555555")  # (a style sheet would stop its zoom)
 
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
@@ -229,7 +224,6 @@ class LossPlot(QWidget):
         scale_plot_text(item, self.font(), scale)
         self._update_axis_label()
         self.hover_label.textItem.setFont(self.font())
-        self.decay_line.label.textItem.setFont(self.font())
         for curve, size in ((self.train_points, 7), (self.dev_points, 7)):
             curve.setSymbolSize(round(size * scale))
 
@@ -296,7 +290,9 @@ class LossPlot(QWidget):
             return
         low = min(float(v.min()) for v in values)
         high = max(float(v.max()) for v in values)
-        step = _nice_ceiling(max(high - low, 1e-3) / 8)
+        # at least 5% of the values' size: one step's loss is a range of readable ticks
+        # (1.38 to 1.46), not 1.42345 to 1.42355 with labels too long for the axis
+        step = _nice_ceiling(max(high - low, 0.05 * max(abs(low), abs(high)), 1e-3) / 8)
         wanted = (math.floor(low / step) * step, math.ceil(high / step) * step)
         if wanted != self._y_range:
             self._y_range = wanted
@@ -453,6 +449,11 @@ class LossPlot(QWidget):
         steps, losses = self._raw.data()
         y = self._y(losses)
         self.raw_curve.setData(steps, y)
+        single = len(steps) == 1  # (a line of one point is not drawn: a dot is)
+        if single != (self.raw_curve.opts["symbol"] is not None):
+            self.raw_curve.setSymbol("o" if single else None)
+            self.raw_curve.setSymbolBrush(SMOOTH_COLOUR)
+            self.raw_curve.setSymbolPen(None)
         if len(steps):
             self._follow_x(self._x_extent())
             self._follow_y(y)
@@ -487,6 +488,10 @@ class LossPlot(QWidget):
         if item.getAxis("left").labelText != text:
             item.setLabel("left", text)
 
+    def decay_text(self) -> str:
+        """The legend's name for the learning-rate decay line ('' when there is none)."""
+        return f"lr decay at {self._decay_steps[0]:,}" if self._decay_steps else ""
+
     def shown_axis_title(self) -> str:
         return str(self.plot_widget.getPlotItem().getAxis("left").labelText)
 
@@ -513,7 +518,7 @@ class LossPlot(QWidget):
         self.decay_line.setVisible(bool(self._decay_steps))
         if self._decay_steps:
             self.decay_line.setPos(self._decay_steps[0])
-            self.decay_line.label.setFormat(f"lr decay at {self._decay_steps[0]:,}")
+        self._update_legend()
 
     def _show_reference(self, line: pg.InfiniteLine, value: float | None, text: str) -> None:
         line.setVisible(value is not None)
@@ -539,6 +544,8 @@ class LossPlot(QWidget):
             text = self._reference_texts.get(line, "")
             if text:
                 entries.append(LegendEntry(text, colour, style))
+        if self._decay_steps:
+            entries.append(LegendEntry(self.decay_text(), DECAY_COLOUR, "vdash"))
         for _, curve in self._overlays.values():
             entries.append(LegendEntry(curve.label, curve.colour, "line"))
         self.legend.set_entries(entries)

@@ -133,7 +133,7 @@ def test_the_saturation_image_comes_first_and_says_what_white_means(view, setup)
     view.resize(400, 600)  # a narrow dock: one column, scrolling
     view.show()
     titles = view.plot_titles()
-    assert titles[0] == "saturated: white where |h| > 0.99"
+    assert titles[0] == "white: |h| > 0.99"
     assert titles[1:] == ["h", "hpreact", "update-to-data ratio"]
     grid = view._grid
     assert grid.getItemPosition(grid.indexOf(view.plots()[0]))[:2] == (0, 0)
@@ -155,10 +155,7 @@ def test_summary_counts_and_undefined_ratios(qtbot, view, setup) -> None:  # typ
     assert f"<b>{stats.saturated_fraction:.1%}</b>" in text
     assert f"<b>{stats.dead_units}</b> dead units of {config.n_hidden}" in text
     assert "b2 –" in text  # a parameter of zeros has no update-to-data ratio
-    assert (
-        view.plot_titles()[0]
-        == f"saturated: white where |h| > 0.99: {stats.saturated_fraction:.1%}"
-    )
+    assert view.plot_titles()[0] == f"white: |h| > 0.99: {stats.saturated_fraction:.1%}"
     low, high = view.plots()[3].getPlotItem().viewRange()[1]
     assert low < -3 < high  # the lecture's guide line is in sight whatever the ratios
     left, right = view.plots()[3].getPlotItem().viewRange()[0]
