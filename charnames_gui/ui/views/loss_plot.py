@@ -180,13 +180,15 @@ class LossPlot(QWidget):
         self.caption.setWordWrap(True)
         set_text_colour(self.caption, "#555555")  # (a style sheet would stop its zoom)
 
-        top = QHBoxLayout()
-        top.addWidget(self.caption, 1)
-        top.addWidget(self.log_toggle)
+        # the check box beside the legend: a line of its own would cost the data a line
+        # when the caption is hidden (a small screen, large text)
+        legend_row = QHBoxLayout()
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.log_toggle, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.legend)
+        layout.addWidget(self.caption)
+        layout.addLayout(legend_row)
         layout.addWidget(self.plot_widget, 1)
 
         self._timer = QTimer(self)
