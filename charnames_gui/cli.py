@@ -31,6 +31,7 @@ from charnames_gui.core.data import (
     printable_name,
     read_words,
 )
+from charnames_gui.core.document import training_summary
 from charnames_gui.core.errors import (
     CharnamesError,
     ConfigError,
@@ -40,7 +41,7 @@ from charnames_gui.core.errors import (
 )
 from charnames_gui.core.model import MLP
 from charnames_gui.core.model_dataset import compare, dataset_for_model, label_of, read_dataset_for
-from charnames_gui.core.model_file import MAX_SPLIT_SEED, ModelFile, TrainingSummary
+from charnames_gui.core.model_file import MAX_SPLIT_SEED, ModelFile
 from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.threads import limit_threads
@@ -229,15 +230,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     train_loss = trainer.evaluate("train")
     dev_loss = trainer.evaluate("dev")
-    summary = TrainingSummary(
+    summary = training_summary(
+        dataset,
+        train_config,
         steps=trainer.step,
         seconds=trainer.seconds,
         train_loss=train_loss,
         dev_loss=dev_loss,
-        train_config=train_config.to_dict(),
-        dataset_name=dataset.name,
-        dataset_hash=dataset.content_hash(),
-        dataset_path=str(dataset.path.resolve()) if dataset.path else "",
         batch_stream=trainer.batch_stream,
     )
     rescued: SaveRescued | None = None

@@ -306,6 +306,10 @@ class EmbeddingView(QWidget):
         self._redraw()
         self._follow_points(refit=first)
 
+    def shown(self) -> tuple[np.ndarray | None, int | None]:
+        """The table C shown (a copy, (vocab_size, n_embd); None: no model) and its step."""
+        return (None if self._C is None else self._C.copy()), self._step
+
     def clear(self) -> None:
         """No model: an empty plot and a hint."""
         self._C = None
