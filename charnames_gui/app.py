@@ -113,8 +113,8 @@ class Startup(QObject):
 
     def __init__(self, files: list[str]) -> None:
         super().__init__()
+        from charnames_gui.ui.views.plot_style import configure_pyqtgraph
         from charnames_gui.ui.window.main_window import MainWindow
-        from charnames_gui.ui.window.plot_style import configure_pyqtgraph
 
         self.files = files
         configure_pyqtgraph()

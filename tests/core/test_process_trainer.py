@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 import torch
+from float_error import assert_close_to_exact, loss_bounds
 
 from charnames_gui.core import process_trainer
 from charnames_gui.core.child_process import TrainingProcess
@@ -91,7 +92,10 @@ def test_the_same_losses_and_weights_as_in_process(
     assert remote.step == local.step == 600 and remote.done
     assert _same_weights(remote.model, local.model)  # the weights came back with the end
     assert remote.snapshot().step == 600
-    assert remote.evaluate("dev") == pytest.approx(local.evaluate("dev"), abs=1e-6)
+    dev_X, dev_Y = dataset.examples(3).tensors["dev"]
+    exact, bound = loss_bounds(local.model.params, dev_X.numpy(), dev_Y.numpy())
+    for side in (remote, local):  # the same weights, each side's float32 evaluation
+        assert_close_to_exact(side.evaluate("dev"), exact, bound, "dev loss")
 
 
 def test_more_steps_and_a_new_learning_rate_continue(
@@ -158,8 +162,8 @@ def test_a_stream_gives_the_same_events_as_in_process(
     np.testing.assert_array_equal(remote_losses, local_losses)
     assert [e.step for e in remote_evals] == [e.step for e in local_evals] == [300, 600, 900]
     for r, lo in zip(remote_evals, local_evals, strict=True):
-        assert r.dev_loss == pytest.approx(lo.dev_loss, abs=1e-6)
-        assert r.train_loss == pytest.approx(lo.train_loss, abs=1e-6)
+        assert r.dev_loss == lo.dev_loss  # the same weights, the same code, the same slices
+        assert r.train_loss == lo.train_loss
     assert remote.step == 900
 
 
@@ -187,8 +191,12 @@ def test_the_child_leaves_the_dev_points_to_the_app(
     slices = math.ceil(dev_rows / 16) + math.ceil(100 / 16)
     assert asked[0] >= 3 * slices
     dev_X, dev_Y = dataset.examples(3).tensors["dev"]
-    assert evals[-1].dev_loss == pytest.approx(remote.model.loss(dev_X, dev_Y), abs=1e-6)
-    assert evals[-1].train_loss == pytest.approx(remote.model.loss(*subset), abs=1e-6)
+    # measured in slices of 16 here, in the default slices by model.loss: each within float32
+    # rounding of the exact loss of the final weights
+    for X, Y, got in ((dev_X, dev_Y, evals[-1].dev_loss), (*subset, evals[-1].train_loss)):
+        exact, bound = loss_bounds(remote.model.params, X.numpy(), Y.numpy())
+        assert_close_to_exact(got, exact, bound, "in slices of 16")
+        assert_close_to_exact(remote.model.loss(X, Y), exact, bound, "model.loss")
 
 
 def test_a_stop_asked_during_a_dev_point_reaches_the_child(
@@ -385,7 +393,10 @@ def test_dev_points_of_a_large_model_are_measured_in_slices_sized_by_memory(
     monkeypatch.setattr(MLP, "loss", spy)
     dev, _ = remote._losses_of(remote.model.snapshot(), _subset(dataset))
     assert slices == [eval_slice_rows(config)] * 2
-    assert dev == pytest.approx(remote.evaluate("dev"), rel=1e-6)
+    dev_X, dev_Y = dataset.examples(3).tensors["dev"]
+    exact, bound = loss_bounds(remote.model.params, dev_X.numpy(), dev_Y.numpy())
+    assert_close_to_exact(dev, exact, bound, "this side's dev loss")
+    assert_close_to_exact(remote.evaluate("dev"), exact, bound, "the child's dev loss")
 
 
 def test_start_early_never_waits_for_a_busy_pipe() -> None:

@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.core.display import display_char
 from charnames_gui.core.projection import PCAProjector, select_dimensions
-from charnames_gui.ui.window.plot_style import cache_axes, export_widgets_png, scale_plot_text
-from charnames_gui.ui.window.zoom import text_scale
+from charnames_gui.ui.views.plot_style import cache_axes, export_widgets_png, scale_plot_text
+from charnames_gui.ui.views.text_scale import text_scale
 
 MODE_DIMENSIONS = "dimensions"
 MODE_PCA = "pca"
