@@ -230,9 +230,7 @@ def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_mo
     assert win.panel.preset.currentIndex() == chosen
 
 
-def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(
-    qtbot, make_window
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     win = make_window()
     seed = win.panel.train_config().seed
     _start_repeat_and_pause(qtbot, win, k=3)
