@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -402,7 +403,7 @@ class Controller(QObject):
             self.document.dataset = dataset
             self.datasetChanged.emit(dataset)
         assert dataset.vocab is not None
-        config = ModelConfig(config.block_size, config.n_embd, config.n_hidden, dataset.vocab.size)
+        config = dataclasses.replace(config, vocab_size=dataset.vocab.size)  # keeps batchnorm
         try:
             config.validate()
             train_config.validate()
@@ -569,7 +570,9 @@ class Controller(QObject):
         if d.trainer is None or d.is_busy():
             return False
         match = d.dataset_match()
-        if split == "test" and match is not None and not match.same:
+        # bare weights record no dataset (match.known False): measured on the open one's
+        # split, as the CLI's evaluate does; a model of another dataset is refused
+        if split == "test" and match is not None and not match.same and match.known:
             self.errorOccurred.emit(
                 "Test set not evaluated",
                 f"{match.message} A test loss on it would not be this model's: the splits do "
@@ -787,8 +790,9 @@ class Controller(QObject):
             dataset=p.dataset,
         )
         kind = " (your own weights: no training record)" if mf.is_plain else ""
+        notes = "".join(f". {note}" for note in mf.notes)  # e.g. a-z was guessed
         self.statusMessage.emit(
-            f"Opened {p.path.name}{kind}" + (f". {p.message}" if p.message else "")
+            f"Opened {p.path.name}{kind}" + (f". {p.message}" if p.message else "") + notes
         )
         own = model_files.own_dataset_to_read(mf, p.dataset)
         if own is not None:  # a large one: read in the background, attached if unchanged
@@ -824,7 +828,10 @@ class Controller(QObject):
         if d.model is None or d.vocab is None:
             raise CharnamesError("There is no model to export")
         title = d.path.name if d.path is not None else "an unsaved model"
-        return model_files.write_code(path, kind, d.model_file(), d.dataset, title)
+        # the code's last cell compares with the saved file when it holds these very weights
+        saved = d.path if d.path is not None and d.path.suffix == ".safetensors" else None
+        compare_with = str(saved) if saved is not None and not d.modified else ""
+        return model_files.write_code(path, kind, d.model_file(), d.dataset, title, compare_with)
 
     # -- state ----------------------------------------------------------------------------------
     def _mark_modified(self) -> None:

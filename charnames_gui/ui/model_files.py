@@ -219,7 +219,12 @@ def save(path: str | Path, model_file: ModelFile) -> None:
 
 
 def write_code(
-    path: str | Path, kind: str, model_file: ModelFile, dataset: Dataset | None, title: str
+    path: str | Path,
+    kind: str,
+    model_file: ModelFile,
+    dataset: Dataset | None,
+    title: str,
+    compare_with: str = "",
 ) -> str:
     """Write a run as the lecture's code: kind 'script' (.py) or 'notebook' (.ipynb), see
     core/export_script.py. Returns what to tell the learner; raises CharnamesError."""
@@ -227,7 +232,7 @@ def write_code(
 
     if dataset is None:
         raise CharnamesError("Open the dataset the model was trained on: the code reads it")
-    spec = run_spec(model_file, dataset, title=title)
+    spec = run_spec(model_file, dataset, title=title, model_path=compare_with)
     write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
     notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
     return f"Exported {Path(path).name}.{notes}"
