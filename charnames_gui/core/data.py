@@ -93,6 +93,9 @@ def words_from_bytes(raw: bytes, name: str = "dataset") -> list[str]:
     return words
 
 
+MAX_UNKNOWN_SHOWN = 20  # characters named in an error; the rest are counted
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """The characters the model knows. Index 0 is the boundary token that pads the start of a
@@ -134,7 +137,11 @@ class Vocabulary:
     def encode(self, text: str) -> list[int]:
         unknown = sorted({ch for ch in text if ch not in self.stoi})
         if unknown:
-            raise DatasetError(f"Not in the vocabulary: {' '.join(repr(c) for c in unknown)}")
+            shown = " ".join(repr(c) for c in unknown[:MAX_UNKNOWN_SHOWN])
+            more = len(unknown) - MAX_UNKNOWN_SHOWN
+            raise DatasetError(
+                f"Not in the vocabulary: {shown}" + (f" and {more:,} more" if more > 0 else "")
+            )
         return [self.stoi[ch] for ch in text]
 
     def decode(self, indices: list[int]) -> str:

@@ -377,7 +377,9 @@ class ModelFiles:
             raise CharnamesError("Open the dataset the model was trained on: the code reads it")
         title = c.path.name if c.path is not None else "an unsaved model"
         spec = run_spec(c.model_file(), c.dataset, title=title)
-        write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
+        text = script_text(spec) if kind == "script" else notebook_text(spec)
+        # never over the model's own file or its dataset (a learner's slip in the dialog)
+        write_export(path, text, protect=(c.path, c.dataset.path))
         notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
         return f"Exported {Path(path).name}.{notes}"
 
