@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     QCoreApplication.setOrganizationName("charnames-gui-bench")
     QCoreApplication.setApplicationName("charnames-gui-bench")
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from charnames_gui.ui.views.plot_style import configure_pyqtgraph
     from charnames_gui.ui.window.main_window import MainWindow
-    from charnames_gui.ui.window.plot_style import configure_pyqtgraph
 
     configure_pyqtgraph()  # as the app does
 

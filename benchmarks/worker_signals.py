@@ -26,12 +26,12 @@ import torch
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from charnames_gui.bundled import bundled_dataset_path
+from charnames_gui.core.child_process import TrainingProcess
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.model import MLP
-from charnames_gui.core.trainer_process import ProcessTrainer
+from charnames_gui.core.process_trainer import ProcessTrainer
 from charnames_gui.core.training import Trainer, TrainerLike
-from charnames_gui.core.training_process import TrainingProcess
 from charnames_gui.ui.training_worker import TrainingWorker, TrainJob
 
 RATE_GOAL = (5.0, 30.0)  # lossesReady per second

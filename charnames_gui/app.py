@@ -99,8 +99,8 @@ class BackgroundImport(QObject):
             import charnames_gui.core.examples
             import charnames_gui.core.forward
             import charnames_gui.core.hidden_stats
+            import charnames_gui.core.process_trainer
             import charnames_gui.core.session
-            import charnames_gui.core.trainer_process
             import charnames_gui.core.training  # noqa: F401
         except Exception as exc:  # shown to the learner, then the app quits
             self.finished.emit(f"PyTorch could not be loaded: {exc}")
@@ -113,8 +113,8 @@ class Startup(QObject):
 
     def __init__(self, files: list[str]) -> None:
         super().__init__()
+        from charnames_gui.ui.views.plot_style import configure_pyqtgraph
         from charnames_gui.ui.window.main_window import MainWindow
-        from charnames_gui.ui.window.plot_style import configure_pyqtgraph
 
         self.files = files
         configure_pyqtgraph()

@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-from charnames_gui.core.data import Dataset, Vocabulary, example_arrays
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.vocabulary import Vocabulary, example_arrays
 
 
 def bigram_pairs(words: list[str], vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,8 @@ from charnames_gui.core.config import (
     PARAMETER_NAMES,
     ModelConfig,
     parameter_count,
-    parameter_shapes,
+    tensor_names,
+    tensor_shapes,
 )
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
@@ -49,10 +50,14 @@ from charnames_gui.core.model_file import (
     shown_value,
 )
 from charnames_gui.core.plain_weights import (
-    config_from_shapes,
-    float32_tensors,
+    plain_model_parts,
     tensors_from_torch_save,
-    vocabulary_for,
+)
+from charnames_gui.core.replay_file import (
+    ReplayFileError,
+    replay_from_tensors,
+    replay_tensors,
+    split_replay,
 )
 from charnames_gui.core.safe_files import read_regular_bytes
 
@@ -82,7 +87,8 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
         raise ModelFileError(
             f"Cannot save {target.name}: the weights contain NaN or infinite values"
         )
-    tensors = {name: t.detach().contiguous().clone() for name, t in mf.model.params.items()}
+    # the parameters, and with BatchNorm bngain, bnbias and the running statistics
+    tensors = {name: t.detach().contiguous().clone() for name, t in mf.model.tensors().items()}
     metadata = {
         "format": FORMAT_NAME,
         "format_version": str(FORMAT_VERSION),
@@ -92,6 +98,10 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
         "training": json.dumps(asdict(mf.training), allow_nan=True),
         "test_evaluations": json.dumps(asdict(mf.test_evaluations)),
     }
+    if mf.replay is not None and mf.replay.config == mf.model.config:
+        replay, replay_meta = replay_tensors(mf.replay)  # optional: "replay.*" tensors
+        tensors.update(replay)
+        metadata.update(replay_meta)
     payload = save_safetensors_bytes(tensors, metadata=metadata)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -151,8 +161,8 @@ def _model_from_bytes(raw: bytes, name: str, dataset_vocab: Vocabulary | None) -
     # as 384 = b"\x80\x01..." looks like a pickle's first two bytes.
     if raw[8:9] != b"{":
         if _is_torch_save(raw):
-            tensors = tensors_from_torch_save(raw, name)
-            return _plain_model_file(tensors, name, dataset_vocab, "torch.save weights")
+            tensors, extras = tensors_from_torch_save(raw, name)
+            return _plain_model_file(tensors, name, dataset_vocab, "torch.save weights", extras)
         raise ModelFileError(
             f"{name} is not a model file: it is neither safetensors nor a torch.save of tensors"
         )
@@ -206,10 +216,14 @@ def _safetensors(raw: bytes, name: str) -> dict[str, torch.Tensor]:
 
 
 def _plain_model_file(
-    tensors: dict[str, torch.Tensor], name: str, dataset_vocab: Vocabulary | None, kind: str
+    tensors: dict[str, torch.Tensor],
+    name: str,
+    dataset_vocab: Vocabulary | None,
+    kind: str,
+    extras: dict[str, Any] | None = None,
 ) -> ModelFile:
-    """A learner's bare weights: config from the shapes, vocabulary by the rules of
-    plain_weights.vocabulary_for, no training record."""
+    """A learner's bare weights: config from the shapes, vocabulary and notes by the rules of
+    plain_weights.plain_model_parts, no training record."""
     missing = [k for k in PARAMETER_NAMES if k not in tensors]
     extra = sorted(set(tensors) - set(PARAMETER_NAMES))
     if missing or extra:
@@ -217,11 +231,9 @@ def _plain_model_file(
         raise ModelFileError(
             f"{name} holds {found}; a model needs exactly the tensors {', '.join(PARAMETER_NAMES)}"
         )
-    tensors = float32_tensors(tensors, name)
-    config = config_from_shapes(tensors, name)
-    vocab = vocabulary_for(config.vocab_size, dataset_vocab, name)
+    tensors, config, vocab, notes = plain_model_parts(tensors, extras or {}, name, dataset_vocab)
     _check_weights(tensors, name)
-    return ModelFile(MLP(config, tensors), vocab, kind=kind)
+    return ModelFile(MLP(config, tensors), vocab, kind=kind, notes=notes)
 
 
 def _model_file_from_parts(
@@ -234,7 +246,11 @@ def _model_file_from_parts(
     for key, meaning in CONFIG_FIELDS.items():
         if key not in config_dict:
             raise ModelFileError(f"the model file's config has no {key} ({meaning})")
-    config = ModelConfig(**{k: config_dict[k] for k in CONFIG_FIELDS})
+    # batchnorm: absent from files written before it existed (a model without it)
+    batchnorm = config_dict.get("batchnorm", False)
+    if not isinstance(batchnorm, bool):
+        raise ModelFileError("the model file's config says batchnorm is neither true nor false")
+    config = ModelConfig(**{k: config_dict[k] for k in CONFIG_FIELDS}, batchnorm=batchnorm)
     config.validate()  # ConfigError: "n_embd must be a whole number, not 2.5" and the like
     itos = _parse_json(meta.get("vocab", ""), "the model file's vocabulary is not readable")
     if not isinstance(itos, list) or not all(isinstance(s, str) for s in itos):
@@ -246,17 +262,19 @@ def _model_file_from_parts(
         raise ModelFileError(
             f"the vocabulary has {vocab.size} symbols but the model expects {config.vocab_size}"
         )
-    for name in PARAMETER_NAMES:
+    replay_section = split_replay(tensors)
+    names = tensor_names(config)  # with BatchNorm: bngain, bnbias and the running statistics
+    for name in names:
         if name not in tensors:
             raise ModelFileError(f"the parameter {name} is missing")
         if tensors[name].dtype != torch.float32:
             raise ModelFileError(f"the parameter {name} is {tensors[name].dtype}, not float32")
-    extra = sorted(set(tensors) - set(PARAMETER_NAMES))
+    extra = sorted(set(tensors) - set(names))
     if extra:
         raise ModelFileError(f"unexpected tensors {', '.join(extra)}")
-    for name in PARAMETER_NAMES:
+    for name in names:
         shape = tuple(tensors[name].shape)
-        expected = parameter_shapes(config)[name]
+        expected = tensor_shapes(config)[name]
         if shape != expected:
             raise ModelFileError(
                 f"the parameter {name} has shape {shape}, but the config needs {expected}"
@@ -280,7 +298,13 @@ def _model_file_from_parts(
         raise ModelFileError(
             f"its split seed {split_seed:,} is larger than the app's largest, {MAX_SPLIT_SEED:,}"
         )
-    return ModelFile(model, vocab, split_seed, training, test_evaluations, version)
+    model_file = ModelFile(model, vocab, split_seed, training, test_evaluations, version)
+    if replay_section or "replay" in meta:
+        try:
+            model_file.replay = replay_from_tensors(replay_section, meta.get("replay"), config)
+        except ReplayFileError as exc:  # optional: the model opens without it
+            model_file.replay_note = f"Its replay was left out: {exc}."
+    return model_file
 
 
 CONFIG_FIELDS = {
@@ -297,11 +321,16 @@ def _check_weights(tensors: dict[str, torch.Tensor], name: str) -> None:
     max|C| * sum |W1| + |b1|. Bounds in float64, so huge weights (3e38) are caught before a
     matmul turns them into inf (or inf - inf into NaN)."""
     where = f"{name}: " if name else ""
-    for key in PARAMETER_NAMES:
+    for key in tensors:
         if not bool(torch.isfinite(tensors[key]).all()):
             raise ModelFileError(f"{where}the parameter {key} contains NaN or infinite values")
-    t = {k: tensors[k].double().abs() for k in PARAMETER_NAMES}
-    pre = float((t["C"].max() * t["W1"].sum(0) + t["b1"]).max())
+    t = {k: tensors[k].double().abs() for k in tensors}
+    pre_bn = t["C"].max() * t["W1"].sum(0) + t["b1"]  # (n_hidden,)
+    if "bnstd_running" in t:  # BatchNorm divides by the running std
+        if not bool((tensors["bnstd_running"] > 0).all()):
+            raise ModelFileError(f"{where}bnstd_running holds a standard deviation that is not > 0")
+        pre_bn = t["bngain"] * (pre_bn + t["bnmean_running"]) / t["bnstd_running"] + t["bnbias"]
+    pre = float(pre_bn.max())
     logits = float((t["W2"].sum(0) + t["b2"]).max())
     if not (pre <= MAX_OUTPUT_BOUND and logits <= MAX_OUTPUT_BOUND):
         raise ModelFileError(f"{where}weights too large: the model's outputs are not finite")

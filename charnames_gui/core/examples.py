@@ -1,4 +1,4 @@
-"""The examples as torch tensors: (X, Y) of each split, built by core/data.py's
+"""The examples as torch tensors: (X, Y) of each split, built by core/vocabulary.py's
 example_arrays (the lecture's build_dataset) and shared with torch without a copy.
 
 The one place data meets torch; data.py itself stays torch-free, so the window can read a
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from charnames_gui.core.data import Vocabulary, example_arrays
+from charnames_gui.core.vocabulary import Vocabulary, example_arrays
 
 
 def build_examples(

@@ -15,6 +15,7 @@ from charnames_gui.core.errors import CharnamesError, ModelFileError
 
 if TYPE_CHECKING:
     from charnames_gui.core.model import MLP
+    from charnames_gui.core.snapshots import SnapshotStore
 
 FORMAT_NAME = "charnames-gui model"
 FORMAT_VERSION = 1
@@ -147,6 +148,13 @@ class ModelFile:
     # "charnames": the app's own file; otherwise a learner's bare weights (KINDS), which carry
     # no split seed, training record or dataset: those fields then hold their defaults.
     kind: str = "charnames"
+    # What reading a learner's weights guessed or ignored, in the learner's words (e.g. the
+    # lecture's a-z assumed for 27 rows of C); the CLI prints them, the app shows them.
+    notes: tuple[str, ...] = ()
+    # the replay frames of its training (core/snapshots.py), when it was saved with them;
+    # replay_note: why a damaged replay section was left out (the model opens without it)
+    replay: SnapshotStore | None = None
+    replay_note: str = ""
 
     @property
     def is_plain(self) -> bool:

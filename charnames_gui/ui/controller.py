@@ -4,7 +4,7 @@ thread. Views never train or load anything themselves: they call the controller'
 
 The controller is a facade over three collaborators, each one concern:
 - datasets.DatasetOpener: opening a dataset file (large ones on a thread);
-- training_runs.TrainingRuns: start, pause, stop, one step, the LR sweep and evaluating a
+- training_jobs.TrainingJobs: start, pause, stop, one step, the LR sweep and evaluating a
   split, on the worker's thread, and what the worker reports back;
 - model_files.ModelFiles: saving, reading, opening and exporting model files.
 They change the controller's state only through its public methods (set_state, adopt_model,
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,17 +32,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
+from charnames_gui.core.child_process import TrainingProcess
 from charnames_gui.core.config import ModelConfig, TrainConfig
-from charnames_gui.core.data import Dataset, Vocabulary, boundary_note
+from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.events import Progress, RunEnded, Snapshot
 from charnames_gui.core.model_dataset import Match, compare
 from charnames_gui.core.model_file import ModelFile, TestEvaluations, TrainingSummary
-from charnames_gui.core.training_process import TrainingProcess
+from charnames_gui.core.training_state import TrainingState
+from charnames_gui.core.vocabulary import Vocabulary, boundary_note
 from charnames_gui.ui.datasets import DatasetOpener
 from charnames_gui.ui.model_files import ModelFiles
-from charnames_gui.ui.training_runs import WORKER_IDLE_TIMEOUT, RunLog, TrainingRuns
-from charnames_gui.ui.training_state import TrainingState
+from charnames_gui.ui.training_jobs import WORKER_IDLE_TIMEOUT, RunLog, TrainingJobs
 from charnames_gui.ui.training_worker import TRAIN_ESTIMATE_EXAMPLES, TrainingWorker
 
 if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loaded)
@@ -129,7 +131,7 @@ class Controller(QObject):
         self._thread.setObjectName("training-worker")
         self.worker = TrainingWorker()
         self.worker.moveToThread(self._thread)
-        self.runs = TrainingRuns(self, self.worker)
+        self.jobs = TrainingJobs(self, self.worker)
         self.datasets = DatasetOpener(self)
         self.dataset_loader = self.datasets.loader
         self.files = ModelFiles(self)
@@ -218,7 +220,7 @@ class Controller(QObject):
             self.dataset = dataset
             self.datasetChanged.emit(dataset)
         assert dataset.vocab is not None
-        config = ModelConfig(config.block_size, config.n_embd, config.n_hidden, dataset.vocab.size)
+        config = dataclasses.replace(config, vocab_size=dataset.vocab.size)  # keeps batchnorm
         try:
             config.validate()
             train_config.validate()
@@ -275,7 +277,7 @@ class Controller(QObject):
         self.plain_weights = plain_weights
         self.path = path
         self.mark_clean(summary.steps)
-        self.runs.forget()
+        self.jobs.forget()
         if dataset is not self.dataset:
             self.dataset = dataset
             self.datasetChanged.emit(dataset)
@@ -288,7 +290,7 @@ class Controller(QObject):
         """The current model, now with this dataset (the one it was trained on) and a trainer
         that resumes its training on it."""
         self.dataset, self.trainer = dataset, trainer
-        self.runs.held = None
+        self.jobs.held = None
         self.datasetChanged.emit(dataset)
         self.modelReset.emit(self.model_info())
         self.set_state(self.idle_state())
@@ -340,9 +342,9 @@ class Controller(QObject):
         return True
 
     def make_trainer(self, model: MLP, examples: SplitTensors, config: TrainConfig) -> TrainerLike:
-        """Steps run in the training process when there is one (see core/trainer_process.py),
+        """Steps run in the training process when there is one (see core/process_trainer.py),
         so that painting and training do not wait on each other for Python's lock."""
-        from charnames_gui.core.trainer_process import ProcessTrainer
+        from charnames_gui.core.process_trainer import ProcessTrainer
         from charnames_gui.core.training import Trainer
 
         if self.process is not None:
@@ -361,46 +363,46 @@ class Controller(QObject):
         step = self.trainer.step if self.trainer is not None else self.summary.steps
         self.progress.emit(Progress(step, self.train_config.steps, 0.0, 0.0))
 
-    # -- training (see training_runs.py) -----------------------------------------------------
+    # -- training (see training_jobs.py) -----------------------------------------------------
     @property
     def run_log(self) -> RunLog:
         """The current model's curve and dev points since it was made or opened."""
-        return self.runs.log
+        return self.jobs.log
 
     @property
     def last_outcome(self) -> RunEnded | None:
-        return self.runs.last_outcome
+        return self.jobs.last_outcome
 
     def start(self) -> None:
         """Start, resume or continue training the current model (queued while torch loads)."""
-        self.runs.start()
+        self.jobs.start()
 
     def pause(self) -> None:
-        self.runs.pause()
+        self.jobs.pause()
 
     def stop(self) -> None:
         """End the run: the worker stops within a chunk (~20 ms) and evaluates the losses."""
-        self.runs.stop()
+        self.jobs.stop()
 
     def toggle(self) -> None:
         """Space bar: start, pause or resume."""
-        self.runs.toggle()
+        self.jobs.toggle()
 
     def wait_until_idle(self, timeout: float = WORKER_IDLE_TIMEOUT) -> bool:
         """Pause a run and block until the worker has let go of the model (for saving)."""
-        return self.runs.wait_until_idle(timeout)
+        return self.jobs.wait_until_idle(timeout)
 
     def step_once(self, probe: list[int] | None = None) -> bool:
         """Take exactly one step of the current run; stepDone carries what it did."""
-        return self.runs.step_once(probe)
+        return self.jobs.step_once(probe)
 
     def evaluate_split(self, split: str) -> bool:
         """Measure the full loss of a split in the worker; splitEvaluated carries it."""
-        return self.runs.evaluate_split(split)
+        return self.jobs.evaluate_split(split)
 
     def start_lr_sweep(self, n: int = 1000) -> bool:
         """The lecture's learning-rate sweep on a fresh model of the current configuration."""
-        return self.runs.start_lr_sweep(n)
+        return self.jobs.start_lr_sweep(n)
 
     def record_test_evaluation(self, loss: float) -> int:
         """Count a look at the test split (saved in the model file); returns the count."""

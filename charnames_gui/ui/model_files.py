@@ -23,7 +23,7 @@ from charnames_gui.core.model_dataset import compare, label_of, trained_on_label
 from charnames_gui.core.model_file import MAX_MODEL_FILE_BYTES, ModelFile, TrainingSummary
 from charnames_gui.core.safe_files import check_regular_file, format_size
 from charnames_gui.ui.model_loader import BACKGROUND_MODEL_BYTES, ModelLoader
-from charnames_gui.ui.training_runs import WORKER_IDLE_TIMEOUT
+from charnames_gui.ui.training_jobs import WORKER_IDLE_TIMEOUT
 
 if TYPE_CHECKING:  # torch-backed: imported where a model is made
     from charnames_gui.core.examples import SplitTensors
@@ -133,13 +133,13 @@ class ModelFiles:
         if c.model is None:
             return False
         from charnames_gui.core.checkpoint import save_model
-        from charnames_gui.core.trainer_process import ProcessTrainer
+        from charnames_gui.core.process_trainer import ProcessTrainer
 
         held: Snapshot | None = None
         if c.is_busy():
             process_run = isinstance(c.trainer, ProcessTrainer)
             if not c.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
-                held = c.runs.held if process_run else None
+                held = c.jobs.held if process_run else None
                 if held is None:
                     c.errorOccurred.emit(
                         "Cannot save", "Training did not pause in time; try again."
@@ -240,8 +240,9 @@ class ModelFiles:
             dataset=dataset,
         )
         kind = " (your own weights: no training record)" if model_file.is_plain else ""
+        notes = "".join(f". {note}" for note in model_file.notes)  # e.g. a-z was guessed
         c.statusMessage.emit(
-            f"Opened {Path(path).name}{kind}" + (f". {message}" if message else "")
+            f"Opened {Path(path).name}{kind}" + (f". {message}" if message else "") + notes
         )
         self._find_own_dataset(model_file, dataset)  # a large one: read in the background
         return True
@@ -376,7 +377,10 @@ class ModelFiles:
         if c.dataset is None:
             raise CharnamesError("Open the dataset the model was trained on: the code reads it")
         title = c.path.name if c.path is not None else "an unsaved model"
-        spec = run_spec(c.model_file(), c.dataset, title=title)
+        # the code's last cell compares with the saved file when it holds these very weights
+        saved = c.path if c.path is not None and c.path.suffix == ".safetensors" else None
+        compare_with = saved if saved is not None and not c.modified else ""
+        spec = run_spec(c.model_file(), c.dataset, title=title, model_path=compare_with)
         text = script_text(spec) if kind == "script" else notebook_text(spec)
         # never over the model's own file or its dataset (a learner's slip in the dialog)
         write_export(path, text, protect=(c.path, c.dataset.path))

@@ -142,8 +142,8 @@ class TrainingWorker(QObject):
             self.idle.set()
 
     def _train(self, job: TrainJob) -> None:
-        from charnames_gui.core.trainer_process import ProcessTrainer
-        from charnames_gui.core.training_process import TrainerNotAnswering
+        from charnames_gui.core.child_protocol import TrainerNotAnswering
+        from charnames_gui.core.process_trainer import ProcessTrainer
 
         trainer = job.trainer
         # Stepping aside for GUI frames only matters when the steps run in this process.

@@ -10,20 +10,19 @@ import numpy as np
 import pytest
 import torch
 
-from charnames_gui.core import data
+from charnames_gui.core import data, vocabulary
 from charnames_gui.core import safe_files as data_safe_files
 from charnames_gui.core.data import (
     MAX_WORD_LENGTH,
     MIN_WORDS,
     Dataset,
-    Vocabulary,
-    boundary_note,
     printable_name,
     read_words,
     split_words,
 )
 from charnames_gui.core.errors import DatasetError
 from charnames_gui.core.examples import build_examples
+from charnames_gui.core.vocabulary import Vocabulary, boundary_note
 
 LECTURE_ALPHABET = ".abcdefghijklmnopqrstuvwxyz"
 
@@ -220,7 +219,7 @@ def test_a_dot_in_the_data_picks_another_boundary_and_says_so() -> None:
 
 
 def test_the_boundary_avoids_every_candidate_in_the_data() -> None:
-    words = ["".join(data.BOUNDARY_CANDIDATES)] + ten_names()
+    words = ["".join(vocabulary.BOUNDARY_CANDIDATES)] + ten_names()
     vocab = Vocabulary.from_words(words)
     assert vocab.boundary not in "".join(words)
     assert len(vocab.boundary) == 1
@@ -379,7 +378,7 @@ def test_build_examples_works_a_chunk_of_words_at_a_time(
     words = ["".join(random.Random(i).choices("abcdefghij", k=6)) for i in range(20_000)]
     vocab = Vocabulary.from_words(words)
     whole = build_examples(words, vocab, 3)
-    monkeypatch.setattr(data, "BUILD_CHUNK_WORDS", 1000)
+    monkeypatch.setattr(vocabulary, "BUILD_CHUNK_WORDS", 1000)
     tracemalloc.start()
     try:
         X, Y = build_examples(words, vocab, 3)
@@ -391,7 +390,7 @@ def test_build_examples_works_a_chunk_of_words_at_a_time(
     # 4 bytes an example are X and Y; a chunk of 1,000 of the 20,000 words adds ~1 byte
     assert peak / len(X) < 6, f"{peak / len(X):.1f} bytes per example"
     for size in (1, 3, 7):  # chunks that split the words anywhere give the same examples
-        monkeypatch.setattr(data, "BUILD_CHUNK_WORDS", size)
+        monkeypatch.setattr(vocabulary, "BUILD_CHUNK_WORDS", size)
         X, Y = build_examples(words[:50], vocab, 3)
         expected_X, expected_Y = lecture_build_dataset(words[:50], {**vocab.stoi, ".": 0}, 3)
         assert torch.equal(X.long(), expected_X) and torch.equal(Y.long(), expected_Y)
@@ -415,9 +414,9 @@ def test_examples_take_one_byte_per_index(small_words: list[str]) -> None:
 
 
 def test_example_dtype_fits_every_vocabulary() -> None:
-    assert data.example_dtype(data.MAX_VOCAB_SIZE) == np.uint8
-    assert data.example_dtype(256) == np.uint8  # indices 0..255
-    assert data.example_dtype(257) == np.int32
+    assert vocabulary.example_dtype(vocabulary.MAX_VOCAB_SIZE) == np.uint8
+    assert vocabulary.example_dtype(256) == np.uint8  # indices 0..255
+    assert vocabulary.example_dtype(257) == np.int32
     # a vocabulary beyond a byte (not one a dataset can have: a model's given one) still
     # gets every index right
     itos = ("#", *(chr(0x100 + i) for i in range(299)))

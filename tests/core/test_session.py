@@ -69,7 +69,7 @@ def test_forced_choices_leave_the_generator_alone(sampler: Sampler) -> None:
     assert state.context == [0] + vocab.encode("em")
     assert state.shown_context == [0, 0, vocab.stoi["e"]]
     probs = sampler.distribution([0, 0, vocab.stoi["e"]])
-    assert state.probabilities[-1] == pytest.approx(probs[vocab.stoi["m"]], rel=1e-6)
+    assert state.probabilities[-1] == probs[vocab.stoi["m"]]  # the same computation
 
     # choose replaces the last character; a drawn one gives its random number back
     a.new_name()
@@ -116,7 +116,7 @@ def test_temperature_and_seed_are_checked(sampler: Sampler) -> None:
     assert session.state().temperatures == [0.5]
     logits = sampler.model.logits(torch.tensor([[0, 0, 0]]))
     expected = torch.softmax(logits / 0.5, dim=1)[0].numpy()
-    np.testing.assert_allclose(session.shown_distribution(), expected, rtol=1e-5)
+    np.testing.assert_array_equal(session.shown_distribution(), expected)  # the same code
 
 
 def test_new_weights_keep_or_restart_the_name(sampler: Sampler) -> None:

@@ -18,7 +18,7 @@ STEPS = 400_000  # long enough that a run never ends by itself during a test
 @pytest.fixture(autouse=True)
 def normal_text_size(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """A test that zooms leaves the next one the application's normal font."""
-    from charnames_gui.ui.window.zoom import base_font
+    from charnames_gui.ui.views.text_scale import base_font
 
     base_font()  # read before any test zooms
     yield

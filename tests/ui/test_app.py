@@ -132,7 +132,7 @@ sys.meta_path.insert(0, NoTorch())
 from PySide6.QtWidgets import QApplication
 qt = QApplication([])
 from charnames_gui.ui.window.main_window import MainWindow
-from charnames_gui.ui.window.plot_style import configure_pyqtgraph
+from charnames_gui.ui.views.plot_style import configure_pyqtgraph
 configure_pyqtgraph()
 window = MainWindow(wait_for_torch=True)
 window.show()

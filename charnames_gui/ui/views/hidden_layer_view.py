@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLay
 from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig
 from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.update_ratios import UD_GUIDE, UpdateRatioHistory
-from charnames_gui.ui.window.plot_style import cache_axes
+from charnames_gui.ui.views.plot_style import cache_axes
 
 if TYPE_CHECKING:  # torch-backed: imported at the first model
     import torch

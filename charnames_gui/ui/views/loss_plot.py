@@ -25,15 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.core.events import EvalPoint, LossChunk
+from charnames_gui.core.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow, Mark
-from charnames_gui.ui.views.loss_buffer import BucketMeans, DecimatingBuffer
-from charnames_gui.ui.window.plot_style import (
+from charnames_gui.ui.views.plot_style import (
     EXPORT_WIDTH,
     cache_axes,
     export_widgets_png,
     scale_plot_text,
 )
-from charnames_gui.ui.window.zoom import text_scale
+from charnames_gui.ui.views.text_scale import text_scale
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
 DEFAULT_TRAIN_SAMPLE = 10_000  # until the window says the real size (set_train_sample_size)

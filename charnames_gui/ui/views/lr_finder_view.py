@@ -30,8 +30,8 @@ from charnames_gui.core.config import MAX_LR
 from charnames_gui.core.events import SweepPoints
 from charnames_gui.core.lr_curve import moving_average, sweep_window
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
-from charnames_gui.ui.window.plot_style import cache_axes, scale_plot_text
-from charnames_gui.ui.window.zoom import text_scale
+from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.views.text_scale import text_scale
 
 RAW_COLOUR = QColor(70, 110, 180, 110)
 SMOOTH_COLOUR = QColor(30, 70, 160)

@@ -6,8 +6,9 @@ the baselines an MLP must beat (uniform guessing and the bigram counts). Selecti
 overlayChanged with their records (a repeat's mean row stands for all its seeds);
 run_colour(run_id) is the colour a run has in the table and should have on the plot.
 
-The view shows what a ui.run_history.RunHistory reports and sends it intent (delete, notes);
-it never touches the database itself, so a locked history cannot freeze it.
+The view shows what a run history reports (a History: ui.run_history.RunHistory in the app)
+and sends it intent (delete, notes); it never touches the database itself, so a locked
+history cannot freeze it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import (
     QEvent,
@@ -43,7 +45,6 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, write_runs_csv
-from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.views.runs_table_model import (
     COLUMN_INDEX,
     COLUMNS,
@@ -56,7 +57,32 @@ from charnames_gui.ui.views.runs_table_model import (
     run_colour,
 )
 
-__all__ = ["RunsView", "run_colour"]
+__all__ = ["History", "RunsView", "run_colour"]
+
+
+class History(Protocol):
+    """What the view needs of a run history: its reports (queued signals) and its intent."""
+
+    @property
+    def opened(self) -> SignalInstance: ...  # core.run_writer.Opened
+    @property
+    def busyChanged(self) -> SignalInstance: ...  # bool, str
+    @property
+    def queued(self) -> SignalInstance: ...  # token, RunRecord
+    @property
+    def recorded(self) -> SignalInstance: ...  # token, RunRecord
+    @property
+    def updated(self) -> SignalInstance: ...  # RunRecord
+    @property
+    def deleted(self) -> SignalInstance: ...  # tuple of ids
+    @property
+    def failed(self) -> SignalInstance: ...  # a sentence
+    @property
+    def read_only(self) -> bool: ...
+
+    def reload(self) -> None: ...
+    def update_note(self, run_id: int, note: str) -> None: ...
+    def delete(self, run_ids: Iterable[int]) -> None: ...
 
 
 class RunsView(QWidget):
@@ -67,7 +93,7 @@ class RunsView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._history: RunHistory | None = None
+        self._history: History | None = None
         self._waiting: dict[int, RunRecord] = {}  # token -> the row shown while locked
         self._quiet_selection = False
         self.setAccessibleName("Runs")
@@ -163,7 +189,7 @@ class RunsView(QWidget):
         self._update_controls()
 
     # -- public API ------------------------------------------------------------------------
-    def set_history(self, history: RunHistory | None) -> None:
+    def set_history(self, history: History | None) -> None:
         """Show the runs of a history and follow what it reports (queued signals)."""
         if self._history is not None:
             for signal, slot in self._history_slots():
@@ -177,7 +203,7 @@ class RunsView(QWidget):
             history.reload()
         self._update_controls()
 
-    def history(self) -> RunHistory | None:
+    def history(self) -> History | None:
         return self._history
 
     def _history_slots(self) -> list[tuple[SignalInstance, Callable[..., None]]]:

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolTip
 
 from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.ui.views.flow_layout import FlowLayout
-from charnames_gui.ui.window.plot_style import cache_axes
-from charnames_gui.ui.window.zoom import text_scale
+from charnames_gui.ui.views.plot_style import cache_axes
+from charnames_gui.ui.views.text_scale import text_scale
 
 # Colours readable on white and distinguishable for the common colour-vision deficiencies.
 BAR_COLOR = QColor("#4c72b0")  # every character

@@ -72,7 +72,7 @@ from charnames_gui.ui.views.sampling_bars import (
     ContextWindow,
     ProbabilityBars,
 )
-from charnames_gui.ui.window.zoom import text_scale
+from charnames_gui.ui.views.text_scale import text_scale
 
 if TYPE_CHECKING:  # torch-backed: imported at the first model
     from charnames_gui.core.sampling import Sampler

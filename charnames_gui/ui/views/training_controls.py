@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.core.events import OneStep, Progress, RunEnded
-from charnames_gui.ui.training_state import TrainingState
+from charnames_gui.core.training_state import TrainingState
 from charnames_gui.ui.views.step_view import StepView
 
 

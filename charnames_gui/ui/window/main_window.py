@@ -37,6 +37,7 @@ from charnames_gui.ui.window.live_views import LiveViews
 from charnames_gui.ui.window.menus import MenuActions, build_menus
 from charnames_gui.ui.window.panel_sync import connect_panel, show_model_in_panel
 from charnames_gui.ui.window.presentation import Presentation
+from charnames_gui.ui.window.search_commands import SearchWindow
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
@@ -67,6 +68,7 @@ class MainWindow(MenuActions, QMainWindow):
         # opened, read and written on its own thread: a locked history never freezes the window
         self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
         self.experiments = Experiments(self.controller, self.run_history)
+        self.search_window: SearchWindow | None = None  # Experiments → Beat the lecture
         self.syncing_panel = False  # the app, not the learner, sets the panel (panel_sync)
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
@@ -432,6 +434,8 @@ class MainWindow(MenuActions, QMainWindow):
             event.ignore()
             return
         self.experiments.cancel_repeat()
+        if self.search_window is not None:
+            self.search_window.close()
         self.frame_clock.stop()
         self.controller.shutdown()
         save_settings(self)

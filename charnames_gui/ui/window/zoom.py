@@ -1,39 +1,20 @@
 """Zoom: every text in the app larger or smaller (75% to 250%), kept in the settings.
 
 The zoom scales the application font. Widgets follow it by themselves; the plots (axes,
-tick labels, markers) follow it in their changeEvent(FontChange), through text_scale()."""
+tick labels, markers) follow it in their changeEvent(FontChange), through
+ui.views.text_scale."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
+
+from charnames_gui.ui.views.text_scale import base_font, base_point_size
 
 ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5)
 MIN_ZOOM, MAX_ZOOM = ZOOM_LEVELS[0], ZOOM_LEVELS[-1]
 PRESENTATION_ZOOM = 1.5  # at least this in presentation mode
 SETTINGS_KEY = "view/zoom"
-
-_base_font: QFont | None = None  # the application font at 100%, read once
-
-
-def base_font() -> QFont:
-    """The application's font before any zoom (shared by every window of the process)."""
-    global _base_font
-    if _base_font is None:
-        _base_font = QFont(QApplication.font())
-    return QFont(_base_font)
-
-
-def base_point_size() -> float:
-    size = base_font().pointSizeF()
-    return size if size > 0 else 9.0
-
-
-def text_scale(widget: QWidget) -> float:
-    """How much larger than at 100% the widget's text is (1.0, 1.5, ...)."""
-    size = widget.font().pointSizeF()
-    return size / base_point_size() if size > 0 else 1.0
 
 
 def clamp(factor: float) -> float:

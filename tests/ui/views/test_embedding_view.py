@@ -20,7 +20,7 @@ from charnames_gui.ui.views.embedding_view import (
     NOT_FINITE_HINT,
     EmbeddingView,
 )
-from charnames_gui.ui.window.plot_style import EXPORT_WIDTH
+from charnames_gui.ui.views.plot_style import EXPORT_WIDTH
 
 ITOS = tuple(".abcdefghijklmnopqrstuvwxyz")
 
@@ -48,8 +48,8 @@ def _drawn(item) -> np.ndarray:
 def test_default_shows_columns_0_and_1_like_the_lecture(view: EmbeddingView) -> None:
     C = _table()
     view.set_embedding(C, ITOS, step=1000)
-    np.testing.assert_allclose(_drawn(view.scatter), C[:, :2], rtol=1e-6)
-    np.testing.assert_allclose(_drawn(view.labels), C[:, :2], rtol=1e-6)
+    np.testing.assert_array_equal(_drawn(view.scatter), C[:, :2])
+    np.testing.assert_array_equal(_drawn(view.labels), C[:, :2])
     assert view.projection() == (MODE_DIMENSIONS, 0, 1)
     assert view.axis_labels() == ("C[:, 0]", "C[:, 1]")
     assert view.plot_item.getAxis("bottom").labelText == "C[:, 0]"
@@ -62,10 +62,10 @@ def test_chosen_dimensions_are_drawn(view: EmbeddingView) -> None:
     view.set_embedding(C, ITOS)
     view.x_combo.setCurrentIndex(3)
     view.y_combo.setCurrentIndex(7)
-    np.testing.assert_allclose(_drawn(view.scatter), C[:, [3, 7]], rtol=1e-6)
+    np.testing.assert_array_equal(_drawn(view.scatter), C[:, [3, 7]])
     assert view.axis_labels() == ("C[:, 3]", "C[:, 7]")
     view.set_projection(MODE_DIMENSIONS, 9, 2)
-    np.testing.assert_allclose(view.points(), C[:, [9, 2]], rtol=1e-6)
+    np.testing.assert_array_equal(view.points(), C[:, [9, 2]])
     assert view.x_combo.currentIndex() == 9
     assert view.y_combo.currentIndex() == 2
 
@@ -77,7 +77,7 @@ def test_pca_mode_matches_the_core_projection_and_labels_the_variance(
     view.set_embedding(C, ITOS)
     view.mode_combo.setCurrentIndex(view.mode_combo.findData(MODE_PCA))
     basis = pca_basis(C)
-    np.testing.assert_allclose(_drawn(view.scatter), basis.project(C), atol=1e-5)
+    np.testing.assert_array_equal(_drawn(view.scatter), basis.project(C))
     bottom, left = view.axis_labels()
     assert re.fullmatch(r"PCA component 1 \(\d+% of the variance\)", bottom)
     assert f"({100 * basis.explained[0]:.0f}%" in bottom
@@ -102,7 +102,7 @@ def test_one_dimension_is_a_strip_against_zero(view: EmbeddingView) -> None:
     C = _table(n_embd=1)
     view.set_projection(MODE_PCA)  # not possible with one column: columns are shown instead
     view.set_embedding(C, ITOS)
-    np.testing.assert_allclose(view.points()[:, 0], C[:, 0], rtol=1e-6)
+    np.testing.assert_array_equal(view.points()[:, 0], C[:, 0])
     np.testing.assert_array_equal(view.points()[:, 1], np.zeros(27))
     assert view.projection() == (MODE_DIMENSIONS, 0, None)
     bottom, left = view.axis_labels()
@@ -120,7 +120,7 @@ def test_two_dimensions_offer_both_columns_and_pca(view: EmbeddingView) -> None:
     assert view.plot_item.getAxis("left")._tickLevels is None  # back to a numbered axis
     assert view.x_combo.count() == 2 and view.y_combo.count() == 2
     assert view.mode_combo.model().item(1).isEnabled()
-    np.testing.assert_allclose(view.points(), C, rtol=1e-6)
+    np.testing.assert_array_equal(view.points(), C)
 
 
 def test_a_smaller_embedding_keeps_the_choice_where_it_fits(view: EmbeddingView) -> None:
@@ -142,7 +142,7 @@ def test_updates_move_the_same_items(view: EmbeddingView) -> None:
     view.set_embedding(C, ITOS)
     assert (view.scatter, view.rings, view.labels) == items
     assert len(view.plot_item.items) == count
-    np.testing.assert_allclose(_drawn(view.scatter), C[:, :2], rtol=1e-6)
+    np.testing.assert_array_equal(_drawn(view.scatter), C[:, :2])
 
 
 def test_the_view_keeps_its_own_copy(view: EmbeddingView) -> None:
@@ -151,7 +151,7 @@ def test_the_view_keeps_its_own_copy(view: EmbeddingView) -> None:
     view.set_embedding(C, ITOS)
     C[:] = 0  # the trainer writes on
     view.set_projection(MODE_DIMENSIONS, 0, 1)  # a redraw from the stored copy
-    np.testing.assert_allclose(view.points(), expected, rtol=1e-6)
+    np.testing.assert_array_equal(view.points(), expected)
 
 
 def test_a_new_vocabulary_rebuilds_the_labels(view: EmbeddingView) -> None:
@@ -180,10 +180,10 @@ def test_highlight_marks_exactly_the_given_characters(view: EmbeddingView) -> No
     assert view.highlighted() == [0, 5, 13]
     marked = [i for i, b in enumerate(view.scatter.data["brush"]) if b.color().name() != plain]
     assert marked == [0, 5, 13]
-    np.testing.assert_allclose(_drawn(view.rings), C[[0, 5, 13], :2], rtol=1e-6)
+    np.testing.assert_array_equal(_drawn(view.rings), C[[0, 5, 13], :2])
     view.set_embedding(C * 2, ITOS)  # the rings follow the characters, the colours stay
-    np.testing.assert_allclose(_drawn(view.rings), 2 * C[[0, 5, 13], :2], rtol=1e-6)
-    np.testing.assert_allclose(_drawn(view.scatter), 2 * C[:, :2], rtol=1e-6)
+    np.testing.assert_array_equal(_drawn(view.rings), 2 * C[[0, 5, 13], :2])
+    np.testing.assert_array_equal(_drawn(view.scatter), 2 * C[:, :2])
     moved = [i for i, b in enumerate(view.scatter.data["brush"]) if b.color().name() != plain]
     assert moved == [0, 5, 13]
     view.highlight([99, -1, 2])  # out of range: ignored

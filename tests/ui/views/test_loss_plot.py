@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from charnames_gui.core.events import EvalPoint, LossChunk
 from charnames_gui.ui.views.loss_plot import LossPlot, OverlayCurve
-from charnames_gui.ui.window.plot_style import EXPORT_WIDTH
+from charnames_gui.ui.views.plot_style import EXPORT_WIDTH
 
 
 def _plot(qtbot, steps: int = 10_000) -> LossPlot:  # type: ignore[no-untyped-def]

@@ -16,7 +16,8 @@ from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.model import MLP
 from charnames_gui.ui.views.sampling_bars import MIN_DATA_LINES, TICK_POINT_SIZES
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
-from charnames_gui.ui.window.zoom import Zoom, base_point_size
+from charnames_gui.ui.views.text_scale import base_point_size
+from charnames_gui.ui.window.zoom import Zoom
 
 
 def _settle() -> None:

@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
+from charnames_gui.ui.views.text_scale import base_point_size
 from charnames_gui.ui.window.main_window import MainWindow
-from charnames_gui.ui.window.zoom import MAX_ZOOM, MIN_ZOOM, base_point_size
+from charnames_gui.ui.window.zoom import MAX_ZOOM, MIN_ZOOM
 
 
 def _point_size() -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from charnames_gui.ui.views.loss_buffer import BucketMeans, DecimatingBuffer
+from charnames_gui.core.loss_buffer import BucketMeans, DecimatingBuffer
 
 
 def test_short_curves_are_kept_exactly() -> None:

@@ -1,7 +1,7 @@
-"""Runs of the current model on the training worker's thread: start, pause, stop, one step,
+"""Training jobs of the current model on the worker's thread: start, pause, stop, one step,
 the learning-rate sweep and the loss of a whole split; and what the worker reports back.
 
-TrainingRuns sends jobs to the worker with queued signals and receives its reports on the GUI
+TrainingJobs sends them to the worker with queued signals and receives its reports on the GUI
 thread. It reads the current model from the controller and changes the controller's state only
 through its public methods; the controller re-emits the reports to the views.
 """
@@ -23,7 +23,8 @@ from charnames_gui.core.events import (
     Snapshot,
     SweepEnded,
 )
-from charnames_gui.ui.training_state import TrainingState
+from charnames_gui.core.loss_buffer import DecimatingBuffer
+from charnames_gui.core.training_state import TrainingState
 from charnames_gui.ui.training_worker import (
     EvalJob,
     StepJob,
@@ -31,7 +32,6 @@ from charnames_gui.ui.training_worker import (
     TrainingWorker,
     TrainJob,
 )
-from charnames_gui.ui.views.loss_buffer import DecimatingBuffer
 
 if TYPE_CHECKING:
     from charnames_gui.ui.controller import Controller
@@ -61,7 +61,7 @@ class RunLog:
     start_seconds: float = 0.0  # the model's training seconds when this run started
 
 
-class TrainingRuns(QObject):
+class TrainingJobs(QObject):
     """Drives the worker for the controller's current model. Every report of the worker is
     received here (queued to the GUI thread), so wait_until_idle can deliver them all."""
 
@@ -194,7 +194,9 @@ class TrainingRuns(QObject):
         if c.trainer is None or c.is_busy():
             return False
         match = c.dataset_match()
-        if split == "test" and match is not None and not match.same:
+        # bare weights record no dataset (match.known False): measured on the open one's
+        # split, as the CLI's evaluate does; a model of another dataset is refused
+        if split == "test" and match is not None and not match.same and match.known:
             c.errorOccurred.emit(
                 "Test set not evaluated",
                 f"{match.message} A test loss on it would not be this model's: the splits do "

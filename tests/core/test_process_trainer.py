@@ -13,19 +13,17 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 import torch
+from float_error import assert_close_to_exact, loss_bounds
 
-from charnames_gui.core import trainer_process
+from charnames_gui.core import process_trainer
+from charnames_gui.core.child_process import TrainingProcess
+from charnames_gui.core.child_protocol import TrainerNotAnswering, TrainerProcessError
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import Diverged, EvalPoint, LossChunk, Snapshot
 from charnames_gui.core.model import MLP
-from charnames_gui.core.trainer_process import ProcessTrainer
+from charnames_gui.core.process_trainer import ProcessTrainer
 from charnames_gui.core.training import Trainer, TrainerLike
-from charnames_gui.core.training_process import (
-    TrainerNotAnswering,
-    TrainerProcessError,
-    TrainingProcess,
-)
 
 # The tests share one child process (starting one imports torch, ~2 s); it ends with the module.
 pytestmark = pytest.mark.keeps_trainer_process
@@ -94,7 +92,10 @@ def test_the_same_losses_and_weights_as_in_process(
     assert remote.step == local.step == 600 and remote.done
     assert _same_weights(remote.model, local.model)  # the weights came back with the end
     assert remote.snapshot().step == 600
-    assert remote.evaluate("dev") == pytest.approx(local.evaluate("dev"), abs=1e-6)
+    dev_X, dev_Y = dataset.examples(3).tensors["dev"]
+    exact, bound = loss_bounds(local.model.params, dev_X.numpy(), dev_Y.numpy())
+    for side in (remote, local):  # the same weights, each side's float32 evaluation
+        assert_close_to_exact(side.evaluate("dev"), exact, bound, "dev loss")
 
 
 def test_more_steps_and_a_new_learning_rate_continue(
@@ -161,8 +162,8 @@ def test_a_stream_gives_the_same_events_as_in_process(
     np.testing.assert_array_equal(remote_losses, local_losses)
     assert [e.step for e in remote_evals] == [e.step for e in local_evals] == [300, 600, 900]
     for r, lo in zip(remote_evals, local_evals, strict=True):
-        assert r.dev_loss == pytest.approx(lo.dev_loss, abs=1e-6)
-        assert r.train_loss == pytest.approx(lo.train_loss, abs=1e-6)
+        assert r.dev_loss == lo.dev_loss  # the same weights, the same code, the same slices
+        assert r.train_loss == lo.train_loss
     assert remote.step == 900
 
 
@@ -171,7 +172,7 @@ def test_the_child_leaves_the_dev_points_to_the_app(
 ) -> None:
     """The child sends the weights at each dev point and trains on; this side measures the
     losses in slices, asking should_stop() before each."""
-    monkeypatch.setattr(trainer_process, "EVAL_SLICE", 16)
+    monkeypatch.setattr(process_trainer, "EVAL_SLICE", 16)
     config = TrainConfig(steps=600, lr=0.2, schedule="constant")
     _, remote = _pair(dataset, process, config)
     subset = _subset(dataset)
@@ -190,14 +191,18 @@ def test_the_child_leaves_the_dev_points_to_the_app(
     slices = math.ceil(dev_rows / 16) + math.ceil(100 / 16)
     assert asked[0] >= 3 * slices
     dev_X, dev_Y = dataset.examples(3).tensors["dev"]
-    assert evals[-1].dev_loss == pytest.approx(remote.model.loss(dev_X, dev_Y), abs=1e-6)
-    assert evals[-1].train_loss == pytest.approx(remote.model.loss(*subset), abs=1e-6)
+    # measured in slices of 16 here, in the default slices by model.loss: each within float32
+    # rounding of the exact loss of the final weights
+    for X, Y, got in ((dev_X, dev_Y, evals[-1].dev_loss), (*subset, evals[-1].train_loss)):
+        exact, bound = loss_bounds(remote.model.params, X.numpy(), Y.numpy())
+        assert_close_to_exact(got, exact, bound, "in slices of 16")
+        assert_close_to_exact(remote.model.loss(X, Y), exact, bound, "model.loss")
 
 
 def test_a_stop_asked_during_a_dev_point_reaches_the_child(
     dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(trainer_process, "EVAL_SLICE", 16)
+    monkeypatch.setattr(process_trainer, "EVAL_SLICE", 16)
     config = TrainConfig(steps=100_000, lr=0.1, schedule="constant")
     _, remote = _pair(dataset, process, config)
     measuring = [False]
@@ -336,7 +341,7 @@ def test_a_child_busy_between_two_messages_is_not_taken_for_stuck(
 ) -> None:
     """The child's heartbeat: chunks 2.5 s apart (as the steps of a very large model would
     be) while this side takes 1 s of silence for a stuck child. Nothing is ended."""
-    monkeypatch.setattr(trainer_process, "SILENCE_TIMEOUT", 1.0)
+    monkeypatch.setattr(process_trainer, "SILENCE_TIMEOUT", 1.0)
     _, remote = _pair(dataset, process, TrainConfig(steps=10_000_000, schedule="constant"))
     events = list(remote.stream(10_000_000, _subset(dataset), lambda: remote.step > 0, 2.5, 3600))
     chunks = [e for e in events if isinstance(e, LossChunk)]
@@ -375,7 +380,7 @@ def test_dev_points_of_a_large_model_are_measured_in_slices_sized_by_memory(
     from charnames_gui.core.model import eval_slice_rows
 
     config = ModelConfig(3, 10, 3000, dataset.vocab.size)  # ~36 KB of activations a row
-    assert eval_slice_rows(config) < trainer_process.EVAL_SLICE
+    assert eval_slice_rows(config) < process_trainer.EVAL_SLICE
     remote = ProcessTrainer(process, MLP.init(config), dataset.examples(3), TrainConfig(steps=9))
     slices: list[int | None] = []
     loss = MLP.loss
@@ -388,7 +393,10 @@ def test_dev_points_of_a_large_model_are_measured_in_slices_sized_by_memory(
     monkeypatch.setattr(MLP, "loss", spy)
     dev, _ = remote._losses_of(remote.model.snapshot(), _subset(dataset))
     assert slices == [eval_slice_rows(config)] * 2
-    assert dev == pytest.approx(remote.evaluate("dev"), rel=1e-6)
+    dev_X, dev_Y = dataset.examples(3).tensors["dev"]
+    exact, bound = loss_bounds(remote.model.params, dev_X.numpy(), dev_Y.numpy())
+    assert_close_to_exact(dev, exact, bound, "this side's dev loss")
+    assert_close_to_exact(remote.evaluate("dev"), exact, bound, "the child's dev loss")
 
 
 def test_start_early_never_waits_for_a_busy_pipe() -> None:

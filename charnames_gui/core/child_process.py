@@ -2,7 +2,8 @@
 
 Torch-free: the app starts the child while its own window is still being painted, so that
 the child imports torch on the other core while the app imports it on this one (see
-app.py). What the child does, and the trainer that talks to it: core/trainer_process.py.
+app.py). What the child runs: core/child_serve.py; the trainer that talks to it:
+core/process_trainer.py; the messages and time limits: core/child_protocol.py.
 
 Every wait on the child has a limit. A training child sends a heartbeat every HEARTBEAT
 seconds, even in the middle of a long step; one silent for STOP_TIMEOUT seconds after a stop
@@ -22,39 +23,20 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
+from charnames_gui.core.child_protocol import (
+    CLOSE_TIMEOUT,
+    POLL,
+    START_TIMEOUT,
+    CallGivenUp,
+    TrainerNotAnswering,
+    TrainerProcessError,
+)
 from charnames_gui.core.errors import CharnamesError
-
-START_TIMEOUT = 60.0  # seconds for a new child to import torch and answer
-ANSWER_TIMEOUT = 10.0  # seconds for a running child to answer a request
-HEARTBEAT = 0.25  # seconds between the "alive" messages of a child that trains
-# Seconds without any message (events or heartbeats) after which a training child is taken
-# for stuck (stopped, or frozen) and ended: after a stop was sent, and while it runs. A
-# healthy child beats even during a step that takes minutes (the largest models).
-STOP_TIMEOUT = 2.0
-SILENCE_TIMEOUT = 10.0
-ALIVE = ("alive",)
-CLOSE_TIMEOUT = 1.0  # seconds for each step of closing: quit, terminate, kill
-POLL = 0.05  # seconds between two looks at the pipe while waiting for a reply
-STREAM_POLL = 0.05  # ... and during a stream (should_stop() is asked between looks: a pause lands
-#                     within ~50 ms; looking more often takes the GIL from the GUI more often)
-
-
-class TrainerProcessError(CharnamesError):
-    """The training process failed, could not be started, or stopped answering."""
-
-
-class TrainerNotAnswering(TrainerProcessError):
-    """The training process is alive but silent (stopped, or stuck); it has been ended."""
-
-
-class CallGivenUp(Exception):
-    """The caller gave up waiting for a reply (its give_up() became true); the reply is
-    read and dropped before the next request."""
 
 
 def child_main(conn: Connection) -> None:
     """The child's entry point: imports torch and the trainer, then serves requests."""
-    from charnames_gui.core.trainer_process import serve
+    from charnames_gui.core.child_serve import serve
 
     serve(conn)
 

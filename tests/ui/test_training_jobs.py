@@ -1,5 +1,5 @@
-"""training_runs.py through the controller: the worker's reports are received by
-TrainingRuns, so wait_until_idle must deliver them before it returns; an evaluation returns
+"""training_jobs.py through the controller: the worker's reports are received by
+TrainingJobs, so wait_until_idle must deliver them before it returns; an evaluation returns
 to the state it began in; a new model forgets the last model's run."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import Progress, RunEnded
 from charnames_gui.ui.controller import Controller, TrainingState
-from charnames_gui.ui.training_runs import eval_interval
+from charnames_gui.ui.training_jobs import eval_interval
 
 LONG = 10_000_000  # steps: a run that never ends by itself during a test
 CONFIG = TrainConfig(steps=LONG, lr=0.05, schedule="constant", seed=7)
@@ -70,7 +70,7 @@ def test_a_new_model_forgets_the_last_models_run(qtbot, controller: Controller) 
     assert len(c.run_log.curve.data()[0]) == 1
     assert c.new_model(ModelConfig(3, 4, 16), CONFIG, 42)
     assert len(c.run_log.curve.data()[0]) == 0 and c.last_outcome is None
-    assert c.runs.held is None and c.state == TrainingState.READY
+    assert c.jobs.held is None and c.state == TrainingState.READY
 
 
 def test_a_run_has_about_25_dev_points_and_at_least_200_steps_between_them() -> None:
