@@ -831,7 +831,9 @@ class Controller(QObject):
         # the code's last cell compares with the saved file when it holds these very weights
         saved = d.path if d.path is not None and d.path.suffix == ".safetensors" else None
         compare_with = str(saved) if saved is not None and not d.modified else ""
-        return model_files.write_code(path, kind, d.model_file(), d.dataset, title, compare_with)
+        return model_files.write_code(
+            path, kind, d.model_file(), d.dataset, title, compare_with, protect=(d.path,)
+        )
 
     # -- state ----------------------------------------------------------------------------------
     def _mark_modified(self) -> None:

@@ -225,6 +225,7 @@ def write_code(
     dataset: Dataset | None,
     title: str,
     compare_with: str = "",
+    protect: tuple[Path | None, ...] = (),
 ) -> str:
     """Write a run as the lecture's code: kind 'script' (.py) or 'notebook' (.ipynb), see
     core/export_script.py. Returns what to tell the learner; raises CharnamesError."""
@@ -233,7 +234,9 @@ def write_code(
     if dataset is None:
         raise CharnamesError("Open the dataset the model was trained on: the code reads it")
     spec = run_spec(model_file, dataset, title=title, model_path=compare_with)
-    write_export(path, script_text(spec) if kind == "script" else notebook_text(spec))
+    text = script_text(spec) if kind == "script" else notebook_text(spec)
+    # never over the model's own file or its dataset (a learner's slip in the dialog)
+    write_export(path, text, protect=(*protect, dataset.path))
     notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
     return f"Exported {Path(path).name}.{notes}"
 
