@@ -515,7 +515,7 @@ class ForwardView(QWidget):
         model = sampler.model
         try:
             forward = inspect_forward(
-                model.params, model.config, sampler.vocab.itos,
+                model.tensors(), model.config, sampler.vocab.itos,
                 list(step.context), step.temperature,
             )  # fmt: skip
         except CharnamesError as exc:

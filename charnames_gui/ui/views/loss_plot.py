@@ -321,6 +321,10 @@ class LossPlot(QWidget):
         self._last_step = max(self._last_step, point.step)
         self._dirty = True
 
+    def total_steps(self) -> int:
+        """The length of the run the x axis is laid out for."""
+        return self._total_steps
+
     def last_step(self) -> int:
         """The last step the plot shows a loss or a dev-loss point of (0: none)."""
         return self._last_step
