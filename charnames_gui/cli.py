@@ -4,6 +4,7 @@ bench)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from charnames_gui import cli_replay, cli_search
 from charnames_gui.bundled import bundled_dataset_path
+from charnames_gui.core.atomic import check_writable_target
 from charnames_gui.core.checkpoint import load_model, save_model
 from charnames_gui.core.config import (
     DEFAULT_SAMPLE_SEED,
@@ -32,23 +34,29 @@ from charnames_gui.core.data import (
     printable_name,
     read_words,
 )
+from charnames_gui.core.document import training_summary
 from charnames_gui.core.errors import (
     CharnamesError,
     ConfigError,
     DatasetError,
+    FileAccessError,
     ModelFileError,
     TrainingDiverged,
 )
 from charnames_gui.core.model import MLP
 from charnames_gui.core.model_dataset import compare, dataset_for_model, label_of, read_dataset_for
-from charnames_gui.core.model_file import MAX_SPLIT_SEED, ModelFile, TrainingSummary
+from charnames_gui.core.model_file import MAX_SPLIT_SEED, ModelFile
 from charnames_gui.core.presets import PRESETS, preset_by_name
 from charnames_gui.core.sampling import Sampler
-from charnames_gui.core.threads import limit_threads
+from charnames_gui.core.saturation import SATURATION
+from charnames_gui.core.threads import MAX_THREADS, limit_threads
 from charnames_gui.core.training import Trainer
 from charnames_gui.core.vocabulary import Vocabulary, boundary_note
 
 EXIT_BAD_INPUT = 2
+EXIT_BUG = 70  # sysexits' EX_SOFTWARE
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a reader that went away
+MAX_ERROR_CHARS = 500  # an error line longer than this is cut (30,000 unknown characters...)
 # Split seeds stop at checkpoint.MAX_SPLIT_SEED (2**31 - 1): the app's Split seed field is a
 # 32-bit spin box, so a model trained with a larger one could not be shown or continued there.
 
@@ -244,15 +252,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     train_loss = trainer.evaluate("train")
     dev_loss = trainer.evaluate("dev")
-    summary = TrainingSummary(
+    summary = training_summary(
+        dataset,
+        train_config,
         steps=trainer.step,
         seconds=trainer.seconds,
         train_loss=train_loss,
         dev_loss=dev_loss,
-        train_config=train_config.to_dict(),
-        dataset_name=dataset.name,
-        dataset_hash=dataset.content_hash(),
-        dataset_path=str(dataset.path.resolve()) if dataset.path else "",
         batch_stream=trainer.batch_stream,
     )
     rescued: SaveRescued | None = None
@@ -418,19 +424,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     model_file, _ = _open_model(args)
     if not args.script and not args.notebook:
         raise ConfigError("Say what to write: --script FILE.py and/or --notebook FILE.ipynb")
+    if args.script and args.notebook and _same_file(args.script, args.notebook):
+        raise ConfigError("--script and --notebook name the same file; give each its own file name")
     dataset = _dataset_of(args, model_file)
+    # the model and its dataset are never a target; both targets are checked before either
+    # is written (check_writable_target opens nothing, so a named pipe cannot block)
+    protect = (args.model, dataset.path)
+    targets = [t for t in (args.script, args.notebook) if t]
+    for target in targets:
+        try:
+            check_writable_target(target, protect)
+        except FileAccessError as exc:
+            raise ConfigError(str(exc)) from None
     # the code's last cell compares its weights with the file's (it reads safetensors only)
     compare_with = args.model if Path(args.model).suffix == ".safetensors" else ""
     spec = run_spec(model_file, dataset, title=Path(args.model).name, model_path=compare_with)
     for note in spec.notes:
-        print(f"Note: {note}", file=sys.stderr)
+        print(f"Note: {error_line(note)}", file=sys.stderr)
     if args.script:
-        write_export(args.script, script_text(spec))
-        print(f"wrote {args.script} (run it with: python {args.script})")
+        write_export(args.script, script_text(spec), protect)
+        shown = printable_name(args.script)
+        print(f"wrote {shown} (run it with: python {shown})")
     if args.notebook:
-        write_export(args.notebook, notebook_text(spec))
-        print(f"wrote {args.notebook}")
+        write_export(args.notebook, notebook_text(spec), protect)
+        print(f"wrote {printable_name(args.notebook)}")
     return 0
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Two paths that name one file (after links), whether it exists yet or not."""
+    return os.path.realpath(a) == os.path.realpath(b) or (
+        os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+    )
 
 
 def cmd_split(args: argparse.Namespace) -> int:
@@ -488,7 +513,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             if stage.name != "context":  # the context's indices are in its line already
                 print(stage.values)
     saturated = int(fp.saturated.sum())
-    print(f"\nsaturated hidden units (|h| > 0.97): {saturated} of {c.n_hidden}")
+    print(f"\nsaturated hidden units (|h| > {SATURATION}): {saturated} of {c.n_hidden}")
     top = np.argsort(-fp.probs, kind="stable")[:5]
     shown = ", ".join(f"'{display_text(vocab.itos[i])}' {fp.probs[i]:.4f}" for i in top)
     print(f"most likely next characters: {shown}")
@@ -629,14 +654,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure is one line on stderr and an exit code, never a
+    traceback: 2 for bad input, 141 when the reader of the output went away (`| head`), 70
+    for a bug (its type and first line are printed; CHARNAMES_TRACEBACK=1 shows it all)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader closed the pipe: stop quietly, and keep Python's exit-time flush of
+        # stdout from raising the same error again
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def error_line(message: str) -> str:
+    """A message as one safe line: control characters (ESC, BEL, newlines from a file name)
+    escaped, runs of spaces joined, and at most MAX_ERROR_CHARS characters."""
+    text = printable_name(" ".join(message.split()))
+    if len(text) > MAX_ERROR_CHARS:
+        text = f"{text[: MAX_ERROR_CHARS - 30]}... ({len(text):,} characters in all)"
+    return text
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    # a path that is not UTF-8 printed to a pipe: escaped, never a UnicodeEncodeError
+    if hasattr(sys.stdout, "reconfigure"):
+        with contextlib.suppress(ValueError, OSError):
+            sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
     # `bench` has its own options (see charnames_gui/bench.py): hand them over untouched
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "bench":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.bench_args = extra
-    if not 1 <= args.threads <= 256:
-        parser.error(f"--threads must be between 1 and 256, not {args.threads}")
+    if not 1 <= args.threads <= MAX_THREADS:
+        parser.error(f"--threads must be between 1 and {MAX_THREADS}, not {args.threads}")
     # Small minibatches run fastest on one thread: more threads only add synchronisation.
     limit_threads(args.threads)
     try:
@@ -652,12 +705,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = "A file given is nested too deeply to read: it is not a charnames file"
     except UnicodeError:  # e.g. a lone surrogate in a model file's vocabulary
         message = "A file given holds text that is not valid Unicode: it is not usable"
+    except OverflowError:
+        message = "A file given holds a number too large to use: it is not usable"
+    except BrokenPipeError:
+        raise
     except ValueError as exc:
         if "int_max_str_digits" not in str(exc):
-            raise  # a bug: keep its traceback
+            return _bug(exc)
         message = "A file given holds a number thousands of digits long: it is not usable"
-    print(f"charnames: error: {' '.join(message.split())}", file=sys.stderr)
+    except Exception as exc:  # a bug: say so in one line, not a traceback
+        return _bug(exc)
+    print(f"charnames: error: {error_line(message)}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def _bug(exc: Exception) -> int:
+    if os.environ.get("CHARNAMES_TRACEBACK"):
+        raise exc
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    print(
+        f"charnames: internal error ({type(exc).__name__}: {error_line(first)}); this is a "
+        "bug in charnames, please report it with the command that caused it "
+        "(CHARNAMES_TRACEBACK=1 shows the details)",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
 
 
 if __name__ == "__main__":

@@ -16,10 +16,9 @@ Every file is untrusted input: each field is checked and every problem is one cl
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.config import (
     PARAMETER_NAMES,
     ModelConfig,
@@ -67,17 +67,15 @@ MAX_HEADER_BYTES = 1024 * 1024
 # Logits beyond this are no longer numbers a softmax can use in float32 (max 3.4e38): a
 # file with such weights is refused at load, not when Sample or Step would meet inf.
 MAX_OUTPUT_BOUND = 1e30
-# save_model writes ".<name>.<random>.tmp" next to the target, then renames it.
-TMP_PREFIX_FORMAT = ".{name}."
-TMP_SUFFIX = ".tmp"
+VERSION_PATTERN = re.compile(r"-?[0-9]{1,6}")
 
 
 # -- saving -------------------------------------------------------------------------------------
 
 
 def save_model(path: str | Path, model_file: ModelFile) -> None:
-    """Write the model atomically: a temporary file in the same folder, fsync, then rename.
-    A failure at any point leaves an existing file at `path` untouched.
+    """Write the model atomically (core.atomic: a temporary file in the same folder, fsync,
+    then rename). A failure at any point leaves an existing file at `path` untouched.
 
     Saving onto a symbolic link updates the file it points to (the link stays a link), and
     temporary files left by an earlier save of the same file that was killed are removed."""
@@ -110,44 +108,10 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
         raise ModelFileError(f"Cannot save: the folder {folder} does not exist")
     if target.is_dir():
         raise ModelFileError(f"Cannot save: {target} is a folder")
-    # mkstemp makes the file private (0600); a model file is an ordinary document, so keep the
-    # mode of the file it replaces, or the usual rw-r--r--.
-    mode = target.stat().st_mode & 0o777 if target.is_file() else 0o644
-    prefix = TMP_PREFIX_FORMAT.format(name=target.name)
-    _remove_stale_temporary_files(folder, prefix)
-    tmp_path: str | None = None
     try:
-        fd, tmp_path = tempfile.mkstemp(prefix=prefix, suffix=TMP_SUFFIX, dir=folder)
-        os.chmod(tmp_path, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, target)
-        tmp_path = None
-    except OSError as exc:
-        raise ModelFileError(f"Could not save {target.name}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp_path is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_path)
-
-
-def _remove_stale_temporary_files(folder: Path, prefix: str) -> None:
-    """Remove ".<name>.XXXXXXXX.tmp" files a killed save of this very file left behind:
-    only regular files with mkstemp's 8-character middle, nothing else in the folder."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):
-            middle = entry.name[len(prefix) : -len(TMP_SUFFIX)]
-            if (
-                entry.name.startswith(prefix)
-                and entry.name.endswith(TMP_SUFFIX)
-                and len(middle) == 8
-                and "." not in middle
-                and entry.is_file(follow_symlinks=False)
-            ):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+        atomic_write(target, payload)
+    except FileAccessError as exc:
+        raise ModelFileError(str(exc).replace("Could not write", "Could not save", 1)) from None
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -217,9 +181,10 @@ def _model_from_bytes(raw: bytes, name: str, dataset_vocab: Vocabulary | None) -
         tensors = _safetensors(raw, name)
         return _plain_model_file(tensors, name, dataset_vocab, "safetensors weights")
     version_text = meta.get("format_version")
-    if not isinstance(version_text, str) or not version_text.strip("-").isdigit():
+    # ASCII digits only: "²".isdigit() is True but int("²") fails; "1-" and "--1" likewise
+    if not isinstance(version_text, str) or not VERSION_PATTERN.fullmatch(version_text):
         raise ModelFileError(f"{name} has no readable format version")
-    if len(version_text) > 6 or not all(isinstance(v, str) for v in meta.values()):
+    if not all(isinstance(v, str) for v in meta.values()):
         raise ModelFileError(f"{name} is a damaged charnames model file (unreadable metadata)")
     version = int(version_text)
     if version > FORMAT_VERSION:

@@ -20,13 +20,15 @@ is exported with the steps it has taken, so the code stops where the file stoppe
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, ModelConfig, TrainConfig
-from charnames_gui.core.data import Dataset
-from charnames_gui.core.errors import ConfigError
+from charnames_gui.core.data import Dataset, printable_name
+from charnames_gui.core.errors import ConfigError, FileAccessError
 from charnames_gui.core.model_file import ModelFile
 
 CellKind = Literal["markdown", "code"]
@@ -136,7 +138,8 @@ def run_spec(
         data_path=str(Path(dataset.path).resolve()),
         dataset_hash=dataset.content_hash(),
         chars_from_words=model_file.vocab.itos[1:] == words_chars,
-        title=title or "a run of charnames-gui",
+        # a file name that is not UTF-8 (surrogates) or holds control characters: escaped
+        title=printable_name(title) if title else "a run of charnames-gui",
         notes=tuple(notes),
         steps=steps,
         reproduces=reproduces,
@@ -443,12 +446,11 @@ def notebook_text(spec: RunSpec) -> str:
     return str(nbformat.writes(notebook(spec)))
 
 
-def write_export(path: str | Path, text: str) -> None:
-    """Write exported code; a folder that is missing or read-only is one clear line."""
-    target = Path(path)
-    if target.is_dir():
-        raise ConfigError(f"Cannot export to {target}: it is a folder")
+def write_export(path: str | Path, text: str, protect: Iterable[str | Path | None] = ()) -> None:
+    """Write exported code atomically (core.atomic): a folder, a named pipe or a device is
+    refused before anything is opened, and so is any file in `protect` (the model file and
+    its dataset); on any failure the file that was at `path` is left as it was."""
     try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"Cannot write {target}: {exc.strerror or exc}") from exc
+        atomic_write(path, text, protect=protect)
+    except FileAccessError as exc:
+        raise ConfigError(str(exc)) from None

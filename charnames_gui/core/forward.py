@@ -27,7 +27,7 @@ from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, tensor_names
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.sampling import NotFiniteError, check_temperature
-from charnames_gui.core.saturation import SATURATED
+from charnames_gui.core.saturation import SATURATION
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ class ForwardPass:
 
     @property
     def saturated(self) -> np.ndarray:
-        """(n_hidden,) bool: |h| > 0.97."""
-        return np.abs(self.h) > SATURATED
+        """(n_hidden,) bool: |h| > 0.99 (core.saturation)."""
+        return np.abs(self.h) > SATURATION
 
     def stages(self) -> list[Stage]:
         """The chain top to bottom, each with its code and shape for this configuration."""

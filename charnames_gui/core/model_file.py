@@ -166,7 +166,13 @@ def is_whole_number(value: object) -> bool:
 
 
 def is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """An int or float that float() can hold (a 400-digit int cannot: OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not isinstance(value, int) or abs(value) < FLOAT_MAX_INT
+
+
+FLOAT_MAX_INT = 2**1023  # ints below this convert to a finite float
 
 
 def shown_value(value: object) -> str:

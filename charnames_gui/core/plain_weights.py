@@ -29,6 +29,7 @@ import io
 import pickle
 import string
 import warnings
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,48 @@ from charnames_gui.core.vocabulary import Vocabulary
 LECTURE_VOCAB = Vocabulary((".", *string.ascii_lowercase))
 
 
+# torch.save stores a list of 5 tensors in 8 entries (data.pkl, byteorder, version, ...).
+MAX_ZIP_ENTRIES = 64
+
+
+def stored_zip_copy(raw: bytes, name: str) -> bytes:
+    """A zip (torch.save's format) rewritten from entries checked before any is read.
+
+    torch.save writes every entry stored, never compressed. A compressed entry is how a zip
+    bomb works (2 MB of DEFLATE inflate to 2 GB), so one is refused before it is inflated;
+    a stored entry cannot hold more bytes than the file, so the total is bounded by the
+    file's size. torch.load then reads the copy made of the checked entries only, so its own
+    zip reader never sees sizes or offsets that were not checked here."""
+    damaged = f"{name} is a damaged or truncated torch.save file"
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            infos = zf.infolist()
+            if not infos or len(infos) > MAX_ZIP_ENTRIES:
+                raise ModelFileError(f"{damaged} ({len(infos)} entries)")
+            total = 0
+            for info in infos:
+                if info.compress_type != zipfile.ZIP_STORED:
+                    raise ModelFileError(
+                        f"{name} has compressed entries, which torch.save never writes (a "
+                        "file made to fill memory when opened looks like this); it was not "
+                        "opened. Save the tensors again with torch.save"
+                    )
+                total += info.file_size
+                if info.file_size != info.compress_size or total > len(raw):
+                    raise ModelFileError(f"{damaged} (its entries claim more than the file)")
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+                for info in infos:
+                    copy.writestr(info.filename, zf.read(info))
+            return out.getvalue()
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ModelFileError(damaged) from exc
+    except (RuntimeError, NotImplementedError, UnicodeError) as exc:  # e.g. encrypted entries
+        raise ModelFileError(damaged) from exc
+
+
 # Keys of a learner's dict beside the five tensors that say something about the model.
 VOCAB_KEYS = ("itos", "stoi", "block_size")
 
@@ -50,8 +93,11 @@ def tensors_from_torch_save(
     raw: bytes, name: str
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """The five tensors of a torch.save file (list, tuple or dict), loaded without running
-    any code the file may hold, and the other entries of a dict (itos, stoi, block_size, and
+    any code the file may hold (compressed entries are refused before they are inflated:
+    stored_zip_copy), and the other entries of a dict (itos, stoi, block_size, and
     anything else), for plain_model_parts to use or ignore."""
+    if raw[:4] == b"PK\x03\x04":
+        raw = stored_zip_copy(raw, name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # legacy-format notes; the error below says enough
@@ -97,6 +143,13 @@ def _five_tensors(obj: Any, name: str) -> tuple[dict[str, torch.Tensor], dict[st
     for key, value in tensors.items():
         if not isinstance(value, torch.Tensor):
             raise ModelFileError(f"{name}: {key} is a {type(value).__name__}, not a tensor")
+        # sparse, quantized or meta tensors (no values at all) are not weights to use
+        if value.layout != torch.strided or value.is_quantized or value.device.type != "cpu":
+            kind = value.device.type if value.device.type != "cpu" else str(value.layout)
+            raise ModelFileError(
+                f"{name}: {key} is a {kind.removeprefix('torch.')} tensor; a model needs "
+                "ordinary (dense) tensors of numbers"
+            )
     return {k: v.detach() for k, v in tensors.items()}, extras
 
 

@@ -51,7 +51,7 @@ def replay_tensors(store: SnapshotStore) -> tuple[dict[str, torch.Tensor], dict[
     n = len(frames)
     names = np.full((n, NAMES_PER_FRAME, NAME_MAX_CHARS), -1, dtype=np.int32)
     for i, frame in enumerate(frames):
-        for j, name in enumerate(frame.names[:NAMES_PER_FRAME]):
+        for j, name in enumerate(store.names_of(frame)[:NAMES_PER_FRAME]):
             names[i, j, : len(name[:NAME_MAX_CHARS])] = name[:NAME_MAX_CHARS]
     tensors = {
         PREFIX + "steps": torch.tensor([f.step for f in frames], dtype=torch.int64),

@@ -108,7 +108,9 @@ class ReplayRenderer:
         else:
             h_act = hidden_activations(frame.float_weights(), self.store.probe)
             draw_saturation(image, draw, box, h_act, unit)
-        names = "   ".join(display_text("".join(self.itos[c] for c in n)) for n in frame.names)
+        names = "   ".join(
+            display_text("".join(self.itos[c] for c in n)) for n in self.store.names_of(frame)
+        )
         draw.text(
             (box[0], h - 45 * unit), f"samples: {names}", fill=MUTED, font=font(round(20 * unit))
         )

@@ -130,7 +130,7 @@ def test_a_frame_holds_the_weights_of_a_model_trained_to_its_step(
         assert frame.step == step
         for name in PARAMETER_NAMES:  # the same arithmetic in the same order: equal bits
             np.testing.assert_array_equal(frame.weights[name], again.model.snapshot()[name])
-        assert frame.names == sample_names(again.model.snapshot(), 3)
+        assert trainer.replay.names_of(frame) == sample_names(again.model.snapshot(), 3)
 
 
 def test_frame_losses_are_the_mean_minibatch_loss_since_the_frame_before(

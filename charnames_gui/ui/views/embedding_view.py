@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QPainterPath,
+    QPalette,
     QResizeEvent,
     QTransform,
 )
@@ -44,7 +45,7 @@ from charnames_gui.core.display import display_char
 from charnames_gui.core.projection import PCAProjector, select_dimensions
 from charnames_gui.core.replay_projection import ReplayProjection
 from charnames_gui.ui.views.plot_style import cache_axes, export_widgets_png, scale_plot_text
-from charnames_gui.ui.views.text_scale import text_scale
+from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 MODE_DIMENSIONS = "dimensions"
 MODE_PCA = "pca"
@@ -131,7 +132,7 @@ class EmbeddingView(QWidget):
         self.caption = caption = _Caption(CAPTION)
         caption.setWordWrap(True)
         caption.setAccessibleName("About the embedding view")
-        caption.setStyleSheet("color: palette(placeholder-text);")
+        set_text_colour(caption, caption.palette().color(QPalette.ColorRole.PlaceholderText))
         caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.plot_widget.setToolTip(self.plot_widget.toolTip() + "\n\n" + CAPTION)
 
@@ -308,6 +309,10 @@ class EmbeddingView(QWidget):
             self._follow = self._needs_fit = True
         self._redraw()
         self._follow_points(refit=first)
+
+    def shown(self) -> tuple[np.ndarray | None, int | None]:
+        """The table C shown (a copy, (vocab_size, n_embd); None: no model) and its step."""
+        return (None if self._C is None else self._C.copy()), self._step
 
     def clear(self) -> None:
         """No model: an empty plot and a hint."""
@@ -537,6 +542,9 @@ class EmbeddingView(QWidget):
         self.scatter.setSize(size)
         self.labels.setSize(size)
         self.rings.setSize(size + round(8 * scale))
+        hint_font = QFont(self.font())
+        hint_font.setPointSizeF(hint_font.pointSizeF() * 1.15)
+        self.hint.setFont(hint_font)
         # The status changes at every training update. Qt re-lays out the whole window when a
         # widget's size hint changes, unless its size is fixed: so it gets one, for its
         # longest text (a width that followed the view would stop the dock from shrinking).

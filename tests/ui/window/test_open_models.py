@@ -240,7 +240,7 @@ def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -
     c = window.controller
     c.apply_train_config(c.train_config.replace(steps=1, engine="autograd"))
     target = tmp_path / "run.py"
-    assert c.export_code(target, "script")
+    assert c.write_code(target, "script").startswith("Exported run.py")
     source = target.read_text()
     assert "\nsteps = 0\n" in source  # a fresh model exports the 0 steps it has taken
     namespace: dict = {}
