@@ -16,6 +16,7 @@ from charnames_gui.ui.views.loss_plot import OverlayCurve
 from charnames_gui.ui.views.lr_finder_view import SWEEP_STEPS
 from charnames_gui.ui.views.runs_view import run_colour
 from charnames_gui.ui.window import file_commands
+from charnames_gui.ui.window.panel_sync import show_model_in_panel
 
 if TYPE_CHECKING:
     from charnames_gui.ui.window.main_window import MainWindow
@@ -83,6 +84,7 @@ def repeat_with_seeds(win: MainWindow) -> None:
 
 
 def _on_repeat_finished(win: MainWindow, stats: SeedStats) -> None:
+    show_model_in_panel(win)  # the last seed's model is the current one: the fields say so
     text = win.experiments.describe(stats)
     # after the last run's own result has been shown (same signal, later slot)
     html = (

@@ -28,7 +28,10 @@ ABOUT_TEXT = (
 
 
 def show_guide(win: MainWindow) -> None:
-    GuideDialog(win).exec()
+    """The guide, with the open dataset's figures once torch has loaded."""
+    c = win.controller
+    dataset = c.dataset if c.torch_ready else None
+    GuideDialog(win, dataset, c.model, c.vocab).exec()
 
 
 def shortcut_rows(win: MainWindow) -> list[tuple[str, str]]:

@@ -14,11 +14,12 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWi
 from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.events import RunEnded
+from charnames_gui.core.events import OneStep, RunEnded
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import default_runs_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.experiments import Experiments
+from charnames_gui.ui.hidden_analysis import HiddenAnalysis
 from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.forward_view import ForwardView
@@ -37,6 +38,7 @@ from charnames_gui.ui.window.live_views import LiveViews
 from charnames_gui.ui.window.menus import MenuActions, build_menus
 from charnames_gui.ui.window.panel_sync import connect_panel, show_model_in_panel
 from charnames_gui.ui.window.presentation import Presentation
+from charnames_gui.ui.window.search_commands import SearchWindow
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
@@ -67,6 +69,7 @@ class MainWindow(MenuActions, QMainWindow):
         # opened, read and written on its own thread: a locked history never freezes the window
         self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
         self.experiments = Experiments(self.controller, self.run_history)
+        self.search_window: SearchWindow | None = None  # Experiments → Beat the lecture
         self.syncing_panel = False  # the app, not the learner, sets the panel (panel_sync)
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
@@ -119,6 +122,11 @@ class MainWindow(MenuActions, QMainWindow):
         self.docks.tab(self.runs_dock, self.lr_dock)
         # issue 12: the forward pass beside the sampling panel, the hidden layer in its tabs
         self.forward_view, self.hidden_view = ForwardView(), HiddenLayerView()
+        # the hidden layer's statistics, computed off the GUI thread while the view is seen
+        self.hidden_analysis = HiddenAnalysis(self.hidden_view.isVisible, self)
+        self.hidden_analysis.analysed.connect(self.hidden_view.receive)
+        self.hidden_analysis.failed.connect(self.hidden_view.show_failure)
+        self.hidden_view.shown.connect(self.hidden_analysis.poke)
         self.forward_dock = self._add_dock("Forward pass", "ForwardDock", self.forward_view,
                                            Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
         self.hidden_dock = self._add_dock("Hidden layer", "HiddenLayerDock", self.hidden_view,
@@ -192,7 +200,7 @@ class MainWindow(MenuActions, QMainWindow):
         self.controls.stepClicked.connect(
             lambda: c.step_once(self.sampling_panel.shown_context() or None)
         )
-        c.stepDone.connect(lambda one: self.controls.show_step(one, c.vocab.itos))  # type: ignore[union-attr]
+        c.stepDone.connect(self._on_step_done)
         connect_panel(self)  # edits make a new model or change the training
 
     # -- datasets and models ---------------------------------------------------------------
@@ -265,7 +273,7 @@ class MainWindow(MenuActions, QMainWindow):
 
     def _on_model_reset(self, info: ModelInfo) -> None:
         self._mark_dataset_of_model()
-        if not self.experiments.making_repeat_model:  # a repeat's seed leaves the panel alone
+        if not self.experiments.owns_model(info):  # a repeat's seeds: shown when it ends
             self._show_model_in_panel()
         self._reset_hidden_view(info)
         model = self.controller.model
@@ -355,11 +363,20 @@ class MainWindow(MenuActions, QMainWindow):
         c = self.controller
         data = c.dataset if c.dataset is not None and c.dataset.vocab == info.vocab else None
         examples = data.examples(info.config.block_size).tensors["train"] if data else None
-        self.hidden_view.set_model(
+        self.hidden_analysis.set_model(
             info.config, examples, lambda step: (c.model_info() or info).train_config.lr_at(step)
         )
+        self.hidden_view.reset(self.hidden_analysis.has_data)
         if c.model is not None:  # the worker is idle: reading the weights is safe
-            self.hidden_view.offer(info.step, c.model.snapshot())
+            self.hidden_analysis.offer(info.step, c.model.snapshot())
+
+    def _on_step_done(self, one: OneStep) -> None:
+        """One step: its text, and the weights after it in every view, the sampling bars
+        included (a name in progress keeps its context, and its bars now say what the step
+        text's "after" says)."""
+        if self.controller.vocab is not None:
+            self.controls.show_step(one, self.controller.vocab.itos)
+        self.live_views.show_final_weights()
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         # back at the last weights received (a lost training process): so is the plot
@@ -432,8 +449,11 @@ class MainWindow(MenuActions, QMainWindow):
             event.ignore()
             return
         self.experiments.cancel_repeat()
+        if self.search_window is not None:
+            self.search_window.close()
         self.frame_clock.stop()
         self.controller.shutdown()
+        self.hidden_analysis.wait()
         save_settings(self)
         self.run_history.close()
         event.accept()

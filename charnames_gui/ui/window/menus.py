@@ -14,6 +14,7 @@ from charnames_gui.ui.window import export_commands as exports
 from charnames_gui.ui.window import file_commands as files
 from charnames_gui.ui.window import help_commands as help_
 from charnames_gui.ui.window.recent_files import RecentFiles
+from charnames_gui.ui.window.search_commands import open_search
 
 if TYPE_CHECKING:
     from charnames_gui.ui.window.main_window import MainWindow
@@ -41,6 +42,7 @@ class MenuActions:
     lr_sweep_action: QAction
     repeat_action: QAction
     test_action: QAction
+    beat_lecture_action: QAction
     reset_layout_action: QAction
     about_action: QAction
     lecture_action: QAction
@@ -55,6 +57,7 @@ class MenuActions:
     recent_menu: QMenu
     export_menu: QMenu
     train_menu: QMenu
+    experiments_menu: QMenu
     view_menu: QMenu
     help_menu: QMenu
     recent_files: RecentFiles
@@ -169,6 +172,13 @@ def build_menus(win: MainWindow) -> None:
     train_menu.addAction(win.repeat_action)
     train_menu.addSeparator()
     train_menu.addAction(win.test_action)
+
+    # -- Experiments ----------------------------------------------------------------------------
+    win.experiments_menu = bar.addMenu("E&xperiments")
+    win.beat_lecture_action = act("&Beat the lecture...", lambda: open_search(win), None,
+                                  "Search on the dev split for a configuration that beats "
+                                  "the lecture's loss (Optuna)")  # fmt: skip
+    win.experiments_menu.addAction(win.beat_lecture_action)
 
     # -- View -----------------------------------------------------------------------------------
     win.view_menu = bar.addMenu("&View")
