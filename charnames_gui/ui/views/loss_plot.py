@@ -8,6 +8,7 @@ Items are created once; new losses go into bounded buffers and a timer redraws a
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.events import EvalPoint, LossChunk
 from charnames_gui.core.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow, Mark
@@ -412,28 +414,30 @@ class LossPlot(QWidget):
         export_widgets_png([self.legend, self.plot_widget], path, width)
 
     def export_csv(self, path: str | Path) -> None:
-        """step, loss (and log10) of every stored point, then the dev-loss points."""
+        """step, loss (and log10) of every stored point, then the dev-loss points.
+        FileAccessError (one line) when it cannot be written."""
         steps, losses = self._raw.data()
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["kind", "step", "loss", "log10_loss", "steps_averaged"])
-            for s, v in zip(steps, losses, strict=True):
-                writer.writerow(
-                    ["minibatch", f"{s:g}", f"{v:.6f}", f"{math.log10(v):.6f}", self.stride]
-                )
-            for p in self._evals:
-                writer.writerow(
-                    ["dev", p.step, f"{p.dev_loss:.6f}", f"{math.log10(p.dev_loss):.6f}", ""]
-                )
-                writer.writerow(
-                    [
-                        "train_sample",
-                        p.step,
-                        f"{p.train_loss:.6f}",
-                        f"{math.log10(p.train_loss):.6f}",
-                        "",
-                    ]
-                )
+        fh = io.StringIO(newline="")
+        writer = csv.writer(fh)
+        writer.writerow(["kind", "step", "loss", "log10_loss", "steps_averaged"])
+        for s, v in zip(steps, losses, strict=True):
+            writer.writerow(
+                ["minibatch", f"{s:g}", f"{v:.6f}", f"{math.log10(v):.6f}", self.stride]
+            )
+        for p in self._evals:
+            writer.writerow(
+                ["dev", p.step, f"{p.dev_loss:.6f}", f"{math.log10(p.dev_loss):.6f}", ""]
+            )
+            writer.writerow(
+                [
+                    "train_sample",
+                    p.step,
+                    f"{p.train_loss:.6f}",
+                    f"{math.log10(p.train_loss):.6f}",
+                    "",
+                ]
+            )
+        atomic_write(path, fh.getvalue())  # a failed export leaves the old file whole
 
     # -- drawing ------------------------------------------------------------------------------
     def _y(self, losses: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.data import MAX_WORD_LENGTH
 from charnames_gui.core.display import display_char, display_text, format_probability
 from charnames_gui.core.errors import CharnamesError
@@ -248,9 +249,10 @@ class GeneratedNames(QWidget):
 
     def export(self, path: str | Path) -> int:
         """Write every listed name, one per line (a file the app can open as a dataset).
-        Raises OSError if the file cannot be written; returns how many names were written."""
+        Raises FileAccessError (one line) if the file cannot be written, leaving the old file
+        whole; returns how many names were written."""
         names = self.names()
-        Path(path).write_text("".join(n + "\n" for n in names), encoding="utf-8")
+        atomic_write(path, "".join(n + "\n" for n in names))
         return len(names)
 
 

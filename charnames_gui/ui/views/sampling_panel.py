@@ -620,8 +620,8 @@ class SamplingPanel(QWidget):
         """Write the listed names to `path`, one per line; a plain message if it fails."""
         try:
             count = self._names.export(path)
-        except OSError as exc:
-            message = f"Could not save the names to {path}: {exc.strerror or exc}"
+        except CharnamesError as exc:  # FileAccessError: one line, the old file kept
+            message = str(exc)
             self.statusMessage.emit(message)
             self._set_notice(message)
             return False
