@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, write_runs_csv
+from charnames_gui.ui.views.plain_text import plain_message_box
 from charnames_gui.ui.views.runs_table_model import (
     COLUMN_INDEX,
     COLUMNS,
@@ -102,6 +103,7 @@ class RunsView(QWidget):
         self.model.noteEdited.connect(self._note_edited)
 
         self.history_state = QLabel()  # busy or read-only: one line, hidden otherwise
+        self.history_state.setTextFormat(Qt.TextFormat.PlainText)  # it names the file
         self.history_state.setWordWrap(True)
         self.history_state.setAccessibleName("Run history state")
         self.history_state.setStyleSheet("color: #8a5a00;")
@@ -151,6 +153,7 @@ class RunsView(QWidget):
         self.model.dataChanged.connect(self._data_changed)
 
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)  # notes and errors are data
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Selection summary")
         self.summary.setToolTip(
@@ -386,7 +389,7 @@ class RunsView(QWidget):
         try:
             self.export_csv(path)
         except CharnamesError as exc:
-            QMessageBox.warning(self, "Export runs", str(exc))
+            plain_message_box(self, QMessageBox.Icon.Warning, "Export runs", str(exc)).exec()
 
     def _show_store_error(self, message: str) -> None:
         self.statusMessage.emit(message)

@@ -188,6 +188,7 @@ class SamplingPanel(QWidget):
 
     def _build(self) -> None:
         self._notice = QLabel()
+        self._notice.setTextFormat(Qt.TextFormat.PlainText)  # messages name files
         self._notice.setWordWrap(True)
         # the colour through the palette: a style sheet would fix the font (no zoom)
         palette = self._notice.palette()

@@ -58,7 +58,7 @@ class AppSettings(QObject):
     def problem(self) -> str:
         return self.store.problem
 
-    def value(self, key: str, default: Any = None, type: type | None = None) -> Any:  # noqa: A002
+    def value(self, key: str, default: Any = None, type: type | None = None) -> Any:
         """The value kept under key, or default (also when it is not of `type`)."""
         value = self.store.get(key, default)
         if type is float and isinstance(value, int) and not isinstance(value, bool):
@@ -70,7 +70,7 @@ class AppSettings(QObject):
     def contains(self, key: str) -> bool:
         return self.store.contains(key)
 
-    def setValue(self, key: str, value: Any) -> None:  # noqa: N802 (as QSettings)
+    def setValue(self, key: str, value: Any) -> None:
         """Keep value (SettingsError for a value its key does not take: a bug); saved soon."""
         self.store.set(key, value)
         if self.store.dirty and self.store.path is not None:
