@@ -263,15 +263,16 @@ class StackedTrainer:
                 if self._remote:
                     # a chunk normally takes ~CHUNK_SECONDS: a child 20x late is stuck
                     timeout = ANSWER_TIMEOUT + 20 * CHUNK_SECONDS * m / self._chunk
-                    self._map(lambda ro: ro[0].run(lrs, ro[1], timeout),
-                              list(zip(self._remote, outs, strict=True)))  # fmt: skip
+                    pairs = zip(self._remote, outs, strict=True)
+                    jobs = [(r, lrs, out, timeout) for r, out in pairs]
+                    self._map(lambda job: job[0].run(*job[1:]), jobs)
                     took = time.perf_counter() - began
                     if m == self._chunk:  # aim at CHUNK_SECONDS per chunk
                         scale = CHUNK_SECONDS / max(took, 1e-4)
                         self._chunk = int(min(MAX_CHUNK, max(1, m * min(2.0, scale))))
                 else:
-                    self._map(lambda go: go[0].run(lrs, go[1]),
-                              list(zip(self._groups, outs, strict=True)))  # fmt: skip
+                    here = [(g, lrs, out) for g, out in zip(self._groups, outs, strict=True)]
+                    self._map(lambda job: job[0].run(*job[1:]), here)
                 for members, out in zip(self._members, outs, strict=True):
                     losses[done : done + m, members] = out
                 self._note_divergence(losses[done : done + m])

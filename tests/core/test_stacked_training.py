@@ -64,9 +64,7 @@ def test_groups_in_training_processes_equal_their_single_runs(small_words: list[
     model_config = ModelConfig(3, 6, 20, vocab_size=dataset.vocab.size)
     config = TrainConfig(steps=400, lr=0.3, schedule="cosine", init="scaled")
     seeds = [5, 6, 7]
-    with StackedTrainer(
-        model_config, dataset.examples(3), config, seeds, processes=2
-    ) as stacked:
+    with StackedTrainer(model_config, dataset.examples(3), config, seeds, processes=2) as stacked:
         assert stacked.processes == 2 and stacked.in_processes
         losses = np.concatenate([stacked.run(1), stacked.run(config.steps)])
         pids = [r.process.pid for r in stacked._remote]
