@@ -37,6 +37,9 @@ class LossChunk:
     losses: np.ndarray  # (n,) float32 minibatch loss of each step
     lr: float  # learning rate of the last step
     seconds: float = 0.0  # the model's training-loop seconds after the last step
+    # K seeds trained together (core/stacked_run.py): (n, K) float32, every seed's loss at
+    # these steps (NaN after a seed diverged); `losses` is the learner's own seed's column
+    band: np.ndarray | None = None
 
     @property
     def end_step(self) -> int:

@@ -15,6 +15,7 @@ Requests (key: the StackedTrainer's group) and replies:
     ("stack_init", key, model_config, X, Y, train_config, seeds)  -> ("ok",)
     ("stack_run", key, lrs)          -> ("ok", losses (len(lrs), k) float64, NaN once frozen)
     ("stack_weights", key, j)        -> ("ok", {name: array}) of the group's copy j
+    ("stack_eval", key, X, Y, sizes) -> ("ok", [LossEstimate of each copy]) on those examples
     ("stack_drop", key)              -> ("ok",)
 """
 
@@ -58,4 +59,18 @@ class StackHost:
             return ("ok", out)
         if command == "stack_weights":
             return ("ok", group.engine.weights(args[1]))
+        if command == "stack_eval":
+            return ("ok", group_estimates(group, *args[1:]))
         raise TrainerProcessError(f"Unknown request {command!r}")
+
+
+def group_estimates(group: Any, X: np.ndarray, Y: np.ndarray, sizes: np.ndarray) -> list[Any]:
+    """Each copy's loss on (X, Y) with its standard error clustered by name
+    (core/uncertainty.py; sizes: examples of each name, in order)."""
+    from charnames_gui.core.uncertainty import clustered_mean, example_losses
+
+    Xt, Yt = torch.from_numpy(np.asarray(X)), torch.from_numpy(np.asarray(Y))
+    return [
+        clustered_mean(example_losses(group.engine.model(j), Xt, Yt), sizes)
+        for j in range(len(group.samplers))
+    ]

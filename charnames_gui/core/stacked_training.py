@@ -26,9 +26,9 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from typing import TypeVar
 
@@ -42,7 +42,9 @@ from charnames_gui.core.engines.stacked import StackedFastEngine
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
+from charnames_gui.core.stacked_child import group_estimates
 from charnames_gui.core.training import BatchSampler
+from charnames_gui.core.uncertainty import LossEstimate
 
 # The fields the stacked step implements; any other field must keep its default value.
 STACKED_MODEL_FIELDS = frozenset({"block_size", "n_embd", "n_hidden", "vocab_size"})
@@ -86,6 +88,36 @@ def split_groups(k: int, groups: int) -> list[range]:
     return [range(bounds[i], bounds[i + 1]) for i in range(groups)]
 
 
+def side_by_side(fn: Callable[[_T], object], items: Sequence[_T]) -> list[object]:
+    """[fn(item) for item in items], the first in this thread and each other in a daemon
+    thread of its own, side by side; an exception is raised here. (Plain daemon threads
+    waited on with Events: a pool's threads, started from a QThread, would leave a dummy
+    Thread registered in `threading` for the rest of the process.)"""
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    results: list[object] = [None] * len(items)
+    errors: list[BaseException] = []
+    ended = [threading.Event() for _ in items[1:]]
+
+    def call(i: int) -> None:
+        try:
+            results[i] = fn(items[i])
+        except BaseException as exc:  # handed to the caller's thread
+            errors.append(exc)
+        finally:
+            if i:
+                ended[i - 1].set()
+
+    for i in range(1, len(items)):
+        threading.Thread(target=call, args=(i,), name="stacked-group", daemon=True).start()
+    call(0)
+    for event in ended:
+        event.wait()
+    if errors:
+        raise errors[0]
+    return results
+
+
 class _Group:
     """A StackedFastEngine with the minibatch streams of its copies."""
 
@@ -127,6 +159,11 @@ class _RemoteGroup:
 
     def weights(self, j: int) -> dict[str, np.ndarray]:
         return dict(self.process.call("stack_weights", self.key, j, timeout=ANSWER_TIMEOUT)[1])
+
+    def estimates(self, X: np.ndarray, Y: np.ndarray, sizes: np.ndarray) -> list[LossEstimate]:
+        # a pass over a split per copy: ~0.1-1 s each on the lecture's data
+        timeout = START_TIMEOUT + 5e-5 * len(X) * self.k
+        return list(self.process.call("stack_eval", self.key, X, Y, sizes, timeout=timeout)[1])
 
 
 class StackedTrainer:
@@ -191,10 +228,6 @@ class StackedTrainer:
                 seeds_g = [self.seeds[k] for k in members]
                 models = [MLP.init(model_config, config.init, s) for s in seeds_g]
                 self._groups.append(_Group(models, seeds_g, X, Y, config.batch_size))
-        workers = len(self._members)
-        self._pool = (
-            ThreadPoolExecutor(workers, thread_name_prefix="stacked") if workers > 1 else None
-        )
         self._started = False
 
     @property
@@ -220,10 +253,7 @@ class StackedTrainer:
         self._started = True
 
     def close(self) -> None:
-        """End the worker threads and the training children (not used after this)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """End the training children (a StackedTrainer is not used after this)."""
         for remote in self._remote:
             remote.process.close()
 
@@ -234,9 +264,7 @@ class StackedTrainer:
         self.close()
 
     def _map(self, fn: Callable[[_T], object], items: Sequence[_T]) -> list[object]:
-        if self._pool is None:
-            return [fn(item) for item in items]
-        return [f.result() for f in [self._pool.submit(fn, item) for item in items]]
+        return side_by_side(fn, items)
 
     def run(
         self,
@@ -308,10 +336,18 @@ class StackedTrainer:
     def models(self) -> list[MLP]:
         return [self.model(k) for k in range(self.K)]
 
+    def estimates(self, split: str, sizes: np.ndarray) -> list[LossEstimate]:
+        """Each copy's loss on a whole split with its standard error clustered by name
+        (sizes: the split's examples per name, core/uncertainty.name_sizes). In processes,
+        each child measures its own copies, side by side."""
+        X, Y = self.examples.tensors[split]
+        if self._remote:
+            self.start()
+            parts = self._map(lambda r: r.estimates(X.numpy(), Y.numpy(), sizes), self._remote)
+            return [e for part in parts for e in part]  # type: ignore[attr-defined]
+        return [e for g in self._groups for e in group_estimates(g, X.numpy(), Y.numpy(), sizes)]
+
     def evaluate(self, split: str) -> np.ndarray:
         """Each copy's mean loss over a whole split: (K,) float64."""
         X, Y = self.examples.tensors[split]
-        models = self.models()
-        if self._pool is None:
-            return np.array([m.loss(X, Y) for m in models])
-        return np.array(list(self._pool.map(lambda m: m.loss(X, Y), models)))
+        return np.array([m.loss(X, Y) for m in self.models()])

@@ -147,7 +147,8 @@ class TrainingWorker(QObject):
 
         trainer = job.trainer
         # Stepping aside for GUI frames only matters when the steps run in this process.
-        self._yield_to_gui = not isinstance(trainer, ProcessTrainer)
+        in_child = isinstance(trainer, ProcessTrainer) or getattr(trainer, "in_child", False)
+        self._yield_to_gui = not in_child
         status: RunStatus
         try:
             if job.end_now:  # a paused run is stopped: only its final evaluation is left
@@ -182,6 +183,7 @@ class TrainingWorker(QObject):
     def _train_loop(self, job: TrainJob) -> tuple[RunStatus, str]:
         trainer = job.trainer
         pending: list[np.ndarray] = []
+        bands: list[np.ndarray] = []  # every seed's losses, for a repeat (core/stacked_run.py)
         pending_start = trainer.step + 1
         pending_lr = trainer.config.lr_at(trainer.step)
         run_start = time.perf_counter()
@@ -190,12 +192,13 @@ class TrainingWorker(QObject):
         rate = 0.0
 
         def flush(now: float) -> None:
-            nonlocal pending, pending_start, rate, rate_mark
+            nonlocal pending, bands, pending_start, rate, rate_mark
             if pending:
                 losses = np.concatenate(pending)
-                chunk = LossChunk(pending_start, losses, pending_lr, trainer.seconds)
+                band = np.concatenate(bands) if len(bands) == len(pending) else None
+                chunk = LossChunk(pending_start, losses, pending_lr, trainer.seconds, band)
                 self.lossesReady.emit(chunk)
-                pending = []
+                pending, bands = [], []
                 pending_start = chunk.end_step + 1
             if now > rate_mark[0]:
                 rate = (trainer.step - rate_mark[1]) / (now - rate_mark[0])
@@ -214,6 +217,8 @@ class TrainingWorker(QObject):
                     if not pending:
                         pending_start = event.start_step
                     pending.append(event.losses)
+                    if event.band is not None:
+                        bands.append(event.band)
                     pending_lr = event.lr
                     if now - last_loss_emit >= LOSS_INTERVAL:
                         flush(now)
