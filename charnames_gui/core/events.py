@@ -108,6 +108,9 @@ class RunEnded:
     dev_loss: float | None = None  # full dev split, when finished or stopped
     message: str = ""  # why, in the learner's words (empty when it went as asked)
     eval_points: list[EvalPoint] = field(default_factory=list)
+    # standard errors of train_loss and dev_loss, clustered by name (core/uncertainty.py)
+    train_se: float | None = None
+    dev_se: float | None = None
 
 
 @dataclass(frozen=True)

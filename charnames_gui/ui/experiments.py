@@ -35,7 +35,6 @@ from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.events import RunEnded
 from charnames_gui.core.runs import RunRecord, recorded_status
-from charnames_gui.core.stacked_training import cores, stack_refusal
 from charnames_gui.core.stats import MAX_REPEATS, SeedStats, repeat_seeds, seed_stats
 from charnames_gui.ui.controller import Controller, ModelInfo
 from charnames_gui.ui.run_history import RunHistory
@@ -144,6 +143,8 @@ class Experiments(QObject):
             seconds=outcome.seconds,
             train_loss=outcome.train_loss,
             dev_loss=outcome.dev_loss,
+            train_se=outcome.train_se,
+            dev_se=outcome.dev_se,
             status=recorded_status(
                 outcome.status, outcome.train_loss, outcome.dev_loss, c.model.config.vocab_size
             ),
@@ -182,6 +183,8 @@ class Experiments(QObject):
         info = c.model_info()
         if info is None or c.dataset is None or c.is_busy() or not 2 <= k <= MAX_REPEATS:
             return False
+        from charnames_gui.core.stacked_training import stack_refusal  # torch-backed
+
         first = info.train_config.seed if base_seed is None else base_seed
         seeds = repeat_seeds(first, k)
         if not stack_refusal(info.config, info.train_config):
@@ -195,6 +198,7 @@ class Experiments(QObject):
         """The K seeds together: a new model of the learner's seed (seeds[0]), trained by a
         RepeatTrainer as one run."""
         from charnames_gui.core.stacked_run import RepeatTrainer
+        from charnames_gui.core.stacked_training import cores
         from charnames_gui.core.uncertainty import name_sizes
 
         c = self.controller

@@ -17,6 +17,7 @@ could not run while the loop holds the worker's thread.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -168,17 +169,48 @@ class TrainingWorker(QObject):
             status, message = "failed", str(exc) or type(exc).__name__
         # the weights the run ended with (a ProcessTrainer: the last it received)
         self.snapshotReady.emit(trainer.snapshot())
-        train_loss = dev_loss = None
+        train_loss = dev_loss = train_se = dev_se = None
         if status in ("finished", "stopped"):
             try:
                 train_loss = trainer.evaluate("train")
                 dev_loss = trainer.evaluate("dev")
+                train_se, dev_se = (
+                    self._standard_error(trainer, "train"),
+                    self._standard_error(trainer, "dev"),
+                )
             except (CharnamesError, RuntimeError, MemoryError) as exc:
                 status, message = "failed", f"Training failed: {exc}"
                 train_loss = dev_loss = None
         self.runEnded.emit(
-            RunEnded(status, trainer.step, trainer.seconds, train_loss, dev_loss, message)
+            RunEnded(
+                status,
+                trainer.step,
+                trainer.seconds,
+                train_loss,
+                dev_loss,
+                message,
+                train_se=train_se,
+                dev_se=dev_se,
+            )
         )
+
+    @staticmethod
+    def _standard_error(trainer: TrainerLike, split: str) -> float | None:
+        """The standard error of the split's loss, clustered by name (core/uncertainty.py):
+        a second pass over the split with the weights this side holds (a repeat's trainer
+        measured it with the loss already). None when it cannot be told."""
+        from charnames_gui.core.uncertainty import estimate
+
+        lead = getattr(trainer, "lead_estimate", None)
+        if callable(lead):
+            found = lead(split)
+            return found.se if found is not None else None
+        X, Y = trainer.examples.tensors[split]
+        try:
+            se = estimate(trainer.model, X, Y).se
+        except ValueError:  # examples not laid out name by name
+            return None
+        return se if math.isfinite(se) else None
 
     def _train_loop(self, job: TrainJob) -> tuple[RunStatus, str]:
         trainer = job.trainer

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
+from charnames_gui.core import stacked_training
 from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.events import RunEnded
 from charnames_gui.core.presets import PRESETS
 from charnames_gui.core.runs import RunRecord, RunStore
-from charnames_gui.ui import experiments
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.experiments import MAX_REPEATS
 from charnames_gui.ui.views.runs_table_model import COLUMN_INDEX
@@ -206,7 +206,7 @@ def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_win
 def one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """Repeats run their seeds one after another, as for a setting the stack does not do
     (BatchNorm, weight decay, the autograd engine)."""
-    monkeypatch.setattr(experiments, "stack_refusal", lambda *_: "a setting it does not do")
+    monkeypatch.setattr(stacked_training, "stack_refusal", lambda *_: "a setting it does not do")
 
 
 @pytest.mark.usefixtures("one_by_one")
@@ -284,7 +284,7 @@ def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:  # type: 
         row for row in range(3) if view.proxy.index(row, COLUMN_INDEX["id"]).data() == "mean"
     ]
     dev = view.proxy.index(mean_row, COLUMN_INDEX["dev"]).data()
-    assert dev == f"{stats.mean:.4f} ± {stats.std:.4f}"
+    assert dev == stats.format() == f"{stats.mean:.3f} ± {stats.std:.3f} (2 seeds)"
     assert win.panel.train_config().seed == seed
 
 
