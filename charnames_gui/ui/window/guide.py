@@ -73,12 +73,14 @@ class _FactsThread(QThread):
     def __init__(self, dataset: Dataset, model: object, vocab: object) -> None:
         super().__init__()
         self.dataset, self.model, self.vocab = dataset, model, vocab
+        self.cancelled = False  # set when the dialog closes: the seeds' training ends early
 
     def run(self) -> None:
         from charnames_gui.core.guide_facts import guide_facts
 
         try:
-            facts = guide_facts(self.dataset, self.model, self.vocab)  # type: ignore[arg-type]
+            facts = guide_facts(self.dataset, self.model, self.vocab,  # type: ignore[arg-type]
+                                should_stop=lambda: self.cancelled)  # fmt: skip
         except Exception:  # the guide then keeps its general text
             return
         self.computed.emit(facts)
@@ -121,6 +123,7 @@ class GuideDialog(QDialog):
 
     def done(self, result: int) -> None:
         if self._thread is not None:
+            self._thread.cancelled = True
             self._thread.wait()  # a second at most; never left running behind the dialog
         super().done(result)
 
