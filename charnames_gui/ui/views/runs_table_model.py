@@ -78,6 +78,12 @@ def loss_text(loss: float | None) -> str:
     return "" if loss is None or not math.isfinite(loss) else f"{loss:.4f}"
 
 
+def loss_with_se(loss: float | None, se: float | None) -> str:
+    """'2.1662 ± 0.006'; just the loss when its error was not measured; '' for none."""
+    text = loss_text(loss)
+    return f"{text} ± {format_error(se)}" if text and se is not None else text
+
+
 def _number(value: float | int | None) -> float:
     """Sort key of a number; a missing one sorts after every number (ascending)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -416,9 +422,8 @@ class RunsTableModel(QAbstractTableModel):
                 return f"#{r.id}"
             return "waiting" if self.is_waiting(r) else "unsaved"
         if key in ("dev", "train", "test"):
-            text = loss_text(getattr(r, f"{key}_loss"))
-            se = getattr(r, f"{key}_se", None)  # (the test loss has none)
-            return f"{text} ± {format_error(se)}" if text and se is not None else text
+            # (the test loss has no error: it is looked at as rarely as possible)
+            return loss_with_se(getattr(r, f"{key}_loss"), getattr(r, f"{key}_se", None))
         values = {
             "params": lambda: f"{r.parameters:,}",
             "block": lambda: str(m.block_size),

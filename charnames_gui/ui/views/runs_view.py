@@ -56,6 +56,7 @@ from charnames_gui.ui.views.runs_table_model import (
     GroupRow,
     RunsTableModel,
     loss_text,
+    loss_with_se,
     run_colour,
 )
 
@@ -493,7 +494,7 @@ class RunsView(QWidget):
         if len(single) == 1:
             r = single[0]
             parts.append(
-                f"#{r.id}: dev {loss_text(r.dev_loss) or '–'}, "
+                f"#{r.id}: dev {loss_with_se(r.dev_loss, r.dev_se) or '–'}, "
                 f"train {loss_text(r.train_loss) or '–'}, {r.parameters:,} parameters"
             )
         elif single:
