@@ -44,7 +44,7 @@ from charnames_gui.core.config import DEFAULT_INIT_SEED, ModelConfig, TrainConfi
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
-from charnames_gui.core.threads import limit_threads
+from charnames_gui.core.threads import MAX_THREADS, limit_threads
 from charnames_gui.core.training import Trainer
 
 LR = 0.1  # the lecture's learning rate (before its decay)
@@ -237,6 +237,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.steps < 1 or args.rounds < 1 or args.threads < 1:
         parser.error("--steps, --rounds and --threads must be at least 1")
+    if args.threads > MAX_THREADS:  # torch segfaults on 100,000 threads, hangs on 20,000
+        parser.error(f"--threads must be at most {MAX_THREADS}, not {args.threads:,}")
     return args
 
 

@@ -54,14 +54,28 @@ if [[ ! -x .venv/bin/python ]]; then
   "$python" -m venv .venv
 fi
 
-# Reinstall only when the project's requirements changed.
-extras=""; ((with_tests)) && extras="[test]"
-stamp=".venv/.installed-$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -c1-16)"
-if [[ ! -f "$stamp" ]]; then
+# Reinstall only when the project's requirements changed. One stamp per pyproject.toml
+# content and per kind (app, test): the test install includes the app, so switching between
+# run-app.sh and run-tests.sh reinstalls nothing.
+hash=$(sha256sum pyproject.toml | cut -c1-16)
+app_stamp=".venv/.installed-$hash-app"
+test_stamp=".venv/.installed-$hash-test"
+extras=""; want=$app_stamp
+if ((with_tests)); then extras="[test]"; want=$test_stamp; fi
+if [[ ! -f "$want" && ! ( $want == "$app_stamp" && -f "$test_stamp" ) ]]; then
   # torch first and pinned: on these machines torch==2.13.0 is a local CPU build, while an
-  # open range could pull a multi-GB CUDA build.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".$extras"
-  rm -f .venv/.installed-*
-  touch "$stamp"
+  # open range could pull a multi-GB CUDA build. pip shows its progress (the first install
+  # downloads a few hundred MB and takes a minute or more).
+  echo "Installing into .venv (first run, or pyproject.toml changed): step 1 of 2, PyTorch 2.13.0 (CPU)"
+  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar on torch==2.13.0 \
+    || true  # checked below
+  echo "Step 2 of 2: charnames-gui and its dependencies${extras:+ (with the test tools)}"
+  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar on -e ".$extras" \
+    || true
+  .venv/bin/python -c "import charnames_gui, torch" \
+    || { echo "The installation into .venv failed (see pip's messages above)." >&2; exit 1; }
+  find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$hash-*" -delete
+  touch "$want"
+  ((with_tests)) && touch "$app_stamp"
+  echo "Installed."
 fi

@@ -13,6 +13,9 @@ import torch
 from small_data import SMALL_WORDS
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# cli.main turns a bug into one line; in tests a bug keeps its traceback (tests that check
+# what a learner sees run the CLI without this variable)
+os.environ.setdefault("CHARNAMES_TRACEBACK", "1")
 # Tiny models train fastest on one thread, and the app trains on one; two threads on a busy
 # 2-core machine made small runs ~10x slower.
 torch.set_num_threads(1)

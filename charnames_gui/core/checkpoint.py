@@ -16,10 +16,9 @@ Every file is untrusted input: each field is checked and every problem is one cl
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,11 +28,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.config import (
     PARAMETER_NAMES,
     ModelConfig,
     parameter_count,
-    parameter_shapes,
+    tensor_names,
+    tensor_shapes,
 )
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError, FileAccessError, ModelFileError
@@ -49,10 +50,14 @@ from charnames_gui.core.model_file import (
     shown_value,
 )
 from charnames_gui.core.plain_weights import (
-    config_from_shapes,
-    float32_tensors,
+    plain_model_parts,
     tensors_from_torch_save,
-    vocabulary_for,
+)
+from charnames_gui.core.replay_file import (
+    ReplayFileError,
+    replay_from_tensors,
+    replay_tensors,
+    split_replay,
 )
 from charnames_gui.core.safe_files import read_regular_bytes
 
@@ -62,17 +67,15 @@ MAX_HEADER_BYTES = 1024 * 1024
 # Logits beyond this are no longer numbers a softmax can use in float32 (max 3.4e38): a
 # file with such weights is refused at load, not when Sample or Step would meet inf.
 MAX_OUTPUT_BOUND = 1e30
-# save_model writes ".<name>.<random>.tmp" next to the target, then renames it.
-TMP_PREFIX_FORMAT = ".{name}."
-TMP_SUFFIX = ".tmp"
+VERSION_PATTERN = re.compile(r"-?[0-9]{1,6}")
 
 
 # -- saving -------------------------------------------------------------------------------------
 
 
 def save_model(path: str | Path, model_file: ModelFile) -> None:
-    """Write the model atomically: a temporary file in the same folder, fsync, then rename.
-    A failure at any point leaves an existing file at `path` untouched.
+    """Write the model atomically (core.atomic: a temporary file in the same folder, fsync,
+    then rename). A failure at any point leaves an existing file at `path` untouched.
 
     Saving onto a symbolic link updates the file it points to (the link stays a link), and
     temporary files left by an earlier save of the same file that was killed are removed."""
@@ -84,7 +87,8 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
         raise ModelFileError(
             f"Cannot save {target.name}: the weights contain NaN or infinite values"
         )
-    tensors = {name: t.detach().contiguous().clone() for name, t in mf.model.params.items()}
+    # the parameters, and with BatchNorm bngain, bnbias and the running statistics
+    tensors = {name: t.detach().contiguous().clone() for name, t in mf.model.tensors().items()}
     metadata = {
         "format": FORMAT_NAME,
         "format_version": str(FORMAT_VERSION),
@@ -94,50 +98,20 @@ def save_model(path: str | Path, model_file: ModelFile) -> None:
         "training": json.dumps(asdict(mf.training), allow_nan=True),
         "test_evaluations": json.dumps(asdict(mf.test_evaluations)),
     }
+    if mf.replay is not None and mf.replay.config == mf.model.config:
+        replay, replay_meta = replay_tensors(mf.replay)  # optional: "replay.*" tensors
+        tensors.update(replay)
+        metadata.update(replay_meta)
     payload = save_safetensors_bytes(tensors, metadata=metadata)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"Cannot save: the folder {folder} does not exist")
     if target.is_dir():
         raise ModelFileError(f"Cannot save: {target} is a folder")
-    # mkstemp makes the file private (0600); a model file is an ordinary document, so keep the
-    # mode of the file it replaces, or the usual rw-r--r--.
-    mode = target.stat().st_mode & 0o777 if target.is_file() else 0o644
-    prefix = TMP_PREFIX_FORMAT.format(name=target.name)
-    _remove_stale_temporary_files(folder, prefix)
-    tmp_path: str | None = None
     try:
-        fd, tmp_path = tempfile.mkstemp(prefix=prefix, suffix=TMP_SUFFIX, dir=folder)
-        os.chmod(tmp_path, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, target)
-        tmp_path = None
-    except OSError as exc:
-        raise ModelFileError(f"Could not save {target.name}: {exc.strerror or exc}") from exc
-    finally:
-        if tmp_path is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_path)
-
-
-def _remove_stale_temporary_files(folder: Path, prefix: str) -> None:
-    """Remove ".<name>.XXXXXXXX.tmp" files a killed save of this very file left behind:
-    only regular files with mkstemp's 8-character middle, nothing else in the folder."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):
-            middle = entry.name[len(prefix) : -len(TMP_SUFFIX)]
-            if (
-                entry.name.startswith(prefix)
-                and entry.name.endswith(TMP_SUFFIX)
-                and len(middle) == 8
-                and "." not in middle
-                and entry.is_file(follow_symlinks=False)
-            ):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+        atomic_write(target, payload)
+    except FileAccessError as exc:
+        raise ModelFileError(str(exc).replace("Could not write", "Could not save", 1)) from None
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -187,8 +161,8 @@ def _model_from_bytes(raw: bytes, name: str, dataset_vocab: Vocabulary | None) -
     # as 384 = b"\x80\x01..." looks like a pickle's first two bytes.
     if raw[8:9] != b"{":
         if _is_torch_save(raw):
-            tensors = tensors_from_torch_save(raw, name)
-            return _plain_model_file(tensors, name, dataset_vocab, "torch.save weights")
+            tensors, extras = tensors_from_torch_save(raw, name)
+            return _plain_model_file(tensors, name, dataset_vocab, "torch.save weights", extras)
         raise ModelFileError(
             f"{name} is not a model file: it is neither safetensors nor a torch.save of tensors"
         )
@@ -207,9 +181,10 @@ def _model_from_bytes(raw: bytes, name: str, dataset_vocab: Vocabulary | None) -
         tensors = _safetensors(raw, name)
         return _plain_model_file(tensors, name, dataset_vocab, "safetensors weights")
     version_text = meta.get("format_version")
-    if not isinstance(version_text, str) or not version_text.strip("-").isdigit():
+    # ASCII digits only: "²".isdigit() is True but int("²") fails; "1-" and "--1" likewise
+    if not isinstance(version_text, str) or not VERSION_PATTERN.fullmatch(version_text):
         raise ModelFileError(f"{name} has no readable format version")
-    if len(version_text) > 6 or not all(isinstance(v, str) for v in meta.values()):
+    if not all(isinstance(v, str) for v in meta.values()):
         raise ModelFileError(f"{name} is a damaged charnames model file (unreadable metadata)")
     version = int(version_text)
     if version > FORMAT_VERSION:
@@ -241,10 +216,14 @@ def _safetensors(raw: bytes, name: str) -> dict[str, torch.Tensor]:
 
 
 def _plain_model_file(
-    tensors: dict[str, torch.Tensor], name: str, dataset_vocab: Vocabulary | None, kind: str
+    tensors: dict[str, torch.Tensor],
+    name: str,
+    dataset_vocab: Vocabulary | None,
+    kind: str,
+    extras: dict[str, Any] | None = None,
 ) -> ModelFile:
-    """A learner's bare weights: config from the shapes, vocabulary by the rules of
-    plain_weights.vocabulary_for, no training record."""
+    """A learner's bare weights: config from the shapes, vocabulary and notes by the rules of
+    plain_weights.plain_model_parts, no training record."""
     missing = [k for k in PARAMETER_NAMES if k not in tensors]
     extra = sorted(set(tensors) - set(PARAMETER_NAMES))
     if missing or extra:
@@ -252,11 +231,9 @@ def _plain_model_file(
         raise ModelFileError(
             f"{name} holds {found}; a model needs exactly the tensors {', '.join(PARAMETER_NAMES)}"
         )
-    tensors = float32_tensors(tensors, name)
-    config = config_from_shapes(tensors, name)
-    vocab = vocabulary_for(config.vocab_size, dataset_vocab, name)
+    tensors, config, vocab, notes = plain_model_parts(tensors, extras or {}, name, dataset_vocab)
     _check_weights(tensors, name)
-    return ModelFile(MLP(config, tensors), vocab, kind=kind)
+    return ModelFile(MLP(config, tensors), vocab, kind=kind, notes=notes)
 
 
 def _model_file_from_parts(
@@ -269,7 +246,11 @@ def _model_file_from_parts(
     for key, meaning in CONFIG_FIELDS.items():
         if key not in config_dict:
             raise ModelFileError(f"the model file's config has no {key} ({meaning})")
-    config = ModelConfig(**{k: config_dict[k] for k in CONFIG_FIELDS})
+    # batchnorm: absent from files written before it existed (a model without it)
+    batchnorm = config_dict.get("batchnorm", False)
+    if not isinstance(batchnorm, bool):
+        raise ModelFileError("the model file's config says batchnorm is neither true nor false")
+    config = ModelConfig(**{k: config_dict[k] for k in CONFIG_FIELDS}, batchnorm=batchnorm)
     config.validate()  # ConfigError: "n_embd must be a whole number, not 2.5" and the like
     itos = _parse_json(meta.get("vocab", ""), "the model file's vocabulary is not readable")
     if not isinstance(itos, list) or not all(isinstance(s, str) for s in itos):
@@ -281,17 +262,19 @@ def _model_file_from_parts(
         raise ModelFileError(
             f"the vocabulary has {vocab.size} symbols but the model expects {config.vocab_size}"
         )
-    for name in PARAMETER_NAMES:
+    replay_section = split_replay(tensors)
+    names = tensor_names(config)  # with BatchNorm: bngain, bnbias and the running statistics
+    for name in names:
         if name not in tensors:
             raise ModelFileError(f"the parameter {name} is missing")
         if tensors[name].dtype != torch.float32:
             raise ModelFileError(f"the parameter {name} is {tensors[name].dtype}, not float32")
-    extra = sorted(set(tensors) - set(PARAMETER_NAMES))
+    extra = sorted(set(tensors) - set(names))
     if extra:
         raise ModelFileError(f"unexpected tensors {', '.join(extra)}")
-    for name in PARAMETER_NAMES:
+    for name in names:
         shape = tuple(tensors[name].shape)
-        expected = parameter_shapes(config)[name]
+        expected = tensor_shapes(config)[name]
         if shape != expected:
             raise ModelFileError(
                 f"the parameter {name} has shape {shape}, but the config needs {expected}"
@@ -315,7 +298,13 @@ def _model_file_from_parts(
         raise ModelFileError(
             f"its split seed {split_seed:,} is larger than the app's largest, {MAX_SPLIT_SEED:,}"
         )
-    return ModelFile(model, vocab, split_seed, training, test_evaluations, version)
+    model_file = ModelFile(model, vocab, split_seed, training, test_evaluations, version)
+    if replay_section or "replay" in meta:
+        try:
+            model_file.replay = replay_from_tensors(replay_section, meta.get("replay"), config)
+        except ReplayFileError as exc:  # optional: the model opens without it
+            model_file.replay_note = f"Its replay was left out: {exc}."
+    return model_file
 
 
 CONFIG_FIELDS = {
@@ -332,11 +321,16 @@ def _check_weights(tensors: dict[str, torch.Tensor], name: str) -> None:
     max|C| * sum |W1| + |b1|. Bounds in float64, so huge weights (3e38) are caught before a
     matmul turns them into inf (or inf - inf into NaN)."""
     where = f"{name}: " if name else ""
-    for key in PARAMETER_NAMES:
+    for key in tensors:
         if not bool(torch.isfinite(tensors[key]).all()):
             raise ModelFileError(f"{where}the parameter {key} contains NaN or infinite values")
-    t = {k: tensors[k].double().abs() for k in PARAMETER_NAMES}
-    pre = float((t["C"].max() * t["W1"].sum(0) + t["b1"]).max())
+    t = {k: tensors[k].double().abs() for k in tensors}
+    pre_bn = t["C"].max() * t["W1"].sum(0) + t["b1"]  # (n_hidden,)
+    if "bnstd_running" in t:  # BatchNorm divides by the running std
+        if not bool((tensors["bnstd_running"] > 0).all()):
+            raise ModelFileError(f"{where}bnstd_running holds a standard deviation that is not > 0")
+        pre_bn = t["bngain"] * (pre_bn + t["bnmean_running"]) / t["bnstd_running"] + t["bnbias"]
+    pre = float(pre_bn.max())
     logits = float((t["W2"].sum(0) + t["b2"]).max())
     if not (pre <= MAX_OUTPUT_BOUND and logits <= MAX_OUTPUT_BOUND):
         raise ModelFileError(f"{where}weights too large: the model's outputs are not finite")

@@ -135,9 +135,7 @@ def _load(
     the minibatch stream to resume at `step` (sent for a new trainer, or after the app
     stepped or rolled the model back itself)."""
     if examples is None and trainer is not None and key == new_key:
-        with torch.no_grad():
-            for name, value in params.items():
-                trainer.model.params[name].copy_(torch.from_numpy(value))
+        trainer.model.load_tensors(params)  # parameters and BatchNorm's running statistics
         trainer.set_config(train_config)
     else:
         if examples is None:
@@ -146,8 +144,10 @@ def _load(
         split_tensors = SplitTensors(config.block_size, tensors)
         model = MLP(config, {name: torch.from_numpy(v) for name, v in params.items()})
         trainer = Trainer(model, split_tensors, train_config)
+        trainer.replay.keep = False  # frames are sent to the app, which keeps them
     if batch_stream is not None:
         trainer.resume(step, seconds, batch_stream)
     else:
         trainer.step, trainer.seconds = step, seconds
+        trainer.replay.truncate_after(step)
     return trainer, new_key

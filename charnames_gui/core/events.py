@@ -9,6 +9,7 @@ and plain numbers, safe to keep on any thread.
     EvalPoint      every eval_every steps: the whole dev split and a train estimate
     EvalDue        (training process -> app) the weights at an eval step, to be measured
     Snapshot       ~4 per second: copies of the weights, and the step they belong to
+    ReplayFrames   the replay frames taken at the schedule's steps (core/snapshots.py)
     Diverged       the loss became NaN/inf; the weights are those of the last finite step
     StreamEnded    (training process -> app) the stream is over: step and training seconds
     Progress       steps done, of how many, the run's training time and the recent rate
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+
+from charnames_gui.core.snapshots import Frame
 
 RunStatus = Literal["finished", "stopped", "paused", "diverged", "failed"]
 
@@ -63,6 +66,13 @@ class Snapshot:
     step: int  # the weights are those after this many steps
     weights: dict[str, np.ndarray]  # copies: safe to keep and read on the GUI thread
     seconds: float = 0.0  # the model's training-loop seconds at that step
+
+
+@dataclass(frozen=True)
+class ReplayFrames:
+    """Replay frames taken during the last chunk of steps (core/snapshots.py)."""
+
+    frames: list[Frame]
 
 
 @dataclass(frozen=True)
@@ -143,4 +153,4 @@ class OneStep:
 
 
 # What a training stream yields (train_stream in-process, the child over its pipe).
-StreamEvent = LossChunk | EvalPoint | EvalDue | Snapshot | Diverged | StreamEnded
+StreamEvent = LossChunk | EvalPoint | EvalDue | Snapshot | ReplayFrames | Diverged | StreamEnded

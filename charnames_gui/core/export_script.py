@@ -8,18 +8,27 @@ engine the exported loop gives the app's weights bit for bit: the same split
 the order C, W1, b1, W2, b2), the same minibatches (the app's BatchSampler draws from a
 generator seeded seed + 1, which equals the lecture's per-step torch.randint from it), the same
 operations in the same order.
+
+What the header claims is what the code does: for an autograd run it says the code gives the
+app's weights bit for bit, and its last cell checks that against the model file when the file
+is at hand. Otherwise (the fast engine, bare weights with no training record, a minibatch
+stream that changed mid-run) the header says plainly what the code does instead. A model
+saved before its run ended (for example `charnames train --steps 0`, the initial weights)
+is exported with the steps it has taken, so the code stops where the file stopped.
 """
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, ModelConfig, TrainConfig
-from charnames_gui.core.data import Dataset
-from charnames_gui.core.errors import ConfigError
+from charnames_gui.core.data import Dataset, printable_name
+from charnames_gui.core.errors import ConfigError, FileAccessError
 from charnames_gui.core.model_file import ModelFile
 
 CellKind = Literal["markdown", "code"]
@@ -39,11 +48,35 @@ class RunSpec:
     chars_from_words: bool  # itos[1:] == sorted(set(''.join(words))): the lecture's line works
     title: str = "a run of charnames-gui"
     notes: tuple[str, ...] = ()  # what the code cannot reproduce, in the learner's words
+    steps: int | None = None  # the loop's steps: the model file's (None: the config's)
+    reproduces: bool = True  # running the code gives the model file's weights bit for bit
+    model_path: str = ""  # the app's .safetensors file the last cell compares with ("": none)
+
+    @property
+    def loop_steps(self) -> int:
+        return self.train_config.steps if self.steps is None else self.steps
+
+    def claim(self) -> str:
+        """The header's one sentence on what running the code gives."""
+        if self.reproduces:
+            check = " The last cell checks this against the model file." if self.model_path else ""
+            return (
+                "Running it top to bottom gives the app's weights bit for bit (the same "
+                f"split, initial weights, minibatches and autograd steps).{check}"
+            )
+        return (
+            "It does NOT give the model file's weights: see the notes below for what it "
+            "does instead."
+            + (" The last cell says how far apart they end." if self.model_path else "")
+        )
 
 
-def run_spec(model_file: ModelFile, dataset: Dataset, title: str = "") -> RunSpec:
+def run_spec(
+    model_file: ModelFile, dataset: Dataset, title: str = "", model_path: str | Path = ""
+) -> RunSpec:
     """The spec of a model file's run on `dataset` (the one it was trained on, checked by its
-    content hash when the file records one)."""
+    content hash when the file records one). model_path: the .safetensors file holding
+    exactly these weights, which the code's last cell compares with ("" for none)."""
     if dataset.path is None:
         raise ConfigError("The dataset has no file to read, so the code could not load it")
     summary = model_file.training
@@ -55,29 +88,47 @@ def run_spec(model_file: ModelFile, dataset: Dataset, title: str = "") -> RunSpe
         )
     config = summary.train_config_or_none()
     notes: list[str] = []
+    reproduces = True
+    steps: int | None = None
     if config is None:
         config = TrainConfig(engine="autograd")
+        reproduces = False
         notes.append(
-            "The model file records no training settings (bare weights), so this code uses "
-            "the lecture's final run."
+            "The model file holds weights with no training record (a learner's own, or "
+            "another app's), so no code can repeat how they were made. This code trains the "
+            f"lecture's final run instead: {config.steps:,} steps from the lecture's initial "
+            f"weights (seed {config.seed}) on this dataset, which gives other weights."
         )
-    elif config.engine != "autograd":
-        notes.append(
-            "The app trained this run with its fast engine, whose hand-derived backward pass "
-            "differs from autograd in the last bits; train with the autograd engine "
-            "(--engine autograd) for a run this code repeats bit for bit."
-        )
-    stream_seed, stream_start = summary.batch_stream or (config.seed, 0)
-    if (stream_seed, stream_start) != (config.seed, 0):
-        notes.append(
-            f"The run's batch size or seed changed at step {stream_start:,}; this code uses "
-            "the last settings from step 0, so its minibatches differ from the app's."
-        )
-    if 0 < summary.steps < config.steps:
-        notes.append(
-            f"The model file holds the weights after {summary.steps:,} of the run's "
-            f"{config.steps:,} steps; set steps = {summary.steps} to stop where it stopped."
-        )
+    else:
+        steps = summary.steps
+        if config.engine != "autograd" and summary.steps > 0:  # step 0: no engine ran yet
+            reproduces = False
+            notes.append(
+                "The app trained this run with its fast engine (a hand-derived backward pass "
+                "in NumPy). This code trains with autograd, the lecture's loop: the same "
+                "split, initial weights, minibatches and learning rates, but float32 rounding "
+                "differs at every step and the differences grow with the steps (after a few "
+                "thousand steps the weights can differ in the second decimal place). Train with "
+                "the autograd engine (--engine autograd) for a run this code repeats bit for "
+                "bit."
+            )
+        stream_seed, stream_start = summary.batch_stream or (config.seed, 0)
+        if (stream_seed, stream_start) != (config.seed, 0):
+            reproduces = False
+            notes.append(
+                f"The run's batch size or seed changed at step {stream_start:,}; this code "
+                "uses the last settings from step 0, so its minibatches differ from the app's "
+                "and so do its weights."
+            )
+        if summary.steps < config.steps:
+            what = "its initial weights" if summary.steps == 0 else (
+                f"the weights after {summary.steps:,} steps"
+            )  # fmt: skip
+            notes.append(
+                f"The model file holds {what}, of a run planned for {config.steps:,} steps: "
+                f"steps = {summary.steps} gives exactly these; set steps = {config.steps} to "
+                "train the whole run."
+            )
     words_chars = tuple(sorted(set("".join(dataset.words))))
     return RunSpec(
         model_config=model_file.model.config,
@@ -87,8 +138,12 @@ def run_spec(model_file: ModelFile, dataset: Dataset, title: str = "") -> RunSpe
         data_path=str(Path(dataset.path).resolve()),
         dataset_hash=dataset.content_hash(),
         chars_from_words=model_file.vocab.itos[1:] == words_chars,
-        title=title or "a run of charnames-gui",
+        # a file name that is not UTF-8 (surrogates) or holds control characters: escaped
+        title=printable_name(title) if title else "a run of charnames-gui",
         notes=tuple(notes),
+        steps=steps,
+        reproduces=reproduces,
+        model_path=str(Path(model_path).resolve()) if model_path else "",
     )
 
 
@@ -102,11 +157,10 @@ def cells(spec: RunSpec) -> list[tuple[CellKind, str]]:
         f"# makemore part 2: {spec.title}",
         "",
         "The lecture's MLP (Bengio et al. 2003) with this run's settings, exported by "
-        "charnames-gui. It needs only torch. With the autograd engine, running it top to "
-        "bottom gives the app's weights bit for bit.",
+        f"charnames-gui. It needs only torch. {spec.claim()}",
         "",
         f"block_size {m.block_size}, n_embd {m.n_embd}, n_hidden {m.n_hidden}, "
-        f"vocab_size {m.vocab_size}; batch {t.batch_size}, steps {t.steps:,}, "
+        f"vocab_size {m.vocab_size}; batch {t.batch_size}, steps {spec.loop_steps:,}, "
         f"{t.schedule} schedule, init {t.init}, seed {t.seed}, split seed {spec.split_seed}.",
     ]
     if spec.notes:
@@ -122,7 +176,7 @@ def cells(spec: RunSpec) -> list[tuple[CellKind, str]]:
             "import torch\n"
             "import torch.nn.functional as F\n"
             "\n"
-            "torch.set_num_threads(1)  # as the app trains: the same sums in the same order",
+            "torch.set_num_threads(1)  # one thread, as the app trains",
         )
     )
     out.append(
@@ -215,7 +269,7 @@ def cells(spec: RunSpec) -> list[tuple[CellKind, str]]:
             "  p.requires_grad = True",
         )
     )
-    out.append(("code", _loop_source(m, t)))
+    out.append(("code", _loop_source(m, t, spec.loop_steps)))
     out.append(
         (
             "code",
@@ -255,7 +309,42 @@ def cells(spec: RunSpec) -> list[tuple[CellKind, str]]:
             "    print(''.join(itos[i] for i in out))",
         )
     )
+    if spec.model_path:
+        out.append(("code", _check_source(spec)))
     return out
+
+
+def _check_source(spec: RunSpec) -> str:
+    """The last cell: compare the weights with the model file's, read with torch alone (a
+    safetensors file is an 8-byte header length, a JSON header, then raw arrays)."""
+    if spec.reproduces:
+        same, other = (
+            "the same weights as the app's, bit for bit",
+            "NOT the app's weights, though they should be: please report it",
+        )
+    else:
+        same, other = "the same weights", "other weights than the app's, as the notes say"
+    verdict = f"{same!r} if same else {other!r}"
+    return (
+        "# check: are these the model file's weights? (if the file is at hand)\n"
+        "import json, os\n"
+        f"model_path = {spec.model_path!r}\n"
+        "if os.path.exists(model_path):\n"
+        "  raw = open(model_path, 'rb').read()\n"
+        "  n = int.from_bytes(raw[:8], 'little')\n"
+        "  header = json.loads(raw[8:8 + n])\n"
+        "  def saved(name):\n"
+        "    start, stop = header[name]['data_offsets']\n"
+        "    data = bytearray(raw[8 + n + start:8 + n + stop])\n"
+        "    return torch.frombuffer(data, dtype=torch.float32).view(header[name]['shape'])\n"
+        "  names = ['C', 'W1', 'b1', 'W2', 'b2']\n"
+        "  same = all(torch.equal(saved(k), p.detach()) for k, p in zip(names, parameters))\n"
+        "  largest = max((saved(k) - p.detach()).abs().max().item()\n"
+        "                for k, p in zip(names, parameters))\n"
+        f"  print({verdict}, f'(largest difference {{largest:.3g}})')\n"
+        "else:\n"
+        "  print('the model file', model_path, 'is not here: nothing to compare with')"
+    )
 
 
 def _lr_line(t: TrainConfig) -> str:
@@ -272,13 +361,13 @@ def _lr_line(t: TrainConfig) -> str:
     )
 
 
-def _loop_source(m: ModelConfig, t: TrainConfig) -> str:
+def _loop_source(m: ModelConfig, t: TrainConfig, steps: int) -> str:
     fan_in = m.block_size * m.n_embd
     return (
         "# the minibatch stream: the app draws from a generator seeded seed + 1 (the same as\n"
         f"# torch.manual_seed({t.seed + 1}) before the lecture's plain torch.randint)\n"
         f"g_batches = torch.Generator().manual_seed({t.seed} + 1)\n"
-        f"steps = {t.steps}\n"
+        f"steps = {steps}\n"
         "lossi = []\n"
         "stepi = []\n"
         "\n"
@@ -307,7 +396,8 @@ def _loop_source(m: ModelConfig, t: TrainConfig) -> str:
         "  stepi.append(i)\n"
         "  lossi.append(loss.log10().item())\n"
         "\n"
-        "print(loss.item())"
+        "if steps > 0:\n"
+        "  print(loss.item()) # the last minibatch's loss"
     )
 
 
@@ -356,12 +446,11 @@ def notebook_text(spec: RunSpec) -> str:
     return str(nbformat.writes(notebook(spec)))
 
 
-def write_export(path: str | Path, text: str) -> None:
-    """Write exported code; a folder that is missing or read-only is one clear line."""
-    target = Path(path)
-    if target.is_dir():
-        raise ConfigError(f"Cannot export to {target}: it is a folder")
+def write_export(path: str | Path, text: str, protect: Iterable[str | Path | None] = ()) -> None:
+    """Write exported code atomically (core.atomic): a folder, a named pipe or a device is
+    refused before anything is opened, and so is any file in `protect` (the model file and
+    its dataset); on any failure the file that was at `path` is left as it was."""
     try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"Cannot write {target}: {exc.strerror or exc}") from exc
+        atomic_write(path, text, protect=protect)
+    except FileAccessError as exc:
+        raise ConfigError(str(exc)) from None

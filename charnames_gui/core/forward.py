@@ -23,11 +23,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, parameter_shapes
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, tensor_names, tensor_shapes
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.sampling import NotFiniteError, check_temperature
-from charnames_gui.core.saturation import SATURATED
+from charnames_gui.core.saturation import SATURATION
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ class ForwardPass:
 
     @property
     def saturated(self) -> np.ndarray:
-        """(n_hidden,) bool: |h| > 0.97."""
-        return np.abs(self.h) > SATURATED
+        """(n_hidden,) bool: |h| > 0.99 (core.saturation)."""
+        return np.abs(self.h) > SATURATION
 
     def stages(self) -> list[Stage]:
         """The chain top to bottom, each with its code and shape for this configuration."""
@@ -82,6 +82,11 @@ class ForwardPass:
             "probs = F.softmax(logits, dim=1)"
             if self.temperature == 1.0
             else f"probs = F.softmax(logits / {self.temperature:g}, dim=1)"
+        )
+        hpreact_code = (
+            "hpreact = bngain * (embcat @ W1 + b1 - bnmean_running) / bnstd_running + bnbias"
+            if c.batchnorm
+            else "hpreact = embcat @ W1 + b1"
         )
         return [
             Stage(
@@ -97,7 +102,7 @@ class ForwardPass:
                 self.emb,
             ),
             Stage("embcat", "embcat = emb.view(1, -1)", (1, c.block_size * c.n_embd), self.embcat),
-            Stage("hpreact", "hpreact = embcat @ W1 + b1", (1, c.n_hidden), self.hpreact),
+            Stage("hpreact", hpreact_code, (1, c.n_hidden), self.hpreact),
             Stage("h", "h = torch.tanh(hpreact)", (1, c.n_hidden), self.h),
             Stage("logits", "logits = h @ W2 + b2", (1, c.vocab_size), self.logits),
             Stage("probs", softmax, (1, c.vocab_size), self.probs),
@@ -156,20 +161,25 @@ def inspect_forward(
         raise ConfigError(f"The context must hold {config.block_size} characters")
     if any(not 0 <= int(i) < config.vocab_size for i in context):
         raise ConfigError("The context holds an index outside the vocabulary")
-    shapes = parameter_shapes(config)
-    C, W1, b1, W2, b2 = (
-        torch.as_tensor(
+    shapes = tensor_shapes(config)
+    t = {
+        n: torch.as_tensor(
             np.asarray(params[n]) if not isinstance(params[n], torch.Tensor) else params[n]
         )
         .detach()
         .to(torch.float32)
         .reshape(shapes[n])
-        for n in PARAMETER_NAMES
-    )
+        for n in tensor_names(config)
+    }
+    C, W1, b1, W2, b2 = (t[n] for n in PARAMETER_NAMES)
     with torch.no_grad():
         emb = C[torch.tensor([list(context)])]  # (1, block_size, n_embd)
         embcat = emb.view(1, -1)  # (1, block_size * n_embd)
         hpreact = embcat @ W1 + b1  # (1, n_hidden)
+        if config.batchnorm:  # one context: the running statistics, as at evaluation
+            hpreact = (
+                t["bngain"] * (hpreact - t["bnmean_running"]) / t["bnstd_running"] + t["bnbias"]
+            )
         h = torch.tanh(hpreact)  # (1, n_hidden)
         logits = h @ W2 + b2  # (1, vocab_size)
         scaled = logits if temperature == 1.0 else logits / temperature

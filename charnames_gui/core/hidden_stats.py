@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, parameter_shapes
+from charnames_gui.core.config import BN_EPS, ModelConfig, parameter_names, parameter_shapes
 from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.update_ratios import update_ratio
 
@@ -97,11 +97,16 @@ def hidden_stats(
         name: torch.tensor(np.asarray(weights[name]), dtype=torch.float32)
         .reshape(shapes[name])
         .requires_grad_(True)
-        for name in PARAMETER_NAMES
+        for name in parameter_names(config)
     }
-    C, W1, b1, W2, b2 = (params[name] for name in PARAMETER_NAMES)
+    C, W1, b1, W2, b2 = (params[name] for name in ("C", "W1", "b1", "W2", "b2"))
     emb = C[sample.X]  # (n, block_size, n_embd)
     hpreact = emb.view(emb.shape[0], -1) @ W1 + b1  # (n, n_hidden)
+    if config.batchnorm:
+        # as a training step sees it: the sample's own statistics (part 3's histograms);
+        # the histogram then shows what tanh receives, centred and scaled by BatchNorm
+        bnstdi = (hpreact.var(0) + BN_EPS).sqrt()
+        hpreact = params["bngain"] * (hpreact - hpreact.mean(0)) / bnstdi + params["bnbias"]
     h = torch.tanh(hpreact)
     logits = h @ W2 + b2  # (n, vocab_size)
     loss = F.cross_entropy(logits, sample.Y)

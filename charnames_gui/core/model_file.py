@@ -15,6 +15,7 @@ from charnames_gui.core.errors import CharnamesError, ModelFileError
 
 if TYPE_CHECKING:
     from charnames_gui.core.model import MLP
+    from charnames_gui.core.snapshots import SnapshotStore
 
 FORMAT_NAME = "charnames-gui model"
 FORMAT_VERSION = 1
@@ -147,6 +148,13 @@ class ModelFile:
     # "charnames": the app's own file; otherwise a learner's bare weights (KINDS), which carry
     # no split seed, training record or dataset: those fields then hold their defaults.
     kind: str = "charnames"
+    # What reading a learner's weights guessed or ignored, in the learner's words (e.g. the
+    # lecture's a-z assumed for 27 rows of C); the CLI prints them, the app shows them.
+    notes: tuple[str, ...] = ()
+    # the replay frames of its training (core/snapshots.py), when it was saved with them;
+    # replay_note: why a damaged replay section was left out (the model opens without it)
+    replay: SnapshotStore | None = None
+    replay_note: str = ""
 
     @property
     def is_plain(self) -> bool:
@@ -158,7 +166,13 @@ def is_whole_number(value: object) -> bool:
 
 
 def is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """An int or float that float() can hold (a 400-digit int cannot: OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return not isinstance(value, int) or abs(value) < FLOAT_MAX_INT
+
+
+FLOAT_MAX_INT = 2**1023  # ints below this convert to a finite float
 
 
 def shown_value(value: object) -> str:

@@ -22,9 +22,12 @@ class ModelShape:
     block_size: int
     n_embd: int
     n_hidden: int
+    batchnorm: bool = False
 
     def config(self, vocab_size: int) -> ModelConfig:
-        return ModelConfig(self.block_size, self.n_embd, self.n_hidden, vocab_size)
+        return ModelConfig(
+            self.block_size, self.n_embd, self.n_hidden, vocab_size, batchnorm=self.batchnorm
+        )
 
 
 @dataclass(frozen=True)

@@ -56,12 +56,14 @@ from charnames_gui.core.events import (
     EvalPoint,
     LossChunk,
     OneStep,
+    ReplayFrames,
     Snapshot,
     StreamEnded,
     StreamEvent,
 )
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP, eval_slice_rows
+from charnames_gui.core.snapshots import SnapshotStore
 from charnames_gui.core.training import Trainer
 
 EVAL_SLICE = 2048  # rows per slice of a dev-loss point measured on the app's side (~1 ms)
@@ -116,6 +118,10 @@ class ProcessTrainer:
     @property
     def batch_stream(self) -> tuple[int, int]:
         return self.local.batch_stream
+
+    @property
+    def replay(self) -> SnapshotStore:
+        return self.local.replay
 
     def set_config(self, config: TrainConfig) -> None:
         self.local.set_config(config)  # sent with the next run
@@ -191,6 +197,8 @@ class ProcessTrainer:
                     self.local.step, self.local.seconds = event.end_step, event.seconds
                 elif isinstance(event, Snapshot):
                     held = event
+                elif isinstance(event, ReplayFrames):  # this side keeps the replay
+                    self.local.replay.add_all(event.frames)
                 elif isinstance(event, StreamEnded):
                     self.local.step, self.local.seconds = event.step, event.seconds
                     continue  # this side's own business
@@ -206,11 +214,10 @@ class ProcessTrainer:
 
     def _keep(self, held: Snapshot) -> None:
         """Make `held` the model's weights and step (the child resumes from there)."""
-        with torch.no_grad():
-            for name, value in held.weights.items():
-                self.model.params[name].copy_(torch.from_numpy(value))
+        self.model.load_tensors(held.weights)  # parameters and BatchNorm's running statistics
         if held.step != self.local.step:  # rolled back: the minibatches must follow
             self._send_batch_stream = True
+            self.local.replay.truncate_after(held.step)
         self.local.step, self.local.seconds = held.step, held.seconds
 
     def _events(
@@ -264,7 +271,7 @@ class ProcessTrainer:
                     yield EvalPoint(event.step, *losses)
                     yield Snapshot(event.step, event.weights, event.seconds)
                     last_message = time.perf_counter()  # the measuring was this side's time
-                elif isinstance(event, LossChunk | Snapshot | Diverged):
+                elif isinstance(event, LossChunk | Snapshot | ReplayFrames | Diverged):
                     yield event
                 elif isinstance(event, StreamEnded):
                     yield event

@@ -47,7 +47,12 @@ from charnames_gui.core.errors import CharnamesError
 RunStatus = Literal["finished", "stopped", "diverged", "failed"]
 RUN_STATUSES: tuple[str, ...] = ("finished", "stopped", "diverged", "failed")
 RUNS_FILENAME = "runs.db"
-SCHEMA_VERSION = 1  # PRAGMA user_version of the database; bump it with a migration
+SCHEMA_VERSION = 2  # PRAGMA user_version of the database; bump it with a migration
+# Columns added by each version, with their value for the runs recorded before it. Version 2:
+# BatchNorm (a model option) and weight decay (a training one).
+_MIGRATIONS: dict[int, tuple[tuple[str, str], ...]] = {
+    2: (("batchnorm", "INTEGER NOT NULL DEFAULT 0"), ("weight_decay", "REAL NOT NULL DEFAULT 0")),
+}
 # A curve of at most this many points: ~16 KB per run as float32, and more points than a
 # plot a few hundred pixels wide can show.
 MAX_CURVE_POINTS = 2000
@@ -142,7 +147,7 @@ class RunRecord:
 
 # -- the database ---------------------------------------------------------------------------
 
-MODEL_COLUMNS = ("block_size", "n_embd", "n_hidden", "vocab_size")
+MODEL_COLUMNS = ("block_size", "n_embd", "n_hidden", "vocab_size", "batchnorm")
 TRAIN_COLUMNS = (
     "batch_size",
     "steps",
@@ -153,6 +158,7 @@ TRAIN_COLUMNS = (
     "init",
     "seed",
     "engine",
+    "weight_decay",
 )
 RESULT_COLUMNS = (
     "steps_done",
@@ -201,6 +207,8 @@ CREATE TABLE IF NOT EXISTS runs (
     init TEXT NOT NULL,
     seed INTEGER NOT NULL,
     engine TEXT NOT NULL,
+    batchnorm INTEGER NOT NULL DEFAULT 0,
+    weight_decay REAL NOT NULL DEFAULT 0,
     steps_done INTEGER NOT NULL,
     seconds REAL NOT NULL,
     train_loss REAL,
@@ -305,7 +313,12 @@ def _real(value: float | None) -> float | None:
 
 
 def _record_from_row(row: sqlite3.Row) -> RunRecord:
-    model = ModelConfig(**{c: int(row[c]) for c in MODEL_COLUMNS})
+    # a history of schema 1 opened read-only has no batchnorm nor weight_decay: their defaults
+    has = set(row.keys())
+    model = ModelConfig(
+        **{c: int(row[c]) for c in MODEL_COLUMNS if c != "batchnorm"},
+        batchnorm=bool(row["batchnorm"]) if "batchnorm" in has else False,
+    )
     train = TrainConfig(
         batch_size=int(row["batch_size"]),
         steps=int(row["steps"]),
@@ -316,6 +329,7 @@ def _record_from_row(row: sqlite3.Row) -> RunRecord:
         init=row["init"],
         seed=int(row["seed"]),
         engine=row["engine"],
+        weight_decay=float(row["weight_decay"]) if "weight_decay" in has else 0.0,
     )
     steps, losses = _curve_from_blob(row["curve_steps"]), _curve_from_blob(row["curve_loss"])
     if len(steps) != len(losses):  # a row written by hand or damaged: drop the curve only
@@ -568,11 +582,32 @@ class RunStore:
             version, tables = _schema_state(conn)
         if version > SCHEMA_VERSION:
             raise _Foreign(f"it was made by a newer version of the app (schema {version})")
-        if version != SCHEMA_VERSION or "runs" not in tables:
+        if not 1 <= version <= SCHEMA_VERSION or "runs" not in tables:
             raise _Foreign("it is not a charnames-gui run history")
+        if version < SCHEMA_VERSION and may_create:
+            version = self._migrate(conn)
+        added = {name for v in range(version + 1, SCHEMA_VERSION + 1) for name, _ in _MIGRATIONS[v]}
         columns = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
-        if columns != set(_ALL_COLUMNS):
+        if columns != set(_ALL_COLUMNS) - added:
             raise _Foreign("its table of runs has unexpected columns")
+
+    def _migrate(self, conn: sqlite3.Connection) -> int:
+        """Bring an older history up to SCHEMA_VERSION (new columns, with the value the old
+        runs had), in one transaction with the write lock; returns the version it is at. A
+        history that cannot be written stays as it is (and is read as it is)."""
+        conn.execute("BEGIN IMMEDIATE")  # read-only or busy: raised, and handled as such
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                for name, kind in _MIGRATIONS[v]:
+                    conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        return SCHEMA_VERSION
 
     def _open_read_only(self) -> sqlite3.Connection:
         """Read a history that cannot be written: mode=ro, or immutable=1 when even the WAL

@@ -34,8 +34,8 @@ from charnames_gui.core.config import (
     MAX_NAME_LENGTH,
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
-    PARAMETER_NAMES,
     ModelConfig,
+    tensor_names,
 )
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.errors import CharnamesError, ConfigError, DatasetError
@@ -113,7 +113,11 @@ class Sampler:
                 f"The vocabulary has {vocab.size} symbols but the model expects {config.vocab_size}"
             )
         # Copies: later changes to the source (a trainer's tensors) never reach this sampler.
-        self.model = MLP(config, {name: _copy(weights[name]) for name in PARAMETER_NAMES})
+        # (with BatchNorm, its running statistics too: a file without them gets part 3's
+        # zeros and ones)
+        self.model = MLP(
+            config, {name: _copy(weights[name]) for name in tensor_names(config) if name in weights}
+        )
         self.vocab = vocab
 
     @classmethod

@@ -7,6 +7,9 @@ process (the app, the CLI, the training child), never on import.
 
 from __future__ import annotations
 
+# The most threads any command accepts: PyTorch segfaults on 100,000 and hangs on 20,000.
+MAX_THREADS = 256
+
 
 def limit_blas_threads(n: int) -> bool:
     """Limit NumPy's BLAS (the fast engine's matmuls) to n threads; torch.set_num_threads does

@@ -28,11 +28,19 @@ from charnames_gui.core.events import (
     EvalPoint,
     LossChunk,
     OneStep,
+    ReplayFrames,
     Snapshot,
     StreamEvent,
 )
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
+from charnames_gui.core.snapshots import (
+    SnapshotStore,
+    is_scheduled,
+    make_frame,
+    next_scheduled,
+    probe_rows,
+)
 
 
 class BatchSampler:
@@ -97,11 +105,18 @@ class Trainer:
         self.config = config
         self.step = 0  # steps done so far
         self.engine: Engine = make_engine(config.engine, model, X, Y)
+        self.engine.weight_decay = config.weight_decay
         # The minibatch stream: (its seed, the step it started at). A new batch size or seed
         # starts a new one; a model file keeps it, so a resumed run goes on with it.
         self.batch_stream = (config.seed, 0)
         self.batches = BatchSampler(X.shape[0], config.batch_size, config.seed)
         self.seconds = 0.0  # time spent inside run(): the training loop only
+        # Replay frames at the steps of core/snapshots.py's schedule, bounded in size; probe:
+        # a fixed sample of training contexts for the hidden-layer picture.
+        probe = X[torch.from_numpy(probe_rows(X.shape[0]))].long().numpy()
+        self.replay = SnapshotStore.for_model(model.config, probe)
+        self.record_replay = True  # False: no frames (benchmarks/replay_throughput.py)
+        self._loss_sum, self._loss_count = 0.0, 0  # minibatch losses since the last frame
 
     def snapshot(self) -> Snapshot:
         """Copies of the weights, with the step they belong to."""
@@ -128,6 +143,7 @@ class Trainer:
         if config.engine != old.engine:
             X, Y = self.examples.tensors["train"]
             self.engine = make_engine(config.engine, self.model, X, Y)
+        self.engine.weight_decay = config.weight_decay
         if config.batch_size != old.batch_size or config.seed != old.seed:
             self.batch_stream = (config.seed + self.step, self.step)
             self.batches = BatchSampler(
@@ -144,6 +160,7 @@ class Trainer:
         if not 0 <= start <= step:
             raise ConfigError(f"A minibatch stream from step {start:,} cannot be at step {step:,}")
         self.step, self.seconds = step, seconds
+        self.replay.truncate_after(step)
         self.batch_stream = (seed, start)
         self.batches = BatchSampler(self.examples.X("train").shape[0], self.config.batch_size, seed)
         self.batches.skip(step - start)
@@ -166,6 +183,11 @@ class Trainer:
         start = time.perf_counter()
         deadline = start + time_budget if time_budget is not None else math.inf
         done = 0
+        since_frame = 0  # index in `losses` of the first step after the last frame
+        record = self.record_replay
+        if record and n and self.replay.last_step < self.step and is_scheduled(self.step):
+            self._take_frame(math.nan)  # step 0 of a new model
+        next_frame = next_scheduled(self.step) if record else -1
         try:
             while done < n:
                 loss = engine.forward_backward(batches.next())
@@ -177,11 +199,34 @@ class Trainer:
                 losses[done] = loss
                 done += 1
                 self.step += 1
+                if self.step == next_frame:  # one int comparison a step (~0.05% of one)
+                    self._loss_sum += float(losses[since_frame:done].sum(dtype=np.float64))
+                    self._loss_count += done - since_frame
+                    since_frame = done
+                    self._take_frame(lr_at(self.step - 1))
+                    next_frame = next_scheduled(self.step)
                 if (should_stop is not None and should_stop()) or time.perf_counter() > deadline:
                     break
+            if record and self.done and done and self.replay.last_step < self.step:  # last step
+                self._loss_sum += float(losses[since_frame:done].sum(dtype=np.float64))
+                self._loss_count += done - since_frame
+                since_frame = done
+                self._take_frame(lr_at(self.step - 1))
         finally:
+            self._loss_sum += float(losses[since_frame:done].sum(dtype=np.float64))
+            self._loss_count += done - since_frame
             self.seconds += time.perf_counter() - start
         return losses[:done]
+
+    def _take_frame(self, lr: float) -> None:
+        """A replay frame of the weights now, with the mean loss since the last frame."""
+        loss = self._loss_sum / self._loss_count if self._loss_count else math.nan
+        self._loss_sum, self._loss_count = 0.0, 0
+        weights = {name: t.detach().numpy() for name, t in self.model.params.items()}  # copied
+        self.replay.add(
+            make_frame(self.replay.policy, self.step, weights, self.model.config.block_size,
+                       loss, lr)
+        )  # fmt: skip
 
     def step_once(self, probe: Sequence[int] | None = None) -> OneStep:
         """Exactly one step of the run, the very step run() would take next (the same
@@ -200,6 +245,8 @@ class Trainer:
             raise ConfigError(f"The context must be {block_size} indices of the vocabulary")
         probe_X = torch.tensor([context], dtype=torch.int64)  # (1, block_size)
         probs_before = self._probs(probe_X)
+        if self.record_replay and self.replay.last_step < self.step and is_scheduled(self.step):
+            self._take_frame(math.nan)  # step 0 of a new model
         ix = self.batches.next()  # (batch_size,) rows of the training split
         lr = self.config.lr_at(self.step)
         start = time.perf_counter()
@@ -209,6 +256,10 @@ class Trainer:
                 raise TrainingDiverged(self.step + 1, before)
             self.engine.update(lr)
             self.step += 1
+            self._loss_sum += before
+            self._loss_count += 1
+            if self.record_replay and (is_scheduled(self.step) or self.done):
+                self._take_frame(lr)
         finally:
             self.seconds += time.perf_counter() - start
         # (batch_size, block_size), (batch_size,) int64
@@ -259,6 +310,7 @@ def train_stream(
         EvalPoint     every eval_every steps: the whole dev split, and the loss on
                       eval_subset (a sample of train)
         Snapshot      every snapshot_seconds: copies of the parameters
+        ReplayFrames  the replay frames taken during the chunk (core/snapshots.py)
         Diverged      the last event when a loss became NaN/inf (weights: the last finite)
 
     evaluate=False: instead of EvalPoint, EvalDue with copies of the parameters at that
@@ -282,6 +334,9 @@ def train_stream(
             yield Diverged(exc.step, exc.loss, str(exc))
             return
         yield LossChunk(start_step, losses, trainer.config.lr_at(trainer.step - 1), trainer.seconds)
+        frames = trainer.replay.take_new()
+        if frames:
+            yield ReplayFrames(frames)
         if trainer.step >= next_eval:
             if evaluate:
                 dev = trainer.evaluate("dev")
@@ -315,6 +370,8 @@ class TrainerLike(Protocol):
     def engine_note(self) -> str: ...
     @property
     def batch_stream(self) -> tuple[int, int]: ...
+    @property
+    def replay(self) -> SnapshotStore: ...  # the frames of this model's training so far
 
     def set_config(self, config: TrainConfig) -> None: ...
 

@@ -14,6 +14,7 @@ from charnames_gui.core.errors import DatasetError
 # A vocabulary this large means the file is prose or another script, not names; the softmax
 # would still work, but the app's bar chart and embedding plot would not be readable.
 MAX_VOCAB_SIZE = 200
+MAX_UNKNOWN_SHOWN = 20  # characters named in an error; the rest are counted
 
 # Preferred boundary tokens: the lecture's '.', then symbols rarely found in names.
 BOUNDARY_CANDIDATES = (".", "#", "|", "~", "^", "$", "_", "*", "@", "%")
@@ -60,7 +61,11 @@ class Vocabulary:
     def encode(self, text: str) -> list[int]:
         unknown = sorted({ch for ch in text if ch not in self.stoi})
         if unknown:
-            raise DatasetError(f"Not in the vocabulary: {' '.join(repr(c) for c in unknown)}")
+            shown = " ".join(repr(c) for c in unknown[:MAX_UNKNOWN_SHOWN])
+            more = len(unknown) - MAX_UNKNOWN_SHOWN
+            raise DatasetError(
+                f"Not in the vocabulary: {shown}" + (f" and {more:,} more" if more > 0 else "")
+            )
         return [self.stoi[ch] for ch in text]
 
     def decode(self, indices: list[int]) -> str:

@@ -1,17 +1,18 @@
-"""The controller: the current dataset and model, the app's state, and the training worker's
-thread. Views never train or load anything themselves: they call the controller's methods
-(intent) and render what its signals carry (state).
+"""The controller: the one owner of the window's state. It holds the Document (the current
+model and dataset, core/document.py), the training worker's thread, and the only signals the
+views listen to. Views never train or load anything themselves: they call the controller's
+methods (intent) and render what its signals carry (state).
 
-The controller is a facade over three collaborators, each one concern:
-- datasets.DatasetOpener: opening a dataset file (large ones on a thread);
-- training_jobs.TrainingJobs: start, pause, stop, one step, the LR sweep and evaluating a
-  split, on the worker's thread, and what the worker reports back;
-- model_files.ModelFiles: saving, reading, opening and exporting model files.
-They change the controller's state only through its public methods (set_state, adopt_model,
-use_dataset_for_model ...), so the fields below change together before the views are told.
+It works with collaborators that each do one thing, return what they made or raise, and tell
+nobody (none of them knows the controller):
+- datasets.DatasetOpener: reading a dataset file (large ones on a thread);
+- model_files: reading, preparing, saving and exporting model files (large ones on a thread);
+- training_jobs.TrainingJobs: the jobs sent to the worker, and the current model's run log.
+The controller changes the document, then emits: the fields change together before the views
+are told.
 
 All core objects are used on the GUI thread except the Trainer, which only the worker touches
-while a run is in progress.
+while a job runs.
 
 The app builds its window before PyTorch has loaded (see app.py): a controller made with
 wait_for_torch=True reads datasets and takes intents at once, but the model is made, and a
@@ -23,9 +24,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,21 +35,43 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 from charnames_gui.core.child_process import TrainingProcess
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
+from charnames_gui.core.document import Document, ModelInfo, training_summary
 from charnames_gui.core.errors import CharnamesError, ConfigError
-from charnames_gui.core.events import Progress, RunEnded, Snapshot
-from charnames_gui.core.model_dataset import Match, compare
+from charnames_gui.core.events import (
+    EvalPoint,
+    LossChunk,
+    OneStep,
+    Progress,
+    RunEnded,
+    Snapshot,
+    SweepEnded,
+)
+from charnames_gui.core.model_dataset import Match, label_of, trained_on_label
 from charnames_gui.core.model_file import ModelFile, TestEvaluations, TrainingSummary
 from charnames_gui.core.training_state import TrainingState
 from charnames_gui.core.vocabulary import Vocabulary, boundary_note
-from charnames_gui.ui.datasets import DatasetOpener
-from charnames_gui.ui.model_files import ModelFiles
-from charnames_gui.ui.training_jobs import WORKER_IDLE_TIMEOUT, RunLog, TrainingJobs
+from charnames_gui.ui import model_files
+from charnames_gui.ui.datasets import (
+    LOAD_IN_BACKGROUND_BYTES,
+    DatasetOpener,
+    Loading,
+    StillOpening,
+)
+from charnames_gui.ui.model_files import (
+    SAVE_PAUSE_WAIT,
+    ModelFiles,
+    Prepared,
+    StillReading,
+)
+from charnames_gui.ui.training_jobs import WORKER_IDLE_TIMEOUT, TrainingJobs, one_loss
 from charnames_gui.ui.training_worker import TRAIN_ESTIMATE_EXAMPLES, TrainingWorker
 
 if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loaded)
     from charnames_gui.core.examples import SplitTensors
     from charnames_gui.core.model import MLP
     from charnames_gui.core.training import TrainerLike
+
+__all__ = ["Controller", "ModelInfo", "TrainingState"]
 
 SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
@@ -61,20 +84,6 @@ def _shutdown_live_controllers() -> None:
     for controller in list(_live_controllers):
         with contextlib.suppress(RuntimeError):  # the C++ side may already be gone
             controller.shutdown()
-
-
-@dataclass
-class ModelInfo:
-    """What views need to know about the current model."""
-
-    config: ModelConfig
-    vocab: Vocabulary
-    train_config: TrainConfig
-    split_seed: int
-    step: int = 0
-    from_file: bool = False
-    # a learner's bare weights not trained in the app yet: there is no run to show progress of
-    no_record: bool = False
 
 
 class Controller(QObject):
@@ -111,30 +120,34 @@ class Controller(QObject):
         # what the learner asked for while torch loads, in order: (kind, action); a kind
         # asked again replaces its earlier request (the last model settings win)
         self._waiting: list[tuple[str, Callable[[], object]]] = []
-        self.dataset: Dataset | None = None
-        self.model: MLP | None = None
-        self.vocab: Vocabulary | None = None
-        self.trainer: TrainerLike | None = None
-        self.train_config = TrainConfig()
-        self.split_seed = 42
-        self.summary = TrainingSummary()
-        self.test_evaluations = TestEvaluations()
-        self.path: Path | None = None
-        self.plain_weights = False  # the model came from a learner's bare weights (no record)
-        self._saved_step = 0  # the model's step when it was created, loaded or saved
+        self.document = Document(
+            state=TrainingState.LOADING if wait_for_torch else TrainingState.NO_MODEL
+        )
         self._notified_modified = False
-        self._metadata_changed = False
-        self.state = TrainingState.LOADING if wait_for_torch else TrainingState.NO_MODEL
+        # where an evaluation or a sweep returns to
+        self._state_before_job: TrainingState | None = None
 
         self._thread = QThread()
         self._thread.setObjectName("training-worker")
         self.worker = TrainingWorker()
         self.worker.moveToThread(self._thread)
-        self.jobs = TrainingJobs(self, self.worker)
+        self.jobs = TrainingJobs(self.worker, self)
         self.datasets = DatasetOpener(self)
         self.dataset_loader = self.datasets.loader
         self.files = ModelFiles(self)
         self.model_loader = self.files.loader
+        # every report is received here (queued to the GUI thread), so wait_until_idle can
+        # deliver them all
+        w = self.worker
+        w.lossesReady.connect(self._on_losses)
+        w.evalReady.connect(self._on_eval)
+        w.snapshotReady.connect(self._on_snapshot)
+        w.progress.connect(self._on_progress)
+        w.runEnded.connect(self._on_run_ended)
+        w.stepDone.connect(self._on_step_done)
+        w.splitEvaluated.connect(self._on_split_evaluated)
+        w.sweepPoints.connect(self._on_sweep_points)
+        w.sweepEnded.connect(self._on_sweep_ended)
         self._thread.start()
         # However the app ends, the thread is stopped before Qt destroys it.
         app = QCoreApplication.instance()
@@ -143,6 +156,58 @@ class Controller(QObject):
         _live_controllers.add(self)
         if not wait_for_torch:
             self.torch_loaded()
+
+    # -- the document, read-only (it changes only here) -------------------------------------
+    @property
+    def dataset(self) -> Dataset | None:
+        return self.document.dataset
+
+    @property
+    def model(self) -> MLP | None:
+        return self.document.model
+
+    @property
+    def vocab(self) -> Vocabulary | None:
+        return self.document.vocab
+
+    @property
+    def trainer(self) -> TrainerLike | None:
+        return self.document.trainer
+
+    @property
+    def train_config(self) -> TrainConfig:
+        return self.document.train_config
+
+    @property
+    def split_seed(self) -> int:
+        return self.document.split_seed
+
+    @property
+    def summary(self) -> TrainingSummary:
+        return self.document.summary
+
+    @property
+    def path(self) -> Path | None:
+        return self.document.path
+
+    @property
+    def state(self) -> TrainingState:
+        return self.document.state
+
+    @property
+    def modified(self) -> bool:
+        """True when the model has training that is not in its file."""
+        return self.document.modified
+
+    def model_info(self) -> ModelInfo | None:
+        return self.document.model_info()
+
+    def dataset_match(self) -> Match | None:
+        """How the open dataset relates to the current model (None: no model or dataset)."""
+        return self.document.dataset_match()
+
+    def is_busy(self) -> bool:
+        return self.document.is_busy()
 
     # -- PyTorch ---------------------------------------------------------------------------
     def torch_loaded(self) -> None:
@@ -155,11 +220,11 @@ class Controller(QObject):
         waiting = sorted(self._waiting, key=lambda request: request[0] == "start")
         self._waiting = []
         if self.state == TrainingState.LOADING:
-            self.set_state(TrainingState.NO_MODEL)
+            self._set_state(TrainingState.NO_MODEL)
         for _, action in waiting:
             action()
 
-    def when_torch_loaded(self, kind: str, action: Callable[[], object]) -> bool:
+    def _when_torch_loaded(self, kind: str, action: Callable[[], object]) -> bool:
         """Run action now if torch is loaded (returning its result), else when it is (True:
         accepted). An earlier request of the same kind is replaced."""
         if self.torch_ready:
@@ -172,20 +237,67 @@ class Controller(QObject):
         """True when a request of this kind ("model", "start", "open") waits for torch."""
         return any(k == kind for k, _ in self._waiting)
 
-    # -- dataset --------------------------------------------------------------------------
+    # -- the window's frames ------------------------------------------------------------------
+    @contextlib.contextmanager
+    def gui_frame(self) -> Iterator[None]:
+        """Around a frame the window paints: the worker waits between two steps meanwhile.
+        The two threads share one interpreter lock, and painting while the worker trains made
+        every frame take several times longer and cost the worker more than the frame."""
+        gui_idle = self.worker.gui_idle
+        gui_idle.clear()
+        try:
+            yield
+        finally:
+            gui_idle.set()
+
+    # -- datasets -----------------------------------------------------------------------------
     def open_dataset(
         self,
         path: str | Path,
         then: Callable[[], object] | None = None,
         block_size: int | None = None,
     ) -> bool:
-        """Open a dataset file, then call then() (the caller makes a new model for it); see
-        DatasetOpener.open."""
-        return self.datasets.open(path, then, block_size)
+        """Open a dataset file, then call then() (the caller makes a new model for it).
+
+        A small file (the lecture's 228 KB) is read at once and then() runs before this
+        returns, with its result returned. A larger one is read, split and turned into
+        examples for block_size on a worker thread, so the window keeps drawing; True means
+        it is loading, and then() runs when it is set. False: the file cannot be opened, or
+        another dataset is still loading (said)."""
+
+        def done(dataset: Dataset) -> object:
+            self.set_dataset(dataset)
+            return then() if then is not None else True
+
+        read = self._read_dataset(path, block_size, done)
+        return read is not None and (isinstance(read, Loading) or bool(done(read)))
+
+    def _read_dataset(
+        self,
+        path: str | Path,
+        block_size: int | None,
+        done: Callable[[Dataset], object],
+        failed: Callable[[str], object] | None = None,
+        min_background_bytes: int = LOAD_IN_BACKGROUND_BYTES,
+    ) -> Dataset | Loading | None:
+        """DatasetOpener.open with its outcome told: None when it cannot be read."""
+        failed = failed or (lambda why: self.errorOccurred.emit("Cannot open dataset", why))
+        try:
+            read = self.datasets.open(path, self.split_seed, block_size, done, failed,
+                                      min_background_bytes=min_background_bytes)  # fmt: skip
+        except StillOpening as exc:
+            self.statusMessage.emit(str(exc))
+            return None
+        except CharnamesError as exc:
+            failed(str(exc))
+            return None
+        if isinstance(read, Loading):
+            self.statusMessage.emit(read.message)
+        return read
 
     def set_dataset(self, dataset: Dataset) -> None:
         self.require_idle()
-        self.dataset = dataset
+        self.document.dataset = dataset
         self.datasetChanged.emit(dataset)
         note = boundary_note(dataset.vocab) if dataset.vocab else None
         self.statusMessage.emit(
@@ -193,33 +305,105 @@ class Controller(QObject):
             + (f". {note}" if note else "")
         )
 
-    def dataset_match(self) -> Match | None:
-        """How the open dataset relates to the current model (None: no model or dataset)."""
-        if self.model is None or self.vocab is None or self.dataset is None:
-            return None
-        return compare(ModelFile(self.model, self.vocab, training=self.summary), self.dataset)
+    def open_dataset_for_model(
+        self,
+        path: str | Path,
+        kept: Callable[[], object],
+        otherwise: Callable[[Dataset | None], object],
+    ) -> bool:
+        """Open `path` for the current model if it is the dataset the model was trained on
+        (same content): the model, its step and its training stay, then kept() runs. Any
+        other file goes to otherwise(dataset), the way of a new dataset (and a new model):
+        dataset is the file already read, or None when it has not been read yet.
 
-    # -- models ---------------------------------------------------------------------------
+        A small file (names.txt is 228 KB) is read and decided at once, with kept's or
+        otherwise's result returned. A larger one is read on the DatasetLoader's thread and
+        decided when read: True means it is loading (a second open meanwhile is refused)."""
+        d = self.document
+        if d.model is None or d.vocab is None or not d.summary.dataset_hash:
+            return bool(otherwise(None))
+        try:
+            size = Path(path).stat().st_size
+        except OSError:
+            return bool(otherwise(None))  # the usual way says why it cannot be opened
+        if size > model_files.MODELS_DATASET_READ_BYTES:  # read in the background
+            model = d.model
+            read = self._read_dataset(
+                path,
+                model.config.block_size,
+                lambda dataset: self._decide_read_dataset(dataset, model, kept, otherwise),
+                min_background_bytes=0,
+            )
+            return read is not None
+        try:
+            dataset = Dataset.from_file(path, split_seed=d.split_seed, vocab=d.vocab)
+        except CharnamesError:
+            return bool(otherwise(None))
+        if dataset.content_hash() == d.summary.dataset_hash and self._keep_model_with(dataset):
+            return bool(kept())
+        return bool(otherwise(None))
+
+    def _decide_read_dataset(
+        self,
+        dataset: Dataset,
+        model: MLP,
+        kept: Callable[[], object],
+        otherwise: Callable[[Dataset | None], object],
+    ) -> None:
+        """A large dataset file has been read for open_dataset_for_model: decide now."""
+        if self.model is not model or self.is_busy():  # the learner went on meanwhile
+            self.statusMessage.emit(f"{dataset.name} was not opened: open it again when paused")
+            return
+        if dataset.content_hash() == self.summary.dataset_hash and self._keep_model_with(dataset):
+            kept()
+        else:
+            otherwise(dataset)
+
+    def _keep_model_with(self, dataset: Dataset, message: str = "") -> bool:
+        """The current model, its step and training, now with `dataset` (its own: same
+        content) and a trainer that resumes on it. False: nothing changed (said why)."""
+        d = self.document
+        assert d.model is not None and d.vocab is not None
+        try:
+            dataset = model_files.with_vocab(dataset, d.vocab, d.split_seed)
+            self.require_idle()
+            trainer = model_files.resumed_trainer(
+                self.make_trainer, d.model, d.summary, dataset, d.train_config
+            )
+        except CharnamesError as exc:
+            self.errorOccurred.emit("Cannot open dataset", str(exc))
+            return False
+        d.use_dataset(dataset, trainer)
+        self.jobs.held = None
+        self.datasetChanged.emit(dataset)
+        self.modelReset.emit(d.model_info())
+        self._set_state(d.idle_state())
+        self.statusMessage.emit(
+            message or f"Opened {dataset.name}, the dataset this model was trained on"
+        )
+        return True
+
+    # -- models -------------------------------------------------------------------------------
     def new_model(self, config: ModelConfig, train_config: TrainConfig, split_seed: int) -> bool:
         """A freshly initialised model for the current dataset (vocab size from the data).
         While torch loads, the model is made when it has loaded (True: it will be)."""
         if not self.torch_ready:
-            return self.when_torch_loaded(
+            return self._when_torch_loaded(
                 "model", lambda: self.new_model(config, train_config, split_seed)
             )
         from charnames_gui.core.model import MLP
 
         self.require_idle()
-        if self.dataset is None:
+        dataset = self.dataset
+        if dataset is None:
             self.errorOccurred.emit("No dataset", "Open a dataset of names first.")
             return False
-        dataset = self.dataset
         if split_seed != dataset.split_seed:
             dataset = dataset.with_split_seed(split_seed)
-            self.dataset = dataset
+            self.document.dataset = dataset
             self.datasetChanged.emit(dataset)
         assert dataset.vocab is not None
-        config = ModelConfig(config.block_size, config.n_embd, config.n_hidden, dataset.vocab.size)
+        config = dataclasses.replace(config, vocab_size=dataset.vocab.size)  # keeps batchnorm
         try:
             config.validate()
             train_config.validate()
@@ -228,19 +412,13 @@ class Controller(QObject):
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot create the model", str(exc))
             return False
-        summary = TrainingSummary(
-            train_config=train_config.to_dict(),
-            dataset_name=dataset.name,
-            dataset_hash=dataset.content_hash(),
-            dataset_path=str(dataset.path.resolve()) if dataset.path else "",
-        )
-        self.adopt_model(
+        self._adopt(
             model,
             dataset.vocab,
             trainer,
             train_config=train_config,
             split_seed=split_seed,
-            summary=summary,
+            summary=training_summary(dataset, train_config),
             test_evaluations=TestEvaluations(),
             path=None,
             dataset=dataset,
@@ -250,7 +428,7 @@ class Controller(QObject):
             self.statusMessage.emit(trainer.engine_note)
         return True
 
-    def adopt_model(
+    def _adopt(
         self,
         model: MLP,
         vocab: Vocabulary,
@@ -268,51 +446,34 @@ class Controller(QObject):
         """Make a new or opened model the current one: all of its fields change together, its
         training is clean at summary.steps, then the views are told (the dataset first, when
         it is another one). state: the state after it (None: the idle state it has)."""
-        self.model, self.vocab, self.trainer = model, vocab, trainer
-        self.train_config = train_config
-        self.split_seed = split_seed
-        self.summary = summary
-        self.test_evaluations = test_evaluations
-        self.plain_weights = plain_weights
-        self.path = path
-        self.mark_clean(summary.steps)
-        self.jobs.forget()
-        if dataset is not self.dataset:
-            self.dataset = dataset
-            self.datasetChanged.emit(dataset)
-        self.modelReset.emit(self.model_info())
-        self._reset_figures()
-        self.documentChanged.emit()
-        self.set_state(state if state is not None else self.idle_state())
-
-    def use_dataset_for_model(self, dataset: Dataset, trainer: TrainerLike) -> None:
-        """The current model, now with this dataset (the one it was trained on) and a trainer
-        that resumes its training on it."""
-        self.dataset, self.trainer = dataset, trainer
-        self.jobs.held = None
-        self.datasetChanged.emit(dataset)
-        self.modelReset.emit(self.model_info())
-        self.set_state(self.idle_state())
-
-    def model_info(self) -> ModelInfo | None:
-        if self.model is None or self.vocab is None:
-            return None
-        step = self.trainer.step if self.trainer else self.summary.steps
-        return ModelInfo(
-            self.model.config,
-            self.vocab,
-            self.train_config,
-            self.split_seed,
-            step,
-            from_file=self.path is not None,
-            no_record=self.plain_weights and step == 0,
+        d = self.document
+        dataset_changed = d.adopt(
+            model,
+            vocab,
+            trainer,
+            train_config=train_config,
+            split_seed=split_seed,
+            summary=summary,
+            test_evaluations=test_evaluations,
+            path=path,
+            dataset=dataset,
+            plain_weights=plain_weights,
         )
+        self._notified_modified = False
+        self.jobs.forget()
+        if dataset_changed:
+            self.datasetChanged.emit(dataset)
+        self.modelReset.emit(d.model_info())
+        self.progress.emit(Progress(d.step, d.train_config.steps, 0.0, 0.0))  # no speed yet
+        self.documentChanged.emit()
+        self._set_state(state if state is not None else d.idle_state())
 
     def train_estimate_examples(self) -> int:
         """How many training examples the train-loss estimate is measured on (0: no model)."""
-        if self.trainer is None:
+        trainer = self.trainer
+        if trainer is None:
             return 0
-        return min(int(self.trainer.examples.X("train").shape[0]), TRAIN_ESTIMATE_EXAMPLES)
+        return min(int(trainer.examples.X("train").shape[0]), TRAIN_ESTIMATE_EXAMPLES)
 
     def apply_train_config(self, train_config: TrainConfig) -> bool:
         """New learning rate, schedule, steps... for the current model: it keeps training."""
@@ -323,20 +484,10 @@ class Controller(QObject):
         except ConfigError as exc:
             self.errorOccurred.emit("Invalid setting", str(exc))
             return False
-        init_changed = (train_config.init, train_config.seed) != (
-            self.train_config.init,
-            self.train_config.seed,
-        )
-        self.train_config = train_config
-        if self.trainer is not None:
-            # the init scheme and seed only matter for a new model; keep the model's own
-            self.trainer.set_config(
-                train_config.replace(init=self.trainer.config.init, seed=self.trainer.config.seed)
-                if init_changed
-                else train_config
-            )
-            self.summary.train_config = self.trainer.config.to_dict()
-            self.set_state(TrainingState.FINISHED if self.trainer.done else self.idle_state())
+        d = self.document
+        d.set_train_config(train_config)
+        if d.trainer is not None:
+            self._set_state(TrainingState.FINISHED if d.trainer.done else d.idle_state())
         self.trainingConfigChanged.emit(train_config)
         return True
 
@@ -350,179 +501,352 @@ class Controller(QObject):
             return ProcessTrainer(self.process, model, examples, config)
         return Trainer(model, examples, config)
 
-    def sync_summary(self) -> None:
-        """Copy the trainer's step, seconds and batch stream into the training summary."""
-        if self.trainer is not None:
-            self.summary.steps = self.trainer.step
-            self.summary.seconds = self.trainer.seconds
-            self.summary.batch_stream = self.trainer.batch_stream
-
-    def _reset_figures(self) -> None:
-        """A new or opened model: no speed, elapsed time or time left yet."""
-        step = self.trainer.step if self.trainer is not None else self.summary.steps
-        self.progress.emit(Progress(step, self.train_config.steps, 0.0, 0.0))
-
-    # -- training (see training_jobs.py) -----------------------------------------------------
-    @property
-    def run_log(self) -> RunLog:
-        """The current model's curve and dev points since it was made or opened."""
-        return self.jobs.log
-
-    @property
-    def last_outcome(self) -> RunEnded | None:
-        return self.jobs.last_outcome
-
+    # -- training: intent -----------------------------------------------------------------------
     def start(self) -> None:
-        """Start, resume or continue training the current model (queued while torch loads)."""
-        self.jobs.start()
+        """Start, resume or continue training the current model. Pressed while torch loads,
+        it starts the model that is then made (the status says so)."""
+        d = self.document
+        if d.state == TrainingState.LOADING:
+            if not self.is_waiting_for("start"):
+                self._when_torch_loaded("start", self.start)
+                self.statusMessage.emit("Training starts as soon as PyTorch has loaded")
+                self.stateChanged.emit(d.state)  # the same state, now with Start queued
+            return
+        trainer = d.trainer
+        if trainer is None or d.is_busy():
+            return
+        if trainer.done:
+            self.statusMessage.emit(
+                f"All {trainer.config.steps:,} steps are done: raise 'Steps' to continue"
+            )
+            return
+        # a new run, or the paused one resumed
+        self.jobs.train(trainer, new_run=d.state != TrainingState.PAUSED)
+        self._set_state(TrainingState.RUNNING)
 
     def pause(self) -> None:
-        self.jobs.pause()
+        if self.state == TrainingState.RUNNING:
+            self.worker.request_pause()
 
     def stop(self) -> None:
         """End the run: the worker stops within a chunk (~20 ms) and evaluates the losses."""
-        self.jobs.stop()
+        d = self.document
+        if d.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
+            self.worker.request_stop()
+        elif d.state == TrainingState.PAUSED and d.trainer is not None:
+            self.jobs.end_run(d.trainer)
+            self._set_state(TrainingState.RUNNING)
 
     def toggle(self) -> None:
         """Space bar: start, pause or resume."""
-        self.jobs.toggle()
-
-    def wait_until_idle(self, timeout: float = WORKER_IDLE_TIMEOUT) -> bool:
-        """Pause a run and block until the worker has let go of the model (for saving)."""
-        return self.jobs.wait_until_idle(timeout)
+        state = self.state
+        if state == TrainingState.RUNNING:
+            self.pause()
+        elif state in (TrainingState.READY, TrainingState.PAUSED, TrainingState.LOADING):
+            self.start()
 
     def step_once(self, probe: list[int] | None = None) -> bool:
-        """Take exactly one step of the current run; stepDone carries what it did."""
-        return self.jobs.step_once(probe)
+        """Take exactly one step of the current run (the next minibatch of its stream), off
+        the GUI thread; stepDone carries what it did, with how the distribution after the
+        context `probe` moved (None: the start of a name). Only between runs."""
+        d = self.document
+        trainer = d.trainer
+        if trainer is None or d.state not in (TrainingState.READY, TrainingState.PAUSED):
+            if trainer is not None and trainer.done:
+                self.statusMessage.emit(
+                    f"All {trainer.config.steps:,} steps are done: raise 'Steps' to go on"
+                )
+            return False
+        if probe is not None and (d.model is None or len(probe) != d.model.config.block_size):
+            probe = None  # a context from another model: compare the start of a name
+        # the first step of a run begins the run
+        self.jobs.step(trainer, probe, new_run=d.state == TrainingState.READY)
+        self._set_state(TrainingState.STEPPING)
+        return True
 
     def evaluate_split(self, split: str) -> bool:
         """Measure the full loss of a split in the worker; splitEvaluated carries it."""
-        return self.jobs.evaluate_split(split)
+        d = self.document
+        if d.trainer is None or d.is_busy():
+            return False
+        match = d.dataset_match()
+        # bare weights record no dataset (match.known False): measured on the open one's
+        # split, as the CLI's evaluate does; a model of another dataset is refused
+        if split == "test" and match is not None and not match.same and match.known:
+            self.errorOccurred.emit(
+                "Test set not evaluated",
+                f"{match.message} A test loss on it would not be this model's: the splits do "
+                "not correspond (its test names may be in the model's training split).",
+            )
+            return False
+        self._state_before_job = d.state
+        self.jobs.evaluate(d.trainer, split)
+        self._set_state(TrainingState.EVALUATING)
+        return True
 
     def start_lr_sweep(self, n: int = 1000) -> bool:
-        """The lecture's learning-rate sweep on a fresh model of the current configuration."""
-        return self.jobs.start_lr_sweep(n)
+        """The lecture's sweep, in the worker, on a fresh model of the current configuration:
+        new random weights from its init scheme and seed, as the lecture does (a trained
+        model would only show the flat end of the curve)."""
+        d = self.document
+        idle = (TrainingState.READY, TrainingState.PAUSED, TrainingState.FINISHED)
+        if d.model is None or d.dataset is None or d.trainer is None or d.state not in idle:
+            return False
+        from charnames_gui.core.model import MLP
 
+        config = d.train_config
+        self._state_before_job = d.state
+        self.jobs.sweep(MLP.init(d.model.config, config.init, config.seed), d.trainer, config, n)
+        self._set_state(TrainingState.SWEEPING)
+        return True
+
+    def wait_until_idle(self, timeout: float = WORKER_IDLE_TIMEOUT) -> bool:
+        """Pause a run and block until the worker has let go of the model (for saving)."""
+        if self.is_busy():
+            self.worker.request_pause()
+        idle = self.worker.idle.wait(timeout)
+        # deliver the worker's queued reports now, so the state is current when we return
+        QCoreApplication.sendPostedEvents(self)
+        return idle
+
+    def require_idle(self) -> None:
+        """Pause whatever runs and process its last reports, before the model is replaced."""
+        if self.is_busy():
+            self.wait_until_idle()
+
+    # -- training: the worker's reports (on the GUI thread) -------------------------------------
+    def _on_losses(self, chunk: LossChunk) -> None:
+        self.jobs.record_losses(chunk)
+        if len(chunk.losses):
+            self._mark_modified()
+        self.lossesReady.emit(chunk)
+
+    def _on_eval(self, point: EvalPoint) -> None:
+        self.jobs.record_eval(point)
+        self.evalReady.emit(point)
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        if self.state == TrainingState.RUNNING:
+            self.jobs.held = snapshot
+        self.snapshotReady.emit(snapshot)
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.progress.emit(progress)
+
+    def _on_step_done(self, result: OneStep | str) -> None:
+        d = self.document
+        trainer = d.trainer
+        assert trainer is not None
+        # a run taken a step at a time is under way: Start resumes it (and Stop ends it)
+        self._set_state(TrainingState.FINISHED if trainer.done else TrainingState.PAUSED)
+        if isinstance(result, str):
+            self.errorOccurred.emit("One training step", result)
+            return
+        d.sync_summary()
+        self.jobs.record_step(result)
+        self._mark_modified()
+        self.lossesReady.emit(
+            LossChunk(result.step, one_loss(result.loss_before), result.lr, trainer.seconds)
+        )
+        self.snapshotReady.emit(trainer.snapshot())
+        self.stepDone.emit(result)
+
+    def _on_run_ended(self, outcome: RunEnded) -> None:
+        d = self.document
+        d.run_ended(outcome)
+        self.jobs.record_end(outcome)
+        if outcome.status == "paused":
+            self._set_state(TrainingState.PAUSED)
+            if outcome.message:  # e.g. a training process that did not answer the pause
+                self.statusMessage.emit(outcome.message)
+        else:
+            self._set_state(d.idle_state())
+            if outcome.message and outcome.status not in ("diverged", "failed"):
+                self.statusMessage.emit(outcome.message)  # e.g. a process that did not answer
+        self.runEnded.emit(outcome)
+        # the error last: its dialog is modal, and behind it the window already shows the
+        # run's end (state, figures, the recorded run)
+        if outcome.status == "diverged":
+            self.errorOccurred.emit("Training diverged", outcome.message)
+        elif outcome.status == "failed":
+            self.errorOccurred.emit("Training failed", outcome.message)
+
+    def _on_split_evaluated(self, split: str, loss: float) -> None:
+        self._set_state(self._state_before_job or self.document.idle_state())
+        self.splitEvaluated.emit(split, loss)
+
+    def _on_sweep_points(self, points: object) -> None:
+        self.sweepPoints.emit(points)
+
+    def _on_sweep_ended(self, ended: SweepEnded) -> None:
+        self._set_state(self._state_before_job or self.document.idle_state())
+        if ended.message:
+            self.statusMessage.emit(ended.message)
+        self.sweepEnded.emit(ended)
+
+    # -- the test set ---------------------------------------------------------------------------
     def record_test_evaluation(self, loss: float) -> int:
         """Count a look at the test split (saved in the model file); returns the count."""
-        dataset_hash = self.dataset.content_hash() if self.dataset else ""
-        count = self.test_evaluations.record(dataset_hash, loss)
-        self._metadata_changed = True
+        count = self.document.record_test_evaluation(loss)
         self.documentChanged.emit()
         return count
 
     def test_evaluation_count(self) -> int:
-        return self.test_evaluations.count(self.dataset.content_hash() if self.dataset else "")
+        return self.document.test_evaluation_count()
 
-    # -- model files (see model_files.py) ---------------------------------------------------
-    def model_file(self, held: Snapshot | None = None) -> ModelFile:
-        """The model as a file holds it; held: these weights (at their step) instead of the
-        model's, which a run may be changing."""
-        assert self.model is not None and self.vocab is not None
-        model = self.model
-        if held is not None:
-            model = self.model.with_weights(held.weights)
-            self.summary.steps, self.summary.seconds = held.step, held.seconds
-            if self.trainer is not None:
-                self.summary.batch_stream = self.trainer.batch_stream
-        else:
-            self.sync_summary()
-        return ModelFile(model, self.vocab, self.split_seed, self.summary, self.test_evaluations)
-
+    # -- model files ----------------------------------------------------------------------------
     def save(self, path: str | Path) -> bool:
-        """Save the model (a run is paused first); see ModelFiles.save."""
-        return self.files.save(path)
+        """Save the model. A run is paused first; if it does not pause within SAVE_PAUSE_WAIT
+        (a training process that does not answer), the last weights received are saved,
+        and the GUI does not wait for the child."""
+        d = self.document
+        if d.model is None:
+            return False
+        from charnames_gui.core.process_trainer import ProcessTrainer
 
-    def saved_as(self, path: Path) -> None:
-        """The model is now in this file, with all of its training."""
-        self.path = path
-        self.mark_clean(self.summary.steps)
+        held: Snapshot | None = None
+        if d.is_busy():
+            process_run = isinstance(d.trainer, ProcessTrainer)
+            if not self.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
+                held = self.jobs.held if process_run else None
+                if held is None:
+                    self.errorOccurred.emit(
+                        "Cannot save", "Training did not pause in time; try again."
+                    )
+                    return False
+        try:
+            model_files.save(path, d.model_file(held))
+        except CharnamesError as exc:
+            self.errorOccurred.emit("Cannot save the model", str(exc))
+            return False
+        d.saved_as(Path(path))
+        self._notified_modified = False
         self.documentChanged.emit()
-
-    def read_model_file(self, path: str | Path) -> ModelFile | None:
-        """Load and check a model file completely, changing nothing (None: it cannot be used,
-        errorOccurred said why)."""
-        return self.files.read(path)
+        if held is not None:
+            self.statusMessage.emit(
+                f"Saved {Path(path).name} with the last weights received, at step "
+                f"{held.step:,} (training has not paused yet)"
+            )
+        else:
+            self.statusMessage.emit(f"Saved {Path(path).name}")
+        return True
 
     def read_model_file_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:
-        """Check a model file completely, then call then(model_file); see
-        ModelFiles.read_then."""
-        return self.files.read_then(path, then)
+        """Check a model file completely, then call then(model_file) (which may ask about
+        unsaved training and apply it). A small file is read at once and then's result is
+        returned; a large one is read on a worker thread so the window keeps drawing: True
+        means it is being read. False: it cannot be opened (errorOccurred said why) or
+        another model file is still being read."""
+        if not self.torch_ready:  # read it when torch has loaded (the file is checked then)
+            self.statusMessage.emit(f"{Path(path).name} opens as soon as PyTorch has loaded")
+            return self._when_torch_loaded("open", lambda: self.read_model_file_then(path, then))
+        hint = self.dataset.vocab if self.dataset is not None else None
+
+        def failed(why: str) -> None:
+            self.errorOccurred.emit("Cannot open model", why)
+
+        try:
+            read = self.files.read(path, hint, then, failed)
+        except StillReading as exc:
+            self.statusMessage.emit(str(exc))
+            return False
+        except CharnamesError as exc:
+            failed(str(exc))
+            return False
+        if isinstance(read, int):
+            self.statusMessage.emit(model_files.format_loading(path, read))
+            return True
+        return bool(then(read))
 
     def open_model(self, path: str | Path) -> bool:
         """Read, check and apply a model file (no questions asked)."""
-        return self.files.open(path)
+        return self.read_model_file_then(path, lambda mf: self.apply_model_file(mf, path))
 
     def apply_model_file(self, model_file: ModelFile, path: str | Path) -> bool:
-        """Make a checked model file the current model, or change nothing."""
-        return self.files.apply(model_file, path)
+        """Make a checked model file the current model. Everything it needs (training
+        settings, dataset, trainer) is prepared first; the state changes only when all of it
+        worked, so the window is never left half-updated."""
+        self.require_idle()
+        try:
+            prepared = model_files.prepare(model_file, path, self.dataset, self.make_trainer)
+        except CharnamesError as exc:
+            self.errorOccurred.emit("Cannot open model", str(exc))
+            return False
+        self._adopt_prepared(prepared)
+        return True
 
-    def open_dataset_for_model(
-        self,
-        path: str | Path,
-        kept: Callable[[], object],
-        otherwise: Callable[[Dataset | None], object],
-    ) -> bool:
-        """Open `path` for the current model if it is the dataset the model was trained on
-        (then kept()), else otherwise(dataset read or None); a large file is read in the
-        background first. See ModelFiles.open_dataset_for_model."""
-        return self.files.open_dataset_for_model(path, kept, otherwise)
+    def _adopt_prepared(self, p: Prepared) -> None:
+        mf = p.model_file
+        self._adopt(
+            mf.model,
+            mf.vocab,
+            p.trainer,
+            train_config=p.train_config,
+            split_seed=mf.split_seed,
+            summary=mf.training,
+            test_evaluations=mf.test_evaluations,
+            plain_weights=mf.is_plain,
+            path=p.path,
+            dataset=p.dataset,
+        )
+        kind = " (your own weights: no training record)" if mf.is_plain else ""
+        notes = "".join(f". {note}" for note in mf.notes)  # e.g. a-z was guessed
+        self.statusMessage.emit(
+            f"Opened {p.path.name}{kind}" + (f". {p.message}" if p.message else "") + notes
+        )
+        own = model_files.own_dataset_to_read(mf, p.dataset)
+        if own is not None:  # a large one: read in the background, attached if unchanged
+            self._read_dataset(
+                own,
+                mf.model.config.block_size,
+                lambda found: self._attach_found(found, mf),
+                failed=lambda why: self.statusMessage.emit(f"Its dataset could not be read: {why}"),
+                min_background_bytes=0,
+            )
+
+    def _attach_found(self, dataset: Dataset, model_file: ModelFile) -> None:
+        steps = model_file.training.steps
+        trainer = self.trainer
+        if (
+            self.model is not model_file.model
+            or self.is_busy()
+            or (trainer is not None and trainer.step != steps)
+        ):
+            return  # the learner went on meanwhile: nothing changes under them
+        if dataset.content_hash() != model_file.training.dataset_hash:
+            self.statusMessage.emit(
+                f"{dataset.name} holds other names now; to train, open the dataset it was "
+                f"trained on: {trained_on_label(model_file)}"
+            )
+            return
+        self._keep_model_with(dataset, f"Opened its dataset too: {label_of(dataset)}")
 
     def write_code(self, path: str | Path, kind: str) -> str:
         """Write the current run as the lecture's code ('script' or 'notebook'); returns what
         to tell the learner, raises CharnamesError when it cannot."""
-        return self.files.write_code(path, kind)
+        d = self.document
+        if d.model is None or d.vocab is None:
+            raise CharnamesError("There is no model to export")
+        title = d.path.name if d.path is not None else "an unsaved model"
+        # the code's last cell compares with the saved file when it holds these very weights
+        saved = d.path if d.path is not None and d.path.suffix == ".safetensors" else None
+        compare_with = str(saved) if saved is not None and not d.modified else ""
+        return model_files.write_code(
+            path, kind, d.model_file(), d.dataset, title, compare_with, protect=(d.path,)
+        )
 
-    def export_code(self, path: str | Path, kind: str) -> bool:
-        """write_code, with its outcome told through the status and error signals."""
-        return self.files.export_code(path, kind)
-
-    # -- state ------------------------------------------------------------------------------
-    @property
-    def modified(self) -> bool:
-        """True when the model has training that is not in its file. Read from the trainer's
-        step counter, so it is right even before the worker's signals have arrived."""
-        step = self.trainer.step if self.trainer is not None else self._saved_step
-        return step != self._saved_step or self._metadata_changed
-
-    def mark_clean(self, step: int) -> None:
-        """The model's file holds its training up to `step`."""
-        self._saved_step = step
-        self._metadata_changed = False  # e.g. a test-set evaluation counted since saving
-        self._notified_modified = False
-
-    def mark_modified(self) -> None:
+    # -- state ----------------------------------------------------------------------------------
+    def _mark_modified(self) -> None:
         """Training went on: documentChanged, once, when the model first differs from its
         file."""
-        if not self._notified_modified and self.modified:
+        if not self._notified_modified and self.document.modified:
             self._notified_modified = True
             self.documentChanged.emit()
 
-    def set_state(self, state: TrainingState) -> None:
-        if state != self.state:
-            self.state = state
+    def _set_state(self, state: TrainingState) -> None:
+        if state != self.document.state:
+            self.document.state = state
             self.stateChanged.emit(state)
-
-    def idle_state(self) -> TrainingState:
-        """The state of the current model when nothing runs."""
-        if self.trainer is None:
-            return TrainingState.NO_DATASET if self.model is not None else TrainingState.NO_MODEL
-        if self.trainer.done:
-            return TrainingState.FINISHED
-        return TrainingState.PAUSED if self.state == TrainingState.PAUSED else TrainingState.READY
-
-    def require_idle(self) -> None:
-        """Pause whatever runs and process its last signals, before the model is replaced."""
-        if self.is_busy():
-            self.wait_until_idle()
-
-    def is_busy(self) -> bool:
-        return self.state in (
-            TrainingState.RUNNING,
-            TrainingState.SWEEPING,
-            TrainingState.EVALUATING,
-            TrainingState.STEPPING,
-        )
 
     def shutdown(self) -> None:
         """Pause any run and end the worker's thread (closing the window). No evaluation:

@@ -1,90 +1,88 @@
 """Opening a dataset off the GUI thread: reading, splitting and building the examples of a
-million names takes seconds, and the window must keep drawing meanwhile."""
+million names takes seconds, and the window must keep drawing meanwhile. The work is
+read_dataset (plain core calls); DatasetLoader runs one at a time as a BackgroundJob."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject
 
 from charnames_gui.core.bigram import bigram_dev_loss
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.errors import CharnamesError, DatasetError
+from charnames_gui.ui.background import BackgroundJob
 
 
-class _LoadThread(QThread):
-    """Dataset.from_file and its examples for one block size; result or error when done."""
-
-    def __init__(self, path: Path, split_seed: int, block_size: int | None) -> None:
-        super().__init__()
-        self.setObjectName("dataset-loader")
-        self.path, self.split_seed, self.block_size = path, split_seed, block_size
-        self.dataset: Dataset | None = None
-        self.error = ""
-
-    def run(self) -> None:
-        try:
-            dataset = Dataset.from_file(self.path, split_seed=self.split_seed)
-            if self.block_size is not None:
-                dataset.examples(self.block_size)  # cached: the new model needs them next
-            dataset.split.which()  # cached: the sampling panel marks names by their split
-            bigram_dev_loss(dataset)  # cached: the experiments panel shows the baseline
-            dataset.content_hash()  # cached: the run history records it
-            self.dataset = dataset
-        except CharnamesError as exc:
-            self.error = str(exc)
-        except MemoryError:
-            self.error = f"Not enough memory to open {self.path.name}; close other programs"
+def read_dataset(path: Path, split_seed: int, block_size: int | None) -> Dataset:
+    """Dataset.from_file, with what the app needs next computed once (cached in the
+    Dataset): the examples for block_size, the split lookup, the bigram baseline, the hash.
+    Raises CharnamesError in the learner's words."""
+    try:
+        dataset = Dataset.from_file(path, split_seed=split_seed)
+        if block_size is not None:
+            dataset.examples(block_size)  # the new model needs them next
+        dataset.split.which()  # the sampling panel marks names by their split
+        bigram_dev_loss(dataset)  # the experiments panel shows the baseline
+        dataset.content_hash()  # the run history records it
+        return dataset
+    except MemoryError:
+        raise DatasetError(f"Not enough memory to open {path.name}; close other programs") from None
 
 
 class DatasetLoader(QObject):
-    """Loads one dataset at a time on its own thread. `loaded` or `failed` is emitted on the
-    loader's (GUI) thread once the thread has ended, with the callback given to load()."""
-
-    loaded = Signal(object, object)  # Dataset, the `then` given to load()
-    failed = Signal(str, str)  # file name, message in the learner's words
+    """Reads one dataset at a time on a thread of its own; done(dataset) or failed(message)
+    runs on the GUI thread once that thread has ended."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: _LoadThread | None = None
+        self._job: BackgroundJob | None = None
+        self._name = ""
 
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._job is not None
 
     @property
     def loading_name(self) -> str:
-        return self._thread.path.name if self._thread is not None else ""
+        return self._name if self._job is not None else ""
 
     def load(
         self,
         path: Path,
         split_seed: int,
         block_size: int | None,
-        then: Callable[[], object] | None = None,
+        done: Callable[[Dataset], object],
+        failed: Callable[[str], object],
     ) -> None:
-        if self._thread is not None:
+        if self._job is not None:
             raise RuntimeError("a dataset is already loading")
-        thread = _LoadThread(path, split_seed, block_size)
-        thread.finished.connect(lambda: self._on_finished(thread, then))
-        self._thread = thread
-        thread.start()
+        job = BackgroundJob(
+            read_dataset, path, split_seed, block_size, name="dataset-loader", parent=self
+        )
+        job.returned.connect(lambda dataset: self._end(job) and done(dataset))
+        job.errored.connect(lambda exc: self._end(job) and failed(_message(exc, path)))
+        self._job, self._name = job, path.name
+        job.start()
 
-    def _on_finished(self, thread: _LoadThread, then: Callable[[], object] | None) -> None:
-        if thread is not self._thread:
-            return
-        self._thread = None
-        thread.wait()  # finished is emitted as run() returns: the thread is ending
-        thread.deleteLater()
-        if thread.dataset is not None:
-            self.loaded.emit(thread.dataset, then)
-        else:
-            self.failed.emit(thread.path.name, thread.error)
+    def _end(self, job: BackgroundJob) -> bool:
+        """The job's result arrived: it is handed over if the job is still the current one."""
+        if job is not self._job:
+            return False
+        self._job = None
+        job.deleteLater()
+        return True
 
     def wait(self) -> None:
         """Block until a running load ends (closing the app); its result is dropped. The
         wait is bounded: a dataset is at most MAX_DATASET_BYTES of regular file."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.wait()
+        job, self._job = self._job, None
+        if job is not None:
+            job.wait()
+
+
+def _message(exc: BaseException, path: Path) -> str:
+    if isinstance(exc, CharnamesError):
+        return str(exc)
+    return f"{path.name} could not be read ({exc!r:.200})"

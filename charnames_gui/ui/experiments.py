@@ -4,9 +4,11 @@ and the rarely-looked-at test set.
 Every run that ends (finished, stopped, diverged or failed) is handed to the RunHistory,
 which records it off the GUI thread; a finished run whose loss stays above ln(V) is recorded
 as diverged. A repeat runs one configuration with K seeds, one after another in the worker,
-and reports the dev loss as mean and standard deviation. The repeat gives its seeds to the
-controller directly: the hyperparameter panel (Seed, Experiment) is left as the learner set
-it. A repeat ends when the learner makes, opens or changes a model.
+and reports the dev loss as mean and standard deviation. Each seed's model is an ordinary new
+model (the panel shows it, Seed included), so when the repeat ends the current model is the
+last seed's and the fields agree with it; the finished message says so. A repeat ends when
+the learner makes, opens or changes a model: any model other than the one its next seed
+makes (Repeat.makes).
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ class Repeat:
     def next_index(self) -> int:  # 0-based index of the next seed to run
         return len(self.done)
 
+    # the model of the seed being trained: its Document.generation (None: not made yet)
+    generation: int | None = None
+
+    def next_train_config(self) -> TrainConfig:
+        return self.base.train_config.replace(seed=self.seeds[self.next_index])
+
+    def owns(self, info: ModelInfo) -> bool:
+        """Is this the model the repeat made for its current seed? (Any other model, made or
+        opened by the learner, ends the repeat.)"""
+        return info.generation == self.generation
+
 
 class Experiments(QObject):
     runRecorded = Signal(object)  # RunRecord, as stored (with its id; None: not saved)
@@ -59,9 +72,6 @@ class Experiments(QObject):
         self.repeat: Repeat | None = None
         self.uniform: float | None = None
         self.bigram: float | None = None
-        # True while the repeat itself makes a model: that reset must not end the repeat,
-        # and the window leaves the panel as the learner set it
-        self.making_repeat_model = False
         self._tokens: set[int] = set()  # runs handed to the history, not yet stored
         self._last_token: int | None = None  # the current model's latest run
         self._last_run_id: int | None = None  # ... once it is stored
@@ -86,7 +96,7 @@ class Experiments(QObject):
     def _on_model_reset(self, info: ModelInfo) -> None:
         self._last_token = self._last_run_id = None
         self._unsaved_test_loss = None
-        if not self.making_repeat_model:
+        if self.repeat is not None and not self.repeat.owns(info):
             self._end_repeat_early("the model changed")
 
     def _on_training_changed(self, train_config: TrainConfig) -> None:
@@ -103,7 +113,7 @@ class Experiments(QObject):
         c = self.controller
         if c.dataset is None or c.model is None or c.trainer is None:
             return
-        steps, losses = c.run_log.curve.data()
+        steps, losses = c.jobs.log.curve.data()
         repeat = self.repeat
         record = RunRecord(
             dataset_name=c.dataset.name,
@@ -147,18 +157,25 @@ class Experiments(QObject):
 
     # -- K-seed repeats ---------------------------------------------------------------------
     def start_repeat(self, k: int, base_seed: int | None = None) -> bool:
-        """Train the current configuration with k seeds; the first is base_seed (the panel's
-        seed), or the current model's seed."""
+        """Train the current configuration with k seeds: base_seed (the panel's seed, or the
+        current model's) and k - 1 others (core.stats.repeat_seeds); base_seed last."""
         c = self.controller
         info = c.model_info()
         if info is None or c.dataset is None or c.is_busy() or not 2 <= k <= MAX_REPEATS:
             return False
         first = info.train_config.seed if base_seed is None else base_seed
-        self.repeat = Repeat(uuid.uuid4().hex[:12], repeat_seeds(first, k), info)
+        # the learner's own seed is trained last: a repeat that runs to its end leaves the
+        # model the Seed field names as the current one
+        seeds = repeat_seeds(first, k)
+        self.repeat = Repeat(uuid.uuid4().hex[:12], seeds[1:] + seeds[:1], info)
         return self._run_next_seed()
 
     def cancel_repeat(self) -> None:
         self.repeat = None
+
+    def owns_model(self, info: ModelInfo) -> bool:
+        """Is this model one a running repeat made (the window leaves the fields alone)?"""
+        return self.repeat is not None and self.repeat.owns(info)
 
     def _end_repeat_early(self, why: str) -> None:
         repeat = self.repeat
@@ -175,14 +192,8 @@ class Experiments(QObject):
             return False
         i = repeat.next_index
         base = repeat.base
-        self.making_repeat_model = True
-        try:
-            made = c.new_model(
-                base.config, base.train_config.replace(seed=repeat.seeds[i]), base.split_seed
-            )
-        finally:
-            self.making_repeat_model = False
-        if not made:
+        repeat.generation = c.document.generation + 1  # the model made next is the seed's
+        if not c.new_model(base.config, repeat.next_train_config(), base.split_seed):
             self.repeat = None
             return False
         self.repeatProgress.emit(f"seed {i + 1} of {len(repeat.seeds)}")
@@ -198,6 +209,11 @@ class Experiments(QObject):
             stats = seed_stats(repeat.done)
             self.repeat = None
             self.repeatFinished.emit(stats)
+            seed = repeat.seeds[repeat.next_index - 1]
+            self.statusMessage.emit(
+                f"Repeat ended: the current model is run {repeat.next_index} of "
+                f"{len(repeat.seeds)}, seed {seed}; the fields show it, Save and Export use it"
+            )
             return
         # start the next seed once this signal has been handled by everyone
         QTimer.singleShot(0, self._run_next_seed)

@@ -781,8 +781,7 @@ def test_bare_weights_whose_shapes_do_not_fit_name_the_tensors(
     ("obj", "fragment"),
     [
         ([torch.zeros(2)] * 4, "list of 4 items"),
-        ({"C": torch.zeros(2)}, "needs exactly the tensors C, W1, b1, W2, b2"),
-        ({**lecture_tensors(), "step": torch.zeros(1)}, "needs exactly the tensors"),
+        ({"C": torch.zeros(2)}, "needs the tensors C, W1, b1, W2, b2 (W1, b1, W2, b2 missing)"),
         ({**lecture_tensors(), "W1": [1.0, 2.0]}, "W1 is a list, not a tensor"),
         (torch.zeros(3), "holds a Tensor"),
     ],

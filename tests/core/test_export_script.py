@@ -15,6 +15,7 @@ import nbformat
 import pytest
 import torch
 
+from charnames_gui.core.checkpoint import save_model
 from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset, Vocabulary
 from charnames_gui.core.errors import ConfigError
@@ -94,6 +95,12 @@ def run_script(path: Path) -> tuple[dict, str]:
     return namespace, out.getvalue()
 
 
+def header(script: str) -> str:
+    """The script's opening comment block, unwrapped: what it claims before any code."""
+    comments = script.split("\nimport ", 1)[0].splitlines()
+    return " ".join(line.lstrip("#").strip() for line in comments)
+
+
 @pytest.mark.parametrize("run", list(RUNS))
 def test_the_exported_script_repeats_the_apps_run_bit_for_bit(
     tmp_path: Path, small_dataset_file: Path, run: str
@@ -101,19 +108,24 @@ def test_the_exported_script_repeats_the_apps_run_bit_for_bit(
     model_config, train_config, split_seed = RUNS[run]
     dataset = Dataset.from_file(small_dataset_file, split_seed=split_seed)
     model_file = train_in_app(dataset, model_config, train_config)
-    spec = run_spec(model_file, dataset)
-    assert spec.notes == ()
+    saved = tmp_path / "model.safetensors"
+    save_model(saved, model_file)
+    spec = run_spec(model_file, dataset, model_path=saved)
+    assert spec.notes == () and spec.reproduces
     path = tmp_path / "run.py"
     write_export(path, script_text(spec))
+    assert "gives the app's weights bit for bit" in header(path.read_text())
     namespace, printed = run_script(path)
     assert_same_weights(namespace, model_file)
+    # the code checks its own claim against the model file
+    assert printed.splitlines()[-1].startswith("the same weights as the app's, bit for bit")
     # the split, the examples and the sampling cell are the app's too
     for split in ("train", "dev", "test"):
         X, Y = dataset.examples(model_config.block_size).tensors[split]
         short = {"train": "tr", "dev": "dev", "test": "te"}[split]
         assert torch.equal(namespace[f"X{short}"], X) and torch.equal(namespace[f"Y{short}"], Y)
     names = Sampler.from_model(model_file.model, model_file.vocab).sample_names(20)
-    assert printed.splitlines()[-20:] == [n + "." for n in names]
+    assert printed.splitlines()[-21:-1] == [n + "." for n in names]
 
 
 def test_the_notebook_is_valid_and_its_cells_repeat_the_run(
@@ -197,7 +209,8 @@ def test_notes_for_what_the_code_cannot_repeat(small_dataset_file: Path) -> None
     notes = " ".join(run_spec(model_file, dataset).notes)
     assert "fast engine" in notes and "--engine autograd" in notes
     assert "changed at step 3" in notes
-    assert "after 5 of the run's 10 steps" in notes and "steps = 5" in notes
+    assert "the weights after 5 steps, of a run planned for 10 steps" in notes
+    assert "steps = 5 gives exactly these" in notes
     script = script_text(run_spec(model_file, dataset))
     assert "# Note: The app trained this run with its fast engine" in script
 
@@ -232,13 +245,78 @@ def test_a_model_vocabulary_wider_than_the_file_is_written_out(
     assert namespace["vocab_size"] == wide.size
 
 
-def test_bare_weights_export_the_lecture_run(small_dataset_file: Path) -> None:
+def test_bare_weights_say_plainly_that_the_code_trains_something_else(
+    tmp_path: Path, small_dataset_file: Path
+) -> None:
     dataset = Dataset.from_file(small_dataset_file)
     assert dataset.vocab is not None
-    model = MLP.init(ModelConfig(3, 10, 200, dataset.vocab.size))
-    spec = run_spec(ModelFile(model, dataset.vocab, kind="torch.save weights"), dataset)
-    assert "records no training settings" in spec.notes[0]
+    model = MLP.init(ModelConfig(3, 10, 200, dataset.vocab.size), seed=3)
+    model_file = ModelFile(model, dataset.vocab, kind="safetensors weights")
+    saved = tmp_path / "mine.safetensors"
+    save_model(saved, model_file)
+    spec = run_spec(model_file, dataset, model_path=saved)
     assert spec.train_config == TrainConfig(engine="autograd") and len(spec.notes) == 1
+    assert not spec.reproduces
+    text = header(script_text(spec))
+    assert "bit for bit" not in text  # no claim the code cannot keep
+    assert "does NOT give the model file's weights" in text
+    assert "no training record" in text and "200,000 steps" in text
+    # (200,000 steps is too long to run here; its check cell says "other weights")
+    assert "other weights than the app's" in script_text(spec)
+
+
+def test_a_steps_0_model_exports_code_that_stops_at_step_0(
+    tmp_path: Path, small_dataset_file: Path
+) -> None:
+    """charnames train --steps 0 saves the initial weights of a 200,000-step plan: the code
+    runs 0 steps, gives exactly those weights and says so (issue 19)."""
+    dataset = Dataset.from_file(small_dataset_file)
+    assert dataset.vocab is not None
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size))  # no step taken
+    summary = TrainingSummary(
+        steps=0, train_config=TrainConfig().to_dict(),  # the plan: the final run, fast engine
+        dataset_name=dataset.name, dataset_hash=dataset.content_hash(),
+        dataset_path=str(dataset.path), batch_stream=(TrainConfig().seed, 0),
+    )  # fmt: skip
+    model_file = ModelFile(model, dataset.vocab, dataset.split_seed, summary)
+    saved = tmp_path / "init.safetensors"
+    save_model(saved, model_file)
+    spec = run_spec(model_file, dataset, model_path=saved)
+    assert spec.reproduces and spec.loop_steps == 0
+    path = tmp_path / "init.py"
+    write_export(path, script_text(spec))
+    text = path.read_text()
+    assert "gives the app's weights bit for bit" in header(text)
+    assert "holds its initial weights" in header(text) and "steps = 200000" in header(text)
+    assert "\nsteps = 0\n" in path.read_text()
+    namespace, printed = run_script(path)
+    assert_same_weights(namespace, model_file)
+    assert printed.splitlines()[-1].startswith("the same weights as the app's, bit for bit")
+
+
+def test_a_fast_engine_run_says_what_the_code_does_and_measures_the_drift(
+    tmp_path: Path, small_dataset_file: Path
+) -> None:
+    dataset = Dataset.from_file(small_dataset_file)
+    config = TrainConfig(steps=300, lr_decay_at=150, engine="fast")
+    model_file = train_in_app(dataset, ModelConfig(3, 4, 16), config)
+    saved = tmp_path / "fast.safetensors"
+    save_model(saved, model_file)
+    spec = run_spec(model_file, dataset, model_path=saved)
+    assert not spec.reproduces
+    path = tmp_path / "fast.py"
+    write_export(path, script_text(spec))
+    text = header(path.read_text())
+    assert "bit for bit" not in text.split("Note:")[0]  # the claim sentence makes none
+    assert "does NOT give the model file's weights" in text and "fast engine" in text
+    assert "--engine autograd" in text
+    namespace, printed = run_script(path)
+    same = all(
+        torch.equal(namespace[n].detach(), model_file.model.params[n]) for n in PARAMETER_NAMES
+    )
+    last = printed.splitlines()[-1]
+    assert last.startswith("the same weights" if same else "other weights than the app's")
+    assert "largest difference" in last
 
 
 def test_write_export_errors_are_one_line(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def test_saturation_unit_effects_and_logit_contributions(small_words: list[str])
     config = ModelConfig(3, 10, 200, vocab.size)
     weights = MLP.init(config, "lecture").snapshot()
     fp = inspect_forward(weights, config, vocab.itos, [0, 0, 0])
-    np.testing.assert_array_equal(fp.saturated, np.abs(fp.h) > 0.97)
+    np.testing.assert_array_equal(fp.saturated, np.abs(fp.h) > 0.99)
     assert fp.saturated.any()  # randn init: many units sit on tanh's flat ends
 
     j = 7

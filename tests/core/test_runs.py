@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from runs_helpers import make_record
 
-from charnames_gui.core.config import TrainConfig
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.runs import (
     CSV_COLUMNS,
     SCHEMA_VERSION,
@@ -290,3 +290,57 @@ def test_repeat_seeds_are_deterministic_and_distinct() -> None:
     assert repeat_seeds(1, 5) != seeds
     with pytest.raises(ValueError):
         repeat_seeds(1, 0)
+
+
+def _schema_1_history(path: Path) -> None:
+    """A history as schema 1 wrote it (no batchnorm, no weight_decay), with one run."""
+    store = RunStore(path)
+    store.add(make_record(note="before BatchNorm"))
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE runs DROP COLUMN batchnorm")
+    conn.execute("ALTER TABLE runs DROP COLUMN weight_decay")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+
+def test_a_schema_1_history_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
+    """BatchNorm and weight decay (issue 23) added two columns: an older history gains them,
+    its runs read as without BatchNorm and without decay, and new runs keep both."""
+    path = tmp_path / "runs.db"
+    _schema_1_history(path)
+    store = RunStore(path)
+    assert store.recovery_message is None and not store.read_only
+    (old,) = store.list()
+    assert old.note == "before BatchNorm"
+    assert old.model.batchnorm is False and old.train.weight_decay == 0.0
+    model = make_record().model
+    new = store.add(
+        make_record(
+            model=ModelConfig(model.block_size, model.n_embd, model.n_hidden, 27, batchnorm=True),
+            train=make_record().train.replace(weight_decay=0.001),
+        )
+    )
+    assert new.model.batchnorm is True and new.train.weight_decay == 0.001
+    store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_a_read_only_schema_1_history_is_read_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    _schema_1_history(path)
+    path.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        store = RunStore(path)
+        if not store.read_only:  # pragma: no cover - running as root writes anyway
+            pytest.skip("this user can write a read-only file")
+        (old,) = store.list()
+        assert old.model.batchnorm is False and old.train.weight_decay == 0.0
+        store.close()
+    finally:
+        tmp_path.chmod(0o755)
+        path.chmod(0o644)

@@ -23,10 +23,18 @@ from charnames_gui.core.config import (
 )
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import ConfigError, TrainingDiverged
-from charnames_gui.core.events import Diverged, EvalDue, EvalPoint, LossChunk, Snapshot
+from charnames_gui.core.events import (
+    Diverged,
+    EvalDue,
+    EvalPoint,
+    LossChunk,
+    ReplayFrames,
+    Snapshot,
+)
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.lr_curve import moving_average, suggest_lr, sweep_window
 from charnames_gui.core.model import MLP
+from charnames_gui.core.snapshots import scheduled_steps
 from charnames_gui.core.training import (
     BatchSampler,
     Trainer,
@@ -295,8 +303,12 @@ def test_a_stream_yields_the_events_of_core_events(dataset: Dataset) -> None:
     assert snapshots and all(isinstance(s.weights["W1"], np.ndarray) for s in snapshots)
     ends = {c.end_step for c in chunks}
     assert all(s.step in ends for s in snapshots)  # taken between two chunks, at a chunk's end
-    assert {type(e) for e in events} <= {LossChunk, EvalPoint, Snapshot}
-    for event in events[:5] + snapshots[-1:]:
+    assert {type(e) for e in events} <= {LossChunk, EvalPoint, Snapshot, ReplayFrames}
+    replay = [f for e in events if isinstance(e, ReplayFrames) for f in e.frames]
+    assert [f.step for f in replay] == scheduled_steps(300)  # 0..9, 10, 11, ..., 280, 300
+    for event in (
+        events[:5] + snapshots[-1:] + [next(e for e in events if isinstance(e, ReplayFrames))]
+    ):
         again = pickle.loads(pickle.dumps(event))
         assert type(again) is type(event) and getattr(again, "step", 0) == getattr(event, "step", 0)
 

@@ -62,6 +62,7 @@ def make_window(
         win.frame_clock.stop()  # no frame between here and the deferred delete
         win.hide()  # (a full-screen window would sit over the next test's widgets)
         win.controller.shutdown()
+        win.hidden_analysis.wait()
         win.run_history.close()
         win.deleteLater()
 

@@ -111,9 +111,9 @@ def test_a_killed_training_process_leaves_the_last_weights_received(
     assert c.trainer.step == outcome.step == final.step
     assert _weights_equal(c.model, final.weights)  # type: ignore[arg-type]
     assert c.model_info().step == final.step  # type: ignore[union-attr]
-    steps, _ = c.run_log.curve.data()
+    steps, _ = c.jobs.log.curve.data()
     assert steps.max() <= final.step  # the run's curve ends where its weights are
-    assert all(p.step <= final.step for p in c.run_log.evals)
+    assert all(p.step <= final.step for p in c.jobs.log.evals)
     # a saved file says the same
     path = tmp_path / "after-kill.safetensors"
     assert c.save(path)
@@ -277,7 +277,7 @@ def test_single_steps_equal_the_same_run_in_one_go(
     with qtbot.waitSignal(c.runEnded, timeout=60_000):
         c.start()  # the rest of the run (in the training process, when there is one)
     assert c.trainer.step == 400
-    assert c.run_log.start_step == 0  # one run: begun by the single steps, resumed by Start
+    assert c.jobs.log.start_step == 0  # one run: begun by the single steps, resumed by Start
     tc = c.trainer.config
     reference = Trainer(
         MLP.init(c.model.config, tc.init, tc.seed),  # type: ignore[union-attr]

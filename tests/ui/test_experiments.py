@@ -199,8 +199,12 @@ def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_win
     assert win.controller.state != TrainingState.RUNNING
 
 
-def test_a_repeat_leaves_the_seed_field_and_the_experiment_alone(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
-    """Issue 13: the repeat gives its seeds to the controller, not to the panel."""
+def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_model(
+    qtbot, make_window
+) -> None:  # type: ignore[no-untyped-def]
+    """The fields show the current model after a repeat (issue 24, 2): the learner's own seed
+    is trained last, so Seed and Experiment stay as the learner set them and name the model
+    that Save and Export use; while the other seeds train the fields are left alone."""
     win = make_window()
     preset = PRESETS[1]
     win.panel.apply_preset(preset)
@@ -208,15 +212,33 @@ def test_a_repeat_leaves_the_seed_field_and_the_experiment_alone(qtbot, make_win
     assert chosen > 0
     _start_repeat_and_pause(qtbot, win)
     c = win.controller
+    assert c.trainer.config.seed != seed  # another seed first ...
+    assert win.panel.train_config().seed == seed  # ... while the Seed field is the learner's
+    assert win.panel.preset.currentIndex() == chosen  # and the experiment stays
     # seed 1 ends (as if it had finished): the repeat makes seed 2's model and trains it
     with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000) as progress:
         c.runEnded.emit(RunEnded("finished", c.trainer.step, 1.0, 2.3, 2.4))
     assert progress.args[0] == "seed 2 of 2"
-    assert c.trainer.config.seed != seed  # the model has the repeat's second seed ...
-    assert win.panel.train_config().seed == seed  # ... the Seed field is the learner's
-    assert win.panel.preset.currentIndex() == chosen  # still the lecture's experiment
-    with qtbot.waitSignal(win.experiments.repeatFinished, timeout=10_000):
+    assert c.trainer.config.seed == seed  # the learner's seed, trained last
+    with (
+        qtbot.waitSignal(win.experiments.repeatFinished, timeout=10_000),
+        qtbot.waitSignal(win.experiments.statusMessage, timeout=10_000) as told,
+    ):
         c.stop()
+    assert f"seed {seed}" in told.args[0] and "run 2 of 2" in told.args[0]
+    assert win.panel.train_config().seed == c.trainer.config.seed == seed
+    assert win.panel.preset.currentIndex() == chosen
+
+
+def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    win = make_window()
+    seed = win.panel.train_config().seed
+    _start_repeat_and_pause(qtbot, win, k=3)
+    c = win.controller
+    with qtbot.waitSignal(win.experiments.repeatFinished, timeout=10_000):
+        c.stop()  # the first seed (not the learner's) is the current model now
+    assert c.trainer.config.seed != seed
+    assert win.panel.train_config().seed == c.trainer.config.seed
 
 
 def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

@@ -42,10 +42,10 @@ def test_wait_until_idle_returns_with_the_runs_end_delivered(qtbot, controller: 
     assert c.wait_until_idle()
     # no event loop has run since: wait_until_idle delivered the worker's reports itself
     assert c.state == TrainingState.PAUSED
-    assert [o.status for o in ended] == ["paused"] and c.last_outcome is ended[0]
+    assert [o.status for o in ended] == ["paused"] and c.jobs.last_outcome is ended[0]
     assert c.trainer is not None and ended[0].step == c.trainer.step
     assert c.summary.steps == c.trainer.step  # the run's end is in the model's summary
-    steps, _ = c.run_log.curve.data()
+    steps, _ = c.jobs.log.curve.data()
     assert len(steps) and steps.max() <= c.trainer.step
     assert c.modified
 
@@ -67,9 +67,9 @@ def test_a_new_model_forgets_the_last_models_run(qtbot, controller: Controller) 
     c = controller
     assert c.step_once()
     qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=30_000)
-    assert len(c.run_log.curve.data()[0]) == 1
+    assert len(c.jobs.log.curve.data()[0]) == 1
     assert c.new_model(ModelConfig(3, 4, 16), CONFIG, 42)
-    assert len(c.run_log.curve.data()[0]) == 0 and c.last_outcome is None
+    assert len(c.jobs.log.curve.data()[0]) == 0 and c.jobs.last_outcome is None
     assert c.jobs.held is None and c.state == TrainingState.READY
 
 

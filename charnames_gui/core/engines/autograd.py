@@ -8,6 +8,11 @@
     loss.backward()
     for p in parameters: p.data += -lr * p.grad
 
+With BatchNorm (makemore part 3) the pre-activation is normalised by the batch's statistics
+before tanh, and the running statistics are updated (core/model.py, batchnorm_train). With
+weight decay, weight_decay / 2 * sum(p**2) of C, W1 and W2 is added to the loss that
+backward() differentiates (the loss returned stays the cross-entropy).
+
 This is the readable reference; core/engines/fast.py computes the same numbers faster.
 """
 
@@ -17,8 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from charnames_gui.core.config import PARAMETER_NAMES
-from charnames_gui.core.model import MLP
+from charnames_gui.core.config import DECAYED_PARAMETERS, parameter_names
+from charnames_gui.core.model import MLP, batchnorm_train
 
 
 class AutogradEngine:
@@ -29,22 +34,33 @@ class AutogradEngine:
         self.model = model
         self.X = X  # (N, block_size) character indices, stored compactly (uint8)
         self.Y = Y  # (N,)
+        self.names = parameter_names(model.config)
         self.parameters = model.parameters()
         for p in self.parameters:
             p.requires_grad_(True)
         self._width = model.config.block_size * model.config.n_embd
+        self.weight_decay = 0.0  # set by the Trainer from its TrainConfig
 
     def forward_backward(self, ix: np.ndarray) -> float:
-        C, W1, b1, W2, b2 = self.parameters
+        C, W1, b1, W2, b2 = self.parameters[:5]
         ix_t = torch.from_numpy(ix)
         Xb, Yb = self.X[ix_t].long(), self.Y[ix_t].long()  # the minibatch, as int64
         emb = C[Xb]  # (B, block_size, n_embd)
-        h = torch.tanh(emb.view(-1, self._width) @ W1 + b1)  # (B, n_hidden)
+        hpreact = emb.view(-1, self._width) @ W1 + b1  # (B, n_hidden)
+        if self.model.config.batchnorm:
+            bngain, bnbias = self.parameters[5:]
+            hpreact = batchnorm_train(hpreact, bngain, bnbias, self.model.buffers)
+        h = torch.tanh(hpreact)  # (B, n_hidden)
         logits = h @ W2 + b2  # (B, vocab_size)
         loss = F.cross_entropy(logits, Yb)
+        total = loss
+        if self.weight_decay:
+            by_name = dict(zip(self.names, self.parameters, strict=True))
+            l2 = sum((by_name[n] ** 2).sum() for n in DECAYED_PARAMETERS)
+            total = loss + 0.5 * self.weight_decay * l2
         for p in self.parameters:
             p.grad = None
-        loss.backward()
+        total.backward()
         return loss.item()
 
     def update(self, lr: float) -> None:
@@ -54,5 +70,5 @@ class AutogradEngine:
     def gradients(self) -> dict[str, np.ndarray]:
         return {
             name: p.grad.detach().numpy().copy()  # type: ignore[union-attr]  # after backward
-            for name, p in zip(PARAMETER_NAMES, self.parameters, strict=True)
+            for name, p in zip(self.names, self.parameters, strict=True)
         }

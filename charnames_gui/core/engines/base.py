@@ -10,6 +10,7 @@ import numpy as np
 
 class Engine(Protocol):
     name: str  # "autograd" or "fast"
+    weight_decay: float  # L2: grad += weight_decay * p for C, W1, W2 (set by the Trainer)
 
     def forward_backward(self, ix: np.ndarray) -> float:
         """Loss of the minibatch X[ix], Y[ix] (ix: (B,) int64 row indices) and its gradients,

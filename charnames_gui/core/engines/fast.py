@@ -33,6 +33,20 @@ operation writes into its buffer (np.dot(..., out=...)), and a few tricks save o
   the target's logit is a dot product, and dC = onehot(Xb).T @ demb adds up the rows of a
   character that appears several times, in one context or in several.
 
+BatchNorm (makemore part 3; part 4 derives its backward pass), between hpreact and tanh:
+
+    bnmeani = hpreact.mean(0);  bndiff = hpreact - bnmeani
+    bnstdi  = sqrt((bndiff**2).sum(0) / (B - 1) + eps);  k = bngain / bnstdi
+    h       = tanh(bndiff * k + bnbias)
+    dhbn    = (1 - h**2) * dh
+    dbnbias = dhbn.sum(0);   dbngain = (dhbn * bndiff).sum(0) / bnstdi
+    dhpre   = k * (dhbn - dbnbias / B - bndiff * dbngain / (bnstdi * (B - 1)))
+
+(bndiff * k is bngain * bnraw without making bnraw: one pass over (B, n_hidden) fewer.)
+
+Weight decay adds weight_decay * p to the gradients of C, W1 and W2 (two operations: C and
+W1 lie side by side in the flat buffer).
+
 At the lecture's sizes (batch 32) this is 3-3.5x the steps per second of the autograd loop on
 one thread, and its 200,000-step run took 34 s instead of 123 s (benchmarks/train_throughput.py
 measures both). What is left is mostly the six matmuls, tanh, and NumPy's ~1 us per call.
@@ -45,7 +59,13 @@ import math
 import numpy as np
 import torch
 
-from charnames_gui.core.config import PARAMETER_NAMES, parameter_shapes
+from charnames_gui.core.config import (
+    BN_EPS,
+    BN_MOMENTUM,
+    DECAYED_PARAMETERS,
+    parameter_names,
+    parameter_shapes,
+)
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.model import MLP
 
@@ -72,6 +92,8 @@ class FastEngine:
         self._T, self._E = cfg.block_size, cfg.n_embd
         self._H, self._V = cfg.n_hidden, cfg.vocab_size
         self._TE = self._T * self._E
+        self._bn = cfg.batchnorm
+        self.weight_decay = 0.0  # set by the Trainer from its TrainConfig
         if X.ndim != 2 or X.shape[1] != self._T or Y.shape != (X.shape[0],):
             raise ConfigError("The examples do not match the model's block size")
         # [X | Y] as one (N, block_size + 1) array: one gather per step fetches a batch. It
@@ -87,10 +109,12 @@ class FastEngine:
                 raise ConfigError(f"The fast engine needs {pname} as a contiguous CPU float32")
         # Views that share memory with the model's tensors: writing them trains the model.
         self._tensors = model.parameters()
-        self._params = [t.detach().numpy() for t in self._tensors]  # C, W1, b1, W2, b2
+        # C, W1, b1, W2, b2 (, bngain, bnbias)
+        self._params = [t.detach().numpy() for t in self._tensors]
         self._W1_T, self._W2_T = self._params[1].T, self._params[3].T
+        self._names = parameter_names(cfg)
         shapes = parameter_shapes(cfg)
-        sizes = [math.prod(shapes[n]) for n in PARAMETER_NAMES]
+        sizes = [math.prod(shapes[n]) for n in self._names]
         # The model keeps its parameters back to back in one buffer (C, W1, b1, W2, b2), so
         # [W1; b1] is one (block_size * n_embd + 1, n_hidden) matrix: [embcat | 1] @ [W1; b1]
         # adds the bias inside the matmul, and update() is one addition over all parameters.
@@ -107,11 +131,31 @@ class FastEngine:
         offsets = np.cumsum([0, *sizes])
         self._grads = [
             self._grad[offsets[i] : offsets[i + 1]].reshape(shapes[n])
-            for i, n in enumerate(PARAMETER_NAMES)
+            for i, n in enumerate(self._names)
         ]
         self._dC = self._grads[0]  # (vocab, embd)
         self._dW1b1 = self._grad[offsets[1] : offsets[3]].reshape(self._TE + 1, self._H)
         self._dW2, self._db2 = self._grads[3], self._grads[4]
+        # weight decay: the [start, stop) ranges of C, W1 and W2 in the flat buffers, with
+        # ranges side by side merged (C and W1 are)
+        self._decayed: list[tuple[int, int]] = []
+        for i, n in enumerate(self._names):
+            if n in DECAYED_PARAMETERS:
+                if self._decayed and self._decayed[-1][1] == offsets[i]:
+                    self._decayed[-1] = (self._decayed[-1][0], int(offsets[i + 1]))
+                else:
+                    self._decayed.append((int(offsets[i]), int(offsets[i + 1])))
+        if self._bn:
+            H = self._H
+            self._gain, self._bias = self._params[5], self._params[6]
+            self._dgain, self._dbias = self._grads[5], self._grads[6]
+            # the model's running statistics, written in place (NumPy views of its tensors)
+            self._mean_running = model.buffers["bnmean_running"].numpy()
+            self._std_running = model.buffers["bnstd_running"].numpy()
+            self._bnmean = np.empty(H, dtype=np.float32)  # bnmeani, (n_hidden,)
+            self._bnstd = np.empty(H, dtype=np.float32)  # bnstdi
+            self._k = np.empty(H, dtype=np.float32)  # bngain / bnstdi
+            self._vecH = np.empty(H, dtype=np.float32)  # scratch
         self._B = -1  # the batch size the buffers of _allocate were made for
         self._has_grad = False
 
@@ -145,6 +189,11 @@ class FastEngine:
         self._lse = np.empty(B, dtype=f32)
         self._onehot_y = np.empty((B, V), dtype=f32)  # onehot(Yb)
         self._dh = np.empty((B, H), dtype=f32)  # dh, then dhpre
+        if self._bn:
+            if B < 2:
+                raise ConfigError("BatchNorm needs minibatches of at least 2 examples")
+            self._hpre = np.empty((B, H), dtype=f32)  # hpreact before BatchNorm
+            self._bndiff = np.empty((B, H), dtype=f32)  # hpreact - bnmeani
         self._demb = np.empty((B, TE), dtype=f32)  # dembcat
         self._demb_rows = self._demb.reshape(B * T, E)  # one row per character of the batch
         # dC = onehot(Xb).T @ demb when the one-hot matrix is small; else torch's index_add_
@@ -178,7 +227,10 @@ class FastEngine:
         np.copyto(xb, self._xyb_x)  # (B, T) int64
         np.copyto(yb, self._xyb_y)  # (B,) int64
         np.take(C, xb, axis=0, out=emb, mode="clip")  # (B, T, E)
-        np.dot(embcat1, self._W1b1, out=h)  # (B, H) [embcat | 1] @ [W1; b1]
+        if self._bn:
+            self._batchnorm_forward(B)  # h = BatchNorm(hpreact), before tanh
+        else:
+            np.dot(embcat1, self._W1b1, out=h)  # (B, H) [embcat | 1] @ [W1; b1]
         np.tanh(h, out=h)
         np.dot(h, W2, out=logits)  # (B, V)
         np.add(logits, b2, out=logits)
@@ -202,7 +254,9 @@ class FastEngine:
         np.dot(dlogits, W2_T, out=dh)  # (B, H)
         np.multiply(h, h, out=h)  # h is not needed any more: reuse it for 1 - h**2
         np.subtract(1.0, h, out=h)
-        np.multiply(dh, h, out=dh)  # (B, H) dhpre
+        np.multiply(dh, h, out=dh)  # (B, H) dhpre (with BatchNorm: dhbn, after it)
+        if self._bn:
+            self._batchnorm_backward(B)  # dh becomes the gradient of hpreact before it
         np.dot(embcat1.T, dh, out=self._dW1b1)  # (TE + 1, H): dW1 and db1
         np.dot(dh, W1_T, out=demb)  # (B, TE)
         # dC[c] = sum of the demb rows whose character is c (a repeated character adds up)
@@ -211,8 +265,54 @@ class FastEngine:
             np.dot(self._onehot_x_T, self._demb_rows, out=self._dC)  # (V, E)
         else:
             self._scatter_add_dC(self._demb_rows)
+        if self.weight_decay:  # grad += weight_decay * p for C, W1 and W2
+            for start, stop in self._decayed:
+                scaled = self._scaled[start:stop]
+                np.multiply(self._flat_params[start:stop], self.weight_decay, out=scaled)
+                np.add(self._grad[start:stop], scaled, out=self._grad[start:stop])
         self._has_grad = True
         return loss
+
+    def _batchnorm_forward(self, B: int) -> None:
+        """self._h = bndiff * (bngain / bnstdi) + bnbias, and the running statistics."""
+        hpre, bndiff, h, onesB = self._hpre, self._bndiff, self._h, self._onesB
+        mean, std, k = self._bnmean, self._bnstd, self._k
+        np.dot(self._embcat1, self._W1b1, out=hpre)  # (B, H) [embcat | 1] @ [W1; b1]
+        np.dot(onesB, hpre, out=mean)  # (H,) column sums (a matmul: fast)
+        np.multiply(mean, 1.0 / B, out=mean)  # bnmeani
+        np.subtract(hpre, mean, out=bndiff)  # (B, H)
+        np.multiply(bndiff, bndiff, out=h)  # h as scratch: bndiff**2
+        np.dot(onesB, h, out=std)
+        np.multiply(std, 1.0 / (B - 1), out=std)  # unbiased variance, as torch.var
+        np.add(std, BN_EPS, out=std)
+        np.sqrt(std, out=std)  # bnstdi
+        np.divide(self._gain, std, out=k)
+        np.multiply(bndiff, k, out=h)
+        np.add(h, self._bias, out=h)  # (B, H) hpreact after BatchNorm
+        # running statistics: running = (1 - momentum) * running + momentum * batch's
+        for running, batch_value in ((self._mean_running, mean), (self._std_running, std)):
+            np.multiply(batch_value, BN_MOMENTUM, out=self._vecH)
+            np.multiply(running, 1.0 - BN_MOMENTUM, out=running)
+            np.add(running, self._vecH, out=running)
+
+    def _batchnorm_backward(self, B: int) -> None:
+        """self._dh holds dhbn (the gradient after BatchNorm); make it dhpre, and fill
+        dbngain, dbnbias."""
+        dh, bndiff, scratch, onesB = self._dh, self._bndiff, self._hpre, self._onesB
+        std, k, vec = self._bnstd, self._k, self._vecH
+        np.dot(onesB, dh, out=self._dbias)  # (H,) dbnbias = dhbn.sum(0)
+        np.multiply(dh, bndiff, out=scratch)  # hpre is not needed any more
+        np.dot(onesB, scratch, out=self._dgain)  # (dhbn * bndiff).sum(0)
+        # vec = dbngain / (bnstdi * (B - 1)) = (dhbn * bndiff).sum(0) / (bnstdi**2 * (B - 1))
+        np.multiply(std, std, out=vec)
+        np.multiply(vec, B - 1, out=vec)
+        np.divide(self._dgain, vec, out=vec)
+        np.divide(self._dgain, std, out=self._dgain)  # dbngain
+        np.multiply(bndiff, vec, out=scratch)
+        np.subtract(dh, scratch, out=dh)
+        np.multiply(self._dbias, 1.0 / B, out=vec)
+        np.subtract(dh, vec, out=dh)
+        np.multiply(dh, k, out=dh)  # (B, H) dhpre
 
     def _scatter_add_dC(self, demb: np.ndarray) -> None:
         """dC[Xb[i]] += demb[i] for every row i of demb (B*T, E), accumulated in float64."""
@@ -231,7 +331,7 @@ class FastEngine:
         np.add(self._flat_params, self._scaled, out=self._flat_params)  # every parameter
 
     def gradients(self) -> dict[str, np.ndarray]:
-        return {name: g.copy() for name, g in zip(PARAMETER_NAMES, self._grads, strict=True)}
+        return {name: g.copy() for name, g in zip(self._names, self._grads, strict=True)}
 
 
 def packed_parameters(tensors: list[torch.Tensor]) -> np.ndarray | None:

@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
     QPainterPath,
+    QPalette,
     QResizeEvent,
     QTransform,
 )
@@ -42,8 +43,9 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.core.display import display_char
 from charnames_gui.core.projection import PCAProjector, select_dimensions
+from charnames_gui.core.replay_projection import ReplayProjection
 from charnames_gui.ui.views.plot_style import cache_axes, export_widgets_png, scale_plot_text
-from charnames_gui.ui.views.text_scale import text_scale
+from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 MODE_DIMENSIONS = "dimensions"
 MODE_PCA = "pca"
@@ -107,6 +109,8 @@ class EmbeddingView(QWidget):
         self._spot_index: list[int] = []
         self._pca = PCAProjector()
         self._explained = np.zeros(0)
+        # while replaying: one fixed map and range for every frame (core/replay_projection)
+        self._replay: ReplayProjection | None = None
         # the learner's choice; what is shown also depends on n_embd
         self._want_pca = False
         self._want_x, self._want_y = 0, 1
@@ -128,7 +132,7 @@ class EmbeddingView(QWidget):
         self.caption = caption = _Caption(CAPTION)
         caption.setWordWrap(True)
         caption.setAccessibleName("About the embedding view")
-        caption.setStyleSheet("color: palette(placeholder-text);")
+        set_text_colour(caption, caption.palette().color(QPalette.ColorRole.PlaceholderText))
         caption.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.plot_widget.setToolTip(self.plot_widget.toolTip() + "\n\n" + CAPTION)
 
@@ -306,6 +310,10 @@ class EmbeddingView(QWidget):
         self._redraw()
         self._follow_points(refit=first)
 
+    def shown(self) -> tuple[np.ndarray | None, int | None]:
+        """The table C shown (a copy, (vocab_size, n_embd); None: no model) and its step."""
+        return (None if self._C is None else self._C.copy()), self._step
+
     def clear(self) -> None:
         """No model: an empty plot and a hint."""
         self._C = None
@@ -349,6 +357,23 @@ class EmbeddingView(QWidget):
         self._populate_dimension_combos(self._n_embd())
         self._refit()
 
+    def set_replay_projection(self, projection: ReplayProjection | None) -> None:
+        """Replaying a run: PCA draws every frame with the same map (the last frame's
+        components) in the same range, so a character moves on screen only when it moves
+        in C. None: back to the live PCA, which follows the model frame by frame."""
+        if projection is self._replay:
+            return
+        self._replay = projection
+        self._pca.reset()
+        if projection is not None and self.projection()[0] == MODE_PCA:
+            x0, x1, y0, y1 = projection.limits
+            self._follow = False  # the fixed range holds every frame
+            self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        else:
+            self._follow = self._needs_fit = True
+        self._redraw()
+        self._follow_points()
+
     def projection(self) -> tuple[str, int, int | None]:
         """What is shown: (mode, x column, y column); the columns are those of MODE_DIMENSIONS
         (y is None for a one-dimensional embedding)."""
@@ -390,7 +415,11 @@ class EmbeddingView(QWidget):
             self.view_box.setMouseEnabled(x=True, y=True)
             self._follow = self._needs_fit = True
         mode, x, y = self.projection()
-        if mode == MODE_PCA:
+        if mode == MODE_PCA and self._replay is not None and self._replay.basis is not None:
+            self._points = self._replay.project(self._C)
+            self._set_axis_labels("PC 1 of the run's last C", "PC 2 of the run's last C",
+                                  short=("PC 1 (last C)", "PC 2 (last C)"))  # fmt: skip
+        elif mode == MODE_PCA:
             self._points, self._explained = self._pca.project(self._C)
             self._set_axis_labels(
                 f"PCA component 1 ({self._percent(0)} of the variance)",
@@ -513,6 +542,9 @@ class EmbeddingView(QWidget):
         self.scatter.setSize(size)
         self.labels.setSize(size)
         self.rings.setSize(size + round(8 * scale))
+        hint_font = QFont(self.font())
+        hint_font.setPointSizeF(hint_font.pointSizeF() * 1.15)
+        self.hint.setFont(hint_font)
         # The status changes at every training update. Qt re-lays out the whole window when a
         # widget's size hint changes, unless its size is fixed: so it gets one, for its
         # longest text (a width that followed the view would stop the dock from shrinking).

@@ -4,7 +4,7 @@
     emb = C[torch.tensor([context])]          block_size x n_embd heat map (rows of C)
     embcat = emb.view(1, -1)                  one strip
     hpreact = embcat @ W1 + b1                one strip of n_hidden cells
-    h = torch.tanh(hpreact)                   the same, saturated units (|h| > 0.97) marked
+    h = torch.tanh(hpreact)                   the same, saturated units (|h| > 0.99) marked
     logits = h @ W2 + b2                      one cell per character
     probs = F.softmax(logits, dim=1)          the bars of the Sampling panel
 
@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QScrollArea, QToolTip, QVBoxLayout, QWidget
 
 from charnames_gui.core.display import display_char, format_probability
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.saturation import SATURATED
+from charnames_gui.core.saturation import SATURATION
 
 if TYPE_CHECKING:  # torch-backed: imported at the first model (core/forward.py, core/session.py)
     from charnames_gui.core.forward import ForwardPass
@@ -53,8 +53,8 @@ MARGIN = 8
 TITLE = (
     "The forward pass of the step shown in the Sampling panel, one line of the lecture's code "
     "per stage. Red is positive, blue negative, strongest at the stage's largest |value|; a "
-    "black bar under a unit of h: saturated (|h| > 0.97), tanh is flat there. Hover a cell for "
-    "its value."
+    f"black bar under a unit of h: saturated (|h| > {SATURATION}), tanh is flat there. Hover a "
+    "cell for its value."
 )
 PROBS_NOTE = "probs are the bars of the Sampling panel."
 NO_STEP = "No sampling step to show yet: the Sampling panel has no model."
@@ -406,7 +406,7 @@ class ForwardCanvas(QWidget):
             raised, lowered = fp.unit_effects(i)
             up = ", ".join(f"'{display_char(c)}' {w:+.2f}" for c, w in raised)
             down = ", ".join(f"'{display_char(c)}' {w:+.2f}" for c, w in lowered)
-            saturated = " (saturated: |h| > 0.97)" if abs(fp.h[i]) > SATURATED else ""
+            saturated = f" (saturated: |h| > {SATURATION})" if abs(fp.h[i]) > SATURATION else ""
             return (
                 f"hidden unit {i}: hpreact = {fp.hpreact[i]:.4f}, h = tanh = {fp.h[i]:.4f}"
                 f"{saturated}\nraises the logits of {up}\nlowers the logits of {down}"
@@ -515,7 +515,7 @@ class ForwardView(QWidget):
         model = sampler.model
         try:
             forward = inspect_forward(
-                model.params, model.config, sampler.vocab.itos,
+                model.tensors(), model.config, sampler.vocab.itos,
                 list(step.context), step.temperature,
             )  # fmt: skip
         except CharnamesError as exc:

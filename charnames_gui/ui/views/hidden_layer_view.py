@@ -3,40 +3,32 @@
 Histograms of hpreact and h, the saturation image (examples x units, white where |h| > 0.99)
 with the fraction saturated and the dead units, and the update-to-data ratio of every
 parameter over the run with the lecture's guide line at -3. The numbers come from
-core.hidden_stats on a fixed sample of training examples.
-
-A snapshot costs 5 ms (the lecture's model) to 200 ms (hidden 4,096) to analyse, so the work
-runs on a thread of the view's own pool, at most REFRESH_HZ times a second, only while the view
-is visible, never more than one at a time (snapshots that arrive meanwhile replace each other
-and only the newest is analysed), and taking at most MAX_DUTY of a core: training goes first.
+core.hidden_stats on a fixed sample of training examples, computed off the GUI thread by
+ui/hidden_analysis.py while this view is visible: the view draws what it receives.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig
+from charnames_gui.core.config import PARAMETER_NAMES
 from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.update_ratios import UD_GUIDE, UpdateRatioHistory
-from charnames_gui.ui.views.plot_style import cache_axes
+from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
+from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 if TYPE_CHECKING:  # torch-backed: imported at the first model
-    import torch
+    from charnames_gui.core.hidden_stats import HiddenStats
 
-    from charnames_gui.core.hidden_stats import ExampleSample, HiddenStats
-
-REFRESH_HZ = 4
 SHOWN_EXAMPLES = 200  # rows of the saturation image: enough to see the pattern, cheap to paint
-MAX_DUTY = 0.2  # at most this share of one core: a big model's analysis waits longer between
 GUIDE = (
     "What to look for. <b>The saturation image</b> is white where |h| > 0.99: tanh is flat "
     "there and passes almost no gradient. With the lecture's randn initialisation it is mostly "
@@ -47,59 +39,26 @@ GUIDE = (
     "log10(lr · grad.std() / param.std()); the lecture aims for about -3 (1/1000). Far below, "
     "learning is slow; far above, the steps are too large."
 )
-SAT_TITLE = f"saturated: white where |h| > {SATURATION}"
+SAT_TITLE = f"white: |h| > {SATURATION}"  # (short: a plot's title is one line)
+TITLE_COLOUR = "#333333"
+PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT = 160, 170
 NO_DATA = "No model or no dataset: the hidden layer is shown on training examples."
 PARAM_COLORS = {"C": "#4c72b0", "W1": "#dd8452", "b1": "#55a868", "W2": "#c44e52",
                 "b2": "#8172b3"}  # fmt: skip
-
-
-class _Signals(QObject):
-    done = Signal(int, object)  # the model's generation; HiddenStats, or an Exception
-
-
-class _Job(QRunnable):
-    def __init__(
-        self, compute: Callable[[], HiddenStats], signals: _Signals, generation: int
-    ) -> None:
-        super().__init__()
-        self._compute = compute
-        self._signals = signals
-        self._generation = generation
-
-    def run(self) -> None:
-        try:
-            result: object = self._compute()
-        except Exception as exc:
-            result = exc
-        self._signals.done.emit(self._generation, result)
 
 
 class HiddenLayerView(QWidget):
     """Histograms, the saturation image and update ratios of the latest snapshot."""
 
     statsShown = Signal(object)  # HiddenStats, after it was drawn
+    shown = Signal()  # the view became visible: statistics are wanted again
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._config: ModelConfig | None = None
-        self._sample: ExampleSample | None = None
-        self._lr_at: Callable[[int], float] = lambda _step: 0.1
-        self._pending: tuple[int, Mapping[str, np.ndarray]] | None = None
-        self._busy = False
-        self._started = 0.0  # time.monotonic() of the analysis under way
-        self._next_start = 0.0  # no analysis starts before this time
         self._stats: HiddenStats | None = None
-        self._generation = 0  # +1 per model: an analysis of a replaced model is dropped
         self._ready: HiddenStats | None = None  # analysed, waiting for its frame
         self.paced = False  # True: a frame clock calls show_ready(); False: drawn at once
         self.history = UpdateRatioHistory()
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._signals = _Signals(self)
-        self._signals.done.connect(self._on_done)
-        self._timer = QTimer(self)
-        self._timer.setInterval(round(1000 / REFRESH_HZ))
-        self._timer.timeout.connect(self._maybe_start)
         self._build()
 
     # -- construction -----------------------------------------------------------------------
@@ -107,13 +66,13 @@ class HiddenLayerView(QWidget):
         plot = pg.PlotWidget(background="w")
         item = plot.getPlotItem()
         cache_axes(item)
-        item.setTitle(title, color="#333333")
+        item.setTitle(title, color=TITLE_COLOUR)
         item.setLabel("left", left)
         item.setLabel("bottom", bottom)
         item.setMenuEnabled(False)
         item.hideButtons()
         item.setMouseEnabled(x=False, y=False)
-        plot.setMinimumSize(160, 170)
+        plot.setMinimumSize(PLOT_MIN_WIDTH, PLOT_MIN_HEIGHT)
         return plot
 
     def _build(self) -> None:
@@ -128,14 +87,25 @@ class HiddenLayerView(QWidget):
         self._h_curve = self._h_plot.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                           brush="#dd8452", pen=None)  # fmt: skip
         self._sat_plot = self._plot(SAT_TITLE, "example", "hidden unit")
-        self._sat_plot.setMinimumHeight(220)
         self._sat_image = pg.ImageItem(axisOrder="row-major")
         self._sat_image.setAutoDownsample(True)
         self._sat_plot.getPlotItem().addItem(self._sat_image)
         self._sat_plot.getPlotItem().invertY(True)  # example 0 at the top, as plt.imshow
         # the full formula is in the guide; a long axis label is cut off in a short plot
         self._ud_plot = self._plot("update-to-data ratio", "log10(update / data)", "step")
-        self._ud_plot.getPlotItem().addLegend(offset=(-4, 4), labelTextSize="8pt")
+        # the legend is a row of text above the plot: it never covers the lines, and zooms
+        self._ud_legend = LegendRow()
+        self._ud_legend.setAccessibleName("Update-to-data legend")
+        self._ud_legend.set_entries(
+            [LegendEntry(name, QColor(PARAM_COLORS[name])) for name in PARAMETER_NAMES]
+            + [LegendEntry(f"guide: {UD_GUIDE:g}", QColor("#333333"), "dash")]
+        )
+        self._ud_box = QWidget()
+        box_layout = QVBoxLayout(self._ud_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.setSpacing(0)
+        box_layout.addWidget(self._ud_legend)
+        box_layout.addWidget(self._ud_plot, 1)
         self._ud_curves = {
             name: self._ud_plot.plot(
                 [],
@@ -154,10 +124,11 @@ class HiddenLayerView(QWidget):
         self._ud_plot.getPlotItem().addItem(guide)
         self._guide = QLabel(GUIDE)
         self._guide.setWordWrap(True)
-        self._guide.setStyleSheet("color:#444444;")
+        set_text_colour(self._guide, "#444444")  # (a style sheet would stop its zoom)
         self._grid = grid = QGridLayout()
         self._columns = 0
         self._arrange(1)
+        self._scale_text()
         content = QWidget()
         inner = QVBoxLayout(content)
         inner.setContentsMargins(6, 6, 6, 6)
@@ -179,52 +150,69 @@ class HiddenLayerView(QWidget):
         if columns == self._columns:
             return
         self._columns = columns
-        for k, plot in enumerate(self.plots()):
-            self._grid.removeWidget(plot)
-            self._grid.addWidget(plot, *divmod(k, columns))
+        for k, cell in enumerate(self._cells()):
+            self._grid.removeWidget(cell)
+            self._grid.addWidget(cell, *divmod(k, columns))
+
+    def _cells(self) -> tuple[QWidget, ...]:
+        """What the grid holds: the plots, the update ratios with their legend above."""
+        return (self._sat_plot, self._h_plot, self._hp_plot, self._ud_box)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._scale_text()
+
+    def _scale_text(self) -> None:
+        """Titles, axis titles and tick labels in the view's font (it follows the zoom);
+        each plot at least as wide as its title (a narrow dock scrolls instead of cutting
+        "53.6%" to "53.6°")."""
+        font, scale = self.font(), text_scale(self)
+        metrics = QFontMetricsF(font)
+        for plot in self.plots():
+            item = plot.getPlotItem()
+            scale_plot_text(item, font, scale)
+            item.setTitle(item.titleLabel.text, size=f"{font.pointSizeF():.1f}pt")
+            title = f"{SAT_TITLE}: 100.0%" if plot is self._sat_plot else item.titleLabel.text
+            texts = (title, item.getAxis("bottom").labelText)
+            widest = (
+                max(metrics.horizontalAdvance(t) for t in texts) + 2 * item.getAxis("left").width()
+            )
+            tall = 220 if plot is self._sat_plot else PLOT_MIN_HEIGHT
+            plot.setMinimumSize(max(PLOT_MIN_WIDTH, round(widest)),
+                                max(tall, round(12 * metrics.height())))  # fmt: skip
+            item.getAxis("bottom").setHeight(round(metrics.height() * 2.4 + 6))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._arrange(2 if event.size().width() >= 720 else 1)
 
     # -- input ------------------------------------------------------------------------------
-    def set_model(
-        self,
-        config: ModelConfig | None,
-        examples: tuple[torch.Tensor, torch.Tensor] | None,
-        lr_at: Callable[[int], float],
-    ) -> None:
-        """A new model: its configuration, the training (X, Y) to draw the fixed sample from
-        (None: no dataset), and the learning rate of each step."""
-        from charnames_gui.core.hidden_stats import example_sample
-
-        self._generation += 1
-        self._config = config
-        self._sample = example_sample(*examples) if config and examples else None
-        self._lr_at = lr_at
-        self._pending = None
+    def reset(self, has_data: bool) -> None:
+        """A new model: nothing drawn yet (has_data False: no model or no dataset to show
+        the hidden layer on)."""
         self._stats = None
         self._ready = None
         self.history.clear()
         for curve in self._ud_curves.values():
             curve.setData([], [])
-        self._summary.setText(NO_DATA if self._sample is None else "Waiting for the weights…")
-        self._sat_plot.getPlotItem().setTitle(SAT_TITLE, color="#333333")
+        self._summary.setText("Waiting for the weights…" if has_data else NO_DATA)
+        self._sat_plot.getPlotItem().setTitle(SAT_TITLE)
 
-    def offer(self, step: int, weights: Mapping[str, np.ndarray]) -> None:
-        """The newest snapshot (copies of the weights). Analysed within 1/REFRESH_HZ s while
-        the view is visible; a newer snapshot replaces one not analysed yet."""
-        if self._sample is None:
-            return
-        self._pending = (step, weights)
-        if not self._timer.isActive():
-            self._timer.start()
-        if not self._busy and self.isVisible() and self.stats() is None:
-            self._maybe_start()  # the first one at once
+    def receive(self, stats: HiddenStats) -> None:
+        """Statistics of the newest snapshot (ui/hidden_analysis.py): drawn now, or at the
+        next frame when paced."""
+        if self.paced:
+            self._ready = stats  # the window's frame clock draws it (show_ready)
+        else:
+            self._show(stats)
+
+    def show_failure(self, why: str) -> None:
+        self._summary.setText(f"Could not analyse these weights: {why}")
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._maybe_start()
+        self.shown.emit()
 
     # -- read back --------------------------------------------------------------------------
     def plots(self) -> tuple[pg.PlotWidget, ...]:
@@ -241,13 +229,6 @@ class HiddenLayerView(QWidget):
     def summary_text(self) -> str:
         return self._summary.text()
 
-    def is_busy(self) -> bool:
-        return self._busy
-
-    def wait_idle(self, msecs: int = 30_000) -> bool:
-        """Wait for the analysis under way (shutting down, tests)."""
-        return self._pool.waitForDone(msecs)
-
     def saturation_image(self) -> np.ndarray:
         """The image drawn: (examples, units), 1.0 where |h| > 0.99 (the first
         SHOWN_EXAMPLES examples of the sample)."""
@@ -260,47 +241,7 @@ class HiddenLayerView(QWidget):
         x, y = curve.getData()
         return np.asarray(x), np.asarray(y)
 
-    # -- internals --------------------------------------------------------------------------
-    def _maybe_start(self) -> None:
-        if self._pending is None or not self.isVisible():
-            self._timer.stop()  # nothing to do, or no one to see it: showEvent restarts
-            return
-        if self._busy or time.monotonic() < self._next_start:
-            return
-        config, sample = self._config, self._sample
-        if config is None or sample is None:
-            return
-        from charnames_gui.core.hidden_stats import hidden_stats  # a sample: torch is loaded
-
-        step, weights = self._pending
-        self._pending = None
-        lr = self._lr_at(step)
-        self._busy = True
-        self._started = time.monotonic()
-        job = _Job(
-            lambda: hidden_stats(weights, config, sample, lr, step), self._signals, self._generation
-        )
-        self._pool.start(job)
-
-    def _on_done(self, generation: int, result: object) -> None:
-        self._busy = False
-        took = time.monotonic() - self._started
-        self._next_start = time.monotonic() + took * (1 / MAX_DUTY - 1)  # training goes first
-        if generation != self._generation:
-            # the weights of a model replaced since (same shapes or not): never mix its
-            # step into the new model's history (the timer analyses the new one's snapshot)
-            return
-        if isinstance(result, Exception):
-            self._summary.setText(f"Could not analyse these weights: {result}")
-            return
-        from charnames_gui.core.hidden_stats import HiddenStats
-
-        assert isinstance(result, HiddenStats)
-        if self.paced:
-            self._ready = result  # the window's frame clock draws it (show_ready)
-        else:
-            self._show(result)
-
+    # -- drawing --------------------------------------------------------------------------
     def has_ready(self) -> bool:
         """Analysed statistics wait to be drawn (and the view is visible)."""
         return self._ready is not None and self.isVisible()
@@ -318,9 +259,7 @@ class HiddenLayerView(QWidget):
         # the first SHOWN_EXAMPLES examples (the fraction and dead units count all of them)
         shown = stats.saturated[:SHOWN_EXAMPLES].astype(np.float32)
         self._sat_image.setImage(shown, levels=(0.0, 1.0))
-        self._sat_plot.getPlotItem().setTitle(
-            f"{SAT_TITLE}: {stats.saturated_fraction:.1%}", color="#333333"
-        )
+        self._sat_plot.getPlotItem().setTitle(f"{SAT_TITLE}: {stats.saturated_fraction:.1%}")
         self.history.add(stats.step, stats.update_ratios)
         steps = np.asarray(self.history.steps, dtype=np.float64)
         for name, curve in self._ud_curves.items():

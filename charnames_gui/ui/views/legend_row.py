@@ -11,13 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-Mark = Literal["line", "dash", "dots", "dot", "triangle"]
+Mark = Literal["line", "dash", "dots", "dot", "triangle", "vdash"]
 _MARKS: dict[str, str] = {
     "line": "━━",
     "dash": "╺╸╺╸",
     "dots": "┈┈",
     "dot": "●",
     "triangle": "▲",
+    "vdash": "┆",  # a vertical dashed line
 }
 
 

@@ -33,7 +33,7 @@ from charnames_gui.ui.views.plot_style import (
     export_widgets_png,
     scale_plot_text,
 )
-from charnames_gui.ui.views.text_scale import text_scale
+from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
 DEFAULT_TRAIN_SAMPLE = 10_000  # until the window says the real size (set_train_sample_size)
@@ -45,6 +45,7 @@ DEV_COLOUR = QColor(25, 25, 25)  # black: distinct from the run overlays (tab10)
 TRAIN_EST_COLOUR = QColor(40, 150, 90)
 REFERENCE_COLOUR = QColor(120, 120, 120)
 BIGRAM_COLOUR = QColor(150, 60, 150)
+DECAY_COLOUR = QColor(200, 40, 40)
 
 
 @dataclass(frozen=True)
@@ -146,15 +147,9 @@ class LossPlot(QWidget):
         bigram_pen = pg.mkPen(BIGRAM_COLOUR, width=1.5, style=Qt.PenStyle.DotLine)
         self.uniform_line = pg.InfiniteLine(angle=0, pen=uniform_pen)
         self.bigram_line = pg.InfiniteLine(angle=0, pen=bigram_pen)
+        # named in the legend too: a label on the line was printed over the data
         self.decay_line = pg.InfiniteLine(
-            angle=90,
-            pen=pg.mkPen(QColor(200, 40, 40), width=1, style=Qt.PenStyle.DashLine),
-            label="",
-            labelOpts={
-                "position": 0.06,  # low on the line, under the curves' early drop
-                "color": QColor(200, 40, 40),
-                "anchors": [(1, 1), (1, 1)],
-            },
+            angle=90, pen=pg.mkPen(DECAY_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         )
         for line in (self.uniform_line, self.bigram_line, self.decay_line):
             line.setVisible(False)
@@ -183,15 +178,17 @@ class LossPlot(QWidget):
         self.log_toggle.toggled.connect(self._set_log10)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
-        self.caption.setStyleSheet("color: #555;")
+        set_text_colour(self.caption, "#555555")  # (a style sheet would stop its zoom)
 
-        top = QHBoxLayout()
-        top.addWidget(self.caption, 1)
-        top.addWidget(self.log_toggle)
+        # the check box beside the legend: a line of its own would cost the data a line
+        # when the caption is hidden (a small screen, large text)
+        legend_row = QHBoxLayout()
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.log_toggle, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.legend)
+        layout.addWidget(self.caption)
+        layout.addLayout(legend_row)
         layout.addWidget(self.plot_widget, 1)
 
         self._timer = QTimer(self)
@@ -229,7 +226,6 @@ class LossPlot(QWidget):
         scale_plot_text(item, self.font(), scale)
         self._update_axis_label()
         self.hover_label.textItem.setFont(self.font())
-        self.decay_line.label.textItem.setFont(self.font())
         for curve, size in ((self.train_points, 7), (self.dev_points, 7)):
             curve.setSymbolSize(round(size * scale))
 
@@ -296,7 +292,9 @@ class LossPlot(QWidget):
             return
         low = min(float(v.min()) for v in values)
         high = max(float(v.max()) for v in values)
-        step = _nice_ceiling(max(high - low, 1e-3) / 8)
+        # at least 5% of the values' size: one step's loss is a range of readable ticks
+        # (1.38 to 1.46), not 1.42345 to 1.42355 with labels too long for the axis
+        step = _nice_ceiling(max(high - low, 0.05 * max(abs(low), abs(high)), 1e-3) / 8)
         wanted = (math.floor(low / step) * step, math.ceil(high / step) * step)
         if wanted != self._y_range:
             self._y_range = wanted
@@ -322,6 +320,10 @@ class LossPlot(QWidget):
         self._evals.append(point)
         self._last_step = max(self._last_step, point.step)
         self._dirty = True
+
+    def total_steps(self) -> int:
+        """The length of the run the x axis is laid out for."""
+        return self._total_steps
 
     def last_step(self) -> int:
         """The last step the plot shows a loss or a dev-loss point of (0: none)."""
@@ -453,6 +455,11 @@ class LossPlot(QWidget):
         steps, losses = self._raw.data()
         y = self._y(losses)
         self.raw_curve.setData(steps, y)
+        single = len(steps) == 1  # (a line of one point is not drawn: a dot is)
+        if single != (self.raw_curve.opts["symbol"] is not None):
+            self.raw_curve.setSymbol("o" if single else None)
+            self.raw_curve.setSymbolBrush(SMOOTH_COLOUR)
+            self.raw_curve.setSymbolPen(None)
         if len(steps):
             self._follow_x(self._x_extent())
             self._follow_y(y)
@@ -487,6 +494,10 @@ class LossPlot(QWidget):
         if item.getAxis("left").labelText != text:
             item.setLabel("left", text)
 
+    def decay_text(self) -> str:
+        """The legend's name for the learning-rate decay line ('' when there is none)."""
+        return f"lr decay at {self._decay_steps[0]:,}" if self._decay_steps else ""
+
     def shown_axis_title(self) -> str:
         return str(self.plot_widget.getPlotItem().getAxis("left").labelText)
 
@@ -513,7 +524,7 @@ class LossPlot(QWidget):
         self.decay_line.setVisible(bool(self._decay_steps))
         if self._decay_steps:
             self.decay_line.setPos(self._decay_steps[0])
-            self.decay_line.label.setFormat(f"lr decay at {self._decay_steps[0]:,}")
+        self._update_legend()
 
     def _show_reference(self, line: pg.InfiniteLine, value: float | None, text: str) -> None:
         line.setVisible(value is not None)
@@ -539,6 +550,8 @@ class LossPlot(QWidget):
             text = self._reference_texts.get(line, "")
             if text:
                 entries.append(LegendEntry(text, colour, style))
+        if self._decay_steps:
+            entries.append(LegendEntry(self.decay_text(), DECAY_COLOUR, "vdash"))
         for _, curve in self._overlays.values():
             entries.append(LegendEntry(curve.label, curve.colour, "line"))
         self.legend.set_entries(entries)

@@ -205,6 +205,12 @@ class SamplingPanel(QWidget):
             "The name so far; the last character is the one just drawn (or chosen), with the "
             "probability the bars give it."
         )
+        # how the last character came, with all the digits its bar shows: a line of its own
+        # that wraps (at the end of the name's line it was cut with the name, number first)
+        self._drew = QLabel()
+        self._drew.setWordWrap(True)
+        self._drew.setTextFormat(Qt.TextFormat.PlainText)  # a character may be "<"
+        self._drew.setAccessibleName("How the last character came")
         self._stats = QLabel()
         self._stats.setAccessibleName("Negative log-likelihood of the name so far")
         self._stats.setToolTip(
@@ -218,6 +224,7 @@ class SamplingPanel(QWidget):
         words_layout.setContentsMargins(0, 0, 0, 0)
         words_layout.setSpacing(2)
         words_layout.addWidget(self._name)
+        words_layout.addWidget(self._drew)
         words_layout.addWidget(self._stats)
         top = FlowLayout()  # the name below the context when the dock is narrow
         top.addWidget(self._window)
@@ -517,6 +524,7 @@ class SamplingPanel(QWidget):
         self._legend.setVisible(False)
         self._window.clear()
         self._name.setText("")
+        self._drew.setText("")
         self._stats.setText("")
         self._score.set_sampler(None)
         self._emit_context([])
@@ -701,7 +709,12 @@ class SamplingPanel(QWidget):
 
     def header_text(self) -> str:
         """The name so far and how its last character came, as plain text."""
-        return _plain(self._name.text())
+        drew = self._drew.text()
+        return _plain(self._name.text()) + (f"   {drew}" if drew else "")
+
+    def drew_text(self) -> str:
+        """How the last character came ("drew 'a' with p = 0.204"; '' before a draw)."""
+        return self._drew.text()
 
     def stats_text(self) -> str:
         return self._stats.text()
@@ -842,12 +855,14 @@ class SamplingPanel(QWidget):
         if probs is None:
             probs = self.bar_probabilities()
         if probs.shape == (session.vocab.size,):
-            self._name.setText(self._name_html(session.vocab, session.state(), probs))
+            state = session.state()
+            self._name.setText(self._name_html(session.vocab, state, probs))
+            self._drew.setText(self._drew_line(session.vocab, state, probs))
+            self._drew.setVisible(bool(self._drew.text()))
 
     def _name_html(self, vocab: Vocabulary, state: SessionState, probs: np.ndarray) -> str:
-        """The name so far, its last character coloured like its bar, and how it came. The
-        p written is the bar's own label; when the draw used another temperature (or older
-        weights) its p then is added."""
+        """The name so far, in a size that follows the zoom, its last character coloured like
+        its bar."""
         letters = [display_char(vocab.itos[i]) for i in state.chosen]
         size = f"font-size:{NAME_POINT_SIZE * text_scale(self):.1f}pt"
         if not letters or state.last is None:
@@ -855,8 +870,20 @@ class SamplingPanel(QWidget):
         head = "".join(letters[:-1])
         if len(head) > 30:
             head = "…" + head[-30:]
+        color = (FORCED_COLOR if state.last_forced else SAMPLED_COLOR).name()
+        return (
+            f"<span style='{size}'><b>{html.escape(head)}</b>"
+            f"<b style='color:{color}'>{html.escape(letters[-1])}</b></span>"
+        )
+
+    def _drew_line(self, vocab: Vocabulary, state: SessionState, probs: np.ndarray) -> str:
+        """How the last character came, as plain text. The p written is the bar's own label
+        (same digits); when the draw used another temperature (or older weights) its p then
+        is added."""
+        if not state.chosen or state.last is None:
+            return ""
+        letter = display_char(vocab.itos[state.chosen[-1]])
         forced = state.last_forced
-        color = (FORCED_COLOR if forced else SAMPLED_COLOR).name()
         verb = "you chose" if forced else "drew"
         shown = format_probability(float(probs[state.last]))
         then = format_probability(state.probabilities[-1])
@@ -864,11 +891,7 @@ class SamplingPanel(QWidget):
         if then != shown:
             note = f" (p = {then} when {'chosen' if forced else 'drawn'}, at T = "
             note += f"{state.temperatures[-1]:.2f})"
-        return (
-            f"<span style='{size}'><b>{html.escape(head)}</b>"
-            f"<b style='color:{color}'>{html.escape(letters[-1])}</b></span>"
-            f"&nbsp;&nbsp; {verb} '{html.escape(letters[-1])}' with p = {shown}{note}"
-        )
+        return f"{verb} '{letter}' with p = {shown}{note}"
 
     def _stats_text(self, state: SessionState) -> str:
         if not state.chosen:

@@ -6,7 +6,7 @@ the plots follow it in their changeEvent(FontChange) through text_scale()."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 _base_font: QFont | None = None  # the application font at 100%, read once
@@ -29,3 +29,11 @@ def text_scale(widget: QWidget) -> float:
     """How much larger than at 100% the widget's text is (1.0, 1.5, ...)."""
     size = widget.font().pointSizeF()
     return size / base_point_size() if size > 0 else 1.0
+
+
+def set_text_colour(label: QWidget, colour: QColor | str) -> None:
+    """A label's text colour through its palette. A style sheet would do it too, but a
+    widget with a style sheet keeps the font it had then: its text no longer zooms."""
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+    label.setPalette(palette)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.eta import RemainingTime
 from charnames_gui.core.events import OneStep, Progress, RunEnded
 from charnames_gui.core.training_state import TrainingState
 from charnames_gui.ui.views.step_view import StepView
@@ -39,6 +40,7 @@ def format_duration(seconds: float) -> str:
 
 
 NO_RECORD_TEXT = "your own weights: no training record"
+ESTIMATING = "estimating…"  # the time left, until the recent rate is steady
 
 
 class TrainingControls(QWidget):
@@ -67,6 +69,7 @@ class TrainingControls(QWidget):
             "Train on a single minibatch and see it: its rows, its loss before and after, and "
             "how the bars of the current context moved (Ctrl+Right)"
         )
+        self._remaining = RemainingTime()  # time left from the recent, steady rate
         self.step_view = StepView(self)
         self.step_view.setWindowFlag(Qt.WindowType.Tool)  # a small window of its own
         self.step_view.resize(460, 420)
@@ -151,7 +154,7 @@ class TrainingControls(QWidget):
         widest = {
             self.rate_label: ("888,888 steps/s",),
             self.elapsed_label: durations,
-            self.left_label: durations,
+            self.left_label: (*durations, ESTIMATING),
         }
         for label, texts in widest.items():
             metrics = label.fontMetrics()
@@ -199,6 +202,10 @@ class TrainingControls(QWidget):
         self.set_step(step, total, no_record)
         if state == TrainingState.FINISHED:
             self.left_label.setText("done")
+        if not running:  # the rate after a pause, a new model or a step is measured afresh
+            self._remaining.reset()
+            if state != TrainingState.FINISHED:
+                self.left_label.setText("–")
         if loading:
             self.result_label.setText(
                 "Training starts as soon as PyTorch has loaded."
@@ -237,8 +244,14 @@ class TrainingControls(QWidget):
         # zero: a new or opened model, nothing trained in this run yet
         elapsed = progress.run_seconds
         self.elapsed_label.setText(format_duration(elapsed) if elapsed > 0 else "–")
-        left = (progress.total - progress.step) / rate if rate > 0 else math.inf
-        self.left_label.setText(format_duration(left))
+        if elapsed <= 0:
+            self._remaining.reset()
+            self.left_label.setText("–")
+            return
+        self._remaining.add(elapsed, progress.step)
+        left = self._remaining.seconds_left(progress.total)
+        # (until the recent rate is steady: no figure rather than a wrong one)
+        self.left_label.setText(format_duration(left) if left is not None else ESTIMATING)
 
     def show_outcome(self, outcome: RunEnded) -> None:
         words = {
@@ -265,6 +278,10 @@ class TrainingControls(QWidget):
     def show_step(self, step: OneStep, itos: tuple[str, ...] | list[str]) -> None:
         """A single step was taken: show it in the step window, and its step count here."""
         self.step_view.show_step(step, itos)
+        self.result_label.setText(  # (not "Paused at" an older step, nor "Press Start")
+            f"<b>One step</b> taken: the model is at step {step.step:,}. <b>Start</b> (Space) "
+            "goes on training; <b>One step</b> (Ctrl+Right) takes another."
+        )
         self.step_view.show()
         self.step_view.raise_()
 

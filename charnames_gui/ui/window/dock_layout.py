@@ -19,13 +19,46 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabBar, QWidget
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QScrollArea,
+    QStyle,
+    QStyleOptionDockWidget,
+    QStyleOptionFrame,
+    QStylePainter,
+    QTabBar,
+    QWidget,
+)
 
 from charnames_gui.ui.window.window_layout import PanelScroll, default_dock_sizes
 
 Area = Qt.DockWidgetArea
 PARKED = QPoint(-10_000, -10_000)  # where left-over tab bars go (off every screen)
 SAMPLING_SHARE = 0.55  # of the bottom docks' width, for the sampling tabs
+
+
+class ZoomingDock(QDockWidget):
+    """A dock whose title follows the zoom. QDockWidget paints its title in the platform
+    theme's title font, fixed when the app starts, unless the dock has a font of its own;
+    this one paints it in its font, which follows the application's (the zoom). The title
+    bar's height already follows that font."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.titleBarWidget() is not None:
+            super().paintEvent(event)
+            return
+        painter = QStylePainter(self)
+        if self.isFloating():
+            frame = QStyleOptionFrame()
+            frame.initFrom(self)
+            painter.drawPrimitive(QStyle.PrimitiveElement.PE_FrameDockWidget, frame)
+        title = QStyleOptionDockWidget()
+        self.initStyleOption(title)
+        title.fontMetrics = self.fontMetrics()
+        painter.setFont(self.font())
+        painter.drawControl(QStyle.ControlElement.CE_DockWidgetTitle, title)
 
 
 @dataclass(frozen=True)
@@ -62,7 +95,7 @@ class DockLayout:
     def add(self, title: str, name: str, widget: QWidget, area: Area) -> QDockWidget:
         """A dock for widget; its content scrolls when the dock is smaller than it needs."""
         window = self._window
-        dock = QDockWidget(title, window)
+        dock = ZoomingDock(title, window)
         dock.setObjectName(name)  # saveState() needs a name per dock
         dock.setWidget(widget if isinstance(widget, QScrollArea) else PanelScroll(widget))
         dock.setAccessibleName(f"{title} panel")

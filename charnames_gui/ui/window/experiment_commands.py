@@ -21,6 +21,7 @@ from charnames_gui.ui.views.runs_view import RunsView, run_colour
 from charnames_gui.ui.views.training_controls import TrainingControls
 from charnames_gui.ui.window.dialogs import AsksUser
 from charnames_gui.ui.window.file_commands import FileCommands
+from charnames_gui.ui.window.panel_sync import PanelSync
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ExperimentCommands:
         dialogs: AsksUser,
         settings: QSettings,
         panel: HyperparameterPanel,
+        panel_sync: PanelSync,
         views: ExperimentViews,
     ) -> None:
         self.controller = controller
@@ -54,6 +56,7 @@ class ExperimentCommands:
         self.dialogs = dialogs
         self.settings = settings
         self.panel = panel
+        self.panel_sync = panel_sync
         self.views = views
         c, x, v = controller, experiments, views
         c.sweepPoints.connect(v.lr_finder.append)
@@ -129,6 +132,7 @@ class ExperimentCommands:
         self.views.status.showMessage(f"Learning rate set to {lr:g}", 5000)
 
     def _on_repeat_finished(self, stats: SeedStats) -> None:
+        self.panel_sync.show_model()  # the last seed's model is the current one: so say the fields
         text = self.experiments.describe(stats)
         # after the last run's own result has been shown (same signal, later slot)
         html = (

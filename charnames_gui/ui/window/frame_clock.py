@@ -57,6 +57,10 @@ class FrameClock(QObject):
     def add_view(self, view: LiveView) -> None:
         self._views.append(view)
 
+    def has_news(self) -> bool:
+        """Some view has something to show at a coming frame."""
+        return any(view.has_news() for view in self._views)
+
     def start(self) -> None:
         self._timer.start()
 

@@ -6,8 +6,9 @@ Each is a small dialog that fits the screen it opens on and closes with Esc."""
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -21,7 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from charnames_gui.guide_text import NOTEBOOK_SECTION, STEPS
+from charnames_gui.guide_text import guide_steps, notebook_section
+
+if TYPE_CHECKING:
+    from charnames_gui.core.data import Dataset
+    from charnames_gui.core.guide_facts import GuideFacts
 from charnames_gui.ui.window.dialogs import fit_to_screen
 
 # Keys handled by the panels themselves rather than by an action (sampling, runs table)
@@ -33,16 +38,16 @@ PANEL_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def guide_html() -> str:
+def guide_html(facts: GuideFacts | None = None) -> str:
     parts = ["<h2>Following the lecture, step by step</h2><ol>"]
-    for step in STEPS:
+    for step in guide_steps(facts):
         preset = f" Experiment: <b>{html.escape(step.preset)}</b>." if step.preset else ""
         parts.append(
             f"<li><p><b>{html.escape(step.title)}</b>.{preset} {html.escape(step.do)}<br>"
             f"<i>Look for:</i> {html.escape(step.look_for)}</p></li>"
         )
     parts.append("</ol>")
-    title, paragraphs = NOTEBOOK_SECTION
+    title, paragraphs = notebook_section(facts)
     parts.append(f"<h3>{html.escape(title)}</h3>")
     for paragraph in paragraphs:
         text = html.escape(paragraph)
@@ -59,18 +64,65 @@ def _close_buttons(dialog: QDialog) -> QDialogButtonBox:
     return buttons
 
 
+class _FactsThread(QThread):
+    """Computes the guide's figures for the open dataset (a few model losses and samples:
+    up to a second on a busy machine) off the GUI thread."""
+
+    computed = Signal(object)  # GuideFacts
+
+    def __init__(self, dataset: Dataset, model: object, vocab: object) -> None:
+        super().__init__()
+        self.dataset, self.model, self.vocab = dataset, model, vocab
+
+    def run(self) -> None:
+        from charnames_gui.core.guide_facts import guide_facts
+
+        try:
+            facts = guide_facts(self.dataset, self.model, self.vocab)  # type: ignore[arg-type]
+        except Exception:  # the guide then keeps its general text
+            return
+        self.computed.emit(facts)
+
+
 class GuideDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """The guide; given the open dataset (and torch loaded), its figures are that dataset's,
+    computed on a thread while the general text shows."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        dataset: Dataset | None = None,
+        model: object = None,
+        vocab: object = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Guide: following the lecture")
         self.text = QTextBrowser()
         self.text.setAccessibleName("Guide")
         self.text.setOpenExternalLinks(True)
         self.text.setHtml(guide_html())
+        self.facts: GuideFacts | None = None
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addWidget(_close_buttons(self))
         fit_to_screen(self, QSize(640, 620))
+        self._thread: _FactsThread | None = None
+        if dataset is not None:
+            self._thread = _FactsThread(dataset, model, vocab)
+            self._thread.computed.connect(self._show_facts)
+            self._thread.start()
+
+    def _show_facts(self, facts: GuideFacts) -> None:
+        self.facts = facts
+        bar = self.text.verticalScrollBar()
+        position = bar.value()
+        self.text.setHtml(guide_html(facts))
+        bar.setValue(position)
+
+    def done(self, result: int) -> None:
+        if self._thread is not None:
+            self._thread.wait()  # a second at most; never left running behind the dialog
+        super().done(result)
 
 
 def action_shortcuts(actions: list[QAction]) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QStatusBar, QWidget
 
 from charnames_gui.guide_text import LECTURE_URL
+from charnames_gui.ui.controller import Controller
 from charnames_gui.ui.window.dialogs import AsksUser
 from charnames_gui.ui.window.guide import (
     PANEL_KEYS,
@@ -25,18 +26,27 @@ ABOUT_TEXT = (
 
 class HelpCommands:
     """The Help menu. `window`: the dialogs' parent, whose actions and buttons the shortcuts
-    list reads."""
+    list reads; `controller`: the open dataset and model the guide quotes."""
 
     def __init__(
-        self, window: QWidget, dialogs: AsksUser, status: QStatusBar, app_name: str
+        self,
+        window: QWidget,
+        controller: Controller,
+        dialogs: AsksUser,
+        status: QStatusBar,
+        app_name: str,
     ) -> None:
         self.window = window
+        self.controller = controller
         self.dialogs = dialogs
         self.status = status
         self.app_name = app_name
 
     def show_guide(self) -> None:
-        GuideDialog(self.window).exec()
+        """The guide, with the open dataset's figures once torch has loaded."""
+        c = self.controller
+        dataset = c.dataset if c.torch_ready else None
+        GuideDialog(self.window, dataset, c.model, c.vocab).exec()
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """Every shortcut of the window, read from what defines it (so the list stays true):

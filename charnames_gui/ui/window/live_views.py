@@ -3,6 +3,9 @@ panel and the hidden layer follow the training at bounded rates, each in a frame
 window's one FrameClock (see frame_clock.py), never on every signal.
 
 The worker's signals only keep the latest Progress and Snapshot here; a frame shows them.
+A snapshot belongs to the model it was sent for (its generation): once another model is the
+current one, it is dropped, never shown with the new model's configuration; each view shows
+a snapshot once.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 
 from charnames_gui.core.events import Progress, Snapshot
 from charnames_gui.ui.controller import Controller
+from charnames_gui.ui.hidden_analysis import HiddenAnalysis
 from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.views.loss_plot import LossPlot
@@ -40,6 +44,7 @@ class Shown:
     sampling_panel: SamplingPanel
     sampling_dock: QDockWidget
     hidden_view: HiddenLayerView
+    hidden_analysis: HiddenAnalysis  # the hidden layer's statistics, off the GUI thread
 
 
 class LiveViews:
@@ -50,6 +55,8 @@ class LiveViews:
         self.views = views
         self.pending_progress: Progress | None = None
         self.pending_snapshot: Snapshot | None = None
+        self._snapshot_generation = -1  # the model the pending snapshot belongs to
+        self._shown_by: set[str] = set()  # views that have shown the pending snapshot
         self.clock = FrameClock(views.loss_plot.redraw, views.window, frame_guard=self._frame)
         self.clock.add_view(
             LiveView(
@@ -86,37 +93,44 @@ class LiveViews:
         self.pending_progress = progress  # shown at the next frame
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
+        info = self.controller.model_info()
         self.pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
-        self.views.hidden_view.offer(snapshot.step, snapshot.weights)  # analysed at most 4 Hz
+        self._snapshot_generation = info.generation if info is not None else -1
+        self._shown_by = set()
+        self.views.hidden_analysis.offer(snapshot.step, snapshot.weights)  # at most 4 Hz
 
     @contextmanager
     def _frame(self) -> Iterator[None]:
         """Around every frame: the worker waits between two steps while the frame is painted
-        (worker.gui_idle). The two threads share one interpreter lock, and painting while the
-        worker trains made every frame take several times longer and cost the worker more
+        (controller.gui_frame). The two threads share one interpreter lock, and painting while
+        the worker trains made every frame take several times longer and cost the worker more
         than the frame itself."""
-        gui_idle = self.controller.worker.gui_idle
-        gui_idle.clear()
-        try:
+        with self.controller.gui_frame():
             yield
             # paint now, not at some later turn of the event loop: scenes first process
             # their changed items (posted calls), which post the window's paint request
             QCoreApplication.sendPostedEvents()
             QCoreApplication.sendPostedEvents(self.views.window, QEvent.Type.UpdateRequest)
-        finally:
-            gui_idle.set()
 
     def _show_pending_progress(self) -> None:
         assert self.pending_progress is not None
         self.views.controls.show_progress(self.pending_progress)
         self.pending_progress = None
 
+    def _news_for(self, view: str) -> bool:
+        """A snapshot of the current model that this view has not shown yet."""
+        info = self.controller.model_info()
+        if info is None or info.generation != self._snapshot_generation:
+            self.pending_snapshot = None  # of a model replaced since: never shown
+        return self.pending_snapshot is not None and view not in self._shown_by
+
     def _embedding_has_news(self) -> bool:
-        return self.pending_snapshot is not None and self.controller.model_info() is not None
+        return self._news_for("embedding")
 
     def _show_pending_embedding(self) -> None:
         snapshot, info = self.pending_snapshot, self.controller.model_info()
         assert snapshot is not None and info is not None
+        self._shown_by.add("embedding")
         self.views.embedding_view.set_embedding(
             snapshot.weights["C"], info.vocab.itos, step=snapshot.step
         )
@@ -127,7 +141,7 @@ class LiveViews:
         # A name in progress keeps the weights it was drawn with: its bars and the "drew
         # 'x' with p = ..." beside them stay consistent; the next name gets the latest.
         return (
-            self._embedding_has_news()
+            self._news_for("sampling")
             and not mid_name
             and not self.views.sampling_dock.visibleRegion().isEmpty()
         )
@@ -135,6 +149,7 @@ class LiveViews:
     def _show_pending_sampling(self) -> None:
         snapshot, info = self.pending_snapshot, self.controller.model_info()
         assert snapshot is not None and info is not None
+        self._shown_by.add("sampling")
         self.views.sampling_panel.set_model(
             info.config, snapshot.weights, info.vocab, same_model=True
         )
@@ -150,4 +165,4 @@ class LiveViews:
         v = self.views
         v.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
         v.sampling_panel.set_model(info.config, weights, info.vocab, same_model=True)
-        v.hidden_view.offer(info.step, weights)
+        v.hidden_analysis.offer(info.step, weights)

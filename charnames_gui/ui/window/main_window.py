@@ -1,7 +1,7 @@
 """The main window: its docks and status bar, wiring the views to the controller. The menus
-(menu_table.py, built by menus.py) call the command objects (file_, export_, experiment_ and
-help_commands.py), each given what it needs; settings, presentation mode and zoom have
-modules of their own."""
+(menu_table.py, built by menus.py) call the command objects (file_, export_, experiment_,
+search_ and help_commands.py), each given what it needs; settings, presentation mode and
+zoom have modules of their own."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError
-from charnames_gui.core.events import RunEnded
+from charnames_gui.core.events import OneStep, RunEnded
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import default_runs_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.experiments import Experiments
+from charnames_gui.ui.hidden_analysis import HiddenAnalysis
 from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.forward_view import ForwardView
@@ -42,6 +43,7 @@ from charnames_gui.ui.window.menus import Availability, Menus
 from charnames_gui.ui.window.panel_sync import PanelSync
 from charnames_gui.ui.window.presentation import Presentation
 from charnames_gui.ui.window.recent_files import RecentFiles
+from charnames_gui.ui.window.search_commands import SearchCommands
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
@@ -123,6 +125,11 @@ class MainWindow(QMainWindow):
         self.docks.tab(self.runs_dock, self.lr_dock)
         # the forward pass beside the sampling panel, the hidden layer in its tabs
         self.forward_view, self.hidden_view = ForwardView(), HiddenLayerView()
+        # the hidden layer's statistics, computed off the GUI thread while the view is seen
+        self.hidden_analysis = HiddenAnalysis(self.hidden_view.isVisible, self)
+        self.hidden_analysis.analysed.connect(self.hidden_view.receive)
+        self.hidden_analysis.failed.connect(self.hidden_view.show_failure)
+        self.hidden_view.shown.connect(self.hidden_analysis.poke)
         self.forward_dock = add("Forward pass", "ForwardDock", self.forward_view, bottom)
         self.hidden_dock = add("Hidden layer", "HiddenLayerDock", self.hidden_view, bottom)
         self.docks.tab(self.forward_dock, self.hidden_dock)
@@ -152,6 +159,7 @@ class MainWindow(QMainWindow):
             self.sampling_panel,
             self.sampling_dock,
             self.hidden_view,
+            self.hidden_analysis,
         )
         self.live_views = LiveViews(self.controller, shown)
         self.frame_clock = self.live_views.clock
@@ -185,14 +193,17 @@ class MainWindow(QMainWindow):
             self.dialogs,
             self.settings,
             self.panel,
+            self.panel_sync,
             experiment_views,
         )
-        self.help_commands = HelpCommands(self, self.dialogs, status, APP_NAME)
+        self.search_commands = SearchCommands(self.controller, self.run_history, self)
+        self.help_commands = HelpCommands(self, self.controller, self.dialogs, status, APP_NAME)
         commands = WindowCommands(
             self.controller,
             self.file_commands,
             self.export_commands,
             self.experiment_commands,
+            self.search_commands,
             self.help_commands,
             self.zoom,
             self.presentation,
@@ -253,7 +264,7 @@ class MainWindow(QMainWindow):
         self.controls.stepClicked.connect(
             lambda: c.step_once(self.sampling_panel.shown_context() or None)
         )
-        c.stepDone.connect(lambda one: self.controls.show_step(one, c.vocab.itos))  # type: ignore[union-attr]
+        c.stepDone.connect(self._on_step_done)
 
     # -- datasets and models ---------------------------------------------------------------
     def _load_initial_dataset(self) -> None:
@@ -303,7 +314,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_reset(self, info: ModelInfo) -> None:
         self._mark_dataset_of_model()
-        if not self.experiments.making_repeat_model:  # a repeat's seed leaves the panel alone
+        if not self.experiments.owns_model(info):  # a repeat's seeds: shown when it ends
             self.panel_sync.show_model()
         self._reset_hidden_view(info)
         model = self.controller.model
@@ -386,11 +397,20 @@ class MainWindow(QMainWindow):
         c = self.controller
         data = c.dataset if c.dataset is not None and c.dataset.vocab == info.vocab else None
         examples = data.examples(info.config.block_size).tensors["train"] if data else None
-        self.hidden_view.set_model(
+        self.hidden_analysis.set_model(
             info.config, examples, lambda step: (c.model_info() or info).train_config.lr_at(step)
         )
+        self.hidden_view.reset(self.hidden_analysis.has_data)
         if c.model is not None:  # the worker is idle: reading the weights is safe
-            self.hidden_view.offer(info.step, c.model.snapshot())
+            self.hidden_analysis.offer(info.step, c.model.snapshot())
+
+    def _on_step_done(self, one: OneStep) -> None:
+        """One step: its text, and the weights after it in every view, the sampling bars
+        included (a name in progress keeps its context, and its bars now say what the step
+        text's "after" says)."""
+        if self.controller.vocab is not None:
+            self.controls.show_step(one, self.controller.vocab.itos)
+        self.live_views.show_final_weights()
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         # back at the last weights received (a lost training process): so is the plot
@@ -451,8 +471,10 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.experiments.cancel_repeat()
+        self.search_commands.close()
         self.frame_clock.stop()
         self.controller.shutdown()
+        self.hidden_analysis.wait()
         save_settings(self, self.settings, self.panel)
         self.run_history.close()
         event.accept()

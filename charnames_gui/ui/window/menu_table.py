@@ -1,5 +1,5 @@
-"""The main window's menus as a table: File, Training, View, Help. Each row says its text,
-shortcut, command, tip, and when it is enabled (menus.py builds them)."""
+"""The main window's menus as a table: File, Training, Experiments, View, Help. Each row says
+its text, shortcut, command, tip, and when it is enabled (menus.py builds them)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from charnames_gui.ui.window.menus import (
     Menu,
 )
 from charnames_gui.ui.window.presentation import Presentation
+from charnames_gui.ui.window.search_commands import SearchCommands
 from charnames_gui.ui.window.zoom import Zoom
 
 Key = QKeySequence.StandardKey
@@ -38,6 +39,7 @@ class WindowCommands:
     files: FileCommands
     exports: ExportCommands
     experiments: ExperimentCommands
+    search: SearchCommands
     help: HelpCommands
     zoom: Zoom
     presentation: Presentation
@@ -212,6 +214,19 @@ def menu_table(do: WindowCommands) -> list[Menu]:
             ),
         ],
     )
+    experiments_menu = Menu(
+        "experiments",
+        "E&xperiments",
+        [
+            Action(
+                "beat_lecture",
+                "&Beat the lecture...",
+                do.search.open_search,
+                tip="Search on the dev split for a configuration that beats the lecture's loss "
+                "(Optuna)",
+            ),
+        ],
+    )
     view_menu = Menu(
         "view",
         "&View",
@@ -280,7 +295,7 @@ def menu_table(do: WindowCommands) -> list[Menu]:
             Action("about", "&About Charnames", h.show_about),
         ],
     )
-    return [file_menu, training_menu, view_menu, help_menu]
+    return [file_menu, training_menu, experiments_menu, view_menu, help_menu]
 
 
 def window_actions(do: WindowCommands) -> list[Action]:

@@ -1,4 +1,5 @@
-"""The hidden-layer view: drawn from snapshots, off the GUI thread, only while visible."""
+"""The hidden-layer view draws the statistics it receives; wired as the window wires it to
+ui/hidden_analysis.py, it follows the snapshots it is offered, only while visible."""
 
 from __future__ import annotations
 
@@ -12,16 +13,39 @@ from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.hidden_stats import example_sample, hidden_stats
 from charnames_gui.core.model import MLP
+from charnames_gui.ui.hidden_analysis import HiddenAnalysis
 from charnames_gui.ui.views.hidden_layer_view import SHOWN_EXAMPLES, HiddenLayerView
 
 
+class WiredView(HiddenLayerView):
+    """The view with its statistics computed by a HiddenAnalysis, as the window wires them
+    (set_model and offer go to the analysis, its results to the view)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.analysis = HiddenAnalysis(self.isVisible, self)
+        self.analysis.analysed.connect(self.receive)
+        self.analysis.failed.connect(self.show_failure)
+        self.shown.connect(self.analysis.poke)
+
+    def set_model(self, config, examples, lr_at) -> None:  # type: ignore[no-untyped-def]
+        self.analysis.set_model(config, examples, lr_at)
+        self.reset(self.analysis.has_data)
+
+    def offer(self, step, weights) -> None:  # type: ignore[no-untyped-def]
+        self.analysis.offer(step, weights)
+
+    def is_busy(self) -> bool:
+        return self.analysis.busy
+
+
 @pytest.fixture
-def view(qtbot) -> Iterator[HiddenLayerView]:  # type: ignore[no-untyped-def]
-    widget = HiddenLayerView()
+def view(qtbot) -> Iterator[WiredView]:  # type: ignore[no-untyped-def]
+    widget = WiredView()
     qtbot.addWidget(widget)
     widget.resize(800, 600)
     yield widget
-    assert widget.wait_idle()
+    qtbot.waitUntil(lambda: not widget.is_busy(), timeout=30_000)
 
 
 @pytest.fixture
@@ -32,7 +56,7 @@ def setup(small_words: list[str]):  # type: ignore[no-untyped-def]
     return config, (X, Y)
 
 
-def test_draws_the_stats_of_the_newest_snapshot(qtbot, view: HiddenLayerView, setup) -> None:  # type: ignore[no-untyped-def]
+def test_draws_the_stats_of_the_newest_snapshot(qtbot, view: WiredView, setup) -> None:  # type: ignore[no-untyped-def]
     config, examples = setup
     view.set_model(config, examples, lambda step: 0.1 if step < 100 else 0.01)
     view.show()
@@ -72,10 +96,9 @@ def test_a_burst_of_snapshots_is_analysed_at_most_a_few_times(qtbot, view, setup
         view.offer(step, model.snapshot())
     qtbot.waitUntil(lambda: view.stats() is not None and view.stats().step == 49, timeout=10_000)
     assert len(shown) <= 3  # the first at once, then only the newest
-    assert view.wait_idle()
 
 
-def test_nothing_is_computed_while_hidden(qtbot, view: HiddenLayerView, setup) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_computed_while_hidden(qtbot, view: WiredView, setup) -> None:  # type: ignore[no-untyped-def]
     config, examples = setup
     view.set_model(config, examples, lambda step: 0.1)
     view.offer(5, MLP.init(config).snapshot())
@@ -86,7 +109,7 @@ def test_nothing_is_computed_while_hidden(qtbot, view: HiddenLayerView, setup) -
     assert view.stats().step == 5
 
 
-def test_without_a_dataset_it_says_so(view: HiddenLayerView, setup) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_dataset_it_says_so(view: WiredView, setup) -> None:  # type: ignore[no-untyped-def]
     config, _ = setup
     view.set_model(config, None, lambda step: 0.1)
     view.show()
@@ -121,8 +144,7 @@ def test_an_analysis_of_a_replaced_model_is_dropped(qtbot, view, setup) -> None:
     view.set_model(config, examples, lambda step: 0.01)  # an opened model, trained 200,000 steps
     trained = MLP.init(config, "scaled").snapshot()
     view.offer(200_000, trained)
-    qtbot.waitUntil(lambda: view.stats() is not None, timeout=10_000)
-    assert view.wait_idle()
+    qtbot.waitUntil(lambda: view.stats() is not None and not view.is_busy(), timeout=10_000)
     assert view.stats().step == 200_000
     assert view.history.steps == [200_000]
     expected = hidden_stats(trained, config, example_sample(*examples), 0.01, 200_000)
@@ -133,7 +155,7 @@ def test_the_saturation_image_comes_first_and_says_what_white_means(view, setup)
     view.resize(400, 600)  # a narrow dock: one column, scrolling
     view.show()
     titles = view.plot_titles()
-    assert titles[0] == "saturated: white where |h| > 0.99"
+    assert titles[0] == "white: |h| > 0.99"
     assert titles[1:] == ["h", "hpreact", "update-to-data ratio"]
     grid = view._grid
     assert grid.getItemPosition(grid.indexOf(view.plots()[0]))[:2] == (0, 0)
@@ -155,10 +177,7 @@ def test_summary_counts_and_undefined_ratios(qtbot, view, setup) -> None:  # typ
     assert f"<b>{stats.saturated_fraction:.1%}</b>" in text
     assert f"<b>{stats.dead_units}</b> dead units of {config.n_hidden}" in text
     assert "b2 –" in text  # a parameter of zeros has no update-to-data ratio
-    assert (
-        view.plot_titles()[0]
-        == f"saturated: white where |h| > 0.99: {stats.saturated_fraction:.1%}"
-    )
+    assert view.plot_titles()[0] == f"white: |h| > 0.99: {stats.saturated_fraction:.1%}"
     low, high = view.plots()[3].getPlotItem().viewRange()[1]
     assert low < -3 < high  # the lecture's guide line is in sight whatever the ratios
     left, right = view.plots()[3].getPlotItem().viewRange()[0]
@@ -181,7 +200,7 @@ def test_in_the_window_it_follows_training(qtbot, window) -> None:  # type: igno
     with qtbot.waitSignal(c.runEnded, timeout=10_000):
         c.pause()
     c.wait_until_idle()
-    assert window.hidden_view.wait_idle()
+    qtbot.waitUntil(lambda: not window.hidden_analysis.busy, timeout=30_000)
     assert len(window.hidden_view.history.steps) >= 2
 
     panel, forward = window.sampling_panel, window.forward_view

@@ -17,11 +17,16 @@ def test_progress_shows_the_step_count_and_the_figures(qtbot) -> None:  # type: 
     assert controls.start_button.text() == "Start"
     sizes = {label: label.size() for label in
              (controls.rate_label, controls.elapsed_label, controls.left_label)}  # fmt: skip
-    controls.show_progress(Progress(36_202, 200_000, 5.3, 8_090.0))
+    controls.set_state(TrainingState.RUNNING, 0, 200_000)
+    controls.show_progress(Progress(809, 200_000, 0.1, 8_090.0))
+    assert controls.left_label.text() == "estimating…"  # from a tenth of a second: no figure
+    for tenth in range(2, 45):  # a steady 8,090 steps/s
+        controls.show_progress(Progress(round(809 * tenth), 200_000, tenth / 10, 8_090.0))
+    controls.show_progress(Progress(36_202, 200_000, 36_202 / 8_090.0, 8_090.0))
     assert controls.step_text() == "step 36,202 / 200,000 (18%)"
     assert controls.progress_bar.value() == 181
     assert controls.rate_label.text() == "8,090 steps/s"
-    assert controls.elapsed_label.text() == "5.3 s"
+    assert controls.elapsed_label.text() == "4.5 s"
     assert controls.left_label.text() == format_duration((200_000 - 36_202) / 8_090.0)
     # the longest texts fit, and new numbers never resize the labels (no window re-layout)
     for progress in (Progress(9_999_999, 10_000_000, 3599.0, 999_999.0),

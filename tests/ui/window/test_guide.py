@@ -14,7 +14,8 @@ from charnames_gui.ui.window.main_window import MainWindow
 def test_guide_follows_the_lecture_in_order() -> None:
     titles = [s.title for s in STEPS]
     assert titles == ["A first model", "A larger hidden layer", "The embedding plot",
-                      "A larger embedding", "Learning-rate decay", "Sampling"]  # fmt: skip
+                      "A larger embedding", "Finding a learning rate", "Learning-rate decay",
+                      "Sampling"]  # fmt: skip
     from charnames_gui.core.presets import PRESETS
 
     names = {p.name for p in PRESETS}
@@ -68,3 +69,17 @@ def test_lecture_link_without_a_browser_shows_the_address(
     assert window.help_commands.open_lecture() is False
     assert seen == [LECTURE_URL]
     assert LECTURE_URL in window.statusBar().currentMessage()
+
+
+def test_the_guide_shows_the_open_datasets_figures(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Computed on a thread (a second on a busy machine), then shown in place of the
+    general text; the dialog never leaves its thread running."""
+    c = window.controller
+    qtbot.waitUntil(lambda: c.torch_ready and c.dataset is not None, timeout=30_000)
+    dialog = GuideDialog(window, c.dataset, c.model, c.vocab)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.facts is not None, timeout=30_000)
+    text = dialog.text.toPlainText()
+    assert c.dataset is not None and c.dataset.name in text
+    assert f"about {dialog.facts.first_loss:.1f}" in text
+    dialog.reject()

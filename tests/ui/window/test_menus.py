@@ -38,6 +38,7 @@ WINDOW_MENUS = [
     ("&Training", "&Repeat with several seeds...", ""),
     ("&Training", "---"),
     ("&Training", "Evaluate on &test set...", ""),
+    ("E&xperiments", "&Beat the lecture...", ""),
     ("&View", "Training", ""),
     ("&View", "Embedding", ""),
     ("&View", "Runs", ""),

@@ -240,14 +240,15 @@ def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -
     c = window.controller
     c.apply_train_config(c.train_config.replace(steps=1, engine="autograd"))
     target = tmp_path / "run.py"
-    assert c.export_code(target, "script")
-    source = target.read_text().replace("for i in range(steps):", "for i in range(0):")
+    assert c.write_code(target, "script").startswith("Exported run.py")
+    source = target.read_text()
+    assert "\nsteps = 0\n" in source  # a fresh model exports the 0 steps it has taken
     namespace: dict = {}
     import contextlib
     import io
 
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(source.replace("print(loss.item())", ""), str(target), "exec"), namespace)
+        exec(compile(source, str(target), "exec"), namespace)
     for name in PARAMETER_NAMES:
         assert torch.equal(namespace[name].detach(), c.model.params[name].detach()), name
 
@@ -440,3 +441,36 @@ def test_bare_weights_show_no_training_record_until_trained(
     assert window.controls.step_text() == NO_RECORD_TEXT
     make_unsaved(qtbot, window)  # trained in the app: they count steps from 0
     qtbot.waitUntil(lambda: window.controls.step_text().startswith("step 1 / "), timeout=10_000)
+
+
+@pytest.mark.parametrize("form", ["list", "dict+itos"])
+def test_notebook_weights_of_another_vocabulary_give_the_notebooks_names_and_losses(
+    qtbot, make_window, tmp_path: Path, form: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Names with '-' instead of 'q' (27 symbols, not a-z), trained by the notebook's code:
+    with the dataset open (or the file's own itos), the app samples the notebook's names and
+    measures its train, dev and test losses (issue 19)."""
+    from float_error import assert_close_to_exact, loss_bounds
+    from notebook_code import DASHED, notebook_run, save_as
+
+    data_file = tmp_path / "dashed.txt"
+    data_file.write_text("\n".join(DASHED) + "\n", encoding="utf-8")
+    run = notebook_run(data_file)
+    path = save_as(form, tmp_path, run)
+    window = make_window(open_data=False)
+    assert window.file_commands.open_dataset(data_file)
+    assert window.file_commands.open_path(path)
+    c = window.controller
+    assert c.vocab is not None and c.vocab.itos == tuple(run["itos"][i] for i in range(27))
+    panel = window.sampling_panel
+    panel.sample_batch(20)
+    assert panel._names.names() == [line[:-1] for line in run["printed"]]
+    for split in ("train", "dev", "test"):
+        with qtbot.waitSignal(c.splitEvaluated, timeout=30_000) as evaluated:
+            assert c.evaluate_split(split)
+        assert evaluated.args[0] == split
+        X, Y = run["splits"][split]
+        exact, bound = loss_bounds(run["tensors"], X.numpy(), Y.numpy())
+        assert_close_to_exact(evaluated.args[1], exact, bound, f"the app's {split} loss")
+        assert_close_to_exact(run["losses"][split], exact, bound, f"the notebook's {split}")
+        qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)

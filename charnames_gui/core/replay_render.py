@@ -1,0 +1,251 @@
+"""Replay frames as pictures, without Qt (Pillow): for the CLI's export and the app's.
+
+Three views of the model at a frame, each with the step, the loss and the names sampled
+at that step in the picture:
+
+    embedding  the rows of C as labelled points, one fixed map for all frames
+               (core/replay_projection.py), so motion on screen is motion in C
+    bars       probs = softmax(logits) of the next character after a context
+    hidden     the saturation image of makemore part 3: h = tanh(emb @ W1 + b1) for the
+               replay's fixed probe contexts (rows) and every hidden unit (columns), white
+               where |h| > 0.99 (tanh passes almost no gradient there)
+
+bars and hidden need the whole model: a replay of a model too large to keep every
+parameter (core/snapshots.py's policy) has only C, and only the embedding view.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from charnames_gui.core.display import display_char, display_text
+from charnames_gui.core.replay_projection import ReplayProjection
+from charnames_gui.core.saturation import SATURATION
+from charnames_gui.core.snapshots import Frame, SnapshotStore
+
+VIEWS = ("embedding", "bars", "hidden")
+SIZES = {"1280x720": (1280, 720), "1920x1080": (1920, 1080)}
+BACKGROUND = (255, 255, 255)
+INK = (20, 20, 20)
+MUTED = (110, 110, 110)
+GRID = (225, 225, 225)
+POINT = (31, 119, 180)  # the blue of matplotlib's first colour, as in the lecture's plots
+BOUNDARY = (214, 39, 40)  # '.' stands out
+_FONT_FILES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+)
+
+
+class ReplayViewError(ValueError):
+    """A view this replay cannot show (bars or hidden of a replay that keeps only C)."""
+
+
+@functools.lru_cache(maxsize=16)
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans when installed (it has every character a dataset may hold), else
+    Pillow's own font."""
+    for path in _FONT_FILES:
+        if Path(path).is_file():
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size=size)
+
+
+@dataclass(frozen=True)
+class ReplayRenderer:
+    """Draws frame i of a store as one view, at one size."""
+
+    store: SnapshotStore
+    itos: tuple[str, ...]
+    view: str = "embedding"
+    context: tuple[int, ...] = ()  # bars: block_size indices (default: the start of a name)
+    size: tuple[int, int] = (1280, 720)
+    projection: ReplayProjection | None = None  # embedding: default, from the frames
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ReplayViewError(f"view must be one of {', '.join(VIEWS)}, not {self.view!r}")
+        if not self.store.frames:
+            raise ReplayViewError("This model has no replay frames")
+        if self.view != "embedding" and not self.store.policy.complete:
+            raise ReplayViewError(
+                f"This model is too large for its replay to keep every weight: only the "
+                f"embedding view can be shown, not {self.view}"
+            )
+        if self.view == "hidden" and len(self.store.probe) == 0:
+            raise ReplayViewError("This replay has no example contexts for the hidden layer")
+        if self.view == "embedding" and self.projection is None:
+            object.__setattr__(self, "projection", ReplayProjection.for_frames(self.store.frames))
+        if not self.context:
+            object.__setattr__(self, "context", (0,) * self.store.config.block_size)
+
+    def __len__(self) -> int:
+        return len(self.store.frames)
+
+    def render(self, i: int) -> Image.Image:
+        frame = self.store.frames[i]
+        image = Image.new("RGB", self.size, BACKGROUND)
+        draw = ImageDraw.Draw(image)
+        w, h = self.size
+        unit = h / 720  # sizes below are for 720 rows, scaled
+        top, bottom = round(70 * unit), round(h - 60 * unit)
+        box = (round(70 * unit), top, round(w - 40 * unit), bottom)
+        _header(draw, frame, self.view_title(), unit, w, len(self.store.frames), i)
+        if self.view == "embedding":
+            assert self.projection is not None
+            points = self.projection.project(frame.weights["C"])
+            draw_scatter(draw, box, points, self.itos, self.projection.limits, unit)
+        elif self.view == "bars":
+            probs = next_char_probs(frame.float_weights(), self.context)
+            draw_bars(draw, box, probs, self.itos, unit)
+        else:
+            h_act = hidden_activations(frame.float_weights(), self.store.probe)
+            draw_saturation(image, draw, box, h_act, unit)
+        names = "   ".join(
+            display_text("".join(self.itos[c] for c in n)) for n in self.store.names_of(frame)
+        )
+        draw.text(
+            (box[0], h - 45 * unit), f"samples: {names}", fill=MUTED, font=font(round(20 * unit))
+        )
+        return image
+
+    def view_title(self) -> str:
+        if self.view == "embedding":
+            return "the embedding C"
+        if self.view == "bars":
+            shown = display_text("".join(self.itos[c] for c in self.context))
+            return f"next character after '{shown}'"
+        return f"hidden layer on {len(self.store.probe)} training contexts (white: |h| > 0.99)"
+
+
+def _header(
+    draw: ImageDraw.ImageDraw, frame: Frame, title: str, unit: float, w: int, n: int, i: int
+) -> None:
+    loss = "" if math.isnan(frame.loss) else f"   loss {frame.loss:.3f}"
+    draw.text(
+        (round(40 * unit), round(14 * unit)),
+        f"step {frame.step:,}{loss}",
+        fill=INK,
+        font=font(round(34 * unit)),
+    )
+    draw.text(
+        (w - round(40 * unit), round(24 * unit)),
+        f"{title}   frame {i + 1}/{n}",
+        fill=MUTED,
+        font=font(round(20 * unit)),
+        anchor="ra",
+    )
+
+
+def draw_scatter(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    points: np.ndarray,
+    itos: Sequence[str],
+    limits: tuple[float, float, float, float],
+    unit: float,
+) -> None:
+    """The lecture's scatter of C: a dot per character with its label on it."""
+    x0, y0, x1, y1 = box
+    draw.rectangle(box, outline=GRID, width=max(1, round(unit)))
+    lx0, lx1, ly0, ly1 = limits
+    sx = (x1 - x0) / max(lx1 - lx0, 1e-12)
+    sy = (y1 - y0) / max(ly1 - ly0, 1e-12)
+    r = 16 * unit
+    label_font = font(round(20 * unit))
+    for k, (px, py) in enumerate(points):
+        cx = x0 + (px - lx0) * sx
+        cy = y1 - (py - ly0) * sy  # y grows upwards, as in a plot
+        colour = BOUNDARY if k == 0 else POINT
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
+        draw.text((cx, cy), display_char(itos[k]), fill=BACKGROUND, font=label_font, anchor="mm")
+
+
+def draw_bars(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    probs: np.ndarray,
+    itos: Sequence[str],
+    unit: float,
+) -> None:
+    """One bar per character, its height the probability (axis 0 to max(0.25, top))."""
+    x0, y0, x1, y1 = box
+    label_h = round(30 * unit)
+    base = y1 - label_h
+    top = max(0.25, float(probs.max()))  # one axis for every frame unless a bar passes it
+    step = (x1 - x0) / len(probs)
+    label_font = font(round(max(10, min(20, step * 0.7 / unit)) * unit))
+    for frac in (0.25, 0.5, 0.75, 1.0):  # grid lines at quarters of the axis
+        y = base - (base - y0) * frac
+        draw.line((x0, y, x1, y), fill=GRID)
+    for k, p in enumerate(probs):
+        bx0 = x0 + k * step + step * 0.12
+        bx1 = x0 + (k + 1) * step - step * 0.12
+        by = base - (base - y0) * float(p) / top
+        draw.rectangle((bx0, by, bx1, base), fill=BOUNDARY if k == 0 else POINT)
+        cx = (bx0 + bx1) / 2
+        draw.text((cx, base + 4 * unit), display_char(itos[k]), fill=INK, font=label_font,
+                  anchor="ma")  # fmt: skip
+    draw.line((x0, base, x1, base), fill=INK)
+    best = int(np.argmax(probs))
+    draw.text(
+        (x1, y0),
+        f"most likely '{display_char(itos[best])}' {float(probs[best]):.2f}",
+        fill=MUTED,
+        font=font(round(20 * unit)),
+        anchor="ra",
+    )
+
+
+def draw_saturation(
+    image: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    h: np.ndarray,
+    unit: float,
+) -> None:
+    """The (examples, units) image of |h| > SATURATION, white where saturated."""
+    x0, y0, x1, y1 = box
+    saturated = np.abs(h) > SATURATION  # (n_examples, n_hidden)
+    pixels = np.where(saturated, 255, 0).astype(np.uint8)
+    picture = Image.fromarray(pixels, mode="L").resize(
+        (x1 - x0, y1 - y0 - round(30 * unit)), Image.Resampling.NEAREST
+    )
+    image.paste(picture.convert("RGB"), (x0, y0 + round(30 * unit)))
+    share = float(saturated.mean()) if saturated.size else 0.0
+    dead = int(saturated.all(axis=0).sum())
+    draw.text(
+        (x0, y0),
+        f"{share:.1%} saturated, {dead} dead units (saturated on every example)",
+        fill=INK,
+        font=font(round(20 * unit)),
+    )
+
+
+def next_char_probs(weights: dict[str, np.ndarray], context: Sequence[int]) -> np.ndarray:
+    """softmax(logits) for one context: (vocab_size,) float64 (the lecture's forward)."""
+    C, W1, b1, W2, b2 = (weights[k].astype(np.float64) for k in ("C", "W1", "b1", "W2", "b2"))
+    emb = C[np.asarray(context, dtype=np.int64)].reshape(1, -1)  # (1, block_size * n_embd)
+    logits = (np.tanh(emb @ W1 + b1) @ W2 + b2)[0]  # (vocab_size,)
+    e = np.exp(logits - logits.max())
+    return e / e.sum()
+
+
+def hidden_activations(weights: dict[str, np.ndarray], probe: np.ndarray) -> np.ndarray:
+    """h = tanh(emb @ W1 + b1) for the probe contexts: (n_probe, n_hidden) float32."""
+    emb = weights["C"][probe].reshape(len(probe), -1)  # (n_probe, block_size * n_embd)
+    return np.tanh(emb @ weights["W1"] + weights["b1"])
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' or '1920x1080'."""
+    if text not in SIZES:
+        raise ReplayViewError(f"size must be {' or '.join(SIZES)}, not {text!r}")
+    return SIZES[text]

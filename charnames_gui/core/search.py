@@ -1,0 +1,417 @@
+"""Beat the lecture: a hyperparameter search on the dev split with Optuna.
+
+The lecture ends with an invitation: beat its dev loss (about 2.17) by changing the sizes,
+the learning rate and its decay. This search does it the disciplined way:
+
+- Optuna's TPE sampler proposes a configuration (block size, embedding, hidden units,
+  batch size, learning rate and schedule, weight decay, init, BatchNorm); trial 0 is the
+  lecture's own configuration, the baseline to beat;
+- each trial trains on the same number of examples (trial_examples: a larger batch takes
+  fewer steps) and reports its dev loss a few times on the way; Optuna's median pruner stops
+  a trial whose dev loss is worse than the median of earlier trials at the same point;
+- every trial is handed to `record` (the run history) as it ends;
+- only dev is ever evaluated: the test split is looked at once, at the end, when the
+  learner asks (test_loss), and that look is counted.
+
+Reproducible from its seed: trials run one after another, each trial is a deterministic
+function of its configuration (seeded init and minibatches), and the sampler is seeded, so
+the same seed proposes the same trials with the same dev losses. The time budget only
+decides how many of them run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from charnames_gui.core.config import (
+    DEFAULT_ENGINE,
+    ModelConfig,
+    ScheduleKind,
+    TrainConfig,
+    parameter_count,
+)
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.errors import ConfigError, TrainingDiverged
+from charnames_gui.core.runs import MAX_CURVE_POINTS, RunRecord, recorded_status
+
+if TYPE_CHECKING:
+    import optuna
+
+    from charnames_gui.core.model import MLP
+
+TrialState = Literal["complete", "pruned", "diverged", "stopped"]
+
+# The lecture's final run, the baseline the search starts from (trial 0). Its learning rate
+# drops tenfold at the same fraction of the run as the lecture's (step 100,000 of 200,000).
+LECTURE_TRIAL: dict[str, Any] = {
+    "block_size": 3,
+    "n_embd": 10,
+    "n_hidden": 200,
+    "batch_size": 32,
+    "lr": 0.1,
+    "lr_after_ratio": 0.1,
+    "schedule": "step",
+    "weight_decay_on": False,
+    "init": "lecture",
+    "batchnorm": False,
+}
+STEP_DECAY_AT = 0.5  # 'step' schedule: the decay at this fraction of the steps (lecture: 1/2)
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    seed: int = 0  # seeds the sampler; the same seed proposes the same trials
+    budget_seconds: float = 900.0  # wall-clock time for the whole search
+    trial_examples: int = 4_000_000  # minibatch rows per trial (steps = this / batch size)
+    eval_points: int = 4  # dev evaluations per trial, each reported to the pruner
+    startup_trials: int = 8  # random trials before TPE models the results
+    max_trials: int = 1000  # a limit besides the budget
+    engine: str = DEFAULT_ENGINE
+    init_seed: int = TrainConfig.seed  # every trial's initial weights and minibatches
+
+    def validate(self) -> None:
+        if not (math.isfinite(self.budget_seconds) and self.budget_seconds > 0):
+            raise ConfigError("The search's budget must be a positive number of seconds")
+        if not 1_000 <= self.trial_examples <= 10**9:
+            raise ConfigError("A trial must train on between 1,000 and 10^9 examples")
+        if not 1 <= self.eval_points <= 100:
+            raise ConfigError("A trial evaluates dev between 1 and 100 times")
+        if not 1 <= self.max_trials <= 100_000:
+            raise ConfigError("The search runs between 1 and 100,000 trials")
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError("The search's seed must be between 0 and 2^32 - 1")
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """One trial, as the search and its view show it."""
+
+    number: int  # 0-based; trial 0 is the lecture's configuration
+    model: ModelConfig
+    train: TrainConfig
+    state: TrialState
+    dev_loss: float  # the last dev loss measured (nan if none)
+    dev_curve: tuple[tuple[int, float], ...]  # (step, dev loss) at each evaluation
+    train_loss: float | None  # whole train split, for a trial that ran to its end
+    steps_done: int
+    seconds: float  # training only
+    ended_at: float  # seconds since the search started
+    params: dict[str, Any] = field(default_factory=dict)  # Optuna's values for it
+
+    @property
+    def parameters(self) -> int:
+        return parameter_count(self.model)
+
+    def describe(self) -> str:
+        m, t = self.model, self.train
+        parts = [
+            f"block {m.block_size}, embedding {m.n_embd}, hidden {m.n_hidden}",
+            f"batch {t.batch_size}, lr {t.lr:.3g} -> {t.lr_after:.3g} ({t.schedule})",
+            f"init {t.init}",
+        ]
+        if m.batchnorm:
+            parts.append("BatchNorm")
+        if t.weight_decay:
+            parts.append(f"weight decay {t.weight_decay:.2g}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class TrialEnded:
+    trial: TrialResult
+    best: TrialResult | None  # the best complete trial so far (lowest dev loss)
+    elapsed: float  # seconds since the search started
+
+
+@dataclass(frozen=True)
+class TrialStarted:
+    number: int
+    model: ModelConfig
+    train: TrainConfig
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class TrialProgress:
+    number: int
+    step: int
+    steps: int
+    dev_loss: float
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class SearchEnded:
+    trials: tuple[TrialResult, ...]
+    best: TrialResult | None
+    elapsed: float
+    reason: str  # "budget", "max_trials" or "stopped"
+    importances: dict[str, float]  # Optuna's importance of each setting (empty if too few)
+
+
+SearchEvent = TrialStarted | TrialProgress | TrialEnded | SearchEnded
+
+
+def suggest(
+    trial: optuna.Trial, settings: SearchSettings, vocab_size: int
+) -> tuple[ModelConfig, TrainConfig]:
+    """The configuration a trial tries: Optuna picks each setting within its range."""
+    block_size = trial.suggest_int("block_size", 3, 10)
+    n_embd = trial.suggest_int("n_embd", 4, 32, log=True)
+    n_hidden = trial.suggest_int("n_hidden", 64, 512, log=True)
+    batch_size = trial.suggest_categorical("batch_size", [32, 64, 128, 256])
+    lr = trial.suggest_float("lr", 0.02, 1.0, log=True)
+    ratio = trial.suggest_float("lr_after_ratio", 0.001, 0.2, log=True)
+    schedule: ScheduleKind = "cosine"
+    if trial.suggest_categorical("schedule", ["step", "cosine"]) == "step":
+        schedule = "step"
+    weight_decay = 0.0
+    if trial.suggest_categorical("weight_decay_on", [False, True]):
+        weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-3, log=True)
+    init = trial.suggest_categorical("init", ["lecture", "scaled"])
+    batchnorm = trial.suggest_categorical("batchnorm", [False, True])
+    model = ModelConfig(block_size, n_embd, n_hidden, vocab_size, batchnorm=batchnorm)
+    steps = max(1, settings.trial_examples // batch_size)
+    train = TrainConfig(
+        batch_size=batch_size,
+        steps=steps,
+        lr=lr,
+        schedule=schedule,
+        lr_decay_at=int(steps * STEP_DECAY_AT),
+        lr_after=lr * ratio,
+        init=init,
+        seed=settings.init_seed,
+        engine=settings.engine,
+        weight_decay=weight_decay,
+    )
+    return model, train
+
+
+def downsampled_curve(losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, mean loss) of at most MAX_CURVE_POINTS buckets of the per-step losses."""
+    n = len(losses)
+    if n == 0:
+        return np.empty(0, np.float32), np.empty(0, np.float32)
+    bucket = max(1, math.ceil(n / MAX_CURVE_POINTS))
+    m = n // bucket * bucket
+    means = losses[:m].reshape(-1, bucket).mean(axis=1)
+    steps = np.arange(1, len(means) + 1) * bucket
+    if m < n:  # the last, partial bucket
+        means = np.append(means, losses[m:].mean())
+        steps = np.append(steps, n)
+    return steps.astype(np.float32), means.astype(np.float32)
+
+
+class Search:
+    """Runs trials until the budget, max_trials or should_stop(); see search_stream."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        settings: SearchSettings,
+        record: Callable[[RunRecord], object] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        settings.validate()
+        self.dataset = dataset
+        self.settings = settings
+        self.record = record
+        self.should_stop = should_stop or (lambda: False)
+        self.trials: list[TrialResult] = []
+        self.best: TrialResult | None = None
+        self.best_model: MLP | None = None  # the weights of the best trial
+        self._examples: dict[int, Any] = {}  # block_size -> SplitTensors
+        self._start = 0.0
+        self._deadline = 0.0
+        self._out_of_time = False
+        self.test_looks = 0  # how often evaluate_test was called
+        self.run_ids: dict[int, object] = {}  # trial number -> what record() returned
+        self.study: optuna.Study | None = None
+
+    # -- one trial ----------------------------------------------------------------------
+    def _examples_for(self, block_size: int) -> Any:
+        if block_size not in self._examples:
+            self._examples[block_size] = self.dataset.examples(block_size)
+        return self._examples[block_size]
+
+    def _stop_now(self) -> bool:
+        if time.perf_counter() > self._deadline:
+            self._out_of_time = True
+        return self._out_of_time or self.should_stop()
+
+    def _run_trial(
+        self, trial: optuna.Trial, model_config: ModelConfig, train: TrainConfig
+    ) -> Iterator[SearchEvent]:
+        """Train one trial, yielding TrialProgress at each dev evaluation; the result is in
+        self.trials[-1] at the end."""
+        from charnames_gui.core.model import MLP
+        from charnames_gui.core.training import Trainer
+
+        s = self.settings
+        model = MLP.init(model_config, train.init, train.seed)
+        trainer = Trainer(model, self._examples_for(model_config.block_size), train)
+        # dev after each eval_points-th of the steps (the pruner compares trials there)
+        marks = sorted(
+            {max(1, round(train.steps * (i + 1) / s.eval_points)) for i in range(s.eval_points)}
+        )
+        losses: list[np.ndarray] = []
+        dev_curve: list[tuple[int, float]] = []
+        state: TrialState = "complete"
+        for index, mark in enumerate(marks):
+            try:
+                while trainer.step < mark and not self._stop_now():
+                    losses.append(trainer.run(mark - trainer.step, self._stop_now, 0.2))
+            except TrainingDiverged as exc:
+                losses.append(getattr(exc, "losses", np.empty(0, np.float32)))
+                state = "diverged"
+                break
+            if trainer.step < mark:  # out of time, or the learner stopped the search
+                state = "stopped"
+                break
+            dev = trainer.evaluate("dev")
+            dev_curve.append((trainer.step, dev))
+            yield TrialProgress(trial.number, trainer.step, train.steps, dev, self._elapsed())
+            if not math.isfinite(dev):
+                state = "diverged"
+                break
+            trial.report(dev, index)
+            if trial.should_prune():
+                state = "pruned"
+                break
+        result = TrialResult(
+            number=trial.number,
+            model=model_config,
+            train=train,
+            state=state,
+            dev_loss=dev_curve[-1][1] if dev_curve else math.nan,
+            dev_curve=tuple(dev_curve),
+            train_loss=trainer.evaluate("train") if state == "complete" else None,
+            steps_done=trainer.step,
+            seconds=trainer.seconds,
+            ended_at=self._elapsed(),
+            params=dict(trial.params),
+        )
+        self._finish(result, np.concatenate(losses) if losses else np.empty(0, np.float32))
+        if state == "complete" and (self.best is None or result.dev_loss < self.best.dev_loss):
+            self.best, self.best_model = result, model
+
+    def _finish(self, result: TrialResult, losses: np.ndarray) -> None:
+        self.trials.append(result)
+        if self.record is None:
+            return
+        steps, curve = downsampled_curve(losses)
+        what = {
+            "complete": "ran to its end",
+            "pruned": f"pruned at step {result.steps_done:,} (worse than the median trial)",
+            "diverged": "diverged",
+            "stopped": "stopped when the search ended",
+        }[result.state]
+        status = "finished" if result.state == "complete" else "stopped"
+        if result.state == "diverged":
+            status = "diverged"
+        elif result.state == "complete":
+            status = recorded_status(
+                "finished", result.train_loss, result.dev_loss, result.model.vocab_size
+            )
+        self.run_ids[result.number] = self.record(
+            RunRecord(
+                dataset_name=self.dataset.name,
+                dataset_hash=self.dataset.content_hash(),
+                model=result.model,
+                train=result.train,
+                split_seed=self.dataset.split_seed,
+                steps_done=result.steps_done,
+                seconds=result.seconds,
+                train_loss=result.train_loss,
+                dev_loss=result.dev_loss if math.isfinite(result.dev_loss) else None,
+                status=status,  # type: ignore[arg-type]
+                note=f"Beat the lecture search (seed {self.settings.seed}), trial "
+                f"{result.number}: {what}",
+                curve_steps=steps,
+                curve_loss=curve,
+            )
+        )
+
+    def _elapsed(self) -> float:
+        return time.perf_counter() - self._start
+
+    # -- the search -----------------------------------------------------------------------
+    def stream(self) -> Iterator[SearchEvent]:
+        """Run the search: TrialStarted, TrialProgress (each dev evaluation) and TrialEnded
+        for each trial, then SearchEnded."""
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        s = self.settings
+        sampler = optuna.samplers.TPESampler(seed=s.seed, n_startup_trials=s.startup_trials)
+        pruner = optuna.pruners.MedianPruner(n_startup_trials=s.startup_trials)
+        study = optuna.create_study(direction="minimize", sampler=sampler, pruner=pruner)
+        study.enqueue_trial(LECTURE_TRIAL)
+        self._start = time.perf_counter()
+        self._deadline = self._start + s.budget_seconds
+        reason = "max_trials"
+        for _ in range(s.max_trials):
+            if self._stop_now():
+                reason = "budget" if self._out_of_time else "stopped"
+                break
+            trial = study.ask()
+            model_config, train = suggest(trial, s, self.dataset.vocab.size)
+            yield TrialStarted(trial.number, model_config, train, self._elapsed())
+            yield from self._run_trial(trial, model_config, train)
+            last = self.trials[-1]
+            if last.state == "complete":
+                study.tell(trial, last.dev_loss)
+            else:
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            yield TrialEnded(last, self.best, self._elapsed())
+            if last.state == "stopped":
+                reason = "budget" if self._out_of_time else "stopped"
+                break
+        self.study = study
+        yield SearchEnded(
+            tuple(self.trials), self.best, self._elapsed(), reason, importances(study)
+        )
+
+    def evaluate_test(self) -> float:
+        """The best trial's loss on the test split: call it once, at the end, when the
+        learner asks (each call is a look, counted in test_looks)."""
+        if self.best is None or self.best_model is None:
+            raise ConfigError("The search has no finished trial to evaluate on test")
+        X, Y = self._examples_for(self.best.model.block_size).tensors["test"]
+        self.test_looks += 1
+        return self.best_model.loss(X, Y)
+
+    def run(self) -> SearchEnded:
+        ended = None
+        for event in self.stream():
+            if isinstance(event, SearchEnded):
+                ended = event
+        assert ended is not None
+        return ended
+
+
+def importances(study: optuna.Study) -> dict[str, float]:
+    """Optuna's PED-ANOVA importance of each setting for the dev loss of the complete trials
+    (which settings separate the best trials from the rest; it needs no scikit-learn, as
+    fANOVA would). Empty with fewer than 4 complete trials, or when they do not vary."""
+    import optuna
+
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if len(complete) < 4:
+        return {}
+    try:
+        with warnings.catch_warnings():  # experimental; too few trials in its top quantile
+            warnings.simplefilter("ignore")
+            values = optuna.importance.get_param_importances(
+                study, evaluator=optuna.importance.PedAnovaImportanceEvaluator()
+            )
+    except (RuntimeError, ValueError, ZeroDivisionError):
+        return {}
+    return {k: float(v) for k, v in values.items()}

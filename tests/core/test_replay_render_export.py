@@ -1,0 +1,124 @@
+"""core.replay_render and core.replay_export: pictures of a frame, and videos that open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from charnames_gui.core.config import ModelConfig, TrainConfig
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.model import MLP
+from charnames_gui.core.replay_export import ExportCancelled, ExportError, export_replay
+from charnames_gui.core.replay_render import (
+    ReplayRenderer,
+    ReplayViewError,
+    hidden_activations,
+    next_char_probs,
+)
+from charnames_gui.core.snapshots import Frame, ReplayPolicy, SnapshotStore
+from charnames_gui.core.training import Trainer
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[Trainer, Dataset]:
+    from small_data import SMALL_WORDS
+
+    dataset = Dataset(list(SMALL_WORDS))
+    config = TrainConfig(batch_size=8, steps=14, seed=4)
+    model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size), config.init, config.seed)
+    trainer = Trainer(model, dataset.examples(3), config)
+    trainer.run(14)
+    return trainer, dataset  # frames at steps 0..11, 12, 13, 14
+
+
+def test_the_views_compute_what_the_model_computes(trained: tuple[Trainer, Dataset]) -> None:
+    trainer, _ = trained
+    frame = trainer.replay.frames[-1]
+    context = (0, 3, 5)
+    expected = torch.softmax(trainer.model.logits(torch.tensor([context])), dim=1)[0]
+    probs = next_char_probs(frame.float_weights(), context)
+    # float64 here, float32 in the model: float32 rounding of a 16-unit sum
+    np.testing.assert_allclose(probs, expected.numpy(), atol=1e-6)
+    probe = trainer.replay.probe
+    emb = trainer.model.C[torch.from_numpy(probe)].view(len(probe), -1)
+    h = torch.tanh(emb @ trainer.model.W1 + trainer.model.b1)
+    np.testing.assert_allclose(hidden_activations(frame.float_weights(), probe), h, atol=1e-6)
+
+
+@pytest.mark.parametrize("view", ["embedding", "bars", "hidden"])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_every_view_draws_each_frame_at_slide_size(
+    trained: tuple[Trainer, Dataset], view: str, size: tuple[int, int]
+) -> None:
+    trainer, dataset = trained
+    renderer = ReplayRenderer(trainer.replay, dataset.vocab.itos, view, size=size)
+    first, last = renderer.render(0), renderer.render(len(renderer) - 1)
+    assert first.size == size and first.mode == "RGB"
+    assert np.asarray(first).std() > 0  # not blank
+    assert not np.array_equal(np.asarray(first), np.asarray(last))  # the step changed
+
+
+def test_a_replay_of_c_alone_shows_the_embedding_only(trained: tuple[Trainer, Dataset]) -> None:
+    trainer, dataset = trained
+    config = trainer.model.config
+    store = SnapshotStore(config, ReplayPolicy(("C",), "float16"), trainer.replay.probe)
+    store.add(Frame(0, {"C": trainer.model.C.numpy().astype(np.float16)}, 2.0, 0.1))
+    assert ReplayRenderer(store, dataset.vocab.itos).render(0).size == (1280, 720)
+    with pytest.raises(ReplayViewError, match="only the embedding"):
+        ReplayRenderer(store, dataset.vocab.itos, "bars")
+
+
+def test_mp4_and_gif_have_a_frame_per_snapshot_and_report_progress(
+    trained: tuple[Trainer, Dataset], tmp_path: Path
+) -> None:
+    trainer, dataset = trained
+    renderer = ReplayRenderer(trainer.replay, dataset.vocab.itos, "embedding")
+    n = len(trainer.replay)
+    for suffix in (".mp4", ".gif"):
+        seen: list[tuple[int, int]] = []
+
+        def progress(done: int, total: int, seen: list[tuple[int, int]] = seen) -> None:
+            seen.append((done, total))
+
+        path = export_replay(renderer, tmp_path / f"r{suffix}", 10, progress)
+        assert seen == [(i + 1, n) for i in range(n)]
+        frames = iio.imread(path, index=None)  # (n, 720, 1280, 3): read back by another library
+        assert frames.shape[:3] == (n, 720, 1280)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+    png = export_replay(renderer, tmp_path / "still.png", frame=3)
+    assert Image.open(png).size == (1280, 720)
+    np.testing.assert_array_equal(np.asarray(Image.open(png)), np.asarray(renderer.render(3)))
+
+
+def test_a_cancelled_export_writes_nothing_and_keeps_an_earlier_file(
+    trained: tuple[Trainer, Dataset], tmp_path: Path
+) -> None:
+    trainer, dataset = trained
+    renderer = ReplayRenderer(trainer.replay, dataset.vocab.itos, "bars")
+    target = tmp_path / "r.mp4"
+    target.write_bytes(b"earlier")
+    done: list[int] = []
+    with pytest.raises(ExportCancelled):
+        export_replay(renderer, target, progress=lambda d, t: done.append(d),
+                      cancelled=lambda: len(done) >= 3)  # fmt: skip
+    assert done == [1, 2, 3]
+    assert target.read_bytes() == b"earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.mp4"]
+
+
+def test_bad_export_targets_are_clear_errors(
+    trained: tuple[Trainer, Dataset], tmp_path: Path
+) -> None:
+    trainer, dataset = trained
+    renderer = ReplayRenderer(trainer.replay, dataset.vocab.itos)
+    with pytest.raises(ExportError, match=r"not \.avi"):
+        export_replay(renderer, tmp_path / "r.avi")
+    with pytest.raises(ExportError, match="does not exist"):
+        export_replay(renderer, tmp_path / "missing" / "r.gif")
+    with pytest.raises(ExportError, match="frame rate"):
+        export_replay(renderer, tmp_path / "r.gif", fps=0)

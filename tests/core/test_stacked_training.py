@@ -1,0 +1,111 @@
+"""core.stacked_training: K seeds trained together equal their single runs, bit for bit."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from charnames_gui.core.config import PARAMETER_NAMES, ModelConfig, TrainConfig
+from charnames_gui.core.data import Dataset
+from charnames_gui.core.errors import ConfigError
+from charnames_gui.core.model import MLP
+from charnames_gui.core.stacked_training import StackedTrainer, split_groups, stack_refusal
+from charnames_gui.core.training import Trainer
+
+
+def single_run(
+    dataset: Dataset, model_config: ModelConfig, config: TrainConfig
+) -> tuple[np.ndarray, Trainer]:
+    """The run `charnames train` makes: MLP.init with the seed, then Trainer.run."""
+    model = MLP.init(model_config, config.init, config.seed)
+    trainer = Trainer(model, dataset.examples(model_config.block_size), config)
+    return trainer.run(config.steps), trainer
+
+
+CASES = [
+    # (block, embd, hidden), TrainConfig changes
+    ((3, 10, 200), {"steps": 300, "lr": 0.1, "lr_decay_at": 150, "lr_after": 0.01}),
+    ((2, 5, 16), {"steps": 200, "init": "scaled", "schedule": "cosine", "lr": 0.5}),
+    ((4, 3, 9), {"steps": 120, "batch_size": 1, "schedule": "constant", "lr": 0.05}),
+    # beyond the fast engine's one-hot limit: dC by the float64 scatter-add, per copy
+    ((3, 4, 8), {"steps": 2, "batch_size": 6000, "lr": 0.1}),
+]
+
+
+@pytest.mark.parametrize(("shape", "changes"), CASES)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_every_copy_equals_its_single_run(
+    small_words: list[str], shape: tuple[int, int, int], changes: dict, threads: int
+) -> None:
+    dataset = Dataset(small_words)
+    model_config = ModelConfig(*shape, vocab_size=dataset.vocab.size)
+    config = TrainConfig(**changes)
+    seeds = [7, 123456, 2147483647]
+    examples = dataset.examples(model_config.block_size)
+    with StackedTrainer(model_config, examples, config, seeds, threads=threads) as stacked:
+        assert stacked.threads == min(threads, len(seeds))
+        losses = np.concatenate([stacked.run(50), stacked.run(config.steps)])
+        assert stacked.done and losses.shape == (config.steps, len(seeds))
+        for k, seed in enumerate(seeds):
+            single_losses, trainer = single_run(dataset, model_config, config.replace(seed=seed))
+            assert np.array_equal(losses[:, k], single_losses), f"losses of seed {seed}"
+            weights = stacked.weights(k)
+            for name in PARAMETER_NAMES:
+                assert np.array_equal(weights[name], trainer.model.params[name].numpy()), name
+        dev = stacked.evaluate("dev")
+        assert dev[-1] == trainer.evaluate("dev")
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the step that diverges
+def test_a_diverging_copy_is_frozen_and_the_others_go_on(small_words: list[str]) -> None:
+    dataset = Dataset(small_words)
+    model_config = ModelConfig(3, 4, 16, vocab_size=dataset.vocab.size)
+    config = TrainConfig(steps=40, lr=0.1, schedule="constant")
+    examples = dataset.examples(3)
+    with StackedTrainer(model_config, examples, config, [1, 2, 3], threads=2) as stacked:
+        g, j = stacked._group_of[1]
+        stacked._groups[g].engine._flat[j, 0] = np.inf  # C[0, 0]: the boundary token's
+        before = stacked.weights(1)
+        losses = stacked.run(40)
+        assert stacked.diverged[1] is not None and stacked.diverged[1][0] == 1
+        assert np.isnan(losses[:, 1]).all()
+        for name in PARAMETER_NAMES:  # frozen where its loss stopped being finite
+            assert np.array_equal(stacked.weights(1)[name], before[name], equal_nan=True)
+        for k in (0, 2):  # the others are their single runs still
+            single_losses, trainer = single_run(dataset, model_config, config.replace(seed=k + 1))
+            assert stacked.diverged[k] is None
+            assert np.array_equal(losses[:, k], single_losses)
+            for name in PARAMETER_NAMES:
+                assert np.array_equal(stacked.weights(k)[name], trainer.model.params[name].numpy())
+
+
+def test_stack_refusal_names_what_it_cannot_do() -> None:
+    assert stack_refusal(ModelConfig(), TrainConfig()) == ""
+    assert "autograd" in stack_refusal(ModelConfig(), TrainConfig(engine="autograd"))
+
+    @dataclasses.dataclass(frozen=True)
+    class WithDecay(TrainConfig):  # what another setting (weight decay) would look like
+        weight_decay: float = 0.0
+
+    assert stack_refusal(ModelConfig(), WithDecay()) == ""  # at its default: the same run
+    assert "weight decay" in stack_refusal(ModelConfig(), WithDecay(weight_decay=0.1))
+    with pytest.raises(ConfigError, match="weight decay"):
+        StackedTrainer(ModelConfig(), None, WithDecay(weight_decay=0.1), [1])  # type: ignore[arg-type]
+
+
+def test_seeds_must_differ(small_words: list[str]) -> None:
+    dataset = Dataset(small_words)
+    with pytest.raises(ConfigError, match="differ"):
+        StackedTrainer(
+            ModelConfig(vocab_size=dataset.vocab.size), dataset.examples(3), TrainConfig(), [1, 1]
+        )
+
+
+def test_split_groups_is_balanced() -> None:
+    assert split_groups(8, 2) == [range(0, 4), range(4, 8)]
+    assert [len(g) for g in split_groups(5, 2)] == [2, 3] or [
+        len(g) for g in split_groups(5, 2)
+    ] == [3, 2]
+    assert split_groups(1, 4) == [range(0, 1)]

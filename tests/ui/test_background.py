@@ -1,0 +1,98 @@
+"""ui.background: a function or generator runs off the GUI thread; its result, error and
+progress come back as signals on the GUI thread, after its thread has ended (the autouse
+fixture in tests/conftest.py fails any test that leaves a QThread running)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QThread
+
+from charnames_gui.core.errors import DatasetError
+from charnames_gui.ui.background import BackgroundJob
+
+
+def test_a_function_returns_its_result_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+    ran_on_gui_thread: list[bool] = []
+
+    def work(a: int, b: int = 0) -> int:
+        ran_on_gui_thread.append(QThread.currentThread().isMainThread())
+        return a + b
+
+    job = BackgroundJob(work, 2, b=3, name="adder")
+    got: list[tuple[object, bool]] = []
+    job.returned.connect(lambda value: got.append((value, QThread.currentThread().isMainThread())))
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        job.start()
+    assert got == [(5, True)]  # delivered on the GUI thread
+    assert ran_on_gui_thread == [False]
+    assert not job.running and job.seconds >= 0.0
+
+
+def test_an_error_is_handed_over_not_raised(qtbot) -> None:  # type: ignore[no-untyped-def]
+    def work() -> None:
+        raise DatasetError("names.txt is a binary file")
+
+    job = BackgroundJob(work)
+    returned: list[object] = []
+    job.returned.connect(returned.append)
+    with qtbot.waitSignal(job.errored, timeout=10_000) as errored:
+        job.start()
+    assert isinstance(errored.args[0], DatasetError) and "binary" in str(errored.args[0])
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    assert returned == []
+
+
+def test_a_generator_reports_progress_and_returns(qtbot) -> None:  # type: ignore[no-untyped-def]
+    def work(n: int):  # type: ignore[no-untyped-def]
+        yield from range(n)
+        return "done"
+
+    job = BackgroundJob(work, 4)
+    progress: list[object] = []
+    job.yielded.connect(progress.append)
+    with qtbot.waitSignal(job.returned, timeout=10_000) as returned:
+        job.start()
+    assert returned.args == ["done"] and progress == [0, 1, 2, 3]
+
+
+def test_cancel_stops_a_generator_at_its_next_yield_and_drops_the_result(qtbot) -> None:  # type: ignore[no-untyped-def]
+    go_on = threading.Event()
+    steps: list[int] = []
+
+    def work():  # type: ignore[no-untyped-def]
+        for i in range(1000):
+            steps.append(i)
+            go_on.wait(5)  # held until the test has cancelled
+            yield i
+        return "finished"
+
+    job = BackgroundJob(work)
+    returned: list[object] = []
+    job.returned.connect(returned.append)
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        job.start()
+        qtbot.waitUntil(lambda: bool(steps), timeout=10_000)
+        job.cancel()
+        go_on.set()
+    assert job.cancelled and returned == [] and len(steps) <= 2
+
+
+def test_wait_blocks_until_the_thread_has_ended(qtbot) -> None:  # type: ignore[no-untyped-def]
+    release = threading.Event()
+    job = BackgroundJob(lambda: release.wait(5))
+    job.start()
+    assert job.running
+    threading.Timer(0.05, release.set).start()
+    job.wait()  # closing the app: returns once the work has ended; no result is emitted
+    assert job.cancelled
+    qtbot.waitSignal(job.finished, timeout=10_000).wait()
+
+
+def test_a_job_runs_once() -> None:
+    job = BackgroundJob(lambda: None)
+    job.start()
+    with pytest.raises(RuntimeError):
+        job.start()
+    job.wait()

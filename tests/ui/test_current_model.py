@@ -1,0 +1,186 @@
+"""Every view shows the controller's current model, whatever the learner did before: New,
+Open, a preset, a repeat, One step, Start (and pause), with Discard or Cancel at the question
+about unsaved training, in any order (issue 24, 1).
+
+The window trains in-thread here (no child process to start): a tiny dataset and the
+presets' models, a few hundred steps at a time."""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from charnames_gui.core.config import PARAMETER_NAMES
+from charnames_gui.core.presets import PRESETS, preset_by_name
+from charnames_gui.core.training_state import TrainingState
+from charnames_gui.ui.controller import Controller
+from charnames_gui.ui.window import main_window
+from charnames_gui.ui.window.dialogs import SaveChoice
+from charnames_gui.ui.window.main_window import MainWindow
+
+SEQUENCE_SECONDS = 25.0  # as many random sequences as fit (each checks every view)
+SEQUENCE_LENGTH = 4
+SEED = 2024
+TIMEOUT = 20_000
+
+
+@pytest.fixture
+def win(
+    make_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    """A window whose steps run on the worker thread, with the hidden layer in view."""
+    monkeypatch.setattr(
+        main_window, "Controller", functools.partial(Controller, use_training_process=False)
+    )
+    window = make_window(steps=None)
+    window.hidden_dock.setFloating(True)  # beside the forward pass: both are seen
+    window.hidden_dock.show()
+    yield window
+
+
+def settle(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Nothing runs, the hidden layer is analysed and every frame due has been painted."""
+    c = win.controller
+    qtbot.waitUntil(lambda: not c.is_busy(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: win.hidden_analysis.settled and not win.frame_clock.has_news(), timeout=TIMEOUT
+    )
+
+
+def check_every_view(win: MainWindow, what: str) -> None:
+    """Each view against the controller's current model."""
+    c = win.controller
+    model, trainer = c.model, c.trainer
+    assert model is not None and trainer is not None, what
+    weights = model.snapshot()
+    config, step = model.config, trainer.step
+    # sampling panel: samples from these weights, nothing to complain about
+    sampler = win.sampling_panel.sampler
+    assert sampler is not None, f"{what}: {win.sampling_panel.notice_text()}"
+    assert sampler.model.config == config, what
+    for name in PARAMETER_NAMES:
+        np.testing.assert_array_equal(sampler.model.snapshot()[name], weights[name], what)
+    # embedding: this model's C at this step
+    table, shown_step = win.embedding_view.shown()
+    assert table is not None and table.shape == weights["C"].shape, what
+    np.testing.assert_allclose(table, weights["C"], err_msg=what)
+    assert shown_step == step, what
+    # loss plot: this run's length, nothing beyond this model's step
+    assert win.loss_plot.total_steps() == trainer.config.steps, what
+    assert win.loss_plot.last_step() <= step, what
+    # forward pass: this model's layers
+    forward = win.forward_view.forward()
+    if forward is not None:
+        assert forward.config == config, what
+        np.testing.assert_allclose(forward.W2, weights["W2"], rtol=1e-6, err_msg=what)
+    # hidden layer: this model's units, at this step
+    stats = win.hidden_view.stats()
+    assert stats is not None and stats.step == step, what
+    assert stats.saturated.shape[1] == config.n_hidden, what
+    # hyperparameter fields: this model's sizes and seed
+    fields = win.panel.model_config()
+    assert (fields.block_size, fields.n_embd, fields.n_hidden) == (
+        config.block_size, config.n_embd, config.n_hidden), what  # fmt: skip
+    assert win.panel.train_config().seed == trainer.config.seed, what
+
+
+# -- what the learner does --------------------------------------------------------------------
+def new(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    win.file_commands.new_model()  # Ctrl+N
+
+
+def open_file(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    win.file_commands.open_model(rng.choice(win.saved_models))  # type: ignore[attr-defined]
+
+
+def preset(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    win.panel.apply_preset(rng.choice(PRESETS))
+
+
+def one_step(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    c = win.controller
+    if c.state in (TrainingState.READY, TrainingState.PAUSED):
+        with qtbot.waitSignal(c.stepDone, timeout=TIMEOUT):
+            win.controls.stepClicked.emit()  # Ctrl+Right
+
+
+def start(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    c = win.controller
+    if c.state not in (TrainingState.READY, TrainingState.PAUSED):
+        return
+    target = c.trainer.step + rng.randint(1, 300)  # type: ignore[union-attr]
+    with qtbot.waitSignal(c.runEnded, timeout=TIMEOUT):  # paused, or ended by itself
+        c.start()
+        qtbot.waitUntil(lambda: c.trainer.step >= target or c.trainer.done, timeout=TIMEOUT)
+        c.pause()
+
+
+def repeat(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    """Training > Repeat with 2 seeds, each a short run to its end (the Steps field)."""
+    c, x = win.controller, win.experiments
+    if c.state not in (TrainingState.READY, TrainingState.PAUSED, TrainingState.FINISHED):
+        return
+    win.panel.steps.setValue(c.trainer.step + rng.randint(20, 200))  # type: ignore[union-attr]
+    win.dialogs.int_answer = 2  # type: ignore[attr-defined]
+    win.experiment_commands.repeat_with_seeds()
+    qtbot.waitUntil(lambda: x.repeat is None and not c.is_busy(), timeout=TIMEOUT)
+
+
+ACTIONS = (new, open_file, preset, one_step, start, repeat)
+
+
+@pytest.fixture
+def saved(win: MainWindow, tmp_path: Path) -> MainWindow:
+    """Two model files of other sizes to open."""
+    paths = []
+    for name in ("Larger embedding", "First model"):
+        win.panel.apply_preset(preset_by_name(name))
+        path = tmp_path / f"{name.replace(' ', '_')}.safetensors"
+        assert win.controller.save(path)
+        paths.append(str(path))
+    win.saved_models = paths  # type: ignore[attr-defined]
+    return win
+
+
+def test_one_step_then_another_preset_shows_the_new_model(qtbot, saved: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The issue's steps: Final run, Start, pause, One step, First model, Discard."""
+    win, rng = saved, random.Random(0)
+    win.panel.apply_preset(preset_by_name("Final run"))
+    start(qtbot, win, rng)
+    one_step(qtbot, win, rng)
+    settle(qtbot, win)
+    win.dialogs.save_choice = SaveChoice.DISCARD  # type: ignore[attr-defined]
+    win.panel.apply_preset(preset_by_name("First model"))
+    settle(qtbot, win)
+    assert "Cannot sample" not in win.sampling_panel.notice_text()
+    check_every_view(win, "First model after One step")
+    win.file_commands.new_model()  # Ctrl+N: a model of the same size
+    settle(qtbot, win)
+    check_every_view(win, "Ctrl+N after that")
+
+
+def test_every_view_shows_the_current_model_in_any_order(qtbot, saved: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    win, rng = saved, random.Random(SEED)
+    settle(qtbot, win)
+    check_every_view(win, "at start")
+    done = 0
+    began = time.monotonic()
+    while time.monotonic() - began < SEQUENCE_SECONDS or done < 3:
+        sequence = [rng.choice(ACTIONS) for _ in range(SEQUENCE_LENGTH)]
+        what = " -> ".join(a.__name__ for a in sequence)
+        for action in sequence:
+            # the answer to "save the unsaved training?": Discard, or Cancel now and then
+            win.dialogs.save_choice = rng.choice(  # type: ignore[attr-defined]
+                (SaveChoice.DISCARD, SaveChoice.DISCARD, SaveChoice.CANCEL)
+            )
+            action(qtbot, win, rng)
+            settle(qtbot, win)
+        check_every_view(win, f"sequence {done}: {what}")
+        done += 1
+    assert not win.dialogs.errors, win.dialogs.errors  # type: ignore[attr-defined]

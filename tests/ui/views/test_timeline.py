@@ -1,0 +1,59 @@
+"""The replay timeline: frames chosen by slider, keys and Play; Back to live."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+
+from charnames_gui.ui.views.timeline import NO_FRAMES_TEXT, Timeline
+
+
+def make(qtbot) -> Timeline:  # type: ignore[no-untyped-def]
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.show()
+    return timeline
+
+
+def test_without_frames_nothing_can_be_chosen(qtbot) -> None:  # type: ignore[no-untyped-def]
+    timeline = make(qtbot)
+    assert not timeline.slider.isEnabled() and not timeline.play_button.isEnabled()
+    assert timeline.label.text() == NO_FRAMES_TEXT and timeline.index is None
+
+
+def test_keys_and_the_slider_choose_frames_and_back_to_live_leaves_them(qtbot) -> None:  # type: ignore[no-untyped-def]
+    timeline = make(qtbot)
+    timeline.set_frames([0, 1, 2, 10, 1000], [math.nan, 3.2, 3.1, 2.9, 2.5])
+    assert timeline.label.text() == "live · 5 frames"
+    chosen: list[int] = []
+    timeline.frameChosen.connect(chosen.append)
+    timeline.setFocus()
+    qtbot.keyClick(timeline, Qt.Key.Key_Left)  # from live (the last frame): one back
+    assert timeline.index == 3 and timeline.label.text() == "step 10 · loss 2.900"
+    qtbot.keyClick(timeline, Qt.Key.Key_Home)
+    assert timeline.step == 0 and timeline.label.text() == "step 0"  # no loss before step 1
+    qtbot.keyClick(timeline, Qt.Key.Key_Right)
+    qtbot.keyClick(timeline, Qt.Key.Key_End)
+    timeline.slider.setValue(2)  # as a drag does
+    assert chosen == [3, 0, 1, 4, 2]
+    assert timeline.live_button.isEnabled()
+    # later frames arrive while one is shown: it stays shown
+    timeline.set_frames([0, 1, 2, 10, 1000, 2000], [math.nan, 3.2, 3.1, 2.9, 2.5, 2.4])
+    assert timeline.step == 2 and timeline.slider.value() == 2
+    with qtbot.waitSignal(timeline.liveChosen):
+        qtbot.mouseClick(timeline.live_button, Qt.MouseButton.LeftButton)
+    assert timeline.index is None and timeline.slider.value() == 5
+    assert not timeline.live_button.isEnabled()
+
+
+def test_play_goes_through_every_frame_and_stops_at_the_last(qtbot) -> None:  # type: ignore[no-untyped-def]
+    timeline = make(qtbot)
+    timeline.set_frames([0, 1, 2, 3], [math.nan, 3.0, 2.9, 2.8])
+    chosen: list[int] = []
+    timeline.frameChosen.connect(chosen.append)
+    qtbot.mouseClick(timeline.play_button, Qt.MouseButton.LeftButton)
+    assert timeline.playing and timeline.play_button.text() == "Pause"
+    qtbot.waitUntil(lambda: not timeline.playing, timeout=5_000)
+    assert chosen == [0, 1, 2, 3] and timeline.index == 3
+    assert timeline.play_button.text() == "Play" and not timeline.play_button.isChecked()
