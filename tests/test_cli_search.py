@@ -58,5 +58,5 @@ def test_search_prints_the_best_with_its_error_and_looks_at_test_once(
 def test_search_refuses_too_many_workers(
     capsys: pytest.CaptureFixture[str], small_dataset_file: Path
 ) -> None:
-    code, out, err = run(capsys, "search", small_dataset_file, "--workers", "99")
+    code, _out, err = run(capsys, "search", small_dataset_file, "--workers", "99")
     assert code == 2 and "at once" in err and "Traceback" not in err
