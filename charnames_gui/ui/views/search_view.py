@@ -312,6 +312,16 @@ class SearchView(QWidget):
             f"The search ended after {len(event.trials)} trials in "
             f"{event.elapsed / 60:.1f} min ({why})."
         )
+        if event.best is not None and event.best_dev is not None:
+            est = event.best_dev
+            self.best_label.setText(
+                f"Best: trial {event.best.number}, dev {est.format()} with "
+                f"{event.best.parameters:,} parameters "
+                f"({_describe(event.best.model, event.best.train)}). The ± is one standard "
+                f"error over dev's {est.names:,} names. This trial was picked because dev "
+                f"favoured it among {len(event.trials)}, so dev flatters it: the test split, "
+                "looked at once, gives the honest figure."
+            )
         if event.importances:
             ranked = ", ".join(f"{k} {v:.2f}" for k, v in list(event.importances.items())[:6])
             self.importance_label.setText(f"What mattered most (Optuna's importance): {ranked}")

@@ -76,6 +76,9 @@ def test_a_search_runs_off_the_gui_thread_and_fills_the_view(
         sx, _sy = view.setting_points.getData()
         assert len(sx) == len(x) and np.all(np.isfinite(sx))
     assert "ended after 3 trials" in view.status.text()
+    best_dev = runner.ended.best_dev
+    assert best_dev is not None and f"dev {best_dev.format()}" in view.best_label.text()
+    assert "dev flatters it" in view.best_label.text()
     # the test split, once, when asked
     assert view.test_button.isEnabled()
     view.testRequested.connect(runner.evaluate_test)
