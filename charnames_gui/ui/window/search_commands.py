@@ -24,7 +24,8 @@ class SearchWindow:
         self.view = SearchView(parent)
         self.view.setWindowFlag(Qt.WindowType.Window)  # a window of its own, over the app
         self.view.setWindowTitle("Beat the lecture")
-        self.view.resize(1000, 700)
+        room = parent.screen().availableGeometry()  # never larger than the screen (1024 x 600)
+        self.view.resize(min(1000, room.width()), min(700, room.height()))
         self.runner = SearchRunner(parent)
         self._tokens: list[int] = []  # history token of each trial, in trial order
         self._run_ids: dict[int, int] = {}  # history token -> run id once stored
