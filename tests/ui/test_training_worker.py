@@ -27,11 +27,12 @@ from charnames_gui.core.events import (
 from charnames_gui.core.model import MLP
 from charnames_gui.core.training import Trainer
 from charnames_gui.ui import training_worker
-from charnames_gui.ui.training_worker import TrainingWorker, TrainJob
+from charnames_gui.ui.training_worker import EvalJob, TrainingWorker, TrainJob
 
 
 class _Requests(QObject):
     train = Signal(object)
+    evaluate = Signal(object)
 
 
 @pytest.fixture
@@ -172,22 +173,35 @@ def test_pause_ends_the_run_as_paused(qtbot, start_worker, trainer: Trainer) -> 
     qtbot.waitUntil(lambda: len(ended) == 1, timeout=10_000)
     assert ended[0].status == "paused" and ended[0].step == trainer.step
     held = trainer.step
-    qtbot.wait(50)
+    # A job queued after the pause runs on the worker's thread only once the training loop
+    # has returned: when its answer arrives, nothing has trained since the pause.
+    requests = _Requests()
+    requests.evaluate.connect(worker.evaluate)
+    worker.job_queued()
+    with qtbot.waitSignal(worker.splitEvaluated, timeout=30_000):
+        requests.evaluate.emit(EvalJob(trainer, "dev"))
     assert trainer.step == held  # nothing trains after a pause
 
 
 class _WatchedEvent(threading.Event):
-    """gui_idle that tells when the worker has started waiting on it (cleared)."""
+    """gui_idle that tells when the worker has started waiting on it (cleared), and the
+    trainer's step when that wait ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, step: Callable[[], int]) -> None:
         super().__init__()
         self.set()
         self.waiting = threading.Event()
+        self._step = step
+        self.step_at_release: int | None = None
 
     def wait(self, timeout: float | None = None) -> bool:
-        if not self.is_set():
+        cleared = not self.is_set()
+        if cleared:
             self.waiting.set()  # the step before this wait is counted already
-        return super().wait(timeout)
+        released = super().wait(timeout)
+        if cleared and self.step_at_release is None:
+            self.step_at_release = self._step()
+        return released
 
 
 def test_the_worker_steps_aside_while_a_frame_is_drawn(
@@ -199,15 +213,14 @@ def test_the_worker_steps_aside_while_a_frame_is_drawn(
     monkeypatch.setattr(training_worker, "FRAME_WAIT", 60.0)
     worker = start_worker(TrainJob(trainer, eval_every=10_000))
     qtbot.waitUntil(lambda: trainer.step > 200, timeout=30_000)
-    frame = _WatchedEvent()
+    frame = _WatchedEvent(lambda: trainer.step)
     worker.gui_idle = frame
     frame.clear()  # a frame starts
     qtbot.waitUntil(frame.waiting.is_set, timeout=30_000)  # the worker waits for it
     held = trainer.step
-    qtbot.wait(100)
-    assert trainer.step == held
     frame.set()  # the frame is painted: training goes on
     qtbot.waitUntil(lambda: trainer.step > held + 100, timeout=30_000)
+    assert frame.step_at_release == held  # no step between the frame's start and its end
 
 
 def test_the_train_estimate_is_a_fixed_sample(trainer: Trainer) -> None:

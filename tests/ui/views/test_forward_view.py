@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -14,7 +15,7 @@ from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.forward import inspect_forward
 from charnames_gui.core.model import MLP
-from charnames_gui.ui.views.forward_view import ForwardView
+from charnames_gui.ui.views.forward_view import NO_STEP, ForwardView
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 
 
@@ -22,7 +23,7 @@ from charnames_gui.ui.views.sampling_panel import SamplingPanel
 def pair(qtbot) -> Iterator[tuple[SamplingPanel, ForwardView]]:  # type: ignore[no-untyped-def]
     host = QWidget()
     qtbot.addWidget(host)
-    panel, view = SamplingPanel(), ForwardView()
+    panel, view = SamplingPanel(), _view()
     row = QHBoxLayout(host)
     row.addWidget(panel, 3)
     row.addWidget(view, 2)
@@ -32,6 +33,12 @@ def pair(qtbot) -> Iterator[tuple[SamplingPanel, ForwardView]]:  # type: ignore[
     qtbot.waitExposed(host)
     yield panel, view
     host.close()
+
+
+def _view() -> ForwardView:
+    """A view whose rate limit is always past: each step shown is computed at once."""
+    seconds = itertools.count(step=1.0)
+    return ForwardView(clock=lambda: float(next(seconds)))
 
 
 def _model(words: list[str], block: int, embd: int, hidden: int, init: str = "scaled"):  # type: ignore[no-untyped-def]
@@ -76,11 +83,10 @@ def test_follows_step_back_a_forced_choice_and_temperature(
     panel.set_temperature(0.5)
     qtbot.waitUntil(lambda: view.forward().temperature == 0.5)
     _follows(qtbot, panel, view, weights)
-    renders = view.renders
+    shown = view.forward()
     panel.set_sorted(True)  # nothing the forward pass depends on: no recomputation
     panel.set_temperature(0.5)
-    qtbot.wait(150)
-    assert view.renders == renders
+    assert view.forward() is shown  # (computed at once if at all: the clock has moved on)
     panel.clear_model()
     qtbot.waitUntil(lambda: view.forward() is None)
 
@@ -138,7 +144,7 @@ def test_emb_rows_are_labelled_with_the_context_characters(qtbot, pair, small_wo
 
 def test_a_long_context_wraps_and_keeps_its_characters(qtbot, small_words) -> None:  # type: ignore[no-untyped-def]
     """Block 16 in a narrow dock: the context cells wrap onto rows, each still labelled."""
-    panel, view = SamplingPanel(), ForwardView()
+    panel, view = SamplingPanel(), _view()
     qtbot.addWidget(panel)
     qtbot.addWidget(view)
     panel.stepShown.connect(view.show_step)
@@ -218,7 +224,7 @@ def test_every_size_the_app_allows(qtbot, pair, block: int, embd: int, hidden: i
 def test_computes_nothing_while_hidden_and_catches_up_when_shown(
     qtbot, small_words: list[str]
 ) -> None:  # type: ignore[no-untyped-def]
-    panel, view = SamplingPanel(), ForwardView()
+    panel, view = SamplingPanel(), _view()
     qtbot.addWidget(panel)
     qtbot.addWidget(view)
     panel.stepShown.connect(view.show_step)
@@ -226,11 +232,10 @@ def test_computes_nothing_while_hidden_and_catches_up_when_shown(
     panel.set_model(config, weights, vocab, same_model=False)
     for _ in range(5):
         panel.step()
-    assert view.renders == 0
+    assert view.forward() is None  # hidden: nothing computed
     view.show()
     qtbot.waitExposed(view)
-    assert view.renders == 1
-    assert view.forward().context == tuple(panel.shown_context())
+    assert view.forward().context == tuple(panel.shown_context())  # the last step at once
 
 
 def test_weights_too_large_show_a_message(qtbot, pair, small_words: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -238,5 +243,5 @@ def test_weights_too_large_show_a_message(qtbot, pair, small_words: list[str]) -
     config, weights, vocab = _model(small_words, 3, 4, 16)
     weights["W2"][:] = 3e38
     panel.set_model(config, weights, vocab, same_model=False)
-    qtbot.wait(120)
-    assert view.forward() is None
+    assert "not finite" in panel.notice_text()  # the panel says why, in words ...
+    assert view.forward() is None and view.canvas.message == NO_STEP  # ... and shows no step
