@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from charnames_gui.core.search import SearchSettings
 
-TINY = SearchSettings(seed=0, trial_examples=2_000, startup_trials=2, eval_points=1, max_trials=3)
+# two trials at a time: the worker processes, as the window runs a search
+TINY = SearchSettings(
+    seed=0, trial_examples=2_000, startup_trials=2, eval_points=1, max_trials=3, workers=2
+)
 
 
 def test_the_menu_opens_the_search_and_trials_reach_the_run_history(qtbot, window) -> None:  # type: ignore[no-untyped-def]
