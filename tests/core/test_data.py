@@ -510,7 +510,7 @@ def test_which_is_the_dict_it_replaces_in_a_fraction_of_its_memory() -> None:
     assert sorted(where) == sorted(expected)  # each distinct word once
     for absent in ("", "d", "abcabca", "zz"):
         assert where.get(absent) is None and absent not in where
-    assert where.get(123) is None  # type: ignore[call-overload]  # not a word: not found
+    assert where.get(123) is None  # not a word: not found
     assert where.nbytes() == 13 * len(expected)
     assert split.which() is where  # built once
 

@@ -210,7 +210,7 @@ def test_a_stop_asked_during_a_dev_point_reaches_the_child(
 
     def spy(*args: object) -> tuple[float, float]:
         measuring[0] = True
-        return losses_of(*args)  # type: ignore[arg-type]
+        return losses_of(*args)
 
     monkeypatch.setattr(remote, "_losses_of", spy)
     events = list(remote.stream(200, _subset(dataset), lambda: measuring[0], 0.01, 3600.0))
@@ -359,8 +359,8 @@ def test_the_examples_cross_the_pipe_as_bytes(
 
     def spy(request: str, *args: object, **kwargs: object) -> object:
         if request == "load" and args[3] is not None:
-            sent.append(args[3])  # type: ignore[arg-type]  # the examples, by split
-        return call(request, *args, **kwargs)  # type: ignore[arg-type]
+            sent.append(args[3])  # the examples, by split
+        return call(request, *args, **kwargs)
 
     monkeypatch.setattr(process, "call", spy)
     config = TrainConfig(batch_size=8, steps=40, lr=0.1, init="scaled", seed=5)
