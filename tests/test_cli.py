@@ -662,7 +662,7 @@ def test_end_to_end_bad_input_exits_2(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-# -- reliability: input that must not lose work, hang or crash (issue 10) ---------------------
+# -- reliability: input that must not lose work, hang or crash ---------------------
 
 
 def rewrite_metadata(good: Path, dest: Path, **changes: str) -> Path:

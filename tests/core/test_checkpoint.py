@@ -592,7 +592,7 @@ def test_model_from_bytes_of_saved_bytes(saved: Path) -> None:
             model_from_bytes(bad, "bad")
 
 
-# -- files that are not regular files, hostile headers and weights (issue 10) ------------------
+# -- files that are not regular files, hostile headers and weights ------------------
 
 
 def load_within(path: Path, seconds: float = 10.0) -> BaseException | None:
@@ -705,7 +705,7 @@ def test_saving_onto_a_link_updates_its_target(tmp_path: Path, model_file: Model
     assert sorted(p.name for p in real_folder.iterdir()) == ["model.safetensors"]
 
 
-# -- a learner's own weights (issue 14) ---------------------------------------------------------
+# -- a learner's own weights ---------------------------------------------------------
 
 
 def lecture_tensors(vocab_size: int = 27, block_size: int = 3) -> dict[str, torch.Tensor]:

@@ -403,7 +403,7 @@ def test_build_examples_of_no_words_is_empty() -> None:
 
 
 def test_examples_take_one_byte_per_index(small_words: list[str]) -> None:
-    """A million names' examples (issue 10 item 9): X and Y hold block_size + 1 bytes an
+    """A million names' examples: X and Y hold block_size + 1 bytes an
     example, not the 8 * (block_size + 1) of int64."""
     ds = Dataset(small_words)
     for block_size in (1, 3, 8):

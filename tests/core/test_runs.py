@@ -158,7 +158,7 @@ def _database_with(path: Path, *statements: str) -> None:
 def test_a_sound_database_of_another_schema_is_left_alone(
     tmp_path: Path, statements: tuple[str, ...], reason: str
 ) -> None:
-    """Only a corrupt file is moved aside (issue 10, 2): another program's database, or a
+    """Only a corrupt file is moved aside: another program's database, or a
     newer app's history, stays where it is, untouched; this session's runs live in memory."""
     path = tmp_path / "runs.db"
     _database_with(path, *statements)
@@ -306,7 +306,7 @@ def _schema_1_history(path: Path) -> None:
 
 
 def test_a_schema_1_history_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
-    """BatchNorm and weight decay (issue 23) added two columns: an older history gains them,
+    """BatchNorm and weight decay added two columns: an older history gains them,
     its runs read as without BatchNorm and without decay, and new runs keep both."""
     path = tmp_path / "runs.db"
     _schema_1_history(path)

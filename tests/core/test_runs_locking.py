@@ -1,4 +1,4 @@
-"""The run history under a lock, a race, a read-only file and a corrupt one (issue 10, 2).
+"""The run history under a lock, a race, a read-only file and a corrupt one.
 
 Only a file SQLite calls corrupt is moved aside. A locked one is reported busy and left
 alone, two starts on a missing file make one history, a read-only one is read read-only.

@@ -85,7 +85,7 @@ def assert_same_params(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -
 def test_examples_stored_as_bytes_train_bit_for_bit_as_the_lectures_int64(
     dataset: Dataset, engine: str
 ) -> None:
-    """The examples are kept as uint8 (issue 10: memory); a run on them is the very run on
+    """The examples are kept as uint8 (memory); a run on them is the very run on
     the lecture's int64 tensors: same losses, weights, evaluations and single step."""
     compact = dataset.examples(3)
     assert compact.X("train").dtype == compact.Y("train").dtype == torch.uint8

@@ -82,7 +82,7 @@ def test_a_killed_training_process_leaves_the_last_weights_received(
     make_controller: Callable[..., Controller],
     tmp_path: Path,
 ) -> None:
-    """Issue 10, item 1: kill -9 mid-run. The step shown, the weights and a saved file agree:
+    """A kill -9 mid-run. The step shown, the weights and a saved file agree:
     all are those of the last weights received, and the message says so."""
     c = make_controller()
     received = _snapshots(c)
@@ -133,7 +133,7 @@ def test_pause_and_save_with_a_stopped_training_process(
     make_controller: Callable[..., Controller],
     tmp_path: Path,
 ) -> None:
-    """Issue 10, item 7: SIGSTOP. Save writes the last weights received without waiting for
+    """SIGSTOP. Save writes the last weights received without waiting for
     the child; Pause takes effect and says the training process does not answer."""
     c = make_controller()
     received = _snapshots(c)
@@ -188,7 +188,7 @@ def test_elapsed_counts_the_runs_training_time_across_pauses(
     qtbot,
     make_controller: Callable[..., Controller],
 ) -> None:
-    """Issue 13, item 6: Elapsed does not restart at a resume; a new model starts at zero."""
+    """Elapsed does not restart at a resume; a new model starts at zero."""
     c = make_controller(use_training_process=False)
     figures: list[Progress] = []
     c.progress.connect(figures.append)
@@ -236,7 +236,7 @@ def test_the_lr_finder_sweeps_a_fresh_model_not_the_trained_one(
     qtbot,
     make_controller: Callable[..., Controller],
 ) -> None:
-    """Issue 13, item 9: after training, the sweep still starts from new random weights of the
+    """After training, the sweep still starts from new random weights of the
     current configuration (its init scheme and seed), as the lecture's does."""
     c = make_controller(use_training_process=False, steps=500, lr=0.1)
     with qtbot.waitSignal(c.runEnded, timeout=30_000):
@@ -262,7 +262,7 @@ def test_single_steps_equal_the_same_run_in_one_go(
     make_controller: Callable[..., Controller],
     use_training_process: bool,
 ) -> None:
-    """Issue 12, item 3: N single steps, then a run, give bit for bit the weights of the same
+    """N single steps, then a run, give bit for bit the weights of the same
     run done in one go (the same minibatch stream)."""
     c = make_controller(use_training_process=use_training_process, steps=400)
     results: list[OneStep] = []

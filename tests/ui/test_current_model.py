@@ -1,6 +1,6 @@
 """Every view shows the controller's current model, whatever the learner did before: New,
 Open, a preset, a repeat, One step, Start (and pause), with Discard or Cancel at the question
-about unsaved training, in any order (issue 24, 1).
+about unsaved training, in any order.
 
 The window trains in-thread here (no child process to start): a tiny dataset and the
 presets' models, a few hundred steps at a time."""

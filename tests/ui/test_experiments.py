@@ -183,7 +183,7 @@ def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:
 
 
 def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_window) -> None:
-    """Issue 11, 8: the learner's own run is not seed 1 of 2, and no seed replaces it."""
+    """The learner's own run is not seed 1 of 2, and no seed replaces it."""
     win = make_window()
     _start_repeat_and_pause(qtbot, win)
     assert win.experiments.repeat is not None
@@ -202,7 +202,7 @@ def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_win
 def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_model(
     qtbot, make_window
 ) -> None:
-    """The fields show the current model after a repeat (issue 24, 2): the learner's own seed
+    """The fields show the current model after a repeat: the learner's own seed
     is trained last, so Seed and Experiment stay as the learner set them and name the model
     that Save and Export use; while the other seeds train the fields are left alone."""
     win = make_window()
@@ -242,7 +242,7 @@ def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, mak
 
 
 def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: MainWindow) -> None:
-    """Issue 10, 3 and 15: a failed run is recorded; a finished one above ln(V) diverged."""
+    """A failed run is recorded; a finished one above ln(V) diverged."""
     c = window.controller
     uniform = math.log(c.dataset.vocab.size)
     with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as failed:
@@ -291,7 +291,7 @@ def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:
 def test_a_locked_history_at_start_is_waited_for_not_moved_aside(
     qtbot, make_window, tmp_path: Path
 ) -> None:
-    """Issue 10, 2: another program holds runs.db (BEGIN EXCLUSIVE) when the app starts."""
+    """Another program holds runs.db (BEGIN EXCLUSIVE) when the app starts."""
     path = tmp_path / "runs.db"
     store = RunStore(path)
     for i in range(25):
@@ -332,7 +332,7 @@ def _a_record() -> RunRecord:
 def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
     qtbot, window: MainWindow
 ) -> None:
-    """Issue 10, 3: the run ends while another program write-locks runs.db; the window keeps
+    """The run ends while another program write-locks runs.db; the window keeps
     running (a timer keeps ticking), and the run lands once the lock goes."""
     c, view = window.controller, window.runs_view
     qtbot.waitUntil(lambda: window.run_history.is_open, timeout=10_000)

@@ -250,7 +250,7 @@ def test_run_colour_is_stable_and_distinct() -> None:
 
 
 def test_a_run_recorded_while_the_history_is_locked_lands_later(qtbot, view: RunsView) -> None:
-    """Issue 10, 3: the window keeps running while another program holds the history;
+    """The window keeps running while another program holds the history;
     the run is shown at once as waiting, and stored once the lock goes."""
     history = view.history()
     assert history is not None

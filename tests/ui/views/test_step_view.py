@@ -1,5 +1,5 @@
 """The One step button and its view: a single minibatch step, shown, and the same weights as
-the run done in one go (issue 12, item 3)."""
+the run done in one go."""
 
 from __future__ import annotations
 

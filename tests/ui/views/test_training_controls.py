@@ -49,7 +49,7 @@ def test_format_duration() -> None:
 
 def test_the_figures_reset_for_a_new_model(qtbot) -> None:
     """The controller sends a zero Progress for a new or opened model: no speed, elapsed time
-    or time left carried over from the previous one (issue 13, item 6)."""
+    or time left carried over from the previous one."""
     controls = TrainingControls()
     qtbot.addWidget(controls)
     controls.show_progress(Progress(36_202, 200_000, 5.3, 8_090.0))

@@ -64,7 +64,7 @@ def make_unsaved(qtbot, window) -> None:
     assert c.modified
 
 
-# -- checked first, then asked, then applied (issues 10 and 13) ------------------------------------
+# -- checked first, then asked, then applied ------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -449,7 +449,7 @@ def test_notebook_weights_of_another_vocabulary_give_the_notebooks_names_and_los
 ) -> None:
     """Names with '-' instead of 'q' (27 symbols, not a-z), trained by the notebook's code:
     with the dataset open (or the file's own itos), the app samples the notebook's names and
-    measures its train, dev and test losses (issue 19)."""
+    measures its train, dev and test losses."""
     from float_error import assert_close_to_exact, loss_bounds
     from notebook_code import DASHED, notebook_run, save_as
 

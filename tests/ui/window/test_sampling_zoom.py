@@ -1,5 +1,5 @@
 """The sampling panel at every zoom and size: its texts follow the zoom, the chart's axis title,
-tick labels and legend never overlap, and the stepping buttons stay in view (issue 13)."""
+tick labels and legend never overlap, and the stepping buttons stay in view."""
 
 from __future__ import annotations
 
