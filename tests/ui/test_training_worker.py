@@ -36,7 +36,7 @@ class _Requests(QObject):
 
 
 @pytest.fixture
-def start_worker(qtbot) -> Iterator[Callable[..., TrainingWorker]]:  # type: ignore[no-untyped-def]
+def start_worker(qtbot) -> Iterator[Callable[..., TrainingWorker]]:
     """start_worker(job, connect): a worker on its own thread, running job, with connect(worker)
     called first (to connect its signals); stopped at the end."""
     started: list[tuple[TrainingWorker, QThread, _Requests]] = []
@@ -101,7 +101,7 @@ def _chunks(n: int, size: int) -> list[StreamEvent]:
     ]
 
 
-def _run_scripted(qtbot, trainer: Trainer, events: list[StreamEvent], steps: int):  # type: ignore[no-untyped-def]
+def _run_scripted(qtbot, trainer: Trainer, events: list[StreamEvent], steps: int):
     """The worker's train() run on this thread with a scripted trainer: what it emitted."""
     scripted = _ScriptedTrainer(trainer, events, steps)
     received: dict[str, list[object]] = {"losses": [], "evals": [], "snapshots": [], "progress": []}
@@ -111,13 +111,13 @@ def _run_scripted(qtbot, trainer: Trainer, events: list[StreamEvent], steps: int
     worker.snapshotReady.connect(received["snapshots"].append)
     worker.progress.connect(received["progress"].append)
     with qtbot.waitSignal(worker.runEnded, timeout=30_000) as ended:
-        worker.train(TrainJob(scripted, eval_every=10_000))  # type: ignore[arg-type]
+        worker.train(TrainJob(scripted, eval_every=10_000))
     return received, ended.args[0]
 
 
 def test_chunks_are_merged_into_one_signal_per_interval(
     qtbot, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """With a loss interval no run reaches, all of a run's chunks leave as one LossChunk
     (with the last chunk's lr and seconds); with none, one signal per chunk. Never one per
     step."""
@@ -135,7 +135,7 @@ def test_chunks_are_merged_into_one_signal_per_interval(
     assert [c.start_step for c in received["losses"]] == [1 + 25 * i for i in range(40)]
 
 
-def test_events_reach_the_signals_as_the_trainer_made_them(qtbot, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+def test_events_reach_the_signals_as_the_trainer_made_them(qtbot, trainer: Trainer) -> None:
     point = EvalPoint(50, 2.5, 2.4)
     snapshot = Snapshot(50, trainer.model.snapshot(), 0.5)
     events: list[StreamEvent] = [*_chunks(2, 25), point, snapshot]
@@ -146,7 +146,7 @@ def test_events_reach_the_signals_as_the_trainer_made_them(qtbot, trainer: Train
     assert outcome.train_loss is not None and outcome.dev_loss is not None
 
 
-def test_losses_tile_the_steps_of_a_real_run(qtbot, start_worker, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+def test_losses_tile_the_steps_of_a_real_run(qtbot, start_worker, trainer: Trainer) -> None:
     chunks: list[LossChunk] = []
     worker = start_worker(
         TrainJob(trainer, eval_every=10_000), lambda w: w.lossesReady.connect(chunks.append)
@@ -162,7 +162,7 @@ def test_losses_tile_the_steps_of_a_real_run(qtbot, start_worker, trainer: Train
     assert all(np.isfinite(c.losses).all() for c in chunks)
 
 
-def test_pause_ends_the_run_as_paused(qtbot, start_worker, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+def test_pause_ends_the_run_as_paused(qtbot, start_worker, trainer: Trainer) -> None:
     ended: list[RunEnded] = []
     worker = start_worker(
         TrainJob(trainer, eval_every=10_000), lambda w: w.runEnded.connect(ended.append)
@@ -206,7 +206,7 @@ class _WatchedEvent(threading.Event):
 
 def test_the_worker_steps_aside_while_a_frame_is_drawn(
     qtbot, start_worker, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """While a frame is drawn (gui_idle cleared) the worker waits between two steps; here
     the longest wait for a frame is made longer than the test, and the test waits until the
     worker is inside that wait, so no timing is involved."""
@@ -231,7 +231,7 @@ def test_the_train_estimate_is_a_fixed_sample(trainer: Trainer) -> None:
     assert a.shape[0] == min(X.shape[0], training_worker.TRAIN_ESTIMATE_EXAMPLES)
 
 
-def test_a_pause_asked_before_the_job_starts_is_kept(qtbot, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+def test_a_pause_asked_before_the_job_starts_is_kept(qtbot, trainer: Trainer) -> None:
     """Start then Pause at once: the pause may come before the worker's thread picks the
     job up. It must not be lost (the run would train on, unasked)."""
     worker = TrainingWorker()

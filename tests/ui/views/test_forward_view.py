@@ -20,7 +20,7 @@ from charnames_gui.ui.views.sampling_panel import SamplingPanel
 
 
 @pytest.fixture
-def pair(qtbot) -> Iterator[tuple[SamplingPanel, ForwardView]]:  # type: ignore[no-untyped-def]
+def pair(qtbot) -> Iterator[tuple[SamplingPanel, ForwardView]]:
     host = QWidget()
     qtbot.addWidget(host)
     panel, view = SamplingPanel(), _view()
@@ -41,7 +41,7 @@ def _view() -> ForwardView:
     return ForwardView(clock=lambda: float(next(seconds)))
 
 
-def _model(words: list[str], block: int, embd: int, hidden: int, init: str = "scaled"):  # type: ignore[no-untyped-def]
+def _model(words: list[str], block: int, embd: int, hidden: int, init: str = "scaled"):
     vocab = Vocabulary.from_words(words)
     config = ModelConfig(block, embd, hidden, vocab.size)
     weights = MLP.init(config, init, seed=2).snapshot()
@@ -49,7 +49,7 @@ def _model(words: list[str], block: int, embd: int, hidden: int, init: str = "sc
     return config, weights, vocab
 
 
-def _follows(qtbot, panel: SamplingPanel, view: ForwardView, weights: dict) -> None:  # type: ignore[no-untyped-def]
+def _follows(qtbot, panel: SamplingPanel, view: ForwardView, weights: dict) -> None:
     """The view ends up showing the forward pass of the panel's shown context."""
     context = tuple(panel.shown_context())
     qtbot.waitUntil(lambda: view.forward() is not None and view.forward().context == context)
@@ -64,7 +64,7 @@ def _follows(qtbot, panel: SamplingPanel, view: ForwardView, weights: dict) -> N
 
 def test_follows_step_back_a_forced_choice_and_temperature(
     qtbot, pair, small_words: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     panel, view = pair
     config, weights, vocab = _model(small_words, 3, 10, 200)
     panel.set_model(config, weights, vocab, same_model=False)
@@ -91,7 +91,7 @@ def test_follows_step_back_a_forced_choice_and_temperature(
     qtbot.waitUntil(lambda: view.forward() is None)
 
 
-def test_hover_shows_values_units_and_contributions(qtbot, pair, small_words) -> None:  # type: ignore[no-untyped-def]
+def test_hover_shows_values_units_and_contributions(qtbot, pair, small_words) -> None:
     panel, view = pair
     config, weights, vocab = _model(small_words, 3, 10, 200, init="lecture")
     panel.set_model(config, weights, vocab, same_model=False)
@@ -124,7 +124,7 @@ def test_hover_shows_values_units_and_contributions(qtbot, pair, small_words) ->
     assert QToolTip.text() == canvas.tooltip_at(pos)
 
 
-def test_emb_rows_are_labelled_with_the_context_characters(qtbot, pair, small_words) -> None:  # type: ignore[no-untyped-def]
+def test_emb_rows_are_labelled_with_the_context_characters(qtbot, pair, small_words) -> None:
     panel, view = pair
     config, weights, vocab = _model(small_words, 3, 10, 200)
     panel.set_model(config, weights, vocab, same_model=False)
@@ -142,7 +142,7 @@ def test_emb_rows_are_labelled_with_the_context_characters(qtbot, pair, small_wo
     assert f"C[{vocab.stoi['e']}, 0] = {fp.emb[2, 0]:.4f}  ('e')" in tip
 
 
-def test_a_long_context_wraps_and_keeps_its_characters(qtbot, small_words) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_context_wraps_and_keeps_its_characters(qtbot, small_words) -> None:
     """Block 16 in a narrow dock: the context cells wrap onto rows, each still labelled."""
     panel, view = SamplingPanel(), _view()
     qtbot.addWidget(panel)
@@ -169,7 +169,7 @@ def test_a_long_context_wraps_and_keeps_its_characters(qtbot, small_words) -> No
     canvas.grab()
 
 
-def test_code_lines_are_measured_in_the_font_they_are_drawn_in(qtbot, pair, small_words) -> None:  # type: ignore[no-untyped-def]
+def test_code_lines_are_measured_in_the_font_they_are_drawn_in(qtbot, pair, small_words) -> None:
     """A code line that fits is one line high (no gap under it), and zooming re-measures."""
     from PySide6.QtGui import QFont, QFontMetrics
 
@@ -199,7 +199,7 @@ def test_code_lines_are_measured_in_the_font_they_are_drawn_in(qtbot, pair, smal
 
 
 @pytest.mark.parametrize(("block", "embd", "hidden"), [(1, 2, 8), (32, 16, 4096), (8, 256, 64)])
-def test_every_size_the_app_allows(qtbot, pair, block: int, embd: int, hidden: int) -> None:  # type: ignore[no-untyped-def]
+def test_every_size_the_app_allows(qtbot, pair, block: int, embd: int, hidden: int) -> None:
     panel, view = pair
     words = [chr(0x100 + i) * 3 + chr(0x100 + (i * 7) % 199) for i in range(199)]  # vocab 200
     config, weights, vocab = _model(words, block, embd, hidden)
@@ -223,7 +223,7 @@ def test_every_size_the_app_allows(qtbot, pair, block: int, embd: int, hidden: i
 
 def test_computes_nothing_while_hidden_and_catches_up_when_shown(
     qtbot, small_words: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     panel, view = SamplingPanel(), _view()
     qtbot.addWidget(panel)
     qtbot.addWidget(view)
@@ -238,7 +238,7 @@ def test_computes_nothing_while_hidden_and_catches_up_when_shown(
     assert view.forward().context == tuple(panel.shown_context())  # the last step at once
 
 
-def test_weights_too_large_show_a_message(qtbot, pair, small_words: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_weights_too_large_show_a_message(qtbot, pair, small_words: list[str]) -> None:
     panel, view = pair
     config, weights, vocab = _model(small_words, 3, 4, 16)
     weights["W2"][:] = 3e38
