@@ -1,4 +1,4 @@
-"""How responsive is the window while Train > Repeat trains K seeds together (issue 21)?
+"""How responsive is the window while Train > Repeat trains K seeds together?
 
 Runs the real MainWindow (offscreen unless a display is set) on the bundled dataset. Each
 round starts a repeat of K seeds of the lecture's final-run settings (core/stacked_run.py:

@@ -1,6 +1,6 @@
 """K seeds of the current model's configuration, trained together behind the trainer's
 interface (core.training.TrainerLike): the window's Train -> Repeat runs them like a single
-run, so Start, Pause, Resume and Stop work as they do for one model (issue 21).
+run, so Start, Pause, Resume and Stop work as they do for one model.
 
     trainer = RepeatTrainer(model, examples, config, seeds, sizes)   # model: seed config.seed
     for event in trainer.stream(...):   # LossChunk (.band: every seed's losses), EvalPoint, ...
@@ -135,6 +135,13 @@ class RepeatTrainer:
         """Every copy goes on with this config (the app ends a repeat whose settings change:
         its seeds would no longer be single runs)."""
         self.stacked.config = config
+
+    def adopt_replay(self, store: SnapshotStore) -> None:
+        """A repeat records no replay frames: the store is kept for the trainer after it."""
+        if store.config != self._model.config:
+            raise ConfigError("These replay frames belong to a model of another shape")
+        store.truncate_after(self.step)
+        self.replay = store
 
     def resume(
         self, step: int, seconds: float, batch_stream: tuple[int, int] | None = None

@@ -93,7 +93,7 @@ def _run(dev: float | None, seed: int, status: str = "finished", **changes: obje
         "dev_loss": dev, "status": status,
     }  # fmt: skip
     values.update(changes)
-    return RunRecord(**values)  # type: ignore[arg-type]
+    return RunRecord(**values)
 
 
 def test_recorded_runs_are_compared_by_their_finished_seeds() -> None:

@@ -1,4 +1,4 @@
-"""Runs -> Compare: is B better than A? (issue 21)
+"""Runs -> Compare: is B better than A?
 
 Two picks of the runs table (a repeat's mean row stands for its seeds, any other row for its
 run) are compared by their dev losses with core.compare.compare_runs: paired by seed when

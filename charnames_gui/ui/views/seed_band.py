@@ -1,4 +1,4 @@
-"""K seeds trained together, drawn on the loss plot as a band (issue 21): each seed's loss
+"""K seeds trained together, drawn on the loss plot as a band: each seed's loss
 averaged per bucket of steps (the plot's dark curve, one per seed), then, at each bucket,
 the lowest and highest seed (the band) and their mean (a dashed line). The band is how far
 one configuration's curve moves when only the seed changes; hovering names every seed.
