@@ -238,7 +238,10 @@ def compare_runs(
     done_b = [r for r in b if _finished(r)]
     for name, done in ((name_a, done_a), (name_b, done_b)):
         if not done:
-            raise ValueError(f"{name} has no finished run with a dev loss to compare")
+            raise ValueError(
+                f"{name} has no run that finished its steps with a dev loss: a run ended "
+                "early (or one that diverged) is not its settings' result"
+            )
     splits = {(r.dataset_hash, r.split_seed) for r in done_a + done_b}
     if len(splits) > 1:
         raise ValueError(

@@ -111,5 +111,5 @@ def test_recorded_runs_are_compared_by_their_finished_seeds() -> None:
 def test_recorded_runs_on_other_splits_or_unfinished_are_refused() -> None:
     with pytest.raises(ValueError, match="different dev splits"):
         compare_runs([_run(2.2, 1)], [_run(2.1, 1, split_seed=7)])
-    with pytest.raises(ValueError, match="B has no finished run"):
+    with pytest.raises(ValueError, match="B has no run that finished"):
         compare_runs([_run(2.2, 1)], [_run(None, 1, "failed")])

@@ -389,7 +389,7 @@ def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
     c, seed = win.controller, win.panel.train_config().seed
     win.dialogs.int_answer = 3
     with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000) as progress:
-        win.repeat_with_seeds()
+        win.experiment_commands.repeat_with_seeds()
     assert "3 seeds training together" in progress.args[0]
     stack = c.trainer
     assert isinstance(stack, RepeatTrainer) and stack.seeds[0] == seed
@@ -419,3 +419,23 @@ def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
     assert not isinstance(c.trainer, RepeatTrainer)
     assert c.trainer.config.seed == seed and c.trainer.step == 400
     assert all(r.process.pid is None for r in stack.stacked._remote)
+
+
+def test_compare_two_runs_from_the_menu(qtbot, make_window) -> None:
+    """Experiments > Compare two runs: says how to pick them, then answers for the two rows
+    selected in Runs (one seed each: it cannot tell, and says that 2 seeds are needed)."""
+    win = make_window(steps=100)
+    for _ in range(2):
+        win.file_commands.new_model(ask=False)
+        with qtbot.waitSignal(win.experiments.runRecorded, timeout=20_000):
+            win.controller.start()  # to its end: a finished run
+    action = win.menus.action("compare_runs")
+    assert action in win.menus.menu("experiments").actions()
+    action.trigger()
+    assert win.dialogs.infos and "Select two rows" in win.dialogs.infos[-1][1]
+    view = win.runs_view
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 2, timeout=10_000)
+    view.table.selectAll()
+    action.trigger()
+    assert view.compare_view is not None and view.compare_view.isVisible()
+    assert "at least 2 seeds" in view.compare_view.answer.text()
