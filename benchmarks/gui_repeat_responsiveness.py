@@ -79,7 +79,7 @@ def repeat_round(window: object, k: int, seconds: float) -> tuple[list[float], f
 
     assert isinstance(window, MainWindow)
     c, x = window.controller, window.experiments
-    window.new_model(ask=False)
+    window.file_commands.new_model(ask=False)
     assert x.start_repeat(k), "the repeat did not start"
     stack = c.trainer
     assert isinstance(stack, RepeatTrainer)
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(width, height)
     window.show()
     window.panel.set_values(train=TrainConfig())  # the lecture's final run
-    assert window.open_dataset(bundled_dataset_path())
+    assert window.file_commands.open_dataset(bundled_dataset_path())
     wait_until(lambda: window.controller.model is not None, 60)
 
     training, idle, rates = [], [], []

@@ -116,8 +116,10 @@ class SeedBand:
             f"{finite.min():.3f} to {finite.max():.3f}"
         ]
         names = self.seeds if len(self.seeds) == self.k else [str(i + 1) for i in range(self.k)]
-        lines += [
-            f"  seed {name}: {value:.3f}" if np.isfinite(value) else f"  seed {name}: diverged"
+        cells = [
+            f"seed {name}: {value:.3f}" if np.isfinite(value) else f"seed {name}: diverged"
             for name, value in zip(names, row, strict=True)
         ]
+        # two seeds a line: the readout stays small enough not to hide the curves' end
+        lines += ["  " + "   ".join(cells[i : i + 2]) for i in range(0, len(cells), 2)]
         return lines
