@@ -6,6 +6,7 @@ Each is a small dialog that fits the screen it opens on and closes with Esc."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
@@ -66,10 +67,12 @@ def _close_buttons(dialog: QDialog) -> QDialogButtonBox:
     return buttons
 
 
-def _guide_facts(dataset: Dataset, model: object, vocab: Vocabulary | None) -> GuideFacts:
+def _guide_facts(
+    dataset: Dataset, model: object, vocab: Vocabulary | None, should_stop: Callable[[], bool]
+) -> GuideFacts:
     from charnames_gui.core.guide_facts import guide_facts  # torch is loaded (a dataset)
 
-    return guide_facts(dataset, model, vocab)
+    return guide_facts(dataset, model, vocab, should_stop=should_stop)
 
 
 class GuideDialog(QDialog):
@@ -98,8 +101,12 @@ class GuideDialog(QDialog):
         # computed off the GUI thread; if they cannot be, the general text stays
         self._job: BackgroundJob | None = None
         if dataset is not None:
+
+            def closed() -> bool:  # the dialog closed: the seeds' training ends early
+                return self._job is not None and self._job.cancelled
+
             self._job = BackgroundJob(
-                _guide_facts, dataset, model, vocab, name="guide-facts", parent=self
+                _guide_facts, dataset, model, vocab, closed, name="guide-facts", parent=self
             )
             self._job.returned.connect(self._show_facts)
             self._job.start()
@@ -113,7 +120,7 @@ class GuideDialog(QDialog):
 
     def done(self, result: int) -> None:
         if self._job is not None:
-            self._job.wait()  # a second at most; never left running behind the dialog
+            self._job.wait()  # cancels it first; never left running behind the dialog
         super().done(result)
 
 
