@@ -291,10 +291,11 @@ def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:
 def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:
     label = (
         "Train this configuration again with K different seeds (the first is the current "
-        "seed). Each run starts from new random weights and minibatches; the spread of "
-        "their dev losses shows how much one number can be trusted.\n\nK:"
+        "seed), all together: the loss plot shows their band. Each run starts from new "
+        "random weights and minibatches; the spread of their dev losses shows how much "
+        "one number can be trusted.\n\nK:"
     )
-    dialog = int_dialog(None, "Repeat with several seeds", label, 5, 2, MAX_REPEATS)
+    dialog = int_dialog(None, "Repeat with several seeds", label, 8, 2, MAX_REPEATS)
     qtbot.addWidget(dialog)
     assert dialog.sizeHint().width() <= 900  # it was 1336 px
     assert dialog.intMaximum() == MAX_REPEATS == 50

@@ -82,9 +82,10 @@ class ExperimentCommands:
         k = self.dialogs.get_int(
             "Repeat with several seeds",
             "Train this configuration again with K different seeds (the first is the current "
-            "seed). Each run starts from new random weights and minibatches; the spread of "
-            "their dev losses shows how much one number can be trusted.\n\nK:",
-            5,
+            "seed), all together: the loss plot shows their band. Each run starts from new "
+            "random weights and minibatches; the spread of their dev losses shows how much "
+            "one number can be trusted.\n\nK:",
+            8,
             2,
             MAX_REPEATS,
         )
