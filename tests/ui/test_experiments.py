@@ -144,6 +144,8 @@ def test_test_set_is_explained_once_counted_and_saved(
     assert saved.test_evaluations.count(window.controller.dataset.content_hash()) == 2
     window.file_commands.new_model(ask=False)
     assert window.file_commands.open_model(path)
+    # with its replay frames the file may be large enough to be read on a thread
+    qtbot.waitUntil(lambda: window.controller.path is not None, timeout=30_000)
     assert window.controller.test_evaluation_count() == 2
 
 
