@@ -144,6 +144,8 @@ def test_test_set_is_explained_once_counted_and_saved(
     assert saved.test_evaluations.count(window.controller.dataset.content_hash()) == 2
     window.file_commands.new_model(ask=False)
     assert window.file_commands.open_model(path)
+    # with its replay frames the file may be large enough to be read on a thread
+    qtbot.waitUntil(lambda: window.controller.path is not None, timeout=30_000)
     assert window.controller.test_evaluation_count() == 2
 
 
@@ -381,7 +383,7 @@ def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
 def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
     qtbot, make_window
 ) -> None:
-    """Issue 21: the K seeds train together like one run (pause, resume), the loss plot shows
+    """The K seeds train together like one run (pause, resume), the loss plot shows
     their band, and each seed is a row of the repeat with its dev loss ± its error; the
     current model is the learner's own seed, which then trains on with its own trainer."""
     from charnames_gui.core.stacked_run import RepeatTrainer
