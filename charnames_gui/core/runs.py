@@ -49,11 +49,13 @@ from charnames_gui.core.errors import CharnamesError
 RunStatus = Literal["finished", "stopped", "diverged", "failed"]
 RUN_STATUSES: tuple[str, ...] = ("finished", "stopped", "diverged", "failed")
 RUNS_FILENAME = "runs.db"
-SCHEMA_VERSION = 2  # PRAGMA user_version of the database; bump it with a migration
+SCHEMA_VERSION = 3  # PRAGMA user_version of the database; bump it with a migration
 # Columns added by each version, with their value for the runs recorded before it. Version 2:
-# BatchNorm (a model option) and weight decay (a training one).
+# BatchNorm (a model option) and weight decay (a training one). Version 3: the standard
+# errors of the train and dev losses (core/uncertainty.py; NULL: not measured).
 _MIGRATIONS: dict[int, tuple[tuple[str, str], ...]] = {
     2: (("batchnorm", "INTEGER NOT NULL DEFAULT 0"), ("weight_decay", "REAL NOT NULL DEFAULT 0")),
+    3: (("train_se", "REAL"), ("dev_se", "REAL")),
 }
 # A curve of at most this many points: ~16 KB per run as float32, and more points than a
 # plot a few hundred pixels wide can show.
@@ -204,6 +206,10 @@ class RunRecord:
     dev_loss: float | None = None  # full dev split after the last step
     test_loss: float | None = None  # only once the user asked for it
     status: RunStatus = "finished"
+    # standard errors of train_loss and dev_loss over their examples, clustered by name
+    # (core/uncertainty.py); None: not measured
+    train_se: float | None = None
+    dev_se: float | None = None
     group_id: str | None = None  # the same id for the K-seed repeats of one configuration
     group_index: int | None = None  # 1-based position in the group
     group_size: int | None = None  # K
@@ -251,6 +257,8 @@ RESULT_COLUMNS = (
     "group_index",
     "group_size",
     "note",
+    "train_se",
+    "dev_se",
 )
 # The columns of the CSV export: everything except the curve, plus the parameter count.
 CSV_COLUMNS = (
@@ -299,6 +307,8 @@ CREATE TABLE IF NOT EXISTS runs (
     group_index INTEGER,
     group_size INTEGER,
     note TEXT NOT NULL DEFAULT '',
+    train_se REAL,
+    dev_se REAL,
     curve_steps BLOB NOT NULL,  -- float32 little-endian, (n,)
     curve_loss BLOB NOT NULL    -- float32 little-endian, (n,)
 )""",
@@ -445,6 +455,8 @@ def _record_from_row(row: sqlite3.Row) -> RunRecord:
         group_index=row["group_index"],
         group_size=row["group_size"],
         note=row["note"] or "",
+        train_se=row["train_se"] if "train_se" in has else None,
+        dev_se=row["dev_se"] if "dev_se" in has else None,
         curve_steps=steps,
         curve_loss=losses,
         id=int(row["id"]),
@@ -800,6 +812,8 @@ class RunStore:
             "group_index": record.group_index,
             "group_size": record.group_size,
             "note": record.note,
+            "train_se": _real(record.train_se),
+            "dev_se": _real(record.dev_se),
             "curve_steps": _curve_blob(record.curve_steps),
             "curve_loss": _curve_blob(record.curve_loss),
         }

@@ -35,6 +35,7 @@ from charnames_gui.ui.views.plot_style import (
     export_widgets_png,
     scale_plot_text,
 )
+from charnames_gui.ui.views.seed_band import BAND_COLOUR, SeedBand
 from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
@@ -94,6 +95,7 @@ class LossPlot(QWidget):
         self._total_steps = 0
         self._drawn_buckets = -1  # what the bucket-mean and dev curves show (-1: redraw)
         self._drawn_evals = -1
+        self._band_in_legend = 0  # seeds of the band the legend names (0: no band)
         self._last_step = 0  # the last step with a plotted loss or eval point
         self._follow = True  # the axes follow the run until the user zooms or pans
         self._x_max = 0.0
@@ -153,10 +155,13 @@ class LossPlot(QWidget):
         self.decay_line = pg.InfiniteLine(
             angle=90, pen=pg.mkPen(DECAY_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         )
-        for line in (self.uniform_line, self.bigram_line, self.decay_line):
+        # the step a replay shows (ui/views/timeline.py): a solid line across the curves
+        self.replay_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(QColor(90, 90, 90), width=2))
+        for line in (self.uniform_line, self.bigram_line, self.decay_line, self.replay_line):
             line.setVisible(False)
             line.setZValue(20)  # labels above the curves
             item.addItem(line, ignoreBounds=True)
+        self.seed_band = SeedBand(item)  # K seeds trained together (Train > Repeat)
         self.hover_label = pg.TextItem(
             color=(20, 20, 20), anchor=(0, 1), fill=QColor(255, 255, 225, 220)
         )
@@ -241,6 +246,7 @@ class LossPlot(QWidget):
         """A new model: forget the curves."""
         self._raw.clear()
         self._smooth = BucketMeans(smoothing_bucket(total_steps))
+        self.seed_band.reset(self._smooth.size)
         self._evals.clear()
         self._last_step = 0
         self._vocab_size = vocab_size
@@ -315,6 +321,8 @@ class LossPlot(QWidget):
     def append_losses(self, chunk: LossChunk) -> None:
         self._raw.extend(chunk.start_step, chunk.losses)
         self._smooth.extend(chunk.start_step, chunk.losses)
+        if chunk.band is not None:
+            self.seed_band.extend(chunk.start_step, chunk.band)
         self._last_step = chunk.end_step  # a chunk from an earlier step replaces what followed
         self._dirty = True
 
@@ -322,6 +330,15 @@ class LossPlot(QWidget):
         self._evals.append(point)
         self._last_step = max(self._last_step, point.step)
         self._dirty = True
+
+    def mark_step(self, step: int | None) -> None:
+        """Mark the step a replay shows (None: the live model, no mark)."""
+        self.replay_line.setVisible(step is not None)
+        if step is not None:
+            self.replay_line.setPos(step)
+
+    def marked_step(self) -> int | None:
+        return round(self.replay_line.value()) if self.replay_line.isVisible() else None
 
     def total_steps(self) -> int:
         """The length of the run the x axis is laid out for."""
@@ -340,6 +357,7 @@ class LossPlot(QWidget):
             return False
         self._raw.truncate(step + 1)  # steps are 1-based: step `step` itself stays
         self._smooth.truncate(step + 1)
+        self.seed_band.truncate(step + 1)
         self._evals = [p for p in self._evals if p.step <= step]
         self._last_step = step
         self._invalidate()  # fewer points than drawn: redraw every curve now
@@ -471,6 +489,11 @@ class LossPlot(QWidget):
         if len(centres) != self._drawn_buckets:
             self._drawn_buckets = len(centres)
             self.smooth_curve.setData(centres, self._y(means))
+            k = self.seed_band.k
+            self.seed_band.redraw(self._y, force=True)
+            if k != self._band_in_legend:
+                self._band_in_legend = k
+                self._update_legend()
         if len(self._evals) != self._drawn_evals:
             self._drawn_evals = len(self._evals)
             at = np.array([p.step for p in self._evals], dtype=np.float64)
@@ -556,6 +579,9 @@ class LossPlot(QWidget):
                 entries.append(LegendEntry(text, colour, style))
         if self._decay_steps:
             entries.append(LegendEntry(self.decay_text(), DECAY_COLOUR, "vdash"))
+        if self._band_in_legend > 1:
+            text = f"{self._band_in_legend} seeds: lowest to highest, mean (dashed)"
+            entries.append(LegendEntry(text, BAND_COLOUR, "line"))
         for _, curve in self._overlays.values():
             entries.append(LegendEntry(curve.label, curve.colour, "line"))
         self.legend.set_entries(entries)
@@ -591,6 +617,7 @@ class LossPlot(QWidget):
         if self._evals:
             nearest = min(self._evals, key=lambda p: abs(p.step - step))
             lines.append(f"dev loss at step {nearest.step:,}: {nearest.dev_loss:.3f}")
+        lines += self.seed_band.describe(step)
         for _, curve in self._overlays.values():
             if len(curve.steps):
                 k = int(np.clip(np.searchsorted(curve.steps, step), 0, len(curve.steps) - 1))

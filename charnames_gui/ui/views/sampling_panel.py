@@ -713,10 +713,6 @@ class SamplingPanel(QWidget):
         drew = self._drew.text()
         return _plain(self._name.text()) + (f"   {drew}" if drew else "")
 
-    def drew_text(self) -> str:
-        """How the last character came ("drew 'a' with p = 0.204"; '' before a draw)."""
-        return self._drew.text()
-
     def stats_text(self) -> str:
         return self._stats.text()
 
