@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
             return
         split = dataset.split
         self.dataset_label.setText(
-            f"<b>{dataset.name}</b>: {len(dataset.words):,} names, "
+            f"<b>{escape_html(dataset.name)}</b>: {len(dataset.words):,} names, "  # data
             f"{dataset.vocab.size if dataset.vocab else 0} symbols<br>"
             f"split {len(split.train):,} train / {len(split.dev):,} dev / "
             f"{len(split.test):,} test"

@@ -48,3 +48,13 @@ def test_message_boxes_show_html_as_text(qtbot) -> None:  # type: ignore[no-unty
 def test_tooltips_show_html_as_text() -> None:
     tip = plain_tooltip(HOSTILE)
     assert "<img" not in tip and tooltip_text(tip) == HOSTILE
+
+
+def test_the_dataset_label_shows_a_file_name_as_typed(qtbot, make_window, tmp_path) -> None:
+    odd = tmp_path / "<img src=x width=700 height=4000>.txt"
+    odd.write_text("\n".join(f"name{c}" for c in "abcdefghijkl"), encoding="utf-8")
+    window = make_window(open_data=False)
+    assert window.file_commands.open_dataset(odd)
+    qtbot.waitUntil(lambda: "&lt;img" in window.dataset_label.text(), timeout=10_000)
+    assert "<img" not in window.dataset_label.text()
+    assert window.dataset_label.sizeHint().height() < 1000
