@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -27,6 +28,7 @@ from charnames_gui.core.config import (
     LIMITS,
     MAX_BATCH_SIZE,
     MAX_LR,
+    MAX_WEIGHT_DECAY,
     MAX_PARAMETERS,
     MAX_STEPS,
     SCHEDULES,
@@ -118,6 +120,15 @@ class HyperparameterPanel(QWidget):
             "does not waste its first steps undoing a bad start.",
             "Initialisation",
         )
+        self.batchnorm = QCheckBox("after the hidden pre-activation")
+        self.batchnorm.setChecked(m.batchnorm)
+        self.batchnorm.setToolTip(
+            "BatchNorm (makemore part 3): each hidden unit's pre-activation is centred and "
+            "scaled by its minibatch's mean and std, then by a learned gain and bias "
+            "(bngain, bnbias). Evaluation and sampling use running averages of the mean and "
+            "std instead. Off in the lecture's model."
+        )
+        self.batchnorm.setAccessibleName("BatchNorm")
         self.seed = _spin(
             0,
             INT32_MAX,
@@ -178,6 +189,18 @@ class HyperparameterPanel(QWidget):
             "The learning rate after the decay ('step') or at the last step ('cosine').",
             "Learning rate after decay",
         )
+        self.weight_decay = QDoubleSpinBox()
+        self.weight_decay.setDecimals(6)
+        self.weight_decay.setRange(0.0, MAX_WEIGHT_DECAY)
+        self.weight_decay.setSingleStep(0.0001)
+        self.weight_decay.setValue(t.weight_decay)
+        self.weight_decay.setKeyboardTracking(False)
+        self.weight_decay.setToolTip(
+            "Weight decay (L2): each step also pulls C, W1 and W2 towards zero by "
+            "weight_decay * p, which discourages large weights and can reduce overfitting. "
+            "0 in the lecture."
+        )
+        self.weight_decay.setAccessibleName("Weight decay")
         self.engine = _combo(
             ENGINE_LABELS,
             t.engine,
@@ -221,6 +244,7 @@ class HyperparameterPanel(QWidget):
         model_form.addRow("Block size", self.block_size)
         model_form.addRow("Embedding size", self.n_embd)
         model_form.addRow("Hidden units", self.n_hidden)
+        model_form.addRow("BatchNorm", self.batchnorm)
         model_form.addRow("Init", self.init)
         model_form.addRow("Seed", self.seed)
         model_form.addRow("Split seed", self.split_seed)
@@ -236,6 +260,7 @@ class HyperparameterPanel(QWidget):
         train_form.addRow("Schedule", self.schedule)
         train_form.addRow("Decay at step", self.lr_decay_at)
         train_form.addRow("LR after", self.lr_after)
+        train_form.addRow("Weight decay", self.weight_decay)
         train_form.addRow("Engine", self.engine)
 
         layout = QVBoxLayout(self)
@@ -248,6 +273,8 @@ class HyperparameterPanel(QWidget):
         for box in (self.block_size, self.n_embd, self.n_hidden, self.seed, self.split_seed):
             box.valueChanged.connect(self._on_shape_changed)
         self.init.currentIndexChanged.connect(self._on_shape_changed)
+        self.batchnorm.toggled.connect(self._on_shape_changed)
+        self.weight_decay.valueChanged.connect(self._on_training_changed)
         for box in (self.batch_size, self.steps, self.lr_decay_at):
             box.valueChanged.connect(self._on_training_changed)
         for dbox in (self.lr, self.lr_after):
@@ -264,7 +291,11 @@ class HyperparameterPanel(QWidget):
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(
-            self.block_size.value(), self.n_embd.value(), self.n_hidden.value(), self._vocab_size
+            self.block_size.value(),
+            self.n_embd.value(),
+            self.n_hidden.value(),
+            self._vocab_size,
+            batchnorm=self.batchnorm.isChecked(),
         )
 
     def train_config(self) -> TrainConfig:
@@ -278,6 +309,7 @@ class HyperparameterPanel(QWidget):
             init=self.init.currentData(),
             seed=self.seed.value(),
             engine=self.engine.currentData(),
+            weight_decay=round(self.weight_decay.value(), 6),
         )
 
     def split_seed_value(self) -> int:
@@ -299,6 +331,7 @@ class HyperparameterPanel(QWidget):
                 self.block_size.setValue(model.block_size)
                 self.n_embd.setValue(model.n_embd)
                 self.n_hidden.setValue(model.n_hidden)
+                self.batchnorm.setChecked(model.batchnorm)
                 self._vocab_size = model.vocab_size
             if train is not None:
                 self.batch_size.setValue(train.batch_size)
@@ -310,6 +343,7 @@ class HyperparameterPanel(QWidget):
                 self.init.setCurrentIndex(max(0, self.init.findData(train.init)))
                 self.seed.setValue(min(train.seed, INT32_MAX))
                 self.engine.setCurrentIndex(max(0, self.engine.findData(train.engine)))
+                self.weight_decay.setValue(train.weight_decay)
             if split_seed is not None:
                 self.split_seed.setValue(split_seed)
         finally:
