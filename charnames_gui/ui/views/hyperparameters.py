@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
-    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -28,7 +27,6 @@ from charnames_gui.core.config import (
     LIMITS,
     MAX_BATCH_SIZE,
     MAX_LR,
-    MAX_WEIGHT_DECAY,
     MAX_PARAMETERS,
     MAX_STEPS,
     SCHEDULES,
@@ -37,6 +35,8 @@ from charnames_gui.core.config import (
     parameter_count,
 )
 from charnames_gui.core.presets import PRESETS, Preset
+from charnames_gui.ui.views.later_lectures import LaterLectures
+from charnames_gui.ui.views.text_scale import set_text_colour
 
 INT32_MAX = 2**31 - 1  # QSpinBox holds a C int; the lecture's seed 2147483647 is exactly this
 
@@ -120,15 +120,10 @@ class HyperparameterPanel(QWidget):
             "does not waste its first steps undoing a bad start.",
             "Initialisation",
         )
-        self.batchnorm = QCheckBox("after the hidden pre-activation")
-        self.batchnorm.setChecked(m.batchnorm)
-        self.batchnorm.setToolTip(
-            "BatchNorm (makemore part 3): each hidden unit's pre-activation is centred and "
-            "scaled by its minibatch's mean and std, then by a learned gain and bias "
-            "(bngain, bnbias). Evaluation and sampling use running averages of the mean and "
-            "std instead. Off in the lecture's model."
-        )
-        self.batchnorm.setAccessibleName("BatchNorm")
+        # the initialisation, BatchNorm and weight decay (later lectures) fold under one line
+        self.later = LaterLectures(self.init, m.batchnorm, t.weight_decay)
+        self.batchnorm = self.later.batchnorm
+        self.weight_decay = self.later.weight_decay
         self.seed = _spin(
             0,
             INT32_MAX,
@@ -189,18 +184,6 @@ class HyperparameterPanel(QWidget):
             "The learning rate after the decay ('step') or at the last step ('cosine').",
             "Learning rate after decay",
         )
-        self.weight_decay = QDoubleSpinBox()
-        self.weight_decay.setDecimals(6)
-        self.weight_decay.setRange(0.0, MAX_WEIGHT_DECAY)
-        self.weight_decay.setSingleStep(0.0001)
-        self.weight_decay.setValue(t.weight_decay)
-        self.weight_decay.setKeyboardTracking(False)
-        self.weight_decay.setToolTip(
-            "Weight decay (L2): each step also pulls C, W1 and W2 towards zero by "
-            "weight_decay * p, which discourages large weights and can reduce overfitting. "
-            "0 in the lecture."
-        )
-        self.weight_decay.setAccessibleName("Weight decay")
         self.engine = _combo(
             ENGINE_LABELS,
             t.engine,
@@ -227,7 +210,7 @@ class HyperparameterPanel(QWidget):
         )
         self.preset_description = QLabel()
         self.preset_description.setWordWrap(True)
-        self.preset_description.setStyleSheet("color: #444;")
+        set_text_colour(self.preset_description, "#444444")  # (a style sheet stops the zoom)
         self.preset_description.setAccessibleName("What the preset tests")
         self.preset_description.setVisible(False)
         self.preset.activated.connect(self._on_preset_chosen)
@@ -238,20 +221,18 @@ class HyperparameterPanel(QWidget):
         preset_layout.addWidget(self.preset_description)
 
         model_box = QGroupBox("Model")
-        model_form = QFormLayout(model_box)
+        model_form = _wrapping_form(model_box)
         model_form.setVerticalSpacing(3)  # compact: the panel fits a 1280 x 800 screen
         model_form.setContentsMargins(8, 6, 8, 6)
         model_form.addRow("Block size", self.block_size)
         model_form.addRow("Embedding size", self.n_embd)
         model_form.addRow("Hidden units", self.n_hidden)
-        model_form.addRow("BatchNorm", self.batchnorm)
-        model_form.addRow("Init", self.init)
         model_form.addRow("Seed", self.seed)
         model_form.addRow("Split seed", self.split_seed)
         model_form.addRow("Parameters", self.parameter_count)
 
         train_box = QGroupBox("Training")
-        train_form = QFormLayout(train_box)
+        train_form = _wrapping_form(train_box)
         train_form.setVerticalSpacing(3)
         train_form.setContentsMargins(8, 6, 8, 6)
         train_form.addRow("Batch size", self.batch_size)
@@ -260,15 +241,15 @@ class HyperparameterPanel(QWidget):
         train_form.addRow("Schedule", self.schedule)
         train_form.addRow("Decay at step", self.lr_decay_at)
         train_form.addRow("LR after", self.lr_after)
-        train_form.addRow("Weight decay", self.weight_decay)
         train_form.addRow("Engine", self.engine)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        layout.setSpacing(2)  # (the group boxes have margins of their own)
         layout.addWidget(preset_box)
         layout.addWidget(model_box)
         layout.addWidget(train_box)
+        layout.addWidget(self.later)
 
         for box in (self.block_size, self.n_embd, self.n_hidden, self.seed, self.split_seed):
             box.valueChanged.connect(self._on_shape_changed)
@@ -288,6 +269,7 @@ class HyperparameterPanel(QWidget):
     def set_vocab_size(self, vocab_size: int) -> None:
         self._vocab_size = vocab_size
         self._update_parameter_count()
+        self._forget_preset_if_edited()  # (the values may now be a preset's)
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(
@@ -385,6 +367,9 @@ class HyperparameterPanel(QWidget):
             self.preset_description.setVisible(False)
             return
         self.apply_preset(preset)
+        # Space now starts training (Start / Pause), as before the choice: a combo box
+        # with focus would open its list instead
+        self.preset.clearFocus()
 
     def apply_preset(self, preset: Preset) -> None:
         """Show the preset's values (one change signal) and say what it tests."""
@@ -395,8 +380,7 @@ class HyperparameterPanel(QWidget):
         self._chosen_preset = preset
         self.set_values(preset.model.config(self._vocab_size), train, None)
 
-    def _matches_chosen_preset(self) -> bool:
-        preset = getattr(self, "_chosen_preset", None)
+    def _matches(self, preset: Preset | None) -> bool:
         if preset is None:
             return False
         train = self.train_config()
@@ -405,9 +389,22 @@ class HyperparameterPanel(QWidget):
         )
 
     def _forget_preset_if_edited(self) -> None:
-        if self.preset.currentIndex() > 0 and not self._matches_chosen_preset():
-            self.preset.setCurrentIndex(0)
-            self.preset_description.setVisible(False)
+        """The preset the values are (the one chosen first; the defaults are the Final run),
+        or "Custom settings" once they are no preset's."""
+        chosen = getattr(self, "_chosen_preset", None)
+        preset = chosen if self._matches(chosen) else None
+        preset = preset or next((p for p in PRESETS if self._matches(p)), None)
+        if preset is None:
+            if self.preset.currentIndex() > 0:
+                self.preset.setCurrentIndex(0)
+                self.preset_description.setVisible(False)
+            return
+        if self.preset.currentData() != preset.name:
+            # named, but described only when chosen: the panel keeps its height at start
+            self.preset.setCurrentIndex(max(0, self.preset.findData(preset.name)))
+            self.preset_description.setText(preset.description)
+            self.preset_description.setVisible(preset is chosen)
+        self._chosen_preset = preset
 
     # -- reacting to edits ------------------------------------------------------------------
     def _on_shape_changed(self) -> None:
@@ -450,6 +447,14 @@ class HyperparameterPanel(QWidget):
 
 
 _Config = TypeVar("_Config", ModelConfig, TrainConfig)
+
+
+def _wrapping_form(box: QWidget) -> QFormLayout:
+    """A form whose fields go under their labels when the panel is too narrow for both
+    (large text on a small screen): the panel never needs to scroll sideways."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
 
 
 def _valid_config(kind: type[_Config], fields: object) -> _Config | None:
