@@ -1,4 +1,4 @@
-"""The app's memory with a million names open and training (issue 10 item 9), in MB.
+"""The app's memory with a million names open and training, in MB.
 
     python benchmarks/gui_dataset_memory.py [--names 1000000] [--seconds 10] [--json]
 
@@ -73,7 +73,7 @@ def measure(path: Path, n_names: int, seconds: float, folder: Path) -> dict[str,
     try:
         before = peak_mb(os.getpid())
         start = time.perf_counter()
-        window.open_dataset(path)
+        window.file_commands.open_dataset(path)
         opened = wait_until(
             lambda: (
                 controller.dataset is not None

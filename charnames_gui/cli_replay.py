@@ -37,7 +37,9 @@ def add_parser(sub: Any) -> None:
     replay.add_argument("--size", choices=list(SIZES), default="1280x720")
     replay.add_argument("--fps", type=int, default=DEFAULT_FPS, help=f"default {DEFAULT_FPS}")
     replay.add_argument(
-        "--step", type=int, help="a .png: the frame at or before this step (default: the last)"
+        "--step",
+        type=int,
+        help="a still (.png, .svg): the frame at or before this step (default: the last)",
     )
     replay.set_defaults(func=cmd_replay)
 
@@ -45,7 +47,7 @@ def add_parser(sub: Any) -> None:
 def cmd_replay(args: argparse.Namespace) -> int:
     from charnames_gui.core.checkpoint import load_model
     from charnames_gui.core.forward import context_from_text
-    from charnames_gui.core.replay_export import export_replay
+    from charnames_gui.core.replay_export import STILLS, export_replay
     from charnames_gui.core.replay_render import ReplayRenderer, parse_size
 
     model_file = load_model(args.model)
@@ -71,12 +73,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
             print(f"\rframe {done}/{total}", end="", file=sys.stderr, flush=True)
 
     try:
-        path = export_replay(renderer, args.out, args.fps, progress, frame=frame)
+        # never over the model file it comes from
+        path = export_replay(
+            renderer, args.out, args.fps, progress, frame=frame, protect=(args.model,)
+        )
     finally:
         if show:
             print(file=sys.stderr)
     steps = store.steps
-    shown = f"step {steps[frame]:,}" if path.suffix.lower() == ".png" else (
+    shown = f"step {steps[frame]:,}" if path.suffix.lower() in STILLS else (
         f"{len(steps)} frames, steps {steps[0]:,} to {steps[-1]:,}"
     )  # fmt: skip
     print(f"wrote {path} ({args.view}, {shown})")

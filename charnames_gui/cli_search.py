@@ -28,6 +28,7 @@ from charnames_gui.core.search import (
     TrialResult,
     TrialStarted,
 )
+from charnames_gui.core.search_pool import default_workers
 
 DEFAULT_BUDGET_MINUTES = 15.0
 
@@ -68,6 +69,13 @@ def add_parser(sub: Any, whole_number: Any) -> None:
         help="minibatch rows each trial trains on (default %(default)s)",
     )
     search.add_argument("--max-trials", type=whole_number, default=SearchSettings.max_trials)
+    search.add_argument(
+        "--workers",
+        type=whole_number,
+        default=None,
+        help="trials side by side, one process each (default: one per core, here "
+        f"{default_workers()}); the trials a seed proposes depend on it",
+    )
     search.add_argument("--split-seed", type=whole_number, default=42)
     search.add_argument("--engine", choices=list(ENGINES), default="fast")
     search.add_argument(
@@ -120,6 +128,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         trial_examples=args.trial_examples,
         max_trials=args.max_trials,
         engine=args.engine,
+        workers=default_workers() if args.workers is None else args.workers,
     )
     settings.validate()
     dataset = _load_dataset(args.data, args.split_seed)
@@ -133,7 +142,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not args.json:
         print(
             f"{dataset.name}: {len(dataset.words):,} names; searching for {args.budget:g} min "
-            f"(seed {args.seed}), {settings.trial_examples:,} examples a trial; trials go to "
+            f"(seed {args.seed}), {settings.trial_examples:,} examples a trial, "
+            f"{settings.workers} at a time; trials go to "
             f"{store.path}",
             file=sys.stderr,
         )
@@ -160,12 +170,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     best = search.best
     summary: dict[str, Any] = {
         "seed": args.seed,
+        "workers": settings.workers,
         "trials": len(search.trials),
         "elapsed": round(ended.elapsed if ended else search.trials[-1].ended_at, 1)
         if search.trials
         else 0.0,
         "reason": ended.reason if ended else "interrupted",
         "best": _trial_json(best) if best else None,
+        "best_dev": search.best_dev.to_dict() if search.best_dev else None,
         "importances": {k: round(v, 3) for k, v in (ended.importances if ended else {}).items()},
     }
     if best is not None and search.best_model is not None:
@@ -202,7 +214,7 @@ def _save_best(out: str, search: Any, dataset: Any) -> Path:
     best = search.best
     tests = TestEvaluations()
     if search.test_looks:
-        X, Y = search._examples_for(best.model.block_size).tensors["test"]
+        X, Y = search.examples_for(best.model.block_size).tensors["test"]
         tests.record(dataset.content_hash(), search.best_model.loss(X, Y))
     summary = TrainingSummary(
         steps=best.steps_done,
@@ -228,8 +240,13 @@ def _print_summary(summary: dict[str, Any], out: Any) -> None:
         print("No trial ran to its end: give the search more time (--budget).", file=out)
         return
     m, t = best["model"], best["train"]
+    from charnames_gui.core.uncertainty import format_error
+
+    dev = f"{best['dev_loss']:.4f}"
+    if summary.get("best_dev"):
+        dev += f" ± {format_error(summary['best_dev']['se'])}"
     print(
-        f"best: trial {best['trial']}, dev {best['dev_loss']:.4f}, "
+        f"best: trial {best['trial']}, dev {dev}, "
         f"{best['parameters']:,} parameters, {best['seconds']:.1f} s of training",
         file=out,
     )
@@ -245,6 +262,13 @@ def _print_summary(summary: dict[str, Any], out: Any) -> None:
     if summary["importances"]:
         ranked = ", ".join(f"{k} {v:.2f}" for k, v in summary["importances"].items())
         print(f"what mattered (Optuna PED-ANOVA importance): {ranked}", file=out)
+    if summary.get("best_dev"):
+        print(
+            f"(± one standard error over dev's {summary['best_dev']['names']:,} names. The best "
+            f"of {summary['trials']} trials was chosen because dev favoured it, so dev flatters "
+            "it: the test split, looked at once, is the honest figure.)",
+            file=out,
+        )
     if "test_loss" in summary:
         print(
             f"test loss {summary['test_loss']:.4f} (looked at the test split "

@@ -22,7 +22,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from charnames_gui.core.errors import FileAccessError
@@ -172,3 +172,48 @@ def remove_stale_temporary_files(folder: Path, prefix: str) -> None:
             ):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+
+
+@contextlib.contextmanager
+def atomic_output(
+    path: str | os.PathLike[str], *, protect: Iterable[str | os.PathLike[str] | None] = ()
+) -> Iterator[Path]:
+    """atomic_write for a writer that needs a file name (ffmpeg writing a video): yields the
+    temporary file's path beside the target, to be written by the body; when the body
+    returns it is fsynced and renamed over the target, and when it raises it is removed and
+    the target left as it was. The same checks as atomic_write come first."""
+    target = check_writable_target(path, protect)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = NEW_FILE_MODE
+    prefix = f".{target.name}."
+    remove_stale_temporary_files(folder, prefix)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=TMP_SUFFIX, dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise FileAccessError(f"Could not write {Path(path).name}: {exc.strerror or exc}") from None
+    done = False
+    try:
+        yield Path(tmp)
+        try:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fchmod(fd, mode)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+            done = True
+        except OSError as exc:
+            raise FileAccessError(
+                f"Could not write {Path(path).name}: {exc.strerror or exc}; "
+                "the file that was there is unchanged"
+            ) from None
+        _fsync_folder(folder)
+    finally:
+        if not done:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

@@ -184,7 +184,7 @@ class TrainingProcess:
             parent_end, child_end = context.Pipe()
             process = context.Process(target=child_main, args=(child_end,), daemon=True,
                                       name="charnames-trainer")  # fmt: skip
-            with _main_module_hidden():
+            with main_module_hidden():
                 process.start()
             child_end.close()
             self._process, self._conn = process, parent_end
@@ -246,7 +246,7 @@ class TrainingProcess:
 
 
 @contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
+def main_module_hidden() -> Iterator[None]:
     """Start a child without it importing the parent's __main__.
 
     A "spawn" child re-imports the script that started the parent, to find functions

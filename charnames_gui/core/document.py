@@ -20,6 +20,7 @@ from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import DEFAULT_SPLIT_SEED, Dataset
 from charnames_gui.core.model_dataset import Match, compare
 from charnames_gui.core.model_file import ModelFile, TestEvaluations, TrainingSummary
+from charnames_gui.core.snapshots import SnapshotStore
 from charnames_gui.core.training_state import TrainingState
 from charnames_gui.core.vocabulary import Vocabulary
 
@@ -91,6 +92,9 @@ class Document:
     test_evaluations: TestEvaluations = field(default_factory=TestEvaluations)
     path: Path | None = None  # the file the model was opened from or saved to
     plain_weights: bool = False  # the model came from a learner's bare weights (no record)
+    # the replay frames of an opened model that has no trainer yet (no dataset); with a
+    # trainer they are the trainer's, which records into them (see `replay`)
+    file_replay: SnapshotStore | None = None
     state: TrainingState = TrainingState.NO_MODEL
     # how many models were made or opened: a report about an earlier one is recognisable
     generation: int = 0
@@ -111,9 +115,16 @@ class Document:
         path: Path | None,
         dataset: Dataset | None,
         plain_weights: bool = False,
+        replay: SnapshotStore | None = None,
     ) -> bool:
         """A new or opened model becomes the current one, clean at summary.steps. Returns
-        True when the dataset changed with it."""
+        True when the dataset changed with it. replay: the frames of its training (a model
+        file's), which its trainer goes on recording into."""
+        if replay is not None and replay.config != model.config:
+            replay = None  # another shape's frames (checked when read): never shown with it
+        if trainer is not None and replay is not None:
+            trainer.adopt_replay(replay)
+        self.file_replay = replay if trainer is None else None
         self.model, self.vocab, self.trainer = model, vocab, trainer
         self.train_config = train_config
         self.split_seed = split_seed
@@ -128,7 +139,12 @@ class Document:
         return changed
 
     def use_dataset(self, dataset: Dataset, trainer: TrainerLike) -> None:
-        """The current model, now with its own dataset and a trainer that resumes on it."""
+        """The current model, now with its own dataset and a trainer that resumes on it (and
+        goes on recording into the model's replay frames)."""
+        frames = self.replay
+        if frames is not None and frames.config == trainer.model.config:
+            trainer.adopt_replay(frames)
+        self.file_replay = None
         self.dataset, self.trainer = dataset, trainer
 
     def set_train_config(self, train_config: TrainConfig) -> None:
@@ -161,6 +177,13 @@ class Document:
             no_record=self.plain_weights and step == 0,
             generation=self.generation,
         )
+
+    @property
+    def replay(self) -> SnapshotStore | None:
+        """The replay frames of the current model's training (core/snapshots.py)."""
+        if self.trainer is not None:
+            return self.trainer.replay
+        return self.file_replay
 
     @property
     def step(self) -> int:
@@ -202,7 +225,8 @@ class Document:
                 self.summary.batch_stream = self.trainer.batch_stream
         else:
             self.sync_summary()
-        return ModelFile(model, self.vocab, self.split_seed, self.summary, self.test_evaluations)
+        return ModelFile(model, self.vocab, self.split_seed, self.summary, self.test_evaluations,
+                         replay=self.replay)  # fmt: skip
 
     # -- the test set -----------------------------------------------------------------------
     def record_test_evaluation(self, loss: float) -> int:

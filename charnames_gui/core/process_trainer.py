@@ -123,6 +123,9 @@ class ProcessTrainer:
     def replay(self) -> SnapshotStore:
         return self.local.replay
 
+    def adopt_replay(self, store: SnapshotStore) -> None:
+        self.local.adopt_replay(store)  # this side keeps the frames; the child only sends
+
     def set_config(self, config: TrainConfig) -> None:
         self.local.set_config(config)  # sent with the next run
 

@@ -4,26 +4,29 @@
           yuv420p so browsers and slide software play it
     .gif  Pillow, every frame on one fixed palette (the pictures have a few flat colours)
     .png  one still picture (the frame given), at slide resolution
+    .svg  the same still as a drawing (sharp at any size; the hidden layer's picture inside)
 
-The file appears only when complete: frames go to a temporary file beside it, renamed at the
-end; a cancel or an error removes it and leaves any earlier file untouched. The export is a
-plain function: the app runs it on a worker thread, the CLI in its own process.
+The file appears only when complete, written by core/atomic.py (atomic_write, or
+atomic_output for ffmpeg's file): a cancel or an error leaves any earlier file untouched, and
+the files in `protect` (the model file, its dataset) are never written over. The export is
+a plain function: the app runs it on a worker thread, the CLI in its own process.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+import io
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from PIL import Image
 
-from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.atomic import atomic_output, atomic_write, check_writable_target
+from charnames_gui.core.errors import CharnamesError, FileAccessError
 from charnames_gui.core.replay_render import ReplayRenderer
 
-FORMATS = (".mp4", ".gif", ".png")
+FORMATS = (".mp4", ".gif", ".png", ".svg")
+STILLS = (".png", ".svg")  # one frame, not the run
 DEFAULT_FPS = 10
 MAX_FPS = 60
 
@@ -49,42 +52,40 @@ def export_replay(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     frame: int = -1,
+    protect: Iterable[str | Path | None] = (),
 ) -> Path:
     """Write the replay to `path` (its suffix picks the format); `frame` is the picture of a
-    .png. progress(done, total) is called after every frame; cancelled() is asked before
-    each, and a true answer raises ExportCancelled. Returns the path written."""
+    still (.png, .svg). progress(done, total) is called after every frame; cancelled() is
+    asked before each, and a true answer raises ExportCancelled. Returns the path written."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in FORMATS:
         raise ExportError(f"Export to {', '.join(FORMATS)}, not {suffix or 'a file without one'}")
     if not 1 <= fps <= MAX_FPS:
         raise ExportError(f"The frame rate must be between 1 and {MAX_FPS}, not {fps}")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"Cannot export: the folder {folder} does not exist")
-    if target.is_dir():
-        raise ExportError(f"Cannot export: {target} is a folder")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=folder)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    protect = tuple(protect)
     try:
-        if suffix == ".png":
-            renderer.render(frame % len(renderer)).save(tmp_path, format="PNG")
+        check_writable_target(target, protect)  # before minutes of frames, not after
+        if suffix in STILLS:
+            i = frame % len(renderer)
+            if suffix == ".svg":
+                atomic_write(target, renderer.render_svg(i), protect=protect)
+            else:
+                buffer = io.BytesIO()
+                renderer.render(i).save(buffer, format="PNG")
+                atomic_write(target, buffer.getvalue(), protect=protect)
             if progress is not None:
                 progress(1, 1)
+        elif suffix == ".gif":
+            data = _gif_bytes(_frames(renderer, progress, cancelled), fps)
+            atomic_write(target, data, protect=protect)
         else:
-            frames = _frames(renderer, progress, cancelled)
-            if suffix == ".mp4":
-                _write_mp4(frames, tmp_path, renderer.size, fps)
-            else:
-                _write_gif(frames, tmp_path, fps)
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
+            with atomic_output(target, protect=protect) as tmp:
+                _write_mp4(_frames(renderer, progress, cancelled), tmp, renderer.size, fps)
+    except FileAccessError as exc:
+        raise ExportError(str(exc).replace("Cannot write", "Cannot export")) from None
     except OSError as exc:
         raise ExportError(f"Could not write {target.name}: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
     return target
 
 
@@ -111,7 +112,8 @@ def _write_mp4(frames: Iterator[Image.Image], path: Path, size: tuple[int, int],
         codec="libx264",
         pix_fmt_out="yuv420p",  # what browsers play
         macro_block_size=8,  # 1280x720 and 1920x1080 (1088 rows are not forced)
-        output_params=["-preset", "veryfast", "-crf", "20", "-threads", "2"],
+        # the format by name: the temporary file's name ends in .tmp
+        output_params=["-preset", "veryfast", "-crf", "20", "-threads", "2", "-f", "mp4"],
         ffmpeg_log_level="error",
     )
     writer.send(None)  # start ffmpeg
@@ -128,7 +130,7 @@ def _write_mp4(frames: Iterator[Image.Image], path: Path, size: tuple[int, int],
         raise ExportError(f"ffmpeg could not write the video: {exc}") from exc
 
 
-def _write_gif(frames: Iterator[Image.Image], path: Path, fps: int) -> None:
+def _gif_bytes(frames: Iterator[Image.Image], fps: int) -> bytes:
     # One palette for all frames (from the first): flat colours survive; quantizing to a
     # given palette is fast, and the frames are kept as 1 byte a pixel until written.
     palette_frames: list[Image.Image] = []
@@ -140,8 +142,9 @@ def _write_gif(frames: Iterator[Image.Image], path: Path, fps: int) -> None:
     if not palette_frames:
         raise ExportError("There are no frames to export")
     first, rest = palette_frames[0], palette_frames[1:]
+    buffer = io.BytesIO()
     first.save(
-        path,
+        buffer,
         format="GIF",
         save_all=True,
         append_images=rest,
@@ -149,3 +152,4 @@ def _write_gif(frames: Iterator[Image.Image], path: Path, fps: int) -> None:
         loop=0,
         optimize=False,
     )
+    return buffer.getvalue()

@@ -16,16 +16,15 @@ parameter (core/snapshots.py's policy) has only C, and only the embedding view.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from charnames_gui.core.display import display_char, display_text
+from charnames_gui.core.replay_canvas import Canvas, PillowCanvas, SvgCanvas
 from charnames_gui.core.replay_projection import ReplayProjection
 from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.snapshots import Frame, SnapshotStore
@@ -38,24 +37,10 @@ MUTED = (110, 110, 110)
 GRID = (225, 225, 225)
 POINT = (31, 119, 180)  # the blue of matplotlib's first colour, as in the lecture's plots
 BOUNDARY = (214, 39, 40)  # '.' stands out
-_FONT_FILES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-)
 
 
 class ReplayViewError(ValueError):
     """A view this replay cannot show (bars or hidden of a replay that keeps only C)."""
-
-
-@functools.lru_cache(maxsize=16)
-def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """DejaVu Sans when installed (it has every character a dataset may hold), else
-    Pillow's own font."""
-    for path in _FONT_FILES:
-        if Path(path).is_file():
-            return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size=size)
 
 
 @dataclass(frozen=True)
@@ -76,8 +61,8 @@ class ReplayRenderer:
             raise ReplayViewError("This model has no replay frames")
         if self.view != "embedding" and not self.store.policy.complete:
             raise ReplayViewError(
-                f"This model is too large for its replay to keep every weight: only the "
-                f"embedding view can be shown, not {self.view}"
+                f"{self.store.only_c_reason().capitalize()}: only the embedding view can be "
+                f"shown, not {self.view}"
             )
         if self.view == "hidden" and len(self.store.probe) == 0:
             raise ReplayViewError("This replay has no example contexts for the hidden layer")
@@ -90,31 +75,39 @@ class ReplayRenderer:
         return len(self.store.frames)
 
     def render(self, i: int) -> Image.Image:
+        """Frame i as a picture (PNG, GIF and video frames)."""
+        canvas = PillowCanvas(self.size, BACKGROUND)
+        self.draw(canvas, i)
+        return canvas.image
+
+    def render_svg(self, i: int) -> str:
+        """Frame i as an SVG document (a still that stays sharp on a slide)."""
+        canvas = SvgCanvas(self.size, BACKGROUND)
+        self.draw(canvas, i)
         frame = self.store.frames[i]
-        image = Image.new("RGB", self.size, BACKGROUND)
-        draw = ImageDraw.Draw(image)
+        return canvas.document(f"{self.view_title()}, step {frame.step:,}")
+
+    def draw(self, canvas: Canvas, i: int) -> None:
+        frame = self.store.frames[i]
         w, h = self.size
         unit = h / 720  # sizes below are for 720 rows, scaled
         top, bottom = round(70 * unit), round(h - 60 * unit)
         box = (round(70 * unit), top, round(w - 40 * unit), bottom)
-        _header(draw, frame, self.view_title(), unit, w, len(self.store.frames), i)
+        _header(canvas, frame, self.view_title(), unit, w, len(self.store.frames), i)
         if self.view == "embedding":
             assert self.projection is not None
             points = self.projection.project(frame.weights["C"])
-            draw_scatter(draw, box, points, self.itos, self.projection.limits, unit)
+            draw_scatter(canvas, box, points, self.itos, self.projection.limits, unit)
         elif self.view == "bars":
             probs = next_char_probs(frame.float_weights(), self.context)
-            draw_bars(draw, box, probs, self.itos, unit)
+            draw_bars(canvas, box, probs, self.itos, unit)
         else:
             h_act = hidden_activations(frame.float_weights(), self.store.probe)
-            draw_saturation(image, draw, box, h_act, unit)
+            draw_saturation(canvas, box, h_act, unit)
         names = "   ".join(
             display_text("".join(self.itos[c] for c in n)) for n in self.store.names_of(frame)
         )
-        draw.text(
-            (box[0], h - 45 * unit), f"samples: {names}", fill=MUTED, font=font(round(20 * unit))
-        )
-        return image
+        canvas.text((box[0], h - 45 * unit), f"samples: {names}", MUTED, round(20 * unit))
 
     def view_title(self) -> str:
         if self.view == "embedding":
@@ -125,27 +118,22 @@ class ReplayRenderer:
         return f"hidden layer on {len(self.store.probe)} training contexts (white: |h| > 0.99)"
 
 
-def _header(
-    draw: ImageDraw.ImageDraw, frame: Frame, title: str, unit: float, w: int, n: int, i: int
-) -> None:
+def _header(canvas: Canvas, frame: Frame, title: str, unit: float, w: int, n: int, i: int) -> None:
     loss = "" if math.isnan(frame.loss) else f"   loss {frame.loss:.3f}"
-    draw.text(
-        (round(40 * unit), round(14 * unit)),
-        f"step {frame.step:,}{loss}",
-        fill=INK,
-        font=font(round(34 * unit)),
+    canvas.text(
+        (round(40 * unit), round(14 * unit)), f"step {frame.step:,}{loss}", INK, round(34 * unit)
     )
-    draw.text(
+    canvas.text(
         (w - round(40 * unit), round(24 * unit)),
         f"{title}   frame {i + 1}/{n}",
-        fill=MUTED,
-        font=font(round(20 * unit)),
+        MUTED,
+        round(20 * unit),
         anchor="ra",
     )
 
 
 def draw_scatter(
-    draw: ImageDraw.ImageDraw,
+    canvas: Canvas,
     box: tuple[int, int, int, int],
     points: np.ndarray,
     itos: Sequence[str],
@@ -154,22 +142,21 @@ def draw_scatter(
 ) -> None:
     """The lecture's scatter of C: a dot per character with its label on it."""
     x0, y0, x1, y1 = box
-    draw.rectangle(box, outline=GRID, width=max(1, round(unit)))
+    canvas.rect(box, outline=GRID, width=max(1, round(unit)))
     lx0, lx1, ly0, ly1 = limits
     sx = (x1 - x0) / max(lx1 - lx0, 1e-12)
     sy = (y1 - y0) / max(ly1 - ly0, 1e-12)
     r = 16 * unit
-    label_font = font(round(20 * unit))
+    label_size = round(20 * unit)
     for k, (px, py) in enumerate(points):
         cx = x0 + (px - lx0) * sx
         cy = y1 - (py - ly0) * sy  # y grows upwards, as in a plot
-        colour = BOUNDARY if k == 0 else POINT
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
-        draw.text((cx, cy), display_char(itos[k]), fill=BACKGROUND, font=label_font, anchor="mm")
+        canvas.ellipse((cx - r, cy - r, cx + r, cy + r), BOUNDARY if k == 0 else POINT)
+        canvas.text((cx, cy), display_char(itos[k]), BACKGROUND, label_size, anchor="mm")
 
 
 def draw_bars(
-    draw: ImageDraw.ImageDraw,
+    canvas: Canvas,
     box: tuple[int, int, int, int],
     probs: np.ndarray,
     itos: Sequence[str],
@@ -181,51 +168,42 @@ def draw_bars(
     base = y1 - label_h
     top = max(0.25, float(probs.max()))  # one axis for every frame unless a bar passes it
     step = (x1 - x0) / len(probs)
-    label_font = font(round(max(10, min(20, step * 0.7 / unit)) * unit))
+    label_size = round(max(10, min(20, step * 0.7 / unit)) * unit)
     for frac in (0.25, 0.5, 0.75, 1.0):  # grid lines at quarters of the axis
         y = base - (base - y0) * frac
-        draw.line((x0, y, x1, y), fill=GRID)
+        canvas.line((x0, y, x1, y), GRID)
     for k, p in enumerate(probs):
         bx0 = x0 + k * step + step * 0.12
         bx1 = x0 + (k + 1) * step - step * 0.12
         by = base - (base - y0) * float(p) / top
-        draw.rectangle((bx0, by, bx1, base), fill=BOUNDARY if k == 0 else POINT)
+        canvas.rect((bx0, by, bx1, base), fill=BOUNDARY if k == 0 else POINT)
         cx = (bx0 + bx1) / 2
-        draw.text((cx, base + 4 * unit), display_char(itos[k]), fill=INK, font=label_font,
-                  anchor="ma")  # fmt: skip
-    draw.line((x0, base, x1, base), fill=INK)
+        canvas.text((cx, base + 4 * unit), display_char(itos[k]), INK, label_size, anchor="ma")
+    canvas.line((x0, base, x1, base), INK)
     best = int(np.argmax(probs))
-    draw.text(
+    canvas.text(
         (x1, y0),
         f"most likely '{display_char(itos[best])}' {float(probs[best]):.2f}",
-        fill=MUTED,
-        font=font(round(20 * unit)),
+        MUTED,
+        round(20 * unit),
         anchor="ra",
     )
 
 
 def draw_saturation(
-    image: Image.Image,
-    draw: ImageDraw.ImageDraw,
-    box: tuple[int, int, int, int],
-    h: np.ndarray,
-    unit: float,
+    canvas: Canvas, box: tuple[int, int, int, int], h: np.ndarray, unit: float
 ) -> None:
     """The (examples, units) image of |h| > SATURATION, white where saturated."""
     x0, y0, x1, y1 = box
     saturated = np.abs(h) > SATURATION  # (n_examples, n_hidden)
-    pixels = np.where(saturated, 255, 0).astype(np.uint8)
-    picture = Image.fromarray(pixels, mode="L").resize(
-        (x1 - x0, y1 - y0 - round(30 * unit)), Image.Resampling.NEAREST
-    )
-    image.paste(picture.convert("RGB"), (x0, y0 + round(30 * unit)))
+    canvas.mask(saturated, (x0, y0 + round(30 * unit), x1, y1))
     share = float(saturated.mean()) if saturated.size else 0.0
     dead = int(saturated.all(axis=0).sum())
-    draw.text(
+    canvas.text(
         (x0, y0),
         f"{share:.1%} saturated, {dead} dead units (saturated on every example)",
-        fill=INK,
-        font=font(round(20 * unit)),
+        INK,
+        round(20 * unit),
     )
 
 

@@ -13,10 +13,14 @@ the learning rate and its decay. This search does it the disciplined way:
 - only dev is ever evaluated: the test split is looked at once, at the end, when the
   learner asks (test_loss), and that look is counted.
 
-Reproducible from its seed: trials run one after another, each trial is a deterministic
-function of its configuration (seeded init and minibatches), and the sampler is seeded, so
-the same seed proposes the same trials with the same dev losses. The time budget only
-decides how many of them run.
+Trials run one at a time in the search's thread, or `workers` at a time in worker processes
+(core/search_pool.py: one per core). Reproducible from its seed: each trial is a
+deterministic function of its configuration (seeded init and minibatches), the sampler is
+seeded, a batch's results are told to Optuna in trial order, and the pruner's bars are fixed
+before a batch starts, so the same seed and number of workers propose the same trials with
+the same dev losses. The time budget only decides how many of them run.
+
+At the end, the best trial's dev loss comes with its standard error (core/uncertainty.py).
 """
 
 from __future__ import annotations
@@ -26,9 +30,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from charnames_gui.core.config import (
     DEFAULT_ENGINE,
@@ -38,15 +40,24 @@ from charnames_gui.core.config import (
     parameter_count,
 )
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.errors import ConfigError, TrainingDiverged
-from charnames_gui.core.runs import MAX_CURVE_POINTS, RunRecord, recorded_status
+from charnames_gui.core.errors import CharnamesError, ConfigError
+from charnames_gui.core.runs import RunRecord, recorded_status
+from charnames_gui.core.search_pool import MAX_WORKERS, TrialPool
+from charnames_gui.core.search_trial import (
+    TrialOutcome,
+    TrialPlan,
+    TrialState,
+    eval_marks,
+    median_thresholds,
+    run_trial,
+)
 
 if TYPE_CHECKING:
     import optuna
 
     from charnames_gui.core.model import MLP
+    from charnames_gui.core.uncertainty import LossEstimate
 
-TrialState = Literal["complete", "pruned", "diverged", "stopped"]
 
 # The lecture's final run, the baseline the search starts from (trial 0). Its learning rate
 # drops tenfold at the same fraction of the run as the lecture's (step 100,000 of 200,000).
@@ -75,6 +86,9 @@ class SearchSettings:
     max_trials: int = 1000  # a limit besides the budget
     engine: str = DEFAULT_ENGINE
     init_seed: int = TrainConfig.seed  # every trial's initial weights and minibatches
+    # trials side by side, one process each (1: in the search's own thread); the trials a
+    # seed proposes depend on it, since a batch is proposed before its results are known
+    workers: int = 1
 
     def validate(self) -> None:
         if not (math.isfinite(self.budget_seconds) and self.budget_seconds > 0):
@@ -87,6 +101,8 @@ class SearchSettings:
             raise ConfigError("The search runs between 1 and 100,000 trials")
         if not 0 <= self.seed < 2**32:
             raise ConfigError("The search's seed must be between 0 and 2^32 - 1")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ConfigError(f"The search runs between 1 and {MAX_WORKERS} trials at once")
 
 
 @dataclass(frozen=True)
@@ -154,6 +170,14 @@ class SearchEnded:
     elapsed: float
     reason: str  # "budget", "max_trials" or "stopped"
     importances: dict[str, float]  # Optuna's importance of each setting (empty if too few)
+    # the best trial's dev loss with its standard error over dev's names. The best of many
+    # trials on dev is picked *because* dev favoured it, so this figure is optimistic; the
+    # test split, looked at once, says how it does on names no choice has seen.
+    best_dev: LossEstimate | None = None
+
+
+class SearchWorkerError(CharnamesError):
+    """A worker process of the search ended without answering (killed, out of memory)."""
 
 
 SearchEvent = TrialStarted | TrialProgress | TrialEnded | SearchEnded
@@ -194,23 +218,8 @@ def suggest(
     return model, train
 
 
-def downsampled_curve(losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, mean loss) of at most MAX_CURVE_POINTS buckets of the per-step losses."""
-    n = len(losses)
-    if n == 0:
-        return np.empty(0, np.float32), np.empty(0, np.float32)
-    bucket = max(1, math.ceil(n / MAX_CURVE_POINTS))
-    m = n // bucket * bucket
-    means = losses[:m].reshape(-1, bucket).mean(axis=1)
-    steps = np.arange(1, len(means) + 1) * bucket
-    if m < n:  # the last, partial bucket
-        means = np.append(means, losses[m:].mean())
-        steps = np.append(steps, n)
-    return steps.astype(np.float32), means.astype(np.float32)
-
-
 class Search:
-    """Runs trials until the budget, max_trials or should_stop(); see search_stream."""
+    """Runs trials until the budget, max_trials or should_stop(); see stream."""
 
     def __init__(
         self,
@@ -227,86 +236,107 @@ class Search:
         self.trials: list[TrialResult] = []
         self.best: TrialResult | None = None
         self.best_model: MLP | None = None  # the weights of the best trial
+        self.best_dev: LossEstimate | None = None  # the best's dev loss with its error
         self._examples: dict[int, Any] = {}  # block_size -> SplitTensors
         self._start = 0.0
         self._deadline = 0.0
-        self._out_of_time = False
         self.test_looks = 0  # how often evaluate_test was called
         self.run_ids: dict[int, object] = {}  # trial number -> what record() returned
         self.study: optuna.Study | None = None
+        # trial number -> its outcome and (complete) model, between running and telling
+        self._outcomes: dict[int, tuple[TrialOutcome, MLP | None]] = {}
 
-    # -- one trial ----------------------------------------------------------------------
-    def _examples_for(self, block_size: int) -> Any:
+    def examples_for(self, block_size: int) -> Any:
+        """The dataset's SplitTensors for block_size (built once)."""
         if block_size not in self._examples:
             self._examples[block_size] = self.dataset.examples(block_size)
         return self._examples[block_size]
 
-    def _stop_now(self) -> bool:
-        if time.perf_counter() > self._deadline:
-            self._out_of_time = True
-        return self._out_of_time or self.should_stop()
+    def _out_of_time(self) -> bool:
+        return time.monotonic() > self._deadline
 
-    def _run_trial(
-        self, trial: optuna.Trial, model_config: ModelConfig, train: TrainConfig
-    ) -> Iterator[SearchEvent]:
-        """Train one trial, yielding TrialProgress at each dev evaluation; the result is in
-        self.trials[-1] at the end."""
-        from charnames_gui.core.model import MLP
-        from charnames_gui.core.training import Trainer
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._start
 
+    def _plan(self, trial: optuna.Trial) -> TrialPlan:
         s = self.settings
-        model = MLP.init(model_config, train.init, train.seed)
-        trainer = Trainer(model, self._examples_for(model_config.block_size), train)
-        # dev after each eval_points-th of the steps (the pruner compares trials there)
-        marks = sorted(
-            {max(1, round(train.steps * (i + 1) / s.eval_points)) for i in range(s.eval_points)}
-        )
-        losses: list[np.ndarray] = []
-        dev_curve: list[tuple[int, float]] = []
-        state: TrialState = "complete"
-        for index, mark in enumerate(marks):
-            try:
-                while trainer.step < mark and not self._stop_now():
-                    losses.append(trainer.run(mark - trainer.step, self._stop_now, 0.2))
-            except TrainingDiverged as exc:
-                losses.append(getattr(exc, "losses", np.empty(0, np.float32)))
-                state = "diverged"
-                break
-            if trainer.step < mark:  # out of time, or the learner stopped the search
-                state = "stopped"
-                break
-            dev = trainer.evaluate("dev")
-            dev_curve.append((trainer.step, dev))
-            yield TrialProgress(trial.number, trainer.step, train.steps, dev, self._elapsed())
-            if not math.isfinite(dev):
-                state = "diverged"
-                break
-            trial.report(dev, index)
-            if trial.should_prune():
-                state = "pruned"
-                break
-        result = TrialResult(
+        model_config, train = suggest(trial, s, self.dataset.vocab.size)
+        complete = [[d for _, d in t.dev_curve] for t in self.trials if t.state == "complete"]
+        return TrialPlan(
             number=trial.number,
             model=model_config,
             train=train,
-            state=state,
-            dev_loss=dev_curve[-1][1] if dev_curve else math.nan,
-            dev_curve=tuple(dev_curve),
-            train_loss=trainer.evaluate("train") if state == "complete" else None,
-            steps_done=trainer.step,
-            seconds=trainer.seconds,
-            ended_at=self._elapsed(),
-            params=dict(trial.params),
+            marks=eval_marks(train.steps, s.eval_points),
+            thresholds=median_thresholds(complete, s.eval_points, s.startup_trials),
+            deadline=self._deadline,
         )
-        self._finish(result, np.concatenate(losses) if losses else np.empty(0, np.float32))
-        if state == "complete" and (self.best is None or result.dev_loss < self.best.dev_loss):
-            self.best, self.best_model = result, model
 
-    def _finish(self, result: TrialResult, losses: np.ndarray) -> None:
+    # -- running a batch of trials --------------------------------------------------------
+    def _run_here(self, plan: TrialPlan) -> Iterator[SearchEvent]:
+        """One trial in this thread (workers = 1)."""
+        trial = run_trial(self.examples_for(plan.model.block_size), plan, self.should_stop)
+        try:
+            while True:
+                step, steps, dev = next(trial)
+                yield TrialProgress(plan.number, step, steps, dev, self._elapsed())
+        except StopIteration as done:
+            outcome, model = done.value
+        self._outcomes[plan.number] = (outcome, model)
+
+    def _run_in_pool(self, pool: TrialPool, plans: list[TrialPlan]) -> Iterator[SearchEvent]:
+        """A batch of trials side by side in the worker processes."""
+        from concurrent.futures import Future
+
+        futures: list[Future[Any]] = [pool.submit(plan) for plan in plans]
+        while True:
+            if self.should_stop():
+                pool.stop.set()
+            all_done = all(f.done() for f in futures)
+            progress = pool.next_progress(0.0 if all_done else 0.05)
+            if progress is not None:
+                number, step, steps, dev = progress
+                yield TrialProgress(number, step, steps, dev, self._elapsed())
+            elif all_done:
+                break
+        by_number = {plan.number: plan for plan in plans}
+        for future, plan in zip(futures, plans, strict=True):
+            try:
+                outcome, weights = future.result()
+            except (OSError, RuntimeError, EOFError) as exc:  # BrokenProcessPool included
+                raise SearchWorkerError(
+                    f"A search worker stopped unexpectedly during trial {plan.number} ({exc})"
+                ) from exc
+            model = None
+            if weights is not None:
+                import torch
+
+                from charnames_gui.core.model import MLP
+
+                tensors = {name: torch.from_numpy(value) for name, value in weights.items()}
+                model = MLP(by_number[outcome.number].model, tensors)
+            self._outcomes[plan.number] = (outcome, model)
+
+    def _result(
+        self, plan: TrialPlan, outcome: TrialOutcome, params: dict[str, Any]
+    ) -> TrialResult:
+        return TrialResult(
+            number=plan.number,
+            model=plan.model,
+            train=plan.train,
+            state=outcome.state,
+            dev_loss=outcome.dev_curve[-1][1] if outcome.dev_curve else math.nan,
+            dev_curve=outcome.dev_curve,
+            train_loss=outcome.train_loss,
+            steps_done=outcome.steps_done,
+            seconds=outcome.seconds,
+            ended_at=self._elapsed(),
+            params=params,
+        )
+
+    def _finish(self, result: TrialResult, outcome: TrialOutcome) -> None:
         self.trials.append(result)
         if self.record is None:
             return
-        steps, curve = downsampled_curve(losses)
         what = {
             "complete": "ran to its end",
             "pruned": f"pruned at step {result.steps_done:,} (worse than the median trial)",
@@ -334,13 +364,10 @@ class Search:
                 status=status,  # type: ignore[arg-type]
                 note=f"Beat the lecture search (seed {self.settings.seed}), trial "
                 f"{result.number}: {what}",
-                curve_steps=steps,
-                curve_loss=curve,
+                curve_steps=outcome.curve_steps,
+                curve_loss=outcome.curve_loss,
             )
         )
-
-    def _elapsed(self) -> float:
-        return time.perf_counter() - self._start
 
     # -- the search -----------------------------------------------------------------------
     def stream(self) -> Iterator[SearchEvent]:
@@ -350,41 +377,71 @@ class Search:
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         s = self.settings
+        # pruning is decided by search_trial's MedianPruner rule; Optuna samples
         sampler = optuna.samplers.TPESampler(seed=s.seed, n_startup_trials=s.startup_trials)
-        pruner = optuna.pruners.MedianPruner(n_startup_trials=s.startup_trials)
-        study = optuna.create_study(direction="minimize", sampler=sampler, pruner=pruner)
+        study = optuna.create_study(direction="minimize", sampler=sampler)
         study.enqueue_trial(LECTURE_TRIAL)
-        self._start = time.perf_counter()
-        self._deadline = self._start + s.budget_seconds
-        reason = "max_trials"
-        for _ in range(s.max_trials):
-            if self._stop_now():
-                reason = "budget" if self._out_of_time else "stopped"
-                break
-            trial = study.ask()
-            model_config, train = suggest(trial, s, self.dataset.vocab.size)
-            yield TrialStarted(trial.number, model_config, train, self._elapsed())
-            yield from self._run_trial(trial, model_config, train)
-            last = self.trials[-1]
-            if last.state == "complete":
-                study.tell(trial, last.dev_loss)
-            else:
-                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-            yield TrialEnded(last, self.best, self._elapsed())
-            if last.state == "stopped":
-                reason = "budget" if self._out_of_time else "stopped"
-                break
         self.study = study
+        self._start = time.monotonic()
+        self._deadline = self._start + s.budget_seconds
+        pool = TrialPool(self.dataset, s.workers) if s.workers > 1 else None
+        reason = "max_trials"
+        try:
+            while len(self.trials) < s.max_trials:
+                if self._out_of_time() or self.should_stop():
+                    reason = "budget" if self._out_of_time() else "stopped"
+                    break
+                size = min(s.workers, s.max_trials - len(self.trials))
+                batch = [(t, self._plan(t)) for t in (study.ask() for _ in range(size))]
+                for _, plan in batch:
+                    yield TrialStarted(plan.number, plan.model, plan.train, self._elapsed())
+                if pool is None:
+                    yield from self._run_here(batch[0][1])
+                else:
+                    yield from self._run_in_pool(pool, [plan for _, plan in batch])
+                stopped = False
+                for trial, plan in batch:  # told in trial order: the same seed, the same trials
+                    outcome, model = self._outcomes.pop(plan.number)
+                    result = self._result(plan, outcome, dict(trial.params))
+                    self._finish(result, outcome)
+                    for index, (_, dev) in enumerate(outcome.dev_curve):
+                        if math.isfinite(dev):
+                            trial.report(dev, index)
+                    if result.state == "complete":
+                        study.tell(trial, result.dev_loss)
+                        if self.best is None or result.dev_loss < self.best.dev_loss:
+                            self.best, self.best_model = result, model
+                    else:
+                        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                    stopped = stopped or result.state == "stopped"
+                    yield TrialEnded(result, self.best, self._elapsed())
+                if stopped:
+                    reason = "budget" if self._out_of_time() else "stopped"
+                    break
+        finally:
+            if pool is not None:
+                pool.close()
+        self.best_dev = self._best_dev_with_error()
         yield SearchEnded(
-            tuple(self.trials), self.best, self._elapsed(), reason, importances(study)
-        )
+            tuple(self.trials), self.best, self._elapsed(), reason, importances(study),
+            self.best_dev,
+        )  # fmt: skip
+
+    def _best_dev_with_error(self) -> LossEstimate | None:
+        """The best trial's dev loss with its standard error (clustered by name)."""
+        if self.best_model is None:
+            return None
+        from charnames_gui.core.uncertainty import loss_with_error
+
+        X, Y = self.examples_for(self.best_model.config.block_size).tensors["dev"]
+        return loss_with_error(self.best_model, X, Y, self.dataset.split.dev)
 
     def evaluate_test(self) -> float:
         """The best trial's loss on the test split: call it once, at the end, when the
         learner asks (each call is a look, counted in test_looks)."""
         if self.best is None or self.best_model is None:
             raise ConfigError("The search has no finished trial to evaluate on test")
-        X, Y = self._examples_for(self.best.model.block_size).tensors["test"]
+        X, Y = self.examples_for(self.best.model.block_size).tensors["test"]
         self.test_looks += 1
         return self.best_model.loss(X, Y)
 

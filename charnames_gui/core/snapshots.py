@@ -98,9 +98,16 @@ class ReplayPolicy:
         return sum(math.prod(shapes[name]) for name in self.params) * itemsize
 
 
+def _c_fits(config: ModelConfig, budget: int) -> bool:
+    return ReplayPolicy(("C",), "float32").frame_bytes(config) * PLANNED_FRAMES <= budget
+
+
 def policy_for(config: ModelConfig, budget: int = REPLAY_BUDGET_BYTES) -> ReplayPolicy:
     """The richest frame of which PLANNED_FRAMES fit in `budget`: the whole model in float32,
-    then float16, then C alone (float32, then float16)."""
+    then float16, then C alone (float32, then float16). A BatchNorm model keeps C alone: the
+    replay's bars, names and hidden layer are the lecture's forward without BatchNorm."""
+    if config.batchnorm:
+        return ReplayPolicy(("C",), "float32" if _c_fits(config, budget) else "float16")
     choices = [
         ReplayPolicy(PARAMETER_NAMES, "float32"),
         ReplayPolicy(PARAMETER_NAMES, "float16"),
@@ -272,6 +279,12 @@ class SnapshotStore:
             names = sample_names(frame.float_weights(), self.config.block_size)
             self._names[frame.step] = names
         return names
+
+    def only_c_reason(self) -> str:
+        """Why the frames keep only C (policy not complete), in a learner's words."""
+        if self.config.batchnorm:
+            return "the replay of a BatchNorm model keeps only the embedding C"
+        return "this model is too large for its replay to keep every weight"
 
     def take_new(self) -> list[Frame]:
         """The frames added since the last call (for the stream of events)."""

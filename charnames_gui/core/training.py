@@ -118,6 +118,15 @@ class Trainer:
         self.record_replay = True  # False: no frames (benchmarks/replay_throughput.py)
         self._loss_sum, self._loss_count = 0.0, 0  # minibatch losses since the last frame
 
+    def adopt_replay(self, store: SnapshotStore) -> None:
+        """Go on recording into `store` (a model file's frames, or the frames of the trainer
+        this one replaces); frames after this trainer's step are dropped."""
+        if store.config != self.model.config:
+            raise ConfigError("These replay frames belong to a model of another shape")
+        store.keep = True
+        store.truncate_after(self.step)
+        self.replay = store
+
     def snapshot(self) -> Snapshot:
         """Copies of the weights, with the step they belong to."""
         return Snapshot(self.step, self.model.snapshot(), self.seconds)
@@ -374,6 +383,8 @@ class TrainerLike(Protocol):
     def replay(self) -> SnapshotStore: ...  # the frames of this model's training so far
 
     def set_config(self, config: TrainConfig) -> None: ...
+
+    def adopt_replay(self, store: SnapshotStore) -> None: ...
 
     def resume(
         self, step: int, seconds: float, batch_stream: tuple[int, int] | None = None

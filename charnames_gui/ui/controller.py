@@ -48,6 +48,7 @@ from charnames_gui.core.events import (
 )
 from charnames_gui.core.model_dataset import Match, label_of, trained_on_label
 from charnames_gui.core.model_file import ModelFile, TestEvaluations, TrainingSummary
+from charnames_gui.core.snapshots import SnapshotStore
 from charnames_gui.core.training_state import TrainingState
 from charnames_gui.core.vocabulary import Vocabulary, boundary_note
 from charnames_gui.ui import model_files
@@ -198,6 +199,11 @@ class Controller(QObject):
     def modified(self) -> bool:
         """True when the model has training that is not in its file."""
         return self.document.modified
+
+    @property
+    def replay(self) -> SnapshotStore | None:
+        """The replay frames of the current model's training (core/snapshots.py)."""
+        return self.document.replay
 
     def model_info(self) -> ModelInfo | None:
         return self.document.model_info()
@@ -442,10 +448,12 @@ class Controller(QObject):
         dataset: Dataset | None,
         state: TrainingState | None = None,
         plain_weights: bool = False,
+        replay: SnapshotStore | None = None,
     ) -> None:
         """Make a new or opened model the current one: all of its fields change together, its
         training is clean at summary.steps, then the views are told (the dataset first, when
-        it is another one). state: the state after it (None: the idle state it has)."""
+        it is another one). state: the state after it (None: the idle state it has).
+        replay: the frames of its training (a model file's), kept and recorded into."""
         d = self.document
         dataset_changed = d.adopt(
             model,
@@ -458,6 +466,7 @@ class Controller(QObject):
             path=path,
             dataset=dataset,
             plain_weights=plain_weights,
+            replay=replay,
         )
         self._notified_modified = False
         self.jobs.forget()
@@ -788,9 +797,11 @@ class Controller(QObject):
             plain_weights=mf.is_plain,
             path=p.path,
             dataset=p.dataset,
+            replay=mf.replay,
         )
         kind = " (your own weights: no training record)" if mf.is_plain else ""
-        notes = "".join(f". {note}" for note in mf.notes)  # e.g. a-z was guessed
+        # e.g. a-z was guessed; a damaged replay section left out
+        notes = "".join(f". {note}" for note in (*mf.notes, mf.replay_note) if note)
         self.statusMessage.emit(
             f"Opened {p.path.name}{kind}" + (f". {p.message}" if p.message else "") + notes
         )

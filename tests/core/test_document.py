@@ -48,10 +48,10 @@ def test_adopting_a_model_changes_every_field_together(dataset: Dataset) -> None
     doc, trainer = adopted(dataset)
     info = doc.model_info()
     assert info is not None and info.step == 0 and not info.from_file
-    assert info.config == doc.model.config and info.vocab == dataset.vocab  # type: ignore[union-attr]
+    assert info.config == doc.model.config and info.vocab == dataset.vocab
     assert info.generation == doc.generation == 1
     assert doc.trainer is trainer and doc.dataset is dataset
-    assert doc.dataset_match() is not None and doc.dataset_match().same  # type: ignore[union-attr]
+    assert doc.dataset_match() is not None and doc.dataset_match().same
     assert doc.idle_state() == TrainingState.READY and not doc.modified
     # another model: a new generation, so a report about the first one is recognisable
     model = doc.model
@@ -112,9 +112,37 @@ def test_the_cli_and_the_app_record_the_same_training_summary(dataset: Dataset) 
     summary = training_summary(dataset, TRAIN, steps=10, seconds=1.5, train_loss=2.0,
                                dev_loss=2.1, batch_stream=(8, 0))  # fmt: skip
     assert summary.dataset_name == "small.txt" and summary.dataset_hash == dataset.content_hash()
-    assert summary.dataset_path == str(dataset.path.resolve())  # type: ignore[union-attr]
+    assert summary.dataset_path == str(dataset.path.resolve())
     assert summary.train_config == TRAIN.to_dict()
     assert (summary.steps, summary.seconds, summary.batch_stream) == (10, 1.5, (8, 0))
     doc, _ = adopted(dataset)
     fresh = training_summary(dataset, doc.train_config)
     assert doc.summary == fresh
+
+
+def test_the_replay_frames_stay_with_the_model_through_opening_and_its_dataset(
+    dataset: Dataset,
+) -> None:
+    doc, trainer = adopted(dataset)
+    trainer.run(5)
+    frames = doc.replay
+    assert frames is trainer.replay and frames.steps == [0, 1, 2, 3, 4, 5]
+    assert doc.model_file().replay is frames  # saved with the model
+    # opened without its dataset: the document keeps the file's frames
+    model = trainer.model
+    doc.adopt(model, dataset.vocab, None, train_config=TRAIN, split_seed=dataset.split_seed,
+              summary=training_summary(dataset, TRAIN, steps=3), test_evaluations=TestEvaluations(),
+              path=None, dataset=None, replay=frames)  # fmt: skip
+    assert doc.replay is frames
+    # its dataset comes: the new trainer (at step 3) records into the same frames, and the
+    # frames after its step are gone (its training goes on from there)
+    resumed = Trainer(model, dataset.examples(model.config.block_size), TRAIN)
+    resumed.resume(3, 0.0)
+    doc.use_dataset(dataset, resumed)
+    assert doc.replay is frames and resumed.replay is frames and frames.steps == [0, 1, 2, 3]
+    # another shape's frames are never shown with a model
+    other = MLP.init(ModelConfig(2, 3, 4, dataset.vocab.size), TRAIN.init, 1)
+    doc.adopt(other, dataset.vocab, None, train_config=TRAIN, split_seed=dataset.split_seed,
+              summary=training_summary(dataset, TRAIN), test_evaluations=TestEvaluations(),
+              path=None, dataset=None, replay=frames)  # fmt: skip
+    assert doc.replay is None

@@ -122,3 +122,54 @@ def test_bad_export_targets_are_clear_errors(
         export_replay(renderer, tmp_path / "missing" / "r.gif")
     with pytest.raises(ExportError, match="frame rate"):
         export_replay(renderer, tmp_path / "r.gif", fps=0)
+
+
+def test_an_svg_still_is_the_same_drawing_and_its_text_is_data(
+    trained: tuple[Trainer, Dataset], tmp_path: Path
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    trainer, dataset = trained
+    # a dataset's characters can be anything: markup characters stay text
+    itos = ("<", "&", '"', *dataset.vocab.itos[3:])
+    svg = "{http://www.w3.org/2000/svg}"
+    for view, size in (("embedding", (1920, 1080)), ("bars", (1280, 720)), ("hidden", (1280, 720))):
+        renderer = ReplayRenderer(trainer.replay, itos, view, size=size)
+        path = export_replay(renderer, tmp_path / f"{view}.svg", frame=4)
+        root = ET.parse(path).getroot()  # well-formed XML
+        assert (root.get("width"), root.get("height")) == tuple(str(v) for v in size)
+        texts = [t.text or "" for t in root.iter(f"{svg}text")]
+        step = trainer.replay.frames[4].step
+        assert any(t.startswith(f"step {step:,}") for t in texts)
+        if view == "embedding":  # a dot per character, labelled with the character itself
+            assert len(list(root.iter(f"{svg}ellipse"))) == len(itos)
+            assert {"<", "&", '"'} <= set(texts)
+        if view == "bars":  # a bar per character (one rect is the background)
+            assert len(list(root.iter(f"{svg}rect"))) == 1 + len(itos)
+        if view == "hidden":  # the saturation picture inside
+            assert len(list(root.iter(f"{svg}image"))) == 1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_an_export_never_writes_over_its_model_file_or_a_special_file(
+    trained: tuple[Trainer, Dataset], tmp_path: Path
+) -> None:
+    import os
+
+    trainer, dataset = trained
+    renderer = ReplayRenderer(trainer.replay, dataset.vocab.itos)
+    model = tmp_path / "model.gif"  # a learner's slip: the name of a file the export reads
+    model.write_bytes(b"the model")
+    with pytest.raises(ExportError, match="which the export comes from"):
+        export_replay(renderer, model, protect=(model,))
+    assert model.read_bytes() == b"the model"
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    with pytest.raises(ExportError, match="named pipe"):  # refused at once, never opened
+        export_replay(renderer, fifo)
+    # a GIF that fails half-way leaves the earlier file as it was
+    earlier = tmp_path / "r.gif"
+    earlier.write_bytes(b"earlier")
+    with pytest.raises(ExportCancelled):
+        export_replay(renderer, earlier, cancelled=lambda: True)
+    assert earlier.read_bytes() == b"earlier"

@@ -5,6 +5,9 @@ lecture's configuration) even on a tiny dataset."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -22,8 +25,8 @@ from charnames_gui.core.search import (
     TrialEnded,
     TrialProgress,
     TrialStarted,
-    downsampled_curve,
 )
+from charnames_gui.core.search_trial import downsampled_curve
 
 # four short trials on 1,000 names: a few seconds
 SETTINGS = SearchSettings(
@@ -35,6 +38,22 @@ SETTINGS = SearchSettings(
 @pytest.fixture(scope="module")
 def tiny() -> Dataset:
     return Dataset(read_words(bundled_dataset_path())[:1000], name="tiny.txt")
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """PyTorch and NumPy's BLAS on one thread, as in the app's search: the bits of a
+    matmul's sum depend on how many threads split it."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class WatchedSplits(dict[str, Any]):
@@ -49,7 +68,7 @@ class WatchedSplits(dict[str, Any]):
 
 def watch_test_split(search: Search) -> set[str]:
     looked: set[str] = set()
-    original = search._examples_for
+    original = search.examples_for
 
     def examples_for(block_size: int) -> SplitTensors:
         examples = original(block_size)
@@ -59,7 +78,7 @@ def watch_test_split(search: Search) -> set[str]:
             examples.tensors = watched
         return examples
 
-    search._examples_for = examples_for  # type: ignore[method-assign]
+    search.examples_for = examples_for
     return looked
 
 
@@ -69,7 +88,8 @@ def finished(tiny: Dataset, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     store = RunStore(tmp_path_factory.mktemp("runs") / "runs.db")
     search = Search(tiny, SETTINGS, record=lambda r: store.add(r).id)
     looked = watch_test_split(search)
-    events = list(search.stream())
+    with one_thread():  # as the app's search thread and each worker process run
+        events = list(search.stream())
     looked_before_asked = set(looked)
     return {
         "search": search,
@@ -183,3 +203,66 @@ def test_importing_core_search_does_not_import_optuna() -> None:
     code = "import sys, charnames_gui.core.search; print('optuna' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_best_dev_loss_comes_with_its_error(finished: dict[str, Any]) -> None:
+    ended = finished["events"][-1]
+    assert isinstance(ended, SearchEnded) and ended.best is not None
+    est = ended.best_dev
+    assert est is not None
+    # the same mean over dev's examples, float32 slices against float64 (one rounding each)
+    assert est.loss == pytest.approx(ended.best.dev_loss, rel=est.examples * 2**-24)
+    assert 0 < est.se < 0.2 and est.names == len(finished["search"].dataset.split.dev)
+
+
+def test_two_workers_run_trials_side_by_side_as_the_search_thread_would(
+    tiny: Dataset, finished: dict[str, Any]
+) -> None:
+    """workers=2: each batch of two trials starts before either ends. Optuna proposes the
+    first startup_trials trials at random from its seed, whatever the results, so those
+    trials are the same as one at a time, with bit-equal dev losses from the workers."""
+    search = Search(tiny, replace(SETTINGS, workers=2))
+    events = list(search.stream())
+    first_end = next(i for i, e in enumerate(events) if isinstance(e, TrialEnded))
+    assert events.index(next(e for e in events if getattr(e, "number", -1) == 1)) < first_end
+    assert any(isinstance(e, TrialProgress) and e.number == 1 for e in events)
+    alone: Search = finished["search"]
+    assert [t.number for t in search.trials] == [0, 1, 2, 3]
+    startup = SETTINGS.startup_trials
+    assert [(t.model, t.train, t.state, t.dev_loss) for t in search.trials[:startup]] == [
+        (t.model, t.train, t.state, t.dev_loss) for t in alone.trials[:startup]
+    ]
+    assert isinstance(events[-1], SearchEnded) and events[-1].best_dev is not None
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_the_pruning_rule_is_optunas_median_pruner(case: int) -> None:
+    """search_trial decides pruning from bars fixed before a trial starts; they must agree
+    with Optuna's MedianPruner, which compares with the complete trials only."""
+    import numpy as np
+    import optuna
+
+    from charnames_gui.core.search_trial import median_thresholds, should_prune
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    rng = np.random.default_rng(case)
+    points, startup = 3, 2
+    study = optuna.create_study(pruner=optuna.pruners.MedianPruner(n_startup_trials=startup))
+    curves = []
+    for _ in range(int(rng.integers(0, 5))):
+        trial = study.ask()
+        curve = [float(v) for v in rng.uniform(2.0, 3.0, points)]
+        for i, v in enumerate(curve):
+            trial.report(v, i)
+        study.tell(trial, curve[-1])
+        curves.append(curve)
+    pruned = study.ask()  # a pruned trial's values must not count
+    pruned.report(0.1, 0)
+    study.tell(pruned, state=optuna.trial.TrialState.PRUNED)
+    bars = median_thresholds(curves, points, startup)
+    trial = study.ask()
+    devs: list[float] = []
+    for i in range(points):
+        devs.append(float(rng.uniform(2.0, 3.0)))
+        trial.report(devs[-1], i)
+        assert should_prune(devs, bars[i]) == trial.should_prune(), (i, devs, bars)

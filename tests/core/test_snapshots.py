@@ -3,6 +3,7 @@ to a model trained to their step."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -58,6 +59,16 @@ def test_the_policy_keeps_the_whole_lecture_model_in_float32_and_less_of_big_one
         )
         assert store.capacity <= MAX_FRAMES
     assert SnapshotStore.for_model(FINAL).capacity >= PLANNED_FRAMES
+
+
+def test_a_batchnorm_model_keeps_only_c_and_says_why() -> None:
+    # the replay's bars, names and hidden layer are the forward without BatchNorm: they
+    # would show another model than the one trained
+    config = dataclasses.replace(FINAL, batchnorm=True)
+    store = SnapshotStore.for_model(config)
+    assert store.policy == ReplayPolicy(("C",), "float32") and not store.policy.complete
+    assert "BatchNorm" in store.only_c_reason()
+    assert "too large" in SnapshotStore.for_model(ModelConfig(16, 256, 4096, 200)).only_c_reason()
 
 
 def _frame(step: int, config: ModelConfig = FINAL) -> Frame:

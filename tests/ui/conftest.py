@@ -16,7 +16,7 @@ STEPS = 400_000  # long enough that a run never ends by itself during a test
 
 
 @pytest.fixture(autouse=True)
-def normal_text_size(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def normal_text_size(qapp) -> Iterator[None]:
     """A test that zooms leaves the next one the application's normal font."""
     from charnames_gui.ui.views.text_scale import base_font
 
@@ -34,7 +34,7 @@ def settings(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def make_window(
     qtbot, settings: QSettings, tmp_path: Path, small_dataset_file: Path
-) -> Iterator[Callable[..., MainWindow]]:  # type: ignore[no-untyped-def]
+) -> Iterator[Callable[..., MainWindow]]:
     """make_window(open_data=True, steps=STEPS): a shown window with the small dataset open
     and runs of `steps` steps (None: the restored settings).
     Every window made is shut down at the end of the test."""
@@ -43,14 +43,18 @@ def make_window(
     def make(
         open_data: bool = True, steps: int | None = STEPS, dialogs: ScriptedDialogs | None = None
     ) -> MainWindow:
-        win = MainWindow(settings=settings, load_bundled=False, runs_path=tmp_path / "runs.db")
-        win.dialogs = dialogs or ScriptedDialogs()  # type: ignore[assignment]
+        win = MainWindow(
+            settings=settings,
+            load_bundled=False,
+            runs_path=tmp_path / "runs.db",
+            dialogs=dialogs or ScriptedDialogs(),
+        )
         made.append(win)
         win.show()
         if steps is not None:  # None: keep what the settings restored
             win.panel.set_values(train=TrainConfig(steps=steps, lr_decay_at=steps // 2))
         if open_data:
-            assert win.open_dataset(small_dataset_file)
+            assert win.file_commands.open_dataset(small_dataset_file)
         return win
 
     yield make

@@ -31,7 +31,7 @@ def stored(win: MainWindow, timeout: float = 5.0) -> list[RunRecord]:
         store.close()
 
 
-def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:  # type: ignore[no-untyped-def]
+def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:
     c = win.controller
     c.start()
     qtbot.waitUntil(lambda: c.trainer.step >= steps, timeout=20_000)
@@ -39,10 +39,10 @@ def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:  # type: ig
         c.stop()
 
 
-def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_path: Path) -> None:
     win = make_window()
     _run_and_stop(qtbot, win)
-    win.new_model(ask=False)
+    win.file_commands.new_model(ask=False)
     _run_and_stop(qtbot, win)
     records = stored(win)
     assert len(records) == 2
@@ -57,10 +57,10 @@ def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_pat
     reopened.close()
 
 
-def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:
     win = make_window()
     _run_and_stop(qtbot, win)
-    win.new_model(ask=False)
+    win.file_commands.new_model(ask=False)
     _run_and_stop(qtbot, win)
     ids = [r.id for r in stored(win)]
     with qtbot.waitSignal(win.runs_view.overlayChanged, timeout=5_000):
@@ -73,18 +73,18 @@ def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:  # 
     assert set(win.loss_plot._overlays) == {ids[0]}
 
 
-def test_references_uniform_and_bigram(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_references_uniform_and_bigram(qtbot, window: MainWindow) -> None:
     x = window.experiments
     assert x.uniform == math.log(window.controller.dataset.vocab.size)
     assert x.bigram is not None and 0 < x.bigram < 10
     assert window.loss_plot.bigram_line.isVisible()
 
 
-def test_repeat_with_k_seeds_reports_mean_and_std(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_repeat_with_k_seeds_reports_mean_and_std(qtbot, make_window) -> None:
     win = make_window(steps=300)
     win.dialogs.int_answer = 3
     with qtbot.waitSignal(win.experiments.repeatFinished, timeout=60_000) as finished:
-        win.repeat_with_seeds()
+        win.experiment_commands.repeat_with_seeds()
     stats = finished.args[0]
     assert stats.n == 3 and stats.std > 0
     # the history's writer thread lands the last seed's record in its own time
@@ -102,10 +102,10 @@ def window_text(win: MainWindow) -> str:
     return win.controls.result_label.text()
 
 
-def test_lr_finder_runs_in_the_worker_and_sets_the_lr(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_lr_finder_runs_in_the_worker_and_sets_the_lr(qtbot, window: MainWindow) -> None:
     weights = {k: v.clone() for k, v in window.controller.model.params.items()}
     with qtbot.waitSignal(window.controller.sweepEnded, timeout=30_000) as ended:
-        window.start_lr_sweep(200)
+        window.experiment_commands.start_lr_sweep(200)
     x, losses = window.lr_finder.points()
     assert len(x) == len(losses) == ended.args[0].points > 50
     assert window.lr_finder.suggested_lr() is not None
@@ -119,16 +119,16 @@ def test_lr_finder_runs_in_the_worker_and_sets_the_lr(qtbot, window: MainWindow)
 
 def test_test_set_is_explained_once_counted_and_saved(
     qtbot, window: MainWindow, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _run_and_stop(qtbot, window)
     with qtbot.waitSignal(window.experiments.testEvaluated, timeout=10_000) as first:
-        window.evaluate_on_test_set()
+        window.experiment_commands.evaluate_on_test_set()
     assert len(window.dialogs.questions) == 1  # the explanation, once
     loss, count = first.args
     assert count == 1 and math.isfinite(loss)
     assert "evaluated once" in window.controls.test_label.text()
     with qtbot.waitSignal(window.experiments.testEvaluated, timeout=10_000) as second:
-        window.evaluate_on_test_set()
+        window.experiment_commands.evaluate_on_test_set()
     assert second.args[1] == 2 and len(window.dialogs.questions) == 1
     assert "2 times" in window.controls.test_label.text()
     qtbot.waitUntil(lambda: stored(window)[-1].test_loss == loss, timeout=10_000)
@@ -136,22 +136,22 @@ def test_test_set_is_explained_once_counted_and_saved(
 
     path = tmp_path / "counted.safetensors"
     window.dialogs.save_paths.append(str(path))
-    assert window.save_model_as()
+    assert window.file_commands.save_model_as()
     saved = load_model(path)
     assert saved.test_evaluations.count(window.controller.dataset.content_hash()) == 2
-    window.new_model(ask=False)
-    assert window.open_model(path)
+    window.file_commands.new_model(ask=False)
+    assert window.file_commands.open_model(path)
     assert window.controller.test_evaluation_count() == 2
 
 
-def test_the_test_set_explanation_can_be_declined(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_the_test_set_explanation_can_be_declined(qtbot, window: MainWindow) -> None:
     window.dialogs.confirm_answer = False
-    window.evaluate_on_test_set()
+    window.experiment_commands.evaluate_on_test_set()
     assert window.controller.state == TrainingState.READY  # nothing was evaluated
     assert window.controller.test_evaluation_count() == 0
 
 
-def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_path: Path) -> None:
     (tmp_path / "runs.db").write_bytes(b"this is not a database" * 100)
     win = make_window()
     qtbot.waitUntil(lambda: bool(win.dialogs.errors), timeout=5_000)
@@ -160,7 +160,7 @@ def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_pat
     assert len(stored(win)) == 1
 
 
-def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> None:
     first = PRESETS[0]
     window.panel.apply_preset(first)
     vocab_size = window.controller.dataset.vocab.size  # 3,481 with the lecture's 27
@@ -172,23 +172,23 @@ def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> N
     assert window.panel.preset.currentIndex() == 0
 
 
-def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:  # type: ignore[no-untyped-def]
+def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:
     c = win.controller
     win.dialogs.int_answer = k
     with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000):
-        win.repeat_with_seeds()
+        win.experiment_commands.repeat_with_seeds()
     qtbot.waitUntil(lambda: c.trainer.step >= 50, timeout=20_000)
     c.pause()
     qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
 
 
-def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
-    """Issue 11, 8: the learner's own run is not seed 1 of 2, and no seed replaces it."""
+def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_window) -> None:
+    """The learner's own run is not seed 1 of 2, and no seed replaces it."""
     win = make_window()
     _start_repeat_and_pause(qtbot, win)
     assert win.experiments.repeat is not None
     with qtbot.waitSignal(win.experiments.repeatCancelled, timeout=5_000) as cancelled:
-        win.new_model(ask=False)
+        win.file_commands.new_model(ask=False)
     assert "ended after 0" in cancelled.args[0]
     learners_seed = win.controller.trainer.config.seed
     _run_and_stop(qtbot, win)
@@ -201,8 +201,8 @@ def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_win
 
 def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_model(
     qtbot, make_window
-) -> None:  # type: ignore[no-untyped-def]
-    """The fields show the current model after a repeat (issue 24, 2): the learner's own seed
+) -> None:
+    """The fields show the current model after a repeat: the learner's own seed
     is trained last, so Seed and Experiment stay as the learner set them and name the model
     that Save and Export use; while the other seeds train the fields are left alone."""
     win = make_window()
@@ -230,7 +230,7 @@ def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_mo
     assert win.panel.preset.currentIndex() == chosen
 
 
-def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, make_window) -> None:
     win = make_window()
     seed = win.panel.train_config().seed
     _start_repeat_and_pause(qtbot, win, k=3)
@@ -241,8 +241,8 @@ def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, mak
     assert win.panel.train_config().seed == c.trainer.config.seed
 
 
-def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    """Issue 10, 3 and 15: a failed run is recorded; a finished one above ln(V) diverged."""
+def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: MainWindow) -> None:
+    """A failed run is recorded; a finished one above ln(V) diverged."""
     c = window.controller
     uniform = math.log(c.dataset.vocab.size)
     with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as failed:
@@ -259,12 +259,12 @@ def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: 
     qtbot.waitUntil(lambda: window.runs_view.proxy.rowCount() == 2, timeout=5_000)
 
 
-def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:
     win = make_window(steps=200)
     seed = win.panel.train_config().seed
     win.dialogs.int_answer = 2
     with qtbot.waitSignal(win.experiments.repeatFinished, timeout=60_000) as finished:
-        win.repeat_with_seeds()
+        win.experiment_commands.repeat_with_seeds()
     stats = finished.args[0]
     view = win.runs_view
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 3, timeout=10_000)
@@ -276,7 +276,7 @@ def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:  # type: 
     assert win.panel.train_config().seed == seed
 
 
-def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:
     label = (
         "Train this configuration again with K different seeds (the first is the current "
         "seed). Each run starts from new random weights and minibatches; the spread of "
@@ -290,8 +290,8 @@ def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:  # type: ignore[n
 
 def test_a_locked_history_at_start_is_waited_for_not_moved_aside(
     qtbot, make_window, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    """Issue 10, 2: another program holds runs.db (BEGIN EXCLUSIVE) when the app starts."""
+) -> None:
+    """Another program holds runs.db (BEGIN EXCLUSIVE) when the app starts."""
     path = tmp_path / "runs.db"
     store = RunStore(path)
     for i in range(25):
@@ -331,8 +331,8 @@ def _a_record() -> RunRecord:
 
 def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
     qtbot, window: MainWindow
-) -> None:  # type: ignore[no-untyped-def]
-    """Issue 10, 3: the run ends while another program write-locks runs.db; the window keeps
+) -> None:
+    """The run ends while another program write-locks runs.db; the window keeps
     running (a timer keeps ticking), and the run lands once the lock goes."""
     c, view = window.controller, window.runs_view
     qtbot.waitUntil(lambda: window.run_history.is_open, timeout=10_000)

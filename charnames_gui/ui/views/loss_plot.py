@@ -151,7 +151,9 @@ class LossPlot(QWidget):
         self.decay_line = pg.InfiniteLine(
             angle=90, pen=pg.mkPen(DECAY_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         )
-        for line in (self.uniform_line, self.bigram_line, self.decay_line):
+        # the step a replay shows (ui/views/timeline.py): a solid line across the curves
+        self.replay_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(QColor(90, 90, 90), width=2))
+        for line in (self.uniform_line, self.bigram_line, self.decay_line, self.replay_line):
             line.setVisible(False)
             line.setZValue(20)  # labels above the curves
             item.addItem(line, ignoreBounds=True)
@@ -320,6 +322,15 @@ class LossPlot(QWidget):
         self._evals.append(point)
         self._last_step = max(self._last_step, point.step)
         self._dirty = True
+
+    def mark_step(self, step: int | None) -> None:
+        """Mark the step a replay shows (None: the live model, no mark)."""
+        self.replay_line.setVisible(step is not None)
+        if step is not None:
+            self.replay_line.setPos(step)
+
+    def marked_step(self) -> int | None:
+        return round(self.replay_line.value()) if self.replay_line.isVisible() else None
 
     def total_steps(self) -> int:
         """The length of the run the x axis is laid out for."""

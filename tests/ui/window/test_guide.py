@@ -7,7 +7,6 @@ from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 
 from charnames_gui.guide_text import LECTURE_URL, STEPS, guide_markdown
-from charnames_gui.ui.window import help_commands
 from charnames_gui.ui.window.guide import GuideDialog, ShortcutsDialog, guide_html
 from charnames_gui.ui.window.main_window import MainWindow
 
@@ -28,7 +27,7 @@ def test_guide_follows_the_lecture_in_order() -> None:
                for s in STEPS)  # fmt: skip
 
 
-def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> None:
     dialog = GuideDialog(window)
     qtbot.addWidget(dialog)
     screen = window.screen().availableGeometry()
@@ -38,11 +37,12 @@ def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> 
     assert not dialog.isVisible()
 
 
-def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    rows = help_commands.shortcut_rows(window)
+def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:
+    rows = window.help_commands.shortcut_rows()
     listed = dict((what, keys) for keys, what in rows)
+    leave = window.menus.action("leave_presentation")
     for action in window.actions():
-        if not action.shortcut().isEmpty() and action is not window.leave_presentation_action:
+        if not action.shortcut().isEmpty() and action is not leave:
             assert action.text().replace("&", "") in listed, action.text()
     assert "Ctrl+=" in listed["Zoom in"] and listed["Presentation mode"] == "F11"
     assert listed["Start / Pause"] == "Space"
@@ -53,7 +53,7 @@ def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:  # type: i
 
 def test_lecture_link_without_a_browser_shows_the_address(
     qtbot, window: MainWindow, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
     seen: list[str] = []
 
@@ -66,12 +66,12 @@ def test_lecture_link_without_a_browser_shows_the_address(
         dialog.reject()
 
     QTimer.singleShot(0, read_and_close)
-    assert help_commands.open_lecture(window) is False
+    assert window.help_commands.open_lecture() is False
     assert seen == [LECTURE_URL]
     assert LECTURE_URL in window.statusBar().currentMessage()
 
 
-def test_the_guide_shows_the_open_datasets_figures(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_the_guide_shows_the_open_datasets_figures(qtbot, window: MainWindow) -> None:
     """Computed on a thread (a second on a busy machine), then shown in place of the
     general text; the dialog never leaves its thread running."""
     c = window.controller
