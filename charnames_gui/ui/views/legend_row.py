@@ -45,9 +45,8 @@ class LegendRow(QLabel):
         self._entries = list(entries)
         parts = []
         for entry in entries:
-            # non-breaking spaces (and hyphens) keep each entry whole; lines break between
-            # entries
-            text = html.escape(entry.text).replace(" ", "&nbsp;").replace("-", "\u2011")
+            # non-breaking spaces keep each mark with its text; lines break between entries
+            text = html.escape(entry.text).replace(" ", "&nbsp;")
             parts.append(
                 f"<span style='white-space:nowrap'><span style='color:{entry.colour.name()}'>"
                 f"{_MARKS[entry.mark]}</span>&nbsp;{text}</span>"

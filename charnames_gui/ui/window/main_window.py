@@ -28,9 +28,11 @@ from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.views.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.lr_finder_view import LrFinderView
+from charnames_gui.ui.views.network_view import NetworkView
 from charnames_gui.ui.views.runs_view import RunsView
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.training_controls import TrainingControls
+from charnames_gui.ui.views.unit_focus import UnitFocus
 from charnames_gui.ui.window.dialogs import AsksUser, Dialogs
 from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
 from charnames_gui.ui.window.experiment_commands import ExperimentCommands, ExperimentViews
@@ -47,7 +49,7 @@ from charnames_gui.ui.window.search_commands import SearchCommands
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
-from charnames_gui.ui.window.zoom import Zoom
+from charnames_gui.ui.window.zoom import LayoutsByZoom, Zoom
 
 APP_NAME = "Charnames"
 
@@ -87,6 +89,8 @@ class MainWindow(QMainWindow):
         self.zoom = Zoom(self.settings, self)
         self.zoom.changed.connect(self._on_zoom_changed)
         self.docks = DockLayout(self, lambda: self.zoom.factor)
+        self.zoom_layouts = LayoutsByZoom(self, self.docks.restore_state)
+        self.zoom.aboutToChange.connect(self._before_zoom_change)
 
         # -- views ---------------------------------------------------------------------------
         self.panel = HyperparameterPanel()
@@ -132,7 +136,12 @@ class MainWindow(QMainWindow):
         self.hidden_view.shown.connect(self.hidden_analysis.poke)
         self.forward_dock = add("Forward pass", "ForwardDock", self.forward_view, bottom)
         self.hidden_dock = add("Hidden layer", "HiddenLayerDock", self.hidden_view, bottom)
+        # the network as one picture; pointing at a hidden unit marks it in every view
+        self.unit_focus = UnitFocus(self)
+        self.network_view = NetworkView(self.unit_focus)
+        self.network_dock = add("Network", "NetworkDock", self.network_view, bottom)
         self.docks.tab(self.forward_dock, self.hidden_dock)
+        self.docks.tab(self.forward_dock, self.network_dock)
         self.forward_dock.raise_()
         self.sampling_dock.raise_()
         roles = DockRoles(
@@ -143,7 +152,19 @@ class MainWindow(QMainWindow):
         )
         self.docks.finish(roles)
         self.presentation = Presentation(
-            self, self.zoom, self.train_dock, self.sampling_dock, self._fold_for_presentation
+            self,
+            self.zoom,
+            self.train_dock,
+            self.loss_plot,
+            {
+                "Sampling": self.sampling_dock,
+                "Forward pass": self.forward_dock,
+                "Embedding": self.embedding_dock,
+                "Hidden layer": self.hidden_dock,
+                "Network": self.network_dock,
+            },
+            self._fold_for_presentation,
+            self.docks.restore_state,
         )
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -209,7 +230,7 @@ class MainWindow(QMainWindow):
             self.presentation,
             recent_menu,
             quit=self.close,
-            reset_layout=self.docks.reset,
+            reset_layout=self.reset_layout,
         )
         self.menus = Menus(self, menu_table(commands), window_actions(commands))
         self.presentation.set_actions(
@@ -253,6 +274,9 @@ class MainWindow(QMainWindow):
         c.snapshotReady.connect(self.live_views.on_snapshot)
         self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
         self.sampling_panel.stepShown.connect(self.forward_view.show_step)
+        self.sampling_panel.stepShown.connect(self.network_view.show_step)
+        self.unit_focus.changed.connect(self.forward_view.canvas.set_focused_unit)
+        self.unit_focus.changed.connect(self.hidden_view.set_focused_unit)
         self.addActions(self.sampling_panel.actions())  # S, F, Backspace, R, P window-wide
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
@@ -441,8 +465,17 @@ class MainWindow(QMainWindow):
         # taken the new font (their size hints change in the events that follow)
         QTimer.singleShot(0, self, self._fit_docks_to_zoom)
 
+    def _before_zoom_change(self, factor: float) -> None:
+        if not self.presentation.active():  # (its layout is its own)
+            self.zoom_layouts.remember(factor)
+
+    def reset_layout(self) -> None:
+        """Every dock back in its place, in the default layout for the window's size."""
+        self.zoom_layouts.forget()
+        self.docks.reset()
+
     def _fit_docks_to_zoom(self) -> None:
-        if not self.presentation.active():
+        if not self.presentation.active() and not self.zoom_layouts.restore(self.zoom.factor):
             self.docks.apply_default()
 
     def _fold_for_presentation(self, fold: bool) -> None:

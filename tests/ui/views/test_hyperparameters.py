@@ -5,7 +5,7 @@ from __future__ import annotations
 from charnames_gui.ui.views.hyperparameters import HyperparameterPanel
 
 
-def test_the_defaults_are_labelled_as_the_final_run(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_defaults_are_labelled_as_the_final_run(qtbot) -> None:
     panel = HyperparameterPanel()
     qtbot.addWidget(panel)
     panel.set_vocab_size(27)
@@ -17,7 +17,7 @@ def test_the_defaults_are_labelled_as_the_final_run(qtbot) -> None:  # type: ign
     assert panel.preset.currentText() == "Final run"
 
 
-def test_choosing_a_preset_leaves_space_to_start_training(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_choosing_a_preset_leaves_space_to_start_training(qtbot) -> None:
     """Space after a preset chosen with the mouse opened the list again: the list keeps no
     focus after a choice."""
     panel = HyperparameterPanel()
@@ -30,7 +30,7 @@ def test_choosing_a_preset_leaves_space_to_start_training(qtbot) -> None:  # typ
     assert not panel.preset.hasFocus()
 
 
-def test_the_later_lectures_settings_fold_under_one_line_that_says_what_is_set(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_later_lectures_settings_fold_under_one_line_that_says_what_is_set(qtbot) -> None:
     """The Beat the lecture preset sets part 3's init and BatchNorm: the folded line names
     them, the configs carry them, and unfolding shows the fields."""
     panel = HyperparameterPanel()

@@ -56,7 +56,7 @@ def test_one_step_is_not_offered_while_training(qtbot, window: MainWindow) -> No
 
 def test_the_step_text_agrees_with_the_bars_and_the_window_closes(
     qtbot, window: MainWindow
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Issue 24 item 5: after One step with a name in progress, the bar of the drawn
     character shows the "after" probability the step window gives it, the run panel says the
     step the progress bar says, and Close or Esc close the step window (item 7)."""

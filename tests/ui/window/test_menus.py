@@ -44,6 +44,7 @@ WINDOW_MENUS = [
     ("&View", "Runs", ""),
     ("&View", "Learning-rate finder", ""),
     ("&View", "Hidden layer", ""),
+    ("&View", "Network", ""),
     ("&View", "Forward pass", ""),
     ("&View", "Sampling", ""),
     ("&View", "---"),
