@@ -15,10 +15,12 @@ Qt-free: the numbers and their scales live here, a widget only draws them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from charnames_gui.core.forward import ForwardPass
+if TYPE_CHECKING:  # (core.forward imports torch; the window is built before torch loads)
+    from charnames_gui.core.forward import ForwardPass
 
 COLUMNS = ("context", "embcat", "h", "logits", "probs")
 

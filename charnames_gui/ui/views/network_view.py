@@ -7,6 +7,7 @@ views (UnitFocus) so they mark the same unit. The numbers come from core.network
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import (
@@ -22,8 +23,10 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.network_picture import ColourScale, Column, NetworkPicture
-from charnames_gui.core.session import ShownStep
 from charnames_gui.ui.views.unit_focus import UnitFocus
+
+if TYPE_CHECKING:  # torch-backed: imported at the first model
+    from charnames_gui.core.session import ShownStep
 
 NODE_GAP = 1  # px between two nodes of a column
 
