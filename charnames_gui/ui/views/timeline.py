@@ -2,7 +2,11 @@
 
 It renders the frames' steps and losses and emits intent: frameChosen(index) when the
 learner picks a frame (drag, click, Left/Right, Home/End, Play), liveChosen() for Back to
-live. What a frame shows is the window's business (ui/window/replay.py).
+live, exportRequested() for Export. What a frame shows is the window's business
+(ui/window/replay.py).
+
+It fits any width: one row when there is room, else the slider on a row of its own above
+the buttons (a small screen, or large text), so no button is ever cut off.
 
 The slider moves one frame per position, so it is dense where the frames are (early steps)
 and sparse late, like the schedule (core/snapshots.py).
@@ -13,17 +17,27 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QWidget,
+)
 
 PLAY_FPS = 8  # frames a second while playing: a 161-frame run plays in 20 s
 NO_FRAMES_TEXT = "Replay: train to record frames"
+SLIDER_MIN_WIDTH = 160  # at 100% text: room to drag through 160-odd frames
 
 
 class Timeline(QWidget):
     frameChosen = Signal(int)  # index into the frames
     liveChosen = Signal()
+    exportRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,27 +54,31 @@ class Timeline(QWidget):
             "Drag through the run: the embedding, the bars, the forward pass and the hidden "
             "layer show the model at that step (Left/Right: one frame, Home/End)"
         )
-        self.slider.setMinimumWidth(120)
         self.slider.setPageStep(10)
         self.label = QLabel(NO_FRAMES_TEXT)
-        self.label.setMinimumWidth(
-            self.label.fontMetrics().horizontalAdvance("step 200,000 · loss 2.345")
-        )
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.live_button = QPushButton("Back to live")
         self.live_button.setAccessibleName("Back to the live model")
         self.live_button.setToolTip("Show the model as it is now again")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(self.play_button)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.label)
-        layout.addWidget(self.live_button)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setAccessibleName("Export the replay")
+        self.export_button.setToolTip(
+            "The run as an MP4 video or animated GIF, or the step shown as a PNG or SVG, for slides"
+        )
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(4, 2, 4, 2)
+        self._layout.setVerticalSpacing(2)
+        # the layout sets no minimum of its own: minimumSizeHint says how narrow it may be
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._two_rows: bool | None = None
+        self._arrange(two_rows=False)
         self._timer = QTimer(self)
         self._timer.setInterval(round(1000 / PLAY_FPS))
         self._timer.timeout.connect(self._advance)
         self.slider.valueChanged.connect(self._on_slider)
         self.play_button.toggled.connect(self._on_play)
         self.live_button.clicked.connect(self.go_live)
+        self.export_button.clicked.connect(self.exportRequested)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._update()
 
@@ -86,6 +104,15 @@ class Timeline(QWidget):
     @property
     def step(self) -> int | None:
         return self._steps[self._index] if self._index is not None else None
+
+    def slider_steps(self) -> list[int]:
+        """The steps of the frames the slider moves through."""
+        return list(self._steps)
+
+    @property
+    def two_rows(self) -> bool:
+        """The slider is on a row of its own (the timeline is narrow)."""
+        return bool(self._two_rows)
 
     @property
     def playing(self) -> bool:
@@ -127,6 +154,77 @@ class Timeline(QWidget):
             return
         super().keyPressEvent(event)
 
+    # -- layout -------------------------------------------------------------------------------
+    def _label_width(self) -> int:
+        return self.label.fontMetrics().horizontalAdvance("step 200,000 · loss 2.345") + 4
+
+    def _slider_width(self) -> int:
+        # grows with the text (zoom): a thumb that is easy to catch
+        return round(SLIDER_MIN_WIDTH * self.fontMetrics().height() / 16)
+
+    def _one_row_width(self) -> int:
+        """The width one row needs: the buttons, the label and a slider of its minimum."""
+        spacing = max(0, self._layout.horizontalSpacing())
+        margins = self._layout.contentsMargins()
+        buttons = sum(
+            b.sizeHint().width() for b in (self.play_button, self.live_button, self.export_button)
+        )
+        return (
+            buttons + self._label_width() + self._slider_width() + 4 * spacing
+            + margins.left() + margins.right()
+        )  # fmt: skip
+
+    def _arrange(self, two_rows: bool) -> None:
+        """One row: Play, slider, label, Back to live, Export. Two rows: the slider above."""
+        if two_rows == self._two_rows:
+            return
+        self._two_rows = two_rows
+        layout = self._layout
+        row: tuple[QWidget, ...] = (
+            self.play_button, self.slider, self.label, self.live_button, self.export_button
+        )  # fmt: skip
+        for widget in row:
+            layout.removeWidget(widget)
+        for column in range(5):
+            layout.setColumnStretch(column, 0)
+        self.label.setMinimumWidth(0 if two_rows else self._label_width())
+        self.slider.setMinimumWidth(0 if two_rows else self._slider_width())
+        if two_rows:
+            layout.addWidget(self.slider, 0, 0, 1, 4)
+            layout.addWidget(self.play_button, 1, 0)
+            layout.addWidget(self.label, 1, 1)
+            layout.addWidget(self.live_button, 1, 2)
+            layout.addWidget(self.export_button, 1, 3)
+            layout.setColumnStretch(1, 1)
+        else:
+            for column, widget in enumerate(row):
+                layout.addWidget(widget, 0, column)
+            layout.setColumnStretch(1, 1)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        # narrow is fine (two rows): the buttons alone set the minimum width
+        hint = super().minimumSizeHint()
+        spacing = max(0, self._layout.horizontalSpacing())
+        margins = self._layout.contentsMargins()
+        buttons = sum(
+            b.minimumSizeHint().width()
+            for b in (self.play_button, self.live_button, self.export_button)
+        )
+        return QSize(buttons + 3 * spacing + margins.left() + margins.right(), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(two_rows=event.size().width() < self._one_row_width())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # zoom: the widths change with the text
+            self._arrange(two_rows=self.width() < self._one_row_width())
+            if not self._two_rows:
+                self.label.setMinimumWidth(self._label_width())
+                self.slider.setMinimumWidth(self._slider_width())
+
     # -- internals ----------------------------------------------------------------------------
     def _on_slider(self, value: int) -> None:
         if self._steps:
@@ -151,7 +249,7 @@ class Timeline(QWidget):
     def _update(self) -> None:
         n = len(self._steps)
         has = n > 0
-        for widget in (self.play_button, self.slider):
+        for widget in (self.play_button, self.slider, self.export_button):
             widget.setEnabled(has)
         self.live_button.setEnabled(self._index is not None)
         with QSignalBlocker(self.slider):
