@@ -73,7 +73,7 @@ def measure(path: Path, n_names: int, seconds: float, folder: Path) -> dict[str,
     try:
         before = peak_mb(os.getpid())
         start = time.perf_counter()
-        window.open_dataset(path)
+        window.file_commands.open_dataset(path)
         opened = wait_until(
             lambda: (
                 controller.dataset is not None

@@ -78,7 +78,7 @@ def app_round(window: object, seconds: float) -> tuple[float, float, list[float]
     from charnames_gui.ui.window.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
-    window.new_model(ask=False)
+    window.file_commands.new_model(ask=False)
     controller = window.controller
     delays: list[float] = []
     clock = QElapsedTimer()
@@ -145,11 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(width, height)
     window.show()
     window.zoom.set_factor(args.zoom, remember=False)
-    window.reset_layout()  # the default layout for this size and zoom
+    window.docks.reset()  # the default layout for this size and zoom
     dataset = Dataset.from_file(bundled_dataset_path())
     config = TrainConfig(engine=args.engine)
     window.panel.set_values(train=config)
-    assert window.open_dataset(bundled_dataset_path())
+    assert window.file_commands.open_dataset(bundled_dataset_path())
 
     # This VM's speed drifts by tens of percent within seconds, so each round compares two
     # segments next to each other in time, in alternating order (headless first, then the

@@ -133,7 +133,7 @@ class Startup(QObject):
         QTimer.singleShot(PAINT_WAIT_MS, self._load_torch)
         self.window.show()
         if self.files:  # a dataset opens now; a model file when torch has loaded
-            self.window.open_path(self.files[0])
+            self.window.file_commands.open_path(self.files[0])
 
     def _load_torch(self) -> None:
         """Start the training child (once), then torch's import here (once)."""

@@ -43,14 +43,18 @@ def make_window(
     def make(
         open_data: bool = True, steps: int | None = STEPS, dialogs: ScriptedDialogs | None = None
     ) -> MainWindow:
-        win = MainWindow(settings=settings, load_bundled=False, runs_path=tmp_path / "runs.db")
-        win.dialogs = dialogs or ScriptedDialogs()  # type: ignore[assignment]
+        win = MainWindow(
+            settings=settings,
+            load_bundled=False,
+            runs_path=tmp_path / "runs.db",
+            dialogs=dialogs or ScriptedDialogs(),
+        )
         made.append(win)
         win.show()
         if steps is not None:  # None: keep what the settings restored
             win.panel.set_values(train=TrainConfig(steps=steps, lr_decay_at=steps // 2))
         if open_data:
-            assert win.open_dataset(small_dataset_file)
+            assert win.file_commands.open_dataset(small_dataset_file)
         return win
 
     yield make

@@ -92,11 +92,11 @@ def check_every_view(win: MainWindow, what: str) -> None:
 
 # -- what the learner does --------------------------------------------------------------------
 def new(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
-    win.new_model()  # Ctrl+N
+    win.file_commands.new_model()  # Ctrl+N
 
 
 def open_file(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
-    win.open_model(rng.choice(win.saved_models))  # type: ignore[attr-defined]
+    win.file_commands.open_model(rng.choice(win.saved_models))  # type: ignore[attr-defined]
 
 
 def preset(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def repeat(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[
         return
     win.panel.steps.setValue(c.trainer.step + rng.randint(20, 200))  # type: ignore[union-attr]
     win.dialogs.int_answer = 2  # type: ignore[attr-defined]
-    win.repeat_with_seeds()
+    win.experiment_commands.repeat_with_seeds()
     qtbot.waitUntil(lambda: x.repeat is None and not c.is_busy(), timeout=TIMEOUT)
 
 
@@ -160,7 +160,7 @@ def test_one_step_then_another_preset_shows_the_new_model(qtbot, saved: MainWind
     settle(qtbot, win)
     assert "Cannot sample" not in win.sampling_panel.notice_text()
     check_every_view(win, "First model after One step")
-    win.new_model()  # Ctrl+N: a model of the same size
+    win.file_commands.new_model()  # Ctrl+N: a model of the same size
     settle(qtbot, win)
     check_every_view(win, "Ctrl+N after that")
 

@@ -39,7 +39,7 @@ def test_opening_a_big_dataset_keeps_the_event_loop_running(
     window.controller.statusMessage.connect(statuses.append)
     try:
         with qtbot.waitSignal(window.controller.modelReset, timeout=60_000):
-            assert window.open_dataset(big)  # returns at once: loading
+            assert window.file_commands.open_dataset(big)  # returns at once: loading
             ticks.clear()  # count only the ticks while the file loads
             assert statuses[-1].startswith("Opening big.txt (2 MB)")
     finally:
@@ -60,7 +60,7 @@ def test_a_big_file_that_is_not_names_shows_a_message(
     binary = tmp_path / "binary.txt"
     binary.write_bytes(b"emma\x00" * 400_000)  # 2 MB: read on the worker thread
     with qtbot.waitSignal(window.controller.errorOccurred, timeout=60_000) as blocker:
-        assert window.open_dataset(binary)
+        assert window.file_commands.open_dataset(binary)
     assert "binary file" in blocker.args[1]
     assert window.controller.model is model_before
     assert window.controller.dataset is not None and window.controller.dataset.name == "small.txt"
@@ -72,7 +72,7 @@ def test_a_second_open_while_loading_is_refused(
     window = make_window()
     big = big_names_file(tmp_path)
     with qtbot.waitSignal(window.controller.modelReset, timeout=60_000):
-        assert window.open_dataset(big)
+        assert window.file_commands.open_dataset(big)
         with qtbot.waitSignal(window.controller.statusMessage) as blocker:
             assert not window.controller.open_dataset(big)
         assert "Still opening big.txt" in blocker.args[0]
@@ -88,6 +88,6 @@ def test_a_fifo_or_device_is_refused_at_once(
         os.mkfifo(path)
     else:
         path.symlink_to("/dev/zero")
-    assert not window.open_dataset(path)
+    assert not window.file_commands.open_dataset(path)
     assert ("named pipe" if kind == "fifo" else "device") in window.dialogs.errors[-1][1]
     assert not window.controller.dataset_loader.busy

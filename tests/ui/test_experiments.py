@@ -42,7 +42,7 @@ def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:  # type: ig
 def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     win = make_window()
     _run_and_stop(qtbot, win)
-    win.new_model(ask=False)
+    win.file_commands.new_model(ask=False)
     _run_and_stop(qtbot, win)
     records = stored(win)
     assert len(records) == 2
@@ -60,7 +60,7 @@ def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_pat
 def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     win = make_window()
     _run_and_stop(qtbot, win)
-    win.new_model(ask=False)
+    win.file_commands.new_model(ask=False)
     _run_and_stop(qtbot, win)
     ids = [r.id for r in stored(win)]
     with qtbot.waitSignal(win.runs_view.overlayChanged, timeout=5_000):
@@ -84,7 +84,7 @@ def test_repeat_with_k_seeds_reports_mean_and_std(qtbot, make_window) -> None:  
     win = make_window(steps=300)
     win.dialogs.int_answer = 3
     with qtbot.waitSignal(win.experiments.repeatFinished, timeout=60_000) as finished:
-        win.repeat_with_seeds()
+        win.experiment_commands.repeat_with_seeds()
     stats = finished.args[0]
     assert stats.n == 3 and stats.std > 0
     # the history's writer thread lands the last seed's record in its own time
@@ -105,7 +105,7 @@ def window_text(win: MainWindow) -> str:
 def test_lr_finder_runs_in_the_worker_and_sets_the_lr(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     weights = {k: v.clone() for k, v in window.controller.model.params.items()}
     with qtbot.waitSignal(window.controller.sweepEnded, timeout=30_000) as ended:
-        window.start_lr_sweep(200)
+        window.experiment_commands.start_lr_sweep(200)
     x, losses = window.lr_finder.points()
     assert len(x) == len(losses) == ended.args[0].points > 50
     assert window.lr_finder.suggested_lr() is not None
@@ -122,13 +122,13 @@ def test_test_set_is_explained_once_counted_and_saved(
 ) -> None:  # type: ignore[no-untyped-def]
     _run_and_stop(qtbot, window)
     with qtbot.waitSignal(window.experiments.testEvaluated, timeout=10_000) as first:
-        window.evaluate_on_test_set()
+        window.experiment_commands.evaluate_on_test_set()
     assert len(window.dialogs.questions) == 1  # the explanation, once
     loss, count = first.args
     assert count == 1 and math.isfinite(loss)
     assert "evaluated once" in window.controls.test_label.text()
     with qtbot.waitSignal(window.experiments.testEvaluated, timeout=10_000) as second:
-        window.evaluate_on_test_set()
+        window.experiment_commands.evaluate_on_test_set()
     assert second.args[1] == 2 and len(window.dialogs.questions) == 1
     assert "2 times" in window.controls.test_label.text()
     qtbot.waitUntil(lambda: stored(window)[-1].test_loss == loss, timeout=10_000)
@@ -136,17 +136,17 @@ def test_test_set_is_explained_once_counted_and_saved(
 
     path = tmp_path / "counted.safetensors"
     window.dialogs.save_paths.append(str(path))
-    assert window.save_model_as()
+    assert window.file_commands.save_model_as()
     saved = load_model(path)
     assert saved.test_evaluations.count(window.controller.dataset.content_hash()) == 2
-    window.new_model(ask=False)
-    assert window.open_model(path)
+    window.file_commands.new_model(ask=False)
+    assert window.file_commands.open_model(path)
     assert window.controller.test_evaluation_count() == 2
 
 
 def test_the_test_set_explanation_can_be_declined(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.dialogs.confirm_answer = False
-    window.evaluate_on_test_set()
+    window.experiment_commands.evaluate_on_test_set()
     assert window.controller.state == TrainingState.READY  # nothing was evaluated
     assert window.controller.test_evaluation_count() == 0
 
@@ -176,7 +176,7 @@ def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:  # type
     c = win.controller
     win.dialogs.int_answer = k
     with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000):
-        win.repeat_with_seeds()
+        win.experiment_commands.repeat_with_seeds()
     qtbot.waitUntil(lambda: c.trainer.step >= 50, timeout=20_000)
     c.pause()
     qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
@@ -188,7 +188,7 @@ def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_win
     _start_repeat_and_pause(qtbot, win)
     assert win.experiments.repeat is not None
     with qtbot.waitSignal(win.experiments.repeatCancelled, timeout=5_000) as cancelled:
-        win.new_model(ask=False)
+        win.file_commands.new_model(ask=False)
     assert "ended after 0" in cancelled.args[0]
     learners_seed = win.controller.trainer.config.seed
     _run_and_stop(qtbot, win)
@@ -264,7 +264,7 @@ def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:  # type: 
     seed = win.panel.train_config().seed
     win.dialogs.int_answer = 2
     with qtbot.waitSignal(win.experiments.repeatFinished, timeout=60_000) as finished:
-        win.repeat_with_seeds()
+        win.experiment_commands.repeat_with_seeds()
     stats = finished.args[0]
     view = win.runs_view
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 3, timeout=10_000)

@@ -5,6 +5,7 @@ Tests swap in a scripted version, so no test ever blocks on a real dialog."""
 from __future__ import annotations
 
 from enum import Enum
+from typing import Protocol
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
@@ -33,15 +34,30 @@ def fit_to_screen(dialog: QDialog, preferred: QSize) -> None:
     scale = dialog.fontMetrics().height() / 16  # preferred sizes are for ~9-10 pt text
     hint = dialog.sizeHint()
     width = round(preferred.width() * scale) or hint.width()
-    height = round(preferred.height() * scale) or hint.height()
-    dialog.resize(min(width, free.width() - SCREEN_MARGIN),
-                  min(max(height, hint.height()), free.height() - SCREEN_MARGIN))  # fmt: skip
+    height = max(round(preferred.height() * scale) or hint.height(), hint.height())
+    dialog.resize(
+        min(width, free.width() - SCREEN_MARGIN), min(height, free.height() - SCREEN_MARGIN)
+    )
 
 
 class SaveChoice(Enum):
     SAVE = "save"
     DISCARD = "discard"
     CANCEL = "cancel"
+
+
+class AsksUser(Protocol):
+    """Every question and message of the window's commands (Dialogs, or a scripted one)."""
+
+    def error(self, title: str, message: str) -> None: ...
+    def info(self, title: str, message: str) -> None: ...
+    def confirm(self, title: str, message: str, yes_text: str = "OK") -> bool: ...
+    def ask_save(self, title: str, message: str) -> SaveChoice: ...
+    def open_path(self, title: str, file_filter: str, folder: str = "") -> str | None: ...
+    def save_path(self, title: str, file_filter: str, suggested: str = "") -> str | None: ...
+    def get_int(
+        self, title: str, label: str, value: int, minimum: int, maximum: int
+    ) -> int | None: ...
 
 
 class Dialogs:

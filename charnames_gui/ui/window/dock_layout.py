@@ -212,8 +212,8 @@ class DockLayout:
             bottom_width = window.width() - width  # (width: the training dock's)
             share = int(bottom_width * SAMPLING_SHARE)
             rest = (bottom_width - share) // len(beside)
-            window.resizeDocks([roles.tabs, *beside], [share] + [rest] * len(beside),
-                               Qt.Orientation.Horizontal)  # fmt: skip
+            widths = [share] + [rest] * len(beside)
+            window.resizeDocks([roles.tabs, *beside], widths, Qt.Orientation.Horizontal)
         roles.tabs.raise_()
         self.park_stale_tab_bars()
 

@@ -6,8 +6,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QStatusBar
+
+from charnames_gui.ui.controller import Controller
+from charnames_gui.ui.views.embedding_view import EmbeddingView
+from charnames_gui.ui.views.loss_plot import LossPlot
+from charnames_gui.ui.views.runs_view import RunsView
 from charnames_gui.ui.window.exports import (
     EMBEDDING_PNG,
     LOSS_PNG,
@@ -15,51 +21,70 @@ from charnames_gui.ui.window.exports import (
     NOTEBOOK_IPYNB,
     RUNS_CSV,
     SCRIPT_PY,
+    AsksSavePath,
     ExportKind,
     export_file,
 )
 
-if TYPE_CHECKING:
-    from charnames_gui.ui.window.main_window import MainWindow
+
+@dataclasses.dataclass(frozen=True)
+class ExportedViews:
+    """The views whose content can be exported."""
+
+    loss_plot: LossPlot
+    embedding_view: EmbeddingView
+    runs_view: RunsView
 
 
-def _export(win: MainWindow, kind: ExportKind, write: Callable[[str], object]) -> Path | None:
-    return export_file(win.dialogs, win.settings, kind, write, win.dialogs_error)
+class ExportCommands:
+    """on_error(title, message): how a failed export is told (the window's error report)."""
 
+    def __init__(
+        self,
+        controller: Controller,
+        dialogs: AsksSavePath,
+        settings: QSettings,
+        views: ExportedViews,
+        status: QStatusBar,
+        on_error: Callable[[str, str], None],
+    ) -> None:
+        self.controller = controller
+        self.dialogs = dialogs
+        self.settings = settings
+        self.views = views
+        self.status = status
+        self.on_error = on_error
 
-def export_runs_csv(win: MainWindow) -> None:
-    _export(win, RUNS_CSV, win.runs_view.export_csv)
+    def _export(self, kind: ExportKind, write: Callable[[str], object]) -> Path | None:
+        return export_file(self.dialogs, self.settings, kind, write, self.on_error)
 
+    def export_runs_csv(self) -> None:
+        self._export(RUNS_CSV, self.views.runs_view.export_csv)
 
-def export_plot_png(win: MainWindow) -> None:
-    _export(win, LOSS_PNG, win.loss_plot.export_png)
+    def export_plot_png(self) -> None:
+        self._export(LOSS_PNG, self.views.loss_plot.export_png)
 
+    def export_losses_csv(self) -> None:
+        self._export(LOSSES_CSV, self.views.loss_plot.export_csv)
 
-def export_losses_csv(win: MainWindow) -> None:
-    _export(win, LOSSES_CSV, win.loss_plot.export_csv)
+    def export_embedding_png(self) -> None:
+        self._export(EMBEDDING_PNG, self.views.embedding_view.export_png)
 
+    def export_script(self) -> None:
+        self._export_code(SCRIPT_PY, "script")
 
-def export_embedding_png(win: MainWindow) -> None:
-    _export(win, EMBEDDING_PNG, win.embedding_view.export_png)
+    def export_notebook(self) -> None:
+        self._export_code(NOTEBOOK_IPYNB, "notebook")
 
+    def _export_code(self, kind: ExportKind, code_kind: str) -> None:
+        """The run as the lecture's code (core/export_script.py), named after the model."""
+        controller = self.controller
+        if controller.model is None or not controller.wait_until_idle():
+            return
+        if controller.path is not None:
+            kind = dataclasses.replace(kind, suggested_name=controller.path.stem + kind.suffix)
 
-def export_script(win: MainWindow) -> None:
-    _export_code(win, SCRIPT_PY, "script")
+        def write(path: str) -> None:
+            self.status.showMessage(controller.write_code(path, code_kind), 10000)
 
-
-def export_notebook(win: MainWindow) -> None:
-    _export_code(win, NOTEBOOK_IPYNB, "notebook")
-
-
-def _export_code(win: MainWindow, kind: ExportKind, code_kind: str) -> None:
-    """The run as the lecture's code (core/export_script.py), named after the model."""
-    controller = win.controller
-    if controller.model is None or not controller.wait_until_idle():
-        return
-    if controller.path is not None:
-        kind = dataclasses.replace(kind, suggested_name=controller.path.stem + kind.suffix)
-
-    def write(path: str) -> None:
-        win.statusBar().showMessage(controller.write_code(path, code_kind), 10000)
-
-    _export(win, kind, write)
+        self._export(kind, write)

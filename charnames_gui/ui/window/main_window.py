@@ -1,6 +1,7 @@
 """The main window: its docks and status bar, wiring the views to the controller. The menus
-(menus.py) and the commands behind them (file_, export_, experiment_ and help_commands.py),
-settings, presentation mode and zoom have modules of their own."""
+(menu_table.py, built by menus.py) call the command objects (file_, export_, experiment_,
+search_ and help_commands.py), each given what it needs; settings, presentation mode and
+zoom have modules of their own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from charnames_gui.bundled import bundled_dataset_path, resource_path
 from charnames_gui.core.data import Dataset
@@ -26,19 +27,23 @@ from charnames_gui.ui.views.forward_view import ForwardView
 from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.views.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.views.loss_plot import LossPlot
-from charnames_gui.ui.views.lr_finder_view import SWEEP_STEPS, LrFinderView
+from charnames_gui.ui.views.lr_finder_view import LrFinderView
 from charnames_gui.ui.views.runs_view import RunsView
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.training_controls import TrainingControls
-from charnames_gui.ui.window import experiment_commands, file_commands, help_commands
-from charnames_gui.ui.window.dialogs import Dialogs
+from charnames_gui.ui.window.dialogs import AsksUser, Dialogs
 from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
-from charnames_gui.ui.window.experiment_commands import connect_experiments
-from charnames_gui.ui.window.live_views import LiveViews
-from charnames_gui.ui.window.menus import MenuActions, build_menus
-from charnames_gui.ui.window.panel_sync import connect_panel, show_model_in_panel
+from charnames_gui.ui.window.experiment_commands import ExperimentCommands, ExperimentViews
+from charnames_gui.ui.window.export_commands import ExportCommands, ExportedViews
+from charnames_gui.ui.window.file_commands import FileCommands
+from charnames_gui.ui.window.help_commands import HelpCommands
+from charnames_gui.ui.window.live_views import LiveViews, Shown
+from charnames_gui.ui.window.menu_table import WindowCommands, menu_table, window_actions
+from charnames_gui.ui.window.menus import Availability, Menus
+from charnames_gui.ui.window.panel_sync import PanelSync
 from charnames_gui.ui.window.presentation import Presentation
-from charnames_gui.ui.window.search_commands import SearchWindow
+from charnames_gui.ui.window.recent_files import RecentFiles
+from charnames_gui.ui.window.search_commands import SearchCommands
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
@@ -52,25 +57,25 @@ def _app_data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
-class MainWindow(MenuActions, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(
         self,
         settings: QSettings | None = None,
         load_bundled: bool = True,
         runs_path: Path | None = None,
         wait_for_torch: bool = False,
+        dialogs: AsksUser | None = None,
     ) -> None:
         """wait_for_torch: PyTorch is still loading (the app's start, see app.py): the
-        window works at once, the model is made when controller.torch_loaded() is called."""
+        window works at once, the model is made when controller.torch_loaded() is called.
+        dialogs: every question the window asks (tests give scripted answers)."""
         super().__init__()
         self.settings = settings or QSettings()
-        self.dialogs = Dialogs(self)
+        self.dialogs: AsksUser = dialogs or Dialogs(self)
         self.controller = Controller(self, wait_for_torch=wait_for_torch)
         # opened, read and written on its own thread: a locked history never freezes the window
         self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
         self.experiments = Experiments(self.controller, self.run_history)
-        self.search_window: SearchWindow | None = None  # Experiments → Beat the lecture
-        self.syncing_panel = False  # the app, not the learner, sets the panel (panel_sync)
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
         icon_path = resource_path("icon.png")
@@ -103,55 +108,120 @@ class MainWindow(MenuActions, QMainWindow):
         side_layout.addStretch(1)
         scroll = PanelScroll(side, keep_width=True)  # as wide as its fields need
         guard_fields(scroll)  # the wheel scrolls the panel, not the field under the pointer
-        self.train_dock = self._add_dock("Training", "TrainingDock", scroll,
-                                         Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        add = self.docks.add
+        self.train_dock = add("Training", "TrainingDock", scroll, left)
         self.embedding_view = EmbeddingView()
-        self.embedding_dock = self._add_dock("Embedding", "EmbeddingDock", self.embedding_view,
-                                             Qt.DockWidgetArea.RightDockWidgetArea)  # fmt: skip
+        self.embedding_dock = add("Embedding", "EmbeddingDock", self.embedding_view, right)
         self.sampling_panel = SamplingPanel()
-        self.sampling_dock = self._add_dock("Sampling", "SamplingDock", self.sampling_panel,
-                                            Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.sampling_dock = add("Sampling", "SamplingDock", self.sampling_panel, bottom)
         self.runs_view = RunsView()
         self.runs_view.set_history(self.run_history)
-        self.runs_dock = self._add_dock("Runs", "RunsDock", self.runs_view,
-                                        Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.runs_dock = add("Runs", "RunsDock", self.runs_view, bottom)
         self.lr_finder = LrFinderView()
-        self.lr_dock = self._add_dock("Learning-rate finder", "LrFinderDock", self.lr_finder,
-                                      Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.lr_dock = add("Learning-rate finder", "LrFinderDock", self.lr_finder, bottom)
         self.docks.tab(self.sampling_dock, self.runs_dock)
         self.docks.tab(self.runs_dock, self.lr_dock)
-        # issue 12: the forward pass beside the sampling panel, the hidden layer in its tabs
+        # the forward pass beside the sampling panel, the hidden layer in its tabs
         self.forward_view, self.hidden_view = ForwardView(), HiddenLayerView()
         # the hidden layer's statistics, computed off the GUI thread while the view is seen
         self.hidden_analysis = HiddenAnalysis(self.hidden_view.isVisible, self)
         self.hidden_analysis.analysed.connect(self.hidden_view.receive)
         self.hidden_analysis.failed.connect(self.hidden_view.show_failure)
         self.hidden_view.shown.connect(self.hidden_analysis.poke)
-        self.forward_dock = self._add_dock("Forward pass", "ForwardDock", self.forward_view,
-                                           Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
-        self.hidden_dock = self._add_dock("Hidden layer", "HiddenLayerDock", self.hidden_view,
-                                          Qt.DockWidgetArea.BottomDockWidgetArea)  # fmt: skip
+        self.forward_dock = add("Forward pass", "ForwardDock", self.forward_view, bottom)
+        self.hidden_dock = add("Hidden layer", "HiddenLayerDock", self.hidden_view, bottom)
         self.docks.tab(self.forward_dock, self.hidden_dock)
         self.forward_dock.raise_()
         self.sampling_dock.raise_()
-        self.docks.finish(DockRoles(training=self.train_dock, side=self.embedding_dock,
-                                    tabs=self.sampling_dock, last_tab=self.lr_dock))  # fmt: skip
-        self.presentation = Presentation(self, self.zoom, self.train_dock, self.sampling_dock,
-                                         self._fold_for_presentation)  # fmt: skip
+        roles = DockRoles(
+            training=self.train_dock,
+            side=self.embedding_dock,
+            tabs=self.sampling_dock,
+            last_tab=self.lr_dock,
+        )
+        self.docks.finish(roles)
+        self.presentation = Presentation(
+            self, self.zoom, self.train_dock, self.sampling_dock, self._fold_for_presentation
+        )
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         # One clock for every live view: a frame paints one view (see live_views.py)
-        self.live_views = LiveViews(self)
+        shown = Shown(
+            self,
+            self.loss_plot,
+            self.controls,
+            self.embedding_view,
+            self.sampling_panel,
+            self.sampling_dock,
+            self.hidden_view,
+            self.hidden_analysis,
+        )
+        self.live_views = LiveViews(self.controller, shown)
         self.frame_clock = self.live_views.clock
 
-        build_menus(self)
+        # -- commands and menus ------------------------------------------------------------------
+        status = self.statusBar()
+        recent_menu = QMenu("Open &recent", self)
+        self.recent_files = RecentFiles(self.settings, recent_menu, self)
+        self.file_commands = FileCommands(
+            self.controller, self.dialogs, self.panel, self.recent_files
+        )
+        self.recent_files.openRequested.connect(self.file_commands.open_path)
+        self.panel_sync = PanelSync(self.panel, self.controller, self.file_commands)
+        exported = ExportedViews(self.loss_plot, self.embedding_view, self.runs_view)
+        self.export_commands = ExportCommands(
+            self.controller, self.dialogs, self.settings, exported, status, self.show_error
+        )
+        experiment_views = ExperimentViews(
+            self.lr_finder,
+            self.lr_dock,
+            self.runs_view,
+            self.runs_dock,
+            self.loss_plot,
+            self.controls,
+            status,
+        )
+        self.experiment_commands = ExperimentCommands(
+            self.controller,
+            self.experiments,
+            self.file_commands,
+            self.dialogs,
+            self.settings,
+            self.panel,
+            self.panel_sync,
+            experiment_views,
+        )
+        self.search_commands = SearchCommands(self.controller, self.run_history, self)
+        self.help_commands = HelpCommands(self, self.controller, self.dialogs, status, APP_NAME)
+        commands = WindowCommands(
+            self.controller,
+            self.file_commands,
+            self.export_commands,
+            self.experiment_commands,
+            self.search_commands,
+            self.help_commands,
+            self.zoom,
+            self.presentation,
+            recent_menu,
+            quit=self.close,
+            reset_layout=self.docks.reset,
+        )
+        self.menus = Menus(self, menu_table(commands), window_actions(commands))
+        self.presentation.set_actions(
+            self.menus.action("presentation"), self.menus.action("leave_presentation")
+        )
+
         self._connect()
         self.status_state = QLabel()
-        self.statusBar().addPermanentWidget(self.status_state)
-        restore_settings(self, first_window_size(self.screen()))
+        status.addPermanentWidget(self.status_state)
+        restore_settings(
+            self, self.settings, self.docks, self.panel, first_window_size(self.screen())
+        )
         self._update_title()
         self._on_dataset_changed(None)
         self._on_state_changed(self.controller.state)
@@ -161,14 +231,9 @@ class MainWindow(MenuActions, QMainWindow):
 
     def _on_history_opened(self, opened: Opened) -> None:
         if opened.message:  # damaged and moved aside, read-only, or in memory only
-            self.dialogs_error("Run history", opened.message)
+            self.show_error("Run history", opened.message)
 
     # -- construction ------------------------------------------------------------------------
-    def _add_dock(
-        self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
-    ) -> QDockWidget:
-        return self.docks.add(title, name, widget, area)
-
     def _connect(self) -> None:
         c = self.controller
         c.datasetChanged.connect(self._on_dataset_changed)
@@ -179,14 +244,13 @@ class MainWindow(MenuActions, QMainWindow):
         c.evalReady.connect(self.loss_plot.add_eval_point)
         c.progress.connect(self.live_views.on_progress)
         c.runEnded.connect(self._on_run_ended)
-        c.errorOccurred.connect(self.dialogs_error)
+        c.errorOccurred.connect(self.show_error)
         c.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         c.trainingConfigChanged.connect(
             lambda tc: self.loss_plot.set_schedule(tc.steps, tc.decay_steps())
         )
         self.loss_plot.hovered.connect(lambda text: self.statusBar().showMessage(text, 3000))
         c.snapshotReady.connect(self.live_views.on_snapshot)
-        connect_experiments(self)  # sweep, repeats, test set, runs table
         self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
         self.sampling_panel.stepShown.connect(self.forward_view.show_step)
         self.addActions(self.sampling_panel.actions())  # S, F, Backspace, R, P window-wide
@@ -201,44 +265,21 @@ class MainWindow(MenuActions, QMainWindow):
             lambda: c.step_once(self.sampling_panel.shown_context() or None)
         )
         c.stepDone.connect(self._on_step_done)
-        connect_panel(self)  # edits make a new model or change the training
 
     # -- datasets and models ---------------------------------------------------------------
     def _load_initial_dataset(self) -> None:
         try:
             path = bundled_dataset_path()
         except CharnamesError as exc:
-            self.dialogs_error("Bundled dataset missing", str(exc))
+            self.show_error("Bundled dataset missing", str(exc))
             return
         if self.controller.open_dataset(path):
-            self.new_model(ask=False)
+            self.file_commands.new_model(ask=False)
 
-    def dialogs_error(self, title: str, message: str) -> None:
+    def show_error(self, title: str, message: str) -> None:
+        """In the status bar and in a message box."""
         self.statusBar().showMessage(message, 10000)
         self.dialogs.error(title, message)
-
-    # the File menu's commands live in file_commands.py; these are called from many places
-    def open_dataset(self, path: str | Path) -> bool:
-        return file_commands.open_dataset(self, path)
-
-    def open_model(self, path: str | Path) -> bool:
-        return file_commands.open_model(self, path)
-
-    def new_model(self, ask: bool = True) -> bool:
-        return file_commands.new_model(self, ask)
-
-    def open_path(self, path: str | Path) -> bool:
-        """Open a model file (by its .safetensors suffix) or a dataset."""
-        return file_commands.open_path(self, path)
-
-    def save_model(self) -> bool:
-        return file_commands.save_model(self)
-
-    def save_model_as(self) -> bool:
-        return file_commands.save_model_as(self)
-
-    def _show_model_in_panel(self) -> None:
-        show_model_in_panel(self)
 
     # -- controller signals --------------------------------------------------------------------
     def _on_dataset_changed(self, dataset: Dataset | None) -> None:
@@ -274,7 +315,7 @@ class MainWindow(MenuActions, QMainWindow):
     def _on_model_reset(self, info: ModelInfo) -> None:
         self._mark_dataset_of_model()
         if not self.experiments.owns_model(info):  # a repeat's seeds: shown when it ends
-            self._show_model_in_panel()
+            self.panel_sync.show_model()
         self._reset_hidden_view(info)
         model = self.controller.model
         if model is not None:  # the worker is idle: reading the weights is safe
@@ -284,8 +325,8 @@ class MainWindow(MenuActions, QMainWindow):
         else:
             self.sampling_panel.clear_model()
             self.embedding_view.clear()
-        self.loss_plot.reset(info.train_config.steps, info.vocab.size,
-                             info.train_config.decay_steps())  # fmt: skip
+        train_config = info.train_config
+        self.loss_plot.reset(train_config.steps, info.vocab.size, train_config.decay_steps())
         sample = self.controller.train_estimate_examples()
         if sample:  # the train-loss estimate's real sample size
             self.loss_plot.set_train_sample_size(sample)
@@ -340,22 +381,15 @@ class MainWindow(MenuActions, QMainWindow):
         )
         if state in (TrainingState.LOADING, TrainingState.NO_MODEL):  # said in the panel
             self.sampling_panel.clear_model(loading=state == TrainingState.LOADING)
-        busy = self.controller.is_busy()
-        self.panel.setEnabled(not busy)
-        for action in (self.new_action, self.open_dataset_action, self.open_model_action):
-            action.setEnabled(not busy)
-        self.recent_menu.setEnabled(not busy)
-        has_model = self.controller.model is not None
-        idle_with_model = has_model and not busy and self.controller.trainer is not None
-        self.lr_sweep_action.setEnabled(idle_with_model)
-        self.lr_finder.run_button.setEnabled(idle_with_model)
-        self.repeat_action.setEnabled(idle_with_model)
-        self.test_action.setEnabled(idle_with_model)
-        self.save_action.setEnabled(has_model)
-        self.save_as_action.setEnabled(has_model)
-        self.export_script_action.setEnabled(has_model and not busy)
-        self.export_notebook_action.setEnabled(has_model and not busy)
-        self.stop_action.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED))
+        now = Availability(
+            state,
+            busy=self.controller.is_busy(),
+            has_model=self.controller.model is not None,
+            trainable=self.controller.trainer is not None,
+        )
+        self.menus.update(now)
+        self.panel.setEnabled(not now.busy)
+        self.lr_finder.run_button.setEnabled(now.idle_with_model)
         self.status_state.setText(state.value)
 
     def _reset_hidden_view(self, info: ModelInfo) -> None:
@@ -393,16 +427,6 @@ class MainWindow(MenuActions, QMainWindow):
         if trainer is not None:
             self.controls.set_state(self.controller.state, trainer.step, trainer.config.steps)
 
-    # -- experiments (experiment_commands.py) ----------------------------------------------
-    def start_lr_sweep(self, n: int = SWEEP_STEPS) -> None:
-        experiment_commands.start_lr_sweep(self, n)
-
-    def repeat_with_seeds(self) -> None:
-        experiment_commands.repeat_with_seeds(self)
-
-    def evaluate_on_test_set(self) -> None:
-        experiment_commands.evaluate_on_test_set(self)
-
     # -- window title, recent files, settings ---------------------------------------------------
     def _update_title(self) -> None:
         path = self.controller.path
@@ -410,10 +434,6 @@ class MainWindow(MenuActions, QMainWindow):
         self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)
         self.setWindowModified(self.controller.modified)
         self.setWindowFilePath(str(path) if path else "")
-
-    def reset_layout(self) -> None:
-        """Every dock back in its place, in the default layout for the window's size."""
-        self.docks.reset()
 
     def _on_zoom_changed(self, factor: float) -> None:
         self.statusBar().showMessage(f"Zoom {round(factor * 100)}%", 3000)
@@ -425,35 +445,36 @@ class MainWindow(MenuActions, QMainWindow):
         if not self.presentation.active():
             self.docks.apply_default()
 
-    def is_presenting(self) -> bool:
-        return self.presentation.active()
-
     def _fold_for_presentation(self, fold: bool) -> None:
         """The training panel shows only its buttons and progress (fold) or everything."""
         self.panel.setVisible(not fold)
         self.dataset_label.setVisible(not fold)
         self.controls.set_compact(fold)
 
-    def show_about(self) -> None:
-        help_commands.show_about(self, APP_NAME)
-
     # -- drag and drop, closing -------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        file_commands.drag_enter(self, event)
+        """One local file, while nothing is training: the window takes it."""
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile() and not self.controller.is_busy():
+            event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        file_commands.drop(self, event)
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            path = urls[0].toLocalFile()
+            # opened after the drop returns: the source application is not kept waiting
+            QTimer.singleShot(0, lambda: self.file_commands.open_path(path))
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not file_commands.may_discard(self, "Closing the window discards it."):
+        if not self.file_commands.may_discard("Closing the window discards it."):
             event.ignore()
             return
         self.experiments.cancel_repeat()
-        if self.search_window is not None:
-            self.search_window.close()
+        self.search_commands.close()
         self.frame_clock.stop()
         self.controller.shutdown()
         self.hidden_analysis.wait()
-        save_settings(self)
+        save_settings(self, self.settings, self.panel)
         self.run_history.close()
         event.accept()

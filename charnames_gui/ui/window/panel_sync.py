@@ -4,55 +4,47 @@ a model opened or made is shown in the panel without counting as an edit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from PySide6.QtCore import QSignalBlocker
 
-from charnames_gui.ui.window import file_commands
-
-if TYPE_CHECKING:
-    from charnames_gui.ui.window.main_window import MainWindow
+from charnames_gui.ui.controller import Controller
+from charnames_gui.ui.views.hyperparameters import HyperparameterPanel
+from charnames_gui.ui.window.file_commands import FileCommands
 
 
-def connect_panel(win: MainWindow) -> None:
-    win.panel.modelShapeChanged.connect(lambda: _on_shape_edited(win))
-    win.panel.trainingChanged.connect(lambda: _on_training_edited(win))
+class PanelSync:
+    """The panel's edits go to the model; the model's values come back to the panel."""
 
+    def __init__(
+        self, panel: HyperparameterPanel, controller: Controller, files: FileCommands
+    ) -> None:
+        self.panel = panel
+        self.controller = controller
+        self.files = files
+        panel.modelShapeChanged.connect(self._on_shape_edited)
+        panel.trainingChanged.connect(self._on_training_edited)
 
-@contextmanager
-def syncing_panel(win: MainWindow) -> Iterator[None]:
-    """Values set by the app, not edits: no new model for them."""
-    win.syncing_panel = True
-    try:
-        yield
-    finally:
-        win.syncing_panel = False
+    def show_model(self) -> None:
+        """The current model's values in the panel: shown, not edits (the panel's change
+        signals are blocked while they are set, so no new model follows)."""
+        info = self.controller.model_info()
+        if info is None:
+            return
+        with QSignalBlocker(self.panel):
+            self.panel.set_values(info.config, info.train_config, info.split_seed)
 
+    def _on_shape_edited(self) -> None:
+        dataset = self.controller.dataset
+        self.panel.set_vocab_size(
+            dataset.vocab.size
+            if dataset and dataset.vocab
+            else self.panel.model_config().vocab_size
+        )
+        if dataset is None:
+            return
+        if self.files.may_discard("New sizes, init or seeds need a new model."):
+            self.files.new_model(ask=False)
+        else:
+            self.show_model()
 
-def show_model_in_panel(win: MainWindow) -> None:
-    info = win.controller.model_info()
-    if info is None:
-        return
-    with syncing_panel(win):
-        win.panel.set_values(info.config, info.train_config, info.split_seed)
-
-
-def _on_shape_edited(win: MainWindow) -> None:
-    if win.syncing_panel:
-        return
-    dataset = win.controller.dataset
-    win.panel.set_vocab_size(
-        dataset.vocab.size if dataset and dataset.vocab else win.panel.model_config().vocab_size
-    )
-    if dataset is None:
-        return
-    if file_commands.may_discard(win, "New sizes, init or seeds need a new model."):
-        win.new_model(ask=False)
-    else:
-        show_model_in_panel(win)
-
-
-def _on_training_edited(win: MainWindow) -> None:
-    if win.syncing_panel:
-        return
-    win.controller.apply_train_config(win.panel.train_config())
+    def _on_training_edited(self) -> None:
+        self.controller.apply_train_config(self.panel.train_config())

@@ -4,29 +4,28 @@ recorded there, and the test loss of the best trial when the learner asks for it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from charnames_gui.core.runs import RunRecord
 from charnames_gui.core.search import SearchSettings
+from charnames_gui.ui.controller import Controller
+from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.search_runner import SearchRunner
 from charnames_gui.ui.views.search_view import SearchView
-
-if TYPE_CHECKING:
-    from charnames_gui.ui.window.main_window import MainWindow
 
 
 class SearchWindow:
     """The view, its runner, and the run ids of the trials (to keep the test loss)."""
 
-    def __init__(self, win: MainWindow) -> None:
-        self.win = win
-        self.view = SearchView(win)
+    def __init__(self, controller: Controller, history: RunHistory, parent: QWidget) -> None:
+        self.controller = controller
+        self.history = history
+        self.view = SearchView(parent)
         self.view.setWindowFlag(Qt.WindowType.Window)  # a window of its own, over the app
         self.view.setWindowTitle("Beat the lecture")
         self.view.resize(1000, 700)
-        self.runner = SearchRunner(win)
+        self.runner = SearchRunner(parent)
         self._tokens: list[int] = []  # history token of each trial, in trial order
         self._run_ids: dict[int, int] = {}  # history token -> run id once stored
         v, r = self.view, self.runner
@@ -38,7 +37,7 @@ class SearchWindow:
         r.failed.connect(v.show_message)
         r.recordRequested.connect(self._record)
         r.testEvaluated.connect(self._tested)
-        win.run_history.recorded.connect(self._stored)
+        history.recorded.connect(self._stored)
 
     def show(self) -> None:
         self.view.show()
@@ -46,7 +45,7 @@ class SearchWindow:
         self.view.activateWindow()
 
     def start(self, minutes: float, seed: int) -> None:
-        dataset = self.win.controller.dataset
+        dataset = self.controller.dataset
         if dataset is None:
             self.view.show_message("Open a dataset first: the search trains on its names.")
             return
@@ -61,7 +60,7 @@ class SearchWindow:
             self.view.show_message("The test split can be looked at once the search has ended.")
 
     def _record(self, record: RunRecord) -> None:
-        self._tokens.append(self.win.run_history.add(record))
+        self._tokens.append(self.history.add(record))
 
     def _stored(self, token: int, record: RunRecord) -> None:
         if token in self._tokens and record.id is not None:
@@ -74,15 +73,29 @@ class SearchWindow:
             return
         run_id = self._run_ids.get(self._tokens[ended.best.number])
         if run_id is not None:
-            self.win.run_history.set_test_loss(run_id, loss)
+            self.history.set_test_loss(run_id, loss)
 
     def close(self) -> None:
         self.runner.close()
         self.view.close()
 
 
-def open_search(win: MainWindow) -> None:
-    """Show the search window (made the first time)."""
-    if win.search_window is None:
-        win.search_window = SearchWindow(win)
-    win.search_window.show()
+class SearchCommands:
+    """The Experiments menu: the search window, made the first time it is asked for."""
+
+    def __init__(self, controller: Controller, history: RunHistory, parent: QWidget) -> None:
+        self.controller = controller
+        self.history = history
+        self.parent = parent
+        self.window: SearchWindow | None = None
+
+    def open_search(self) -> None:
+        """Show the search window (made the first time)."""
+        if self.window is None:
+            self.window = SearchWindow(self.controller, self.history, self.parent)
+        self.window.show()
+
+    def close(self) -> None:
+        """The app closes: the search stops and its window closes."""
+        if self.window is not None:
+            self.window.close()

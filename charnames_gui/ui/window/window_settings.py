@@ -5,45 +5,49 @@ from __future__ import annotations
 
 import json
 from contextlib import suppress
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSize
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize
+from PySide6.QtWidgets import QMainWindow
 
-from charnames_gui.ui.window.panel_sync import syncing_panel
-
-if TYPE_CHECKING:
-    from charnames_gui.ui.window.main_window import MainWindow
+from charnames_gui.ui.views.hyperparameters import HyperparameterPanel
+from charnames_gui.ui.window.dock_layout import DockLayout
 
 SETTINGS_VERSION = 1  # of the saved dock state: another version is not restored
 
 
-def restore_settings(win: MainWindow, first_size: QSize) -> None:
+def restore_settings(
+    win: QMainWindow,
+    settings: QSettings,
+    docks: DockLayout,
+    panel: HyperparameterPanel,
+    first_size: QSize,
+) -> None:
     """Geometry and docks as they were left (first_size and the default layout the first
     time), then the panel's hyperparameters (the defaults when the saved ones cannot be read)."""
-    settings = win.settings
     geometry = settings.value("window/geometry")
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
         win.restoreGeometry(geometry)
     else:
         win.resize(first_size)
     size = win.size()
-    win.docks.apply_default()
-    win.docks.keep_size(size)  # the default layout may have widened the window
+    docks.apply_default()
+    docks.keep_size(size)  # the default layout may have widened the window
     state = settings.value("window/state")
     if isinstance(state, QByteArray) and not state.isEmpty():
-        win.docks.restore_state(state, SETTINGS_VERSION)  # (without stale tab bars)
-        win.docks.keep_size(size)
+        docks.restore_state(state, SETTINGS_VERSION)  # (without stale tab bars)
+        docks.keep_size(size)
     if isinstance(geometry, QByteArray) and not geometry.isEmpty():
         win.restoreGeometry(geometry)  # again: moving docks may have widened the window
     hyper = settings.value("hyperparameters")
     if isinstance(hyper, str):
-        # restored values are no edit (no new model for them); untrusted: keep the defaults
-        with syncing_panel(win), suppress(ValueError, TypeError, RecursionError):
-            win.panel.restore_settings(json.loads(hyper))
+        # restored values are no edit (its change signals blocked: no new model for them);
+        # untrusted: keep the defaults
+        with QSignalBlocker(panel), suppress(ValueError, TypeError, RecursionError):
+            panel.restore_settings(json.loads(hyper))
 
 
-def save_settings(win: MainWindow) -> None:
-    win.settings.setValue("window/geometry", win.saveGeometry())
-    win.settings.setValue("window/state", win.saveState(SETTINGS_VERSION))
-    win.settings.setValue("hyperparameters", json.dumps(win.panel.to_settings()))
-    win.settings.sync()
+def save_settings(win: QMainWindow, settings: QSettings, panel: HyperparameterPanel) -> None:
+    settings.setValue("window/geometry", win.saveGeometry())
+    settings.setValue("window/state", win.saveState(SETTINGS_VERSION))
+    settings.setValue("hyperparameters", json.dumps(panel.to_settings()))
+    settings.sync()

@@ -7,7 +7,6 @@ from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 
 from charnames_gui.guide_text import LECTURE_URL, STEPS, guide_markdown
-from charnames_gui.ui.window import help_commands
 from charnames_gui.ui.window.guide import GuideDialog, ShortcutsDialog, guide_html
 from charnames_gui.ui.window.main_window import MainWindow
 
@@ -39,10 +38,11 @@ def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> 
 
 
 def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    rows = help_commands.shortcut_rows(window)
+    rows = window.help_commands.shortcut_rows()
     listed = dict((what, keys) for keys, what in rows)
+    leave = window.menus.action("leave_presentation")
     for action in window.actions():
-        if not action.shortcut().isEmpty() and action is not window.leave_presentation_action:
+        if not action.shortcut().isEmpty() and action is not leave:
             assert action.text().replace("&", "") in listed, action.text()
     assert "Ctrl+=" in listed["Zoom in"] and listed["Presentation mode"] == "F11"
     assert listed["Start / Pause"] == "Space"
@@ -66,7 +66,7 @@ def test_lecture_link_without_a_browser_shows_the_address(
         dialog.reject()
 
     QTimer.singleShot(0, read_and_close)
-    assert help_commands.open_lecture(window) is False
+    assert window.help_commands.open_lecture() is False
     assert seen == [LECTURE_URL]
     assert LECTURE_URL in window.statusBar().currentMessage()
 

@@ -130,7 +130,7 @@ def _layout(make_window, size: tuple[int, int], zoom: float) -> MainWindow:  # t
         window.zoom.set_factor(zoom)
     window.resize(*size)
     _settle()
-    window.reset_layout()  # the default layout for this size
+    window.docks.reset()  # the default layout for this size
     _settle()
     return window
 
@@ -273,7 +273,7 @@ def test_reset_layout_puts_moved_docks_back_at_every_size(qtbot, make_window) ->
         _settle()
         window.resize(*size)
         _settle()
-        window.reset_layout()
+        window.docks.reset()
         _settle()
         assert (window.width(), window.height()) == size
         problems = _arrangement_problems(window)
@@ -282,7 +282,7 @@ def test_reset_layout_puts_moved_docks_back_at_every_size(qtbot, make_window) ->
 
 def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     first = _layout(make_window, (1024, 768), 1.0)
-    save_settings(first)
+    save_settings(first, first.settings, first.panel)
     first.hide()
     again = make_window(steps=None)  # the same settings: the saved dock state is restored
     again.resize(1024, 768)

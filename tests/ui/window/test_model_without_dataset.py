@@ -27,7 +27,7 @@ def test_open_a_model_with_no_dataset(qtbot, make_window, tmp_path: Path, small_
     path, model, dataset = _trained_file(tmp_path, small_words)
     win = make_window(open_data=False)
     assert win.controller.dataset is None
-    assert win.open_model(path)
+    assert win.file_commands.open_model(path)
     c = win.controller
     assert c.trainer is None and c.state == TrainingState.NO_DATASET  # nothing to train on
     assert win.status_state.text() == "no dataset"  # not "no model": it samples

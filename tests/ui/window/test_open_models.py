@@ -86,7 +86,7 @@ def test_a_bad_model_file_changes_nothing_and_asks_nothing(
     make_unsaved(qtbot, window)
     c = window.controller
     before = (c.model, c.trainer, c.dataset, c.path, c.state, window.controls.step_text())
-    assert not window.open_model(path)
+    assert not window.file_commands.open_model(path)
     assert window.dialogs.questions == []  # no Save/Discard for a file that cannot open
     title, message = window.dialogs.errors[-1]
     assert title == "Cannot open model" and fragment in message and "\n" not in message
@@ -100,7 +100,7 @@ def test_a_good_file_asks_after_checking_and_cancel_keeps_everything(
     path = trained_file(tmp_path, small_dataset_file)
     make_unsaved(qtbot, window)
     model_before = window.controller.model
-    assert not window.open_model(path)
+    assert not window.file_commands.open_model(path)
     assert len(window.dialogs.questions) == 1 and "not saved" in window.dialogs.questions[0]
     assert window.controller.model is model_before
 
@@ -125,7 +125,7 @@ def test_notebook_weights_open_and_sample_the_notebooks_names(
     tensors["b2"][0] += 4.0  # untrained weights that still end their names
     path = tmp_path / "mine.pt"
     torch.save(list(tensors.values()), path)
-    assert window.open_path(path)
+    assert window.file_commands.open_path(path)
     c = window.controller
     assert c.model is not None and c.state == TrainingState.NO_DATASET
     assert window.status_state.text() == "no dataset"
@@ -135,7 +135,7 @@ def test_notebook_weights_open_and_sample_the_notebooks_names(
     assert panel._names.names() == lecture_sample(tensors, 3, itos, DEFAULT_SAMPLE_SEED, 5)
     # Save never overwrites the learner's .pt: it asks for a .safetensors name
     window.dialogs.save_paths.append(str(tmp_path / "mine.safetensors"))
-    assert window.save_model()
+    assert window.file_commands.save_model()
     assert path.read_bytes()[:2] == b"PK"
     assert load_model(tmp_path / "mine.safetensors").vocab.itos == itos
 
@@ -151,7 +151,7 @@ def test_the_models_dataset_is_found_by_its_recorded_path(
     own = model_folder / "names.txt"  # the same name as the open one, other content
     own.write_text("\n".join(reversed(SMALL_WORDS)) + "\n")
     path = trained_file(model_folder, own)
-    assert window.open_model(path)
+    assert window.file_commands.open_model(path)
     c = window.controller
     assert c.dataset is not None and c.dataset.path == own.resolve()
     assert c.dataset_match() is not None and c.dataset_match().same
@@ -170,7 +170,7 @@ def test_another_dataset_is_named_with_both_hashes_and_its_test_split_refused(
     open_hash = window.controller.dataset.content_hash()[:8]
     messages: list[str] = []
     window.controller.statusMessage.connect(messages.append)
-    assert window.open_model(path)
+    assert window.file_commands.open_model(path)
     c = window.controller
     said = messages[-1]
     assert own_hash in said and open_hash in said and str(own.parent) in said
@@ -197,10 +197,10 @@ def test_opening_the_models_dataset_keeps_the_model(
     cities = tmp_path / "cities.txt"
     cities.write_text("\n".join(["zürich", "köln", "montréal", "québec"] * 5) + "\n")
     window = make_window(open_data=False)
-    assert window.open_dataset(cities)
+    assert window.file_commands.open_dataset(cities)
     messages: list[str] = []
     window.controller.statusMessage.connect(messages.append)
-    assert window.open_model(path)
+    assert window.file_commands.open_model(path)
     c = window.controller
     said = messages[-1]  # names both: the open one, and the one to open (moved: not found)
     assert "cities.txt" in said and str(small_dataset_file.resolve()) in said
@@ -208,7 +208,7 @@ def test_opening_the_models_dataset_keeps_the_model(
     assert window.status_state.text() == "no dataset"
     assert window.controls.step_text().startswith("step 300 / 300")
     model = c.model
-    assert window.open_dataset(tmp_path / "moved.txt")
+    assert window.file_commands.open_dataset(tmp_path / "moved.txt")
     assert c.model is model and c.trainer is not None and c.trainer.step == 300
     assert window.dialogs.questions == []
     assert c.dataset_match().same
@@ -222,7 +222,7 @@ def test_opening_the_models_dataset_keeps_the_model(
 def test_export_the_run_as_the_lectures_code(qtbot, window, tmp_path: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / f"run.{'py' if kind == 'script' else 'ipynb'}"
     window.dialogs.save_paths.append(str(target))
-    action = window.export_script_action if kind == "script" else window.export_notebook_action
+    action = window.menus.action(f"export_{kind}")
     assert action.isEnabled()
     action.trigger()
     text = target.read_text()
@@ -266,15 +266,17 @@ def test_a_large_model_file_is_read_on_a_worker_thread(
     make_unsaved(qtbot, window)
     c = window.controller
     model_before = c.model
-    assert window.open_model(path)  # reading: nothing has changed yet, nothing was asked
+    assert window.file_commands.open_model(
+        path
+    )  # reading: nothing has changed yet, nothing was asked
     assert c.model_loader.busy and c.model is model_before
-    assert not window.open_model(path)  # one file at a time
+    assert not window.file_commands.open_model(path)  # one file at a time
     qtbot.waitUntil(lambda: c.path == path, timeout=10_000)
     assert c.model is not model_before and not c.model_loader.busy
     assert len(window.dialogs.questions) == 1  # asked once the file was checked
     bad = rewrite(trained_file(tmp_path, small_dataset_file), split_seed="x")
     with qtbot.waitSignal(c.errorOccurred, timeout=10_000) as error:
-        assert window.open_model(bad)
+        assert window.file_commands.open_model(bad)
     assert error.args[0] == "Cannot open model" and "split seed" in error.args[1]
     assert c.path == path
 
@@ -286,7 +288,7 @@ def test_closing_while_a_model_file_is_read_ends_the_reader(
 
     monkeypatch.setattr(model_files, "BACKGROUND_MODEL_BYTES", 0)
     window = make_window()
-    assert window.open_model(trained_file(tmp_path, small_dataset_file))
+    assert window.file_commands.open_model(trained_file(tmp_path, small_dataset_file))
     window.controller.shutdown()  # waits for the reader (bounded: a regular, capped file)
     assert not window.controller.model_loader.busy
 
@@ -328,7 +330,9 @@ def trained_on_big_file(qtbot, window, folder: Path) -> Path:  # type: ignore[no
     """The window's model made for big.txt (read in the background), trained a step, saved."""
     big = big_dataset_file(folder)
     c = window.controller
-    assert window.open_dataset(big)  # not the open model's dataset: a new model for it
+    assert window.file_commands.open_dataset(
+        big
+    )  # not the open model's dataset: a new model for it
     qtbot.waitUntil(lambda: c.dataset is not None and c.dataset.name == "big.txt", timeout=60_000)
     qtbot.waitUntil(lambda: c.trainer is not None and not c.is_busy(), timeout=60_000)
     make_unsaved(qtbot, window)
@@ -348,9 +352,9 @@ def test_opening_the_models_big_dataset_keeps_the_model_and_its_step(
     c.statusMessage.connect(messages.append)
     ticks = Ticks()
     try:
-        assert window.open_dataset(tmp_path / "big.txt")  # returns at once: reading
+        assert window.file_commands.open_dataset(tmp_path / "big.txt")  # returns at once: reading
         assert c.dataset_loader.busy and c.dataset is dataset_before
-        assert not window.open_dataset(tmp_path / "big.txt")  # one dataset at a time
+        assert not window.file_commands.open_dataset(tmp_path / "big.txt")  # one dataset at a time
         assert messages[-1] == "Still opening big.txt..."
         ticks.count = 0
         qtbot.waitUntil(lambda: c.dataset is not dataset_before, timeout=60_000)
@@ -375,7 +379,7 @@ def test_another_big_dataset_still_starts_a_new_model_after_asking(
     c = window.controller
     model = c.model
     other = big_dataset_file(folder, n_names=160_000)  # the same name, other names in it
-    assert window.open_dataset(other)
+    assert window.file_commands.open_dataset(other)
     qtbot.waitUntil(lambda: c.model is not model, timeout=60_000)
     assert len(window.dialogs.questions) == 1  # asked about the unsaved training first
     assert c.dataset.path == other and len(c.dataset.words) == 160_000
@@ -392,13 +396,13 @@ def test_a_model_file_finds_its_big_dataset_in_the_background(
     c.statusMessage.connect(messages.append)
     ticks = Ticks()
     try:
-        assert window.open_model(saved)
+        assert window.file_commands.open_model(saved)
         # opened at once, sampling works; its dataset is being read
         assert c.path == saved and c.model is not None and c.trainer is None
         assert c.state == TrainingState.NO_DATASET and c.dataset_loader.busy
         window.sampling_panel.sample_batch(3)
         assert len(window.sampling_panel._names.names()) == 3
-        assert not window.open_dataset(tmp_path / "big.txt")  # one dataset at a time
+        assert not window.file_commands.open_dataset(tmp_path / "big.txt")  # one dataset at a time
         assert messages[-1] == "Still opening big.txt..."
         ticks.count = 0
         qtbot.waitUntil(lambda: c.trainer is not None, timeout=60_000)
@@ -424,12 +428,14 @@ def test_bare_weights_show_no_training_record_until_trained(
     shapes = [(27, 10), (30, 200), (200,), (200, 27), (27,)]
     path = tmp_path / "mine.pt"
     torch.save([torch.randn(shape, generator=g) * 0.1 for shape in shapes], path)
-    assert window.open_path(path)
+    assert window.file_commands.open_path(path)
     assert window.controls.step_text() == NO_RECORD_TEXT  # not "step 0 / 200,000 (0%)"
     assert window.controls.progress_bar.value() == 0
-    assert window.open_dataset(data_file)  # a new model for the dataset: steps as usual
+    assert window.file_commands.open_dataset(
+        data_file
+    )  # a new model for the dataset: steps as usual
     assert window.controls.step_text().startswith("step 0 / ")
-    assert window.open_path(path)  # the weights again, now with a dataset that fits
+    assert window.file_commands.open_path(path)  # the weights again, now with a dataset that fits
     c = window.controller
     assert c.trainer is not None and c.state == TrainingState.READY
     assert window.controls.step_text() == NO_RECORD_TEXT
@@ -452,8 +458,8 @@ def test_notebook_weights_of_another_vocabulary_give_the_notebooks_names_and_los
     run = notebook_run(data_file)
     path = save_as(form, tmp_path, run)
     window = make_window(open_data=False)
-    assert window.open_dataset(data_file)
-    assert window.open_path(path)
+    assert window.file_commands.open_dataset(data_file)
+    assert window.file_commands.open_path(path)
     c = window.controller
     assert c.vocab is not None and c.vocab.itos == tuple(run["itos"][i] for i in range(27))
     panel = window.sampling_panel

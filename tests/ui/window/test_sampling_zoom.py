@@ -132,7 +132,7 @@ def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:  # ty
     window = make_window()
     window.resize(1280, 720)
     _settle()
-    window.reset_layout()
+    window.docks.reset()
     _settle()
     panel = window.sampling_panel
     window.sampling_dock.raise_()
@@ -165,7 +165,7 @@ def test_in_the_window_nothing_of_the_chart_overlaps(qtbot, make_window, screen,
     window.zoom.set_factor(factor)
     window.resize(*screen)
     _settle()
-    window.reset_layout()
+    window.docks.reset()
     _settle()
     window.sampling_dock.raise_()
     panel = window.sampling_panel

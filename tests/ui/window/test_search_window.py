@@ -9,9 +9,10 @@ TINY = SearchSettings(seed=0, trial_examples=2_000, startup_trials=2, eval_point
 
 
 def test_the_menu_opens_the_search_and_trials_reach_the_run_history(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    assert window.beat_lecture_action in window.experiments_menu.actions()
-    window.beat_lecture_action.trigger()
-    search = window.search_window
+    beat_lecture = window.menus.action("beat_lecture")
+    assert beat_lecture in window.menus.menu("experiments").actions()
+    beat_lecture.trigger()
+    search = window.search_commands.window
     assert search is not None and search.view.isVisible()
     assert search.view.start_button.isEnabled()
     stored: list[object] = []

@@ -8,21 +8,20 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent
 
-from charnames_gui.ui.window import file_commands
 from charnames_gui.ui.window.main_window import MainWindow
 
 
 def test_presentation_actions_follow_the_mode(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    assert not window.leave_presentation_action.isEnabled()  # Esc is free outside it
-    window.presentation_action.trigger()
-    assert window.is_presenting()
-    assert window.presentation_action.text() == "Leave &presentation mode"
-    assert window.leave_presentation_action.isEnabled()
+    assert not window.menus.action("leave_presentation").isEnabled()  # Esc is free outside it
+    window.menus.action("presentation").trigger()
+    assert window.presentation.active()
+    assert window.menus.action("presentation").text() == "Leave &presentation mode"
+    assert window.menus.action("leave_presentation").isEnabled()
     assert "Presentation mode" in window.statusBar().currentMessage()
-    window.leave_presentation_action.trigger()
-    assert not window.is_presenting()
-    assert window.presentation_action.text() == "&Presentation mode"
-    assert not window.leave_presentation_action.isEnabled()
+    window.menus.action("leave_presentation").trigger()
+    assert not window.presentation.active()
+    assert window.menus.action("presentation").text() == "&Presentation mode"
+    assert not window.menus.action("leave_presentation").isEnabled()
 
 
 def _taken(window: MainWindow, paths: list[Path]) -> bool:
@@ -31,7 +30,7 @@ def _taken(window: MainWindow, paths: list[Path]) -> bool:
     enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
     enter.ignore()
-    file_commands.drag_enter(window, enter)
+    window.dragEnterEvent(enter)
     taken = enter.isAccepted()
     del enter
     return taken
@@ -46,8 +45,8 @@ def test_a_model_shown_in_the_panel_is_no_edit(window: MainWindow) -> None:
     """New model: the panel shows its values and makes no second model for them."""
     models: list[object] = []
     window.controller.modelReset.connect(models.append)
-    assert window.new_model(ask=False)
-    assert len(models) == 1 and not window.syncing_panel
+    assert window.file_commands.new_model(ask=False)
+    assert len(models) == 1
     assert window.panel.model_config() == window.controller.model_info().config  # type: ignore[union-attr]
 
 
@@ -55,9 +54,9 @@ def test_save_as_adds_the_model_suffix_and_remembers_the_file(
     window: MainWindow, tmp_path: Path
 ) -> None:
     window.dialogs.save_paths.append(str(tmp_path / "mine"))
-    assert file_commands.save_model_as(window)
+    assert window.file_commands.save_model_as()
     saved = tmp_path / "mine.safetensors"
     assert saved.is_file()
     assert window.recent_files.paths()[0] == str(saved.resolve())
-    assert file_commands.may_discard(window, "") is not False  # saved: nothing to ask
+    assert window.file_commands.may_discard("") is not False  # saved: nothing to ask
     assert window.dialogs.questions == []  # type: ignore[attr-defined]

@@ -40,7 +40,7 @@ def test_zoom_shortcuts(qtbot, window: MainWindow) -> None:  # type: ignore[no-u
     assert window.zoom.factor == 1.0
     qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert window.zoom.factor < 1.0
-    texts = [a.text().replace("&", "") for a in window.view_menu.actions()]
+    texts = [a.text().replace("&", "") for a in window.menus.menu("view").actions()]
     assert {"Zoom in", "Zoom out", "Actual size", "Presentation mode"} <= set(texts)
 
 
@@ -81,7 +81,7 @@ def test_zoom_is_kept_in_the_settings(qtbot, make_window) -> None:  # type: igno
 def test_presentation_mode(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     window.zoom.reset()
     qtbot.keyClick(window, Qt.Key.Key_F11)
-    assert window.is_presenting()
+    assert window.presentation.active()
     assert window.zoom.factor >= 1.5  # larger text
     assert window.isFullScreen() or window.windowState() & Qt.WindowState.WindowFullScreen
     assert not window.panel.isVisible()  # the training panel folded to its buttons
@@ -89,13 +89,13 @@ def test_presentation_mode(qtbot, window: MainWindow) -> None:  # type: ignore[n
     assert window.controls.start_button.isVisible()
     assert window.controls.pause_button.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_Escape)
-    assert not window.is_presenting()
+    assert not window.presentation.active()
     assert window.zoom.factor == 1.0
     assert window.panel.isVisible() and window.controls.figures.isVisible()
     assert window.dockWidgetArea(window.train_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
     qtbot.keyClick(window, Qt.Key.Key_F11)
     qtbot.keyClick(window, Qt.Key.Key_F11)  # F11 leaves it too
-    assert not window.is_presenting()
+    assert not window.presentation.active()
     # the presentation zoom is not remembered as the learner's zoom
     assert float(window.settings.value("view/zoom", 1.0)) == 1.0
 
@@ -107,7 +107,7 @@ def test_zooming_back_gives_the_docks_their_sizes_back(qtbot, make_window) -> No
     offscreen platform's small screen both widths are capped alike.)"""
     window = make_window(open_data=False)
     window.resize(1280, 800)
-    window.reset_layout()
+    window.docks.reset()
     qtbot.waitUntil(lambda: window.train_dock.width() > 0)
     before = window.train_dock.width()
     window.zoom.set_factor(2.0)
