@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QKeyEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -26,12 +26,17 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSlider,
+    QStyle,
     QWidget,
 )
 
 PLAY_FPS = 8  # frames a second while playing: a 161-frame run plays in 20 s
 NO_FRAMES_TEXT = "Replay: train to record frames"
 SLIDER_MIN_WIDTH = 160  # at 100% text: room to drag through 160-odd frames
+# a window fewer lines of text high than this (a small screen at large zoom) gets the compact
+# timeline: one low row of icon buttons, so the loss plot keeps its room
+COMPACT_LINES = 24
+ROW, ROWS, COMPACT = "row", "rows", "compact"
 
 
 class Timeline(QWidget):
@@ -70,8 +75,9 @@ class Timeline(QWidget):
         self._layout.setVerticalSpacing(2)
         # the layout sets no minimum of its own: minimumSizeHint says how narrow it may be
         self._layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self._two_rows: bool | None = None
-        self._arrange(two_rows=False)
+        self._mode: str | None = None
+        self._watched: QWidget | None = None  # the window whose height is watched
+        self._arrange(ROW)
         self._timer = QTimer(self)
         self._timer.setInterval(round(1000 / PLAY_FPS))
         self._timer.timeout.connect(self._advance)
@@ -108,11 +114,6 @@ class Timeline(QWidget):
     def slider_steps(self) -> list[int]:
         """The steps of the frames the slider moves through."""
         return list(self._steps)
-
-    @property
-    def two_rows(self) -> bool:
-        """The slider is on a row of its own (the timeline is narrow)."""
-        return bool(self._two_rows)
 
     @property
     def playing(self) -> bool:
@@ -155,6 +156,17 @@ class Timeline(QWidget):
         super().keyPressEvent(event)
 
     # -- layout -------------------------------------------------------------------------------
+    @property
+    def mode(self) -> str:
+        """ROW: one row with the step and loss; ROWS: the slider above the buttons (narrow);
+        COMPACT: one low row of icons (a window only a few lines of text high)."""
+        return self._mode or ROW
+
+    @property
+    def two_rows(self) -> bool:
+        """The slider is on a row of its own (the timeline is narrow)."""
+        return self._mode == ROWS
+
     def _label_width(self) -> int:
         return self.label.fontMetrics().horizontalAdvance("step 200,000 · loss 2.345") + 4
 
@@ -165,20 +177,30 @@ class Timeline(QWidget):
     def _one_row_width(self) -> int:
         """The width one row needs: the buttons, the label and a slider of its minimum."""
         spacing = max(0, self._layout.horizontalSpacing())
-        margins = self._layout.contentsMargins()
-        buttons = sum(
-            b.sizeHint().width() for b in (self.play_button, self.live_button, self.export_button)
+        buttons = sum(b.sizeHint().width() for b in self._buttons())
+        texts = sum(  # as they are with their texts (in compact mode they show icons)
+            b.fontMetrics().horizontalAdvance(text) - b.fontMetrics().horizontalAdvance(b.text())
+            for b, text in zip(self._buttons(), self._texts(), strict=True)
         )
-        return (
-            buttons + self._label_width() + self._slider_width() + 4 * spacing
-            + margins.left() + margins.right()
-        )  # fmt: skip
+        return buttons + texts + self._label_width() + self._slider_width() + 4 * spacing + 8
 
-    def _arrange(self, two_rows: bool) -> None:
-        """One row: Play, slider, label, Back to live, Export. Two rows: the slider above."""
-        if two_rows == self._two_rows:
+    def _buttons(self) -> tuple[QPushButton, QPushButton, QPushButton]:
+        return (self.play_button, self.live_button, self.export_button)
+
+    def _texts(self) -> tuple[str, str, str]:
+        return ("Pause" if self.play_button.isChecked() else "Play", "Back to live", "Export…")
+
+    def _mode_for(self, width: int) -> str:
+        window = self.window()
+        line = self.fontMetrics().height()
+        if window is not self and window.height() < COMPACT_LINES * line:
+            return COMPACT
+        return ROW if width >= self._one_row_width() else ROWS
+
+    def _arrange(self, mode: str) -> None:
+        if mode == self._mode:
             return
-        self._two_rows = two_rows
+        self._mode = mode
         layout = self._layout
         row: tuple[QWidget, ...] = (
             self.play_button, self.slider, self.label, self.live_button, self.export_button
@@ -187,43 +209,74 @@ class Timeline(QWidget):
             layout.removeWidget(widget)
         for column in range(5):
             layout.setColumnStretch(column, 0)
-        self.label.setMinimumWidth(0 if two_rows else self._label_width())
-        self.slider.setMinimumWidth(0 if two_rows else self._slider_width())
-        if two_rows:
+        compact = mode == COMPACT
+        self.label.setVisible(not compact)
+        self.label.setMinimumWidth(self._label_width() if mode == ROW else 0)
+        self.slider.setMinimumWidth(self._slider_width() if mode == ROW else 0)
+        if compact:
+            layout.setContentsMargins(2, 0, 2, 0)
+        else:
+            layout.setContentsMargins(4, 2, 4, 2)
+        self._show_button_faces()
+        if mode == ROWS:
             layout.addWidget(self.slider, 0, 0, 1, 4)
             layout.addWidget(self.play_button, 1, 0)
             layout.addWidget(self.label, 1, 1)
             layout.addWidget(self.live_button, 1, 2)
             layout.addWidget(self.export_button, 1, 3)
-            layout.setColumnStretch(1, 1)
         else:
             for column, widget in enumerate(row):
                 layout.addWidget(widget, 0, column)
-            layout.setColumnStretch(1, 1)
+        layout.setColumnStretch(1, 1)
         self.updateGeometry()
+
+    def _show_button_faces(self) -> None:
+        """Texts, or in compact mode icons (their texts stay in the tooltips)."""
+        style = self.style()
+        pixmap = QStyle.StandardPixmap
+        playing = self.play_button.isChecked()
+        icons = (
+            pixmap.SP_MediaPause if playing else pixmap.SP_MediaPlay,
+            pixmap.SP_MediaSkipForward,
+            pixmap.SP_DialogSaveButton,
+        )
+        compact = self._mode == COMPACT
+        for button, text, icon in zip(self._buttons(), self._texts(), icons, strict=True):
+            button.setText("" if compact else text)
+            button.setIcon(style.standardIcon(icon) if compact else QIcon())
 
     def minimumSizeHint(self) -> QSize:
         # narrow is fine (two rows): the buttons alone set the minimum width
         hint = super().minimumSizeHint()
         spacing = max(0, self._layout.horizontalSpacing())
         margins = self._layout.contentsMargins()
-        buttons = sum(
-            b.minimumSizeHint().width()
-            for b in (self.play_button, self.live_button, self.export_button)
-        )
+        buttons = sum(b.minimumSizeHint().width() for b in self._buttons())
         return QSize(buttons + 3 * spacing + margins.left() + margins.right(), hint.height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._arrange(two_rows=event.size().width() < self._one_row_width())
+        self._arrange(self._mode_for(event.size().width()))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        window = self.window()
+        if window is not self and window is not self._watched:
+            if self._watched is not None:
+                self._watched.removeEventFilter(self)
+            window.installEventFilter(self)  # its height decides the compact mode
+            self._watched = window
+        self._arrange(self._mode_for(self.width()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._watched and event.type() == QEvent.Type.Resize:
+            self._arrange(self._mode_for(self.width()))
+        return False
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # zoom: the widths change with the text
-            self._arrange(two_rows=self.width() < self._one_row_width())
-            if not self._two_rows:
-                self.label.setMinimumWidth(self._label_width())
-                self.slider.setMinimumWidth(self._slider_width())
+            self._mode = None
+            self._arrange(self._mode_for(self.width()))
 
     # -- internals ----------------------------------------------------------------------------
     def _on_slider(self, value: int) -> None:
@@ -238,7 +291,7 @@ class Timeline(QWidget):
             self._timer.start()
         else:
             self._timer.stop()
-        self.play_button.setText("Pause" if on else "Play")
+        self._show_button_faces()
 
     def _advance(self) -> None:
         if self._index is None or self._index >= len(self._steps) - 1:

@@ -74,6 +74,7 @@ def test_a_narrow_timeline_puts_the_slider_above_its_buttons_and_cuts_none(qtbot
             qtbot.waitUntil(lambda w=width: timeline.width() == w)
             timeline.resize(width, timeline.minimumSizeHint().height())
             qtbot.waitUntil(lambda: all(b.width() > 0 for b in buttons))
+            assert timeline.mode != "compact"  # a window of its own: never compact
             for button in buttons:  # whole, inside the timeline, and wide enough for its text
                 geometry = button.geometry()
                 assert timeline.rect().contains(geometry), (point_size, width, button.text())

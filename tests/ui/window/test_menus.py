@@ -25,6 +25,7 @@ WINDOW_MENUS = [
     ("&File/&Export", "Plot as &PNG...", ""),
     ("&File/&Export", "Losses as &CSV...", ""),
     ("&File/&Export", "&Embedding as PNG...", ""),
+    ("&File/&Export", "Re&play for slides (video, GIF, PNG, SVG)...", ""),
     ("&File/&Export", "&Runs table as CSV...", ""),
     ("&File/&Export", "---"),
     ("&File/&Export", "Python &script...", ""),
