@@ -1,4 +1,4 @@
-"""The app's memory with a million names open and training (issue 10 item 9), in MB.
+"""The app's memory with a million names open and training, in MB.
 
     python benchmarks/gui_dataset_memory.py [--names 1000000] [--seconds 10] [--json]
 

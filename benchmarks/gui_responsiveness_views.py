@@ -1,5 +1,5 @@
 """gui_responsiveness.py with the Forward pass and the Hidden layer views both visible (the
-Hidden layer dock floats beside the window), as issue 12 asks to measure. Same options:
+Hidden layer dock floats beside the window), their cost measured. Same options:
 
     python benchmarks/gui_responsiveness_views.py [--seconds 3] [--rounds 10] [--json]
 """

@@ -4,7 +4,7 @@ one single run (Trainer, fast engine), in one process, alternating, printed as r
     python benchmarks/repeat_throughput.py [--steps 2000] [--rounds 2] [--full] [--json]
 
 For each K in 1, 2, 4, 8, 16: model-steps per second (K * steps / wall time) of the stack,
-and wall(K stacked) / wall(one single run of the same steps). The goal of issue 21: 8 seeds
+and wall(K stacked) / wall(one single run of the same steps). The goal: 8 seeds
 in at most 2.5x the wall time of one run. --full trains 200,000 steps each (the lecture's
 run: minutes per K); the default trains a slice of it, whose rate is the same per step.
 On a shared machine the figures swing: each round measures the single run right next to

@@ -1,4 +1,4 @@
-"""Exporting a replay: a 200-frame MP4 at 1280x720 (issue 22), and a GIF of the same.
+"""Exporting a replay: a 200-frame MP4 at 1280x720, and a GIF of the same.
 
     python benchmarks/replay_export.py [--frames 200] [--size 1280x720] [--gif]
 

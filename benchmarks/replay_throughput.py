@@ -1,4 +1,4 @@
-"""Replay snapshots: training throughput with them on and off, and their size (issue 22).
+"""Replay snapshots: training throughput with them on and off, and their size.
 
     python benchmarks/replay_throughput.py [--steps 50000] [--repeats 3] [--json]
 

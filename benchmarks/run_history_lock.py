@@ -1,4 +1,4 @@
-"""What a locked run history costs the window (issue 10, items 2 and 3).
+"""What a locked run history costs the window.
 
 Another program holds runs.db with BEGIN EXCLUSIVE (a second Charnames, a backup tool) while
 the app starts and while a run ends. Measures, on the GUI thread, with a 10 ms QTimer:

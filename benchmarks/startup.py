@@ -12,7 +12,7 @@ writes lines to CHARNAMES_STARTUP_MARKER (see app.py):
   this is carried out now).
 
 Both are timed from just before the launch, as is `import torch` (the whole process). The
-ratio window / import torch is the figure of issue 11 (goal: at most 0.7). Settings come
+ratio window / import torch is the start-up figure (goal: at most 0.7). Settings come
 from an empty temporary folder, so the window opens at its default size and with the bundled
 dataset, as on a first launch.
 """

@@ -1,4 +1,4 @@
-"""What a dead or stuck training process costs the app (issue 10, items 1 and 7), in seconds.
+"""What a dead or stuck training process costs the app, in seconds.
 
 With the app's controller training the lecture's model on the bundled names:
 

@@ -31,7 +31,7 @@ from charnames_gui.core.training import Trainer  # noqa: E402
 
 TARGET = 2.20
 
-# The quickest configuration found (issue 6): the scaled init of "makemore part 3" (without
+# The quickest configuration found: the scaled init of "makemore part 3" (without
 # it a learning rate this large diverges), batch 128 (the cheapest per example on one thread),
 # wider embeddings and a narrower hidden layer than the lecture's (embedding 48 reaches a given
 # loss in far fewer steps), and a cosine decay from a large learning rate over 900 steps.

@@ -506,7 +506,7 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    """Every stage of the forward pass for one context (issue 12): the lecture's lines of
+    """Every stage of the forward pass for one context: the lecture's lines of
     code with their shapes and values; --json gives the numbers."""
     import numpy as np
 

@@ -1,4 +1,4 @@
-"""`charnames repeat` and `charnames compare` (issue 21): how far a loss can be trusted.
+"""`charnames repeat` and `charnames compare`: how far a loss can be trusted.
 
 charnames repeat [train options] --seeds 8 [--json]
     one configuration with 8 seeds, trained together on all cores: each seed's train and

@@ -69,7 +69,7 @@ def _no_leaked_threads(
     try:
         from PySide6.QtCore import QThread
     except ImportError:
-        QThread = None  # type: ignore[assignment,misc]
+        QThread = None
     if QThread is not None:
         original_start = QThread.start
 
@@ -83,7 +83,7 @@ def _no_leaked_threads(
     running = []
     for thread in started:
         try:
-            if thread.isRunning():  # type: ignore[attr-defined]
+            if thread.isRunning():
                 running.append(thread)
         except RuntimeError:  # the C++ object is gone: it was deleted, so it is not running
             pass
@@ -91,8 +91,8 @@ def _no_leaked_threads(
     children = [p for p in multiprocessing.active_children() if p.name == "charnames-trainer"]
     if running:
         for thread in running:  # stop them so later tests are not disturbed
-            thread.quit()  # type: ignore[attr-defined]
-            thread.wait(5000)  # type: ignore[attr-defined]
+            thread.quit()
+            thread.wait(5000)
         pytest.fail(f"{len(running)} QThread(s) still running after the test")
     if leaked:
         pytest.fail(f"Python thread(s) still running after the test: {leaked}")

@@ -14,7 +14,7 @@ kernel for AVX-512 and one for AVX2 add the terms of a matmul in different order
 of 16 vs 8, with or without fused multiply-adds: an FMA only removes a rounding), so their
 results differ in the last bits, but both stay inside this bound. A tolerance tuned to one
 machine's result (rtol=1e-5, say) is not: on an AVX-512 Xeon the fast engine's dW2 for one
-shape came out 1.23e-5 from autograd's, every time (issue 19).
+shape came out 1.23e-5 from autograd's, every time.
 
 Elementwise functions (exp, log, tanh) of NumPy and PyTorch are accurate to a few units in
 the last place (NumPy's SIMD exp/log: < 4 ulp; PyTorch's SLEEF tanh: 1 ulp): FUNC_ULPS.

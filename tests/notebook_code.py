@@ -70,7 +70,7 @@ def notebook_run(words_file: Path) -> dict[str, Any]:
         loss.backward()
         lr = 0.1 if i < STEPS // 2 else 0.01
         for p in parameters:
-            p.data += -lr * p.grad  # type: ignore[operator]
+            p.data += -lr * p.grad
     losses = {}
     with torch.no_grad():
         for split, (X, Y) in splits.items():

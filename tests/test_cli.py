@@ -134,16 +134,16 @@ def test_train_with_the_defaults_sets_up_the_lectures_run(
     with pytest.raises(Captured):
         cli.main(["train"])
     config = seen["config"]
-    assert (config.batch_size, config.steps, config.lr) == (32, 200_000, 0.1)  # type: ignore[attr-defined]
-    assert (config.schedule, config.lr_decay_at, config.lr_after) == ("step", 100_000, 0.01)  # type: ignore[attr-defined]
-    assert (config.init, config.seed) == ("lecture", 2147483647)  # type: ignore[attr-defined]
-    assert config.lr_at(99_999) == 0.1 and config.lr_at(100_000) == 0.01  # type: ignore[attr-defined]
+    assert (config.batch_size, config.steps, config.lr) == (32, 200_000, 0.1)
+    assert (config.schedule, config.lr_decay_at, config.lr_after) == ("step", 100_000, 0.01)
+    assert (config.init, config.seed) == ("lecture", 2147483647)
+    assert config.lr_at(99_999) == 0.1 and config.lr_at(100_000) == 0.01
     model = seen["model"]
-    assert model.config == ModelConfig(3, 10, 200, 27)  # type: ignore[attr-defined]
-    assert model.parameter_count() == 11897  # type: ignore[attr-defined]
+    assert model.config == ModelConfig(3, 10, 200, 27)
+    assert model.parameter_count() == 11897
     lecture = MLP.init(ModelConfig(3, 10, 200, 27), "lecture", 2147483647)
-    assert torch.equal(model.C, lecture.C) and torch.equal(model.W2, lecture.W2)  # type: ignore[attr-defined]
-    assert seen["examples"].block_size == 3  # type: ignore[attr-defined]
+    assert torch.equal(model.C, lecture.C) and torch.equal(model.W2, lecture.W2)
+    assert seen["examples"].block_size == 3
 
 
 @pytest.mark.parametrize("engine", ["fast", "autograd"])
@@ -290,7 +290,7 @@ def test_a_diverging_run_stops_with_a_clear_message(
     real_init = MLP.init
 
     def poisoned(*args: object, **kwargs: object) -> MLP:
-        model = real_init(*args, **kwargs)  # type: ignore[arg-type]
+        model = real_init(*args, **kwargs)
         model.params["W2"][0, 0] = float("nan")
         return model
 
@@ -662,7 +662,7 @@ def test_end_to_end_bad_input_exits_2(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-# -- reliability: input that must not lose work, hang or crash (issue 10) ---------------------
+# -- reliability: input that must not lose work, hang or crash ---------------------
 
 
 def rewrite_metadata(good: Path, dest: Path, **changes: str) -> Path:
@@ -743,7 +743,7 @@ def test_a_save_that_fails_at_the_end_keeps_the_model(
     def disk_full_at_target(path: str | Path, model_file: object) -> None:
         if Path(path) == target:
             raise OSError(28, "No space left on device")
-        real_save(path, model_file)  # type: ignore[arg-type]
+        real_save(path, model_file)
 
     monkeypatch.setattr(cli, "save_model", disk_full_at_target)
     code, out, err = run(capsys, "train", small_dataset_file, *FAST, "--out", target, "--json")

@@ -20,7 +20,7 @@ from charnames_gui.core.model_file import ModelFile
 
 
 @pytest.fixture(autouse=True)
-def _restore_threads():  # type: ignore[no-untyped-def]
+def _restore_threads():
     threads = torch.get_num_threads()
     yield
     torch.set_num_threads(threads)

@@ -1,4 +1,4 @@
-"""charnames repeat and charnames compare (issue 21)."""
+"""charnames repeat and charnames compare."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A learner's own weights on a dataset whose 27 symbols are not '.' and a-z (issue 19).
+"""A learner's own weights on a dataset whose 27 symbols are not '.' and a-z.
 
 The notebook's own code (makemore part 2: the vocabulary, build_dataset, the 80/10/10 split,
 the training loop, the split losses and the sampling cell) trains a tiny model on names with

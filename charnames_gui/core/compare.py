@@ -1,5 +1,5 @@
 """Is B better than A? The difference of two settings' dev losses with a 95% interval, and
-a sentence a learner can act on (issue 21).
+a sentence a learner can act on.
 
 Two ways to compare, by what is known:
 

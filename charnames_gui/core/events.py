@@ -16,7 +16,7 @@ and plain numbers, safe to keep on any thread.
     RunEnded       once per run: how and why it ended
     SweepPoints    (lr, loss) pairs of the learning-rate finder, in batches
     SweepEnded     the finder's suggestion
-    OneStep        the result of one training step taken on its own (issue 12: "one step")
+    OneStep        the result of one training step taken on its own ("one step")
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """One configuration trained with K seeds, each loss with its error: what `charnames repeat`
-and `charnames compare` print (issue 21).
+and `charnames compare` print.
 
 The seeds are trained together by the stacked engine (core/stacked_training.py) when the
 configuration allows it, and one after another by Trainer otherwise (the reason is kept in

@@ -1,4 +1,4 @@
-"""One configuration trained with K seeds at once, on all cores (issue 21).
+"""One configuration trained with K seeds at once, on all cores.
 
 Copy k is the single run of the same TrainConfig with seed seeds[k]: its initial weights
 come from MLP.init(model_config, config.init, seeds[k]) and its minibatches from

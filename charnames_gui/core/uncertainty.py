@@ -1,4 +1,4 @@
-"""How much one loss value can be trusted: its standard error over the examples (issue 21).
+"""How much one loss value can be trusted: its standard error over the examples.
 
 A split's loss is the mean of one number per example, -log p(next character | context).
 If the examples were independent draws, its standard error would be std / sqrt(N). They

@@ -260,7 +260,7 @@ class TrainingWorker(QObject):
 
     @Slot(object)
     def step_once(self, job: StepJob) -> None:
-        """One step of the current run, on its own (issue 12: train one step and watch)."""
+        """One step of the current run, on its own (train one step and watch)."""
         try:
             result: object = job.trainer.step_once(job.probe)
         except TrainingDiverged as exc:

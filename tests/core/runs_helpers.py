@@ -27,4 +27,4 @@ def make_record(dev_loss: float = 2.2, **changes: object) -> RunRecord:
         "curve_loss": curve,
     }
     values.update(changes)
-    return RunRecord(**values)  # type: ignore[arg-type]
+    return RunRecord(**values)

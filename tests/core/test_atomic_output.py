@@ -42,7 +42,7 @@ def test_protected_and_special_files_are_refused_before_writing(tmp_path: Path) 
     link = tmp_path / "link.mp4"
     link.symlink_to(model)  # another name for the model file
     with (
-        pytest.raises(FileAccessError, match="model.safetensors"),
+        pytest.raises(FileAccessError, match=r"model\.safetensors"),
         atomic_output(link, protect=(model,)),
     ):
         pytest.fail("the writer must not run")

@@ -132,7 +132,7 @@ def test_non_finite_summary_losses_survive(tmp_path: Path, model_file: ModelFile
     model_file.training.dev_loss = math.nan
     path = tmp_path / "nan-loss.safetensors"
     save_model(path, model_file)
-    assert math.isnan(load_model(path).training.dev_loss)  # type: ignore[arg-type]
+    assert math.isnan(load_model(path).training.dev_loss)
 
 
 def test_saving_again_overwrites(saved: Path, model_file: ModelFile) -> None:
@@ -500,7 +500,7 @@ def test_a_write_failing_half_way_leaves_the_old_file(
             self.fh = real_fdopen(fd, "wb")
 
         def write(self, data: object) -> int:
-            self.fh.write(bytes(data)[: len(bytes(data)) // 2])  # type: ignore[call-overload]
+            self.fh.write(bytes(data)[: len(bytes(data)) // 2])
             self.fh.flush()
             raise OSError(28, "No space left on device")
 
@@ -592,7 +592,7 @@ def test_model_from_bytes_of_saved_bytes(saved: Path) -> None:
             model_from_bytes(bad, "bad")
 
 
-# -- files that are not regular files, hostile headers and weights (issue 10) ------------------
+# -- files that are not regular files, hostile headers and weights ------------------
 
 
 def load_within(path: Path, seconds: float = 10.0) -> BaseException | None:
@@ -705,7 +705,7 @@ def test_saving_onto_a_link_updates_its_target(tmp_path: Path, model_file: Model
     assert sorted(p.name for p in real_folder.iterdir()) == ["model.safetensors"]
 
 
-# -- a learner's own weights (issue 14) ---------------------------------------------------------
+# -- a learner's own weights ---------------------------------------------------------
 
 
 def lecture_tensors(vocab_size: int = 27, block_size: int = 3) -> dict[str, torch.Tensor]:

@@ -403,7 +403,7 @@ def test_build_examples_of_no_words_is_empty() -> None:
 
 
 def test_examples_take_one_byte_per_index(small_words: list[str]) -> None:
-    """A million names' examples (issue 10 item 9): X and Y hold block_size + 1 bytes an
+    """A million names' examples: X and Y hold block_size + 1 bytes an
     example, not the 8 * (block_size + 1) of int64."""
     ds = Dataset(small_words)
     for block_size in (1, 3, 8):
@@ -510,7 +510,7 @@ def test_which_is_the_dict_it_replaces_in_a_fraction_of_its_memory() -> None:
     assert sorted(where) == sorted(expected)  # each distinct word once
     for absent in ("", "d", "abcabca", "zz"):
         assert where.get(absent) is None and absent not in where
-    assert where.get(123) is None  # type: ignore[call-overload]  # not a word: not found
+    assert where.get(123) is None  # not a word: not found
     assert where.nbytes() == 13 * len(expected)
     assert split.which() is where  # built once
 

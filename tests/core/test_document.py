@@ -48,10 +48,10 @@ def test_adopting_a_model_changes_every_field_together(dataset: Dataset) -> None
     doc, trainer = adopted(dataset)
     info = doc.model_info()
     assert info is not None and info.step == 0 and not info.from_file
-    assert info.config == doc.model.config and info.vocab == dataset.vocab  # type: ignore[union-attr]
+    assert info.config == doc.model.config and info.vocab == dataset.vocab
     assert info.generation == doc.generation == 1
     assert doc.trainer is trainer and doc.dataset is dataset
-    assert doc.dataset_match() is not None and doc.dataset_match().same  # type: ignore[union-attr]
+    assert doc.dataset_match() is not None and doc.dataset_match().same
     assert doc.idle_state() == TrainingState.READY and not doc.modified
     # another model: a new generation, so a report about the first one is recognisable
     model = doc.model
@@ -112,7 +112,7 @@ def test_the_cli_and_the_app_record_the_same_training_summary(dataset: Dataset) 
     summary = training_summary(dataset, TRAIN, steps=10, seconds=1.5, train_loss=2.0,
                                dev_loss=2.1, batch_stream=(8, 0))  # fmt: skip
     assert summary.dataset_name == "small.txt" and summary.dataset_hash == dataset.content_hash()
-    assert summary.dataset_path == str(dataset.path.resolve())  # type: ignore[union-attr]
+    assert summary.dataset_path == str(dataset.path.resolve())
     assert summary.train_config == TRAIN.to_dict()
     assert (summary.steps, summary.seconds, summary.batch_stream) == (10, 1.5, (8, 0))
     doc, _ = adopted(dataset)

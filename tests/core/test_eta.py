@@ -25,7 +25,7 @@ def test_no_estimate_from_the_first_seconds() -> None:
 
 
 def test_a_slow_start_gives_no_absurd_estimate() -> None:
-    """Issue 24: 75 steps/s at step 204 said "Time left 44 min" for a run at ~3,000 steps/s."""
+    """75 steps/s at step 204 once said "Time left 44 min" for a run at ~3,000 steps/s."""
     eta = RemainingTime()
     step = _feed(eta, [75.0, 75.0, 3000.0, 3000.0])
     assert eta.seconds_left(200_000) is None  # the halves disagree: not steady yet

@@ -269,7 +269,7 @@ def test_a_steps_0_model_exports_code_that_stops_at_step_0(
     tmp_path: Path, small_dataset_file: Path
 ) -> None:
     """charnames train --steps 0 saves the initial weights of a 200,000-step plan: the code
-    runs 0 steps, gives exactly those weights and says so (issue 19)."""
+    runs 0 steps, gives exactly those weights and says so."""
     dataset = Dataset.from_file(small_dataset_file)
     assert dataset.vocab is not None
     model = MLP.init(ModelConfig(3, 4, 16, dataset.vocab.size))  # no step taken

@@ -1,5 +1,5 @@
 """core.guide_facts and the guide's text: every figure Help → Guide quotes is computed from
-the open dataset, or is checked here against the data it is about (issue 19, 24 item 7)."""
+the open dataset, or is checked here against the data it is about."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_the_bundled_dataset_is_not_the_lectures_and_the_guide_says_so() -> None
     assert not facts.is_lecture_file
     text = guide_markdown(facts)
     assert "us_first_names_2013_2015.txt" in text and "not the lecture's names.txt" in text
-    # the untrained First model repeats one character (issue 24: "jjjj...", not random)
+    # the untrained First model repeats one character ("jjjj...", not random)
     assert all(len(set(n.removesuffix("..."))) <= 3 for n in facts.untrained_names)
 
 

@@ -179,7 +179,7 @@ def test_params_are_float32_and_detached_from_their_source() -> None:
 def test_invalid_configs_raise_config_error(field: str, value: object) -> None:
     kwargs: dict[str, object] = {"block_size": 3, "n_embd": 10, "n_hidden": 200, "vocab_size": 27}
     kwargs[field] = value
-    config = ModelConfig(**kwargs)  # type: ignore[arg-type]
+    config = ModelConfig(**kwargs)
     with pytest.raises(ConfigError) as exc_info:
         config.validate()
     message = str(exc_info.value)

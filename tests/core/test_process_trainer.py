@@ -210,7 +210,7 @@ def test_a_stop_asked_during_a_dev_point_reaches_the_child(
 
     def spy(*args: object) -> tuple[float, float]:
         measuring[0] = True
-        return losses_of(*args)  # type: ignore[arg-type]
+        return losses_of(*args)
 
     monkeypatch.setattr(remote, "_losses_of", spy)
     events = list(remote.stream(200, _subset(dataset), lambda: measuring[0], 0.01, 3600.0))
@@ -352,15 +352,15 @@ def test_a_child_busy_between_two_messages_is_not_taken_for_stuck(
 def test_the_examples_cross_the_pipe_as_bytes(
     dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The child gets the examples as stored, a byte per index (issue 10: a million names'
+    """The child gets the examples as stored, a byte per index (a million names'
     examples are 30 MB to pickle, not 240), and trains on them as this side would."""
     sent: list[dict[str, tuple[np.ndarray, np.ndarray]]] = []
     call = process.call
 
     def spy(request: str, *args: object, **kwargs: object) -> object:
         if request == "load" and args[3] is not None:
-            sent.append(args[3])  # type: ignore[arg-type]  # the examples, by split
-        return call(request, *args, **kwargs)  # type: ignore[arg-type]
+            sent.append(args[3])  # the examples, by split
+        return call(request, *args, **kwargs)
 
     monkeypatch.setattr(process, "call", spy)
     config = TrainConfig(batch_size=8, steps=40, lr=0.1, init="scaled", seed=5)
@@ -375,7 +375,7 @@ def test_the_examples_cross_the_pipe_as_bytes(
 def test_dev_points_of_a_large_model_are_measured_in_slices_sized_by_memory(
     dataset: Dataset, process: TrainingProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 10: the largest models' evaluation slices are sized by their activations'
+    """The largest models' evaluation slices are sized by their activations'
     memory (eval_slice_rows), not a fixed row count."""
     from charnames_gui.core.model import eval_slice_rows
 

@@ -211,7 +211,7 @@ def _save_and_load_twice(path: Path, C: np.ndarray) -> tuple[np.ndarray, np.ndar
 def test_two_loads_of_one_model_file_give_the_same_picture(
     tmp_path: Path, vocab_size: int, n_embd: int
 ) -> None:
-    """Issue 13: PCA's orientation flipped between two openings of the same model file, because
+    """PCA's orientation flipped between two openings of the same model file, because
     it followed whatever model was shown before."""
     C = _table(vocab_size, n_embd, seed=21)
     first_load, second_load = _save_and_load_twice(tmp_path / "model.safetensors", C)

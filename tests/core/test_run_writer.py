@@ -146,7 +146,7 @@ def test_a_run_the_store_refuses_is_shown_and_reported(tmp_path: Path) -> None:
     events.next(Opened)
     writer._thread.join(0.01)
     # a write the store refuses outright (not a lock, e.g. read-only): shown, reported
-    token = writer.add(make_record(status="bogus"))  # type: ignore[arg-type]
+    token = writer.add(make_record(status="bogus"))
     recorded = events.next(Recorded)
     assert isinstance(recorded, Recorded) and recorded.token == token
     assert recorded.record.id is None

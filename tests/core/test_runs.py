@@ -44,7 +44,7 @@ def test_record_and_read_back_every_field(tmp_path: Path) -> None:
     assert stored.created  # ISO time set by add
     assert stored.created[:4].isdigit() and "T" in stored.created
     assert_same_run(record, stored)
-    assert_same_run(record, store.get(stored.id))  # type: ignore[arg-type]
+    assert_same_run(record, store.get(stored.id))
     assert stored.parameters == 11_897
     assert stored.group_label == "2 of 5"
     assert store.get(stored.id + 100) is None
@@ -158,7 +158,7 @@ def _database_with(path: Path, *statements: str) -> None:
 def test_a_sound_database_of_another_schema_is_left_alone(
     tmp_path: Path, statements: tuple[str, ...], reason: str
 ) -> None:
-    """Only a corrupt file is moved aside (issue 10, 2): another program's database, or a
+    """Only a corrupt file is moved aside: another program's database, or a
     newer app's history, stays where it is, untouched; this session's runs live in memory."""
     path = tmp_path / "runs.db"
     _database_with(path, *statements)
@@ -182,7 +182,7 @@ def test_unusable_folder_falls_back_to_memory(tmp_path: Path) -> None:
     assert store.recovery_message is not None
     assert "memory only" in store.recovery_message
     stored = store.add(make_record())
-    assert store.get(stored.id) is not None  # type: ignore[arg-type]
+    assert store.get(stored.id) is not None
     store.close()
 
 
@@ -190,14 +190,14 @@ def test_delete_note_and_test_loss(tmp_path: Path) -> None:
     path = tmp_path / "runs.db"
     store = RunStore(path)
     a, b, c = (store.add(make_record(dev_loss=x)) for x in (2.3, 2.2, 2.1))
-    assert store.delete([a.id, c.id]) == 2  # type: ignore[list-item]
+    assert store.delete([a.id, c.id]) == 2
     assert [r.id for r in store.list()] == [b.id]
     assert store.delete([]) == 0
-    store.update_note(b.id, "bigger embedding, 'quoted', ünïcode")  # type: ignore[arg-type]
-    store.set_test_loss(b.id, 2.19)  # type: ignore[arg-type]
+    store.update_note(b.id, "bigger embedding, 'quoted', ünïcode")
+    store.set_test_loss(b.id, 2.19)
     store.close()
     again = RunStore(path)
-    got = again.get(b.id)  # type: ignore[arg-type]
+    got = again.get(b.id)
     assert got is not None
     assert got.note == "bigger embedding, 'quoted', ünïcode"
     assert got.test_loss == pytest.approx(2.19)
@@ -244,7 +244,7 @@ def test_export_csv(tmp_path: Path) -> None:
     assert rows[0]["parameters"] == "11897"
     assert rows[0]["lr"] == "0.2" and rows[0]["schedule"] == "step"
     assert rows[0]["seed"] == "7" and rows[0]["status"] == "finished"
-    assert store.export_csv(out, ids=[b.id]) == 1  # type: ignore[list-item]
+    assert store.export_csv(out, ids=[b.id]) == 1
     assert len(out.read_text(encoding="utf-8").splitlines()) == 2
     assert not list(tmp_path.glob(".runs.csv.*"))  # no temporary file left behind
     store.close()
@@ -306,7 +306,7 @@ def _schema_1_history(path: Path) -> None:
 
 
 def test_a_schema_1_history_is_migrated_and_keeps_its_runs(tmp_path: Path) -> None:
-    """BatchNorm and weight decay (issue 23) added two columns: an older history gains them,
+    """BatchNorm and weight decay added two columns: an older history gains them,
     its runs read as without BatchNorm and without decay, and new runs keep both."""
     path = tmp_path / "runs.db"
     _schema_1_history(path)

@@ -1,4 +1,4 @@
-"""The run history under a lock, a race, a read-only file and a corrupt one (issue 10, 2).
+"""The run history under a lock, a race, a read-only file and a corrupt one.
 
 Only a file SQLite calls corrupt is moved aside. A locked one is reported busy and left
 alone, two starts on a missing file make one history, a read-only one is read read-only.
@@ -80,7 +80,7 @@ def test_write_locked_wal_history_opens_and_a_write_is_busy(tmp_path: Path) -> N
     assert not list(tmp_path.glob("runs.db.damaged-*"))
 
 
-def _start_store(path: str, start: multiprocessing.synchronize.Event) -> str:  # type: ignore[name-defined]
+def _start_store(path: str, start: multiprocessing.synchronize.Event) -> str:
     start.wait()
     try:
         store = RunStore(path)
@@ -146,7 +146,7 @@ def _probe_as_other_user(path: Path) -> dict[str, object]:
         # the checkout or its virtualenv sits in a folder private to root (mktemp -d)
         pytest.skip("the other user cannot read this checkout: file modes not testable here")
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    return json.loads(done.stdout)
 
 
 @pytest.fixture

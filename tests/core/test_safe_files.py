@@ -30,7 +30,7 @@ def run_with_deadline(fn: object, seconds: float = 10.0) -> BaseException | obje
 
     def target() -> None:
         try:
-            result.append(fn())  # type: ignore[operator]
+            result.append(fn())
         except BaseException as exc:  # handed back to the test
             result.append(exc)
 
@@ -61,7 +61,7 @@ def test_a_file_of_exactly_the_limit_is_read(tmp_path: Path) -> None:
 def test_a_fifo_is_refused_without_hanging(tmp_path: Path, reader: object) -> None:
     fifo = tmp_path / "names.txt"
     os.mkfifo(fifo)  # nobody writes: a blocking open would wait forever
-    outcome = run_with_deadline(lambda: reader(fifo, "dataset", LIMIT))  # type: ignore[operator]
+    outcome = run_with_deadline(lambda: reader(fifo, "dataset", LIMIT))
     assert isinstance(outcome, FileAccessError)
     assert "named pipe" in str(outcome) and "\n" not in str(outcome)
 

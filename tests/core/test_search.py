@@ -78,7 +78,7 @@ def watch_test_split(search: Search) -> set[str]:
             examples.tensors = watched
         return examples
 
-    search.examples_for = examples_for  # type: ignore[method-assign]
+    search.examples_for = examples_for
     return looked
 
 

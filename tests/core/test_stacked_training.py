@@ -92,7 +92,7 @@ def test_stack_refusal_names_what_it_cannot_do() -> None:
     assert stack_refusal(ModelConfig(), WithDecay()) == ""  # at its default: the same run
     assert "weight decay" in stack_refusal(ModelConfig(), WithDecay(weight_decay=0.1))
     with pytest.raises(ConfigError, match="weight decay"):
-        StackedTrainer(ModelConfig(), None, WithDecay(weight_decay=0.1), [1])  # type: ignore[arg-type]
+        StackedTrainer(ModelConfig(), None, WithDecay(weight_decay=0.1), [1])
 
 
 def test_seeds_must_differ(small_words: list[str]) -> None:

@@ -85,7 +85,7 @@ def assert_same_params(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -
 def test_examples_stored_as_bytes_train_bit_for_bit_as_the_lectures_int64(
     dataset: Dataset, engine: str
 ) -> None:
-    """The examples are kept as uint8 (issue 10: memory); a run on them is the very run on
+    """The examples are kept as uint8 (memory); a run on them is the very run on
     the lecture's int64 tensors: same losses, weights, evaluations and single step."""
     compact = dataset.examples(3)
     assert compact.X("train").dtype == compact.Y("train").dtype == torch.uint8
@@ -464,7 +464,7 @@ def test_the_trainer_uses_the_schedule(dataset: Dataset, engine: str) -> None:
         used.append(lr)
         original(lr)
 
-    trainer.engine.update = recording_update  # type: ignore[method-assign]
+    trainer.engine.update = recording_update
     trainer.run(6)
     assert used == [0.5, 0.5, 0.5, 0.001, 0.001, 0.001]
 
@@ -538,13 +538,13 @@ def test_a_nan_loss_stops_the_run_with_the_last_finite_parameters(
         loss = original(ix)
         return math.nan if calls[0] == 7 else loss
 
-    trainer.engine.forward_backward = nan_at_step_7  # type: ignore[method-assign]
+    trainer.engine.forward_backward = nan_at_step_7
     with pytest.raises(TrainingDiverged) as exc_info:
         trainer.run(100)
     error = exc_info.value
     assert error.step == 7 and math.isnan(error.loss)
     assert "step 7" in str(error) and "\n" not in str(error)
-    assert np.array_equal(error.losses, reference_losses)  # type: ignore[attr-defined]
+    assert np.array_equal(error.losses, reference_losses)
     assert trainer.step == 6
     assert trainer.model.is_finite()
     assert_same_params(params_of(trainer), params_of(reference))
@@ -563,7 +563,7 @@ def test_overflowing_logits_stop_the_run_before_any_update(dataset: Dataset, eng
         trainer.run(10)
     assert exc_info.value.step == 1
     assert not math.isfinite(exc_info.value.loss)
-    assert len(exc_info.value.losses) == 0  # type: ignore[attr-defined]
+    assert len(exc_info.value.losses) == 0
     assert trainer.step == 0
     assert model.is_finite()
     assert_same_params({n: p.detach() for n, p in model.params.items()}, before)

@@ -16,7 +16,7 @@ STEPS = 400_000  # long enough that a run never ends by itself during a test
 
 
 @pytest.fixture(autouse=True)
-def normal_text_size(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def normal_text_size(qapp) -> Iterator[None]:
     """A test that zooms leaves the next one the application's normal font."""
     from charnames_gui.ui.views.text_scale import base_font
 
@@ -34,7 +34,7 @@ def settings(tmp_path: Path) -> QSettings:
 @pytest.fixture
 def make_window(
     qtbot, settings: QSettings, tmp_path: Path, small_dataset_file: Path
-) -> Iterator[Callable[..., MainWindow]]:  # type: ignore[no-untyped-def]
+) -> Iterator[Callable[..., MainWindow]]:
     """make_window(open_data=True, steps=STEPS): a shown window with the small dataset open
     and runs of `steps` steps (None: the restored settings).
     Every window made is shut down at the end of the test."""

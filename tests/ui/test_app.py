@@ -32,7 +32,7 @@ def _close(window: MainWindow) -> None:
 
 def test_the_main_window_is_painted_before_torch_is_imported_then_the_model_is_made(
     qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     marker = tmp_path / "marker.txt"
     monkeypatch.setenv(app.MARKER_ENV, str(marker))
     startup = app.Startup([])
@@ -77,7 +77,7 @@ def test_the_main_window_is_painted_before_torch_is_imported_then_the_model_is_m
 
 def test_start_pressed_while_torch_loads_starts_the_run_when_it_has_loaded(
     qtbot, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     startup = app.Startup([])
     window = startup.window
 
@@ -104,7 +104,7 @@ def test_start_pressed_while_torch_loads_starts_the_run_when_it_has_loaded(
 
 def test_an_import_failure_is_shown_and_the_app_exits(
     qtbot, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     shown: list[str] = []
     codes: list[int] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))

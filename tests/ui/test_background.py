@@ -13,7 +13,7 @@ from charnames_gui.core.errors import DatasetError
 from charnames_gui.ui.background import BackgroundJob
 
 
-def test_a_function_returns_its_result_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_function_returns_its_result_on_the_gui_thread(qtbot) -> None:
     ran_on_gui_thread: list[bool] = []
 
     def work(a: int, b: int = 0) -> int:
@@ -30,7 +30,7 @@ def test_a_function_returns_its_result_on_the_gui_thread(qtbot) -> None:  # type
     assert not job.running and job.seconds >= 0.0
 
 
-def test_an_error_is_handed_over_not_raised(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_an_error_is_handed_over_not_raised(qtbot) -> None:
     def work() -> None:
         raise DatasetError("names.txt is a binary file")
 
@@ -44,8 +44,8 @@ def test_an_error_is_handed_over_not_raised(qtbot) -> None:  # type: ignore[no-u
     assert returned == []
 
 
-def test_a_generator_reports_progress_and_returns(qtbot) -> None:  # type: ignore[no-untyped-def]
-    def work(n: int):  # type: ignore[no-untyped-def]
+def test_a_generator_reports_progress_and_returns(qtbot) -> None:
+    def work(n: int):
         yield from range(n)
         return "done"
 
@@ -57,11 +57,11 @@ def test_a_generator_reports_progress_and_returns(qtbot) -> None:  # type: ignor
     assert returned.args == ["done"] and progress == [0, 1, 2, 3]
 
 
-def test_cancel_stops_a_generator_at_its_next_yield_and_drops_the_result(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_stops_a_generator_at_its_next_yield_and_drops_the_result(qtbot) -> None:
     go_on = threading.Event()
     steps: list[int] = []
 
-    def work():  # type: ignore[no-untyped-def]
+    def work():
         for i in range(1000):
             steps.append(i)
             go_on.wait(5)  # held until the test has cancelled
@@ -79,7 +79,7 @@ def test_cancel_stops_a_generator_at_its_next_yield_and_drops_the_result(qtbot) 
     assert job.cancelled and returned == [] and len(steps) <= 2
 
 
-def test_wait_blocks_until_the_thread_has_ended(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_wait_blocks_until_the_thread_has_ended(qtbot) -> None:
     release = threading.Event()
     job = BackgroundJob(lambda: release.wait(5))
     job.start()

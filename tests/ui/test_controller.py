@@ -25,7 +25,7 @@ LONG = 10_000_000  # steps: a run that never ends by itself during a test
 
 
 @pytest.fixture
-def make_controller(qtbot, small_words: list[str]) -> Iterator[Callable[..., Controller]]:  # type: ignore[no-untyped-def]
+def make_controller(qtbot, small_words: list[str]) -> Iterator[Callable[..., Controller]]:
     """make_controller(use_training_process, steps=LONG): a controller with a small model
     on the small dataset; every one made is shut down at the end."""
     made: list[Controller] = []
@@ -80,9 +80,9 @@ def _is_gone(pid: int) -> bool:
 def test_a_killed_training_process_leaves_the_last_weights_received(
     qtbot,
     make_controller: Callable[..., Controller],
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
 ) -> None:
-    """Issue 10, item 1: kill -9 mid-run. The step shown, the weights and a saved file agree:
+    """A kill -9 mid-run. The step shown, the weights and a saved file agree:
     all are those of the last weights received, and the message says so."""
     c = make_controller()
     received = _snapshots(c)
@@ -109,8 +109,8 @@ def test_a_killed_training_process_leaves_the_last_weights_received(
     )
     assert c.trainer is not None
     assert c.trainer.step == outcome.step == final.step
-    assert _weights_equal(c.model, final.weights)  # type: ignore[arg-type]
-    assert c.model_info().step == final.step  # type: ignore[union-attr]
+    assert _weights_equal(c.model, final.weights)
+    assert c.model_info().step == final.step
     steps, _ = c.jobs.log.curve.data()
     assert steps.max() <= final.step  # the run's curve ends where its weights are
     assert all(p.step <= final.step for p in c.jobs.log.evals)
@@ -131,9 +131,9 @@ def test_a_killed_training_process_leaves_the_last_weights_received(
 def test_pause_and_save_with_a_stopped_training_process(
     qtbot,
     make_controller: Callable[..., Controller],
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
 ) -> None:
-    """Issue 10, item 7: SIGSTOP. Save writes the last weights received without waiting for
+    """SIGSTOP. Save writes the last weights received without waiting for
     the child; Pause takes effect and says the training process does not answer."""
     c = make_controller()
     received = _snapshots(c)
@@ -164,12 +164,12 @@ def test_pause_and_save_with_a_stopped_training_process(
         assert any("does not answer" in m for m in messages)
         assert _is_gone(pid)  # ended by the app (the process was reaped)
     assert c.trainer is not None and c.trainer.step == received[-1].step
-    assert _weights_equal(c.model, received[-1].weights)  # type: ignore[arg-type]
+    assert _weights_equal(c.model, received[-1].weights)
 
 
 def test_closing_ends_a_stopped_training_process(
     qtbot,
-    make_controller: Callable[..., Controller],  # type: ignore[no-untyped-def]
+    make_controller: Callable[..., Controller],
 ) -> None:
     """Closing while the child is SIGSTOPped: shutdown returns and the child is gone."""
     c = make_controller()
@@ -186,9 +186,9 @@ def test_closing_ends_a_stopped_training_process(
 
 def test_elapsed_counts_the_runs_training_time_across_pauses(
     qtbot,
-    make_controller: Callable[..., Controller],  # type: ignore[no-untyped-def]
+    make_controller: Callable[..., Controller],
 ) -> None:
-    """Issue 13, item 6: Elapsed does not restart at a resume; a new model starts at zero."""
+    """Elapsed does not restart at a resume; a new model starts at zero."""
     c = make_controller(use_training_process=False)
     figures: list[Progress] = []
     c.progress.connect(figures.append)
@@ -216,7 +216,7 @@ def test_elapsed_counts_the_runs_training_time_across_pauses(
 
 def test_elapsed_starts_at_zero_for_a_new_run_of_a_trained_model(
     qtbot,
-    make_controller: Callable[..., Controller],  # type: ignore[no-untyped-def]
+    make_controller: Callable[..., Controller],
 ) -> None:
     c = make_controller(use_training_process=False, steps=300)
     with qtbot.waitSignal(c.runEnded, timeout=30_000):
@@ -234,9 +234,9 @@ def test_elapsed_starts_at_zero_for_a_new_run_of_a_trained_model(
 
 def test_the_lr_finder_sweeps_a_fresh_model_not_the_trained_one(
     qtbot,
-    make_controller: Callable[..., Controller],  # type: ignore[no-untyped-def]
+    make_controller: Callable[..., Controller],
 ) -> None:
-    """Issue 13, item 9: after training, the sweep still starts from new random weights of the
+    """After training, the sweep still starts from new random weights of the
     current configuration (its init scheme and seed), as the lecture's does."""
     c = make_controller(use_training_process=False, steps=500, lr=0.1)
     with qtbot.waitSignal(c.runEnded, timeout=30_000):
@@ -260,9 +260,9 @@ def test_the_lr_finder_sweeps_a_fresh_model_not_the_trained_one(
 def test_single_steps_equal_the_same_run_in_one_go(
     qtbot,
     make_controller: Callable[..., Controller],
-    use_training_process: bool,  # type: ignore[no-untyped-def]
+    use_training_process: bool,
 ) -> None:
-    """Issue 12, item 3: N single steps, then a run, give bit for bit the weights of the same
+    """N single steps, then a run, give bit for bit the weights of the same
     run done in one go (the same minibatch stream)."""
     c = make_controller(use_training_process=use_training_process, steps=400)
     results: list[OneStep] = []
@@ -273,20 +273,20 @@ def test_single_steps_equal_the_same_run_in_one_go(
         assert c.state == TrainingState.PAUSED  # the run is under way
     assert [r.step for r in results] == list(range(1, 8))
     assert c.trainer is not None and c.trainer.step == 7
-    assert all(len(r.rows(c.vocab.itos)) == 32 for r in results)  # type: ignore[union-attr]
+    assert all(len(r.rows(c.vocab.itos)) == 32 for r in results)
     with qtbot.waitSignal(c.runEnded, timeout=60_000):
         c.start()  # the rest of the run (in the training process, when there is one)
     assert c.trainer.step == 400
     assert c.jobs.log.start_step == 0  # one run: begun by the single steps, resumed by Start
     tc = c.trainer.config
     reference = Trainer(
-        MLP.init(c.model.config, tc.init, tc.seed),  # type: ignore[union-attr]
+        MLP.init(c.model.config, tc.init, tc.seed),
         c.trainer.examples,
         tc,
     )
     losses = reference.run(400)
     np.testing.assert_array_equal(np.float32([r.loss_before for r in results]), losses[:7])
-    assert _weights_equal(c.model, reference.model.snapshot())  # type: ignore[arg-type]
+    assert _weights_equal(c.model, reference.model.snapshot())
     # more single steps are refused at the end of the run, with a message
     messages: list[str] = []
     c.statusMessage.connect(messages.append)
@@ -297,7 +297,7 @@ def test_single_steps_equal_the_same_run_in_one_go(
 # -- while PyTorch loads (the app's start) -------------------------------------------------
 def test_requests_made_while_torch_loads_are_carried_out_when_it_has_loaded(
     qtbot, small_words: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     controller = Controller(use_training_process=False, wait_for_torch=True)
     try:
         assert controller.state == TrainingState.LOADING and not controller.torch_ready
@@ -325,7 +325,7 @@ def test_requests_made_while_torch_loads_are_carried_out_when_it_has_loaded(
 
 def test_a_model_file_opened_while_torch_loads_opens_when_it_has_loaded(
     qtbot, tmp_path: Path, small_words: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     source = Controller(use_training_process=False)
     waiting = Controller(use_training_process=False, wait_for_torch=True)
     try:

@@ -1,6 +1,6 @@
 """Every view shows the controller's current model, whatever the learner did before: New,
 Open, a preset, a repeat, One step, Start (and pause), with Discard or Cancel at the question
-about unsaved training, in any order (issue 24, 1).
+about unsaved training, in any order.
 
 The window trains in-thread here (no child process to start): a tiny dataset and the
 presets' models, a few hundred steps at a time."""
@@ -44,7 +44,7 @@ def win(
     yield window
 
 
-def settle(qtbot, win: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def settle(qtbot, win: MainWindow) -> None:
     """Nothing runs, the hidden layer is analysed and every frame due has been painted."""
     c = win.controller
     qtbot.waitUntil(lambda: not c.is_busy(), timeout=TIMEOUT)
@@ -91,43 +91,43 @@ def check_every_view(win: MainWindow, what: str) -> None:
 
 
 # -- what the learner does --------------------------------------------------------------------
-def new(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def new(qtbot, win: MainWindow, rng: random.Random) -> None:
     win.file_commands.new_model()  # Ctrl+N
 
 
-def open_file(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
-    win.file_commands.open_model(rng.choice(win.saved_models))  # type: ignore[attr-defined]
+def open_file(qtbot, win: MainWindow, rng: random.Random) -> None:
+    win.file_commands.open_model(rng.choice(win.saved_models))
 
 
-def preset(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def preset(qtbot, win: MainWindow, rng: random.Random) -> None:
     win.panel.apply_preset(rng.choice(PRESETS))
 
 
-def one_step(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def one_step(qtbot, win: MainWindow, rng: random.Random) -> None:
     c = win.controller
     if c.state in (TrainingState.READY, TrainingState.PAUSED):
         with qtbot.waitSignal(c.stepDone, timeout=TIMEOUT):
             win.controls.stepClicked.emit()  # Ctrl+Right
 
 
-def start(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def start(qtbot, win: MainWindow, rng: random.Random) -> None:
     c = win.controller
     if c.state not in (TrainingState.READY, TrainingState.PAUSED):
         return
-    target = c.trainer.step + rng.randint(1, 300)  # type: ignore[union-attr]
+    target = c.trainer.step + rng.randint(1, 300)
     with qtbot.waitSignal(c.runEnded, timeout=TIMEOUT):  # paused, or ended by itself
         c.start()
         qtbot.waitUntil(lambda: c.trainer.step >= target or c.trainer.done, timeout=TIMEOUT)
         c.pause()
 
 
-def repeat(qtbot, win: MainWindow, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def repeat(qtbot, win: MainWindow, rng: random.Random) -> None:
     """Training > Repeat with 2 seeds, each a short run to its end (the Steps field)."""
     c, x = win.controller, win.experiments
     if c.state not in (TrainingState.READY, TrainingState.PAUSED, TrainingState.FINISHED):
         return
-    win.panel.steps.setValue(c.trainer.step + rng.randint(20, 200))  # type: ignore[union-attr]
-    win.dialogs.int_answer = 2  # type: ignore[attr-defined]
+    win.panel.steps.setValue(c.trainer.step + rng.randint(20, 200))
+    win.dialogs.int_answer = 2
     win.experiment_commands.repeat_with_seeds()
     qtbot.waitUntil(lambda: x.repeat is None and not c.is_busy(), timeout=TIMEOUT)
 
@@ -144,18 +144,18 @@ def saved(win: MainWindow, tmp_path: Path) -> MainWindow:
         path = tmp_path / f"{name.replace(' ', '_')}.safetensors"
         assert win.controller.save(path)
         paths.append(str(path))
-    win.saved_models = paths  # type: ignore[attr-defined]
+    win.saved_models = paths
     return win
 
 
-def test_one_step_then_another_preset_shows_the_new_model(qtbot, saved: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_one_step_then_another_preset_shows_the_new_model(qtbot, saved: MainWindow) -> None:
     """The issue's steps: Final run, Start, pause, One step, First model, Discard."""
     win, rng = saved, random.Random(0)
     win.panel.apply_preset(preset_by_name("Final run"))
     start(qtbot, win, rng)
     one_step(qtbot, win, rng)
     settle(qtbot, win)
-    win.dialogs.save_choice = SaveChoice.DISCARD  # type: ignore[attr-defined]
+    win.dialogs.save_choice = SaveChoice.DISCARD
     win.panel.apply_preset(preset_by_name("First model"))
     settle(qtbot, win)
     assert "Cannot sample" not in win.sampling_panel.notice_text()
@@ -165,7 +165,7 @@ def test_one_step_then_another_preset_shows_the_new_model(qtbot, saved: MainWind
     check_every_view(win, "Ctrl+N after that")
 
 
-def test_every_view_shows_the_current_model_in_any_order(qtbot, saved: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_every_view_shows_the_current_model_in_any_order(qtbot, saved: MainWindow) -> None:
     win, rng = saved, random.Random(SEED)
     settle(qtbot, win)
     check_every_view(win, "at start")
@@ -176,11 +176,11 @@ def test_every_view_shows_the_current_model_in_any_order(qtbot, saved: MainWindo
         what = " -> ".join(a.__name__ for a in sequence)
         for action in sequence:
             # the answer to "save the unsaved training?": Discard, or Cancel now and then
-            win.dialogs.save_choice = rng.choice(  # type: ignore[attr-defined]
+            win.dialogs.save_choice = rng.choice(
                 (SaveChoice.DISCARD, SaveChoice.DISCARD, SaveChoice.CANCEL)
             )
             action(qtbot, win, rng)
             settle(qtbot, win)
         check_every_view(win, f"sequence {done}: {what}")
         done += 1
-    assert not win.dialogs.errors, win.dialogs.errors  # type: ignore[attr-defined]
+    assert not win.dialogs.errors, win.dialogs.errors

@@ -26,7 +26,7 @@ def big_names_file(folder: Path, n_names: int = 300_000) -> Path:
 
 def test_opening_a_big_dataset_keeps_the_event_loop_running(
     qtbot, make_window: Callable[..., MainWindow], tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     window = make_window()
     small_model = window.controller.model
     big = big_names_file(tmp_path)
@@ -54,7 +54,7 @@ def test_opening_a_big_dataset_keeps_the_event_loop_running(
 
 def test_a_big_file_that_is_not_names_shows_a_message(
     qtbot, make_window: Callable[..., MainWindow], tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     window = make_window()
     model_before = window.controller.model
     binary = tmp_path / "binary.txt"
@@ -68,7 +68,7 @@ def test_a_big_file_that_is_not_names_shows_a_message(
 
 def test_a_second_open_while_loading_is_refused(
     qtbot, make_window: Callable[..., MainWindow], tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     window = make_window()
     big = big_names_file(tmp_path)
     with qtbot.waitSignal(window.controller.modelReset, timeout=60_000):
@@ -81,7 +81,7 @@ def test_a_second_open_while_loading_is_refused(
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_a_fifo_or_device_is_refused_at_once(
     qtbot, make_window: Callable[..., MainWindow], tmp_path: Path, kind: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     window = make_window()
     path = tmp_path / "names.txt"
     if kind == "fifo":

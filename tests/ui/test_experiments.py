@@ -31,7 +31,7 @@ def stored(win: MainWindow, timeout: float = 5.0) -> list[RunRecord]:
         store.close()
 
 
-def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:  # type: ignore[no-untyped-def]
+def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:
     c = win.controller
     c.start()
     qtbot.waitUntil(lambda: c.trainer.step >= steps, timeout=20_000)
@@ -39,7 +39,7 @@ def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:  # type: ig
         c.stop()
 
 
-def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_path: Path) -> None:
     win = make_window()
     _run_and_stop(qtbot, win)
     win.file_commands.new_model(ask=False)
@@ -57,7 +57,7 @@ def test_each_run_is_recorded_and_survives_a_restart(qtbot, make_window, tmp_pat
     reopened.close()
 
 
-def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:
     win = make_window()
     _run_and_stop(qtbot, win)
     win.file_commands.new_model(ask=False)
@@ -73,14 +73,14 @@ def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:  # 
     assert set(win.loss_plot._overlays) == {ids[0]}
 
 
-def test_references_uniform_and_bigram(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_references_uniform_and_bigram(qtbot, window: MainWindow) -> None:
     x = window.experiments
     assert x.uniform == math.log(window.controller.dataset.vocab.size)
     assert x.bigram is not None and 0 < x.bigram < 10
     assert window.loss_plot.bigram_line.isVisible()
 
 
-def test_repeat_with_k_seeds_reports_mean_and_std(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_repeat_with_k_seeds_reports_mean_and_std(qtbot, make_window) -> None:
     win = make_window(steps=300)
     win.dialogs.int_answer = 3
     with qtbot.waitSignal(win.experiments.repeatFinished, timeout=60_000) as finished:
@@ -102,7 +102,7 @@ def window_text(win: MainWindow) -> str:
     return win.controls.result_label.text()
 
 
-def test_lr_finder_runs_in_the_worker_and_sets_the_lr(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_lr_finder_runs_in_the_worker_and_sets_the_lr(qtbot, window: MainWindow) -> None:
     weights = {k: v.clone() for k, v in window.controller.model.params.items()}
     with qtbot.waitSignal(window.controller.sweepEnded, timeout=30_000) as ended:
         window.experiment_commands.start_lr_sweep(200)
@@ -119,7 +119,7 @@ def test_lr_finder_runs_in_the_worker_and_sets_the_lr(qtbot, window: MainWindow)
 
 def test_test_set_is_explained_once_counted_and_saved(
     qtbot, window: MainWindow, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _run_and_stop(qtbot, window)
     with qtbot.waitSignal(window.experiments.testEvaluated, timeout=10_000) as first:
         window.experiment_commands.evaluate_on_test_set()
@@ -144,14 +144,14 @@ def test_test_set_is_explained_once_counted_and_saved(
     assert window.controller.test_evaluation_count() == 2
 
 
-def test_the_test_set_explanation_can_be_declined(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_the_test_set_explanation_can_be_declined(qtbot, window: MainWindow) -> None:
     window.dialogs.confirm_answer = False
     window.experiment_commands.evaluate_on_test_set()
     assert window.controller.state == TrainingState.READY  # nothing was evaluated
     assert window.controller.test_evaluation_count() == 0
 
 
-def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_path: Path) -> None:
     (tmp_path / "runs.db").write_bytes(b"this is not a database" * 100)
     win = make_window()
     qtbot.waitUntil(lambda: bool(win.dialogs.errors), timeout=5_000)
@@ -160,7 +160,7 @@ def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_pat
     assert len(stored(win)) == 1
 
 
-def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> None:
     first = PRESETS[0]
     window.panel.apply_preset(first)
     vocab_size = window.controller.dataset.vocab.size  # 3,481 with the lecture's 27
@@ -172,7 +172,7 @@ def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> N
     assert window.panel.preset.currentIndex() == 0
 
 
-def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:  # type: ignore[no-untyped-def]
+def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:
     c = win.controller
     win.dialogs.int_answer = k
     with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000):
@@ -182,8 +182,8 @@ def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:  # type
     qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
 
 
-def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
-    """Issue 11, 8: the learner's own run is not seed 1 of 2, and no seed replaces it."""
+def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_window) -> None:
+    """The learner's own run is not seed 1 of 2, and no seed replaces it."""
     win = make_window()
     _start_repeat_and_pause(qtbot, win)
     assert win.experiments.repeat is not None
@@ -201,8 +201,8 @@ def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_win
 
 def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_model(
     qtbot, make_window
-) -> None:  # type: ignore[no-untyped-def]
-    """The fields show the current model after a repeat (issue 24, 2): the learner's own seed
+) -> None:
+    """The fields show the current model after a repeat: the learner's own seed
     is trained last, so Seed and Experiment stay as the learner set them and name the model
     that Save and Export use; while the other seeds train the fields are left alone."""
     win = make_window()
@@ -230,7 +230,7 @@ def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_mo
     assert win.panel.preset.currentIndex() == chosen
 
 
-def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, make_window) -> None:
     win = make_window()
     seed = win.panel.train_config().seed
     _start_repeat_and_pause(qtbot, win, k=3)
@@ -241,8 +241,8 @@ def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, mak
     assert win.panel.train_config().seed == c.trainer.config.seed
 
 
-def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    """Issue 10, 3 and 15: a failed run is recorded; a finished one above ln(V) diverged."""
+def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: MainWindow) -> None:
+    """A failed run is recorded; a finished one above ln(V) diverged."""
     c = window.controller
     uniform = math.log(c.dataset.vocab.size)
     with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as failed:
@@ -259,7 +259,7 @@ def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: 
     qtbot.waitUntil(lambda: window.runs_view.proxy.rowCount() == 2, timeout=5_000)
 
 
-def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:
     win = make_window(steps=200)
     seed = win.panel.train_config().seed
     win.dialogs.int_answer = 2
@@ -276,7 +276,7 @@ def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:  # type: 
     assert win.panel.train_config().seed == seed
 
 
-def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:
     label = (
         "Train this configuration again with K different seeds (the first is the current "
         "seed). Each run starts from new random weights and minibatches; the spread of "
@@ -290,8 +290,8 @@ def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:  # type: ignore[n
 
 def test_a_locked_history_at_start_is_waited_for_not_moved_aside(
     qtbot, make_window, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    """Issue 10, 2: another program holds runs.db (BEGIN EXCLUSIVE) when the app starts."""
+) -> None:
+    """Another program holds runs.db (BEGIN EXCLUSIVE) when the app starts."""
     path = tmp_path / "runs.db"
     store = RunStore(path)
     for i in range(25):
@@ -331,8 +331,8 @@ def _a_record() -> RunRecord:
 
 def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
     qtbot, window: MainWindow
-) -> None:  # type: ignore[no-untyped-def]
-    """Issue 10, 3: the run ends while another program write-locks runs.db; the window keeps
+) -> None:
+    """The run ends while another program write-locks runs.db; the window keeps
     running (a timer keeps ticking), and the run lands once the lock goes."""
     c, view = window.controller, window.runs_view
     qtbot.waitUntil(lambda: window.run_history.is_open, timeout=10_000)

@@ -106,7 +106,7 @@ def test_a_large_recorded_dataset_is_not_read_on_the_gui_thread(
 
 
 @pytest.fixture
-def controller(qtbot, small_dataset_file: Path):  # type: ignore[no-untyped-def]
+def controller(qtbot, small_dataset_file: Path):
     """A controller with a new model made for small.txt (its hash recorded); shut at the end."""
     from charnames_gui.ui.controller import Controller
 
@@ -117,7 +117,7 @@ def controller(qtbot, small_dataset_file: Path):  # type: ignore[no-untyped-def]
     c.shutdown()
 
 
-def _decisions(c, path: Path) -> tuple[bool, list[str], list[Dataset | None]]:  # type: ignore[no-untyped-def]
+def _decisions(c, path: Path) -> tuple[bool, list[str], list[Dataset | None]]:
     kept: list[str] = []
     other: list[Dataset | None] = []
     started = c.open_dataset_for_model(
@@ -128,7 +128,7 @@ def _decisions(c, path: Path) -> tuple[bool, list[str], list[Dataset | None]]:  
 
 def test_a_large_file_of_the_models_dataset_is_read_in_the_background_and_kept(
     qtbot, controller, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setattr(model_files, "MODELS_DATASET_READ_BYTES", 10)  # every file is large
     c = controller
     model, dataset_before = c.model, c.dataset
@@ -141,7 +141,7 @@ def test_a_large_file_of_the_models_dataset_is_read_in_the_background_and_kept(
 
 def test_a_large_other_file_is_handed_on_once_read(
     qtbot, controller, tmp_path: Path, small_words: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setattr(model_files, "MODELS_DATASET_READ_BYTES", 10)
     other_file = tmp_path / "fewer.txt"
     other_file.write_text("\n".join(small_words[:40]) + "\n")
@@ -157,7 +157,7 @@ def test_a_large_other_file_is_handed_on_once_read(
 
 def test_a_large_file_read_after_the_model_changed_changes_nothing(
     qtbot, controller, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setattr(model_files, "MODELS_DATASET_READ_BYTES", 10)
     c = controller
     messages: list[str] = []

@@ -19,7 +19,7 @@ CONFIG = TrainConfig(steps=LONG, lr=0.05, schedule="constant", seed=7)
 
 
 @pytest.fixture
-def controller(qtbot, small_words: list[str]) -> Iterator[Controller]:  # type: ignore[no-untyped-def]
+def controller(qtbot, small_words: list[str]) -> Iterator[Controller]:
     """A small model on the small dataset, trained on the worker's thread (no child)."""
     c = Controller(use_training_process=False)
     try:
@@ -30,7 +30,7 @@ def controller(qtbot, small_words: list[str]) -> Iterator[Controller]:  # type: 
         c.shutdown()
 
 
-def test_wait_until_idle_returns_with_the_runs_end_delivered(qtbot, controller: Controller) -> None:  # type: ignore[no-untyped-def]
+def test_wait_until_idle_returns_with_the_runs_end_delivered(qtbot, controller: Controller) -> None:
     c = controller
     ended: list[RunEnded] = []
     figures: list[Progress] = []
@@ -50,7 +50,7 @@ def test_wait_until_idle_returns_with_the_runs_end_delivered(qtbot, controller: 
     assert c.modified
 
 
-def test_an_evaluation_returns_to_the_state_it_began_in(qtbot, controller: Controller) -> None:  # type: ignore[no-untyped-def]
+def test_an_evaluation_returns_to_the_state_it_began_in(qtbot, controller: Controller) -> None:
     c = controller
     assert c.step_once()  # a run taken one step at a time: paused
     qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=30_000)
@@ -63,7 +63,7 @@ def test_an_evaluation_returns_to_the_state_it_began_in(qtbot, controller: Contr
     assert c.state == TrainingState.PAUSED
 
 
-def test_a_new_model_forgets_the_last_models_run(qtbot, controller: Controller) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_model_forgets_the_last_models_run(qtbot, controller: Controller) -> None:
     c = controller
     assert c.step_once()
     qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=30_000)

@@ -27,15 +27,16 @@ from charnames_gui.core.events import (
 from charnames_gui.core.model import MLP
 from charnames_gui.core.training import Trainer
 from charnames_gui.ui import training_worker
-from charnames_gui.ui.training_worker import TrainingWorker, TrainJob
+from charnames_gui.ui.training_worker import EvalJob, TrainingWorker, TrainJob
 
 
 class _Requests(QObject):
     train = Signal(object)
+    evaluate = Signal(object)
 
 
 @pytest.fixture
-def start_worker(qtbot) -> Iterator[Callable[..., TrainingWorker]]:  # type: ignore[no-untyped-def]
+def start_worker(qtbot) -> Iterator[Callable[..., TrainingWorker]]:
     """start_worker(job, connect): a worker on its own thread, running job, with connect(worker)
     called first (to connect its signals); stopped at the end."""
     started: list[tuple[TrainingWorker, QThread, _Requests]] = []
@@ -100,7 +101,7 @@ def _chunks(n: int, size: int) -> list[StreamEvent]:
     ]
 
 
-def _run_scripted(qtbot, trainer: Trainer, events: list[StreamEvent], steps: int):  # type: ignore[no-untyped-def]
+def _run_scripted(qtbot, trainer: Trainer, events: list[StreamEvent], steps: int):
     """The worker's train() run on this thread with a scripted trainer: what it emitted."""
     scripted = _ScriptedTrainer(trainer, events, steps)
     received: dict[str, list[object]] = {"losses": [], "evals": [], "snapshots": [], "progress": []}
@@ -110,13 +111,13 @@ def _run_scripted(qtbot, trainer: Trainer, events: list[StreamEvent], steps: int
     worker.snapshotReady.connect(received["snapshots"].append)
     worker.progress.connect(received["progress"].append)
     with qtbot.waitSignal(worker.runEnded, timeout=30_000) as ended:
-        worker.train(TrainJob(scripted, eval_every=10_000))  # type: ignore[arg-type]
+        worker.train(TrainJob(scripted, eval_every=10_000))
     return received, ended.args[0]
 
 
 def test_chunks_are_merged_into_one_signal_per_interval(
     qtbot, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """With a loss interval no run reaches, all of a run's chunks leave as one LossChunk
     (with the last chunk's lr and seconds); with none, one signal per chunk. Never one per
     step."""
@@ -134,7 +135,7 @@ def test_chunks_are_merged_into_one_signal_per_interval(
     assert [c.start_step for c in received["losses"]] == [1 + 25 * i for i in range(40)]
 
 
-def test_events_reach_the_signals_as_the_trainer_made_them(qtbot, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+def test_events_reach_the_signals_as_the_trainer_made_them(qtbot, trainer: Trainer) -> None:
     point = EvalPoint(50, 2.5, 2.4)
     snapshot = Snapshot(50, trainer.model.snapshot(), 0.5)
     events: list[StreamEvent] = [*_chunks(2, 25), point, snapshot]
@@ -145,7 +146,7 @@ def test_events_reach_the_signals_as_the_trainer_made_them(qtbot, trainer: Train
     assert outcome.train_loss is not None and outcome.dev_loss is not None
 
 
-def test_losses_tile_the_steps_of_a_real_run(qtbot, start_worker, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+def test_losses_tile_the_steps_of_a_real_run(qtbot, start_worker, trainer: Trainer) -> None:
     chunks: list[LossChunk] = []
     worker = start_worker(
         TrainJob(trainer, eval_every=10_000), lambda w: w.lossesReady.connect(chunks.append)
@@ -161,7 +162,7 @@ def test_losses_tile_the_steps_of_a_real_run(qtbot, start_worker, trainer: Train
     assert all(np.isfinite(c.losses).all() for c in chunks)
 
 
-def test_pause_ends_the_run_as_paused(qtbot, start_worker, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+def test_pause_ends_the_run_as_paused(qtbot, start_worker, trainer: Trainer) -> None:
     ended: list[RunEnded] = []
     worker = start_worker(
         TrainJob(trainer, eval_every=10_000), lambda w: w.runEnded.connect(ended.append)
@@ -172,42 +173,54 @@ def test_pause_ends_the_run_as_paused(qtbot, start_worker, trainer: Trainer) -> 
     qtbot.waitUntil(lambda: len(ended) == 1, timeout=10_000)
     assert ended[0].status == "paused" and ended[0].step == trainer.step
     held = trainer.step
-    qtbot.wait(50)
+    # A job queued after the pause runs on the worker's thread only once the training loop
+    # has returned: when its answer arrives, nothing has trained since the pause.
+    requests = _Requests()
+    requests.evaluate.connect(worker.evaluate)
+    worker.job_queued()
+    with qtbot.waitSignal(worker.splitEvaluated, timeout=30_000):
+        requests.evaluate.emit(EvalJob(trainer, "dev"))
     assert trainer.step == held  # nothing trains after a pause
 
 
 class _WatchedEvent(threading.Event):
-    """gui_idle that tells when the worker has started waiting on it (cleared)."""
+    """gui_idle that tells when the worker has started waiting on it (cleared), and the
+    trainer's step when that wait ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, step: Callable[[], int]) -> None:
         super().__init__()
         self.set()
         self.waiting = threading.Event()
+        self._step = step
+        self.step_at_release: int | None = None
 
     def wait(self, timeout: float | None = None) -> bool:
-        if not self.is_set():
+        cleared = not self.is_set()
+        if cleared:
             self.waiting.set()  # the step before this wait is counted already
-        return super().wait(timeout)
+        released = super().wait(timeout)
+        if cleared and self.step_at_release is None:
+            self.step_at_release = self._step()
+        return released
 
 
 def test_the_worker_steps_aside_while_a_frame_is_drawn(
     qtbot, start_worker, trainer: Trainer, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """While a frame is drawn (gui_idle cleared) the worker waits between two steps; here
     the longest wait for a frame is made longer than the test, and the test waits until the
     worker is inside that wait, so no timing is involved."""
     monkeypatch.setattr(training_worker, "FRAME_WAIT", 60.0)
     worker = start_worker(TrainJob(trainer, eval_every=10_000))
     qtbot.waitUntil(lambda: trainer.step > 200, timeout=30_000)
-    frame = _WatchedEvent()
+    frame = _WatchedEvent(lambda: trainer.step)
     worker.gui_idle = frame
     frame.clear()  # a frame starts
     qtbot.waitUntil(frame.waiting.is_set, timeout=30_000)  # the worker waits for it
     held = trainer.step
-    qtbot.wait(100)
-    assert trainer.step == held
     frame.set()  # the frame is painted: training goes on
     qtbot.waitUntil(lambda: trainer.step > held + 100, timeout=30_000)
+    assert frame.step_at_release == held  # no step between the frame's start and its end
 
 
 def test_the_train_estimate_is_a_fixed_sample(trainer: Trainer) -> None:
@@ -218,7 +231,7 @@ def test_the_train_estimate_is_a_fixed_sample(trainer: Trainer) -> None:
     assert a.shape[0] == min(X.shape[0], training_worker.TRAIN_ESTIMATE_EXAMPLES)
 
 
-def test_a_pause_asked_before_the_job_starts_is_kept(qtbot, trainer: Trainer) -> None:  # type: ignore[no-untyped-def]
+def test_a_pause_asked_before_the_job_starts_is_kept(qtbot, trainer: Trainer) -> None:
     """Start then Pause at once: the pause may come before the worker's thread picks the
     job up. It must not be lost (the run would train on, unasked)."""
     worker = TrainingWorker()

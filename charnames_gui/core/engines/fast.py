@@ -42,7 +42,9 @@ BatchNorm (makemore part 3; part 4 derives its backward pass), between hpreact a
     dbnbias = dhbn.sum(0);   dbngain = (dhbn * bndiff).sum(0) / bnstdi
     dhpre   = k * (dhbn - dbnbias / B - bndiff * dbngain / (bnstdi * (B - 1)))
 
-(bndiff * k is bngain * bnraw without making bnraw: one pass over (B, n_hidden) fewer.)
+(bndiff * k is bngain * bnraw without making bnraw: one pass over (B, n_hidden) fewer; and
+bndiff comes from the centred inputs: (embcat1 - its mean row) @ [W1; b1], so neither the
+mean of hpreact nor the subtraction needs a pass over (B, n_hidden).)
 
 Weight decay adds weight_decay * p to the gradients of C, W1 and W2 (two operations: C and
 W1 lie side by side in the flat buffer).
@@ -156,6 +158,10 @@ class FastEngine:
             self._bnstd = np.empty(H, dtype=np.float32)  # bnstdi
             self._k = np.empty(H, dtype=np.float32)  # bngain / bnstdi
             self._vecH = np.empty(H, dtype=np.float32)  # scratch
+            self._kb = np.empty(H, dtype=np.float32)  # -k / B
+            self._kq = np.empty(H, dtype=np.float32)  # -k / (bnstdi * (B - 1))
+            self._ak = np.empty(H, dtype=np.float32)  # -k * dbnbias / B
+            self._ck = np.empty(H, dtype=np.float32)  # -k * dbngain / (bnstdi * (B - 1))
         self._B = -1  # the batch size the buffers of _allocate were made for
         self._has_grad = False
 
@@ -192,8 +198,12 @@ class FastEngine:
         if self._bn:
             if B < 2:
                 raise ConfigError("BatchNorm needs minibatches of at least 2 examples")
-            self._hpre = np.empty((B, H), dtype=f32)  # hpreact before BatchNorm
+            self._scratchBH = np.empty((B, H), dtype=f32)
             self._bndiff = np.empty((B, H), dtype=f32)  # hpreact - bnmeani
+            self._centred = np.empty((B, TE + 1), dtype=f32)  # [embcat | 1] - its mean row
+            self._mean_row = np.empty(TE + 1, dtype=f32)
+            self._invB = np.full(B, 1.0 / B, dtype=f32)  # a row of 1/B: means as matmuls
+            self._invB1 = np.full(B, 1.0 / (B - 1), dtype=f32)  # unbiased variance
         self._demb = np.empty((B, TE), dtype=f32)  # dembcat
         self._demb_rows = self._demb.reshape(B * T, E)  # one row per character of the batch
         # dC = onehot(Xb).T @ demb when the one-hot matrix is small; else torch's index_add_
@@ -274,21 +284,28 @@ class FastEngine:
         return loss
 
     def _batchnorm_forward(self, B: int) -> None:
-        """self._h = bndiff * (bngain / bnstdi) + bnbias, and the running statistics."""
-        hpre, bndiff, h, onesB = self._hpre, self._bndiff, self._h, self._onesB
-        mean, std, k = self._bnmean, self._bnstd, self._k
-        np.dot(self._embcat1, self._W1b1, out=hpre)  # (B, H) [embcat | 1] @ [W1; b1]
-        np.dot(onesB, hpre, out=mean)  # (H,) column sums (a matmul: fast)
-        np.multiply(mean, 1.0 / B, out=mean)  # bnmeani
-        np.subtract(hpre, mean, out=bndiff)  # (B, H)
-        np.multiply(bndiff, bndiff, out=h)  # h as scratch: bndiff**2
-        np.dot(onesB, h, out=std)
-        np.multiply(std, 1.0 / (B - 1), out=std)  # unbiased variance, as torch.var
+        """self._h = bndiff * (bngain / bnstdi) + bnbias, and the running statistics.
+
+        bndiff = hpreact - bnmeani is computed as (embcat1 - its mean row) @ [W1; b1]: the
+        same number (a matmul is linear), without a pass over (B, n_hidden) for the mean
+        and one for the subtraction; b1 drops out, as BatchNorm's shift makes it do."""
+        bndiff, h, sq = self._bndiff, self._h, self._scratchBH
+        mean, std, k, B1 = self._bnmean, self._bnstd, self._k, B - 1
+        np.dot(self._invB, self._embcat1, out=self._mean_row)  # (TE + 1,)
+        np.subtract(self._embcat1, self._mean_row, out=self._centred)  # (B, TE + 1)
+        np.dot(self._centred, self._W1b1, out=bndiff)  # (B, H)
+        np.dot(self._mean_row, self._W1b1, out=mean)  # bnmeani, (H,)
+        np.multiply(bndiff, bndiff, out=sq)
+        np.dot(self._invB1, sq, out=std)  # unbiased variance, as torch.var
         np.add(std, BN_EPS, out=std)
         np.sqrt(std, out=std)  # bnstdi
         np.divide(self._gain, std, out=k)
         np.multiply(bndiff, k, out=h)
         np.add(h, self._bias, out=h)  # (B, H) hpreact after BatchNorm
+        # for the backward pass: -k / B and -k / (bnstdi * (B - 1))
+        np.multiply(k, -1.0 / B, out=self._kb)
+        np.divide(k, std, out=self._kq)
+        np.multiply(self._kq, -1.0 / B1, out=self._kq)
         # running statistics: running = (1 - momentum) * running + momentum * batch's
         for running, batch_value in ((self._mean_running, mean), (self._std_running, std)):
             np.multiply(batch_value, BN_MOMENTUM, out=self._vecH)
@@ -297,22 +314,19 @@ class FastEngine:
 
     def _batchnorm_backward(self, B: int) -> None:
         """self._dh holds dhbn (the gradient after BatchNorm); make it dhpre, and fill
-        dbngain, dbnbias."""
-        dh, bndiff, scratch, onesB = self._dh, self._bndiff, self._hpre, self._onesB
-        std, k, vec = self._bnstd, self._k, self._vecH
+        dbngain, dbnbias: dhpre = k * dhbn - k * dbnbias / B - bndiff * k * dbngain /
+        (bnstdi * (B - 1)), with the (n_hidden,) factors made first."""
+        dh, scratch, onesB = self._dh, self._scratchBH, self._onesB
         np.dot(onesB, dh, out=self._dbias)  # (H,) dbnbias = dhbn.sum(0)
-        np.multiply(dh, bndiff, out=scratch)  # hpre is not needed any more
+        np.multiply(dh, self._bndiff, out=scratch)
         np.dot(onesB, scratch, out=self._dgain)  # (dhbn * bndiff).sum(0)
-        # vec = dbngain / (bnstdi * (B - 1)) = (dhbn * bndiff).sum(0) / (bnstdi**2 * (B - 1))
-        np.multiply(std, std, out=vec)
-        np.multiply(vec, B - 1, out=vec)
-        np.divide(self._dgain, vec, out=vec)
-        np.divide(self._dgain, std, out=self._dgain)  # dbngain
-        np.multiply(bndiff, vec, out=scratch)
-        np.subtract(dh, scratch, out=dh)
-        np.multiply(self._dbias, 1.0 / B, out=vec)
-        np.subtract(dh, vec, out=dh)
-        np.multiply(dh, k, out=dh)  # (B, H) dhpre
+        np.divide(self._dgain, self._bnstd, out=self._dgain)  # dbngain
+        np.multiply(self._dbias, self._kb, out=self._ak)
+        np.multiply(self._dgain, self._kq, out=self._ck)
+        np.multiply(dh, self._k, out=dh)
+        np.add(dh, self._ak, out=dh)  # k * dhbn - k * dbnbias / B
+        np.multiply(self._bndiff, self._ck, out=scratch)
+        np.add(dh, scratch, out=dh)  # (B, H) dhpre
 
     def _scatter_add_dC(self, demb: np.ndarray) -> None:
         """dC[Xb[i]] += demb[i] for every row i of demb (B*T, E), accumulated in float64."""

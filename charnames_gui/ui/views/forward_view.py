@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -455,7 +456,10 @@ def _group_mean(values: np.ndarray, group: int) -> np.ndarray:
 class ForwardView(QWidget):
     """A scrolling ForwardCanvas that follows the Sampling panel's stepShown signal."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """clock: seconds, for the rate limit (tests give one that has always moved on)."""
         super().__init__(parent)
         self.canvas = ForwardCanvas()
         scroll = QScrollArea()
@@ -470,7 +474,7 @@ class ForwardView(QWidget):
         self._dirty = False
         self._shown: tuple[object, ...] | None = None  # (sampler, context, temperature)
         self._last_render = -math.inf
-        self.renders = 0  # how many forward passes were computed (tests: only on change)
+        self._clock = clock
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._render)
@@ -481,7 +485,7 @@ class ForwardView(QWidget):
         self._dirty = True
         if not self.isVisible():
             return  # computed when the view is shown
-        wait = 1.0 / MAX_RATE_HZ - (time.monotonic() - self._last_render)
+        wait = 1.0 / MAX_RATE_HZ - (self._clock() - self._last_render)
         if wait <= 0:
             self._render()
         elif not self._timer.isActive():
@@ -499,7 +503,7 @@ class ForwardView(QWidget):
         if not self._dirty:
             return
         self._dirty = False
-        self._last_render = time.monotonic()
+        self._last_render = self._clock()
         step = self._pending
         if step is None:
             self._shown = None
@@ -521,5 +525,4 @@ class ForwardView(QWidget):
         except CharnamesError as exc:
             self.canvas.set_forward(None, str(exc))
             return
-        self.renders += 1
         self.canvas.set_forward(forward)

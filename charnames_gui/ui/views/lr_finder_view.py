@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -78,7 +78,6 @@ class LrFinderView(QWidget):
         self._expected = 0
         self._suggested: float | None = None
         self._finished = False
-        self._syncing = False
 
         self.explanation = QLabel(EXPLANATION)
         self.explanation.setWordWrap(True)
@@ -192,11 +191,8 @@ class LrFinderView(QWidget):
         self.suggested_marker.setData([], [])
         self._show_legend(suggested=False)
         self.line.setVisible(False)
-        self._syncing = True
-        try:
+        with QSignalBlocker(self.lr_box):  # the app clears it: no choice to follow
             self.lr_box.setValue(self.lr_box.minimum())  # shows the dash
-        finally:
-            self._syncing = False
         self.lr_box.setEnabled(False)
         self.use_button.setEnabled(False)
         self.status.setText(
@@ -306,23 +302,17 @@ class LrFinderView(QWidget):
         self._line_moved()
 
     def _line_moved(self, *args: object) -> None:
-        if self._syncing or not self.line.isVisible():
+        if not self.line.isVisible():
             return
         lr = round_lr(10 ** float(self.line.value()))
-        self._syncing = True
-        try:
+        with QSignalBlocker(self.lr_box):  # the line stays where it was put, not rounded
             self.lr_box.setValue(lr)
-        finally:
-            self._syncing = False
 
     def _box_changed(self, value: float) -> None:
-        if self._syncing or value <= 0:
+        if value <= 0:
             return
-        self._syncing = True
-        try:
+        with QSignalBlocker(self.line):  # the box keeps the value typed
             self.line.setValue(math.log10(value))
-        finally:
-            self._syncing = False
 
     def _plot_clicked(self, event: object) -> None:
         if not self._finished or not self.line.isVisible():

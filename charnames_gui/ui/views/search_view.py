@@ -82,6 +82,7 @@ class SearchView(QWidget):
         self.best_times: list[float] = []  # minutes at which the best so far changed
         self.best_devs: list[float] = []
         self.ended: SearchEnded | None = None
+        self._running: dict[int, str] = {}  # trial number -> its line of status
 
         intro = QLabel(
             "Beat the lecture's dev loss (about 2.17). Optuna tries configurations one after "
@@ -239,8 +240,12 @@ class SearchView(QWidget):
         self.table.setRowCount(0)
         self.importance_label.setText("")
         self.best_label.setText("")
+        self._running.clear()
         self.lecture_line.hide()
         self._draw()
+
+    def _show_running(self) -> None:
+        self.status.setText("\n".join(self._running[n] for n in sorted(self._running)))
 
     def show_message(self, text: str) -> None:
         self.status.setText(text)
@@ -253,16 +258,20 @@ class SearchView(QWidget):
         )
 
     def on_event(self, event: object) -> None:
+        # one line per trial in training (several at once when the search has workers)
         if isinstance(event, TrialStarted):
-            self.status.setText(
+            self._running[event.number] = (
                 f"Trial {event.number}: {_describe(event.model, event.train)}; training..."
             )
+            self._show_running()
         elif isinstance(event, TrialProgress):
-            self.status.setText(
+            self._running[event.number] = (
                 f"Trial {event.number}: step {event.step:,} of {event.steps:,}, "
                 f"dev {event.dev_loss:.4f}"
             )
+            self._show_running()
         elif isinstance(event, TrialEnded):
+            self._running.pop(event.trial.number, None)
             self._add_trial(event.trial, event.best)
         elif isinstance(event, SearchEnded):
             self.ended = event

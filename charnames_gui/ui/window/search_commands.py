@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QWidget
 
 from charnames_gui.core.runs import RunRecord
 from charnames_gui.core.search import SearchSettings
+from charnames_gui.core.search_pool import default_workers
 from charnames_gui.ui.controller import Controller
 from charnames_gui.ui.run_history import RunHistory
 from charnames_gui.ui.search_runner import SearchRunner
@@ -24,7 +25,8 @@ class SearchWindow:
         self.view = SearchView(parent)
         self.view.setWindowFlag(Qt.WindowType.Window)  # a window of its own, over the app
         self.view.setWindowTitle("Beat the lecture")
-        self.view.resize(1000, 700)
+        room = parent.screen().availableGeometry()  # never larger than the screen (1024 x 600)
+        self.view.resize(min(1000, room.width()), min(700, room.height()))
         self.runner = SearchRunner(parent)
         self._tokens: list[int] = []  # history token of each trial, in trial order
         self._run_ids: dict[int, int] = {}  # history token -> run id once stored
@@ -52,8 +54,12 @@ class SearchWindow:
         self.view.clear()
         self._tokens.clear()
         self._run_ids.clear()
-        self.view.show_message(f"Searching for {minutes:g} min on {dataset.name} (seed {seed})...")
-        self.runner.start(dataset, SearchSettings(seed=seed, budget_seconds=minutes * 60))
+        settings = SearchSettings(seed=seed, budget_seconds=minutes * 60, workers=default_workers())
+        side_by_side = f", {settings.workers} trials at a time" if settings.workers > 1 else ""
+        self.view.show_message(
+            f"Searching for {minutes:g} min on {dataset.name} (seed {seed}{side_by_side})..."
+        )
+        self.runner.start(dataset, settings)
 
     def evaluate_test(self) -> None:
         if not self.runner.evaluate_test():

@@ -291,7 +291,7 @@ def test_trainer_runs_match_autograd(small_words: list[str], init: str) -> None:
         )  # fmt: skip
         trainer = Trainer(MLP.init(config, init, seed=5), examples, train)
         checked = Checked(trainer.engine, X, Y)
-        trainer.engine = checked  # type: ignore[assignment]
+        trainer.engine = checked
         losses = np.concatenate([trainer.run(steps // 3), trainer.run(steps)])
         assert len(losses) == steps and trainer.step == steps
         runs[engine] = checked

@@ -306,7 +306,7 @@ def test_tooltip_names_the_character_and_its_coordinates(view: EmbeddingView) ->
     assert "boundary" in view.scatter.opts["tip"](x=0.0, y=0.0, data=0)
 
 
-def test_hovering_a_circle_shows_its_tooltip(qtbot, view: EmbeddingView) -> None:  # type: ignore[no-untyped-def]
+def test_hovering_a_circle_shows_its_tooltip(qtbot, view: EmbeddingView) -> None:
     view.show()
     qtbot.waitExposed(view)
     C = _table(seed=5)

@@ -14,7 +14,7 @@ from charnames_gui.ui.views.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.views.plot_style import EXPORT_WIDTH
 
 
-def _plot(qtbot, steps: int = 10_000) -> LossPlot:  # type: ignore[no-untyped-def]
+def _plot(qtbot, steps: int = 10_000) -> LossPlot:
     plot = LossPlot(own_timer=False)
     qtbot.addWidget(plot)
     plot.resize(700, 450)
@@ -32,7 +32,7 @@ def _overlay(key: int, steps: int) -> OverlayCurve:
     return OverlayCurve(key, f"run #{key}", QColor("red"), x, np.full(len(x), 2.2))
 
 
-def test_overlay_x_range_is_the_longest_run_shown(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_overlay_x_range_is_the_longest_run_shown(qtbot) -> None:
     plot = _plot(qtbot, steps=10_000)
     plot.set_overlays([_overlay(1, 200_000)])  # a recorded 200,000-step run
     plot.redraw()
@@ -44,7 +44,7 @@ def test_overlay_x_range_is_the_longest_run_shown(qtbot) -> None:  # type: ignor
     assert plot.x_range()[1] <= 10_000 * 1.02
 
 
-def test_train_estimate_legend_says_the_real_sample_size(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_train_estimate_legend_says_the_real_sample_size(qtbot) -> None:
     plot = _plot(qtbot)
     assert "train (10k-example sample)" in plot.legend.texts()
     plot.set_train_sample_size(2_046)
@@ -52,7 +52,7 @@ def test_train_estimate_legend_says_the_real_sample_size(qtbot) -> None:  # type
     assert "2,046-example" in plot.legend.text()
 
 
-def test_legend_lists_references_and_overlays(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_legend_lists_references_and_overlays(qtbot) -> None:
     plot = _plot(qtbot)
     plot.set_reference("bigram", 2.45)
     plot.set_overlays([_overlay(7, 5_000)])
@@ -63,7 +63,7 @@ def test_legend_lists_references_and_overlays(qtbot) -> None:  # type: ignore[no
     assert not any(t.startswith("bigram") for t in plot.legend.texts())
 
 
-def test_hover_readout_goes_when_the_pointer_leaves(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_hover_readout_goes_when_the_pointer_leaves(qtbot) -> None:
     plot = _plot(qtbot)
     item = plot.plot_widget.getPlotItem()
     inside = item.vb.mapViewToScene(QPointF(1_000, 0.4))
@@ -73,7 +73,7 @@ def test_hover_readout_goes_when_the_pointer_leaves(qtbot) -> None:  # type: ign
     assert not plot.hover_label.isVisible()
 
 
-def test_export_has_no_readout_and_readable_text(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_has_no_readout_and_readable_text(qtbot, tmp_path: Path) -> None:
     plot = _plot(qtbot)
     item = plot.plot_widget.getPlotItem()
     plot._on_mouse_moved((item.vb.mapViewToScene(QPointF(1_000, 0.4)),))
@@ -94,7 +94,7 @@ def test_export_has_no_readout_and_readable_text(qtbot, tmp_path: Path) -> None:
     assert len(rows_with_ink) > 0.25 * image.height() * on_screen  # legend text, at scale
 
 
-def test_a_rollback_drops_what_the_plot_shows_past_the_weights(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_rollback_drops_what_the_plot_shows_past_the_weights(qtbot) -> None:
     """A lost training process: the model is back at step 1,500 (the last weights received)
     while the plot already has losses up to step 2,000 and dev points at 1,000 and 2,000."""
     plot = _plot(qtbot)  # losses of steps 1..2,000; buckets of 50 steps
@@ -127,7 +127,7 @@ def test_a_rollback_drops_what_the_plot_shows_past_the_weights(qtbot) -> None:  
     assert plot.raw_curve.xData.max() == 2_100
 
 
-def test_a_run_ending_at_the_last_plotted_step_keeps_everything(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_ending_at_the_last_plotted_step_keeps_everything(qtbot) -> None:
     plot = _plot(qtbot)
     plot.add_eval_point(EvalPoint(2_000, 2.3, 2.2))
     assert not plot.roll_back_to(2_000)  # stopped or finished where the plot ends

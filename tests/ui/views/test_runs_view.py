@@ -39,11 +39,11 @@ def record(
         "curve_loss": np.linspace(3.3, dev or 3.0, 10).astype(np.float32),
     }
     values.update(changes)
-    return RunRecord(**values)  # type: ignore[arg-type]
+    return RunRecord(**values)
 
 
 @pytest.fixture
-def history(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+def history(qtbot, tmp_path: Path):
     h = RunHistory(tmp_path / "runs.db")
     qtbot.waitUntil(lambda: h.is_open, timeout=WAIT)
     yield h
@@ -51,7 +51,7 @@ def history(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def view(qtbot, history: RunHistory) -> RunsView:  # type: ignore[no-untyped-def]
+def view(qtbot, history: RunHistory) -> RunsView:
     v = RunsView()
     qtbot.addWidget(v)
     with qtbot.waitSignal(history.opened, timeout=WAIT):
@@ -60,14 +60,14 @@ def view(qtbot, history: RunHistory) -> RunsView:  # type: ignore[no-untyped-def
     return v
 
 
-def add(qtbot, view: RunsView, r: RunRecord) -> RunRecord:  # type: ignore[no-untyped-def]
+def add(qtbot, view: RunsView, r: RunRecord) -> RunRecord:
     """Record a run through the view's history; the stored record once it is shown."""
     history = view.history()
     assert history is not None
     with qtbot.waitSignal(history.recorded, timeout=WAIT) as recorded:
         history.add(r)
     stored: RunRecord = recorded.args[1]
-    assert view.model.row_of(stored.id) is not None  # type: ignore[arg-type]
+    assert view.model.row_of(stored.id) is not None
     return stored
 
 
@@ -87,7 +87,7 @@ def column(view: RunsView, key: str, role: int = Qt.ItemDataRole.DisplayRole) ->
     return [view.proxy.index(row, col).data(role) for row in range(view.proxy.rowCount())]
 
 
-def test_a_recorded_run_appears_and_is_stored(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_a_recorded_run_appears_and_is_stored(qtbot, view: RunsView) -> None:
     assert view.proxy.rowCount() == 0
     stored = add(qtbot, view, record(2.3))
     assert stored.id is not None and view.proxy.rowCount() == 1
@@ -98,7 +98,7 @@ def test_a_recorded_run_appears_and_is_stored(qtbot, view: RunsView) -> None:  #
     assert column(view, "dev") == ["2.2000", "2.3000"]  # newest first
 
 
-def test_opening_shows_the_stored_runs(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_opening_shows_the_stored_runs(qtbot, tmp_path: Path) -> None:
     store = RunStore(tmp_path / "runs.db")
     for dev in (2.3, 2.2):
         store.add(record(dev))
@@ -111,7 +111,7 @@ def test_opening_shows_the_stored_runs(qtbot, tmp_path: Path) -> None:  # type: 
     history.close()
 
 
-def test_sorting_is_numeric(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_sorting_is_numeric(qtbot, view: RunsView) -> None:
     add(qtbot, view, record(2.2, n_embd=2, n_hidden=100))  # 3,481 parameters
     add(qtbot, view, record(2.1, n_embd=10, n_hidden=200))  # 11,897
     add(qtbot, view, record(None, n_embd=2, n_hidden=300))  # 10,281; no dev loss
@@ -123,7 +123,7 @@ def test_sorting_is_numeric(qtbot, view: RunsView) -> None:  # type: ignore[no-u
     assert column(view, "dev") == ["2.1000", "2.2000", "10.5000", ""]  # missing last
 
 
-def test_best_dev_loss_is_highlighted_per_dataset(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_best_dev_loss_is_highlighted_per_dataset(qtbot, view: RunsView) -> None:
     a = add(qtbot, view, record(2.3))
     b = add(qtbot, view, record(2.15))
     c = add(qtbot, view, record(2.4, dataset_hash="cd" * 32))  # the only run on another dataset
@@ -140,7 +140,7 @@ def test_best_dev_loss_is_highlighted_per_dataset(qtbot, view: RunsView) -> None
     assert [r.id for r in view.model.runs()][:3] == [a.id, b.id, c.id]
 
 
-def test_the_dataset_column_tells_two_names_txt_apart(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_the_dataset_column_tells_two_names_txt_apart(qtbot, view: RunsView) -> None:
     add(qtbot, view, record(2.2, dataset_hash="1a2b3c4d" + "0" * 56))  # the bundled names
     add(qtbot, view, record(2.1, dataset_hash="9f8e7d6c" + "0" * 56))  # the lecture's file
     view.table.sortByColumn(COLUMN_INDEX["id"], Qt.SortOrder.AscendingOrder)
@@ -149,7 +149,7 @@ def test_the_dataset_column_tells_two_names_txt_apart(qtbot, view: RunsView) -> 
     assert "1a2b3c4d" + "0" * 56 in tip  # the whole hash on hover
 
 
-def test_selection_emits_overlay_records(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_selection_emits_overlay_records(qtbot, view: RunsView) -> None:
     runs = [add(qtbot, view, record(d)) for d in (2.3, 2.2, 2.1)]
     with qtbot.waitSignal(view.overlayChanged, timeout=1000) as blocker:
         view.select_ids([runs[0].id, runs[2].id])
@@ -163,7 +163,7 @@ def test_selection_emits_overlay_records(qtbot, view: RunsView) -> None:  # type
     assert blocker.args[0] == []
 
 
-def test_note_edit_persists(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_note_edit_persists(qtbot, view: RunsView) -> None:
     run = add(qtbot, view, record(2.2))
     index = view.proxy.index(0, COLUMN_INDEX["note"])
     assert index.flags() & Qt.ItemFlag.ItemIsEditable
@@ -176,7 +176,7 @@ def test_note_edit_persists(qtbot, view: RunsView) -> None:  # type: ignore[no-u
     assert [r.note for r in stored_runs(view) if r.id == run.id] == ["bigger embedding"]
 
 
-def test_delete_asks_first(qtbot, view: RunsView, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_delete_asks_first(qtbot, view: RunsView, monkeypatch) -> None:
     runs = [add(qtbot, view, record(d)) for d in (2.3, 2.2, 2.1)]
     view.select_ids([runs[1].id])
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
@@ -192,7 +192,7 @@ def test_delete_asks_first(qtbot, view: RunsView, monkeypatch) -> None:  # type:
     assert view.proxy.rowCount() == 2
 
 
-def test_export_csv(qtbot, view: RunsView, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_csv(qtbot, view: RunsView, tmp_path: Path) -> None:
     runs = [add(qtbot, view, record(d)) for d in (2.3, 2.2)]
     out = tmp_path / "out.csv"
     assert view.export_csv(out) == 2
@@ -202,7 +202,7 @@ def test_export_csv(qtbot, view: RunsView, tmp_path: Path) -> None:  # type: ign
     assert [float(r["dev_loss"]) for r in rows] == [2.3, 2.2]
 
 
-def test_seed_groups_have_a_mean_row(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_seed_groups_have_a_mean_row(qtbot, view: RunsView) -> None:
     add(qtbot, view, record(2.17, group_id="g", group_index=1, group_size=5))
     assert view.proxy.rowCount() == 1  # one seed: no mean row yet
     for i, dev in enumerate((2.16, 2.18), start=2):
@@ -232,7 +232,7 @@ def test_seed_groups_have_a_mean_row(qtbot, view: RunsView) -> None:  # type: ig
     assert "mean" not in column(view, "id") and single.id is not None
 
 
-def test_references(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_references(qtbot, view: RunsView) -> None:
     add(qtbot, view, record(2.2))
     view.set_references(3.2958, 2.4533, dataset_hash="ab" * 32)
     text = view.references.text()
@@ -249,8 +249,8 @@ def test_run_colour_is_stable_and_distinct() -> None:
     assert len(names) == 9  # any nine consecutive runs get nine different colours
 
 
-def test_a_run_recorded_while_the_history_is_locked_lands_later(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
-    """Issue 10, 3: the window keeps running while another program holds the history;
+def test_a_run_recorded_while_the_history_is_locked_lands_later(qtbot, view: RunsView) -> None:
+    """The window keeps running while another program holds the history;
     the run is shown at once as waiting, and stored once the lock goes."""
     history = view.history()
     assert history is not None
@@ -281,7 +281,7 @@ def test_a_run_recorded_while_the_history_is_locked_lands_later(qtbot, view: Run
     assert [r.note for r in stored_runs(view)] == ["", "while locked"]
 
 
-def test_a_read_only_history_is_said_so(qtbot, view: RunsView) -> None:  # type: ignore[no-untyped-def]
+def test_a_read_only_history_is_said_so(qtbot, view: RunsView) -> None:
     history = view.history()
     assert history is not None
     stored = add(qtbot, view, record(2.2))

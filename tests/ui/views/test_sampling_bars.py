@@ -28,7 +28,7 @@ def _distribution(seed: int) -> np.ndarray:
     return probs / probs.sum()
 
 
-def test_a_slightly_different_distribution_keeps_the_axes(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_slightly_different_distribution_keeps_the_axes(qtbot, monkeypatch) -> None:
     """While a model trains the bars get a new distribution every 2 s; an axis given new
     ticks or a new range is drawn afresh, so they are set only when they change."""
     bars = ProbabilityBars()
@@ -57,7 +57,7 @@ def test_a_slightly_different_distribution_keeps_the_axes(qtbot, monkeypatch) ->
     assert "y range" in calls
 
 
-def test_the_context_window_restyles_only_changed_boxes(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_context_window_restyles_only_changed_boxes(qtbot, monkeypatch) -> None:
     window = ContextWindow()
     qtbot.addWidget(window)
     window.set_window([".", ".", "a"], ".", "b")

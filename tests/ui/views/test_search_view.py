@@ -27,14 +27,14 @@ def tiny() -> Dataset:
 
 
 @pytest.fixture
-def runner(qtbot):  # type: ignore[no-untyped-def]
+def runner(qtbot):
     r = SearchRunner()
     yield r
     r.close()
 
 
 @pytest.fixture
-def view(qtbot) -> SearchView:  # type: ignore[no-untyped-def]
+def view(qtbot) -> SearchView:
     v = SearchView()
     qtbot.addWidget(v)
     return v
@@ -42,7 +42,7 @@ def view(qtbot) -> SearchView:  # type: ignore[no-untyped-def]
 
 def test_a_search_runs_off_the_gui_thread_and_fills_the_view(
     qtbot, runner: SearchRunner, view: SearchView, tiny: Dataset
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     gui_thread = threading.get_ident()
     threads: set[int] = set()
     records: list[object] = []
@@ -93,7 +93,7 @@ def test_a_search_runs_off_the_gui_thread_and_fills_the_view(
 
 def test_stop_cancels_between_two_steps(
     qtbot, runner: SearchRunner, view: SearchView, tiny: Dataset
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     runner.searchEvent.connect(view.on_event)
     view.stopRequested.connect(runner.cancel)
     big = SearchSettings(seed=1, trial_examples=50_000_000, max_trials=5)

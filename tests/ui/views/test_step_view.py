@@ -1,5 +1,5 @@
 """The One step button and its view: a single minibatch step, shown, and the same weights as
-the run done in one go (issue 12, item 3)."""
+the run done in one go."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from charnames_gui.ui.window.main_window import MainWindow
 
 def test_the_one_step_button_trains_the_runs_next_step_and_shows_it(
     qtbot,
-    window: MainWindow,  # type: ignore[no-untyped-def]
+    window: MainWindow,
 ) -> None:
     c, controls = window.controller, window.controls
     assert controls.step_button.isEnabled()
@@ -43,7 +43,7 @@ def test_the_one_step_button_trains_the_runs_next_step_and_shows_it(
     assert list(steps[-3:]) == [1, 2, 3]
 
 
-def test_one_step_is_not_offered_while_training(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_one_step_is_not_offered_while_training(qtbot, window: MainWindow) -> None:
     c = window.controller
     c.start()
     qtbot.waitUntil(lambda: c.state == TrainingState.RUNNING, timeout=10_000)

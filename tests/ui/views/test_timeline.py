@@ -9,20 +9,20 @@ from PySide6.QtCore import Qt
 from charnames_gui.ui.views.timeline import NO_FRAMES_TEXT, Timeline
 
 
-def make(qtbot) -> Timeline:  # type: ignore[no-untyped-def]
+def make(qtbot) -> Timeline:
     timeline = Timeline()
     qtbot.addWidget(timeline)
     timeline.show()
     return timeline
 
 
-def test_without_frames_nothing_can_be_chosen(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_without_frames_nothing_can_be_chosen(qtbot) -> None:
     timeline = make(qtbot)
     assert not timeline.slider.isEnabled() and not timeline.play_button.isEnabled()
     assert timeline.label.text() == NO_FRAMES_TEXT and timeline.index is None
 
 
-def test_keys_and_the_slider_choose_frames_and_back_to_live_leaves_them(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_keys_and_the_slider_choose_frames_and_back_to_live_leaves_them(qtbot) -> None:
     timeline = make(qtbot)
     timeline.set_frames([0, 1, 2, 10, 1000], [math.nan, 3.2, 3.1, 2.9, 2.5])
     assert timeline.label.text() == "live · 5 frames"
@@ -47,7 +47,7 @@ def test_keys_and_the_slider_choose_frames_and_back_to_live_leaves_them(qtbot) -
     assert not timeline.live_button.isEnabled()
 
 
-def test_play_goes_through_every_frame_and_stops_at_the_last(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_play_goes_through_every_frame_and_stops_at_the_last(qtbot) -> None:
     timeline = make(qtbot)
     timeline.set_frames([0, 1, 2, 3], [math.nan, 3.0, 2.9, 2.8])
     chosen: list[int] = []

@@ -9,7 +9,7 @@ from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.views.training_controls import TrainingControls, format_duration
 
 
-def test_progress_shows_the_step_count_and_the_figures(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_progress_shows_the_step_count_and_the_figures(qtbot) -> None:
     controls = TrainingControls()
     qtbot.addWidget(controls)
     controls.set_state(TrainingState.READY, 0, 200_000)
@@ -47,9 +47,9 @@ def test_format_duration() -> None:
     assert format_duration(math.inf) == "–"
 
 
-def test_the_figures_reset_for_a_new_model(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_figures_reset_for_a_new_model(qtbot) -> None:
     """The controller sends a zero Progress for a new or opened model: no speed, elapsed time
-    or time left carried over from the previous one (issue 13, item 6)."""
+    or time left carried over from the previous one."""
     controls = TrainingControls()
     qtbot.addWidget(controls)
     controls.show_progress(Progress(36_202, 200_000, 5.3, 8_090.0))

@@ -30,7 +30,7 @@ def _settings(tmp_path: Path) -> QSettings:
 
 def test_first_export_opens_in_documents_then_in_the_last_folder(
     qtbot, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     documents = tmp_path / "Documents"
     documents.mkdir()
     monkeypatch.setattr(exports, "documents_folder", lambda: documents)
@@ -47,7 +47,7 @@ def test_first_export_opens_in_documents_then_in_the_last_folder(
     assert dialogs.suggested[2] == str(documents / "runs.csv")
 
 
-def test_the_extension_is_added_when_missing(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_extension_is_added_when_missing(qtbot, tmp_path: Path) -> None:
     dialogs = ScriptedDialogs(save_paths=[str(tmp_path / "my plot")])
     written = export_file(dialogs, _settings(tmp_path), LOSS_PNG,
                           lambda p: Path(p).write_bytes(b"png"), print)  # fmt: skip
@@ -56,7 +56,7 @@ def test_the_extension_is_added_when_missing(qtbot, tmp_path: Path) -> None:  # 
     assert with_suffix("run.v2", ".csv").name == "run.v2.csv"
 
 
-def test_files_get_the_users_normal_permissions(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_files_get_the_users_normal_permissions(qtbot, tmp_path: Path) -> None:
     def write_private(path: str) -> None:  # as a write through mkstemp leaves it
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
         os.close(fd)
@@ -69,7 +69,7 @@ def test_files_get_the_users_normal_permissions(qtbot, tmp_path: Path) -> None: 
     assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~mask
 
 
-def test_a_failed_export_says_why(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_export_says_why(qtbot, tmp_path: Path) -> None:
     errors: list[tuple[str, str]] = []
 
     def refuse(path: str) -> None:

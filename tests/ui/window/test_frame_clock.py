@@ -13,7 +13,7 @@ class FakeTime:
         return self.now
 
 
-def test_a_frame_paints_one_view(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_frame_paints_one_view(qtbot) -> None:
     time = FakeTime()
     painted: list[str] = []
     clock = FrameClock(lambda: painted.append("loss plot"), now=time)
@@ -30,7 +30,7 @@ def test_a_frame_paints_one_view(qtbot) -> None:  # type: ignore[no-untyped-def]
     assert clock.tick() in ("progress", "embedding", "sampling")
 
 
-def test_the_most_overdue_view_goes_first(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_most_overdue_view_goes_first(qtbot) -> None:
     time = FakeTime()
     clock = FrameClock(lambda: None, now=time)
     clock.add_view(LiveView("fast", 0.25, lambda: True, lambda: None, last_shown=99.5))
@@ -39,7 +39,7 @@ def test_the_most_overdue_view_goes_first(qtbot) -> None:  # type: ignore[no-unt
     assert clock.tick() == "slow"  # 1.0 s overdue against 0.25 s
 
 
-def test_a_view_without_news_is_skipped(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_view_without_news_is_skipped(qtbot) -> None:
     clock = FrameClock(lambda: None, now=FakeTime())
     news = {"embedding": False}
     clock.add_view(LiveView("embedding", 0.25, lambda: news["embedding"], lambda: None))
@@ -48,13 +48,13 @@ def test_a_view_without_news_is_skipped(qtbot) -> None:  # type: ignore[no-untyp
     assert [clock.tick(), clock.tick()] == ["primary", "embedding"]
 
 
-def test_the_timer_plays_frames_inside_the_guard(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_timer_plays_frames_inside_the_guard(qtbot) -> None:
     from contextlib import contextmanager
 
     events: list[str] = []
 
     @contextmanager
-    def guard():  # type: ignore[no-untyped-def]
+    def guard():
         events.append("enter")
         yield
         events.append("exit")

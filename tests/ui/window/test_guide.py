@@ -27,7 +27,7 @@ def test_guide_follows_the_lecture_in_order() -> None:
                for s in STEPS)  # fmt: skip
 
 
-def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> None:
     dialog = GuideDialog(window)
     qtbot.addWidget(dialog)
     screen = window.screen().availableGeometry()
@@ -37,7 +37,7 @@ def test_guide_dialog_fits_and_closes_with_escape(qtbot, window: MainWindow) -> 
     assert not dialog.isVisible()
 
 
-def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:
     rows = window.help_commands.shortcut_rows()
     listed = dict((what, keys) for keys, what in rows)
     leave = window.menus.action("leave_presentation")
@@ -53,7 +53,7 @@ def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:  # type: i
 
 def test_lecture_link_without_a_browser_shows_the_address(
     qtbot, window: MainWindow, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
     seen: list[str] = []
 
@@ -71,7 +71,7 @@ def test_lecture_link_without_a_browser_shows_the_address(
     assert LECTURE_URL in window.statusBar().currentMessage()
 
 
-def test_the_guide_shows_the_open_datasets_figures(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_the_guide_shows_the_open_datasets_figures(qtbot, window: MainWindow) -> None:
     """Computed on a thread (a second on a busy machine), then shown in place of the
     general text; the dialog never leaves its thread running."""
     c = window.controller

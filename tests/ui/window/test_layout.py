@@ -124,7 +124,7 @@ def _dock_area_tab_bars(window: MainWindow) -> list[QTabBar]:
     return live
 
 
-def _layout(make_window, size: tuple[int, int], zoom: float) -> MainWindow:  # type: ignore[no-untyped-def]
+def _layout(make_window, size: tuple[int, int], zoom: float) -> MainWindow:
     window = make_window()
     if hasattr(window, "zoom"):
         window.zoom.set_factor(zoom)
@@ -137,7 +137,7 @@ def _layout(make_window, size: tuple[int, int], zoom: float) -> MainWindow:  # t
 
 @pytest.mark.parametrize("zoom", ZOOMS)
 @pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_every_button_and_tab_can_be_reached(qtbot, make_window, size, zoom) -> None:  # type: ignore[no-untyped-def]
+def test_every_button_and_tab_can_be_reached(qtbot, make_window, size, zoom) -> None:
     window = _layout(make_window, size, zoom)
     assert window.width() <= size[0] and window.height() <= size[1], "larger than the screen"
     problems: list[str] = []
@@ -164,7 +164,7 @@ def test_every_button_and_tab_can_be_reached(qtbot, make_window, size, zoom) -> 
 
 @pytest.mark.parametrize("zoom", ZOOMS)
 @pytest.mark.parametrize("size", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_the_legend_never_covers_the_data(qtbot, make_window, size, zoom) -> None:  # type: ignore[no-untyped-def]
+def test_the_legend_never_covers_the_data(qtbot, make_window, size, zoom) -> None:
     window = _layout(make_window, size, zoom)
     plot = window.loss_plot
     plot.set_reference("bigram", 2.45)  # the longest legend: every entry
@@ -251,7 +251,7 @@ def _arrangement_problems(window: MainWindow) -> list[str]:
 @pytest.mark.parametrize("size", GROUP_SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_default_layout_keeps_the_forward_pass_beside_sampling(
     qtbot, make_window, size, zoom
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     window = _layout(make_window, size, zoom)
     compact = size[0] < 1280 * zoom
     embedding_area = window.dockWidgetArea(window.embedding_dock)
@@ -261,7 +261,7 @@ def test_default_layout_keeps_the_forward_pass_beside_sampling(
     assert window.sampling_dock.width() > window.forward_dock.width() >= 220
 
 
-def test_reset_layout_puts_moved_docks_back_at_every_size(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_reset_layout_puts_moved_docks_back_at_every_size(qtbot, make_window) -> None:
     window = _layout(make_window, (1024, 600), 1.0)
     for size in [(1024, 768), (1920, 1080), (1024, 600), (1280, 720), (1024, 768)]:
         # what a learner may do: drag the forward pass and hidden layer into the sampling
@@ -280,7 +280,7 @@ def test_reset_layout_puts_moved_docks_back_at_every_size(qtbot, make_window) ->
         assert not problems, f"{size}: " + "\n".join(problems)
 
 
-def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:
     first = _layout(make_window, (1024, 768), 1.0)
     save_settings(first, first.settings, first.panel)
     first.hide()
@@ -294,7 +294,7 @@ def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:
 @pytest.mark.parametrize(
     ("size", "zoom"), [((1024, 768), 1.5), ((1280, 720), 2.0), ((1024, 768), 2.0)], ids=str
 )
-def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zoom) -> None:  # type: ignore[no-untyped-def]
+def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zoom) -> None:
     """The stepping buttons are in view as the panel opens; no button of the panel needs
     sideways scrolling (rows wrap instead), the others are brought into view vertically."""
     window = _layout(make_window, size, zoom)
@@ -332,7 +332,7 @@ def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zo
 
 
 @pytest.mark.parametrize("zoom", ZOOMS)
-def test_tab_titles_are_whole_on_a_small_screen(qtbot, make_window, zoom) -> None:  # type: ignore[no-untyped-def]
+def test_tab_titles_are_whole_on_a_small_screen(qtbot, make_window, zoom) -> None:
     """At 1024x600 the bottom tab groups are narrow: each tab shows its whole title (a group
     too narrow for all of them scrolls its tabs) instead of "R..." for Runs."""
     window = _layout(make_window, (1024, 600), zoom)

@@ -20,11 +20,11 @@ from charnames_gui.ui.window.dialogs import SaveChoice
 from charnames_gui.ui.window.main_window import MainWindow
 
 
-def _train_until(qtbot, win: MainWindow, steps: int) -> None:  # type: ignore[no-untyped-def]
+def _train_until(qtbot, win: MainWindow, steps: int) -> None:
     qtbot.waitUntil(lambda: win.controller.trainer.step >= steps, timeout=20_000)
 
 
-def test_start_shows_losses_then_pause_resume_stop(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_start_shows_losses_then_pause_resume_stop(qtbot, window: MainWindow) -> None:
     c = window.controller
     assert c.state == TrainingState.READY
     # the first losses come once the training process has started (it imports torch: slow
@@ -57,7 +57,7 @@ def test_start_shows_losses_then_pause_resume_stop(qtbot, window: MainWindow) ->
     assert window.isWindowModified()
 
 
-def test_pause_is_checked_between_steps(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_pause_is_checked_between_steps(qtbot, window: MainWindow) -> None:
     """Pause is a flag the training loop reads between steps: once set, the worker goes idle
     and the window says so (how quickly is measured in benchmarks/, not asserted here)."""
     c = window.controller
@@ -71,7 +71,7 @@ def test_pause_is_checked_between_steps(qtbot, window: MainWindow) -> None:  # t
     assert c.trainer.step == step  # no step after the pause
 
 
-def test_space_toggles_training(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_space_toggles_training(qtbot, window: MainWindow) -> None:
     c = window.controller
     window.loss_plot.setFocus()
     with qtbot.waitSignal(c.lossesReady, timeout=10_000):
@@ -81,7 +81,7 @@ def test_space_toggles_training(qtbot, window: MainWindow) -> None:  # type: ign
     assert c.state == TrainingState.PAUSED
 
 
-def test_dev_points_and_finish_evaluate(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_dev_points_and_finish_evaluate(qtbot, window: MainWindow) -> None:
     window.panel.steps.setValue(1_000)  # continue with fewer steps: the run finishes
     c = window.controller
     assert c.trainer.config.steps == 1_000
@@ -101,7 +101,7 @@ def test_dev_points_and_finish_evaluate(qtbot, window: MainWindow) -> None:  # t
     assert c.trainer.step == 1_500
 
 
-def test_save_and_open_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_save_and_open_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> None:
     c = window.controller
     c.start()
     _train_until(qtbot, window, 300)
@@ -141,7 +141,7 @@ def test_save_and_open_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> 
     np.testing.assert_array_equal(losses[after], expected[saved_step:])
 
 
-def test_unsaved_training_asks_before_new_model(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_unsaved_training_asks_before_new_model(qtbot, window: MainWindow) -> None:
     c = window.controller
     c.start()
     _train_until(qtbot, window, 100)
@@ -159,7 +159,7 @@ def test_unsaved_training_asks_before_new_model(qtbot, window: MainWindow) -> No
 
 def test_bad_dataset_and_bad_model_show_a_message(
     qtbot, window: MainWindow, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     model_before = window.controller.model
@@ -173,7 +173,7 @@ def test_bad_dataset_and_bad_model_show_a_message(
     assert window.controller.state == TrainingState.READY
 
 
-def test_divergence_is_reported_and_app_keeps_working(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_divergence_is_reported_and_app_keeps_working(qtbot, window: MainWindow) -> None:
     c = window.controller
     c.model.params["W2"][0, 0] = float("nan")  # the next loss is NaN
     with qtbot.waitSignal(c.runEnded, timeout=10_000) as ended:
@@ -186,7 +186,7 @@ def test_divergence_is_reported_and_app_keeps_working(qtbot, window: MainWindow)
     c.wait_until_idle()
 
 
-def test_close_during_training_stops_the_worker(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_close_during_training_stops_the_worker(qtbot, make_window) -> None:
     win = make_window(dialogs=ScriptedDialogs(save_choice=SaveChoice.DISCARD))
     win.controller.start()
     qtbot.waitUntil(lambda: win.controller.trainer.step > 100, timeout=10_000)
@@ -195,7 +195,7 @@ def test_close_during_training_stops_the_worker(qtbot, make_window) -> None:  # 
     assert not win.controller._thread.isRunning()
 
 
-def test_close_can_be_cancelled(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_close_can_be_cancelled(qtbot, window: MainWindow) -> None:
     c = window.controller
     c.start()
     _train_until(qtbot, window, 50)
@@ -205,7 +205,7 @@ def test_close_can_be_cancelled(qtbot, window: MainWindow) -> None:  # type: ign
     c.wait_until_idle()
 
 
-def test_settings_persist_hyperparameters_and_geometry(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_settings_persist_hyperparameters_and_geometry(qtbot, make_window) -> None:
     first = make_window(open_data=False)
     # the offscreen screen is 800 x 600: restoring clamps wider windows to their minimum
     first.resize(first.minimumSizeHint().width(), 560)
@@ -219,7 +219,7 @@ def test_settings_persist_hyperparameters_and_geometry(qtbot, make_window) -> No
     assert second.size() == size
 
 
-def test_drop_a_dataset_file(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_drop_a_dataset_file(qtbot, window: MainWindow, tmp_path: Path) -> None:
     other = tmp_path / "other.txt"
     other.write_text("\n".join(f"name{c}" for c in "abcdefghijkl"), encoding="utf-8")
     mime = QMimeData()
@@ -235,7 +235,7 @@ def test_drop_a_dataset_file(qtbot, window: MainWindow, tmp_path: Path) -> None:
     assert "other.txt" in window.dataset_label.text()
 
 
-def test_export_plot_and_csv(qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_plot_and_csv(qtbot, window: MainWindow, tmp_path: Path) -> None:
     c = window.controller
     c.start()
     _train_until(qtbot, window, 300)
@@ -275,7 +275,7 @@ def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
     assert not unnamed, [type(w).__name__ for w in unnamed]
 
 
-def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:
     """The window's live views share its frame clock (tests/ui/window/test_frame_clock.py):
     the loss plot on every other frame, one of the others in between."""
     from charnames_gui.core.events import Progress, Snapshot
@@ -300,7 +300,7 @@ def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:  # 
     assert sorted(painted) == ["embedding", "progress", "sampling"]
 
 
-def test_the_wheel_over_the_training_panel_scrolls_it(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_the_wheel_over_the_training_panel_scrolls_it(qtbot, window: MainWindow) -> None:
     """Scrolling down the panel must not change (and so reset) the model on the way."""
     window.resize(1280, 800)
     hidden = window.panel.n_hidden
@@ -325,7 +325,7 @@ def test_the_training_panel_fits_a_1280_by_800_screen(window: MainWindow) -> Non
     assert scroll.widget().sizeHint().height() <= scroll.viewport().height()
 
 
-def test_a_run_ended_at_an_earlier_step_rolls_the_loss_plot_back(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_ended_at_an_earlier_step_rolls_the_loss_plot_back(qtbot, window: MainWindow) -> None:
     """A lost training process: the controller says the model is back at step 200 (the last
     weights received) while losses up to 300 and a dev point at 300 are plotted already."""
     c = window.controller

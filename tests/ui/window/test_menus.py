@@ -104,7 +104,7 @@ def _now(state: TrainingState, busy: bool = False, has_model: bool = True) -> Av
     return Availability(state, busy=busy, has_model=has_model, trainable=has_model)
 
 
-def test_actions_and_menus_are_enabled_as_their_rows_say(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_actions_and_menus_are_enabled_as_their_rows_say(qtbot) -> None:
     window = QMainWindow()
     qtbot.addWidget(window)
     called: list[str] = []

@@ -23,7 +23,7 @@ def _trained_file(folder: Path, words: list[str]) -> tuple[Path, MLP, Dataset]:
     return path, model, dataset
 
 
-def test_open_a_model_with_no_dataset(qtbot, make_window, tmp_path: Path, small_words) -> None:  # type: ignore[no-untyped-def]
+def test_open_a_model_with_no_dataset(qtbot, make_window, tmp_path: Path, small_words) -> None:
     path, model, dataset = _trained_file(tmp_path, small_words)
     win = make_window(open_data=False)
     assert win.controller.dataset is None

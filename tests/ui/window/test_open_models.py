@@ -55,7 +55,7 @@ def rewrite(path: Path, **changes: str) -> Path:
     return path
 
 
-def make_unsaved(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def make_unsaved(qtbot, window) -> None:
     """A trained step that is not in any file."""
     c = window.controller
     with qtbot.waitSignal(c.stepDone, timeout=10_000):
@@ -64,7 +64,7 @@ def make_unsaved(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     assert c.modified
 
 
-# -- checked first, then asked, then applied (issues 10 and 13) ------------------------------------
+# -- checked first, then asked, then applied ------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def make_unsaved(qtbot, window) -> None:  # type: ignore[no-untyped-def]
 )
 def test_a_bad_model_file_changes_nothing_and_asks_nothing(
     qtbot, window, tmp_path: Path, small_dataset_file: Path, field: str, value: str, fragment: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = rewrite(trained_file(tmp_path, small_dataset_file), **{field: value})
     make_unsaved(qtbot, window)
     c = window.controller
@@ -95,7 +95,7 @@ def test_a_bad_model_file_changes_nothing_and_asks_nothing(
 
 def test_a_good_file_asks_after_checking_and_cancel_keeps_everything(
     qtbot, make_window, tmp_path: Path, small_dataset_file: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     window = make_window(dialogs=ScriptedDialogs(save_choice=SaveChoice.CANCEL))
     path = trained_file(tmp_path, small_dataset_file)
     make_unsaved(qtbot, window)
@@ -110,7 +110,7 @@ def test_a_good_file_asks_after_checking_and_cancel_keeps_everything(
 
 def test_notebook_weights_open_and_sample_the_notebooks_names(
     qtbot, make_window, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     data_file = tmp_path / "names27.txt"
     data_file.write_text("\n".join(WORDS_27) + "\n")
     window = make_window(open_data=False)
@@ -145,7 +145,7 @@ def test_notebook_weights_open_and_sample_the_notebooks_names(
 
 def test_the_models_dataset_is_found_by_its_recorded_path(
     qtbot, window, tmp_path: Path, small_dataset_file: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     model_folder = tmp_path / "models"
     model_folder.mkdir()
     own = model_folder / "names.txt"  # the same name as the open one, other content
@@ -160,7 +160,7 @@ def test_the_models_dataset_is_found_by_its_recorded_path(
 
 def test_another_dataset_is_named_with_both_hashes_and_its_test_split_refused(
     qtbot, window, tmp_path: Path, small_dataset_file: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     own = tmp_path / "own" / "small.txt"  # same file name as the open dataset
     own.parent.mkdir()
     own.write_text("\n".join(SMALL_WORDS[::-1][:-2]) + "\n")
@@ -189,7 +189,7 @@ def test_another_dataset_is_named_with_both_hashes_and_its_test_split_refused(
 
 def test_opening_the_models_dataset_keeps_the_model(
     qtbot, make_window, tmp_path: Path, small_dataset_file: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A model opened with a dataset that does not fit (other letters), then its own: the
     model stays, with its step, and becomes trainable."""
     path = trained_file(tmp_path, small_dataset_file, steps=300)
@@ -219,7 +219,7 @@ def test_opening_the_models_dataset_keeps_the_model(
 
 
 @pytest.mark.parametrize("kind", ["script", "notebook"])
-def test_export_the_run_as_the_lectures_code(qtbot, window, tmp_path: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_export_the_run_as_the_lectures_code(qtbot, window, tmp_path: Path, kind: str) -> None:
     target = tmp_path / f"run.{'py' if kind == 'script' else 'ipynb'}"
     window.dialogs.save_paths.append(str(target))
     action = window.menus.action(f"export_{kind}")
@@ -235,7 +235,7 @@ def test_export_the_run_as_the_lectures_code(qtbot, window, tmp_path: Path, kind
         nbformat.validate(nbformat.reads(text, as_version=4))
 
 
-def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -> None:
     """The export of a fresh model: running it for 0 steps gives the window's weights."""
     c = window.controller
     c.apply_train_config(c.train_config.replace(steps=1, engine="autograd"))
@@ -258,7 +258,7 @@ def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -
 
 def test_a_large_model_file_is_read_on_a_worker_thread(
     qtbot, window, tmp_path: Path, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from charnames_gui.ui import model_files
 
     monkeypatch.setattr(model_files, "BACKGROUND_MODEL_BYTES", 0)  # every file is large
@@ -283,7 +283,7 @@ def test_a_large_model_file_is_read_on_a_worker_thread(
 
 def test_closing_while_a_model_file_is_read_ends_the_reader(
     qtbot, make_window, tmp_path: Path, small_dataset_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from charnames_gui.ui import model_files
 
     monkeypatch.setattr(model_files, "BACKGROUND_MODEL_BYTES", 0)
@@ -326,7 +326,7 @@ class Ticks:
         self.count += 1
 
 
-def trained_on_big_file(qtbot, window, folder: Path) -> Path:  # type: ignore[no-untyped-def]
+def trained_on_big_file(qtbot, window, folder: Path) -> Path:
     """The window's model made for big.txt (read in the background), trained a step, saved."""
     big = big_dataset_file(folder)
     c = window.controller
@@ -343,7 +343,7 @@ def trained_on_big_file(qtbot, window, folder: Path) -> Path:  # type: ignore[no
 
 def test_opening_the_models_big_dataset_keeps_the_model_and_its_step(
     qtbot, window, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     trained_on_big_file(qtbot, window, tmp_path)
     make_unsaved(qtbot, window)  # training that is not saved: a new model would ask first
     c = window.controller
@@ -371,7 +371,7 @@ def test_opening_the_models_big_dataset_keeps_the_model_and_its_step(
 
 def test_another_big_dataset_still_starts_a_new_model_after_asking(
     qtbot, window, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     folder = tmp_path / "other"
     folder.mkdir()
     trained_on_big_file(qtbot, window, tmp_path)
@@ -388,7 +388,7 @@ def test_another_big_dataset_still_starts_a_new_model_after_asking(
 
 def test_a_model_file_finds_its_big_dataset_in_the_background(
     qtbot, make_window, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     saved = trained_on_big_file(qtbot, make_window(), tmp_path)
     window = make_window()  # a fresh window, with small.txt open (other letters)
     c = window.controller
@@ -418,7 +418,7 @@ def test_a_model_file_finds_its_big_dataset_in_the_background(
 
 def test_bare_weights_show_no_training_record_until_trained(
     qtbot, make_window, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from charnames_gui.ui.views.training_controls import NO_RECORD_TEXT
 
     data_file = tmp_path / "names27.txt"
@@ -446,10 +446,10 @@ def test_bare_weights_show_no_training_record_until_trained(
 @pytest.mark.parametrize("form", ["list", "dict+itos"])
 def test_notebook_weights_of_another_vocabulary_give_the_notebooks_names_and_losses(
     qtbot, make_window, tmp_path: Path, form: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Names with '-' instead of 'q' (27 symbols, not a-z), trained by the notebook's code:
     with the dataset open (or the file's own itos), the app samples the notebook's names and
-    measures its train, dev and test losses (issue 19)."""
+    measures its train, dev and test losses."""
     from float_error import assert_close_to_exact, loss_bounds
     from notebook_code import DASHED, notebook_run, save_as
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMenu
 from charnames_gui.ui.window.recent_files import MAX_RECENT, RecentFiles
 
 
-def test_recent_files_most_recent_first_and_bounded(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_recent_files_most_recent_first_and_bounded(qtbot, tmp_path: Path) -> None:
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     recent = RecentFiles(settings, QMenu())
     files = [tmp_path / f"m{i}.safetensors" for i in range(MAX_RECENT + 2)]

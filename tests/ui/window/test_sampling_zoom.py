@@ -1,5 +1,5 @@
 """The sampling panel at every zoom and size: its texts follow the zoom, the chart's axis title,
-tick labels and legend never overlap, and the stepping buttons stay in view (issue 13)."""
+tick labels and legend never overlap, and the stepping buttons stay in view."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _settle() -> None:
 
 
 @pytest.fixture
-def zoom(tmp_path) -> Iterator[Zoom]:  # type: ignore[no-untyped-def]
+def zoom(tmp_path) -> Iterator[Zoom]:
     """The app's zoom (it scales the application font); back to 100% after the test."""
     settings = QSettings(str(tmp_path / "zoom.ini"), QSettings.Format.IniFormat)
     level = Zoom(settings)
@@ -34,7 +34,7 @@ def zoom(tmp_path) -> Iterator[Zoom]:  # type: ignore[no-untyped-def]
     level.set_factor(1.0)
 
 
-def _panel(qtbot, words: list[str], size: tuple[int, int]) -> SamplingPanel:  # type: ignore[no-untyped-def]
+def _panel(qtbot, words: list[str], size: tuple[int, int]) -> SamplingPanel:
     """A shown panel with an untrained model (its first bars are peaked: the note shows)."""
     panel = SamplingPanel()
     qtbot.addWidget(panel)
@@ -53,7 +53,7 @@ def _rect_in(widget: QWidget, ancestor: QWidget, rect: QRectF | QRect | None = N
     return QRect(widget.mapTo(ancestor, rect.topLeft()), rect.size())
 
 
-def test_every_text_of_the_panel_follows_the_zoom(qtbot, small_words, zoom) -> None:  # type: ignore[no-untyped-def]
+def test_every_text_of_the_panel_follows_the_zoom(qtbot, small_words, zoom) -> None:
     panel = _panel(qtbot, small_words, (700, 560))
     bars, window = panel.bars, panel.context_window
     assert panel.notice_text()  # the note on peaked first bars is shown
@@ -87,7 +87,7 @@ def test_every_text_of_the_panel_follows_the_zoom(qtbot, small_words, zoom) -> N
 
 @pytest.mark.parametrize("factor", [0.75, 1.0, 2.0, 2.5])
 @pytest.mark.parametrize("size", [(520, 420), (900, 330), (1300, 600)], ids=str)
-def test_the_axis_title_tick_labels_and_legend_never_overlap(  # type: ignore[no-untyped-def]
+def test_the_axis_title_tick_labels_and_legend_never_overlap(
     qtbot, small_words, zoom, factor, size
 ) -> None:
     zoom.set_factor(factor)
@@ -115,7 +115,7 @@ def test_the_axis_title_tick_labels_and_legend_never_overlap(  # type: ignore[no
 
 
 @pytest.mark.parametrize("factor", [1.0, 2.0])
-def test_the_chart_shrinks_first(qtbot, small_words, zoom, factor) -> None:  # type: ignore[no-untyped-def]
+def test_the_chart_shrinks_first(qtbot, small_words, zoom, factor) -> None:
     """On a low panel the chart keeps only a few lines of bars; its minimum follows the zoom."""
     zoom.set_factor(factor)
     # (tall: at 200% its rows of buttons and fields take two lines each in 700 px)
@@ -127,7 +127,7 @@ def test_the_chart_shrinks_first(qtbot, small_words, zoom, factor) -> None:  # t
     assert panel.bars.height() > panel.bars.minimumHeight()  # tall panel: the chart grows
 
 
-def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:
     """The learner's main buttons are visible without scrolling at 1280x720, 100%."""
     window = make_window()
     window.resize(1280, 720)
@@ -148,7 +148,7 @@ def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:  # ty
         assert isinstance(button, QToolButton)
 
 
-def test_the_name_tables_rows_follow_the_zoom(qtbot, small_words, zoom) -> None:  # type: ignore[no-untyped-def]
+def test_the_name_tables_rows_follow_the_zoom(qtbot, small_words, zoom) -> None:
     panel = _panel(qtbot, small_words, (700, 560))
     names = panel.name_list
     before = names.row_height()
@@ -160,7 +160,7 @@ def test_the_name_tables_rows_follow_the_zoom(qtbot, small_words, zoom) -> None:
 
 @pytest.mark.parametrize("factor", [1.0, 2.0])
 @pytest.mark.parametrize("screen", [(1024, 600), (1280, 720), (1920, 1080)], ids=str)
-def test_in_the_window_nothing_of_the_chart_overlaps(qtbot, make_window, screen, factor) -> None:  # type: ignore[no-untyped-def]
+def test_in_the_window_nothing_of_the_chart_overlaps(qtbot, make_window, screen, factor) -> None:
     window = make_window()
     window.zoom.set_factor(factor)
     window.resize(*screen)
@@ -185,7 +185,7 @@ def test_in_the_window_nothing_of_the_chart_overlaps(qtbot, make_window, screen,
 
 
 @pytest.mark.parametrize("factor", [1.0, 2.0])
-def test_one_row_of_tick_labels_whenever_one_fits(qtbot, small_words, zoom, factor) -> None:  # type: ignore[no-untyped-def]
+def test_one_row_of_tick_labels_whenever_one_fits(qtbot, small_words, zoom, factor) -> None:
     """A smaller font on one row beats two rows: the second row would take a line of bars."""
     zoom.set_factor(factor)
     panel = _panel(qtbot, small_words, (1000, 500))
@@ -204,7 +204,7 @@ def test_one_row_of_tick_labels_whenever_one_fits(qtbot, small_words, zoom, fact
     assert bars.shown_tick_labels() == bars.tick_labels()  # still every bar, staggered
 
 
-def test_the_context_row_fits_a_narrow_panel_at_large_zoom(qtbot, small_words, zoom) -> None:  # type: ignore[no-untyped-def]
+def test_the_context_row_fits_a_narrow_panel_at_large_zoom(qtbot, small_words, zoom) -> None:
     """At 200% in a narrow dock the caption goes above the boxes and the boxes shrink to the
     width (never below their 100% size); a wider panel gets the zoom's boxes back."""
     zoom.set_factor(2.0)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from charnames_gui.core.search import SearchSettings
 
-TINY = SearchSettings(seed=0, trial_examples=2_000, startup_trials=2, eval_points=1, max_trials=3)
+# two trials at a time: the worker processes, as the window runs a search
+TINY = SearchSettings(
+    seed=0, trial_examples=2_000, startup_trials=2, eval_points=1, max_trials=3, workers=2
+)
 
 
-def test_the_menu_opens_the_search_and_trials_reach_the_run_history(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def test_the_menu_opens_the_search_and_trials_reach_the_run_history(qtbot, window) -> None:
     beat_lecture = window.menus.action("beat_lecture")
     assert beat_lecture in window.menus.menu("experiments").actions()
     beat_lecture.trigger()
@@ -22,7 +25,7 @@ def test_the_menu_opens_the_search_and_trials_reach_the_run_history(qtbot, windo
         assert search.runner.start(window.controller.dataset, TINY)
         qtbot.waitUntil(lambda: search.runner.ended is not None, timeout=60_000)
         qtbot.waitUntil(lambda: len(stored) == 3, timeout=20_000)
-        assert all("Beat the lecture search" in r.note for r in stored)  # type: ignore[attr-defined]
+        assert all("Beat the lecture search" in r.note for r in stored)
         assert search.view.table.rowCount() == 3
         with qtbot.waitSignal(window.run_history.updated, timeout=20_000) as updated:
             search.view.test_button.click()

@@ -26,7 +26,7 @@ def hyperparameters(**changes: object) -> str:
 )
 def test_a_bad_split_seed_falls_back_to_the_default(
     qtbot, settings: QSettings, make_window: Callable[..., MainWindow], split_seed: object
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.setValue("hyperparameters", hyperparameters(split_seed=split_seed))
     window = make_window(open_data=False, steps=None)
     assert window.panel.split_seed_value() == 42
@@ -48,7 +48,7 @@ def test_a_bad_split_seed_falls_back_to_the_default(
 )
 def test_a_bad_model_shape_falls_back_to_the_default(
     qtbot, settings: QSettings, make_window: Callable[..., MainWindow], model: object
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.setValue("hyperparameters", hyperparameters(model=model))
     window = make_window(open_data=False, steps=None)
     assert window.panel.n_hidden.value() == ModelConfig().n_hidden
@@ -68,7 +68,7 @@ def test_a_bad_model_shape_falls_back_to_the_default(
 )
 def test_bad_training_values_fall_back_to_the_default(
     qtbot, settings: QSettings, make_window: Callable[..., MainWindow], train: object
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.setValue("hyperparameters", hyperparameters(train=train))
     window = make_window(open_data=False, steps=None)
     assert window.panel.steps.value() == TrainConfig().steps
@@ -77,7 +77,7 @@ def test_bad_training_values_fall_back_to_the_default(
 
 def test_the_largest_allowed_seed_is_clamped_to_what_the_panel_shows(
     qtbot, settings: QSettings, make_window: Callable[..., MainWindow]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.setValue("hyperparameters", hyperparameters(train={**GOOD_TRAIN, "seed": 2**63 - 1}))
     window = make_window(open_data=False, steps=None)
     assert window.panel.seed.value() == 2**31 - 1
@@ -97,7 +97,7 @@ def test_the_largest_allowed_seed_is_clamped_to_what_the_panel_shows(
 )
 def test_an_unreadable_settings_value_keeps_the_defaults(
     qtbot, settings: QSettings, make_window: Callable[..., MainWindow], key: str, value: object
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.setValue(key, value)
     window = make_window(open_data=False, steps=None)
     assert window.panel.split_seed_value() == 42

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QScrollArea, QSpinBox, QVBoxLayout, QWidget
 from charnames_gui.ui.window.wheel_guard import guard_fields
 
 
-def test_the_wheel_scrolls_the_panel_not_an_unfocused_field(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_wheel_scrolls_the_panel_not_an_unfocused_field(qtbot) -> None:
     content = QWidget()
     layout = QVBoxLayout(content)
     boxes = []

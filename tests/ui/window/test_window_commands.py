@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent
 from charnames_gui.ui.window.main_window import MainWindow
 
 
-def test_presentation_actions_follow_the_mode(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_presentation_actions_follow_the_mode(qtbot, window: MainWindow) -> None:
     assert not window.menus.action("leave_presentation").isEnabled()  # Esc is free outside it
     window.menus.action("presentation").trigger()
     assert window.presentation.active()
@@ -47,7 +47,7 @@ def test_a_model_shown_in_the_panel_is_no_edit(window: MainWindow) -> None:
     window.controller.modelReset.connect(models.append)
     assert window.file_commands.new_model(ask=False)
     assert len(models) == 1
-    assert window.panel.model_config() == window.controller.model_info().config  # type: ignore[union-attr]
+    assert window.panel.model_config() == window.controller.model_info().config
 
 
 def test_save_as_adds_the_model_suffix_and_remembers_the_file(
@@ -59,4 +59,4 @@ def test_save_as_adds_the_model_suffix_and_remembers_the_file(
     assert saved.is_file()
     assert window.recent_files.paths()[0] == str(saved.resolve())
     assert window.file_commands.may_discard("") is not False  # saved: nothing to ask
-    assert window.dialogs.questions == []  # type: ignore[attr-defined]
+    assert window.dialogs.questions == []

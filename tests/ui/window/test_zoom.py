@@ -16,7 +16,7 @@ def _point_size() -> float:
     return QApplication.font().pointSizeF()
 
 
-def test_zoom_steps_and_limits(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_zoom_steps_and_limits(qtbot, window: MainWindow) -> None:
     zoom = window.zoom
     assert zoom.factor == 1.0
     zoom.zoom_in()
@@ -32,7 +32,7 @@ def test_zoom_steps_and_limits(qtbot, window: MainWindow) -> None:  # type: igno
     assert zoom.factor == 1.0 and _point_size() == pytest.approx(base_point_size())
 
 
-def test_zoom_shortcuts(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_zoom_shortcuts(qtbot, window: MainWindow) -> None:
     window.loss_plot.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     assert window.zoom.factor > 1.0
@@ -44,7 +44,7 @@ def test_zoom_shortcuts(qtbot, window: MainWindow) -> None:  # type: ignore[no-u
     assert {"Zoom in", "Zoom out", "Actual size", "Presentation mode"} <= set(texts)
 
 
-def test_zoom_scales_the_plots_text_and_markers(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_zoom_scales_the_plots_text_and_markers(qtbot, window: MainWindow) -> None:
     plot = window.loss_plot.plot_widget.getPlotItem()
     tick_before = plot.getAxis("left").style["tickFont"].pointSizeF()
     legend_before = QFontMetricsF(window.loss_plot.legend.font()).height()
@@ -68,7 +68,7 @@ def test_zoom_scales_the_plots_text_and_markers(qtbot, window: MainWindow) -> No
     assert bar_labels > 1.5 * bars.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF()
 
 
-def test_zoom_is_kept_in_the_settings(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_zoom_is_kept_in_the_settings(qtbot, make_window) -> None:
     first = make_window(open_data=False)
     first.zoom.set_factor(1.5)
     first.close()
@@ -78,7 +78,7 @@ def test_zoom_is_kept_in_the_settings(qtbot, make_window) -> None:  # type: igno
     second.zoom.reset()
 
 
-def test_presentation_mode(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_presentation_mode(qtbot, window: MainWindow) -> None:
     window.zoom.reset()
     qtbot.keyClick(window, Qt.Key.Key_F11)
     assert window.presentation.active()
@@ -100,7 +100,7 @@ def test_presentation_mode(qtbot, window: MainWindow) -> None:  # type: ignore[n
     assert float(window.settings.value("view/zoom", 1.0)) == 1.0
 
 
-def test_zooming_back_gives_the_docks_their_sizes_back(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_zooming_back_gives_the_docks_their_sizes_back(qtbot, make_window) -> None:
     """Back at 100% after 200%, the training panel is as narrow as the default layout makes
     it: its width is measured once the widgets have taken the smaller font. (Run under a real
     X server, QT_QPA_PLATFORM=xcb, this failed before: the panel kept its 200% width; on the
