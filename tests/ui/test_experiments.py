@@ -140,7 +140,8 @@ def test_test_set_is_explained_once_counted_and_saved(
     saved = load_model(path)
     assert saved.test_evaluations.count(window.controller.dataset.content_hash()) == 2
     window.file_commands.new_model(ask=False)
-    assert window.file_commands.open_model(path)
+    assert window.file_commands.open_model(path)  # with its replay frames: read in the background
+    qtbot.waitUntil(lambda: window.controller.path == path, timeout=20_000)
     assert window.controller.test_evaluation_count() == 2
 
 
