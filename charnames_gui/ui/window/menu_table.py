@@ -235,6 +235,13 @@ def menu_table(do: WindowCommands) -> list[Menu]:
                 tip="Search on the dev split for a configuration that beats the lecture's loss "
                 "(Optuna)",
             ),
+            Action(
+                "compare_runs",
+                "&Compare two runs...",
+                do.experiments.compare_runs,
+                tip="Is B better than A? The two runs (or repeats) selected in the Runs panel, "
+                "by their dev losses with a 95% interval",
+            ),
         ],
     )
     view_menu = Menu(

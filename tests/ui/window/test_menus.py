@@ -40,6 +40,7 @@ WINDOW_MENUS = [
     ("&Training", "---"),
     ("&Training", "Evaluate on &test set...", ""),
     ("E&xperiments", "&Beat the lecture...", ""),
+    ("E&xperiments", "&Compare two runs...", ""),
     ("&View", "Training", ""),
     ("&View", "Embedding", ""),
     ("&View", "Runs", ""),
