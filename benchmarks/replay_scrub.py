@@ -14,7 +14,8 @@ come: their time is printed apart, it never holds the step up.
 
 Within the same run it also times a repaint of the window with nothing changed (the floor a
 step cannot go below), and prints both ratios: to the 50 ms goal and to that floor.
-Runs on the platform Qt is given (offscreen by default; QT_QPA_PLATFORM=xcb with an X server
+REPLAY_PROFILE=1 prints a cProfile of the moves. Runs on the platform Qt is given
+(offscreen by default; QT_QPA_PLATFORM=xcb with an X server
 for a real one).
 """
 
@@ -144,6 +145,12 @@ def main(argv: list[str]) -> int:
     # jumps across the run: index i, then one far from it, and so on (each frame is new)
     order = [(k * 37) % n for k in range(1, args.moves + 1)]
     scrub = []
+    profiler = None
+    if os.environ.get("REPLAY_PROFILE"):
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     for index in order:
         if index == timeline.index:
             index = (index + 1) % n
@@ -152,6 +159,11 @@ def main(argv: list[str]) -> int:
         draw()
         scrub.append((time.perf_counter() - began) * 1000)
         settle(0.02)  # the event loop turns between two moves, as between two drags
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     # the hidden layer: its statistics for the step shown, drawn when they come
     shown = timeline.step
     began = time.perf_counter()
