@@ -35,7 +35,7 @@ def rate(dataset: Dataset, settings: SearchSettings) -> tuple[float, list[float]
     ended = search.run()
     wall = time.perf_counter() - start
     examples = sum(t.steps_done * t.train.batch_size for t in ended.trials)
-    return examples / wall, [t.dev_loss for t in ended.trials]
+    return examples / wall, [t.dev_loss for t in sorted(ended.trials, key=lambda t: t.number)]
 
 
 def main() -> int:

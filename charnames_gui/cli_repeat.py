@@ -51,7 +51,10 @@ def add_parsers(sub: argparse._SubParsersAction, train: argparse.ArgumentParser)
         "--seeds", type=int, default=DEFAULT_SEEDS,
         help=f"how many seeds (default {DEFAULT_SEEDS}; the first is --seed itself)",
     )  # fmt: skip
-    repeat.add_argument("--threads-stacked", type=int, default=None, help=argparse.SUPPRESS)
+    repeat.add_argument(
+        "--processes", type=int, default=None,
+        help="training processes the seeds are shared among (default: one per core)",
+    )  # fmt: skip
     repeat.add_argument("--json", action="store_true", help="print one JSON object at the end")
     repeat.set_defaults(func=cmd_repeat)
 
@@ -105,7 +108,7 @@ def cmd_repeat(args: argparse.Namespace) -> int:
         )  # fmt: skip
     try:
         result = train_seeds(dataset, model_config, config, seeds, progress, None,
-                             args.threads_stacked)  # fmt: skip
+                             args.processes)  # fmt: skip
     finally:
         bar.close()
     if result.note:
@@ -113,7 +116,8 @@ def cmd_repeat(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict()))
         return 0
-    how = f"together on {result.threads} threads" if result.stacked else "one after another"
+    where = f"{result.processes} processes" if result.processes > 1 else "one process"
+    how = f"together in {where}" if result.stacked else "one after another"
     rate = sum(r.steps for r in result.seeds) / result.seconds if result.seconds else 0.0
     print(f"{len(seeds)} seeds trained {how} in {result.seconds:.1f} s ({rate:,.0f} model-steps/s)")
     for r in result.seeds:

@@ -75,6 +75,39 @@ def _sampling_look(f: GuideFacts | None) -> str:
     )
 
 
+def _trust_look(f: GuideFacts | None) -> str:
+    """The lecture's question at 1:10:43, with this dataset's figures when computed."""
+    tools = (
+        "Train → Repeat with several seeds trains K seeds of the settings together and "
+        "draws their band on the loss plot; each seed becomes a row in Runs with its dev "
+        "loss ± its standard error, and the repeat's row gives mean ± sd over the seeds. "
+        "Select two rows in Runs and press Compare: it answers 'B is better by 0.021 "
+        "(0.012 to 0.030), 8 seeds each', or that the two cannot be told apart and about "
+        "how many seeds would. Only dev losses are used: the test split stays untouched."
+    )
+    t = f.trust if f is not None else None
+    if f is None or t is None:
+        return (
+            "A dev loss has two kinds of uncertainty. The dev split is a sample of names: "
+            "the ± after each loss is its standard error over those names. And the seed: "
+            "another seed gives another loss, often by more than that ±, so two settings a "
+            "few thousandths apart may differ only by luck. (With a dataset open, this "
+            "step shows both figures, measured on it.) " + tools
+        )
+    ratio = t.sd / t.se if t.se > 0 else float("nan")
+    return (
+        f"Figures from {f.dataset_name}, computed as this guide opened: {len(t.seeds)} seeds "
+        f"of the {t.preset} experiment, {t.steps:,} steps each. The first seed's dev loss "
+        f"is {t.dev[0]:.4f} ± {t.se:.3f}: its standard error over the {t.dev_names:,} dev "
+        f"names (taking the {t.dev_examples:,} examples as independent would claim "
+        f"± {t.naive_se:.3f}, too little: the letters of one name go together). The "
+        f"{len(t.seeds)} seeds end at {', '.join(f'{d:.3f}' for d in t.dev)}: mean "
+        f"{t.mean:.3f} ± {t.sd:.3f} (sd over seeds), so the seed alone moves the loss "
+        f"{ratio:.1f} times as much as the dev split's sampling. A difference between two "
+        f"settings smaller than about {2 * t.sd:.3f} is not told apart by one run of each. " + tools
+    )
+
+
 def guide_steps(f: GuideFacts | None = None) -> tuple[GuideStep, ...]:
     """The lecture's steps; with facts, every figure is the open dataset's."""
     improved = (
@@ -125,6 +158,13 @@ def guide_steps(f: GuideFacts | None = None) -> tuple[GuideStep, ...]:
             "Train the lecture's final run: 200,000 steps, lr 0.1 then 0.01 from step 100,000.",
             "At the red dashed line (the decay) the loss steps down at once. The lecture "
             "reached a dev loss of 2.17 on its names.txt.",
+        ),
+        GuideStep(
+            "How far can one loss be trusted? (1:10:43)",
+            "",
+            "Before a loss goes into a paper, the lecture asks how much of it is the seed. "
+            "Train → Repeat with several seeds (8, say), then compare two settings in Runs.",
+            _trust_look(f),
         ),
         GuideStep(
             "Sampling",

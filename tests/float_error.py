@@ -115,18 +115,28 @@ def _forward(params: dict, Xb: np.ndarray, Yb: np.ndarray | None, temperature: f
     summed), plus the errors of its inputs times how much this stage can amplify them. The
     weights and the gathered rows of C are exact (every computation reads the same float32
     values)."""
-    u, fu = U32, FUNC_ULPS * EPS32  # fu: relative error of exp, log, tanh
+    fu = FUNC_ULPS * EPS32  # relative error of exp, log, tanh
     C, W1, b1, W2, b2 = _params64(params)
     Xb = np.asarray(Xb, dtype=np.int64)
     B, T = Xb.shape
-    V, E = C.shape
+    E = C.shape[1]
     TE = T * E
     embcat = C[Xb].reshape(B, TE)  # (B, TE), exact
     hpre = embcat @ W1 + b1  # (B, H)
     E_hpre = gamma(TE + 1) * (np.abs(embcat) @ np.abs(W1) + np.abs(b1))
     h = np.tanh(hpre)
     E_h = (1 - h**2) * E_hpre + fu * np.abs(h)  # tanh' = 1 - h**2 <= 1
+    return (embcat, hpre, E_hpre, h, E_h, *_head(h, E_h, W2, b2, Yb, temperature))
+
+
+def _head(
+    h: np.ndarray, E_h: np.ndarray, W2: np.ndarray, b2: np.ndarray, Yb: np.ndarray | None,
+    temperature: float,
+) -> tuple:  # fmt: skip
+    """From the hidden layer h (with its bound E_h) to the logits, probs and loss."""
+    u, fu = U32, FUNC_ULPS * EPS32
     raw = h @ W2 + b2  # (B, V)
+    B, V = raw.shape
     H = W2.shape[0]
     E_raw = gamma(H + 1) * (np.abs(h) @ np.abs(W2) + np.abs(b2)) + E_h @ np.abs(W2)
     logits = raw / temperature
@@ -144,7 +154,7 @@ def _forward(params: dict, Xb: np.ndarray, Yb: np.ndarray | None, temperature: f
         row_loss, E_row, row_terms = _row_losses(logits, E_z, e, m, rel_round, Yb)
         loss = float(np.mean(row_loss))
         E_loss = float(np.mean(E_row) + gamma(B + 1) * np.mean(row_terms))
-    return embcat, hpre, E_hpre, h, E_h, logits, E_z, p, E_p, rel_round, loss, E_loss
+    return logits, E_z, p, E_p, rel_round, loss, E_loss
 
 
 def _row_losses(
@@ -204,11 +214,30 @@ def step_bounds(params: dict, Xb: np.ndarray, Yb: np.ndarray) -> StepBounds:
     u = U32
     embcat, _, _, h, E_h, _, _, p, E_p, _, loss, E_loss = _forward(params, Xb, Yb, 1.0)
     _, W1, _, W2, _ = _params64(params)
-    aW1, aW2 = np.abs(W1), np.abs(W2)
-    Xb, Yb = np.asarray(Xb, dtype=np.int64), np.asarray(Yb, dtype=np.int64)
-    B, T = Xb.shape
-    V, E = p.shape[1], embcat.shape[1] // T
-    H = h.shape[1]
+    grads, bounds, dh, E_dh = _head_backward(h, E_h, p, E_p, W2, Yb)
+    # dhpre = (1 - h*h) * dh: h*h and 1 - h*h round (u each), and 1 - h**2 moves by 2|h| E_h
+    d_tanh = 1 - h**2
+    dhpre = d_tanh * dh
+    E_d_tanh = 2 * np.abs(h) * E_h + 2 * u * (h**2 + d_tanh)
+    E_dhpre = d_tanh * E_dh + np.abs(dh) * E_d_tanh + u * np.abs(dhpre)
+    _input_backward(embcat, dhpre, E_dhpre, W1, Xb, p.shape[1], grads, bounds)
+    return StepBounds(
+        loss=loss,
+        loss_bound=SAFETY * E_loss,
+        grads=grads,
+        bounds={k: SAFETY * v for k, v in bounds.items()},
+    )
+
+
+def _head_backward(
+    h: np.ndarray, E_h: np.ndarray, p: np.ndarray, E_p: np.ndarray, W2: np.ndarray,
+    Yb: np.ndarray,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray]:  # fmt: skip
+    """dW2, db2 (with bounds, SAFETY not applied) and dh with its bound E_dh."""
+    u = U32
+    aW2 = np.abs(W2)
+    Yb = np.asarray(Yb, dtype=np.int64)
+    B, V = p.shape
     onehot = np.zeros_like(p)
     onehot[np.arange(B), Yb] = 1.0
     dl = (p - onehot) / B  # (B, V) dlogits
@@ -222,11 +251,19 @@ def step_bounds(params: dict, Xb: np.ndarray, Yb: np.ndarray) -> StepBounds:
     bounds["b2"] = gamma(B) * adl.sum(0) + E_dl.sum(0)
     dh = dl @ W2.T  # (B, H)
     E_dh = gamma(V) * (adl @ aW2.T) + E_dl @ aW2.T
-    # dhpre = (1 - h*h) * dh: h*h and 1 - h*h round (u each), and 1 - h**2 moves by 2|h| E_h
-    d_tanh = 1 - h**2
-    dhpre = d_tanh * dh
-    E_d_tanh = 2 * np.abs(h) * E_h + 2 * u * (h**2 + d_tanh)
-    E_dhpre = d_tanh * E_dh + np.abs(dh) * E_d_tanh + u * np.abs(dhpre)
+    return grads, bounds, dh, E_dh
+
+
+def _input_backward(
+    embcat: np.ndarray, dhpre: np.ndarray, E_dhpre: np.ndarray, W1: np.ndarray,
+    Xb: np.ndarray, V: int, grads: dict[str, np.ndarray], bounds: dict[str, np.ndarray],
+) -> None:  # fmt: skip
+    """dW1, db1 and dC from dhpre (with its bound), into grads and bounds."""
+    aW1 = np.abs(W1)
+    Xb = np.asarray(Xb, dtype=np.int64)
+    B, T = Xb.shape
+    E = embcat.shape[1] // T
+    H = dhpre.shape[1]
     adhpre = np.abs(dhpre)
     grads["W1"] = embcat.T @ dhpre
     bounds["W1"] = gamma(B) * (np.abs(embcat).T @ adhpre) + np.abs(embcat).T @ E_dhpre
@@ -242,12 +279,6 @@ def step_bounds(params: dict, Xb: np.ndarray, Yb: np.ndarray) -> StepBounds:
     np.add.at(E_dC, rows, E_demb.reshape(B * T, E))
     grads["C"] = dC
     bounds["C"] = gamma(B * T) * abs_dC + E_dC
-    return StepBounds(
-        loss=loss,
-        loss_bound=SAFETY * E_loss,
-        grads=grads,
-        bounds={k: SAFETY * v for k, v in bounds.items()},
-    )
 
 
 def std_bound(x: np.ndarray, E_x: np.ndarray | float = 0.0) -> float:
@@ -280,3 +311,89 @@ def printed_tolerance(decimals: int, magnitude: float = 100.0) -> float:
     half a unit of the last place, plus the float64 rounding of the result (|x| <
     magnitude)."""
     return 0.5 * 10.0**-decimals + magnitude * 2.0**-52
+
+
+def batchnorm_step_bounds(params: dict, Xb: np.ndarray, Yb: np.ndarray) -> StepBounds:
+    """step_bounds for a model with BatchNorm between hpreact and tanh (makemore part 3):
+    the exact step in float64 and first-order bounds on a float32 computation of it, by
+    either of the two ways the engines compute it:
+
+    - autograd: hpreact = embcat @ W1 + b1, bnmeani = its mean, bndiff = hpreact - bnmeani;
+    - fast: bndiff = (embcat1 - its mean row) @ [W1; b1] (a matmul is linear);
+
+    the bound of bndiff is the larger of the two, and every later stage carries it. The
+    backward pass is part 4's dhpre = k * (dhbn - dbnbias / B - bndiff * dbngain / (bnstdi *
+    (B - 1))); autograd's graph adds the same terms in other orders, each rounding bounded
+    by the same absolute values (4 roundings per term counted, where the formula has 2)."""
+    from charnames_gui.core.config import BN_EPS
+
+    u, fu = U32, FUNC_ULPS * EPS32
+    C, W1, b1, W2, b2 = _params64(params)
+    g = np.asarray(params["bngain"], dtype=np.float64)
+    beta = np.asarray(params["bnbias"], dtype=np.float64)
+    Xb, Yb = np.asarray(Xb, dtype=np.int64), np.asarray(Yb, dtype=np.int64)
+    B, T = Xb.shape
+    TE = T * C.shape[1]
+    embcat = C[Xb].reshape(B, TE)
+    W1b1 = np.vstack([W1, b1[None, :]])
+    embcat1 = np.hstack([embcat, np.ones((B, 1))])
+    # forward: bndiff, by either way
+    hpre = embcat1 @ W1b1  # (B, H)
+    E_hpre = gamma(TE + 1) * (np.abs(embcat1) @ np.abs(W1b1))
+    mu = hpre.mean(0)
+    E_mu = gamma(B + 1) * np.abs(hpre).mean(0) + E_hpre.mean(0)
+    d = hpre - mu
+    E_d_autograd = E_hpre + E_mu + u * np.abs(d)
+    row = embcat1.mean(0)
+    centred = embcat1 - row
+    E_centred = gamma(B + 1) * np.abs(embcat1).mean(0) + u * np.abs(centred)
+    E_d_fast = gamma(TE + 1) * (np.abs(centred) @ np.abs(W1b1)) + E_centred @ np.abs(W1b1)
+    E_d = np.maximum(E_d_autograd, E_d_fast)
+    ad = np.abs(d)
+    var = (d**2).sum(0) / (B - 1)
+    E_var = gamma(B + 2) * var + 2 * (ad * E_d).sum(0) / (B - 1)
+    v = var + BN_EPS
+    E_v = E_var + u * v
+    s = np.sqrt(v)  # bnstdi
+    E_s = E_v / (2 * s) + u * s
+    k = g / s
+    E_k = np.abs(g) * E_s / s**2 + u * np.abs(k)
+    hbn = d * k + beta
+    E_hbn = np.abs(k) * E_d + ad * E_k + 3 * u * (np.abs(d * k) + np.abs(hbn))
+    h = np.tanh(hbn)
+    E_h = (1 - h**2) * E_hbn + fu * np.abs(h)
+    _, _, p, E_p, _, loss, E_loss = _head(h, E_h, W2, b2, Yb, 1.0)
+    grads, bounds, dh, E_dh = _head_backward(h, E_h, p, E_p, W2, Yb)
+    # backward through tanh: dhbn = (1 - h**2) * dh
+    d_tanh = 1 - h**2
+    dhbn = d_tanh * dh
+    E_d_tanh = 2 * np.abs(h) * E_h + 2 * u * (h**2 + d_tanh)
+    E_dhbn = d_tanh * E_dh + np.abs(dh) * E_d_tanh + u * np.abs(dhbn)
+    adhbn = np.abs(dhbn)
+    # dbnbias = dhbn.sum(0); S = (dhbn * bndiff).sum(0); dbngain = S / bnstdi
+    dbeta = dhbn.sum(0)
+    E_dbeta = gamma(B) * adhbn.sum(0) + E_dhbn.sum(0)
+    S = (dhbn * d).sum(0)
+    abs_S = (adhbn * ad).sum(0)
+    E_S = gamma(B + 2) * abs_S + (E_dhbn * ad + adhbn * E_d).sum(0)
+    dg = S / s
+    E_dg = E_S / s + np.abs(S) * E_s / s**2 + 2 * u * abs_S / s
+    grads["bngain"], bounds["bngain"] = dg, E_dg
+    grads["bnbias"], bounds["bnbias"] = dbeta, E_dbeta
+    # dhpre = k * (t1 - t2 - t3): t1 = dhbn, t2 = dbnbias / B, t3 = bndiff * dbngain / (s (B-1))
+    t2 = dbeta / B
+    E_t2 = E_dbeta / B + u * np.abs(t2)
+    t3 = d * dg / (s * (B - 1))
+    E_t3 = (E_d * np.abs(dg) + ad * E_dg) / (s * (B - 1)) + np.abs(t3) * E_s / s
+    inner = dhbn - t2 - t3
+    terms = adhbn + np.abs(t2) + np.abs(t3)
+    E_inner = E_dhbn + E_t2 + E_t3 + 4 * u * terms
+    dhpre = k * inner
+    E_dhpre = np.abs(k) * (E_inner + 4 * u * terms) + E_k * np.abs(inner)
+    _input_backward(embcat, dhpre, E_dhpre, W1, Xb, p.shape[1], grads, bounds)
+    return StepBounds(
+        loss=loss,
+        loss_bound=SAFETY * E_loss,
+        grads=grads,
+        bounds={k: SAFETY * v for k, v in bounds.items()},
+    )

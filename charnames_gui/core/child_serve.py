@@ -16,6 +16,7 @@ from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.events import StreamEnded
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
+from charnames_gui.core.stacked_child import StackHost
 from charnames_gui.core.threads import limit_threads
 from charnames_gui.core.training import Trainer, train_stream
 
@@ -25,6 +26,7 @@ def serve(conn: Connection) -> None:
     limit_threads(1)  # torch's threads and NumPy's BLAS (the fast engine's matmuls)
     trainer: Trainer | None = None
     key: int | None = None
+    stacks = StackHost()  # groups of a StackedTrainer's copies (core/stacked_child.py)
     try:
         conn.send(("ready",))  # torch is imported: the app may send (it never blocks on us)
     except OSError:
@@ -40,6 +42,9 @@ def serve(conn: Connection) -> None:
                 conn.send(("ok",))
                 return
             if command == "stop":  # arrived after a stream had ended by itself: nothing to do
+                continue
+            if command.startswith("stack_"):
+                conn.send(stacks.handle(command, args))
                 continue
             if command == "load":
                 trainer, key = _load(trainer, key, *args)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from charnames_gui.core.uncertainty import clustered_mean
+from charnames_gui.core.runs import RunRecord
 
 CONFIDENCE = 0.95
 MAX_SEEDS_SUGGESTED = 1000  # beyond this the difference is too small to chase with seeds
@@ -206,6 +206,8 @@ def compare_examples(
     """Two models' per-example dev losses on the same examples (same order), paired by
     example; the interval uses the standard error clustered by name (sizes: examples per
     name) and Student's t with names - 1 degrees of freedom."""
+    from charnames_gui.core.uncertainty import clustered_mean  # torch-backed
+
     la, lb = np.asarray(losses_a, np.float64), np.asarray(losses_b, np.float64)
     if la.shape != lb.shape:
         raise ValueError("The two models must be evaluated on the same examples")
@@ -224,3 +226,33 @@ def compare_examples(
         mean_a=float(la.mean()),
         mean_b=float(lb.mean()),
     )
+
+
+def compare_runs(
+    a: Sequence[RunRecord], b: Sequence[RunRecord], name_a: str = "A", name_b: str = "B"
+) -> Comparison:
+    """Two sets of recorded runs (a repeat's seeds, or a single run), by their dev losses:
+    compare_seeds, paired when both have the same seeds. Only finished runs count. Raises
+    ValueError, in a learner's words, when the two cannot be compared at all."""
+    done_a = [r for r in a if _finished(r)]
+    done_b = [r for r in b if _finished(r)]
+    for name, done in ((name_a, done_a), (name_b, done_b)):
+        if not done:
+            raise ValueError(
+                f"{name} has no run that finished its steps with a dev loss: a run ended "
+                "early (or one that diverged) is not its settings' result"
+            )
+    splits = {(r.dataset_hash, r.split_seed) for r in done_a + done_b}
+    if len(splits) > 1:
+        raise ValueError(
+            "These runs were measured on different dev splits (another dataset or split "
+            "seed): their dev losses do not compare. Pick runs on the same dataset and split."
+        )
+    return compare_seeds(
+        [float(r.dev_loss or 0.0) for r in done_a], [float(r.dev_loss or 0.0) for r in done_b],
+        name_a, name_b, [r.train.seed for r in done_a], [r.train.seed for r in done_b],
+    )  # fmt: skip
+
+
+def _finished(r: RunRecord) -> bool:
+    return r.status == "finished" and r.dev_loss is not None and math.isfinite(r.dev_loss)

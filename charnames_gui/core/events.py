@@ -37,6 +37,9 @@ class LossChunk:
     losses: np.ndarray  # (n,) float32 minibatch loss of each step
     lr: float  # learning rate of the last step
     seconds: float = 0.0  # the model's training-loop seconds after the last step
+    # K seeds trained together (core/stacked_run.py): (n, K) float32, every seed's loss at
+    # these steps (NaN after a seed diverged); `losses` is the learner's own seed's column
+    band: np.ndarray | None = None
 
     @property
     def end_step(self) -> int:
@@ -105,6 +108,9 @@ class RunEnded:
     dev_loss: float | None = None  # full dev split, when finished or stopped
     message: str = ""  # why, in the learner's words (empty when it went as asked)
     eval_points: list[EvalPoint] = field(default_factory=list)
+    # standard errors of train_loss and dev_loss, clustered by name (core/uncertainty.py)
+    train_se: float | None = None
+    dev_se: float | None = None
 
 
 @dataclass(frozen=True)

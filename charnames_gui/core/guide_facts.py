@@ -11,6 +11,7 @@ Needs torch (a model's loss and a few sampled names): call it once torch has loa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,11 @@ from charnames_gui.core.vocabulary import Vocabulary
 # sha256 of the words of the lecture's names.txt (Dataset.content_hash), to say when the open
 # dataset is it (tests/core/test_guide_facts.py checks it against ../shared/data/names.txt)
 LECTURE_NAMES_HASH = "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
+# "How far can one loss be trusted?" (the lecture at 1:10:43): K seeds of one shape, trained
+# briefly while the guide opens (~0.5 s: stacked, core/stacked_training.py)
+TRUST_PRESET = "Larger embedding"
+TRUST_SEEDS = 4
+TRUST_STEPS = 1500
 UNTRAINED_NAMES = 3  # names sampled from the First model's initial weights
 SHOWN_LENGTH = 12  # characters of such a name shown (they rarely end)
 
@@ -42,12 +48,69 @@ class GuideFacts:
     improved_first_loss: float  # the same with the scaled init of makemore part 3
     untrained_names: tuple[str, ...]  # sampled from the First model at step 0
     embedding: str = ""  # what the current model's 2-number embedding shows ("" if none)
+    trust: TrustFacts | None = None  # K seeds trained here (None: not computed)
+
+
+@dataclass(frozen=True)
+class TrustFacts:
+    """K seeds of TRUST_PRESET's shape trained TRUST_STEPS steps on the open dataset: how
+    far the dev loss moves with the seed, against its standard error over the dev names."""
+
+    preset: str
+    steps: int
+    seeds: tuple[int, ...]
+    dev: tuple[float, ...]  # each seed's dev loss
+    se: float  # the first seed's dev loss: its standard error, clustered by name
+    naive_se: float  # ... and what treating the examples as independent would claim
+    dev_names: int
+    dev_examples: int
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.dev))
+
+    @property
+    def sd(self) -> float:
+        return float(np.std(self.dev, ddof=1)) if len(self.dev) > 1 else float("nan")
+
+
+def trust_facts(
+    dataset: Dataset, should_stop: Callable[[], bool] | None = None
+) -> TrustFacts | None:
+    """TRUST_SEEDS seeds of TRUST_PRESET, TRUST_STEPS steps each, trained together; None
+    when should_stop() said so first."""
+    from charnames_gui.core.stacked_training import StackedTrainer
+    from charnames_gui.core.stats import repeat_seeds
+    from charnames_gui.core.uncertainty import name_sizes
+
+    preset = preset_by_name(TRUST_PRESET)
+    config = preset.train.replace(steps=TRUST_STEPS)  # (its decay comes later: none here)
+    seeds = repeat_seeds(config.seed, TRUST_SEEDS)
+    model_config = preset.model_config(dataset.vocab.size)
+    sizes = name_sizes(dataset.split.dev)
+    with StackedTrainer(model_config, dataset.examples(model_config.block_size), config,
+                        seeds) as trainer:  # fmt: skip
+        while not trainer.done:
+            if should_stop is not None and should_stop():
+                return None
+            trainer.run(config.steps, should_stop, time_budget=0.1)
+        estimates = trainer.estimates("dev", sizes)
+    first = estimates[0]
+    return TrustFacts(
+        preset=preset.name, steps=config.steps, seeds=tuple(seeds),
+        dev=tuple(e.loss for e in estimates), se=first.se, naive_se=first.naive_se,
+        dev_names=first.names, dev_examples=first.examples,
+    )  # fmt: skip
 
 
 def guide_facts(
-    dataset: Dataset, model: object = None, vocab: Vocabulary | None = None
+    dataset: Dataset,
+    model: object = None,
+    vocab: Vocabulary | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> GuideFacts:
-    """The guide's figures for `dataset` (and the current model: an MLP with its vocab)."""
+    """The guide's figures for `dataset` (and the current model: an MLP with its vocab).
+    should_stop: the seeds' training ends early (no trust figures) when it says so."""
     from charnames_gui.core.model import MLP
     from charnames_gui.core.sampling import Sampler
 
@@ -73,6 +136,7 @@ def guide_facts(
         improved_first_loss=improved_model.loss(X, Y),
         untrained_names=shown,
         embedding=embedding_note(model, vocab),
+        trust=trust_facts(dataset, should_stop) if len(dataset.split.dev) > 1 else None,
     )
 
 

@@ -22,7 +22,7 @@ from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import TrainingDiverged
 from charnames_gui.core.model import MLP
-from charnames_gui.core.stacked_training import StackedTrainer, stack_refusal
+from charnames_gui.core.stacked_training import StackedTrainer, cores, stack_refusal
 from charnames_gui.core.stats import SeedStats, seed_stats
 from charnames_gui.core.training import Trainer
 from charnames_gui.core.uncertainty import LossEstimate, loss_with_error
@@ -59,7 +59,7 @@ class RepeatResult:
     train_config: TrainConfig
     seeds: list[SeedResult]
     stacked: bool  # trained together (True) or one after another
-    threads: int
+    processes: int  # training children the stack was shared among (1: this process)
     seconds: float  # wall time of the training (not the evaluation)
     note: str = ""  # why the seeds were not stacked
 
@@ -99,7 +99,7 @@ class RepeatResult:
             "dev_mean_low": round(low, 6) if math.isfinite(low) else None,
             "dev_mean_high": round(high, 6) if math.isfinite(high) else None,
             "stacked": self.stacked,
-            "threads": self.threads,
+            "processes": self.processes,
             "seconds": round(self.seconds, 3),
             "model_steps_per_second": round(sum(r.steps for r in self.seeds) / self.seconds, 1)
             if self.seconds
@@ -115,27 +115,29 @@ def train_seeds(
     seeds: Sequence[int],
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
-    threads: int | None = None,
+    processes: int | None = None,
 ) -> RepeatResult:
-    """Train config with each seed (config.seed is ignored) and measure every model."""
+    """Train config with each seed (config.seed is ignored) and measure every model.
+    processes: training children the stacked seeds are shared among (None: one per core)."""
     examples = dataset.examples(model_config.block_size)
     note = stack_refusal(model_config, config)
     start = time.perf_counter()
     runs: list[tuple[int, MLP, int, int | None]] = []  # seed, model, steps, diverged_at
     if not note:
-        with StackedTrainer(model_config, examples, config, seeds, threads) as trainer:
+        procs = cores() if processes is None else processes
+        with StackedTrainer(model_config, examples, config, seeds, processes=procs) as trainer:
             while not trainer.done and not (should_stop and should_stop()):
                 losses = trainer.run(config.steps, should_stop, CHUNK_SECONDS)
                 if progress is not None and len(losses):
                     progress(trainer.step, config.steps, losses[-1])
-            used_threads = trainer.threads
+            used = trainer.processes or 1
             seconds = time.perf_counter() - start
             for k, seed in enumerate(trainer.seeds):
                 diverged = trainer.diverged[k]
                 steps = diverged[0] - 1 if diverged else trainer.step
                 runs.append((seed, trainer.model(k), steps, diverged[0] if diverged else None))
     else:
-        used_threads = 1
+        used = 1
         last = np.full(len(seeds), np.nan)
         for k, seed in enumerate(seeds):
             cfg = config.replace(seed=int(seed))
@@ -159,6 +161,6 @@ def train_seeds(
         dev = loss_with_error(model, *examples.tensors["dev"], dataset.split.dev)
         results.append(SeedResult(seed, steps, train, dev, model, diverged_at))
     return RepeatResult(
-        model_config, config, results, not note, used_threads, seconds,
+        model_config, config, results, not note, used, seconds,
         f"Trained one after another: {note}." if note else "",
     )  # fmt: skip

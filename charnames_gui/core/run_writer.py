@@ -18,11 +18,10 @@ only the last writer's; a crash of the other one then loses its waiting runs.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import queue
-import tempfile
+import stat
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -31,12 +30,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from charnames_gui.core.atomic import atomic_write
+from charnames_gui.core.errors import FileAccessError
 from charnames_gui.core.runs import (
     BUSY_MESSAGE,
+    InvalidRunRecord,
     RunRecord,
     RunStore,
     RunStoreBusy,
     RunStoreError,
+    check_record,
     record_from_dict,
     record_to_dict,
 )
@@ -93,7 +96,7 @@ HistoryEvent = Opened | Busy | Queued | Recorded | Updated | Deleted | Failed
 
 @dataclass
 class _Job:
-    kind: str  # "add", "note", "test_loss", "delete", "reload"
+    kind: str  # "add", "note", "test_loss", "delete", "reload", "retry_pending"
     token: int = 0
     record: RunRecord | None = None
     run_id: int = 0
@@ -126,6 +129,8 @@ class RunWriter:
         self._next_token = 0
         self._token_lock = threading.Lock()
         self._busy = False
+        self._pending_error: str | None = None  # why the pending file could not be written
+        self._unrecorded = 0  # runs then neither stored nor in the pending file
         self._thread = threading.Thread(target=self._run, name="run-history", daemon=True)
         self._thread.start()
 
@@ -193,13 +198,16 @@ class RunWriter:
                 self._waiting.extend(pending)
             else:  # nowhere to store them now: they stay in the pending file for later
                 self._unsaved.extend(job.record for job in pending if job.record is not None)
+            skipped = None
             try:
                 runs = tuple(store.list())
+                skipped = store.skipped_message()
             except RunStoreError as exc:  # locked between open and read: shown at reload
                 runs = ()
                 self._waiting.append(_Job("reload"))
                 self._emit(Failed(str(exc)))
-            self._emit(Opened(runs, store.recovery_message, store.read_only))
+            message = " ".join(m for m in (store.recovery_message, skipped) if m) or None
+            self._emit(Opened(runs, message, store.read_only))
             return store
         return None
 
@@ -269,11 +277,21 @@ class RunWriter:
             elif job.kind == "delete":
                 store.delete(job.value)
                 self._emit(Deleted(tuple(job.value)))
+            elif job.kind == "retry_pending":
+                self._write_pending()
             elif job.kind == "reload":
-                self._emit(Opened(tuple(store.list()), None, store.read_only))
+                runs = tuple(store.list())
+                self._emit(Opened(runs, store.skipped_message(), store.read_only))
         except RunStoreBusy:
             raise
-        except (RunStoreError, ValueError) as exc:
+        except InvalidRunRecord as exc:  # never stored, nor kept to poison the next start
+            if job.kind == "add":
+                assert job.record is not None
+                self._emit(Recorded(job.token, job.record))  # shown for this session
+                self._emit(Failed(f"The run was not recorded: it is not valid ({exc})"))
+            else:
+                self._emit(Failed(str(exc)))
+        except Exception as exc:  # RunStoreError, or a bug: this job fails, not the history
             if job.kind == "add":  # shown for this session; kept in the pending file
                 assert job.record is not None
                 self._unsaved.append(job.record)
@@ -298,35 +316,44 @@ class RunWriter:
 
     # -- the pending file -------------------------------------------------------------------
     def _write_pending(self) -> None:
-        """The records not yet stored, as JSON next to the database (removed when none)."""
+        """The records not yet stored, as JSON next to the database (removed when none),
+        written atomically. When it cannot be written (a full disk), `unrecorded()` counts
+        the runs a close would lose, and Failed says so once."""
         waiting = [j.record for j in self._waiting if j.record is not None]
         records = [record_to_dict(r) for r in self._unsaved + waiting]
-        with contextlib.suppress(OSError):
+        try:
             if not records:
                 self.pending_path.unlink(missing_ok=True)
-                return
-            fd, tmp = tempfile.mkstemp(
-                prefix=f".{self.pending_path.name}.", suffix=".tmp", dir=self.path.parent
-            )
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump({"version": 1, "runs": records}, out)
-                os.replace(tmp, self.pending_path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            else:
+                atomic_write(self.pending_path, json.dumps({"version": 1, "runs": records}))
+        except (OSError, FileAccessError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            if self._pending_error is None:
+                self._emit(Failed(f"Runs waiting to be recorded could not be kept: {reason}"))
+            self._pending_error = reason or "the file cannot be written"
+            self._unrecorded = len(records)
+            return
+        self._pending_error = None
+        self._unrecorded = 0
+
+    def unrecorded(self) -> tuple[int, str | None]:
+        """(runs neither in the history nor in the pending file, why): what closing now
+        would lose; (0, None) when nothing."""
+        return self._unrecorded, self._pending_error
+
+    def retry_pending(self) -> None:
+        """Write the pending file again (after a full disk was freed), on the writer's thread."""
+        self._jobs.put(_Job("retry_pending"))
 
     def _read_pending(self, store: RunStore) -> list[_Job]:
-        """Runs a previous session could not record; an unreadable file is left alone."""
-        try:
-            if not self.pending_path.is_file() or self.pending_path.stat().st_size > 64 << 20:
-                return []
-            values = json.loads(self.pending_path.read_text(encoding="utf-8"))
-            records = [record_from_dict(v) for v in values["runs"]]
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            self._emit(Failed(f"Runs waiting in {self.pending_path.name} cannot be read: {exc}"))
-            return []
+        """Runs a previous session could not record. Each is checked as a stored one is; a
+        file that cannot be read, or holds runs that are not valid, is moved aside (named
+        in the message) and the valid runs are recorded."""
+        records, problem = read_pending_file(self.pending_path)
+        if problem:
+            aside = _move_aside(self.pending_path)
+            kept = f"; it was kept as {aside.name}" if aside is not None else ""
+            self._emit(Failed(f"{problem}{kept}"))
         jobs = []
         for record in records:
             with self._token_lock:
@@ -334,6 +361,65 @@ class RunWriter:
                 token = self._next_token
             jobs.append(_Job("add", token=token, record=replace(record, id=None), from_file=True))
         return jobs
+
+
+MAX_PENDING_BYTES = 64 << 20
+
+
+def read_pending_file(path: Path) -> tuple[list[RunRecord], str | None]:
+    """The valid runs of a pending file, and a sentence when anything was left out (None:
+    all read, or no file). Never raises: any content gives at most a message."""
+    name = path.name
+    try:
+        if not path.exists():
+            return [], None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return [], f"{name} is not a regular file and was not read"
+            data = f.read(MAX_PENDING_BYTES + 1)
+    except OSError as exc:
+        return [], f"Runs waiting in {name} cannot be read: {exc.strerror or exc}"
+    if len(data) > MAX_PENDING_BYTES:
+        return [], f"Runs waiting in {name} were not read: the file is larger than 64 MB"
+    try:
+        values = json.loads(data.decode("utf-8"))
+        items = values["runs"]
+        if not isinstance(items, list):
+            raise TypeError("runs is not a list")
+    except (ValueError, TypeError, KeyError, RecursionError, MemoryError):
+        return [], f"Runs waiting in {name} cannot be read: it is not a list of runs"
+    records: list[RunRecord] = []
+    bad = 0
+    for item in items:
+        try:
+            if not isinstance(item, dict):
+                raise TypeError("not a run")
+            records.append(check_record(record_from_dict(item)))
+        except (ValueError, TypeError, KeyError, OverflowError, RecursionError, AttributeError):
+            bad += 1
+    if bad:
+        return records, (
+            f"{bad} of the {len(items)} runs waiting in {name} "
+            f"{'are' if bad != 1 else 'is'} not valid and {'were' if bad != 1 else 'was'} "
+            "not recorded"
+        )
+    return records, None
+
+
+def _move_aside(path: Path) -> Path | None:
+    """Keep a file that could not be (fully) read under a new name, next to it."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.unreadable-{stamp}-{n}")
+    try:
+        os.replace(path, aside)
+    except OSError:
+        return None
+    return aside
 
 
 def _same_run(a: RunRecord, b: RunRecord) -> bool:

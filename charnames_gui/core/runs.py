@@ -26,20 +26,22 @@ corrupting the file.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import csv
+import io
 import math
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.config import ModelConfig, TrainConfig, parameter_count
 from charnames_gui.core.data import DEFAULT_SPLIT_SEED
 from charnames_gui.core.errors import CharnamesError
@@ -47,11 +49,13 @@ from charnames_gui.core.errors import CharnamesError
 RunStatus = Literal["finished", "stopped", "diverged", "failed"]
 RUN_STATUSES: tuple[str, ...] = ("finished", "stopped", "diverged", "failed")
 RUNS_FILENAME = "runs.db"
-SCHEMA_VERSION = 2  # PRAGMA user_version of the database; bump it with a migration
+SCHEMA_VERSION = 3  # PRAGMA user_version of the database; bump it with a migration
 # Columns added by each version, with their value for the runs recorded before it. Version 2:
-# BatchNorm (a model option) and weight decay (a training one).
+# BatchNorm (a model option) and weight decay (a training one). Version 3: the standard
+# errors of the train and dev losses (core/uncertainty.py; NULL: not measured).
 _MIGRATIONS: dict[int, tuple[tuple[str, str], ...]] = {
     2: (("batchnorm", "INTEGER NOT NULL DEFAULT 0"), ("weight_decay", "REAL NOT NULL DEFAULT 0")),
+    3: (("train_se", "REAL"), ("dev_se", "REAL")),
 }
 # A curve of at most this many points: ~16 KB per run as float32, and more points than a
 # plot a few hundred pixels wide can show.
@@ -70,6 +74,84 @@ class RunStoreBusy(RunStoreError):
 
 class RunStoreReadOnly(RunStoreError):
     """The history can be read but not written (file mode, folder or file system)."""
+
+
+class InvalidRunRecord(ValueError):
+    """A record that is not a run this app could have made (a damaged row, a hand-edited
+    pending file): it is never stored, and never stops other runs from being shown."""
+
+
+MAX_TEXT = 10_000  # characters in a name, hash, note or group id
+MAX_STORED_CURVE = 1_000_000  # points of a row's curve that is read (stored: MAX_CURVE_POINTS)
+INT64 = 2**63 - 1  # SQLite's INTEGER
+
+
+def _whole(name: str, value: Any, low: int, high: int = INT64) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidRunRecord(f"{name} is not a whole number from {low:,} to {high:,}")
+    return value
+
+
+def _number(name: str, value: Any, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidRunRecord(f"{name} is not a finite number")
+
+
+def _text(name: str, value: Any, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise InvalidRunRecord(f"{name} is not a text of at most {MAX_TEXT:,} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRunRecord(f"{name} holds invalid characters") from None
+
+
+def check_record(record: RunRecord) -> RunRecord:
+    """The record, when every field is what the app itself stores: InvalidRunRecord (a short
+    reason) otherwise. Checked before a record is stored and after a row is read."""
+    try:
+        record.model.validate()
+        record.train.validate()
+    except (ValueError, TypeError, OverflowError) as exc:  # ConfigError is a ValueError
+        raise InvalidRunRecord(str(exc)) from None
+    _text("dataset_name", record.dataset_name)
+    _text("dataset_hash", record.dataset_hash)
+    _text("note", record.note)
+    _text("group_id", record.group_id, optional=True)
+    _text("created", record.created)
+    if len(record.created) > 64:
+        raise InvalidRunRecord("created is not a date")
+    _whole("split_seed", record.split_seed, 0)
+    _whole("steps_done", record.steps_done, 0)
+    for name in ("group_index", "group_size"):
+        if getattr(record, name) is not None:
+            _whole(name, getattr(record, name), 0, 1_000_000)
+    _number("seconds", record.seconds, optional=False)
+    if record.seconds < 0:
+        raise InvalidRunRecord("seconds is negative")
+    for name in ("train_loss", "dev_loss", "test_loss"):
+        value = getattr(record, name)
+        if isinstance(value, float) and math.isnan(value):
+            continue  # stored as NULL: not measured
+        _number(name, value, optional=True)
+    if record.status not in RUN_STATUSES:
+        raise InvalidRunRecord(f"status must be one of {', '.join(RUN_STATUSES)}")
+    if record.id is not None:
+        _whole("id", record.id, 0)
+    steps, losses = record.curve_steps, record.curve_loss
+    if (
+        not isinstance(steps, np.ndarray)
+        or not isinstance(losses, np.ndarray)
+        or steps.ndim != 1
+        or steps.shape != losses.shape
+        or len(steps) > MAX_STORED_CURVE
+    ):
+        raise InvalidRunRecord("its loss curve is not two lists of the same length")
+    return record
 
 
 def is_diverged(loss: float | None, vocab_size: int) -> bool:
@@ -124,6 +206,10 @@ class RunRecord:
     dev_loss: float | None = None  # full dev split after the last step
     test_loss: float | None = None  # only once the user asked for it
     status: RunStatus = "finished"
+    # standard errors of train_loss and dev_loss over their examples, clustered by name
+    # (core/uncertainty.py); None: not measured
+    train_se: float | None = None
+    dev_se: float | None = None
     group_id: str | None = None  # the same id for the K-seed repeats of one configuration
     group_index: int | None = None  # 1-based position in the group
     group_size: int | None = None  # K
@@ -171,6 +257,8 @@ RESULT_COLUMNS = (
     "group_index",
     "group_size",
     "note",
+    "train_se",
+    "dev_se",
 )
 # The columns of the CSV export: everything except the curve, plus the parameter count.
 CSV_COLUMNS = (
@@ -219,6 +307,8 @@ CREATE TABLE IF NOT EXISTS runs (
     group_index INTEGER,
     group_size INTEGER,
     note TEXT NOT NULL DEFAULT '',
+    train_se REAL,
+    dev_se REAL,
     curve_steps BLOB NOT NULL,  -- float32 little-endian, (n,)
     curve_loss BLOB NOT NULL    -- float32 little-endian, (n,)
 )""",
@@ -312,6 +402,21 @@ def _real(value: float | None) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _row_id(row: sqlite3.Row) -> int:
+    try:
+        return int(row["id"])
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return -1
+
+
+def _checked_row(row: sqlite3.Row) -> RunRecord | None:
+    """The row as a checked record, or None when it is damaged."""
+    try:
+        return check_record(_record_from_row(row))
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError):
+        return None
+
+
 def _record_from_row(row: sqlite3.Row) -> RunRecord:
     # a history of schema 1 opened read-only has no batchnorm nor weight_decay: their defaults
     has = set(row.keys())
@@ -350,6 +455,8 @@ def _record_from_row(row: sqlite3.Row) -> RunRecord:
         group_index=row["group_index"],
         group_size=row["group_size"],
         note=row["note"] or "",
+        train_se=row["train_se"] if "train_se" in has else None,
+        dev_se=row["dev_se"] if "dev_se" in has else None,
         curve_steps=steps,
         curve_loss=losses,
         id=int(row["id"]),
@@ -368,34 +475,25 @@ def _csv_value(value: Any) -> str:
 def write_runs_csv(records: Sequence[RunRecord], path: str | Path) -> int:
     """Write records as CSV, without curves; returns the number of rows written.
 
-    Columns are CSV_COLUMNS; missing values are empty cells. The file is written to a
-    temporary name and then renamed, so a failed export never leaves half a file."""
-    target = Path(path)
-    tmp_name = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(CSV_COLUMNS)
-            for r in records:
-                row = {
-                    "id": r.id,
-                    "created": r.created,
-                    "dataset_name": r.dataset_name,
-                    "dataset_hash": r.dataset_hash,
-                    "split_seed": r.split_seed,
-                    **{c: getattr(r.model, c) for c in MODEL_COLUMNS},
-                    "parameters": r.parameters,
-                    **{c: getattr(r.train, c) for c in TRAIN_COLUMNS},
-                    **{c: getattr(r, c) for c in RESULT_COLUMNS},
-                }
-                writer.writerow([_csv_value(row[c]) for c in CSV_COLUMNS])
-        os.replace(tmp_name, target)
-    except OSError as exc:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-        raise RunStoreError(f"Could not write {target}: {exc.strerror or exc}") from exc
+    Columns are CSV_COLUMNS; missing values are empty cells. Written with atomic_write: a
+    failed export leaves the old file as it was (FileAccessError says why, in one line)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        row = {
+            "id": r.id,
+            "created": r.created,
+            "dataset_name": r.dataset_name,
+            "dataset_hash": r.dataset_hash,
+            "split_seed": r.split_seed,
+            **{c: getattr(r.model, c) for c in MODEL_COLUMNS},
+            "parameters": r.parameters,
+            **{c: getattr(r.train, c) for c in TRAIN_COLUMNS},
+            **{c: getattr(r, c) for c in RESULT_COLUMNS},
+        }
+        writer.writerow([_csv_value(row[c]) for c in CSV_COLUMNS])
+    atomic_write(path, out.getvalue())
     return len(records)
 
 
@@ -463,6 +561,7 @@ class RunStore:
         self.created_new = False
         self.persistent = True
         self.read_only = False
+        self.skipped: list[int] = []  # ids of the damaged rows the last list() left out
         self._conn = self._open_or_recover()
 
     # -- opening ---------------------------------------------------------------------------
@@ -692,12 +791,10 @@ class RunStore:
             raise RunStoreError(f"Could not save to the run history {self.path}: {exc}") from exc
 
     def add(self, record: RunRecord) -> RunRecord:
-        """Store a record; returns a copy with its new id (and creation time, if it had none)."""
-        if record.status not in RUN_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(RUN_STATUSES)}")
-        if len(record.curve_steps) != len(record.curve_loss):
-            raise ValueError("curve_steps and curve_loss must have the same length")
+        """Store a record; returns a copy with its new id (and creation time, if it had none).
+        InvalidRunRecord (nothing stored) when a field is not what the app stores."""
         created = record.created or datetime.now().astimezone().isoformat(timespec="seconds")
+        check_record(replace(record, created=created))
         values: dict[str, Any] = {
             "created": created,
             "dataset_name": record.dataset_name,
@@ -715,6 +812,8 @@ class RunStore:
             "group_index": record.group_index,
             "group_size": record.group_size,
             "note": record.note,
+            "train_se": _real(record.train_se),
+            "dev_se": _real(record.dev_se),
             "curve_steps": _curve_blob(record.curve_steps),
             "curve_loss": _curve_blob(record.curve_loss),
         }
@@ -751,7 +850,7 @@ class RunStore:
 
     def get(self, run_id: int) -> RunRecord | None:
         rows = self._read("SELECT * FROM runs WHERE id = ?", (int(run_id),))
-        return _record_from_row(rows[0]) if rows else None
+        return _checked_row(rows[0]) if rows else None
 
     def __len__(self) -> int:
         return int(self._read("SELECT COUNT(*) FROM runs")[0][0])
@@ -787,4 +886,31 @@ class RunStore:
             sql += " WHERE " + " AND ".join(where)
         direction = "DESC" if descending else "ASC"
         sql += f" ORDER BY {order_by} {direction}, id {direction}"
-        return [_record_from_row(row) for row in self._read(sql, params)]
+        return self._records(self._read(sql, params))
+
+    def _records(self, rows: Iterable[sqlite3.Row]) -> builtins.list[RunRecord]:
+        """The rows as records; a damaged row (a wrong type, an absurd value) is left out
+        and its id kept in `skipped` (its neighbours are shown)."""
+        records: builtins.list[RunRecord] = []
+        skipped: builtins.list[int] = []
+        for row in rows:
+            record = _checked_row(row)
+            if record is None:
+                skipped.append(_row_id(row))
+            else:
+                records.append(record)
+        self.skipped = skipped
+        return records
+
+    def skipped_message(self) -> str | None:
+        """A sentence about the rows the last list() left out, or None."""
+        if not self.skipped:
+            return None
+        ids = ", ".join(f"#{i}" for i in self.skipped[:10]) + (
+            ", ..." if len(self.skipped) > 10 else ""
+        )
+        count = len(self.skipped)
+        return (
+            f"{count} run{'s' if count != 1 else ''} of the history ({ids}) "
+            f"{'are' if count != 1 else 'is'} damaged and not shown; the others are."
+        )

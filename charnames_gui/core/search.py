@@ -243,8 +243,9 @@ class Search:
         self.test_looks = 0  # how often evaluate_test was called
         self.run_ids: dict[int, object] = {}  # trial number -> what record() returned
         self.study: optuna.Study | None = None
-        # trial number -> its outcome and (complete) model, between running and telling
-        self._outcomes: dict[int, tuple[TrialOutcome, MLP | None]] = {}
+        # trial number -> Optuna's values for it (before it runs), its result (after)
+        self._params: dict[int, dict[str, Any]] = {}
+        self._results: dict[int, TrialResult] = {}
 
     def examples_for(self, block_size: int) -> Any:
         """The dataset's SplitTensors for block_size (built once)."""
@@ -281,40 +282,56 @@ class Search:
                 yield TrialProgress(plan.number, step, steps, dev, self._elapsed())
         except StopIteration as done:
             outcome, model = done.value
-        self._outcomes[plan.number] = (outcome, model)
+        yield self._ended(plan, outcome, model)
 
     def _run_in_pool(self, pool: TrialPool, plans: list[TrialPlan]) -> Iterator[SearchEvent]:
         """A batch of trials side by side in the worker processes."""
         from concurrent.futures import Future
 
         futures: list[Future[Any]] = [pool.submit(plan) for plan in plans]
-        while True:
+        handled: set[int] = set()
+        while len(handled) < len(plans):
             if self.should_stop():
                 pool.stop.set()
-            all_done = all(f.done() for f in futures)
+            # each trial is recorded and shown as soon as it ends (in the order they end)
+            for i, future in enumerate(futures):
+                if i not in handled and future.done():
+                    handled.add(i)
+                    yield self._ended_in_pool(plans[i], future)
+            all_done = len(handled) == len(plans)
             progress = pool.next_progress(0.0 if all_done else 0.05)
-            if progress is not None:
+            while progress is not None:
                 number, step, steps, dev = progress
                 yield TrialProgress(number, step, steps, dev, self._elapsed())
-            elif all_done:
-                break
-        by_number = {plan.number: plan for plan in plans}
-        for future, plan in zip(futures, plans, strict=True):
-            try:
-                outcome, weights = future.result()
-            except (OSError, RuntimeError, EOFError) as exc:  # BrokenProcessPool included
-                raise SearchWorkerError(
-                    f"A search worker stopped unexpectedly during trial {plan.number} ({exc})"
-                ) from exc
-            model = None
-            if weights is not None:
-                import torch
+                progress = pool.next_progress(0.0)
 
-                from charnames_gui.core.model import MLP
+    def _ended_in_pool(self, plan: TrialPlan, future: Any) -> TrialEnded:
+        try:
+            outcome, weights = future.result()
+        except (OSError, RuntimeError, EOFError) as exc:  # BrokenProcessPool included
+            raise SearchWorkerError(
+                f"A search worker stopped unexpectedly during trial {plan.number} ({exc})"
+            ) from exc
+        model = None
+        if weights is not None:
+            import torch
 
-                tensors = {name: torch.from_numpy(value) for name, value in weights.items()}
-                model = MLP(by_number[outcome.number].model, tensors)
-            self._outcomes[plan.number] = (outcome, model)
+            from charnames_gui.core.model import MLP
+
+            tensors = {name: torch.from_numpy(value) for name, value in weights.items()}
+            model = MLP(plan.model, tensors)
+        return self._ended(plan, outcome, model)
+
+    def _ended(self, plan: TrialPlan, outcome: TrialOutcome, model: MLP | None) -> TrialEnded:
+        """Record a trial that ended (the run history, the best so far)."""
+        result = self._result(plan, outcome, self._params.pop(plan.number))
+        self._finish(result, outcome)
+        if result.state == "complete" and (
+            self.best is None or result.dev_loss < self.best.dev_loss
+        ):
+            self.best, self.best_model = result, model
+        self._results[plan.number] = result
+        return TrialEnded(result, self.best, self._elapsed())
 
     def _result(
         self, plan: TrialPlan, outcome: TrialOutcome, params: dict[str, Any]
@@ -393,6 +410,7 @@ class Search:
                     break
                 size = min(s.workers, s.max_trials - len(self.trials))
                 batch = [(t, self._plan(t)) for t in (study.ask() for _ in range(size))]
+                self._params.update({plan.number: dict(t.params) for t, plan in batch})
                 for _, plan in batch:
                     yield TrialStarted(plan.number, plan.model, plan.train, self._elapsed())
                 if pool is None:
@@ -401,20 +419,15 @@ class Search:
                     yield from self._run_in_pool(pool, [plan for _, plan in batch])
                 stopped = False
                 for trial, plan in batch:  # told in trial order: the same seed, the same trials
-                    outcome, model = self._outcomes.pop(plan.number)
-                    result = self._result(plan, outcome, dict(trial.params))
-                    self._finish(result, outcome)
-                    for index, (_, dev) in enumerate(outcome.dev_curve):
+                    result = self._results.pop(plan.number)
+                    for index, (_, dev) in enumerate(result.dev_curve):
                         if math.isfinite(dev):
                             trial.report(dev, index)
                     if result.state == "complete":
                         study.tell(trial, result.dev_loss)
-                        if self.best is None or result.dev_loss < self.best.dev_loss:
-                            self.best, self.best_model = result, model
                     else:
                         study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                     stopped = stopped or result.state == "stopped"
-                    yield TrialEnded(result, self.best, self._elapsed())
                 if stopped:
                     reason = "budget" if self._out_of_time() else "stopped"
                     break

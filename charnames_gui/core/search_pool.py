@@ -6,8 +6,9 @@ size. A trial's plan goes in; its dev losses come back through a queue as they a
 (so the window shows progress), and its outcome and, for a complete trial, its weights come
 back when it ends. One Event stops every worker between two training steps.
 
-Trials run in batches of `workers`: the search asks Optuna for a batch, runs it, and tells
-Optuna the results in trial order before asking again. With the pruning bars fixed before a
+Trials run in batches of `workers`: the search asks Optuna for a batch, runs it (each trial
+is recorded and shown as soon as it ends), and tells Optuna the results in trial order
+before asking again: a batch waits for its slowest trial. With the pruning bars fixed before a
 batch starts (core/search_trial.py), a seed and a number of workers decide every trial.
 """
 

@@ -6,10 +6,13 @@ BatchSampler(n, batch_size, seeds[k]), exactly as Trainer makes them; the step i
 engine's, stacked (engines/stacked.py), so its losses and weights equal that single run's
 with the fast engine bit for bit.
 
-The copies are split into one group per core; each group is a StackedFastEngine stepped by
-a thread of its own. NumPy lets go of Python's interpreter lock inside its matmuls and
-elementwise loops (most of a step), so the groups run side by side; BLAS stays at one
-thread per call (core/threads.py), as the matrices are small.
+Where the copies run: by default all in this process, stepped by one thread (threads=1).
+With processes=P > 1 they are split into P groups, each stepped by a training child of its
+own (core/stacked_child.py, through core/child_process.py), one per core: the groups step
+side by side, and this process only waits on pipes (the window stays free). Threads in one
+process do not scale: each step is ~35 small NumPy calls, and two threads convoy on
+Python's interpreter lock (2 threads ran 0.8x as fast as 1). BLAS stays at one thread per
+call (core/threads.py), as the matrices are small.
 
 Not every configuration can be stacked: only the fast engine's model and SGD. A setting
 the stacked step does not do (a config field that is not the lecture's, at a value other
@@ -20,22 +23,28 @@ Trainer instead (core/repeat.py does).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
+from typing import TypeVar
 
 import numpy as np
 import torch
 
+from charnames_gui.core.child_process import TrainingProcess
+from charnames_gui.core.child_protocol import ANSWER_TIMEOUT, START_TIMEOUT
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.engines.stacked import StackedFastEngine
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
+from charnames_gui.core.stacked_child import group_estimates
 from charnames_gui.core.training import BatchSampler
+from charnames_gui.core.uncertainty import LossEstimate
 
 # The fields the stacked step implements; any other field must keep its default value.
 STACKED_MODEL_FIELDS = frozenset({"block_size", "n_embd", "n_hidden", "vocab_size"})
@@ -43,6 +52,10 @@ STACKED_TRAIN_FIELDS = frozenset(
     {"batch_size", "steps", "lr", "schedule", "lr_decay_at", "lr_after", "init", "seed", "engine"}
 )
 SUB_STEPS = 64  # steps each group takes between two looks at the clock and the stop flag
+CHUNK_SECONDS = 0.05  # ... in processes: about this long (a request per chunk and group)
+MAX_CHUNK = 2048
+_keys = itertools.count(1)
+_T = TypeVar("_T")
 
 
 def stack_refusal(model_config: ModelConfig, config: TrainConfig) -> str:
@@ -75,6 +88,36 @@ def split_groups(k: int, groups: int) -> list[range]:
     return [range(bounds[i], bounds[i + 1]) for i in range(groups)]
 
 
+def side_by_side(fn: Callable[[_T], object], items: Sequence[_T]) -> list[object]:
+    """[fn(item) for item in items], the first in this thread and each other in a daemon
+    thread of its own, side by side; an exception is raised here. (Plain daemon threads
+    waited on with Events: a pool's threads, started from a QThread, would leave a dummy
+    Thread registered in `threading` for the rest of the process.)"""
+    if len(items) <= 1:
+        return [fn(item) for item in items]
+    results: list[object] = [None] * len(items)
+    errors: list[BaseException] = []
+    ended = [threading.Event() for _ in items[1:]]
+
+    def call(i: int) -> None:
+        try:
+            results[i] = fn(items[i])
+        except BaseException as exc:  # handed to the caller's thread
+            errors.append(exc)
+        finally:
+            if i:
+                ended[i - 1].set()
+
+    for i in range(1, len(items)):
+        threading.Thread(target=call, args=(i,), name="stacked-group", daemon=True).start()
+    call(0)
+    for event in ended:
+        event.wait()
+    if errors:
+        raise errors[0]
+    return results
+
+
 class _Group:
     """A StackedFastEngine with the minibatch streams of its copies."""
 
@@ -97,12 +140,42 @@ class _Group:
             engine.update(lr)
 
 
+class _RemoteGroup:
+    """A _Group held by a training child (core/stacked_child.py): the same steps."""
+
+    def __init__(self, process: TrainingProcess, model_config: ModelConfig, X: torch.Tensor,
+                 Y: torch.Tensor, config: TrainConfig, seeds: list[int]) -> None:  # fmt: skip
+        self.process = process
+        self.key = next(_keys)
+        self.k = len(seeds)
+        self._init = (model_config, X.numpy(), Y.numpy(), config, seeds)
+
+    def start(self) -> None:
+        """Start the child (it imports torch) and make the copies there."""
+        self.process.call("stack_init", self.key, *self._init, timeout=START_TIMEOUT)
+
+    def run(self, lrs: Sequence[float], out: np.ndarray, timeout: float) -> None:
+        out[:] = self.process.call("stack_run", self.key, list(lrs), timeout=timeout)[1]
+
+    def weights(self, j: int) -> dict[str, np.ndarray]:
+        return dict(self.process.call("stack_weights", self.key, j, timeout=ANSWER_TIMEOUT)[1])
+
+    def estimates(self, X: np.ndarray, Y: np.ndarray, sizes: np.ndarray) -> list[LossEstimate]:
+        # a pass over a split per copy: ~0.1-1 s each on the lecture's data
+        timeout = START_TIMEOUT + 5e-5 * len(X) * self.k
+        return list(self.process.call("stack_eval", self.key, X, Y, sizes, timeout=timeout)[1])
+
+
 class StackedTrainer:
     """K seeds of one configuration trained together; run() advances them all in lockstep.
 
     copy k: seed seeds[k]. The attributes step, seconds and done mean what they mean for a
     Trainer; diverged[k] is (step, loss) of the step at which copy k's loss stopped being
     finite (its weights stay those before that step), or None.
+
+    threads: groups in this process, each stepped by a thread (1: no threads; more is
+    slower, see the module's docstring). processes: groups each in a training child of
+    its own (1: none); when > 1 it is used instead of threads. close() ends the children.
     """
 
     def __init__(
@@ -111,7 +184,8 @@ class StackedTrainer:
         examples: SplitTensors,
         config: TrainConfig,
         seeds: Sequence[int],
-        threads: int | None = None,
+        threads: int = 1,
+        processes: int = 1,
     ) -> None:
         config.validate()
         model_config.validate()
@@ -135,39 +209,62 @@ class StackedTrainer:
         self.step = 0
         self.seconds = 0.0
         self.diverged: list[tuple[int, float] | None] = [None] * self.K
+        self.in_processes = processes > 1 and self.K > 1
+        self._members = [
+            list(r) for r in split_groups(self.K, processes if self.in_processes else threads)
+        ]
+        self._group_of = [(g, j) for g, m in enumerate(self._members) for j in range(len(m))]
         self._groups: list[_Group] = []
-        self._group_of: list[tuple[int, int]] = []  # copy k -> (group, index in it)
-        for g, members in enumerate(split_groups(self.K, threads or cores())):
-            seeds_g = [self.seeds[k] for k in members]
-            models = [MLP.init(model_config, config.init, s) for s in seeds_g]
-            self._groups.append(_Group(models, seeds_g, X, Y, config.batch_size))
-            self._group_of += [(g, j) for j in range(len(members))]
-        self._members = [list(r) for r in split_groups(self.K, len(self._groups))]
-        self._pool = (
-            ThreadPoolExecutor(len(self._groups), thread_name_prefix="stacked")
-            if len(self._groups) > 1
-            else None
-        )
+        self._remote: list[_RemoteGroup] = []
+        self._chunk = SUB_STEPS
+        if self.in_processes:
+            for members in self._members:
+                seeds_g = [self.seeds[k] for k in members]
+                self._remote.append(
+                    _RemoteGroup(TrainingProcess(), model_config, X, Y, config, seeds_g)
+                )
+        else:
+            for members in self._members:
+                seeds_g = [self.seeds[k] for k in members]
+                models = [MLP.init(model_config, config.init, s) for s in seeds_g]
+                self._groups.append(_Group(models, seeds_g, X, Y, config.batch_size))
+        self._started = False
 
     @property
     def threads(self) -> int:
-        return len(self._groups)
+        """Groups stepped side by side (threads, or processes)."""
+        return len(self._members)
+
+    @property
+    def processes(self) -> int:
+        return len(self._remote)
 
     @property
     def done(self) -> bool:
         return self.step >= self.config.steps or all(d is not None for d in self.diverged)
 
+    def start(self) -> None:
+        """Start the training children and make the copies there (the first run() does it
+        if not called): ~2 s while each imports torch."""
+        if self._started or not self._remote:
+            self._started = True
+            return
+        self._map(lambda r: r.start(), self._remote)
+        self._started = True
+
     def close(self) -> None:
-        """End the worker threads (a StackedTrainer is not used after this)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """End the training children (a StackedTrainer is not used after this)."""
+        for remote in self._remote:
+            remote.process.close()
 
     def __enter__(self) -> StackedTrainer:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _map(self, fn: Callable[[_T], object], items: Sequence[_T]) -> list[object]:
+        return side_by_side(fn, items)
 
     def run(
         self,
@@ -177,7 +274,9 @@ class StackedTrainer:
     ) -> np.ndarray:
         """Advance every copy up to max_steps (never past config.steps) and return the
         losses, (steps done, K) float32, NaN for a copy after its divergence. Stops early
-        (every SUB_STEPS steps) when should_stop() is true or time_budget seconds passed."""
+        (every SUB_STEPS steps; in processes every ~CHUNK_SECONDS) when should_stop() is
+        true or time_budget seconds passed."""
+        self.start()
         n = max(0, min(max_steps, self.config.steps - self.step))
         losses = np.full((n, self.K), np.nan, dtype=np.float32)
         start = time.perf_counter()
@@ -185,16 +284,23 @@ class StackedTrainer:
         done = 0
         try:
             while done < n and not self.done:
-                m = min(SUB_STEPS, n - done)
+                m = min(self._chunk, n - done)
                 lrs = [self.config.lr_at(self.step + i) for i in range(m)]
                 outs = [np.empty((m, len(members)), np.float64) for members in self._members]
-                jobs = list(zip(self._groups, outs, strict=True))
-                if self._pool is None:
-                    for group, out in jobs:
-                        group.run(lrs, out)
+                began = time.perf_counter()
+                if self._remote:
+                    # a chunk normally takes ~CHUNK_SECONDS: a child 20x late is stuck
+                    timeout = ANSWER_TIMEOUT + 20 * CHUNK_SECONDS * m / self._chunk
+                    pairs = zip(self._remote, outs, strict=True)
+                    jobs = [(r, lrs, out, timeout) for r, out in pairs]
+                    self._map(lambda job: job[0].run(*job[1:]), jobs)
+                    took = time.perf_counter() - began
+                    if m == self._chunk:  # aim at CHUNK_SECONDS per chunk
+                        scale = CHUNK_SECONDS / max(took, 1e-4)
+                        self._chunk = int(min(MAX_CHUNK, max(1, m * min(2.0, scale))))
                 else:
-                    for future in [self._pool.submit(g.run, lrs, o) for g, o in jobs]:
-                        future.result()
+                    here = [(g, lrs, out) for g, out in zip(self._groups, outs, strict=True)]
+                    self._map(lambda job: job[0].run(*job[1:]), here)
                 for members, out in zip(self._members, outs, strict=True):
                     losses[done : done + m, members] = out
                 self._note_divergence(losses[done : done + m])
@@ -217,20 +323,31 @@ class StackedTrainer:
     # -- the copies -----------------------------------------------------------------------
     def weights(self, k: int) -> dict[str, np.ndarray]:
         g, j = self._group_of[k]
+        if self._remote:
+            self.start()
+            return self._remote[g].weights(j)
         return self._groups[g].engine.weights(j)
 
     def model(self, k: int) -> MLP:
         """Copy k's weights as a model of its own."""
-        g, j = self._group_of[k]
-        return self._groups[g].engine.model(j)
+        w = self.weights(k)
+        return MLP(self.model_config, {n: torch.from_numpy(v) for n, v in w.items()})
 
     def models(self) -> list[MLP]:
         return [self.model(k) for k in range(self.K)]
 
+    def estimates(self, split: str, sizes: np.ndarray) -> list[LossEstimate]:
+        """Each copy's loss on a whole split with its standard error clustered by name
+        (sizes: the split's examples per name, core/uncertainty.name_sizes). In processes,
+        each child measures its own copies, side by side."""
+        X, Y = self.examples.tensors[split]
+        if self._remote:
+            self.start()
+            parts = self._map(lambda r: r.estimates(X.numpy(), Y.numpy(), sizes), self._remote)
+            return [e for part in parts for e in part]  # type: ignore[attr-defined]
+        return [e for g in self._groups for e in group_estimates(g, X.numpy(), Y.numpy(), sizes)]
+
     def evaluate(self, split: str) -> np.ndarray:
         """Each copy's mean loss over a whole split: (K,) float64."""
         X, Y = self.examples.tensors[split]
-        models = self.models()
-        if self._pool is None:
-            return np.array([m.loss(X, Y) for m in models])
-        return np.array(list(self._pool.map(lambda m: m.loss(X, Y), models)))
+        return np.array([m.loss(X, Y) for m in self.models()])

@@ -83,3 +83,14 @@ def repeat_seeds(base_seed: int, k: int) -> list[int]:
                 seeds.append(seed)
         sequence = sequence.spawn(1)[0]  # on the rare collision: more numbers, still fixed
     return seeds
+
+
+def format_error(se: float) -> str:
+    """Three decimals, as the losses are compared ('0.006', '0.016'); below 0.001 two
+    significant digits ('0.00042')."""
+    if not math.isfinite(se):
+        return "?"
+    if se == 0:
+        return "0"
+    decimals = 3 if abs(se) >= 0.001 else 1 - math.floor(math.log10(abs(se)))
+    return f"{se:.{decimals}f}"

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 
 from charnames_gui.core.model import MLP, eval_slice_rows
+from charnames_gui.core.stats import format_error
 
 
 @dataclass(frozen=True)
@@ -60,21 +61,31 @@ class LossEstimate:
         }
 
 
-def format_error(se: float) -> str:
-    """Three decimals, as the losses are compared ('0.006', '0.016'); below 0.001 two
-    significant digits ('0.00042')."""
-    if not math.isfinite(se):
-        return "?"
-    if se == 0:
-        return "0"
-    decimals = 3 if abs(se) >= 0.001 else 1 - math.floor(math.log10(abs(se)))
-    return f"{se:.{decimals}f}"
-
-
 def name_sizes(words: Sequence[str]) -> np.ndarray:
     """The number of examples of each name, in the order example_arrays lays them out:
     len(name) + 1 (each character and the closing boundary token). (G,) int64."""
     return np.fromiter((len(w) + 1 for w in words), dtype=np.int64, count=len(words))
+
+
+def sizes_from_examples(X: torch.Tensor | np.ndarray) -> np.ndarray:
+    """name_sizes(words) from the examples alone: each name's examples start with the
+    all-boundary context (0, ..., 0), which no other example has (a context after a name's
+    first character holds that character). (G,) int64; empty for no examples."""
+    contexts = np.asarray(X)
+    if contexts.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(~contexts.any(axis=1))
+    if len(starts) == 0 or starts[0] != 0:
+        raise ValueError("These examples do not start at the beginning of a name")
+    return np.diff(np.append(starts, contexts.shape[0])).astype(np.int64)
+
+
+def estimate(
+    model: MLP, X: torch.Tensor, Y: torch.Tensor, between: Callable[[], object] | None = None
+) -> LossEstimate:
+    """loss_with_error for examples laid out name by name (a split's, as example_arrays
+    makes them), without the words: the names are found from the contexts."""
+    return clustered_mean(example_losses(model, X, Y, between), sizes_from_examples(X))
 
 
 def clustered_mean(values: np.ndarray, sizes: np.ndarray) -> LossEstimate:

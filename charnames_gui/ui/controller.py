@@ -500,6 +500,15 @@ class Controller(QObject):
         self.trainingConfigChanged.emit(train_config)
         return True
 
+    def use_trainer(self, trainer: TrainerLike) -> bool:
+        """Train the current model with this trainer of it from now on (a repeat's K seeds,
+        core/stacked_run.py, and back to its own after it). Only between runs."""
+        d = self.document
+        if d.trainer is None or d.is_busy() or trainer.model is not d.model:
+            return False
+        d.trainer = trainer
+        return True
+
     def make_trainer(self, model: MLP, examples: SplitTensors, config: TrainConfig) -> TrainerLike:
         """Steps run in the training process when there is one (see core/process_trainer.py),
         so that painting and training do not wait on each other for Python's lock."""
@@ -873,3 +882,7 @@ class Controller(QObject):
         self._thread.wait()
         if self.process is not None:
             self.process.close()
+        # a repeat's trainer (core/stacked_run.py) has training children of its own
+        close = getattr(self.document.trainer, "close", None)
+        if callable(close):
+            close()

@@ -68,6 +68,15 @@ class RunHistory(QObject):
     def reload(self) -> None:
         self._writer.reload()
 
+    def unrecorded(self) -> tuple[int, str | None]:
+        """(runs neither in the history nor in its pending file, why): what closing now
+        would lose (a full disk); (0, None) when nothing."""
+        return self._writer.unrecorded()
+
+    def retry_pending(self) -> None:
+        """Try again to keep the waiting runs in the pending file (after space was freed)."""
+        self._writer.retry_pending()
+
     def close(self) -> None:
         """Stop the writer (waiting at most CLOSE_TIMEOUT for the last writes)."""
         if not self._closed:

@@ -17,6 +17,7 @@ could not run while the loop holds the worker's thread.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -147,7 +148,8 @@ class TrainingWorker(QObject):
 
         trainer = job.trainer
         # Stepping aside for GUI frames only matters when the steps run in this process.
-        self._yield_to_gui = not isinstance(trainer, ProcessTrainer)
+        in_child = isinstance(trainer, ProcessTrainer) or getattr(trainer, "in_child", False)
+        self._yield_to_gui = not in_child
         status: RunStatus
         try:
             if job.end_now:  # a paused run is stopped: only its final evaluation is left
@@ -167,21 +169,53 @@ class TrainingWorker(QObject):
             status, message = "failed", str(exc) or type(exc).__name__
         # the weights the run ended with (a ProcessTrainer: the last it received)
         self.snapshotReady.emit(trainer.snapshot())
-        train_loss = dev_loss = None
+        train_loss = dev_loss = train_se = dev_se = None
         if status in ("finished", "stopped"):
             try:
                 train_loss = trainer.evaluate("train")
                 dev_loss = trainer.evaluate("dev")
+                train_se, dev_se = (
+                    self._standard_error(trainer, "train"),
+                    self._standard_error(trainer, "dev"),
+                )
             except (CharnamesError, RuntimeError, MemoryError) as exc:
                 status, message = "failed", f"Training failed: {exc}"
                 train_loss = dev_loss = None
         self.runEnded.emit(
-            RunEnded(status, trainer.step, trainer.seconds, train_loss, dev_loss, message)
+            RunEnded(
+                status,
+                trainer.step,
+                trainer.seconds,
+                train_loss,
+                dev_loss,
+                message,
+                train_se=train_se,
+                dev_se=dev_se,
+            )
         )
+
+    @staticmethod
+    def _standard_error(trainer: TrainerLike, split: str) -> float | None:
+        """The standard error of the split's loss, clustered by name (core/uncertainty.py):
+        a second pass over the split with the weights this side holds (a repeat's trainer
+        measured it with the loss already). None when it cannot be told."""
+        from charnames_gui.core.uncertainty import estimate
+
+        lead = getattr(trainer, "lead_estimate", None)
+        if callable(lead):
+            found = lead(split)
+            return found.se if found is not None else None
+        X, Y = trainer.examples.tensors[split]
+        try:
+            se = estimate(trainer.model, X, Y).se
+        except ValueError:  # examples not laid out name by name
+            return None
+        return se if math.isfinite(se) else None
 
     def _train_loop(self, job: TrainJob) -> tuple[RunStatus, str]:
         trainer = job.trainer
         pending: list[np.ndarray] = []
+        bands: list[np.ndarray] = []  # every seed's losses, for a repeat (core/stacked_run.py)
         pending_start = trainer.step + 1
         pending_lr = trainer.config.lr_at(trainer.step)
         run_start = time.perf_counter()
@@ -190,12 +224,13 @@ class TrainingWorker(QObject):
         rate = 0.0
 
         def flush(now: float) -> None:
-            nonlocal pending, pending_start, rate, rate_mark
+            nonlocal pending, bands, pending_start, rate, rate_mark
             if pending:
                 losses = np.concatenate(pending)
-                chunk = LossChunk(pending_start, losses, pending_lr, trainer.seconds)
+                band = np.concatenate(bands) if len(bands) == len(pending) else None
+                chunk = LossChunk(pending_start, losses, pending_lr, trainer.seconds, band)
                 self.lossesReady.emit(chunk)
-                pending = []
+                pending, bands = [], []
                 pending_start = chunk.end_step + 1
             if now > rate_mark[0]:
                 rate = (trainer.step - rate_mark[1]) / (now - rate_mark[0])
@@ -214,6 +249,8 @@ class TrainingWorker(QObject):
                     if not pending:
                         pending_start = event.start_step
                     pending.append(event.losses)
+                    if event.band is not None:
+                        bands.append(event.band)
                     pending_lr = event.lr
                     if now - last_loss_emit >= LOSS_INTERVAL:
                         flush(now)

@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from charnames_gui.core.compare import compare_examples, compare_seeds
+from charnames_gui.core.compare import compare_examples, compare_runs, compare_seeds
+from charnames_gui.core.config import ModelConfig, TrainConfig
+from charnames_gui.core.runs import RunRecord
 
 
 @pytest.mark.parametrize("paired", [True, False])
@@ -82,3 +84,32 @@ def test_examples_paired_and_clustered() -> None:
     assert c.better == "new" and c.unit == "dev examples"
     assert c.low < -0.05 < c.high or abs(c.difference + 0.05) < 3 * (c.high - c.low)
     assert "paired" in c.sentence()
+
+
+def _run(dev: float | None, seed: int, status: str = "finished", **changes: object) -> RunRecord:
+    values: dict[str, object] = {
+        "dataset_name": "names.txt", "dataset_hash": "ab" * 32,
+        "model": ModelConfig(3, 10, 200, 27), "train": TrainConfig(seed=seed),
+        "dev_loss": dev, "status": status,
+    }  # fmt: skip
+    values.update(changes)
+    return RunRecord(**values)
+
+
+def test_recorded_runs_are_compared_by_their_finished_seeds() -> None:
+    a = [_run(2.20, 1), _run(2.25, 2), _run(2.18, 3), _run(None, 4, "stopped")]
+    b = [_run(2.17, 3), _run(2.23, 2), _run(2.15, 1), _run(9.0, 4, "diverged")]
+    c = compare_runs(a, b)  # seeds 1-3 finished on both sides: paired by seed
+    assert c.paired and c.n_a == c.n_b == 3
+    assert c.difference == pytest.approx((2.17 + 2.23 + 2.15 - 2.20 - 2.25 - 2.18) / 3)
+    assert c.sentence() == compare_seeds([2.20, 2.25, 2.18], [2.15, 2.23, 2.17], "A", "B",
+                                         [1, 2, 3], [1, 2, 3]).sentence()  # fmt: skip
+    welch = compare_runs(a[:3], [_run(2.1, 7), _run(2.12, 8)])
+    assert not welch.paired and welch.method == "Welch's t"
+
+
+def test_recorded_runs_on_other_splits_or_unfinished_are_refused() -> None:
+    with pytest.raises(ValueError, match="different dev splits"):
+        compare_runs([_run(2.2, 1)], [_run(2.1, 1, split_seed=7)])
+    with pytest.raises(ValueError, match="B has no run that finished"):
+        compare_runs([_run(2.2, 1)], [_run(None, 1, "failed")])

@@ -90,3 +90,31 @@ def test_the_lecture_figures_the_guide_quotes(shared_names: Path) -> None:
     assert notebook_split(1) == LECTURE_SPLIT
     assert notebook_split(4) == "182,441 / 22,902 / 22,803"
     assert "182,441 / 22,902 / 22,803" in guide_markdown(facts)
+
+
+def test_the_trust_figures_are_the_seeds_single_runs(small_words: list[str]) -> None:
+    """Help > Guide at 1:10:43: each figure is what the K single runs give on the open data."""
+    from charnames_gui.core.guide_facts import TRUST_PRESET, TRUST_STEPS, trust_facts
+    from charnames_gui.core.training import Trainer
+    from charnames_gui.core.uncertainty import loss_with_error
+
+    dataset = Dataset(small_words, name="small.txt")
+    facts = guide_facts(dataset)
+    t = facts.trust
+    assert t is not None and t.preset == TRUST_PRESET and t.steps == TRUST_STEPS
+    preset = preset_by_name(TRUST_PRESET)
+    config = preset.train.replace(steps=TRUST_STEPS)
+    examples = dataset.examples(3)
+    for seed, dev in zip(t.seeds, t.dev, strict=True):
+        model = MLP.init(preset.model_config(dataset.vocab.size), config.init, seed)
+        Trainer(model, examples, config.replace(seed=seed)).run(config.steps)
+        estimate = loss_with_error(model, *examples.tensors["dev"], dataset.split.dev)
+        assert dev == estimate.loss
+        if seed == t.seeds[0]:
+            assert (t.se, t.naive_se) == (estimate.se, estimate.naive_se)
+            assert (t.dev_names, t.dev_examples) == (len(dataset.split.dev), len(examples.Y("dev")))
+    text = guide_markdown(facts)
+    assert "How far can one loss be trusted? (1:10:43)" in text
+    assert f"{t.dev[0]:.4f} ± {t.se:.3f}" in text and f"{t.mean:.3f} ± {t.sd:.3f}" in text
+    assert f"{t.sd / t.se:.1f} times" in text and f"{2 * t.sd:.3f}" in text
+    assert trust_facts(dataset, should_stop=lambda: True) is None  # the dialog closed

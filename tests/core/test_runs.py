@@ -293,11 +293,13 @@ def test_repeat_seeds_are_deterministic_and_distinct() -> None:
 
 
 def _schema_1_history(path: Path) -> None:
-    """A history as schema 1 wrote it (no batchnorm, no weight_decay), with one run."""
+    """A history as schema 1 wrote it (no batchnorm, no weight_decay, no errors), with one run."""
     store = RunStore(path)
     store.add(make_record(note="before BatchNorm"))
     store.close()
     conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE runs DROP COLUMN train_se")
+    conn.execute("ALTER TABLE runs DROP COLUMN dev_se")
     conn.execute("ALTER TABLE runs DROP COLUMN batchnorm")
     conn.execute("ALTER TABLE runs DROP COLUMN weight_decay")
     conn.execute("PRAGMA user_version = 1")
@@ -327,6 +329,30 @@ def test_a_schema_1_history_is_migrated_and_keeps_its_runs(tmp_path: Path) -> No
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
+
+
+def test_a_schema_2_history_gains_the_standard_errors(tmp_path: Path) -> None:
+    """Schema 3 keeps each loss's standard error: older runs read as not measured (None)."""
+    path = tmp_path / "runs.db"
+    store = RunStore(path)
+    store.add(make_record(note="before the errors"))
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE runs DROP COLUMN train_se")
+    conn.execute("ALTER TABLE runs DROP COLUMN dev_se")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    store = RunStore(path)
+    assert store.recovery_message is None and not store.read_only
+    (old,) = store.list()
+    assert old.note == "before the errors" and old.train_se is None and old.dev_se is None
+    new = store.add(make_record(train_se=0.0021, dev_se=0.0062))
+    store.close()
+    store = RunStore(path)
+    again = next(r for r in store.list() if r.id == new.id)
+    assert (again.train_se, again.dev_se) == (0.0021, 0.0062)
+    store.close()
 
 
 def test_a_read_only_schema_1_history_is_read_as_it_is(tmp_path: Path) -> None:

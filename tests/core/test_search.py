@@ -227,9 +227,10 @@ def test_two_workers_run_trials_side_by_side_as_the_search_thread_would(
     assert events.index(next(e for e in events if getattr(e, "number", -1) == 1)) < first_end
     assert any(isinstance(e, TrialProgress) and e.number == 1 for e in events)
     alone: Search = finished["search"]
-    assert [t.number for t in search.trials] == [0, 1, 2, 3]
+    trials = sorted(search.trials, key=lambda t: t.number)  # recorded as each one ends
+    assert [t.number for t in trials] == [0, 1, 2, 3]
     startup = SETTINGS.startup_trials
-    assert [(t.model, t.train, t.state, t.dev_loss) for t in search.trials[:startup]] == [
+    assert [(t.model, t.train, t.state, t.dev_loss) for t in trials[:startup]] == [
         (t.model, t.train, t.state, t.dev_loss) for t in alone.trials[:startup]
     ]
     assert isinstance(events[-1], SearchEnded) and events[-1].best_dev is not None

@@ -58,6 +58,27 @@ def test_every_copy_equals_its_single_run(
         assert dev[-1] == trainer.evaluate("dev")
 
 
+def test_groups_in_training_processes_equal_their_single_runs(small_words: list[str]) -> None:
+    """Two groups, each in a training child of its own: still each seed's single run."""
+    dataset = Dataset(small_words)
+    model_config = ModelConfig(3, 6, 20, vocab_size=dataset.vocab.size)
+    config = TrainConfig(steps=400, lr=0.3, schedule="cosine", init="scaled")
+    seeds = [5, 6, 7]
+    with StackedTrainer(model_config, dataset.examples(3), config, seeds, processes=2) as stacked:
+        assert stacked.processes == 2 and stacked.in_processes
+        losses = np.concatenate([stacked.run(1), stacked.run(config.steps)])
+        pids = [r.process.pid for r in stacked._remote]
+        assert all(pids) and len(set(pids)) == 2
+        assert losses.shape == (config.steps, 3) and stacked.done
+        for k, seed in enumerate(seeds):
+            single_losses, trainer = single_run(dataset, model_config, config.replace(seed=seed))
+            assert np.array_equal(losses[:, k], single_losses), f"losses of seed {seed}"
+            weights = stacked.weights(k)
+            for name in PARAMETER_NAMES:
+                assert np.array_equal(weights[name], trainer.model.params[name].numpy()), name
+    assert all(r.process.pid is None for r in stacked._remote)  # close() ended the children
+
+
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the step that diverges
 def test_a_diverging_copy_is_frozen_and_the_others_go_on(small_words: list[str]) -> None:
     dataset = Dataset(small_words)

@@ -13,9 +13,11 @@ from charnames_gui.core.model import MLP
 from charnames_gui.core.uncertainty import (
     LossEstimate,
     clustered_mean,
+    estimate,
     format_error,
     loss_with_error,
     name_sizes,
+    sizes_from_examples,
 )
 
 
@@ -84,3 +86,20 @@ def test_format() -> None:
 def test_sizes_must_cover_the_values() -> None:
     with pytest.raises(ValueError, match="do not cover"):
         clustered_mean(np.zeros(5), np.array([2, 2]))
+
+
+def test_the_names_are_found_from_the_examples_alone(small_words: list[str]) -> None:
+    """sizes_from_examples(X) == name_sizes(words) for every split and block size: each
+    name's examples start with the all-boundary context, and only they do."""
+    dataset = Dataset(small_words)
+    for block_size in (1, 3, 5):
+        examples = dataset.examples(block_size)
+        for split in ("train", "dev", "test"):
+            X, _ = examples.tensors[split]
+            words = getattr(dataset.split, split)
+            assert np.array_equal(sizes_from_examples(X), name_sizes(words))
+    model = MLP.init(ModelConfig(3, 4, 8, dataset.vocab.size), "lecture", 1)
+    X, Y = dataset.examples(3).tensors["dev"]
+    assert estimate(model, X, Y) == loss_with_error(model, X, Y, dataset.split.dev)
+    with pytest.raises(ValueError, match="beginning of a name"):
+        sizes_from_examples(X[1:])

@@ -8,8 +8,11 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+import pytest
 from PySide6.QtCore import QTimer
 
+from charnames_gui.core import stacked_training
 from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.events import RunEnded
@@ -141,6 +144,8 @@ def test_test_set_is_explained_once_counted_and_saved(
     assert saved.test_evaluations.count(window.controller.dataset.content_hash()) == 2
     window.file_commands.new_model(ask=False)
     assert window.file_commands.open_model(path)
+    # with its replay frames the file may be large enough to be read on a thread
+    qtbot.waitUntil(lambda: window.controller.path is not None, timeout=30_000)
     assert window.controller.test_evaluation_count() == 2
 
 
@@ -199,6 +204,14 @@ def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_win
     assert win.controller.state != TrainingState.RUNNING
 
 
+@pytest.fixture
+def one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repeats run their seeds one after another, as for a setting the stack does not do
+    (BatchNorm, weight decay, the autograd engine)."""
+    monkeypatch.setattr(stacked_training, "stack_refusal", lambda *_: "a setting it does not do")
+
+
+@pytest.mark.usefixtures("one_by_one")
 def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_model(
     qtbot, make_window
 ) -> None:
@@ -230,6 +243,7 @@ def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_mo
     assert win.panel.preset.currentIndex() == chosen
 
 
+@pytest.mark.usefixtures("one_by_one")
 def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, make_window) -> None:
     win = make_window()
     seed = win.panel.train_config().seed
@@ -272,17 +286,18 @@ def test_a_finished_repeat_has_a_mean_row(qtbot, make_window) -> None:
         row for row in range(3) if view.proxy.index(row, COLUMN_INDEX["id"]).data() == "mean"
     ]
     dev = view.proxy.index(mean_row, COLUMN_INDEX["dev"]).data()
-    assert dev == f"{stats.mean:.4f} ± {stats.std:.4f}"
+    assert dev == stats.format() == f"{stats.mean:.3f} ± {stats.std:.3f} (2 seeds)"
     assert win.panel.train_config().seed == seed
 
 
 def test_the_repeat_dialog_fits_a_small_screen(qtbot) -> None:
     label = (
         "Train this configuration again with K different seeds (the first is the current "
-        "seed). Each run starts from new random weights and minibatches; the spread of "
-        "their dev losses shows how much one number can be trusted.\n\nK:"
+        "seed), all together: the loss plot shows their band. Each run starts from new "
+        "random weights and minibatches; the spread of their dev losses shows how much "
+        "one number can be trusted.\n\nK:"
     )
-    dialog = int_dialog(None, "Repeat with several seeds", label, 5, 2, MAX_REPEATS)
+    dialog = int_dialog(None, "Repeat with several seeds", label, 8, 2, MAX_REPEATS)
     qtbot.addWidget(dialog)
     assert dialog.sizeHint().width() <= 900  # it was 1336 px
     assert dialog.intMaximum() == MAX_REPEATS == 50
@@ -363,3 +378,67 @@ def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
     qtbot.waitUntil(lambda: view.history_state.isHidden(), timeout=10_000)
     assert [r.id for r in view.model.runs()] == [recorded.args[0].id]
     assert [r.id for r in stored(window)] == [recorded.args[0].id]
+
+
+def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
+    qtbot, make_window
+) -> None:
+    """The K seeds train together like one run (pause, resume), the loss plot shows
+    their band, and each seed is a row of the repeat with its dev loss ± its error; the
+    current model is the learner's own seed, which then trains on with its own trainer."""
+    from charnames_gui.core.stacked_run import RepeatTrainer
+
+    win = make_window(steps=400)
+    c, seed = win.controller, win.panel.train_config().seed
+    win.dialogs.int_answer = 3
+    with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000) as progress:
+        win.experiment_commands.repeat_with_seeds()
+    assert "3 seeds training together" in progress.args[0]
+    stack = c.trainer
+    assert isinstance(stack, RepeatTrainer) and stack.seeds[0] == seed
+    qtbot.waitUntil(lambda: c.trainer.step >= 50, timeout=20_000)
+    c.pause()
+    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
+    paused_at = c.trainer.step
+    win.loss_plot.redraw()
+    band = win.loss_plot.seed_band
+    assert band.k == 3
+    centres, means = band.data()
+    assert len(centres) and np.isfinite(means).all()
+    assert band.fill.isVisible() == (len(centres) > 0)
+    assert "3 seeds near step" in "\n".join(band.describe(float(centres[-1])))
+    with qtbot.waitSignal(win.experiments.repeatFinished, timeout=60_000) as finished:
+        c.start()  # resumes all three from where they paused
+    assert c.trainer.step == 400 > paused_at
+    stats = finished.args[0]
+    assert stats.n == 3 and stats.std > 0
+    qtbot.waitUntil(lambda: len(stored(win)) == 3, timeout=10_000)
+    records = sorted(stored(win), key=lambda r: r.group_index)
+    assert [r.train.seed for r in records] == stack.seeds
+    assert all(0 < (r.dev_se or 0) < math.inf for r in records)  # (a tiny dev split here)
+    assert [(r.steps_done, r.status) for r in records] == [(400, "finished")] * 3
+    assert stats.mean == pytest.approx(sum(r.dev_loss for r in records) / 3, rel=1e-12)
+    # the learner's seed is the current model, trained on by its own trainer from here
+    assert not isinstance(c.trainer, RepeatTrainer)
+    assert c.trainer.config.seed == seed and c.trainer.step == 400
+    assert all(r.process.pid is None for r in stack.stacked._remote)
+
+
+def test_compare_two_runs_from_the_menu(qtbot, make_window) -> None:
+    """Experiments > Compare two runs: says how to pick them, then answers for the two rows
+    selected in Runs (one seed each: it cannot tell, and says that 2 seeds are needed)."""
+    win = make_window(steps=100)
+    for _ in range(2):
+        win.file_commands.new_model(ask=False)
+        with qtbot.waitSignal(win.experiments.runRecorded, timeout=20_000):
+            win.controller.start()  # to its end: a finished run
+    action = win.menus.action("compare_runs")
+    assert action in win.menus.menu("experiments").actions()
+    action.trigger()
+    assert win.dialogs.infos and "Select two rows" in win.dialogs.infos[-1][1]
+    view = win.runs_view
+    qtbot.waitUntil(lambda: view.proxy.rowCount() == 2, timeout=10_000)
+    view.table.selectAll()
+    action.trigger()
+    assert view.compare_view is not None and view.compare_view.isVisible()
+    assert "at least 2 seeds" in view.compare_view.answer.text()

@@ -9,6 +9,7 @@ ui/hidden_analysis.py while this view is visible: the view draws what it receive
 
 from __future__ import annotations
 
+import html
 import math
 from typing import TYPE_CHECKING
 
@@ -212,7 +213,7 @@ class HiddenLayerView(QWidget):
             self._show(stats)
 
     def show_failure(self, why: str) -> None:
-        self._summary.setText(f"Could not analyse these weights: {why}")
+        self._summary.setText(f"Could not analyse these weights: {html.escape(why)}")
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

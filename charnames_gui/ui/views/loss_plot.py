@@ -8,6 +8,7 @@ Items are created once; new losses go into bounded buffers and a timer redraws a
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.events import EvalPoint, LossChunk
 from charnames_gui.core.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow, Mark
@@ -33,6 +35,7 @@ from charnames_gui.ui.views.plot_style import (
     export_widgets_png,
     scale_plot_text,
 )
+from charnames_gui.ui.views.seed_band import BAND_COLOUR, SeedBand
 from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 REDRAW_INTERVAL_MS = 100  # 10 Hz
@@ -92,6 +95,7 @@ class LossPlot(QWidget):
         self._total_steps = 0
         self._drawn_buckets = -1  # what the bucket-mean and dev curves show (-1: redraw)
         self._drawn_evals = -1
+        self._band_in_legend = 0  # seeds of the band the legend names (0: no band)
         self._last_step = 0  # the last step with a plotted loss or eval point
         self._follow = True  # the axes follow the run until the user zooms or pans
         self._x_max = 0.0
@@ -152,11 +156,23 @@ class LossPlot(QWidget):
             angle=90, pen=pg.mkPen(DECAY_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         )
         # the step a replay shows (ui/views/timeline.py): a solid line across the curves
-        self.replay_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(QColor(90, 90, 90), width=2))
+        # and its step beside it, high up (the timeline hides its own label on short screens)
+        self.replay_line = pg.InfiniteLine(
+            angle=90,
+            pen=pg.mkPen(QColor(90, 90, 90), width=2),
+            label="step {value:,.0f}",
+            labelOpts={
+                "position": 0.95,
+                "color": (60, 60, 60),
+                "fill": (255, 255, 255, 210),
+                "anchors": [(0, 0.5), (0, 0.5)],
+            },
+        )
         for line in (self.uniform_line, self.bigram_line, self.decay_line, self.replay_line):
             line.setVisible(False)
             line.setZValue(20)  # labels above the curves
             item.addItem(line, ignoreBounds=True)
+        self.seed_band = SeedBand(item)  # K seeds trained together (Train > Repeat)
         self.hover_label = pg.TextItem(
             color=(20, 20, 20), anchor=(0, 1), fill=QColor(255, 255, 225, 220)
         )
@@ -241,6 +257,7 @@ class LossPlot(QWidget):
         """A new model: forget the curves."""
         self._raw.clear()
         self._smooth = BucketMeans(smoothing_bucket(total_steps))
+        self.seed_band.reset(self._smooth.size)
         self._evals.clear()
         self._last_step = 0
         self._vocab_size = vocab_size
@@ -315,6 +332,8 @@ class LossPlot(QWidget):
     def append_losses(self, chunk: LossChunk) -> None:
         self._raw.extend(chunk.start_step, chunk.losses)
         self._smooth.extend(chunk.start_step, chunk.losses)
+        if chunk.band is not None:
+            self.seed_band.extend(chunk.start_step, chunk.band)
         self._last_step = chunk.end_step  # a chunk from an earlier step replaces what followed
         self._dirty = True
 
@@ -349,6 +368,7 @@ class LossPlot(QWidget):
             return False
         self._raw.truncate(step + 1)  # steps are 1-based: step `step` itself stays
         self._smooth.truncate(step + 1)
+        self.seed_band.truncate(step + 1)
         self._evals = [p for p in self._evals if p.step <= step]
         self._last_step = step
         self._invalidate()  # fewer points than drawn: redraw every curve now
@@ -423,28 +443,30 @@ class LossPlot(QWidget):
         export_widgets_png([self.legend, self.plot_widget], path, width)
 
     def export_csv(self, path: str | Path) -> None:
-        """step, loss (and log10) of every stored point, then the dev-loss points."""
+        """step, loss (and log10) of every stored point, then the dev-loss points.
+        FileAccessError (one line) when it cannot be written."""
         steps, losses = self._raw.data()
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["kind", "step", "loss", "log10_loss", "steps_averaged"])
-            for s, v in zip(steps, losses, strict=True):
-                writer.writerow(
-                    ["minibatch", f"{s:g}", f"{v:.6f}", f"{math.log10(v):.6f}", self.stride]
-                )
-            for p in self._evals:
-                writer.writerow(
-                    ["dev", p.step, f"{p.dev_loss:.6f}", f"{math.log10(p.dev_loss):.6f}", ""]
-                )
-                writer.writerow(
-                    [
-                        "train_sample",
-                        p.step,
-                        f"{p.train_loss:.6f}",
-                        f"{math.log10(p.train_loss):.6f}",
-                        "",
-                    ]
-                )
+        fh = io.StringIO(newline="")
+        writer = csv.writer(fh)
+        writer.writerow(["kind", "step", "loss", "log10_loss", "steps_averaged"])
+        for s, v in zip(steps, losses, strict=True):
+            writer.writerow(
+                ["minibatch", f"{s:g}", f"{v:.6f}", f"{math.log10(v):.6f}", self.stride]
+            )
+        for p in self._evals:
+            writer.writerow(
+                ["dev", p.step, f"{p.dev_loss:.6f}", f"{math.log10(p.dev_loss):.6f}", ""]
+            )
+            writer.writerow(
+                [
+                    "train_sample",
+                    p.step,
+                    f"{p.train_loss:.6f}",
+                    f"{math.log10(p.train_loss):.6f}",
+                    "",
+                ]
+            )
+        atomic_write(path, fh.getvalue())  # a failed export leaves the old file whole
 
     # -- drawing ------------------------------------------------------------------------------
     def _y(self, losses: np.ndarray) -> np.ndarray:
@@ -478,6 +500,11 @@ class LossPlot(QWidget):
         if len(centres) != self._drawn_buckets:
             self._drawn_buckets = len(centres)
             self.smooth_curve.setData(centres, self._y(means))
+            k = self.seed_band.k
+            self.seed_band.redraw(self._y, force=True)
+            if k != self._band_in_legend:
+                self._band_in_legend = k
+                self._update_legend()
         if len(self._evals) != self._drawn_evals:
             self._drawn_evals = len(self._evals)
             at = np.array([p.step for p in self._evals], dtype=np.float64)
@@ -563,6 +590,9 @@ class LossPlot(QWidget):
                 entries.append(LegendEntry(text, colour, style))
         if self._decay_steps:
             entries.append(LegendEntry(self.decay_text(), DECAY_COLOUR, "vdash"))
+        if self._band_in_legend > 1:
+            text = f"{self._band_in_legend} seeds: lowest to highest, mean (dashed)"
+            entries.append(LegendEntry(text, BAND_COLOUR, "line"))
         for _, curve in self._overlays.values():
             entries.append(LegendEntry(curve.label, curve.colour, "line"))
         self.legend.set_entries(entries)
@@ -598,6 +628,7 @@ class LossPlot(QWidget):
         if self._evals:
             nearest = min(self._evals, key=lambda p: abs(p.step - step))
             lines.append(f"dev loss at step {nearest.step:,}: {nearest.dev_loss:.3f}")
+        lines += self.seed_band.describe(step)
         for _, curve in self._overlays.values():
             if len(curve.steps):
                 k = int(np.clip(np.searchsorted(curve.steps, step), 0, len(curve.steps) - 1))

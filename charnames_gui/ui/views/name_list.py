@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.data import MAX_WORD_LENGTH
 from charnames_gui.core.display import display_char, display_text, format_probability
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.ui.views.plain_text import plain_tooltip, tooltip_text
 
 if TYPE_CHECKING:  # torch-backed: imported at the first model
     from charnames_gui.core.sampling import Sampler
@@ -173,7 +175,7 @@ class GeneratedNames(QWidget):
     def row_tooltip(self, row: int) -> str:
         """The tooltip of the name in `row`: the whole name, and how it came."""
         item = self._table.item(row, 0)
-        return item.toolTip() if item is not None else ""
+        return tooltip_text(item.toolTip()) if item is not None else ""
 
     def row_height(self) -> int:
         """The height of a row of the table, in pixels (it follows the zoom)."""
@@ -202,7 +204,8 @@ class GeneratedNames(QWidget):
             font = name.font()
             font.setItalic(True)
             name.setFont(font)
-        name.setToolTip(": ".join([notes[0], "; ".join(notes[1:])]) if len(notes) > 1 else notes[0])
+        tip = ": ".join([notes[0], "; ".join(notes[1:])]) if len(notes) > 1 else notes[0]
+        name.setToolTip(plain_tooltip(tip))  # a name may hold "<"
         label = mark + (" · edited" if entry.edited else "") + (" · cut" if entry.cut else "")
         where = _read_only(label)
         where.setForeground(QColor(MARK_COLORS[mark]))
@@ -248,9 +251,10 @@ class GeneratedNames(QWidget):
 
     def export(self, path: str | Path) -> int:
         """Write every listed name, one per line (a file the app can open as a dataset).
-        Raises OSError if the file cannot be written; returns how many names were written."""
+        Raises FileAccessError (one line) if the file cannot be written, leaving the old file
+        whole; returns how many names were written."""
         names = self.names()
-        Path(path).write_text("".join(n + "\n" for n in names), encoding="utf-8")
+        atomic_write(path, "".join(n + "\n" for n in names))
         return len(names)
 
 
@@ -275,6 +279,7 @@ class ScoreBox(QWidget):
         )
         self._edit.textChanged.connect(self._rescore)
         self._result = QLabel()
+        self._result.setTextFormat(Qt.TextFormat.PlainText)  # the typed name is data
         self._result.setWordWrap(True)
         self._result.setAccessibleName("Score of the name")
         self._result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -341,7 +346,7 @@ class ScoreBox(QWidget):
         return self._result.text()
 
     def result_tooltip(self) -> str:
-        return self._result.toolTip()
+        return tooltip_text(self._result.toolTip())
 
     def shown_probabilities(self) -> list[str]:
         """The probability column as written."""
@@ -384,7 +389,7 @@ class ScoreBox(QWidget):
         shown = display_text(scored)
         if len(shown) > MAX_SHOWN_NAME:  # elided; the tooltip has it whole
             shown = shown[: MAX_SHOWN_NAME - 1] + "…"
-        self._result.setToolTip(f"'{display_text(scored)}'")
+        self._result.setToolTip(plain_tooltip(f"'{display_text(scored)}'"))
         self._result.setText(
             (f"{note}. " if note else "")
             + f"NLL of '{shown}': {_format_nll(nll)} over {len(scores)} predictions "

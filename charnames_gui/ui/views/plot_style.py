@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QRectF
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRectF
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
+
+from charnames_gui.core.atomic import atomic_write
+from charnames_gui.core.errors import FileAccessError
 
 LEFT_AXIS_WIDTH = 54  # pixels: room for "-0.25" and the axis title
 
@@ -85,5 +88,10 @@ def export_widgets_png(widgets: list[QWidget], path: str | Path, width: int = EX
             y += widget.height()
     finally:
         painter.end()
-    if not image.save(str(path), "PNG"):  # type: ignore[call-overload]
-        raise OSError(f"Could not write the image to {path}")
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):  # type: ignore[call-overload]
+        raise FileAccessError(f"Could not make the image for {Path(path).name}")
+    buffer.close()
+    atomic_write(path, bytes(data.data()))  # a failed export leaves the old file whole

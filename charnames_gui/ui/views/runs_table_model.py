@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
 from charnames_gui.core.runs import RunRecord
-from charnames_gui.core.stats import SeedStats, seed_stats
+from charnames_gui.core.stats import SeedStats, format_error, seed_stats
 from charnames_gui.ui.views.training_controls import format_duration
 
 SORT_ROLE = Qt.ItemDataRole.UserRole  # numbers for numeric columns, folded text otherwise
@@ -78,6 +78,12 @@ def loss_text(loss: float | None) -> str:
     return "" if loss is None or not math.isfinite(loss) else f"{loss:.4f}"
 
 
+def loss_with_se(loss: float | None, se: float | None) -> str:
+    """'2.1662 ± 0.006'; just the loss when its error was not measured; '' for none."""
+    text = loss_text(loss)
+    return f"{text} ± {format_error(se)}" if text and se is not None else text
+
+
 def _number(value: float | int | None) -> float:
     """Sort key of a number; a missing one sorts after every number (ascending)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -111,8 +117,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "dev",
         "dev",
-        "Mean loss on the dev split (names never trained on): the number to compare runs by. "
-        "The lowest per dataset is highlighted.",
+        "Mean loss on the dev split (names never trained on): the number to compare runs by, "
+        "± its standard error over the split's names (another split of the same size could "
+        "move it about that much). A repeat's mean row: mean ± sd over its seeds. The lowest "
+        "per dataset is highlighted.",
     ),
     Column(
         "train",
@@ -414,7 +422,8 @@ class RunsTableModel(QAbstractTableModel):
                 return f"#{r.id}"
             return "waiting" if self.is_waiting(r) else "unsaved"
         if key in ("dev", "train", "test"):
-            return loss_text(getattr(r, f"{key}_loss"))
+            # (the test loss has no error: it is looked at as rarely as possible)
+            return loss_with_se(getattr(r, f"{key}_loss"), getattr(r, f"{key}_se", None))
         values = {
             "params": lambda: f"{r.parameters:,}",
             "block": lambda: str(m.block_size),
@@ -535,7 +544,9 @@ class RunsTableModel(QAbstractTableModel):
                 return ""
             if stats.n == 1:
                 return f"{stats.mean:.4f}"
-            return f"{stats.mean:.4f} ± {stats.std:.4f}"
+            if key == "dev":  # '2.170 ± 0.016 (8 seeds)': the sd over seeds
+                return stats.format()
+            return f"{stats.mean:.3f} ± {stats.std:.3f}"
         if key == "id":
             return "mean"
         if key == "seed":

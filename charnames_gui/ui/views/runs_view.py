@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import (
     QEvent,
     QItemSelection,
     QItemSelectionModel,
+    QModelIndex,
     QObject,
     QSortFilterProxyModel,
     Qt,
@@ -45,6 +46,8 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, write_runs_csv
+from charnames_gui.ui.views.compare_view import CompareView
+from charnames_gui.ui.views.plain_text import plain_message_box
 from charnames_gui.ui.views.runs_table_model import (
     COLUMN_INDEX,
     COLUMNS,
@@ -54,8 +57,12 @@ from charnames_gui.ui.views.runs_table_model import (
     GroupRow,
     RunsTableModel,
     loss_text,
+    loss_with_se,
     run_colour,
 )
+
+if TYPE_CHECKING:  # scipy-backed: imported when a comparison is made
+    from charnames_gui.core.compare import Comparison
 
 __all__ = ["History", "RunsView", "run_colour"]
 
@@ -103,6 +110,7 @@ class RunsView(QWidget):
         self.model.noteEdited.connect(self._note_edited)
 
         self.history_state = QLabel()  # busy or read-only: one line, hidden otherwise
+        self.history_state.setTextFormat(Qt.TextFormat.PlainText)  # it names the file
         self.history_state.setWordWrap(True)
         self.history_state.setAccessibleName("Run history state")
         self.history_state.setStyleSheet("color: #8a5a00;")
@@ -152,9 +160,11 @@ class RunsView(QWidget):
         # (each recorded run fits them again: all rows made that quadratic)
         header.setResizeContentsPrecision(0)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(self._open_group)
         self.model.dataChanged.connect(self._data_changed)
 
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)  # notes and errors are data
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Selection summary")
         self.summary.setToolTip(
@@ -163,6 +173,15 @@ class RunsView(QWidget):
             "compares it."
         )
 
+        self.compare_button = QPushButton("Compare…")
+        self.compare_button.setAccessibleName("Compare two selected runs")
+        self.compare_button.setToolTip(
+            "Is B better than A? Select two rows (a repeat's mean row stands for all its "
+            "seeds): their dev losses are compared with a 95% interval, paired by seed when "
+            "both used the same seeds."
+        )
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.compare_view: CompareView | None = None
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setAccessibleName("Delete selected runs")
         self.delete_button.setToolTip(
@@ -180,6 +199,7 @@ class RunsView(QWidget):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.compare_button)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
@@ -188,7 +208,8 @@ class RunsView(QWidget):
         layout.addWidget(self.history_state)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.setTabOrder(self.table, self.delete_button)
+        self.setTabOrder(self.table, self.compare_button)
+        self.setTabOrder(self.compare_button, self.delete_button)
         self.setTabOrder(self.delete_button, self.export_button)
         self._update_controls()
 
@@ -323,6 +344,60 @@ class RunsView(QWidget):
                 runs.setdefault(id(record), record)
         return list(runs.values())
 
+    def selected_sides(self) -> list[list[RunRecord]]:
+        """The selection as things to compare, in table order: a repeat's mean row is its
+        seeds, any other row its own run (a seed whose mean row is selected too is in it)."""
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        groups: list[GroupRow] = []
+        singles: list[tuple[int, RunRecord]] = []
+        for row in rows:
+            index = self.proxy.index(row, 0)
+            group: GroupRow | None = index.data(GROUP_ROLE)
+            if group is not None:
+                groups.append(group)
+            else:
+                singles.append((row, index.data(RECORD_ROLE)))
+        in_groups = {g.group_id for g in groups}
+        sides: list[list[RunRecord]] = [list(g.members) for g in groups]
+        sides += [[r] for _, r in singles if r.group_id not in in_groups]
+        return sides
+
+    def compare_selected(self) -> Comparison | None:
+        """Runs > Compare: the two selected sides compared (core.compare.compare_runs),
+        shown in a dialog; None when they cannot be compared (the dialog says why)."""
+        from charnames_gui.core.compare import compare_runs  # scipy: loaded when asked
+
+        sides = self.selected_sides()
+        if len(sides) != 2:
+            self.statusMessage.emit(
+                "Select two rows to compare (a repeat's mean row counts as one)"
+            )
+            return None
+        a, b = sides
+        if self.compare_view is None:
+            self.compare_view = CompareView(self)
+        result: Comparison | None = None
+        try:
+            result = compare_runs(a, b)
+        except ValueError as exc:
+            self.compare_view.show_refusal(str(exc), a, b)
+        else:
+            self.compare_view.show_comparison(result, a, b)
+            self.statusMessage.emit(result.sentence())
+        self.compare_view.show()
+        self.compare_view.raise_()
+        return result
+
+    def _open_group(self, index: QModelIndex) -> None:
+        """A double-click on a repeat's mean row selects its K seeds' own rows."""
+        group: GroupRow | None = index.data(GROUP_ROLE)
+        if group is None:
+            return
+        self.select_ids(r.id for r in group.members)
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        if rows:
+            self.table.scrollTo(self.proxy.index(rows[0], 0))
+
     def select_ids(self, ids: Iterable[int | None]) -> None:
         wanted = {i for i in ids if i is not None}
         selection = QItemSelection()
@@ -390,7 +465,7 @@ class RunsView(QWidget):
         try:
             self.export_csv(path)
         except CharnamesError as exc:
-            QMessageBox.warning(self, "Export runs", str(exc))
+            plain_message_box(self, QMessageBox.Icon.Warning, "Export runs", str(exc)).exec()
 
     def _show_store_error(self, message: str) -> None:
         self.statusMessage.emit(message)
@@ -426,7 +501,7 @@ class RunsView(QWidget):
         if len(single) == 1:
             r = single[0]
             parts.append(
-                f"#{r.id}: dev {loss_text(r.dev_loss) or '–'}, "
+                f"#{r.id}: dev {loss_with_se(r.dev_loss, r.dev_se) or '–'}, "
                 f"train {loss_text(r.train_loss) or '–'}, {r.parameters:,} parameters"
             )
         elif single:
@@ -446,6 +521,7 @@ class RunsView(QWidget):
     def _update_controls(self) -> None:
         has_history = self._history is not None
         self.delete_button.setEnabled(has_history and bool(self.selected_runs()))
+        self.compare_button.setEnabled(len(self.selected_sides()) == 2)
         self.export_button.setEnabled(bool(self.model.runs()))
         if not self.selected_runs():
             self._update_summary([])

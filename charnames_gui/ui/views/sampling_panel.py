@@ -188,6 +188,7 @@ class SamplingPanel(QWidget):
 
     def _build(self) -> None:
         self._notice = QLabel()
+        self._notice.setTextFormat(Qt.TextFormat.PlainText)  # messages name files
         self._notice.setWordWrap(True)
         # the colour through the palette: a style sheet would fix the font (no zoom)
         palette = self._notice.palette()
@@ -620,8 +621,8 @@ class SamplingPanel(QWidget):
         """Write the listed names to `path`, one per line; a plain message if it fails."""
         try:
             count = self._names.export(path)
-        except OSError as exc:
-            message = f"Could not save the names to {path}: {exc.strerror or exc}"
+        except CharnamesError as exc:  # FileAccessError: one line, the old file kept
+            message = str(exc)
             self.statusMessage.emit(message)
             self._set_notice(message)
             return False
@@ -711,10 +712,6 @@ class SamplingPanel(QWidget):
         """The name so far and how its last character came, as plain text."""
         drew = self._drew.text()
         return _plain(self._name.text()) + (f"   {drew}" if drew else "")
-
-    def drew_text(self) -> str:
-        """How the last character came ("drew 'a' with p = 0.204"; '' before a draw)."""
-        return self._drew.text()
 
     def stats_text(self) -> str:
         return self._stats.text()

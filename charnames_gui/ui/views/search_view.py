@@ -85,10 +85,10 @@ class SearchView(QWidget):
         self._running: dict[int, str] = {}  # trial number -> its line of status
 
         intro = QLabel(
-            "Beat the lecture's dev loss (about 2.17). Optuna tries configurations one after "
-            "another (the first is the lecture's own), each trained on the same number of "
-            "examples, and stops hopeless ones early. Only the dev split is used; the test "
-            "split is looked at once, at the end, if you ask."
+            "Beat the lecture's dev loss (about 2.17). Optuna tries configurations, one per "
+            "processor core at a time (the first is the lecture's own), each trained on the "
+            "same number of examples, and stops hopeless ones early. Only the dev split is "
+            "used; the test split is looked at once, at the end, if you ask."
         )
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
@@ -161,7 +161,7 @@ class SearchView(QWidget):
             angle=0,
             pen=pg.mkPen(LECTURE_COLOUR, style=Qt.PenStyle.DotLine),
             label="the lecture's configuration",
-            labelOpts={"position": 0.75, "color": LECTURE_COLOUR},
+            labelOpts={"position": 0.3, "color": LECTURE_COLOUR},  # left of the legend
         )
         self.time_plot.addItem(self.target_line)
         self.time_plot.addItem(self.lecture_line)

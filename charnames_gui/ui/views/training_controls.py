@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.core.eta import RemainingTime
 from charnames_gui.core.events import OneStep, Progress, RunEnded
+from charnames_gui.core.stats import format_error
 from charnames_gui.core.training_state import TrainingState
 from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.step_view import StepView
@@ -41,6 +42,18 @@ def format_duration(seconds: float) -> str:
 
 NO_RECORD_TEXT = "your own weights: no training record"
 ESTIMATING = "estimating…"  # the time left, until the recent rate is steady
+
+
+# What the ± means, once, in a learner's words (the Guide says more: Help > Guide)
+ERROR_NOTE = (
+    "<br><small>± its standard error over the split's names: another split of the same "
+    "size could give a loss about this much higher or lower.</small>"
+)
+
+
+def with_error(loss: float, se: float | None) -> str:
+    """'2.1662 ± 0.006' (just '2.1662' when the error is not known)."""
+    return f"{loss:.4f} ± {format_error(se)}" if se is not None else f"{loss:.4f}"
 
 
 class TrainingControls(QWidget):
@@ -282,8 +295,12 @@ class TrainingControls(QWidget):
             self.result_label.setText(
                 f"<b>{words}</b> at step {outcome.step:,} after "
                 f"{format_duration(outcome.seconds)} of training.<br>"
-                f"Loss on the whole <b>train</b> split: <b>{outcome.train_loss:.4f}</b><br>"
-                f"Loss on the whole <b>dev</b> split: <b>{outcome.dev_loss:.4f}</b>"
+                f"Loss on the whole <b>train</b> split: "
+                f"<b>{with_error(outcome.train_loss, outcome.train_se)}</b><br>"
+                f"Loss on the whole <b>dev</b> split: "
+                f"<b>{with_error(outcome.dev_loss, outcome.dev_se)}</b>"
+                + ERROR_NOTE
+                * (outcome.dev_se is not None)
             )
         elif outcome.status == "paused":
             note = f" {html.escape(outcome.message)}" if outcome.message else ""

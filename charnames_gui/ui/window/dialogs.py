@@ -7,10 +7,11 @@ from __future__ import annotations
 from enum import Enum
 from typing import Protocol
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from charnames_gui.core.model_file import MODEL_SUFFIX, OPENABLE_SUFFIXES
+from charnames_gui.ui.views.plain_text import plain_message_box
 
 MODEL_FILTER = (
     f"Models and weights ({' '.join('*' + s for s in OPENABLE_SUFFIXES)});;"
@@ -65,28 +66,27 @@ class Dialogs:
         self.parent = parent
 
     def error(self, title: str, message: str) -> None:
-        QMessageBox.warning(self.parent, title, message)
+        plain_message_box(self.parent, QMessageBox.Icon.Warning, title, message).exec()
 
     def info(self, title: str, message: str) -> None:
-        QMessageBox.information(self.parent, title, message)
+        plain_message_box(self.parent, QMessageBox.Icon.Information, title, message).exec()
 
     def confirm(self, title: str, message: str, yes_text: str = "OK") -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, title, message, parent=self.parent)
+        box = plain_message_box(self.parent, QMessageBox.Icon.Question, title, message)
         yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return box.clickedButton() is yes
 
     def ask_save(self, title: str, message: str) -> SaveChoice:
-        answer = QMessageBox.question(
-            self.parent,
-            title,
-            message,
+        box = plain_message_box(self.parent, QMessageBox.Icon.Question, title, message)
+        box.setStandardButtons(
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
+            | QMessageBox.StandardButton.Cancel
         )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
         if answer == QMessageBox.StandardButton.Save:
             return SaveChoice.SAVE
         if answer == QMessageBox.StandardButton.Discard:
@@ -124,6 +124,7 @@ def int_dialog(
     dialog.setIntRange(minimum, maximum)
     dialog.setIntValue(value)
     for text in dialog.findChildren(QLabel):
+        text.setTextFormat(Qt.TextFormat.PlainText)
         text.setWordWrap(True)
         text.setMinimumWidth(min(INT_DIALOG_TEXT_WIDTH, text.sizeHint().width()))
         text.setMaximumWidth(INT_DIALOG_TEXT_WIDTH)

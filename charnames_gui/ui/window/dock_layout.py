@@ -126,6 +126,14 @@ class DockLayout:
             self.park_stale_tab_bars()
         return restored
 
+    def docks(self) -> list[QDockWidget]:
+        """Every dock, in creation order."""
+        return list(self._homes)
+
+    def home(self, dock: QDockWidget) -> Area:
+        """The area a dock is made in (and Reset layout puts it back in)."""
+        return self._homes.get(dock, Area.BottomDockWidgetArea)
+
     def park_stale_tab_bars(self) -> None:
         """Each group of tabs keeps the one bar Qt places at its current dock (the newest,
         if several are there); every other bar is put out of sight: copies Qt 6.11 left

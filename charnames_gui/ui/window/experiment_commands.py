@@ -82,9 +82,10 @@ class ExperimentCommands:
         k = self.dialogs.get_int(
             "Repeat with several seeds",
             "Train this configuration again with K different seeds (the first is the current "
-            "seed). Each run starts from new random weights and minibatches; the spread of "
-            "their dev losses shows how much one number can be trusted.\n\nK:",
-            5,
+            "seed), all together: the loss plot shows their band. Each run starts from new "
+            "random weights and minibatches; the spread of their dev losses shows how much "
+            "one number can be trusted.\n\nK:",
+            8,
             2,
             MAX_REPEATS,
         )
@@ -92,6 +93,22 @@ class ExperimentCommands:
             return
         self.views.runs_dock.raise_()
         self.experiments.start_repeat(k, base_seed=self.panel.train_config().seed)
+
+    def compare_runs(self) -> None:
+        """Is B better than A? The two rows selected in the Runs panel, compared by their
+        dev losses (RunsView.compare_selected); says how to pick them when they are not."""
+        self.views.runs_dock.show()
+        self.views.runs_dock.raise_()
+        if len(self.views.runs_view.selected_sides()) != 2:
+            self.dialogs.info(
+                "Compare two runs",
+                "Select two rows in the Runs panel (click one, Ctrl-click the other), then "
+                "choose Compare again or press Compare under the table. A repeat's row "
+                "marked 'mean' stands for all its seeds: two repeats with the same seeds are "
+                "compared seed by seed.",
+            )
+            return
+        self.views.runs_view.compare_selected()
 
     def evaluate_on_test_set(self) -> None:
         """Explain once why the test set is looked at rarely, then measure its loss."""

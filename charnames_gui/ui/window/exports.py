@@ -57,9 +57,12 @@ class AsksSavePath(Protocol):
 
 
 def documents_folder() -> Path:
-    """The user's Documents folder (their home folder if the platform has none)."""
+    """The user's Documents folder when it exists, else their home folder (a save dialog
+    that opens in a folder that is not there opens in the program's own folder)."""
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(folder) if folder else Path.home()
+    if folder and Path(folder).is_dir():
+        return Path(folder)
+    return Path.home()
 
 
 def start_folder(settings: QSettings, kind: ExportKind) -> Path:
@@ -98,9 +101,11 @@ def export_file(
     if not chosen:
         return None
     target = with_suffix(chosen, kind.suffix)
+    existed = target.exists()
     try:
         write(str(target))
-        give_normal_permissions(target)
+        if not existed:  # a replaced file keeps its own permissions (atomic_write keeps them)
+            give_normal_permissions(target)
     except CharnamesError as exc:  # already a sentence for the user
         on_error("Cannot export", str(exc))
         return None

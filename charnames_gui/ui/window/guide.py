@@ -6,9 +6,10 @@ Each is a small dialog that fits the screen it opens on and closes with Esc."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QThread, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,11 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.guide_text import guide_steps, notebook_section
+from charnames_gui.ui.background import BackgroundJob
+from charnames_gui.ui.window.dialogs import fit_to_screen
 
 if TYPE_CHECKING:
     from charnames_gui.core.data import Dataset
     from charnames_gui.core.guide_facts import GuideFacts
-from charnames_gui.ui.window.dialogs import fit_to_screen
+    from charnames_gui.core.vocabulary import Vocabulary
 
 # Keys handled by the panels themselves rather than by an action (sampling, runs table)
 PANEL_KEYS: tuple[tuple[str, str], ...] = (
@@ -64,24 +67,12 @@ def _close_buttons(dialog: QDialog) -> QDialogButtonBox:
     return buttons
 
 
-class _FactsThread(QThread):
-    """Computes the guide's figures for the open dataset (a few model losses and samples:
-    up to a second on a busy machine) off the GUI thread."""
+def _guide_facts(
+    dataset: Dataset, model: object, vocab: Vocabulary | None, should_stop: Callable[[], bool]
+) -> GuideFacts:
+    from charnames_gui.core.guide_facts import guide_facts  # torch is loaded (a dataset)
 
-    computed = Signal(object)  # GuideFacts
-
-    def __init__(self, dataset: Dataset, model: object, vocab: object) -> None:
-        super().__init__()
-        self.dataset, self.model, self.vocab = dataset, model, vocab
-
-    def run(self) -> None:
-        from charnames_gui.core.guide_facts import guide_facts
-
-        try:
-            facts = guide_facts(self.dataset, self.model, self.vocab)  # type: ignore[arg-type]
-        except Exception:  # the guide then keeps its general text
-            return
-        self.computed.emit(facts)
+    return guide_facts(dataset, model, vocab, should_stop=should_stop)
 
 
 class GuideDialog(QDialog):
@@ -93,7 +84,7 @@ class GuideDialog(QDialog):
         parent: QWidget | None = None,
         dataset: Dataset | None = None,
         model: object = None,
-        vocab: object = None,
+        vocab: Vocabulary | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Guide: following the lecture")
@@ -106,11 +97,19 @@ class GuideDialog(QDialog):
         layout.addWidget(self.text)
         layout.addWidget(_close_buttons(self))
         fit_to_screen(self, QSize(640, 620))
-        self._thread: _FactsThread | None = None
+        # the figures (a few model losses and samples: up to a second on a busy machine),
+        # computed off the GUI thread; if they cannot be, the general text stays
+        self._job: BackgroundJob | None = None
         if dataset is not None:
-            self._thread = _FactsThread(dataset, model, vocab)
-            self._thread.computed.connect(self._show_facts)
-            self._thread.start()
+
+            def closed() -> bool:  # the dialog closed: the seeds' training ends early
+                return self._job is not None and self._job.cancelled
+
+            self._job = BackgroundJob(
+                _guide_facts, dataset, model, vocab, closed, name="guide-facts", parent=self
+            )
+            self._job.returned.connect(self._show_facts)
+            self._job.start()
 
     def _show_facts(self, facts: GuideFacts) -> None:
         self.facts = facts
@@ -120,8 +119,8 @@ class GuideDialog(QDialog):
         bar.setValue(position)
 
     def done(self, result: int) -> None:
-        if self._thread is not None:
-            self._thread.wait()  # a second at most; never left running behind the dialog
+        if self._job is not None:
+            self._job.wait()  # cancels it first; never left running behind the dialog
         super().done(result)
 
 

@@ -31,6 +31,7 @@ from charnames_gui.ui.views.lr_finder_view import LrFinderView
 from charnames_gui.ui.views.network_view import NetworkView
 from charnames_gui.ui.views.runs_view import RunsView
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
+from charnames_gui.ui.views.timeline import Timeline
 from charnames_gui.ui.views.training_controls import TrainingControls
 from charnames_gui.ui.views.unit_focus import UnitFocus
 from charnames_gui.ui.window.dialogs import AsksUser, Dialogs
@@ -45,6 +46,7 @@ from charnames_gui.ui.window.menus import Availability, Menus
 from charnames_gui.ui.window.panel_sync import PanelSync
 from charnames_gui.ui.window.presentation import Presentation
 from charnames_gui.ui.window.recent_files import RecentFiles
+from charnames_gui.ui.window.replay import ReplayCommands, ReplayViews
 from charnames_gui.ui.window.search_commands import SearchCommands
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
@@ -96,7 +98,14 @@ class MainWindow(QMainWindow):
         self.panel = HyperparameterPanel()
         self.controls = TrainingControls()
         self.loss_plot = LossPlot(own_timer=False)  # drawn by the window's frame clock
-        self.setCentralWidget(self.loss_plot)
+        self.timeline = Timeline()  # the replay, under the plot (ui/window/replay.py)
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.loss_plot, 1)
+        central_layout.addWidget(self.timeline)
+        self.setCentralWidget(central)
         self.dataset_label = QLabel()
         self.dataset_label.setWordWrap(True)
         self.dataset_label.setAccessibleName("Dataset")
@@ -182,7 +191,10 @@ class MainWindow(QMainWindow):
             self.hidden_view,
             self.hidden_analysis,
         )
-        self.live_views = LiveViews(self.controller, shown)
+        timeline = self.timeline
+        self.live_views = LiveViews(
+            self.controller, shown, replaying=lambda: timeline.index is not None
+        )
         self.frame_clock = self.live_views.clock
 
         # -- commands and menus ------------------------------------------------------------------
@@ -217,6 +229,22 @@ class MainWindow(QMainWindow):
             self.panel_sync,
             experiment_views,
         )
+        replay_views = ReplayViews(
+            self,
+            self.timeline,
+            self.loss_plot,
+            self.embedding_view,
+            self.sampling_panel,
+            self.hidden_analysis,
+            status,
+        )
+        self.replay_commands = ReplayCommands(
+            self.controller,
+            replay_views,
+            self.dialogs,
+            self.settings,
+            show_live=self.live_views.back_from_replay,
+        )
         self.search_commands = SearchCommands(self.controller, self.run_history, self)
         self.help_commands = HelpCommands(self, self.controller, self.dialogs, status, APP_NAME)
         commands = WindowCommands(
@@ -231,6 +259,7 @@ class MainWindow(QMainWindow):
             recent_menu,
             quit=self.close,
             reset_layout=self.reset_layout,
+            replay=self.replay_commands,
         )
         self.menus = Menus(self, menu_table(commands), window_actions(commands))
         self.presentation.set_actions(
@@ -505,6 +534,7 @@ class MainWindow(QMainWindow):
             return
         self.experiments.cancel_repeat()
         self.search_commands.close()
+        self.replay_commands.shutdown()
         self.frame_clock.stop()
         self.controller.shutdown()
         self.hidden_analysis.wait()

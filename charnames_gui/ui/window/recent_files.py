@@ -7,6 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMenu
 
+from charnames_gui.ui.views.plain_text import plain_tooltip
+
 MAX_RECENT = 8
 
 
@@ -48,7 +50,7 @@ class RecentFiles(QObject):
         recent = self.paths()
         for i, path in enumerate(recent, start=1):
             action = self.menu.addAction(f"&{i} {Path(path).name}")
-            action.setToolTip(path)
+            action.setToolTip(plain_tooltip(path))
             action.triggered.connect(lambda _=False, p=path: self.openRequested.emit(p))
         if not recent:
             none = self.menu.addAction("(no recent files)")

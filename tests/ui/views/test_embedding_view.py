@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from charnames_gui.core.errors import FileAccessError
 from charnames_gui.core.projection import pca_basis
 from charnames_gui.ui.views.embedding_view import (
     EMPTY_HINT,
@@ -341,7 +342,7 @@ def test_export_png_writes_the_plot(view: EmbeddingView, tmp_path: Path) -> None
     assert image.width() == EXPORT_WIDTH
     plot = view.plot_widget
     assert abs(image.height() / image.width() - plot.height() / plot.width()) < 0.01
-    with pytest.raises(OSError, match="Could not write"):
+    with pytest.raises(FileAccessError, match="does not exist"):
         view.export_png(str(tmp_path / "missing-folder" / "x.png"))
 
 

@@ -132,3 +132,31 @@ def test_a_run_ending_at_the_last_plotted_step_keeps_everything(qtbot) -> None:
     plot.add_eval_point(EvalPoint(2_000, 2.3, 2.2))
     assert not plot.roll_back_to(2_000)  # stopped or finished where the plot ends
     assert len(plot.raw_data()[0]) == 2_000 and len(plot.eval_points()) == 1
+
+
+def test_k_seeds_are_a_band_with_each_seed_on_hover(qtbot) -> None:
+    """Chunks carrying every seed's losses: the band is the lowest and highest seed's bucket
+    mean, the dashed line their mean; a seed that diverged drops out; a new model clears it."""
+    plot = LossPlot(own_timer=False)
+    qtbot.addWidget(plot)
+    plot.reset(1000, 27, [])
+    size = plot._smooth.size
+    band = np.tile(np.array([2.0, 2.2, 2.6], dtype=np.float32), (2 * size, 1))
+    band[size:, 2] = np.nan  # seed 3 diverged after the first bucket
+    plot.append_losses(LossChunk(1, band[:, 0].copy(), 0.1, 1.0, band))
+    plot.redraw()
+    sb = plot.seed_band
+    assert sb.k == 3 and sb.fill.isVisible()
+    x, low = sb.low.getData()
+    _, high = sb.high.getData()
+    _, mean = sb.mean.getData()
+    assert len(x) == 2
+    assert np.allclose(10**low, [2.0, 2.0]) and np.allclose(10**high, [2.6, 2.2])
+    assert np.allclose(10**mean, [(2.0 + 2.2 + 2.6) / 3, 2.1])
+    assert any("3 seeds: lowest to highest" in t for t in plot.legend.texts())
+    lines = sb.describe(float(x[1]))
+    assert lines[0].startswith("3 seeds near step") and "2.000 to 2.200" in lines[0]
+    assert "seed 3: diverged" in "\n".join(lines)
+    plot.reset(1000, 27, [])
+    plot.redraw()
+    assert sb.k == 0 and not sb.fill.isVisible()

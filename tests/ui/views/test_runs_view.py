@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QMessageBox
 
@@ -211,7 +211,7 @@ def test_seed_groups_have_a_mean_row(qtbot, view: RunsView) -> None:
     view.table.sortByColumn(COLUMN_INDEX["id"], Qt.SortOrder.AscendingOrder)
     assert column(view, "group") == ["1 of 5", "2 of 5", "3 of 5", "3 of 5", ""]
     assert column(view, "id")[3] == "mean"  # just after its newest seed
-    assert column(view, "dev")[3] == "2.1700 ± 0.0100"
+    assert column(view, "dev")[3] == "2.170 ± 0.010 (3 seeds)"
     assert column(view, "seed")[3] == "3 seeds"
     tip = column(view, "group", Qt.ItemDataRole.ToolTipRole)[0]
     assert "dev 2.170 ± 0.010 (3 seeds); 3 of 5 recorded" in tip
@@ -230,6 +230,71 @@ def test_seed_groups_have_a_mean_row(qtbot, view: RunsView) -> None:
         history.delete(ids[:2])
     assert view.proxy.rowCount() == 2
     assert "mean" not in column(view, "id") and single.id is not None
+
+
+def test_each_loss_shows_its_standard_error(qtbot, view: RunsView) -> None:
+    add(qtbot, view, record(2.1662, train_se=0.0021, dev_se=0.0062))
+    add(qtbot, view, record(2.2))  # recorded before the errors were measured: none shown
+    assert column(view, "dev") == ["2.2000", "2.1662 ± 0.006"]
+    assert column(view, "train") == ["2.1500", "2.1162 ± 0.002"]
+
+
+def test_double_clicking_a_mean_row_selects_its_seeds(qtbot, view: RunsView) -> None:
+    seeds = [
+        add(qtbot, view, record(dev, group_id="g", group_index=i, group_size=2))
+        for i, dev in enumerate((2.16, 2.18), start=1)
+    ]
+    add(qtbot, view, record(2.3))
+    mean_row = column(view, "id").index("mean")
+    view.table.doubleClicked.emit(view.proxy.index(mean_row, COLUMN_INDEX["dev"]))
+    assert sorted(r.id for r in view.selected_runs()) == sorted(r.id for r in seeds)
+    assert view.proxy.index(mean_row, 0) not in view.table.selectionModel().selectedRows()
+
+
+def _repeat(qtbot, view: RunsView, group: str, devs: list[float], seeds: list[int], **changes):
+    runs = []
+    for i, (dev, seed) in enumerate(zip(devs, seeds, strict=True)):
+        train = TrainConfig(steps=1000, seed=seed)
+        r = record(dev, group_id=group, group_index=i + 1, group_size=len(devs), train=train,
+                   **changes)  # fmt: skip
+        runs.append(add(qtbot, view, r))
+    return runs
+
+
+def test_compare_two_repeats_pairs_them_by_seed(qtbot, view: RunsView) -> None:
+    """Runs > Compare: two mean rows with the same seeds: a paired interval and a verdict."""
+    seeds = [1, 2, 3, 4]
+    _repeat(qtbot, view, "a", [2.20, 2.25, 2.18, 2.23], seeds)
+    _repeat(qtbot, view, "b", [2.17, 2.23, 2.16, 2.20], seeds, n_hidden=300)
+    assert not view.compare_button.isEnabled()
+    ids = column(view, "id")
+    first, second = [i for i, text in enumerate(ids) if text == "mean"]
+    view.table.selectRow(first)
+    view.table.selectionModel().select(
+        view.proxy.index(second, 0),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    assert view.compare_button.isEnabled()
+    with qtbot.waitSignal(view.statusMessage, timeout=WAIT) as told:
+        result = view.compare_selected()
+    assert result is not None and result.paired and result.n_a == result.n_b == 4
+    # newest first: A is the n_hidden=300 repeat, B the first one (worse by 0.025)
+    assert told.args[0].startswith("A is better by 0.025")
+    assert "4 seeds each" in told.args[0]
+    dialog = view.compare_view
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.answer.text() == result.sentence()
+    assert "hidden 300" in dialog.sides.text() and "paired t" in dialog.details.text()
+
+
+def test_compare_refuses_runs_on_different_dev_splits(qtbot, view: RunsView) -> None:
+    add(qtbot, view, record(2.2))
+    add(qtbot, view, record(2.1, split_seed=7))
+    view.table.selectAll()
+    assert view.compare_view is None and view.compare_button.isEnabled()
+    assert view.compare_selected() is None
+    assert view.compare_view is not None
+    assert "different dev splits" in view.compare_view.answer.text()
 
 
 def test_references(qtbot, view: RunsView) -> None:

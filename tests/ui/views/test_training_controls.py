@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from charnames_gui.core.events import Progress
+from charnames_gui.core.events import Progress, RunEnded
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.views.training_controls import TrainingControls, format_duration
 
@@ -57,3 +57,16 @@ def test_the_figures_reset_for_a_new_model(qtbot) -> None:
     assert controls.step_text() == "step 0 / 200,000 (0%)"
     texts = [controls.rate_label.text(), controls.elapsed_label.text(), controls.left_label.text()]
     assert texts == ["–", "–", "–"]
+
+
+def test_the_result_shows_each_loss_with_its_standard_error(qtbot) -> None:
+    controls = TrainingControls()
+    qtbot.addWidget(controls)
+    controls.show_outcome(RunEnded("finished", 200_000, 95.0, 2.1211, 2.1662, "",
+                                   train_se=0.0021, dev_se=0.0062))  # fmt: skip
+    text = controls.result_label.text()
+    assert "<b>2.1662 ± 0.006</b>" in text and "<b>2.1211 ± 0.002</b>" in text
+    assert "standard error" in text
+    controls.show_outcome(RunEnded("stopped", 300, 1.0, 2.5, 2.6))  # no error measured
+    assert "<b>2.6000</b>" in controls.result_label.text()
+    assert "±" not in controls.result_label.text()

@@ -9,6 +9,7 @@ from pathlib import Path
 from helpers import ScriptedDialogs
 from PySide6.QtCore import QSettings
 
+from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.ui.window import exports
 from charnames_gui.ui.window.exports import LOSS_PNG, RUNS_CSV, export_file, with_suffix
@@ -84,3 +85,23 @@ def test_a_failed_export_says_why(qtbot, tmp_path: Path) -> None:
     assert export_file(dialogs, settings, RUNS_CSV, lambda p: Path(p).write_text(""),
                        lambda t, m: errors.append((t, m))) is None  # fmt: skip
     assert "Could not write" in errors[-1][1] and "x.csv" in errors[-1][1]
+
+
+def test_documents_only_when_it_exists(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    missing = tmp_path / "Documents"
+    monkeypatch.setattr(exports.QStandardPaths, "writableLocation", lambda kind: str(missing))
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))
+    assert exports.documents_folder() == tmp_path  # no ~/Documents: home, never the cwd
+    missing.mkdir()
+    assert exports.documents_folder() == missing
+
+
+def test_a_replaced_file_keeps_its_permissions(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "runs.csv"
+    target.write_text("old")
+    os.chmod(target, 0o600)  # the learner made it private
+    dialogs = ScriptedDialogs(save_paths=[str(target)])
+    written = export_file(dialogs, _settings(tmp_path), RUNS_CSV,
+                          lambda p: atomic_write(p, "new"), print)  # fmt: skip
+    assert written == target and target.read_text() == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -119,6 +119,8 @@ def test_save_and_open_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> 
     window.file_commands.new_model(ask=False)
     assert c.path is None
     assert window.file_commands.open_model(saved)
+    # with its replay frames the file may be large enough to be read on a thread
+    qtbot.waitUntil(lambda: c.path is not None, timeout=30_000)
     for name, tensor in weights.items():
         assert bool((c.model.params[name] == tensor).all())
     assert c.trainer is not None and c.trainer.step == load_model(saved).training.steps
