@@ -209,6 +209,7 @@ class Timeline(QWidget):
             layout.removeWidget(widget)
         for column in range(5):
             layout.setColumnStretch(column, 0)
+            layout.setColumnMinimumWidth(column, 0)
         compact = mode == COMPACT
         self.label.setVisible(not compact)
         self.label.setMinimumWidth(self._label_width() if mode == ROW else 0)
@@ -227,6 +228,8 @@ class Timeline(QWidget):
         else:
             for column, widget in enumerate(row):
                 layout.addWidget(widget, 0, column)
+            if mode == ROW:  # the label's policy ignores its size: the column keeps its room
+                layout.setColumnMinimumWidth(2, self._label_width())
         layout.setColumnStretch(1, 1)
         self.updateGeometry()
 

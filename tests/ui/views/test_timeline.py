@@ -79,6 +79,10 @@ def test_a_narrow_timeline_puts_the_slider_above_its_buttons_and_cuts_none(qtbot
                 geometry = button.geometry()
                 assert timeline.rect().contains(geometry), (point_size, width, button.text())
                 assert geometry.width() >= button.minimumSizeHint().width()
+            if timeline.mode == "row":  # the step and loss are not covered by a button
+                label = timeline.label.geometry()
+                assert label.width() >= timeline.label.minimumWidth()
+                assert not any(label.intersects(b.geometry()) for b in buttons)
             slider = timeline.slider.geometry()
             assert timeline.rect().contains(slider) and slider.width() > 40
             if timeline.two_rows:
