@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,9 +56,16 @@ def _isolated_qt_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     QStandardPaths.setTestModeEnabled(True)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(settings_dir))
-    QCoreApplication.setOrganizationName("charnames-gui-tests")
+    # Qt's test mode keeps files under ~/.qttest/<location>/<organisation>: a name of this
+    # session's own, removed at its end, so no run sees another's run history (one written
+    # by a newer schema would stop the app at start with a question)
+    organisation = f"charnames-gui-tests-{settings_dir.name}-{os.getpid()}"
+    QCoreApplication.setOrganizationName(organisation)
     QCoreApplication.setApplicationName("charnames-gui-tests")
     yield
+    test_home = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation))
+    for kind in ("share", "config", "cache"):
+        shutil.rmtree(test_home / ".qttest" / kind / organisation, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

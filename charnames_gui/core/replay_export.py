@@ -105,6 +105,11 @@ def _write_mp4(frames: Iterator[Image.Image], path: Path, size: tuple[int, int],
     import imageio_ffmpeg
     import numpy as np
 
+    # the first frame before ffmpeg starts: a cancel before it never starts ffmpeg (which
+    # would log that its file is invalid, from the export's thread)
+    first = next(frames, None)
+    if first is None:
+        raise ExportError("There are no frames to export")
     writer = imageio_ffmpeg.write_frames(
         str(path),
         size,
@@ -118,6 +123,7 @@ def _write_mp4(frames: Iterator[Image.Image], path: Path, size: tuple[int, int],
     )
     writer.send(None)  # start ffmpeg
     try:
+        writer.send(np.asarray(first, dtype=np.uint8))
         for image in frames:
             writer.send(np.asarray(image, dtype=np.uint8))
     except BaseException:

@@ -44,7 +44,8 @@ def test_early_presets_train_alike_so_only_the_model_differs() -> None:
 
 def test_every_preset_is_valid_and_explained() -> None:
     names = [p.name for p in PRESETS]
-    assert len(set(names)) == len(names) == 6  # the lecture's five, and 'Fast to 2.20'
+    # the lecture's five, 'Fast to 2.20' and 'Beat the lecture' (issue 23)
+    assert len(set(names)) == len(names) == 7
     for preset in PRESETS:
         preset.train.validate()
         preset.model_config(27).validate()

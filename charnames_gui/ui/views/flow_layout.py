@@ -14,6 +14,7 @@ class FlowLayout(QLayout):
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._spacing = spacing  # -1: the style's spacing between widgets
+        self._heights: dict[int, int] = {}  # heightForWidth's answers until the next change
 
     def addItem(self, item: QLayoutItem) -> None:
         self._items.append(item)
@@ -34,7 +35,14 @@ class FlowLayout(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:
-        return self._arrange(QRect(0, 0, width, 0), apply=False)
+        # asked many times per layout pass (every label or progress change in the panel)
+        if width not in self._heights:
+            self._heights[width] = self._arrange(QRect(0, 0, width, 0), apply=False)
+        return self._heights[width]
+
+    def invalidate(self) -> None:
+        self._heights.clear()
+        super().invalidate()
 
     def setGeometry(self, rect: QRect) -> None:
         super().setGeometry(rect)

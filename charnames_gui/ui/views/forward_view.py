@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -33,6 +33,7 @@ from PySide6.QtGui import (
     QHelpEvent,
     QPainter,
     QPaintEvent,
+    QPen,
     QResizeEvent,
     QShowEvent,
 )
@@ -110,6 +111,7 @@ class ForwardCanvas(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._focused_unit: int | None = None  # a hidden unit pointed at (UnitFocus)
         self.forward: ForwardPass | None = None
         self.message = NO_STEP
         self._strips: dict[str, _Strip] = {}
@@ -284,7 +286,22 @@ class ForwardCanvas(QWidget):
         painter.setFont(self._label_font)
         for strip in self._strips.values():
             self._paint_strip(painter, strip)
+        unit = self._focused_unit
+        if unit is not None and self.forward is not None and unit < self.forward.config.n_hidden:
+            painter.setPen(QPen(QColor("black"), 2))  # the unit pointed at in another view
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for stage in ("hpreact", "h"):
+                if stage in self._strips:
+                    strip = self._strips[stage]
+                    c = self.cell_center(stage, unit)
+                    w, h = max(strip.cell_w, 4.0), max(strip.cell_h, 4.0)
+                    painter.drawRect(QRectF(c.x() - w / 2 - 1, c.y() - h / 2 - 1, w + 2, h + 2))
         painter.end()
+
+    def set_focused_unit(self, unit: object) -> None:
+        """Mark hidden unit `unit` (int) in the hpreact and h strips; None: no mark."""
+        self._focused_unit = unit if isinstance(unit, int) else None
+        self.update()
 
     def _paint_strip(self, painter: QPainter, strip: _Strip) -> None:
         flat = strip.values.reshape(-1)
@@ -498,6 +515,10 @@ class ForwardView(QWidget):
 
     def forward(self) -> ForwardPass | None:
         return self.canvas.forward
+
+    def has_pending(self) -> bool:
+        """A step waits to be shown (the rate limit's timer is running)."""
+        return self._dirty and self.isVisible()
 
     def _render(self) -> None:
         if not self._dirty:

@@ -92,6 +92,10 @@ class HiddenLayerView(QWidget):
         self._sat_image.setAutoDownsample(True)
         self._sat_plot.getPlotItem().addItem(self._sat_image)
         self._sat_plot.getPlotItem().invertY(True)  # example 0 at the top, as plt.imshow
+        # the hidden unit pointed at in another view (UnitFocus): a line along its column
+        self._unit_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d62728", width=2))
+        self._unit_line.setVisible(False)
+        self._sat_plot.getPlotItem().addItem(self._unit_line, ignoreBounds=True)
         # the full formula is in the guide; a long axis label is cut off in a short plot
         self._ud_plot = self._plot("update-to-data ratio", "log10(update / data)", "step")
         # the legend is a row of text above the plot: it never covers the lines, and zooms
@@ -216,6 +220,15 @@ class HiddenLayerView(QWidget):
         self.shown.emit()
 
     # -- read back --------------------------------------------------------------------------
+    def set_focused_unit(self, unit: object) -> None:
+        """Mark hidden unit `unit` (int) along its column of the saturation image; None: no mark."""
+        if isinstance(unit, int):
+            self._unit_line.setPos(unit + 0.5)  # (the image's column j spans j..j+1)
+        self._unit_line.setVisible(isinstance(unit, int))
+
+    def focused_unit_line(self) -> float | None:
+        return float(self._unit_line.value()) if self._unit_line.isVisible() else None
+
     def plots(self) -> tuple[pg.PlotWidget, ...]:
         """The plots in reading order: saturation image, h, hpreact, update-to-data."""
         return (self._sat_plot, self._h_plot, self._hp_plot, self._ud_plot)

@@ -35,6 +35,8 @@ from charnames_gui.core.config import (
     parameter_count,
 )
 from charnames_gui.core.presets import PRESETS, Preset
+from charnames_gui.ui.views.later_lectures import LaterLectures
+from charnames_gui.ui.views.text_scale import set_text_colour
 
 INT32_MAX = 2**31 - 1  # QSpinBox holds a C int; the lecture's seed 2147483647 is exactly this
 
@@ -118,6 +120,10 @@ class HyperparameterPanel(QWidget):
             "does not waste its first steps undoing a bad start.",
             "Initialisation",
         )
+        # the initialisation, BatchNorm and weight decay (later lectures) fold under one line
+        self.later = LaterLectures(self.init, m.batchnorm, t.weight_decay)
+        self.batchnorm = self.later.batchnorm
+        self.weight_decay = self.later.weight_decay
         self.seed = _spin(
             0,
             INT32_MAX,
@@ -204,7 +210,7 @@ class HyperparameterPanel(QWidget):
         )
         self.preset_description = QLabel()
         self.preset_description.setWordWrap(True)
-        self.preset_description.setStyleSheet("color: #444;")
+        set_text_colour(self.preset_description, "#444444")  # (a style sheet stops the zoom)
         self.preset_description.setAccessibleName("What the preset tests")
         self.preset_description.setVisible(False)
         self.preset.activated.connect(self._on_preset_chosen)
@@ -215,19 +221,18 @@ class HyperparameterPanel(QWidget):
         preset_layout.addWidget(self.preset_description)
 
         model_box = QGroupBox("Model")
-        model_form = QFormLayout(model_box)
+        model_form = _wrapping_form(model_box)
         model_form.setVerticalSpacing(3)  # compact: the panel fits a 1280 x 800 screen
         model_form.setContentsMargins(8, 6, 8, 6)
         model_form.addRow("Block size", self.block_size)
         model_form.addRow("Embedding size", self.n_embd)
         model_form.addRow("Hidden units", self.n_hidden)
-        model_form.addRow("Init", self.init)
         model_form.addRow("Seed", self.seed)
         model_form.addRow("Split seed", self.split_seed)
         model_form.addRow("Parameters", self.parameter_count)
 
         train_box = QGroupBox("Training")
-        train_form = QFormLayout(train_box)
+        train_form = _wrapping_form(train_box)
         train_form.setVerticalSpacing(3)
         train_form.setContentsMargins(8, 6, 8, 6)
         train_form.addRow("Batch size", self.batch_size)
@@ -240,14 +245,17 @@ class HyperparameterPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
+        layout.setSpacing(2)  # (the group boxes have margins of their own)
         layout.addWidget(preset_box)
         layout.addWidget(model_box)
         layout.addWidget(train_box)
+        layout.addWidget(self.later)
 
         for box in (self.block_size, self.n_embd, self.n_hidden, self.seed, self.split_seed):
             box.valueChanged.connect(self._on_shape_changed)
         self.init.currentIndexChanged.connect(self._on_shape_changed)
+        self.batchnorm.toggled.connect(self._on_shape_changed)
+        self.weight_decay.valueChanged.connect(self._on_training_changed)
         for box in (self.batch_size, self.steps, self.lr_decay_at):
             box.valueChanged.connect(self._on_training_changed)
         for dbox in (self.lr, self.lr_after):
@@ -261,10 +269,15 @@ class HyperparameterPanel(QWidget):
     def set_vocab_size(self, vocab_size: int) -> None:
         self._vocab_size = vocab_size
         self._update_parameter_count()
+        self._forget_preset_if_edited()  # (the values may now be a preset's)
 
     def model_config(self) -> ModelConfig:
         return ModelConfig(
-            self.block_size.value(), self.n_embd.value(), self.n_hidden.value(), self._vocab_size
+            self.block_size.value(),
+            self.n_embd.value(),
+            self.n_hidden.value(),
+            self._vocab_size,
+            batchnorm=self.batchnorm.isChecked(),
         )
 
     def train_config(self) -> TrainConfig:
@@ -278,6 +291,7 @@ class HyperparameterPanel(QWidget):
             init=self.init.currentData(),
             seed=self.seed.value(),
             engine=self.engine.currentData(),
+            weight_decay=round(self.weight_decay.value(), 6),
         )
 
     def split_seed_value(self) -> int:
@@ -299,6 +313,7 @@ class HyperparameterPanel(QWidget):
                 self.block_size.setValue(model.block_size)
                 self.n_embd.setValue(model.n_embd)
                 self.n_hidden.setValue(model.n_hidden)
+                self.batchnorm.setChecked(model.batchnorm)
                 self._vocab_size = model.vocab_size
             if train is not None:
                 self.batch_size.setValue(train.batch_size)
@@ -310,6 +325,7 @@ class HyperparameterPanel(QWidget):
                 self.init.setCurrentIndex(max(0, self.init.findData(train.init)))
                 self.seed.setValue(min(train.seed, INT32_MAX))
                 self.engine.setCurrentIndex(max(0, self.engine.findData(train.engine)))
+                self.weight_decay.setValue(train.weight_decay)
             if split_seed is not None:
                 self.split_seed.setValue(split_seed)
         finally:
@@ -351,6 +367,9 @@ class HyperparameterPanel(QWidget):
             self.preset_description.setVisible(False)
             return
         self.apply_preset(preset)
+        # Space now starts training (Start / Pause), as before the choice: a combo box
+        # with focus would open its list instead
+        self.preset.clearFocus()
 
     def apply_preset(self, preset: Preset) -> None:
         """Show the preset's values (one change signal) and say what it tests."""
@@ -361,8 +380,7 @@ class HyperparameterPanel(QWidget):
         self._chosen_preset = preset
         self.set_values(preset.model.config(self._vocab_size), train, None)
 
-    def _matches_chosen_preset(self) -> bool:
-        preset = getattr(self, "_chosen_preset", None)
+    def _matches(self, preset: Preset | None) -> bool:
         if preset is None:
             return False
         train = self.train_config()
@@ -371,9 +389,22 @@ class HyperparameterPanel(QWidget):
         )
 
     def _forget_preset_if_edited(self) -> None:
-        if self.preset.currentIndex() > 0 and not self._matches_chosen_preset():
-            self.preset.setCurrentIndex(0)
-            self.preset_description.setVisible(False)
+        """The preset the values are (the one chosen first; the defaults are the Final run),
+        or "Custom settings" once they are no preset's."""
+        chosen = getattr(self, "_chosen_preset", None)
+        preset = chosen if self._matches(chosen) else None
+        preset = preset or next((p for p in PRESETS if self._matches(p)), None)
+        if preset is None:
+            if self.preset.currentIndex() > 0:
+                self.preset.setCurrentIndex(0)
+                self.preset_description.setVisible(False)
+            return
+        if self.preset.currentData() != preset.name:
+            # named, but described only when chosen: the panel keeps its height at start
+            self.preset.setCurrentIndex(max(0, self.preset.findData(preset.name)))
+            self.preset_description.setText(preset.description)
+            self.preset_description.setVisible(preset is chosen)
+        self._chosen_preset = preset
 
     # -- reacting to edits ------------------------------------------------------------------
     def _on_shape_changed(self) -> None:
@@ -416,6 +447,14 @@ class HyperparameterPanel(QWidget):
 
 
 _Config = TypeVar("_Config", ModelConfig, TrainConfig)
+
+
+def _wrapping_form(box: QWidget) -> QFormLayout:
+    """A form whose fields go under their labels when the panel is too narrow for both
+    (large text on a small screen): the panel never needs to scroll sideways."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
 
 
 def _valid_config(kind: type[_Config], fields: object) -> _Config | None:

@@ -156,7 +156,18 @@ class LossPlot(QWidget):
             angle=90, pen=pg.mkPen(DECAY_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         )
         # the step a replay shows (ui/views/timeline.py): a solid line across the curves
-        self.replay_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(QColor(90, 90, 90), width=2))
+        # and its step beside it, high up (the timeline hides its own label on short screens)
+        self.replay_line = pg.InfiniteLine(
+            angle=90,
+            pen=pg.mkPen(QColor(90, 90, 90), width=2),
+            label="step {value:,.0f}",
+            labelOpts={
+                "position": 0.95,
+                "color": (60, 60, 60),
+                "fill": (255, 255, 255, 210),
+                "anchors": [(0, 0.5), (0, 0.5)],
+            },
+        )
         for line in (self.uniform_line, self.bigram_line, self.decay_line, self.replay_line):
             line.setVisible(False)
             line.setZValue(20)  # labels above the curves

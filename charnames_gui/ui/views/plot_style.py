@@ -42,9 +42,13 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
 def scale_plot_text(plot_item: pg.PlotItem, font: QFont, scale: float) -> None:
     """Axis titles and tick labels in `font` (the widget's font, which follows the zoom),
     with the fixed left axis widened to match."""
+    metrics = QFontMetricsF(font)
     for name in ("left", "bottom"):
         axis = plot_item.getAxis(name)
         axis.setStyle(tickFont=font, tickTextOffset=max(2, round(3 * scale)))
+        if name == "bottom":  # the first and last labels ("0" at the left end) may reach
+            # half a label past the axis' ends; hidden, "0" came and went with the zoom
+            axis.setStyle(hideOverlappingLabels=round(metrics.horizontalAdvance("000,000") / 2))
         # the title is HTML with a CSS size (the item's own font is ignored); kept in the
         # style for a title set later
         axis.labelStyle = {**axis.labelStyle, "font-size": f"{font.pointSizeF():.1f}pt"}

@@ -29,7 +29,7 @@ from PySide6.QtCore import (
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -101,6 +101,7 @@ class RunsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._history: History | None = None
+        self._columns_stale = False  # runs added while hidden: columns fitted when shown
         self._waiting: dict[int, RunRecord] = {}  # token -> the row shown while locked
         self._quiet_selection = False
         self.setAccessibleName("Runs")
@@ -155,6 +156,9 @@ class RunsView(QWidget):
         header.setStretchLastSection(True)  # the note takes the rest of the width
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
+        # fitting the columns measures the rows in view, not every run of a long history
+        # (each recorded run fits them again: all rows made that quadratic)
+        header.setResizeContentsPrecision(0)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(self._open_group)
         self.model.dataChanged.connect(self._data_changed)
@@ -509,6 +513,11 @@ class RunsView(QWidget):
             parts.append(text)
         self.summary.setText(" · ".join(parts))
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._columns_stale:
+            self._fit_columns()
+
     def _update_controls(self) -> None:
         has_history = self._history is not None
         self.delete_button.setEnabled(has_history and bool(self.selected_runs()))
@@ -518,6 +527,11 @@ class RunsView(QWidget):
             self._update_summary([])
 
     def _fit_columns(self) -> None:
+        # measuring every cell costs ~1 ms per run: a hidden tab does it when shown
+        if not self.isVisible():
+            self._columns_stale = True
+            return
+        self._columns_stale = False
         self.table.resizeColumnsToContents()
         note = COLUMN_INDEX["note"]
         self.table.setColumnWidth(note, max(self.table.columnWidth(note), 120))

@@ -9,9 +9,9 @@ Read-only: it renders a core.events.OneStep (Controller.step_once) and sends not
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFontDatabase, QKeyEvent
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from charnames_gui.core.events import OneStep
 from charnames_gui.ui.views.sampling_bars import display_char, format_probability
@@ -50,13 +50,35 @@ class StepView(QWidget):
         self.rows_box = QPlainTextEdit()
         self.rows_box.setReadOnly(True)
         self.rows_box.setAccessibleName("The minibatch: context → next character")
-        self.rows_box.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._fit_rows_font()
         self.rows_box.setMinimumHeight(120)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)  # (Esc too: keyPressEvent)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.moves_label)
         layout.addWidget(QLabel("The minibatch (context → next character):"))
         layout.addWidget(self.rows_box, 1)
+        layout.addWidget(buttons)
+
+    def _fit_rows_font(self) -> None:
+        """The rows in a fixed-width font as large as the window's text (it follows the
+        zoom; a font set once would not)."""
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        fixed.setPointSizeF(self.font().pointSizeF())
+        self.rows_box.setFont(fixed)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._fit_rows_font()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:  # as a dialog: Esc closes it
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def show_step(self, step: OneStep, itos: tuple[str, ...] | list[str]) -> None:
         visible = [display_char(c) for c in itos]

@@ -7,10 +7,9 @@ from __future__ import annotations
 import html
 import math
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -24,6 +23,7 @@ from charnames_gui.core.eta import RemainingTime
 from charnames_gui.core.events import OneStep, Progress, RunEnded
 from charnames_gui.core.stats import format_error
 from charnames_gui.core.training_state import TrainingState
+from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.step_view import StepView
 
 
@@ -64,6 +64,8 @@ class TrainingControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._total = 0  # the run's planned steps, as the progress bar last said
+        self._one_step: int | None = None  # the step One step took the model to
         self.start_button = QPushButton("Start")
         self.start_button.setAccessibleName("Start training")
         self.start_button.setToolTip("Start training the model (Space)")
@@ -116,6 +118,7 @@ class TrainingControls(QWidget):
             "little into your choices, so the app counts the looks (saved in the model file)."
         )
         self.test_label.setTextFormat(Qt.TextFormat.RichText)
+        self.test_label.setWordWrap(True)
         for label, name in (
             (self.rate_label, "Steps per second"),
             (self.elapsed_label, "Elapsed time"),
@@ -125,25 +128,27 @@ class TrainingControls(QWidget):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self._fix_figure_sizes()
 
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button, 2)
-        buttons.addWidget(self.pause_button, 1)
-        buttons.addWidget(self.stop_button, 1)
-        buttons.addWidget(self.step_button, 1)
-        # Two rows for the three figures (the step count is in the progress bar): the panel
-        # then fits a 1280 x 800 screen without scrolling.
+        # The buttons, and the three figures (the step count is in the progress bar), wrap
+        # onto more lines when the panel is narrow (large text on a small screen) instead of
+        # widening it past the window's share or being cut.
+        self._buttons = buttons = FlowLayout()
+        for button in (self.start_button, self.pause_button, self.stop_button, self.step_button):
+            buttons.addWidget(button)
         self.figures = QWidget()  # hidden in presentation mode, with the result
-        grid = QGridLayout(self.figures)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setVerticalSpacing(2)
-        grid.setHorizontalSpacing(6)
-        grid.addWidget(QLabel("Speed"), 0, 0)
-        grid.addWidget(self.rate_label, 0, 1)
-        grid.addWidget(QLabel("Elapsed"), 0, 3)
-        grid.addWidget(self.elapsed_label, 0, 4)
-        grid.addWidget(QLabel("Time left"), 1, 3)
-        grid.addWidget(self.left_label, 1, 4)
-        grid.setColumnStretch(2, 1)
+        flow = FlowLayout(self.figures)
+        flow.setContentsMargins(0, 0, 0, 0)
+        for name, label in (
+            ("Speed", self.rate_label),
+            ("Elapsed", self.elapsed_label),
+            ("Time left", self.left_label),
+        ):
+            pair = QWidget()
+            row = QHBoxLayout(pair)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(6)
+            row.addWidget(QLabel(name))
+            row.addWidget(label)
+            flow.addWidget(pair)
 
         box = QGroupBox("Run")
         inner = QVBoxLayout(box)
@@ -158,6 +163,13 @@ class TrainingControls(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(box)
         self.set_state(TrainingState.NO_MODEL, 0, 1)
+
+    def sizeHint(self) -> QSize:
+        """As wide as the buttons on one line (the figures then take two lines)."""
+        hint = super().sizeHint()
+        margins = 2 * 8 + 4  # the box's margins and frame
+        hint.setWidth(min(hint.width(), self._buttons.sizeHint().width() + margins))
+        return hint
 
     def _fix_figure_sizes(self) -> None:
         """The figures change several times a second. Qt re-lays out the whole window when
@@ -212,6 +224,8 @@ class TrainingControls(QWidget):
         self.step_button.setEnabled(state in (TrainingState.READY, TrainingState.PAUSED))
         self.stop_button.setEnabled(state in (TrainingState.RUNNING, TrainingState.PAUSED,
                                               TrainingState.SWEEPING))  # fmt: skip
+        if self._one_step is not None and step < self._one_step:
+            self._one_step = None  # another model (or rolled back): its progress counts
         self.set_step(step, total, no_record)
         if state == TrainingState.FINISHED:
             self.left_label.setText("done")
@@ -238,6 +252,7 @@ class TrainingControls(QWidget):
     def set_step(self, step: int, total: int, no_record: bool = False) -> None:
         """no_record: a learner's own weights, not trained here yet; no run is planned, so
         the bar says so instead of "step 0 / 200,000" (trained, they count steps as usual)."""
+        self._total = total
         if no_record and step == 0:
             self.progress_bar.setValue(0)
             self.progress_bar.setFormat(NO_RECORD_TEXT)
@@ -251,6 +266,8 @@ class TrainingControls(QWidget):
         return self.progress_bar.format()
 
     def show_progress(self, progress: Progress) -> None:
+        if self._one_step is not None and progress.step < self._one_step:
+            return  # sent before the One step shown since: stale
         self.set_step(progress.step, progress.total)
         rate = progress.steps_per_second
         self.rate_label.setText(f"{rate:,.0f} steps/s" if rate > 0 else "–")
@@ -295,6 +312,8 @@ class TrainingControls(QWidget):
     def show_step(self, step: OneStep, itos: tuple[str, ...] | list[str]) -> None:
         """A single step was taken: show it in the step window, and its step count here."""
         self.step_view.show_step(step, itos)
+        self._one_step = step.step
+        self.set_step(step.step, max(self._total, step.step))  # the bar agrees
         self.result_label.setText(  # (not "Paused at" an older step, nor "Press Start")
             f"<b>One step</b> taken: the model is at step {step.step:,}. <b>Start</b> (Space) "
             "goes on training; <b>One step</b> (Ctrl+Right) takes another."

@@ -70,6 +70,15 @@ class FrameClock(QObject):
     def is_running(self) -> bool:
         return self._timer.isActive()
 
+    def flush(self) -> None:
+        """Show every view's news now, whatever its rate (a test that waits for the views)."""
+        with self._guard():
+            self._primary()
+            for view in self._views:
+                if view.has_news():
+                    view.last_shown = self._now()
+                    view.show()
+
     def _on_timeout(self) -> None:
         with self._guard():
             self.tick()

@@ -5,12 +5,13 @@ window's one FrameClock (see frame_clock.py), never on every signal.
 The worker's signals only keep the latest Progress and Snapshot here; a frame shows them.
 A snapshot belongs to the model it was sent for (its generation): once another model is the
 current one, it is dropped, never shown with the new model's configuration; each view shows
-a snapshot once.
+a snapshot once. While the replay shows a frame (ui/window/replay.py) the embedding, the
+sampling panel and the hidden layer keep it; the progress and the loss plot stay live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -50,9 +51,13 @@ class Shown:
 class LiveViews:
     """The window's frame clock and what each of its frames may show."""
 
-    def __init__(self, controller: Controller, views: Shown) -> None:
+    def __init__(
+        self, controller: Controller, views: Shown, replaying: Callable[[], bool] = lambda: False
+    ) -> None:
+        """replaying(): a replay frame is shown (the timeline is not live)."""
         self.controller = controller
         self.views = views
+        self.replaying = replaying
         self.pending_progress: Progress | None = None
         self.pending_snapshot: Snapshot | None = None
         self._snapshot_generation = -1  # the model the pending snapshot belongs to
@@ -97,7 +102,8 @@ class LiveViews:
         self.pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
         self._snapshot_generation = info.generation if info is not None else -1
         self._shown_by = set()
-        self.views.hidden_analysis.offer(snapshot.step, snapshot.weights)  # at most 4 Hz
+        if not self.replaying():
+            self.views.hidden_analysis.offer(snapshot.step, snapshot.weights)  # at most 4 Hz
 
     @contextmanager
     def _frame(self) -> Iterator[None]:
@@ -122,6 +128,8 @@ class LiveViews:
         info = self.controller.model_info()
         if info is None or info.generation != self._snapshot_generation:
             self.pending_snapshot = None  # of a model replaced since: never shown
+        if self.replaying():
+            return False  # kept until the replay goes back to live
         return self.pending_snapshot is not None and view not in self._shown_by
 
     def _embedding_has_news(self) -> bool:
@@ -158,7 +166,7 @@ class LiveViews:
         """The worker is idle: show the model's final weights everywhere."""
         info = self.controller.model_info()
         model = self.controller.model
-        if info is None or model is None:
+        if info is None or model is None or self.replaying():
             return
         self.pending_snapshot = None
         weights = model.snapshot()
@@ -166,3 +174,14 @@ class LiveViews:
         v.embedding_view.set_embedding(weights["C"], info.vocab.itos, step=info.step)
         v.sampling_panel.set_model(info.config, weights, info.vocab, same_model=True)
         v.hidden_analysis.offer(info.step, weights)
+
+    def back_from_replay(self) -> None:
+        """The replay went back to live: show the model as it is now (the latest snapshot
+        while it trains, its weights when idle)."""
+        if not self.controller.is_busy():
+            self.show_final_weights()
+            return
+        self._shown_by = set()  # every view shows the latest snapshot again
+        snapshot = self.pending_snapshot
+        if snapshot is not None:
+            self.views.hidden_analysis.offer(snapshot.step, snapshot.weights)

@@ -28,9 +28,12 @@ from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.views.hyperparameters import HyperparameterPanel
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.lr_finder_view import LrFinderView
+from charnames_gui.ui.views.network_view import NetworkView
 from charnames_gui.ui.views.runs_view import RunsView
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
+from charnames_gui.ui.views.timeline import Timeline
 from charnames_gui.ui.views.training_controls import TrainingControls
+from charnames_gui.ui.views.unit_focus import UnitFocus
 from charnames_gui.ui.window.dialogs import AsksUser, Dialogs
 from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
 from charnames_gui.ui.window.experiment_commands import ExperimentCommands, ExperimentViews
@@ -43,11 +46,12 @@ from charnames_gui.ui.window.menus import Availability, Menus
 from charnames_gui.ui.window.panel_sync import PanelSync
 from charnames_gui.ui.window.presentation import Presentation
 from charnames_gui.ui.window.recent_files import RecentFiles
+from charnames_gui.ui.window.replay import ReplayCommands, ReplayViews
 from charnames_gui.ui.window.search_commands import SearchCommands
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
-from charnames_gui.ui.window.zoom import Zoom
+from charnames_gui.ui.window.zoom import LayoutsByZoom, Zoom
 
 APP_NAME = "Charnames"
 
@@ -87,12 +91,21 @@ class MainWindow(QMainWindow):
         self.zoom = Zoom(self.settings, self)
         self.zoom.changed.connect(self._on_zoom_changed)
         self.docks = DockLayout(self, lambda: self.zoom.factor)
+        self.zoom_layouts = LayoutsByZoom(self, self.docks.restore_state)
+        self.zoom.aboutToChange.connect(self._before_zoom_change)
 
         # -- views ---------------------------------------------------------------------------
         self.panel = HyperparameterPanel()
         self.controls = TrainingControls()
         self.loss_plot = LossPlot(own_timer=False)  # drawn by the window's frame clock
-        self.setCentralWidget(self.loss_plot)
+        self.timeline = Timeline()  # the replay, under the plot (ui/window/replay.py)
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.loss_plot, 1)
+        central_layout.addWidget(self.timeline)
+        self.setCentralWidget(central)
         self.dataset_label = QLabel()
         self.dataset_label.setWordWrap(True)
         self.dataset_label.setAccessibleName("Dataset")
@@ -132,7 +145,12 @@ class MainWindow(QMainWindow):
         self.hidden_view.shown.connect(self.hidden_analysis.poke)
         self.forward_dock = add("Forward pass", "ForwardDock", self.forward_view, bottom)
         self.hidden_dock = add("Hidden layer", "HiddenLayerDock", self.hidden_view, bottom)
+        # the network as one picture; pointing at a hidden unit marks it in every view
+        self.unit_focus = UnitFocus(self)
+        self.network_view = NetworkView(self.unit_focus)
+        self.network_dock = add("Network", "NetworkDock", self.network_view, bottom)
         self.docks.tab(self.forward_dock, self.hidden_dock)
+        self.docks.tab(self.forward_dock, self.network_dock)
         self.forward_dock.raise_()
         self.sampling_dock.raise_()
         roles = DockRoles(
@@ -143,7 +161,19 @@ class MainWindow(QMainWindow):
         )
         self.docks.finish(roles)
         self.presentation = Presentation(
-            self, self.zoom, self.train_dock, self.sampling_dock, self._fold_for_presentation
+            self,
+            self.zoom,
+            self.train_dock,
+            self.loss_plot,
+            {
+                "Sampling": self.sampling_dock,
+                "Forward pass": self.forward_dock,
+                "Embedding": self.embedding_dock,
+                "Hidden layer": self.hidden_dock,
+                "Network": self.network_dock,
+            },
+            self._fold_for_presentation,
+            self.docks.restore_state,
         )
         # the training panel runs the full height; the bottom docks span plot and embedding
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -161,7 +191,10 @@ class MainWindow(QMainWindow):
             self.hidden_view,
             self.hidden_analysis,
         )
-        self.live_views = LiveViews(self.controller, shown)
+        timeline = self.timeline
+        self.live_views = LiveViews(
+            self.controller, shown, replaying=lambda: timeline.index is not None
+        )
         self.frame_clock = self.live_views.clock
 
         # -- commands and menus ------------------------------------------------------------------
@@ -196,6 +229,22 @@ class MainWindow(QMainWindow):
             self.panel_sync,
             experiment_views,
         )
+        replay_views = ReplayViews(
+            self,
+            self.timeline,
+            self.loss_plot,
+            self.embedding_view,
+            self.sampling_panel,
+            self.hidden_analysis,
+            status,
+        )
+        self.replay_commands = ReplayCommands(
+            self.controller,
+            replay_views,
+            self.dialogs,
+            self.settings,
+            show_live=self.live_views.back_from_replay,
+        )
         self.search_commands = SearchCommands(self.controller, self.run_history, self)
         self.help_commands = HelpCommands(self, self.controller, self.dialogs, status, APP_NAME)
         commands = WindowCommands(
@@ -209,7 +258,8 @@ class MainWindow(QMainWindow):
             self.presentation,
             recent_menu,
             quit=self.close,
-            reset_layout=self.docks.reset,
+            reset_layout=self.reset_layout,
+            replay=self.replay_commands,
         )
         self.menus = Menus(self, menu_table(commands), window_actions(commands))
         self.presentation.set_actions(
@@ -253,6 +303,9 @@ class MainWindow(QMainWindow):
         c.snapshotReady.connect(self.live_views.on_snapshot)
         self.sampling_panel.contextChanged.connect(self.embedding_view.highlight)
         self.sampling_panel.stepShown.connect(self.forward_view.show_step)
+        self.sampling_panel.stepShown.connect(self.network_view.show_step)
+        self.unit_focus.changed.connect(self.forward_view.canvas.set_focused_unit)
+        self.unit_focus.changed.connect(self.hidden_view.set_focused_unit)
         self.addActions(self.sampling_panel.actions())  # S, F, Backspace, R, P window-wide
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
@@ -441,8 +494,17 @@ class MainWindow(QMainWindow):
         # taken the new font (their size hints change in the events that follow)
         QTimer.singleShot(0, self, self._fit_docks_to_zoom)
 
+    def _before_zoom_change(self, factor: float) -> None:
+        if not self.presentation.active():  # (its layout is its own)
+            self.zoom_layouts.remember(factor)
+
+    def reset_layout(self) -> None:
+        """Every dock back in its place, in the default layout for the window's size."""
+        self.zoom_layouts.forget()
+        self.docks.reset()
+
     def _fit_docks_to_zoom(self) -> None:
-        if not self.presentation.active():
+        if not self.presentation.active() and not self.zoom_layouts.restore(self.zoom.factor):
             self.docks.apply_default()
 
     def _fold_for_presentation(self, fold: bool) -> None:
@@ -472,6 +534,7 @@ class MainWindow(QMainWindow):
             return
         self.experiments.cancel_repeat()
         self.search_commands.close()
+        self.replay_commands.shutdown()
         self.frame_clock.stop()
         self.controller.shutdown()
         self.hidden_analysis.wait()

@@ -25,6 +25,7 @@ from charnames_gui.ui.window.menus import (
     Menu,
 )
 from charnames_gui.ui.window.presentation import Presentation
+from charnames_gui.ui.window.replay import ReplayCommands
 from charnames_gui.ui.window.search_commands import SearchCommands
 from charnames_gui.ui.window.zoom import Zoom
 
@@ -46,6 +47,7 @@ class WindowCommands:
     recent_menu: QMenu  # filled by RecentFiles
     quit: Callable[[], object]
     reset_layout: Callable[[], object]
+    replay: ReplayCommands
 
 
 # -- when an action is enabled ----------------------------------------------------------------
@@ -140,6 +142,14 @@ def menu_table(do: WindowCommands) -> list[Menu]:
                         "&Embedding as PNG...",
                         x.export_embedding_png,
                         tip="Save the embedding scatter as an image",
+                    ),
+                    Action(
+                        "export_replay",
+                        "Re&play for slides (video, GIF, PNG, SVG)...",
+                        do.replay.export_dialog,
+                        tip="The run's embedding, bars or hidden layer over training as an MP4 "
+                        "or GIF, or the step shown as a PNG or SVG, at 1280x720 or 1920x1080",
+                        when=has_model,
                     ),
                     Action(
                         "export_runs",

@@ -59,7 +59,9 @@ class PanelScroll(QScrollArea):
             # follows the content (and so the zoom): no horizontal scroll bar, unless that
             # would take more than KEEP_WIDTH_SHARE of the screen (large text on a small
             # screen): then the panel scrolls sideways and the plots keep their room
-            width = content.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+            # (its preferred width: its rows and forms wrap below it, so its minimum is far
+            # narrower than what looks right)
+            width = content.sizeHint().width() + self.verticalScrollBar().sizeHint().width()
             screen = self.screen()  # (the window's width is not final while it is built)
             free = screen.availableGeometry().width() if screen is not None else 1280
             cap = max(MIN_PANEL_WIDTH, int(free * KEEP_WIDTH_SHARE))

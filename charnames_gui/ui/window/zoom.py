@@ -6,8 +6,10 @@ ui.views.text_scale."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Signal
-from PySide6.QtWidgets import QApplication
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from charnames_gui.ui.views.text_scale import base_font, base_point_size
 
@@ -25,6 +27,7 @@ class Zoom(QObject):
     """The zoom level of the app. zoom_in/zoom_out step through ZOOM_LEVELS."""
 
     changed = Signal(float)
+    aboutToChange = Signal(float)  # the factor before a change, while the old font holds
 
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -68,8 +71,39 @@ class Zoom(QObject):
         else:  # a font sized in pixels
             font.setPixelSize(max(6, round(font.pixelSize() * factor)))
         changed = abs(factor - self._factor) > 1e-9
+        if changed:
+            self.aboutToChange.emit(self._factor)
         self._factor = factor
         if QApplication.font() != font:
             QApplication.setFont(font)
         if changed:
             self.changed.emit(factor)
+
+
+class LayoutsByZoom:
+    """The docks' layout as it was at each zoom (for the window's size): zooming back to a
+    factor puts back exactly the layout left there (Ctrl+0 after Ctrl+= gives the same
+    panel widths, not widths measured anew from size hints that are not up to date yet).
+    A zoom not seen yet (or after Reset layout) gets the default layout for it."""
+
+    VERSION = 2400  # (only for this memory, never the settings' state)
+
+    def __init__(self, window: QMainWindow, restore: Callable[[QByteArray, int], bool]) -> None:
+        self._window = window
+        self._restore = restore
+        self._states: dict[tuple[float, int, int], QByteArray] = {}
+
+    def _key(self, factor: float) -> tuple[float, int, int]:
+        return (round(factor, 4), self._window.width(), self._window.height())
+
+    def remember(self, factor: float) -> None:
+        if self._window.isVisible():
+            self._states[self._key(factor)] = self._window.saveState(self.VERSION)
+
+    def restore(self, factor: float) -> bool:
+        """True if the layout of this zoom (and window size) was put back."""
+        state = self._states.get(self._key(factor))
+        return state is not None and self._restore(state, self.VERSION)
+
+    def forget(self) -> None:
+        self._states.clear()

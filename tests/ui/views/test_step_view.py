@@ -52,3 +52,33 @@ def test_one_step_is_not_offered_while_training(qtbot, window: MainWindow) -> No
     c.pause()
     qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=30_000)
     assert window.controls.step_button.isEnabled()
+
+
+def test_the_step_text_agrees_with_the_bars_and_the_window_closes(
+    qtbot, window: MainWindow
+) -> None:
+    """Issue 24 item 5: after One step with a name in progress, the bar of the drawn
+    character shows the "after" probability the step window gives it, the run panel says the
+    step the progress bar says, and Close or Esc close the step window (item 7)."""
+    from charnames_gui.core.display import format_probability
+
+    c, panel = window.controller, window.sampling_panel
+    qtbot.waitUntil(lambda: panel.state is not None, timeout=30_000)
+    panel.step_action.trigger()  # a name in progress: its context is the step's probe
+    with qtbot.waitSignal(c.stepDone, timeout=30_000) as done:
+        window.controls.step_button.click()
+    one = done.args[0]
+    probs = panel.bar_probabilities()
+    assert np.allclose(probs, one.probs_after, atol=1e-6)  # the bars are the step's "after"
+    for i, _before, after in one.largest_moves():
+        assert format_probability(after) in window.controls.step_view.moves()
+        assert format_probability(float(probs[i])) == format_probability(after)
+    assert f"step {one.step:,}" in window.controls.result_label.text()
+    assert f"step {one.step:,} /" in window.controls.step_text()
+    view = window.controls.step_view
+    assert view.isVisible()
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert not view.isVisible()
+    view.show()
+    view.close_button.click()
+    assert not view.isVisible()

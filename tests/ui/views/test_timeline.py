@@ -57,3 +57,36 @@ def test_play_goes_through_every_frame_and_stops_at_the_last(qtbot) -> None:
     qtbot.waitUntil(lambda: not timeline.playing, timeout=5_000)
     assert chosen == [0, 1, 2, 3] and timeline.index == 3
     assert timeline.play_button.text() == "Play" and not timeline.play_button.isChecked()
+
+
+def test_a_narrow_timeline_puts_the_slider_above_its_buttons_and_cuts_none(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFont
+
+    timeline = make(qtbot)
+    timeline.set_frames([0, 1, 2], [math.nan, 3.0, 2.9])
+    buttons = (timeline.play_button, timeline.live_button, timeline.export_button)
+    for point_size in (9, 18):  # 100% and 200% text
+        font = QFont(timeline.font())
+        font.setPointSize(point_size)
+        timeline.setFont(font)
+        for width in (1400, 700, timeline.minimumSizeHint().width()):
+            timeline.resize(width, timeline.sizeHint().height())
+            qtbot.waitUntil(lambda w=width: timeline.width() == w)
+            timeline.resize(width, timeline.minimumSizeHint().height())
+            qtbot.waitUntil(lambda: all(b.width() > 0 for b in buttons))
+            assert timeline.mode != "compact"  # a window of its own: never compact
+            for button in buttons:  # whole, inside the timeline, and wide enough for its text
+                geometry = button.geometry()
+                assert timeline.rect().contains(geometry), (point_size, width, button.text())
+                assert geometry.width() >= button.minimumSizeHint().width()
+            if timeline.mode == "row":  # the step and loss are not covered by a button
+                label = timeline.label.geometry()
+                assert label.width() >= timeline.label.minimumWidth()
+                assert not any(label.intersects(b.geometry()) for b in buttons)
+            slider = timeline.slider.geometry()
+            assert timeline.rect().contains(slider) and slider.width() > 40
+            if timeline.two_rows:
+                assert slider.bottom() < timeline.play_button.geometry().top()
+        assert timeline.two_rows  # at its minimum width
+    timeline.resize(3000, 60)
+    qtbot.waitUntil(lambda: not timeline.two_rows)

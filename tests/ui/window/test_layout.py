@@ -188,7 +188,7 @@ def test_the_legend_never_covers_the_data(qtbot, make_window, size, zoom) -> Non
 # -- the arrangement of the docks -------------------------------------------------------------
 GROUP_SCREENS = [(1024, 600), (1024, 768), (1280, 720), (1920, 1080)]
 SAMPLING_GROUP = {"Sampling", "Runs", "Learning-rate finder"}
-INSIDE_GROUP = {"Forward pass", "Hidden layer"}
+INSIDE_GROUP = {"Forward pass", "Hidden layer", "Network"}
 
 
 def _groups(window: MainWindow) -> set[frozenset[str]]:

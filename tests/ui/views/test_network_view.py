@@ -1,0 +1,65 @@
+"""The network picture follows the sampling panel's step; pointing at a hidden unit draws
+its W1 column and W2 row and marks the same unit in the forward pass and the hidden layer."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from charnames_gui.core.config import ModelConfig
+from charnames_gui.core.data import Vocabulary
+from charnames_gui.core.model import MLP
+from charnames_gui.ui.views.forward_view import ForwardView
+from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
+from charnames_gui.ui.views.network_view import NetworkView
+from charnames_gui.ui.views.sampling_panel import SamplingPanel
+from charnames_gui.ui.views.unit_focus import UnitFocus
+
+
+def test_pointing_at_a_unit_marks_it_in_every_view(qtbot, small_words: list[str]) -> None:
+    host = QWidget()
+    qtbot.addWidget(host)
+    focus = UnitFocus()
+    panel, network, forward, hidden = (SamplingPanel(), NetworkView(focus), ForwardView(),
+                                       HiddenLayerView())  # fmt: skip
+    row = QHBoxLayout(host)
+    for view in (panel, network, forward, hidden):
+        row.addWidget(view)
+    panel.stepShown.connect(network.show_step)
+    panel.stepShown.connect(forward.show_step)
+    focus.changed.connect(forward.canvas.set_focused_unit)
+    focus.changed.connect(hidden.set_focused_unit)
+    host.resize(1600, 700)
+    host.show()
+    qtbot.waitExposed(host)
+    assert "Sample a name" in network.message()  # nothing to draw yet
+
+    vocab = Vocabulary.from_words(small_words)
+    config = ModelConfig(3, 4, 30, vocab.size)
+    weights = MLP.init(config, "scaled", seed=3).snapshot()
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.force_next(vocab.stoi["e"])
+    qtbot.waitUntil(
+        lambda: (
+            network.picture() is not None
+            and network.picture().forward.context == tuple(panel.shown_context())
+        )
+    )
+    picture = network.picture()
+    np.testing.assert_array_equal(picture.column("probs").values, panel.bar_probabilities())
+
+    j = 17
+    qtbot.mouseMove(network, network.hidden_unit_centre(j).toPoint())
+    qtbot.waitUntil(lambda: focus.unit == j)
+    assert network.focused_unit() == j
+    assert hidden.focused_unit_line() == j + 0.5  # its column of the saturation image
+    assert forward.canvas._focused_unit == j
+    tip = network.tooltip_at(network.hidden_unit_centre(j))
+    assert f"unit {j}: h = {picture.forward.h[j]:.4f}" in tip
+    network.grab()  # paints the unit's links without error
+    focus.set(None)
+    assert hidden.focused_unit_line() is None and network.focused_unit() is None
+    assert network.tooltip_at(QPointF(-5, -5)) == ""
+    qtbot.mouseMove(network, network.hidden_unit_centre(3).toPoint())
+    qtbot.waitUntil(lambda: focus.unit == 3)
