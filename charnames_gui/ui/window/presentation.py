@@ -1,6 +1,6 @@
 """Presentation mode (F11): full screen, larger text, the training panel folded to its buttons
 and progress as a strip at the top, and one or two views large, chosen in a bar under it
-(Loss, Sampling, Forward pass, Embedding, Hidden layer; Alt+1 to Alt+5). F11 or Esc puts
+(Loss and the other views, Alt+1 onwards in the bar's order). F11 or Esc puts
 everything back as it was (the docks' state is saved when the mode starts)."""
 
 from __future__ import annotations
@@ -163,8 +163,8 @@ class Presentation:
         self._arrange()
         QTimer.singleShot(50, window, self._arrange_if_active)  # again at full-screen size
         window.statusBar().showMessage(
-            "Presentation mode: choose one or two views above (Alt+1 to Alt+5); F11 or Esc "
-            "leaves it.",
+            f"Presentation mode: choose one or two views above (Alt+1 to Alt+{len(self.choices)});"
+            " F11 or Esc leaves it.",
             8000,
         )
 
