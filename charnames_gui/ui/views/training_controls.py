@@ -150,7 +150,7 @@ class TrainingControls(QWidget):
             row.addWidget(label)
             flow.addWidget(pair)
 
-        box = QGroupBox("Run")
+        self._box = box = QGroupBox("Run")
         inner = QVBoxLayout(box)
         inner.setSpacing(4)
         inner.setContentsMargins(8, 6, 8, 6)
@@ -167,7 +167,9 @@ class TrainingControls(QWidget):
     def sizeHint(self) -> QSize:
         """As wide as the buttons on one line (the figures then take two lines)."""
         hint = super().sizeHint()
-        margins = 2 * 8 + 4  # the box's margins and frame
+        box = self._box  # its frame (the style's) and its layout's margins
+        frame, inner = box.contentsMargins(), box.layout().contentsMargins()
+        margins = frame.left() + frame.right() + inner.left() + inner.right()
         hint.setWidth(min(hint.width(), self._buttons.sizeHint().width() + margins))
         return hint
 

@@ -213,6 +213,9 @@ class DockLayout:
         if panel is not None:  # after a zoom the dock's layout still holds the old font's hint
             panel.updateGeometry()
         width = roles.training.minimumSizeHint().width() + 2 * window.fontMetrics().height()
+        # and, where the window has room (a third of it), wide enough for the Run buttons on one
+        # line (its size hint): a wrapped row of buttons costs the panel a line of height
+        width = max(width, min(roles.training.sizeHint().width(), window.width() // 3))
         window.resizeDocks([roles.training], [width], Qt.Orientation.Horizontal)
         window.resizeDocks([roles.tabs], [sizes.bottom_height], Qt.Orientation.Vertical)
         beside = [g[0] for g in self._groups if roles.tabs not in g and self._is_bottom(g)]
