@@ -168,7 +168,8 @@ class TrainingControls(QWidget):
         """As wide as the buttons on one line (the figures then take two lines)."""
         hint = super().sizeHint()
         box = self._box  # its frame (the style's) and its layout's margins
-        frame, inner = box.contentsMargins(), box.layout().contentsMargins()
+        frame, layout = box.contentsMargins(), box.layout()
+        inner = layout.contentsMargins() if layout is not None else frame
         margins = frame.left() + frame.right() + inner.left() + inner.right()
         hint.setWidth(min(hint.width(), self._buttons.sizeHint().width() + margins))
         return hint
