@@ -340,11 +340,11 @@ def test_a_model_file_opened_while_torch_loads_opens_when_it_has_loaded(
         waiting.set_dataset(Dataset(small_words))
         assert waiting.new_model(ModelConfig(), TrainConfig(), 42)  # the app's first model
         assert waiting.open_model(path)  # accepted: it opens when torch has loaded
-        assert waiting.model is None
+        assert waiting.document.model is None
         waiting.torch_loaded()
-        assert waiting.path == path and waiting.model is not None
-        assert waiting.model.config.n_embd == 5
-        assert waiting.state == TrainingState.READY
+        assert waiting.document.path == path and waiting.document.model is not None
+        assert waiting.document.model.config.n_embd == 5
+        assert waiting.document.state == TrainingState.READY
     finally:
         source.shutdown()
         waiting.shutdown()
