@@ -146,14 +146,14 @@ def test_test_set_is_explained_once_counted_and_saved(
     assert window.file_commands.open_model(path)
     # with its replay frames the file may be large enough to be read on a thread
     qtbot.waitUntil(lambda: window.controller.document.path is not None, timeout=30_000)
-    assert window.controller.test_evaluation_count() == 2
+    assert window.controller.document.test_evaluation_count() == 2
 
 
 def test_the_test_set_explanation_can_be_declined(qtbot, window: MainWindow) -> None:
     window.dialogs.confirm_answer = False
     window.experiment_commands.evaluate_on_test_set()
     assert window.controller.document.state == TrainingState.READY  # nothing was evaluated
-    assert window.controller.test_evaluation_count() == 0
+    assert window.controller.document.test_evaluation_count() == 0
 
 
 def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_path: Path) -> None:
