@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
             self,
             self.zoom,
             self.train_dock,
-            self.loss_plot,
+            central,  # the loss plot with the replay's timeline under it
             {
                 "Sampling": self.sampling_dock,
                 "Forward pass": self.forward_dock,
