@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
-
-from tqdm import tqdm
 
 from charnames_gui import cli_repeat, cli_replay, cli_search
-from charnames_gui.bundled import bundled_dataset_path
+from charnames_gui.cli_common import (
+    ProgressBar,
+    SaveRescued,
+    check_output_path,
+    check_split_seed,
+    dataset_of,
+    load_dataset,
+    save_or_rescue,
+    train_configs,
+    whole_number,
+)
 from charnames_gui.core.atomic import check_writable_target
-from charnames_gui.core.checkpoint import load_model, save_model
+from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.config import (
     DEFAULT_SAMPLE_SEED,
     INIT_SCHEMES,
@@ -44,9 +49,9 @@ from charnames_gui.core.errors import (
     TrainingDiverged,
 )
 from charnames_gui.core.model import MLP
-from charnames_gui.core.model_dataset import compare, dataset_for_model, label_of, read_dataset_for
-from charnames_gui.core.model_file import MAX_SPLIT_SEED, ModelFile
-from charnames_gui.core.presets import PRESETS, preset_by_name
+from charnames_gui.core.model_dataset import compare, label_of, read_dataset_for
+from charnames_gui.core.model_file import ModelFile
+from charnames_gui.core.presets import PRESETS
 from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.threads import MAX_THREADS, limit_threads
@@ -58,152 +63,6 @@ EXIT_BAD_INPUT = 2
 EXIT_BUG = 70  # sysexits' EX_SOFTWARE
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a reader that went away
 MAX_ERROR_CHARS = 500  # an error line longer than this is cut (30,000 unknown characters...)
-# Split seeds stop at checkpoint.MAX_SPLIT_SEED (2**31 - 1): the app's Split seed field is a
-# 32-bit spin box, so a model trained with a larger one could not be shown or continued there.
-
-
-def whole_number(text: str) -> int:
-    """argparse type: an int, with a clear message for '1.5', 'abc' or 5,000 digits."""
-    try:
-        return int(text)
-    except ValueError:
-        shown = text if len(text) <= 20 else f"{text[:20]}... ({len(text):,} characters)"
-        raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
-
-
-def check_range(name: str, value: int, low: int, high: int, why: str = "") -> None:
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low:,} and {high:,}{why}, not {value:,}")
-
-
-def check_split_seed(split_seed: int) -> None:
-    check_range("--split-seed", split_seed, 0, MAX_SPLIT_SEED, " (the app's Split seed field)")
-
-
-class _Tqdm(tqdm):
-    monitor_interval = 0  # no monitor thread: the bar is updated at least every 0.1 s anyway
-
-
-class ProgressBar:
-    """The training progress on one line (tqdm): steps, steps/s, time left and the last loss,
-    redrawn at most 10 times a second; nothing when disabled (output not a terminal)."""
-
-    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
-        self._bar = _Tqdm(
-            total=total, file=stream, disable=not enabled, unit=" steps", mininterval=0.1,
-            ncols=100, bar_format="{l_bar}{bar}| {n:,}/{total:,} [{elapsed}<{remaining}, "
-            "{rate_fmt}{postfix}]",
-        )  # fmt: skip
-
-    def update(self, step: int, loss: float) -> None:
-        self._bar.set_postfix_str(f"loss {loss:.3f}", refresh=False)
-        self._bar.update(step - self._bar.n)
-
-    def close(self) -> None:
-        self._bar.close()
-
-
-def _load_dataset(path: str | None, split_seed: int, vocab: object = None) -> Dataset:
-    data_path = Path(path) if path else bundled_dataset_path()
-    return Dataset.from_file(data_path, split_seed=split_seed, vocab=vocab)  # type: ignore[arg-type]
-
-
-def check_output_path(out: Path, dataset: Dataset) -> None:
-    """Before training: --out must not be the dataset itself (after resolving links), and its
-    folder must take a new file, so that no training is thrown away at the end."""
-    if out.is_dir() or not (out.parent if str(out.parent) else Path(".")).is_dir():
-        raise ConfigError(f"Cannot save to {out}: choose a file in an existing folder")
-    if dataset.path is not None and out.exists():
-        try:
-            same = os.path.samefile(out, dataset.path)
-        except OSError:
-            same = False
-        if same:
-            raise ConfigError(
-                f"--out {out} is the dataset itself: saving there would overwrite the names; "
-                "choose another file"
-            )
-    folder = out.parent if str(out.parent) else Path(".")
-    try:  # the only sure test of "can I write here" is writing: a private empty file
-        fd, probe = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".probe", dir=folder)
-    except OSError as exc:
-        raise ConfigError(
-            f"Cannot save to {out}: the folder is not writable ({exc.strerror or exc}); "
-            "choose another folder before training"
-        ) from None
-    os.close(fd)
-    os.unlink(probe)
-
-
-class SaveRescued(CharnamesError):
-    """The model could not be saved where asked; it was saved in a temporary folder."""
-
-    def __init__(self, out: Path, rescue: Path, reason: str) -> None:
-        self.rescue = rescue
-        super().__init__(f"Cannot save to {out} ({reason}); the model was saved to {rescue}")
-
-
-def save_or_rescue(out: Path, model_file: ModelFile) -> Path:
-    """Save to out; if that fails at the end of a run, save to a new temporary folder instead
-    and raise SaveRescued naming both, so the trained model is never lost."""
-    try:
-        save_model(out, model_file)
-        return out
-    except (OSError, ModelFileError) as first:
-        reason = first.strerror if isinstance(first, OSError) and first.strerror else str(first)
-    rescue = Path(tempfile.mkdtemp(prefix="charnames-")) / (out.name or "model.safetensors")
-    try:
-        save_model(rescue, model_file)
-    except (OSError, ModelFileError) as exc:
-        raise ModelFileError(
-            f"Cannot save to {out} ({reason}), nor to {rescue.parent} ({exc}): the model is lost"
-        ) from None
-    raise SaveRescued(out, rescue, reason)
-
-
-def _train_configs(args: argparse.Namespace, vocab_size: int) -> tuple[ModelConfig, TrainConfig]:
-    """The lecture's final run, or --preset's configs, changed by the flags that were given
-    (a flag left out is None)."""
-    if args.preset:
-        try:
-            preset = preset_by_name(args.preset)
-        except KeyError:
-            names = ", ".join(f"'{p.name}'" for p in PRESETS)
-            raise ConfigError(
-                f"There is no preset {args.preset!r}; the presets are {names}"
-            ) from None
-        model_config, train_config = preset.model_config(vocab_size), preset.train
-    else:
-        model_config, train_config = ModelConfig(vocab_size=vocab_size), TrainConfig()
-    shape = {
-        "block_size": args.block_size,
-        "n_embd": args.embedding,
-        "n_hidden": args.hidden,
-        "batchnorm": args.batchnorm,
-    }
-    model_config = dataclasses.replace(
-        model_config, **{k: v for k, v in shape.items() if v is not None}
-    )
-    changes = {
-        name: getattr(args, name)
-        for name in (
-            "batch_size",
-            "steps",
-            "lr",
-            "lr_after",
-            "init",
-            "seed",
-            "engine",
-            "weight_decay",
-        )
-        if getattr(args, name) is not None
-    }
-    if args.lr_decay_at is not None:
-        changes["schedule"] = "step" if args.lr_decay_at > 0 else "constant"
-        changes["lr_decay_at"] = args.lr_decay_at
-    if args.schedule:
-        changes["schedule"] = args.schedule
-    return model_config, train_config.replace(**changes)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -212,11 +71,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     initial_only = args.steps == 0
     if initial_only:
         args.steps = None
-    dataset = _load_dataset(args.data, args.split_seed)
+    dataset = load_dataset(args.data, args.split_seed)
     note = boundary_note(dataset.vocab)
     if note:
         print(note, file=sys.stderr)
-    model_config, train_config = _train_configs(args, dataset.vocab.size)
+    model_config, train_config = train_configs(args, dataset.vocab.size)
     model_config.validate()
     train_config.validate()
     if args.out:
@@ -322,18 +181,6 @@ def _open_model(args: argparse.Namespace) -> tuple[ModelFile, list[str] | None]:
     return model_file, words
 
 
-def _dataset_of(args: argparse.Namespace, model_file: ModelFile) -> Dataset:
-    """--data, or the dataset the model records (by content): never a guess."""
-    if getattr(args, "data", None):
-        return read_dataset_for(args.data, model_file)
-    bundled: Path | None
-    try:
-        bundled = bundled_dataset_path()
-    except DatasetError:
-        bundled = None
-    return dataset_for_model(model_file, Path(args.model).name, bundled)
-
-
 def _check_seed(seed: int) -> None:
     if not 0 <= seed < 2**64:
         raise ConfigError(f"--seed must be between 0 and {2**64 - 1:,}")
@@ -356,7 +203,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         check_split_seed(args.split_seed)
     if model_file.is_plain:  # a learner's weights: their dataset and split are the learner's
         return _evaluate_plain(args, model_file)
-    dataset = _dataset_of(args, model_file)
+    dataset = dataset_of(args, model_file)
     if args.split_seed is not None and args.split_seed != model_file.split_seed:
         dataset = dataset.with_split_seed(args.split_seed)
     match = compare(model_file, dataset)
@@ -446,7 +293,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise ConfigError("Say what to write: --script FILE.py and/or --notebook FILE.ipynb")
     if args.script and args.notebook and _same_file(args.script, args.notebook):
         raise ConfigError("--script and --notebook name the same file; give each its own file name")
-    dataset = _dataset_of(args, model_file)
+    dataset = dataset_of(args, model_file)
     # the model and its dataset are never a target; both targets are checked before either
     # is written (check_writable_target opens nothing, so a named pipe cannot block)
     protect = (args.model, dataset.path)
@@ -480,7 +327,7 @@ def _same_file(a: str, b: str) -> bool:
 
 def cmd_split(args: argparse.Namespace) -> int:
     check_split_seed(args.split_seed)
-    dataset = _load_dataset(args.data, args.split_seed)
+    dataset = load_dataset(args.data, args.split_seed)
     if not 1 <= args.block_size <= 32:
         raise ConfigError(f"block size must be between 1 and 32, not {args.block_size}")
     examples = dataset.examples(args.block_size)
@@ -664,7 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="the stages as JSON numbers")
     inspect.set_defaults(func=cmd_inspect)
 
-    cli_search.add_parser(sub, whole_number)
+    cli_search.add_parser(sub)
     cli_replay.add_parser(sub)
 
     bench = sub.add_parser(

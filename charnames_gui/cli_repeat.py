@@ -18,22 +18,21 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
+from charnames_gui.cli_common import (
+    ProgressBar,
+    check_split_seed,
+    dataset_of,
+    load_dataset,
+    train_configs,
+)
 from charnames_gui.core.compare import Comparison, compare_examples, compare_seeds
 from charnames_gui.core.errors import ConfigError, DatasetError
 from charnames_gui.core.stats import MAX_REPEATS, repeat_seeds
 
 DEFAULT_SEEDS = 5
-
-
-def _cli() -> ModuleType:
-    """charnames_gui.cli, imported when a command runs (it imports this module to register)."""
-    from charnames_gui import cli
-
-    return cli
 
 
 def add_parsers(sub: argparse._SubParsersAction, train: argparse.ArgumentParser) -> None:
@@ -82,18 +81,17 @@ def add_parsers(sub: argparse._SubParsersAction, train: argparse.ArgumentParser)
 def cmd_repeat(args: argparse.Namespace) -> int:
     from charnames_gui.core.repeat import train_seeds
 
-    cli = _cli()
-    cli.check_split_seed(args.split_seed)
+    check_split_seed(args.split_seed)
     if not 1 <= args.seeds <= MAX_REPEATS:
         raise ConfigError(f"--seeds must be between 1 and {MAX_REPEATS}, not {args.seeds}")
     if args.steps == 0:
         raise ConfigError("--steps 0 trains nothing; give at least one step")
-    dataset = cli._load_dataset(args.data, args.split_seed)
-    model_config, config = cli._train_configs(args, dataset.vocab.size)
+    dataset = load_dataset(args.data, args.split_seed)
+    model_config, config = train_configs(args, dataset.vocab.size)
     model_config.validate()
     config.validate()
     seeds = repeat_seeds(config.seed, args.seeds)
-    bar = cli.ProgressBar(config.steps, sys.stderr, enabled=sys.stderr.isatty())
+    bar = ProgressBar(config.steps, sys.stderr, enabled=sys.stderr.isatty())
 
     def progress(step: int, total: int, last: np.ndarray) -> None:
         finite = last[np.isfinite(last)]
@@ -175,10 +173,9 @@ def _model_side(path: str, args: argparse.Namespace) -> Side:
     from charnames_gui.core.model_dataset import compare as compare_dataset
     from charnames_gui.core.uncertainty import example_losses, name_sizes
 
-    cli = _cli()
     model_file = load_model(path)
     ns = argparse.Namespace(model=path, data=None)
-    dataset = cli._dataset_of(ns, model_file)
+    dataset = dataset_of(ns, model_file)
     match = compare_dataset(model_file, dataset)
     if not match.same:
         raise DatasetError(f"{Path(path).name}: {match.message}")
@@ -216,10 +213,9 @@ def _run_side(run_id: int, args: argparse.Namespace) -> Side:
 def _preset_side(preset: object, args: argparse.Namespace, cache: dict[str, object]) -> Side:
     from charnames_gui.core.repeat import train_seeds
 
-    cli = _cli()
     if "dataset" not in cache:
-        cli.check_split_seed(args.split_seed)
-        cache["dataset"] = cli._load_dataset(args.data, args.split_seed)
+        check_split_seed(args.split_seed)
+        cache["dataset"] = load_dataset(args.data, args.split_seed)
     dataset = cache["dataset"]
     model_config = preset.model_config(dataset.vocab.size)  # type: ignore[attr-defined]
     config = preset.train  # type: ignore[attr-defined]

@@ -18,6 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from charnames_gui.cli_common import (
+    check_output_path,
+    check_split_seed,
+    load_dataset,
+    save_or_rescue,
+    whole_number,
+)
 from charnames_gui.core.config import ENGINES
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.search import (
@@ -48,7 +55,7 @@ def app_runs_path() -> Path:
     return default_runs_path(base / "charnames-gui" / "charnames-gui")
 
 
-def add_parser(sub: Any, whole_number: Any) -> None:
+def add_parser(sub: Any) -> None:
     search = sub.add_parser(
         "search",
         help="search for a configuration that beats the lecture's dev loss (Optuna)",
@@ -115,7 +122,6 @@ def _trial_json(t: TrialResult) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from charnames_gui.cli import _load_dataset, check_output_path, check_split_seed
     from charnames_gui.core.runs import RunStore
     from charnames_gui.core.search import Search
 
@@ -131,7 +137,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         workers=default_workers() if args.workers is None else args.workers,
     )
     settings.validate()
-    dataset = _load_dataset(args.data, args.split_seed)
+    dataset = load_dataset(args.data, args.split_seed)
     if args.out:
         check_output_path(Path(args.out), dataset)
     store = RunStore(Path(args.runs) if args.runs else app_runs_path())
@@ -208,7 +214,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _save_best(out: str, search: Any, dataset: Any) -> Path:
-    from charnames_gui.cli import save_or_rescue
     from charnames_gui.core.model_file import ModelFile, TestEvaluations, TrainingSummary
 
     best = search.best

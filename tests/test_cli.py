@@ -16,7 +16,7 @@ import pytest
 import torch
 from float_error import printed_tolerance
 
-from charnames_gui import cli
+from charnames_gui import cli, cli_common
 from charnames_gui.core import data
 from charnames_gui.core.checkpoint import load_model
 from charnames_gui.core.config import ModelConfig, parameter_count
@@ -81,7 +81,7 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_the_defaults_are_the_lectures_final_run() -> None:
     args = cli.build_parser().parse_args(["train"])
-    model, train = cli._train_configs(args, 27)
+    model, train = cli_common.train_configs(args, 27)
     assert model == ModelConfig(3, 10, 200, 27)
     assert (train.batch_size, train.steps, train.lr) == (32, 200_000, 0.1)
     assert (train.schedule, train.lr_decay_at, train.lr_after) == ("step", 100_000, 0.01)
@@ -97,13 +97,13 @@ def test_the_defaults_are_the_lectures_final_run() -> None:
 
 def test_a_preset_changed_by_the_flags_given() -> None:
     args = cli.build_parser().parse_args(["train", "--preset", "larger HIDDEN layer"])
-    model, train = cli._train_configs(args, 27)
+    model, train = cli_common.train_configs(args, 27)
     preset = preset_by_name("Larger hidden layer")
     assert (model, train) == (preset.model_config(27), preset.train)
     args = cli.build_parser().parse_args(
         ["train", "--preset", "Final run", "--steps", "5000", "--lr-decay-at", "0", "--hidden", "7"]
     )
-    model, train = cli._train_configs(args, 27)
+    model, train = cli_common.train_configs(args, 27)
     final = preset_by_name("Final run")
     assert model == ModelConfig(final.model.block_size, final.model.n_embd, 7, 27)
     assert train == final.train.replace(steps=5000, schedule="constant", lr_decay_at=0)
@@ -596,14 +596,14 @@ def test_argument_errors_exit_2(capsys: pytest.CaptureFixture[str], args: list[s
 
 def test_progress_bar_draws_steps_and_loss() -> None:
     stream = io.StringIO()
-    bar = cli.ProgressBar(1000, stream, enabled=True)
+    bar = cli_common.ProgressBar(1000, stream, enabled=True)
     bar.update(250, 2.3456)
     bar.close()
     last = stream.getvalue().rstrip("\n").split("\r")[-1]  # the line as it was drawn last
     assert "250/1,000" in last and "steps/s" in last and "loss 2.346" in last
     assert stream.getvalue().endswith("\n")
     stream = io.StringIO()
-    off = cli.ProgressBar(10, stream, enabled=False)
+    off = cli_common.ProgressBar(10, stream, enabled=False)
     off.update(5, 2.0)
     off.close()
     assert stream.getvalue() == ""
@@ -738,14 +738,14 @@ def test_a_save_that_fails_at_the_end_keeps_the_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     target = tmp_path / "model.safetensors"
-    real_save = cli.save_model
+    real_save = cli_common.save_model
 
     def disk_full_at_target(path: str | Path, model_file: object) -> None:
         if Path(path) == target:
             raise OSError(28, "No space left on device")
         real_save(path, model_file)
 
-    monkeypatch.setattr(cli, "save_model", disk_full_at_target)
+    monkeypatch.setattr(cli_common, "save_model", disk_full_at_target)
     code, out, err = run(capsys, "train", small_dataset_file, *FAST, "--out", target, "--json")
     line = assert_bad_input(code, err, "No space left on device", "the model was saved to")
     rescued = Path(json.loads(out)["model_file"])

@@ -15,6 +15,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 CONTROLLER_SIDE_CONTRACT = "The controller side imports no widget"
+CLI_CONTRACT = "The CLI: cli.py above its subcommand modules above what they share"
+NO_QT_CONTRACT = (
+    "The core, the CLI and the bundled files import no Qt (they run in notebooks and CI)"
+)
+
+
+def contract(name: str) -> dict[str, object]:
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (found,) = [c for c in config["tool"]["importlinter"]["contracts"] if c["name"] == name]
+    return found
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -32,19 +42,27 @@ def test_the_controller_side_imports_no_qt_widget() -> None:
     """lint-imports sees PySide6 only as a whole; this looks at its modules: the controller
     side (the modules of that contract in pyproject.toml) uses QtCore, never QtWidgets or
     QtGui."""
-    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    (contract,) = [
-        c
-        for c in config["tool"]["importlinter"]["contracts"]
-        if c["name"] == CONTROLLER_SIDE_CONTRACT
-    ]
-    assert contract["source_modules"]
-    for module in contract["source_modules"]:
+    source_modules = contract(CONTROLLER_SIDE_CONTRACT)["source_modules"]
+    assert isinstance(source_modules, list) and source_modules
+    for module in source_modules:
         path = REPO_ROOT / (module.replace(".", "/") + ".py")
         imported = imported_modules(path)
         assert imported, path
         widgets = {m for m in imported if m.startswith(("PySide6.QtWidgets", "PySide6.QtGui"))}
         assert widgets == set(), f"{module} imports {sorted(widgets)}"
+
+
+def test_every_cli_module_has_its_place_in_the_cli_contracts() -> None:
+    """lint-imports keeps cli.py's subcommand modules from importing it back, and the CLI free
+    of Qt, only for the modules its contracts name: a new cli_NAME.py must be named there."""
+    cli_modules = {f"charnames_gui.{p.stem}" for p in (REPO_ROOT / "charnames_gui").glob("cli*.py")}
+    layers = contract(CLI_CONTRACT)["layers"]
+    assert isinstance(layers, list)
+    in_layers = {m.strip() for layer in layers for m in layer.split(":")}
+    assert cli_modules == in_layers
+    no_qt = contract(NO_QT_CONTRACT)["source_modules"]
+    assert isinstance(no_qt, list)
+    assert cli_modules <= set(no_qt)
 
 
 # Runs in a fresh interpreter: this test process has imported everything already.
