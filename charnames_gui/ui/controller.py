@@ -687,13 +687,7 @@ class Controller(QObject):
         d.saved_as(Path(path))
         self._notified_modified = False
         self.documentChanged.emit()
-        if held is not None:
-            self.statusMessage.emit(
-                f"Saved {Path(path).name} with the last weights received, at step "
-                f"{held.step:,} (training has not paused yet)"
-            )
-        else:
-            self.statusMessage.emit(f"Saved {Path(path).name}")
+        self.statusMessage.emit(model_files.saved_message(path, held))
         return True
 
     def read_model_file_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:
@@ -757,12 +751,7 @@ class Controller(QObject):
             dataset=p.dataset,
             replay=mf.replay,
         )
-        kind = " (your own weights: no training record)" if mf.is_plain else ""
-        # e.g. a-z was guessed; a damaged replay section left out
-        notes = "".join(f". {note}" for note in (*mf.notes, mf.replay_note) if note)
-        self.statusMessage.emit(
-            f"Opened {p.path.name}{kind}" + (f". {p.message}" if p.message else "") + notes
-        )
+        self.statusMessage.emit(p.opened_message())
         own = model_files.own_dataset_to_read(mf, p.dataset)
         if own is not None:  # a large one: read in the background, attached if unchanged
             self._read_dataset(
@@ -789,20 +778,6 @@ class Controller(QObject):
             )
             return
         self._keep_model_with(dataset, f"Opened its dataset too: {label_of(dataset)}")
-
-    def write_code(self, path: str | Path, kind: str) -> str:
-        """Write the current run as the lecture's code ('script' or 'notebook'); returns what
-        to tell the learner, raises CharnamesError when it cannot."""
-        d = self._document
-        if d.model is None or d.vocab is None:
-            raise CharnamesError("There is no model to export")
-        title = d.path.name if d.path is not None else "an unsaved model"
-        # the code's last cell compares with the saved file when it holds these very weights
-        saved = d.path if d.path is not None and d.path.suffix == ".safetensors" else None
-        compare_with = str(saved) if saved is not None and not d.modified else ""
-        return model_files.write_code(
-            path, kind, d.model_file(), d.dataset, title, compare_with, protect=(d.path,)
-        )
 
     # -- state ----------------------------------------------------------------------------------
     def _mark_modified(self) -> None:
