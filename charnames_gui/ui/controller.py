@@ -28,7 +28,7 @@ import dataclasses
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
@@ -74,6 +74,7 @@ if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loa
 
 __all__ = ["Controller", "ModelInfo", "TrainingState"]
 
+_Read = TypeVar("_Read")
 SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
 
@@ -237,18 +238,26 @@ class Controller(QObject):
     ) -> Dataset | Loading | None:
         """DatasetOpener.open with its outcome told: None when it cannot be read."""
         failed = failed or (lambda why: self.errorOccurred.emit("Cannot open dataset", why))
-        try:
-            read = self.datasets.open(path, self._document.split_seed, block_size, done, failed,
+
+        def read_it() -> Dataset | Loading:
+            return self.datasets.open(path, self._document.split_seed, block_size, done, failed,
                                       min_background_bytes=min_background_bytes)  # fmt: skip
-        except StillOpening as exc:
-            self.statusMessage.emit(str(exc))
-            return None
-        except CharnamesError as exc:
-            failed(str(exc))
-            return None
+
+        read = self._told(read_it, failed)
         if isinstance(read, Loading):
             self.statusMessage.emit(read.message)
         return read
+
+    def _told(self, read: Callable[[], _Read], failed: Callable[[str], object]) -> _Read | None:
+        """A collaborator's read with its refusal told (None then): another file still being
+        read in the status bar, anything else through failed."""
+        try:
+            return read()
+        except (StillOpening, StillReading) as exc:
+            self.statusMessage.emit(str(exc))
+        except CharnamesError as exc:
+            failed(str(exc))
+        return None
 
     def set_dataset(self, dataset: Dataset) -> None:
         self.require_idle()
@@ -704,13 +713,8 @@ class Controller(QObject):
         def failed(why: str) -> None:
             self.errorOccurred.emit("Cannot open model", why)
 
-        try:
-            read = self.files.read(path, hint, then, failed)
-        except StillReading as exc:
-            self.statusMessage.emit(str(exc))
-            return False
-        except CharnamesError as exc:
-            failed(str(exc))
+        read = self._told(lambda: self.files.read(path, hint, then, failed), failed)
+        if read is None:
             return False
         if isinstance(read, int):
             self.statusMessage.emit(model_files.format_loading(path, read))
