@@ -129,7 +129,7 @@ class ExperimentCommands:
     # -- what the experiments report -------------------------------------------------------------
     def _on_references(self, uniform: float, bigram: float | None) -> None:
         self.views.loss_plot.set_reference("bigram", bigram)
-        dataset = self.controller.dataset
+        dataset = self.controller.document.dataset
         dataset_hash = dataset.content_hash() if dataset else None
         self.views.runs_view.set_references(uniform, bigram, dataset_hash)
 

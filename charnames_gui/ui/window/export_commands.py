@@ -79,10 +79,12 @@ class ExportCommands:
     def _export_code(self, kind: ExportKind, code_kind: str) -> None:
         """The run as the lecture's code (core/export_script.py), named after the model."""
         controller = self.controller
-        if controller.model is None or not controller.wait_until_idle():
+        if controller.document.model is None or not controller.wait_until_idle():
             return
-        if controller.path is not None:
-            kind = dataclasses.replace(kind, suggested_name=controller.path.stem + kind.suffix)
+        if controller.document.path is not None:
+            kind = dataclasses.replace(
+                kind, suggested_name=controller.document.path.stem + kind.suffix
+            )
 
         def write(path: str) -> None:
             self.status.showMessage(controller.write_code(path, code_kind), 10000)

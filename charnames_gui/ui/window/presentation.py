@@ -45,9 +45,10 @@ class Presentation:
         restore_state: Callable[[QByteArray, int], bool],
     ) -> None:
         """training: the dock that becomes the strip; loss: the central widget (the loss
-        plot); views: the docks that can be chosen, by name; fold(True/False): hides / shows
-        what the strip leaves out; restore_state: the window's restoreState (the dock layout's,
-        which also puts away the tab bars Qt leaves behind)."""
+        plot and the replay's timeline under it); views: the docks that can be chosen, by
+        name; fold(True/False): hides / shows what the strip leaves out; restore_state: the
+        window's restoreState (the dock layout's, which also puts away the tab bars Qt leaves
+        behind)."""
         self._window = window
         self._zoom = zoom
         self._training = training
@@ -150,6 +151,9 @@ class Presentation:
         )
         self._zoom.set_factor(max(self._zoom.factor, PRESENTATION_ZOOM), remember=False)
         self._fold(True)
+        # the views first: with the docks still in their places, the strip and the bar on
+        # top would ask for more height than a small screen has, and the window would grow
+        self._arrange()
         # the strip and the chooser span the whole width, above every view
         window.setCorner(Corner.TopLeftCorner, Area.TopDockWidgetArea)
         window.setCorner(Corner.TopRightCorner, Area.TopDockWidgetArea)
@@ -172,15 +176,21 @@ class Presentation:
         if self.active():
             self._arrange()
 
+    def _hide_unchosen(self) -> list[QDockWidget]:
+        """Hides every view not chosen (the loss plot and its timeline too); returns the
+        chosen docks."""
+        chosen = [self._views[n] for n in self._chosen if n != LOSS]
+        for dock in self._window.findChildren(QDockWidget):
+            if dock is not self._training and dock not in chosen:
+                dock.hide()
+        self._loss.setVisible(LOSS in self._chosen)
+        return chosen
+
     def _arrange(self) -> None:
         """The chosen views share the window below the strip, side by side; the rest are
         hidden (put back as they were by leave())."""
         window, training = self._window, self._training
-        chosen = [self._views[n] for n in self._chosen if n != LOSS]
-        for dock in window.findChildren(QDockWidget):
-            if dock is not training and dock not in chosen:
-                dock.hide()
-        self._loss.setVisible(LOSS in self._chosen)
+        chosen = self._hide_unchosen()
         previous: QDockWidget | None = None
         for dock in chosen:
             dock.setFloating(False)

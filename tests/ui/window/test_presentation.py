@@ -1,0 +1,60 @@
+"""Presentation mode (ui/window/presentation.py): the chosen views fill the screen, nothing
+else is left standing, and a small screen keeps its size."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+
+from charnames_gui.ui.window.main_window import MainWindow
+
+
+def test_views_without_the_loss_leave_no_timeline_behind(qtbot, window: MainWindow) -> None:
+    """The replay's timeline lives under the loss plot: with Loss not chosen it goes too, and
+    the chosen views take the whole width (a timeline left standing kept a blank column)."""
+    window.resize(1280, 720)
+    window.presentation.enter()
+    window.presentation.choose(["Forward pass", "Hidden layer"])
+    QApplication.processEvents()
+    assert not window.loss_plot.isVisible()
+    assert not window.timeline.isVisible()
+    assert not window.centralWidget().isVisible()
+    left = min(window.forward_dock.x(), window.hidden_dock.x())
+    assert left < 10  # from the window's left edge
+    window.presentation.choose(["Loss", "Sampling"])
+    QApplication.processEvents()
+    assert window.loss_plot.isVisible() and window.timeline.isVisible()
+    window.presentation.leave()
+    QApplication.processEvents()
+    assert window.centralWidget().isVisible() and window.timeline.isVisible()
+
+
+class _Heights(QObject):
+    """Every height the window is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[int] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.seen.append(watched.height())
+        return False
+
+
+def test_a_small_screen_keeps_its_height_at_150_percent(qtbot, window: MainWindow) -> None:
+    """At 1024 x 600 and 150% the window grew to 674 px on entering: the strip and the
+    chooser went on top while every dock still held its place below."""
+    size = (1024, 600)
+    window.showFullScreen = lambda: window.setGeometry(0, 0, *size)
+    window.resize(*size)
+    window.zoom.set_factor(1.5)
+    QApplication.processEvents()
+    heights = _Heights()
+    window.installEventFilter(heights)
+    window.presentation.enter()
+    qtbot.waitUntil(lambda: window.presentation.bar.isVisible())
+    QApplication.processEvents()
+    window.removeEventFilter(heights)
+    assert max([window.height(), *heights.seen]) <= size[1]
+    window.presentation.leave()
