@@ -28,7 +28,7 @@ import dataclasses
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
@@ -74,6 +74,7 @@ if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loa
 
 __all__ = ["Controller", "ModelInfo", "TrainingState"]
 
+_Read = TypeVar("_Read")
 SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
 
@@ -237,18 +238,26 @@ class Controller(QObject):
     ) -> Dataset | Loading | None:
         """DatasetOpener.open with its outcome told: None when it cannot be read."""
         failed = failed or (lambda why: self.errorOccurred.emit("Cannot open dataset", why))
-        try:
-            read = self.datasets.open(path, self._document.split_seed, block_size, done, failed,
+
+        def read_it() -> Dataset | Loading:
+            return self.datasets.open(path, self._document.split_seed, block_size, done, failed,
                                       min_background_bytes=min_background_bytes)  # fmt: skip
-        except StillOpening as exc:
-            self.statusMessage.emit(str(exc))
-            return None
-        except CharnamesError as exc:
-            failed(str(exc))
-            return None
+
+        read = self._told(read_it, failed)
         if isinstance(read, Loading):
             self.statusMessage.emit(read.message)
         return read
+
+    def _told(self, read: Callable[[], _Read], failed: Callable[[str], object]) -> _Read | None:
+        """A collaborator's read with its refusal told (None then): another file still being
+        read in the status bar, anything else through failed."""
+        try:
+            return read()
+        except (StillOpening, StillReading) as exc:
+            self.statusMessage.emit(str(exc))
+        except CharnamesError as exc:
+            failed(str(exc))
+        return None
 
     def set_dataset(self, dataset: Dataset) -> None:
         self.require_idle()
@@ -552,19 +561,28 @@ class Controller(QObject):
         self._set_state(TrainingState.EVALUATING)
         return True
 
-    def start_lr_sweep(self, n: int = 1000) -> bool:
+    def start_lr_sweep(self, n: int = 1000, seeds: int = 1) -> bool:
         """The lecture's sweep, in the worker, on a fresh model of the current configuration:
         new random weights from its init scheme and seed, as the lecture does (a trained
-        model would only show the flat end of the curve)."""
+        model would only show the flat end of the curve). seeds > 1: also the sweeps of
+        seeds - 1 other seeds, stacked (when the configuration can be; core/stacked_sweep)."""
         d = self._document
         idle = (TrainingState.READY, TrainingState.PAUSED, TrainingState.FINISHED)
         if d.model is None or d.dataset is None or d.trainer is None or d.state not in idle:
             return False
         from charnames_gui.core.model import MLP
+        from charnames_gui.core.stacked_training import stack_refusal
+        from charnames_gui.core.stats import repeat_seeds
 
         config = d.train_config
+        many = seeds > 1 and not stack_refusal(d.model.config, config.replace(engine="fast"))
+        if seeds > 1 and not many:
+            self.statusMessage.emit(
+                "This configuration cannot sweep several seeds together: one seed is swept"
+            )
         self._state_before_job = d.state
-        self.jobs.sweep(MLP.init(d.model.config, config.init, config.seed), d.trainer, config, n)
+        self.jobs.sweep(MLP.init(d.model.config, config.init, config.seed), d.trainer, config, n,
+                        tuple(repeat_seeds(config.seed, seeds)) if many else ())  # fmt: skip
         self._set_state(TrainingState.SWEEPING)
         return True
 
@@ -687,13 +705,7 @@ class Controller(QObject):
         d.saved_as(Path(path))
         self._notified_modified = False
         self.documentChanged.emit()
-        if held is not None:
-            self.statusMessage.emit(
-                f"Saved {Path(path).name} with the last weights received, at step "
-                f"{held.step:,} (training has not paused yet)"
-            )
-        else:
-            self.statusMessage.emit(f"Saved {Path(path).name}")
+        self.statusMessage.emit(model_files.saved_message(path, held))
         return True
 
     def read_model_file_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:
@@ -710,13 +722,8 @@ class Controller(QObject):
         def failed(why: str) -> None:
             self.errorOccurred.emit("Cannot open model", why)
 
-        try:
-            read = self.files.read(path, hint, then, failed)
-        except StillReading as exc:
-            self.statusMessage.emit(str(exc))
-            return False
-        except CharnamesError as exc:
-            failed(str(exc))
+        read = self._told(lambda: self.files.read(path, hint, then, failed), failed)
+        if read is None:
             return False
         if isinstance(read, int):
             self.statusMessage.emit(model_files.format_loading(path, read))
@@ -757,12 +764,7 @@ class Controller(QObject):
             dataset=p.dataset,
             replay=mf.replay,
         )
-        kind = " (your own weights: no training record)" if mf.is_plain else ""
-        # e.g. a-z was guessed; a damaged replay section left out
-        notes = "".join(f". {note}" for note in (*mf.notes, mf.replay_note) if note)
-        self.statusMessage.emit(
-            f"Opened {p.path.name}{kind}" + (f". {p.message}" if p.message else "") + notes
-        )
+        self.statusMessage.emit(p.opened_message())
         own = model_files.own_dataset_to_read(mf, p.dataset)
         if own is not None:  # a large one: read in the background, attached if unchanged
             self._read_dataset(
@@ -789,20 +791,6 @@ class Controller(QObject):
             )
             return
         self._keep_model_with(dataset, f"Opened its dataset too: {label_of(dataset)}")
-
-    def write_code(self, path: str | Path, kind: str) -> str:
-        """Write the current run as the lecture's code ('script' or 'notebook'); returns what
-        to tell the learner, raises CharnamesError when it cannot."""
-        d = self._document
-        if d.model is None or d.vocab is None:
-            raise CharnamesError("There is no model to export")
-        title = d.path.name if d.path is not None else "an unsaved model"
-        # the code's last cell compares with the saved file when it holds these very weights
-        saved = d.path if d.path is not None and d.path.suffix == ".safetensors" else None
-        compare_with = str(saved) if saved is not None and not d.modified else ""
-        return model_files.write_code(
-            path, kind, d.model_file(), d.dataset, title, compare_with, protect=(d.path,)
-        )
 
     # -- state ----------------------------------------------------------------------------------
     def _mark_modified(self) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QStatusBar
 
 from charnames_gui.ui.controller import Controller
+from charnames_gui.ui.model_files import write_code
 from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.runs_view import RunsView
@@ -87,6 +88,6 @@ class ExportCommands:
             )
 
         def write(path: str) -> None:
-            self.status.showMessage(controller.write_code(path, code_kind), 10000)
+            self.status.showMessage(write_code(path, code_kind, controller.document), 10000)
 
         self._export(kind, write)

@@ -257,6 +257,20 @@ def test_export_plot_and_csv(qtbot, window: MainWindow, tmp_path: Path) -> None:
     assert len(rows) > 300
 
 
+def test_export_script_writes_the_current_run_as_the_lectures_code(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    c = window.controller
+    with qtbot.waitSignal(c.stepDone, timeout=30_000):
+        assert c.step_once()
+    script = tmp_path / "run.py"
+    window.dialogs.save_paths.append(str(script))
+    window.export_commands.export_script()
+    text = script.read_text(encoding="utf-8")
+    assert "W1" in text and "block_size" in text
+    assert window.export_commands.status.currentMessage().startswith("Exported run.py.")
+
+
 def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
     from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit
 

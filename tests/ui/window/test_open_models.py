@@ -19,6 +19,7 @@ from charnames_gui.core.data import Dataset
 from charnames_gui.core.model import MLP
 from charnames_gui.core.model_file import ModelFile, TrainingSummary
 from charnames_gui.core.training import Trainer
+from charnames_gui.ui import model_files
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.window.dialogs import SaveChoice
 
@@ -258,7 +259,7 @@ def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -
     c = window.controller
     c.apply_train_config(c.document.train_config.replace(steps=1, engine="autograd"))
     target = tmp_path / "run.py"
-    assert c.write_code(target, "script").startswith("Exported run.py")
+    assert model_files.write_code(target, "script", c.document).startswith("Exported run.py")
     source = target.read_text()
     assert "\nsteps = 0\n" in source  # a fresh model exports the 0 steps it has taken
     namespace: dict = {}
