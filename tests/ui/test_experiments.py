@@ -442,3 +442,52 @@ def test_compare_two_runs_from_the_menu(qtbot, make_window) -> None:
     action.trigger()
     assert view.compare_view is not None and view.compare_view.isVisible()
     assert "at least 2 seeds" in view.compare_view.answer.text()
+
+
+def test_compare_two_presets_trains_them_off_the_gui_thread(qtbot, make_window) -> None:
+    """Experiments > Compare two presets: both presets trained with the same 2 seeds (in the
+    app's training children) while the window goes on (progress arrives, Cancel is
+    enabled), then the answer paired by seed in the Compare dialog and each preset's seeds
+    as a repeat in Runs."""
+    win = make_window()
+    win.menus.action("compare_presets").trigger()
+    presets = win.experiment_commands.presets
+    assert presets is not None and presets.view.isVisible()
+    view, picker = presets.view, presets.view.picker
+    assert picker is not None
+    picker.a_box.setCurrentText("First model")
+    picker.b_box.setCurrentText("Larger embedding")
+    picker.seeds.setValue(2)
+    picker.steps.setValue(40)
+    progressed: list[object] = []
+    presets.runner.progress.connect(progressed.append)
+    with qtbot.waitSignal(presets.runner.compared, timeout=60_000) as answer:
+        picker.start_button.click()
+        assert picker.cancel_button.isEnabled() and not picker.start_button.isEnabled()
+    assert progressed and not picker.cancel_button.isEnabled()
+    comparison = answer.args[0].comparison
+    assert comparison.method.startswith("paired t") and comparison.n_a == comparison.n_b == 2
+    assert view.answer.text() == comparison.sentence() and "2 seeds each" in view.answer.text()
+    assert "A: First model, 2 seeds of 40 steps" in view.sides.text()
+    qtbot.waitUntil(lambda: len(stored(win)) == 4, timeout=10_000)
+    records = stored(win)
+    assert len({r.group_id for r in records}) == 2 and {r.steps_done for r in records} == {40}
+    win.experiment_commands.close()
+
+
+def test_comparing_presets_is_cancelled_and_records_nothing(qtbot, make_window) -> None:
+    win = make_window()
+    win.experiment_commands.compare_presets()
+    presets = win.experiment_commands.presets
+    assert presets is not None and presets.view.picker is not None
+    presets.processes = 1  # in this process: no training children to start
+    picker = presets.view.picker
+    picker.seeds.setValue(2)
+    picker.steps.setValue(200_000)
+    with qtbot.waitSignal(presets.runner.progress, timeout=30_000):
+        picker.start_button.click()
+    with qtbot.waitSignal(presets.runner.cancelled, timeout=30_000):
+        picker.cancel_button.click()
+    assert "Cancelled" in picker.status.text() and picker.start_button.isEnabled()
+    win.experiment_commands.close()  # the thread has ended: joins at once
+    assert presets.runner._thread is None and stored(win) == []

@@ -141,6 +141,7 @@ class SamplingPanel(QWidget):
         self._emitted: list[int] | None = None
         self._error = ""  # the last sampling error shown (non-finite weights, ...)
         self._hold = 0  # auto-play ticks left to show a finished name before the next one
+        self._controls_on = False  # the model's controls are enabled (set_model, clear_model)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
 
@@ -528,8 +529,10 @@ class SamplingPanel(QWidget):
             total = sum(self._splitter.sizes())  # 0 before the panel is first laid out
             if total > 0:  # give the chart back its room
                 self._splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
-        for control in self._model_controls:
-            control.setEnabled(True)
+        if not self._controls_on:  # a replay or training step: they are on already
+            self._controls_on = True
+            for control in self._model_controls:
+                control.setEnabled(True)
         self._score.set_sampler(sampler)
         self._refresh()
 
@@ -539,6 +542,7 @@ class SamplingPanel(QWidget):
         self.play_action.setChecked(False)
         self._session = None
         self._error = ""
+        self._controls_on = False
         for control in self._model_controls:
             control.setEnabled(False)
         self._set_notice(LOADING if loading else NO_MODEL)

@@ -542,6 +542,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.experiments.cancel_repeat()
+        self.experiment_commands.close()
         self.search_commands.close()
         self.replay_commands.shutdown()
         self.frame_clock.stop()
