@@ -23,10 +23,23 @@ import numpy as np
 
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.examples import SplitTensors
-from charnames_gui.core.lr_curve import suggest_lr
+from charnames_gui.core.lr_curve import (  # the reading of K curves (numpy only)
+    finite_prefix,
+    mean_curve,
+    seed_suggestions,
+    suggest_from_seeds,
+)
 from charnames_gui.core.stacked_training import StackedTrainer
 from charnames_gui.core.training import sweep_lrs
 
+__all__ = [
+    "SweepChunk",
+    "finite_prefix",
+    "lr_sweep_seeds",
+    "mean_curve",
+    "seed_suggestions",
+    "suggest_from_seeds",
+]  # fmt: skip
 CHUNK_SECONDS = 0.05  # steps between two looks at the stop flag (and two chunks yielded)
 
 
@@ -67,31 +80,3 @@ def lr_sweep_seeds(
             if not len(losses):
                 return
             yield SweepChunk(lr_array[first : stack.step], losses.astype(np.float64))
-
-
-def finite_prefix(losses: np.ndarray) -> int:
-    """Steps before the first loss that is not finite (a sweep's curve ends there)."""
-    bad = np.flatnonzero(~np.isfinite(losses))
-    return int(bad[0]) if len(bad) else len(losses)
-
-
-def seed_suggestions(lrs: np.ndarray, losses: np.ndarray) -> list[float | None]:
-    """Each seed's suggested lr: suggest_lr of its curve (losses (n, K))."""
-    out: list[float | None] = []
-    for k in range(losses.shape[1]):
-        end = finite_prefix(losses[:, k])
-        out.append(suggest_lr(list(zip(lrs[:end].tolist(), losses[:end, k].tolist(), strict=True))))
-    return out
-
-
-def mean_curve(losses: np.ndarray) -> np.ndarray:
-    """The mean over seeds of each step's loss, up to the first step where any seed has
-    no loss: (m,) with m <= n."""
-    end = min((finite_prefix(losses[:, k]) for k in range(losses.shape[1])), default=0)
-    return losses[:end].mean(axis=1)
-
-
-def suggest_from_seeds(lrs: np.ndarray, losses: np.ndarray) -> float | None:
-    """The suggestion of the mean curve (suggest_lr's reading, over the seeds' mean)."""
-    mean = mean_curve(losses)
-    return suggest_lr(list(zip(lrs[: len(mean)].tolist(), mean.tolist(), strict=True)))

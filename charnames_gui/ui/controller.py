@@ -9,7 +9,8 @@ nobody (none of them knows the controller):
 - model_files: reading, preparing, saving and exporting model files (large ones on a thread);
 - training_jobs.TrainingJobs: the jobs sent to the worker, and the current model's run log.
 The controller changes the document, then emits: the fields change together before the views
-are told.
+are told. Everyone else reads it as `controller.document`, a read-only DocumentView; the
+controller keeps the commands (intent) and the signals, no accessors that only forward.
 
 All core objects are used on the GUI thread except the Trainer, which only the worker touches
 while a job runs.
