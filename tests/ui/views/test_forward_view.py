@@ -56,10 +56,10 @@ def _follows(qtbot, panel: SamplingPanel, view: ForwardView, weights: dict) -> N
     fp = view.forward()
     sampler = panel.sampler
     expected = inspect_forward(
-        weights, sampler.model.config, sampler.vocab.itos, list(context), panel.temperature()
+        weights, sampler.model.config, sampler.vocab.itos, list(context), panel.shown().temperature
     )
     np.testing.assert_array_equal(fp.h, expected.h)
-    np.testing.assert_array_equal(fp.probs, panel.bar_probabilities())
+    np.testing.assert_array_equal(fp.probs, panel.shown().probabilities)
 
 
 def test_follows_step_back_a_forced_choice_and_temperature(
@@ -243,7 +243,7 @@ def test_weights_too_large_show_a_message(qtbot, pair, small_words: list[str]) -
     config, weights, vocab = _model(small_words, 3, 4, 16)
     weights["W2"][:] = 3e38
     panel.set_model(config, weights, vocab, same_model=False)
-    assert "not finite" in panel.notice_text()  # the panel says why, in words ...
+    assert "not finite" in panel.shown().notice  # the panel says why, in words ...
     assert view.forward() is None and view.canvas.message == NO_STEP  # ... and shows no step
 
 
