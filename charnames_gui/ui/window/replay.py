@@ -135,6 +135,7 @@ class ReplayCommands:
             timeline.go_live()  # another model's frames: nothing to stay on
         self._store, self._seen, self._projection = store, seen, None
         timeline.set_frames([f.step for f in frames], [f.loss for f in frames])
+        self.views.loss_plot.cover_replay(max(seen[1], 0))
         if self.active:  # the frame stays shown; new frames change the fixed map
             self._show(timeline.index, frames)
 
@@ -143,6 +144,9 @@ class ReplayCommands:
         self.views.timeline.go_live()
         self._store, self._seen = None, (0, -1)
         self.refresh()
+        store = self.controller.document.replay
+        last = store.frames[-1].step if store is not None and store.frames else 0
+        self.views.loss_plot.cover_replay(last)  # also for a model without frames
 
     def show_frame(self, index: int) -> None:
         self.refresh()
