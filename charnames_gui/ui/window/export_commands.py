@@ -57,7 +57,9 @@ class ExportCommands:
         self.on_error = on_error
 
     def _export(self, kind: ExportKind, write: Callable[[str], object]) -> Path | None:
-        return export_file(self.dialogs, self.settings, kind, write, self.on_error)
+        d = self.controller.document  # never written over: the model's file and its dataset
+        protect = (d.path, d.dataset.path if d.dataset is not None else None)
+        return export_file(self.dialogs, self.settings, kind, write, self.on_error, protect)
 
     def export_runs_csv(self) -> None:
         self._export(RUNS_CSV, self.views.runs_view.export_csv)

@@ -5,13 +5,14 @@ write, and leave the file with the user's normal permissions (their umask, not 0
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QStandardPaths
 
+from charnames_gui.core.atomic import check_writable_target
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.ui.window.app_settings import AppSettings
 
@@ -94,9 +95,12 @@ def export_file(
     kind: ExportKind,
     write: Callable[[str], object],
     on_error: Callable[[str, str], None],
+    protect: Iterable[Path | None] = (),
 ) -> Path | None:
     """Ask for a path and write the file there. Returns the path written, or None (cancelled
-    or failed: on_error(title, message) was told why)."""
+    or failed: on_error(title, message) was told why). A file in `protect` (the model file
+    and its dataset) or a special file (a pipe, a device) is refused before anything is
+    written."""
     suggested = start_folder(settings, kind) / kind.suggested_name
     chosen = dialogs.save_path(kind.title, kind.file_filter, str(suggested))
     if not chosen:
@@ -104,6 +108,7 @@ def export_file(
     target = with_suffix(chosen, kind.suffix)
     existed = target.exists()
     try:
+        check_writable_target(target, protect)
         write(str(target))
         if not existed:  # a replaced file keeps its own permissions (atomic_write keeps them)
             give_normal_permissions(target)

@@ -84,7 +84,7 @@ def test_a_failed_export_says_why(qtbot, tmp_path: Path) -> None:
     assert errors[-1] == ("Cannot export", "There is no run history to export.")
     assert export_file(dialogs, settings, RUNS_CSV, lambda p: Path(p).write_text(""),
                        lambda t, m: errors.append((t, m))) is None  # fmt: skip
-    assert "Could not write" in errors[-1][1] and "x.csv" in errors[-1][1]
+    assert "does not exist" in errors[-1][1] and "x.csv" in errors[-1][1]
 
 
 def test_documents_only_when_it_exists(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -105,3 +105,24 @@ def test_a_replaced_file_keeps_its_permissions(qtbot, tmp_path: Path) -> None:  
                           lambda p: atomic_write(p, "new"), print)  # fmt: skip
     assert written == target and target.read_text() == "new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_an_export_never_replaces_the_dataset_or_a_pipe(
+    qtbot, make_window, tmp_path: Path, small_dataset_file: Path
+) -> None:
+    """A dataset saved as names.csv, and the loss CSV exported onto it: refused, the
+    dataset intact; a named pipe as the target: refused at once, never opened."""
+    dataset = tmp_path / "names.csv"
+    dataset.write_bytes(small_dataset_file.read_bytes())
+    window = make_window(open_data=False)
+    assert window.file_commands.open_dataset(dataset)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    window.dialogs.save_paths += [str(dataset), str(fifo)]
+    window.export_commands.export_losses_csv()
+    title, message = window.dialogs.errors[-1]
+    assert title == "Cannot export" and "names.csv" in message and "another file name" in message
+    assert dataset.read_bytes() == small_dataset_file.read_bytes()
+    window.export_commands.export_losses_csv()
+    assert "not a file" in window.dialogs.errors[-1][1]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
