@@ -19,7 +19,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.config import MAX_LR
 from charnames_gui.core.events import SweepPoints
 from charnames_gui.core.lr_curve import moving_average, sweep_window
+from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
 from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
 from charnames_gui.ui.views.text_scale import text_scale
@@ -146,13 +146,11 @@ class LrFinderView(QWidget):
         )
         self.run_button.clicked.connect(lambda: self.sweepRequested.emit(SWEEP_STEPS))
 
-        controls = QHBoxLayout()
-        controls.addWidget(self.run_button)
-        controls.addSpacing(12)
-        controls.addWidget(lr_label)
-        controls.addWidget(self.lr_box)
-        controls.addWidget(self.use_button)
-        controls.addStretch(1)
+        # the buttons wrap onto more lines in a narrow dock (large text on a small screen)
+        # instead of making the view scroll sideways with its text cut
+        controls = FlowLayout()
+        for widget in (self.run_button, lr_label, self.lr_box, self.use_button):
+            controls.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.explanation)
