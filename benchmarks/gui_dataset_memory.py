@@ -76,9 +76,9 @@ def measure(path: Path, n_names: int, seconds: float, folder: Path) -> dict[str,
         window.file_commands.open_dataset(path)
         opened = wait_until(
             lambda: (
-                controller.dataset is not None
-                and len(controller.dataset.words) == n_names
-                and controller.model is not None
+                controller.document.dataset is not None
+                and len(controller.document.dataset.words) == n_names
+                and controller.document.model is not None
             ),
             120,
         )
@@ -86,7 +86,7 @@ def measure(path: Path, n_names: int, seconds: float, folder: Path) -> dict[str,
         after_open = peak_mb(os.getpid())
         controller.start()
         wait_until(lambda: False, seconds)
-        trainer = controller.trainer
+        trainer = controller.document.trainer
         return {
             "names": n_names,
             "opened": opened,

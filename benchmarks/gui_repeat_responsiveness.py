@@ -81,7 +81,7 @@ def repeat_round(window: object, k: int, seconds: float) -> tuple[list[float], f
     c, x = window.controller, window.experiments
     window.file_commands.new_model(ask=False)
     assert x.start_repeat(k), "the repeat did not start"
-    stack = c.trainer
+    stack = c.document.trainer
     assert isinstance(stack, RepeatTrainer)
     # the children import torch first (seconds under load): measure once steps arrive
     if not wait_until(lambda: stack.step > 0, 120):
@@ -91,9 +91,9 @@ def repeat_round(window: object, k: int, seconds: float) -> tuple[list[float], f
     delays = tick_delays(seconds)
     rate = k * (stack.step - step0) / (time.perf_counter() - t0)
     c.pause()
-    wait_until(lambda: not c.is_busy(), 30)
+    wait_until(lambda: not c.document.is_busy(), 30)
     c.stop()  # every seed is measured (its loss with its error) and recorded
-    wait_until(lambda: x.repeat is None and not c.is_busy(), 120)
+    wait_until(lambda: x.repeat is None and not c.document.is_busy(), 120)
     return delays, rate
 
 
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     window.panel.set_values(train=TrainConfig())  # the lecture's final run
     assert window.file_commands.open_dataset(bundled_dataset_path())
-    wait_until(lambda: window.controller.model is not None, 60)
+    wait_until(lambda: window.controller.document.model is not None, 60)
 
     training, idle, rates = [], [], []
     for r in range(args.rounds):

@@ -66,7 +66,7 @@ def warm_up(window: object) -> None:
     controller = window.controller
     controller.start()
     deadline = time.monotonic() + 60
-    while controller.trainer.step < 1000 and time.monotonic() < deadline:
+    while controller.document.trainer.step < 1000 and time.monotonic() < deadline:
         wait(50)
     controller.stop()
     controller.wait_until_idle()
@@ -94,17 +94,17 @@ def app_round(window: object, seconds: float) -> tuple[float, float, list[float]
     timer.timeout.connect(tick)
     controller.start()
     wait(300)  # warm-up: first chunks, first redraws
-    step0, t0 = controller.trainer.step, time.perf_counter()
-    loop0 = controller.trainer.seconds
+    step0, t0 = controller.document.trainer.step, time.perf_counter()
+    loop0 = controller.document.trainer.seconds
     clock.start()
     timer.start()
     wait(int(seconds * 1000))
     timer.stop()
-    steps = controller.trainer.step - step0
+    steps = controller.document.trainer.step - step0
     elapsed = time.perf_counter() - t0
     controller.wait_until_idle()
-    loop_steps = controller.trainer.step - step0
-    loop_seconds = controller.trainer.seconds - loop0
+    loop_steps = controller.document.trainer.step - step0
+    loop_seconds = controller.document.trainer.seconds - loop0
     return steps / elapsed, loop_steps / loop_seconds, delays[1:]
 
 

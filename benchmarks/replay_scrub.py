@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
             if time.perf_counter() >= end:
                 return
 
-    while win.controller.state == TrainingState.LOADING:
+    while win.controller.document.state == TrainingState.LOADING:
         settle(0.05)
     if not win.file_commands.open_model(path):
         print("could not open the model", file=sys.stderr)

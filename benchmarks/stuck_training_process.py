@@ -93,8 +93,8 @@ def main() -> int:
         figures["kill_longest_timer_gap_s"] = watch.longest
         # SIGSTOP: save, pause
         c.start()
-        wait_until(app, lambda: c.state == TrainingState.RUNNING and len(snapshots) >= 8)
-        wait_until(app, lambda: c.trainer is not None and c.trainer.step > 0)
+        wait_until(app, lambda: c.document.state == TrainingState.RUNNING and len(snapshots) >= 8)
+        wait_until(app, lambda: c.document.trainer is not None and c.document.trainer.step > 0)
         pid = c.process.pid
         assert pid is not None
         os.kill(pid, signal.SIGSTOP)
@@ -105,7 +105,9 @@ def main() -> int:
             figures["save_blocks_gui_s"] = time.perf_counter() - start
             watch.start()
             c.pause()
-            figures["pause_to_paused_s"] = wait_until(app, lambda: c.state == TrainingState.PAUSED)
+            figures["pause_to_paused_s"] = wait_until(
+                app, lambda: c.document.state == TrainingState.PAUSED
+            )
             figures["pause_longest_timer_gap_s"] = watch.longest
         finally:
             with contextlib.suppress(ProcessLookupError):

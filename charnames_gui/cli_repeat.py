@@ -16,7 +16,7 @@ import json
 import math
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -211,6 +211,7 @@ def _run_side(run_id: int, args: argparse.Namespace) -> Side:
 
 
 def _preset_side(preset: object, args: argparse.Namespace, cache: dict[str, object]) -> Side:
+    from charnames_gui.core.compare_presets import preset_training
     from charnames_gui.core.repeat import train_seeds
 
     if "dataset" not in cache:
@@ -218,16 +219,9 @@ def _preset_side(preset: object, args: argparse.Namespace, cache: dict[str, obje
         cache["dataset"] = load_dataset(args.data, args.split_seed)
     dataset = cache["dataset"]
     model_config = preset.model_config(dataset.vocab.size)  # type: ignore[attr-defined]
-    config = preset.train  # type: ignore[attr-defined]
-    if args.steps is not None:
-        config = replace(config, steps=args.steps)
-        if config.schedule == "step" and config.lr_decay_at >= config.steps:
-            config = replace(config, lr_decay_at=config.steps // 2)  # keep the decay's half
-    if args.seed is not None:
-        config = replace(config, seed=args.seed)
+    config = preset_training(preset, args.steps, args.seed)  # type: ignore[arg-type]
     if not 1 <= args.seeds <= MAX_REPEATS:
         raise ConfigError(f"--seeds must be between 1 and {MAX_REPEATS}, not {args.seeds}")
-    config.validate()
     seeds = repeat_seeds(config.seed, args.seeds)
     name = preset.name  # type: ignore[attr-defined]
     print(f"training {name!r}: {len(seeds)} seeds of {config.steps:,} steps", file=sys.stderr)

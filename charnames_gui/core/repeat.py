@@ -21,7 +21,9 @@ from scipy import stats
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import TrainingDiverged
+from charnames_gui.core.loss_buffer import DecimatingBuffer
 from charnames_gui.core.model import MLP
+from charnames_gui.core.runs import RunRecord, recorded_status
 from charnames_gui.core.stacked_training import StackedTrainer, cores, stack_refusal
 from charnames_gui.core.stats import SeedStats, seed_stats
 from charnames_gui.core.training import Trainer
@@ -30,6 +32,7 @@ from charnames_gui.core.uncertainty import LossEstimate, loss_with_error
 # progress(steps done by every seed, steps of the run, the last loss of each seed)
 Progress = Callable[[int, int, np.ndarray], None]
 CHUNK_SECONDS = 0.1
+CURVE_POINTS = 2000  # each seed's curve, as the run history keeps it (runs.MAX_CURVE_POINTS)
 
 
 @dataclass
@@ -40,6 +43,8 @@ class SeedResult:
     dev: LossEstimate
     model: MLP = field(repr=False)
     diverged_at: int | None = None  # the step whose loss was not finite (weights: before it)
+    curve_steps: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32), repr=False)
+    curve_loss: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32), repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -89,6 +94,37 @@ class RepeatResult:
             f"{low:.4f} to {high:.4f}"
         )
 
+    def records(self, dataset: Dataset, group_id: str, status: str = "finished") -> list[RunRecord]:
+        """Each seed as a row of the run history, one repeat group (status: how the
+        training ended, "finished" or "stopped"; a seed that diverged says so)."""
+        records = []
+        for k, r in enumerate(self.seeds):
+            ended = "diverged" if r.diverged_at else status
+            train = r.train.loss if math.isfinite(r.train.loss) else None
+            dev = r.dev.loss if math.isfinite(r.dev.loss) else None
+            records.append(
+                RunRecord(
+                    dataset_name=dataset.name,
+                    dataset_hash=dataset.content_hash(),
+                    model=self.model_config,
+                    train=self.train_config.replace(seed=r.seed),
+                    split_seed=dataset.split_seed,
+                    steps_done=r.steps,
+                    seconds=self.seconds if self.stacked else self.seconds / len(self.seeds),
+                    train_loss=train,
+                    dev_loss=dev,
+                    train_se=r.train.se if train is not None else None,
+                    dev_se=r.dev.se if dev is not None else None,
+                    status=recorded_status(ended, train, dev, self.model_config.vocab_size),
+                    group_id=group_id,
+                    group_index=k + 1,
+                    group_size=len(self.seeds),
+                    curve_steps=r.curve_steps,
+                    curve_loss=r.curve_loss,
+                )
+            )
+        return records
+
     def to_dict(self) -> dict[str, object]:
         s = self.dev_stats()
         low, high = self.dev_interval()
@@ -123,11 +159,17 @@ def train_seeds(
     note = stack_refusal(model_config, config)
     start = time.perf_counter()
     runs: list[tuple[int, MLP, int, int | None]] = []  # seed, model, steps, diverged_at
+    curves = [DecimatingBuffer(CURVE_POINTS) for _ in seeds]  # each seed's loss per step
     if not note:
         procs = cores() if processes is None else processes
         with StackedTrainer(model_config, examples, config, seeds, processes=procs) as trainer:
             while not trainer.done and not (should_stop and should_stop()):
-                losses = trainer.run(config.steps, should_stop, CHUNK_SECONDS)
+                first = trainer.step + 1
+                losses = trainer.run(config.steps, should_stop, CHUNK_SECONDS)  # (n, K)
+                for k, curve in enumerate(curves):
+                    finite = np.isfinite(losses[:, k])  # a diverged seed: its steps before
+                    kept = len(finite) if finite.all() else int(np.argmin(finite))
+                    curve.extend(first, losses[:kept, k])
                 if progress is not None and len(losses):
                     progress(trainer.step, config.steps, losses[-1])
             used = trainer.processes or 1
@@ -145,7 +187,9 @@ def train_seeds(
             diverged_at = None
             try:
                 while not single.done and not (should_stop and should_stop()):
+                    first = single.step + 1
                     chunk = single.run(cfg.steps, should_stop, CHUNK_SECONDS)
+                    curves[k].extend(first, chunk)
                     if progress is not None and len(chunk):
                         last[k] = chunk[-1]
                         progress(k * cfg.steps + single.step, len(seeds) * cfg.steps, last)
@@ -156,10 +200,22 @@ def train_seeds(
                 break
         seconds = time.perf_counter() - start
     results = []
-    for seed, model, steps, diverged_at in runs:
+    for k, (seed, model, steps, diverged_at) in enumerate(runs):
         train = loss_with_error(model, *examples.tensors["train"], dataset.split.train)
         dev = loss_with_error(model, *examples.tensors["dev"], dataset.split.dev)
-        results.append(SeedResult(seed, steps, train, dev, model, diverged_at))
+        curve_steps, curve_loss = curves[k].data()
+        results.append(
+            SeedResult(
+                seed,
+                steps,
+                train,
+                dev,
+                model,
+                diverged_at,
+                curve_steps.astype(np.float32),
+                curve_loss.astype(np.float32),
+            )
+        )
     return RepeatResult(
         model_config, config, results, not note, used, seconds,
         f"Trained one after another: {note}." if note else "",

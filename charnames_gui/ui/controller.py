@@ -28,14 +28,14 @@ import dataclasses
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from charnames_gui.core.child_process import TrainingProcess
 from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
-from charnames_gui.core.document import Document, ModelInfo, training_summary
+from charnames_gui.core.document import Document, DocumentView, ModelInfo, training_summary
 from charnames_gui.core.errors import CharnamesError, ConfigError
 from charnames_gui.core.events import (
     EvalPoint,
@@ -46,7 +46,7 @@ from charnames_gui.core.events import (
     Snapshot,
     SweepEnded,
 )
-from charnames_gui.core.model_dataset import Match, label_of, trained_on_label
+from charnames_gui.core.model_dataset import label_of, trained_on_label
 from charnames_gui.core.model_file import ModelFile, TestEvaluations, TrainingSummary
 from charnames_gui.core.snapshots import SnapshotStore
 from charnames_gui.core.training_state import TrainingState
@@ -74,6 +74,7 @@ if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loa
 
 __all__ = ["Controller", "ModelInfo", "TrainingState"]
 
+_Read = TypeVar("_Read")
 SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
 
@@ -121,7 +122,7 @@ class Controller(QObject):
         # what the learner asked for while torch loads, in order: (kind, action); a kind
         # asked again replaces its earlier request (the last model settings win)
         self._waiting: list[tuple[str, Callable[[], object]]] = []
-        self.document = Document(
+        self._document = Document(
             state=TrainingState.LOADING if wait_for_torch else TrainingState.NO_MODEL
         )
         self._notified_modified = False
@@ -160,60 +161,9 @@ class Controller(QObject):
 
     # -- the document, read-only (it changes only here) -------------------------------------
     @property
-    def dataset(self) -> Dataset | None:
-        return self.document.dataset
-
-    @property
-    def model(self) -> MLP | None:
-        return self.document.model
-
-    @property
-    def vocab(self) -> Vocabulary | None:
-        return self.document.vocab
-
-    @property
-    def trainer(self) -> TrainerLike | None:
-        return self.document.trainer
-
-    @property
-    def train_config(self) -> TrainConfig:
-        return self.document.train_config
-
-    @property
-    def split_seed(self) -> int:
-        return self.document.split_seed
-
-    @property
-    def summary(self) -> TrainingSummary:
-        return self.document.summary
-
-    @property
-    def path(self) -> Path | None:
-        return self.document.path
-
-    @property
-    def state(self) -> TrainingState:
-        return self.document.state
-
-    @property
-    def modified(self) -> bool:
-        """True when the model has training that is not in its file."""
-        return self.document.modified
-
-    @property
-    def replay(self) -> SnapshotStore | None:
-        """The replay frames of the current model's training (core/snapshots.py)."""
-        return self.document.replay
-
-    def model_info(self) -> ModelInfo | None:
-        return self.document.model_info()
-
-    def dataset_match(self) -> Match | None:
-        """How the open dataset relates to the current model (None: no model or dataset)."""
-        return self.document.dataset_match()
-
-    def is_busy(self) -> bool:
-        return self.document.is_busy()
+    def document(self) -> DocumentView:
+        """The current model and dataset, for reading (views, window commands, tests)."""
+        return self._document
 
     # -- PyTorch ---------------------------------------------------------------------------
     def torch_loaded(self) -> None:
@@ -225,7 +175,7 @@ class Controller(QObject):
         # Start last: it starts whichever model the other requests leave
         waiting = sorted(self._waiting, key=lambda request: request[0] == "start")
         self._waiting = []
-        if self.state == TrainingState.LOADING:
+        if self._document.state == TrainingState.LOADING:
             self._set_state(TrainingState.NO_MODEL)
         for _, action in waiting:
             action()
@@ -288,22 +238,30 @@ class Controller(QObject):
     ) -> Dataset | Loading | None:
         """DatasetOpener.open with its outcome told: None when it cannot be read."""
         failed = failed or (lambda why: self.errorOccurred.emit("Cannot open dataset", why))
-        try:
-            read = self.datasets.open(path, self.split_seed, block_size, done, failed,
+
+        def read_it() -> Dataset | Loading:
+            return self.datasets.open(path, self._document.split_seed, block_size, done, failed,
                                       min_background_bytes=min_background_bytes)  # fmt: skip
-        except StillOpening as exc:
-            self.statusMessage.emit(str(exc))
-            return None
-        except CharnamesError as exc:
-            failed(str(exc))
-            return None
+
+        read = self._told(read_it, failed)
         if isinstance(read, Loading):
             self.statusMessage.emit(read.message)
         return read
 
+    def _told(self, read: Callable[[], _Read], failed: Callable[[str], object]) -> _Read | None:
+        """A collaborator's read with its refusal told (None then): another file still being
+        read in the status bar, anything else through failed."""
+        try:
+            return read()
+        except (StillOpening, StillReading) as exc:
+            self.statusMessage.emit(str(exc))
+        except CharnamesError as exc:
+            failed(str(exc))
+        return None
+
     def set_dataset(self, dataset: Dataset) -> None:
         self.require_idle()
-        self.document.dataset = dataset
+        self._document.dataset = dataset
         self.datasetChanged.emit(dataset)
         note = boundary_note(dataset.vocab) if dataset.vocab else None
         self.statusMessage.emit(
@@ -325,7 +283,7 @@ class Controller(QObject):
         A small file (names.txt is 228 KB) is read and decided at once, with kept's or
         otherwise's result returned. A larger one is read on the DatasetLoader's thread and
         decided when read: True means it is loading (a second open meanwhile is refused)."""
-        d = self.document
+        d = self._document
         if d.model is None or d.vocab is None or not d.summary.dataset_hash:
             return bool(otherwise(None))
         try:
@@ -357,10 +315,11 @@ class Controller(QObject):
         otherwise: Callable[[Dataset | None], object],
     ) -> None:
         """A large dataset file has been read for open_dataset_for_model: decide now."""
-        if self.model is not model or self.is_busy():  # the learner went on meanwhile
+        d = self._document
+        if d.model is not model or d.is_busy():  # the learner went on meanwhile
             self.statusMessage.emit(f"{dataset.name} was not opened: open it again when paused")
             return
-        if dataset.content_hash() == self.summary.dataset_hash and self._keep_model_with(dataset):
+        if dataset.content_hash() == d.summary.dataset_hash and self._keep_model_with(dataset):
             kept()
         else:
             otherwise(dataset)
@@ -368,7 +327,7 @@ class Controller(QObject):
     def _keep_model_with(self, dataset: Dataset, message: str = "") -> bool:
         """The current model, its step and training, now with `dataset` (its own: same
         content) and a trainer that resumes on it. False: nothing changed (said why)."""
-        d = self.document
+        d = self._document
         assert d.model is not None and d.vocab is not None
         try:
             dataset = model_files.with_vocab(dataset, d.vocab, d.split_seed)
@@ -400,13 +359,13 @@ class Controller(QObject):
         from charnames_gui.core.model import MLP
 
         self.require_idle()
-        dataset = self.dataset
+        dataset = self._document.dataset
         if dataset is None:
             self.errorOccurred.emit("No dataset", "Open a dataset of names first.")
             return False
         if split_seed != dataset.split_seed:
             dataset = dataset.with_split_seed(split_seed)
-            self.document.dataset = dataset
+            self._document.dataset = dataset
             self.datasetChanged.emit(dataset)
         assert dataset.vocab is not None
         config = dataclasses.replace(config, vocab_size=dataset.vocab.size)  # keeps batchnorm
@@ -454,7 +413,7 @@ class Controller(QObject):
         training is clean at summary.steps, then the views are told (the dataset first, when
         it is another one). state: the state after it (None: the idle state it has).
         replay: the frames of its training (a model file's), kept and recorded into."""
-        d = self.document
+        d = self._document
         dataset_changed = d.adopt(
             model,
             vocab,
@@ -479,21 +438,21 @@ class Controller(QObject):
 
     def train_estimate_examples(self) -> int:
         """How many training examples the train-loss estimate is measured on (0: no model)."""
-        trainer = self.trainer
+        trainer = self._document.trainer
         if trainer is None:
             return 0
         return min(int(trainer.examples.X("train").shape[0]), TRAIN_ESTIMATE_EXAMPLES)
 
     def apply_train_config(self, train_config: TrainConfig) -> bool:
         """New learning rate, schedule, steps... for the current model: it keeps training."""
-        if self.is_busy():
+        if self._document.is_busy():
             return False
         try:
             train_config.validate()
         except ConfigError as exc:
             self.errorOccurred.emit("Invalid setting", str(exc))
             return False
-        d = self.document
+        d = self._document
         d.set_train_config(train_config)
         if d.trainer is not None:
             self._set_state(TrainingState.FINISHED if d.trainer.done else d.idle_state())
@@ -503,7 +462,7 @@ class Controller(QObject):
     def use_trainer(self, trainer: TrainerLike) -> bool:
         """Train the current model with this trainer of it from now on (a repeat's K seeds,
         core/stacked_run.py, and back to its own after it). Only between runs."""
-        d = self.document
+        d = self._document
         if d.trainer is None or d.is_busy() or trainer.model is not d.model:
             return False
         d.trainer = trainer
@@ -523,7 +482,7 @@ class Controller(QObject):
     def start(self) -> None:
         """Start, resume or continue training the current model. Pressed while torch loads,
         it starts the model that is then made (the status says so)."""
-        d = self.document
+        d = self._document
         if d.state == TrainingState.LOADING:
             if not self.is_waiting_for("start"):
                 self._when_torch_loaded("start", self.start)
@@ -543,12 +502,12 @@ class Controller(QObject):
         self._set_state(TrainingState.RUNNING)
 
     def pause(self) -> None:
-        if self.state == TrainingState.RUNNING:
+        if self._document.state == TrainingState.RUNNING:
             self.worker.request_pause()
 
     def stop(self) -> None:
         """End the run: the worker stops within a chunk (~20 ms) and evaluates the losses."""
-        d = self.document
+        d = self._document
         if d.state in (TrainingState.RUNNING, TrainingState.SWEEPING):
             self.worker.request_stop()
         elif d.state == TrainingState.PAUSED and d.trainer is not None:
@@ -557,7 +516,7 @@ class Controller(QObject):
 
     def toggle(self) -> None:
         """Space bar: start, pause or resume."""
-        state = self.state
+        state = self._document.state
         if state == TrainingState.RUNNING:
             self.pause()
         elif state in (TrainingState.READY, TrainingState.PAUSED, TrainingState.LOADING):
@@ -567,7 +526,7 @@ class Controller(QObject):
         """Take exactly one step of the current run (the next minibatch of its stream), off
         the GUI thread; stepDone carries what it did, with how the distribution after the
         context `probe` moved (None: the start of a name). Only between runs."""
-        d = self.document
+        d = self._document
         trainer = d.trainer
         if trainer is None or d.state not in (TrainingState.READY, TrainingState.PAUSED):
             if trainer is not None and trainer.done:
@@ -584,7 +543,7 @@ class Controller(QObject):
 
     def evaluate_split(self, split: str) -> bool:
         """Measure the full loss of a split in the worker; splitEvaluated carries it."""
-        d = self.document
+        d = self._document
         if d.trainer is None or d.is_busy():
             return False
         match = d.dataset_match()
@@ -606,7 +565,7 @@ class Controller(QObject):
         """The lecture's sweep, in the worker, on a fresh model of the current configuration:
         new random weights from its init scheme and seed, as the lecture does (a trained
         model would only show the flat end of the curve)."""
-        d = self.document
+        d = self._document
         idle = (TrainingState.READY, TrainingState.PAUSED, TrainingState.FINISHED)
         if d.model is None or d.dataset is None or d.trainer is None or d.state not in idle:
             return False
@@ -620,7 +579,7 @@ class Controller(QObject):
 
     def wait_until_idle(self, timeout: float = WORKER_IDLE_TIMEOUT) -> bool:
         """Pause a run and block until the worker has let go of the model (for saving)."""
-        if self.is_busy():
+        if self._document.is_busy():
             self.worker.request_pause()
         idle = self.worker.idle.wait(timeout)
         # deliver the worker's queued reports now, so the state is current when we return
@@ -629,7 +588,7 @@ class Controller(QObject):
 
     def require_idle(self) -> None:
         """Pause whatever runs and process its last reports, before the model is replaced."""
-        if self.is_busy():
+        if self._document.is_busy():
             self.wait_until_idle()
 
     # -- training: the worker's reports (on the GUI thread) -------------------------------------
@@ -644,7 +603,7 @@ class Controller(QObject):
         self.evalReady.emit(point)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        if self.state == TrainingState.RUNNING:
+        if self._document.state == TrainingState.RUNNING:
             self.jobs.held = snapshot
         self.snapshotReady.emit(snapshot)
 
@@ -652,7 +611,7 @@ class Controller(QObject):
         self.progress.emit(progress)
 
     def _on_step_done(self, result: OneStep | str) -> None:
-        d = self.document
+        d = self._document
         trainer = d.trainer
         assert trainer is not None
         # a run taken a step at a time is under way: Start resumes it (and Stop ends it)
@@ -670,7 +629,7 @@ class Controller(QObject):
         self.stepDone.emit(result)
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
-        d = self.document
+        d = self._document
         d.run_ended(outcome)
         self.jobs.record_end(outcome)
         if outcome.status == "paused":
@@ -690,14 +649,14 @@ class Controller(QObject):
             self.errorOccurred.emit("Training failed", outcome.message)
 
     def _on_split_evaluated(self, split: str, loss: float) -> None:
-        self._set_state(self._state_before_job or self.document.idle_state())
+        self._set_state(self._state_before_job or self._document.idle_state())
         self.splitEvaluated.emit(split, loss)
 
     def _on_sweep_points(self, points: object) -> None:
         self.sweepPoints.emit(points)
 
     def _on_sweep_ended(self, ended: SweepEnded) -> None:
-        self._set_state(self._state_before_job or self.document.idle_state())
+        self._set_state(self._state_before_job or self._document.idle_state())
         if ended.message:
             self.statusMessage.emit(ended.message)
         self.sweepEnded.emit(ended)
@@ -705,19 +664,16 @@ class Controller(QObject):
     # -- the test set ---------------------------------------------------------------------------
     def record_test_evaluation(self, loss: float) -> int:
         """Count a look at the test split (saved in the model file); returns the count."""
-        count = self.document.record_test_evaluation(loss)
+        count = self._document.record_test_evaluation(loss)
         self.documentChanged.emit()
         return count
-
-    def test_evaluation_count(self) -> int:
-        return self.document.test_evaluation_count()
 
     # -- model files ----------------------------------------------------------------------------
     def save(self, path: str | Path) -> bool:
         """Save the model. A run is paused first; if it does not pause within SAVE_PAUSE_WAIT
         (a training process that does not answer), the last weights received are saved,
         and the GUI does not wait for the child."""
-        d = self.document
+        d = self._document
         if d.model is None:
             return False
         from charnames_gui.core.process_trainer import ProcessTrainer
@@ -740,13 +696,7 @@ class Controller(QObject):
         d.saved_as(Path(path))
         self._notified_modified = False
         self.documentChanged.emit()
-        if held is not None:
-            self.statusMessage.emit(
-                f"Saved {Path(path).name} with the last weights received, at step "
-                f"{held.step:,} (training has not paused yet)"
-            )
-        else:
-            self.statusMessage.emit(f"Saved {Path(path).name}")
+        self.statusMessage.emit(model_files.saved_message(path, held))
         return True
 
     def read_model_file_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:
@@ -758,18 +708,13 @@ class Controller(QObject):
         if not self.torch_ready:  # read it when torch has loaded (the file is checked then)
             self.statusMessage.emit(f"{Path(path).name} opens as soon as PyTorch has loaded")
             return self._when_torch_loaded("open", lambda: self.read_model_file_then(path, then))
-        hint = self.dataset.vocab if self.dataset is not None else None
+        hint = self._document.dataset.vocab if self._document.dataset is not None else None
 
         def failed(why: str) -> None:
             self.errorOccurred.emit("Cannot open model", why)
 
-        try:
-            read = self.files.read(path, hint, then, failed)
-        except StillReading as exc:
-            self.statusMessage.emit(str(exc))
-            return False
-        except CharnamesError as exc:
-            failed(str(exc))
+        read = self._told(lambda: self.files.read(path, hint, then, failed), failed)
+        if read is None:
             return False
         if isinstance(read, int):
             self.statusMessage.emit(model_files.format_loading(path, read))
@@ -786,7 +731,9 @@ class Controller(QObject):
         worked, so the window is never left half-updated."""
         self.require_idle()
         try:
-            prepared = model_files.prepare(model_file, path, self.dataset, self.make_trainer)
+            prepared = model_files.prepare(
+                model_file, path, self._document.dataset, self.make_trainer
+            )
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot open model", str(exc))
             return False
@@ -808,12 +755,7 @@ class Controller(QObject):
             dataset=p.dataset,
             replay=mf.replay,
         )
-        kind = " (your own weights: no training record)" if mf.is_plain else ""
-        # e.g. a-z was guessed; a damaged replay section left out
-        notes = "".join(f". {note}" for note in (*mf.notes, mf.replay_note) if note)
-        self.statusMessage.emit(
-            f"Opened {p.path.name}{kind}" + (f". {p.message}" if p.message else "") + notes
-        )
+        self.statusMessage.emit(p.opened_message())
         own = model_files.own_dataset_to_read(mf, p.dataset)
         if own is not None:  # a large one: read in the background, attached if unchanged
             self._read_dataset(
@@ -826,10 +768,10 @@ class Controller(QObject):
 
     def _attach_found(self, dataset: Dataset, model_file: ModelFile) -> None:
         steps = model_file.training.steps
-        trainer = self.trainer
+        trainer = self._document.trainer
         if (
-            self.model is not model_file.model
-            or self.is_busy()
+            self._document.model is not model_file.model
+            or self._document.is_busy()
             or (trainer is not None and trainer.step != steps)
         ):
             return  # the learner went on meanwhile: nothing changes under them
@@ -841,31 +783,17 @@ class Controller(QObject):
             return
         self._keep_model_with(dataset, f"Opened its dataset too: {label_of(dataset)}")
 
-    def write_code(self, path: str | Path, kind: str) -> str:
-        """Write the current run as the lecture's code ('script' or 'notebook'); returns what
-        to tell the learner, raises CharnamesError when it cannot."""
-        d = self.document
-        if d.model is None or d.vocab is None:
-            raise CharnamesError("There is no model to export")
-        title = d.path.name if d.path is not None else "an unsaved model"
-        # the code's last cell compares with the saved file when it holds these very weights
-        saved = d.path if d.path is not None and d.path.suffix == ".safetensors" else None
-        compare_with = str(saved) if saved is not None and not d.modified else ""
-        return model_files.write_code(
-            path, kind, d.model_file(), d.dataset, title, compare_with, protect=(d.path,)
-        )
-
     # -- state ----------------------------------------------------------------------------------
     def _mark_modified(self) -> None:
         """Training went on: documentChanged, once, when the model first differs from its
         file."""
-        if not self._notified_modified and self.document.modified:
+        if not self._notified_modified and self._document.modified:
             self._notified_modified = True
             self.documentChanged.emit()
 
     def _set_state(self, state: TrainingState) -> None:
-        if state != self.document.state:
-            self.document.state = state
+        if state != self._document.state:
+            self._document.state = state
             self.stateChanged.emit(state)
 
     def shutdown(self) -> None:
@@ -883,6 +811,6 @@ class Controller(QObject):
         if self.process is not None:
             self.process.close()
         # a repeat's trainer (core/stacked_run.py) has training children of its own
-        close = getattr(self.document.trainer, "close", None)
+        close = getattr(self._document.trainer, "close", None)
         if callable(close):
             close()

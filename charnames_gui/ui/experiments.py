@@ -129,16 +129,16 @@ class Experiments(QObject):
 
     def _record(self, outcome: RunEnded) -> None:
         c = self.controller
-        if c.dataset is None or c.model is None or c.trainer is None:
+        if c.document.dataset is None or c.document.model is None or c.document.trainer is None:
             return
         steps, losses = c.jobs.log.curve.data()
         repeat = self.repeat
         record = RunRecord(
-            dataset_name=c.dataset.name,
-            dataset_hash=c.dataset.content_hash(),
-            model=c.model.config,
-            train=c.trainer.config,
-            split_seed=c.dataset.split_seed,
+            dataset_name=c.document.dataset.name,
+            dataset_hash=c.document.dataset.content_hash(),
+            model=c.document.model.config,
+            train=c.document.trainer.config,
+            split_seed=c.document.dataset.split_seed,
             steps_done=outcome.step,
             seconds=outcome.seconds,
             train_loss=outcome.train_loss,
@@ -146,7 +146,10 @@ class Experiments(QObject):
             train_se=outcome.train_se,
             dev_se=outcome.dev_se,
             status=recorded_status(
-                outcome.status, outcome.train_loss, outcome.dev_loss, c.model.config.vocab_size
+                outcome.status,
+                outcome.train_loss,
+                outcome.dev_loss,
+                c.document.model.config.vocab_size,
             ),
             group_id=repeat.group_id if repeat else None,
             group_index=repeat.next_index + 1 if repeat else None,
@@ -157,7 +160,7 @@ class Experiments(QObject):
         if outcome.status == "finished" and record.status == "diverged":
             self.statusMessage.emit(
                 f"The run ended no better than uniform guessing (ln V = "
-                f"{math.log(c.model.config.vocab_size):.2f}): recorded as diverged. "
+                f"{math.log(c.document.model.config.vocab_size):.2f}): recorded as diverged. "
                 "Try a lower learning rate."
             )
         token = self.history.add(record)  # returns at once; recorded follows
@@ -180,8 +183,13 @@ class Experiments(QObject):
         """Train the current configuration with k seeds: base_seed (the panel's seed, or the
         current model's) and k - 1 others (core.stats.repeat_seeds); base_seed last."""
         c = self.controller
-        info = c.model_info()
-        if info is None or c.dataset is None or c.is_busy() or not 2 <= k <= MAX_REPEATS:
+        info = c.document.model_info()
+        if (
+            info is None
+            or c.document.dataset is None
+            or c.document.is_busy()
+            or not 2 <= k <= MAX_REPEATS
+        ):
             return False
         from charnames_gui.core.stacked_training import stack_refusal  # torch-backed
 
@@ -209,7 +217,7 @@ class Experiments(QObject):
         if not c.new_model(base.config, config, base.split_seed):
             self.repeat = None
             return False
-        dataset, model, own = c.dataset, c.model, c.trainer
+        dataset, model, own = c.document.dataset, c.document.model, c.document.trainer
         assert dataset is not None and model is not None and own is not None
         sizes = {s: name_sizes(getattr(dataset.split, s)) for s in ("train", "dev")}
         # one training child per core when the app trains in a child at all (not in tests,
@@ -238,7 +246,7 @@ class Experiments(QObject):
         self.repeat = None
         self._back_to_own_trainer(stack)
         c = self.controller
-        if c.dataset is None or c.model is None:
+        if c.document.dataset is None or c.document.model is None:
             return
         dev_losses: list[float | None] = []
         for k, run in enumerate(stack.seed_runs()):
@@ -246,18 +254,18 @@ class Experiments(QObject):
             dev = run.dev.loss if run.dev else None
             ended = "diverged" if run.diverged_at else outcome.status
             record = RunRecord(
-                dataset_name=c.dataset.name,
-                dataset_hash=c.dataset.content_hash(),
-                model=c.model.config,
+                dataset_name=c.document.dataset.name,
+                dataset_hash=c.document.dataset.content_hash(),
+                model=c.document.model.config,
                 train=stack.config.replace(seed=run.seed),
-                split_seed=c.dataset.split_seed,
+                split_seed=c.document.dataset.split_seed,
                 steps_done=run.steps,
                 seconds=stack.seconds,  # the K seeds shared this wall time
                 train_loss=train,
                 dev_loss=dev,
                 train_se=run.train.se if run.train else None,
                 dev_se=run.dev.se if run.dev else None,
-                status=recorded_status(ended, train, dev, c.model.config.vocab_size),
+                status=recorded_status(ended, train, dev, c.document.model.config.vocab_size),
                 group_id=repeat.group_id,
                 group_index=k + 1,
                 group_size=len(repeat.seeds),
@@ -280,7 +288,7 @@ class Experiments(QObject):
         """The current model (the learner's seed of a stacked repeat) trains on alone, from
         where the stack left it; the training children are ended."""
         c = self.controller
-        if c.model is stack.model and not c.is_busy():
+        if c.document.model is stack.model and not c.document.is_busy():
             own = c.make_trainer(stack.model, stack.examples, stack.config)
             own.resume(stack.step, stack.seconds, stack.batch_stream)
             c.use_trainer(own)

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject
 
 from charnames_gui.core.config import TrainConfig
 from charnames_gui.core.data import Dataset
+from charnames_gui.core.document import DocumentView
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.model_dataset import compare, label_of, trained_on_label
 from charnames_gui.core.model_file import MAX_MODEL_FILE_BYTES, ModelFile, TrainingSummary
@@ -29,6 +30,7 @@ from charnames_gui.core.vocabulary import Vocabulary
 from charnames_gui.ui.model_loader import BACKGROUND_MODEL_BYTES, ModelLoader, read_model
 
 if TYPE_CHECKING:  # torch-backed: imported where a model is made
+    from charnames_gui.core.events import Snapshot
     from charnames_gui.core.examples import SplitTensors
     from charnames_gui.core.model import MLP
     from charnames_gui.core.training import TrainerLike
@@ -127,6 +129,15 @@ class Prepared:
     trainer: TrainerLike | None
     message: str  # which dataset it has, in the learner's words ("" if nothing to say)
 
+    def opened_message(self) -> str:
+        """What the status bar says once it is the current model."""
+        mf = self.model_file
+        kind = " (your own weights: no training record)" if mf.is_plain else ""
+        # e.g. a-z was guessed; a damaged replay section left out
+        notes = "".join(f". {note}" for note in (*mf.notes, mf.replay_note) if note)
+        said = f". {self.message}" if self.message else ""
+        return f"Opened {self.path.name}{kind}{said}{notes}"
+
 
 def prepare(
     model_file: ModelFile, path: str | Path, open_dataset: Dataset | None, make_trainer: MakeTrainer
@@ -218,27 +229,38 @@ def save(path: str | Path, model_file: ModelFile) -> None:
         raise CharnamesError(f"{Path(path).name} could not be written ({exc.strerror})") from None
 
 
-def write_code(
-    path: str | Path,
-    kind: str,
-    model_file: ModelFile,
-    dataset: Dataset | None,
-    title: str,
-    compare_with: str = "",
-    protect: tuple[Path | None, ...] = (),
-) -> str:
-    """Write a run as the lecture's code: kind 'script' (.py) or 'notebook' (.ipynb), see
-    core/export_script.py. Returns what to tell the learner; raises CharnamesError."""
+def write_code(path: str | Path, kind: str, document: DocumentView) -> str:
+    """Write the document's run as the lecture's code: kind 'script' (.py) or 'notebook'
+    (.ipynb), see core/export_script.py. Returns what to tell the learner; raises
+    CharnamesError. The caller lets a run pause first (the weights then stay still)."""
     from charnames_gui.core.export_script import notebook_text, run_spec, script_text, write_export
 
-    if dataset is None:
+    d = document
+    if d.model is None or d.vocab is None:
+        raise CharnamesError("There is no model to export")
+    if d.dataset is None:
         raise CharnamesError("Open the dataset the model was trained on: the code reads it")
-    spec = run_spec(model_file, dataset, title=title, model_path=compare_with)
+    title = d.path.name if d.path is not None else "an unsaved model"
+    # the code's last cell compares with the saved file when it holds these very weights
+    saved = d.path if d.path is not None and d.path.suffix == ".safetensors" else None
+    compare_with = str(saved) if saved is not None and not d.modified else ""
+    spec = run_spec(d.model_file(), d.dataset, title=title, model_path=compare_with)
     text = script_text(spec) if kind == "script" else notebook_text(spec)
     # never over the model's own file or its dataset (a learner's slip in the dialog)
-    write_export(path, text, protect=(*protect, dataset.path))
+    write_export(path, text, protect=(d.path, d.dataset.path))
     notes = f" Note: {' '.join(spec.notes)}" if spec.notes else ""
     return f"Exported {Path(path).name}.{notes}"
+
+
+def saved_message(path: str | Path, held: Snapshot | None) -> str:
+    """What the status bar says after a save; held: the last weights received were saved
+    (a training process that had not paused yet)."""
+    if held is None:
+        return f"Saved {Path(path).name}"
+    return (
+        f"Saved {Path(path).name} with the last weights received, at step {held.step:,} "
+        "(training has not paused yet)"
+    )
 
 
 def format_loading(path: str | Path, size: int) -> str:

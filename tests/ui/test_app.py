@@ -49,20 +49,20 @@ def test_the_main_window_is_painted_before_torch_is_imported_then_the_model_is_m
     try:
         # the real window, waiting for torch: the bundled names are read, Start is ready
         assert isinstance(window, MainWindow)
-        assert window.controller.state == TrainingState.LOADING
+        assert window.controller.document.state == TrainingState.LOADING
         assert window.controls.start_button.isEnabled()
         assert window.sampling_panel.notice_text().startswith("PyTorch is loading")
         startup.start()
         assert window.isVisible() and not startup.loader.import_thread.is_alive()
-        qtbot.waitUntil(lambda: window.controller.dataset is not None)  # the bundled names
-        assert window.controller.model is None or painted_when_import_started
-        qtbot.waitUntil(lambda: window.controller.model is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: window.controller.document.dataset is not None)  # the bundled names
+        assert window.controller.document.model is None or painted_when_import_started
+        qtbot.waitUntil(lambda: window.controller.document.model is not None, timeout=60_000)
         assert painted_when_import_started[0] is True  # torch was imported after the paint
         assert [line.split()[0] for line in marker.read_text().splitlines()] == [
             "main_window",
             "torch",
         ]
-        assert window.controller.state == TrainingState.READY
+        assert window.controller.document.state == TrainingState.READY
         assert window.embedding_view.isEnabled()
         # The training process is started at once, so it imports torch before Start is pressed.
         qtbot.waitUntil(
@@ -91,10 +91,10 @@ def test_start_pressed_while_torch_loads_starts_the_run_when_it_has_loaded(
         assert window.controller.is_waiting_for("start")
         assert button.text() == "Starting…" and not button.isEnabled()
         assert "as soon as PyTorch has loaded" in window.statusBar().currentMessage()
-        assert window.controller.state == TrainingState.LOADING
+        assert window.controller.document.state == TrainingState.LOADING
         with qtbot.waitSignal(window.controller.lossesReady, timeout=60_000):
             import_torch()  # torch loads: the model is made, then trained
-        assert window.controller.state == TrainingState.RUNNING
+        assert window.controller.document.state == TrainingState.RUNNING
         assert not window.controller.is_waiting_for("start")
     finally:
         if startup.loader.import_thread.ident is not None:
@@ -115,7 +115,7 @@ def test_an_import_failure_is_shown_and_the_app_exits(
         startup.torch_loaded("PyTorch could not be loaded: No module named 'torch'")
         assert shown == ["PyTorch could not be loaded: No module named 'torch'"]
         assert codes == [1]
-        assert startup.window.controller.model is None
+        assert startup.window.controller.document.model is None
     finally:
         _close(startup.window)
 
@@ -144,15 +144,16 @@ for _ in range(10):
     qt.processEvents()
 before = {
     "torch_modules": sorted(m for m in sys.modules if m.split(".")[0] == "torch"),
-    "state": window.controller.state.value,
-    "names": len(window.controller.dataset.words),
+    "state": window.controller.document.state.value,
+    "names": len(window.controller.document.dataset.words),
     "start": window.controls.start_button.text(),
 }
 sys.meta_path.pop(0)  # torch may load now
 window.controller.torch_loaded()
 for _ in range(10):
     qt.processEvents()
-after = {"state": window.controller.state.value, "model": window.controller.model is not None}
+document = window.controller.document
+after = {"state": document.state.value, "model": document.model is not None}
 window.controller.shutdown()
 window.run_history.close()
 print(json.dumps({"before": before, "after": after}))

@@ -107,10 +107,10 @@ def test_a_killed_training_process_leaves_the_last_weights_received(
         and all(np.array_equal(s.weights[k], final.weights[k]) for k in s.weights)
         for s in received[:-1]
     )
-    assert c.trainer is not None
-    assert c.trainer.step == outcome.step == final.step
-    assert _weights_equal(c.model, final.weights)
-    assert c.model_info().step == final.step
+    assert c.document.trainer is not None
+    assert c.document.trainer.step == outcome.step == final.step
+    assert _weights_equal(c.document.model, final.weights)
+    assert c.document.model_info().step == final.step
     steps, _ = c.jobs.log.curve.data()
     assert steps.max() <= final.step  # the run's curve ends where its weights are
     assert all(p.step <= final.step for p in c.jobs.log.evals)
@@ -125,7 +125,7 @@ def test_a_killed_training_process_leaves_the_last_weights_received(
         c.start()
     assert chunk.args[0].start_step == final.step + 1
     c.pause()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=10_000)
 
 
 def test_pause_and_save_with_a_stopped_training_process(
@@ -158,13 +158,13 @@ def test_pause_and_save_with_a_stopped_training_process(
         timer.timeout.connect(lambda: ticks.append(1))
         timer.start(10)
         c.pause()
-        qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=15_000)
+        qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=15_000)
         timer.stop()
         assert len(ticks) > 5
         assert any("does not answer" in m for m in messages)
         assert _is_gone(pid)  # ended by the app (the process was reaped)
-    assert c.trainer is not None and c.trainer.step == received[-1].step
-    assert _weights_equal(c.model, received[-1].weights)
+    assert c.document.trainer is not None and c.document.trainer.step == received[-1].step
+    assert _weights_equal(c.document.model, received[-1].weights)
 
 
 def test_closing_ends_a_stopped_training_process(
@@ -195,21 +195,21 @@ def test_elapsed_counts_the_runs_training_time_across_pauses(
     c.start()
     qtbot.waitUntil(lambda: len(figures) >= 3, timeout=30_000)
     c.pause()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
-    assert c.trainer is not None
-    at_pause = c.trainer.seconds
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=10_000)
+    assert c.document.trainer is not None
+    at_pause = c.document.trainer.seconds
     assert figures[-1].run_seconds == pytest.approx(at_pause, abs=1e-9)  # the run's own time
     resumed_from = len(figures)
     c.start()
     qtbot.waitUntil(lambda: len(figures) > resumed_from + 2, timeout=30_000)
     c.pause()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=10_000)
     after = figures[resumed_from:]
     assert all(p.run_seconds >= at_pause for p in after)  # it went on, it did not restart
-    assert after[-1].run_seconds == pytest.approx(c.trainer.seconds, abs=1e-9)
+    assert after[-1].run_seconds == pytest.approx(c.document.trainer.seconds, abs=1e-9)
     # a new model: no speed, no elapsed time, no time left
     figures.clear()
-    assert c.new_model(ModelConfig(3, 4, 16), c.train_config, 42)
+    assert c.new_model(ModelConfig(3, 4, 16), c.document.train_config, 42)
     assert figures and figures[-1].run_seconds == 0.0 and figures[-1].steps_per_second == 0.0
     assert figures[-1].step == 0
 
@@ -221,15 +221,15 @@ def test_elapsed_starts_at_zero_for_a_new_run_of_a_trained_model(
     c = make_controller(use_training_process=False, steps=300)
     with qtbot.waitSignal(c.runEnded, timeout=30_000):
         c.start()
-    assert c.state == TrainingState.FINISHED
-    assert c.trainer is not None
-    before = c.trainer.seconds
-    assert c.apply_train_config(c.train_config.replace(steps=600))
+    assert c.document.state == TrainingState.FINISHED
+    assert c.document.trainer is not None
+    before = c.document.trainer.seconds
+    assert c.apply_train_config(c.document.train_config.replace(steps=600))
     figures: list[Progress] = []
     c.progress.connect(figures.append)
     with qtbot.waitSignal(c.runEnded, timeout=30_000):
         c.start()
-    assert figures[-1].run_seconds == pytest.approx(c.trainer.seconds - before, abs=1e-9)
+    assert figures[-1].run_seconds == pytest.approx(c.document.trainer.seconds - before, abs=1e-9)
 
 
 def test_the_lr_finder_sweeps_a_fresh_model_not_the_trained_one(
@@ -241,19 +241,19 @@ def test_the_lr_finder_sweeps_a_fresh_model_not_the_trained_one(
     c = make_controller(use_training_process=False, steps=500, lr=0.1)
     with qtbot.waitSignal(c.runEnded, timeout=30_000):
         c.start()
-    assert c.model is not None and c.trainer is not None
-    trained = c.model.snapshot()
+    assert c.document.model is not None and c.document.trainer is not None
+    trained = c.document.model.snapshot()
     batches: list[SweepPoints] = []
     c.sweepPoints.connect(batches.append)
     with qtbot.waitSignal(c.sweepEnded, timeout=30_000):
         assert c.start_lr_sweep(60)
     got = [pair for batch in batches for pair in batch.pairs]
-    tc = c.train_config
-    fresh = MLP.init(c.model.config, tc.init, tc.seed)
+    tc = c.document.train_config
+    fresh = MLP.init(c.document.model.config, tc.init, tc.seed)
     kwargs = {"batch_size": tc.batch_size, "n": 60, "seed": tc.seed, "engine": tc.engine}
-    assert got == lr_sweep(fresh, c.trainer.examples, **kwargs)
-    assert got != lr_sweep(c.model.copy(), c.trainer.examples, **kwargs)
-    assert _weights_equal(c.model, trained)  # the model itself is untouched
+    assert got == lr_sweep(fresh, c.document.trainer.examples, **kwargs)
+    assert got != lr_sweep(c.document.model.copy(), c.document.trainer.examples, **kwargs)
+    assert _weights_equal(c.document.model, trained)  # the model itself is untouched
 
 
 @pytest.mark.parametrize("use_training_process", [True, False], ids=["process", "thread"])
@@ -270,23 +270,23 @@ def test_single_steps_equal_the_same_run_in_one_go(
     for _ in range(7):
         with qtbot.waitSignal(c.stepDone, timeout=30_000):
             assert c.step_once()
-        assert c.state == TrainingState.PAUSED  # the run is under way
+        assert c.document.state == TrainingState.PAUSED  # the run is under way
     assert [r.step for r in results] == list(range(1, 8))
-    assert c.trainer is not None and c.trainer.step == 7
-    assert all(len(r.rows(c.vocab.itos)) == 32 for r in results)
+    assert c.document.trainer is not None and c.document.trainer.step == 7
+    assert all(len(r.rows(c.document.vocab.itos)) == 32 for r in results)
     with qtbot.waitSignal(c.runEnded, timeout=60_000):
         c.start()  # the rest of the run (in the training process, when there is one)
-    assert c.trainer.step == 400
+    assert c.document.trainer.step == 400
     assert c.jobs.log.start_step == 0  # one run: begun by the single steps, resumed by Start
-    tc = c.trainer.config
+    tc = c.document.trainer.config
     reference = Trainer(
-        MLP.init(c.model.config, tc.init, tc.seed),
-        c.trainer.examples,
+        MLP.init(c.document.model.config, tc.init, tc.seed),
+        c.document.trainer.examples,
         tc,
     )
     losses = reference.run(400)
     np.testing.assert_array_equal(np.float32([r.loss_before for r in results]), losses[:7])
-    assert _weights_equal(c.model, reference.model.snapshot())
+    assert _weights_equal(c.document.model, reference.model.snapshot())
     # more single steps are refused at the end of the run, with a message
     messages: list[str] = []
     c.statusMessage.connect(messages.append)
@@ -300,7 +300,7 @@ def test_requests_made_while_torch_loads_are_carried_out_when_it_has_loaded(
 ) -> None:
     controller = Controller(use_training_process=False, wait_for_torch=True)
     try:
-        assert controller.state == TrainingState.LOADING and not controller.torch_ready
+        assert controller.document.state == TrainingState.LOADING and not controller.torch_ready
         controller.set_dataset(Dataset(small_words))  # reading names needs no torch
         config = TrainConfig(steps=LONG, lr=0.05, schedule="constant", seed=7)
         assert controller.new_model(ModelConfig(3, 4, 16), config, 42)
@@ -310,15 +310,19 @@ def test_requests_made_while_torch_loads_are_carried_out_when_it_has_loaded(
         controller.start()  # pressed twice: still one start waiting
         # the learner changes the shape meanwhile: the last settings win, Start stays
         assert controller.new_model(ModelConfig(3, 6, 20), config, 42)
-        assert controller.model is None and controller.state == TrainingState.LOADING
+        assert (
+            controller.document.model is None and controller.document.state == TrainingState.LOADING
+        )
         assert controller.is_waiting_for("model") and controller.is_waiting_for("start")
         with qtbot.waitSignal(controller.lossesReady, timeout=30_000):
             controller.torch_loaded()
-        assert controller.model is not None and controller.model.config.n_embd == 6
-        assert controller.state == TrainingState.RUNNING
+        assert (
+            controller.document.model is not None and controller.document.model.config.n_embd == 6
+        )
+        assert controller.document.state == TrainingState.RUNNING
         assert not controller.is_waiting_for("start")
         controller.torch_loaded()  # a second call changes nothing
-        assert controller.state == TrainingState.RUNNING
+        assert controller.document.state == TrainingState.RUNNING
     finally:
         controller.shutdown()
 
@@ -336,11 +340,11 @@ def test_a_model_file_opened_while_torch_loads_opens_when_it_has_loaded(
         waiting.set_dataset(Dataset(small_words))
         assert waiting.new_model(ModelConfig(), TrainConfig(), 42)  # the app's first model
         assert waiting.open_model(path)  # accepted: it opens when torch has loaded
-        assert waiting.model is None
+        assert waiting.document.model is None
         waiting.torch_loaded()
-        assert waiting.path == path and waiting.model is not None
-        assert waiting.model.config.n_embd == 5
-        assert waiting.state == TrainingState.READY
+        assert waiting.document.path == path and waiting.document.model is not None
+        assert waiting.document.model.config.n_embd == 5
+        assert waiting.document.state == TrainingState.READY
     finally:
         source.shutdown()
         waiting.shutdown()

@@ -70,7 +70,7 @@ def win(
 def settle(qtbot, win: MainWindow) -> None:
     """Nothing runs, the hidden layer is analysed and every view has shown its news."""
     c = win.controller
-    qtbot.waitUntil(lambda: not c.is_busy(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not c.document.is_busy(), timeout=TIMEOUT)
 
     def shown() -> bool:
         win.frame_clock.flush()
@@ -86,7 +86,7 @@ def settle(qtbot, win: MainWindow) -> None:
 def check_every_view(win: MainWindow, what: str) -> None:
     """Each view against the controller's current model."""
     c = win.controller
-    model, trainer = c.model, c.trainer
+    model, trainer = c.document.model, c.document.trainer
     assert model is not None and trainer is not None, what
     weights = model.snapshot()
     config, step = model.config, trainer.step
@@ -135,31 +135,33 @@ def preset(qtbot, win: MainWindow, rng: random.Random) -> None:
 
 def one_step(qtbot, win: MainWindow, rng: random.Random) -> None:
     c = win.controller
-    if c.state in (TrainingState.READY, TrainingState.PAUSED):
+    if c.document.state in (TrainingState.READY, TrainingState.PAUSED):
         with qtbot.waitSignal(c.stepDone, timeout=TIMEOUT):
             win.controls.stepClicked.emit()  # Ctrl+Right
 
 
 def start(qtbot, win: MainWindow, rng: random.Random) -> None:
     c = win.controller
-    if c.state not in (TrainingState.READY, TrainingState.PAUSED):
+    if c.document.state not in (TrainingState.READY, TrainingState.PAUSED):
         return
-    target = c.trainer.step + rng.randint(1, 300)
+    target = c.document.trainer.step + rng.randint(1, 300)
     with qtbot.waitSignal(c.runEnded, timeout=TIMEOUT):  # paused, or ended by itself
         c.start()
-        qtbot.waitUntil(lambda: c.trainer.step >= target or c.trainer.done, timeout=TIMEOUT)
+        qtbot.waitUntil(
+            lambda: c.document.trainer.step >= target or c.document.trainer.done, timeout=TIMEOUT
+        )
         c.pause()
 
 
 def repeat(qtbot, win: MainWindow, rng: random.Random) -> None:
     """Training > Repeat with 2 seeds, each a short run to its end (the Steps field)."""
     c, x = win.controller, win.experiments
-    if c.state not in (TrainingState.READY, TrainingState.PAUSED, TrainingState.FINISHED):
+    if c.document.state not in (TrainingState.READY, TrainingState.PAUSED, TrainingState.FINISHED):
         return
-    win.panel.steps.setValue(c.trainer.step + rng.randint(5, 40))
+    win.panel.steps.setValue(c.document.trainer.step + rng.randint(5, 40))
     win.dialogs.int_answer = 2
     win.experiment_commands.repeat_with_seeds()
-    qtbot.waitUntil(lambda: x.repeat is None and not c.is_busy(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: x.repeat is None and not c.document.is_busy(), timeout=TIMEOUT)
 
 
 ACTIONS = (new, open_file, preset, one_step, start, repeat)

@@ -28,7 +28,7 @@ def test_opening_a_big_dataset_keeps_the_event_loop_running(
     qtbot, make_window: Callable[..., MainWindow], tmp_path: Path
 ) -> None:
     window = make_window()
-    small_model = window.controller.model
+    small_model = window.controller.document.model
     big = big_names_file(tmp_path)
     ticks: list[int] = []
     timer = QTimer()
@@ -46,9 +46,9 @@ def test_opening_a_big_dataset_keeps_the_event_loop_running(
         timer.stop()
     assert len(ticks) > 0, "the GUI thread was blocked while the dataset loaded"
     controller = window.controller
-    assert controller.dataset is not None and controller.dataset.name == "big.txt"
-    assert len(controller.dataset.words) == 300_000
-    assert controller.model is not small_model  # the new model is for the big dataset
+    assert controller.document.dataset is not None and controller.document.dataset.name == "big.txt"
+    assert len(controller.document.dataset.words) == 300_000
+    assert controller.document.model is not small_model  # the new model is for the big dataset
     assert window.recent_files.paths()[0] == str(big.resolve())
 
 
@@ -56,14 +56,17 @@ def test_a_big_file_that_is_not_names_shows_a_message(
     qtbot, make_window: Callable[..., MainWindow], tmp_path: Path
 ) -> None:
     window = make_window()
-    model_before = window.controller.model
+    model_before = window.controller.document.model
     binary = tmp_path / "binary.txt"
     binary.write_bytes(b"emma\x00" * 400_000)  # 2 MB: read on the worker thread
     with qtbot.waitSignal(window.controller.errorOccurred, timeout=60_000) as blocker:
         assert window.file_commands.open_dataset(binary)
     assert "binary file" in blocker.args[1]
-    assert window.controller.model is model_before
-    assert window.controller.dataset is not None and window.controller.dataset.name == "small.txt"
+    assert window.controller.document.model is model_before
+    assert (
+        window.controller.document.dataset is not None
+        and window.controller.document.dataset.name == "small.txt"
+    )
 
 
 def test_a_second_open_while_loading_is_refused(

@@ -37,7 +37,7 @@ def stored(win: MainWindow, timeout: float = 5.0) -> list[RunRecord]:
 def _run_and_stop(qtbot, win: MainWindow, steps: int = 200) -> None:
     c = win.controller
     c.start()
-    qtbot.waitUntil(lambda: c.trainer.step >= steps, timeout=20_000)
+    qtbot.waitUntil(lambda: c.document.trainer.step >= steps, timeout=20_000)
     with qtbot.waitSignal(win.experiments.runRecorded, timeout=10_000):
         c.stop()
 
@@ -78,7 +78,7 @@ def test_selected_runs_are_overlaid_on_the_plot(qtbot, make_window) -> None:
 
 def test_references_uniform_and_bigram(qtbot, window: MainWindow) -> None:
     x = window.experiments
-    assert x.uniform == math.log(window.controller.dataset.vocab.size)
+    assert x.uniform == math.log(window.controller.document.dataset.vocab.size)
     assert x.bigram is not None and 0 < x.bigram < 10
     assert window.loss_plot.bigram_line.isVisible()
 
@@ -98,7 +98,7 @@ def test_repeat_with_k_seeds_reports_mean_and_std(qtbot, make_window) -> None:
     assert len({r.train.seed for r in records}) == 3
     assert stats.mean == sum(r.dev_loss for r in records) / 3
     qtbot.waitUntil(lambda: "±" in window_text(win), timeout=5_000)
-    qtbot.waitUntil(lambda: win.controller.state == TrainingState.FINISHED, timeout=5_000)
+    qtbot.waitUntil(lambda: win.controller.document.state == TrainingState.FINISHED, timeout=5_000)
 
 
 def window_text(win: MainWindow) -> str:
@@ -106,18 +106,18 @@ def window_text(win: MainWindow) -> str:
 
 
 def test_lr_finder_runs_in_the_worker_and_sets_the_lr(qtbot, window: MainWindow) -> None:
-    weights = {k: v.clone() for k, v in window.controller.model.params.items()}
+    weights = {k: v.clone() for k, v in window.controller.document.model.params.items()}
     with qtbot.waitSignal(window.controller.sweepEnded, timeout=30_000) as ended:
         window.experiment_commands.start_lr_sweep(200)
     x, losses = window.lr_finder.points()
     assert len(x) == len(losses) == ended.args[0].points > 50
     assert window.lr_finder.suggested_lr() is not None
     for name, tensor in weights.items():  # the sweep trained a copy
-        assert bool((window.controller.model.params[name] == tensor).all())
+        assert bool((window.controller.document.model.params[name] == tensor).all())
     window.lr_finder.set_chosen_lr(0.05)
     window.lr_finder.use_button.click()
     assert abs(window.panel.lr.value() - 0.05) < 1e-9
-    assert window.controller.trainer.config.lr == 0.05
+    assert window.controller.document.trainer.config.lr == 0.05
 
 
 def test_test_set_is_explained_once_counted_and_saved(
@@ -135,25 +135,25 @@ def test_test_set_is_explained_once_counted_and_saved(
     assert second.args[1] == 2 and len(window.dialogs.questions) == 1
     assert "2 times" in window.controls.test_label.text()
     qtbot.waitUntil(lambda: stored(window)[-1].test_loss == loss, timeout=10_000)
-    assert window.controller.modified  # the count belongs in the model file
+    assert window.controller.document.modified  # the count belongs in the model file
 
     path = tmp_path / "counted.safetensors"
     window.dialogs.save_paths.append(str(path))
     assert window.file_commands.save_model_as()
     saved = load_model(path)
-    assert saved.test_evaluations.count(window.controller.dataset.content_hash()) == 2
+    assert saved.test_evaluations.count(window.controller.document.dataset.content_hash()) == 2
     window.file_commands.new_model(ask=False)
     assert window.file_commands.open_model(path)
     # with its replay frames the file may be large enough to be read on a thread
-    qtbot.waitUntil(lambda: window.controller.path is not None, timeout=30_000)
-    assert window.controller.test_evaluation_count() == 2
+    qtbot.waitUntil(lambda: window.controller.document.path is not None, timeout=30_000)
+    assert window.controller.document.test_evaluation_count() == 2
 
 
 def test_the_test_set_explanation_can_be_declined(qtbot, window: MainWindow) -> None:
     window.dialogs.confirm_answer = False
     window.experiment_commands.evaluate_on_test_set()
-    assert window.controller.state == TrainingState.READY  # nothing was evaluated
-    assert window.controller.test_evaluation_count() == 0
+    assert window.controller.document.state == TrainingState.READY  # nothing was evaluated
+    assert window.controller.document.test_evaluation_count() == 0
 
 
 def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_path: Path) -> None:
@@ -168,9 +168,9 @@ def test_a_damaged_history_is_reported_and_recreated(qtbot, make_window, tmp_pat
 def test_presets_set_the_lectures_configurations(qtbot, window: MainWindow) -> None:
     first = PRESETS[0]
     window.panel.apply_preset(first)
-    vocab_size = window.controller.dataset.vocab.size  # 3,481 with the lecture's 27
-    assert window.controller.model.parameter_count() == first.parameter_count(vocab_size)
-    assert window.controller.model.config.n_embd == 2
+    vocab_size = window.controller.document.dataset.vocab.size  # 3,481 with the lecture's 27
+    assert window.controller.document.model.parameter_count() == first.parameter_count(vocab_size)
+    assert window.controller.document.model.config.n_embd == 2
     assert window.panel.preset_description.isVisible()
     assert first.description in window.panel.preset_description.text()
     window.panel.n_hidden.setValue(120)  # an edit makes the settings custom
@@ -182,9 +182,9 @@ def _start_repeat_and_pause(qtbot, win: MainWindow, k: int = 2) -> None:
     win.dialogs.int_answer = k
     with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000):
         win.experiment_commands.repeat_with_seeds()
-    qtbot.waitUntil(lambda: c.trainer.step >= 50, timeout=20_000)
+    qtbot.waitUntil(lambda: c.document.trainer.step >= 50, timeout=20_000)
     c.pause()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=10_000)
 
 
 def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_window) -> None:
@@ -195,13 +195,13 @@ def test_a_paused_repeat_ends_when_the_learner_makes_a_new_model(qtbot, make_win
     with qtbot.waitSignal(win.experiments.repeatCancelled, timeout=5_000) as cancelled:
         win.file_commands.new_model(ask=False)
     assert "ended after 0" in cancelled.args[0]
-    learners_seed = win.controller.trainer.config.seed
+    learners_seed = win.controller.document.trainer.config.seed
     _run_and_stop(qtbot, win)
     assert win.experiments.repeat is None  # nothing is left to start the next seed
     (record,) = stored(win)
     assert record.group_id is None and record.group_label == ""
-    assert win.controller.trainer.config.seed == learners_seed
-    assert win.controller.state != TrainingState.RUNNING
+    assert win.controller.document.trainer.config.seed == learners_seed
+    assert win.controller.document.state != TrainingState.RUNNING
 
 
 @pytest.fixture
@@ -225,21 +225,21 @@ def test_a_repeat_trains_the_learners_seed_last_and_the_fields_agree_with_the_mo
     assert chosen > 0
     _start_repeat_and_pause(qtbot, win)
     c = win.controller
-    assert c.trainer.config.seed != seed  # another seed first ...
+    assert c.document.trainer.config.seed != seed  # another seed first ...
     assert win.panel.train_config().seed == seed  # ... while the Seed field is the learner's
     assert win.panel.preset.currentIndex() == chosen  # and the experiment stays
     # seed 1 ends (as if it had finished): the repeat makes seed 2's model and trains it
     with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000) as progress:
-        c.runEnded.emit(RunEnded("finished", c.trainer.step, 1.0, 2.3, 2.4))
+        c.runEnded.emit(RunEnded("finished", c.document.trainer.step, 1.0, 2.3, 2.4))
     assert progress.args[0] == "seed 2 of 2"
-    assert c.trainer.config.seed == seed  # the learner's seed, trained last
+    assert c.document.trainer.config.seed == seed  # the learner's seed, trained last
     with (
         qtbot.waitSignal(win.experiments.repeatFinished, timeout=10_000),
         qtbot.waitSignal(win.experiments.statusMessage, timeout=10_000) as told,
     ):
         c.stop()
     assert f"seed {seed}" in told.args[0] and "run 2 of 2" in told.args[0]
-    assert win.panel.train_config().seed == c.trainer.config.seed == seed
+    assert win.panel.train_config().seed == c.document.trainer.config.seed == seed
     assert win.panel.preset.currentIndex() == chosen
 
 
@@ -251,14 +251,14 @@ def test_a_stopped_repeat_shows_the_model_it_stopped_at_in_the_fields(qtbot, mak
     c = win.controller
     with qtbot.waitSignal(win.experiments.repeatFinished, timeout=10_000):
         c.stop()  # the first seed (not the learner's) is the current model now
-    assert c.trainer.config.seed != seed
-    assert win.panel.train_config().seed == c.trainer.config.seed
+    assert c.document.trainer.config.seed != seed
+    assert win.panel.train_config().seed == c.document.trainer.config.seed
 
 
 def test_failed_and_diverged_runs_are_recorded_with_their_status(qtbot, window: MainWindow) -> None:
     """A failed run is recorded; a finished one above ln(V) diverged."""
     c = window.controller
-    uniform = math.log(c.dataset.vocab.size)
+    uniform = math.log(c.document.dataset.vocab.size)
     with qtbot.waitSignal(window.experiments.runRecorded, timeout=10_000) as failed:
         c.runEnded.emit(RunEnded("failed", 0, 0.0, message="The training process stopped"))
     assert failed.args[0].status == "failed" and failed.args[0].id is not None
@@ -359,10 +359,10 @@ def test_a_run_that_ends_while_the_history_is_locked_is_recorded_later(
     timer.start(10)
     try:
         c.start()
-        qtbot.waitUntil(lambda: c.trainer.step >= 200, timeout=20_000)
+        qtbot.waitUntil(lambda: c.document.trainer.step >= 200, timeout=20_000)
         with qtbot.waitSignal(window.run_history.queued, timeout=20_000):
             c.stop()
-        assert c.state != TrainingState.RUNNING
+        assert c.document.state != TrainingState.RUNNING
         qtbot.waitUntil(lambda: "busy" in view.history_state.text(), timeout=10_000)
         assert [view.model.is_waiting(r) for r in view.model.runs()] == [True]
         before = len(ticks)
@@ -394,12 +394,12 @@ def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
     with qtbot.waitSignal(win.experiments.repeatProgress, timeout=10_000) as progress:
         win.experiment_commands.repeat_with_seeds()
     assert "3 seeds training together" in progress.args[0]
-    stack = c.trainer
+    stack = c.document.trainer
     assert isinstance(stack, RepeatTrainer) and stack.seeds[0] == seed
-    qtbot.waitUntil(lambda: c.trainer.step >= 50, timeout=20_000)
+    qtbot.waitUntil(lambda: c.document.trainer.step >= 50, timeout=20_000)
     c.pause()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
-    paused_at = c.trainer.step
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=10_000)
+    paused_at = c.document.trainer.step
     win.loss_plot.redraw()
     band = win.loss_plot.seed_band
     assert band.k == 3
@@ -409,7 +409,7 @@ def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
     assert "3 seeds near step" in "\n".join(band.describe(float(centres[-1])))
     with qtbot.waitSignal(win.experiments.repeatFinished, timeout=60_000) as finished:
         c.start()  # resumes all three from where they paused
-    assert c.trainer.step == 400 > paused_at
+    assert c.document.trainer.step == 400 > paused_at
     stats = finished.args[0]
     assert stats.n == 3 and stats.std > 0
     qtbot.waitUntil(lambda: len(stored(win)) == 3, timeout=10_000)
@@ -419,8 +419,8 @@ def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
     assert [(r.steps_done, r.status) for r in records] == [(400, "finished")] * 3
     assert stats.mean == pytest.approx(sum(r.dev_loss for r in records) / 3, rel=1e-12)
     # the learner's seed is the current model, trained on by its own trainer from here
-    assert not isinstance(c.trainer, RepeatTrainer)
-    assert c.trainer.config.seed == seed and c.trainer.step == 400
+    assert not isinstance(c.document.trainer, RepeatTrainer)
+    assert c.document.trainer.config.seed == seed and c.document.trainer.step == 400
     assert all(r.process.pid is None for r in stack.stacked._remote)
 
 
@@ -442,3 +442,52 @@ def test_compare_two_runs_from_the_menu(qtbot, make_window) -> None:
     action.trigger()
     assert view.compare_view is not None and view.compare_view.isVisible()
     assert "at least 2 seeds" in view.compare_view.answer.text()
+
+
+def test_compare_two_presets_trains_them_off_the_gui_thread(qtbot, make_window) -> None:
+    """Experiments > Compare two presets: both presets trained with the same 2 seeds (in the
+    app's training children) while the window goes on (progress arrives, Cancel is
+    enabled), then the answer paired by seed in the Compare dialog and each preset's seeds
+    as a repeat in Runs."""
+    win = make_window()
+    win.menus.action("compare_presets").trigger()
+    presets = win.experiment_commands.presets
+    assert presets is not None and presets.view.isVisible()
+    view, picker = presets.view, presets.view.picker
+    assert picker is not None
+    picker.a_box.setCurrentText("First model")
+    picker.b_box.setCurrentText("Larger embedding")
+    picker.seeds.setValue(2)
+    picker.steps.setValue(40)
+    progressed: list[object] = []
+    presets.runner.progress.connect(progressed.append)
+    with qtbot.waitSignal(presets.runner.compared, timeout=60_000) as answer:
+        picker.start_button.click()
+        assert picker.cancel_button.isEnabled() and not picker.start_button.isEnabled()
+    assert progressed and not picker.cancel_button.isEnabled()
+    comparison = answer.args[0].comparison
+    assert comparison.method.startswith("paired t") and comparison.n_a == comparison.n_b == 2
+    assert view.answer.text() == comparison.sentence() and "2 seeds each" in view.answer.text()
+    assert "A: First model, 2 seeds of 40 steps" in view.sides.text()
+    qtbot.waitUntil(lambda: len(stored(win)) == 4, timeout=10_000)
+    records = stored(win)
+    assert len({r.group_id for r in records}) == 2 and {r.steps_done for r in records} == {40}
+    win.experiment_commands.close()
+
+
+def test_comparing_presets_is_cancelled_and_records_nothing(qtbot, make_window) -> None:
+    win = make_window()
+    win.experiment_commands.compare_presets()
+    presets = win.experiment_commands.presets
+    assert presets is not None and presets.view.picker is not None
+    presets.processes = 1  # in this process: no training children to start
+    picker = presets.view.picker
+    picker.seeds.setValue(2)
+    picker.steps.setValue(200_000)
+    with qtbot.waitSignal(presets.runner.progress, timeout=30_000):
+        picker.start_button.click()
+    with qtbot.waitSignal(presets.runner.cancelled, timeout=30_000):
+        picker.cancel_button.click()
+    assert "Cancelled" in picker.status.text() and picker.start_button.isEnabled()
+    win.experiment_commands.close()  # the thread has ended: joins at once
+    assert presets.runner._thread is None and stored(win) == []

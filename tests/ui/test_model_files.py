@@ -131,12 +131,15 @@ def test_a_large_file_of_the_models_dataset_is_read_in_the_background_and_kept(
 ) -> None:
     monkeypatch.setattr(model_files, "MODELS_DATASET_READ_BYTES", 10)  # every file is large
     c = controller
-    model, dataset_before = c.model, c.dataset
+    model, dataset_before = c.document.model, c.document.dataset
     started, kept, other = _decisions(c, small_dataset_file)
     assert started and c.dataset_loader.busy and (kept, other) == ([], [])  # reading
     qtbot.waitUntil(lambda: kept == ["kept"], timeout=30_000)
-    assert other == [] and c.model is model and c.dataset is not dataset_before
-    assert c.trainer is not None and c.dataset.content_hash() == c.summary.dataset_hash
+    assert other == [] and c.document.model is model and c.document.dataset is not dataset_before
+    assert (
+        c.document.trainer is not None
+        and c.document.dataset.content_hash() == c.document.summary.dataset_hash
+    )
 
 
 def test_a_large_other_file_is_handed_on_once_read(
@@ -146,13 +149,13 @@ def test_a_large_other_file_is_handed_on_once_read(
     other_file = tmp_path / "fewer.txt"
     other_file.write_text("\n".join(small_words[:40]) + "\n")
     c = controller
-    model = c.model
+    model = c.document.model
     started, kept, other = _decisions(c, other_file)
     assert started
     qtbot.waitUntil(lambda: len(other) == 1, timeout=30_000)
     read = other[0]  # read already: the new dataset's way need not read it again
     assert kept == [] and read is not None and read.words == small_words[:40]
-    assert c.model is model  # changing the model is the caller's (after its question)
+    assert c.document.model is model  # changing the model is the caller's (after its question)
 
 
 def test_a_large_file_read_after_the_model_changed_changes_nothing(
@@ -165,7 +168,7 @@ def test_a_large_file_read_after_the_model_changed_changes_nothing(
     started, kept, other = _decisions(c, small_dataset_file)
     assert started
     assert c.new_model(ModelConfig(3, 4, 16), TrainConfig(steps=100), 42)  # meanwhile
-    model, dataset = c.model, c.dataset
+    model, dataset = c.document.model, c.document.dataset
     qtbot.waitUntil(lambda: not c.dataset_loader.busy, timeout=30_000)
     qtbot.waitUntil(lambda: "was not opened" in messages[-1], timeout=30_000)
-    assert (kept, other) == ([], []) and (c.model, c.dataset) == (model, dataset)
+    assert (kept, other) == ([], []) and (c.document.model, c.document.dataset) == (model, dataset)

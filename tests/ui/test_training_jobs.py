@@ -37,40 +37,42 @@ def test_wait_until_idle_returns_with_the_runs_end_delivered(qtbot, controller: 
     c.runEnded.connect(ended.append)
     c.progress.connect(figures.append)
     c.start()
-    assert c.state == TrainingState.RUNNING
+    assert c.document.state == TrainingState.RUNNING
     qtbot.waitUntil(lambda: len(figures) >= 2, timeout=30_000)
     assert c.wait_until_idle()
     # no event loop has run since: wait_until_idle delivered the worker's reports itself
-    assert c.state == TrainingState.PAUSED
+    assert c.document.state == TrainingState.PAUSED
     assert [o.status for o in ended] == ["paused"] and c.jobs.last_outcome is ended[0]
-    assert c.trainer is not None and ended[0].step == c.trainer.step
-    assert c.summary.steps == c.trainer.step  # the run's end is in the model's summary
+    assert c.document.trainer is not None and ended[0].step == c.document.trainer.step
+    assert (
+        c.document.summary.steps == c.document.trainer.step
+    )  # the run's end is in the model's summary
     steps, _ = c.jobs.log.curve.data()
-    assert len(steps) and steps.max() <= c.trainer.step
-    assert c.modified
+    assert len(steps) and steps.max() <= c.document.trainer.step
+    assert c.document.modified
 
 
 def test_an_evaluation_returns_to_the_state_it_began_in(qtbot, controller: Controller) -> None:
     c = controller
     assert c.step_once()  # a run taken one step at a time: paused
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=30_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=30_000)
     with qtbot.waitSignal(c.splitEvaluated, timeout=30_000) as evaluated:
         assert c.evaluate_split("dev")
-        assert c.state == TrainingState.EVALUATING
+        assert c.document.state == TrainingState.EVALUATING
         assert not c.evaluate_split("train")  # one job at a time
     split, loss = evaluated.args
     assert split == "dev" and loss > 0
-    assert c.state == TrainingState.PAUSED
+    assert c.document.state == TrainingState.PAUSED
 
 
 def test_a_new_model_forgets_the_last_models_run(qtbot, controller: Controller) -> None:
     c = controller
     assert c.step_once()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=30_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=30_000)
     assert len(c.jobs.log.curve.data()[0]) == 1
     assert c.new_model(ModelConfig(3, 4, 16), CONFIG, 42)
     assert len(c.jobs.log.curve.data()[0]) == 0 and c.jobs.last_outcome is None
-    assert c.jobs.held is None and c.state == TrainingState.READY
+    assert c.jobs.held is None and c.document.state == TrainingState.READY
 
 
 def test_a_run_has_about_25_dev_points_and_at_least_200_steps_between_them() -> None:

@@ -19,6 +19,7 @@ from charnames_gui.ui.views.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.views.lr_finder_view import SWEEP_STEPS, LrFinderView
 from charnames_gui.ui.views.runs_view import RunsView, run_colour
 from charnames_gui.ui.views.training_controls import TrainingControls
+from charnames_gui.ui.window.compare_commands import PresetCompareWindow
 from charnames_gui.ui.window.dialogs import AsksUser
 from charnames_gui.ui.window.file_commands import FileCommands
 from charnames_gui.ui.window.panel_sync import PanelSync
@@ -71,6 +72,7 @@ class ExperimentCommands:
         x.statusMessage.connect(lambda text: v.status.showMessage(text, 8000))
         v.runs_view.overlayChanged.connect(self._on_overlay_changed)
         v.runs_view.statusMessage.connect(lambda text: v.status.showMessage(text, 5000))
+        self.presets: PresetCompareWindow | None = None  # made when first asked for
 
     # -- commands ------------------------------------------------------------------------------
     def start_lr_sweep(self, n: int = SWEEP_STEPS) -> None:
@@ -110,6 +112,20 @@ class ExperimentCommands:
             return
         self.views.runs_view.compare_selected()
 
+    def compare_presets(self) -> None:
+        """Is preset B better than preset A? The Compare dialog with two presets to pick;
+        both are trained with the same seeds off the GUI thread, then compared."""
+        if self.presets is None:
+            parent = self.views.runs_view.window()
+            history = self.experiments.history
+            self.presets = PresetCompareWindow(self.controller, history, self.views.status, parent)
+        self.presets.show()
+
+    def close(self) -> None:
+        """The window is closing: a comparison of presets is cancelled and joined."""
+        if self.presets is not None:
+            self.presets.close()
+
     def evaluate_on_test_set(self) -> None:
         """Explain once why the test set is looked at rarely, then measure its loss."""
         if not self.settings.value("test_set_explained", False, type=bool):
@@ -129,7 +145,7 @@ class ExperimentCommands:
     # -- what the experiments report -------------------------------------------------------------
     def _on_references(self, uniform: float, bigram: float | None) -> None:
         self.views.loss_plot.set_reference("bigram", bigram)
-        dataset = self.controller.dataset
+        dataset = self.controller.document.dataset
         dataset_hash = dataset.content_hash() if dataset else None
         self.views.runs_view.set_references(uniform, bigram, dataset_hash)
 

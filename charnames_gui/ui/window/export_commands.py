@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QStatusBar
 
 from charnames_gui.ui.controller import Controller
+from charnames_gui.ui.model_files import write_code
 from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.runs_view import RunsView
@@ -79,12 +80,14 @@ class ExportCommands:
     def _export_code(self, kind: ExportKind, code_kind: str) -> None:
         """The run as the lecture's code (core/export_script.py), named after the model."""
         controller = self.controller
-        if controller.model is None or not controller.wait_until_idle():
+        if controller.document.model is None or not controller.wait_until_idle():
             return
-        if controller.path is not None:
-            kind = dataclasses.replace(kind, suggested_name=controller.path.stem + kind.suffix)
+        if controller.document.path is not None:
+            kind = dataclasses.replace(
+                kind, suggested_name=controller.document.path.stem + kind.suffix
+            )
 
         def write(path: str) -> None:
-            self.status.showMessage(controller.write_code(path, code_kind), 10000)
+            self.status.showMessage(write_code(path, code_kind, controller.document), 10000)
 
         self._export(kind, write)

@@ -101,16 +101,16 @@ class FileCommands:
 
     def save_model(self) -> bool:
         controller = self.controller
-        if controller.path is None or controller.path.suffix != MODEL_SUFFIX:
+        if controller.document.path is None or controller.document.path.suffix != MODEL_SUFFIX:
             return self.save_model_as()  # a learner's .pt weights are never overwritten
-        return controller.save(controller.path)
+        return controller.save(controller.document.path)
 
     def save_model_as(self) -> bool:
         controller = self.controller
-        if controller.model is None:
+        if controller.document.model is None:
             return False
         folder = Path(self.recent_files.last_folder())
-        current = controller.path
+        current = controller.document.path
         suggested = str(
             current.with_suffix(MODEL_SUFFIX) if current else folder / f"model{MODEL_SUFFIX}"
         )
@@ -124,9 +124,9 @@ class FileCommands:
     def may_discard(self, why: str) -> bool:
         """Ask before unsaved training is thrown away. False: the user cancelled."""
         controller = self.controller
-        if not controller.modified:
+        if not controller.document.modified:
             return True
-        name = controller.path.name if controller.path else "The current model"
+        name = controller.document.path.name if controller.document.path else "The current model"
         choice = self.dialogs.ask_save(
             "Unsaved training",
             f"{name} has training that is not saved. {why}\n\nSave it first?",

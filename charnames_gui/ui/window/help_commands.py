@@ -45,8 +45,8 @@ class HelpCommands:
     def show_guide(self) -> None:
         """The guide, with the open dataset's figures once torch has loaded."""
         c = self.controller
-        dataset = c.dataset if c.torch_ready else None
-        GuideDialog(self.window, dataset, c.model, c.vocab).exec()
+        dataset = c.document.dataset if c.torch_ready else None
+        GuideDialog(self.window, dataset, c.document.model, c.document.vocab).exec()
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """Every shortcut of the window, read from what defines it (so the list stays true):

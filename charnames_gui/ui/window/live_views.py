@@ -98,7 +98,7 @@ class LiveViews:
         self.pending_progress = progress  # shown at the next frame
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
-        info = self.controller.model_info()
+        info = self.controller.document.model_info()
         self.pending_snapshot = snapshot  # shown at the next frame (at a bounded rate)
         self._snapshot_generation = info.generation if info is not None else -1
         self._shown_by = set()
@@ -125,7 +125,7 @@ class LiveViews:
 
     def _news_for(self, view: str) -> bool:
         """A snapshot of the current model that this view has not shown yet."""
-        info = self.controller.model_info()
+        info = self.controller.document.model_info()
         if info is None or info.generation != self._snapshot_generation:
             self.pending_snapshot = None  # of a model replaced since: never shown
         if self.replaying():
@@ -136,7 +136,7 @@ class LiveViews:
         return self._news_for("embedding")
 
     def _show_pending_embedding(self) -> None:
-        snapshot, info = self.pending_snapshot, self.controller.model_info()
+        snapshot, info = self.pending_snapshot, self.controller.document.model_info()
         assert snapshot is not None and info is not None
         self._shown_by.add("embedding")
         self.views.embedding_view.set_embedding(
@@ -155,7 +155,7 @@ class LiveViews:
         )
 
     def _show_pending_sampling(self) -> None:
-        snapshot, info = self.pending_snapshot, self.controller.model_info()
+        snapshot, info = self.pending_snapshot, self.controller.document.model_info()
         assert snapshot is not None and info is not None
         self._shown_by.add("sampling")
         self.views.sampling_panel.set_model(
@@ -164,8 +164,8 @@ class LiveViews:
 
     def show_final_weights(self) -> None:
         """The worker is idle: show the model's final weights everywhere."""
-        info = self.controller.model_info()
-        model = self.controller.model
+        info = self.controller.document.model_info()
+        model = self.controller.document.model
         if info is None or model is None or self.replaying():
             return
         self.pending_snapshot = None
@@ -178,7 +178,7 @@ class LiveViews:
     def back_from_replay(self) -> None:
         """The replay went back to live: show the model as it is now (the latest snapshot
         while it trains, its weights when idle)."""
-        if not self.controller.is_busy():
+        if not self.controller.document.is_busy():
             self.show_final_weights()
             return
         self._shown_by = set()  # every view shows the latest snapshot again

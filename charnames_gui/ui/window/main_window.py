@@ -274,7 +274,7 @@ class MainWindow(QMainWindow):
         )
         self._update_title()
         self._on_dataset_changed(None)
-        self._on_state_changed(self.controller.state)
+        self._on_state_changed(self.controller.document.state)
         self.run_history.opened.connect(self._on_history_opened)
         if load_bundled:
             QTimer.singleShot(0, self._load_initial_dataset)
@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
     def _mark_dataset_of_model(self) -> None:
         """Names are marked train/dev/test only against the model's own dataset; another
         dataset (same file name or not) is said to be another one."""
-        dataset, match = self.controller.dataset, self.controller.dataset_match()
+        dataset, match = self.controller.document.dataset, self.controller.document.dataset_match()
         same = dataset is not None and (match is None or match.same)
         self.sampling_panel.set_word_split(dataset.split if same and dataset else None)
         marker = "<br><i>Not the dataset this model was trained on.</i>"
@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
         if not self.experiments.owns_model(info):  # a repeat's seeds: shown when it ends
             self.panel_sync.show_model()
         self._reset_hidden_view(info)
-        model = self.controller.model
+        model = self.controller.document.model
         if model is not None:  # the worker is idle: reading the weights is safe
             weights = model.snapshot()
             self.sampling_panel.set_model(info.config, weights, info.vocab, same_model=False)
@@ -384,8 +384,8 @@ class MainWindow(QMainWindow):
         if sample:  # the train-loss estimate's real sample size
             self.loss_plot.set_train_sample_size(sample)
         self.controls.set_step(info.step, info.train_config.steps, info.no_record)
-        summary = self.controller.summary
-        match = self.controller.dataset_match()
+        summary = self.controller.document.summary
+        match = self.controller.document.dataset_match()
         if info.from_file and summary.dev_loss is not None and summary.train_loss is not None:
             where = (
                 ""
@@ -397,10 +397,10 @@ class MainWindow(QMainWindow):
                 f"train loss <b>{summary.train_loss:.4f}</b>, dev loss "
                 f"<b>{summary.dev_loss:.4f}</b>{where}"
             )
-        elif info.from_file and self.controller.model is not None:
-            trainable = self.controller.trainer is not None
+        elif info.from_file and self.controller.document.model is not None:
+            trainable = self.controller.document.trainer is not None
             self.controls.show_message(
-                f"Opened {self.controller.model.parameter_count():,} parameters "
+                f"Opened {self.controller.document.model.parameter_count():,} parameters "
                 f"({summary.steps:,} training steps on record). "
                 + (
                     "Press <b>Start</b> (or Space) to train them further."
@@ -409,16 +409,17 @@ class MainWindow(QMainWindow):
                 )
             )
         else:
+            model = self.controller.document.model
             self.controls.show_message(
-                f"A new model with {self.controller.model.parameter_count():,} parameters. "
+                f"A new model with {model.parameter_count():,} parameters. "
                 "Press <b>Start</b> (or Space) to train it."
-                if self.controller.model
+                if model
                 else ""
             )
 
     def _on_state_changed(self, state: TrainingState) -> None:
-        trainer = self.controller.trainer
-        info = self.controller.model_info()  # a model without its dataset still has a step
+        trainer = self.controller.document.trainer
+        info = self.controller.document.model_info()  # a model without its dataset still has a step
         step = trainer.step if trainer else (info.step if info else 0)
         total = (
             trainer.config.steps
@@ -436,9 +437,9 @@ class MainWindow(QMainWindow):
             self.sampling_panel.clear_model(loading=state == TrainingState.LOADING)
         now = Availability(
             state,
-            busy=self.controller.is_busy(),
-            has_model=self.controller.model is not None,
-            trainable=self.controller.trainer is not None,
+            busy=self.controller.document.is_busy(),
+            has_model=self.controller.document.model is not None,
+            trainable=self.controller.document.trainer is not None,
         )
         self.menus.update(now)
         self.panel.setEnabled(not now.busy)
@@ -448,44 +449,52 @@ class MainWindow(QMainWindow):
     def _reset_hidden_view(self, info: ModelInfo) -> None:
         """The hidden-layer view's sample (training examples) and learning rate per step."""
         c = self.controller
-        data = c.dataset if c.dataset is not None and c.dataset.vocab == info.vocab else None
+        data = (
+            c.document.dataset
+            if c.document.dataset is not None and c.document.dataset.vocab == info.vocab
+            else None
+        )
         examples = data.examples(info.config.block_size).tensors["train"] if data else None
         self.hidden_analysis.set_model(
-            info.config, examples, lambda step: (c.model_info() or info).train_config.lr_at(step)
+            info.config,
+            examples,
+            lambda step: (c.document.model_info() or info).train_config.lr_at(step),
         )
         self.hidden_view.reset(self.hidden_analysis.has_data)
-        if c.model is not None:  # the worker is idle: reading the weights is safe
-            self.hidden_analysis.offer(info.step, c.model.snapshot())
+        if c.document.model is not None:  # the worker is idle: reading the weights is safe
+            self.hidden_analysis.offer(info.step, c.document.model.snapshot())
 
     def _on_step_done(self, one: OneStep) -> None:
         """One step: its text, and the weights after it in every view, the sampling bars
         included (a name in progress keeps its context, and its bars now say what the step
         text's "after" says)."""
-        if self.controller.vocab is not None:
-            self.controls.show_step(one, self.controller.vocab.itos)
+        if self.controller.document.vocab is not None:
+            self.controls.show_step(one, self.controller.document.vocab.itos)
         self.live_views.show_final_weights()
 
     def _on_run_ended(self, outcome: RunEnded) -> None:
         # back at the last weights received (a lost training process): so is the plot
         self.loss_plot.roll_back_to(outcome.step)
         self.controls.show_outcome(outcome)
-        match = self.controller.dataset_match()
+        match = self.controller.document.dataset_match()
         if match is not None and not match.same:  # figures of another dataset, said so
             self.controls.show_message(
                 f"{self.controls.result_label.text()}<br><i>Measured on another dataset than "
                 f"the model's: {escape_html(match.message)}</i>"
             )
         self.live_views.show_final_weights()
-        trainer = self.controller.trainer
+        trainer = self.controller.document.trainer
         if trainer is not None:
-            self.controls.set_state(self.controller.state, trainer.step, trainer.config.steps)
+            self.controls.set_state(
+                self.controller.document.state, trainer.step, trainer.config.steps
+            )
 
     # -- window title, recent files, settings ---------------------------------------------------
     def _update_title(self) -> None:
-        path = self.controller.path
-        name = path.name if path else ("untitled model" if self.controller.model else "")
+        path = self.controller.document.path
+        name = path.name if path else ("untitled model" if self.controller.document.model else "")
         self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)
-        self.setWindowModified(self.controller.modified)
+        self.setWindowModified(self.controller.document.modified)
         self.setWindowFilePath(str(path) if path else "")
 
     def _on_zoom_changed(self, factor: float) -> None:
@@ -517,7 +526,7 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """One local file, while nothing is training: the window takes it."""
         urls = event.mimeData().urls()
-        if len(urls) == 1 and urls[0].isLocalFile() and not self.controller.is_busy():
+        if len(urls) == 1 and urls[0].isLocalFile() and not self.controller.document.is_busy():
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -533,6 +542,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.experiments.cancel_repeat()
+        self.experiment_commands.close()
         self.search_commands.close()
         self.replay_commands.shutdown()
         self.frame_clock.stop()

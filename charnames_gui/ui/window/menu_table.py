@@ -242,6 +242,13 @@ def menu_table(do: WindowCommands) -> list[Menu]:
                 tip="Is B better than A? The two runs (or repeats) selected in the Runs panel, "
                 "by their dev losses with a 95% interval",
             ),
+            Action(
+                "compare_presets",
+                "Compare two &presets...",
+                do.experiments.compare_presets,
+                tip="Is preset B better than preset A? Both trained with the same seeds, all "
+                "cores, then compared seed by seed with a 95% interval",
+            ),
         ],
     )
     view_menu = Menu(

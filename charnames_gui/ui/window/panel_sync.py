@@ -26,14 +26,14 @@ class PanelSync:
     def show_model(self) -> None:
         """The current model's values in the panel: shown, not edits (the panel's change
         signals are blocked while they are set, so no new model follows)."""
-        info = self.controller.model_info()
+        info = self.controller.document.model_info()
         if info is None:
             return
         with QSignalBlocker(self.panel):
             self.panel.set_values(info.config, info.train_config, info.split_seed)
 
     def _on_shape_edited(self) -> None:
-        dataset = self.controller.dataset
+        dataset = self.controller.document.dataset
         self.panel.set_vocab_size(
             dataset.vocab.size
             if dataset and dataset.vocab

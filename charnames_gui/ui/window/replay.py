@@ -124,7 +124,7 @@ class ReplayCommands:
     # -- frames -------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Give the timeline the frames recorded since it last looked."""
-        store = self.controller.replay
+        store = self.controller.document.replay
         frames = list(store.frames) if store is not None else []  # a copy: training adds
         seen = (len(frames), frames[-1].step if frames else -1)
         if store is self._store and seen == self._seen:
@@ -149,7 +149,7 @@ class ReplayCommands:
         self._show(index, list(store.frames) if store is not None else [])
 
     def _show(self, index: int | None, frames: list[Frame]) -> None:
-        store, info = self._store, self.controller.model_info()
+        store, info = self._store, self.controller.document.model_info()
         if store is None or info is None or index is None or not frames:
             return
         frame = frames[min(index, len(frames) - 1)]
@@ -184,7 +184,7 @@ class ReplayCommands:
     # -- export -------------------------------------------------------------------------------
     def export_dialog(self) -> bool:
         """Ask what to export (view, format, size), then where; start the export."""
-        store, info = self.controller.replay, self.controller.model_info()
+        store, info = self.controller.document.replay, self.controller.document.model_info()
         if store is None or not store.frames or info is None:
             self.dialogs.error(TITLE, "This model has no replay frames yet: train it first.")
             return False
@@ -210,7 +210,11 @@ class ReplayCommands:
         frame while live) on a background job. True: it started."""
         from charnames_gui.core.replay_render import ReplayRenderer, ReplayViewError
 
-        store, info, c = self.controller.replay, self.controller.model_info(), self.controller
+        store, info, c = (
+            self.controller.document.replay,
+            self.controller.document.model_info(),
+            self.controller,
+        )
         if self.job is not None:
             self.dialogs.error(TITLE, "An export is running: wait for it or cancel it.")
             return False
@@ -230,7 +234,10 @@ class ReplayCommands:
             return False
         index = self.views.timeline.index
         frame = index if index is not None else -1
-        protect = (c.path, c.dataset.path if c.dataset is not None else None)
+        protect = (
+            c.document.path,
+            c.document.dataset.path if c.document.dataset is not None else None,
+        )
         self._start(renderer, path, frame, protect, total=1 if choice.still else len(renderer))
         return True
 
@@ -317,7 +324,7 @@ class ReplayCommands:
 
     # -- what the dialog shows and remembers --------------------------------------------------
     def _context_text(self) -> str:
-        info = self.controller.model_info()
+        info = self.controller.document.model_info()
         context = self.views.sampling_panel.shown_context()
         if info is None:
             return "."

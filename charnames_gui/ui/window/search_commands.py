@@ -47,7 +47,7 @@ class SearchWindow:
         self.view.activateWindow()
 
     def start(self, minutes: float, seed: int) -> None:
-        dataset = self.controller.dataset
+        dataset = self.controller.document.dataset
         if dataset is None:
             self.view.show_message("Open a dataset first: the search trains on its names.")
             return

@@ -22,21 +22,23 @@ def test_the_one_step_button_trains_the_runs_next_step_and_shows_it(
     for n in range(1, 4):
         with qtbot.waitSignal(c.stepDone, timeout=30_000):
             qtbot.mouseClick(controls.step_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=10_000)
-        assert c.trainer is not None and c.trainer.step == n
+        qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=10_000)
+        assert c.document.trainer is not None and c.document.trainer.step == n
     view = controls.step_view
     assert view.isVisible()
     assert view.summary().startswith("Step 3 (lr ")
-    assert len(view.rows()) == c.trainer.config.batch_size
+    assert len(view.rows()) == c.document.trainer.config.batch_size
     assert all(" → " in row for row in view.rows())
     assert view.moves().startswith("After '")  # the start of a name: no name in progress
     assert "3" in controls.step_text().split("/")[0]  # the progress bar counts the steps
 
-    tc = c.trainer.config
-    assert c.model is not None
-    reference = Trainer(MLP.init(c.model.config, tc.init, tc.seed), c.trainer.examples, tc)
+    tc = c.document.trainer.config
+    assert c.document.model is not None
+    reference = Trainer(
+        MLP.init(c.document.model.config, tc.init, tc.seed), c.document.trainer.examples, tc
+    )
     reference.run(3)
-    mine, theirs = c.model.snapshot(), reference.model.snapshot()
+    mine, theirs = c.document.model.snapshot(), reference.model.snapshot()
     assert all(np.array_equal(mine[k], theirs[k]) for k in mine)
     # the loss plot got the three steps' losses, as a run would have sent them
     steps, _ = window.loss_plot.raw_data()
@@ -46,11 +48,11 @@ def test_the_one_step_button_trains_the_runs_next_step_and_shows_it(
 def test_one_step_is_not_offered_while_training(qtbot, window: MainWindow) -> None:
     c = window.controller
     c.start()
-    qtbot.waitUntil(lambda: c.state == TrainingState.RUNNING, timeout=10_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.RUNNING, timeout=10_000)
     assert not window.controls.step_button.isEnabled()
     assert not c.step_once()
     c.pause()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=30_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=30_000)
     assert window.controls.step_button.isEnabled()
 
 

@@ -21,17 +21,17 @@ from charnames_gui.ui.window.main_window import MainWindow
 
 
 def _train_until(qtbot, win: MainWindow, steps: int) -> None:
-    qtbot.waitUntil(lambda: win.controller.trainer.step >= steps, timeout=20_000)
+    qtbot.waitUntil(lambda: win.controller.document.trainer.step >= steps, timeout=20_000)
 
 
 def test_start_shows_losses_then_pause_resume_stop(qtbot, window: MainWindow) -> None:
     c = window.controller
-    assert c.state == TrainingState.READY
+    assert c.document.state == TrainingState.READY
     # the first losses come once the training process has started (it imports torch: slow
     # on a loaded machine, hence the long timeout; it is a wait, not a time asserted)
     with qtbot.waitSignal(c.lossesReady, timeout=60_000):
         window.controls.start_button.click()
-    assert c.state == TrainingState.RUNNING
+    assert c.document.state == TrainingState.RUNNING
     assert not window.panel.isEnabled()  # no edits while the worker trains
     qtbot.waitUntil(lambda: len(window.loss_plot.raw_data()[0]) > 50, timeout=10_000)
     steps, losses = window.loss_plot.raw_data()
@@ -40,13 +40,13 @@ def test_start_shows_losses_then_pause_resume_stop(qtbot, window: MainWindow) ->
     with qtbot.waitSignal(c.runEnded, timeout=5_000) as paused:
         window.controls.pause_button.click()
     assert paused.args[0].status == "paused"
-    assert c.state == TrainingState.PAUSED
+    assert c.document.state == TrainingState.PAUSED
     assert window.controls.start_button.text() == "Resume"
-    step_at_pause = c.trainer.step
+    step_at_pause = c.document.trainer.step
 
     with qtbot.waitSignal(c.lossesReady, timeout=10_000):
         window.controls.start_button.click()  # resume
-    qtbot.waitUntil(lambda: c.trainer.step > step_at_pause + 100, timeout=10_000)
+    qtbot.waitUntil(lambda: c.document.trainer.step > step_at_pause + 100, timeout=10_000)
 
     with qtbot.waitSignal(c.runEnded, timeout=10_000) as stopped:
         window.controls.stop_button.click()
@@ -65,10 +65,10 @@ def test_pause_is_checked_between_steps(qtbot, window: MainWindow) -> None:
     _train_until(qtbot, window, 200)
     c.worker.request_pause()
     qtbot.waitUntil(c.worker.idle.is_set, timeout=5_000)
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=5_000)
-    step = c.trainer.step
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=5_000)
+    step = c.document.trainer.step
     assert step >= 200
-    assert c.trainer.step == step  # no step after the pause
+    assert c.document.trainer.step == step  # no step after the pause
 
 
 def test_space_toggles_training(qtbot, window: MainWindow) -> None:
@@ -78,27 +78,27 @@ def test_space_toggles_training(qtbot, window: MainWindow) -> None:
         qtbot.keyClick(window, Qt.Key.Key_Space)
     with qtbot.waitSignal(c.runEnded, timeout=5_000):
         qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert c.state == TrainingState.PAUSED
+    assert c.document.state == TrainingState.PAUSED
 
 
 def test_dev_points_and_finish_evaluate(qtbot, window: MainWindow) -> None:
     window.panel.steps.setValue(1_000)  # continue with fewer steps: the run finishes
     c = window.controller
-    assert c.trainer.config.steps == 1_000
+    assert c.document.trainer.config.steps == 1_000
     with qtbot.waitSignal(c.runEnded, timeout=30_000) as ended:
         c.start()
     assert ended.args[0].status == "finished"
-    assert c.state == TrainingState.FINISHED
+    assert c.document.state == TrainingState.FINISHED
     points = window.loss_plot.eval_points()
     assert points and points[-1].step == 1_000
     assert all(math.isfinite(p.dev_loss) for p in points)
     # raising the steps continues the same model
     window.panel.steps.setValue(1_500)
-    assert c.state == TrainingState.READY
+    assert c.document.state == TrainingState.READY
     assert window.controls.start_button.text() == "Continue"
     with qtbot.waitSignal(c.runEnded, timeout=30_000):
         c.start()
-    assert c.trainer.step == 1_500
+    assert c.document.trainer.step == 1_500
 
 
 def test_save_and_open_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> None:
@@ -112,33 +112,37 @@ def test_save_and_open_round_trip(qtbot, window: MainWindow, tmp_path: Path) -> 
     assert saved.is_file()
     assert not window.isWindowModified()
     assert saved.name in window.windowTitle()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=5_000)
-    weights = {k: v.clone() for k, v in c.model.params.items()}
-    assert load_model(saved).training.steps == c.trainer.step
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=5_000)
+    weights = {k: v.clone() for k, v in c.document.model.params.items()}
+    assert load_model(saved).training.steps == c.document.trainer.step
 
     window.file_commands.new_model(ask=False)
-    assert c.path is None
+    assert c.document.path is None
     assert window.file_commands.open_model(saved)
     # with its replay frames the file may be large enough to be read on a thread
-    qtbot.waitUntil(lambda: c.path is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: c.document.path is not None, timeout=30_000)
     for name, tensor in weights.items():
-        assert bool((c.model.params[name] == tensor).all())
-    assert c.trainer is not None and c.trainer.step == load_model(saved).training.steps
-    assert window.panel.model_config() == c.model.config
+        assert bool((c.document.model.params[name] == tensor).all())
+    assert (
+        c.document.trainer is not None
+        and c.document.trainer.step == load_model(saved).training.steps
+    )
+    assert window.panel.model_config() == c.document.model.config
 
     # Continued, the model trains on exactly as it would have without the break: the same
     # minibatches from the saved step on.
-    saved_step = c.trainer.step
+    saved_step = c.document.trainer.step
     c.start()
     _train_until(qtbot, window, saved_step + 200)
     c.pause()
-    qtbot.waitUntil(lambda: c.state == TrainingState.PAUSED, timeout=5_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=5_000)
     steps, losses = window.loss_plot.raw_data()
     assert window.loss_plot.stride == 1
     after = steps > saved_step
-    tc = c.trainer.config
-    reference = Trainer(MLP.init(c.model.config, tc.init, tc.seed),
-                        c.dataset.examples(c.model.config.block_size), tc)  # fmt: skip
+    d = c.document
+    tc = d.trainer.config
+    reference = Trainer(MLP.init(d.model.config, tc.init, tc.seed),
+                        d.dataset.examples(d.model.config.block_size), tc)  # fmt: skip
     expected = reference.run(int(steps[after][-1]))
     np.testing.assert_array_equal(losses[after], expected[saved_step:])
 
@@ -148,15 +152,15 @@ def test_unsaved_training_asks_before_new_model(qtbot, window: MainWindow) -> No
     c.start()
     _train_until(qtbot, window, 100)
     c.wait_until_idle()
-    model_before = c.model
+    model_before = c.document.model
     window.dialogs.save_choice = SaveChoice.CANCEL
     window.panel.n_hidden.setValue(50)  # a new size needs a new model: asks, user cancels
     assert window.dialogs.questions
-    assert c.model is model_before
+    assert c.document.model is model_before
     assert window.panel.n_hidden.value() == model_before.config.n_hidden  # reverted
     window.dialogs.save_choice = SaveChoice.DISCARD
     window.panel.n_hidden.setValue(50)
-    assert c.model is not model_before and c.model.config.n_hidden == 50
+    assert c.document.model is not model_before and c.document.model.config.n_hidden == 50
 
 
 def test_bad_dataset_and_bad_model_show_a_message(
@@ -164,20 +168,20 @@ def test_bad_dataset_and_bad_model_show_a_message(
 ) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("")
-    model_before = window.controller.model
+    model_before = window.controller.document.model
     assert not window.file_commands.open_dataset(empty)
     assert "empty" in window.dialogs.errors[-1][1]
     hostile = tmp_path / "evil.safetensors"
     hostile.write_bytes(b"\x80\x04\x95" + b"cos\nsystem\n" + b"\x00" * 20)
     assert not window.file_commands.open_model(hostile)
     assert "pickle" in window.dialogs.errors[-1][1]
-    assert window.controller.model is model_before  # the app keeps working
-    assert window.controller.state == TrainingState.READY
+    assert window.controller.document.model is model_before  # the app keeps working
+    assert window.controller.document.state == TrainingState.READY
 
 
 def test_divergence_is_reported_and_app_keeps_working(qtbot, window: MainWindow) -> None:
     c = window.controller
-    c.model.params["W2"][0, 0] = float("nan")  # the next loss is NaN
+    c.document.model.params["W2"][0, 0] = float("nan")  # the next loss is NaN
     with qtbot.waitSignal(c.runEnded, timeout=10_000) as ended:
         c.start()
     assert ended.args[0].status == "diverged"
@@ -191,7 +195,7 @@ def test_divergence_is_reported_and_app_keeps_working(qtbot, window: MainWindow)
 def test_close_during_training_stops_the_worker(qtbot, make_window) -> None:
     win = make_window(dialogs=ScriptedDialogs(save_choice=SaveChoice.DISCARD))
     win.controller.start()
-    qtbot.waitUntil(lambda: win.controller.trainer.step > 100, timeout=10_000)
+    qtbot.waitUntil(lambda: win.controller.document.trainer.step > 100, timeout=10_000)
     assert win.close()
     assert win.dialogs.questions  # it asked about the unsaved training
     assert not win.controller._thread.isRunning()
@@ -233,7 +237,7 @@ def test_drop_a_dataset_file(qtbot, window: MainWindow, tmp_path: Path) -> None:
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
     window.dropEvent(drop)
-    qtbot.waitUntil(lambda: window.controller.dataset.name == "other.txt", timeout=5_000)
+    qtbot.waitUntil(lambda: window.controller.document.dataset.name == "other.txt", timeout=5_000)
     assert "other.txt" in window.dataset_label.text()
 
 
@@ -251,6 +255,20 @@ def test_export_plot_and_csv(qtbot, window: MainWindow, tmp_path: Path) -> None:
     rows = csv_path.read_text().splitlines()
     assert rows[0].startswith("kind,step,loss")
     assert len(rows) > 300
+
+
+def test_export_script_writes_the_current_run_as_the_lectures_code(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    c = window.controller
+    with qtbot.waitSignal(c.stepDone, timeout=30_000):
+        assert c.step_once()
+    script = tmp_path / "run.py"
+    window.dialogs.save_paths.append(str(script))
+    window.export_commands.export_script()
+    text = script.read_text(encoding="utf-8")
+    assert "W1" in text and "block_size" in text
+    assert window.export_commands.status.currentMessage().startswith("Exported run.py.")
 
 
 def test_every_control_has_an_accessible_name(window: MainWindow) -> None:
@@ -283,7 +301,7 @@ def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:
     from charnames_gui.core.events import Progress, Snapshot
 
     window.frame_clock.stop()  # the test plays the frames
-    assert window.controller.model is not None
+    assert window.controller.document.model is not None
     painted: list[str] = []
     monkeypatch.setattr(
         window.embedding_view, "set_embedding", lambda *a, **k: painted.append("embedding")
@@ -292,7 +310,9 @@ def test_a_frame_repaints_one_view(window: MainWindow, monkeypatch) -> None:
         window.sampling_panel, "set_model", lambda *a, **k: painted.append("sampling")
     )
     monkeypatch.setattr(window.controls, "show_progress", lambda p: painted.append("progress"))
-    window.live_views.on_snapshot(Snapshot(step=10, weights=window.controller.model.snapshot()))
+    window.live_views.on_snapshot(
+        Snapshot(step=10, weights=window.controller.document.model.snapshot())
+    )
     window.live_views.on_progress(
         Progress(step=10, total=100, run_seconds=1.0, steps_per_second=10.0)
     )
@@ -307,10 +327,10 @@ def test_the_wheel_over_the_training_panel_scrolls_it(qtbot, window: MainWindow)
     window.resize(1280, 800)
     hidden = window.panel.n_hidden
     before = hidden.value()
-    model = window.controller.model
+    model = window.controller.document.model
     wheel_down(hidden)
     assert hidden.value() == before
-    assert window.controller.model is model
+    assert window.controller.document.model is model
 
 
 def test_the_training_panel_fits_a_1280_by_800_screen(window: MainWindow) -> None:

@@ -41,6 +41,7 @@ WINDOW_MENUS = [
     ("&Training", "Evaluate on &test set...", ""),
     ("E&xperiments", "&Beat the lecture...", ""),
     ("E&xperiments", "&Compare two runs...", ""),
+    ("E&xperiments", "Compare two &presets...", ""),
     ("&View", "Training", ""),
     ("&View", "Embedding", ""),
     ("&View", "Runs", ""),

@@ -26,10 +26,12 @@ def _trained_file(folder: Path, words: list[str]) -> tuple[Path, MLP, Dataset]:
 def test_open_a_model_with_no_dataset(qtbot, make_window, tmp_path: Path, small_words) -> None:
     path, model, dataset = _trained_file(tmp_path, small_words)
     win = make_window(open_data=False)
-    assert win.controller.dataset is None
+    assert win.controller.document.dataset is None
     assert win.file_commands.open_model(path)
     c = win.controller
-    assert c.trainer is None and c.state == TrainingState.NO_DATASET  # nothing to train on
+    assert (
+        c.document.trainer is None and c.document.state == TrainingState.NO_DATASET
+    )  # nothing to train on
     assert win.status_state.text() == "no dataset"  # not "no model": it samples
     assert not win.controls.start_button.isEnabled()
     assert "No dataset" in win.dataset_label.text()

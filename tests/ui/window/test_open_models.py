@@ -19,6 +19,7 @@ from charnames_gui.core.data import Dataset
 from charnames_gui.core.model import MLP
 from charnames_gui.core.model_file import ModelFile, TrainingSummary
 from charnames_gui.core.training import Trainer
+from charnames_gui.ui import model_files
 from charnames_gui.ui.controller import TrainingState
 from charnames_gui.ui.window.dialogs import SaveChoice
 
@@ -60,8 +61,8 @@ def make_unsaved(qtbot, window) -> None:
     c = window.controller
     with qtbot.waitSignal(c.stepDone, timeout=10_000):
         assert c.step_once()
-    qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)
-    assert c.modified
+    qtbot.waitUntil(lambda: not c.document.is_busy(), timeout=10_000)
+    assert c.document.modified
 
 
 # -- checked first, then asked, then applied ------------------------------------
@@ -85,12 +86,26 @@ def test_a_bad_model_file_changes_nothing_and_asks_nothing(
     path = rewrite(trained_file(tmp_path, small_dataset_file), **{field: value})
     make_unsaved(qtbot, window)
     c = window.controller
-    before = (c.model, c.trainer, c.dataset, c.path, c.state, window.controls.step_text())
+    before = (
+        c.document.model,
+        c.document.trainer,
+        c.document.dataset,
+        c.document.path,
+        c.document.state,
+        window.controls.step_text(),
+    )
     assert not window.file_commands.open_model(path)
     assert window.dialogs.questions == []  # no Save/Discard for a file that cannot open
     title, message = window.dialogs.errors[-1]
     assert title == "Cannot open model" and fragment in message and "\n" not in message
-    assert (c.model, c.trainer, c.dataset, c.path, c.state, window.controls.step_text()) == before
+    assert (
+        c.document.model,
+        c.document.trainer,
+        c.document.dataset,
+        c.document.path,
+        c.document.state,
+        window.controls.step_text(),
+    ) == before
 
 
 def test_a_good_file_asks_after_checking_and_cancel_keeps_everything(
@@ -99,10 +114,10 @@ def test_a_good_file_asks_after_checking_and_cancel_keeps_everything(
     window = make_window(dialogs=ScriptedDialogs(save_choice=SaveChoice.CANCEL))
     path = trained_file(tmp_path, small_dataset_file)
     make_unsaved(qtbot, window)
-    model_before = window.controller.model
+    model_before = window.controller.document.model
     assert not window.file_commands.open_model(path)
     assert len(window.dialogs.questions) == 1 and "not saved" in window.dialogs.questions[0]
-    assert window.controller.model is model_before
+    assert window.controller.document.model is model_before
 
 
 # -- a learner's own weights -----------------------------------------------------------------------
@@ -127,7 +142,7 @@ def test_notebook_weights_open_and_sample_the_notebooks_names(
     torch.save(list(tensors.values()), path)
     assert window.file_commands.open_path(path)
     c = window.controller
-    assert c.model is not None and c.state == TrainingState.NO_DATASET
+    assert c.document.model is not None and c.document.state == TrainingState.NO_DATASET
     assert window.status_state.text() == "no dataset"
     panel = window.sampling_panel
     panel.sample_batch(5)
@@ -153,9 +168,9 @@ def test_the_models_dataset_is_found_by_its_recorded_path(
     path = trained_file(model_folder, own)
     assert window.file_commands.open_model(path)
     c = window.controller
-    assert c.dataset is not None and c.dataset.path == own.resolve()
-    assert c.dataset_match() is not None and c.dataset_match().same
-    assert c.state == TrainingState.FINISHED  # trainable: all its steps are done
+    assert c.document.dataset is not None and c.document.dataset.path == own.resolve()
+    assert c.document.dataset_match() is not None and c.document.dataset_match().same
+    assert c.document.state == TrainingState.FINISHED  # trainable: all its steps are done
 
 
 def test_another_dataset_is_named_with_both_hashes_and_its_test_split_refused(
@@ -167,7 +182,7 @@ def test_another_dataset_is_named_with_both_hashes_and_its_test_split_refused(
     path = trained_file(tmp_path, own)
     own_hash = Dataset.from_file(own).content_hash()[:8]
     own.unlink()  # gone: the open dataset is used, and said to be another one
-    open_hash = window.controller.dataset.content_hash()[:8]
+    open_hash = window.controller.document.dataset.content_hash()[:8]
     messages: list[str] = []
     window.controller.statusMessage.connect(messages.append)
     assert window.file_commands.open_model(path)
@@ -182,7 +197,7 @@ def test_another_dataset_is_named_with_both_hashes_and_its_test_split_refused(
     assert not c.evaluate_split("test")
     title, message = window.dialogs.errors[-1]
     assert title == "Test set not evaluated" and "splits do not correspond" in message
-    assert c.state == TrainingState.FINISHED  # dev and train still work
+    assert c.document.state == TrainingState.FINISHED  # dev and train still work
     with qtbot.waitSignal(c.splitEvaluated, timeout=10_000):
         assert c.evaluate_split("dev")
 
@@ -204,14 +219,18 @@ def test_opening_the_models_dataset_keeps_the_model(
     c = window.controller
     said = messages[-1]  # names both: the open one, and the one to open (moved: not found)
     assert "cities.txt" in said and str(small_dataset_file.resolve()) in said
-    assert c.dataset is None and c.state == TrainingState.NO_DATASET
+    assert c.document.dataset is None and c.document.state == TrainingState.NO_DATASET
     assert window.status_state.text() == "no dataset"
     assert window.controls.step_text().startswith("step 300 / 300")
-    model = c.model
+    model = c.document.model
     assert window.file_commands.open_dataset(tmp_path / "moved.txt")
-    assert c.model is model and c.trainer is not None and c.trainer.step == 300
+    assert (
+        c.document.model is model
+        and c.document.trainer is not None
+        and c.document.trainer.step == 300
+    )
     assert window.dialogs.questions == []
-    assert c.dataset_match().same
+    assert c.document.dataset_match().same
     assert "Not the dataset" not in window.dataset_label.text()
 
 
@@ -238,9 +257,9 @@ def test_export_the_run_as_the_lectures_code(qtbot, window, tmp_path: Path, kind
 def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -> None:
     """The export of a fresh model: running it for 0 steps gives the window's weights."""
     c = window.controller
-    c.apply_train_config(c.train_config.replace(steps=1, engine="autograd"))
+    c.apply_train_config(c.document.train_config.replace(steps=1, engine="autograd"))
     target = tmp_path / "run.py"
-    assert c.write_code(target, "script").startswith("Exported run.py")
+    assert model_files.write_code(target, "script", c.document).startswith("Exported run.py")
     source = target.read_text()
     assert "\nsteps = 0\n" in source  # a fresh model exports the 0 steps it has taken
     namespace: dict = {}
@@ -250,7 +269,7 @@ def test_every_parameter_exported_is_the_models(qtbot, window, tmp_path: Path) -
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(source, str(target), "exec"), namespace)
     for name in PARAMETER_NAMES:
-        assert torch.equal(namespace[name].detach(), c.model.params[name].detach()), name
+        assert torch.equal(namespace[name].detach(), c.document.model.params[name].detach()), name
 
 
 # -- a large model file is read off the GUI thread ---------------------------------------------
@@ -265,20 +284,20 @@ def test_a_large_model_file_is_read_on_a_worker_thread(
     path = trained_file(tmp_path, small_dataset_file)
     make_unsaved(qtbot, window)
     c = window.controller
-    model_before = c.model
+    model_before = c.document.model
     assert window.file_commands.open_model(
         path
     )  # reading: nothing has changed yet, nothing was asked
-    assert c.model_loader.busy and c.model is model_before
+    assert c.model_loader.busy and c.document.model is model_before
     assert not window.file_commands.open_model(path)  # one file at a time
-    qtbot.waitUntil(lambda: c.path == path, timeout=10_000)
-    assert c.model is not model_before and not c.model_loader.busy
+    qtbot.waitUntil(lambda: c.document.path == path, timeout=10_000)
+    assert c.document.model is not model_before and not c.model_loader.busy
     assert len(window.dialogs.questions) == 1  # asked once the file was checked
     bad = rewrite(trained_file(tmp_path, small_dataset_file), split_seed="x")
     with qtbot.waitSignal(c.errorOccurred, timeout=10_000) as error:
         assert window.file_commands.open_model(bad)
     assert error.args[0] == "Cannot open model" and "split seed" in error.args[1]
-    assert c.path == path
+    assert c.document.path == path
 
 
 def test_closing_while_a_model_file_is_read_ends_the_reader(
@@ -333,11 +352,16 @@ def trained_on_big_file(qtbot, window, folder: Path) -> Path:
     assert window.file_commands.open_dataset(
         big
     )  # not the open model's dataset: a new model for it
-    qtbot.waitUntil(lambda: c.dataset is not None and c.dataset.name == "big.txt", timeout=60_000)
-    qtbot.waitUntil(lambda: c.trainer is not None and not c.is_busy(), timeout=60_000)
+    qtbot.waitUntil(
+        lambda: c.document.dataset is not None and c.document.dataset.name == "big.txt",
+        timeout=60_000,
+    )
+    qtbot.waitUntil(
+        lambda: c.document.trainer is not None and not c.document.is_busy(), timeout=60_000
+    )
     make_unsaved(qtbot, window)
     saved = folder / "big_model.safetensors"
-    assert c.save(saved) and not c.modified
+    assert c.save(saved) and not c.document.modified
     return saved
 
 
@@ -347,23 +371,27 @@ def test_opening_the_models_big_dataset_keeps_the_model_and_its_step(
     trained_on_big_file(qtbot, window, tmp_path)
     make_unsaved(qtbot, window)  # training that is not saved: a new model would ask first
     c = window.controller
-    model, step, dataset_before = c.model, c.trainer.step, c.dataset
+    model, step, dataset_before = c.document.model, c.document.trainer.step, c.document.dataset
     messages: list[str] = []
     c.statusMessage.connect(messages.append)
     ticks = Ticks()
     try:
         assert window.file_commands.open_dataset(tmp_path / "big.txt")  # returns at once: reading
-        assert c.dataset_loader.busy and c.dataset is dataset_before
+        assert c.dataset_loader.busy and c.document.dataset is dataset_before
         assert not window.file_commands.open_dataset(tmp_path / "big.txt")  # one dataset at a time
         assert messages[-1] == "Still opening big.txt..."
         ticks.count = 0
-        qtbot.waitUntil(lambda: c.dataset is not dataset_before, timeout=60_000)
+        qtbot.waitUntil(lambda: c.document.dataset is not dataset_before, timeout=60_000)
     finally:
         ticks.timer.stop()
     assert ticks.count > 0, "the GUI thread was blocked while the dataset was read"
-    assert c.model is model and c.trainer is not None and c.trainer.step == step
-    assert c.modified and window.dialogs.questions == []  # kept: nothing to ask
-    assert c.dataset.name == "big.txt" and c.dataset_match().same
+    assert (
+        c.document.model is model
+        and c.document.trainer is not None
+        and c.document.trainer.step == step
+    )
+    assert c.document.modified and window.dialogs.questions == []  # kept: nothing to ask
+    assert c.document.dataset.name == "big.txt" and c.document.dataset_match().same
     assert messages[-1] == "Opened big.txt, the dataset this model was trained on"
     assert window.controls.step_text().startswith(f"step {step:,} / ")
     assert window.recent_files.paths()[0] == str((tmp_path / "big.txt").resolve())
@@ -377,13 +405,13 @@ def test_another_big_dataset_still_starts_a_new_model_after_asking(
     trained_on_big_file(qtbot, window, tmp_path)
     make_unsaved(qtbot, window)
     c = window.controller
-    model = c.model
+    model = c.document.model
     other = big_dataset_file(folder, n_names=160_000)  # the same name, other names in it
     assert window.file_commands.open_dataset(other)
-    qtbot.waitUntil(lambda: c.model is not model, timeout=60_000)
+    qtbot.waitUntil(lambda: c.document.model is not model, timeout=60_000)
     assert len(window.dialogs.questions) == 1  # asked about the unsaved training first
-    assert c.dataset.path == other and len(c.dataset.words) == 160_000
-    assert c.trainer is not None and c.trainer.step == 0
+    assert c.document.dataset.path == other and len(c.document.dataset.words) == 160_000
+    assert c.document.trainer is not None and c.document.trainer.step == 0
 
 
 def test_a_model_file_finds_its_big_dataset_in_the_background(
@@ -398,21 +426,29 @@ def test_a_model_file_finds_its_big_dataset_in_the_background(
     try:
         assert window.file_commands.open_model(saved)
         # opened at once, sampling works; its dataset is being read
-        assert c.path == saved and c.model is not None and c.trainer is None
-        assert c.state == TrainingState.NO_DATASET and c.dataset_loader.busy
+        assert (
+            c.document.path == saved and c.document.model is not None and c.document.trainer is None
+        )
+        assert c.document.state == TrainingState.NO_DATASET and c.dataset_loader.busy
         window.sampling_panel.sample_batch(3)
         assert len(window.sampling_panel._names.names()) == 3
         assert not window.file_commands.open_dataset(tmp_path / "big.txt")  # one dataset at a time
         assert messages[-1] == "Still opening big.txt..."
         ticks.count = 0
-        qtbot.waitUntil(lambda: c.trainer is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: c.document.trainer is not None, timeout=60_000)
     finally:
         ticks.timer.stop()
     assert ticks.count > 0, "the GUI thread was blocked while the dataset was read"
-    assert c.dataset is not None and c.dataset.path == (tmp_path / "big.txt").resolve()
-    assert c.dataset_match().same and c.trainer.step == load_model(saved).training.steps
+    assert (
+        c.document.dataset is not None
+        and c.document.dataset.path == (tmp_path / "big.txt").resolve()
+    )
+    assert (
+        c.document.dataset_match().same
+        and c.document.trainer.step == load_model(saved).training.steps
+    )
     assert messages[-1].startswith("Opened its dataset too: big.txt")
-    assert c.state == TrainingState.READY and not c.modified
+    assert c.document.state == TrainingState.READY and not c.document.modified
     make_unsaved(qtbot, window)  # it trains on
 
 
@@ -437,7 +473,7 @@ def test_bare_weights_show_no_training_record_until_trained(
     assert window.controls.step_text().startswith("step 0 / ")
     assert window.file_commands.open_path(path)  # the weights again, now with a dataset that fits
     c = window.controller
-    assert c.trainer is not None and c.state == TrainingState.READY
+    assert c.document.trainer is not None and c.document.state == TrainingState.READY
     assert window.controls.step_text() == NO_RECORD_TEXT
     make_unsaved(qtbot, window)  # trained in the app: they count steps from 0
     qtbot.waitUntil(lambda: window.controls.step_text().startswith("step 1 / "), timeout=10_000)
@@ -461,7 +497,9 @@ def test_notebook_weights_of_another_vocabulary_give_the_notebooks_names_and_los
     assert window.file_commands.open_dataset(data_file)
     assert window.file_commands.open_path(path)
     c = window.controller
-    assert c.vocab is not None and c.vocab.itos == tuple(run["itos"][i] for i in range(27))
+    assert c.document.vocab is not None and c.document.vocab.itos == tuple(
+        run["itos"][i] for i in range(27)
+    )
     panel = window.sampling_panel
     panel.sample_batch(20)
     assert panel._names.names() == [line[:-1] for line in run["printed"]]
@@ -473,4 +511,4 @@ def test_notebook_weights_of_another_vocabulary_give_the_notebooks_names_and_los
         exact, bound = loss_bounds(run["tensors"], X.numpy(), Y.numpy())
         assert_close_to_exact(evaluated.args[1], exact, bound, f"the app's {split} loss")
         assert_close_to_exact(run["losses"][split], exact, bound, f"the notebook's {split}")
-        qtbot.waitUntil(lambda: not c.is_busy(), timeout=10_000)
+        qtbot.waitUntil(lambda: not c.document.is_busy(), timeout=10_000)

@@ -21,9 +21,9 @@ STEPS = 240
 def trained(qtbot, make_window) -> MainWindow:  # type: ignore[no-untyped-def]
     win = make_window(steps=STEPS)
     c = win.controller
-    qtbot.waitUntil(lambda: c.state == TrainingState.READY, timeout=60_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.READY, timeout=60_000)
     c.start()
-    qtbot.waitUntil(lambda: c.state == TrainingState.FINISHED, timeout=120_000)
+    qtbot.waitUntil(lambda: c.document.state == TrainingState.FINISHED, timeout=120_000)
     timeline = win.timeline
     qtbot.waitUntil(lambda: timeline.slider_steps()[-1:] == [STEPS], timeout=10_000)
     return win
@@ -32,7 +32,7 @@ def trained(qtbot, make_window) -> MainWindow:  # type: ignore[no-untyped-def]
 def test_a_frame_takes_every_view_back_and_back_to_live_returns(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     win = trained(qtbot, make_window)
     c, timeline = win.controller, win.timeline
-    store = c.replay
+    store = c.document.replay
     assert store is not None and timeline.slider_steps() == store.steps
     index = store.steps.index(100)
     timeline.setFocus()
@@ -60,7 +60,7 @@ def test_a_frame_takes_every_view_back_and_back_to_live_returns(qtbot, make_wind
     assert win.loss_plot.marked_step() == 0
     qtbot.mouseClick(timeline.live_button, Qt.MouseButton.LeftButton)
     assert timeline.index is None and win.loss_plot.marked_step() is None
-    live = c.model.snapshot()  # type: ignore[union-attr]
+    live = c.document.model.snapshot()  # type: ignore[union-attr]
     np.testing.assert_array_equal(win.sampling_panel.sampler.model.params["C"].numpy(), live["C"])  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: getattr(win.hidden_view.stats(), "step", None) == STEPS,
                     timeout=20_000)  # fmt: skip
@@ -68,11 +68,11 @@ def test_a_frame_takes_every_view_back_and_back_to_live_returns(qtbot, make_wind
 
 def test_the_frames_are_saved_and_opened_with_the_model(qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     win = trained(qtbot, make_window)
-    steps = win.controller.replay.steps  # type: ignore[union-attr]
+    steps = win.controller.document.replay.steps  # type: ignore[union-attr]
     path = tmp_path / "m.safetensors"
     assert win.controller.save(path)
     other = make_window(steps=STEPS)
-    qtbot.waitUntil(lambda: other.controller.state == TrainingState.READY, timeout=60_000)
+    qtbot.waitUntil(lambda: other.controller.document.state == TrainingState.READY, timeout=60_000)
     assert other.file_commands.open_model(path)
     qtbot.waitUntil(lambda: other.timeline.slider_steps() == steps, timeout=10_000)
     other.timeline.choose(0)
@@ -96,7 +96,7 @@ def test_export_gif_still_and_cancel(qtbot, make_window, tmp_path: Path) -> None
     assert replay.export_dialog()
     assert replay.progress_dialog is not None  # progress shown while it runs
     qtbot.waitUntil(lambda: replay.job is None, timeout=120_000)
-    assert Image.open(gif).n_frames == len(win.controller.replay.frames)  # type: ignore[union-attr]
+    assert Image.open(gif).n_frames == len(win.controller.document.replay.frames)  # type: ignore[union-attr]
     assert str(gif) in win.statusBar().currentMessage()
     win.timeline.choose(5)  # a still is of the step shown
     assert replay.export(ExportChoice("bars", ".png", (1920, 1080)))

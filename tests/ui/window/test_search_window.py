@@ -22,7 +22,7 @@ def test_the_menu_opens_the_search_and_trials_reach_the_run_history(qtbot, windo
     window.run_history.recorded.connect(lambda _token, record: stored.append(record))
     try:
         search.view.clear()
-        assert search.runner.start(window.controller.dataset, TINY)
+        assert search.runner.start(window.controller.document.dataset, TINY)
         qtbot.waitUntil(lambda: search.runner.ended is not None, timeout=60_000)
         qtbot.waitUntil(lambda: len(stored) == 3, timeout=20_000)
         assert all("Beat the lecture search" in r.note for r in stored)

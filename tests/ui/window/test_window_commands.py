@@ -47,7 +47,7 @@ def test_a_model_shown_in_the_panel_is_no_edit(window: MainWindow) -> None:
     window.controller.modelReset.connect(models.append)
     assert window.file_commands.new_model(ask=False)
     assert len(models) == 1
-    assert window.panel.model_config() == window.controller.model_info().config
+    assert window.panel.model_config() == window.controller.document.model_info().config
 
 
 def test_save_as_adds_the_model_suffix_and_remembers_the_file(
