@@ -14,7 +14,8 @@ come: their time is printed apart, it never holds the step up.
 
 Within the same run it also times a repaint of the window with nothing changed (the floor a
 step cannot go below), and prints both ratios: to the 50 ms goal and to that floor.
-REPLAY_PROFILE=1 prints a cProfile of the moves. Runs on the platform Qt is given
+REPLAY_PROFILE=1 prints a cProfile of the moves (REPLAY_PROFILE=out.prof also writes it
+for pstats/snakeviz). Runs on the platform Qt is given
 (offscreen by default; QT_QPA_PLATFORM=xcb with an X server
 for a real one).
 """
@@ -164,6 +165,8 @@ def main(argv: list[str]) -> int:
 
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        if os.environ["REPLAY_PROFILE"].endswith(".prof"):
+            profiler.dump_stats(os.environ["REPLAY_PROFILE"])
     # the hidden layer: its statistics for the step shown, drawn when they come
     shown = timeline.step
     began = time.perf_counter()

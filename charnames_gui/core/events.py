@@ -116,13 +116,18 @@ class RunEnded:
 @dataclass(frozen=True)
 class SweepPoints:
     pairs: list[tuple[float, float]]  # (lr, loss) of consecutive sweep steps
+    # a sweep of K seeds (core/stacked_sweep.py): pairs are the first seed's (the learner's);
+    # band_lrs (m,) and band (m, K) every seed's loss at the same steps, NaN once blown up
+    band_lrs: np.ndarray | None = None
+    band: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class SweepEnded:
-    suggested_lr: float | None
+    suggested_lr: float | None  # with K seeds: the reading of their mean curve
     points: int
     message: str = ""
+    seed_lrs: tuple[float | None, ...] = ()  # with K seeds: each seed's own suggestion
 
 
 @dataclass(frozen=True)

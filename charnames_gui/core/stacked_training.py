@@ -176,6 +176,7 @@ class StackedTrainer:
     threads: groups in this process, each stepped by a thread (1: no threads; more is
     slower, see the module's docstring). processes: groups each in a training child of
     its own (1: none); when > 1 it is used instead of threads. close() ends the children.
+    lrs: the learning rate of each step (config.steps of them) instead of config's schedule.
     """
 
     def __init__(
@@ -186,8 +187,11 @@ class StackedTrainer:
         seeds: Sequence[int],
         threads: int = 1,
         processes: int = 1,
+        lrs: Sequence[float] | None = None,
     ) -> None:
         config.validate()
+        if lrs is not None and len(lrs) != config.steps:
+            raise ConfigError("One learning rate per step is needed")
         model_config.validate()
         why = stack_refusal(model_config, config)
         if why:
@@ -217,6 +221,8 @@ class StackedTrainer:
         self._groups: list[_Group] = []
         self._remote: list[_RemoteGroup] = []
         self._chunk = SUB_STEPS
+        # one learning rate per step instead of the config's schedule (the LR sweep)
+        self._lrs = None if lrs is None else [float(lr) for lr in lrs]
         if self.in_processes:
             for members in self._members:
                 seeds_g = [self.seeds[k] for k in members]
@@ -285,7 +291,10 @@ class StackedTrainer:
         try:
             while done < n and not self.done:
                 m = min(self._chunk, n - done)
-                lrs = [self.config.lr_at(self.step + i) for i in range(m)]
+                if self._lrs is not None:
+                    lrs = self._lrs[self.step : self.step + m]
+                else:
+                    lrs = [self.config.lr_at(self.step + i) for i in range(m)]
                 outs = [np.empty((m, len(members)), np.float64) for members in self._members]
                 began = time.perf_counter()
                 if self._remote:

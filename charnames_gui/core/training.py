@@ -406,6 +406,11 @@ class TrainerLike(Protocol):
     ) -> Iterator[StreamEvent]: ...
 
 
+def sweep_lrs(n: int, low_exponent: float = -3.0, high_exponent: float = 0.0) -> list[float]:
+    """The sweep's learning rates: the lecture's 10 ** torch.linspace(-3, 0, 1000)."""
+    return (10 ** torch.linspace(low_exponent, high_exponent, n)).tolist()
+
+
 def lr_sweep_steps(
     model: MLP,
     examples: SplitTensors,
@@ -434,8 +439,7 @@ def lr_sweep_steps(
     X, Y = examples.tensors["train"]
     eng = make_engine(engine, work, X, Y)
     batches = BatchSampler(X.shape[0], batch_size, seed)
-    lrs = (10 ** torch.linspace(low_exponent, high_exponent, n)).tolist()
-    for lr in lrs:
+    for lr in sweep_lrs(n, low_exponent, high_exponent):
         loss = eng.forward_backward(batches.next())
         if not math.isfinite(loss):
             return

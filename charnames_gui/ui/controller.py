@@ -9,7 +9,8 @@ nobody (none of them knows the controller):
 - model_files: reading, preparing, saving and exporting model files (large ones on a thread);
 - training_jobs.TrainingJobs: the jobs sent to the worker, and the current model's run log.
 The controller changes the document, then emits: the fields change together before the views
-are told.
+are told. Everyone else reads it as `controller.document`, a read-only DocumentView; the
+controller keeps the commands (intent) and the signals, no accessors that only forward.
 
 All core objects are used on the GUI thread except the Trainer, which only the worker touches
 while a job runs.
@@ -561,19 +562,28 @@ class Controller(QObject):
         self._set_state(TrainingState.EVALUATING)
         return True
 
-    def start_lr_sweep(self, n: int = 1000) -> bool:
+    def start_lr_sweep(self, n: int = 1000, seeds: int = 1) -> bool:
         """The lecture's sweep, in the worker, on a fresh model of the current configuration:
         new random weights from its init scheme and seed, as the lecture does (a trained
-        model would only show the flat end of the curve)."""
+        model would only show the flat end of the curve). seeds > 1: also the sweeps of
+        seeds - 1 other seeds, stacked (when the configuration can be; core/stacked_sweep)."""
         d = self._document
         idle = (TrainingState.READY, TrainingState.PAUSED, TrainingState.FINISHED)
         if d.model is None or d.dataset is None or d.trainer is None or d.state not in idle:
             return False
         from charnames_gui.core.model import MLP
+        from charnames_gui.core.stacked_training import stack_refusal
+        from charnames_gui.core.stats import repeat_seeds
 
         config = d.train_config
+        many = seeds > 1 and not stack_refusal(d.model.config, config.replace(engine="fast"))
+        if seeds > 1 and not many:
+            self.statusMessage.emit(
+                "This configuration cannot sweep several seeds together: one seed is swept"
+            )
         self._state_before_job = d.state
-        self.jobs.sweep(MLP.init(d.model.config, config.init, config.seed), d.trainer, config, n)
+        self.jobs.sweep(MLP.init(d.model.config, config.init, config.seed), d.trainer, config, n,
+                        tuple(repeat_seeds(config.seed, seeds)) if many else ())  # fmt: skip
         self._set_state(TrainingState.SWEEPING)
         return True
 

@@ -108,12 +108,16 @@ class TrainingJobs(QObject):
         self.worker.job_queued()
         self._requestEval.emit(EvalJob(trainer, split))
 
-    def sweep(self, fresh: MLP, trainer: TrainerLike, config: TrainConfig, n: int) -> None:
-        """The lecture's sweep on `fresh` weights, with the trainer's examples."""
+    def sweep(
+        self, fresh: MLP, trainer: TrainerLike, config: TrainConfig, n: int,
+        seeds: tuple[int, ...] = (),
+    ) -> None:  # fmt: skip
+        """The lecture's sweep on `fresh` weights, with the trainer's examples (with several
+        seeds, each seed's sweep of its own fresh weights, stacked)."""
         self.worker.job_queued()
-        self._requestSweep.emit(
-            SweepJob(fresh, trainer.examples, config.batch_size, n, config.seed, config.engine)
-        )
+        job = SweepJob(fresh, trainer.examples, config.batch_size, n, config.seed,
+                       config.engine, seeds, config.init)  # fmt: skip
+        self._requestSweep.emit(job)
 
     def _begin_run(self, trainer: TrainerLike) -> None:
         self.log.start_step = trainer.step

@@ -73,6 +73,9 @@ class SweepJob:
     n: int
     seed: int
     engine: str
+    # more than one: the sweep of each seed, stacked (seeds[0] is `seed`; core/stacked_sweep)
+    seeds: tuple[int, ...] = ()
+    init: str = "lecture"
 
 
 @dataclass
@@ -319,6 +322,9 @@ class TrainingWorker(QObject):
     def _sweep(self, job: SweepJob) -> None:
         from charnames_gui.core.training import lr_sweep_steps
 
+        if len(job.seeds) > 1:
+            self._sweep_seeds(job)
+            return
         pairs: list[tuple[float, float]] = []
         batch: list[tuple[float, float]] = []
         last_emit = time.perf_counter()
@@ -352,3 +358,62 @@ class TrainingWorker(QObject):
         if not complete and not self._stop.is_set() and pairs:
             message += ": the loss became NaN or infinite, the learning rate was too large"
         self.sweepEnded.emit(SweepEnded(suggest_lr(pairs), len(pairs), message))
+
+    def _sweep_seeds(self, job: SweepJob) -> None:
+        """The sweep of K seeds stacked; each batch of points carries every seed's losses,
+        the pairs are the first seed's (until its curve ends)."""
+        from charnames_gui.core.stacked_sweep import (
+            SweepChunk,
+            finite_prefix,
+            lr_sweep_seeds,
+            seed_suggestions,
+            suggest_from_seeds,
+        )
+
+        chunks: list[SweepChunk] = []
+        pending: list[SweepChunk] = []
+        lead_end: int | None = None  # the step where the first seed's curve ended
+        done = 0
+
+        def emit() -> None:
+            nonlocal lead_end, done
+            if not pending:
+                return
+            lrs = np.concatenate([c.lrs for c in pending])
+            band = np.concatenate([c.losses for c in pending])
+            keep = 0 if lead_end is not None else finite_prefix(band[:, 0])
+            if lead_end is None and keep < len(lrs):
+                lead_end = done + keep
+            pairs = list(zip(lrs[:keep].tolist(), band[:keep, 0].tolist(), strict=True))
+            self.sweepPoints.emit(SweepPoints(pairs, lrs, band))
+            done += len(lrs)
+            pending.clear()
+
+        last_emit = time.perf_counter()
+        try:
+            for chunk in lr_sweep_seeds(job.model.config, job.examples, job.seeds,
+                                        job.batch_size, job.n, job.init,
+                                        should_stop=self._interrupted):  # fmt: skip
+                chunks.append(chunk)
+                pending.append(chunk)
+                if time.perf_counter() - last_emit >= LOSS_INTERVAL:
+                    emit()
+                    last_emit = time.perf_counter()
+        except (CharnamesError, RuntimeError, ValueError, MemoryError) as exc:
+            emit()
+            self.sweepEnded.emit(SweepEnded(None, done, f"The sweep failed: {exc}"))
+            return
+        emit()
+        if not chunks:
+            self.sweepEnded.emit(SweepEnded(None, 0, "The sweep ended before its first step"))
+            return
+        lrs = np.concatenate([c.lrs for c in chunks])
+        losses = np.concatenate([c.losses for c in chunks])  # (n, K)
+        steps = len(lrs)
+        message = "" if steps == job.n else f"The sweep ended after {steps:,} of {job.n:,} steps"
+        if steps < job.n and not self._stop.is_set():
+            message += ": every seed's loss became NaN or infinite, the learning rate was too large"
+        suggested = suggest_from_seeds(lrs, losses)
+        seed_lrs = tuple(seed_suggestions(lrs, losses))
+        points = lead_end if lead_end is not None else steps
+        self.sweepEnded.emit(SweepEnded(suggested, points, message, seed_lrs))

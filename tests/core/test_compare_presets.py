@@ -29,7 +29,7 @@ def test_each_side_is_its_seeds_single_runs_paired_by_seed(small_words: list[str
     result = compare_presets(dataset, a, b, 3, steps=STEPS, progress=seen.append, processes=1)
     wall = time.perf_counter() - began
     assert result is not None
-    assert 0 < result.a.seconds and 0 < result.b.seconds  # each side's training time
+    assert result.a.seconds > 0 and result.b.seconds > 0  # each side's training time
     assert result.a.seconds + result.b.seconds <= wall
     c = result.comparison
     assert c.method.startswith("paired t") and c.n_a == c.n_b == 3

@@ -67,3 +67,14 @@ def test_two_dimensional_embeddings_are_drawn_as_their_columns() -> None:
     projection = ReplayProjection.for_frames(_frames(tables))
     assert projection.basis is None
     np.testing.assert_array_equal(projection.project(tables[1]), tables[1])
+
+
+def test_each_columns_limits_hold_every_frame() -> None:
+    tables = _crossing_tables()
+    projection = ReplayProjection.for_frames(_frames(tables))
+    every = np.stack(tables)  # (frames, 27, 10)
+    for x, y in ((0, 1), (1, 0), (3, 9)):
+        x0, x1, y0, y1 = projection.column_limits(x, y)
+        assert x0 < every[..., x].min() and every[..., x].max() < x1
+        assert y0 < every[..., y].min() and every[..., y].max() < y1
+    assert projection.column_limits(0, 10) is None  # C has no 11th column

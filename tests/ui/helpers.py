@@ -3,12 +3,55 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
+from charnames_gui.ui.views.name_list import GeneratedNames, ScoreBox
+from charnames_gui.ui.views.sampling_bars import ContextWindow, ProbabilityBars
 from charnames_gui.ui.window.dialogs import SaveChoice
+
+W = TypeVar("W", bound=QWidget)
+
+
+def named(parent: QWidget, kind: type[W], name: str) -> W:
+    """The one child widget of this type with this accessible name (what a screen reader, and
+    a learner, knows it by): tests find a panel's parts the way users do."""
+    found = [w for w in parent.findChildren(kind) if w.accessibleName() == name]
+    assert len(found) == 1, f"{len(found)} {kind.__name__} named {name!r}"
+    return found[0]
+
+
+def only(parent: QWidget, kind: type[W]) -> W:
+    """The one child widget of this type (a view inside a panel)."""
+    found = parent.findChildren(kind)
+    assert len(found) == 1, f"{len(found)} {kind.__name__}"
+    return found[0]
+
+
+# The sampling panel's parts, found the way a learner knows them (by their names) or as the
+# one view of their kind; what the panel shows is SamplingPanel.shown().
+def step_buttons(panel: QWidget) -> list[QToolButton]:
+    """Step, Finish name, Back and New name, in that order."""
+    return [named(panel, QToolButton, n) for n in ("Step", "Finish name", "Back", "New name")]
+
+
+def bars_of(panel: QWidget) -> ProbabilityBars:
+    return only(panel, ProbabilityBars)
+
+
+def context_window_of(panel: QWidget) -> ContextWindow:
+    return only(panel, ContextWindow)
+
+
+def name_list_of(panel: QWidget) -> GeneratedNames:
+    return only(panel, GeneratedNames)
+
+
+def score_box_of(panel: QWidget) -> ScoreBox:
+    return only(panel, ScoreBox)
 
 
 @dataclass

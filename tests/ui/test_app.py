@@ -51,7 +51,7 @@ def test_the_main_window_is_painted_before_torch_is_imported_then_the_model_is_m
         assert isinstance(window, MainWindow)
         assert window.controller.document.state == TrainingState.LOADING
         assert window.controls.start_button.isEnabled()
-        assert window.sampling_panel.notice_text().startswith("PyTorch is loading")
+        assert window.sampling_panel.shown().notice.startswith("PyTorch is loading")
         startup.start()
         assert window.isVisible() and not startup.loader.import_thread.is_alive()
         qtbot.waitUntil(lambda: window.controller.document.dataset is not None)  # the bundled names

@@ -18,6 +18,7 @@ from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.events import OneStep, Progress, RunEnded, Snapshot, SweepPoints
 from charnames_gui.core.model import MLP
+from charnames_gui.core.stats import repeat_seeds
 from charnames_gui.core.training import Trainer, lr_sweep
 from charnames_gui.ui.controller import Controller, TrainingState
 
@@ -254,6 +255,32 @@ def test_the_lr_finder_sweeps_a_fresh_model_not_the_trained_one(
     assert got == lr_sweep(fresh, c.document.trainer.examples, **kwargs)
     assert got != lr_sweep(c.document.model.copy(), c.document.trainer.examples, **kwargs)
     assert _weights_equal(c.document.model, trained)  # the model itself is untouched
+
+
+def test_the_lr_finder_sweeps_k_seeds_each_its_own_sweep(
+    qtbot,
+    make_controller: Callable[..., Controller],
+) -> None:
+    """With 3 seeds the worker sweeps them stacked: the pairs are the learner's seed's
+    sweep, the band has every seed's, and each seed's suggestion comes back."""
+    c = make_controller(use_training_process=False, steps=500, lr=0.1)
+    batches: list[SweepPoints] = []
+    c.sweepPoints.connect(batches.append)
+    with qtbot.waitSignal(c.sweepEnded, timeout=30_000) as ended:
+        assert c.start_lr_sweep(60, seeds=3)
+    tc = c.document.train_config
+    model_config, examples = c.document.model.config, c.document.trainer.examples
+    got = [pair for batch in batches for pair in batch.pairs]
+    band = np.concatenate([batch.band for batch in batches])  # (60, 3)
+    seeds = repeat_seeds(tc.seed, 3)
+    for k, seed in enumerate(seeds):
+        single = lr_sweep(MLP.init(model_config, tc.init, seed), examples,
+                          batch_size=tc.batch_size, n=60, seed=seed)  # fmt: skip
+        assert band[:, k].tolist() == [float(np.float32(loss)) for _, loss in single]
+        if k == 0:
+            assert got == [(lr, float(np.float32(loss))) for lr, loss in single]
+    assert ended.args[0].points == 60 and len(ended.args[0].seed_lrs) == 3
+    assert c.document.state != TrainingState.SWEEPING
 
 
 @pytest.mark.parametrize("use_training_process", [True, False], ids=["process", "thread"])

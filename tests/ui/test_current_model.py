@@ -92,7 +92,7 @@ def check_every_view(win: MainWindow, what: str) -> None:
     config, step = model.config, trainer.step
     # sampling panel: samples from these weights, nothing to complain about
     sampler = win.sampling_panel.sampler
-    assert sampler is not None, f"{what}: {win.sampling_panel.notice_text()}"
+    assert sampler is not None, f"{what}: {win.sampling_panel.shown().notice}"
     assert sampler.model.config == config, what
     for name in PARAMETER_NAMES:
         np.testing.assert_array_equal(sampler.model.snapshot()[name], weights[name], what)
@@ -190,7 +190,7 @@ def test_one_step_then_another_preset_shows_the_new_model(qtbot, saved: MainWind
     win.dialogs.save_choice = SaveChoice.DISCARD
     win.panel.apply_preset(small_preset("First model"))
     settle(qtbot, win)
-    assert "Cannot sample" not in win.sampling_panel.notice_text()
+    assert "Cannot sample" not in win.sampling_panel.shown().notice
     check_every_view(win, "First model after One step")
     win.file_commands.new_model()  # Ctrl+N: a model of the same size
     settle(qtbot, win)

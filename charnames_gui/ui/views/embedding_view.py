@@ -365,14 +365,32 @@ class EmbeddingView(QWidget):
             return
         self._replay = projection
         self._pca.reset()
-        if projection is not None and self.projection()[0] == MODE_PCA:
-            x0, x1, y0, y1 = projection.limits
-            self._follow = False  # the fixed range holds every frame
-            self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-        else:
+        if not self._hold_replay_range():
             self._follow = self._needs_fit = True
         self._redraw()
         self._follow_points()
+
+    def _replay_range(self) -> tuple[float, float, float, float] | None:
+        """While replaying: the range that holds every frame of what is drawn (the fixed
+        PCA map's, or the two columns' over the run); None: follow the points."""
+        replay = self._replay
+        if replay is None:
+            return None
+        mode, x, y = self.projection()
+        if mode == MODE_PCA:
+            return replay.limits if replay.basis is not None else None
+        return None if y is None else replay.column_limits(x, y)
+
+    def _hold_replay_range(self) -> bool:
+        """Show the replay's fixed range, if there is one: a character moves on screen only
+        when it moves in C, and the axes (and grid) stay still from frame to frame."""
+        limits = self._replay_range()
+        if limits is None:
+            return False
+        x0, x1, y0, y1 = limits
+        self._follow = False  # the fixed range holds every frame
+        self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        return True
 
     def projection(self) -> tuple[str, int, int | None]:
         """What is shown: (mode, x column, y column); the columns are those of MODE_DIMENSIONS
@@ -388,7 +406,10 @@ class EmbeddingView(QWidget):
         return self._axis_text["bottom"], self._axis_text["left"]
 
     def fit(self) -> None:
-        """Zoom to every character and follow them again as training moves them."""
+        """Zoom to every character and follow them again as training moves them (while
+        replaying: back to the range that holds every frame)."""
+        if self._hold_replay_range():
+            return
         self._follow = True
         self._follow_points(refit=True)
 

@@ -6,6 +6,12 @@
 The worker sends (lr, loss) pairs in batches; they go into a growing NumPy buffer and one
 curve is updated in place. When the sweep ends, the suggested point is marked and a movable
 vertical line (or the spin box, from the keyboard) picks the learning rate to use.
+
+With K seeds (the Seeds box; core/stacked_sweep.py) each seed sweeps a fresh model of its
+own: the plot shows the learner's seed's steps, each seed's moving average as a thin line,
+the band from the lowest to the highest of them, and the mean of the seeds' losses (moving
+average) in bold; the suggestion is the mean's valley, and the status line says how far the
+seeds' own valleys lie apart.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QLabel,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from charnames_gui.core.config import MAX_LR
 from charnames_gui.core.events import SweepPoints
-from charnames_gui.core.lr_curve import moving_average, sweep_window
+from charnames_gui.core.lr_curve import finite_prefix, mean_curve, moving_average, sweep_window
 from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
 from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
@@ -37,6 +44,10 @@ RAW_COLOUR = QColor(70, 110, 180, 110)
 SMOOTH_COLOUR = QColor(30, 70, 160)
 SUGGESTED_COLOUR = QColor(230, 120, 20)
 CHOSEN_COLOUR = QColor(200, 40, 40)
+SEED_COLOUR = QColor(110, 110, 110, 120)  # each seed's moving average, thin
+BAND_COLOUR = QColor(30, 70, 160, 45)  # lowest to highest seed
+DEFAULT_SEEDS = 4
+MAX_SWEEP_SEEDS = 16
 MIN_LR = 0.00001  # the smallest the spin box can show with 5 decimals
 
 EXPLANATION = (
@@ -78,6 +89,9 @@ class LrFinderView(QWidget):
         self._expected = 0
         self._suggested: float | None = None
         self._finished = False
+        self._band_x = np.empty(0, dtype=np.float64)  # log10(lr) of each step of K seeds
+        self._band = np.empty((0, 0), dtype=np.float64)  # (steps, K) every seed's loss
+        self._m = 0  # steps in the band so far
 
         self.explanation = QLabel(EXPLANATION)
         self.explanation.setWordWrap(True)
@@ -98,6 +112,13 @@ class LrFinderView(QWidget):
         item.setLabel("left", "loss")
         item.setMenuEnabled(False)
         self.legend = LegendRow()  # above the plot: never over the curve
+        self.band_low = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.band_high = pg.PlotDataItem(pen=pg.mkPen(None))
+        self.band_fill = pg.FillBetweenItem(
+            self.band_low, self.band_high, brush=pg.mkBrush(BAND_COLOUR)
+        )
+        item.addItem(self.band_fill)
+        self.seed_curves: list[pg.PlotDataItem] = []  # one per seed, made as they come
         self.raw_curve = item.plot(pen=pg.mkPen(RAW_COLOUR, width=1))
         self.smooth_curve = item.plot(pen=pg.mkPen(SMOOTH_COLOUR, width=2))
         self.suggested_marker = pg.ScatterPlotItem(
@@ -145,11 +166,23 @@ class LrFinderView(QWidget):
             "changed."
         )
         self.run_button.clicked.connect(lambda: self.sweepRequested.emit(SWEEP_STEPS))
+        self.seeds = QSpinBox()
+        self.seeds.setRange(1, MAX_SWEEP_SEEDS)
+        self.seeds.setValue(DEFAULT_SEEDS)
+        self.seeds.setAccessibleName("Seeds of the sweep")
+        self.seeds.setToolTip(
+            "How many seeds sweep, each a fresh model with its own initial weights and "
+            "minibatches, all together: the band shows how much the curve and its valley "
+            "move with the seed. 1 is the lecture's single sweep."
+        )
+        seeds_label = QLabel("S&eeds:")
+        seeds_label.setBuddy(self.seeds)
 
         # the buttons wrap onto more lines in a narrow dock (large text on a small screen)
         # instead of making the view scroll sideways with its text cut
         controls = FlowLayout()
-        for widget in (self.run_button, lr_label, self.lr_box, self.use_button):
+        for widget in (self.run_button, seeds_label, self.seeds, lr_label, self.lr_box,
+                       self.use_button):  # fmt: skip
             controls.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -158,15 +191,25 @@ class LrFinderView(QWidget):
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.status)
         layout.addLayout(controls)
-        self.setTabOrder(self.run_button, self.lr_box)
+        self.setTabOrder(self.run_button, self.seeds)
+        self.setTabOrder(self.seeds, self.lr_box)
         self.setTabOrder(self.lr_box, self.use_button)
         self.clear()
 
     def _show_legend(self, suggested: bool) -> None:
-        entries = [
-            LegendEntry("loss of each step", QColor(RAW_COLOUR).darker(150), "line"),
-            LegendEntry("moving average", QColor(SMOOTH_COLOUR), "line"),
-        ]
+        k = self._band.shape[1] if self._m else 0
+        if k > 1:
+            entries = [
+                LegendEntry("your seed, each step", QColor(RAW_COLOUR).darker(150), "line"),
+                LegendEntry(f"mean of {k} seeds (moving average)", QColor(SMOOTH_COLOUR), "line"),
+                LegendEntry("each seed (moving average)", QColor(SEED_COLOUR).darker(150), "line"),
+                LegendEntry("lowest to highest seed", QColor(150, 170, 215), "line"),
+            ]
+        else:
+            entries = [
+                LegendEntry("loss of each step", QColor(RAW_COLOUR).darker(150), "line"),
+                LegendEntry("moving average", QColor(SMOOTH_COLOUR), "line"),
+            ]
         if suggested:
             entries.append(LegendEntry("suggested", QColor(SUGGESTED_COLOUR), "dot"))
         self.legend.set_entries(entries)
@@ -184,8 +227,14 @@ class LrFinderView(QWidget):
         self._expected = 0
         self._suggested = None
         self._finished = False
+        self._m = 0
+        self._band = np.empty((0, 0), dtype=np.float64)
         self.raw_curve.setData([], [])
         self.smooth_curve.setData([], [])
+        self.band_low.setData([], [])
+        self.band_high.setData([], [])
+        for curve in self.seed_curves:
+            curve.setData([], [])
         self.suggested_marker.setData([], [])
         self._show_legend(suggested=False)
         self.line.setVisible(False)
@@ -209,8 +258,12 @@ class LrFinderView(QWidget):
 
     def append(self, batch: SweepPoints) -> None:
         """Add (lr, loss) points of the sweep and redraw (called ~20 times a second)."""
+        if batch.band is not None and batch.band_lrs is not None and len(batch.band_lrs):
+            self._append_band(batch.band_lrs, batch.band)
         points = [(lr, loss) for lr, loss in batch.pairs if lr > 0 and math.isfinite(loss)]
         if not points:
+            if batch.band is not None:
+                self._redraw()
             return
         needed = self._n + len(points)
         if needed > len(self._x):  # more points than announced: grow the buffers
@@ -224,9 +277,10 @@ class LrFinderView(QWidget):
         self._redraw()
         self.status.setText(f"Sweeping: {self._n:,} of {self._expected:,} steps…")
 
-    def finish(self, suggested_lr: float | None) -> None:
-        """The sweep ended: mark the suggestion (core.training.suggest_lr) and let the user
-        choose, starting from it."""
+    def finish(self, suggested_lr: float | None, seed_lrs: tuple[float | None, ...] = ()) -> None:
+        """The sweep ended: mark the suggestion (core.training.suggest_lr; with K seeds, of
+        their mean curve; seed_lrs: each seed's own) and let the user choose, starting
+        from it."""
         self._finished = True
         self._suggested = suggested_lr
         x, y = self.points()
@@ -237,9 +291,11 @@ class LrFinderView(QWidget):
         self.line.setBounds((low, high))
         if suggested_lr is not None and suggested_lr > 0:
             sx = math.log10(suggested_lr)
-            nearest = int(np.argmin(np.abs(x - sx)))
-            smoothed = moving_average(y, self._window())
-            self.suggested_marker.setData([sx], [smoothed[nearest]])
+            cx, cy = self.smooth_curve.getData()  # the curve the suggestion read
+            if cx is None or len(cx) == 0:
+                cx, cy = x, moving_average(y, self._window())
+            nearest = int(np.argmin(np.abs(cx - sx)))
+            self.suggested_marker.setData([sx], [cy[nearest]])
             self._show_legend(suggested=True)
             start = sx
         else:
@@ -253,10 +309,18 @@ class LrFinderView(QWidget):
             parts.append(
                 f"It stopped early at lr {10**high:.3g}: beyond it the loss was not finite."
             )
+        k = self._band.shape[1] if self._m else 1
         if suggested_lr is not None:
+            of = f"of the mean of {k} seeds" if k > 1 else "of the moving average"
             parts.append(
                 f"Suggested lr {round_lr(suggested_lr):g} (log10 = {math.log10(suggested_lr):.2f}"
-                "): the lowest point of the moving average."
+                f"): the lowest point {of}."
+            )
+        own = [lr for lr in seed_lrs if lr is not None and lr > 0]
+        if len(own) > 1:
+            parts.append(
+                f"Each seed alone suggests {round_lr(min(own)):g} to {round_lr(max(own)):g}: "
+                "one sweep's valley moves this much with the seed."
             )
         parts.append("Drag the red line or click the plot to choose another.")
         self.status.setText(" ".join(parts))
@@ -283,10 +347,60 @@ class LrFinderView(QWidget):
     def _window(self) -> int:
         return sweep_window(self._n)  # the smoothing core.training.suggest_lr reads
 
+    def _append_band(self, lrs: np.ndarray, band: np.ndarray) -> None:
+        """Every seed's losses at the next steps: (m,) lrs, (m, K) losses."""
+        m, k = band.shape
+        new = self._m == 0 or self._band.shape[1] != k
+        if new:
+            size = max(self._expected, m, 16)
+            self._band_x = np.empty(size, dtype=np.float64)
+            self._band = np.full((size, k), np.nan, dtype=np.float64)
+            self._m = 0
+        needed = self._m + m
+        if needed > len(self._band_x):
+            size = max(needed, 2 * len(self._band_x))
+            self._band_x = np.resize(self._band_x, size)
+            grown = np.full((size, k), np.nan, dtype=np.float64)
+            grown[: self._m] = self._band[: self._m]
+            self._band = grown
+        self._band_x[self._m : needed] = np.log10(np.asarray(lrs, dtype=np.float64))
+        self._band[self._m : needed] = band
+        self._m = needed
+        if new:
+            self._show_legend(suggested=False)
+
+    def _redraw_band(self) -> bool:
+        """Each seed's moving average, the band between the lowest and highest, and the mean
+        of the seeds (moving average) as the bold curve; False when there is no band."""
+        if self._m == 0 or self._band.shape[1] < 2:
+            return False
+        x, band = self._band_x[: self._m], self._band[: self._m]
+        k = band.shape[1]
+        w = sweep_window(self._m)
+        smoothed = np.full_like(band, np.nan)  # (m, K): each seed's curve, up to its end
+        while len(self.seed_curves) < k:
+            curve = pg.PlotDataItem(pen=pg.mkPen(SEED_COLOUR, width=1))
+            self.plot_widget.getPlotItem().addItem(curve)
+            curve.setZValue(-1)
+            self.seed_curves.append(curve)
+        for j in range(k):
+            end = finite_prefix(band[:, j])
+            smoothed[:end, j] = moving_average(band[:end, j], w)
+            self.seed_curves[j].setData(x[:end], smoothed[:end, j])
+        for curve in self.seed_curves[k:]:
+            curve.setData([], [])
+        some = ~np.isnan(smoothed).all(axis=1)  # steps where at least one seed has a loss
+        self.band_low.setData(x[some], np.nanmin(smoothed[some], axis=1))
+        self.band_high.setData(x[some], np.nanmax(smoothed[some], axis=1))
+        mean = mean_curve(band)  # (m',) up to the first seed's blow-up
+        self.smooth_curve.setData(x[: len(mean)], moving_average(mean, sweep_window(len(mean))))
+        return True
+
     def _redraw(self) -> None:
         x, y = self._x[: self._n], self._y[: self._n]
         self.raw_curve.setData(x, y)
-        self.smooth_curve.setData(x, moving_average(y, self._window()))
+        if not self._redraw_band():
+            self.smooth_curve.setData(x, moving_average(y, self._window()))
         # the first steps (lecture init) and the blow-up can be far above the valley: keep
         # the valley readable by not letting a few huge values set the y range
         if self._n >= 20:

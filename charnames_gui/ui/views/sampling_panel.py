@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,27 @@ def _row(*widgets: QWidget) -> QWidget:
     return row
 
 
+@dataclass(frozen=True, eq=False)
+class SamplingShown:
+    """What the sampling panel shows, read back from its widgets in one place: tests compare
+    it with the core SessionState the panel renders (panel.state) and with the intents they
+    sent, without reaching into its widgets."""
+
+    context: list[str]  # the context boxes, left to right
+    next: str  # the character after the arrow ('?' before the first draw)
+    header: str  # the name so far and how its last character came, as plain text
+    stats: str  # the name's negative log-likelihood line
+    notice: str  # the note above the chart ('' when hidden)
+    probabilities: np.ndarray  # (vocab_size,) what the bars show, in vocabulary order
+    names: list[str]  # the generated names listed, oldest first
+    entries: list[CompletedName]  # the same, with how each came
+    controls_enabled: bool  # Step, Finish name and Sample are usable (there is a model)
+    list_buttons_enabled: bool  # Copy, Export and Clear are usable (the list has names)
+    playing: bool  # auto-play is on
+    temperature: float  # the temperature field
+    tab: str  # "names" or "score"
+
+
 class SamplingPanel(QWidget):
     """Step through the sampling of names with a snapshot of a model's weights."""
 
@@ -119,6 +141,7 @@ class SamplingPanel(QWidget):
         self._emitted: list[int] | None = None
         self._error = ""  # the last sampling error shown (non-finite weights, ...)
         self._hold = 0  # auto-play ticks left to show a finished name before the next one
+        self._controls_on = False  # the model's controls are enabled (set_model, clear_model)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
 
@@ -506,8 +529,10 @@ class SamplingPanel(QWidget):
             total = sum(self._splitter.sizes())  # 0 before the panel is first laid out
             if total > 0:  # give the chart back its room
                 self._splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
-        for control in self._model_controls:
-            control.setEnabled(True)
+        if not self._controls_on:  # a replay or training step: they are on already
+            self._controls_on = True
+            for control in self._model_controls:
+                control.setEnabled(True)
         self._score.set_sampler(sampler)
         self._refresh()
 
@@ -517,6 +542,7 @@ class SamplingPanel(QWidget):
         self.play_action.setChecked(False)
         self._session = None
         self._error = ""
+        self._controls_on = False
         for control in self._model_controls:
             control.setEnabled(False)
         self._set_notice(LOADING if loading else NO_MODEL)
@@ -637,55 +663,16 @@ class SamplingPanel(QWidget):
         """Score `name` in the "Score a name" tab (and show that tab)."""
         self._score_name(name)
 
-    # -- read back (tests, the main window) --------------------------------------------------
-    @property
-    def session(self) -> SamplingSession | None:
-        return self._session
-
+    # -- read back (the main window, tests) --------------------------------------------------
     @property
     def sampler(self) -> Sampler | None:
+        """The core sampler the panel draws from (None without a model)."""
         return self._session.sampler if self._session is not None else None
 
     @property
     def state(self) -> SessionState | None:
-        """The name in progress (a copy), None without a model."""
+        """The name in progress (a copy), None without a model: what the panel renders."""
         return self._session.state() if self._session is not None else None
-
-    @property
-    def bars(self) -> ProbabilityBars:
-        """The bar chart (its read-back: bar_order, bar_heights, bar_colors, bar_center)."""
-        return self._bars
-
-    @property
-    def context_window(self) -> ContextWindow:
-        return self._window
-
-    @property
-    def notice(self) -> QLabel:
-        """The note above the chart (untrained weights, errors, no model)."""
-        return self._notice
-
-    @property
-    def name_label(self) -> QLabel:
-        """The name so far, as rich text."""
-        return self._name
-
-    @property
-    def legend(self) -> QWidget:
-        """The bar colours' legend, in its own row below the chart."""
-        return self._legend
-
-    def step_buttons(self) -> list[QToolButton]:
-        """Step, Finish name, Back and New name."""
-        return list(self._step_buttons)
-
-    @property
-    def seed_field(self) -> QLineEdit:
-        return self._seed_edit
-
-    @property
-    def score_field(self) -> QLineEdit:
-        return self._score.name_field
 
     def shown_context(self) -> list[int]:
         """The context whose distribution the bars show: the one the last character was drawn
@@ -693,64 +680,34 @@ class SamplingPanel(QWidget):
         state = self.state
         return state.shown_context if state is not None else []
 
-    def bar_probabilities(self) -> np.ndarray:
+    def shown(self) -> SamplingShown:
+        """What the panel shows now, read back from its widgets (see SamplingShown)."""
+        drew = self._drew.text()
+        return SamplingShown(
+            context=self._window.texts(),
+            next=self._window.next_text(),
+            header=_plain(self._name.text()) + (f"   {drew}" if drew else ""),
+            stats=self._stats.text(),
+            notice=self._notice_text(),
+            probabilities=self._bar_probabilities(),
+            names=self._names.names(),
+            entries=self._names.entries(),
+            controls_enabled=self.step_action.isEnabled() and self._sample.isEnabled(),
+            list_buttons_enabled=self._export.isEnabled(),
+            playing=self._timer.isActive(),
+            temperature=self._temperature.value(),
+            tab="score" if self._tabs.currentIndex() == 1 else "names",
+        )
+
+    def _bar_probabilities(self) -> np.ndarray:
         """(vocab_size,) the probabilities the bars show, in vocabulary order."""
         heights = self._bars.bar_heights()
         probs = np.zeros_like(heights)
         probs[self._bars.bar_order()] = heights
         return probs
 
-    def context_texts(self) -> list[str]:
-        """The characters in the context boxes, left to right."""
-        return self._window.texts()
-
-    def next_text(self) -> str:
-        """The character after the arrow ('?' before the first draw)."""
-        return self._window.next_text()
-
-    def header_text(self) -> str:
-        """The name so far and how its last character came, as plain text."""
-        drew = self._drew.text()
-        return _plain(self._name.text()) + (f"   {drew}" if drew else "")
-
-    def stats_text(self) -> str:
-        return self._stats.text()
-
-    def notice_text(self) -> str:
-        """The notice above the chart ('' when hidden)."""
+    def _notice_text(self) -> str:
         return self._notice.text() if not self._notice.isHidden() else ""
-
-    def names(self) -> list[str]:
-        """The generated names listed, oldest first."""
-        return self._names.names()
-
-    def name_entries(self) -> list[CompletedName]:
-        return self._names.entries()
-
-    @property
-    def name_list(self) -> GeneratedNames:
-        return self._names
-
-    @property
-    def score_box(self) -> ScoreBox:
-        return self._score
-
-    def controls_enabled(self) -> bool:
-        """Step, Finish name and Sample are usable (there is a model)."""
-        return self.step_action.isEnabled() and self._sample.isEnabled()
-
-    def list_buttons_enabled(self) -> bool:
-        """Copy, Export and Clear are usable (the list has names)."""
-        return self._export.isEnabled()
-
-    def is_playing(self) -> bool:
-        return self._timer.isActive()
-
-    def temperature(self) -> float:
-        return self._temperature.value()
-
-    def current_tab(self) -> str:
-        return "score" if self._tabs.currentIndex() == 1 else "names"
 
     # -- internals --------------------------------------------------------------------------
     def _do(self, intent: Callable[[SamplingSession], object]) -> None:
@@ -833,7 +790,7 @@ class SamplingPanel(QWidget):
         self.back_action.setEnabled(bool(state.chosen))
         peaked = not any(context) and float(probs.max()) > PEAKED
         notice = self._error or (UNTRAINED_NOTE if peaked else "")
-        if notice != self.notice_text():
+        if notice != self._notice_text():
             self._set_notice(notice)
         self._emit_context(context)
         self.stepShown.emit(
@@ -850,7 +807,7 @@ class SamplingPanel(QWidget):
         if session is None:
             return
         if probs is None:
-            probs = self.bar_probabilities()
+            probs = self._bar_probabilities()
         if probs.shape == (session.vocab.size,):
             state = session.state()
             self._name.setText(self._name_html(session.vocab, state, probs))

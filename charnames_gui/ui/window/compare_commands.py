@@ -49,7 +49,7 @@ class PresetCompareWindow:
         self.view.activateWindow()
 
     def start(self, request: PresetRequest) -> bool:
-        dataset = self.controller.dataset
+        dataset = self.controller.document.dataset
         if dataset is None:
             self.view.show_preset_message("Open a dataset first: the presets train on its names.")
             return False

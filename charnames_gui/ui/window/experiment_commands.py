@@ -76,7 +76,8 @@ class ExperimentCommands:
 
     # -- commands ------------------------------------------------------------------------------
     def start_lr_sweep(self, n: int = SWEEP_STEPS) -> None:
-        if self.controller.start_lr_sweep(n):
+        """The sweep of as many seeds as the finder's Seeds box says (1: the lecture's)."""
+        if self.controller.start_lr_sweep(n, self.views.lr_finder.seeds.value()):
             self.views.lr_dock.raise_()
             self.views.lr_finder.start(n)
 
@@ -158,7 +159,7 @@ class ExperimentCommands:
         self.views.loss_plot.set_overlays(curves)
 
     def _on_sweep_ended(self, ended: SweepEnded) -> None:
-        self.views.lr_finder.finish(ended.suggested_lr)
+        self.views.lr_finder.finish(ended.suggested_lr, ended.seed_lrs)
 
     def _use_learning_rate(self, lr: float) -> None:
         self.panel.lr.setValue(lr)  # continues the current model with it (trainingChanged)

@@ -272,6 +272,48 @@ def test_the_view_follows_the_characters_without_swimming(qtbot, view: Embedding
     )
 
 
+def test_a_replay_by_columns_holds_the_runs_range_on_every_frame(
+    qtbot, view: EmbeddingView
+) -> None:
+    """Replaying, C[:, x] against C[:, y] is drawn in the range of those columns over the whole
+    run (widened on one side to keep the aspect): a character moves on screen only when it
+    moves in C, and the axes stay still."""
+    from charnames_gui.core.replay_projection import ReplayProjection
+    from charnames_gui.core.snapshots import Frame
+
+    def holds(limits: tuple[float, float, float, float] | None) -> bool:
+        assert limits is not None
+        (a0, a1), (b0, b1) = view.view_box.viewRange()
+        x0, x1, y0, y1 = limits
+        eps = 1e-6 * max(x1 - x0, y1 - y0)
+        exact_x = abs(a0 - x0) < eps and abs(a1 - x1) < eps
+        exact_y = abs(b0 - y0) < eps and abs(b1 - y1) < eps
+        around = a0 <= x0 + eps and x1 - eps <= a1 and b0 <= y0 + eps and y1 - eps <= b1
+        return around and (exact_x or exact_y)
+
+    view.show()
+    qtbot.waitExposed(view)
+    tables = [_table() * s for s in (0.3, 1.0, 3.0)]  # the run spreads C out
+    frames = [Frame(i, {"C": C}, 1.0, 0.1) for i, C in enumerate(tables)]
+    projection = ReplayProjection.for_frames(frames)
+    view.set_embedding(tables[0], ITOS)
+    view.set_replay_projection(projection)
+    shown = view.view_box.viewRange()
+    assert holds(projection.column_limits(0, 1))
+    for C in (tables[0], tables[2], tables[1]):  # far apart, back and forth
+        view.set_embedding(C, ITOS)
+        assert view.view_box.viewRange() == shown
+        assert not view.following() and _points_inside_view(view)
+    view.set_projection(MODE_DIMENSIONS, 2, 3)  # other columns: their own range over the run
+    assert holds(projection.column_limits(2, 3))
+    shown = view.view_box.viewRange()
+    _wheel(view, 2)
+    view.fit()  # back to the run's range, not to this frame's points
+    assert view.view_box.viewRange() == shown
+    view.set_replay_projection(None)  # live again: the view follows the characters
+    assert view.following() and _points_inside_view(view)
+
+
 def test_zooming_stops_following_until_fit(qtbot, view: EmbeddingView) -> None:
     view.show()
     qtbot.waitExposed(view)

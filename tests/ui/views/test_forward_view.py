@@ -56,10 +56,10 @@ def _follows(qtbot, panel: SamplingPanel, view: ForwardView, weights: dict) -> N
     fp = view.forward()
     sampler = panel.sampler
     expected = inspect_forward(
-        weights, sampler.model.config, sampler.vocab.itos, list(context), panel.temperature()
+        weights, sampler.model.config, sampler.vocab.itos, list(context), panel.shown().temperature
     )
     np.testing.assert_array_equal(fp.h, expected.h)
-    np.testing.assert_array_equal(fp.probs, panel.bar_probabilities())
+    np.testing.assert_array_equal(fp.probs, panel.shown().probabilities)
 
 
 def test_follows_step_back_a_forced_choice_and_temperature(
@@ -243,5 +243,72 @@ def test_weights_too_large_show_a_message(qtbot, pair, small_words: list[str]) -
     config, weights, vocab = _model(small_words, 3, 4, 16)
     weights["W2"][:] = 3e38
     panel.set_model(config, weights, vocab, same_model=False)
-    assert "not finite" in panel.notice_text()  # the panel says why, in words ...
+    assert "not finite" in panel.shown().notice  # the panel says why, in words ...
     assert view.forward() is None and view.canvas.message == NO_STEP  # ... and shows no step
+
+
+def _fill_rect_per_cell(strip, size: tuple[int, int]):
+    """The cells painted as the view painted them before it drew one image per strip: a
+    fillRect per cell, each cell's colour computed on its own (the reference)."""
+    import math
+
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    def color(value: float, scale: float) -> QColor:
+        t = max(-1.0, min(1.0, value / scale)) if scale > 0 else 0.0
+        if t >= 0:
+            return QColor(255, int(255 * (1 - 0.85 * t)), int(255 * (1 - 0.9 * t)))
+        t = -t
+        return QColor(int(255 * (1 - 0.9 * t)), int(255 * (1 - 0.6 * t)), 255)
+
+    image = QImage(*size, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    outline = strip.cell_w >= 6
+    for k, value in enumerate(strip.values.reshape(-1)):
+        row, col = divmod(k, strip.columns)
+        x = strip.rect.x() + col * strip.cell_w
+        y = strip.rect.y() + row * strip.cell_h
+        w = max(strip.cell_w - (1 if outline else 0), 1)
+        h = max(strip.cell_h - 1, 1)
+        c = QColor("#f2f2f2") if strip.stage == "context" else color(float(value), strip.scale)
+        painter.fillRect(int(x), int(y), math.ceil(w), int(h), c)
+    painter.end()
+    return image
+
+
+@pytest.mark.parametrize(
+    ("stage", "n", "columns", "cell_w", "cell_h"),
+    [
+        ("hpreact", 200, 48, 14.0, 14.0),  # a white gap between cells, a last row part-full
+        ("h", 1000, 97, 3.7, 6.0),  # narrow cells at fractional places: each overlaps the next
+        ("logits", 27, 27, 9.5, 14.0),
+        ("context", 3, 3, 40.0, 40.0),  # the context's boxes, grey
+    ],
+)
+def test_a_strip_is_drawn_as_one_image_identical_to_a_fill_per_cell(
+    qtbot, stage: str, n: int, columns: int, cell_w: float, cell_h: float
+) -> None:
+    import math
+
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from charnames_gui.ui.views.forward_view import _cells_image, _Strip
+
+    rng = np.random.default_rng(n)
+    values = rng.standard_normal(n) * 2
+    special = [0.0, np.nan, -np.inf, np.inf]  # white; NaN and infinities clip as before
+    values[: min(n, 4)] = special[: min(n, 4)]
+    rows = math.ceil(n / columns)
+    rect = QRect(11, 23, math.ceil(columns * cell_w), int(rows * cell_h))
+    strip = _Strip(stage, values, rect, cell_w, cell_h, columns, 1, n, 1.7)
+    size = (rect.right() + 20, rect.bottom() + 20)
+    expected = _fill_rect_per_cell(strip, size)
+    origin, cells = _cells_image(strip)
+    drawn = QImage(*size, QImage.Format.Format_RGB32)
+    drawn.fill(QColor("white"))
+    painter = QPainter(drawn)
+    painter.drawImage(origin, cells)
+    painter.end()
+    assert drawn == expected

@@ -126,3 +126,43 @@ def test_clicking_the_plot_moves_the_choice(qtbot, view: LrFinderView) -> None:
     qtbot.mouseClick(view.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert view.line.value() == pytest.approx(-2.0, abs=0.02)
     assert view.chosen_lr() == pytest.approx(0.01, rel=0.06)
+
+
+def test_k_seeds_are_each_seeds_curve_a_band_and_their_mean(view: LrFinderView) -> None:
+    """Three seeds: each seed's moving average, the band from the lowest to the highest,
+    the mean of the seeds in bold with the suggestion on it, and how far the seeds'
+    own suggestions lie apart."""
+    lre = np.linspace(-3, 0, 200)
+    lrs = 10**lre
+    band = np.stack([2.5 + (lre + 1) ** 2, 2.6 + (lre + 1.2) ** 2, 2.4 + (lre + 0.8) ** 2], 1)
+    band[150:, 2] = np.nan  # the third seed blew up at step 150
+    view.start(200)
+    for part in (slice(0, 120), slice(120, 200)):
+        pairs = list(zip(lrs[part].tolist(), band[part, 0].tolist(), strict=True))
+        view.append(SweepPoints(pairs, lrs[part], band[part]))
+    _, y = view.points()  # the learner's seed, as a single sweep
+    np.testing.assert_allclose(y, band[:, 0])
+    assert len(view.seed_curves) == 3
+    assert (
+        len(view.seed_curves[2].getData()[0]) == 150
+        and len(view.seed_curves[0].getData()[0]) == 200
+    )
+    low_x, low = view.band_low.getData()
+    _, high = view.band_high.getData()
+    assert len(low_x) == 200 and (low <= high).all() and (high - low).max() > 0.1
+    mx, my = view.smooth_curve.getData()
+    assert len(mx) == 150  # the mean ends where the first seed's curve ends
+    window = min(50, 150 // 5)
+    np.testing.assert_allclose(
+        my[75], band[75 - window // 2 : 75 + window // 2, :].mean(), rtol=0.01
+    )
+    assert any("mean of 3 seeds" in t for t in view.legend.texts())
+    view.finish(0.1, (0.1, 0.063, 0.16))
+    sx, sy = view.suggested_marker.getData()
+    assert sx[0] == pytest.approx(-1.0) and sy[0] == pytest.approx(my[int(np.argmin(abs(mx + 1)))])
+    text = view.status.text()
+    assert "mean of 3 seeds" in text and "Each seed alone suggests 0.063 to 0.16" in text
+    view.clear()
+    assert all(
+        len(c.getData()[0] if c.getData()[0] is not None else []) == 0 for c in view.seed_curves
+    )

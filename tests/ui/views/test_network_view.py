@@ -49,7 +49,7 @@ def test_pointing_at_a_unit_marks_it_in_every_view(qtbot, small_words: list[str]
         )
     )
     picture = network.picture()
-    np.testing.assert_array_equal(picture.column("probs").values, panel.bar_probabilities())
+    np.testing.assert_array_equal(picture.column("probs").values, panel.shown().probabilities)
 
     j = 17
     qtbot.mouseMove(network, network.hidden_unit_centre(j).toPoint())

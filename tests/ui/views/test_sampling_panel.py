@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import bars_of, name_list_of, named, score_box_of
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -92,14 +93,14 @@ def _type_name(panel: SamplingPanel, word: str) -> None:
 
 
 def test_without_a_model_the_controls_are_off_and_say_why(panel: SamplingPanel) -> None:
-    assert not panel.controls_enabled()
+    assert not panel.shown().controls_enabled
     assert not panel.finish_action.isEnabled()
-    assert not panel.bars.isEnabled()
-    assert panel.notice_text() == NO_MODEL
+    assert not bars_of(panel).isEnabled()
+    assert panel.shown().notice == NO_MODEL
     assert panel.state is None
     panel.step()  # the shortcut path: nothing happens, nothing breaks
     panel.finish_name()
-    assert panel.names() == []
+    assert panel.shown().names == []
 
 
 @pytest.mark.parametrize("block_size", [2, 8])
@@ -114,28 +115,28 @@ def test_stepping_shows_the_context_and_the_distribution_it_was_drawn_from(
     panel.set_sorted(by_probability)
     sampler = Sampler(config, weights, vocab)
 
-    assert panel.context_texts() == ["."] * block_size
-    assert panel.next_text() == "?"
+    assert panel.shown().context == ["."] * block_size
+    assert panel.shown().next == "?"
     assert contexts == [[0] * block_size]
     for _ in range(5):
         panel.step()
         state = panel.state
         context = ([0] * block_size + state.chosen)[len(state.chosen) - 1 : -1]
         assert panel.shown_context() == context
-        assert panel.context_texts() == [vocab.itos[i] for i in context]
-        assert panel.next_text() == vocab.itos[state.chosen[-1]]
+        assert panel.shown().context == [vocab.itos[i] for i in context]
+        assert panel.shown().next == vocab.itos[state.chosen[-1]]
         assert contexts[-1] == context
         expected = sampler.distribution(context)
-        order = panel.bars.bar_order()
+        order = bars_of(panel).bar_order()
         if by_probability:
             assert np.all(np.diff(expected[order]) <= 0)
         else:
             assert order == list(range(vocab.size))
-        np.testing.assert_array_equal(panel.bars.bar_heights(), expected[order])
-        assert panel.bars.tick_labels() == [vocab.itos[i] for i in order]
+        np.testing.assert_array_equal(bars_of(panel).bar_heights(), expected[order])
+        assert bars_of(panel).tick_labels() == [vocab.itos[i] for i in order]
         # the drawn character is highlighted and its probability is the bar's height
         slot = order.index(state.chosen[-1])
-        assert panel.bars.bar_colors()[slot] == SAMPLED_COLOR
+        assert bars_of(panel).bar_colors()[slot] == SAMPLED_COLOR
         assert state.probabilities[-1] == expected[state.chosen[-1]]
         if state.finished:
             break
@@ -151,17 +152,17 @@ def test_a_bar_click_puts_that_character_instead_and_back_undoes(
     target = vocab.stoi["z"] if drawn != vocab.stoi["z"] else vocab.stoi["y"]
     panel.set_sorted(True)  # the click must find the bar wherever it is
 
-    point = panel.bars.bar_center(target).toPoint()
-    qtbot.mouseClick(panel.bars.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    point = bars_of(panel).bar_center(target).toPoint()
+    qtbot.mouseClick(bars_of(panel).viewport(), Qt.MouseButton.LeftButton, pos=point)
 
     state = panel.state
     assert state.chosen == [target]
     assert state.forced == [True]
     expected = Sampler(config, weights, vocab).distribution([0] * config.block_size)
     assert state.probabilities == [expected[target]]  # the same computation
-    slot = panel.bars.bar_order().index(target)
-    assert panel.bars.bar_colors()[slot] == FORCED_COLOR
-    assert panel.next_text() == vocab.itos[target]
+    slot = bars_of(panel).bar_order().index(target)
+    assert bars_of(panel).bar_colors()[slot] == FORCED_COLOR
+    assert panel.shown().next == vocab.itos[target]
 
     panel.step()
     assert len(panel.state.chosen) == 2
@@ -191,28 +192,28 @@ def test_finish_name_again_and_again_gives_thelecture_sample(panel: SamplingPane
         if panel.state.finished:
             got.append(vocab.decode(panel.state.chosen[:-1]))
     assert got == expected[:13]
-    assert panel.names() == expected[:13]
+    assert panel.shown().names == expected[:13]
 
     panel.reset_generator()  # from the first name again; Sample 20 is the lecture's last cell
     panel.sample_batch()
-    assert panel.names()[13:] == expected[:20]
+    assert panel.shown().names[13:] == expected[:20]
 
 
 def test_a_new_seed_reseeds_the_generator(panel: SamplingPanel, qtbot, trained) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    panel.seed_field.clear()
-    qtbot.keyClicks(panel.seed_field, "42")
-    qtbot.keyClick(panel.seed_field, Qt.Key.Key_Return)
+    named(panel, QLineEdit, "Seed").clear()
+    qtbot.keyClicks(named(panel, QLineEdit, "Seed"), "42")
+    qtbot.keyClick(named(panel, QLineEdit, "Seed"), Qt.Key.Key_Return)
     panel.finish_name()
     panel.finish_name()
-    assert panel.names() == lecture_sample(weights, config.block_size, vocab.itos, 42, 2)
+    assert panel.shown().names == lecture_sample(weights, config.block_size, vocab.itos, 42, 2)
 
     with qtbot.waitSignal(panel.statusMessage) as message:
-        panel.seed_field.setText("9999999999999999999")  # > 2**63 - 1
-        panel.seed_field.editingFinished.emit()
+        named(panel, QLineEdit, "Seed").setText("9999999999999999999")  # > 2**63 - 1
+        named(panel, QLineEdit, "Seed").editingFinished.emit()
     assert "seed must be" in message.args[0]
-    assert panel.seed_field.text() == "42"
+    assert named(panel, QLineEdit, "Seed").text() == "42"
 
 
 def test_other_vocabulary_and_block_size(panel: SamplingPanel, small_words: list[str]) -> None:
@@ -226,19 +227,19 @@ def test_other_vocabulary_and_block_size(panel: SamplingPanel, small_words: list
     panel.step()
     sampler = Sampler(config, weights, vocab)
     np.testing.assert_array_equal(
-        panel.bars.bar_heights(), sampler.distribution(panel.shown_context())
+        bars_of(panel).bar_heights(), sampler.distribution(panel.shown_context())
     )
-    assert len(panel.context_texts()) == 8
-    assert panel.bars.shown_tick_labels() == list(vocab.itos)  # every bar is labelled
+    assert len(panel.shown().context) == 8
+    assert bars_of(panel).shown_tick_labels() == list(vocab.itos)  # every bar is labelled
 
     # a different model resets the name in progress and the list
     panel.finish_name()
     small = _random_model(small_words, 2)
     panel.set_model(*small, same_model=False)
     assert panel.state.chosen == []
-    assert panel.names() == []
-    assert len(panel.context_texts()) == 2
-    assert len(panel.bars.bar_heights()) == small[2].size
+    assert panel.shown().names == []
+    assert len(panel.shown().context) == 2
+    assert len(bars_of(panel).bar_heights()) == small[2].size
 
 
 def test_names_are_marked_train_dev_test_new_or_unknown(
@@ -250,15 +251,15 @@ def test_names_are_marked_train_dev_test_new_or_unknown(
     panel.set_word_split(split)
     for word in (split.train[0], split.dev[0], split.test[0], "zzemma"):
         _type_name(panel, word)
-    assert panel.names() == [split.train[0], split.dev[0], split.test[0], "zzemma"]
-    assert panel.name_list.marks() == ["train", "dev/test", "dev/test", "new"]
-    assert all(entry.edited for entry in panel.name_entries())
-    assert panel.name_list.row_texts(3)[1] == "new · edited"
-    assert "1 in train, 2 in dev/test, 1 new" in panel.name_list.summary_text()
+    assert panel.shown().names == [split.train[0], split.dev[0], split.test[0], "zzemma"]
+    assert name_list_of(panel).marks() == ["train", "dev/test", "dev/test", "new"]
+    assert all(entry.edited for entry in panel.shown().entries)
+    assert name_list_of(panel).row_texts(3)[1] == "new · edited"
+    assert "1 in train, 2 in dev/test, 1 new" in name_list_of(panel).summary_text()
 
     panel.set_word_split(None)  # a model file loaded without its dataset
-    assert panel.name_list.marks() == ["dataset unknown"] * 4
-    assert "dataset unknown" in panel.name_list.row_texts(0)[1]
+    assert name_list_of(panel).marks() == ["dataset unknown"] * 4
+    assert "dataset unknown" in name_list_of(panel).row_texts(0)[1]
 
 
 def test_the_name_list_nll_is_the_sum_of_minus_log_p(panel: SamplingPanel, trained) -> None:
@@ -266,34 +267,34 @@ def test_the_name_list_nll_is_the_sum_of_minus_log_p(panel: SamplingPanel, train
     panel.set_model(config, weights, vocab, same_model=False)
     panel.finish_name()
     state = panel.state
-    entry = panel.name_entries()[-1]
+    entry = panel.shown().entries[-1]
     assert entry.nll == -sum(math.log(p) for p in state.probabilities)
     assert entry.predictions == len(state.chosen)
-    assert f"{entry.nll:.2f}" in panel.stats_text()
+    assert f"{entry.nll:.2f}" in panel.shown().stats
 
 
 def test_score_a_name(panel: SamplingPanel, qtbot, trained) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    qtbot.keyClicks(panel.score_field, "emma")
+    qtbot.keyClicks(named(panel, QLineEdit, "Name to score"), "emma")
     scores, nll = Sampler(config, weights, vocab).score("emma")
-    rows = panel.score_box.rows()
+    rows = score_box_of(panel).rows()
     assert [r[1] for r in rows] == ["e", "m", "m", "a", ".  (end)"]
     assert [r[0] for r in rows] == ["...", "..e", ".em", "emm", "mma"]
     assert [r[2] for r in rows] == [s.probability for s in scores]
-    assert f"{nll:.2f}" in panel.score_box.result_text()
+    assert f"{nll:.2f}" in score_box_of(panel).result_text()
 
-    panel.score_box.set_name("Emma!")
-    assert panel.score_box.rows() == []
-    assert "Not in the vocabulary" in panel.score_box.result_text()
-    assert "'!'" in panel.score_box.result_text()
+    score_box_of(panel).set_name("Emma!")
+    assert score_box_of(panel).rows() == []
+    assert "Not in the vocabulary" in score_box_of(panel).result_text()
+    assert "'!'" in score_box_of(panel).result_text()
 
     # a double-click on a generated name scores it
     panel.finish_name()
-    name = panel.names()[-1]
-    panel.name_list.activate(0)
-    assert panel.score_field.text() == name
-    assert panel.current_tab() == "score"
+    name = panel.shown().names[-1]
+    name_list_of(panel).activate(0)
+    assert named(panel, QLineEdit, "Name to score").text() == name
+    assert panel.shown().tab == "score"
 
 
 def test_a_new_snapshot_of_the_same_model_keeps_the_name(panel: SamplingPanel, trained) -> None:
@@ -302,17 +303,17 @@ def test_a_new_snapshot_of_the_same_model_keeps_the_name(panel: SamplingPanel, t
     panel.finish_name()
     panel.back()  # a name in progress, several characters long
     chosen = list(panel.state.chosen)
-    listed = panel.names()
+    listed = panel.shown().names
     assert len(chosen) >= 1 and listed
 
     newer = {k: v * 0.5 for k, v in weights.items()}  # "training went on"
     panel.set_model(config, newer, vocab, same_model=True)
     assert panel.state.chosen == chosen
-    assert panel.names() == listed
+    assert panel.shown().names == listed
     expected = Sampler(config, newer, vocab).distribution(panel.shown_context())
-    np.testing.assert_array_equal(panel.bars.bar_heights(), expected)
+    np.testing.assert_array_equal(bars_of(panel).bar_heights(), expected)
     newer["W2"][:] = 0  # the panel sampled from its own copy
-    np.testing.assert_array_equal(panel.bars.bar_heights(), expected)
+    np.testing.assert_array_equal(bars_of(panel).bar_heights(), expected)
     panel.step()  # the name continues where it was, with the new weights
     assert panel.state.chosen[:-1] == chosen
     drawn_from = Sampler(config, {k: v * 0.5 for k, v in weights.items()}, vocab)
@@ -342,7 +343,7 @@ def test_sampling_while_a_trainer_changes_the_model(
         with _one_torch_thread():
             trainer.run(1)  # the live tensors change; the panel keeps the snapshot's weights
         expected = Sampler(config, snapshot, dataset.vocab).distribution(panel.shown_context())
-        np.testing.assert_array_equal(panel.bars.bar_heights(), expected)
+        np.testing.assert_array_equal(bars_of(panel).bar_heights(), expected)
         shown = panel.sampler.distribution(panel.shown_context())
         np.testing.assert_array_equal(shown, expected)
     assert steps >= 4
@@ -356,7 +357,7 @@ def test_temperature_rescales_the_bars(panel: SamplingPanel, trained) -> None:
     model = MLP(config, {k: torch.tensor(v) for k, v in weights.items()})
     logits = model.logits(torch.tensor([panel.shown_context()]))
     expected = F.softmax(logits / 0.5, dim=1)[0].numpy()
-    np.testing.assert_array_equal(panel.bars.bar_heights(), expected)
+    np.testing.assert_array_equal(bars_of(panel).bar_heights(), expected)
     panel.step()
     shown = Sampler(config, weights, vocab).distribution(panel.shown_context(), 0.5)
     assert panel.state.probabilities[-1] == shown[panel.state.chosen[-1]]  # the same code
@@ -368,12 +369,12 @@ def test_auto_play_finishes_a_name(panel: SamplingPanel, qtbot, trained) -> None
     panel.set_speed(30)
     panel.play_action.trigger()
     assert panel.play_action.text() == "Pause"
-    assert panel.is_playing()
-    qtbot.waitUntil(lambda: len(panel.names()) >= 1, timeout=10_000)
+    assert panel.shown().playing
+    qtbot.waitUntil(lambda: len(panel.shown().names) >= 1, timeout=10_000)
     panel.play_action.trigger()
-    assert not panel.is_playing()
+    assert not panel.shown().playing
     expected = lecture_sample(weights, config.block_size, vocab.itos, DEFAULT_SAMPLE_SEED, 1)
-    assert panel.names()[0] == expected[0]
+    assert panel.shown().names[0] == expected[0]
 
 
 def test_keyboard_shortcuts_work_window_wide_but_not_in_text_fields(qtbot, trained) -> None:
@@ -411,9 +412,9 @@ def test_keyboard_shortcuts_work_window_wide_but_not_in_text_fields(qtbot, train
     qtbot.keyClick(button, Qt.Key.Key_R)
     assert panel.state.chosen == []
     qtbot.keyClick(button, Qt.Key.Key_P)
-    assert panel.is_playing()
+    assert panel.shown().playing
     qtbot.keyClick(button, Qt.Key.Key_P)
-    assert not panel.is_playing()
+    assert not panel.shown().playing
 
     # a text field keeps its letters and Backspace
     panel.new_name()
@@ -428,21 +429,21 @@ def test_keyboard_shortcuts_work_window_wide_but_not_in_text_fields(qtbot, train
     qtbot.keyClicks(spin, "7")
     qtbot.keyClick(spin, Qt.Key.Key_Backspace)
     assert panel.state.chosen == []
-    assert not panel.is_playing()
+    assert not panel.shown().playing
 
     # the arrows step and take back only inside the panel
-    panel.bars.setFocus()
-    qtbot.waitUntil(panel.bars.hasFocus)
-    qtbot.keyClick(panel.bars, Qt.Key.Key_Right)
+    bars_of(panel).setFocus()
+    qtbot.waitUntil(bars_of(panel).hasFocus)
+    qtbot.keyClick(bars_of(panel), Qt.Key.Key_Right)
     assert len(panel.state.chosen) == 1
-    qtbot.keyClick(panel.bars, Qt.Key.Key_Left)
+    qtbot.keyClick(bars_of(panel), Qt.Key.Key_Left)
     assert panel.state.chosen == []
-    panel.score_field.setFocus()
-    qtbot.waitUntil(panel.score_field.hasFocus)
-    qtbot.keyClicks(panel.score_field, "emma")
-    qtbot.keyClick(panel.score_field, Qt.Key.Key_Left)
-    qtbot.keyClick(panel.score_field, Qt.Key.Key_Backspace)
-    assert panel.score_field.text() == "ema"
+    named(panel, QLineEdit, "Name to score").setFocus()
+    qtbot.waitUntil(named(panel, QLineEdit, "Name to score").hasFocus)
+    qtbot.keyClicks(named(panel, QLineEdit, "Name to score"), "emma")
+    qtbot.keyClick(named(panel, QLineEdit, "Name to score"), Qt.Key.Key_Left)
+    qtbot.keyClick(named(panel, QLineEdit, "Name to score"), Qt.Key.Key_Backspace)
+    assert named(panel, QLineEdit, "Name to score").text() == "ema"
     assert panel.state.chosen == []
 
 
@@ -454,7 +455,7 @@ def test_a_name_without_an_end_is_cut(panel: SamplingPanel, qtbot, trained) -> N
         panel.finish_name()
     assert str(MAX_NAME_LENGTH) in message.args[0]
     assert len(panel.state.chosen) == MAX_NAME_LENGTH
-    entry = panel.name_entries()[-1]
+    entry = panel.shown().entries[-1]
     assert entry.cut and len(entry.text) == MAX_NAME_LENGTH
     panel.step()  # a new name starts
     assert len(panel.state.chosen) == 1
@@ -463,9 +464,9 @@ def test_a_name_without_an_end_is_cut(panel: SamplingPanel, qtbot, trained) -> N
 def test_copy_and_export(panel: SamplingPanel, qtbot, trained, tmp_path: Path) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
-    assert not panel.list_buttons_enabled()
+    assert not panel.shown().list_buttons_enabled
     panel.sample_batch(5)
-    names = panel.names()
+    names = panel.shown().names
     assert len(names) == 5
     panel.copy_names()
     assert QGuiApplication.clipboard().text() == "\n".join(names) + "\n"
@@ -484,11 +485,11 @@ def test_clear_model_and_a_mismatched_model(panel: SamplingPanel, qtbot, trained
     with qtbot.waitSignal(panel.contextChanged) as changed:
         panel.clear_model()
     assert changed.args[0] == []
-    assert not panel.controls_enabled()
+    assert not panel.shown().controls_enabled
     wrong = ModelConfig(config.block_size, config.n_embd, config.n_hidden, vocab.size + 1)
     panel.set_model(wrong, weights, vocab, same_model=False)
-    assert "Cannot sample from this model" in panel.notice_text()
-    assert not panel.controls_enabled()
+    assert "Cannot sample from this model" in panel.shown().notice
+    assert not panel.shown().controls_enabled
 
 
 def test_back_then_step_draws_the_same_character_again(panel: SamplingPanel, trained) -> None:
@@ -511,28 +512,28 @@ def test_weights_too_large_give_a_message_not_an_exception(
     with qtbot.waitSignal(panel.statusMessage) as message:
         panel.set_model(config, weights, vocab, same_model=False)
     assert "not finite" in message.args[0]
-    assert "not finite" in panel.notice_text()
+    assert "not finite" in panel.shown().notice
     panel.step()  # nothing escapes from the slots either
     panel.finish_name()
     panel.sample_batch(3)
-    assert panel.names() == [] and panel.state.chosen == []
+    assert panel.shown().names == [] and panel.state.chosen == []
     panel.set_model(config, {k: v * 0.0 for k, v in weights.items()}, vocab, same_model=True)
-    assert panel.notice_text() == ""  # fine weights again: the message goes
+    assert panel.shown().notice == ""  # fine weights again: the message goes
 
 
 def test_the_header_and_the_bar_label_show_the_same_number(panel: SamplingPanel, trained) -> None:
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
     panel.step()
-    label = panel.bars.value_label()
-    assert label and f"p = {label}" in panel.header_text()
-    assert "when drawn" not in panel.header_text()
+    label = bars_of(panel).value_label()
+    assert label and f"p = {label}" in panel.shown().header
+    assert "when drawn" not in panel.shown().header
     panel.set_temperature(2.0)  # the bars now show T = 2: the header says both
-    label = panel.bars.value_label()
-    assert f"with p = {label} (p = " in panel.header_text()
-    assert "when drawn, at T = 1.00" in panel.header_text()
+    label = bars_of(panel).value_label()
+    assert f"with p = {label} (p = " in panel.shown().header
+    assert "when drawn, at T = 1.00" in panel.shown().header
     last = panel.state.chosen[-1]
-    assert label == format_probability(panel.bar_probabilities()[last])
+    assert label == format_probability(panel.shown().probabilities[last])
 
 
 def test_an_untrained_model_gets_a_note_about_its_peaked_bars(
@@ -541,10 +542,10 @@ def test_an_untrained_model_gets_a_note_about_its_peaked_bars(
     vocab = Vocabulary.from_words(small_words)
     config = ModelConfig(3, 10, 200, vocab.size)
     panel.set_model(config, MLP.init(config, "lecture").snapshot(), vocab, same_model=False)
-    assert panel.bar_probabilities().max() > 0.9  # the lecture's randn init
-    assert panel.notice_text() == UNTRAINED_NOTE
+    assert panel.shown().probabilities.max() > 0.9  # the lecture's randn init
+    assert panel.shown().notice == UNTRAINED_NOTE
     panel.set_model(config, MLP.init(config, "scaled").snapshot(), vocab, same_model=False)
-    assert panel.notice_text() == ""
+    assert panel.shown().notice == ""
 
 
 def test_scoring_details(panel: SamplingPanel, trained) -> None:
@@ -552,19 +553,19 @@ def test_scoring_details(panel: SamplingPanel, trained) -> None:
     weights["b2"][vocab.stoi["z"]] -= 20  # 'z' gets p ~ 1e-9
     panel.set_model(config, weights, vocab, same_model=False)
     panel.score_name("EMMA")
-    assert "Scored as 'emma'" in panel.score_box.result_text()
-    assert [r[1] for r in panel.score_box.rows()][:4] == ["e", "m", "m", "a"]
-    assert panel.score_box.header_fits()
+    assert "Scored as 'emma'" in score_box_of(panel).result_text()
+    assert [r[1] for r in score_box_of(panel).rows()][:4] == ["e", "m", "m", "a"]
+    assert score_box_of(panel).header_fits()
     # a probability that rounds to 0.0000 is written in scientific notation
     panel.score_name("zzzzzz")
-    shown = panel.score_box.shown_probabilities()
-    tiny = [text for text, p in zip(shown, panel.score_box.rows(), strict=True) if p[2] < 5e-5]
+    shown = score_box_of(panel).shown_probabilities()
+    tiny = [text for text, p in zip(shown, score_box_of(panel).rows(), strict=True) if p[2] < 5e-5]
     assert tiny and all("e-" in text for text in tiny)
     long_name = "a" * 40
     panel.score_name(long_name)
-    assert long_name not in panel.score_box.result_text()
-    assert "…" in panel.score_box.result_text()
-    assert long_name in panel.score_box.result_tooltip()
+    assert long_name not in score_box_of(panel).result_text()
+    assert "…" in score_box_of(panel).result_text()
+    assert long_name in score_box_of(panel).result_tooltip()
 
 
 def test_names_with_control_characters_are_shown_visibly(panel: SamplingPanel) -> None:
@@ -574,11 +575,11 @@ def test_names_with_control_characters_are_shown_visibly(panel: SamplingPanel) -
     for ch in "a\t\x1b":
         panel.force_next(vocab.stoi[ch])
     panel.force_next(0)
-    assert panel.names() == ["a\t\x1b"]
-    assert panel.name_list.row_texts(0)[0] == "a⇥␛"
-    assert "a⇥␛" in panel.name_list.row_tooltip(0)
-    assert "⇥" in panel.bars.tick_labels() and "␛" in panel.bars.tick_labels()
-    assert "a⇥␛" in panel.header_text()
+    assert panel.shown().names == ["a\t\x1b"]
+    assert name_list_of(panel).row_texts(0)[0] == "a⇥␛"
+    assert "a⇥␛" in name_list_of(panel).row_tooltip(0)
+    assert "⇥" in bars_of(panel).tick_labels() and "␛" in bars_of(panel).tick_labels()
+    assert "a⇥␛" in panel.shown().header
 
 
 def test_long_generated_names_are_elided_with_the_whole_name_in_a_tooltip(
@@ -587,8 +588,8 @@ def test_long_generated_names_are_elided_with_the_whole_name_in_a_tooltip(
     config, weights, vocab = trained
     panel.set_model(config, weights, vocab, same_model=False)
     _type_name(panel, "a" * 60)
-    assert panel.name_list.row_tooltip(0).startswith("'" + "a" * 60 + "'")
-    assert panel.name_list.elide_mode() == Qt.TextElideMode.ElideRight
+    assert name_list_of(panel).row_tooltip(0).startswith("'" + "a" * 60 + "'")
+    assert name_list_of(panel).elide_mode() == Qt.TextElideMode.ElideRight
 
 
 def test_every_change_reports_the_step_shown(panel: SamplingPanel, qtbot, trained) -> None:

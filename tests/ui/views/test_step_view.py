@@ -70,7 +70,7 @@ def test_the_step_text_agrees_with_the_bars_and_the_window_closes(
     with qtbot.waitSignal(c.stepDone, timeout=30_000) as done:
         window.controls.step_button.click()
     one = done.args[0]
-    probs = panel.bar_probabilities()
+    probs = panel.shown().probabilities
     assert np.allclose(probs, one.probs_after, atol=1e-6)  # the bars are the step's "after"
     for i, _before, after in one.largest_moves():
         assert format_probability(after) in window.controls.step_view.moves()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.core.display import format_probability
+from charnames_gui.ui.views.sampling_bars import ProbabilityBars
 from charnames_gui.ui.views.text_scale import base_point_size
 from charnames_gui.ui.window.main_window import MainWindow
 
@@ -168,18 +169,19 @@ def _plot_checks(window: MainWindow, zoom: float) -> list[str]:
 def _probability_checks(window: MainWindow, presenting: bool) -> list[str]:
     """The drawn character's p has every digit its bar shows; the bars have their letters."""
     panel = window.sampling_panel
-    if not _shown(panel.bars, window):
+    bars = panel.findChild(ProbabilityBars)
+    if bars is None or not _shown(bars, window):
         return []
     problems = []
-    state = panel.state
+    state, shown = panel.state, panel.shown()
     assert state is not None and state.chosen
-    shown = format_probability(float(panel.bar_probabilities()[state.chosen[-1]]))
-    if f"p = {shown}" not in panel.header_text():
-        problems.append(f"drew text {panel.header_text()!r} lacks p = {shown}")
-    if panel.bars.value_label() != shown:
-        problems.append(f"bar value {panel.bars.value_label()!r}, not {shown}")
-    if presenting and len(panel.bars.shown_tick_labels()) != len(panel.bars.tick_labels()):
-        shown_ticks, all_ticks = panel.bars.shown_tick_labels(), panel.bars.tick_labels()
+    p = format_probability(float(shown.probabilities[state.chosen[-1]]))
+    if f"p = {p}" not in shown.header:
+        problems.append(f"drew text {shown.header!r} lacks p = {p}")
+    if bars.value_label() != p:
+        problems.append(f"bar value {bars.value_label()!r}, not {p}")
+    if presenting and len(bars.shown_tick_labels()) != len(bars.tick_labels()):
+        shown_ticks, all_ticks = bars.shown_tick_labels(), bars.tick_labels()
         problems.append(f"{len(shown_ticks)} of {len(all_ticks)} letters under the bars")
     return problems
 

@@ -5,6 +5,7 @@ plot's legend never covers its data."""
 from __future__ import annotations
 
 import pytest
+from helpers import context_window_of, step_buttons
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -299,7 +300,7 @@ def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zo
     sideways scrolling (rows wrap instead), the others are brought into view vertically."""
     window = _layout(make_window, size, zoom)
     panel = window.sampling_panel
-    qtbot.waitUntil(lambda: panel.session is not None)
+    qtbot.waitUntil(lambda: panel.state is not None)
     window.sampling_dock.raise_()
     _settle()
     scroll = window.sampling_dock.widget()
@@ -307,7 +308,7 @@ def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zo
     assert scroll.horizontalScrollBar().maximum() == 0, "the panel scrolls sideways"
     viewport = _window_rect(scroll.viewport(), window)
     # the context row: its boxes, the arrow and the '?' box, whole and side by side
-    boxes = [w for w in panel.context_window.findChildren(QLabel) if w.isVisibleTo(window)]
+    boxes = [w for w in context_window_of(panel).findChildren(QLabel) if w.isVisibleTo(window)]
     assert len(boxes) >= 3 + 2  # block_size boxes, the arrow and the next character
     for box in boxes:
         rect = _window_rect(box, window)
@@ -317,7 +318,7 @@ def test_sampling_buttons_in_view_without_scrolling(qtbot, make_window, size, zo
         assert _visible_part(box, window).width() == rect.width(), f"{box.text()!r} is cut"
     play = [b for b in panel.findChildren(QAbstractButton) if b.text() == "Auto-play"]
     assert len(play) == 1
-    for button in [*panel.step_buttons(), *play]:  # without scrolling at all
+    for button in [*step_buttons(panel), *play]:  # without scrolling at all
         assert scroll.verticalScrollBar().value() == 0
         rect = _window_rect(button, window)
         assert viewport.contains(rect), f"{button.text()} {rect} outside {viewport}"

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from helpers import bars_of, context_window_of, name_list_of, named, step_buttons
 from PySide6.QtCore import QPoint, QRect, QRectF, QSettings
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QWidget
@@ -14,7 +15,10 @@ from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QWidget
 from charnames_gui.core.config import ModelConfig
 from charnames_gui.core.data import Vocabulary
 from charnames_gui.core.model import MLP
-from charnames_gui.ui.views.sampling_bars import MIN_DATA_LINES, TICK_POINT_SIZES
+from charnames_gui.ui.views.sampling_bars import (
+    MIN_DATA_LINES,
+    TICK_POINT_SIZES,
+)
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.text_scale import base_point_size
 from charnames_gui.ui.window.zoom import Zoom
@@ -55,19 +59,21 @@ def _rect_in(widget: QWidget, ancestor: QWidget, rect: QRectF | QRect | None = N
 
 def test_every_text_of_the_panel_follows_the_zoom(qtbot, small_words, zoom) -> None:
     panel = _panel(qtbot, small_words, (700, 560))
-    bars, window = panel.bars, panel.context_window
-    assert panel.notice_text()  # the note on peaked first bars is shown
+    bars, window = bars_of(panel), context_window_of(panel)
+    assert panel.shown().notice  # the note on peaked first bars is shown
 
     def sizes() -> dict[str, float]:
         axis = bars.getPlotItem().getAxis("bottom")
         return {
-            "note": panel.notice.font().pointSizeF(),
+            "note": named(panel, QLabel, "Sampling panel notice").font().pointSizeF(),
             "context characters": window.box_point_size(),
             "context box": window.box_side(),
             "tick labels": bars.tick_point_size(),
             "axis title": float(axis.labelStyle["font-size"].removesuffix("pt")),
-            "legend": panel.legend.font().pointSizeF(),
-            "name": float(re.findall(r"font-size:([\d.]+)pt", panel.name_label.text())[0]),
+            "legend": named(panel, QWidget, "Bar colours").font().pointSizeF(),
+            "name": float(
+                re.findall(r"font-size:([\d.]+)pt", named(panel, QLabel, "Name so far").text())[0]
+            ),
         }
 
     before = sizes()
@@ -79,7 +85,9 @@ def test_every_text_of_the_panel_follows_the_zoom(qtbot, small_words, zoom) -> N
             assert after[what] / 2 in TICK_POINT_SIZES and size in TICK_POINT_SIZES
         else:
             assert after[what] == pytest.approx(2 * size, rel=0.1), what
-    assert panel.notice.font().pointSizeF() == pytest.approx(2 * base_point_size())
+    assert named(panel, QLabel, "Sampling panel notice").font().pointSizeF() == pytest.approx(
+        2 * base_point_size()
+    )
     zoom.set_factor(1.0)
     qtbot.waitUntil(lambda: window.box_point_size() == before["context characters"])
     assert sizes() == before
@@ -94,7 +102,7 @@ def test_the_axis_title_tick_labels_and_legend_never_overlap(
     panel = _panel(qtbot, small_words, size)
     panel.finish_name()
     _settle()
-    bars = panel.bars
+    bars = bars_of(panel)
     title = bars.axis_title_rect()
     assert title.height() > 0
     # the title is inside the chart, below every row of tick labels
@@ -102,12 +110,18 @@ def test_the_axis_title_tick_labels_and_legend_never_overlap(
     assert title.top() >= bars.tick_text_bottom() - 1
     # and the legend is a row of its own, below the chart
     title_in_panel = _rect_in(bars, panel, title)
-    legend = _rect_in(panel.legend, panel)
-    assert panel.legend.isVisible() and legend.height() > 0
+    legend = _rect_in(named(panel, QWidget, "Bar colours"), panel)
+    assert named(panel, QWidget, "Bar colours").isVisible() and legend.height() > 0
     assert not legend.intersects(title_in_panel), (legend, title_in_panel)
     assert not legend.intersects(_rect_in(bars, panel)), "the legend is laid over the chart"
     # nothing of the stepper is laid over anything else (a wrapped note takes its lines)
-    stepper = [panel.notice, panel.context_window, bars, panel.legend, *panel.step_buttons()]
+    stepper = [
+        named(panel, QLabel, "Sampling panel notice"),
+        context_window_of(panel),
+        bars,
+        named(panel, QWidget, "Bar colours"),
+        *step_buttons(panel),
+    ]
     shown = [_rect_in(w, panel) for w in stepper if w.isVisible()]
     for i, a in enumerate(shown):
         for b in shown[i + 1 :]:
@@ -121,10 +135,10 @@ def test_the_chart_shrinks_first(qtbot, small_words, zoom, factor) -> None:
     # (tall: at 200% its rows of buttons and fields take two lines each in 700 px)
     panel = _panel(qtbot, small_words, (700, 1100))
     line = panel.fontMetrics().lineSpacing()
-    axis = panel.bars.getPlotItem().getAxis("bottom").height()
-    assert panel.bars.minimumHeight() <= axis + (MIN_DATA_LINES + 1) * line
-    assert panel.bars.minimumHeight() >= axis + (MIN_DATA_LINES - 1) * line  # room for bars
-    assert panel.bars.height() > panel.bars.minimumHeight()  # tall panel: the chart grows
+    axis = bars_of(panel).getPlotItem().getAxis("bottom").height()
+    assert bars_of(panel).minimumHeight() <= axis + (MIN_DATA_LINES + 1) * line
+    assert bars_of(panel).minimumHeight() >= axis + (MIN_DATA_LINES - 1) * line  # room for bars
+    assert bars_of(panel).height() > bars_of(panel).minimumHeight()  # tall panel: the chart grows
 
 
 def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:
@@ -136,9 +150,9 @@ def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:
     _settle()
     panel = window.sampling_panel
     window.sampling_dock.raise_()
-    qtbot.waitUntil(lambda: panel.session is not None)
+    qtbot.waitUntil(lambda: panel.state is not None)
     _settle()
-    for button in panel.step_buttons():
+    for button in step_buttons(panel):
         visible = QRect(button.mapTo(window, QPoint(0, 0)), button.size())
         parent = button.parentWidget()
         while parent is not None and parent is not window:
@@ -150,7 +164,7 @@ def test_stepping_buttons_in_view_at_1280x720(qtbot, make_window) -> None:
 
 def test_the_name_tables_rows_follow_the_zoom(qtbot, small_words, zoom) -> None:
     panel = _panel(qtbot, small_words, (700, 560))
-    names = panel.name_list
+    names = name_list_of(panel)
     before = names.row_height()
     assert before >= names.fontMetrics().height()  # a row holds a line of text
     zoom.set_factor(2.0)
@@ -169,16 +183,22 @@ def test_in_the_window_nothing_of_the_chart_overlaps(qtbot, make_window, screen,
     _settle()
     window.sampling_dock.raise_()
     panel = window.sampling_panel
-    qtbot.waitUntil(lambda: panel.session is not None)
+    qtbot.waitUntil(lambda: panel.state is not None)
     panel.finish_name()
     _settle()
-    bars = panel.bars
+    bars = bars_of(panel)
     title = _rect_in(bars, panel, bars.axis_title_rect())
     assert QRectF(bars.rect()).contains(bars.axis_title_rect())
     assert bars.axis_title_rect().top() >= bars.tick_text_bottom() - 1
-    pieces = [panel.notice, panel.context_window, bars, panel.legend, *panel.step_buttons()]
+    pieces = [
+        named(panel, QLabel, "Sampling panel notice"),
+        context_window_of(panel),
+        bars,
+        named(panel, QWidget, "Bar colours"),
+        *step_buttons(panel),
+    ]
     shown = [_rect_in(w, panel) for w in pieces if w.isVisible()]
-    assert not title.intersects(_rect_in(panel.legend, panel))
+    assert not title.intersects(_rect_in(named(panel, QWidget, "Bar colours"), panel))
     for i, a in enumerate(shown):
         for b in shown[i + 1 :]:
             assert not a.intersects(b), (a, b)
@@ -189,7 +209,7 @@ def test_one_row_of_tick_labels_whenever_one_fits(qtbot, small_words, zoom, fact
     """A smaller font on one row beats two rows: the second row would take a line of bars."""
     zoom.set_factor(factor)
     panel = _panel(qtbot, small_words, (1000, 500))
-    bars = panel.bars
+    bars = bars_of(panel)
     font = QFont(bars.font())
     font.setPointSizeF(min(TICK_POINT_SIZES) * factor)
     widest = max(QFontMetrics(font).horizontalAdvance(c) for c in bars.tick_labels()) + 2
@@ -209,7 +229,7 @@ def test_the_context_row_fits_a_narrow_panel_at_large_zoom(qtbot, small_words, z
     width (never below their 100% size); a wider panel gets the zoom's boxes back."""
     zoom.set_factor(2.0)
     panel = _panel(qtbot, small_words, (700, 560))
-    window = panel.context_window
+    window = context_window_of(panel)
     qtbot.waitUntil(lambda: window.box_side() == 64)  # 32 px at 100%, doubled
     full_points = window.box_point_size()
     panel.resize(290, 560)
