@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
+from PySide6.QtCore import QByteArray, QObject, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from charnames_gui.ui.views.text_scale import base_font, base_point_size
+from charnames_gui.ui.window.app_settings import AppSettings
 
 ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5)
 MIN_ZOOM, MAX_ZOOM = ZOOM_LEVELS[0], ZOOM_LEVELS[-1]
@@ -42,16 +43,13 @@ class Zoom(QObject):
     aboutToChange = Signal(float)  # the factor before a change, while the old font holds
 
     def __init__(
-        self, settings: QSettings, parent: QObject | None = None, default: float = 1.0
+        self, settings: AppSettings, parent: QObject | None = None, default: float = 1.0
     ) -> None:
         """default: the zoom until one is saved (screen_zoom of the screen)."""
         super().__init__(parent)
         self._settings = settings
         base_font()  # read the 100% font before the first change
-        try:
-            saved = float(settings.value(SETTINGS_KEY, default))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            saved = default
+        saved = settings.value(SETTINGS_KEY, default, type=float)  # (checked at load: 0.1 to 10)
         self._factor = 1.0
         self._apply(clamp(saved))
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
 from charnames_gui.ui.views.text_scale import base_point_size
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.main_window import MainWindow
 from charnames_gui.ui.window.zoom import MAX_ZOOM, MIN_ZOOM, Zoom, screen_zoom
 
@@ -116,7 +117,7 @@ def test_zooming_back_gives_the_docks_their_sizes_back(qtbot, make_window) -> No
     qtbot.waitUntil(lambda: abs(window.train_dock.width() - before) <= 8, timeout=5000)
 
 
-def test_the_first_zoom_follows_the_screen(qtbot, settings: QSettings) -> None:
+def test_the_first_zoom_follows_the_screen(qtbot, settings: AppSettings) -> None:
     """At 1920 x 1080 and 100% the capitals were 9 px high: too small from the back of a
     room. Until the teacher chooses a zoom, a taller screen starts larger (its logical
     height: a desktop scaled for high DPI is not scaled twice); the choice is kept."""
