@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QProgressDialog, QStatusBar, QWidget
 
 from charnames_gui.core.display import display_text
@@ -34,6 +34,7 @@ from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.timeline import Timeline
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.exports import ExportKind, start_folder
 from charnames_gui.ui.window.replay_export_dialog import ExportChoice, ReplayExportDialog
 
@@ -89,7 +90,7 @@ class ReplayCommands:
         controller: Controller,
         views: ReplayViews,
         dialogs: AsksReplay,
-        settings: QSettings,
+        settings: AppSettings,
         show_live: Callable[[], None],
         ask_choice: Callable[[ReplayExportDialog], bool] | None = None,
     ) -> None:
