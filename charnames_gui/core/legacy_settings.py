@@ -74,9 +74,9 @@ def _unescape_key(raw: str) -> str:
     return re.sub(r"%U([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})", code, raw).replace("\\", "/")
 
 
-def parse_ini(text: str) -> dict[str, str | list[str]]:
+def parse_ini(text: str, skipped: list[str] | None = None) -> dict[str, str | list[str]]:
     """Every plain value of a Qt INI file, by its full key ("view/zoom"); "@..." values and
-    malformed lines are left out."""
+    malformed lines are left out (the keys of "@..." values added to `skipped`)."""
     values: dict[str, str | list[str]] = {}
     section = ""
     for line in text.splitlines():
@@ -93,6 +93,8 @@ def parse_ini(text: str) -> dict[str, str | list[str]]:
         value = unescape_value(raw)
         if value is not None:
             values[section + _unescape_key(key.strip())] = value
+        elif skipped is not None:
+            skipped.append(section + _unescape_key(key.strip()))
     return values
 
 
@@ -111,13 +113,20 @@ def _read_text(path: Path) -> str | None:
     return data.decode("utf-8", errors="replace")
 
 
-def legacy_values(path: Path) -> dict[str, Any]:
+KEPT_KEYS = ("recent_files", "last_folder", "view/zoom", "test_set_explained", "hyperparameters")
+
+
+def legacy_values(path: Path, skipped: list[str] | None = None) -> dict[str, Any]:
     """The settings worth keeping from an old Qt settings file, as JSON settings values
-    (unchecked: the caller checks them as it checks a loaded file). {} when there is none."""
+    (unchecked: the caller checks them as it checks a loaded file). {} when there is none.
+    Keys worth keeping that hold a value Qt would deserialize ("@...") go to `skipped`."""
     text = _read_text(path)
     if text is None:
         return {}
-    ini = parse_ini(text)
+    odd: list[str] = []
+    ini = parse_ini(text, odd)
+    if skipped is not None:
+        skipped += [k for k in odd if k in KEPT_KEYS or k.startswith("export_folder/")]
     values: dict[str, Any] = {}
     recent = ini.get("recent_files")
     if isinstance(recent, str):  # a list of one is written as its only item

@@ -279,6 +279,8 @@ class RunWriter:
                 self._emit(Deleted(tuple(job.value)))
             elif job.kind == "retry_pending":
                 self._write_pending()
+                if isinstance(job.value, threading.Event):
+                    job.value.set()
             elif job.kind == "reload":
                 runs = tuple(store.list())
                 self._emit(Opened(runs, store.skipped_message(), store.read_only))
@@ -341,9 +343,15 @@ class RunWriter:
         would lose; (0, None) when nothing."""
         return self._unrecorded, self._pending_error
 
-    def retry_pending(self) -> None:
-        """Write the pending file again (after a full disk was freed), on the writer's thread."""
-        self._jobs.put(_Job("retry_pending"))
+    def retry_pending(self, wait: float = 0.0) -> tuple[int, str | None]:
+        """Write the pending file again (after a full disk was freed), on the writer's thread,
+        waiting up to `wait` seconds for it (it waits behind jobs held up by a lock).
+        Returns unrecorded() as it then is."""
+        done = threading.Event()
+        self._jobs.put(_Job("retry_pending", value=done))
+        if wait > 0:
+            done.wait(wait)
+        return self.unrecorded()
 
     def _read_pending(self, store: RunStore) -> list[_Job]:
         """Runs a previous session could not record. Each is checked as a stored one is; a

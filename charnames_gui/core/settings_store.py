@@ -19,7 +19,6 @@ Unknown keys (a newer version's) are kept when they pass the general caps."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -245,9 +244,18 @@ class SettingsStore:
         store = cls.load(path)
         if legacy is None or store.problem or os.path.lexists(path):
             return store
-        for key, value in legacy_values(legacy).items():
-            with contextlib.suppress(SettingsError, RecursionError):
+        skipped: list[str] = []
+        for key, value in legacy_values(legacy, skipped).items():
+            try:
                 store.set(key, value)
+            except (SettingsError, RecursionError):
+                skipped.append(key)
+        if skipped:
+            shown = ", ".join(_shown_key(k) for k in skipped[:5])
+            store.problem = (
+                f"Some settings of the earlier version could not be brought over ({shown}); "
+                "the defaults are used for those settings."
+            )
         return store
 
     def get(self, key: str, default: JsonValue = None) -> JsonValue:

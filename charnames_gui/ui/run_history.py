@@ -27,6 +27,18 @@ from charnames_gui.core.run_writer import (
 from charnames_gui.core.runs import RunRecord
 
 CLOSE_TIMEOUT = 2.0  # seconds to let the last writes land on close; the rest stay pending
+RETRY_WAIT = 1.0  # seconds a close waits for one more try to keep unrecorded runs
+
+
+def unrecorded_question(count: int, why: str | None) -> str:
+    """What the window asks before closing loses runs the history could not keep."""
+    runs = "1 run" if count == 1 else f"{count:,} runs"
+    reason = f" ({why})" if why else ""
+    return (
+        f"{runs} could not be recorded in the run history{reason}, and would be lost if "
+        "the window closes now. Free some disk space and close again to keep them, or "
+        "close anyway?"
+    )
 
 
 class RunHistory(QObject):
@@ -73,9 +85,10 @@ class RunHistory(QObject):
         would lose (a full disk); (0, None) when nothing."""
         return self._writer.unrecorded()
 
-    def retry_pending(self) -> None:
-        """Try again to keep the waiting runs in the pending file (after space was freed)."""
-        self._writer.retry_pending()
+    def retry_pending(self, wait: float = 0.0) -> tuple[int, str | None]:
+        """Try again to keep the waiting runs in the pending file (after space was freed),
+        waiting up to `wait` seconds; returns unrecorded() after it."""
+        return self._writer.retry_pending(wait)
 
     def close(self) -> None:
         """Stop the writer (waiting at most CLOSE_TIMEOUT for the last writes)."""

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from helpers import ScriptedDialogs
-from PySide6.QtCore import QSettings
 
 from charnames_gui.core.config import TrainConfig
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.main_window import MainWindow
 
 STEPS = 400_000  # long enough that a run never ends by itself during a test
@@ -27,24 +27,29 @@ def normal_text_size(qapp) -> Iterator[None]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+def settings(tmp_path: Path) -> AppSettings:
+    """The window's settings file in the test's folder (written when a window closes)."""
+    return AppSettings.at(tmp_path / "settings.json")
 
 
 @pytest.fixture
 def make_window(
-    qtbot, settings: QSettings, tmp_path: Path, small_dataset_file: Path
+    qtbot, settings: AppSettings, tmp_path: Path, small_dataset_file: Path
 ) -> Iterator[Callable[..., MainWindow]]:
     """make_window(open_data=True, steps=STEPS): a shown window with the small dataset open
-    and runs of `steps` steps (None: the restored settings).
+    and runs of `steps` steps (None: the restored settings); with_settings: other settings
+    than the `settings` fixture's (e.g. a file written by the test).
     Every window made is shut down at the end of the test."""
     made: list[MainWindow] = []
 
     def make(
-        open_data: bool = True, steps: int | None = STEPS, dialogs: ScriptedDialogs | None = None
+        open_data: bool = True,
+        steps: int | None = STEPS,
+        dialogs: ScriptedDialogs | None = None,
+        with_settings: AppSettings | None = None,
     ) -> MainWindow:
         win = MainWindow(
-            settings=settings,
+            settings=with_settings or settings,
             load_bundled=False,
             runs_path=tmp_path / "runs.db",
             dialogs=dialogs or ScriptedDialogs(),

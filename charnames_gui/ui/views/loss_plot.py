@@ -93,6 +93,7 @@ class LossPlot(QWidget):
         self._overlays: dict[object, tuple[pg.PlotDataItem, OverlayCurve]] = {}
         self._reference_texts: dict[pg.InfiniteLine, str] = {}
         self._total_steps = 0
+        self._replay_end = 0  # the last replay frame's step: the x axis reaches it too
         self._drawn_buckets = -1  # what the bucket-mean and dev curves show (-1: redraw)
         self._drawn_evals = -1
         self._band_in_legend = 0  # seeds of the band the legend names (0: no band)
@@ -165,7 +166,9 @@ class LossPlot(QWidget):
                 "position": 0.95,
                 "color": (60, 60, 60),
                 "fill": (255, 255, 255, 210),
-                "anchors": [(0, 0.5), (0, 0.5)],
+                # right of the line in the left half of the plot, left of it in the
+                # right half: the label stays inside the plot at either end of a run
+                "anchors": [(0, 0.5), (1, 0.5)],
             },
         )
         for line in (self.uniform_line, self.bigram_line, self.decay_line, self.replay_line):
@@ -279,7 +282,7 @@ class LossPlot(QWidget):
         self.plot_widget.getPlotItem().disableAutoRange()
         self._x_max = 0.0
         self._y_range = (0.0, 0.0)
-        self._follow_x(0)
+        self._follow_x(self._replay_end)
 
     def _follow_x(self, last_step: float) -> None:
         """Grow the x axis in 1-2-5 jumps (1,000, 2,000, 5,000, ...) up to the run's length:
@@ -288,8 +291,9 @@ class LossPlot(QWidget):
         if not self._follow:
             return
         wanted = _nice_ceiling(max(last_step * 1.05, 1_000))
-        # never past the longest run shown: this run's length or an overlaid run's end
-        longest = max([self._total_steps] + self._overlay_ends())
+        # never past the longest run shown: this run's length, an overlaid run's end, or
+        # the last replay frame (an opened model's frames, with no loss curve to follow)
+        longest = max([self._total_steps, self._replay_end] + self._overlay_ends())
         if longest:
             wanted = min(wanted, longest)
         if wanted != self._x_max:
@@ -341,6 +345,12 @@ class LossPlot(QWidget):
         self._evals.append(point)
         self._last_step = max(self._last_step, point.step)
         self._dirty = True
+
+    def cover_replay(self, last_step: int) -> None:
+        """The replay's frames reach `last_step` (0: none): the x axis covers them while it
+        follows the run. Kept through reset(): the frames' owner sets it for each model."""
+        self._replay_end = max(0, int(last_step))
+        self._follow_x(self._x_extent())
 
     def mark_step(self, step: int | None) -> None:
         """Mark the step a replay shows (None: the live model, no mark)."""
@@ -419,6 +429,7 @@ class LossPlot(QWidget):
         """The last step of the run or of any overlaid run."""
         steps, _ = self._raw.data()
         ends = [float(steps[-1])] if len(steps) else [0.0]
+        ends.append(float(self._replay_end))
         ends += [float(c.steps[-1]) for _, c in self._overlays.values() if len(c.steps)]
         return max(ends)
 

@@ -10,23 +10,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from charnames_gui.core.errors import FileAccessError
-from charnames_gui.core.settings_store import SETTINGS_FILE_NAME, SettingsStore
+from charnames_gui.core.settings_store import SETTINGS_FILE_NAME, SettingsError, SettingsStore
+from charnames_gui.ui.views.plain_text import plain_tooltip
 
 CONFIG_FOLDER_NAME = "charnames-gui"
 LEGACY_FILE_NAME = "charnames-gui.conf"  # QSettings' INI file of earlier versions
 SAVE_DELAY_MS = 500  # changes in a row are written once
+NOTE_MS = 120_000  # how long the status bar says what the settings file lost
 
 
 def default_settings_path() -> tuple[Path | None, Path | None]:
     """(the settings file, an earlier version's Qt file) in the user's config folder; None
-    when the platform gives no config folder."""
+    when the platform gives no config folder. The folder is named after the organisation
+    and the old file after the application, as QSettings() named them (charnames-gui/
+    charnames-gui.conf; the tests' names keep them apart from the user's)."""
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
     if not folder:
         return None, None
-    base = Path(folder) / CONFIG_FOLDER_NAME
+    base = Path(folder) / (QCoreApplication.organizationName() or CONFIG_FOLDER_NAME)
     return base / SETTINGS_FILE_NAME, base / LEGACY_FILE_NAME
 
 
@@ -70,11 +75,17 @@ class AppSettings(QObject):
     def contains(self, key: str) -> bool:
         return self.store.contains(key)
 
-    def setValue(self, key: str, value: Any) -> None:
-        """Keep value (SettingsError for a value its key does not take: a bug); saved soon."""
-        self.store.set(key, value)
+    def setValue(self, key: str, value: Any) -> bool:
+        """Keep value; saved soon. False (and the old value kept) for a value its key does
+        not take (a path with characters a file name cannot hold, a window larger than the
+        checks allow): a setting is never worth stopping the app for."""
+        try:
+            self.store.set(key, value)
+        except (SettingsError, RecursionError):
+            return False
         if self.store.dirty and self.store.path is not None:
             self._timer.start()
+        return True
 
     def remove(self, key: str) -> None:
         self.store.remove(key)
@@ -94,6 +105,21 @@ class AppSettings(QObject):
                 self.saveFailed.emit(message)
             return False
         return True
+
+
+def problem_note(problem: str) -> QLabel | None:
+    """The status bar's note of what the settings file lost (None when nothing): a widget
+    of the bar, so the start's other messages cover it for a while but never end it; it
+    goes after NOTE_MS. Plain text (it may quote a key of the file)."""
+    if not problem:
+        return None
+    note = QLabel(problem)
+    note.setTextFormat(Qt.TextFormat.PlainText)
+    note.setToolTip(plain_tooltip(problem))
+    note.setAccessibleName("Settings")
+    note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens
+    QTimer.singleShot(NOTE_MS, note, note.hide)
+    return note
 
 
 def _bool_for_number(value: Any, wanted: type) -> bool:

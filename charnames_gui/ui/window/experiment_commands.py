@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDockWidget, QStatusBar
 
 from charnames_gui.core.events import SweepEnded
@@ -19,6 +19,7 @@ from charnames_gui.ui.views.loss_plot import LossPlot, OverlayCurve
 from charnames_gui.ui.views.lr_finder_view import SWEEP_STEPS, LrFinderView
 from charnames_gui.ui.views.runs_view import RunsView, run_colour
 from charnames_gui.ui.views.training_controls import TrainingControls
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.compare_commands import PresetCompareWindow
 from charnames_gui.ui.window.dialogs import AsksUser
 from charnames_gui.ui.window.file_commands import FileCommands
@@ -46,7 +47,7 @@ class ExperimentCommands:
         experiments: Experiments,
         files: FileCommands,
         dialogs: AsksUser,
-        settings: QSettings,
+        settings: AppSettings,
         panel: HyperparameterPanel,
         panel_sync: PanelSync,
         views: ExperimentViews,

@@ -7,7 +7,6 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QStatusBar
 
 from charnames_gui.ui.controller import Controller
@@ -15,6 +14,7 @@ from charnames_gui.ui.model_files import write_code
 from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.runs_view import RunsView
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.exports import (
     EMBEDDING_PNG,
     LOSS_PNG,
@@ -44,7 +44,7 @@ class ExportCommands:
         self,
         controller: Controller,
         dialogs: AsksSavePath,
-        settings: QSettings,
+        settings: AppSettings,
         views: ExportedViews,
         status: QStatusBar,
         on_error: Callable[[str, str], None],

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QStandardPaths
 
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.ui.window.app_settings import AppSettings
 
 
 def _read_umask() -> int:
@@ -65,7 +66,7 @@ def documents_folder() -> Path:
     return Path.home()
 
 
-def start_folder(settings: QSettings, kind: ExportKind) -> Path:
+def start_folder(settings: AppSettings, kind: ExportKind) -> Path:
     """Where the dialog for this kind opens: the last folder used for it, if it still exists."""
     value = settings.value(f"export_folder/{kind.key}", "")
     if isinstance(value, str) and value and Path(value).is_dir():
@@ -89,7 +90,7 @@ def give_normal_permissions(path: Path) -> None:
 
 def export_file(
     dialogs: AsksSavePath,
-    settings: QSettings,
+    settings: AppSettings,
     kind: ExportKind,
     write: Callable[[str], object],
     on_error: Callable[[str, str], None],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape as escape_html
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
@@ -21,7 +21,7 @@ from charnames_gui.core.runs import default_runs_path
 from charnames_gui.ui.controller import Controller, ModelInfo, TrainingState
 from charnames_gui.ui.experiments import Experiments
 from charnames_gui.ui.hidden_analysis import HiddenAnalysis
-from charnames_gui.ui.run_history import RunHistory
+from charnames_gui.ui.run_history import RETRY_WAIT, RunHistory, unrecorded_question
 from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.forward_view import ForwardView
 from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
@@ -34,6 +34,7 @@ from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.timeline import Timeline
 from charnames_gui.ui.views.training_controls import TrainingControls
 from charnames_gui.ui.views.unit_focus import UnitFocus
+from charnames_gui.ui.window.app_settings import AppSettings, problem_note
 from charnames_gui.ui.window.dialogs import AsksUser, Dialogs
 from charnames_gui.ui.window.dock_layout import DockLayout, DockRoles
 from charnames_gui.ui.window.experiment_commands import ExperimentCommands, ExperimentViews
@@ -64,7 +65,7 @@ def _app_data_dir() -> Path:
 class MainWindow(QMainWindow):
     def __init__(
         self,
-        settings: QSettings | None = None,
+        settings: AppSettings | None = None,
         load_bundled: bool = True,
         runs_path: Path | None = None,
         wait_for_torch: bool = False,
@@ -74,7 +75,8 @@ class MainWindow(QMainWindow):
         window works at once, the model is made when controller.torch_loaded() is called.
         dialogs: every question the window asks (tests give scripted answers)."""
         super().__init__()
-        self.settings = settings or QSettings()
+        # a checked JSON file (app_settings.py): never QSettings, whose file can crash the app
+        self.settings = settings if settings is not None else AppSettings.open_default()
         self.dialogs: AsksUser = dialogs or Dialogs(self)
         self.controller = Controller(self, wait_for_torch=wait_for_torch)
         # opened, read and written on its own thread: a locked history never freezes the window
@@ -272,6 +274,10 @@ class MainWindow(QMainWindow):
         restore_settings(
             self, self.settings, self.docks, self.panel, first_window_size(self.screen())
         )
+        self.settings_note = problem_note(self.settings.problem)  # a damaged settings file
+        if self.settings_note is not None:
+            status.addWidget(self.settings_note, 1)
+        self.settings.saveFailed.connect(lambda text: status.showMessage(text, 15_000))
         self._update_title()
         self._on_dataset_changed(None)
         self._on_state_changed(self.controller.document.state)
@@ -537,8 +543,20 @@ class MainWindow(QMainWindow):
             # opened after the drop returns: the source application is not kept waiting
             QTimer.singleShot(0, lambda: self.file_commands.open_path(path))
 
+    def _may_lose_runs(self) -> bool:
+        """True unless runs not yet in the history (a full disk) would be lost and the
+        learner, asked once after one more try to keep them, chooses to stay."""
+        if not self.run_history.unrecorded()[0]:
+            return True
+        lost, why = self.run_history.retry_pending(RETRY_WAIT)
+        question = unrecorded_question(lost, why)
+        return not lost or self.dialogs.confirm("Runs not recorded", question, "Close anyway")
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.file_commands.may_discard("Closing the window discards it."):
+            event.ignore()
+            return
+        if not self._may_lose_runs():
             event.ignore()
             return
         self.experiments.cancel_repeat()
@@ -548,6 +566,6 @@ class MainWindow(QMainWindow):
         self.frame_clock.stop()
         self.controller.shutdown()
         self.hidden_analysis.wait()
-        save_settings(self, self.settings, self.panel)
+        save_settings(self, self.settings, self.docks, self.panel)
         self.run_history.close()
         event.accept()

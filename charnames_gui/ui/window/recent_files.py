@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu
 
+from charnames_gui.core.settings_store import MAX_RECENT
 from charnames_gui.ui.views.plain_text import plain_tooltip
-
-MAX_RECENT = 8
+from charnames_gui.ui.window.app_settings import AppSettings
 
 
 class RecentFiles(QObject):
@@ -17,17 +17,15 @@ class RecentFiles(QObject):
 
     openRequested = Signal(str)
 
-    def __init__(self, settings: QSettings, menu: QMenu, parent: QObject | None = None) -> None:
+    def __init__(self, settings: AppSettings, menu: QMenu, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
         self.menu = menu
         self._rebuild()
 
     def paths(self) -> list[str]:
-        value = self._settings.value("recent_files", [])
-        if isinstance(value, str):  # QSettings gives a one-item list back as a string
-            return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
+        value = self._settings.value("recent_files", [], type=list)  # (checked at load)
+        return [str(v) for v in value][:MAX_RECENT]
 
     def add(self, path: str | Path) -> None:
         """Put path first (once), and remember its folder for the next open dialog."""
@@ -43,7 +41,7 @@ class RecentFiles(QObject):
 
     def last_folder(self) -> str:
         """The folder of the last file opened or saved (the home folder at first)."""
-        return str(self._settings.value("last_folder", str(Path.home())))
+        return str(self._settings.value("last_folder", str(Path.home()), type=str))
 
     def _rebuild(self) -> None:
         self.menu.clear()

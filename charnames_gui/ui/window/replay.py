@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QProgressDialog, QStatusBar, QWidget
 
 from charnames_gui.core.display import display_text
@@ -34,6 +34,7 @@ from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.timeline import Timeline
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.exports import ExportKind, start_folder
 from charnames_gui.ui.window.replay_export_dialog import ExportChoice, ReplayExportDialog
 
@@ -89,7 +90,7 @@ class ReplayCommands:
         controller: Controller,
         views: ReplayViews,
         dialogs: AsksReplay,
-        settings: QSettings,
+        settings: AppSettings,
         show_live: Callable[[], None],
         ask_choice: Callable[[ReplayExportDialog], bool] | None = None,
     ) -> None:
@@ -134,6 +135,7 @@ class ReplayCommands:
             timeline.go_live()  # another model's frames: nothing to stay on
         self._store, self._seen, self._projection = store, seen, None
         timeline.set_frames([f.step for f in frames], [f.loss for f in frames])
+        self.views.loss_plot.cover_replay(max(seen[1], 0))
         if self.active:  # the frame stays shown; new frames change the fixed map
             self._show(timeline.index, frames)
 
@@ -142,6 +144,9 @@ class ReplayCommands:
         self.views.timeline.go_live()
         self._store, self._seen = None, (0, -1)
         self.refresh()
+        store = self.controller.document.replay
+        last = store.frames[-1].step if store is not None and store.frames else 0
+        self.views.loss_plot.cover_replay(last)  # also for a model without frames
 
     def show_frame(self, index: int) -> None:
         self.refresh()

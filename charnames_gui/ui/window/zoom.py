@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
+from PySide6.QtCore import QByteArray, QObject, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from charnames_gui.ui.views.text_scale import base_font, base_point_size
+from charnames_gui.ui.window.app_settings import AppSettings
 
 ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5)
 MIN_ZOOM, MAX_ZOOM = ZOOM_LEVELS[0], ZOOM_LEVELS[-1]
@@ -29,14 +30,11 @@ class Zoom(QObject):
     changed = Signal(float)
     aboutToChange = Signal(float)  # the factor before a change, while the old font holds
 
-    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+    def __init__(self, settings: AppSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
         base_font()  # read the 100% font before the first change
-        try:
-            saved = float(settings.value(SETTINGS_KEY, 1.0))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            saved = 1.0
+        saved = settings.value(SETTINGS_KEY, 1.0, type=float)  # (checked at load: 0.1 to 10)
         self._factor = 1.0
         self._apply(clamp(saved))
 

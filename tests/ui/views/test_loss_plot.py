@@ -160,3 +160,29 @@ def test_k_seeds_are_a_band_with_each_seed_on_hover(qtbot) -> None:
     plot.reset(1000, 27, [])
     plot.redraw()
     assert sb.k == 0 and not sb.fill.isVisible()
+
+
+def test_an_opened_models_replay_mark_is_on_its_axis_with_its_label_inside(qtbot) -> None:
+    """An opened model has frames but no loss curve: the x axis still reaches its last frame
+    (not 1,000, where an empty run's axis starts), and the mark's label stays in the plot at
+    either end of the run."""
+    plot = LossPlot(own_timer=False)
+    qtbot.addWidget(plot)
+    plot.resize(700, 450)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.reset(20_000, 27, [10_000])  # an opened model: no losses
+    plot.cover_replay(20_000)
+    plot.redraw()
+    left, right = plot.x_range()
+    assert left <= 0 and right >= 20_000
+    box = plot.plot_widget.getPlotItem().vb.sceneBoundingRect()
+    label = plot.replay_line.label
+    for step in (0, 10_000, 20_000):  # the first frame, the middle, the last at the edge
+        plot.mark_step(step)
+        QApplication.processEvents()
+        assert plot.marked_step() == step
+        shown = label.mapRectToScene(label.boundingRect())
+        assert box.contains(shown), (step, shown, box)
+    plot.cover_replay(0)  # another model without frames: back to an empty run's axis
+    assert plot.x_range()[1] <= 1_000 * 1.02

@@ -7,11 +7,11 @@ import stat
 from pathlib import Path
 
 from helpers import ScriptedDialogs
-from PySide6.QtCore import QSettings
 
 from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.ui.window import exports
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.exports import LOSS_PNG, RUNS_CSV, export_file, with_suffix
 
 
@@ -25,8 +25,8 @@ class RecordingDialogs(ScriptedDialogs):
         return super().save_path(title, file_filter, suggested)
 
 
-def _settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+def _settings(tmp_path: Path) -> AppSettings:
+    return AppSettings.at(tmp_path / "settings.json")
 
 
 def test_first_export_opens_in_documents_then_in_the_last_folder(

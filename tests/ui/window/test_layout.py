@@ -283,7 +283,7 @@ def test_reset_layout_puts_moved_docks_back_at_every_size(qtbot, make_window) ->
 
 def test_a_restored_layout_leaves_no_stale_tab_bars(qtbot, make_window) -> None:
     first = _layout(make_window, (1024, 768), 1.0)
-    save_settings(first, first.settings, first.panel)
+    save_settings(first, first.settings, first.docks, first.panel)
     first.hide()
     again = make_window(steps=None)  # the same settings: the saved dock state is restored
     again.resize(1024, 768)

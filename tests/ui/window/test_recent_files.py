@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu
 
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.recent_files import MAX_RECENT, RecentFiles
 
 
 def test_recent_files_most_recent_first_and_bounded(qtbot, tmp_path: Path) -> None:
-    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    settings = AppSettings.at(tmp_path / "settings.json")
     recent = RecentFiles(settings, QMenu())
     files = [tmp_path / f"m{i}.safetensors" for i in range(MAX_RECENT + 2)]
     for f in files:

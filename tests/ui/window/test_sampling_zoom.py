@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from helpers import bars_of, context_window_of, name_list_of, named, step_buttons
-from PySide6.QtCore import QPoint, QRect, QRectF, QSettings
+from PySide6.QtCore import QPoint, QRect, QRectF
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel, QToolButton, QWidget
 
@@ -21,6 +21,7 @@ from charnames_gui.ui.views.sampling_bars import (
 )
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.text_scale import base_point_size
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.zoom import Zoom
 
 
@@ -32,7 +33,7 @@ def _settle() -> None:
 @pytest.fixture
 def zoom(tmp_path) -> Iterator[Zoom]:
     """The app's zoom (it scales the application font); back to 100% after the test."""
-    settings = QSettings(str(tmp_path / "zoom.ini"), QSettings.Format.IniFormat)
+    settings = AppSettings.at(tmp_path / "settings.json")
     level = Zoom(settings)
     yield level
     level.set_factor(1.0)
