@@ -229,7 +229,7 @@ class CompareView(QDialog):
         self.note.setStyleSheet("color: #555555;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         if self.picker is not None:
             layout.addWidget(self.picker)
         for widget in (self.sides, self.answer, self.details, self.note):
@@ -254,7 +254,21 @@ class CompareView(QDialog):
         for label, text in ((self.sides, sides), (self.answer, answer), (self.details, details)):
             label.setText(text)
             label.setVisible(bool(text))
-        self.adjustSize()
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as the wrapped text needs at this width (adjustSize stops at 2/3 of the
+        screen, which squeezed the preset fields at 1024 x 600), never taller than the
+        screen's free room."""
+        layout = self._layout
+        width = max(self.width(), self.minimumWidth(), layout.totalMinimumSize().width())
+        if layout.hasHeightForWidth():
+            height = layout.totalHeightForWidth(width)
+        else:
+            height = layout.totalSizeHint().height()
+        screen = self.screen()
+        room = screen.availableGeometry().height() - 40 if screen is not None else height
+        self.resize(width, max(min(height, room), layout.totalMinimumSize().height()))
 
     # -- two presets ------------------------------------------------------------------------
     def set_running(self, running: bool) -> None:
