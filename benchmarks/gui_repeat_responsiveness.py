@@ -10,15 +10,21 @@ training) is measured next to it, as the baseline of this machine's own delays.
 
 Prints the longest and the 99th-percentile tick delay while the seeds train (goals: < 50 ms
 and < 20 ms), the same for the idle window, and the model-steps per second of the repeat.
-Usage:
+--nice 0,10 trains the repeat segments of each round once with each niceness of the training
+children (core/stacked_run.CHILD_NICE; the order alternates by round) and prints each one's
+delays and their ratios, within this one run. --profile FILE records where the GUI thread
+spends the repeat's segments (cProfile of this thread only; the training runs elsewhere) and
+prints the top functions. Usage:
 
     python benchmarks/gui_repeat_responsiveness.py [--seeds 8] [--seconds 5] [--rounds 3]
-                                                   [--size 1280x720] [--json]
+                                                   [--size 1280x720] [--json] [--profile F]
+                                                   [--nice 0,10]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import sys
@@ -72,6 +78,9 @@ def tick_delays(seconds: float) -> list[float]:
     return delays[1:]
 
 
+PROFILE: cProfile.Profile | None = None  # --profile: the GUI thread during the repeats
+
+
 def repeat_round(window: object, k: int, seconds: float) -> tuple[list[float], float]:
     """One repeat of k seeds: the tick delays while it trains, and its model-steps/s."""
     from charnames_gui.core.stacked_run import RepeatTrainer
@@ -88,7 +97,11 @@ def repeat_round(window: object, k: int, seconds: float) -> tuple[list[float], f
         raise SystemExit("the seeds did not start training within 120 s")
     wait(300)
     step0, t0 = stack.step, time.perf_counter()
+    if PROFILE is not None:
+        PROFILE.enable()
     delays = tick_delays(seconds)
+    if PROFILE is not None:
+        PROFILE.disable()
     rate = k * (stack.step - step0) / (time.perf_counter() - t0)
     c.pause()
     wait_until(lambda: not c.document.is_busy(), 30)
@@ -114,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size", default="1280x720", help="window size, WIDTHxHEIGHT")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", help="save a cProfile of the GUI thread while seeds train")
+    parser.add_argument("--nice", help="compare these nicenesses of the children, e.g. 0,10")
     args = parser.parse_args(argv)
+    global PROFILE
+    PROFILE = cProfile.Profile() if args.profile else None
     width, height = (int(v) for v in args.size.lower().split("x"))
 
     QCoreApplication.setOrganizationName("charnames-gui-bench")
@@ -135,13 +152,23 @@ def main(argv: list[str] | None = None) -> int:
     assert window.file_commands.open_dataset(bundled_dataset_path())
     wait_until(lambda: window.controller.document.model is not None, 60)
 
+    from charnames_gui.core import stacked_run
+
+    nices = [int(v) for v in args.nice.split(",")] if args.nice else [stacked_run.CHILD_NICE]
+    by_nice: dict[int, list[float]] = {n: [] for n in nices}
+    rates_by_nice: dict[int, list[float]] = {n: [] for n in nices}
     training, idle, rates = [], [], []
     for r in range(args.rounds):
-        for segment in ("repeat", "idle") if r % 2 == 0 else ("idle", "repeat"):
+        order = nices if r % 2 == 0 else nices[::-1]
+        segments = [("repeat", n) for n in order] + [("idle", 0)]
+        for segment, nice in segments if r % 2 == 0 else segments[::-1]:
             if segment == "repeat":
+                stacked_run.CHILD_NICE = nice
                 delays, rate = repeat_round(window, args.seeds, args.seconds)
                 training += delays
                 rates.append(rate)
+                by_nice[nice] += delays
+                rates_by_nice[nice].append(rate)
             else:
                 idle += tick_delays(args.seconds)
             app.processEvents()
@@ -149,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {r}: {rates[-1]:,.0f} model-steps/s", file=sys.stderr)
     window.controller.shutdown()
     window.hide()
+    if PROFILE is not None:
+        import pstats
+
+        PROFILE.dump_stats(args.profile)
+        stats = pstats.Stats(PROFILE, stream=sys.stderr).sort_stats("tottime")
+        stats.print_stats(25)
     result = {
         "seeds": args.seeds,
         "window": f"{width}x{height}",
@@ -158,6 +191,12 @@ def main(argv: list[str] | None = None) -> int:
         "idle": summary(idle),
         "model_steps_per_s": round(float(np.median(rates)), 1),
     }
+    if len(nices) > 1:
+        result["by_nice"] = {
+            str(n): {**summary(by_nice[n]),
+                     "model_steps_per_s": round(float(np.median(rates_by_nice[n])), 1)}
+            for n in nices
+        }  # fmt: skip
     if args.json:
         print(json.dumps(result))
     else:
@@ -169,6 +208,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  GUI tick delay idle:           max {i['max_ms']} ms, p99 {i['p99_ms']} ms, "  # type: ignore[index]
               f"median {i['median_ms']} ms")  # type: ignore[index]  # fmt: skip
         print(f"  {result['model_steps_per_s']:,.0f} model-steps/s")
+        if len(nices) > 1:
+            base = result["by_nice"][str(nices[0])]  # type: ignore[index]
+            for n in nices:
+                d = result["by_nice"][str(n)]  # type: ignore[index]
+                print(f"  children at nice {n:>2}: max {d['max_ms']} ms, p99 {d['p99_ms']} ms, "
+                      f"{d['model_steps_per_s']:,.0f} model-steps/s; ratio to nice {nices[0]}: "
+                      f"p99 x{d['p99_ms'] / max(base['p99_ms'], 1e-9):.2f}, steps/s "
+                      f"x{d['model_steps_per_s'] / base['model_steps_per_s']:.2f}")  # fmt: skip
     return 0
 
 

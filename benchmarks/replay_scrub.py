@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     from charnames_gui.bundled import bundled_dataset_path
@@ -99,7 +99,9 @@ def main(argv: list[str]) -> int:
     save_model(path, ModelFile(model, dataset.vocab, dataset.split_seed, summary,
                                replay=trainer.replay))  # fmt: skip
 
-    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    from charnames_gui.ui.window.app_settings import AppSettings
+
+    settings = AppSettings.at(folder / "settings.json")
     win = MainWindow(
         settings=settings, load_bundled=False, runs_path=folder / "runs.db", dialogs=Printed()
     )

@@ -89,6 +89,7 @@ def compare_presets(
     progress: Callable[[PresetProgress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     processes: int | None = None,
+    nice: int = 0,
 ) -> PresetComparison | None:
     """Train a and b with the same `seeds` seeds each and compare their dev losses; None
     when should_stop() ended it first. Raises ConfigError for a request that cannot be
@@ -112,7 +113,7 @@ def compare_presets(
                 progress(PresetProgress(side, name, step, total, seeds))
 
         result = train_seeds(
-            dataset, model_config, config, seed_list, report, should_stop, processes
+            dataset, model_config, config, seed_list, report, should_stop, processes, nice
         )
         if should_stop is not None and should_stop():
             return None

@@ -152,9 +152,11 @@ def train_seeds(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     processes: int | None = None,
+    nice: int = 0,
 ) -> RepeatResult:
     """Train config with each seed (config.seed is ignored) and measure every model.
-    processes: training children the stacked seeds are shared among (None: one per core)."""
+    processes: training children the stacked seeds are shared among (None: one per core);
+    nice: their niceness (the window's lower priority, core/stacked_run.CHILD_NICE)."""
     examples = dataset.examples(model_config.block_size)
     note = stack_refusal(model_config, config)
     start = time.perf_counter()
@@ -162,7 +164,8 @@ def train_seeds(
     curves = [DecimatingBuffer(CURVE_POINTS) for _ in seeds]  # each seed's loss per step
     if not note:
         procs = cores() if processes is None else processes
-        with StackedTrainer(model_config, examples, config, seeds, processes=procs) as trainer:
+        with StackedTrainer(model_config, examples, config, seeds, processes=procs,
+                            nice=nice) as trainer:  # fmt: skip
             while not trainer.done and not (should_stop and should_stop()):
                 first = trainer.step + 1
                 losses = trainer.run(config.steps, should_stop, CHUNK_SECONDS)  # (n, K)

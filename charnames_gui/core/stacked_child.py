@@ -17,10 +17,12 @@ Requests (key: the StackedTrainer's group) and replies:
     ("stack_weights", key, j)        -> ("ok", {name: array}) of the group's copy j
     ("stack_eval", key, X, Y, sizes) -> ("ok", [LossEstimate of each copy]) on those examples
     ("stack_drop", key)              -> ("ok",)
+    ("stack_nice", niceness)         -> ("ok", the process's niceness): at least that nice
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -46,6 +48,12 @@ class StackHost:
                 models, list(seeds), torch.from_numpy(X), torch.from_numpy(Y), config.batch_size
             )
             return ("ok",)
+        if command == "stack_nice":  # lower this process's priority (never raise it)
+            wanted = int(args[0])
+            current = os.nice(0)
+            if wanted > current:
+                current = os.nice(wanted - current)
+            return ("ok", current)
         if command == "stack_drop":
             self.groups.pop(args[0], None)
             return ("ok",)

@@ -47,6 +47,9 @@ from charnames_gui.core.snapshots import SnapshotStore
 from charnames_gui.core.stacked_training import StackedTrainer
 from charnames_gui.core.uncertainty import LossEstimate
 
+# The training children's niceness: with every core stepping seeds, the window's thread
+# still gets one at once when it has a frame to draw (benchmarks/gui_repeat_responsiveness).
+CHILD_NICE = 10
 CURVE_POINTS = 2000  # each seed's curve, as the run history keeps it (runs.MAX_CURVE_POINTS)
 
 
@@ -82,7 +85,8 @@ class RepeatTrainer:
         if config.seed not in seeds:
             raise ConfigError("The learner's own seed must be one of the repeat's seeds")
         self._model = model
-        self.stacked = StackedTrainer(model.config, examples, config, seeds, processes=processes)
+        self.stacked = StackedTrainer(model.config, examples, config, seeds, processes=processes,
+                                      nice=CHILD_NICE)  # fmt: skip
         self.lead = list(self.stacked.seeds).index(config.seed)
         self.sizes = sizes
         self.curves = [DecimatingBuffer(CURVE_POINTS) for _ in seeds]

@@ -150,9 +150,12 @@ class _RemoteGroup:
         self.k = len(seeds)
         self._init = (model_config, X.numpy(), Y.numpy(), config, seeds)
 
-    def start(self) -> None:
-        """Start the child (it imports torch) and make the copies there."""
+    def start(self, nice: int = 0) -> None:
+        """Start the child (it imports torch) and make the copies there; nice > 0: the
+        child runs at that lower priority."""
         self.process.call("stack_init", self.key, *self._init, timeout=START_TIMEOUT)
+        if nice > 0:
+            self.process.call("stack_nice", nice, timeout=ANSWER_TIMEOUT)
 
     def run(self, lrs: Sequence[float], out: np.ndarray, timeout: float) -> None:
         out[:] = self.process.call("stack_run", self.key, list(lrs), timeout=timeout)[1]
@@ -177,6 +180,8 @@ class StackedTrainer:
     slower, see the module's docstring). processes: groups each in a training child of
     its own (1: none); when > 1 it is used instead of threads. close() ends the children.
     lrs: the learning rate of each step (config.steps of them) instead of config's schedule.
+    nice: the training children's niceness; the window asks for a lower priority, so that
+    its own thread gets a core when it needs one (the arithmetic is the same).
     """
 
     def __init__(
@@ -188,6 +193,7 @@ class StackedTrainer:
         threads: int = 1,
         processes: int = 1,
         lrs: Sequence[float] | None = None,
+        nice: int = 0,
     ) -> None:
         config.validate()
         if lrs is not None and len(lrs) != config.steps:
@@ -223,6 +229,7 @@ class StackedTrainer:
         self._chunk = SUB_STEPS
         # one learning rate per step instead of the config's schedule (the LR sweep)
         self._lrs = None if lrs is None else [float(lr) for lr in lrs]
+        self.nice = nice  # the training children's niceness (0: as this process)
         if self.in_processes:
             for members in self._members:
                 seeds_g = [self.seeds[k] for k in members]
@@ -255,7 +262,7 @@ class StackedTrainer:
         if self._started or not self._remote:
             self._started = True
             return
-        self._map(lambda r: r.start(), self._remote)
+        self._map(lambda r: r.start(self.nice), self._remote)
         self._started = True
 
     def close(self) -> None:

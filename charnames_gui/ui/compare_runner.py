@@ -55,12 +55,13 @@ class PresetCompareRunner(QObject):
     def _run(self, dataset: Dataset, request: PresetRequest, processes: int) -> None:  # thread
         from charnames_gui.core.compare_presets import compare_presets
         from charnames_gui.core.presets import preset_by_name
+        from charnames_gui.core.stacked_run import CHILD_NICE
 
         try:
             a, b = preset_by_name(request.a), preset_by_name(request.b)
             result = compare_presets(
                 dataset, a, b, request.seeds, request.steps, None, self.progress.emit,
-                self._stop.is_set, processes,
+                self._stop.is_set, processes, CHILD_NICE,
             )  # fmt: skip
             if result is not None:
                 records = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
@@ -59,16 +60,20 @@ def test_every_copy_equals_its_single_run(
 
 
 def test_groups_in_training_processes_equal_their_single_runs(small_words: list[str]) -> None:
-    """Two groups, each in a training child of its own: still each seed's single run."""
+    """Two groups, each in a training child of its own, at a lower priority (as the
+    window asks): still each seed's single run."""
     dataset = Dataset(small_words)
     model_config = ModelConfig(3, 6, 20, vocab_size=dataset.vocab.size)
     config = TrainConfig(steps=400, lr=0.3, schedule="cosine", init="scaled")
     seeds = [5, 6, 7]
-    with StackedTrainer(model_config, dataset.examples(3), config, seeds, processes=2) as stacked:
+    with StackedTrainer(model_config, dataset.examples(3), config, seeds, processes=2,
+                        nice=3) as stacked:  # fmt: skip
         assert stacked.processes == 2 and stacked.in_processes
         losses = np.concatenate([stacked.run(1), stacked.run(config.steps)])
         pids = [r.process.pid for r in stacked._remote]
         assert all(pids) and len(set(pids)) == 2
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        assert all(os.getpriority(os.PRIO_PROCESS, pid) >= min(own + 3, 19) for pid in pids)
         assert losses.shape == (config.steps, 3) and stacked.done
         for k, seed in enumerate(seeds):
             single_losses, trainer = single_run(dataset, model_config, config.replace(seed=seed))

@@ -442,6 +442,9 @@ def test_compare_two_runs_from_the_menu(qtbot, make_window) -> None:
     action.trigger()
     assert view.compare_view is not None and view.compare_view.isVisible()
     assert "at least 2 seeds" in view.compare_view.answer.text()
+    # why Runs cannot compare the two models example by example, and what can
+    details = view.compare_view.details.text()
+    assert "not its weights" in details and "charnames compare" in details
 
 
 def test_compare_two_presets_trains_them_off_the_gui_thread(qtbot, make_window) -> None:

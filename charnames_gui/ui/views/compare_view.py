@@ -45,6 +45,15 @@ if TYPE_CHECKING:  # scipy- and torch-backed: imported when a comparison is made
 DEFAULT_PRESETS = ("First model", "Larger hidden layer")  # the lecture's first question
 DEFAULT_SEEDS = 4
 MAX_STEPS = 1_000_000
+# Why two single runs get no interval here, and what does compare them.
+SINGLE_RUNS = (
+    "The Runs panel keeps each run's settings and losses, not its weights, so two single "
+    "runs cannot be compared name by name here. To compare the two models on the same dev "
+    "names, save each (File > Save model as...) and run: charnames compare A.safetensors "
+    "B.safetensors. To compare the two settings, train each with several seeds (Training > "
+    "Repeat with several seeds, or Experiments > Compare two presets) and compare the "
+    "repeats' mean rows."
+)
 
 
 def side_text(name: str, runs: list[RunRecord]) -> str:
@@ -220,7 +229,7 @@ class CompareView(QDialog):
         self.note.setStyleSheet("color: #555555;")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         if self.picker is not None:
             layout.addWidget(self.picker)
         for widget in (self.sides, self.answer, self.details, self.note):
@@ -231,7 +240,10 @@ class CompareView(QDialog):
             self._show("", "", "")
 
     def show_comparison(self, c: Comparison, a: list[RunRecord], b: list[RunRecord]) -> None:
-        self._show(f"{side_text('A', a)}\n{side_text('B', b)}", c.sentence(), interval_text(c))
+        details = interval_text(c)
+        if not (math.isfinite(c.low) and math.isfinite(c.high)):
+            details += "\n" + SINGLE_RUNS
+        self._show(f"{side_text('A', a)}\n{side_text('B', b)}", c.sentence(), details)
 
     def show_refusal(self, why: str, a: list[RunRecord], b: list[RunRecord]) -> None:
         self._show(f"{side_text('A', a)}\n{side_text('B', b)}", why, "")
@@ -242,7 +254,21 @@ class CompareView(QDialog):
         for label, text in ((self.sides, sides), (self.answer, answer), (self.details, details)):
             label.setText(text)
             label.setVisible(bool(text))
-        self.adjustSize()
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as the wrapped text needs at this width (adjustSize stops at 2/3 of the
+        screen, which squeezed the preset fields at 1024 x 600), never taller than the
+        screen's free room."""
+        layout = self._layout
+        width = max(self.width(), self.minimumWidth(), layout.totalMinimumSize().width())
+        if layout.hasHeightForWidth():
+            height = layout.totalHeightForWidth(width)
+        else:
+            height = layout.totalSizeHint().height()
+        screen = self.screen()
+        room = screen.availableGeometry().height() - 40 if screen is not None else height
+        self.resize(width, max(min(height, room), layout.totalMinimumSize().height()))
 
     # -- two presets ------------------------------------------------------------------------
     def set_running(self, running: bool) -> None:

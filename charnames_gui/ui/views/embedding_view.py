@@ -529,7 +529,8 @@ class EmbeddingView(QWidget):
                 text = ""  # a tiny plot: no title rather than a cut one (the tooltip has it)
             if self._axis_shown[name] != text:  # a new title re-lays out the plot
                 self._axis_shown[name] = text
-                self.plot_item.setLabel(name, text, color="#333333")
+                axis = self.plot_item.getAxis(name)  # (its style holds the zoomed size)
+                self.plot_item.setLabel(name, text, **{**axis.labelStyle, "color": "#333333"})
                 self.plot_item.getAxis(name).setToolTip(self._axis_text[name])
 
     def shown_axis_labels(self) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from charnames_gui.core.config import PARAMETER_NAMES
 from charnames_gui.core.saturation import SATURATION
 from charnames_gui.core.update_ratios import UD_GUIDE, UpdateRatioHistory
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
-from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.views.plot_style import LEFT_AXIS_WIDTH, cache_axes, scale_plot_text
 from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 if TYPE_CHECKING:  # torch-backed: imported at the first model
@@ -180,13 +180,35 @@ class HiddenLayerView(QWidget):
             item.setTitle(item.titleLabel.text, size=f"{font.pointSizeF():.1f}pt")
             title = f"{SAT_TITLE}: 100.0%" if plot is self._sat_plot else item.titleLabel.text
             texts = (title, item.getAxis("bottom").labelText)
+            # the title and the bottom axis title span the data's column, right of the left
+            # axis (twice the axis made the dock scroll sideways at 200%, cutting the text)
             widest = (
-                max(metrics.horizontalAdvance(t) for t in texts) + 2 * item.getAxis("left").width()
+                max(metrics.horizontalAdvance(t) for t in texts)
+                + item.getAxis("left").width()
+                + metrics.height()
             )
             tall = 220 if plot is self._sat_plot else PLOT_MIN_HEIGHT
             plot.setMinimumSize(max(PLOT_MIN_WIDTH, round(widest)),
                                 max(tall, round(12 * metrics.height())))  # fmt: skip
             item.getAxis("bottom").setHeight(round(metrics.height() * 2.4 + 6))
+        self._fit_count_axes()
+
+    def _fit_count_axes(self) -> None:
+        """The histograms' left axes as wide as their longest count ("20000" at 200% ran
+        into the axis title) plus the title beside them."""
+        if self._stats is None:
+            return
+        metrics = QFontMetricsF(self.font())
+        for plot, counts in ((self._hp_plot, self._stats.hpreact_counts),
+                             (self._h_plot, self._stats.h_counts)):  # fmt: skip
+            axis = plot.getPlotItem().getAxis("left")
+            top = float(np.max(counts)) if len(counts) else 0.0
+            digits = len(f"{top * 1.1:.0f}")  # the auto range's padding may add a round tick
+            needed = (metrics.horizontalAdvance("0" * digits) + axis.style["tickTextOffset"][0]
+                      + metrics.height() + 4)  # fmt: skip
+            width = max(round(LEFT_AXIS_WIDTH * text_scale(self)), round(needed))
+            if axis.width() != width:
+                axis.setWidth(width)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -270,6 +292,7 @@ class HiddenLayerView(QWidget):
         self._stats = stats
         self._hp_curve.setData(stats.hpreact_edges, stats.hpreact_counts)
         self._h_curve.setData(stats.h_edges, stats.h_counts)
+        self._fit_count_axes()
         # the first SHOWN_EXAMPLES examples (the fraction and dead units count all of them)
         shown = stats.saturated[:SHOWN_EXAMPLES].astype(np.float32)
         self._sat_image.setImage(shown, levels=(0.0, 1.0))

@@ -585,22 +585,22 @@ class LossPlot(QWidget):
     def _update_legend(self) -> None:
         sample = self._train_sample_size
         size = f"{sample / 1000:g}k" if sample >= 1000 and sample % 100 == 0 else f"{sample:,}"
-        entries = [
-            LegendEntry("minibatch loss", RAW_COLOUR.darker(150), "line"),
-            LegendEntry("mean per bucket", SMOOTH_COLOUR, "line"),
-            LegendEntry(f"train ({size}-example sample)", TRAIN_EST_COLOUR, "triangle"),
-            LegendEntry("dev loss", DEV_COLOUR, "dot"),
+        entries = [  # (the short texts: for a narrow plot, large text on a small screen)
+            LegendEntry("minibatch loss", RAW_COLOUR.darker(150), "line", "minibatch"),
+            LegendEntry("mean per bucket", SMOOTH_COLOUR, "line", "mean"),
+            LegendEntry(f"train ({size}-example sample)", TRAIN_EST_COLOUR, "triangle", "train"),
+            LegendEntry("dev loss", DEV_COLOUR, "dot", "dev"),
         ]
         references: tuple[tuple[pg.InfiniteLine, QColor, Mark], ...] = (
             (self.uniform_line, REFERENCE_COLOUR, "dash"),
             (self.bigram_line, BIGRAM_COLOUR, "dots"),
         )
-        for line, colour, style in references:
+        for (line, colour, style), short in zip(references, ("uniform", "bigram"), strict=True):
             text = self._reference_texts.get(line, "")
             if text:
-                entries.append(LegendEntry(text, colour, style))
+                entries.append(LegendEntry(text, colour, style, short))
         if self._decay_steps:
-            entries.append(LegendEntry(self.decay_text(), DECAY_COLOUR, "vdash"))
+            entries.append(LegendEntry(self.decay_text(), DECAY_COLOUR, "vdash", "lr decay"))
         if self._band_in_legend > 1:
             text = f"{self._band_in_legend} seeds: lowest to highest, mean (dashed)"
             entries.append(LegendEntry(text, BAND_COLOUR, "line"))

@@ -25,7 +25,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.config import MAX_LR
 from charnames_gui.core.events import SweepPoints
 from charnames_gui.core.lr_curve import finite_prefix, mean_curve, moving_average, sweep_window
+from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
 from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
 from charnames_gui.ui.views.text_scale import text_scale
@@ -178,15 +178,12 @@ class LrFinderView(QWidget):
         seeds_label = QLabel("S&eeds:")
         seeds_label.setBuddy(self.seeds)
 
-        controls = QHBoxLayout()
-        controls.addWidget(self.run_button)
-        controls.addWidget(seeds_label)
-        controls.addWidget(self.seeds)
-        controls.addSpacing(12)
-        controls.addWidget(lr_label)
-        controls.addWidget(self.lr_box)
-        controls.addWidget(self.use_button)
-        controls.addStretch(1)
+        # the buttons wrap onto more lines in a narrow dock (large text on a small screen)
+        # instead of making the view scroll sideways with its text cut
+        controls = FlowLayout()
+        for widget in (self.run_button, seeds_label, self.seeds, lr_label, self.lr_box,
+                       self.use_button):  # fmt: skip
+            controls.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.explanation)

@@ -6,6 +6,7 @@ views (UnitFocus) so they mark the same unit. The numbers come from core.network
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -205,12 +206,43 @@ class NetworkView(QWidget):
             box = QRectF(centre - slot / 2, k * metrics.height() + 2, slot, metrics.height())
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, shown)
 
+    def _scale_bar(self, p: _Placed, metrics: QFontMetricsF) -> QRectF:
+        slot = self.width() / max(1, len(self._placed))
+        left = p.rect.center().x() - slot * 0.4
+        return QRectF(left, p.rect.bottom() + 4, slot * 0.8, metrics.height() * 0.6)
+
+    def scale_numbers(self, column: str) -> list[tuple[QRectF, str]]:
+        """The numbers under a column's colour bar as drawn, with their boxes: every tick
+        with 3 then 2 significant digits, else the two ends, whichever first leaves a gap
+        between neighbours (a narrow dock wrote "-1.09-10"); none when not even the ends
+        fit (the nodes' tooltips give the values)."""
+        placed = [p for p in self._placed if p.column.name == column]
+        if not placed:
+            return []
+        p = placed[0]
+        metrics = QFontMetricsF(self.font())
+        slot = self.width() / max(1, len(self._placed))
+        bar = self._scale_bar(p, metrics)
+        gap = metrics.horizontalAdvance(" ")
+        ticks = list(p.column.scale.ticks())
+        ends = ticks[:: max(1, len(ticks) - 1)]
+        for digits, values in ((3, ticks), (2, ticks), (3, ends), (2, ends)):
+            boxes = []
+            for k, value in enumerate(values):
+                text = f"{value:.{digits}g}"
+                width = metrics.horizontalAdvance(text) + 2
+                at = bar.left() + bar.width() * k / max(1, len(values) - 1)
+                left = min(max(at - width / 2, p.rect.center().x() - slot / 2),
+                           p.rect.center().x() + slot / 2 - width)  # fmt: skip
+                boxes.append((QRectF(left, bar.bottom() + 1, width, metrics.height()), text))
+            if all(b[0].left() >= a[0].right() + gap for a, b in itertools.pairwise(boxes)):
+                return boxes
+        return []
+
     def _paint_scale(self, painter: QPainter, p: _Placed, metrics: QFontMetricsF) -> None:
         """A colour bar under the column, its ends (and 0) written below it."""
         scale = p.column.scale
-        slot = self.width() / max(1, len(self._placed))
-        left = p.rect.center().x() - slot * 0.4
-        bar = QRectF(left, p.rect.bottom() + 4, slot * 0.8, metrics.height() * 0.6)
+        bar = self._scale_bar(p, metrics)
         steps = 24
         for k in range(steps):
             t = k / (steps - 1)
@@ -219,14 +251,8 @@ class NetworkView(QWidget):
                           bar.width() / steps + 0.5, bar.height())  # fmt: skip
             painter.fillRect(cell, colour(scale, value))
         painter.setPen(QPen(self.palette().text().color()))
-        ticks = scale.ticks()
-        y = bar.bottom() + 1
-        for k, value in enumerate(ticks):
-            text = f"{value:.3g}"
-            w = metrics.horizontalAdvance(text) + 2
-            x = bar.left() + bar.width() * k / max(1, len(ticks) - 1) - w / 2
-            x = min(max(x, p.rect.center().x() - slot / 2), p.rect.center().x() + slot / 2 - w)
-            painter.drawText(QRectF(x, y, w, metrics.height()), Qt.AlignmentFlag.AlignCenter, text)
+        for box, text in self.scale_numbers(p.column.name):
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_fixed_links(self, painter: QPainter, placed: list[_Placed]) -> None:
         """Links that do not depend on the weights: each context character to its embedding

@@ -168,7 +168,9 @@ class Timeline(QWidget):
         return self._mode == ROWS
 
     def _label_width(self) -> int:
-        return self.label.fontMetrics().horizontalAdvance("step 200,000 · loss 2.345") + 4
+        metrics = self.label.fontMetrics()  # (the text before the first frame is the longer)
+        return max(metrics.horizontalAdvance(t) for t in ("step 200,000 · loss 2.345",
+                                                          NO_FRAMES_TEXT)) + 4  # fmt: skip
 
     def _slider_width(self) -> int:
         # grows with the text (zoom): a thumb that is easy to catch
@@ -213,6 +215,7 @@ class Timeline(QWidget):
         compact = mode == COMPACT
         self.label.setVisible(not compact)
         self.label.setMinimumWidth(self._label_width() if mode == ROW else 0)
+        self.label.setWordWrap(mode == ROWS)  # beside the buttons it may need two lines
         self.slider.setMinimumWidth(self._slider_width() if mode == ROW else 0)
         if compact:
             layout.setContentsMargins(2, 0, 2, 0)

@@ -9,7 +9,7 @@ from html import escape as escape_html
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QVBoxLayout, QWidget
 
 from charnames_gui.bundled import bundled_dataset_path, resource_path
@@ -52,7 +52,7 @@ from charnames_gui.ui.window.search_commands import SearchCommands
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
-from charnames_gui.ui.window.zoom import LayoutsByZoom, Zoom
+from charnames_gui.ui.window.zoom import LayoutsByZoom, Zoom, screen_zoom
 
 APP_NAME = "Charnames"
 
@@ -90,7 +90,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         # before the views: they are built with the zoomed font
-        self.zoom = Zoom(self.settings, self)
+        screen = QGuiApplication.primaryScreen()  # (None without a display)
+        self.zoom = Zoom(self.settings, self, screen_zoom(screen.size().height() if screen else 0))
         self.zoom.changed.connect(self._on_zoom_changed)
         self.docks = DockLayout(self, lambda: self.zoom.factor)
         self.zoom_layouts = LayoutsByZoom(self, self.docks.restore_state)

@@ -18,10 +18,22 @@ ZOOM_LEVELS = (0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5)
 MIN_ZOOM, MAX_ZOOM = ZOOM_LEVELS[0], ZOOM_LEVELS[-1]
 PRESENTATION_ZOOM = 1.5  # at least this in presentation mode
 SETTINGS_KEY = "view/zoom"
+REFERENCE_HEIGHT = 720  # logical pixels: a screen this high reads well at 100% from a desk
+SCREEN_ZOOMS = (1.0, 1.25, 1.5, 2.0, 2.5)  # the zooms a screen's size may start with
 
 
 def clamp(factor: float) -> float:
     return min(MAX_ZOOM, max(MIN_ZOOM, float(factor)))
+
+
+def screen_zoom(height: int) -> float:
+    """The zoom the app starts with until the learner chooses one: about the share of the
+    screen's height the text takes at 100% on a 720-pixel screen (1080: 150%, so a class can
+    read it; 1440: 200%), in the steps of SCREEN_ZOOMS at or below that, never under 100%
+    (an 800-pixel laptop stays at 100%). `height` is in logical pixels: a desktop already
+    scaled for a high-DPI screen is not scaled twice."""
+    wanted = height / REFERENCE_HEIGHT
+    return max(z for z in SCREEN_ZOOMS if z <= wanted + 1e-9 or z == 1.0)
 
 
 class Zoom(QObject):
@@ -30,11 +42,14 @@ class Zoom(QObject):
     changed = Signal(float)
     aboutToChange = Signal(float)  # the factor before a change, while the old font holds
 
-    def __init__(self, settings: AppSettings, parent: QObject | None = None) -> None:
+    def __init__(
+        self, settings: AppSettings, parent: QObject | None = None, default: float = 1.0
+    ) -> None:
+        """default: the zoom until one is saved (screen_zoom of the screen)."""
         super().__init__(parent)
         self._settings = settings
         base_font()  # read the 100% font before the first change
-        saved = settings.value(SETTINGS_KEY, 1.0, type=float)  # (checked at load: 0.1 to 10)
+        saved = settings.value(SETTINGS_KEY, default, type=float)  # (checked at load: 0.1 to 10)
         self._factor = 1.0
         self._apply(clamp(saved))
 

@@ -3,6 +3,8 @@ its W1 column and W2 row and marks the same unit in the forward pass and the hid
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QHBoxLayout, QWidget
@@ -63,3 +65,34 @@ def test_pointing_at_a_unit_marks_it_in_every_view(qtbot, small_words: list[str]
     assert network.tooltip_at(QPointF(-5, -5)) == ""
     qtbot.mouseMove(network, network.hidden_unit_centre(3).toPoint())
     qtbot.waitUntil(lambda: focus.unit == 3)
+
+
+def test_the_scale_numbers_never_overlap(qtbot, small_words: list[str]) -> None:
+    """A narrow dock wrote "-1.09-10": the numbers under each colour bar drop digits, then
+    the middle 0, then all of them rather than run into each other."""
+    panel, network = SamplingPanel(), NetworkView(UnitFocus())
+    qtbot.addWidget(panel)
+    qtbot.addWidget(network)
+    panel.stepShown.connect(network.show_step)
+    vocab = Vocabulary.from_words(small_words)
+    config = ModelConfig(3, 4, 30, vocab.size)
+    panel.set_model(config, MLP.init(config, "scaled", seed=3).snapshot(), vocab, same_model=False)
+    network.resize(750, 400)
+    network.show()
+    panel.force_next(vocab.stoi["e"])
+    qtbot.waitUntil(lambda: network.picture() is not None)
+    counts = []
+    for width in (750, 500, 320, 240):  # (240: its minimum)
+        network.resize(width, 400)
+        qtbot.waitUntil(lambda w=width: network.width() == w)
+        network.grab()  # lays the columns out at this width
+        slot = width / len(network.picture().columns)
+        for k, column in enumerate(("embcat", "h", "logits", "probs"), start=1):
+            boxes = [box for box, _ in network.scale_numbers(column)]
+            for a, b in itertools.pairwise(boxes):
+                assert a.right() <= b.left(), (width, column)
+            for box in boxes:  # inside the column's own slot
+                assert k * slot - 0.5 <= box.left() and box.right() <= (k + 1) * slot + 0.5
+            counts.append(len(boxes))
+    assert counts[:4] == [3, 3, 3, 2]  # wide: both ends and 0 (probs: no 0)
+    assert min(counts) < 3  # narrow: fewer numbers

@@ -8,8 +8,9 @@ from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication
 
 from charnames_gui.ui.views.text_scale import base_point_size
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.main_window import MainWindow
-from charnames_gui.ui.window.zoom import MAX_ZOOM, MIN_ZOOM
+from charnames_gui.ui.window.zoom import MAX_ZOOM, MIN_ZOOM, Zoom, screen_zoom
 
 
 def _point_size() -> float:
@@ -114,3 +115,21 @@ def test_zooming_back_gives_the_docks_their_sizes_back(qtbot, make_window) -> No
     qtbot.waitUntil(lambda: window.train_dock.width() > before)  # the 200% layout
     window.zoom.set_factor(1.0)
     qtbot.waitUntil(lambda: abs(window.train_dock.width() - before) <= 8, timeout=5000)
+
+
+def test_the_first_zoom_follows_the_screen(qtbot, settings: AppSettings) -> None:
+    """At 1920 x 1080 and 100% the capitals were 9 px high: too small from the back of a
+    room. Until the teacher chooses a zoom, a taller screen starts larger (its logical
+    height: a desktop scaled for high DPI is not scaled twice); the choice is kept."""
+    assert [screen_zoom(h) for h in (0, 600, 720, 800, 900, 1080, 1200, 1440, 4320)] == [
+        1.0, 1.0, 1.0, 1.0, 1.25, 1.5, 1.5, 2.0, MAX_ZOOM
+    ]  # fmt: skip
+    cap_at_100 = QFontMetricsF(QApplication.font()).capHeight()
+    try:
+        zoom = Zoom(settings, default=screen_zoom(1080))
+        assert zoom.factor == 1.5
+        assert QFontMetricsF(QApplication.font()).capHeight() >= 1.4 * cap_at_100
+        zoom.zoom_out()  # the teacher's choice wins over the screen's from now on
+        assert Zoom(settings, default=screen_zoom(1080)).factor == zoom.factor < 1.5
+    finally:
+        Zoom(settings).set_factor(1.0)
