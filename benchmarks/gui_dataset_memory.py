@@ -27,13 +27,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dataset_scale import write_names
 
 from charnames_gui.core.config import TrainConfig
+from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.main_window import MainWindow
 
 
@@ -65,7 +66,7 @@ def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
 
 
 def measure(path: Path, n_names: int, seconds: float, folder: Path) -> dict[str, object]:
-    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    settings = AppSettings.at(None)  # the defaults, kept in memory only
     window = MainWindow(settings=settings, load_bundled=False, runs_path=folder / "runs.db")
     window.show()
     window.panel.set_values(train=TrainConfig(steps=10_000_000))

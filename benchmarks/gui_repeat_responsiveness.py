@@ -35,7 +35,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # a source checkout
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from charnames_gui.bundled import bundled_dataset_path
@@ -143,8 +143,9 @@ def main(argv: list[str] | None = None) -> int:
 
     limit_threads(1)
     configure_pyqtgraph()
-    settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "charnames-bench")
-    settings.clear()
+    from charnames_gui.ui.window.app_settings import AppSettings
+
+    settings = AppSettings.at(None)  # the defaults, kept in memory only
     window = MainWindow(settings=settings, load_bundled=False)
     window.resize(width, height)
     window.show()
