@@ -17,6 +17,7 @@ from charnames_gui.ui.window.zoom import PRESENTATION_ZOOM, Zoom
 LOSS = "Loss"
 DEFAULT_CHOICE = (LOSS, "Sampling")  # what a lesson starts with: the loss and the names
 MAX_SHOWN = 2  # more views than two at presentation size leave each too small to read
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 STATE_VERSION = 24  # (the saved state is only this mode's own, never the settings')
 
 Corner = Qt.Corner
@@ -195,7 +196,12 @@ class Presentation:
         for dock in chosen:
             dock.setFloating(False)
             if previous is None:
-                window.addDockWidget(Area.RightDockWidgetArea, dock, Qt.Orientation.Horizontal)
+                # beside the loss plot; without it, below the strip (in the right area the
+                # strip on top would take all the height the hidden plot leaves)
+                area = (
+                    Area.RightDockWidgetArea if LOSS in self._chosen else Area.BottomDockWidgetArea
+                )
+                window.addDockWidget(area, dock, Qt.Orientation.Horizontal)
             else:
                 window.splitDockWidget(previous, dock, Qt.Orientation.Horizontal)
             dock.show()
@@ -210,6 +216,8 @@ class Presentation:
             content.adjustSize()
             strip = content.sizeHint().height() + window.fontMetrics().height()  # some slack
             window.resizeDocks([training], [strip], Qt.Orientation.Vertical)
+            # never more: with the loss plot hidden the strip would take the views' height
+            training.setMaximumHeight(strip + training.height() - scroll.height())
         if chosen:
             shown = len(chosen) + (LOSS in self._chosen)
             width = window.width() // shown
@@ -223,6 +231,7 @@ class Presentation:
         window = self._window
         self.bar.hide()
         self._fold(False)
+        self._training.setMaximumHeight(QWIDGETSIZE_MAX)
         self._loss.show()
         self._zoom.set_factor(before.zoom, remember=False)  # (still active: not remembered)
         self._before = None

@@ -21,6 +21,8 @@ def test_views_without_the_loss_leave_no_timeline_behind(qtbot, window: MainWind
     assert not window.centralWidget().isVisible()
     left = min(window.forward_dock.x(), window.hidden_dock.x())
     assert left < 10  # from the window's left edge
+    # the views get the height, not the strip of buttons above them
+    qtbot.waitUntil(lambda: window.forward_dock.height() > 2 * window.train_dock.height())
     window.presentation.choose(["Loss", "Sampling"])
     QApplication.processEvents()
     assert window.loss_plot.isVisible() and window.timeline.isVisible()
