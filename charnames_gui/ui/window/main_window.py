@@ -209,7 +209,9 @@ class MainWindow(QMainWindow):
         )
         self.recent_files.openRequested.connect(self.file_commands.open_path)
         self.panel_sync = PanelSync(self.panel, self.controller, self.file_commands)
-        exported = ExportedViews(self.loss_plot, self.embedding_view, self.runs_view)
+        exported = ExportedViews(
+            self.loss_plot, self.embedding_view, self.runs_view, self.sampling_panel
+        )
         self.export_commands = ExportCommands(
             self.controller, self.dialogs, self.settings, exported, status, self.show_error
         )
