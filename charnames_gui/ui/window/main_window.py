@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
             state,
             step,
             total,
-            self.controller.is_waiting_for("start"),
+            self.controller.torch_wait.is_waiting_for("start"),
             no_record=info is not None and info.no_record,
         )
         if state in (TrainingState.LOADING, TrainingState.NO_MODEL):  # said in the panel
