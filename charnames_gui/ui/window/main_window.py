@@ -49,6 +49,7 @@ from charnames_gui.ui.window.presentation import Presentation
 from charnames_gui.ui.window.recent_files import RecentFiles
 from charnames_gui.ui.window.replay import ReplayCommands, ReplayViews
 from charnames_gui.ui.window.search_commands import SearchCommands
+from charnames_gui.ui.window.session_rescue import RESCUE_FOLDER, SessionRescue
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
@@ -80,7 +81,8 @@ class MainWindow(QMainWindow):
         self.dialogs: AsksUser = dialogs or Dialogs(self)
         self.controller = Controller(self, wait_for_torch=wait_for_torch)
         # opened, read and written on its own thread: a locked history never freezes the window
-        self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
+        runs_file = runs_path or default_runs_path(_app_data_dir())
+        self.run_history = RunHistory(runs_file, self)
         self.experiments = Experiments(self.controller, self.run_history)
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
@@ -219,7 +221,9 @@ class MainWindow(QMainWindow):
         )
         self.recent_files.openRequested.connect(self.file_commands.open_path)
         self.panel_sync = PanelSync(self.panel, self.controller, self.file_commands)
-        exported = ExportedViews(self.loss_plot, self.embedding_view, self.runs_view)
+        exported = ExportedViews(
+            self.loss_plot, self.embedding_view, self.runs_view, self.sampling_panel
+        )
         self.export_commands = ExportCommands(
             self.controller, self.dialogs, self.settings, exported, status, self.show_error
         )
@@ -259,6 +263,16 @@ class MainWindow(QMainWindow):
             show_live=self.live_views.back_from_replay,
         )
         self.search_commands = SearchCommands(self.controller, self.run_history, self)
+        # a logout that ends the app without a close keeps unsaved training (app.py connects it)
+        self.session_rescue = SessionRescue(
+            self.controller,
+            self.file_commands,
+            self.dialogs,
+            runs_file.parent / RESCUE_FOLDER,
+            shut_down=self._shut_down,
+            flush_history=lambda: self.run_history.retry_pending(RETRY_WAIT),
+            parent=self,
+        )
         self.help_commands = HelpCommands(self, self.controller, self.dialogs, status, APP_NAME)
         commands = WindowCommands(
             self.controller,
@@ -447,7 +461,7 @@ class MainWindow(QMainWindow):
             state,
             step,
             total,
-            self.controller.is_waiting_for("start"),
+            self.controller.torch_wait.is_waiting_for("start"),
             no_record=info is not None and info.no_record,
         )
         if state in (TrainingState.LOADING, TrainingState.NO_MODEL):  # said in the panel
@@ -570,6 +584,13 @@ class MainWindow(QMainWindow):
         if not self._may_lose_runs():
             event.ignore()
             return
+        self.session_rescue.window_closed()  # the learner chose: no rescue is needed
+        self._shut_down()
+        event.accept()
+
+    def _shut_down(self) -> None:
+        """Stop everything the window runs, save its settings and close the run history
+        (closing the window, or the app ending without a close: session_rescue.py)."""
         self.experiments.cancel_repeat()
         self.experiment_commands.close()
         self.search_commands.close()
@@ -579,4 +600,3 @@ class MainWindow(QMainWindow):
         self.hidden_analysis.wait()
         save_settings(self, self.settings, self.docks, self.panel)
         self.run_history.close()
-        event.accept()
