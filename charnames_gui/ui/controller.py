@@ -668,20 +668,13 @@ class Controller(QObject):
         d = self._document
         if d.model is None:
             return False
-        from charnames_gui.core.process_trainer import ProcessTrainer
-
-        held: Snapshot | None = None
-        if d.is_busy():
-            process_run = isinstance(d.trainer, ProcessTrainer)
-            if not self.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
-                held = self.jobs.held if process_run else None
-                if held is None:
-                    self.errorOccurred.emit(
-                        "Cannot save", "Training did not pause in time; try again."
-                    )
-                    return False
+        to_save = self._model_file_to_save()
+        if to_save is None:
+            self.errorOccurred.emit("Cannot save", "Training did not pause in time; try again.")
+            return False
+        model_file, held = to_save
         try:
-            model_files.save(path, d.model_file(held))
+            model_files.save(path, model_file)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot save the model", str(exc))
             return False
@@ -689,6 +682,47 @@ class Controller(QObject):
         self._notified_modified = False
         self.documentChanged.emit()
         self.statusMessage.emit(model_files.saved_message(path, held))
+        return True
+
+    def _model_file_to_save(self) -> tuple[ModelFile, Snapshot | None] | None:
+        """The model as a file holds it, a run paused first, with the weights held (a
+        training process that did not pause within SAVE_PAUSE_WAIT: its last weights
+        received). None: training did not pause and there are no weights to fall back on."""
+        from charnames_gui.core.process_trainer import ProcessTrainer
+
+        d = self._document
+        held: Snapshot | None = None
+        if d.is_busy():
+            process_run = isinstance(d.trainer, ProcessTrainer)
+            if not self.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
+                held = self.jobs.held if process_run else None
+                if held is None:
+                    return None
+        return d.model_file(held), held
+
+    def write_rescue(self, path: Path) -> str | None:
+        """Write the model, as Save would, to `path` (a new file in the app's data folder),
+        changing nothing else: the model stays unsaved and its own file is never touched.
+        For a session that ends without the window closing (ui/window/session_rescue.py):
+        no dialog, no signal. Returns None, or why it could not be written."""
+        if self._document.model is None:
+            return "there is no model"
+        to_save = self._model_file_to_save()
+        if to_save is None:
+            return "training did not pause in time"
+        try:
+            model_files.save(path, to_save[0])
+        except CharnamesError as exc:
+            return str(exc)
+        return None
+
+    def open_rescued(self, model_file: ModelFile, path: Path) -> bool:
+        """Make a checked rescued model the current one, unsaved and without a file of its
+        own (Save then asks where: never into the app's data folder)."""
+        if not self.apply_model_file(model_file, path):
+            return False
+        self._document.as_unsaved()
+        self._mark_modified()  # documentChanged: the title's "*", Save asks where
         return True
 
     def read_model_file_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:

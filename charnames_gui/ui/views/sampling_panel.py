@@ -39,7 +39,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -128,6 +127,9 @@ class SamplingPanel(QWidget):
     contextChanged = Signal(list)  # list[int]: the context window shown; [] without a name
     stepShown = Signal(object)  # ShownStep | None, after every change of what is shown
     statusMessage = Signal(str)  # short messages for the main window's status bar
+    # Export… pressed: the window asks where and writes through its one export path
+    # (exports.export_file: the model and its dataset are never written over)
+    exportRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -371,7 +373,9 @@ class SamplingPanel(QWidget):
             self.copy_names,
         )
         self._export = self._button(
-            "Export…", "Save the listed names to a text file, one per line.", self._export_dialog
+            "Export…",
+            "Save the listed names to a text file, one per line.",
+            self.exportRequested.emit,
         )
         self._clear = self._button("Clear", "Empty the list of generated names.", self.clear_names)
         side = QVBoxLayout()
@@ -533,6 +537,11 @@ class SamplingPanel(QWidget):
         self._score.set_sampler(sampler)
         self._refresh()
 
+    def hold_bars_axis(self, held: bool) -> None:
+        """A replay holds the bars' probability axis at 0..1 on every frame (see
+        ProbabilityBars.hold_axis); live, it follows the bars."""
+        self._bars.hold_axis(held)
+
     def clear_model(self, loading: bool = False) -> None:
         """No model: every sampling control off, with a plain explanation (loading: the
         app has just started and the model is made when PyTorch has loaded)."""
@@ -635,17 +644,12 @@ class SamplingPanel(QWidget):
         count = self._names.copy_to_clipboard()
         self.statusMessage.emit(f"Copied {count} names to the clipboard")
 
-    def export_names(self, path: str | Path) -> bool:
-        """Write the listed names to `path`, one per line; a plain message if it fails."""
-        try:
-            count = self._names.export(path)
-        except CharnamesError as exc:  # FileAccessError: one line, the old file kept
-            message = str(exc)
-            self.statusMessage.emit(message)
-            self._set_notice(message)
-            return False
+    def export_names(self, path: str | Path) -> int:
+        """Write the listed names to `path`, one per line; returns how many. Raises
+        CharnamesError (one line, the old file kept) when it cannot."""
+        count = self._names.export(path)
         self.statusMessage.emit(f"Saved {count} names to {path}")
-        return True
+        return count
 
     def clear_names(self) -> None:
         self._names.clear()
@@ -854,13 +858,6 @@ class SamplingPanel(QWidget):
     def _score_name(self, name: str) -> None:
         self._score.set_name(name)
         self._tabs.setCurrentIndex(1)
-
-    def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export generated names", "generated_names.txt", "Text files (*.txt)"
-        )
-        if path:
-            self.export_names(path)
 
     def _set_playing(self, playing: bool) -> None:
         self.play_action.setText("Pause" if playing else "Auto-play")

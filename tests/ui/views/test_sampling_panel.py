@@ -31,6 +31,7 @@ from small_data import lecture_sample
 from charnames_gui.core.config import DEFAULT_SAMPLE_SEED, MAX_NAME_LENGTH, ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset, Vocabulary, split_words
 from charnames_gui.core.display import format_probability
+from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.model import MLP
 from charnames_gui.core.sampling import Sampler
 from charnames_gui.core.sampling_view import UNTRAINED_NOTE
@@ -473,11 +474,10 @@ def test_copy_and_export(panel: SamplingPanel, qtbot, trained, tmp_path: Path) -
     panel.copy_names()
     assert QGuiApplication.clipboard().text() == "\n".join(names) + "\n"
     path = tmp_path / "names.txt"
-    assert panel.export_names(path)
+    assert panel.export_names(path) == 5
     assert path.read_text(encoding="utf-8").splitlines() == names
-    with qtbot.waitSignal(panel.statusMessage) as message:
-        assert not panel.export_names(tmp_path)  # a folder: a message, no crash
-    assert "it is a folder" in message.args[0]
+    with pytest.raises(CharnamesError, match="it is a folder"):  # one line for the window
+        panel.export_names(tmp_path)
 
 
 def test_clear_model_and_a_mismatched_model(panel: SamplingPanel, qtbot, trained) -> None:
