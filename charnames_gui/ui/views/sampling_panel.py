@@ -540,6 +540,11 @@ class SamplingPanel(QWidget):
         self._score.set_sampler(sampler)
         self._refresh()
 
+    def hold_bars_axis(self, held: bool) -> None:
+        """A replay holds the bars' probability axis at 0..1 on every frame (see
+        ProbabilityBars.hold_axis); live, it follows the bars."""
+        self._bars.hold_axis(held)
+
     def clear_model(self, loading: bool = False) -> None:
         """No model: every sampling control off, with a plain explanation (loading: the
         app has just started and the model is made when PyTorch has loaded)."""
