@@ -210,7 +210,11 @@ class DockLayout:
         seen: set[QDockWidget] = set()
         for dock in self._homes:
             tabs = window.tabifiedDockWidgets(dock)
-            if dock in seen or not tabs or dock.isFloating():
+            if dock in seen:
+                continue
+            if not tabs or dock.isFloating():  # no tab: its full title (a floating window's)
+                if dock.windowTitle() != full_title(dock):
+                    dock.setWindowTitle(full_title(dock))
                 continue
             group = [dock, *tabs]
             seen.update(group)
