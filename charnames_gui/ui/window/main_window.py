@@ -131,14 +131,18 @@ class MainWindow(QMainWindow):
         add = self.docks.add
         self.train_dock = add("Training", "TrainingDock", scroll, left)
         self.embedding_view = EmbeddingView()
-        self.embedding_dock = add("Embedding", "EmbeddingDock", self.embedding_view, right)
+        self.embedding_dock = add(
+            "Embedding", "EmbeddingDock", self.embedding_view, right, ("Embed",)
+        )
         self.sampling_panel = SamplingPanel()
         self.sampling_dock = add("Sampling", "SamplingDock", self.sampling_panel, bottom)
         self.runs_view = RunsView()
         self.runs_view.set_history(self.run_history)
         self.runs_dock = add("Runs", "RunsDock", self.runs_view, bottom)
         self.lr_finder = LrFinderView()
-        self.lr_dock = add("Learning-rate finder", "LrFinderDock", self.lr_finder, bottom)
+        self.lr_dock = add(
+            "Learning-rate finder", "LrFinderDock", self.lr_finder, bottom, ("LR finder", "LR")
+        )
         self.docks.tab(self.sampling_dock, self.runs_dock)
         self.docks.tab(self.runs_dock, self.lr_dock)
         # the forward pass beside the sampling panel, the hidden layer in its tabs
@@ -148,12 +152,18 @@ class MainWindow(QMainWindow):
         self.hidden_analysis.analysed.connect(self.hidden_view.receive)
         self.hidden_analysis.failed.connect(self.hidden_view.show_failure)
         self.hidden_view.shown.connect(self.hidden_analysis.poke)
-        self.forward_dock = add("Forward pass", "ForwardDock", self.forward_view, bottom)
-        self.hidden_dock = add("Hidden layer", "HiddenLayerDock", self.hidden_view, bottom)
+        self.forward_dock = add(
+            "Forward pass", "ForwardDock", self.forward_view, bottom, ("Forward",)
+        )
+        self.hidden_dock = add(
+            "Hidden layer", "HiddenLayerDock", self.hidden_view, bottom, ("Hidden",)
+        )
         # the network as one picture; pointing at a hidden unit marks it in every view
         self.unit_focus = UnitFocus(self)
         self.network_view = NetworkView(self.unit_focus)
-        self.network_dock = add("Network", "NetworkDock", self.network_view, bottom)
+        self.network_dock = add(
+            "Network", "NetworkDock", self.network_view, bottom, ("Network", "Net")
+        )
         self.docks.tab(self.forward_dock, self.hidden_dock)
         self.docks.tab(self.forward_dock, self.network_dock)
         self.forward_dock.raise_()
