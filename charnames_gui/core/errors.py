@@ -31,3 +31,9 @@ class TrainingDiverged(CharnamesError):
 
 class FileAccessError(CharnamesError, ValueError):
     """A file the app was handed is not a regular file it can read within its size limit."""
+
+
+class SettingsError(ValueError):
+    """A settings value that does not pass its key's check (core/settings_store.py,
+    core/window_state.py). The message says why in a few words; the value is dropped, never
+    shown to the learner as a sentence of its own."""

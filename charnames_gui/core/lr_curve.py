@@ -5,6 +5,8 @@ the suggestion reads.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -65,3 +67,74 @@ def suggest_from_seeds(lrs: np.ndarray, losses: np.ndarray) -> float | None:
     """The suggestion of the mean curve (suggest_lr's reading, over the seeds' mean)."""
     mean = mean_curve(losses)
     return suggest_lr(list(zip(lrs[: len(mean)].tolist(), mean.tolist(), strict=True)))
+
+
+# -- the hover readout: what the drawn curves say at one learning rate ---------------------
+@dataclass(frozen=True)
+class SweepReading:
+    """The sweep's curves at the step nearest the pointer. With K seeds: each seed's
+    moving average (NaN once that seed blew up) and the mean of the seeds (the bold curve;
+    None beyond its end). With one seed: that step's loss and the moving average."""
+
+    x: float  # log10(lr) of the step read
+    losses: tuple[float, ...]  # (K,) each seed's moving average; (1,) the step's own loss
+    mean: float | None  # the bold curve there
+
+    @property
+    def lr(self) -> float:
+        return float(10**self.x)
+
+    def lines(self) -> list[str]:
+        """Plain text, a few seeds a line so the readout stays small over the plot."""
+        lines = [f"lr = {self.lr:.3g} = 10^{self.x:.2f}   (log10 lr = {self.x:.2f})"]
+        if len(self.losses) == 1:
+            lines.append(f"loss at this step: {_loss(self.losses[0])}")
+            if self.mean is not None:
+                lines.append(f"moving average: {self.mean:.3f}")
+            return lines
+        k = len(self.losses)
+        mean = f"{self.mean:.3f}" if self.mean is not None else "ended (a seed blew up)"
+        lines.append(f"mean of {k} seeds: {mean}")
+        # numbered as in the band (seed 1 is the learner's own seed, the raw steps drawn)
+        cells = [f"seed {i + 1}: {_loss(v)}" for i, v in enumerate(self.losses)]
+        cells[0] = cells[0].replace("seed 1", "seed 1 (yours)")
+        per_line = 2 if k <= 4 else 3
+        lines += ["   ".join(cells[i : i + per_line]) for i in range(0, k, per_line)]
+        return lines
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+
+def _loss(value: float) -> str:
+    return f"{value:.3f}" if np.isfinite(value) else "blew up"
+
+
+def _nearest(xs: np.ndarray, x: float) -> int:
+    """Index of the value of the increasing xs nearest x (xs not empty)."""
+    i = int(np.searchsorted(xs, x))
+    if i <= 0:
+        return 0
+    if i >= len(xs):
+        return len(xs) - 1
+    return i if xs[i] - x < x - xs[i - 1] else i - 1
+
+
+def read_sweep(
+    x: float,
+    xs: np.ndarray,
+    curves: np.ndarray,
+    mean_x: np.ndarray,
+    mean: np.ndarray,
+) -> SweepReading | None:
+    """The reading at the step nearest log10(lr) = x. xs (m,) increasing log10(lr) of the
+    steps; curves (m, K): each seed's drawn curve (K = 1: the single sweep's losses); mean_x,
+    mean (m',): the bold curve, m' <= m. None when there is nothing drawn."""
+    if len(xs) == 0 or curves.ndim != 2 or curves.shape[0] < len(xs):
+        return None
+    i = _nearest(xs, x)
+    row = tuple(float(v) for v in curves[i])
+    value: float | None = None
+    if len(mean_x) and mean_x[0] - 1e-12 <= xs[i] <= mean_x[-1] + 1e-12:
+        value = float(mean[_nearest(mean_x, float(xs[i]))])
+    return SweepReading(float(xs[i]), row, value)

@@ -16,6 +16,7 @@ parameter (core/snapshots.py's policy) has only C, and only the embedding view.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ MUTED = (110, 110, 110)
 GRID = (225, 225, 225)
 POINT = (31, 119, 180)  # the blue of matplotlib's first colour, as in the lecture's plots
 BOUNDARY = (214, 39, 40)  # '.' stands out
+PROBABILITY_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2)  # the bars' y axis: one of these per tick
+MAX_PROBABILITY_TICKS = 5  # intervals on the bars' y axis
 
 
 class ReplayViewError(ValueError):
@@ -99,8 +102,7 @@ class ReplayRenderer:
             points = self.projection.project(frame.weights["C"])
             draw_scatter(canvas, box, points, self.itos, self.projection.limits, unit)
         elif self.view == "bars":
-            probs = next_char_probs(frame.float_weights(), self.context)
-            draw_bars(canvas, box, probs, self.itos, unit)
+            draw_bars(canvas, box, self.bar_probs[i], self.itos, unit, self.bar_axis)
         else:
             h_act = hidden_activations(frame.float_weights(), self.store.probe)
             draw_saturation(canvas, box, h_act, unit)
@@ -108,6 +110,20 @@ class ReplayRenderer:
             display_text("".join(self.itos[c] for c in n)) for n in self.store.names_of(frame)
         )
         canvas.text((box[0], h - 45 * unit), f"samples: {names}", MUTED, round(20 * unit))
+
+    @functools.cached_property
+    def bar_probs(self) -> tuple[np.ndarray, ...]:
+        """bars: each frame's (vocab_size,) distribution after the context (computed once, on
+        the first frame drawn: on the export's thread, not while the renderer is made)."""
+        return tuple(next_char_probs(f.float_weights(), self.context) for f in self.store.frames)
+
+    @functools.cached_property
+    def bar_axis(self) -> tuple[float, float]:
+        """bars: (top, tick step) of the probability axis, held over the whole replay: the
+        axis stays still and a bar that grows on screen grows in probability."""
+        highest = max((float(np.nanmax(p)) for p in self.bar_probs if np.isfinite(p).any()),
+                      default=math.nan)  # fmt: skip
+        return probability_axis(highest)
 
     def view_title(self) -> str:
         if self.view == "embedding":
@@ -155,39 +171,72 @@ def draw_scatter(
         canvas.text((cx, cy), display_char(itos[k]), BACKGROUND, label_size, anchor="mm")
 
 
+def probability_axis(highest: float) -> tuple[float, float]:
+    """(top, step) of a probability axis that reaches `highest`: at most
+    MAX_PROBABILITY_TICKS steps of one of PROBABILITY_STEPS, the top a whole number of steps
+    (0.13 -> (0.15, 0.05); 0.62 -> (0.8, 0.2)). The whole 0..1 for a value that is not finite."""
+    if not math.isfinite(highest) or highest > 1.0:
+        highest = 1.0
+    highest = max(highest, PROBABILITY_STEPS[0])
+    for step in PROBABILITY_STEPS:
+        ticks = math.ceil(round(highest / step, 9))  # (0.3 / 0.1 is 2.9999999999999996)
+        if ticks <= MAX_PROBABILITY_TICKS:
+            return round(ticks * step, 9), step
+    return 1.0, PROBABILITY_STEPS[-1]
+
+
+def probability_ticks(top: float, step: float) -> list[tuple[float, str]]:
+    """The axis's ticks 0, step, .. top with their labels, all with the same decimals
+    (0.00 0.05 0.10, or 0.0 0.2 0.4)."""
+    decimals = 1 if step >= 0.1 else 2
+    count = round(top / step)
+    return [(k * step, f"{k * step:.{decimals}f}") for k in range(count + 1)]
+
+
 def draw_bars(
     canvas: Canvas,
     box: tuple[int, int, int, int],
     probs: np.ndarray,
     itos: Sequence[str],
     unit: float,
+    axis: tuple[float, float] | None = None,
 ) -> None:
-    """One bar per character, its height the probability (axis 0 to max(0.25, top))."""
+    """One bar per character, its height the probability, on a y axis with its numbers:
+    axis (top, step), held over the replay (default: from these probabilities alone)."""
     x0, y0, x1, y1 = box
+    top, tick_step = axis if axis is not None else probability_axis(float(np.nanmax(probs)))
     label_h = round(30 * unit)
     base = y1 - label_h
-    top = max(0.25, float(probs.max()))  # one axis for every frame unless a bar passes it
+    plot_top = y0 + round(36 * unit)  # above it, the axis's title and the most likely bar
     step = (x1 - x0) / len(probs)
     label_size = round(max(10, min(20, step * 0.7 / unit)) * unit)
-    for frac in (0.25, 0.5, 0.75, 1.0):  # grid lines at quarters of the axis
-        y = base - (base - y0) * frac
-        canvas.line((x0, y, x1, y), GRID)
+    tick_size = round(18 * unit)
+    for value, label in probability_ticks(top, tick_step):  # a grid line and a number each
+        y = base - (base - plot_top) * value / top
+        if value > 0:
+            canvas.line((x0, y, x1, y), GRID)
+        canvas.line((x0 - 6 * unit, y, x0, y), INK, max(1, round(unit)))
+        canvas.text((x0 - 9 * unit, y), label, INK, tick_size, anchor="rm")
+    canvas.line((x0, plot_top, x0, base), INK, max(1, round(unit)))
+    canvas.text((round(20 * unit), y0), "probability", MUTED, round(20 * unit))
     for k, p in enumerate(probs):
         bx0 = x0 + k * step + step * 0.12
         bx1 = x0 + (k + 1) * step - step * 0.12
-        by = base - (base - y0) * float(p) / top
+        height = min(float(p), top) if math.isfinite(p) else 0.0  # (a model that diverged)
+        by = base - (base - plot_top) * height / top
         canvas.rect((bx0, by, bx1, base), fill=BOUNDARY if k == 0 else POINT)
         cx = (bx0 + bx1) / 2
         canvas.text((cx, base + 4 * unit), display_char(itos[k]), INK, label_size, anchor="ma")
     canvas.line((x0, base, x1, base), INK)
-    best = int(np.argmax(probs))
-    canvas.text(
-        (x1, y0),
-        f"most likely '{display_char(itos[best])}' {float(probs[best]):.2f}",
-        MUTED,
-        round(20 * unit),
-        anchor="ra",
-    )
+    if np.isfinite(probs).any():
+        best = int(np.nanargmax(probs))
+        canvas.text(
+            (x1, y0),
+            f"most likely '{display_char(itos[best])}' {float(probs[best]):.2f}",
+            MUTED,
+            round(20 * unit),
+            anchor="ra",
+        )
 
 
 def draw_saturation(

@@ -27,8 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from charnames_gui.core import window_state
 from charnames_gui.core.atomic import atomic_write
-from charnames_gui.core.errors import FileAccessError
+from charnames_gui.core.errors import FileAccessError, SettingsError
 from charnames_gui.core.legacy_settings import legacy_values
 
 SETTINGS_FILE_NAME = "settings.json"
@@ -40,10 +41,6 @@ MAX_DEPTH = 8  # of nested lists and objects
 MAX_KEYS = 200  # at the top level
 
 JsonValue = Any  # None | bool | int | float | str | list[JsonValue] | dict[str, JsonValue]
-
-
-class SettingsError(ValueError):
-    """A value that does not pass its key's check (the message says why, in a few words)."""
 
 
 def _has_lone_surrogate(text: str) -> bool:
@@ -134,9 +131,6 @@ def _object(value: JsonValue) -> dict[str, JsonValue]:
 
 def _window_value(kind: str) -> Callable[[JsonValue], JsonValue]:
     def check(value: JsonValue) -> JsonValue:
-        # (imported here: window_state imports this module's SettingsError)
-        from charnames_gui.core import window_state
-
         if kind == "geometry":
             return window_state.geometry_to_json(window_state.parse_geometry(value))
         return window_state.docks_to_json(window_state.parse_docks(value))

@@ -1,6 +1,7 @@
-"""The training child's side of a stacked group: some of a StackedTrainer's copies, stepped
-in a process of its own (core/stacked_training.py sends the requests through
-core/child_process.py; core/child_serve.py passes every "stack_*" request here).
+"""The training child's side of a stacked group: some of a StackedTrainer's copies (a
+core/stacked_group.StackedGroup), stepped in a process of its own (core/stacked_training.py
+sends the requests through core/child_process.py; core/child_serve.py passes every
+"stack_*" request here).
 
 Why processes: each step of a group is ~35 small NumPy calls, and two groups stepped by two
 threads of one process wait on each other for Python's interpreter lock (two threads ran
@@ -29,22 +30,21 @@ import numpy as np
 import torch
 
 from charnames_gui.core.child_protocol import TrainerProcessError
+from charnames_gui.core.model import MLP
+from charnames_gui.core.stacked_group import StackedGroup
 
 
 class StackHost:
     """The groups this child holds, by key."""
 
     def __init__(self) -> None:
-        self.groups: dict[int, Any] = {}  # key -> stacked_training._Group
+        self.groups: dict[int, StackedGroup] = {}
 
     def handle(self, command: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        from charnames_gui.core.model import MLP
-        from charnames_gui.core.stacked_training import _Group
-
         if command == "stack_init":
             key, model_config, X, Y, config, seeds = args
             models = [MLP.init(model_config, config.init, s) for s in seeds]
-            self.groups[key] = _Group(
+            self.groups[key] = StackedGroup(
                 models, list(seeds), torch.from_numpy(X), torch.from_numpy(Y), config.batch_size
             )
             return ("ok",)
@@ -62,23 +62,11 @@ class StackHost:
             raise TrainerProcessError("This group of seeds is not in the training process")
         if command == "stack_run":
             lrs = args[1]
-            out = np.empty((len(lrs), len(group.samplers)), np.float64)
+            out = np.empty((len(lrs), group.k), np.float64)
             group.run(lrs, out)
             return ("ok", out)
         if command == "stack_weights":
             return ("ok", group.engine.weights(args[1]))
         if command == "stack_eval":
-            return ("ok", group_estimates(group, *args[1:]))
+            return ("ok", group.estimates(*args[1:]))
         raise TrainerProcessError(f"Unknown request {command!r}")
-
-
-def group_estimates(group: Any, X: np.ndarray, Y: np.ndarray, sizes: np.ndarray) -> list[Any]:
-    """Each copy's loss on (X, Y) with its standard error clustered by name
-    (core/uncertainty.py; sizes: examples of each name, in order)."""
-    from charnames_gui.core.uncertainty import clustered_mean, example_losses
-
-    Xt, Yt = torch.from_numpy(np.asarray(X)), torch.from_numpy(np.asarray(Y))
-    return [
-        clustered_mean(example_losses(group.engine.model(j), Xt, Yt), sizes)
-        for j in range(len(group.samplers))
-    ]

@@ -38,12 +38,10 @@ import torch
 from charnames_gui.core.child_process import TrainingProcess
 from charnames_gui.core.child_protocol import ANSWER_TIMEOUT, START_TIMEOUT
 from charnames_gui.core.config import ModelConfig, TrainConfig
-from charnames_gui.core.engines.stacked import StackedFastEngine
 from charnames_gui.core.errors import ConfigError
 from charnames_gui.core.examples import SplitTensors
 from charnames_gui.core.model import MLP
-from charnames_gui.core.stacked_child import group_estimates
-from charnames_gui.core.training import BatchSampler
+from charnames_gui.core.stacked_group import StackedGroup
 from charnames_gui.core.uncertainty import LossEstimate
 
 # The fields the stacked step implements; any other field must keep its default value.
@@ -118,30 +116,8 @@ def side_by_side(fn: Callable[[_T], object], items: Sequence[_T]) -> list[object
     return results
 
 
-class _Group:
-    """A StackedFastEngine with the minibatch streams of its copies."""
-
-    def __init__(self, models: list[MLP], seeds: list[int], X: torch.Tensor, Y: torch.Tensor,
-                 batch_size: int) -> None:  # fmt: skip
-        self.engine = StackedFastEngine(models, X, Y)
-        self.samplers = [BatchSampler(X.shape[0], batch_size, s) for s in seeds]
-        self._ix = np.empty((len(seeds), batch_size), dtype=np.int64)
-
-    def run(self, lrs: Sequence[float], out: np.ndarray) -> None:
-        """One step per learning rate; out[i] (k,) gets step i's losses (NaN once frozen)."""
-        engine, ix = self.engine, self._ix
-        for i, lr in enumerate(lrs):
-            for j, sampler in enumerate(self.samplers):
-                ix[j] = sampler.next()
-            was_frozen = engine.frozen
-            losses = engine.forward_backward(ix)
-            losses[was_frozen] = math.nan  # after its divergence a copy has no loss
-            out[i] = losses
-            engine.update(lr)
-
-
 class _RemoteGroup:
-    """A _Group held by a training child (core/stacked_child.py): the same steps."""
+    """A StackedGroup held by a training child (core/stacked_child.py): the same steps."""
 
     def __init__(self, process: TrainingProcess, model_config: ModelConfig, X: torch.Tensor,
                  Y: torch.Tensor, config: TrainConfig, seeds: list[int]) -> None:  # fmt: skip
@@ -224,7 +200,7 @@ class StackedTrainer:
             list(r) for r in split_groups(self.K, processes if self.in_processes else threads)
         ]
         self._group_of = [(g, j) for g, m in enumerate(self._members) for j in range(len(m))]
-        self._groups: list[_Group] = []
+        self._groups: list[StackedGroup] = []
         self._remote: list[_RemoteGroup] = []
         self._chunk = SUB_STEPS
         # one learning rate per step instead of the config's schedule (the LR sweep)
@@ -240,7 +216,7 @@ class StackedTrainer:
             for members in self._members:
                 seeds_g = [self.seeds[k] for k in members]
                 models = [MLP.init(model_config, config.init, s) for s in seeds_g]
-                self._groups.append(_Group(models, seeds_g, X, Y, config.batch_size))
+                self._groups.append(StackedGroup(models, seeds_g, X, Y, config.batch_size))
         self._started = False
 
     @property
@@ -361,7 +337,7 @@ class StackedTrainer:
             self.start()
             parts = self._map(lambda r: r.estimates(X.numpy(), Y.numpy(), sizes), self._remote)
             return [e for part in parts for e in part]  # type: ignore[attr-defined]
-        return [e for g in self._groups for e in group_estimates(g, X.numpy(), Y.numpy(), sizes)]
+        return [e for g in self._groups for e in g.estimates(X.numpy(), Y.numpy(), sizes)]
 
     def evaluate(self, split: str) -> np.ndarray:
         """Each copy's mean loss over a whole split: (K,) float64."""

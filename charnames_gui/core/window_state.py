@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from charnames_gui.core.settings_store import SettingsError
+from charnames_gui.core.errors import SettingsError
 
 DOCKS_VERSION = 1
 AREAS = ("left", "right", "top", "bottom")

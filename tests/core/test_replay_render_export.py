@@ -19,6 +19,8 @@ from charnames_gui.core.replay_render import (
     ReplayViewError,
     hidden_activations,
     next_char_probs,
+    probability_axis,
+    probability_ticks,
 )
 from charnames_gui.core.snapshots import Frame, ReplayPolicy, SnapshotStore
 from charnames_gui.core.training import Trainer
@@ -173,3 +175,37 @@ def test_an_export_never_writes_over_its_model_file_or_a_special_file(
     with pytest.raises(ExportCancelled):
         export_replay(renderer, earlier, cancelled=lambda: True)
     assert earlier.read_bytes() == b"earlier"
+
+
+@pytest.mark.parametrize(
+    ("highest", "top", "step"),
+    [(0.037, 0.04, 0.01), (0.13, 0.15, 0.05), (0.25, 0.25, 0.05), (0.3, 0.3, 0.1),
+     (0.62, 0.8, 0.2), (1.0, 1.0, 0.2), (float("nan"), 1.0, 0.2), (0.0, 0.01, 0.01)],
+)  # fmt: skip
+def test_the_probability_axis_is_a_few_round_steps_up_to_the_highest_bar(
+    highest: float, top: float, step: float
+) -> None:
+    assert probability_axis(highest) == (pytest.approx(top), step)
+    ticks = probability_ticks(top, step)
+    assert 2 <= len(ticks) <= 6 and ticks[0] == (0.0, ticks[0][1])
+    assert ticks[-1][0] == pytest.approx(top)
+    assert len({len(label) for _, label in ticks}) == 1  # the same decimals on every tick
+
+
+def test_exported_bars_have_numbers_on_an_axis_held_over_the_replay(
+    trained: tuple[Trainer, Dataset],
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    trainer, dataset = trained
+    renderer = ReplayRenderer(trainer.replay, dataset.vocab.itos, "bars", context=(0, 1, 2))
+    top, step = renderer.bar_axis
+    highest = max(float(next_char_probs(f.float_weights(), (0, 1, 2)).max())
+                  for f in trainer.replay.frames)  # fmt: skip
+    assert highest <= top < highest + step + 1e-9  # every bar fits, and no more than a step over
+    labels = [label for _, label in probability_ticks(top, step)]
+    svg = "{http://www.w3.org/2000/svg}"
+    for i in (0, len(renderer) - 1):  # the same numbers on the first and the last frame
+        texts = [t.text for t in ET.fromstring(renderer.render_svg(i)).iter(f"{svg}text")]
+        assert [t for t in texts if t in labels] == labels
+        assert "probability" in texts

@@ -12,6 +12,12 @@ own: the plot shows the learner's seed's steps, each seed's moving average as a 
 the band from the lowest to the highest of them, and the mean of the seeds' losses (moving
 average) in bold; the suggestion is the mean's valley, and the status line says how far the
 seeds' own valleys lie apart.
+
+Hovering the plot reads the curves at the step nearest the pointer (core/lr_curve.read_sweep):
+the learning rate (10^x and x), each seed's loss and their mean, as plain text in the zoom's
+font. The readout goes where it covers none of the curves it reads (ui/views/free_spot.py):
+the free place in the plot nearest the pointer, else above or below the plot (over the
+explanation or the controls), never over the curves.
 """
 
 from __future__ import annotations
@@ -20,11 +26,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDoubleSpinBox,
+    QFrame,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -34,8 +41,16 @@ from PySide6.QtWidgets import (
 
 from charnames_gui.core.config import MAX_LR
 from charnames_gui.core.events import SweepPoints
-from charnames_gui.core.lr_curve import finite_prefix, mean_curve, moving_average, sweep_window
+from charnames_gui.core.lr_curve import (
+    SweepReading,
+    finite_prefix,
+    mean_curve,
+    moving_average,
+    read_sweep,
+    sweep_window,
+)
 from charnames_gui.ui.views.flow_layout import FlowLayout
+from charnames_gui.ui.views.free_spot import Area, free_spot, points_along
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
 from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
 from charnames_gui.ui.views.text_scale import text_scale
@@ -49,6 +64,7 @@ BAND_COLOUR = QColor(30, 70, 160, 45)  # lowest to highest seed
 DEFAULT_SEEDS = 4
 MAX_SWEEP_SEEDS = 16
 MIN_LR = 0.00001  # the smallest the spin box can show with 5 decimals
+READOUT_MARGIN = 6  # px between the hover readout and the curves or the plot's edge
 
 EXPLANATION = (
     "The sweep trains a fresh copy of the model for one step at each learning rate, from "
@@ -92,6 +108,9 @@ class LrFinderView(QWidget):
         self._band_x = np.empty(0, dtype=np.float64)  # log10(lr) of each step of K seeds
         self._band = np.empty((0, 0), dtype=np.float64)  # (steps, K) every seed's loss
         self._m = 0  # steps in the band so far
+        self._smoothed = np.empty((0, 0), dtype=np.float64)  # (m, K) each seed's drawn curve
+        self._hover_x: float | None = None  # log10(lr) under the pointer
+        self.reading: SweepReading | None = None  # what the hover readout shows
 
         self.explanation = QLabel(EXPLANATION)
         self.explanation.setWordWrap(True)
@@ -134,6 +153,25 @@ class LrFinderView(QWidget):
         item.addItem(self.line)
         self.line.sigPositionChanged.connect(self._line_moved)
         self.plot_widget.scene().sigMouseClicked.connect(self._plot_clicked)
+        # the readout floats over the view (not in its layout): in the plot where it covers
+        # no curve, else over the text above or below the plot; the pointer passes through
+        self.readout = QLabel(self)
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.readout.setAccessibleName("Reading of the curves under the pointer")
+        self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.readout.setAutoFillBackground(True)
+        self.readout.setFrameShape(QFrame.Shape.Box)
+        self.readout.setMargin(3)
+        palette = self.readout.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(255, 255, 225))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(20, 20, 20))
+        self.readout.setPalette(palette)
+        self.readout.hide()
+        self._mouse_proxy = pg.SignalProxy(
+            self.plot_widget.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
+        )
+        item.getViewBox().sigRangeChanged.connect(self._refresh_readout)  # zoom, pan
+        self.plot_widget.viewport().installEventFilter(self)  # hide the readout on Leave
 
         self.status = QLabel()
         self.status.setAccessibleName("Sweep status")
@@ -219,6 +257,12 @@ class LrFinderView(QWidget):
         if event.type() == QEvent.Type.FontChange:  # the zoom changed
             scale_plot_text(self.plot_widget.getPlotItem(), self.font(), text_scale(self))
             self.plot_widget.setMinimumHeight(5 * self.fontMetrics().height())
+            self._refresh_readout()  # the readout's font follows (it is a child)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.hide_readout()
+        return super().eventFilter(watched, event)
 
     # -- public API ------------------------------------------------------------------------
     def clear(self) -> None:
@@ -229,6 +273,8 @@ class LrFinderView(QWidget):
         self._finished = False
         self._m = 0
         self._band = np.empty((0, 0), dtype=np.float64)
+        self._smoothed = np.empty((0, 0), dtype=np.float64)
+        self.hide_readout()
         self.raw_curve.setData([], [])
         self.smooth_curve.setData([], [])
         self.band_low.setData([], [])
@@ -343,7 +389,123 @@ class LrFinderView(QWidget):
         if lr > 0 and self._finished:
             self._set_chosen_x(math.log10(lr))
 
+    # -- hover readout ---------------------------------------------------------------------
+    def hover(self, scene_pos: QPointF) -> None:
+        """The pointer is at scene_pos: read the curves there, or hide the readout when it
+        is outside the plot or there is nothing drawn (what moving the mouse does)."""
+        view = self.plot_widget.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(scene_pos):
+            self.hide_readout()
+            return
+        self._hover_x = float(view.mapSceneToView(scene_pos).x())
+        self._refresh_readout()
+
+    def hide_readout(self) -> None:
+        self._hover_x = None
+        self.reading = None
+        self.readout.hide()
+
+    def readout_text(self) -> str:
+        """The readout's text while it is shown, else ''."""
+        return self.readout.text() if self.readout.isVisible() else ""
+
+    def readout_rect(self) -> QRectF:
+        """Where the readout is, in this view's coordinates (pixels)."""
+        return QRectF(self.readout.geometry())
+
+    def to_view(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Plot coordinates (log10 lr, loss) -> this view's pixels."""
+        box = self.plot_widget.getPlotItem().getViewBox()
+        t = box.childGroup.sceneTransform() * self.plot_widget.viewportTransform()
+        offset = self.plot_widget.viewport().mapTo(self, QPoint(0, 0))
+        return (
+            t.m11() * x + t.m21() * y + t.m31() + offset.x(),
+            t.m12() * x + t.m22() * y + t.m32() + offset.y(),
+        )
+
+    def read_curves(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(x, y) of the drawn curves the readout reads: with K seeds each seed's moving
+        average and their mean; with one, the steps' losses and their moving average."""
+        if self._band_shown():
+            curves = [*self.seed_curves[: self._band.shape[1]], self.smooth_curve]
+        else:
+            curves = [self.raw_curve, self.smooth_curve]
+        out = []
+        for curve in curves:
+            x, y = curve.getData()
+            if x is not None and len(x):
+                out.append((np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)))
+        return out
+
     # -- internals -------------------------------------------------------------------------
+    def _on_mouse_moved(self, event: tuple[QPointF]) -> None:
+        self.hover(event[0])
+
+    def _band_shown(self) -> bool:
+        return self._m > 0 and self._band.shape[1] > 1
+
+    def _read(self, x: float) -> SweepReading | None:
+        mx, my = self.smooth_curve.getData()
+        mean_x = np.empty(0) if mx is None else np.asarray(mx, dtype=np.float64)
+        mean = np.empty(0) if my is None else np.asarray(my, dtype=np.float64)
+        if self._band_shown():
+            xs, curves = self._band_x[: self._m], self._smoothed[: self._m]
+            return read_sweep(x, xs, curves, mean_x, mean)
+        xs, ys = self._x[: self._n], self._y[: self._n]
+        return read_sweep(x, xs, ys[:, None], mean_x, mean)
+
+    def _refresh_readout(self, *args: object) -> None:
+        """Read the curves under the pointer again (new points, a zoom or a pan) and put
+        the readout where it covers none of them."""
+        if self._hover_x is None:
+            return
+        reading = self._read(self._hover_x)
+        if reading is None:
+            self.reading = None
+            self.readout.hide()
+            return
+        self.reading = reading
+        self.readout.setText(reading.text())
+        self.readout.adjustSize()
+        self.readout.move(self._readout_place(reading))
+        self.readout.show()
+        self.readout.raise_()
+
+    def _readout_place(self, reading: SweepReading) -> QPoint:
+        """The free place in the plot nearest the pointer's step on the bold curve; else
+        above the plot or below it (their text is covered, the curves never); else the
+        top left of the view."""
+        size = (float(self.readout.width()), float(self.readout.height()))
+        xs, ys = [], []
+        for x, y in self.read_curves():
+            vx, vy = self.to_view(x, y)
+            px, py = points_along(vx, vy)
+            xs.append(px)
+            ys.append(py)
+        px = np.concatenate(xs) if xs else np.empty(0)
+        py = np.concatenate(ys) if ys else np.empty(0)
+        box = self.plot_widget.getPlotItem().getViewBox().sceneBoundingRect()
+        top_left = self.plot_widget.viewport().mapTo(
+            self, self.plot_widget.mapFromScene(box.topLeft())
+        )
+        plot = Area(top_left.x(), top_left.y(), box.width(), box.height())
+        y_near = float(reading.mean if reading.mean is not None else np.nanmean(reading.losses))
+        near_x, near_y = self.to_view(np.array([reading.x]), np.array([y_near]))
+        near = (float(near_x[0]), float(near_y[0]))
+        if np.isfinite(near[1]):
+            spot = free_spot(plot, size, px, py, near, READOUT_MARGIN)
+            if spot is not None:
+                return QPoint(round(spot[0]), round(spot[1]))
+        w, h = size
+        left = round(min(max(near[0] - w / 2, 0.0), max(0.0, self.width() - w)))
+        widget_top = self.plot_widget.geometry().top()
+        widget_bottom = self.plot_widget.geometry().bottom()
+        if widget_top >= h:  # over the explanation and the legend
+            return QPoint(left, round(widget_top - h))
+        if self.height() - widget_bottom - 1 >= h:  # over the status line and the buttons
+            return QPoint(left, widget_bottom + 1)
+        return QPoint(left, 0)
+
     def _window(self) -> int:
         return sweep_window(self._n)  # the smoothing core.training.suggest_lr reads
 
@@ -387,6 +549,7 @@ class LrFinderView(QWidget):
             end = finite_prefix(band[:, j])
             smoothed[:end, j] = moving_average(band[:end, j], w)
             self.seed_curves[j].setData(x[:end], smoothed[:end, j])
+        self._smoothed = smoothed
         for curve in self.seed_curves[k:]:
             curve.setData([], [])
         some = ~np.isnan(smoothed).all(axis=1)  # steps where at least one seed has a loss
@@ -408,6 +571,7 @@ class LrFinderView(QWidget):
             bottom = float(y.min())
             margin = 0.05 * max(top - bottom, 0.1)
             self.plot_widget.setYRange(bottom - margin, top + margin, padding=0)
+        self._refresh_readout()  # the pointer stays: read the new points
 
     def _set_chosen_x(self, x: float) -> None:
         self.line.setValue(x)  # clamped to the bounds; _line_moved updates the box

@@ -13,8 +13,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from charnames_gui.core.errors import FileAccessError
-from charnames_gui.core.settings_store import SETTINGS_FILE_NAME, SettingsError, SettingsStore
+from charnames_gui.core.errors import FileAccessError, SettingsError
+from charnames_gui.core.settings_store import SETTINGS_FILE_NAME, SettingsStore
 from charnames_gui.ui.views.plain_text import plain_tooltip
 
 CONFIG_FOLDER_NAME = "charnames-gui"

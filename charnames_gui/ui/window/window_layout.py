@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSize
-from PySide6.QtGui import QScreen
-from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize
+from PySide6.QtGui import QScreen, QShowEvent
+from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QVBoxLayout, QWidget
 
 COMPACT_WIDTH = 1280  # below this (at 100% zoom) the embedding shares the bottom tabs
 MIN_PANEL_WIDTH = 220  # a dock never asks for more: its content scrolls instead
 MIN_PANEL_HEIGHT = 100
-KEEP_WIDTH_SHARE = 0.4  # the training panel's most of the screen's width
+KEEP_WIDTH_SHARE = 0.4  # the training panel's most of the window's (and screen's) width
 
 
 def first_window_size(screen: QScreen | None) -> QSize:
@@ -43,6 +43,9 @@ class PanelScroll(QScrollArea):
 
     def __init__(self, content: QWidget, keep_width: bool = False) -> None:
         super().__init__()
+        self._keep_width = keep_width
+        self._host: QMainWindow | None = None  # the window whose width caps the panel's
+        self._cap = 0  # the cap last used by minimumSizeHint
         self.content = content
         holder = _NoHeightForWidth()
         layout = QVBoxLayout(holder)
@@ -51,22 +54,53 @@ class PanelScroll(QScrollArea):
         self.setWidget(holder)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self._keep_width = keep_width
 
     def minimumSizeHint(self) -> QSize:
         content = self.widget()
         if self._keep_width and content is not None:
             # follows the content (and so the zoom): no horizontal scroll bar, unless that
-            # would take more than KEEP_WIDTH_SHARE of the screen (large text on a small
-            # screen): then the panel scrolls sideways and the plots keep their room
+            # would take more than KEEP_WIDTH_SHARE of the window (large text in a small
+            # window): then the panel scrolls sideways and the plots keep their room
             # (its preferred width: its rows and forms wrap below it, so its minimum is far
             # narrower than what looks right)
             width = content.sizeHint().width() + self.verticalScrollBar().sizeHint().width()
-            screen = self.screen()  # (the window's width is not final while it is built)
-            free = screen.availableGeometry().width() if screen is not None else 1280
-            cap = max(MIN_PANEL_WIDTH, int(free * KEEP_WIDTH_SHARE))
-            return QSize(min(width + 6, cap), MIN_PANEL_HEIGHT)
+            self._cap = self._share()
+            return QSize(min(width + 6, self._cap), MIN_PANEL_HEIGHT)
         return QSize(MIN_PANEL_WIDTH, MIN_PANEL_HEIGHT)
+
+    def _share(self) -> int:
+        return max(MIN_PANEL_WIDTH, int(self._room() * KEEP_WIDTH_SHARE))
+
+    def _room(self) -> int:
+        """The width the panel takes its share of: its main window's once that is shown
+        (a window smaller than a large screen, e.g. at 200%, not maximised), never more
+        than the screen's free width (the window's width is not final while it is built)."""
+        screen = self.screen()
+        free = screen.availableGeometry().width() if screen is not None else 1280
+        host = self._host
+        if host is not None and host.isVisible():
+            free = min(free, host.width())
+        return free
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._keep_width and self._host is None:
+            # the main window, also while the dock floats (a floating dock is a window of
+            # its own, as wide as this panel: its width must not cap the panel)
+            parent = self.parentWidget()
+            while parent is not None and not isinstance(parent, QMainWindow):
+                parent = parent.parentWidget()
+            if parent is not None:
+                self._host = parent
+                parent.installEventFilter(self)
+                self.updateGeometry()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # the window was resized: a new cap is a new minimum for the dock (and the window)
+        resized = event.type() in (QEvent.Type.Resize, QEvent.Type.Show)
+        if watched is self._host and resized and self._share() != self._cap:
+            self.updateGeometry()
+        return super().eventFilter(watched, event)
 
     def sizeHint(self) -> QSize:
         content = self.widget()

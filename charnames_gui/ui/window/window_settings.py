@@ -12,7 +12,7 @@ from contextlib import suppress
 from PySide6.QtCore import QSignalBlocker, QSize, QTimer
 from PySide6.QtWidgets import QMainWindow
 
-from charnames_gui.core.settings_store import SettingsError
+from charnames_gui.core.errors import SettingsError
 from charnames_gui.core.window_state import (
     docks_to_json,
     geometry_to_json,

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtWidgets import QApplication
 
 from charnames_gui.core.events import SweepPoints
 from charnames_gui.ui.views.lr_finder_view import LrFinderView, round_lr
@@ -166,3 +168,135 @@ def test_k_seeds_are_each_seeds_curve_a_band_and_their_mean(view: LrFinderView) 
     assert all(
         len(c.getData()[0] if c.getData()[0] is not None else []) == 0 for c in view.seed_curves
     )
+
+
+def _three_seeds(view: LrFinderView) -> np.ndarray:
+    """A sweep of three seeds (the third blows up at step 150) fed to the view."""
+    lre = np.linspace(-3, 0, 200)
+    band = np.stack([2.5 + (lre + 1) ** 2, 2.6 + (lre + 1.2) ** 2, 2.4 + (lre + 0.8) ** 2], 1)
+    band[150:, 2] = np.nan
+    view.start(200)
+    pairs = list(zip((10**lre).tolist(), band[:, 0].tolist(), strict=True))
+    view.append(SweepPoints(pairs, 10**lre, band))
+    return lre
+
+
+def _inside(rect: QRectF, vx: np.ndarray, vy: np.ndarray) -> np.ndarray:
+    across = (vx >= rect.left()) & (vx <= rect.right())
+    return across & (vy >= rect.top()) & (vy <= rect.bottom())
+
+
+def _covered(view: LrFinderView) -> int:
+    """Points of the read curves (their vertices and 20 points along each segment) that
+    are drawn (inside the plot's data area) and under the readout, in the view's pixels."""
+    rect, plot = view.readout_rect(), _plot_rect(view)
+    covered = 0
+    for x, y in view.read_curves():
+        ok = np.isfinite(y)
+        x, y = x[ok], y[ok]
+        t = np.linspace(0, 1, 20)[:, None]
+        vx, vy = view.to_view(x[:-1] + t * np.diff(x), y[:-1] + t * np.diff(y))
+        covered += int(np.count_nonzero(_inside(rect, vx, vy) & _inside(plot, vx, vy)))
+    return covered
+
+
+def _plot_rect(view: LrFinderView) -> QRectF:
+    """The plot's data area in the view's pixels."""
+    box = view.plot_widget.getPlotItem().getViewBox().sceneBoundingRect()
+    top_left = view.plot_widget.viewport().mapTo(view, view.plot_widget.mapFromScene(box.topLeft()))
+    return QRectF(top_left.toPointF(), box.size())
+
+
+def _hover(qtbot, view: LrFinderView, x: float, y: float) -> None:
+    """Move the mouse over the plot at (log10 lr, loss) and wait for the readout."""
+    box = view.plot_widget.getPlotItem().getViewBox()
+    pos = view.plot_widget.mapFromScene(box.mapViewToScene(QPointF(x, y)))
+    qtbot.mouseMove(view.plot_widget.viewport(), pos)
+    qtbot.waitUntil(lambda: view.reading is not None and abs(view.reading.x - x) < 0.02)
+
+
+def test_hovering_k_seeds_reads_the_lr_each_seed_and_their_mean(qtbot, view) -> None:
+    view.resize(640, 450)
+    view.show()
+    qtbot.waitExposed(view)
+    lre = _three_seeds(view)
+    view.finish(0.1, (0.1, 0.063, 0.16))
+    _hover(qtbot, view, -1.5, 3.0)
+    reading = view.reading
+    assert reading is not None and view.readout.isVisible()
+    i = int(np.argmin(abs(lre + 1.5)))  # the step nearest the pointer
+    assert reading.x == lre[i]
+    for j, value in enumerate(reading.losses):  # what each seed's drawn curve says there
+        assert value == view.seed_curves[j].getData()[1][i]
+    mx, my = view.smooth_curve.getData()
+    assert reading.mean == my[i] and mx[i] == lre[i]
+    text = view.readout_text()
+    assert (
+        f"lr = {10 ** lre[i]:.3g} = 10^{lre[i]:.2f}" in text and f"log10 lr = {lre[i]:.2f}" in text
+    )
+    assert f"mean of 3 seeds: {my[i]:.3f}" in text
+    assert f"seed 2: {reading.losses[1]:.3f}" in text
+    assert view.readout.textFormat() == Qt.TextFormat.PlainText
+    assert _plot_rect(view).contains(view.readout_rect()) and _covered(view) == 0
+
+    _hover(qtbot, view, -0.2, 3.0)  # past the third seed's blow-up
+    assert "seed 3: blew up" in view.readout_text()
+    assert "mean of 3 seeds: ended" in view.readout_text()
+
+
+def test_the_readout_follows_zoom_and_never_covers_the_curves(qtbot, view) -> None:
+    view.resize(520, 380)
+    view.show()
+    qtbot.waitExposed(view)
+    _three_seeds(view)
+    _hover(qtbot, view, -1.0, 3.0)  # the valley, under the curves' middle
+    small = view.readout_rect()
+    view.plot_widget.setXRange(-1.6, -0.6, padding=0)  # zoom in on the valley
+    view.plot_widget.setYRange(2.4, 3.2, padding=0)
+    qtbot.waitUntil(lambda: _covered(view) == 0)
+    font = view.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)  # the app's zoom: 150%
+    view.setFont(font)
+    assert view.readout.font().pointSizeF() == pytest.approx(font.pointSizeF())
+    assert view.readout_rect().height() > 1.3 * small.height()
+    assert _covered(view) == 0 and view.rect().contains(view.readout_rect().toRect())
+    QApplication.sendEvent(view.plot_widget.viewport(), QEvent(QEvent.Type.Leave))
+    assert not view.readout.isVisible() and view.reading is None
+
+
+def test_hovering_a_single_sweep_reads_its_step_and_moving_average(qtbot, view) -> None:
+    view.resize(640, 450)
+    view.show()
+    qtbot.waitExposed(view)
+    pairs = sweep(200)
+    view.start(200)
+    view.append(SweepPoints(pairs))
+    _hover(qtbot, view, -2.0, 3.0)
+    x, y = view.points()
+    i = int(np.argmin(abs(x + 2.0)))
+    assert view.reading is not None and view.reading.losses == (y[i],)
+    assert f"loss at this step: {y[i]:.3f}" in view.readout_text()
+    assert "moving average:" in view.readout_text() and _covered(view) == 0
+    outside = view.plot_widget.getPlotItem().getViewBox().sceneBoundingRect().topLeft()
+    view.hover(outside - QPointF(5, 5))  # left of and above the plot
+    assert not view.readout.isVisible()
+    _hover(qtbot, view, -1.9, 3.0)
+    view.clear()
+    assert not view.readout.isVisible() and view.reading is None
+
+
+def test_with_no_room_in_the_plot_the_readout_goes_above_it(qtbot, view) -> None:
+    """Eight noisy seeds in a small plot: where the curves leave no room for the readout,
+    it goes over the explanation above the plot, never over the curves."""
+    view.resize(520, 380)
+    view.show()
+    qtbot.waitExposed(view)
+    rng = np.random.default_rng(0)
+    lre = np.linspace(-3, 0, 1000)
+    band = 2.5 + (lre[:, None] + 1) ** 2 + 0.3 * rng.standard_normal((1000, 8))
+    view.start(1000)
+    pairs = list(zip((10**lre).tolist(), band[:, 0].tolist(), strict=True))
+    view.append(SweepPoints(pairs, 10**lre, band))
+    _hover(qtbot, view, -2.5, 3.0)
+    assert view.readout.isVisible() and view.readout_text().count("seed ") == 8
+    assert view.readout_rect().bottom() < _plot_rect(view).top() and _covered(view) == 0
