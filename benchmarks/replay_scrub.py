@@ -13,7 +13,9 @@ statistics are computed on a background thread (ui/hidden_analysis.py) and drawn
 come: their time is printed apart, it never holds the step up.
 
 Within the same run it also times a repaint of the window with nothing changed (the floor a
-step cannot go below), and prints both ratios: to the 50 ms goal and to that floor.
+step cannot go below), and prints both ratios: to the 50 ms goal and to that floor; and the
+sampling bars alone given each frame's distribution, with their y axis following the bars
+(live) and held at 0..1 (a replay: no axis redraw), in alternating rounds, with their ratio.
 REPLAY_PROFILE=1 prints a cProfile of the moves (REPLAY_PROFILE=out.prof also writes it
 for pstats/snakeviz). Runs on the platform Qt is given
 (offscreen by default; QT_QPA_PLATFORM=xcb with an X server
@@ -126,8 +128,11 @@ def main(argv: list[str]) -> int:
     if not win.file_commands.open_model(path):
         print("could not open the model", file=sys.stderr)
         return 1
-    settle(0.5)
     timeline = win.timeline
+    began = time.perf_counter()  # a model with its frames opens on a background thread
+    while len(timeline.slider_steps()) < len(trainer.replay) and time.perf_counter() - began < 60:
+        settle(0.05)
+    settle(0.5)
     n = len(timeline.slider_steps())
     if n < 3:
         print(f"only {n} frames", file=sys.stderr)
@@ -178,6 +183,8 @@ def main(argv: list[str]) -> int:
         settle(0.005)
     hidden_ms = (time.perf_counter() - began) * 1000
 
+    bars_follow, bars_held = _bars_alone(win, trainer.replay.frames, settle)
+
     def summary_of(values: list[float]) -> str:
         ordered = sorted(values)
         p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
@@ -191,6 +198,10 @@ def main(argv: list[str]) -> int:
     print(f"ratio to the {GOAL_MS:.0f} ms goal: {median / GOAL_MS:.2f}x (p90 "
           f"{sorted(scrub)[round(0.9 * (len(scrub) - 1))] / GOAL_MS:.2f}x); "
           f"to a repaint with nothing new: {median / statistics.median(floor):.2f}x")  # fmt: skip
+    ratio = statistics.median(bars_held) / statistics.median(bars_follow)
+    print(f"the bars alone, new frame drawn ({len(bars_held)}x each), y axis following the "
+          f"bars: {summary_of(bars_follow)}; held at 0..1 (replay): {summary_of(bars_held)}; "
+          f"held/following {ratio:.2f}x")  # fmt: skip
     print(
         f"hidden layer's statistics of the last step shown: {hidden_ms:.0f} ms later "
         "(background thread, at most 4 a second)"
@@ -198,6 +209,34 @@ def main(argv: list[str]) -> int:
     win.controller.shutdown()
     win.hidden_analysis.wait()
     return 0
+
+
+def _bars_alone(win, frames, settle) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+    """The sampling bars alone, given each frame's distribution after "..." and repainted:
+    with the y axis following the tallest bar (live) and held at 0..1 (a replay), in
+    alternating rounds so that both see the same load."""
+    import numpy as np
+    from PySide6.QtCore import QCoreApplication
+
+    from charnames_gui.core.replay_render import next_char_probs
+    from charnames_gui.ui.views.sampling_bars import ProbabilityBars
+
+    bars = win.sampling_panel.findChild(ProbabilityBars)
+    context = (0,) * 3
+    probs = [next_char_probs(f.float_weights(), context) for f in frames]
+    order = [(k * 37) % len(probs) for k in range(1, 41)]
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for round_ in range(4):
+        for held in (round_ % 2 == 1, round_ % 2 == 0):
+            bars.hold_axis(held)
+            for index in order[round_ * 10 : round_ * 10 + 10]:
+                began = time.perf_counter()
+                bars.set_distribution(np.asarray(probs[index]), chosen=1)
+                QCoreApplication.sendPostedEvents()  # the scene's changed items, then paint
+                bars.repaint()
+                times[held].append((time.perf_counter() - began) * 1000)
+                settle(0.005)
+    return times[False], times[True]
 
 
 if __name__ == "__main__":

@@ -14,7 +14,10 @@ benchmarks/startup.py reads them.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import sys
 import threading
 import time
@@ -24,6 +27,7 @@ from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
     QObject,
+    QSocketNotifier,
     QTimer,
     Signal,
     Slot,
@@ -35,6 +39,7 @@ from charnames_gui import __version__
 from charnames_gui.bundled import resource_path
 
 APP_NAME = "Charnames"
+_SIGNAL_SOCKETS: list[object] = []  # quit_on_signals' socket pair and notifier
 MARKER_ENV = "CHARNAMES_STARTUP_MARKER"
 PAINT_WAIT_MS = 500  # the import starts at the first window's first paint, or after this
 
@@ -134,6 +139,8 @@ class Startup(QObject):
         self.window.show()
         if self.files:  # a dataset opens now; a model file when torch has loaded
             self.window.file_commands.open_path(self.files[0])
+        else:  # a model the last session could not save (session_rescue.py), once shown
+            QTimer.singleShot(0, self.window.session_rescue.offer)
 
     def _load_torch(self) -> None:
         """Start the training child (once), then torch's import here (once)."""
@@ -163,8 +170,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     QGuiApplication.setDesktopFileName("charnames-gui")
     QApplication.setWindowIcon(QIcon(str(resource_path("icon.png"))))
     startup = Startup([a for a in args[1:] if not a.startswith("-")])
+    # a logout, a shutdown or SIGTERM ends the app without a close: unsaved training is kept
+    if isinstance(app, QGuiApplication):
+        startup.window.session_rescue.connect_to(app)
+    quit_on_signals(app)
     startup.start()
     return app.exec()
+
+
+def quit_on_signals(app: QCoreApplication) -> None:
+    """SIGTERM (a logout's or shutdown's last word to a program, `kill`) and SIGHUP (its
+    terminal closed) quit the event loop instead of ending the process at once, so that
+    aboutToQuit keeps unsaved training (session_rescue.py). Python runs a signal handler only
+    between bytecodes, which never come while Qt waits for events: the signal is written to
+    a socket (signal.set_wakeup_fd) that wakes the event loop."""
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    try:
+        signal.set_wakeup_fd(writer.fileno())
+    except ValueError:  # not the main thread: leave the default handlers
+        reader.close()
+        writer.close()
+        return
+    for number in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if number is not None:
+            signal.signal(number, lambda *_: None)  # the wakeup byte does the work
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def woken() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+        app.exit(0)  # not quit(): Qt 6 would first ask each window to close ("Save?")
+
+    notifier.activated.connect(woken)
+    _SIGNAL_SOCKETS.extend((reader, writer, notifier))  # kept open while the app runs
 
 
 if __name__ == "__main__":

@@ -297,6 +297,12 @@ class Document:
         self.path = path
         self.mark_clean(self.summary.steps)
 
+    def as_unsaved(self) -> None:
+        """The model has no file of its own and is unsaved (a rescued model just opened from
+        the app's data folder: Save asks where, it never writes into that folder)."""
+        self.path = None
+        self._metadata_changed = True
+
     # -- idle or busy -----------------------------------------------------------------------
     def is_busy(self) -> bool:
         return self.state in BUSY_STATES

@@ -50,6 +50,7 @@ from charnames_gui.core.events import (
 from charnames_gui.core.model_dataset import label_of, trained_on_label
 from charnames_gui.core.model_file import ModelFile, TestEvaluations, TrainingSummary
 from charnames_gui.core.snapshots import SnapshotStore
+from charnames_gui.core.torch_wait import TorchWait
 from charnames_gui.core.training_state import TrainingState
 from charnames_gui.core.vocabulary import Vocabulary, boundary_note
 from charnames_gui.ui import model_files
@@ -119,10 +120,7 @@ class Controller(QObject):
         super().__init__(parent)
         # the child is started on first use, or early by the app (it imports torch itself)
         self.process = TrainingProcess() if use_training_process else None
-        self.torch_ready = False
-        # what the learner asked for while torch loads, in order: (kind, action); a kind
-        # asked again replaces its earlier request (the last model settings win)
-        self._waiting: list[tuple[str, Callable[[], object]]] = []
+        self.torch_wait = TorchWait()  # what the learner asks for while torch loads
         self._document = Document(
             state=TrainingState.LOADING if wait_for_torch else TrainingState.NO_MODEL
         )
@@ -169,30 +167,14 @@ class Controller(QObject):
     # -- PyTorch ---------------------------------------------------------------------------
     def torch_loaded(self) -> None:
         """PyTorch is imported: carry out what was asked meanwhile (the first model, a
-        file to open, Start). Called once."""
-        if self.torch_ready:
+        file to open, Start). Called once (a second call changes nothing)."""
+        if self.torch_wait.ready:
             return
-        self.torch_ready = True
-        # Start last: it starts whichever model the other requests leave
-        waiting = sorted(self._waiting, key=lambda request: request[0] == "start")
-        self._waiting = []
+        waiting = self.torch_wait.loaded()
         if self._document.state == TrainingState.LOADING:
             self._set_state(TrainingState.NO_MODEL)
-        for _, action in waiting:
+        for action in waiting:
             action()
-
-    def _when_torch_loaded(self, kind: str, action: Callable[[], object]) -> bool:
-        """Run action now if torch is loaded (returning its result), else when it is (True:
-        accepted). An earlier request of the same kind is replaced."""
-        if self.torch_ready:
-            return bool(action())
-        self._waiting = [(k, a) for k, a in self._waiting if k != kind]
-        self._waiting.append((kind, action))
-        return True
-
-    def is_waiting_for(self, kind: str) -> bool:
-        """True when a request of this kind ("model", "start", "open") waits for torch."""
-        return any(k == kind for k, _ in self._waiting)
 
     # -- the window's frames ------------------------------------------------------------------
     @contextlib.contextmanager
@@ -353,8 +335,8 @@ class Controller(QObject):
     def new_model(self, config: ModelConfig, train_config: TrainConfig, split_seed: int) -> bool:
         """A freshly initialised model for the current dataset (vocab size from the data).
         While torch loads, the model is made when it has loaded (True: it will be)."""
-        if not self.torch_ready:
-            return self._when_torch_loaded(
+        if not self.torch_wait.ready:
+            return self.torch_wait.when_ready(
                 "model", lambda: self.new_model(config, train_config, split_seed)
             )
         from charnames_gui.core.model import MLP
@@ -485,8 +467,8 @@ class Controller(QObject):
         it starts the model that is then made (the status says so)."""
         d = self._document
         if d.state == TrainingState.LOADING:
-            if not self.is_waiting_for("start"):
-                self._when_torch_loaded("start", self.start)
+            if not self.torch_wait.is_waiting_for("start"):
+                self.torch_wait.when_ready("start", self.start)
                 self.statusMessage.emit("Training starts as soon as PyTorch has loaded")
                 self.stateChanged.emit(d.state)  # the same state, now with Start queued
             return
@@ -686,20 +668,13 @@ class Controller(QObject):
         d = self._document
         if d.model is None:
             return False
-        from charnames_gui.core.process_trainer import ProcessTrainer
-
-        held: Snapshot | None = None
-        if d.is_busy():
-            process_run = isinstance(d.trainer, ProcessTrainer)
-            if not self.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
-                held = self.jobs.held if process_run else None
-                if held is None:
-                    self.errorOccurred.emit(
-                        "Cannot save", "Training did not pause in time; try again."
-                    )
-                    return False
+        to_save = self._model_file_to_save()
+        if to_save is None:
+            self.errorOccurred.emit("Cannot save", "Training did not pause in time; try again.")
+            return False
+        model_file, held = to_save
         try:
-            model_files.save(path, d.model_file(held))
+            model_files.save(path, model_file)
         except CharnamesError as exc:
             self.errorOccurred.emit("Cannot save the model", str(exc))
             return False
@@ -709,15 +684,59 @@ class Controller(QObject):
         self.statusMessage.emit(model_files.saved_message(path, held))
         return True
 
+    def _model_file_to_save(self) -> tuple[ModelFile, Snapshot | None] | None:
+        """The model as a file holds it, a run paused first, with the weights held (a
+        training process that did not pause within SAVE_PAUSE_WAIT: its last weights
+        received). None: training did not pause and there are no weights to fall back on."""
+        from charnames_gui.core.process_trainer import ProcessTrainer
+
+        d = self._document
+        held: Snapshot | None = None
+        if d.is_busy():
+            process_run = isinstance(d.trainer, ProcessTrainer)
+            if not self.wait_until_idle(SAVE_PAUSE_WAIT if process_run else WORKER_IDLE_TIMEOUT):
+                held = self.jobs.held if process_run else None
+                if held is None:
+                    return None
+        return d.model_file(held), held
+
+    def write_rescue(self, path: Path) -> str | None:
+        """Write the model, as Save would, to `path` (a new file in the app's data folder),
+        changing nothing else: the model stays unsaved and its own file is never touched.
+        For a session that ends without the window closing (ui/window/session_rescue.py):
+        no dialog, no signal. Returns None, or why it could not be written."""
+        if self._document.model is None:
+            return "there is no model"
+        to_save = self._model_file_to_save()
+        if to_save is None:
+            return "training did not pause in time"
+        try:
+            model_files.save(path, to_save[0])
+        except CharnamesError as exc:
+            return str(exc)
+        return None
+
+    def open_rescued(self, model_file: ModelFile, path: Path) -> bool:
+        """Make a checked rescued model the current one, unsaved and without a file of its
+        own (Save then asks where: never into the app's data folder)."""
+        if not self.apply_model_file(model_file, path):
+            return False
+        self._document.as_unsaved()
+        self._mark_modified()  # documentChanged: the title's "*", Save asks where
+        self.statusMessage.emit(
+            "Opened the model kept from your last session: it is not saved yet (File > Save)"
+        )
+        return True
+
     def read_model_file_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:
         """Check a model file completely, then call then(model_file) (which may ask about
         unsaved training and apply it). A small file is read at once and then's result is
         returned; a large one is read on a worker thread so the window keeps drawing: True
         means it is being read. False: it cannot be opened (errorOccurred said why) or
         another model file is still being read."""
-        if not self.torch_ready:  # read it when torch has loaded (the file is checked then)
+        if not self.torch_wait.ready:  # read it when torch has loaded (it is checked then)
             self.statusMessage.emit(f"{Path(path).name} opens as soon as PyTorch has loaded")
-            return self._when_torch_loaded("open", lambda: self.read_model_file_then(path, then))
+            return self.torch_wait.when_ready("open", lambda: self.read_model_file_then(path, then))
         hint = self._document.dataset.vocab if self._document.dataset is not None else None
 
         def failed(why: str) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
 from charnames_gui.ui.views.name_list import GeneratedNames, ScoreBox
 from charnames_gui.ui.views.sampling_bars import ContextWindow, ProbabilityBars
-from charnames_gui.ui.window.dialogs import SaveChoice
+from charnames_gui.ui.window.dialogs import RescueChoice, SaveChoice
 
 W = TypeVar("W", bound=QWidget)
 
@@ -59,6 +59,7 @@ class ScriptedDialogs:
     """Records every message; answers questions from its fields."""
 
     save_choice: SaveChoice = SaveChoice.DISCARD
+    rescue_choice: RescueChoice = RescueChoice.LATER  # what ask_rescued answers
     confirm_answer: bool = True
     open_paths: list[str] = field(default_factory=list)  # returned in order by open_path
     save_paths: list[str] = field(default_factory=list)  # returned in order by save_path
@@ -80,6 +81,10 @@ class ScriptedDialogs:
     def ask_save(self, title: str, message: str) -> SaveChoice:
         self.questions.append(message)
         return self.save_choice
+
+    def ask_rescued(self, title: str, message: str) -> RescueChoice:
+        self.questions.append(message)
+        return self.rescue_choice
 
     def open_path(self, title: str, file_filter: str, folder: str = "") -> str | None:
         return self.open_paths.pop(0) if self.open_paths else None

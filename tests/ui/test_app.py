@@ -88,14 +88,14 @@ def test_start_pressed_while_torch_loads_starts_the_run_when_it_has_loaded(
         qtbot.waitExposed(window)
         button = window.controls.start_button
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        assert window.controller.is_waiting_for("start")
+        assert window.controller.torch_wait.is_waiting_for("start")
         assert button.text() == "Starting…" and not button.isEnabled()
         assert "as soon as PyTorch has loaded" in window.statusBar().currentMessage()
         assert window.controller.document.state == TrainingState.LOADING
         with qtbot.waitSignal(window.controller.lossesReady, timeout=60_000):
             import_torch()  # torch loads: the model is made, then trained
         assert window.controller.document.state == TrainingState.RUNNING
-        assert not window.controller.is_waiting_for("start")
+        assert not window.controller.torch_wait.is_waiting_for("start")
     finally:
         if startup.loader.import_thread.ident is not None:
             startup.loader.import_thread.join(timeout=60)

@@ -327,7 +327,8 @@ def test_requests_made_while_torch_loads_are_carried_out_when_it_has_loaded(
 ) -> None:
     controller = Controller(use_training_process=False, wait_for_torch=True)
     try:
-        assert controller.document.state == TrainingState.LOADING and not controller.torch_ready
+        waits = controller.torch_wait
+        assert controller.document.state == TrainingState.LOADING and not waits.ready
         controller.set_dataset(Dataset(small_words))  # reading names needs no torch
         config = TrainConfig(steps=LONG, lr=0.05, schedule="constant", seed=7)
         assert controller.new_model(ModelConfig(3, 4, 16), config, 42)
@@ -340,14 +341,14 @@ def test_requests_made_while_torch_loads_are_carried_out_when_it_has_loaded(
         assert (
             controller.document.model is None and controller.document.state == TrainingState.LOADING
         )
-        assert controller.is_waiting_for("model") and controller.is_waiting_for("start")
+        assert waits.is_waiting_for("model") and waits.is_waiting_for("start")
         with qtbot.waitSignal(controller.lossesReady, timeout=30_000):
             controller.torch_loaded()
         assert (
             controller.document.model is not None and controller.document.model.config.n_embd == 6
         )
         assert controller.document.state == TrainingState.RUNNING
-        assert not controller.is_waiting_for("start")
+        assert not waits.is_waiting_for("start")
         controller.torch_loaded()  # a second call changes nothing
         assert controller.document.state == TrainingState.RUNNING
     finally:

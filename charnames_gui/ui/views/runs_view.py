@@ -32,7 +32,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -47,7 +46,6 @@ from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, write_runs_csv
 from charnames_gui.ui.views.compare_view import CompareView
-from charnames_gui.ui.views.plain_text import plain_message_box
 from charnames_gui.ui.views.runs_table_model import (
     COLUMN_INDEX,
     COLUMNS,
@@ -97,6 +95,9 @@ class RunsView(QWidget):
 
     overlayChanged = Signal(object)  # list[RunRecord]: the selected runs, in table order
     statusMessage = Signal(str)  # "Exported 5 runs to runs.csv", run history errors
+    # Export CSV… pressed: the window asks where and writes through its one export path
+    # (exports.export_file: the model and its dataset are never written over)
+    exportRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -194,7 +195,7 @@ class RunsView(QWidget):
             "Save every run's hyperparameters and losses as a CSV file for a spreadsheet "
             "or a notebook (the loss curves are not included)."
         )
-        self.export_button.clicked.connect(self._export_clicked)
+        self.export_button.clicked.connect(self.exportRequested)
         self.table.installEventFilter(self)  # the Delete key, while the table has focus
 
         buttons = QHBoxLayout()
@@ -455,17 +456,6 @@ class RunsView(QWidget):
             self.delete_selected(confirm=True)
             return True
         return super().eventFilter(watched, event)
-
-    def _export_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export runs as CSV", "runs.csv", "CSV files (*.csv);;All files (*)"
-        )
-        if not path:
-            return
-        try:
-            self.export_csv(path)
-        except CharnamesError as exc:
-            plain_message_box(self, QMessageBox.Icon.Warning, "Export runs", str(exc)).exec()
 
     def _show_store_error(self, message: str) -> None:
         self.statusMessage.emit(message)

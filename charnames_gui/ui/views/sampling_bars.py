@@ -34,6 +34,9 @@ LEFT_AXIS_WIDTH = 48  # pixels at 100% zoom: "0.25" and the title "probability"
 LEFT_TITLE = "probability"
 MIN_DATA_LINES = 5  # the bars keep at least this many text lines of height
 PREFERRED_DATA_LINES = 6  # asked for in the size hint; more when there is room
+HELD_TOP = 1.25  # a replay's y axis: all of 0..1, and room above for the chosen bar's value
+# its ticks, never past 1: halves always, quarters where the chart is tall enough for them
+HELD_TICKS = [[(0.0, "0.0"), (0.5, "0.5"), (1.0, "1.0")], [(0.25, "0.25"), (0.75, "0.75")]]
 
 
 def _round_up(value: float) -> float:
@@ -89,6 +92,7 @@ class ProbabilityBars(pg.PlotWidget):
         self._shown_point_size = 0.0
         self._shown_ranges: tuple[float, int] | None = None
         self._scale = 0.0  # the zoom the text was last sized for (0: not yet)
+        self._held = False  # a replay: the y axis holds 0..1 (hold_axis)
 
         plot = self.getPlotItem()
         cache_axes(plot)
@@ -227,6 +231,24 @@ class ProbabilityBars(pg.PlotWidget):
         self._chosen = None
         self._update()
 
+    def hold_axis(self, held: bool) -> None:
+        """held (a replay): the y axis is 0..1 on every frame, so scrubbing never redraws it
+        (a new scale costs a redraw of the axis and grid) and a bar that grows on screen grows
+        in probability. Not held (live): the axis follows the tallest bar."""
+        if held == self._held:
+            return
+        self._held = held
+        self.getPlotItem().getAxis("left").setTicks(HELD_TICKS if held else None)
+        self._update()
+
+    def axis_held(self) -> bool:
+        return self._held
+
+    def y_range(self) -> tuple[float, float]:
+        """The probabilities the y axis spans."""
+        low, high = self.getPlotItem().vb.viewRange()[1]
+        return float(low), float(high)
+
     def set_by_probability(self, by_probability: bool) -> None:
         """Most likely first (True) or in vocabulary order: the boundary token, then
         alphabetical (False)."""
@@ -287,7 +309,8 @@ class ProbabilityBars(pg.PlotWidget):
         self._bars.setOpts(x=np.arange(n), height=heights, width=0.8, brushes=brushes)
 
         top = float(heights.max()) if n else 1.0
-        y_top = _round_up(top * 1.25)  # headroom for the chosen bar's value above the bars
+        # headroom for the chosen bar's value above the bars
+        y_top = HELD_TOP if self._held else _round_up(top * 1.25)
         if self._shown_ranges != (y_top, n):
             self._shown_ranges = (y_top, n)
             plot = self.getPlotItem()

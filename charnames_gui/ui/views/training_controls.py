@@ -41,6 +41,7 @@ def format_duration(seconds: float) -> str:
 
 
 NO_RECORD_TEXT = "your own weights: no training record"
+RUN_TITLE = "Run"  # the group's title (none in presentation mode's strip)
 ESTIMATING = "estimating…"  # the time left, until the recent rate is steady
 
 
@@ -66,6 +67,7 @@ class TrainingControls(QWidget):
         super().__init__(parent)
         self._total = 0  # the run's planned steps, as the progress bar last said
         self._one_step: int | None = None  # the step One step took the model to
+        self._compact = False  # presentation mode's strip (set_compact)
         self.start_button = QPushButton("Start")
         self.start_button.setAccessibleName("Start training")
         self.start_button.setToolTip("Start training the model (Space)")
@@ -150,7 +152,7 @@ class TrainingControls(QWidget):
             row.addWidget(label)
             flow.addWidget(pair)
 
-        self._box = box = QGroupBox("Run")
+        self._box = box = QGroupBox(RUN_TITLE)
         inner = QVBoxLayout(box)
         inner.setSpacing(4)
         inner.setContentsMargins(8, 6, 8, 6)
@@ -193,13 +195,39 @@ class TrainingControls(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # the zoom changed
             self._fix_figure_sizes()
+            self._fit_progress_bar()
             # a style sheet fixes the font when it is applied: apply it again
             self.start_button.setStyleSheet(self.start_button.styleSheet())
 
     def set_compact(self, compact: bool) -> None:
-        """Presentation mode: only the buttons and the progress bar."""
+        """Presentation mode: only the buttons and the progress bar, on one line when there
+        is room (the progress bar flows after the buttons), without the group's title."""
         for widget in (self.figures, self.result_label, self.test_label):
             widget.setVisible(not compact)
+        if compact == self._compact:
+            return
+        self._compact = compact
+        bar, inner = self.progress_bar, self._box.layout()
+        assert isinstance(inner, QVBoxLayout)
+        if compact:
+            inner.removeWidget(bar)
+            self._buttons.addWidget(bar)
+            self._box.setTitle("")
+        else:
+            self._buttons.removeWidget(bar)
+            inner.insertWidget(1, bar)  # under the buttons
+            self._box.setTitle(RUN_TITLE)
+        self._fit_progress_bar()
+
+    def _fit_progress_bar(self) -> None:
+        """In a line of the flow the bar is as wide as its longest text needs (the flow gives
+        each item its size hint, and a progress bar's is narrow)."""
+        if self._compact:
+            metrics = self.progress_bar.fontMetrics()
+            longest = metrics.horizontalAdvance("step 888,888 / 888,888 (100%)")
+            self.progress_bar.setMinimumWidth(longest + 2 * metrics.height())
+        else:
+            self.progress_bar.setMinimumWidth(0)
 
     def set_state(
         self,

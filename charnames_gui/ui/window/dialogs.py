@@ -47,6 +47,14 @@ class SaveChoice(Enum):
     CANCEL = "cancel"
 
 
+class RescueChoice(Enum):
+    """The answer about a model rescued when the last session ended (session_rescue.py)."""
+
+    OPEN = "open"
+    DISCARD = "discard"
+    LATER = "later"  # closed the question: asked again at the next start
+
+
 class AsksUser(Protocol):
     """Every question and message of the window's commands (Dialogs, or a scripted one)."""
 
@@ -54,6 +62,7 @@ class AsksUser(Protocol):
     def info(self, title: str, message: str) -> None: ...
     def confirm(self, title: str, message: str, yes_text: str = "OK") -> bool: ...
     def ask_save(self, title: str, message: str) -> SaveChoice: ...
+    def ask_rescued(self, title: str, message: str) -> RescueChoice: ...
     def open_path(self, title: str, file_filter: str, folder: str = "") -> str | None: ...
     def save_path(self, title: str, file_filter: str, suggested: str = "") -> str | None: ...
     def get_int(
@@ -92,6 +101,19 @@ class Dialogs:
         if answer == QMessageBox.StandardButton.Discard:
             return SaveChoice.DISCARD
         return SaveChoice.CANCEL
+
+    def ask_rescued(self, title: str, message: str) -> RescueChoice:
+        box = plain_message_box(self.parent, QMessageBox.Icon.Question, title, message)
+        open_it = box.addButton("Open it", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        later = box.addButton("Ask me next time", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(open_it)
+        box.setEscapeButton(later)  # Esc or the title bar's close never discards the work
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is open_it:
+            return RescueChoice.OPEN
+        return RescueChoice.DISCARD if clicked is discard else RescueChoice.LATER
 
     def open_path(self, title: str, file_filter: str, folder: str = "") -> str | None:
         path, _ = QFileDialog.getOpenFileName(self.parent, title, folder, file_filter)

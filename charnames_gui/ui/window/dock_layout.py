@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from charnames_gui.ui.window.tab_titles import TabStyle, fit, full_title
 from charnames_gui.ui.window.window_layout import PanelScroll, default_dock_sizes
 
 Area = Qt.DockWidgetArea
@@ -43,7 +44,20 @@ class ZoomingDock(QDockWidget):
     """A dock whose title follows the zoom. QDockWidget paints its title in the platform
     theme's title font, fixed when the app starts, unless the dock has a font of its own;
     this one paints it in its font, which follows the application's (the zoom). The title
-    bar's height already follows that font."""
+    bar's height already follows that font.
+
+    titles: its full title, then shorter ones for a narrow group of tabs (tab_titles.py);
+    the window title (and so the tab) may be a short one, the title bar and the View menu
+    keep the full one."""
+
+    def __init__(self, titles: tuple[str, ...], parent: QWidget) -> None:
+        super().__init__(titles[0], parent)
+        self.setProperty("titles", list(titles))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowTitleChange:  # (Qt names the action after it)
+            self.toggleViewAction().setText(full_title(self))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self.titleBarWidget() is not None:
@@ -57,6 +71,7 @@ class ZoomingDock(QDockWidget):
         title = QStyleOptionDockWidget()
         self.initStyleOption(title)
         title.fontMetrics = self.fontMetrics()
+        title.title = full_title(self)
         painter.setFont(self.font())
         painter.drawControl(QStyle.ControlElement.CE_DockWidgetTitle, title)
 
@@ -76,6 +91,19 @@ def _park(bars: list[QTabBar]) -> None:
         bar.move(PARKED)
 
 
+class _Resized(QObject):
+    """Calls back when the watched widget is resized."""
+
+    def __init__(self, parent: QObject, callback: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._callback = callback
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._callback()
+        return False
+
+
 def _gap(a: QRect, b: QRect) -> int:
     """How far apart two rectangles are (0 when they touch or overlap)."""
     dx = max(b.left() - a.right(), a.left() - b.right(), 0)
@@ -90,12 +118,21 @@ class DockLayout:
         self._homes: dict[QDockWidget, Area] = {}
         self._groups: list[list[QDockWidget]] = []
         self._roles: DockRoles | None = None
+        self._tab_style = TabStyle()  # (kept: a widget does not own the style it is given)
+        self._fit_timer = QTimer(window)  # titles fitted once a burst of resizes is over
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_tab_titles)
 
     # -- construction ------------------------------------------------------------------------
-    def add(self, title: str, name: str, widget: QWidget, area: Area) -> QDockWidget:
-        """A dock for widget; its content scrolls when the dock is smaller than it needs."""
+    def add(
+        self, title: str, name: str, widget: QWidget, area: Area, short: tuple[str, ...] = ()
+    ) -> QDockWidget:
+        """A dock for widget; its content scrolls when the dock is smaller than it needs.
+        short: shorter titles for its tab, longest first, when its group is narrow."""
         window = self._window
-        dock = ZoomingDock(title, window)
+        dock = ZoomingDock((title, *short), window)
+        dock.installEventFilter(_Resized(dock, self._fit_timer.start))
         dock.setObjectName(name)  # saveState() needs a name per dock
         dock.setWidget(widget if isinstance(widget, QScrollArea) else PanelScroll(widget))
         dock.setAccessibleName(f"{title} panel")
@@ -139,9 +176,11 @@ class DockLayout:
         if several are there); every other bar is put out of sight: copies Qt 6.11 left
         behind when tabbed docks moved. Needs the window on screen (docks placed)."""
         window = self._window
-        for bar in self._tab_bars():  # whole titles ("Runs", not "R..."); a narrow group scrolls
+        for bar in self._tab_bars():  # whole titles ("Runs", not "R..."): see fit_tab_titles
             bar.setElideMode(Qt.TextElideMode.ElideNone)
-            bar.setUsesScrollButtons(True)
+            bar.setUsesScrollButtons(True)  # (only when even the shortest titles do not fit)
+            if bar.style() is not self._tab_style:
+                bar.setStyle(self._tab_style)
         if not window.isVisible():
             return
         layout = window.layout()
@@ -162,6 +201,27 @@ class DockLayout:
             if mine:  # the nearest to the current dock; of equals, the newest (last made)
                 keep.add(min(reversed(mine), key=lambda b: _gap(b.geometry(), current.geometry())))
         _park([bar for bar in bars if bar not in keep])
+        self.fit_tab_titles()
+
+    def fit_tab_titles(self) -> None:
+        """Each group of tabs on screen shows the longest titles that fit in its bar."""
+        window = self._window
+        bars = [b for b in self._tab_bars() if not b.isHidden() and b.pos() != PARKED]
+        seen: set[QDockWidget] = set()
+        for dock in self._homes:
+            tabs = window.tabifiedDockWidgets(dock)
+            if dock in seen:
+                continue
+            if not tabs or dock.isFloating():  # no tab: its full title (a floating window's)
+                if dock.windowTitle() != full_title(dock):
+                    dock.setWindowTitle(full_title(dock))
+                continue
+            group = [dock, *tabs]
+            seen.update(group)
+            titles = {d.windowTitle() for d in group}
+            for bar in bars:
+                if {bar.tabText(i) for i in range(bar.count())} == titles:
+                    fit(bar, group)
 
     def _tab_bars(self) -> list[QTabBar]:
         """The tab bars of the window's tabbed docks (Qt makes them as the window's children)."""

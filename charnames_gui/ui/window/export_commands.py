@@ -1,5 +1,7 @@
-"""File → Export: the loss plot, the losses, the embedding, the runs table, and the run as
-the lecture's code (a script or a notebook). Each goes through exports.export_file."""
+"""File → Export: the loss plot, the losses, the embedding, the runs table, the generated
+names, and the run as the lecture's code (a script or a notebook). Each goes through
+exports.export_file, also when asked by a view's own button (the Runs view's Export CSV…, the
+Sampling panel's Export…): one dialog, one protection of the model and its dataset."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ from charnames_gui.ui.model_files import write_code
 from charnames_gui.ui.views.embedding_view import EmbeddingView
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.runs_view import RunsView
+from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.window.app_settings import AppSettings
 from charnames_gui.ui.window.exports import (
     EMBEDDING_PNG,
     LOSS_PNG,
     LOSSES_CSV,
+    NAMES_TXT,
     NOTEBOOK_IPYNB,
     RUNS_CSV,
     SCRIPT_PY,
@@ -35,6 +39,7 @@ class ExportedViews:
     loss_plot: LossPlot
     embedding_view: EmbeddingView
     runs_view: RunsView
+    sampling_panel: SamplingPanel
 
 
 class ExportCommands:
@@ -55,6 +60,8 @@ class ExportCommands:
         self.views = views
         self.status = status
         self.on_error = on_error
+        views.runs_view.exportRequested.connect(self.export_runs_csv)
+        views.sampling_panel.exportRequested.connect(self.export_names)
 
     def _export(self, kind: ExportKind, write: Callable[[str], object]) -> Path | None:
         d = self.controller.document  # never written over: the model's file and its dataset
@@ -63,6 +70,9 @@ class ExportCommands:
 
     def export_runs_csv(self) -> None:
         self._export(RUNS_CSV, self.views.runs_view.export_csv)
+
+    def export_names(self) -> None:
+        self._export(NAMES_TXT, self.views.sampling_panel.export_names)
 
     def export_plot_png(self) -> None:
         self._export(LOSS_PNG, self.views.loss_plot.export_png)

@@ -46,6 +46,7 @@ LOSS_PNG = ExportKind("png", "Export the loss plot", "PNG images (*.png)", "loss
 EMBEDDING_PNG = ExportKind("png", "Export the embedding", "PNG images (*.png)", "embedding.png")
 LOSSES_CSV = ExportKind("csv", "Export the losses", "CSV files (*.csv)", "losses.csv")
 RUNS_CSV = ExportKind("csv", "Export the runs", "CSV files (*.csv)", "runs.csv")
+NAMES_TXT = ExportKind("txt", "Export generated names", "Text files (*.txt)", "generated_names.txt")
 SCRIPT_PY = ExportKind(
     "code", "Export the run as a Python script", "Python scripts (*.py)", "makemore_run.py"
 )

@@ -45,7 +45,7 @@ class HelpCommands:
     def show_guide(self) -> None:
         """The guide, with the open dataset's figures once torch has loaded."""
         c = self.controller
-        dataset = c.document.dataset if c.torch_ready else None
+        dataset = c.document.dataset if c.torch_wait.ready else None
         GuideDialog(self.window, dataset, c.document.model, c.document.vocab).exec()
 
     def shortcut_rows(self) -> list[tuple[str, str]]:

@@ -49,6 +49,7 @@ from charnames_gui.ui.window.presentation import Presentation
 from charnames_gui.ui.window.recent_files import RecentFiles
 from charnames_gui.ui.window.replay import ReplayCommands, ReplayViews
 from charnames_gui.ui.window.search_commands import SearchCommands
+from charnames_gui.ui.window.session_rescue import RESCUE_FOLDER, SessionRescue
 from charnames_gui.ui.window.wheel_guard import guard_fields
 from charnames_gui.ui.window.window_layout import PanelScroll, first_window_size
 from charnames_gui.ui.window.window_settings import restore_settings, save_settings
@@ -80,7 +81,8 @@ class MainWindow(QMainWindow):
         self.dialogs: AsksUser = dialogs or Dialogs(self)
         self.controller = Controller(self, wait_for_torch=wait_for_torch)
         # opened, read and written on its own thread: a locked history never freezes the window
-        self.run_history = RunHistory(runs_path or default_runs_path(_app_data_dir()), self)
+        runs_file = runs_path or default_runs_path(_app_data_dir())
+        self.run_history = RunHistory(runs_file, self)
         self.experiments = Experiments(self.controller, self.run_history)
         self.setObjectName("MainWindow")
         self.setWindowTitle(f"[*]{APP_NAME}")
@@ -129,14 +131,18 @@ class MainWindow(QMainWindow):
         add = self.docks.add
         self.train_dock = add("Training", "TrainingDock", scroll, left)
         self.embedding_view = EmbeddingView()
-        self.embedding_dock = add("Embedding", "EmbeddingDock", self.embedding_view, right)
+        self.embedding_dock = add(
+            "Embedding", "EmbeddingDock", self.embedding_view, right, ("Embed",)
+        )
         self.sampling_panel = SamplingPanel()
         self.sampling_dock = add("Sampling", "SamplingDock", self.sampling_panel, bottom)
         self.runs_view = RunsView()
         self.runs_view.set_history(self.run_history)
         self.runs_dock = add("Runs", "RunsDock", self.runs_view, bottom)
         self.lr_finder = LrFinderView()
-        self.lr_dock = add("Learning-rate finder", "LrFinderDock", self.lr_finder, bottom)
+        self.lr_dock = add(
+            "Learning-rate finder", "LrFinderDock", self.lr_finder, bottom, ("LR finder", "LR")
+        )
         self.docks.tab(self.sampling_dock, self.runs_dock)
         self.docks.tab(self.runs_dock, self.lr_dock)
         # the forward pass beside the sampling panel, the hidden layer in its tabs
@@ -146,12 +152,18 @@ class MainWindow(QMainWindow):
         self.hidden_analysis.analysed.connect(self.hidden_view.receive)
         self.hidden_analysis.failed.connect(self.hidden_view.show_failure)
         self.hidden_view.shown.connect(self.hidden_analysis.poke)
-        self.forward_dock = add("Forward pass", "ForwardDock", self.forward_view, bottom)
-        self.hidden_dock = add("Hidden layer", "HiddenLayerDock", self.hidden_view, bottom)
+        self.forward_dock = add(
+            "Forward pass", "ForwardDock", self.forward_view, bottom, ("Forward",)
+        )
+        self.hidden_dock = add(
+            "Hidden layer", "HiddenLayerDock", self.hidden_view, bottom, ("Hidden",)
+        )
         # the network as one picture; pointing at a hidden unit marks it in every view
         self.unit_focus = UnitFocus(self)
         self.network_view = NetworkView(self.unit_focus)
-        self.network_dock = add("Network", "NetworkDock", self.network_view, bottom)
+        self.network_dock = add(
+            "Network", "NetworkDock", self.network_view, bottom, ("Network", "Net")
+        )
         self.docks.tab(self.forward_dock, self.hidden_dock)
         self.docks.tab(self.forward_dock, self.network_dock)
         self.forward_dock.raise_()
@@ -209,7 +221,9 @@ class MainWindow(QMainWindow):
         )
         self.recent_files.openRequested.connect(self.file_commands.open_path)
         self.panel_sync = PanelSync(self.panel, self.controller, self.file_commands)
-        exported = ExportedViews(self.loss_plot, self.embedding_view, self.runs_view)
+        exported = ExportedViews(
+            self.loss_plot, self.embedding_view, self.runs_view, self.sampling_panel
+        )
         self.export_commands = ExportCommands(
             self.controller, self.dialogs, self.settings, exported, status, self.show_error
         )
@@ -249,6 +263,16 @@ class MainWindow(QMainWindow):
             show_live=self.live_views.back_from_replay,
         )
         self.search_commands = SearchCommands(self.controller, self.run_history, self)
+        # a logout that ends the app without a close keeps unsaved training (app.py connects it)
+        self.session_rescue = SessionRescue(
+            self.controller,
+            self.file_commands,
+            self.dialogs,
+            runs_file.parent / RESCUE_FOLDER,
+            shut_down=self._shut_down,
+            flush_history=lambda: self.run_history.retry_pending(RETRY_WAIT),
+            parent=self,
+        )
         self.help_commands = HelpCommands(self, self.controller, self.dialogs, status, APP_NAME)
         commands = WindowCommands(
             self.controller,
@@ -437,7 +461,7 @@ class MainWindow(QMainWindow):
             state,
             step,
             total,
-            self.controller.is_waiting_for("start"),
+            self.controller.torch_wait.is_waiting_for("start"),
             no_record=info is not None and info.no_record,
         )
         if state in (TrainingState.LOADING, TrainingState.NO_MODEL):  # said in the panel
@@ -560,6 +584,13 @@ class MainWindow(QMainWindow):
         if not self._may_lose_runs():
             event.ignore()
             return
+        self.session_rescue.window_closed()  # the learner chose: no rescue is needed
+        self._shut_down()
+        event.accept()
+
+    def _shut_down(self) -> None:
+        """Stop everything the window runs, save its settings and close the run history
+        (closing the window, or the app ending without a close: session_rescue.py)."""
         self.experiments.cancel_repeat()
         self.experiment_commands.close()
         self.search_commands.close()
@@ -569,4 +600,3 @@ class MainWindow(QMainWindow):
         self.hidden_analysis.wait()
         save_settings(self, self.settings, self.docks, self.panel)
         self.run_history.close()
-        event.accept()

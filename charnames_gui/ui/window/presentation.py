@@ -159,6 +159,7 @@ class Presentation:
         window.setCorner(Corner.TopLeftCorner, Area.TopDockWidgetArea)
         window.setCorner(Corner.TopRightCorner, Area.TopDockWidgetArea)
         training.setFloating(False)
+        training.setTitleBarWidget(QWidget())  # no title bar: the strip is what it is
         window.addDockWidget(Area.TopDockWidgetArea, training)
         training.show()
         self.bar.show()
@@ -214,7 +215,7 @@ class Presentation:
         content = scroll.widget() if isinstance(scroll, QScrollArea) else None
         if content is not None:
             content.adjustSize()
-            strip = content.sizeHint().height() + window.fontMetrics().height()  # some slack
+            strip = content.sizeHint().height() + window.fontMetrics().height() // 3  # slack
             window.resizeDocks([training], [strip], Qt.Orientation.Vertical)
             # never more: with the loss plot hidden the strip would take the views' height
             training.setMaximumHeight(strip + training.height() - scroll.height())
@@ -232,6 +233,7 @@ class Presentation:
         self.bar.hide()
         self._fold(False)
         self._training.setMaximumHeight(QWIDGETSIZE_MAX)
+        self._training.setTitleBarWidget(None)  # type: ignore[arg-type]  # (Qt: the default one)
         self._loss.show()
         self._zoom.set_factor(before.zoom, remember=False)  # (still active: not remembered)
         self._before = None

@@ -164,7 +164,9 @@ class ReplayCommands:
         v.embedding_view.set_replay_projection(self._projection)
         v.embedding_view.set_embedding(frame.weights["C"], info.vocab.itos, step=frame.step)
         v.loss_plot.mark_step(frame.step)
-        if not (store.policy.complete and store.config == info.config):
+        whole = store.policy.complete and store.config == info.config
+        v.sampling_panel.hold_bars_axis(whole)  # (otherwise the bars stay live)
+        if not whole:
             v.status.showMessage(
                 f"Replay, step {frame.step:,}: {store.only_c_reason()}, so only the embedding "
                 "goes back; the other views stay live",
@@ -184,6 +186,7 @@ class ReplayCommands:
         v = self.views
         v.embedding_view.set_replay_projection(None)
         v.loss_plot.mark_step(None)
+        v.sampling_panel.hold_bars_axis(False)
         self.show_live()
 
     # -- export -------------------------------------------------------------------------------

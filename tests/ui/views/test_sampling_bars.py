@@ -57,6 +57,37 @@ def test_a_slightly_different_distribution_keeps_the_axes(qtbot, monkeypatch) ->
     assert "y range" in calls
 
 
+def test_a_held_axis_stays_0_to_1_whatever_the_bars(qtbot, monkeypatch) -> None:
+    """A replay holds the y axis: scrubbing to a frame with other probabilities gives the
+    bars new heights but never a new scale (a redraw of the axis and grid each time)."""
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.resize(800, 300)
+    bars.show()
+    bars.set_vocabulary(ITOS)
+    bars.set_distribution(_distribution(0), chosen=3)
+    assert bars.y_range()[1] == pytest.approx(_round_up(_distribution(0).max() * 1.25))
+    bars.hold_axis(True)
+    assert bars.y_range() == (0.0, pytest.approx(1.25))
+    left = bars.getPlotItem().getAxis("left")
+    labels = sorted((value, label) for level in left._tickLevels for value, label in level)
+    assert [label for _, label in labels] == ["0.0", "0.25", "0.5", "0.75", "1.0"]
+    plot = bars.getPlotItem()
+    calls: list[str] = []
+    monkeypatch.setattr(plot, "setYRange", lambda *a, **k: calls.append("y range"))
+    monkeypatch.setattr(left, "setTicks", lambda *a: calls.append("left ticks"))
+    peaked = np.full(len(ITOS), 0.1 / (len(ITOS) - 1))
+    peaked[4] = 0.9
+    for probs in (peaked, _distribution(1), np.eye(len(ITOS))[7]):
+        bars.set_distribution(probs, chosen=4)
+        np.testing.assert_allclose(bars.bar_heights(), probs)
+    assert calls == []
+    monkeypatch.undo()
+    bars.hold_axis(False)  # live again: the axis follows the bars
+    assert bars.y_range()[1] == pytest.approx(_round_up(1.25))
+    assert left._tickLevels is None
+
+
 def test_the_context_window_restyles_only_changed_boxes(qtbot, monkeypatch) -> None:
     window = ContextWindow()
     qtbot.addWidget(window)

@@ -118,8 +118,8 @@ def _cut(widget: QWidget, window: MainWindow) -> str:
             room = widget.tabRect(i).width()
             if QFontMetricsF(widget.font()).horizontalAdvance(text) > room:
                 return f"{what}: tab {text!r} cut to {room} px"
-            if not widget.rect().contains(widget.tabRect(i)) and not widget.usesScrollButtons():
-                return f"{what}: tab {text!r} out of view, and no scroll buttons to reach it"
+            if not widget.rect().contains(widget.tabRect(i)):
+                return f"{what}: tab {text!r} out of view (the bar needs scroll buttons)"
     _bring_into_view(widget)
     if _visible_part(widget, window) != _rect_in(widget, window):
         return f"{what}: cut, only {_visible_part(widget, window)} of {_rect_in(widget, window)}"

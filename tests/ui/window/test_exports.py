@@ -6,7 +6,10 @@ import os
 import stat
 from pathlib import Path
 
-from helpers import ScriptedDialogs
+from helpers import ScriptedDialogs, named
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+from test_close_warning import a_run
 
 from charnames_gui.core.atomic import atomic_write
 from charnames_gui.core.errors import CharnamesError
@@ -126,3 +129,42 @@ def test_an_export_never_replaces_the_dataset_or_a_pipe(
     window.export_commands.export_losses_csv()
     assert "not a file" in window.dialogs.errors[-1][1]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_the_views_own_export_buttons_never_replace_the_model_or_its_dataset(
+    qtbot, make_window, tmp_path: Path, small_dataset_file: Path
+) -> None:
+    """The Sampling panel's Export… and the Runs view's Export CSV… go through the window's
+    one export path: the model's file and its dataset (also through a link) are refused with a
+    message and left whole; another file is written."""
+    dataset = tmp_path / "names.txt"
+    dataset.write_bytes(small_dataset_file.read_bytes())
+    window = make_window(open_data=False)
+    assert window.file_commands.open_dataset(dataset)
+    window.dialogs.save_paths.append(str(tmp_path / "model.safetensors"))
+    assert window.file_commands.save_model_as()
+    model = tmp_path / "model.safetensors"
+    model_bytes, dataset_bytes = model.read_bytes(), dataset.read_bytes()
+    link = tmp_path / "runs.csv"  # an innocent name that points to the model
+    link.symlink_to(model)
+
+    panel = window.sampling_panel
+    panel.sample_batch(5)
+    window.dialogs.save_paths += [str(dataset), str(tmp_path / "out.txt")]
+    qtbot.mouseClick(named(panel, QPushButton, "Export…"), Qt.MouseButton.LeftButton)
+    title, message = window.dialogs.errors[-1]
+    assert title == "Cannot export" and "names.txt" in message and "another file name" in message
+    assert dataset.read_bytes() == dataset_bytes
+    qtbot.mouseClick(named(panel, QPushButton, "Export…"), Qt.MouseButton.LeftButton)
+    assert (tmp_path / "out.txt").read_text().splitlines() == panel.shown().names
+    assert len(window.dialogs.errors) == 1
+
+    history = window.run_history
+    qtbot.waitUntil(lambda: history.is_open, timeout=10_000)
+    history.add(a_run())
+    qtbot.waitUntil(window.runs_view.export_button.isEnabled, timeout=10_000)
+    window.dialogs.save_paths.append(str(link))
+    qtbot.mouseClick(window.runs_view.export_button, Qt.MouseButton.LeftButton)
+    title, message = window.dialogs.errors[-1]
+    assert title == "Cannot export" and "model.safetensors" in message
+    assert model.read_bytes() == model_bytes and link.is_symlink()

@@ -75,7 +75,7 @@ def test_the_guide_shows_the_open_datasets_figures(qtbot, window: MainWindow) ->
     """Computed on a thread (a second on a busy machine), then shown in place of the
     general text; the dialog never leaves its thread running."""
     c = window.controller
-    qtbot.waitUntil(lambda: c.torch_ready and c.document.dataset is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: c.torch_wait.ready and c.document.dataset is not None, timeout=30_000)
     dialog = GuideDialog(window, c.document.dataset, c.document.model, c.document.vocab)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.facts is not None, timeout=30_000)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from charnames_gui.ui.window.main_window import MainWindow
+from charnames_gui.ui.window.tab_titles import full_title
 from charnames_gui.ui.window.window_settings import save_settings
 
 SCREENS = [(1024, 600), (1024, 700), (1280, 720), (1280, 800), (1920, 1080)]
@@ -195,7 +196,7 @@ INSIDE_GROUP = {"Forward pass", "Hidden layer", "Network"}
 def _groups(window: MainWindow) -> set[frozenset[str]]:
     """The docks as groups of tabs, by title (a dock alone is a group of one)."""
     return {
-        frozenset({d.windowTitle(), *(t.windowTitle() for t in window.tabifiedDockWidgets(d))})
+        frozenset({full_title(d), *(full_title(t) for t in window.tabifiedDockWidgets(d))})
         for d in window.findChildren(QDockWidget)
         if not d.isFloating()
     }
@@ -237,7 +238,9 @@ def _arrangement_problems(window: MainWindow) -> list[str]:
     if not (forward.left() > sampling.right() and abs(forward.top() - sampling.top()) < 4):
         problems.append(f"forward pass {forward} not beside sampling {sampling}")
     bars = _bars_on_screen(window)
-    shown = sorted(sorted(b.tabText(i) for i in range(b.count())) for b in bars)
+    full = {d.windowTitle(): full_title(d) for d in window.findChildren(QDockWidget)}
+    # (a narrow group's tabs show short titles: tab_titles.py)
+    shown = sorted(sorted(full.get(b.tabText(i), "?") for i in range(b.count())) for b in bars)
     tabbed = sorted(sorted(g) for g in _expected_groups(window) if len(g) > 1)
     if shown != tabbed:  # a group without a bar, or a stale copy of one left on screen
         problems.append(f"tab bars on screen {shown}, groups of tabs {tabbed}")
@@ -344,3 +347,25 @@ def test_tab_titles_are_whole_on_a_small_screen(qtbot, make_window, zoom) -> Non
         for i in range(bar.count()):
             title = bar.tabText(i)
             assert bar.tabRect(i).width() >= metrics.horizontalAdvance(title), title
+
+
+def test_a_narrow_group_shortens_its_tab_titles_not_its_names(qtbot, make_window) -> None:
+    """At 1024x600 and 200% the tabs take short titles ("LR") that fit without scroll
+    buttons; the tooltips, the View menu and the dock's own title keep the full names; a
+    wide window gets them back on its tabs."""
+    window = _layout(make_window, (1024, 600), 2.0)
+    bars = _bars_on_screen(window)
+    assert bars
+    for bar in bars:
+        assert sum(bar.tabRect(i).width() for i in range(bar.count())) <= bar.width()
+        tips = {bar.tabToolTip(i) for i in range(bar.count())}
+        assert tips <= {full_title(d) for d in window.findChildren(QDockWidget)}
+    assert window.lr_dock.windowTitle() != "Learning-rate finder"
+    assert window.lr_dock.toggleViewAction().text() == "Learning-rate finder"
+    window.zoom.set_factor(1.0)
+    window.resize(1920, 1080)
+    _settle()
+    window.docks.reset()
+    _settle()
+    assert window.lr_dock.windowTitle() == "Learning-rate finder"
+    assert window.forward_dock.windowTitle() == "Forward pass"

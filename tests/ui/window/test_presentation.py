@@ -61,3 +61,26 @@ def test_a_small_screen_keeps_its_height_at_150_percent(qtbot, window: MainWindo
     window.presentation.leave()
     del window.showFullScreen  # (no cycle through the window is left for the collector)
     assert all(height <= size[1] for height in heights.seen)
+
+
+def test_the_strip_is_one_line_of_buttons_and_progress(qtbot, window: MainWindow) -> None:
+    """The strip wasted two lines: the dock's title "Training" and the group's title "Run".
+    It is the buttons with the progress bar after them; leaving puts both titles back."""
+    window.resize(1280, 720)
+    controls = window.controls
+    window.presentation.enter()
+    QApplication.processEvents()
+    start, bar = controls.start_button, controls.progress_bar
+    centre = start.mapTo(window, start.rect().center()).y()
+    assert abs(bar.mapTo(window, bar.rect().center()).y() - centre) <= 2  # on one line
+    assert window.train_dock.titleBarWidget() is not None  # (an empty one: no title)
+    assert window.train_dock.titleBarWidget().height() == 0
+    strip = window.train_dock.height()
+    assert strip < 2 * (start.height() + window.fontMetrics().height())
+    window.presentation.leave()
+    QApplication.processEvents()
+    assert window.train_dock.titleBarWidget() is None
+    assert (
+        bar.mapTo(window, bar.rect().topLeft()).y()
+        > start.mapTo(window, start.rect().bottomLeft()).y()
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from helpers import bars_of
 from PIL import Image
 from PySide6.QtCore import Qt
 
@@ -49,6 +50,7 @@ def test_a_frame_takes_every_view_back_and_back_to_live_returns(qtbot, make_wind
     for name, value in frame.weights.items():
         np.testing.assert_array_equal(sampler.model.params[name].numpy(), value)
     assert "step 100" in win.statusBar().currentMessage()
+    assert bars_of(win.sampling_panel).axis_held()  # 0..1 on every frame
     # the hidden layer is analysed for the frame's weights
     win.hidden_dock.raise_()
     qtbot.waitUntil(lambda: getattr(win.hidden_view.stats(), "step", None) == 100,
@@ -60,6 +62,7 @@ def test_a_frame_takes_every_view_back_and_back_to_live_returns(qtbot, make_wind
     assert win.loss_plot.marked_step() == 0
     qtbot.mouseClick(timeline.live_button, Qt.MouseButton.LeftButton)
     assert timeline.index is None and win.loss_plot.marked_step() is None
+    assert not bars_of(win.sampling_panel).axis_held()
     live = c.document.model.snapshot()  # type: ignore[union-attr]
     np.testing.assert_array_equal(win.sampling_panel.sampler.model.params["C"].numpy(), live["C"])  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: getattr(win.hidden_view.stats(), "step", None) == STEPS,
