@@ -201,7 +201,7 @@ def quit_on_signals(app: QCoreApplication) -> None:
     def woken() -> None:
         with contextlib.suppress(OSError):
             reader.recv(64)
-        app.quit()
+        app.exit(0)  # not quit(): Qt 6 would first ask each window to close ("Save?")
 
     notifier.activated.connect(woken)
     _SIGNAL_SOCKETS.extend((reader, writer, notifier))  # kept open while the app runs

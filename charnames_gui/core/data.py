@@ -42,6 +42,10 @@ MAX_WORD_LENGTH = 64
 DEFAULT_SPLIT_SEED = 42
 
 
+def _names(count: int) -> str:
+    return "1 name" if count == 1 else f"{count:,} names"
+
+
 def read_words(path: str | Path) -> list[str]:
     """Read one item per line from a UTF-8 text file.
 
@@ -83,7 +87,7 @@ def words_from_bytes(raw: bytes, name: str = "dataset") -> list[str]:
         )
     if len(words) < MIN_WORDS:
         raise DatasetError(
-            f"{name} has {len(words)} names; at least {MIN_WORDS} are needed to split "
+            f"{name} has {_names(len(words))}; at least {MIN_WORDS} are needed to split "
             "80/10/10 into train, dev and test"
         )
     return words
@@ -241,7 +245,7 @@ class Dataset:
     def __post_init__(self) -> None:
         if len(self.words) < MIN_WORDS:
             raise DatasetError(
-                f"{self.name} has {len(self.words)} names; at least {MIN_WORDS} are needed "
+                f"{self.name} has {_names(len(self.words))}; at least {MIN_WORDS} are needed "
                 "to split 80/10/10 into train, dev and test"
             )
         if self.vocab is None:

@@ -22,12 +22,15 @@ _READ_CHUNK = 1024 * 1024
 
 
 def format_size(n_bytes: int) -> str:
-    """1,000 bytes, 3.5 KB, 50 MB: sizes in the units a file manager shows."""
+    """1,000 bytes, 3.5 KB, 50 MB, 10 GB: sizes in the units a file manager shows (never
+    "1.02e+04 MB": three significant digits only below 1,000 of a unit)."""
     if n_bytes < 1024:
         return f"{n_bytes:,} bytes"
-    if n_bytes < 1024 * 1024:
-        return f"{n_bytes / 1024:.3g} KB"
-    return f"{n_bytes / (1024 * 1024):.3g} MB"
+    for unit, size in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
+        if n_bytes < 1000 * size or unit == "GB":
+            value = n_bytes / size
+            return f"{value:.3g} {unit}" if value < 1000 else f"{round(value):,} {unit}"
+    raise AssertionError("unreachable")
 
 
 def _kind(mode: int) -> str:

@@ -723,6 +723,9 @@ class Controller(QObject):
             return False
         self._document.as_unsaved()
         self._mark_modified()  # documentChanged: the title's "*", Save asks where
+        self.statusMessage.emit(
+            "Opened the model kept from your last session: it is not saved yet (File > Save)"
+        )
         return True
 
     def read_model_file_then(self, path: str | Path, then: Callable[[ModelFile], object]) -> bool:

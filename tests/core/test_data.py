@@ -73,11 +73,12 @@ def test_read_words_of_the_small_fixture(small_dataset_file: Path, small_words: 
         (b"\n\n   \r\n\t\n", "only blank lines"),
         (b"emma\x00\x01\x02olivia\n" * 20, "binary file"),
         ("\n".join(["zoë"] * 20).encode("latin-1"), "not UTF-8"),
-        (b"ann\nbob\ncid\n", "at least 10"),
+        (b"ann\nbob\ncid\n", "has 3 names; at least 10"),
+        (b"emma\n", "has 1 name; at least 10"),
         (("a" * (MAX_WORD_LENGTH + 1) + "\n").encode() + b"emma\n" * 20, "at most 64"),
         (("x" * 100_000).encode(), "line of 100000 characters"),
     ],
-    ids=["empty", "blank-lines", "binary", "latin-1", "too-few", "long-line", "huge-line"],
+    ids=["empty", "blank-lines", "binary", "latin-1", "too-few", "one", "long-line", "huge-line"],
 )
 def test_read_words_rejects_unusable_files(tmp_path: Path, raw: bytes, expected: str) -> None:
     path = write_bytes(tmp_path, raw)

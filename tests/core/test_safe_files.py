@@ -11,6 +11,7 @@ import pytest
 from charnames_gui.core.errors import CharnamesError, FileAccessError
 from charnames_gui.core.safe_files import (
     check_regular_file,
+    format_size,
     read_regular_bytes,
     read_regular_text,
 )
@@ -137,3 +138,11 @@ def test_bad_encoding_is_clear(tmp_path: Path) -> None:
 
 def test_errors_are_charnames_errors() -> None:
     assert issubclass(FileAccessError, CharnamesError)
+
+
+def test_sizes_read_as_a_file_manager_shows_them() -> None:
+    assert format_size(1000) == "1,000 bytes"
+    assert format_size(3584) == "3.5 KB"
+    assert format_size(50 * 2**20) == "50 MB"
+    assert format_size(10 * 2**30) == "10 GB"  # a sparse 10 GB "dataset": never "1.02e+04 MB"
+    assert format_size(2**62) == "4,294,967,296 GB"

@@ -35,7 +35,8 @@ LEFT_TITLE = "probability"
 MIN_DATA_LINES = 5  # the bars keep at least this many text lines of height
 PREFERRED_DATA_LINES = 6  # asked for in the size hint; more when there is room
 HELD_TOP = 1.25  # a replay's y axis: all of 0..1, and room above for the chosen bar's value
-HELD_TICKS = [[(k / 5, f"{k / 5:.1f}") for k in range(6)]]  # 0.0 .. 1.0: never past 1
+# its ticks, never past 1: halves always, quarters where the chart is tall enough for them
+HELD_TICKS = [[(0.0, "0.0"), (0.5, "0.5"), (1.0, "1.0")], [(0.25, "0.25"), (0.75, "0.75")]]
 
 
 def _round_up(value: float) -> float:

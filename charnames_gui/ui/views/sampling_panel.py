@@ -12,7 +12,8 @@ distribution it drew from, and the character drawn (highlighted). Clicking a bar
 character in place of the one drawn ("what if the model had picked this?").
 
 All sampling state lives in a core SamplingSession (the name, forced choices, the generator,
-Back); the panel renders session.state() and turns clicks and keys into the session's intents.
+Back); the panel turns clicks and keys into the session's intents, builds what it shows of
+session.state() as a core SamplingView (core/sampling_view.py) and renders that record.
 The session samples from its own copy of the weights, never from tensors a trainer is writing.
 """
 
@@ -34,7 +35,6 @@ from PySide6.QtGui import (
     QRegularExpressionValidator,
     QResizeEvent,
     QShortcut,
-    QTextDocumentFragment,
 )
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -62,8 +62,9 @@ from charnames_gui.core.config import (
     ModelConfig,
 )
 from charnames_gui.core.data import Vocabulary, WordSplit
-from charnames_gui.core.display import display_char, format_probability
+from charnames_gui.core.display import display_char
 from charnames_gui.core.errors import CharnamesError
+from charnames_gui.core.sampling_view import SamplingView, view_of
 from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.name_list import GeneratedNames, ScoreBox, mark_for
 from charnames_gui.ui.views.sampling_bars import (
@@ -84,11 +85,6 @@ NO_MODEL = (
     "the panel then samples from the latest weights."
 )
 LOADING = "PyTorch is loading: the model appears here in a moment."
-PEAKED = 0.9  # a first distribution this peaked comes from random (randn) weights
-UNTRAINED_NOTE = (
-    "Bars this peaked before the first character usually mean untrained weights: the "
-    "lecture's randn initialisation gives huge logits (see Improved initialisation)."
-)
 NOTICE_COLOR = QColor("#8a4b00")
 NAME_POINT_SIZE = 15  # the name so far, at 100% zoom
 
@@ -106,9 +102,9 @@ def _row(*widgets: QWidget) -> QWidget:
 
 @dataclass(frozen=True, eq=False)
 class SamplingShown:
-    """What the sampling panel shows, read back from its widgets in one place: tests compare
-    it with the core SessionState the panel renders (panel.state) and with the intents they
-    sent, without reaching into its widgets."""
+    """What the sampling panel shows: the SamplingView it rendered last, with its list of
+    names and the state of its controls. Tests compare it with the core SessionState
+    (panel.state) and with the intents they sent, without reaching into its widgets."""
 
     context: list[str]  # the context boxes, left to right
     next: str  # the character after the arrow ('?' before the first draw)
@@ -144,6 +140,7 @@ class SamplingPanel(QWidget):
         self._error = ""  # the last sampling error shown (non-finite weights, ...)
         self._hold = 0  # auto-play ticks left to show a finished name before the next one
         self._controls_on = False  # the model's controls are enabled (set_model, clear_model)
+        self._view = SamplingView.blank("")  # what the panel shows (rendered by _show)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
 
@@ -554,14 +551,9 @@ class SamplingPanel(QWidget):
         self._controls_on = False
         for control in self._model_controls:
             control.setEnabled(False)
-        self._set_notice(LOADING if loading else NO_MODEL)
-        self._bars.clear_bars()
+        self._show(SamplingView.blank(LOADING if loading else NO_MODEL))
         self._bars.setVisible(False)  # an empty chart would only be noise
         self._legend.setVisible(False)
-        self._window.clear()
-        self._name.setText("")
-        self._drew.setText("")
-        self._stats.setText("")
         self._score.set_sampler(None)
         self._emit_context([])
         self.stepShown.emit(None)
@@ -685,33 +677,23 @@ class SamplingPanel(QWidget):
         return state.shown_context if state is not None else []
 
     def shown(self) -> SamplingShown:
-        """What the panel shows now, read back from its widgets (see SamplingShown)."""
-        drew = self._drew.text()
+        """What the panel shows now: the SamplingView it rendered last (see SamplingShown)."""
+        view = self._view
         return SamplingShown(
-            context=self._window.texts(),
-            next=self._window.next_text(),
-            header=_plain(self._name.text()) + (f"   {drew}" if drew else ""),
-            stats=self._stats.text(),
-            notice=self._notice_text(),
-            probabilities=self._bar_probabilities(),
+            context=view.boxes,
+            next=view.next_box,
+            header=view.header,
+            stats=view.stats,
+            notice=view.notice,
+            probabilities=view.probabilities,
             names=self._names.names(),
             entries=self._names.entries(),
-            controls_enabled=self.step_action.isEnabled() and self._sample.isEnabled(),
-            list_buttons_enabled=self._export.isEnabled(),
+            controls_enabled=self._controls_on,
+            list_buttons_enabled=bool(self._names.names()),
             playing=self._timer.isActive(),
             temperature=self._temperature.value(),
             tab="score" if self._tabs.currentIndex() == 1 else "names",
         )
-
-    def _bar_probabilities(self) -> np.ndarray:
-        """(vocab_size,) the probabilities the bars show, in vocabulary order."""
-        heights = self._bars.bar_heights()
-        probs = np.zeros_like(heights)
-        probs[self._bars.bar_order()] = heights
-        return probs
-
-    def _notice_text(self) -> str:
-        return self._notice.text() if not self._notice.isHidden() else ""
 
     # -- internals --------------------------------------------------------------------------
     def _do(self, intent: Callable[[SamplingSession], object]) -> None:
@@ -738,15 +720,27 @@ class SamplingPanel(QWidget):
             )
 
     def _set_notice(self, text: str) -> None:
-        """The note above the chart ('' hides it); the stepper's height follows its lines."""
-        self._notice.setText(text)
-        self._notice.setVisible(bool(text))
-        self._fit_stepper()
+        """The note above the chart ('' hides it)."""
+        self._view = self._view.with_notice(text)
+        self._render_notice()
 
-    def _show_error(self, message: str) -> None:
+    def _render_notice(self) -> None:
+        """The view's note above the chart; the stepper's height follows its lines."""
+        text = self._view.notice
+        if self._notice.text() != text or self._notice.isHidden() == bool(text):
+            self._notice.setText(text)
+            self._notice.setVisible(bool(text))
+            self._fit_stepper()
+
+    def _show_error(self, message: str, view: SamplingView | None = None) -> None:
+        """A sampling error, in the note and the status bar (view: what to show with it;
+        None: what is shown, with the note)."""
         self._error = message
         self.play_action.setChecked(False)
-        self._set_notice(message)
+        if view is None:
+            self._set_notice(message)
+        else:
+            self._show(view)
         self.statusMessage.emit(message)
 
     def _add_to_list(self, entry: CompletedName, quiet: bool = False) -> None:
@@ -766,36 +760,22 @@ class SamplingPanel(QWidget):
         self._do(lambda s: s.set_temperature(value))
 
     def _refresh(self) -> None:
+        """Show the step just taken: its SamplingView is built from the session's state,
+        then rendered."""
         from charnames_gui.core.session import ShownStep
 
-        """Render the step just taken: context boxes, bars, name and numbers."""
         session = self._session
         if session is None:
             return
         state = session.state()
-        vocab = session.vocab
-        context = state.shown_context
         try:
             probs = session.shown_distribution()
-        except CharnamesError as exc:
-            self._show_error(str(exc))
-            self._bars.set_distribution(np.zeros(vocab.size))
+        except CharnamesError as exc:  # the name and boxes stay, the bars go
+            self._show_error(str(exc), self._view.with_error(str(exc), session.vocab.size))
             self.stepShown.emit(None)
             return
-        self._bars.set_distribution(probs, state.last, state.last_forced)
-        self._window.set_window(
-            [vocab.itos[i] for i in context],
-            vocab.boundary,
-            None if state.last is None else vocab.itos[state.last],
-            state.last_forced,
-        )
-        self._render_name(probs)
-        self._stats.setText(self._stats_text(state))
-        self.back_action.setEnabled(bool(state.chosen))
-        peaked = not any(context) and float(probs.max()) > PEAKED
-        notice = self._error or (UNTRAINED_NOTE if peaked else "")
-        if notice != self._notice_text():
-            self._set_notice(notice)
+        self._show(view_of(state, session.vocab, probs, self._error))
+        context = state.shown_context
         self._emit_context(context)
         self.stepShown.emit(
             ShownStep(
@@ -804,63 +784,43 @@ class SamplingPanel(QWidget):
             )
         )  # fmt: skip
 
-    def _render_name(self, probs: np.ndarray | None = None) -> None:
-        """The name so far, in a size that follows the zoom; probs: the distribution shown
-        (None: the bars' own)."""
-        session = self._session
-        if session is None:
-            return
-        if probs is None:
-            probs = self._bar_probabilities()
-        if probs.shape == (session.vocab.size,):
-            state = session.state()
-            self._name.setText(self._name_html(session.vocab, state, probs))
-            self._drew.setText(self._drew_line(session.vocab, state, probs))
-            self._drew.setVisible(bool(self._drew.text()))
+    def _show(self, view: SamplingView) -> None:
+        """Render `view`: the context boxes, bars, name, numbers and note. Only here and in
+        _set_notice does what the panel shows change."""
+        self._view = view
+        if len(view.probabilities):
+            self._bars.set_distribution(view.probabilities, view.chosen, view.last_forced)
+        else:
+            self._bars.clear_bars()
+        if view.has_model:
+            self._window.set_window(list(view.context), view.boundary, view.next,
+                                    view.last_forced)  # fmt: skip
+        else:
+            self._window.clear()
+        self._render_name()
+        self._stats.setText(view.stats)
+        self.back_action.setEnabled(view.can_go_back)
+        self._render_notice()
 
-    def _name_html(self, vocab: Vocabulary, state: SessionState, probs: np.ndarray) -> str:
+    def _render_name(self) -> None:
         """The name so far, in a size that follows the zoom, its last character coloured like
-        its bar."""
-        letters = [display_char(vocab.itos[i]) for i in state.chosen]
-        size = f"font-size:{NAME_POINT_SIZE * text_scale(self):.1f}pt"
-        if not letters or state.last is None:
-            return f"<span style='{size}; color:#8c8c8c'>(new name)</span>"
-        head = "".join(letters[:-1])
-        if len(head) > 30:
-            head = "…" + head[-30:]
-        color = (FORCED_COLOR if state.last_forced else SAMPLED_COLOR).name()
-        return (
-            f"<span style='{size}'><b>{html.escape(head)}</b>"
-            f"<b style='color:{color}'>{html.escape(letters[-1])}</b></span>"
-        )
+        its bar; and how that character came."""
+        view = self._view
+        self._name.setText(self._name_html(view))
+        self._drew.setText(view.drew)
+        self._drew.setVisible(bool(view.drew))
 
-    def _drew_line(self, vocab: Vocabulary, state: SessionState, probs: np.ndarray) -> str:
-        """How the last character came, as plain text. The p written is the bar's own label
-        (same digits); when the draw used another temperature (or older weights) its p then
-        is added."""
-        if not state.chosen or state.last is None:
+    def _name_html(self, view: SamplingView) -> str:
+        if not view.has_model:
             return ""
-        letter = display_char(vocab.itos[state.chosen[-1]])
-        forced = state.last_forced
-        verb = "you chose" if forced else "drew"
-        shown = format_probability(float(probs[state.last]))
-        then = format_probability(state.probabilities[-1])
-        note = ""
-        if then != shown:
-            note = f" (p = {then} when {'chosen' if forced else 'drawn'}, at T = "
-            note += f"{state.temperatures[-1]:.2f})"
-        return f"{verb} '{letter}' with p = {shown}{note}"
-
-    def _stats_text(self, state: SessionState) -> str:
-        if not state.chosen:
-            return "Step (S) draws the first character; clicking a bar chooses it."
-        n = len(state.chosen)
-        nll = f"NLL {state.nll:.2f} over {n} character{'s' if n > 1 else ''}"
-        if state.finished:
-            return f"Complete: {nll} (end included), {state.nll / n:.2f} each"
-        if state.cut:
-            return f"Cut at {MAX_NAME_LENGTH} characters without an end: {nll}"
-        return f"Name so far: {nll}, {state.nll / n:.2f} each"
+        size = f"font-size:{NAME_POINT_SIZE * text_scale(self):.1f}pt"
+        if not view.name_last:
+            return f"<span style='{size}; color:#8c8c8c'>{html.escape(view.name)}</span>"
+        color = (FORCED_COLOR if view.last_forced else SAMPLED_COLOR).name()
+        return (
+            f"<span style='{size}'><b>{html.escape(view.name_head)}</b>"
+            f"<b style='color:{color}'>{html.escape(view.name_last)}</b></span>"
+        )
 
     def _emit_context(self, context: list[int]) -> None:
         if context != self._emitted:
@@ -921,8 +881,3 @@ class SamplingPanel(QWidget):
         self.step()
         if session.done:
             self._hold = max(2, self._speed.value())  # about a second to read the whole name
-
-
-def _plain(rich: str) -> str:
-    """The text of a label's rich text, without tags and entities."""
-    return QTextDocumentFragment.fromHtml(rich).toPlainText()

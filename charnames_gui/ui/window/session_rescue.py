@@ -9,8 +9,8 @@ the next start each rescued model is offered: Open it (unsaved, Save asks where)
 Ask me next time.
 
 A rescued file is removed when it is no longer needed: when the window closes normally (the
-learner answered "Save changes?" themselves), and, for one opened at the start, when it is
-saved to a file of the learner's.
+learner answered "Save changes?" themselves), or when the model is saved to a file of the
+learner's.
 """
 
 from __future__ import annotations
@@ -111,7 +111,9 @@ class SessionRescue(QObject):
             and self._own.is_file()
         ):
             return self._own  # nothing trained since it was kept
-        path = self._own or new_rescue_path(self.folder)
+        own = self._own
+        # its own file again, unless something replaced it by a link (a write follows links)
+        path = own if own is not None and not own.is_symlink() else new_rescue_path(self.folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -131,6 +133,9 @@ class SessionRescue(QObject):
         with contextlib.suppress(CharnamesError):  # the model is kept; the question says less
             write_note(path, note)
         self._own, self._own_step, self._own_generation = path, d.step, d.generation
+        if self._adopted is not None:  # kept again, further trained: one copy, the newest
+            discard(self._adopted)
+            self._adopted = None
         return path
 
     def window_closed(self) -> None:
@@ -170,7 +175,11 @@ class SessionRescue(QObject):
         return self.controller.read_model_file_then(path, then)
 
     def _on_document_changed(self) -> None:
+        """Saved to a file of the learner's (or replaced by a model opened after "Save
+        changes?"): the copies kept of it are no longer needed."""
         d = self.controller.document
-        if self._adopted is not None and d.path is not None and not d.modified:
-            discard(self._adopted)  # saved to a file of the learner's (or another opened)
-            self._adopted = None
+        if d.path is not None and not d.modified:
+            for path in (self._own, self._adopted):
+                if path is not None:
+                    discard(path)
+            self._own = self._adopted = None

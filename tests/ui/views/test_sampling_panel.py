@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import bars_of, name_list_of, named, score_box_of
+from helpers import bars_of, context_window_of, name_list_of, named, score_box_of
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QMainWindow,
     QPushButton,
@@ -33,10 +34,11 @@ from charnames_gui.core.display import format_probability
 from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.model import MLP
 from charnames_gui.core.sampling import Sampler
+from charnames_gui.core.sampling_view import UNTRAINED_NOTE
 from charnames_gui.core.session import ShownStep
 from charnames_gui.core.training import Trainer
 from charnames_gui.ui.views.sampling_bars import FORCED_COLOR, SAMPLED_COLOR
-from charnames_gui.ui.views.sampling_panel import NO_MODEL, UNTRAINED_NOTE, SamplingPanel
+from charnames_gui.ui.views.sampling_panel import NO_MODEL, SamplingPanel
 
 
 @contextlib.contextmanager
@@ -604,3 +606,51 @@ def test_every_change_reports_the_step_shown(panel: SamplingPanel, qtbot, traine
     assert shown[-1].temperature == 0.5
     panel.clear_model()
     assert shown[-1] is None
+
+
+def _widgets_show(panel: SamplingPanel) -> None:
+    """The panel's widgets show the record shown() returns: its boxes, bars, name and its
+    last character's line, the NLL line and the note."""
+    shown = panel.shown()
+    window = context_window_of(panel)
+    assert window.texts() == shown.context
+    if shown.context:
+        assert window.next_text() == shown.next
+    bars = bars_of(panel)
+    heights = np.zeros(len(bars.bar_heights()))
+    heights[bars.bar_order()] = bars.bar_heights()
+    np.testing.assert_array_equal(heights, shown.probabilities)
+    assert named(panel, QLabel, "Negative log-likelihood of the name so far").text() == shown.stats
+    notice = named(panel, QLabel, "Sampling panel notice")
+    assert (notice.text() if not notice.isHidden() else "") == shown.notice
+    rich = named(panel, QLabel, "Name so far").text()
+    name = QTextDocumentFragment.fromHtml(rich).toPlainText()
+    drew = named(panel, QLabel, "How the last character came").text()
+    assert name + (f"   {drew}" if drew else "") == shown.header
+
+
+def test_the_widgets_render_the_record_shown_returns(panel: SamplingPanel, trained) -> None:
+    config, weights, vocab = trained
+    _widgets_show(panel)  # no model
+    panel.set_model(config, weights, vocab, same_model=False)
+    _widgets_show(panel)
+    assert panel.shown().next == "?"
+    for intent in (
+        panel.step,
+        panel.step,
+        lambda: panel.choose(vocab.stoi["z"]),
+        panel.back,
+        lambda: panel.set_temperature(2.0),
+        panel.finish_name,
+        panel.new_name,
+    ):
+        intent()
+        _widgets_show(panel)
+    big = {k: v.copy() for k, v in weights.items()}
+    big["W2"][:] = 3e38  # the step cannot be drawn: a note, bars at 0
+    panel.set_model(config, big, vocab, same_model=True)
+    assert "not finite" in panel.shown().notice and not panel.shown().probabilities.any()
+    _widgets_show(panel)
+    panel.clear_model()
+    _widgets_show(panel)
+    assert panel.shown().context == [] and panel.shown().header == ""

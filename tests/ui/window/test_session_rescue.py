@@ -69,6 +69,10 @@ def test_a_logout_during_a_run_keeps_the_model_and_the_next_start_offers_it(
     assert "mine.safetensors" in question
     assert c.document.path is None and c.document.modified  # Save asks where
     assert again.isWindowModified()
+    # kept again at the end of this session: the newest copy replaces the one opened
+    again.session_rescue.commit_data(None)
+    (newer,) = find_rescued(tmp_path / RESCUE_FOLDER)
+    assert newer.model != rescued.model
     # saved to a file of the learner's: the kept copy is no longer needed
     dialogs.save_paths.append(str(tmp_path / "again.safetensors"))
     assert again.file_commands.save_model()
@@ -159,21 +163,29 @@ def test_the_question_is_plain_text_and_esc_never_discards(qtbot) -> None:
 QUIT_ON_SIGTERM = """
 import os, signal, sys
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from charnames_gui.app import quit_on_signals
 
+class Unsaved(QWidget):  # a window that would ask "Save?" on close: no one is there to answer
+    def closeEvent(self, event):
+        print("asked", flush=True)
+        event.ignore()
+
 app = QApplication([])
+window = Unsaved()
+window.show()
 quit_on_signals(app)
 app.aboutToQuit.connect(lambda: print("aboutToQuit", flush=True))
 QTimer.singleShot(0, lambda: os.kill(os.getpid(), signal.SIGTERM))
-QTimer.singleShot(60_000, lambda: app.exit(3))  # never reached when the signal quits
+QTimer.singleShot(30_000, lambda: app.exit(3))  # never reached when the signal quits
 sys.exit(app.exec())
 """
 
 
 def test_sigterm_quits_through_about_to_quit(tmp_path: Path) -> None:
-    """SIGTERM (a logout's last word, `kill`) ends the event loop, so aboutToQuit runs and
-    keeps the model; without the handler the process ends at once (returncode -15)."""
+    """SIGTERM (a logout's last word, `kill`) ends the event loop without asking the windows
+    to close (nobody is there to answer), so aboutToQuit runs and keeps the model. Without
+    the handler the process ends at once (returncode -15); with quit() it waits on "Save?"."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-c", QUIT_ON_SIGTERM],
@@ -184,3 +196,21 @@ def test_sigterm_quits_through_about_to_quit(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["aboutToQuit"]
+
+
+def test_a_link_put_in_place_of_the_kept_file_is_never_followed(
+    qtbot, on_thread: None, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    window = make_window(steps=STEPS)
+    _trained(qtbot, window)
+    own = window.session_rescue.rescue()
+    assert own is not None
+    mine = tmp_path / "mine.safetensors"
+    mine.write_bytes(b"the learner's own file")
+    own.unlink()
+    own.symlink_to(mine)
+    window.panel.steps.setValue(2 * STEPS)
+    _trained(qtbot, window)
+    again = window.session_rescue.rescue()
+    assert again is not None and again != own and not again.is_symlink()
+    assert mine.read_bytes() == b"the learner's own file"
