@@ -1,6 +1,10 @@
 """BatchNorm's cost in the fast engine: steps per second of a model with BatchNorm against
 the same model without it, in one process, rounds interleaved (the ratio holds under load).
 
+Two clocks: wall time, and this thread's CPU time (time.thread_time), which a loaded machine
+disturbs much less (other processes take turns on the cores, which stretches wall time but
+not the CPU time of the steps; they still share the caches).
+
     python benchmarks/batchnorm_throughput.py [--rounds 10] [--steps 1000] [--block-size 3]
         [--embedding 10] [--hidden 200] [--batch-size 32] [--json]
 
@@ -11,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import statistics
 import sys
 import time
@@ -50,18 +56,25 @@ def main(argv: list[str] | None = None) -> int:
     for trainer in trainers.values():
         trainer.run(max(100, args.steps // 5))  # warm up: buffers, caches
     rates: dict[str, list[float]] = {k: [] for k in trainers}
+    cpu_rates: dict[str, list[float]] = {k: [] for k in trainers}  # steps per CPU second
     for r in range(args.rounds):
         order = list(trainers) if r % 2 == 0 else list(trainers)[::-1]
         for name in order:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.thread_time()
             trainers[name].run(args.steps)
+            cpu = time.thread_time() - cpu_start
             rates[name].append(args.steps / (time.perf_counter() - start))
+            cpu_rates[name].append(args.steps / cpu if cpu > 0 else math.nan)
     paired = [b / p for b, p in zip(rates["batchnorm"], rates["plain"], strict=True)]
+    cpu_paired = [b / p for b, p in zip(cpu_rates["batchnorm"], cpu_rates["plain"], strict=True)]
     report = {
         "config": {k: v for k, v in vars(args).items() if k != "data"},
         "steps_per_s": {k: round(statistics.median(v), 1) for k, v in rates.items()},
         "ratio_batchnorm_vs_plain": round(statistics.median(paired), 3),
         "rounds_ratio": [round(v, 3) for v in paired],
+        "steps_per_cpu_s": {k: round(statistics.median(v), 1) for k, v in cpu_rates.items()},
+        "cpu_ratio_batchnorm_vs_plain": round(statistics.median(cpu_paired), 3),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     if args.json:
         print(json.dumps(report))
@@ -71,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"plain      {s['plain']:>9,.0f} steps/s")  # type: ignore[index]
         print(f"batchnorm  {s['batchnorm']:>9,.0f} steps/s")  # type: ignore[index]
         print(f"ratio batchnorm / plain: {report['ratio_batchnorm_vs_plain']} (median of rounds)")
+        c = report["steps_per_cpu_s"]
+        print(
+            f"per CPU second: plain {c['plain']:,.0f}, batchnorm {c['batchnorm']:,.0f}, "  # type: ignore[index]
+            f"ratio {report['cpu_ratio_batchnorm_vs_plain']}"
+        )
+        print(f"load average at the end: {report['load_average']}")
     return 0
 
 

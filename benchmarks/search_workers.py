@@ -8,12 +8,20 @@ trial at random from the seed, whatever the results (core/search_trial.py's test
 that one at a time and side by side give the same first trials). The figure is trial
 examples (minibatch rows) per second of wall time, pool start-up included, and the ratio
 workers / one at a time, median over rounds. Goal: close to the number of cores.
+
+It also prints the CPU seconds each search used (its own and its worker processes') and the
+load average: on a machine other programs keep busy, the wall-time ratio says more about
+them than about the pool (two workers only help when two cores are free), while the CPU
+seconds show the pool's own cost (each worker starts Python and imports torch; a batch of
+trials waits for its slowest, so a worker may sit idle).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import sys
 import time
@@ -28,14 +36,23 @@ from charnames_gui.core.search_pool import default_workers
 from charnames_gui.core.threads import limit_threads
 
 
-def rate(dataset: Dataset, settings: SearchSettings) -> tuple[float, list[float]]:
-    """(trial examples per second of wall time, the trials' dev losses)."""
-    start = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its ended children (the pool's workers are joined
+    when a search ends)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def rate(dataset: Dataset, settings: SearchSettings) -> tuple[float, float, list[float]]:
+    """(trial examples per second of wall time, CPU seconds used, the trials' dev losses)."""
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     search = Search(dataset, settings)
     ended = search.run()
     wall = time.perf_counter() - start
     examples = sum(t.steps_done * t.train.batch_size for t in ended.trials)
-    return examples / wall, [t.dev_loss for t in sorted(ended.trials, key=lambda t: t.number)]
+    devs = [t.dev_loss for t in sorted(ended.trials, key=lambda t: t.number)]
+    return examples / wall, cpu_seconds() - cpu_start, devs
 
 
 def main() -> int:
@@ -57,10 +74,11 @@ def main() -> int:
     for r in range(args.rounds):
         order = [1, args.workers] if r % 2 == 0 else [args.workers, 1]
         rates: dict[int, float] = {}
+        cpu: dict[int, float] = {}
         devs: dict[int, list[float]] = {}
         for w in order:
             settings = SearchSettings(**{**base.__dict__, "workers": w})
-            rates[w], devs[w] = rate(dataset, settings)
+            rates[w], cpu[w], devs[w] = rate(dataset, settings)
         if devs[1] != devs[args.workers]:
             print("the two searches ran different trials:", devs, file=sys.stderr)
             return 1
@@ -68,7 +86,8 @@ def main() -> int:
         print(
             f"round {r + 1}: one at a time {rates[1]:,.0f} examples/s, "
             f"{args.workers} workers {rates[args.workers]:,.0f} examples/s, "
-            f"ratio {ratios[-1]:.2f}",
+            f"ratio {ratios[-1]:.2f}; CPU seconds {cpu[1]:.1f} and {cpu[args.workers]:.1f}; "
+            f"load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
     median = statistics.median(ratios)

@@ -689,6 +689,9 @@ class RunStore:
         columns = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
         if columns != set(_ALL_COLUMNS) - added:
             raise _Foreign("its table of runs has unexpected columns")
+        # a trigger runs with every write: one planted in the file could delete the runs
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'trigger' LIMIT 1").fetchone():
+            raise _Foreign("it has triggers, which this app never makes")
 
     def _migrate(self, conn: sqlite3.Connection) -> int:
         """Bring an older history up to SCHEMA_VERSION (new columns, with the value the old

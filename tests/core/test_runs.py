@@ -124,6 +124,22 @@ def test_truncated_database_is_recovered(tmp_path: Path) -> None:
     recovered.close()
 
 
+def test_a_history_with_a_trigger_is_left_alone(tmp_path: Path) -> None:
+    """A trigger this app never makes (one that deletes every run at each insert): the file
+    is not written to, and this session's runs are kept in memory, not lost to it."""
+    path = tmp_path / "runs.db"
+    store = RunStore(path)
+    store.add(make_record())
+    store.close()
+    _database_with(path, "CREATE TRIGGER wipe AFTER INSERT ON runs BEGIN DELETE FROM runs; END")
+    store = RunStore(path)
+    assert store.recovery_message is not None and "triggers" in store.recovery_message
+    assert not store.persistent
+    store.add(make_record())
+    assert len(store) == 1
+    store.close()
+
+
 def _database_with(path: Path, *statements: str) -> None:
     conn = sqlite3.connect(path)
     for statement in statements:

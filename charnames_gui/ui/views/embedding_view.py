@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 from charnames_gui.core.display import display_char
 from charnames_gui.core.projection import PCAProjector, select_dimensions
 from charnames_gui.core.replay_projection import ReplayProjection
-from charnames_gui.ui.views.plot_style import cache_axes, export_widgets_png, scale_plot_text
+from charnames_gui.ui.views.plot_style import export_widgets_png, scale_plot_text, white_plot
 from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 
 MODE_DIMENSIONS = "dimensions"
@@ -220,16 +220,12 @@ class EmbeddingView(QWidget):
         self.crowd_button.clicked.connect(self.zoom_to_crowd)
 
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget()
-        self.plot_widget.setBackground("w")
-        self.plot_widget.setAccessibleName("Embedding scatter plot")
-        self.plot_widget.setToolTip(
+        self.plot_widget = white_plot(
+            "Embedding scatter plot",
             "Hover over a circle for its character and coordinates. Scroll to zoom, drag to "
-            "pan; Fit or a double-click shows all the characters again."
+            "pan; Fit or a double-click shows all the characters again.",
         )
         self.plot_item = self.plot_widget.getPlotItem()
-        cache_axes(self.plot_item)
-        self.plot_item.showGrid(x=True, y=True, alpha=0.25)
         self.plot_item.setMenuEnabled(True)
         self.plot_item.hideButtons()  # the Fit button and a double-click do what 'A' would
         self.view_box = self.plot_item.getViewBox()

@@ -147,9 +147,15 @@ class SearchView(QWidget):
         self.best_curve = pg.PlotDataItem(
             pen=pg.mkPen(BEST_COLOUR, width=2), stepMode=None, name="best so far"
         )
+        # the best trial's dev loss +- one standard error (over dev's names), at the end
+        self.best_error = pg.ErrorBarItem(
+            x=np.zeros(0), y=np.zeros(0), height=np.zeros(0), beam=0.0,
+            pen=pg.mkPen(BEST_COLOUR, width=2),
+        )  # fmt: skip
         self.time_plot.addItem(self.complete_points)
         self.time_plot.addItem(self.pruned_points)
         self.time_plot.addItem(self.best_curve)
+        self.time_plot.addItem(self.best_error)
         self.target_line = pg.InfiniteLine(
             TARGET,
             angle=0,
@@ -211,6 +217,9 @@ class SearchView(QWidget):
         body.addWidget(self.table)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
+        body.setChildrenCollapsible(False)
+        self.body = body
+        self._body_split = False  # the plots/table split is set at the first show
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
@@ -221,6 +230,16 @@ class SearchView(QWidget):
         layout.addWidget(body, 1)
         self.set_running(False)
         self._draw_setting()
+
+    def showEvent(self, event: Any) -> None:
+        """At the first show, 3/5 of the body's height for the plots and 2/5 for the table
+        (the splitter alone gives the plots' size hint first, and on a 600-pixel-high
+        screen the table then showed two rows)."""
+        super().showEvent(event)
+        if not self._body_split:
+            self._body_split = True
+            height = max(self.body.height(), 1)
+            self.body.setSizes([height * 3 // 5, height - height * 3 // 5])
 
     # -- state -----------------------------------------------------------------------------
     def set_running(self, running: bool) -> None:
@@ -242,6 +261,7 @@ class SearchView(QWidget):
         self.best_label.setText("")
         self._running.clear()
         self.lecture_line.hide()
+        self.best_error.setData(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0))
         self._draw()
 
     def _show_running(self) -> None:
@@ -323,6 +343,12 @@ class SearchView(QWidget):
         )
         if event.best is not None and event.best_dev is not None:
             est = event.best_dev
+            if math.isfinite(est.se):  # a bar of +- one standard error at the best trial
+                self.best_error.setData(
+                    x=np.array([event.best.ended_at / 60]), y=np.array([est.loss]),
+                    height=np.array([2 * est.se]),
+                )  # fmt: skip
+                self._fit_y(self.time_plot, self._time_plot_values())
             self.best_label.setText(
                 f"Best: trial {event.best.number}, dev {est.format()} with "
                 f"{event.best.parameters:,} parameters "
@@ -358,8 +384,17 @@ class SearchView(QWidget):
             self.best_curve.setData(x=xs, y=ys, stepMode="left" if len(xs) > 1 else None)
         else:
             self.best_curve.setData([], [])
-        self._fit_y(self.time_plot, np.concatenate([y, py]))
+        self._fit_y(self.time_plot, self._time_plot_values())
         self._draw_setting()
+
+    def _time_plot_values(self) -> np.ndarray:
+        """Every dev loss the time plot shows: the trials' and the ends of the best's bar."""
+        _x, y, _px, py = self._points(lambda t: t.ended_at / 60)
+        bar_y, bar_h = self.best_error.opts.get("y"), self.best_error.opts.get("height")
+        bars = np.zeros(0)
+        if bar_y is not None and bar_h is not None and len(bar_y):
+            bars = np.concatenate([bar_y - bar_h / 2, bar_y + bar_h / 2])
+        return np.concatenate([y, py, bars])
 
     def _draw_setting(self) -> None:
         label, read, log = SETTINGS[max(0, self.setting.currentIndex())]
@@ -373,14 +408,25 @@ class SearchView(QWidget):
 
     @staticmethod
     def _fit_y(plot: pg.PlotWidget, values: np.ndarray) -> None:
-        """Show the good trials: from the lowest dev to a little above the median (a trial
-        that diverged to 20 would squash the others)."""
-        values = values[np.isfinite(values)]
-        if not len(values):
-            return
-        low, high = float(values.min()), float(np.median(values))
-        high = max(high, low + 0.1, TARGET + 0.05)
-        plot.setYRange(min(low, TARGET) - 0.02, high + 0.1 * (high - low), padding=0)
+        plot.setYRange(*fit_y(values), padding=0)
+
+
+def fit_y(values: np.ndarray) -> tuple[float, float]:
+    """The dev range to show: every trial, but a trial far above the others (one that
+    diverged to 20 would squash them) is left out (above Tukey's fence: the upper quartile
+    plus 1.5 interquartile ranges, and at least 0.1 above the median); the target 2.05 is
+    always in view, and a margin of 8% keeps the points at the edges whole."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return TARGET - 0.05, TARGET + 0.15
+    q1, median, q3 = (float(q) for q in np.percentile(values, [25, 50, 75]))
+    fence = max(q3 + 1.5 * (q3 - q1), median + 0.1)
+    shown = values[values <= fence]
+    low = min(float(shown.min()), TARGET)
+    high = max(float(shown.max()), TARGET + 0.05)
+    margin = 0.08 * (high - low)
+    return low - margin, high + margin
 
 
 def _describe(model: Any, train: Any) -> str:

@@ -25,8 +25,10 @@ class SearchWindow:
         self.view = SearchView(parent)
         self.view.setWindowFlag(Qt.WindowType.Window)  # a window of its own, over the app
         self.view.setWindowTitle("Beat the lecture")
-        room = parent.screen().availableGeometry()  # never larger than the screen (1024 x 600)
-        self.view.resize(min(1000, room.width()), min(700, room.height()))
+        # 1000 x 700, or 60% x 80% of a larger screen, never larger than the screen (1024 x 600)
+        room = parent.screen().availableGeometry()
+        width = min(room.width(), max(1000, room.width() * 3 // 5))
+        self.view.resize(width, min(room.height(), max(700, room.height() * 4 // 5)))
         self.runner = SearchRunner(parent)
         self._tokens: list[int] = []  # history token of each trial, in trial order
         self._run_ids: dict[int, int] = {}  # history token -> run id once stored

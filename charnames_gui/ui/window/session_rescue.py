@@ -111,7 +111,9 @@ class SessionRescue(QObject):
             and self._own.is_file()
         ):
             return self._own  # nothing trained since it was kept
-        path = self._own or new_rescue_path(self.folder)
+        own = self._own
+        # its own file again, unless something replaced it by a link (a write follows links)
+        path = own if own is not None and not own.is_symlink() else new_rescue_path(self.folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -11,10 +11,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from charnames_gui.bundled import bundled_dataset_path
+from charnames_gui.core.config import ModelConfig, TrainConfig
 from charnames_gui.core.data import Dataset, read_words
-from charnames_gui.core.search import SearchEnded, SearchSettings, TrialEnded
+from charnames_gui.core.search import SearchEnded, SearchSettings, TrialEnded, TrialResult
+from charnames_gui.core.uncertainty import LossEstimate
 from charnames_gui.ui.search_runner import SearchRunner
-from charnames_gui.ui.views.search_view import SETTINGS, SearchView
+from charnames_gui.ui.views.search_view import SETTINGS, TARGET, SearchView, fit_y
 
 TINY = SearchSettings(
     seed=0, trial_examples=4_000, startup_trials=2, eval_points=2, max_trials=3
@@ -110,3 +112,71 @@ def test_stop_cancels_between_two_steps(
     assert runner.start(tiny, big)  # a new search may start once the last one ended
     runner.cancel()
     qtbot.waitUntil(lambda: not runner.running, timeout=30_000)
+
+
+def _trial(number: int, dev: float, ended_at: float, state: str = "complete") -> TrialResult:
+    return TrialResult(
+        number=number, model=ModelConfig(), train=TrainConfig(), state=state,  # type: ignore[arg-type]
+        dev_loss=dev, dev_curve=((1000, dev),), train_loss=None, steps_done=1000,
+        seconds=1.0, ended_at=ended_at,
+    )  # fmt: skip
+
+
+def _feed(view: SearchView, devs: list[float]) -> list[TrialResult]:
+    trials: list[TrialResult] = []
+    best: TrialResult | None = None
+    for i, dev in enumerate(devs):
+        trials.append(_trial(i, dev, 30.0 * (i + 1)))
+        if best is None or dev < best.dev_loss:
+            best = trials[-1]
+        view.on_event(TrialEnded(trials[-1], best, trials[-1].ended_at))
+    return trials
+
+
+def _y_range(plot) -> tuple[float, float]:
+    low, high = plot.getViewBox().viewRange()[1]
+    return float(low), float(high)
+
+
+def test_fit_y_shows_every_trial_whole_but_one_far_above_the_others() -> None:
+    # two trials: the lecture's 2.18 and a better 2.07, both inside with a margin (before,
+    # the top was the median + 10%, and the lecture's point sat cut in half on the edge)
+    low, high = fit_y(np.array([2.18, 2.07]))
+    margin = 0.05 * (2.18 - 2.05)
+    assert low < TARGET - margin and high > 2.18 + margin
+    # a trial that diverged to 20 is left out, the others are in, and so is the target
+    devs = np.array([2.10, 2.12, 2.15, 2.2, 2.3, 20.0, np.nan])
+    low, high = fit_y(devs)
+    assert low < TARGET < 2.3 < high < 3.0
+    assert fit_y(np.array([np.nan]))[0] < TARGET < fit_y(np.array([]))[1]
+
+
+def test_the_best_trials_interval_is_drawn_and_in_view_at_the_end(view: SearchView) -> None:
+    trials = _feed(view, [2.18, 2.07, 2.30])
+    _x, y = view.complete_points.getData()
+    low, high = _y_range(view.time_plot)
+    assert low < float(np.min(y)) and float(np.max(y)) < high
+    estimate = LossEstimate(loss=2.0702, se=0.008, naive_se=0.006, examples=22_000, names=3_000)
+    view.on_event(SearchEnded(tuple(trials), trials[1], 100.0, "budget", {}, estimate))
+    bar = view.best_error.opts
+    assert float(bar["x"][0]) == pytest.approx(trials[1].ended_at / 60)
+    assert float(bar["y"][0]) == pytest.approx(2.0702)
+    assert float(bar["height"][0]) == pytest.approx(2 * 0.008)  # +- one standard error
+    low, high = _y_range(view.time_plot)
+    assert low < 2.0702 - 0.008 and high > 2.0702 + 0.008
+    assert "dev 2.0702 ± 0.008 " in view.best_label.text()
+    assert "one standard error over dev's 3,000 names" in view.best_label.text()
+    view.clear()  # a new search starts without the last one's bar
+    assert len(view.best_error.opts["height"]) == 0
+
+
+def test_on_a_1024_by_600_screen_the_table_shows_several_trials(qtbot, view: SearchView) -> None:
+    """The window opens at 1000 x 600 there: the plots get 3/5 of the body, the table 2/5
+    (it showed two rows, the plots having taken their size hint first)."""
+    view.resize(1000, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    _feed(view, [2.18, 2.07, 2.30, 2.1, 2.2, 2.09])
+    rows = view.table.viewport().height() / view.table.rowHeight(0)
+    assert rows >= 4
+    assert view.time_plot.height() > 200  # and the plots keep most of the room

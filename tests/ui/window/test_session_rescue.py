@@ -196,3 +196,21 @@ def test_sigterm_quits_through_about_to_quit(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["aboutToQuit"]
+
+
+def test_a_link_put_in_place_of_the_kept_file_is_never_followed(
+    qtbot, on_thread: None, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    window = make_window(steps=STEPS)
+    _trained(qtbot, window)
+    own = window.session_rescue.rescue()
+    assert own is not None
+    mine = tmp_path / "mine.safetensors"
+    mine.write_bytes(b"the learner's own file")
+    own.unlink()
+    own.symlink_to(mine)
+    window.panel.steps.setValue(2 * STEPS)
+    _trained(qtbot, window)
+    again = window.session_rescue.rescue()
+    assert again is not None and again != own and not again.is_symlink()
+    assert mine.read_bytes() == b"the learner's own file"
