@@ -152,6 +152,7 @@ class SearchView(QWidget):
             x=np.zeros(0), y=np.zeros(0), height=np.zeros(0), beam=0.0,
             pen=pg.mkPen(BEST_COLOUR, width=2),
         )  # fmt: skip
+        self.best_error.hide()  # hidden while empty: the axes' auto range would count it
         self.time_plot.addItem(self.complete_points)
         self.time_plot.addItem(self.pruned_points)
         self.time_plot.addItem(self.best_curve)
@@ -262,6 +263,7 @@ class SearchView(QWidget):
         self._running.clear()
         self.lecture_line.hide()
         self.best_error.setData(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0))
+        self.best_error.hide()
         self._draw()
 
     def _show_running(self) -> None:
@@ -348,6 +350,7 @@ class SearchView(QWidget):
                     x=np.array([event.best.ended_at / 60]), y=np.array([est.loss]),
                     height=np.array([2 * est.se]),
                 )  # fmt: skip
+                self.best_error.show()
                 self._fit_y(self.time_plot, self._time_plot_values())
             self.best_label.setText(
                 f"Best: trial {event.best.number}, dev {est.format()} with "

@@ -166,8 +166,19 @@ def test_the_best_trials_interval_is_drawn_and_in_view_at_the_end(view: SearchVi
     assert low < 2.0702 - 0.008 and 2.0702 + 0.008 < high
     assert "dev 2.0702 ± 0.008 " in view.best_label.text()
     assert "one standard error over dev's 3,000 names" in view.best_label.text()
+    assert view.best_error.isVisible()
     view.clear()  # a new search starts without the last one's bar
-    assert len(view.best_error.opts["height"]) == 0
+    assert len(view.best_error.opts["height"]) == 0 and not view.best_error.isVisible()
+
+
+def test_an_empty_search_plot_shows_no_negative_minutes(qtbot, view: SearchView) -> None:
+    """The empty bar must not count in the auto range (it showed -0.5 to 0.5 minutes)."""
+    view.show()
+    qtbot.waitExposed(view)
+    view.clear()
+    qtbot.waitUntil(lambda: view.time_plot.getViewBox().viewRange()[0][1] > 0)
+    low, _high = view.time_plot.getViewBox().viewRange()[0]
+    assert low >= 0
 
 
 def test_on_a_1024_by_600_screen_the_table_shows_several_trials(qtbot, view: SearchView) -> None:
