@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,8 @@ from charnames_gui.core.search import (
     TrialResult,
     TrialStarted,
 )
+from charnames_gui.ui.views.plot_style import scale_plot_text
+from charnames_gui.ui.views.text_scale import text_scale
 
 TARGET = 2.05  # the issue's goal for dev on the lecture's names
 COMPLETE_COLOUR = QColor(30, 90, 180)
@@ -137,7 +139,8 @@ class SearchView(QWidget):
         self.time_plot.setLabel("bottom", "minutes of search")
         self.time_plot.setLabel("left", "dev loss")
         self.time_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.time_plot.addLegend(offset=(-10, 10))
+        # a light background: the legend sits over the points and the best-so-far line
+        self.time_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))
         self.complete_points = pg.ScatterPlotItem(
             size=8, brush=pg.mkBrush(COMPLETE_COLOUR), pen=None, name="trial (to the end)"
         )
@@ -231,6 +234,25 @@ class SearchView(QWidget):
         layout.addWidget(body, 1)
         self.set_running(False)
         self._draw_setting()
+        self._scale_plot_text()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._scale_plot_text()
+
+    def _scale_plot_text(self) -> None:
+        """The plots' axes and the legend in the view's font, which follows the zoom (the
+        legend kept pyqtgraph's 9 pt: small beside 150% text on a 1080-pixel screen)."""
+        font, scale = self.font(), text_scale(self)
+        for plot in (self.time_plot, self.setting_plot):
+            scale_plot_text(plot.getPlotItem(), font, scale)
+        legend = self.time_plot.getPlotItem().legend
+        if legend is not None:
+            legend.setLabelTextSize(f"{font.pointSizeF():.1f}pt")
+            for _sample, label in legend.items:  # (setLabelTextSize leaves drawn text as is)
+                label.setText(label.text)
+            legend.updateSize()
 
     def showEvent(self, event: Any) -> None:
         """At the first show, 3/5 of the body's height for the plots and 2/5 for the table
@@ -329,6 +351,8 @@ class SearchView(QWidget):
             item = QTableWidgetItem(value)
             if column in (0, 2, 3, 4):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            else:  # the settings may be cut (...) in a narrow window: the tooltip has them all
+                item.setToolTip(value)
             self.table.setItem(row, column, item)
         self.table.scrollToBottom()
         self._draw()
