@@ -209,3 +209,14 @@ def test_the_plots_text_follows_the_zoom(view: SearchView) -> None:
     for plot in (view.time_plot, view.setting_plot):
         axis = plot.getPlotItem().getAxis("bottom")
         assert axis.style["tickFont"].pointSizeF() == pytest.approx(font.pointSizeF())
+
+
+def test_the_lecture_and_the_bar_stay_in_view_whatever_the_quartiles(view: SearchView) -> None:
+    """A search of two complete trials, the lecture's at 2.397 and one at 2.100 +- 0.038:
+    the bar's ends counted among the trials put the lecture's point above the fence."""
+    trials = _feed(view, [2.397, 2.100])
+    estimate = LossEstimate(loss=2.1003, se=0.038, naive_se=0.03, examples=2_400, names=300)
+    view.on_event(SearchEnded(tuple(trials), trials[1], 180.0, "budget", {}, estimate))
+    low, high = _y_range(view.time_plot)
+    assert low < 2.1003 - 0.038 and high > 2.397
+    assert fit_y(np.array([2.1, 2.11, 2.12, 9.0]), keep=np.array([9.0]))[1] > 9.0
