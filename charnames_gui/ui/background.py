@@ -133,3 +133,48 @@ class BackgroundJob(QObject):
             else:
                 self.returned.emit(self._result)
         self.finished.emit()
+
+
+class OneAtATime(QObject):
+    """Runs one BackgroundJob at a time (a file being read): done(result) or failed(exc)
+    runs on the GUI thread when the job has ended, unless wait() dropped it meanwhile."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._job: BackgroundJob | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        name: str,
+        done: Callable[[Any], object],
+        failed: Callable[[BaseException], object],
+    ) -> None:
+        """fn(*args) on a thread of its own; RuntimeError while a job is still busy."""
+        if self._job is not None:
+            raise RuntimeError(f"{name} is still running")
+        job = BackgroundJob(fn, *args, name=name, parent=self)
+        job.returned.connect(lambda result: self._end(job) and done(result))
+        job.errored.connect(lambda exc: self._end(job) and failed(exc))
+        self._job = job
+        job.start()
+
+    def _end(self, job: BackgroundJob) -> bool:
+        """The job's result arrived: it is handed over if the job is still the current one
+        (not dropped by wait())."""
+        if job is not self._job:
+            return False
+        self._job = None
+        job.deleteLater()
+        return True
+
+    def wait(self) -> None:
+        """Block until a running job ends (closing the app); its result is dropped."""
+        job, self._job = self._job, None
+        if job is not None:
+            job.wait()

@@ -1,6 +1,7 @@
 """Opening a dataset off the GUI thread: reading, splitting and building the examples of a
 million names takes seconds, and the window must keep drawing meanwhile. The work is
-read_dataset (plain core calls); DatasetLoader runs one at a time as a BackgroundJob."""
+read_dataset (plain core calls); DatasetLoader runs one at a time as a BackgroundJob
+(background.OneAtATime)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PySide6.QtCore import QObject
 from charnames_gui.core.bigram import bigram_dev_loss
 from charnames_gui.core.data import Dataset
 from charnames_gui.core.errors import CharnamesError, DatasetError
-from charnames_gui.ui.background import BackgroundJob
+from charnames_gui.ui.background import OneAtATime
 
 
 def read_dataset(path: Path, split_seed: int, block_size: int | None) -> Dataset:
@@ -31,22 +32,18 @@ def read_dataset(path: Path, split_seed: int, block_size: int | None) -> Dataset
         raise DatasetError(f"Not enough memory to open {path.name}; close other programs") from None
 
 
-class DatasetLoader(QObject):
+class DatasetLoader(OneAtATime):
     """Reads one dataset at a time on a thread of its own; done(dataset) or failed(message)
-    runs on the GUI thread once that thread has ended."""
+    runs on the GUI thread once that thread has ended. wait() (closing) is bounded: a
+    dataset is at most MAX_DATASET_BYTES of regular file."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._job: BackgroundJob | None = None
         self._name = ""
 
     @property
-    def busy(self) -> bool:
-        return self._job is not None
-
-    @property
     def loading_name(self) -> str:
-        return self._name if self._job is not None else ""
+        return self._name if self.busy else ""
 
     def load(
         self,
@@ -56,30 +53,11 @@ class DatasetLoader(QObject):
         done: Callable[[Dataset], object],
         failed: Callable[[str], object],
     ) -> None:
-        if self._job is not None:
+        if self.busy:
             raise RuntimeError("a dataset is already loading")
-        job = BackgroundJob(
-            read_dataset, path, split_seed, block_size, name="dataset-loader", parent=self
-        )
-        job.returned.connect(lambda dataset: self._end(job) and done(dataset))
-        job.errored.connect(lambda exc: self._end(job) and failed(_message(exc, path)))
-        self._job, self._name = job, path.name
-        job.start()
-
-    def _end(self, job: BackgroundJob) -> bool:
-        """The job's result arrived: it is handed over if the job is still the current one."""
-        if job is not self._job:
-            return False
-        self._job = None
-        job.deleteLater()
-        return True
-
-    def wait(self) -> None:
-        """Block until a running load ends (closing the app); its result is dropped. The
-        wait is bounded: a dataset is at most MAX_DATASET_BYTES of regular file."""
-        job, self._job = self._job, None
-        if job is not None:
-            job.wait()
+        self.run(read_dataset, path, split_seed, block_size, name="dataset-loader", done=done,
+                 failed=lambda exc: failed(_message(exc, path)))  # fmt: skip
+        self._name = path.name
 
 
 def _message(exc: BaseException, path: Path) -> str:

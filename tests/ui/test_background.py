@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QThread
 
 from charnames_gui.core.errors import DatasetError
-from charnames_gui.ui.background import BackgroundJob
+from charnames_gui.ui.background import BackgroundJob, OneAtATime
 
 
 def test_a_function_returns_its_result_on_the_gui_thread(qtbot) -> None:
@@ -96,3 +96,38 @@ def test_a_job_runs_once() -> None:
     with pytest.raises(RuntimeError):
         job.start()
     job.wait()
+
+
+def test_one_at_a_time_hands_over_the_result_and_refuses_a_second_job(qtbot) -> None:
+    release = threading.Event()
+    runner = OneAtATime()
+    done: list[object] = []
+    failed: list[BaseException] = []
+    runner.run(lambda: release.wait(5) and "read", name="reader", done=done.append,
+               failed=failed.append)  # fmt: skip
+    assert runner.busy
+    with pytest.raises(RuntimeError):
+        runner.run(lambda: None, name="reader", done=done.append, failed=failed.append)
+    release.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=10_000)
+    assert done == ["read"] and failed == []
+
+    def bad() -> None:
+        raise DatasetError("not a list of names")
+
+    runner.run(bad, name="reader", done=done.append, failed=failed.append)
+    qtbot.waitUntil(lambda: bool(failed), timeout=10_000)
+    assert str(failed[0]) == "not a list of names" and not runner.busy
+
+
+def test_one_at_a_time_wait_drops_the_running_jobs_result(qtbot) -> None:
+    release = threading.Event()
+    runner = OneAtATime()
+    done: list[object] = []
+    runner.run(lambda: release.wait(5), name="reader", done=done.append, failed=done.append)
+    threading.Timer(0.05, release.set).start()
+    runner.wait()  # closing: returns once the thread has ended; nothing is handed over
+    assert not runner.busy
+    runner.run(lambda: "next", name="reader", done=done.append, failed=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=10_000)
+    assert done == ["next"]  # the dropped job's result never arrives

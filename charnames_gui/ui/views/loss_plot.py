@@ -31,9 +31,9 @@ from charnames_gui.core.loss_buffer import BucketMeans, DecimatingBuffer
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow, Mark
 from charnames_gui.ui.views.plot_style import (
     EXPORT_WIDTH,
-    cache_axes,
     export_widgets_png,
     scale_plot_text,
+    white_plot,
 )
 from charnames_gui.ui.views.seed_band import BAND_COLOUR, SeedBand
 from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
@@ -102,17 +102,13 @@ class LossPlot(QWidget):
         self._x_max = 0.0
         self._y_range = (0.0, 0.0)
 
-        self.plot_widget = pg.PlotWidget()
-        self.plot_widget.setAccessibleName("Loss plot")
-        self.plot_widget.setToolTip(
+        self.plot_widget = white_plot(
+            "Loss plot",
             "Training loss per step (faint), averaged per bucket of steps (dark), and the loss "
             "on the dev split (black dots). Scroll to zoom, drag to pan, right-click for more; "
-            "the 'A' button in the corner fits everything again."
+            "the 'A' button in the corner fits everything again.",
         )
-        self.plot_widget.setBackground("w")
         item = self.plot_widget.getPlotItem()
-        cache_axes(item)
-        item.showGrid(x=True, y=True, alpha=0.25)
         item.setLabel("bottom", "step")
         item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)" on log10 values
         item.getAxis("bottom").enableAutoSIPrefix(False)

@@ -52,7 +52,7 @@ from charnames_gui.core.lr_curve import (
 from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.free_spot import Area, free_spot, points_along
 from charnames_gui.ui.views.legend_row import LegendEntry, LegendRow
-from charnames_gui.ui.views.plot_style import cache_axes, scale_plot_text
+from charnames_gui.ui.views.plot_style import scale_plot_text, white_plot
 from charnames_gui.ui.views.text_scale import text_scale
 
 RAW_COLOUR = QColor(70, 110, 180, 110)
@@ -117,18 +117,15 @@ class LrFinderView(QWidget):
         self.explanation.setTextFormat(Qt.TextFormat.RichText)
         self.explanation.setAccessibleName("What the learning-rate sweep is")
 
-        self.plot_widget = pg.PlotWidget()
-        self.plot_widget.setAccessibleName("Loss against learning rate")
-        self.plot_widget.setToolTip(
+        self.plot_widget = white_plot(
+            "Loss against learning rate",
             "Each point is one training step at a learning rate 10^x. Click the plot or drag "
-            "the red line to choose a learning rate; scroll to zoom."
+            "the red line to choose a learning rate; scroll to zoom.",
         )
-        self.plot_widget.setBackground("w")
         item = self.plot_widget.getPlotItem()
-        cache_axes(item)
-        item.showGrid(x=True, y=True, alpha=0.25)
         item.setLabel("bottom", "log10(learning rate)")
         item.setLabel("left", "loss")
+        scale_plot_text(item, self.font(), text_scale(self))  # (again at each zoom)
         item.setMenuEnabled(False)
         self.legend = LegendRow()  # above the plot: never over the curve
         self.band_low = pg.PlotDataItem(pen=pg.mkPen(None))

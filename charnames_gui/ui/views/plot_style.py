@@ -39,6 +39,21 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
     plot_item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
 
 
+GRID_ALPHA = 0.25  # the grid's opacity: there to read values by, faint behind the data
+
+
+def white_plot(name: str, tooltip: str) -> pg.PlotWidget:
+    """A plot of the app: white, a faint grid both ways, its axes cached (cache_axes), named
+    for screen readers and explained in its tooltip."""
+    plot = pg.PlotWidget(background="w")
+    plot.setAccessibleName(name)
+    plot.setToolTip(tooltip)
+    item = plot.getPlotItem()
+    cache_axes(item)
+    item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    return plot
+
+
 def scale_plot_text(plot_item: pg.PlotItem, font: QFont, scale: float) -> None:
     """Axis titles and tick labels in `font` (the widget's font, which follows the zoom),
     with the fixed left axis widened to match."""
