@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -137,13 +137,15 @@ class HiddenLayerView(QWidget):
         content = QWidget()
         inner = QVBoxLayout(content)
         inner.setContentsMargins(6, 6, 6, 6)
-        inner.addWidget(self._summary)
+        left = Qt.AlignmentFlag.AlignLeft
+        inner.addWidget(self._summary, 0, left)
         inner.addLayout(grid, 1)
-        inner.addWidget(self._guide)
-        scroll = QScrollArea()  # a narrow dock scrolls rather than squeezing the plots
+        inner.addWidget(self._guide, 0, left)
+        self._scroll = scroll = QScrollArea()  # a narrow dock scrolls, not squeezing the plots
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.viewport().installEventFilter(self)  # the texts wrap at its width
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
@@ -214,6 +216,25 @@ class HiddenLayerView(QWidget):
         super().resizeEvent(event)
         self._arrange(2 if event.size().width() >= 720 else 1)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self._scroll.viewport():
+            self._fit_texts()
+        return super().eventFilter(watched, event)
+
+    def _fit_texts(self) -> None:
+        """The summary and the guide wrap at the visible width: when the plots are wider
+        than a narrow dock (large text), the view scrolls sideways for the plots, never for
+        a line of text."""
+        content = self._scroll.widget()
+        layout = content.layout() if content is not None else None
+        margins = layout.contentsMargins() if layout is not None else None
+        inset = margins.left() + margins.right() if margins is not None else 0
+        width = max(self._scroll.viewport().width() - inset, 50)
+        for label in (self._summary, self._guide):  # (a fixed size: its height too)
+            size = QSize(width, label.heightForWidth(width))
+            if label.minimumSize() != size or label.maximumSize() != size:
+                label.setFixedSize(size)
+
     # -- input ------------------------------------------------------------------------------
     def reset(self, has_data: bool) -> None:
         """A new model: nothing drawn yet (has_data False: no model or no dataset to show
@@ -224,6 +245,7 @@ class HiddenLayerView(QWidget):
         for curve in self._ud_curves.values():
             curve.setData([], [])
         self._summary.setText("Waiting for the weights…" if has_data else NO_DATA)
+        self._fit_texts()
         self._sat_plot.getPlotItem().setTitle(SAT_TITLE)
 
     def receive(self, stats: HiddenStats) -> None:
@@ -236,6 +258,7 @@ class HiddenLayerView(QWidget):
 
     def show_failure(self, why: str) -> None:
         self._summary.setText(f"Could not analyse these weights: {html.escape(why)}")
+        self._fit_texts()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -312,6 +335,7 @@ class HiddenLayerView(QWidget):
         low, high = min([*finite, UD_GUIDE]), max([*finite, UD_GUIDE])
         ud.setYRange(low - 0.25, high + 0.25, padding=0)  # the guide line always in sight
         self._summary.setText(summary_html(stats))
+        self._fit_texts()
         self.statsShown.emit(stats)
 
 
