@@ -152,6 +152,7 @@ class EmbeddingView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         QTimer.singleShot(0, self, self._show_axis_labels)  # once the plot has its new size
+        QTimer.singleShot(0, self, self._follow_points)  # circles cut by the new size: refit
         # a short view (a small screen, large text) gives the caption's room to the plot;
         # the caption is also in the plot's tooltip
         line = self.fontMetrics().height()
@@ -479,7 +480,7 @@ class EmbeddingView(QWidget):
         if not (refit or self._needs_fit):
             rect = self.view_box.viewRect()  # data coordinates: top() is the lowest y
             px, py = self.view_box.viewPixelSize()
-            r = CIRCLE_PX / 2 + 2
+            r = self._radius_px()
             inside = (
                 lo[0] - r * px >= rect.left()
                 and hi[0] + r * px <= rect.right()
@@ -490,12 +491,9 @@ class EmbeddingView(QWidget):
             small = span[0] < _SHRINK * rect.width() and span[1] < _SHRINK * rect.height()
             if inside and not small:
                 return
-        # room around the points: for the circles' radius and for a few frames of movement
-        pad = _HEADROOM * max(float(np.max(hi - lo)), 1e-6)
+        # room around the points for a few frames of movement, and for the circles' radius
         self._needs_fit = False
-        self.view_box.setRange(
-            xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad), padding=0
-        )
+        self._show_range(lo, hi, _HEADROOM)
 
     def _on_user_moved_view(self, *_: object) -> None:
         self._follow = False  # the learner zoomed or panned: stop following until Fit
@@ -545,12 +543,37 @@ class EmbeddingView(QWidget):
         if len(crowd) < 2:
             return False
         lo, hi = self._points[crowd].min(axis=0), self._points[crowd].max(axis=0)
-        pad = 0.35 * max(float(np.max(hi - lo)), 1e-6)
         self._follow = False
-        self.view_box.setRange(
-            xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad), padding=0
-        )
+        self._show_range(lo, hi, 0.35)
         return True
+
+    def _radius_px(self) -> float:
+        """A circle's radius on screen (it follows the zoom), and a little margin."""
+        return CIRCLE_PX * text_scale(self) / 2 + 2
+
+    def _show_range(self, lo: np.ndarray, hi: np.ndarray, headroom: float) -> None:
+        """Show the points between lo and hi (data coordinates, shape (2,)) with headroom
+        (a fraction of their largest extent) around them, and their circles whole: the
+        circles are a fixed number of pixels, so in a short plot (1024 x 600) a margin in data
+        units alone cut the top and bottom rows in half. One scale for both axes (the view's
+        aspect is locked): the larger of what each axis needs once the radius is set aside."""
+        pad = headroom * max(float(np.max(hi - lo)), 1e-6)
+        span = (hi - lo) + 2 * pad  # (2,) data units
+        rect = self.view_box.sceneBoundingRect()
+        width, height = rect.width() - 2 * self._radius_px(), rect.height() - 2 * self._radius_px()
+        if width < 10 or height < 10:  # not laid out yet, or tiny: the data margin alone
+            self.view_box.setRange(
+                xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad), padding=0
+            )
+            return
+        per_px = max(float(span[0]) / width, float(span[1]) / height)  # data units per pixel
+        centre = (lo + hi) / 2
+        half_x, half_y = per_px * rect.width() / 2, per_px * rect.height() / 2
+        self.view_box.setRange(
+            xRange=(centre[0] - half_x, centre[0] + half_x),
+            yRange=(centre[1] - half_y, centre[1] + half_y),
+            padding=0,
+        )
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

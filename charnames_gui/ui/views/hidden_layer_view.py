@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -53,6 +53,7 @@ class HiddenLayerView(QWidget):
 
     statsShown = Signal(object)  # HiddenStats, after it was drawn
     shown = Signal()  # the view became visible: statistics are wanted again
+    unitHovered = Signal(object)  # int: the hidden unit (image column) under the mouse; None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +97,9 @@ class HiddenLayerView(QWidget):
         self._unit_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d62728", width=2))
         self._unit_line.setVisible(False)
         self._sat_plot.getPlotItem().addItem(self._unit_line, ignoreBounds=True)
+        self._hovered: int | None = None
+        self._sat_plot.scene().sigMouseMoved.connect(self._on_sat_mouse)
+        self._sat_plot.installEventFilter(self)  # leaving it: no unit pointed at
         # the full formula is in the guide; a long axis label is cut off in a short plot
         self._ud_plot = self._plot("update-to-data ratio", "log10(update / data)", "step")
         # the legend is a row of text above the plot: it never covers the lines, and zooms
@@ -219,7 +223,33 @@ class HiddenLayerView(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self._scroll.viewport():
             self._fit_texts()
+        elif event.type() == QEvent.Type.Leave and watched is self._sat_plot:
+            self._hover(None)
         return super().eventFilter(watched, event)
+
+    def _on_sat_mouse(self, scene_pos: object) -> None:
+        """The saturation image's column under the mouse is a hidden unit: point at it."""
+        stats = self._stats
+        view_box = self._sat_plot.getPlotItem().vb
+        if stats is None or not view_box.sceneBoundingRect().contains(scene_pos):
+            self._hover(None)
+            return
+        point = view_box.mapSceneToView(scene_pos)
+        examples, units = stats.saturated[:SHOWN_EXAMPLES].shape  # (examples, n_hidden)
+        x, y = point.x(), point.y()
+        inside = 0 <= x < units and 0 <= y < examples
+        self._hover(int(x) if inside else None)
+
+    def _hover(self, unit: int | None) -> None:
+        if unit != self._hovered:
+            self._hovered = unit
+            self.unitHovered.emit(unit)
+
+    def hover_position(self, unit: int) -> QPoint:
+        """Where unit's column of the saturation image is, in the plot's coordinates."""
+        view_box = self._sat_plot.getPlotItem().vb
+        scene = view_box.mapViewToScene(QPointF(unit + 0.5, 0.5))
+        return self._sat_plot.mapFromScene(scene)
 
     def _fit_texts(self) -> None:
         """The summary and the guide wrap at the visible width: when the plots are wider

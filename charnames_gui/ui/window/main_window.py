@@ -337,6 +337,9 @@ class MainWindow(QMainWindow):
         self.sampling_panel.stepShown.connect(self.network_view.show_step)
         self.unit_focus.changed.connect(self.forward_view.canvas.set_focused_unit)
         self.unit_focus.changed.connect(self.hidden_view.set_focused_unit)
+        # and pointing at a hidden unit there marks it in the network (W1's column, W2's row)
+        self.forward_view.canvas.unitHovered.connect(self.unit_focus.set)
+        self.hidden_view.unitHovered.connect(self.unit_focus.set)
         self.addActions(self.sampling_panel.actions())  # S, F, Backspace, R, P window-wide
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)
