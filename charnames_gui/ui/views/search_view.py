@@ -165,7 +165,9 @@ class SearchView(QWidget):
             angle=0,
             pen=pg.mkPen(BEST_COLOUR, style=Qt.PenStyle.DashLine),
             label=f"target {TARGET}",
-            labelOpts={"position": 0.1, "color": BEST_COLOUR},
+            # below the line (its text's top-left corner on it): above it, the best-so-far
+            # line of a search that came close ran through the text
+            labelOpts={"position": 0.1, "color": BEST_COLOUR, "anchors": [(0, 0), (0, 0)]},
         )
         self.lecture_line = pg.InfiniteLine(
             angle=0,
@@ -444,7 +446,8 @@ def fit_y(values: np.ndarray, keep: np.ndarray | None = None) -> tuple[float, fl
     diverged to 20 would squash them) is left out (above Tukey's fence: the upper quartile
     plus 1.5 interquartile ranges, and at least 0.1 above the median); the values of `keep`
     (the lecture's dev, the best's error bar) and the target 2.05 are always in view, and a
-    margin of 8% keeps the points at the edges whole."""
+    margin of 8% keeps the points at the edges whole (15% at the bottom: the target's label
+    hangs below its line)."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     kept = np.asarray(keep if keep is not None else [], dtype=float)
@@ -457,8 +460,7 @@ def fit_y(values: np.ndarray, keep: np.ndarray | None = None) -> tuple[float, fl
         return TARGET - 0.05, TARGET + 0.15
     low = min(float(shown.min()), TARGET)
     high = max(float(shown.max()), TARGET + 0.05)
-    margin = 0.08 * (high - low)
-    return low - margin, high + margin
+    return low - 0.15 * (high - low), high + 0.08 * (high - low)
 
 
 def _describe(model: Any, train: Any) -> str:

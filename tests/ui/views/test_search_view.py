@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
@@ -192,6 +193,15 @@ def test_on_a_1024_by_600_screen_the_table_shows_several_trials(qtbot, view: Sea
     assert rows >= 4
     settings = view.table.item(0, len(COLUMNS) - 1)  # may be cut: the tooltip has it all
     assert settings.toolTip() == settings.text() and "block 3" in settings.text()
+    # the target's label hangs below its line, whole inside the plot (above it, the best
+    # line at 2.07 ran through its text)
+    box = view.time_plot.getViewBox().sceneBoundingRect()
+    qtbot.waitUntil(lambda: box.intersects(view.target_line.label.sceneBoundingRect()))
+    label = view.target_line.label.sceneBoundingRect()
+    line_y = view.time_plot.getViewBox().mapViewToScene(pg.Point(0, TARGET)).y()
+    best_y = view.time_plot.getViewBox().mapViewToScene(pg.Point(0, 2.07)).y()
+    assert line_y - 1 <= label.top() and label.bottom() <= box.bottom() + 1
+    assert best_y < label.top()
     assert view.time_plot.height() > 200  # and the plots keep most of the room
 
 
