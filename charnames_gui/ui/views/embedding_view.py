@@ -560,7 +560,11 @@ class EmbeddingView(QWidget):
         pad = headroom * max(float(np.max(hi - lo)), 1e-6)
         span = (hi - lo) + 2 * pad  # (2,) data units
         rect = self.view_box.sceneBoundingRect()
-        width, height = rect.width() - 2 * self._radius_px(), rect.height() - 2 * self._radius_px()
+        # a plot too short for whole circles (large text in a small dock) keeps at least half
+        # its height for the data: edge circles are cut there rather than the points squeezed
+        # into a dot
+        radius = min(self._radius_px(), rect.width() / 4, rect.height() / 4)
+        width, height = rect.width() - 2 * radius, rect.height() - 2 * radius
         if width < 10 or height < 10:  # not laid out yet, or tiny: the data margin alone
             self.view_box.setRange(
                 xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad), padding=0

@@ -453,3 +453,29 @@ def test_every_circle_is_whole_in_a_short_plot(qtbot, size) -> None:
     assert np.all(points[:, 0] + radius * px <= rect.right())
     assert np.all(points[:, 1] - radius * py >= rect.top())
     assert np.all(points[:, 1] + radius * py <= rect.bottom())
+
+
+def test_a_tiny_plot_still_spreads_the_points(qtbot) -> None:
+    """A plot too short for whole circles (150% in a 1024 x 600 tab) squeezed every point
+    into one dot with axes at -10..10: the points keep at least half the plot's height or
+    width (edge circles may be cut there)."""
+    widget = EmbeddingView()
+    qtbot.addWidget(widget)
+    font = widget.font()
+    font.setPointSizeF(font.pointSizeF() * 2)  # (200%: larger circles, taller text)
+    widget.setFont(font)
+    widget.resize(330, 300)
+    widget.plot_widget.setFixedHeight(145)  # (as short as it was in a 1024 x 600 tab)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_embedding(_table(), ITOS, step=1)
+    QApplication.processEvents()
+    widget.fit()
+    QApplication.processEvents()
+    box = widget.view_box.sceneBoundingRect()
+    px, py = widget.view_box.viewPixelSize()
+    points = widget.points()
+    spread_x = (points[:, 0].max() - points[:, 0].min()) / px / box.width()
+    spread_y = (points[:, 1].max() - points[:, 1].min()) / py / box.height()
+    assert box.height() < 3 * CIRCLE_PX  # (too short for whole circles and the data)
+    assert max(spread_x, spread_y) >= 0.4  # (the headroom takes a little)
