@@ -173,6 +173,7 @@ class HiddenLayerView(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # the zoom changed
             self._scale_text()
+            self._fit_texts()  # (their height for the new font)
 
     def _scale_text(self) -> None:
         """Titles, axis titles and tick labels in the view's font (it follows the zoom);
@@ -261,6 +262,7 @@ class HiddenLayerView(QWidget):
         inset = margins.left() + margins.right() if margins is not None else 0
         width = max(self._scroll.viewport().width() - inset, 50)
         for label in (self._summary, self._guide):  # (a fixed size: its height too)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             size = QSize(width, label.heightForWidth(width))
             if label.minimumSize() != size or label.maximumSize() != size:
                 label.setFixedSize(size)
