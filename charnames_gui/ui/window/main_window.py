@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self.train_dock = add("Training", "TrainingDock", scroll, left)
         self.embedding_view = EmbeddingView()
         self.embedding_dock = add(
-            "Embedding", "EmbeddingDock", self.embedding_view, right, ("Embed",)
+            "Embedding", "EmbeddingDock", self.embedding_view, right, ("Embed", "Embed", "C")
         )
         self.sampling_panel = SamplingPanel()
         self.sampling_dock = add("Sampling", "SamplingDock", self.sampling_panel, bottom)
@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
             "Forward pass", "ForwardDock", self.forward_view, bottom, ("Forward",)
         )
         self.hidden_dock = add(
-            "Hidden layer", "HiddenLayerDock", self.hidden_view, bottom, ("Hidden",)
+            "Hidden layer", "HiddenLayerDock", self.hidden_view, bottom, ("Hidden", "Hidden", "h")
         )
         # the network as one picture; pointing at a hidden unit marks it in every view
         self.unit_focus = UnitFocus(self)
