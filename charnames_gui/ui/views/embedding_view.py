@@ -143,8 +143,7 @@ class EmbeddingView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(self._controls)
         layout.addWidget(self.plot_widget, 1)
-        layout.addLayout(self._view_buttons)
-        layout.addWidget(self.status_label)
+        layout.addLayout(self._view_buttons)  # with the status at its end: one row less
         layout.addWidget(caption)
         self.clear()
         self._scale_text()
@@ -195,6 +194,7 @@ class EmbeddingView(QWidget):
         )
         self.status_label = QLabel()
         self._status_separator = STATUS_SEPARATOR  # or a new line (_fit_status)
+        self._status_beside = True  # beside the view buttons, or on a row under them
         self._watched: QWidget | None = None  # the viewport of the dock's scroll area
         self.status_label.setAccessibleName("Embedding size and training step")
         self.status_label.setToolTip("The training step of this snapshot of C, and its shape.")
@@ -218,6 +218,7 @@ class EmbeddingView(QWidget):
         self._view_buttons.addWidget(self.crowd_button)
         self._view_buttons.addWidget(self.fit_button)
         self._view_buttons.addStretch(1)
+        self._view_buttons.addWidget(self.status_label)
 
         self.mode_combo.currentIndexChanged.connect(self._on_mode_chosen)
         self.x_combo.currentIndexChanged.connect(self._on_dimension_chosen)
@@ -623,21 +624,40 @@ class EmbeddingView(QWidget):
         return super().eventFilter(watched, event)
 
     def _fit_status(self, width: int, force: bool = False) -> None:
-        """The status on one line ("step 8,888 · C is 27 × 2") or, in a view narrower than
-        that line (a small screen, large text), on two: the step above the shape; its size
+        """The status beside the Zoom to crowd and Fit buttons on one line ("step 8,888 ·
+        C is 27 × 2") or two (the step above the shape), or, when even two lines leave no
+        room there (a small screen, large text), on a row of its own under them; its size
         fixed for its longest text of the kind."""
         metrics = self.status_label.fontMetrics()
         one_line = round(metrics.horizontalAdvance(STATUS_WIDEST)) + 6
-        separator = STATUS_SEPARATOR if width >= one_line else "\n"
-        if separator == self._status_separator and not force:
+        parts = STATUS_WIDEST.split(STATUS_SEPARATOR)
+        two_lines = round(max(metrics.horizontalAdvance(part) for part in parts)) + 6
+        spacing = max(self._view_buttons.spacing(), 0)
+        buttons = sum(b.sizeHint().width() + spacing for b in (self.crowd_button, self.fit_button))
+        if width - buttons >= one_line:
+            separator, beside = STATUS_SEPARATOR, True
+        elif width - buttons >= two_lines:
+            separator, beside = "\n", True
+        else:
+            separator, beside = (STATUS_SEPARATOR if width >= one_line else "\n"), False
+        if (separator, beside) == (self._status_separator, self._status_beside) and not force:
             return
-        self._status_separator = separator
+        self._status_separator, self._status_beside = separator, beside
         if separator == STATUS_SEPARATOR:
             self.status_label.setFixedSize(one_line, metrics.height() + 4)
         else:
-            parts = STATUS_WIDEST.split(STATUS_SEPARATOR)
-            widest = max(metrics.horizontalAdvance(part) for part in parts)
-            self.status_label.setFixedSize(round(widest) + 6, 2 * metrics.lineSpacing() + 4)
+            self.status_label.setFixedSize(two_lines, 2 * metrics.lineSpacing() + 4)
+        in_row = self._view_buttons.indexOf(self.status_label) >= 0
+        layout = self.layout()
+        if beside != in_row and isinstance(layout, QVBoxLayout):
+            (layout if in_row else self._view_buttons).removeWidget(self.status_label)
+            if beside:
+                self._view_buttons.addWidget(self.status_label)
+            else:  # the row under the buttons
+                items = [layout.itemAt(i) for i in range(layout.count())]
+                row = next(i for i, item in enumerate(items)
+                           if item is not None and item.layout() is self._view_buttons)  # fmt: skip
+                layout.insertWidget(row + 1, self.status_label)
         if self._C is not None:
             self._update_status()
 

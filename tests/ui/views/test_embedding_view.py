@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from charnames_gui.core.errors import FileAccessError
 from charnames_gui.core.projection import pca_basis
@@ -479,3 +479,33 @@ def test_a_tiny_plot_still_spreads_the_points(qtbot) -> None:
     spread_y = (points[:, 1].max() - points[:, 1].min()) / py / box.height()
     assert box.height() < 3 * CIRCLE_PX  # (too short for whole circles and the data)
     assert max(spread_x, spread_y) >= 0.4  # (the headroom takes a little)
+
+
+def test_the_status_shares_the_buttons_row_when_it_fits(qtbot) -> None:
+    """The status took a row of its own under Zoom to crowd and Fit, a row the short plot of
+    a 1024 x 600 tab needs: beside them on one or two lines when they leave room for it,
+    under them (never cut) when not."""
+    widget = EmbeddingView()
+    dock = QScrollArea()  # as in its dock: a view wider than it scrolls
+    dock.setWidgetResizable(True)
+    dock.setWidget(widget)
+    qtbot.addWidget(dock)
+    dock.resize(360, 280)
+    dock.show()
+    qtbot.waitExposed(dock)
+    widget.set_embedding(_table(), ITOS, step=109_855)
+    QApplication.processEvents()
+    status, fit = widget.status_label, widget.fit_button
+    centre = fit.mapTo(widget, fit.rect().center()).y()
+    assert abs(status.mapTo(widget, status.rect().center()).y() - centre) <= 4
+    font = widget.font()
+    font.setPointSizeF(font.pointSizeF() * 2)  # 200%: no room beside them
+    widget.setFont(font)
+    dock.resize(361, 280)
+
+    def under() -> bool:
+        fit_bottom = fit.mapTo(widget, fit.rect().bottomLeft()).y()
+        return status.mapTo(widget, status.rect().topLeft()).y() > fit_bottom
+
+    qtbot.waitUntil(under)
+    assert widget.width() <= dock.viewport().width()  # (no sideways scrolling)
