@@ -19,7 +19,6 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from charnames_gui.core.events import Progress, Snapshot
-from charnames_gui.core.stacked_run import RepeatTrainer
 from charnames_gui.ui.controller import Controller
 from charnames_gui.ui.hidden_analysis import HiddenAnalysis
 from charnames_gui.ui.views.embedding_view import EmbeddingView
@@ -127,7 +126,13 @@ class LiveViews:
     def _seeds_training(self) -> bool:
         """K seeds train together (a repeat): the trainer is a stack, and it runs."""
         document = self.controller.document
-        return isinstance(document.trainer, RepeatTrainer) and document.is_busy()
+        if document.trainer is None or not document.is_busy():
+            return False
+        # imported here: core.stacked_run imports torch, which the window is built without
+        # (a trainer exists only once torch has loaded)
+        from charnames_gui.core.stacked_run import RepeatTrainer
+
+        return isinstance(document.trainer, RepeatTrainer)
 
     def _show_pending_progress(self) -> None:
         assert self.pending_progress is not None
