@@ -81,8 +81,9 @@ def cores() -> int:
 
 def pin_children(pids: Sequence[int | None]) -> None:
     """Child i on core i of this process's cores, when there are enough: a child that stays
-    on its core keeps its caches (8 seeds in 2 children, under load: x1.12 model-steps/s,
-    pinned against free, 4 rounds of 4,000 steps alternating; the arithmetic is the same).
+    on its core keeps its caches (8 seeds in 2 children, pinned against free, 4 rounds
+    alternating: x1.12 model-steps/s at load average 10, x1.01 at 3.8; the arithmetic is
+    the same).
     Nothing happens where affinity cannot be set."""
     try:
         allowed = sorted(os.sched_getaffinity(0))
