@@ -117,8 +117,12 @@ def _write_mp4(frames: Iterator[Image.Image], path: Path, size: tuple[int, int],
         codec="libx264",
         pix_fmt_out="yuv420p",  # what browsers play
         macro_block_size=8,  # 1280x720 and 1920x1080 (1088 rows are not forced)
-        # the format by name: the temporary file's name ends in .tmp
-        output_params=["-preset", "veryfast", "-crf", "20", "-threads", "2", "-f", "mp4"],
+        # the format by name: the temporary file's name ends in .tmp; the index (moov) at
+        # the start, so that a browser plays it before the whole file has come
+        output_params=[
+            *("-preset", "veryfast", "-crf", "20", "-threads", "2"),
+            *("-movflags", "+faststart", "-f", "mp4"),
+        ],
         ffmpeg_log_level="error",
     )
     writer.send(None)  # start ffmpeg

@@ -50,6 +50,9 @@ from charnames_gui.core.uncertainty import LossEstimate
 # The training children's niceness: with every core stepping seeds, the window's thread
 # still gets one at once when it has a frame to draw (benchmarks/gui_repeat_responsiveness).
 CHILD_NICE = 10
+# The learner's copy's weights come over from its child for the window's views at most this
+# often (the views follow a repeat once a second: ui/window/live_views.REPEAT_PACE)
+SNAPSHOT_SECONDS = 1.0
 CURVE_POINTS = 2000  # each seed's curve, as the run history keeps it (runs.MAX_CURVE_POINTS)
 
 
@@ -188,7 +191,9 @@ class RepeatTrainer:
         snapshot_seconds: float = 0.25,
     ) -> Iterator[StreamEvent]:
         """The run's events, as Trainer.stream makes them for the learner's copy; each
-        LossChunk carries every seed's losses in `band`."""
+        LossChunk carries every seed's losses in `band`; snapshots at most every
+        SNAPSHOT_SECONDS."""
+        snapshot_seconds = max(snapshot_seconds, SNAPSHOT_SECONDS)
         self.stacked.start()  # the children import torch (~2 s) the first time
         last_snapshot = time.perf_counter()
         while not self.done and not should_stop():

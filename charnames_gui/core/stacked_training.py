@@ -79,6 +79,22 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def pin_children(pids: Sequence[int | None]) -> None:
+    """Child i on core i of this process's cores, when there are enough: a child that stays
+    on its core keeps its caches (8 seeds in 2 children, under load: x1.12 model-steps/s,
+    pinned against free, 4 rounds of 4,000 steps alternating; the arithmetic is the same).
+    Nothing happens where affinity cannot be set."""
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+        if len(pids) < 2 or len(pids) > len(allowed):
+            return
+        for pid, core in zip(pids, allowed, strict=False):
+            if pid is not None:
+                os.sched_setaffinity(pid, {core})
+    except (AttributeError, OSError):  # not on Linux, or the child ended meanwhile
+        return
+
+
 def split_groups(k: int, groups: int) -> list[range]:
     """Copies 0..k-1 in `groups` consecutive groups of nearly equal size (none empty)."""
     groups = max(1, min(groups, k))
@@ -240,6 +256,7 @@ class StackedTrainer:
             return
         self._map(lambda r: r.start(self.nice), self._remote)
         self._started = True
+        pin_children([r.process.pid for r in self._remote])
 
     def close(self) -> None:
         """End the training children (a StackedTrainer is not used after this)."""

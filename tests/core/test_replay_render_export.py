@@ -91,6 +91,9 @@ def test_mp4_and_gif_have_a_frame_per_snapshot_and_report_progress(
         assert seen == [(i + 1, n) for i in range(n)]
         frames = iio.imread(path, index=None)  # (n, 720, 1280, 3): read back by another library
         assert frames.shape[:3] == (n, 720, 1280)
+        if suffix == ".mp4":  # the index before the data: a browser starts playing at once
+            data = path.read_bytes()
+            assert 0 < data.find(b"moov") < data.find(b"mdat")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
     png = export_replay(renderer, tmp_path / "still.png", frame=3)
     assert Image.open(png).size == (1280, 720)

@@ -215,6 +215,42 @@ def test_the_best_dev_loss_comes_with_its_error(finished: dict[str, Any]) -> Non
     assert 0 < est.se < 0.2 and est.names == len(finished["search"].dataset.split.dev)
 
 
+def test_the_best_dev_error_is_the_name_clustered_error_of_the_best_model_on_dev(
+    finished: dict[str, Any],
+) -> None:
+    """Recomputed here from its definition: the best trial's model, each dev example's loss,
+    the examples grouped name by name in dev's order (len(name) + 1 each), and
+    SE^2 = G / (G - 1) * sum_g (T_g - n_g * mean)^2 / N^2, in a plain loop. Not the
+    lecture's model, not the test split, not one cluster per example."""
+    import numpy as np
+    import torch.nn.functional as F
+
+    search: Search = finished["search"]
+    ended = finished["events"][-1]
+    est = ended.best_dev
+    model = search.best_model
+    assert model is not None and model.config == ended.best.model
+    X, Y = search.examples_for(model.config.block_size).tensors["dev"]
+    with one_thread():
+        losses = F.cross_entropy(model.logits(X), Y.long(), reduction="none").double().numpy()
+    words = search.dataset.split.dev
+    N, G = len(losses), len(words)
+    assert N == sum(len(w) + 1 for w in words) == est.examples and est.names == G
+    mean = float(np.mean(losses))
+    total, start = 0.0, 0
+    for word in words:
+        n = len(word) + 1
+        total += (float(losses[start : start + n].sum()) - n * mean) ** 2
+        start += n
+    se = math.sqrt(G / (G - 1) * total) / N
+    naive = float(np.std(losses, ddof=1)) / math.sqrt(N)
+    # float64 sums of N float32 losses in two orders (and the losses of one batch against
+    # slices, each within a few float32 roundings of the other): far below 1e-6 relative
+    assert est.se == pytest.approx(se, rel=1e-6)
+    assert est.naive_se == pytest.approx(naive, rel=1e-6)
+    assert est.se != pytest.approx(naive, rel=1e-3)  # clustered by name, not per example
+
+
 def test_two_workers_run_trials_side_by_side_as_the_search_thread_would(
     tiny: Dataset, finished: dict[str, Any]
 ) -> None:

@@ -74,6 +74,9 @@ def test_groups_in_training_processes_equal_their_single_runs(small_words: list[
         assert all(pids) and len(set(pids)) == 2
         own = os.getpriority(os.PRIO_PROCESS, 0)
         assert all(os.getpriority(os.PRIO_PROCESS, pid) >= min(own + 3, 19) for pid in pids)
+        allowed = sorted(os.sched_getaffinity(0))
+        if len(allowed) >= 2:  # each child on a core of its own (stacked_training.pin_children)
+            assert [os.sched_getaffinity(pid) for pid in pids] == [{allowed[0]}, {allowed[1]}]
         assert losses.shape == (config.steps, 3) and stacked.done
         for k, seed in enumerate(seeds):
             single_losses, trainer = single_run(dataset, model_config, config.replace(seed=seed))

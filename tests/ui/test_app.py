@@ -11,11 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import ScriptedDialogs
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from charnames_gui import app
+from charnames_gui.core.autosave import RescueNote, find_rescued, new_rescue_path, write_note
 from charnames_gui.ui.controller import TrainingState
+from charnames_gui.ui.window.dialogs import RescueChoice
 from charnames_gui.ui.window.main_window import MainWindow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +38,9 @@ def test_the_main_window_is_painted_before_torch_is_imported_then_the_model_is_m
 ) -> None:
     marker = tmp_path / "marker.txt"
     monkeypatch.setenv(app.MARKER_ENV, str(marker))
+    # the fallback for a window never painted (minimised) must not win the race on a loaded
+    # machine, where the first paint can take longer than its 500 ms
+    monkeypatch.setattr(app, "PAINT_WAIT_MS", 120_000)
     startup = app.Startup([])
     window = startup.window
 
@@ -188,3 +194,26 @@ def test_the_window_is_built_and_takes_start_without_importing_torch(tmp_path: P
     }
     assert report["before"]["names"] > 1000  # the bundled dataset
     assert report["after"] == {"state": "running", "model": True}
+
+
+def test_a_model_kept_from_the_last_session_is_offered_at_the_start(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start without a file asks about a model the last session could not save
+    (ui/window/session_rescue.py); "Ask me next time" keeps it."""
+    kept = new_rescue_path(tmp_path)
+    kept.write_bytes(b"checked only when opened")
+    write_note(kept, RescueNote(dataset_name="names.txt", steps=5000))
+    startup = app.Startup([])
+    window = startup.window
+    dialogs = ScriptedDialogs(rescue_choice=RescueChoice.LATER)
+    monkeypatch.setattr(window.session_rescue, "folder", tmp_path)
+    monkeypatch.setattr(window.session_rescue, "dialogs", dialogs)
+    monkeypatch.setattr(startup, "_load_torch", lambda: None)  # no torch, no training child
+    try:
+        startup.start()
+        qtbot.waitUntil(lambda: len(dialogs.questions) == 1)
+        assert "5,000 steps" in dialogs.questions[0] and "names.txt" in dialogs.questions[0]
+        assert [r.model for r in find_rescued(tmp_path)] == [kept]
+    finally:
+        _close(window)

@@ -387,6 +387,8 @@ def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
     their band, and each seed is a row of the repeat with its dev loss ± its error; the
     current model is the learner's own seed, which then trains on with its own trainer."""
     from charnames_gui.core.stacked_run import RepeatTrainer
+    from charnames_gui.ui.window.frame_clock import NORMAL
+    from charnames_gui.ui.window.live_views import REPEAT_PACE
 
     win = make_window(steps=400)
     c, seed = win.controller, win.panel.train_config().seed
@@ -397,8 +399,11 @@ def test_a_stacked_repeat_draws_its_band_pauses_resumes_and_records_every_seed(
     stack = c.document.trainer
     assert isinstance(stack, RepeatTrainer) and stack.seeds[0] == seed
     qtbot.waitUntil(lambda: c.document.trainer.step >= 50, timeout=20_000)
+    # while the seeds train, the views follow at the repeat's slower pace
+    qtbot.waitUntil(lambda: win.live_views.clock.pace == REPEAT_PACE, timeout=10_000)
     c.pause()
     qtbot.waitUntil(lambda: c.document.state == TrainingState.PAUSED, timeout=10_000)
+    qtbot.waitUntil(lambda: win.live_views.clock.pace == NORMAL, timeout=10_000)
     paused_at = c.document.trainer.step
     win.loss_plot.redraw()
     band = win.loss_plot.seed_band

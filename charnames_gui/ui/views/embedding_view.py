@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -50,7 +51,8 @@ from charnames_gui.ui.views.text_scale import set_text_colour, text_scale
 MODE_DIMENSIONS = "dimensions"
 MODE_PCA = "pca"
 
-STATUS_WIDEST = "step 8,888,888 · C is 888 × 888"
+STATUS_SEPARATOR = " · "  # between the step and the shape on one line
+STATUS_WIDEST = f"step 8,888,888{STATUS_SEPARATOR}C is 888 × 888"
 CAPTION_MIN_LINES = 26  # below this height (in lines of text) the caption is hidden
 CIRCLE_PX = 26  # diameter in pixels at any zoom; the lecture's s=200 is ~20 px, a bit small
 CHARACTER_COLOUR = QColor(31, 119, 180)  # matplotlib's default blue, as in the lecture
@@ -141,8 +143,7 @@ class EmbeddingView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(self._controls)
         layout.addWidget(self.plot_widget, 1)
-        layout.addLayout(self._view_buttons)
-        layout.addWidget(self.status_label)
+        layout.addLayout(self._view_buttons)  # with the status at its end: one row less
         layout.addWidget(caption)
         self.clear()
         self._scale_text()
@@ -150,6 +151,7 @@ class EmbeddingView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         QTimer.singleShot(0, self, self._show_axis_labels)  # once the plot has its new size
+        QTimer.singleShot(0, self, self._follow_points)  # circles cut by the new size: refit
         # a short view (a small screen, large text) gives the caption's room to the plot;
         # the caption is also in the plot's tooltip
         line = self.fontMetrics().height()
@@ -157,6 +159,7 @@ class EmbeddingView(QWidget):
         margins = self.contentsMargins()
         width = event.size().width() - 8 - margins.left() - margins.right()
         self.caption.setFixedHeight(QLabel.heightForWidth(self.caption, max(width, 50)))
+        self._fit_status(self._room(width))
 
     # -- construction ------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -190,6 +193,9 @@ class EmbeddingView(QWidget):
             "wheel zooms too. Fit shows every character again."
         )
         self.status_label = QLabel()
+        self._status_separator = STATUS_SEPARATOR  # or a new line (_fit_status)
+        self._status_beside = True  # beside the view buttons, or on a row under them
+        self._watched: QWidget | None = None  # the viewport of the dock's scroll area
         self.status_label.setAccessibleName("Embedding size and training step")
         self.status_label.setToolTip("The training step of this snapshot of C, and its shape.")
         # (a fixed size, set in _scale_text: its text changes at every training update)
@@ -212,6 +218,7 @@ class EmbeddingView(QWidget):
         self._view_buttons.addWidget(self.crowd_button)
         self._view_buttons.addWidget(self.fit_button)
         self._view_buttons.addStretch(1)
+        self._view_buttons.addWidget(self.status_label)
 
         self.mode_combo.currentIndexChanged.connect(self._on_mode_chosen)
         self.x_combo.currentIndexChanged.connect(self._on_dimension_chosen)
@@ -474,7 +481,7 @@ class EmbeddingView(QWidget):
         if not (refit or self._needs_fit):
             rect = self.view_box.viewRect()  # data coordinates: top() is the lowest y
             px, py = self.view_box.viewPixelSize()
-            r = CIRCLE_PX / 2 + 2
+            r = self._radius_px()
             inside = (
                 lo[0] - r * px >= rect.left()
                 and hi[0] + r * px <= rect.right()
@@ -485,12 +492,9 @@ class EmbeddingView(QWidget):
             small = span[0] < _SHRINK * rect.width() and span[1] < _SHRINK * rect.height()
             if inside and not small:
                 return
-        # room around the points: for the circles' radius and for a few frames of movement
-        pad = _HEADROOM * max(float(np.max(hi - lo)), 1e-6)
+        # room around the points for a few frames of movement, and for the circles' radius
         self._needs_fit = False
-        self.view_box.setRange(
-            xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad), padding=0
-        )
+        self._show_range(lo, hi, _HEADROOM)
 
     def _on_user_moved_view(self, *_: object) -> None:
         self._follow = False  # the learner zoomed or panned: stop following until Fit
@@ -540,12 +544,41 @@ class EmbeddingView(QWidget):
         if len(crowd) < 2:
             return False
         lo, hi = self._points[crowd].min(axis=0), self._points[crowd].max(axis=0)
-        pad = 0.35 * max(float(np.max(hi - lo)), 1e-6)
         self._follow = False
-        self.view_box.setRange(
-            xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad), padding=0
-        )
+        self._show_range(lo, hi, 0.35)
         return True
+
+    def _radius_px(self) -> float:
+        """A circle's radius on screen (it follows the zoom), and a little margin."""
+        return CIRCLE_PX * text_scale(self) / 2 + 2
+
+    def _show_range(self, lo: np.ndarray, hi: np.ndarray, headroom: float) -> None:
+        """Show the points between lo and hi (data coordinates, shape (2,)) with headroom
+        (a fraction of their largest extent) around them, and their circles whole: the
+        circles are a fixed number of pixels, so in a short plot (1024 x 600) a margin in data
+        units alone cut the top and bottom rows in half. One scale for both axes (the view's
+        aspect is locked): the larger of what each axis needs once the radius is set aside."""
+        pad = headroom * max(float(np.max(hi - lo)), 1e-6)
+        span = (hi - lo) + 2 * pad  # (2,) data units
+        rect = self.view_box.sceneBoundingRect()
+        # a plot too short for whole circles (large text in a small dock) keeps at least half
+        # its height for the data: edge circles are cut there rather than the points squeezed
+        # into a dot
+        radius = min(self._radius_px(), rect.width() / 4, rect.height() / 4)
+        width, height = rect.width() - 2 * radius, rect.height() - 2 * radius
+        if width < 10 or height < 10:  # not laid out yet, or tiny: the data margin alone
+            self.view_box.setRange(
+                xRange=(lo[0] - pad, hi[0] + pad), yRange=(lo[1] - pad, hi[1] + pad), padding=0
+            )
+            return
+        per_px = max(float(span[0]) / width, float(span[1]) / height)  # data units per pixel
+        centre = (lo + hi) / 2
+        half_x, half_y = per_px * rect.width() / 2, per_px * rect.height() / 2
+        self.view_box.setRange(
+            xRange=(centre[0] - half_x, centre[0] + half_x),
+            yRange=(centre[1] - half_y, centre[1] + half_y),
+            padding=0,
+        )
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -566,11 +599,67 @@ class EmbeddingView(QWidget):
         # The status changes at every training update. Qt re-lays out the whole window when a
         # widget's size hint changes, unless its size is fixed: so it gets one, for its
         # longest text (a width that followed the view would stop the dock from shrinking).
-        metrics = self.status_label.fontMetrics()
-        self.status_label.setFixedSize(
-            round(metrics.horizontalAdvance(STATUS_WIDEST)) + 6, metrics.height() + 4
-        )
+        margins = self.contentsMargins()
+        room = self._room(self.width() - 8 - margins.left() - margins.right())
+        self._fit_status(room, force=True)
         self._show_axis_labels()
+
+    def _room(self, width: int) -> int:
+        """width, or less when the view is wider than the scrolling dock that shows it
+        (the one-line status itself may be what makes it wider)."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is None:
+            return width
+        if self._watched is not parent.viewport():
+            self._watched = parent.viewport()
+            self._watched.installEventFilter(self)  # its resizes fit the status too
+        return min(width, self._watched.width() - (self.width() - width))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._watched and event.type() == QEvent.Type.Resize:
+            margins = self.contentsMargins()
+            self._fit_status(self._room(self.width() - 8 - margins.left() - margins.right()))
+        return super().eventFilter(watched, event)
+
+    def _fit_status(self, width: int, force: bool = False) -> None:
+        """The status beside the Zoom to crowd and Fit buttons on one line ("step 8,888 ·
+        C is 27 × 2") or two (the step above the shape), or, when even two lines leave no
+        room there (a small screen, large text), on a row of its own under them; its size
+        fixed for its longest text of the kind."""
+        metrics = self.status_label.fontMetrics()
+        one_line = round(metrics.horizontalAdvance(STATUS_WIDEST)) + 6
+        parts = STATUS_WIDEST.split(STATUS_SEPARATOR)
+        two_lines = round(max(metrics.horizontalAdvance(part) for part in parts)) + 6
+        spacing = max(self._view_buttons.spacing(), 0)
+        buttons = sum(b.sizeHint().width() + spacing for b in (self.crowd_button, self.fit_button))
+        if width - buttons >= one_line:
+            separator, beside = STATUS_SEPARATOR, True
+        elif width - buttons >= two_lines:
+            separator, beside = "\n", True
+        else:
+            separator, beside = (STATUS_SEPARATOR if width >= one_line else "\n"), False
+        if (separator, beside) == (self._status_separator, self._status_beside) and not force:
+            return
+        self._status_separator, self._status_beside = separator, beside
+        if separator == STATUS_SEPARATOR:
+            self.status_label.setFixedSize(one_line, metrics.height() + 4)
+        else:
+            self.status_label.setFixedSize(two_lines, 2 * metrics.lineSpacing() + 4)
+        in_row = self._view_buttons.indexOf(self.status_label) >= 0
+        layout = self.layout()
+        if beside != in_row and isinstance(layout, QVBoxLayout):
+            (layout if in_row else self._view_buttons).removeWidget(self.status_label)
+            if beside:
+                self._view_buttons.addWidget(self.status_label)
+            else:  # the row under the buttons
+                items = [layout.itemAt(i) for i in range(layout.count())]
+                row = next(i for i, item in enumerate(items)
+                           if item is not None and item.layout() is self._view_buttons)  # fmt: skip
+                layout.insertWidget(row + 1, self.status_label)
+        if self._C is not None:
+            self._update_status()
 
     def _show_hint(self, text: str) -> None:
         self.hint.setText(text)
@@ -584,7 +673,10 @@ class EmbeddingView(QWidget):
         assert self._C is not None
         vocab_size, n_embd = self._C.shape
         shape = f"C is {vocab_size} × {n_embd}"
-        self.status_label.setText(shape if self._step is None else f"step {self._step:,} · {shape}")
+        if self._step is None:
+            self.status_label.setText(shape)
+        else:
+            self.status_label.setText(f"step {self._step:,}{self._status_separator}{shape}")
 
     # -- vocabulary and styles ---------------------------------------------------------------
     def _set_vocabulary(self, itos: tuple[str, ...]) -> None:

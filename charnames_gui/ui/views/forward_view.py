@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
     QHelpEvent,
     QImage,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
@@ -156,11 +157,16 @@ def _cells_image(strip: _Strip) -> tuple[QPoint, QImage]:
 
 
 class ForwardCanvas(QWidget):
-    """Paints the stages of one ForwardPass; its height grows with the model."""
+    """Paints the stages of one ForwardPass; its height grows with the model.
+    unitHovered(int | None): the hidden unit of the hpreact or h strip under the mouse (the
+    first of a group of averaged units)."""
+
+    unitHovered = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._focused_unit: int | None = None  # a hidden unit pointed at (UnitFocus)
+        self._hovered: int | None = None  # the hidden unit under the mouse (unitHovered)
         self.forward: ForwardPass | None = None
         self.message = NO_STEP
         self._strips: dict[str, _Strip] = {}
@@ -383,6 +389,28 @@ class ForwardCanvas(QWidget):
                                  Qt.AlignmentFlag.AlignCenter, label)  # fmt: skip
 
     # -- hover ------------------------------------------------------------------------------
+    def unit_at(self, pos: QPoint) -> int | None:
+        """The hidden unit whose hpreact or h cell is at pos (a group's first unit)."""
+        for stage in ("hpreact", "h"):
+            strip = self._strips.get(stage)
+            cell = strip.index_at(pos) if strip is not None else None
+            if strip is not None and cell is not None:
+                return cell * strip.group
+        return None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        self._hover(self.unit_at(event.position().toPoint()))
+
+    def leaveEvent(self, event: QEvent) -> None:
+        super().leaveEvent(event)
+        self._hover(None)
+
+    def _hover(self, unit: int | None) -> None:
+        if unit != self._hovered:
+            self._hovered = unit
+            self.unitHovered.emit(unit)
+
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             help_event = event

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -53,6 +53,7 @@ class HiddenLayerView(QWidget):
 
     statsShown = Signal(object)  # HiddenStats, after it was drawn
     shown = Signal()  # the view became visible: statistics are wanted again
+    unitHovered = Signal(object)  # int: the hidden unit (image column) under the mouse; None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +97,9 @@ class HiddenLayerView(QWidget):
         self._unit_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d62728", width=2))
         self._unit_line.setVisible(False)
         self._sat_plot.getPlotItem().addItem(self._unit_line, ignoreBounds=True)
+        self._hovered: int | None = None
+        self._sat_plot.scene().sigMouseMoved.connect(self._on_sat_mouse)
+        self._sat_plot.installEventFilter(self)  # leaving it: no unit pointed at
         # the full formula is in the guide; a long axis label is cut off in a short plot
         self._ud_plot = self._plot("update-to-data ratio", "log10(update / data)", "step")
         # the legend is a row of text above the plot: it never covers the lines, and zooms
@@ -137,13 +141,15 @@ class HiddenLayerView(QWidget):
         content = QWidget()
         inner = QVBoxLayout(content)
         inner.setContentsMargins(6, 6, 6, 6)
-        inner.addWidget(self._summary)
+        left = Qt.AlignmentFlag.AlignLeft
+        inner.addWidget(self._summary, 0, left)
         inner.addLayout(grid, 1)
-        inner.addWidget(self._guide)
-        scroll = QScrollArea()  # a narrow dock scrolls rather than squeezing the plots
+        inner.addWidget(self._guide, 0, left)
+        self._scroll = scroll = QScrollArea()  # a narrow dock scrolls, not squeezing the plots
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.viewport().installEventFilter(self)  # the texts wrap at its width
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
@@ -167,6 +173,7 @@ class HiddenLayerView(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:  # the zoom changed
             self._scale_text()
+            self._fit_texts()  # (their height for the new font)
 
     def _scale_text(self) -> None:
         """Titles, axis titles and tick labels in the view's font (it follows the zoom);
@@ -214,6 +221,52 @@ class HiddenLayerView(QWidget):
         super().resizeEvent(event)
         self._arrange(2 if event.size().width() >= 720 else 1)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self._scroll.viewport():
+            self._fit_texts()
+        elif event.type() == QEvent.Type.Leave and watched is self._sat_plot:
+            self._hover(None)
+        return super().eventFilter(watched, event)
+
+    def _on_sat_mouse(self, scene_pos: object) -> None:
+        """The saturation image's column under the mouse is a hidden unit: point at it."""
+        stats = self._stats
+        view_box = self._sat_plot.getPlotItem().vb
+        if stats is None or not view_box.sceneBoundingRect().contains(scene_pos):
+            self._hover(None)
+            return
+        point = view_box.mapSceneToView(scene_pos)
+        examples, units = stats.saturated[:SHOWN_EXAMPLES].shape  # (examples, n_hidden)
+        x, y = point.x(), point.y()
+        inside = 0 <= x < units and 0 <= y < examples
+        self._hover(int(x) if inside else None)
+
+    def _hover(self, unit: int | None) -> None:
+        if unit != self._hovered:
+            self._hovered = unit
+            self.unitHovered.emit(unit)
+
+    def hover_position(self, unit: int) -> QPoint:
+        """Where unit's column of the saturation image is, in the plot's coordinates."""
+        view_box = self._sat_plot.getPlotItem().vb
+        scene = view_box.mapViewToScene(QPointF(unit + 0.5, 0.5))
+        return self._sat_plot.mapFromScene(scene)
+
+    def _fit_texts(self) -> None:
+        """The summary and the guide wrap at the visible width: when the plots are wider
+        than a narrow dock (large text), the view scrolls sideways for the plots, never for
+        a line of text."""
+        content = self._scroll.widget()
+        layout = content.layout() if content is not None else None
+        margins = layout.contentsMargins() if layout is not None else None
+        inset = margins.left() + margins.right() if margins is not None else 0
+        width = max(self._scroll.viewport().width() - inset, 50)
+        for label in (self._summary, self._guide):  # (a fixed size: its height too)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            size = QSize(width, label.heightForWidth(width))
+            if label.minimumSize() != size or label.maximumSize() != size:
+                label.setFixedSize(size)
+
     # -- input ------------------------------------------------------------------------------
     def reset(self, has_data: bool) -> None:
         """A new model: nothing drawn yet (has_data False: no model or no dataset to show
@@ -224,6 +277,7 @@ class HiddenLayerView(QWidget):
         for curve in self._ud_curves.values():
             curve.setData([], [])
         self._summary.setText("Waiting for the weights…" if has_data else NO_DATA)
+        self._fit_texts()
         self._sat_plot.getPlotItem().setTitle(SAT_TITLE)
 
     def receive(self, stats: HiddenStats) -> None:
@@ -236,6 +290,7 @@ class HiddenLayerView(QWidget):
 
     def show_failure(self, why: str) -> None:
         self._summary.setText(f"Could not analyse these weights: {html.escape(why)}")
+        self._fit_texts()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -312,6 +367,7 @@ class HiddenLayerView(QWidget):
         low, high = min([*finite, UD_GUIDE]), max([*finite, UD_GUIDE])
         ud.setYRange(low - 0.25, high + 0.25, padding=0)  # the guide line always in sight
         self._summary.setText(summary_html(stats))
+        self._fit_texts()
         self.statsShown.emit(stats)
 
 

@@ -125,6 +125,7 @@ class LrFinderView(QWidget):
         item = self.plot_widget.getPlotItem()
         item.setLabel("bottom", "log10(learning rate)")
         item.setLabel("left", "loss")
+        scale_plot_text(item, self.font(), text_scale(self))  # (again at each zoom)
         item.setMenuEnabled(False)
         self.legend = LegendRow()  # above the plot: never over the curve
         self.band_low = pg.PlotDataItem(pen=pg.mkPen(None))

@@ -62,6 +62,9 @@ class _Placed:
         return i if 0 <= i < len(self.column.values) else None
 
 
+SHORT_NAMES = {"context": "ctx", "embcat": "emb", "logits": "logit", "probs": "p"}
+
+
 class NetworkView(QWidget):
     """Draws a NetworkPicture; follows the Sampling panel's stepShown (show_step)."""
 
@@ -197,14 +200,39 @@ class NetworkView(QWidget):
 
     def _paint_title(self, painter: QPainter, p: _Placed, metrics: QFontMetricsF) -> None:
         slot = self.width() / max(1, len(self._placed))
-        name, _, rest = p.column.title.partition(" = ")
-        lines = [name, rest] if rest else [p.column.title, ""]
+        lines = self.title_lines(p.column.name)
         painter.setPen(QPen(self.palette().text().color()))
         centre = p.rect.center().x()
         for k, text in enumerate(lines):
-            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, slot - 4)
             box = QRectF(centre - slot / 2, k * metrics.height() + 2, slot, metrics.height())
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, shown)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def title_lines(self, column: str) -> tuple[str, str]:
+        """A column's title as drawn, two lines that fit its slot: the name and the formula
+        with the shape ("embcat", "C[context]  (30)"), then without the shape, then the name
+        and the shape, the name alone, its short form, nothing: never a cut word."""
+        picture = self._picture
+        if picture is None:
+            return ("", "")
+        metrics = QFontMetricsF(self.font())
+        room = self.width() / max(1, len(picture.columns)) - 4
+        title = picture.column(column).title
+        head, _, shape = title.partition("  (")
+        shape = f"({shape}" if shape else ""
+        name, _, formula = head.partition(" = ")
+        candidates = [
+            (name, f"{formula}  {shape}".strip()),
+            (name, formula),
+            (name, shape),
+            (name, ""),
+            (SHORT_NAMES.get(name, name), ""),
+            ("", ""),
+        ]
+        return next(
+            lines
+            for lines in candidates
+            if all(metrics.horizontalAdvance(text) <= room for text in lines)
+        )
 
     def _scale_bar(self, p: _Placed, metrics: QFontMetricsF) -> QRectF:
         slot = self.width() / max(1, len(self._placed))

@@ -32,7 +32,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
@@ -46,6 +45,7 @@ from charnames_gui.core.errors import CharnamesError
 from charnames_gui.core.run_writer import Opened
 from charnames_gui.core.runs import RunRecord, write_runs_csv
 from charnames_gui.ui.views.compare_view import CompareView
+from charnames_gui.ui.views.flow_layout import FlowLayout
 from charnames_gui.ui.views.runs_table_model import (
     COLUMN_INDEX,
     COLUMNS,
@@ -58,6 +58,7 @@ from charnames_gui.ui.views.runs_table_model import (
     loss_with_se,
     run_colour,
 )
+from charnames_gui.ui.views.text_scale import set_text_colour
 
 if TYPE_CHECKING:  # scipy-backed: imported when a comparison is made
     from charnames_gui.core.compare import Comparison
@@ -114,7 +115,7 @@ class RunsView(QWidget):
         self.history_state.setTextFormat(Qt.TextFormat.PlainText)  # it names the file
         self.history_state.setWordWrap(True)
         self.history_state.setAccessibleName("Run history state")
-        self.history_state.setStyleSheet("color: #8a5a00;")
+        set_text_colour(self.history_state, "#8a5a00")  # (a style sheet would fix its font)
         self.history_state.hide()
 
         self.references = QLabel()
@@ -152,7 +153,7 @@ class RunsView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self._fit_rows()
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)  # the note takes the rest of the width
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -198,8 +199,8 @@ class RunsView(QWidget):
         self.export_button.clicked.connect(self.exportRequested)
         self.table.installEventFilter(self)  # the Delete key, while the table has focus
 
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.summary, 1)
+        # the summary, then the buttons, which wrap in a narrow dock (large text)
+        buttons = FlowLayout()
         buttons.addWidget(self.compare_button)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.export_button)
@@ -208,6 +209,7 @@ class RunsView(QWidget):
         layout.addWidget(self.references)
         layout.addWidget(self.history_state)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
         layout.addLayout(buttons)
         self.setTabOrder(self.table, self.compare_button)
         self.setTabOrder(self.compare_button, self.delete_button)
@@ -507,6 +509,16 @@ class RunsView(QWidget):
         super().showEvent(event)
         if self._columns_stale:
             self._fit_columns()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed: rows and columns too
+            self._fit_rows()
+            self._fit_columns()
+
+    def _fit_rows(self) -> None:
+        # (this view's font: the table may not have taken the new one yet)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
 
     def _update_controls(self) -> None:
         has_history = self._history is not None

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,8 @@ from charnames_gui.core.search import (
     TrialResult,
     TrialStarted,
 )
+from charnames_gui.ui.views.plot_style import scale_plot_text
+from charnames_gui.ui.views.text_scale import text_scale
 
 TARGET = 2.05  # the issue's goal for dev on the lecture's names
 COMPLETE_COLOUR = QColor(30, 90, 180)
@@ -137,7 +139,8 @@ class SearchView(QWidget):
         self.time_plot.setLabel("bottom", "minutes of search")
         self.time_plot.setLabel("left", "dev loss")
         self.time_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.time_plot.addLegend(offset=(-10, 10))
+        # a light background: the legend sits over the points and the best-so-far line
+        self.time_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))
         self.complete_points = pg.ScatterPlotItem(
             size=8, brush=pg.mkBrush(COMPLETE_COLOUR), pen=None, name="trial (to the end)"
         )
@@ -152,6 +155,7 @@ class SearchView(QWidget):
             x=np.zeros(0), y=np.zeros(0), height=np.zeros(0), beam=0.0,
             pen=pg.mkPen(BEST_COLOUR, width=2),
         )  # fmt: skip
+        self.best_error.hide()  # hidden while empty: the axes' auto range would count it
         self.time_plot.addItem(self.complete_points)
         self.time_plot.addItem(self.pruned_points)
         self.time_plot.addItem(self.best_curve)
@@ -161,7 +165,9 @@ class SearchView(QWidget):
             angle=0,
             pen=pg.mkPen(BEST_COLOUR, style=Qt.PenStyle.DashLine),
             label=f"target {TARGET}",
-            labelOpts={"position": 0.1, "color": BEST_COLOUR},
+            # below the line (its text's top-left corner on it): above it, the best-so-far
+            # line of a search that came close ran through the text
+            labelOpts={"position": 0.1, "color": BEST_COLOUR, "anchors": [(0, 0), (0, 0)]},
         )
         self.lecture_line = pg.InfiniteLine(
             angle=0,
@@ -229,7 +235,26 @@ class SearchView(QWidget):
         layout.addWidget(self.importance_label)
         layout.addWidget(body, 1)
         self.set_running(False)
-        self._draw_setting()
+        self._draw()  # both plots' dev ranges, as with trials
+        self._scale_plot_text()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the zoom changed
+            self._scale_plot_text()
+
+    def _scale_plot_text(self) -> None:
+        """The plots' axes and the legend in the view's font, which follows the zoom (the
+        legend kept pyqtgraph's 9 pt: small beside 150% text on a 1080-pixel screen)."""
+        font, scale = self.font(), text_scale(self)
+        for plot in (self.time_plot, self.setting_plot):
+            scale_plot_text(plot.getPlotItem(), font, scale)
+        legend = self.time_plot.getPlotItem().legend
+        if legend is not None:
+            legend.setLabelTextSize(f"{font.pointSizeF():.1f}pt")
+            for _sample, label in legend.items:  # (setLabelTextSize leaves drawn text as is)
+                label.setText(label.text)
+            legend.updateSize()
 
     def showEvent(self, event: Any) -> None:
         """At the first show, 3/5 of the body's height for the plots and 2/5 for the table
@@ -262,6 +287,7 @@ class SearchView(QWidget):
         self._running.clear()
         self.lecture_line.hide()
         self.best_error.setData(x=np.zeros(0), y=np.zeros(0), height=np.zeros(0))
+        self.best_error.hide()
         self._draw()
 
     def _show_running(self) -> None:
@@ -327,6 +353,8 @@ class SearchView(QWidget):
             item = QTableWidgetItem(value)
             if column in (0, 2, 3, 4):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            else:  # the settings may be cut (...) in a narrow window: the tooltip has them all
+                item.setToolTip(value)
             self.table.setItem(row, column, item)
         self.table.scrollToBottom()
         self._draw()
@@ -348,7 +376,8 @@ class SearchView(QWidget):
                     x=np.array([event.best.ended_at / 60]), y=np.array([est.loss]),
                     height=np.array([2 * est.se]),
                 )  # fmt: skip
-                self._fit_y(self.time_plot, self._time_plot_values())
+                self.best_error.show()
+                self._fit_time_plot()
             self.best_label.setText(
                 f"Best: trial {event.best.number}, dev {est.format()} with "
                 f"{event.best.parameters:,} parameters "
@@ -384,17 +413,18 @@ class SearchView(QWidget):
             self.best_curve.setData(x=xs, y=ys, stepMode="left" if len(xs) > 1 else None)
         else:
             self.best_curve.setData([], [])
-        self._fit_y(self.time_plot, self._time_plot_values())
+        self._fit_time_plot()
         self._draw_setting()
 
-    def _time_plot_values(self) -> np.ndarray:
-        """Every dev loss the time plot shows: the trials' and the ends of the best's bar."""
+    def _fit_time_plot(self) -> None:
+        """The time plot's dev range: its trials, and always the lecture's dev (its line)
+        and the ends of the best's error bar."""
         _x, y, _px, py = self._points(lambda t: t.ended_at / 60)
+        keep = [self.lecture_line.value()] if self.lecture_line.isVisible() else []
         bar_y, bar_h = self.best_error.opts.get("y"), self.best_error.opts.get("height")
-        bars = np.zeros(0)
-        if bar_y is not None and bar_h is not None and len(bar_y):
-            bars = np.concatenate([bar_y - bar_h / 2, bar_y + bar_h / 2])
-        return np.concatenate([y, py, bars])
+        if self.best_error.isVisible() and bar_y is not None and bar_h is not None:
+            keep += [*(bar_y - bar_h / 2), *(bar_y + bar_h / 2)]
+        self._fit_y(self.time_plot, np.concatenate([y, py]), np.array(keep, dtype=float))
 
     def _draw_setting(self) -> None:
         label, read, log = SETTINGS[max(0, self.setting.currentIndex())]
@@ -407,26 +437,30 @@ class SearchView(QWidget):
         self._fit_y(self.setting_plot, np.concatenate([y, py]))
 
     @staticmethod
-    def _fit_y(plot: pg.PlotWidget, values: np.ndarray) -> None:
-        plot.setYRange(*fit_y(values), padding=0)
+    def _fit_y(plot: pg.PlotWidget, values: np.ndarray, keep: np.ndarray | None = None) -> None:
+        plot.setYRange(*fit_y(values, keep), padding=0)
 
 
-def fit_y(values: np.ndarray) -> tuple[float, float]:
+def fit_y(values: np.ndarray, keep: np.ndarray | None = None) -> tuple[float, float]:
     """The dev range to show: every trial, but a trial far above the others (one that
     diverged to 20 would squash them) is left out (above Tukey's fence: the upper quartile
-    plus 1.5 interquartile ranges, and at least 0.1 above the median); the target 2.05 is
-    always in view, and a margin of 8% keeps the points at the edges whole."""
+    plus 1.5 interquartile ranges, and at least 0.1 above the median); the values of `keep`
+    (the lecture's dev, the best's error bar) and the target 2.05 are always in view, and a
+    margin of 8% keeps the points at the edges whole (15% at the bottom: the target's label
+    hangs below its line)."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
-    if not len(values):
+    kept = np.asarray(keep if keep is not None else [], dtype=float)
+    shown = kept[np.isfinite(kept)]
+    if len(values):
+        q1, median, q3 = (float(q) for q in np.percentile(values, [25, 50, 75]))
+        fence = max(q3 + 1.5 * (q3 - q1), median + 0.1)
+        shown = np.concatenate([shown, values[values <= fence]])
+    if not len(shown):
         return TARGET - 0.05, TARGET + 0.15
-    q1, median, q3 = (float(q) for q in np.percentile(values, [25, 50, 75]))
-    fence = max(q3 + 1.5 * (q3 - q1), median + 0.1)
-    shown = values[values <= fence]
     low = min(float(shown.min()), TARGET)
     high = max(float(shown.max()), TARGET + 0.05)
-    margin = 0.08 * (high - low)
-    return low - margin, high + margin
+    return low - 0.15 * (high - low), high + 0.08 * (high - low)
 
 
 def _describe(model: Any, train: Any) -> str:

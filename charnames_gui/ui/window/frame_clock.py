@@ -5,6 +5,10 @@ repaint; painted in the same frame they held the GUI thread for 50-70 ms. So the
 (the loss plot) gets every other frame, and each frame in between goes to whichever of the
 others is the most overdue. A view that is due waits a frame or two (50 ms each).
 
+While K seeds train together (Train > Repeat) the window slows the clock's views down
+(`pace`): the seeds' band changes slowly, and on a busy machine every frame painted is a
+chance for the GUI thread to wait for a core (benchmarks/gui_repeat_responsiveness.py).
+
 The clock is a plain object with a `tick()` that tests call directly, with a fake time
 source, instead of waiting for the timer.
 """
@@ -30,6 +34,19 @@ class LiveView:
     has_news: Callable[[], bool]  # something new to show (and the view is worth painting)
     show: Callable[[], None]  # paint it now
     last_shown: float = float("-inf")
+    paced: bool = True  # slowed down with the clock's pace (the step count is not)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast the views follow: each paced view's refresh interval times `slower`, and the
+    primary view at most every `primary_seconds` (0: every other frame)."""
+
+    slower: float = 1.0
+    primary_seconds: float = 0.0
+
+
+NORMAL = Pace()
 
 
 class FrameClock(QObject):
@@ -50,6 +67,9 @@ class FrameClock(QObject):
         self._guard = frame_guard or nullcontext
         self._views: list[LiveView] = []
         self._primary_turn = False
+        self._primary_shown = float("-inf")
+        self._interval = interval_ms / 1000
+        self.pace = NORMAL
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._on_timeout)
@@ -79,6 +99,9 @@ class FrameClock(QObject):
                     view.last_shown = self._now()
                     view.show()
 
+    def _refresh(self, view: LiveView) -> float:
+        return view.refresh_seconds * (self.pace.slower if view.paced else 1.0)
+
     def _on_timeout(self) -> None:
         with self._guard():
             self.tick()
@@ -87,12 +110,16 @@ class FrameClock(QObject):
         """Play one frame. Returns the name of the view painted ("primary" or a LiveView's
         name), or None when no view was due."""
         self._primary_turn = not self._primary_turn
+        now = self._now()
         if self._primary_turn:
+            # (half a frame of slack: a frame a little early is not put off by a whole turn)
+            if now - self._primary_shown < self.pace.primary_seconds - self._interval / 2:
+                return None
+            self._primary_shown = now
             self._primary()
             return "primary"
-        now = self._now()
         due = [
-            (now - view.last_shown - view.refresh_seconds, view)
+            (now - view.last_shown - self._refresh(view), view)
             for view in self._views
             if view.has_news()
         ]

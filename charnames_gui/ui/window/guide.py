@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QTableWidget,
@@ -148,8 +149,15 @@ class ShortcutsDialog(QDialog):
         for i, (keys, what) in enumerate(rows):
             self.table.setItem(i, 0, QTableWidgetItem(keys))
             self.table.setItem(i, 1, QTableWidgetItem(what))
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # the keys as wide as they need, the descriptions the rest of the width: a narrow
+        # dialog (1024 x 600, large text) wraps a long description onto more lines, each row
+        # as high as its text, rather than cutting it or scrolling sideways
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(_close_buttons(self))

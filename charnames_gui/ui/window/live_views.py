@@ -26,12 +26,15 @@ from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
 from charnames_gui.ui.views.loss_plot import LossPlot
 from charnames_gui.ui.views.sampling_panel import SamplingPanel
 from charnames_gui.ui.views.training_controls import TrainingControls
-from charnames_gui.ui.window.frame_clock import FrameClock, LiveView
+from charnames_gui.ui.window.frame_clock import NORMAL, FrameClock, LiveView, Pace
 
 EMBEDDING_REFRESH_SECONDS = 0.25
 PROGRESS_REFRESH_SECONDS = 0.25  # step count, speed and times: readable, not a blur
 SAMPLING_REFRESH_SECONDS = 2.0
 HIDDEN_REFRESH_SECONDS = 0.25
+# While K seeds train together: the embedding and the hidden layer once a second, the loss
+# plot (the band) 5 times (benchmarks/gui_repeat_responsiveness.py --pace measures it)
+REPEAT_PACE = Pace(slower=4.0, primary_seconds=0.2)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class LiveViews:
                 PROGRESS_REFRESH_SECONDS,
                 lambda: self.pending_progress is not None,
                 self._show_pending_progress,
+                paced=False,
             )
         )
         self.clock.add_view(
@@ -111,12 +115,24 @@ class LiveViews:
         (controller.gui_frame). The two threads share one interpreter lock, and painting while
         the worker trains made every frame take several times longer and cost the worker more
         than the frame itself."""
+        self.clock.pace = REPEAT_PACE if self._seeds_training() else NORMAL
         with self.controller.gui_frame():
             yield
             # paint now, not at some later turn of the event loop: scenes first process
             # their changed items (posted calls), which post the window's paint request
             QCoreApplication.sendPostedEvents()
             QCoreApplication.sendPostedEvents(self.views.window, QEvent.Type.UpdateRequest)
+
+    def _seeds_training(self) -> bool:
+        """K seeds train together (a repeat): the trainer is a stack, and it runs."""
+        document = self.controller.document
+        if document.trainer is None or not document.is_busy():
+            return False
+        # imported here: core.stacked_run imports torch, which the window is built without
+        # (a trainer exists only once torch has loaded)
+        from charnames_gui.core.stacked_run import RepeatTrainer
+
+        return isinstance(document.trainer, RepeatTrainer)
 
     def _show_pending_progress(self) -> None:
         assert self.pending_progress is not None

@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self.train_dock = add("Training", "TrainingDock", scroll, left)
         self.embedding_view = EmbeddingView()
         self.embedding_dock = add(
-            "Embedding", "EmbeddingDock", self.embedding_view, right, ("Embed",)
+            "Embedding", "EmbeddingDock", self.embedding_view, right, ("Embed", "Embed", "C")
         )
         self.sampling_panel = SamplingPanel()
         self.sampling_dock = add("Sampling", "SamplingDock", self.sampling_panel, bottom)
@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
             "Forward pass", "ForwardDock", self.forward_view, bottom, ("Forward",)
         )
         self.hidden_dock = add(
-            "Hidden layer", "HiddenLayerDock", self.hidden_view, bottom, ("Hidden",)
+            "Hidden layer", "HiddenLayerDock", self.hidden_view, bottom, ("Hidden", "Hidden", "h")
         )
         # the network as one picture; pointing at a hidden unit marks it in every view
         self.unit_focus = UnitFocus(self)
@@ -337,6 +337,9 @@ class MainWindow(QMainWindow):
         self.sampling_panel.stepShown.connect(self.network_view.show_step)
         self.unit_focus.changed.connect(self.forward_view.canvas.set_focused_unit)
         self.unit_focus.changed.connect(self.hidden_view.set_focused_unit)
+        # and pointing at a hidden unit there marks it in the network (W1's column, W2's row)
+        self.forward_view.canvas.unitHovered.connect(self.unit_focus.set)
+        self.hidden_view.unitHovered.connect(self.unit_focus.set)
         self.addActions(self.sampling_panel.actions())  # S, F, Backspace, R, P window-wide
         self.sampling_panel.statusMessage.connect(
             lambda text: self.statusBar().showMessage(text, 5000)

@@ -25,9 +25,9 @@ class SearchWindow:
         self.view = SearchView(parent)
         self.view.setWindowFlag(Qt.WindowType.Window)  # a window of its own, over the app
         self.view.setWindowTitle("Beat the lecture")
-        # 1000 x 700, or 60% x 80% of a larger screen, never larger than the screen (1024 x 600)
+        # 1000 x 700, or 70% x 80% of a larger screen, never larger than the screen (1024 x 600)
         room = parent.screen().availableGeometry()
-        width = min(room.width(), max(1000, room.width() * 3 // 5))
+        width = min(room.width(), max(1000, room.width() * 7 // 10))
         self.view.resize(width, min(room.height(), max(700, room.height() * 4 // 5)))
         self.runner = SearchRunner(parent)
         self._tokens: list[int] = []  # history token of each trial, in trial order

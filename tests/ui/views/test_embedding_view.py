@@ -10,11 +10,12 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QScrollArea
 
 from charnames_gui.core.errors import FileAccessError
 from charnames_gui.core.projection import pca_basis
 from charnames_gui.ui.views.embedding_view import (
+    CIRCLE_PX,
     EMPTY_HINT,
     MODE_DIMENSIONS,
     MODE_PCA,
@@ -429,3 +430,82 @@ def test_axis_titles_are_never_cut(view: EmbeddingView) -> None:
         assert metrics.horizontalAdvance(left) <= rect.height()
         assert bottom.startswith("PC") and "%" in bottom
     assert view.axis_labels()[1].startswith("PCA component 2")  # the full title, for the tooltip
+
+
+@pytest.mark.parametrize("size", [(330, 260), (600, 450), (330, 600)])
+def test_every_circle_is_whole_in_a_short_plot(qtbot, size) -> None:
+    """At 1024 x 600 the plot is wide and short (about 300 x 110 px): a margin in data units
+    cut the top and bottom circles in half. Each circle (radius in pixels) is inside."""
+    widget = EmbeddingView()
+    qtbot.addWidget(widget)
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_embedding(_table(), ITOS, step=1)
+    QApplication.processEvents()
+    widget.fit()
+    QApplication.processEvents()
+    rect = widget.view_box.viewRect()  # data coordinates: top() is the lowest y
+    px, py = widget.view_box.viewPixelSize()
+    radius = CIRCLE_PX / 2
+    points = widget.points()
+    assert np.all(points[:, 0] - radius * px >= rect.left())
+    assert np.all(points[:, 0] + radius * px <= rect.right())
+    assert np.all(points[:, 1] - radius * py >= rect.top())
+    assert np.all(points[:, 1] + radius * py <= rect.bottom())
+
+
+def test_a_tiny_plot_still_spreads_the_points(qtbot) -> None:
+    """A plot too short for whole circles (150% in a 1024 x 600 tab) squeezed every point
+    into one dot with axes at -10..10: the points keep at least half the plot's height or
+    width (edge circles may be cut there)."""
+    widget = EmbeddingView()
+    qtbot.addWidget(widget)
+    font = widget.font()
+    font.setPointSizeF(font.pointSizeF() * 2)  # (200%: larger circles, taller text)
+    widget.setFont(font)
+    widget.resize(330, 300)
+    widget.plot_widget.setFixedHeight(145)  # (as short as it was in a 1024 x 600 tab)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_embedding(_table(), ITOS, step=1)
+    QApplication.processEvents()
+    widget.fit()
+    QApplication.processEvents()
+    box = widget.view_box.sceneBoundingRect()
+    px, py = widget.view_box.viewPixelSize()
+    points = widget.points()
+    spread_x = (points[:, 0].max() - points[:, 0].min()) / px / box.width()
+    spread_y = (points[:, 1].max() - points[:, 1].min()) / py / box.height()
+    assert box.height() < 3 * CIRCLE_PX  # (too short for whole circles and the data)
+    assert max(spread_x, spread_y) >= 0.4  # (the headroom takes a little)
+
+
+def test_the_status_shares_the_buttons_row_when_it_fits(qtbot) -> None:
+    """The status took a row of its own under Zoom to crowd and Fit, a row the short plot of
+    a 1024 x 600 tab needs: beside them on one or two lines when they leave room for it,
+    under them (never cut) when not."""
+    widget = EmbeddingView()
+    dock = QScrollArea()  # as in its dock: a view wider than it scrolls
+    dock.setWidgetResizable(True)
+    dock.setWidget(widget)
+    qtbot.addWidget(dock)
+    dock.resize(360, 280)
+    dock.show()
+    qtbot.waitExposed(dock)
+    widget.set_embedding(_table(), ITOS, step=109_855)
+    QApplication.processEvents()
+    status, fit = widget.status_label, widget.fit_button
+    centre = fit.mapTo(widget, fit.rect().center()).y()
+    assert abs(status.mapTo(widget, status.rect().center()).y() - centre) <= 4
+    font = widget.font()
+    font.setPointSizeF(font.pointSizeF() * 2)  # 200%: no room beside them
+    widget.setFont(font)
+    dock.resize(361, 280)
+
+    def under() -> bool:
+        fit_bottom = fit.mapTo(widget, fit.rect().bottomLeft()).y()
+        return status.mapTo(widget, status.rect().topLeft()).y() > fit_bottom
+
+    qtbot.waitUntil(under)
+    assert widget.width() <= dock.viewport().width()  # (no sideways scrolling)

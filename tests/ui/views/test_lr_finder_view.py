@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from charnames_gui.core.events import SweepPoints
@@ -210,8 +211,15 @@ def _plot_rect(view: LrFinderView) -> QRectF:
 def _hover(qtbot, view: LrFinderView, x: float, y: float) -> None:
     """Move the mouse over the plot at (log10 lr, loss) and wait for the readout."""
     box = view.plot_widget.getPlotItem().getViewBox()
-    pos = view.plot_widget.mapFromScene(box.mapViewToScene(QPointF(x, y)))
-    qtbot.mouseMove(view.plot_widget.viewport(), pos)
+    pos = QPointF(view.plot_widget.mapFromScene(box.mapViewToScene(QPointF(x, y))))
+    viewport = view.plot_widget.viewport()
+    # the move event itself (qtbot.mouseMove goes through the platform, which may send
+    # nothing when an earlier test left its pointer state behind)
+    move = QMouseEvent(
+        QEvent.Type.MouseMove, pos, viewport.mapToGlobal(pos), Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(viewport, move)
     qtbot.waitUntil(lambda: view.reading is not None and abs(view.reading.x - x) < 0.02)
 
 

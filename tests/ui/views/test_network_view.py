@@ -6,11 +6,13 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QFontMetricsF, QMouseEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
 from charnames_gui.core.config import ModelConfig
-from charnames_gui.core.data import Vocabulary
+from charnames_gui.core.data import Dataset, Vocabulary
+from charnames_gui.core.hidden_stats import example_sample, hidden_stats
 from charnames_gui.core.model import MLP
 from charnames_gui.ui.views.forward_view import ForwardView
 from charnames_gui.ui.views.hidden_layer_view import HiddenLayerView
@@ -96,3 +98,87 @@ def test_the_scale_numbers_never_overlap(qtbot, small_words: list[str]) -> None:
             counts.append(len(boxes))
     assert counts[:4] == [3, 3, 3, 2]  # wide: both ends and 0 (probs: no 0)
     assert min(counts) < 3  # narrow: fewer numbers
+
+
+def _move(widget: QWidget, pos: QPoint) -> None:
+    """A mouse move over widget at pos (sent to it: the platform's own may go missing)."""
+    event = QMouseEvent(
+        QEvent.Type.MouseMove, QPointF(pos), QPointF(widget.mapToGlobal(pos)),
+        Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(widget, event)
+
+
+def test_pointing_at_a_unit_in_the_forward_pass_or_hidden_layer_marks_the_network(
+    qtbot, small_words: list[str]
+) -> None:
+    """Hovering a cell of the h strip in the Forward pass, or a column of the saturation
+    image in the Hidden layer, points at that hidden unit: the network draws its W1 column
+    and W2 row. Leaving the view points at none."""
+    host = QWidget()
+    qtbot.addWidget(host)
+    focus = UnitFocus()
+    panel, network, forward, hidden = (SamplingPanel(), NetworkView(focus), ForwardView(),
+                                       HiddenLayerView())  # fmt: skip
+    row = QHBoxLayout(host)
+    for view in (panel, network, forward, hidden):
+        row.addWidget(view)
+    panel.stepShown.connect(network.show_step)
+    panel.stepShown.connect(forward.show_step)
+    forward.canvas.unitHovered.connect(focus.set)
+    hidden.unitHovered.connect(focus.set)
+    host.resize(1600, 900)
+    host.show()
+    qtbot.waitExposed(host)
+    dataset = Dataset(small_words)
+    vocab = dataset.vocab
+    config = ModelConfig(3, 4, 30, vocab.size)
+    weights = MLP.init(config, "scaled", seed=3).snapshot()
+    panel.set_model(config, weights, vocab, same_model=False)
+    panel.force_next(vocab.stoi["e"])
+    qtbot.waitUntil(lambda: network.picture() is not None and forward.forward() is not None)
+    forward.canvas.grab()  # (laid out)
+
+    j = 11
+    _move(forward.canvas, forward.canvas.cell_center("h", j))
+    assert focus.unit == j and network.focused_unit() == j
+    QApplication.sendEvent(forward.canvas, QEvent(QEvent.Type.Leave))
+    assert focus.unit is None
+
+    X, Y = dataset.examples(3).tensors["train"]
+    hidden.receive(hidden_stats(weights, config, example_sample(X, Y), 0.1, 0))
+    hidden.grab()
+    k = 23
+    _move(hidden.plots()[0].viewport(), hidden.hover_position(k))
+    assert focus.unit == k and network.focused_unit() == k
+    QApplication.sendEvent(hidden.plots()[0], QEvent(QEvent.Type.Leave))
+    assert focus.unit is None
+
+
+def test_column_titles_shorten_rather_than_cut(qtbot, small_words: list[str]) -> None:
+    """A narrow network view wrote "C[conte…" and "tanh(hpr…": each title drops its shape,
+    then its formula, then takes a short name; what is drawn always fits its column."""
+    panel, network = SamplingPanel(), NetworkView(UnitFocus())
+    qtbot.addWidget(panel)
+    qtbot.addWidget(network)
+    panel.stepShown.connect(network.show_step)
+    vocab = Vocabulary.from_words(small_words)
+    config = ModelConfig(3, 4, 30, vocab.size)
+    panel.set_model(config, MLP.init(config, "scaled", seed=3).snapshot(), vocab, same_model=False)
+    network.resize(900, 400)
+    network.show()
+    panel.force_next(vocab.stoi["e"])
+    qtbot.waitUntil(lambda: network.picture() is not None)
+    assert network.title_lines("embcat") == ("embcat", "C[context]  (12)")
+    metrics = QFontMetricsF(network.font())
+    seen = set()
+    for width in (900, 500, 320, 240):
+        network.resize(width, 400)
+        qtbot.waitUntil(lambda w=width: network.width() == w)
+        room = width / len(network.picture().columns) - 4
+        for column in ("context", "embcat", "h", "logits", "probs"):
+            lines = network.title_lines(column)
+            assert all(metrics.horizontalAdvance(t) <= room for t in lines), (width, lines)
+            assert "…" not in "".join(lines)
+            seen.add(lines)
+    assert ("h", "") in seen or ("h", "(30)") in seen  # narrow: the formula went first

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
@@ -16,7 +17,7 @@ from charnames_gui.core.data import Dataset, read_words
 from charnames_gui.core.search import SearchEnded, SearchSettings, TrialEnded, TrialResult
 from charnames_gui.core.uncertainty import LossEstimate
 from charnames_gui.ui.search_runner import SearchRunner
-from charnames_gui.ui.views.search_view import SETTINGS, TARGET, SearchView, fit_y
+from charnames_gui.ui.views.search_view import COLUMNS, SETTINGS, TARGET, SearchView, fit_y
 
 TINY = SearchSettings(
     seed=0, trial_examples=4_000, startup_trials=2, eval_points=2, max_trials=3
@@ -166,8 +167,19 @@ def test_the_best_trials_interval_is_drawn_and_in_view_at_the_end(view: SearchVi
     assert low < 2.0702 - 0.008 and high > 2.0702 + 0.008
     assert "dev 2.0702 ± 0.008 " in view.best_label.text()
     assert "one standard error over dev's 3,000 names" in view.best_label.text()
+    assert view.best_error.isVisible()
     view.clear()  # a new search starts without the last one's bar
-    assert len(view.best_error.opts["height"]) == 0
+    assert len(view.best_error.opts["height"]) == 0 and not view.best_error.isVisible()
+
+
+def test_an_empty_search_plot_shows_no_negative_minutes(qtbot, view: SearchView) -> None:
+    """The empty bar must not count in the auto range (it showed -0.5 to 0.5 minutes)."""
+    view.show()
+    qtbot.waitExposed(view)
+    view.clear()
+    qtbot.waitUntil(lambda: view.time_plot.getViewBox().viewRange()[0][1] > 0)
+    low, _high = view.time_plot.getViewBox().viewRange()[0]
+    assert low >= 0
 
 
 def test_on_a_1024_by_600_screen_the_table_shows_several_trials(qtbot, view: SearchView) -> None:
@@ -179,4 +191,42 @@ def test_on_a_1024_by_600_screen_the_table_shows_several_trials(qtbot, view: Sea
     _feed(view, [2.18, 2.07, 2.30, 2.1, 2.2, 2.09])
     rows = view.table.viewport().height() / view.table.rowHeight(0)
     assert rows >= 4
+    settings = view.table.item(0, len(COLUMNS) - 1)  # may be cut: the tooltip has it all
+    assert settings.toolTip() == settings.text() and "block 3" in settings.text()
+    # the target's label hangs below its line, whole inside the plot (above it, the best
+    # line at 2.07 ran through its text)
+    box = view.time_plot.getViewBox().sceneBoundingRect()
+    qtbot.waitUntil(lambda: box.intersects(view.target_line.label.sceneBoundingRect()))
+    label = view.target_line.label.sceneBoundingRect()
+    line_y = view.time_plot.getViewBox().mapViewToScene(pg.Point(0, TARGET)).y()
+    best_y = view.time_plot.getViewBox().mapViewToScene(pg.Point(0, 2.07)).y()
+    assert line_y - 1 <= label.top() and label.bottom() <= box.bottom() + 1
+    assert best_y < label.top()
     assert view.time_plot.height() > 200  # and the plots keep most of the room
+
+
+def test_the_plots_text_follows_the_zoom(view: SearchView) -> None:
+    """The legend and the axes take the view's font (the app's zoom): the legend kept
+    pyqtgraph's 9 pt at 150%."""
+    legend = view.time_plot.getPlotItem().legend
+    small = max(label.height() for _s, label in legend.items)
+    font = view.font()
+    font.setPointSizeF(font.pointSizeF() * 2)
+    view.setFont(font)
+    size = f"font-size:{font.pointSizeF():g}pt"
+    assert all(size in label.item.toHtml() for _s, label in legend.items)
+    assert max(label.height() for _s, label in legend.items) > 1.5 * small
+    for plot in (view.time_plot, view.setting_plot):
+        axis = plot.getPlotItem().getAxis("bottom")
+        assert axis.style["tickFont"].pointSizeF() == pytest.approx(font.pointSizeF())
+
+
+def test_the_lecture_and_the_bar_stay_in_view_whatever_the_quartiles(view: SearchView) -> None:
+    """A search of two complete trials, the lecture's at 2.397 and one at 2.100 +- 0.038:
+    the bar's ends counted among the trials put the lecture's point above the fence."""
+    trials = _feed(view, [2.397, 2.100])
+    estimate = LossEstimate(loss=2.1003, se=0.038, naive_se=0.03, examples=2_400, names=300)
+    view.on_event(SearchEnded(tuple(trials), trials[1], 180.0, "budget", {}, estimate))
+    low, high = _y_range(view.time_plot)
+    assert low < 2.1003 - 0.038 and high > 2.397
+    assert fit_y(np.array([2.1, 2.11, 2.12, 9.0]), keep=np.array([9.0]))[1] > 9.0

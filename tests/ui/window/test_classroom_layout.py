@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QTabBar,
+    QTableView,
     QWidget,
 )
 
@@ -102,8 +103,12 @@ def _cut(widget: QWidget, window: MainWindow) -> str:
                 return f"{what}: needs {needed} px of height, has {widget.height()}"
         elif widget.minimumSize() == widget.maximumSize():  # fixed: room for its widest text
             metrics = QFontMetricsF(widget.font())
-            if metrics.horizontalAdvance(widget.text()) > widget.contentsRect().width() + 1:
+            widest = max(metrics.horizontalAdvance(line) for line in widget.text().split("\n"))
+            lines = widget.text().count("\n") + 1
+            if widest > widget.contentsRect().width() + 1:
                 return f"{what}: wider than its fixed {widget.width()} px"
+            if lines * metrics.lineSpacing() > widget.contentsRect().height() + 1:
+                return f"{what}: taller than its fixed {widget.height()} px"
         else:
             hint = widget.minimumSizeHint()
             if hint.width() > widget.width() + 1 or hint.height() > widget.height() + 1:
@@ -121,9 +126,26 @@ def _cut(widget: QWidget, window: MainWindow) -> str:
             if not widget.rect().contains(widget.tabRect(i)):
                 return f"{what}: tab {text!r} out of view (the bar needs scroll buttons)"
     _bring_into_view(widget)
-    if _visible_part(widget, window) != _rect_in(widget, window):
-        return f"{what}: cut, only {_visible_part(widget, window)} of {_rect_in(widget, window)}"
+    visible, whole = _visible_part(widget, window), _rect_in(widget, window)
+    if visible != whole and not _scrolls_through(widget, window, visible, whole):
+        return f"{what}: cut, only {visible} of {whole}"
     return ""
+
+
+def _scrolls_through(widget: QWidget, window: QWidget, visible: QRect, whole: QRect) -> bool:
+    """A text taller than its scrolling panel's view, whole in width: scrolling down reads
+    every line of it."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if parent is None:
+        return False
+    view = _visible_part(parent.viewport(), window)
+    return (
+        visible.left() == whole.left() and visible.right() == whole.right()
+        and whole.height() > view.height()
+        and visible.height() >= view.height() - 12  # (less the margins above it)
+    )  # fmt: skip
 
 
 def _plot_checks(window: MainWindow, zoom: float) -> list[str]:
@@ -192,7 +214,8 @@ def _check(
     """The problems on screen now; fonts: each text's size at 100% (filled at 100%); seen:
     every text item looked at."""
     problems = []
-    docks = [d for d in window.findChildren(QDockWidget) if _shown(d, window)]
+    # (a tab behind another is visible but out of the window: Qt moves it away)
+    docks = [d for d in window.findChildren(QDockWidget) if d.isVisibleTo(window)]
     groups: dict[int, list[QDockWidget]] = {}
     for dock in docks:  # the docks tabbed together: each raised in turn
         tabbed = [dock, *window.tabifiedDockWidgets(dock)]
@@ -202,12 +225,18 @@ def _check(
         for group in groups.values():
             group[min(turn, len(group) - 1)].raise_()
         _settle()
+        docks_shown = [d for d in docks if _shown(d, window)]
         texts = _texts(window)
         seen.update(id(w) for w in texts)
         problems += [p for w in texts if (p := _cut(w, window))]
         problems += _plot_checks(window, zoom)
         problems += _probability_checks(window, presenting)
-        for w in [*texts, *docks]:
+        tables = [t for t in window.findChildren(QTableView) if _shown(t, window)]
+        for table in tables:  # a row as high as its text (fixed once, it cut zoomed text)
+            row = table.verticalHeader().defaultSectionSize()
+            if row < QFontMetricsF(table.font()).height():
+                problems.append(f"{table.accessibleName()}: rows of {row} px cut their text")
+        for w in [*texts, *docks_shown, *tables]:
             size = w.font().pointSizeF()
             if zoom == 1.0 and not presenting:
                 fonts.setdefault(id(w), size)

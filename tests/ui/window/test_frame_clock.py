@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from charnames_gui.ui.window.frame_clock import FrameClock, LiveView
 
 
@@ -65,3 +67,29 @@ def test_the_timer_plays_frames_inside_the_guard(qtbot) -> None:
     clock.stop()
     assert not clock.is_running()
     assert events[:3] == ["enter", "frame", "exit"]
+
+
+def test_a_slower_pace_spaces_the_primary_and_the_paced_views(qtbot) -> None:
+    """While K seeds train: the primary view at most every primary_seconds, each paced view
+    `slower` times less often, a view that is not paced (the step count) as before."""
+    from charnames_gui.ui.window.frame_clock import NORMAL, Pace
+
+    time = FakeTime()
+    clock = FrameClock(lambda: None, now=time)
+    clock.add_view(LiveView("hidden layer", 0.25, lambda: True, lambda: None))
+    clock.add_view(LiveView("progress", 0.25, lambda: True, lambda: None, paced=False))
+    clock.pace = Pace(slower=4.0, primary_seconds=0.2)
+    shown: list[tuple[float, str]] = []
+    for _ in range(40):  # 2 s of 50 ms frames
+        name = clock.tick()
+        if name is not None:
+            shown.append((round(time.now - 100.0, 2), name))
+        time.now += 0.05
+    primary = [t for t, name in shown if name == "primary"]
+    assert len(primary) == 10 and np.diff(primary).min() >= 0.2 - 1e-9
+    hidden = [t for t, name in shown if name == "hidden layer"]
+    assert len(hidden) == 2 and hidden[1] - hidden[0] >= 1.0  # every 4 x 0.25 s
+    progress = [t for t, name in shown if name == "progress"]
+    assert len(progress) >= 6  # still about every 0.25 s
+    clock.pace = NORMAL
+    assert [clock.tick(), clock.tick()] == ["primary", "hidden layer"]  # 0.3 s since

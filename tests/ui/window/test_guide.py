@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QStyle
 
 from charnames_gui.guide_text import LECTURE_URL, STEPS, guide_markdown
 from charnames_gui.ui.window.guide import GuideDialog, ShortcutsDialog, guide_html
@@ -49,6 +49,33 @@ def test_every_shortcut_is_listed(qtbot, window: MainWindow) -> None:
     dialog = ShortcutsDialog(rows, window)
     qtbot.addWidget(dialog)
     assert dialog.rows() == rows
+
+
+def test_a_narrow_shortcuts_list_wraps_its_rows(qtbot, window: MainWindow) -> None:
+    """In a narrow dialog (a small screen, large text) a long row wraps onto more lines
+    rather than being cut or scrolling sideways."""
+    dialog = ShortcutsDialog(window.help_commands.shortcut_rows(), window)
+    qtbot.addWidget(dialog)
+    dialog.resize(320, 500)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    metrics = table.fontMetrics()
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    wrapped = 0
+    for row in range(table.rowCount()):
+        for column in range(2):
+            item = table.item(row, column)
+            assert item is not None
+            cell = table.visualItemRect(item)
+            flags = Qt.TextFlag.TextWordWrap
+            needed = metrics.boundingRect(
+                QRect(0, 0, cell.width() - 2 * margin, 10_000), flags, item.text()
+            )
+            assert needed.height() <= cell.height(), (item.text(), needed, cell)
+            wrapped += needed.height() > metrics.height()
+    assert wrapped > 0  # (the dialog is narrow enough for some rows to wrap)
+    assert table.columnWidth(0) + table.columnWidth(1) <= table.viewport().width()
 
 
 def test_lecture_link_without_a_browser_shows_the_address(
