@@ -39,7 +39,8 @@ from charnames_gui import __version__
 from charnames_gui.bundled import resource_path
 
 APP_NAME = "Charnames"
-_SIGNAL_SOCKETS: list[object] = []  # quit_on_signals' socket pair and notifier
+# kept alive while the app runs: quit_on_signals' sockets and notifier, the GUI-thread GC
+_SIGNAL_SOCKETS: list[object] = []
 MARKER_ENV = "CHARNAMES_STARTUP_MARKER"
 PAINT_WAIT_MS = 500  # the import starts at the first window's first paint, or after this
 
@@ -169,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     QGuiApplication.setApplicationDisplayName(APP_NAME)
     QGuiApplication.setDesktopFileName("charnames-gui")
     QApplication.setWindowIcon(QIcon(str(resource_path("icon.png"))))
+    # Python's cycle collector runs on whichever thread allocates when its threshold is hit:
+    # on a worker thread (the run history's, a loader's) it can destroy Qt objects there and
+    # deadlock with the GUI thread (seen in the settings fuzzer). Collect on the GUI thread only.
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    _SIGNAL_SOCKETS.append(GarbageCollector(interval=1.0))  # kept alive with the app
     startup = Startup([a for a in args[1:] if not a.startswith("-")])
     # a logout, a shutdown or SIGTERM ends the app without a close: unsaved training is kept
     if isinstance(app, QGuiApplication):

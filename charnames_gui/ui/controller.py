@@ -1,13 +1,14 @@
 """The controller: the one owner of the window's state. It holds the Document (the current
-model and dataset, core/document.py), the training worker's thread, and the only signals the
-views listen to. Views never train or load anything themselves: they call the controller's
-methods (intent) and render what its signals carry (state).
+model and dataset, core/document.py), the training jobs (the worker and its thread), and
+the only signals the views listen to. Views never train or load anything themselves: they
+call the controller's methods (intent) and render what its signals carry (state).
 
 It works with collaborators that each do one thing, return what they made or raise, and tell
 nobody (none of them knows the controller):
 - datasets.DatasetOpener: reading a dataset file (large ones on a thread);
 - model_files: reading, preparing, saving and exporting model files (large ones on a thread);
-- training_jobs.TrainingJobs: the jobs sent to the worker, and the current model's run log.
+- training_jobs.TrainingJobs: the worker on its thread, the jobs sent to it, and the current
+  model's run log.
 The controller changes the document, then emits: the fields change together before the views
 are told. Everyone else reads it as `controller.document`, a read-only DocumentView; the
 controller keeps the commands (intent) and the signals, no accessors that only forward.
@@ -31,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from charnames_gui.core.child_process import TrainingProcess
 from charnames_gui.core.config import ModelConfig, TrainConfig
@@ -67,7 +68,7 @@ from charnames_gui.ui.model_files import (
     StillReading,
 )
 from charnames_gui.ui.training_jobs import WORKER_IDLE_TIMEOUT, TrainingJobs, one_loss
-from charnames_gui.ui.training_worker import TRAIN_ESTIMATE_EXAMPLES, TrainingWorker
+from charnames_gui.ui.training_worker import TRAIN_ESTIMATE_EXAMPLES
 
 if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loaded)
     from charnames_gui.core.examples import SplitTensors
@@ -77,7 +78,6 @@ if TYPE_CHECKING:  # torch-backed: imported where a model is made (see torch_loa
 __all__ = ["Controller", "ModelInfo", "TrainingState"]
 
 _Read = TypeVar("_Read")
-SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 _live_controllers: weakref.WeakSet[Controller] = weakref.WeakSet()
 
 
@@ -128,11 +128,8 @@ class Controller(QObject):
         # where an evaluation or a sweep returns to
         self._state_before_job: TrainingState | None = None
 
-        self._thread = QThread()
-        self._thread.setObjectName("training-worker")
-        self.worker = TrainingWorker()
-        self.worker.moveToThread(self._thread)
-        self.jobs = TrainingJobs(self.worker, self)
+        self.jobs = TrainingJobs(self)  # the worker, on its own thread
+        self.worker = self.jobs.worker
         self.datasets = DatasetOpener(self)
         self.dataset_loader = self.datasets.loader
         self.files = ModelFiles(self)
@@ -149,7 +146,6 @@ class Controller(QObject):
         w.splitEvaluated.connect(self._on_split_evaluated)
         w.sweepPoints.connect(self._on_sweep_points)
         w.sweepEnded.connect(self._on_sweep_ended)
-        self._thread.start()
         # However the app ends, the thread is stopped before Qt destroys it.
         app = QCoreApplication.instance()
         if app is not None:
@@ -826,17 +822,12 @@ class Controller(QObject):
             self.stateChanged.emit(state)
 
     def shutdown(self) -> None:
-        """Pause any run and end the worker's thread (closing the window). No evaluation:
-        the worker returns within one chunk (~20 ms), then the thread's event loop ends. A
-        training process that keeps the worker waiting longer than SHUTDOWN_WAIT is ended
-        (terminated, then killed), which ends the worker's wait. Safe to call more than once."""
+        """Pause any run and end the worker's thread (closing the window): see
+        TrainingJobs.shutdown, which ends a training process that keeps the worker waiting.
+        Safe to call more than once."""
         self.dataset_loader.wait()
         self.model_loader.wait()
-        self.worker.request_pause()
-        self._thread.quit()
-        if not self._thread.wait(int(SHUTDOWN_WAIT * 1000)) and self.process is not None:
-            self.process.abandon()
-        self._thread.wait()
+        self.jobs.shutdown(self.process)
         if self.process is not None:
             self.process.close()
         # a repeat's trainer (core/stacked_run.py) has training children of its own

@@ -8,6 +8,7 @@ listen to the signals (delivered on the GUI thread).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -61,6 +62,10 @@ class RunHistory(QObject):
         self.is_open = False
         self._event.connect(self._dispatch)
         self._closed = False
+        # held while the writer's thread hands an event over, and by close(): once close()
+        # returns, no hand-over is under way and none begins, so the window may delete this
+        # object (a signal emitted from the thread into an object being deleted crashed)
+        self._handing_over = threading.Lock()
         self._writer = RunWriter(self.path, self._from_writer)
 
     # -- intent (returns at once) -------------------------------------------------------------
@@ -91,18 +96,22 @@ class RunHistory(QObject):
         return self._writer.retry_pending(wait)
 
     def close(self) -> None:
-        """Stop the writer (waiting at most CLOSE_TIMEOUT for the last writes)."""
+        """Stop the writer (waiting at most CLOSE_TIMEOUT for the last writes). From then
+        on no event comes from the writer's thread, even one it was handing over."""
         if not self._closed:
-            self._closed = True
+            with self._handing_over:
+                self._closed = True
             self._writer.close(CLOSE_TIMEOUT)
 
     # -- reports ------------------------------------------------------------------------------
     def _from_writer(self, event: HistoryEvent) -> None:
-        """On the writer's thread: hand the event to the GUI thread (a queued signal)."""
-        if self._closed:
-            return
-        with contextlib.suppress(RuntimeError):  # the window, and this object, are gone
-            self._event.emit(event)
+        """On the writer's thread: hand the event to the GUI thread (a queued signal), unless
+        closed."""
+        with self._handing_over:
+            if self._closed:
+                return
+            with contextlib.suppress(RuntimeError):  # the window, and this object, are gone
+                self._event.emit(event)
 
     def _dispatch(self, event: HistoryEvent) -> None:
         if isinstance(event, Opened):

@@ -2,7 +2,8 @@
 one step, the learning-rate sweep and the loss of a whole split; and the record of the
 current model's run that the worker's reports add to.
 
-TrainingJobs sends each job to the worker with a queued signal. It decides nothing about the
+TrainingJobs owns the TrainingWorker and the thread it runs on (started here, ended by
+shutdown()), and sends each job to the worker with a queued signal. It decides nothing about the
 app's state and tells nobody: the controller asks for a job when its state allows one,
 receives the worker's reports, records them here, and tells the views. A repeat over K seeds
 is a series of ordinary runs (see experiments.py).
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 
 from charnames_gui.core.config import TrainConfig
 from charnames_gui.core.events import EvalPoint, LossChunk, OneStep, RunEnded, Snapshot
@@ -22,10 +23,12 @@ from charnames_gui.core.loss_buffer import DecimatingBuffer
 from charnames_gui.ui.training_worker import EvalJob, StepJob, SweepJob, TrainingWorker, TrainJob
 
 if TYPE_CHECKING:  # torch-backed
+    from charnames_gui.core.child_process import TrainingProcess
     from charnames_gui.core.model import MLP
     from charnames_gui.core.training import TrainerLike
 
 WORKER_IDLE_TIMEOUT = 10.0  # seconds to wait for the worker to finish its current chunk
+SHUTDOWN_WAIT = 1.0  # seconds for the worker to end at close before the child is ended
 # Each point is a pass over the whole dev split (~0.1 s on the lecture's data), measured by the
 # app from the weights at that step while the training process trains on.
 DEV_POINTS_PER_RUN = 25
@@ -51,17 +54,20 @@ class RunLog:
 
 
 class TrainingJobs(QObject):
-    """Sends jobs to the worker; keeps the current model's run log, the last weights a run
-    sent and how its last run ended."""
+    """The worker on its thread; sends it jobs; keeps the current model's run log, the last
+    weights a run sent and how its last run ended."""
 
     _requestTrain = Signal(object)  # to the worker's thread
     _requestSweep = Signal(object)
     _requestEval = Signal(object)
     _requestStep = Signal(object)
 
-    def __init__(self, worker: TrainingWorker, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.worker = worker
+        self._thread = QThread()
+        self._thread.setObjectName("training-worker")
+        self.worker = worker = TrainingWorker()
+        worker.moveToThread(self._thread)
         self.log = RunLog()
         self.last_outcome: RunEnded | None = None
         # the last weights the worker sent during a run (saved when it does not pause in time)
@@ -70,6 +76,23 @@ class TrainingJobs(QObject):
         self._requestSweep.connect(worker.sweep)
         self._requestEval.connect(worker.evaluate)
         self._requestStep.connect(worker.step_once)
+        self._thread.start()
+
+    @property
+    def thread_running(self) -> bool:
+        """The worker's thread runs (until shutdown())."""
+        return self._thread.isRunning()
+
+    def shutdown(self, process: TrainingProcess | None) -> None:
+        """Pause any job and end the worker's thread. No evaluation: the worker returns
+        within one chunk (~20 ms), then the thread's event loop ends. When a training
+        `process` keeps the worker waiting longer than SHUTDOWN_WAIT, it is ended
+        (terminated, then killed), which ends the worker's wait. Safe to call again."""
+        self.worker.request_pause()
+        self._thread.quit()
+        if not self._thread.wait(int(SHUTDOWN_WAIT * 1000)) and process is not None:
+            process.abandon()
+        self._thread.wait()
 
     def forget(self) -> None:
         """A different model: no run log, outcome or held weights of the last one."""

@@ -198,7 +198,7 @@ def test_close_during_training_stops_the_worker(qtbot, make_window) -> None:
     qtbot.waitUntil(lambda: win.controller.document.trainer.step > 100, timeout=10_000)
     assert win.close()
     assert win.dialogs.questions  # it asked about the unsaved training
-    assert not win.controller._thread.isRunning()
+    assert not win.controller.jobs.thread_running
 
 
 def test_close_can_be_cancelled(qtbot, window: MainWindow) -> None:
@@ -207,7 +207,7 @@ def test_close_can_be_cancelled(qtbot, window: MainWindow) -> None:
     _train_until(qtbot, window, 50)
     window.dialogs.save_choice = SaveChoice.CANCEL
     assert not window.close()
-    assert c._thread.isRunning()
+    assert c.jobs.thread_running
     c.wait_until_idle()
 
 
